@@ -1,0 +1,1 @@
+"""Wiring: configuration, composition root, storage, dispatcher, server, console and CLI."""

@@ -1,0 +1,33 @@
+"""The ``motcua`` command: one sub-command module per job, each registering its own parser."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Sub-command modules; each exposes ``register(subparsers)`` and sets ``func`` on its parser.
+_COMMANDS = ("bot.cli.serve", "bot.cli.chat", "bot.cli.db", "bot.cli.kb", "bot.cli.ask")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="motcua", description="Một cửa: public-service chat assistant"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in _COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``motcua`` console script."""
+    args = build_parser().parse_args(argv)
+    result = args.func(args)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

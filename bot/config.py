@@ -1,0 +1,88 @@
+"""Settings: the one module that reads the environment.
+
+Every setting has a safe embedded default, so ``motcua serve`` runs on a fresh machine with a
+SQLite file, the web chat on localhost and the sandbox portal in-process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """All configuration, read once at start-up."""
+
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    host: str
+    port: int
+    public_url: str | None
+    default_locale: str
+    knowledge_path: Path | None
+
+    telegram_token: str | None
+    telegram_api_url: str
+    telegram_webhook_secret: str | None
+
+    messenger_page_token: str | None
+    messenger_app_secret: str | None
+    messenger_verify_token: str | None
+    messenger_api_url: str
+
+    zalo_app_id: str | None
+    zalo_oa_secret: str | None
+    zalo_app_secret: str | None
+    zalo_access_token: str | None
+    zalo_refresh_token: str | None
+    zalo_api_url: str
+    zalo_oauth_url: str
+
+    portal_url: str | None
+    portal_api_key: str | None
+    portal_webhook_secret: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``MOTCUA_*`` variables (``os.environ`` by default)."""
+        e = os.environ if env is None else env
+        data_dir = Path(e.get("MOTCUA_DATA_DIR", "var"))
+
+        def opt(name: str) -> str | None:
+            value = e.get(name, "").strip()
+            return value or None
+
+        return cls(
+            data_dir=data_dir,
+            database_url=e.get("MOTCUA_DATABASE_URL")
+            or f"sqlite+aiosqlite:///{(data_dir / 'motcua.sqlite3').as_posix()}",
+            redis_url=opt("MOTCUA_REDIS_URL"),
+            host=e.get("MOTCUA_HOST", "127.0.0.1"),
+            port=int(e.get("MOTCUA_PORT", "8080")),
+            public_url=opt("MOTCUA_PUBLIC_URL"),
+            default_locale=e.get("MOTCUA_DEFAULT_LOCALE", "vi"),
+            knowledge_path=Path(p) if (p := opt("MOTCUA_KNOWLEDGE_PATH")) else None,
+            telegram_token=opt("MOTCUA_TELEGRAM_TOKEN"),
+            telegram_api_url=e.get("MOTCUA_TELEGRAM_API_URL", "https://api.telegram.org"),
+            telegram_webhook_secret=opt("MOTCUA_TELEGRAM_WEBHOOK_SECRET"),
+            messenger_page_token=opt("MOTCUA_MESSENGER_PAGE_TOKEN"),
+            messenger_app_secret=opt("MOTCUA_MESSENGER_APP_SECRET"),
+            messenger_verify_token=opt("MOTCUA_MESSENGER_VERIFY_TOKEN"),
+            messenger_api_url=e.get(
+                "MOTCUA_MESSENGER_API_URL", "https://graph.facebook.com/v25.0"
+            ),
+            zalo_app_id=opt("MOTCUA_ZALO_APP_ID"),
+            zalo_oa_secret=opt("MOTCUA_ZALO_OA_SECRET"),
+            zalo_app_secret=opt("MOTCUA_ZALO_APP_SECRET"),
+            zalo_access_token=opt("MOTCUA_ZALO_ACCESS_TOKEN"),
+            zalo_refresh_token=opt("MOTCUA_ZALO_REFRESH_TOKEN"),
+            zalo_api_url=e.get("MOTCUA_ZALO_API_URL", "https://openapi.zalo.me"),
+            zalo_oauth_url=e.get("MOTCUA_ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
+            portal_url=opt("MOTCUA_PORTAL_URL"),
+            portal_api_key=opt("MOTCUA_PORTAL_API_KEY"),
+            portal_webhook_secret=opt("MOTCUA_PORTAL_WEBHOOK_SECRET"),
+        )

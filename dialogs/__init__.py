@@ -1,0 +1,1 @@
+"""Platform-independent conversations: message in, state in; replies out, state out."""

@@ -1,0 +1,51 @@
+"""The one error hierarchy; adapters translate platform errors into these at the boundary."""
+
+from __future__ import annotations
+
+
+class MotcuaError(Exception):
+    """Base of every error motcua raises on purpose."""
+
+
+class DeliveryError(MotcuaError):
+    """A reply could not be delivered to a user."""
+
+    retryable: bool = False
+
+
+class RateLimited(DeliveryError):
+    """The platform asked us to slow down."""
+
+    retryable = True
+
+    def __init__(self, message: str = "rate limited", retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RecipientUnavailable(DeliveryError):
+    """The user blocked the bot, left, or cannot be reached; do not retry."""
+
+
+class OutsideWindow(DeliveryError):
+    """The platform's messaging window for this user has closed."""
+
+
+class AuthExpired(DeliveryError):
+    """The platform rejected our credentials; refresh them and retry once."""
+
+    retryable = True
+
+
+class TemporaryFailure(DeliveryError):
+    """A transient platform or network failure; retry with backoff."""
+
+    retryable = True
+
+
+class ConfigurationError(MotcuaError):
+    """The platform says our app is not set up for this call; needs an operator."""
+
+
+class StaleConversation(MotcuaError):
+    """A conversation was saved by someone else since it was loaded (version mismatch)."""

@@ -1,0 +1,59 @@
+"""The platform-neutral message model every channel translates to and from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRef:
+    """Who a conversation is with: the channel name and the platform's id for the user/chat."""
+
+    channel: str  # "web", "terminal", "telegram", "zalo", "messenger"
+    user_id: str
+
+    @property
+    def key(self) -> str:
+        """A stable string key, used for locks and logs."""
+        return f"{self.channel}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file or image a user sent."""
+
+    kind: str  # "image" or "file"
+    url: str = ""
+    name: str = ""
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One thing a user did: typed text, tapped a button (payload), or sent a file."""
+
+    ref: ConversationRef
+    text: str | None = None
+    payload: str | None = None
+    attachment: Attachment | None = None
+    locale: str | None = None  # the platform's language code, if it gives one
+    message_id: str | None = None  # the platform's id, for deduplication
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: tapping it sends ``payload`` back; a URL button opens ``url`` instead."""
+
+    label: str
+    payload: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to the user: text and, optionally, buttons under it."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default=())

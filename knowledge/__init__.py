@@ -1,0 +1,1 @@
+"""Procedure knowledge: the national procedure model, its importer and the citizen-facing search."""

@@ -1,0 +1,114 @@
+"""The procedure model shared by the importer, the search index and the dialogs.
+
+Every record comes from the National Public Service Portal; fields keep what the portal says and
+mark what it does not say (``None``) instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ChannelKind(StrEnum):
+    """How a dossier can be handed in."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    POST = "post"
+
+
+class OnlineFiling(StrEnum):
+    """How much of the procedure the portal lets a citizen do online."""
+
+    FULL = "full"  # "toàn trình"
+    PARTIAL = "partial"  # "một phần"
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A processing time. ``unit`` is None when the portal lost it (a bare "1")."""
+
+    value: float | None
+    unit: str | None  # "working_days", "days", "hours", "months", "years", or None = unit missing
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fee:
+    """A fee: ``amount`` in đồng where the portal states one, always with the portal's text."""
+
+    amount: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One submission channel with its own processing time and fee."""
+
+    kind: ChannelKind
+    time: Duration | None
+    fee: Fee | None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One paper in a dossier."""
+
+    name: str
+    originals: int | None = None
+    copies: int | None = None
+    template: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentGroup:
+    """Documents that apply together: the general list, or one case ("Trường hợp ...")."""
+
+    title: str  # "" for the documents everyone brings
+    documents: tuple[Document, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasis:
+    """A legal document the procedure rests on."""
+
+    title: str
+    code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    """One administrative procedure (thủ tục hành chính) as the bot knows it."""
+
+    code: str
+    name: str
+    levels: tuple[str, ...] = ()
+    field: str = ""
+    applicants: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    authority: str = ""
+    address: str = ""
+    channels: tuple[Channel, ...] = ()
+    documents: tuple[DocumentGroup, ...] = ()
+    present_documents: tuple[Document, ...] = ()
+    steps: tuple[str, ...] = ()
+    conditions: str = ""
+    result: str = ""
+    legal_basis: tuple[LegalBasis, ...] = ()
+    online: OnlineFiling | None = None
+    source_url: str = ""
+    decision: str = ""
+    ministry: str = ""
+    extra: dict[str, str] = field(default_factory=dict, hash=False, compare=True)
+
+    @property
+    def document_count(self) -> int:
+        """Documents a citizen may have to hand in, across all cases."""
+        return sum(len(g.documents) for g in self.documents)
+
+    @property
+    def files_online(self) -> bool:
+        """Whether the portal offers an online channel for it."""
+        return any(c.kind is ChannelKind.ONLINE for c in self.channels)

@@ -1,0 +1,34 @@
+"""What a search returns: ranked hits, each with the reason it matched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One procedure that fits the query.
+
+    ``variant`` is True when the hit is a close variant of the best match (another level, a
+    foreign element, re-registration...), so a dialog can ask "which case is yours?".
+    """
+
+    code: str
+    name: str
+    score: float
+    matched_terms: tuple[str, ...] = ()
+    variant: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The answer to one query: the best match (None when nothing fits) and the runners-up."""
+
+    query: str
+    match: SearchHit | None
+    alternatives: tuple[SearchHit, ...] = ()
+
+    @property
+    def variants(self) -> tuple[SearchHit, ...]:
+        """Alternatives that are close variants of the match."""
+        return tuple(h for h in self.alternatives if h.variant)

@@ -1,0 +1,36 @@
+"""Suite-wide fixtures: optional PostgreSQL and Redis, and the Chromium used by browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("MOTCUA_TEST_REDIS_URL")
+CHROMIUM = os.environ.get("MOTCUA_TEST_CHROMIUM") or shutil.which("chromium")
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """The PostgreSQL URL for tests; skips visibly when none is configured."""
+    if not POSTGRES_URL:
+        pytest.skip("MOTCUA_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis URL for tests; skips visibly when none is configured."""
+    if not REDIS_URL:
+        pytest.skip("MOTCUA_TEST_REDIS_URL not set: Redis tests skipped")
+    return REDIS_URL
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """Debian's Chromium for Playwright; skips visibly when it is not installed."""
+    if not CHROMIUM:
+        pytest.skip("no Chromium found (install Debian's chromium): browser tests skipped")
+    return CHROMIUM
