@@ -72,9 +72,7 @@ class Settings:
             messenger_page_token=opt("MOTCUA_MESSENGER_PAGE_TOKEN"),
             messenger_app_secret=opt("MOTCUA_MESSENGER_APP_SECRET"),
             messenger_verify_token=opt("MOTCUA_MESSENGER_VERIFY_TOKEN"),
-            messenger_api_url=e.get(
-                "MOTCUA_MESSENGER_API_URL", "https://graph.facebook.com/v25.0"
-            ),
+            messenger_api_url=e.get("MOTCUA_MESSENGER_API_URL", "https://graph.facebook.com/v25.0"),
             zalo_app_id=opt("MOTCUA_ZALO_APP_ID"),
             zalo_oa_secret=opt("MOTCUA_ZALO_OA_SECRET"),
             zalo_app_secret=opt("MOTCUA_ZALO_APP_SECRET"),

@@ -40,6 +40,9 @@ class IncomingMessage:
     locale: str | None = None  # the platform's language code, if it gives one
     message_id: str | None = None  # the platform's id, for deduplication
     received_at: datetime | None = None
+    internal: bool = False
+    """Raised by motcua itself within a turn (a link code's outcome); no channel ever sets it,
+    so a user cannot pass off a payload as one."""
 
 
 @dataclass(frozen=True, slots=True)

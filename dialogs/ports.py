@@ -74,3 +74,18 @@ class Channel(Protocol):
     async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
         """Deliver replies to a user; raises a ``dialogs.errors.DeliveryError`` on failure."""
         ...
+
+
+class SecretStore(Protocol):
+    """A small durable key-value store for platform secrets that rotate (Zalo's refresh token).
+
+    A restart must not lose a rotated secret, so implementations persist every ``set``.
+    """
+
+    async def get(self, key: str) -> str | None:
+        """The stored value, or None when the key was never set."""
+        ...
+
+    async def set(self, key: str, value: str) -> None:
+        """Store (or replace) the value for a key durably."""
+        ...

@@ -2,7 +2,8 @@
 
 ``dialogs.engine.handle(state, message, deps) -> Step`` is the whole contract between the
 dispatcher and the conversations: the state is a JSON-serialisable dict that the dispatcher
-stores verbatim; effects are requests the dispatcher carries out after saving the state.
+stores verbatim; effects are requests the dispatcher carries out after saving the state, within
+the same turn.
 """
 
 from __future__ import annotations
@@ -15,23 +16,48 @@ from typing import Any
 from dialogs.messages import Reply
 from dialogs.ports import Clock, KnowledgeBase, Translator
 
+LINK_CODE_DIGITS = 6
+"""A link code's length: short enough for an elderly citizen to read on one phone and type on
+another. The dialogs recognise it, the dispatcher makes it."""
+
 State = Mapping[str, Any]
 """A conversation's state: plain JSON data with a readable ``"step"`` id (``"checklist:item"``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleReminder:
-    """Deliver ``payload`` back to this conversation at ``due_at`` (survives restarts).
+    """Deliver ``payload`` back at ``due_at`` on the app it was asked on (survives restarts).
 
     When it falls due the dispatcher feeds ``IncomingMessage(payload=payload)`` through the
-    dialogs like any other message and sends the replies proactively.
+    dialogs like any other message and sends the replies proactively. A citizen who linked
+    apps shares one conversation, so its buttons work on any of them.
     """
 
     due_at: datetime
     payload: str
 
 
-Effect = ScheduleReminder
+@dataclass(frozen=True, slots=True)
+class IssueLinkCode:
+    """Make a one-time code that links another channel to this citizen.
+
+    The dispatcher makes it in the same turn and feeds back an internal message with payload
+    ``"lk:code:<code>:<minutes valid>"``, whose replies show it; the code is never kept.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemLinkCode:
+    """Link this channel to the citizen who was given ``code`` on another channel.
+
+    The dispatcher feeds back an internal message with payload ``"lk:res:<outcome>"``, the
+    outcome being ``linked``, ``invalid`` (unknown, expired or used) or ``locked``.
+    """
+
+    code: str = field(repr=False)
+
+
+Effect = ScheduleReminder | IssueLinkCode | RedeemLinkCode
 
 
 @dataclass(frozen=True, slots=True)

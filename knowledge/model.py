@@ -6,7 +6,8 @@ mark what it does not say (``None``) instead of guessing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -101,7 +102,10 @@ class Procedure:
     source_url: str = ""
     decision: str = ""
     ministry: str = ""
-    extra: dict[str, str] = field(default_factory=dict, hash=False, compare=True)
+    # ``dataclasses.field``: the ``field`` attribute above shadows the helper in this body.
+    extra: dict[str, str] = dataclasses.field(default_factory=dict, hash=False, compare=True)
+    # Remarks the portal lists among the documents under "Lưu ý" (notes, not papers to bring).
+    notes: tuple[str, ...] = ()
 
     @property
     def document_count(self) -> int:

@@ -1,0 +1,193 @@
+"""Web chat round trip: how long ``POST /api/chat`` takes, one message at a time and under load.
+
+``python -m bench.web_roundtrip`` starts ``motcua serve`` in a subprocess on a free port with a
+fresh SQLite database (or measures ``--url`` instead), then sends citizens' questions through the
+whole path (HTTP, validation, dispatcher, search, dialogs, state save, message log) and prints
+p50 / p99 / mean latency and throughput for N sequential messages, for N messages from
+``--users`` users sent concurrently, and for N reads of the history an open page polls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+
+QUESTIONS = (
+    "dang ky khai sinh",
+    "lam cccd",
+    "xin giay xac nhan tinh trang hon nhan",
+    "dang ky ket hon",
+    "cap lai bang lai xe bi mat",
+    "đăng ký thường trú",
+    "ly lich tu phap",
+    "menu",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+MOTCUA = str(Path(sys.executable).with_name("motcua"))
+
+
+@asynccontextmanager
+async def local_server(database_url: str | None) -> AsyncIterator[str]:
+    """``motcua serve`` on a free port with a throw-away data directory.
+
+    With ``database_url`` the server uses that database (migrated first), else a new SQLite file.
+    """
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="motcua-bench-") as data:
+        env = {**os.environ, "MOTCUA_DATA_DIR": data, "MOTCUA_PORT": str(port)}
+        env.pop("MOTCUA_DATABASE_URL", None)
+        if database_url:
+            env["MOTCUA_DATABASE_URL"] = database_url
+            upgrade = await asyncio.create_subprocess_exec(
+                MOTCUA, "db", "upgrade", env=env, stdout=asyncio.subprocess.DEVNULL
+            )
+            if await upgrade.wait() != 0:
+                raise SystemExit("motcua db upgrade failed")
+        server = await asyncio.create_subprocess_exec(
+            MOTCUA,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            await _wait_healthy(url, server)
+            yield url
+        finally:
+            server.terminate()
+            await asyncio.wait_for(server.wait(), timeout=30)
+
+
+async def _wait_healthy(url: str, server: asyncio.subprocess.Process) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):
+            if server.returncode is not None:
+                raise SystemExit(f"motcua serve exited with status {server.returncode}")
+            try:
+                async with session.get(url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("motcua serve did not become healthy in 60 s")
+
+
+async def _send(session: aiohttp.ClientSession, url: str, user: str, text: str) -> float:
+    body = {"user": user, "text": text, "id": uuid.uuid4().hex}
+    started = time.perf_counter()
+    async with session.post(url + "/api/chat", json=body) as response:
+        await response.read()
+        if response.status != 200:
+            raise SystemExit(f"POST /api/chat answered {response.status}")
+    return time.perf_counter() - started
+
+
+async def sequential(url: str, count: int, user: str | None = None) -> tuple[list[float], float]:
+    """``count`` messages from one user, each sent after the previous answer."""
+    user = user or "bench-seq-" + uuid.uuid4().hex[:12]
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        times = [
+            await _send(session, url, user, QUESTIONS[i % len(QUESTIONS)]) for i in range(count)
+        ]
+        return times, time.perf_counter() - started
+
+
+async def concurrent(url: str, count: int, users: int) -> tuple[list[float], float]:
+    """``count`` messages spread over ``users`` users, each user's messages in order."""
+    names = [f"bench-con-{i:03d}-{uuid.uuid4().hex[:8]}" for i in range(users)]
+    times: list[float] = []
+
+    async def one_user(index: int, session: aiohttp.ClientSession) -> None:
+        for i in range(index, count, users):
+            times.append(await _send(session, url, names[index], QUESTIONS[i % len(QUESTIONS)]))
+
+    connector = aiohttp.TCPConnector(limit=users)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(one_user(i, session) for i in range(users)))
+        return times, time.perf_counter() - started
+
+
+async def polls(url: str, count: int, user: str) -> tuple[list[float], float]:
+    """``count`` history reads of a long conversation, as an open page polls it."""
+    times: list[float] = []
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        for _ in range(count):
+            begun = time.perf_counter()
+            async with session.get(url + "/api/history", params={"user": user}) as response:
+                await response.read()
+            times.append(time.perf_counter() - begun)
+        return times, time.perf_counter() - started
+
+
+def _row(name: str, times: Sequence[float], wall: float) -> str:
+    cuts = statistics.quantiles(times, n=100, method="inclusive")
+    ms = [t * 1000 for t in (cuts[49], cuts[98], statistics.fmean(times))]
+    return (
+        f"{name:<28} {len(times):>6} {ms[0]:>9.1f} {ms[1]:>9.1f} {ms[2]:>9.1f} "
+        f"{len(times) / wall:>9.1f}"
+    )
+
+
+async def main(argv: Sequence[str] | None = None) -> None:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.web_roundtrip", description=__doc__)
+    parser.add_argument("-n", "--messages", type=int, default=200, help="messages per run")
+    parser.add_argument("--users", type=int, default=20, help="concurrent users")
+    parser.add_argument("--url", help="measure this running server instead of starting one")
+    parser.add_argument(
+        "--database-url", help="database for the started server (default: a new SQLite file)"
+    )
+    args = parser.parse_args(argv)
+
+    async with _target(args.url, args.database_url) as url:
+        await sequential(url, 5)  # warm up: first search, first database connections
+        user = "bench-seq-" + uuid.uuid4().hex[:12]
+        seq = await sequential(url, args.messages, user)
+        con = await concurrent(url, args.messages, args.users)
+        history = await polls(url, args.messages, user)
+    where = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    print(f"web chat round trip against {args.url or f'a local motcua serve ({where})'}")
+    print(f"{'run':<28} {'msgs':>6} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'msg/s':>9}")
+    print(_row("sequential, 1 user", *seq))
+    print(_row(f"concurrent, {args.users} users", *con))
+    print(_row("history poll (GET)", *history))
+
+
+@asynccontextmanager
+async def _target(url: str | None, database_url: str | None) -> AsyncIterator[str]:
+    if url:
+        yield url.rstrip("/")
+    else:
+        async with local_server(database_url) as started:
+            yield started
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,219 @@
+"""The composition root: every engine, client and channel built from settings, as lifecycles.
+
+``build_app(settings, **overrides)`` is the one place that knows which implementation fills
+which port. Everything it opens is entered on one ``AsyncExitStack`` and closed in reverse
+order; tests pass fakes through the keyword overrides instead of patching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot import i18n
+from bot.config import Settings
+from bot.dispatcher import Dialog, Dispatcher
+from bot.history import LoggedOnlyChannel, LogHistory
+from bot.locks import RedisLocks, RedisMessageClaims
+from bot.reminders import ReminderWorker
+from bot.storage.database import Database
+from bot.storage.secrets import SqlSecretStore
+from dialogs.ports import Channel, Clock, KnowledgeBase, MessageHandler, SecretStore, Translator
+from dialogs.step import DialogDeps
+from integrations.messenger import MessengerAdapter
+from integrations.telegram import TelegramChannel
+from integrations.webchat import WebChat
+from integrations.zalo import ZaloChannel
+from knowledge.base import LocalKnowledgeBase
+
+TERMINAL = "terminal"
+"""The channel of ``motcua chat``."""
+
+
+class SystemClock:
+    """The real time, in UTC."""
+
+    def now(self) -> datetime:
+        """An aware datetime."""
+        return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """What ``build_app`` assembled: the dispatcher, the channels and their web routes."""
+
+    settings: Settings
+    database: Database
+    dispatcher: Dispatcher
+    channels: dict[str, Channel]
+    routes: list[web.AbstractRouteDef]
+    reminders: ReminderWorker
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run a long-lived loop (the reminder worker) until the app shuts down.
+
+        The task is kept in ``tasks`` (a bare task could be garbage-collected mid-run) and is
+        cancelled and awaited when ``build_app``'s block ends.
+        """
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def health(self) -> None:
+        """Raise unless the app can serve: the database must answer."""
+        await self.database.ping()
+
+    async def stop_background(self) -> None:
+        """Cancel the background loops and wait until they have stopped."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+@asynccontextmanager
+async def build_app(
+    settings: Settings,
+    *,
+    knowledge: KnowledgeBase | None = None,
+    translator: Callable[[str], Translator] = i18n.translator,
+    clock: Clock | None = None,
+    dialog: Dialog | None = None,
+    platforms: bool = True,
+) -> AsyncIterator[App]:
+    """Build the whole application for ``settings``; keyword arguments replace real parts.
+
+    Args:
+        settings: the configuration.
+        knowledge: the procedure knowledge base (the shipped one, or
+            ``settings.knowledge_path``, by default).
+        translator: locale -> user-facing strings (the Babel catalogs by default).
+        clock: the time source (the system clock by default).
+        dialog: the conversations (``dialogs.engine.handle`` by default).
+        platforms: connect the messaging platforms that ``settings`` configure (the terminal
+            chat does not, so it never competes with the server for their updates).
+    """
+    clock = clock or SystemClock()
+    if knowledge is None:
+        # Reading and indexing the file takes a moment; keep the event loop free meanwhile.
+        knowledge = await asyncio.to_thread(LocalKnowledgeBase.load, settings.knowledge_path)
+    async with AsyncExitStack() as stack:
+        database = await stack.enter_async_context(Database(settings.database_url))
+        redis: Redis | None = None
+        if settings.redis_url:
+            redis = Redis.from_url(settings.redis_url)
+            stack.push_async_callback(redis.aclose)
+        deps = DialogDeps(
+            knowledge=knowledge,
+            clock=clock,
+            translator=translator,
+            default_locale=settings.default_locale,
+        )
+        dispatcher = Dispatcher(
+            database,
+            deps,
+            locks=RedisLocks(redis) if redis else None,
+            claims=RedisMessageClaims(redis) if redis else None,
+            dialog=dialog,
+        )
+        handler = dispatcher.handle
+        secrets = SqlSecretStore(database, clock.now)
+
+        webchat = WebChat(handler, LogHistory(database, WebChat.name))
+        terminal = LoggedOnlyChannel(TERMINAL)
+        channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
+        routes = list(webchat.routes())
+        for platform in platform_channels(settings, handler, secrets, clock) if platforms else []:
+            routes += platform.routes()  # before start: Telegram's webhook needs its route
+            channels[platform.name] = await stack.enter_async_context(platform)
+
+        reminders = ReminderWorker(database, dispatcher, channels, clock)
+        app = App(settings, database, dispatcher, channels, routes, reminders)
+        stack.push_async_callback(app.stop_background)
+        yield app
+
+
+class PlatformChannel(Channel, Protocol):
+    """A messaging platform's adapter: a channel with webhook routes and a lifecycle."""
+
+    def routes(self) -> list[web.RouteDef]:
+        """The aiohttp routes it receives on (may be empty, e.g. Telegram polling)."""
+        ...
+
+    async def __aenter__(self) -> Any:
+        """Connect (open HTTP sessions, register webhooks, start polling)."""
+        ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Finish queued work and disconnect."""
+        ...
+
+
+def platform_channels(
+    settings: Settings, handler: MessageHandler, secrets: SecretStore, clock: Clock
+) -> list[PlatformChannel]:
+    """An adapter for every platform whose credentials ``settings`` hold."""
+    found: list[PlatformChannel] = []
+    if settings.telegram_token:
+        found.append(
+            TelegramChannel(
+                settings.telegram_token,
+                handler,
+                api_url=settings.telegram_api_url,
+                public_url=settings.public_url,
+                webhook_secret=settings.telegram_webhook_secret,
+                secrets=secrets,
+            )
+        )
+    if (
+        settings.messenger_page_token
+        and settings.messenger_app_secret
+        and settings.messenger_verify_token
+    ):
+        found.append(
+            MessengerAdapter(
+                handler,
+                page_token=settings.messenger_page_token,
+                app_secret=settings.messenger_app_secret,
+                verify_token=settings.messenger_verify_token,
+                api_url=settings.messenger_api_url,
+                store=secrets,
+                clock=clock,
+            )
+        )
+    if (
+        settings.zalo_app_id
+        and settings.zalo_oa_secret
+        and settings.zalo_app_secret
+        and settings.zalo_access_token
+        and settings.zalo_refresh_token
+    ):
+        found.append(
+            ZaloChannel(
+                app_id=settings.zalo_app_id,
+                oa_secret=settings.zalo_oa_secret,
+                app_secret=settings.zalo_app_secret,
+                access_token=settings.zalo_access_token,
+                refresh_token=settings.zalo_refresh_token,
+                handler=handler,
+                secrets=secrets,
+                api_url=settings.zalo_api_url,
+                oauth_url=settings.zalo_oauth_url,
+                clock=clock,
+            )
+        )
+    return found

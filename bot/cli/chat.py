@@ -1,0 +1,197 @@
+"""``motcua chat``: talk to the assistant in a terminal, or drive it from a script (``--jsonl``).
+
+Both modes go through the same dispatcher and database as the web chat, on the ``terminal``
+channel, so ``--user ID`` resumes a conversation where any earlier run left it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from bot.app import TERMINAL, build_app
+from bot.config import Settings
+from bot.history import LogHistory
+from bot.server import STARTUP_ERRORS, prepare_database
+from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
+from dialogs.ports import MessageHandler
+
+QUIT = {"/quit", "/exit", "quit", "exit", "thoát", "thoat"}
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``chat`` sub-command."""
+    parser = subparsers.add_parser(
+        "chat",
+        help="chat in the terminal (--jsonl for scripts)",
+        description="Chat in the terminal: type a question; type a button's number to press it; "
+        '/quit or Ctrl+D to leave. With --jsonl, each input line is {"text": ...} or '
+        '{"button": LABEL_OR_PAYLOAD} and each answer is one line {"replies": [...]}.',
+    )
+    parser.add_argument(
+        "--user", default="local", help="conversation id; the same id resumes it (default: local)"
+    )
+    parser.add_argument("--jsonl", action="store_true", help="JSON lines in and out, for scripts")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a terminal session until end of input."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    user = str(args.user).strip()
+    if not user or len(user) > 64:
+        print("motcua chat: --user must be 1 to 64 characters", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_session(Settings.from_env(), user, jsonl=bool(args.jsonl)))
+    except STARTUP_ERRORS as exc:
+        print(f"motcua chat: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print()
+        return 130
+
+
+async def _session(settings: Settings, user: str, *, jsonl: bool) -> int:
+    await prepare_database(settings.database_url)
+    async with build_app(settings, platforms=False) as app:
+        terminal = Terminal(app.dispatcher.handle, LogHistory(app.database, TERMINAL), user)
+        answer = await terminal.resume()
+        if jsonl:
+            await terminal.run_jsonl(sys.stdin, sys.stdout)
+        else:
+            await terminal.run_interactive(answer)
+    return 0
+
+
+class BadLine(ValueError):
+    """An input line that is not a valid ``--jsonl`` request."""
+
+
+class Terminal:
+    """One user's conversation on the ``terminal`` channel, with the buttons it can press."""
+
+    def __init__(self, handler: MessageHandler, history: LogHistory, user: str) -> None:
+        self._handler = handler
+        self._history = history
+        self._ref = ConversationRef(TERMINAL, user)
+        self.buttons: tuple[Button, ...] = ()
+
+    async def resume(self) -> list[Reply]:
+        """The latest answer of an earlier run (or a reminder since), whose buttons still work."""
+        answer = [
+            Reply(e.text, e.buttons) for e in await self._history.latest_answer(self._ref.user_id)
+        ]
+        self.buttons = tuple(b for r in answer for b in r.buttons)
+        return answer
+
+    async def say(self, text: str) -> list[Reply]:
+        """Send typed text."""
+        return await self._turn(IncomingMessage(self._ref, text=text))
+
+    async def press(self, button: Button) -> list[Reply]:
+        """Press a button offered by the last answer."""
+        return await self._turn(IncomingMessage(self._ref, payload=button.payload))
+
+    def find(self, choice: str) -> Button | None:
+        """The offered button with this payload or label (case and spacing ignored)."""
+        wanted = " ".join(choice.split()).casefold()
+        for button in self.buttons:
+            if choice == button.payload or wanted == " ".join(button.label.split()).casefold():
+                return button
+        return None
+
+    async def _turn(self, message: IncomingMessage) -> list[Reply]:
+        replies = list(await self._handler(message))
+        if replies:
+            self.buttons = tuple(b for r in replies for b in r.buttons)
+        return replies
+
+    async def run_jsonl(self, source: TextIO, out: TextIO) -> None:
+        """One JSON object per input line, one JSON line per answer; bad lines get an error."""
+        while line := await asyncio.to_thread(source.readline):
+            if not line.strip():
+                continue
+            try:
+                result = await self._jsonl_turn(line)
+            except BadLine as exc:
+                result = {"error": str(exc)}
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
+
+    async def _jsonl_turn(self, line: str) -> dict[str, Any]:
+        try:
+            data = json.loads(line)
+        except ValueError:
+            raise BadLine('not a JSON object: expected {"text": ...} or {"button": ...}') from None
+        if not isinstance(data, dict) or len(data.keys() & {"text", "button"}) != 1:
+            raise BadLine('expected exactly one of "text" or "button"')
+        value = data.get("text", data.get("button"))
+        if not isinstance(value, str) or not value.strip():
+            raise BadLine('"text" and "button" must be non-empty strings')
+        if "text" in data:
+            return {"replies": _replies_json(await self.say(value))}
+        button = self.find(value) or Button(value, payload=value)
+        if button.url is not None:
+            return {"replies": [], "url": button.url}
+        return {"replies": _replies_json(await self.press(button))}
+
+    async def run_interactive(self, answer: Sequence[Reply] = ()) -> None:
+        """Prompt, answer, show numbered buttons; a number presses its button."""
+        print("Một cửa — gõ câu hỏi; gõ số để chọn nút; /quit để thoát.")
+        print("Type a question; type a number to press a button; /quit to leave.\n")
+        if answer:
+            print(render_text(answer))
+        while True:
+            try:
+                line = (await asyncio.to_thread(input, "> ")).strip()
+            except EOFError:
+                print()
+                return
+            if line.casefold() in QUIT:
+                return
+            if not line:
+                continue
+            button = self._numbered(line)
+            if button is not None and button.url is not None:
+                print(f"  → {button.url}\n")
+                continue
+            replies = await (self.press(button) if button else self.say(line))
+            print(render_text(replies))
+
+    def _numbered(self, line: str) -> Button | None:
+        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            return self.buttons[int(line) - 1]
+        return None
+
+
+def render_text(replies: Sequence[Reply]) -> str:
+    """Replies as terminal text, buttons numbered across the whole answer."""
+    lines: list[str] = []
+    number = 0
+    for reply in replies:
+        lines.append(reply.text)
+        for button in reply.buttons:
+            number += 1
+            target = f" → {button.url}" if button.url else ""
+            lines.append(f"  [{number}] {button.label}{target}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _replies_json(replies: Sequence[Reply]) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": r.text,
+            "buttons": [
+                {"label": b.label, "payload": b.payload, **({"url": b.url} if b.url else {})}
+                for b in r.buttons
+            ],
+        }
+        for r in replies
+    ]

@@ -1,0 +1,220 @@
+"""``motcua kb``: build the knowledge base from portal data, and show one procedure."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_decimal
+
+from knowledge.importer import Changes, ImportResult, compare, import_files
+from knowledge.model import Channel, ChannelKind, Document, Duration, Fee, OnlineFiling, Procedure
+from knowledge.store import (
+    KnowledgeBaseFormatError,
+    default_path,
+    encode_knowledge_base,
+    load_knowledge_base,
+    procedure_to_dict,
+    save_knowledge_base,
+)
+from knowledge.text import fold
+
+
+def register(subparsers: Any) -> None:
+    """Add ``kb import`` and ``kb show`` to the ``motcua`` parser."""
+    kb = subparsers.add_parser("kb", help="knowledge base: import portal data, show a procedure")
+    commands = kb.add_subparsers(dest="kb_command", required=True, metavar="COMMAND")
+
+    imp = commands.add_parser("import", help="build the knowledge base from portal source files")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".jsonl(.gz) sources")
+    imp.add_argument("--out", type=Path, default=None, help="output file (default: shipped kb)")
+    imp.set_defaults(func=run_import)
+
+    show = commands.add_parser("show", help="print one procedure as a citizen reads it")
+    show.add_argument("code", help="national procedure code, e.g. 1.001193")
+    show.add_argument("--json", action="store_true", help="print the full parsed record")
+    show.add_argument("--kb", type=Path, default=None, help="knowledge-base file to read")
+    show.set_defaults(func=run_show)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Parse the sources, write the knowledge base, report problems and changes."""
+    out: Path = args.out or default_path()
+    missing = [str(p) for p in args.paths if not p.is_file()]
+    if missing:
+        print(f"Không tìm thấy tệp / file not found: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    try:
+        result = import_files(args.paths, progress=sys.stderr)
+    except (OSError, ValueError) as exc:
+        print(f"Không đọc được dữ liệu / cannot read the sources: {exc}", file=sys.stderr)
+        return 1
+    previous = _previous(out)
+    _report(result)
+    if previous is not None and encode_knowledge_base(result.procedures) == out.read_bytes():
+        print(f"Không có thay đổi / unchanged: {out}")
+        return 0
+    save_knowledge_base(result.procedures, out)
+    if previous is not None:
+        _report_changes(compare(previous, result.procedures))
+    print(f"Đã ghi / written: {out}")
+    return 0
+
+
+def _previous(out: Path) -> tuple[Procedure, ...] | None:
+    """The knowledge base already at ``out``, if there is a readable one."""
+    if not out.is_file():
+        return None
+    try:
+        return load_knowledge_base(out)
+    except KnowledgeBaseFormatError:
+        return None
+
+
+def _report(result: ImportResult) -> None:
+    problem_codes = {p.code for p in result.problems}
+    fully = sum(1 for p in result.procedures if p.code not in problem_codes)
+    print(
+        f"Bản ghi / records: {result.records}; thủ tục / procedures: {len(result.procedures)}; "
+        f"đọc trọn vẹn / parsed fully: {fully}; "
+        f"có vấn đề / with problems: {len(problem_codes)}"
+    )
+    for code in result.duplicates:
+        print(f"  {code}: mã trùng, giữ bản ghi đầu / duplicate code, first record kept")
+    for problem in result.problems:
+        print(f"  {problem.code} [{problem.part}]: {problem.reason}")
+
+
+def _report_changes(changes: Changes) -> None:
+    print(
+        f"Thêm / added: {len(changes.added)}; đổi / changed: {len(changes.changed)}; "
+        f"bỏ / removed: {len(changes.removed)}"
+    )
+    for label, codes in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
+        for code in codes:
+            print(f"  {label} {code}")
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print one procedure (or its full record with ``--json``)."""
+    try:
+        procedures = load_knowledge_base(args.kb)
+    except (OSError, KnowledgeBaseFormatError) as exc:
+        print(
+            f"Không đọc được cơ sở dữ liệu / cannot read the knowledge base: {exc}", file=sys.stderr
+        )
+        return 1
+    found = next((p for p in procedures if p.code == args.code.strip()), None)
+    if found is None:
+        print(
+            f"Không tìm thấy thủ tục mã {args.code!r}. / No procedure with code {args.code!r}.",
+            file=sys.stderr,
+        )
+        return 1
+    if args.json:
+        print(json.dumps(procedure_to_dict(found), ensure_ascii=False, indent=2))
+    else:
+        print(render(found))
+    return 0
+
+
+_KIND_NAMES = {
+    ChannelKind.ONLINE: "Trực tuyến",
+    ChannelKind.IN_PERSON: "Trực tiếp",
+    ChannelKind.POST: "Qua bưu chính",
+}
+_UNIT_NAMES = {
+    "working_days": "ngày làm việc",
+    "days": "ngày",
+    "hours": "giờ",
+    "months": "tháng",
+    "years": "năm",
+    "weeks": "tuần",
+    "minutes": "phút",
+}
+
+
+def render(p: Procedure) -> str:
+    """A procedure as a citizen reads it, with Vietnamese headings."""
+    lines = [f"{p.name}", f"Mã thủ tục: {p.code}"]
+    if p.levels:
+        lines.append(f"Cấp thực hiện: {', '.join(p.levels)}")
+    if p.field:
+        lines.append(f"Lĩnh vực: {p.field}")
+    if p.agencies:
+        lines.append(f"Cơ quan thực hiện: {'; '.join(p.agencies)}")
+    if p.online is OnlineFiling.FULL:
+        lines.append("Nộp trực tuyến: toàn trình")
+    elif p.online is OnlineFiling.PARTIAL:
+        lines.append("Nộp trực tuyến: một phần")
+    if p.channels:
+        lines += ["", "Cách thức nộp:"]
+        lines += [f"  - {_channel(c)}" for c in p.channels]
+    number = 0
+    for group in p.documents:
+        lines += ["", f"Giấy tờ phải nộp{' — ' + group.title if group.title else ''}:"]
+        for number, doc in enumerate(group.documents, start=1):
+            lines.append(f"  {number}. {_document(doc)}")
+    if p.present_documents:
+        lines += ["", "Giấy tờ phải xuất trình:"]
+        for number, doc in enumerate(p.present_documents, start=1):
+            lines.append(f"  {number}. {_document(doc)}")
+    if p.notes:
+        lines += ["", "Lưu ý:"]
+        lines += [f"  - {note}" for note in p.notes]
+    if p.steps:
+        lines += ["", "Trình tự thực hiện:"]
+        lines += [f"  {i}. {step}" for i, step in enumerate(p.steps, start=1)]
+    if p.conditions:
+        lines += ["", "Điều kiện:", p.conditions]
+    if p.result:
+        lines += ["", f"Kết quả: {p.result}"]
+    if p.legal_basis:
+        lines += ["", "Căn cứ pháp lý:"]
+        lines += [f"  - {b.title}{f' ({b.code})' if b.code else ''}" for b in p.legal_basis]
+    lines += ["", f"Nguồn: {p.source_url or _export_source(p)}"]
+    return "\n".join(lines)
+
+
+def _export_source(p: Procedure) -> str:
+    """Document-export records have no page link, only the portal's export file name."""
+    source_file = p.extra.get("source_file")
+    portal = "Cổng Dịch vụ công quốc gia (dichvucong.gov.vn)"
+    return f"{portal}, {source_file}" if source_file else portal
+
+
+def _channel(c: Channel) -> str:
+    return f"{_KIND_NAMES[c.kind]}: thời hạn {_duration(c.time)}; phí, lệ phí: {_fee(c.fee)}"
+
+
+def _duration(d: Duration | None) -> str:
+    if d is None:
+        return "không có thông tin"
+    if d.value is None:
+        return d.text
+    value = format_decimal(d.value, locale="vi_VN")
+    if d.unit is None:
+        return f"{value} (cổng không ghi đơn vị)"
+    return f"{value} {_UNIT_NAMES.get(d.unit, d.unit)}"
+
+
+def _fee(f: Fee | None) -> str:
+    if f is None:
+        return "không có thông tin"
+    if f.amount is None or (f.amount == 0 and fold(f.text).startswith("mien phi")):
+        return f.text
+    return f"{format_decimal(f.amount, locale='vi_VN')} đồng — {f.text}"
+
+
+def _document(d: Document) -> str:
+    counts = []
+    if d.originals:
+        counts.append(f"{d.originals} bản chính")
+    if d.copies:
+        counts.append(f"{d.copies} bản sao")
+    suffix = f" [{', '.join(counts)}]" if counts else ""
+    template = f" (mẫu: {d.template})" if d.template else ""
+    return f"{d.name}{suffix}{template}"

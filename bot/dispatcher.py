@@ -1,0 +1,305 @@
+"""The path of one message: deduplicate, lock the conversation, run the dialog, save, log.
+
+Everything a turn writes (the message id, the new state, scheduled reminders, link codes, the
+message log) is committed in one transaction, so a failure leaves no half-written conversation
+and the platform's redelivery is handled as if the first attempt never happened.
+
+A (channel, user id) linked to a person shares the person's conversation with the person's
+other apps: the turn locks the person, not the app. Link codes asked for by the dialogs are
+made or checked here, and the outcome goes back through the dialogs in the same turn as an
+internal message, so the wording stays with the dialogs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.locks import ConversationLocks, LocalLocks, RedisMessageClaims
+from bot.storage.conversations import SqlConversations, StoredConversation
+from bot.storage.database import Database
+from bot.storage.identity import CODE_TTL, SqlIdentities
+from bot.storage.message_log import SqlMessageLog
+from bot.storage.processed import SqlProcessedMessages
+from bot.storage.reminders import SqlReminders
+from bot.storage.tables import CHANNEL_LEN, USER_ID_LEN
+from dialogs import engine
+from dialogs import state as states
+from dialogs.errors import StaleConversation
+from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.step import DialogDeps, IssueLinkCode, RedeemLinkCode, ScheduleReminder, State, Step
+
+logger = logging.getLogger(__name__)
+
+Dialog = Callable[[State, IncomingMessage, DialogDeps], Step]
+"""The conversations' contract: ``dialogs.engine.handle``."""
+
+TurnHook = Callable[[AsyncSession, Sequence[Reply]], Awaitable[None]]
+"""Extra writes committed with a turn (the reminder outbox keeps the rendered replies)."""
+
+# Said when the dialog itself fails; kept here so it works even when the catalogs do not.
+APOLOGY = {
+    "vi": "Xin lỗi, hệ thống đang gặp sự cố. Xin vui lòng thử lại sau ít phút, "
+    "hoặc gõ “menu” để bắt đầu lại.",
+    "en": "Sorry, something went wrong on our side. Please try again in a few minutes, "
+    "or type “menu” to start again.",
+}
+
+
+MAX_ATTEMPTS = 3
+"""Runs of a turn that lost a race for its conversation (another app of the same person wrote
+it, or the app was linked meanwhile); the dialogs are pure, so running a turn again is safe."""
+
+MAX_KNOWN_PERSONS = 10_000
+"""Linked apps whose person a dispatcher remembers, to lock the person before reading it."""
+
+HIDDEN_CODE = "••• •••"
+"""What the message log keeps instead of a link code, shown or typed."""
+
+
+def conversation_hash(ref: ConversationRef) -> str:
+    """A short stable hash of a conversation, the only way logs name a user."""
+    return hashlib.sha256(ref.key.encode()).hexdigest()[:12]
+
+
+def _check_sizes(message: IncomingMessage) -> None:
+    # Longer values would be refused by PostgreSQL but silently kept by SQLite.
+    if len(message.ref.channel) > CHANNEL_LEN or len(message.ref.user_id) > USER_ID_LEN:
+        raise ValueError("conversation reference too long")
+    if message.message_id is not None and len(message.message_id) > USER_ID_LEN:
+        raise ValueError("message id too long")
+
+
+class Dispatcher:
+    """Turns incoming messages into replies; ``handle`` fits the ``MessageHandler`` port."""
+
+    def __init__(
+        self,
+        database: Database,
+        deps: DialogDeps,
+        *,
+        locks: ConversationLocks | None = None,
+        claims: RedisMessageClaims | None = None,
+        dialog: Dialog | None = None,
+    ) -> None:
+        """Wire a dispatcher.
+
+        Args:
+            database: where conversations, reminders and the log live.
+            deps: the ports the dialogs consult (the clock also stamps every row).
+            locks: per-conversation locks; in-process ones by default, Redis for several workers.
+            claims: Redis message-id claims; without them the ``processed_messages`` table
+                deduplicates, inside the turn's transaction.
+            dialog: the conversation function; ``dialogs.engine.handle`` by default.
+        """
+        self._database = database
+        self._deps = deps
+        self._locks = locks if locks is not None else LocalLocks()  # empty ones are falsy
+        self._claims = claims
+        self._dialog: Dialog = dialog or engine.handle
+        # Which person a linked app belongs to, as last seen: only a guess for choosing the
+        # lock, checked under it (another worker may have linked the app since).
+        self._persons: dict[str, int] = {}
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        """Handle what a user sent; a redelivered message returns [] and changes nothing."""
+        return await self._turn(message, log_incoming=True, hook=None)
+
+    async def handle_proactive(self, message: IncomingMessage, hook: TurnHook) -> list[Reply]:
+        """Handle an event motcua raised itself (a due reminder).
+
+        The event is not logged as something the user said; ``hook`` runs inside the turn's
+        transaction with the replies.
+        """
+        return await self._turn(message, log_incoming=False, hook=hook)
+
+    async def _turn(
+        self, message: IncomingMessage, *, log_incoming: bool, hook: TurnHook | None
+    ) -> list[Reply]:
+        _check_sizes(message)
+        ref, message_id = message.ref, message.message_id
+        claimed = False
+        if message_id is not None and self._claims is not None:
+            if not await self._claims.claim(ref.channel, message_id):
+                return []
+            claimed = True
+        try:
+            attempt = 1
+            while True:
+                try:
+                    return await self._attempt(message, log_incoming=log_incoming, hook=hook)
+                except StaleConversation:
+                    if attempt == MAX_ATTEMPTS:
+                        raise
+                    attempt += 1
+        except BaseException:
+            if claimed and message_id is not None and self._claims is not None:
+                await self._claims.release(ref.channel, message_id)
+            raise
+
+    async def _attempt(
+        self, message: IncomingMessage, *, log_incoming: bool, hook: TurnHook | None
+    ) -> list[Reply]:
+        """One run of a turn, holding the lock of the person (or of the app, when unlinked)."""
+        ref = message.ref
+        guess = self._persons.get(ref.key)
+        async with (
+            self._locks.hold(ref.key if guess is None else f"person:{guess}"),
+            self._database.transaction() as session,
+        ):
+            person = await SqlIdentities(session).person_of(ref)
+            if person != guess:
+                self._remember(ref, person)
+                raise StaleConversation("the app's person is not the one locked")
+            return await self._run(session, message, person, log_incoming=log_incoming, hook=hook)
+
+    def _remember(self, ref: ConversationRef, person: int | None) -> None:
+        self._persons.pop(ref.key, None)
+        if person is not None:
+            if len(self._persons) >= MAX_KNOWN_PERSONS:
+                del self._persons[next(iter(self._persons))]  # the longest known
+            self._persons[ref.key] = person
+
+    async def _run(
+        self,
+        session: AsyncSession,
+        message: IncomingMessage,
+        person: int | None,
+        *,
+        log_incoming: bool,
+        hook: TurnHook | None,
+    ) -> list[Reply]:
+        ref, now = message.ref, self._deps.clock.now()
+        if (
+            message.message_id is not None
+            and self._claims is None
+            and not await SqlProcessedMessages(session).claim(ref.channel, message.message_id, now)
+        ):
+            return []
+        replies, codes = await self._converse(session, message, person, now)
+        log = SqlMessageLog(session)
+        if log_incoming:
+            said = None if message.text is None else _hide(message.text, codes)
+            await log.record_incoming(replace(message, text=said), now)
+        await log.record_replies(ref, [replace(r, text=_hide(r.text, codes)) for r in replies], now)
+        if hook is not None:
+            await hook(session, replies)
+        return replies
+
+    async def _converse(
+        self, session: AsyncSession, message: IncomingMessage, person: int | None, now: datetime
+    ) -> tuple[list[Reply], list[str]]:
+        """Run the dialog and carry out its effects; the replies, and the link codes to hide.
+
+        A link-code request is answered by a second, internal turn. When that turn finds the
+        app newly linked to a person, what the app had on its own is merged into the person's
+        conversation first, so nothing started on either side is lost.
+        """
+        conversations = SqlConversations(session)
+        replies: list[Reply] = []
+        codes: list[str] = []
+        pending: IncomingMessage | None = message
+        joining: tuple[int | None, dict[str, Any]] | None = None  # (person before, app state)
+        while pending is not None:
+            current, pending = pending, None
+            if current is not message:  # after a link code: the app may belong to a person now
+                person = await SqlIdentities(session).person_of(current.ref)
+            stored = await _open(session, current, person, now)
+            state = stored.state
+            if joining is not None and joining[0] != stored.person_id:
+                state = states.merge(stored.state, joining[1])
+            step = self._step(stored, state, current)
+            if step is None:
+                replies.append(Reply(self._apology_text(stored, message)))
+                break
+            replies.extend(step.replies)
+            await conversations.save_stored(stored, step.state, now)
+            for effect in step.effects:
+                if isinstance(effect, ScheduleReminder):
+                    # Delivered on the app it was asked on; its buttons work on any linked app.
+                    await SqlReminders(session).schedule(
+                        message.ref, effect.due_at, effect.payload, now
+                    )
+                elif not current.internal:  # an internal turn never asks again
+                    pending, code = await _link(session, current, effect, now)
+                    codes.append(code)
+                    joining = (stored.person_id, step.state)
+        return replies, codes
+
+    def _step(
+        self, stored: StoredConversation, state: State, message: IncomingMessage
+    ) -> Step | None:
+        """The dialog's step, or None (logged, without personal data) when the dialog failed."""
+        try:
+            step = self._dialog(state, message, self._deps)
+            json.dumps(step.state)  # the state is stored as JSON: fail here, not at commit
+        except Exception as error:
+            logger.error(
+                "dialog failed: channel=%s step=%s conversation=%s error=%s\n%s",
+                stored.ref.channel,
+                stored.state.get("step"),
+                conversation_hash(stored.ref),
+                type(error).__name__,
+                # Frames only: an exception's message may quote what the user typed.
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
+            return None
+        return step
+
+    def _apology_text(self, stored: StoredConversation, message: IncomingMessage) -> str:
+        candidates: list[Any] = [stored.state.get("locale"), message.locale, stored.locale]
+        for locale in candidates:
+            if isinstance(locale, str) and (language := locale[:2].lower()) in APOLOGY:
+                return APOLOGY[language]
+        return APOLOGY.get(self._deps.default_locale, APOLOGY["vi"])
+
+
+async def _open(
+    session: AsyncSession, message: IncomingMessage, person: int | None, now: datetime
+) -> StoredConversation:
+    """The conversation a message belongs to: its person's shared one, or its app's own."""
+    conversations = SqlConversations(session)
+    own = await conversations.open(message.ref, now, message.locale)
+    return own if person is None else await conversations.open_shared(own, person, now)
+
+
+async def _link(
+    session: AsyncSession,
+    message: IncomingMessage,
+    effect: IssueLinkCode | RedeemLinkCode,
+    now: datetime,
+) -> tuple[IncomingMessage, str]:
+    """Make or check a link code; the outcome as an internal message, and the code to hide."""
+    identities = SqlIdentities(session)
+    if isinstance(effect, IssueLinkCode):
+        person = await identities.ensure_person(message.ref, now)
+        code = await identities.issue_code(person, now)
+        payload = f"lk:code:{code}:{CODE_TTL // timedelta(minutes=1)}"
+    else:
+        code = effect.code
+        redemption = await identities.redeem_code(code, message.ref, now)
+        payload = f"lk:res:{redemption.outcome}"
+    outcome = IncomingMessage(
+        message.ref,
+        payload=payload,
+        locale=message.locale,
+        received_at=message.received_at,
+        internal=True,
+    )
+    return outcome, code
+
+
+def _hide(text: str, codes: Sequence[str]) -> str:
+    """``text`` with any link code in it (spaced or not) masked, for the message log."""
+    for code in codes:
+        text = re.sub(r"[\s.\-]*".join(code), HIDDEN_CODE, text)
+    return text

@@ -1,0 +1,175 @@
+"""Delivery of due reminders from the outbox table, across restarts and several workers.
+
+A reminder is a row, not a timer: a worker claims due rows, runs each through the dialogs as an
+``IncomingMessage`` carrying the reminder's payload, keeps the rendered replies with the row (in
+the same transaction as the turn, so the dialog runs once), sends them through the user's
+channel and marks the row done. Retryable delivery errors put the row back with a growing delay.
+
+The same periodic worker also forgets old platform message ids, which only matter while a
+platform may still redeliver a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.dispatcher import Dispatcher
+from bot.storage.database import Database
+from bot.storage.processed import SqlProcessedMessages
+from bot.storage.reminders import Reminder, SqlReminders
+from dialogs.errors import DeliveryError, MotcuaError, RateLimited
+from dialogs.messages import IncomingMessage, Reply
+from dialogs.ports import Channel, Clock
+
+logger = logging.getLogger(__name__)
+
+
+# Platforms give up redelivering within a day; ids older than this are forgotten, hourly.
+FORGET_MESSAGE_IDS_AFTER = timedelta(days=2)
+FORGET_EVERY = timedelta(hours=1)
+
+
+class ClaimLost(MotcuaError):
+    """Another worker took the reminder over (this worker's lease ran out)."""
+
+
+class ReminderWorker:
+    """Claims due reminders and delivers them; ``run`` loops until cancelled."""
+
+    def __init__(
+        self,
+        database: Database,
+        dispatcher: Dispatcher,
+        channels: Mapping[str, Channel],
+        clock: Clock,
+        *,
+        poll_interval: float = 5.0,
+        batch: int = 20,
+        lease: timedelta = timedelta(minutes=5),
+        backoff: timedelta = timedelta(seconds=30),
+        max_attempts: int = 6,
+    ) -> None:
+        """Wire a worker.
+
+        Args:
+            channels: channel name -> adapter able to send proactively.
+            poll_interval: seconds between looks at the table.
+            lease: how long a claimed reminder stays with one worker before another may retry it.
+            backoff: the first retry delay, doubled on every further attempt.
+            max_attempts: deliveries tried before a reminder is marked failed.
+        """
+        self._database = database
+        self._dispatcher = dispatcher
+        self._channels = channels
+        self._clock = clock
+        self._poll_interval = poll_interval
+        self._batch = batch
+        self._lease = lease
+        self._backoff = backoff
+        self._max_attempts = max_attempts
+
+    async def run(self) -> None:
+        """Deliver due reminders every ``poll_interval`` seconds, until cancelled."""
+        forgotten_at = None
+        while True:
+            try:
+                await self.run_once()
+                now = self._clock.now()
+                if forgotten_at is None or now - forgotten_at >= FORGET_EVERY:
+                    await self.forget_old_message_ids()
+                    forgotten_at = now
+            except Exception as error:
+                # Type only: database errors quote the statement's parameters.
+                logger.error("reminder round failed: %s", type(error).__name__)
+            await asyncio.sleep(self._poll_interval)
+
+    async def run_once(self) -> int:
+        """Deliver every reminder due now; returns how many were delivered."""
+        delivered = 0
+        while True:
+            async with self._database.transaction() as session:
+                claimed = await SqlReminders(session).claim_due(
+                    self._clock.now(), self._lease, self._batch
+                )
+            if not claimed:
+                return delivered
+            for reminder in claimed:
+                delivered += await self._deliver(reminder)
+
+    async def forget_old_message_ids(self) -> int:
+        """Drop processed message ids older than :data:`FORGET_MESSAGE_IDS_AFTER`."""
+        before = self._clock.now() - FORGET_MESSAGE_IDS_AFTER
+        async with self._database.transaction() as session:
+            return await SqlProcessedMessages(session).prune(before)
+
+    async def _deliver(self, reminder: Reminder) -> bool:
+        channel = self._channels.get(reminder.ref.channel)
+        if channel is None:
+            await self._fail(reminder, "UnknownChannel")
+            return False
+        try:
+            replies = reminder.replies
+            if replies is None:
+                replies = tuple(await self._render(reminder))
+            if replies:
+                await channel.send(reminder.ref, replies)
+        except ClaimLost:
+            return False
+        except DeliveryError as error:
+            if error.retryable:
+                await self._retry(reminder, error)
+            else:
+                await self._fail(reminder, type(error).__name__)
+            return False
+        except Exception as error:
+            await self._retry(reminder, error)
+            return False
+        async with self._database.transaction() as session:
+            return await SqlReminders(session).mark_done(reminder, self._clock.now())
+
+    async def _render(self, reminder: Reminder) -> Sequence[Reply]:
+        """Run the reminder through the dialogs once; the replies are stored with the row."""
+
+        async def keep(session: AsyncSession, replies: Sequence[Reply]) -> None:
+            if not await SqlReminders(session).store_replies(reminder, replies):
+                raise ClaimLost(f"reminder {reminder.id} was claimed by another worker")
+
+        message = IncomingMessage(
+            ref=reminder.ref,
+            payload=reminder.payload,
+            message_id=f"reminder:{reminder.id}",
+            received_at=self._clock.now(),
+        )
+        return await self._dispatcher.handle_proactive(message, keep)
+
+    async def _retry(self, reminder: Reminder, error: Exception) -> None:
+        if reminder.attempts + 1 >= self._max_attempts:
+            await self._fail(reminder, type(error).__name__)
+            return
+        delay = self._backoff * 2**reminder.attempts
+        if isinstance(error, RateLimited):
+            delay = max(delay, timedelta(seconds=error.retry_after))
+        now = self._clock.now()
+        logger.warning(
+            "reminder %s: %s, retry in %ds",
+            reminder.id,
+            type(error).__name__,
+            delay.total_seconds(),
+        )
+        async with self._database.transaction() as session:
+            await SqlReminders(session).retry(reminder, now + delay, type(error).__name__, now)
+
+    async def _fail(self, reminder: Reminder, reason: str) -> None:
+        logger.error(
+            "reminder %s to channel %s failed for good: %s",
+            reminder.id,
+            reminder.ref.channel,
+            reason,
+        )
+        async with self._database.transaction() as session:
+            await SqlReminders(session).mark_failed(reminder, reason, self._clock.now())

@@ -1,0 +1,100 @@
+"""The one aiohttp server: web chat, every channel's webhook and ``/healthz`` on one port."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.storage.database import sqlite_file
+from bot.storage.schema import current_revision, ensure_schema, head_revision
+from knowledge.store import KnowledgeBaseFormatError
+
+log = logging.getLogger(__name__)
+
+STARTUP_ERRORS: tuple[type[Exception], ...] = (OSError, KnowledgeBaseFormatError, SQLAlchemyError)
+"""What can stop the app from starting (port taken, knowledge base or database unusable);
+commands report these in one line instead of a traceback."""
+
+APP_KEY = web.AppKey("motcua", App)
+
+
+class PathAccessLogger(AbstractAccessLogger):
+    """Logs method, path, status and time; never query strings, which carry user ids."""
+
+    def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """Write one line per request."""
+        self.logger.info(
+            "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000
+        )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers, 503 otherwise: what a load balancer polls."""
+    try:
+        await request.app[APP_KEY].health()
+    except Exception as exc:  # any failure means "do not send traffic here"
+        log.warning("health check failed: %s", type(exc).__name__)
+        return web.json_response({"status": "unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+def web_application(app: App) -> web.Application:
+    """The aiohttp application hosting every route ``app`` assembled, plus ``/healthz``."""
+    application = web.Application()
+    application[APP_KEY] = app
+    application.router.add_get("/healthz", healthz)
+    application.add_routes(app.routes)
+    return application
+
+
+@asynccontextmanager
+async def listening(app: App, host: str, port: int) -> AsyncIterator[list[str]]:
+    """Serve ``app`` on ``host:port`` until the block ends; yields the bound addresses."""
+    runner = web.AppRunner(
+        web_application(app), access_log_class=PathAccessLogger, handle_signals=False
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        yield [f"http://{a[0]}:{a[1]}" for a in runner.addresses]
+    finally:
+        await runner.cleanup()
+
+
+async def run_until(app: App, host: str, port: int, stop: asyncio.Event) -> None:
+    """Serve until ``stop`` is set, then let in-flight requests finish."""
+    async with listening(app, host, port) as addresses:
+        for address in addresses:
+            log.info("motcua listening on %s", address)
+        await stop.wait()
+
+
+async def prepare_database(url: str) -> None:
+    """Migrate a SQLite file by itself; a shared database is migrated by ``motcua db upgrade``.
+
+    Several workers starting together must not race to migrate PostgreSQL, so there a schema
+    behind the code is only reported.
+    """
+    if sqlite_file(make_url(url)) is not None:
+        await ensure_schema(url)
+    elif await current_revision(url) != head_revision():
+        log.warning("database schema is not up to date: run `motcua db upgrade`")
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """``motcua serve``: the whole application on one port until ``stop`` is set."""
+    await prepare_database(settings.database_url)
+    async with build_app(settings) as app:
+        app.run_in_background(app.reminders.run())
+        await run_until(app, settings.host, settings.port, stop)

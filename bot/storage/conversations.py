@@ -1,0 +1,158 @@
+"""Users and their conversation state, saved with an optimistic version check.
+
+A user on one app has a conversation of their own; once they link apps (see
+``bot.storage.identity``) every linked app shares the person's conversation instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.tables import LOCALE_LEN, ConversationRow, PersonConversationRow, UserRow
+from dialogs.errors import StaleConversation
+from dialogs.messages import ConversationRef
+
+
+@dataclass(frozen=True, slots=True)
+class StoredConversation:
+    """A conversation as loaded: its state and the version a save must match."""
+
+    ref: ConversationRef
+    state: dict[str, Any]
+    version: int
+    locale: str | None  # the platform's language code last seen for this user
+    person_id: int | None = None  # set when this is the conversation a person's apps share
+
+
+class SqlConversations:
+    """Conversation state in the ``users`` and ``conversations`` tables, within one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def open(
+        self, ref: ConversationRef, now: datetime, locale: str | None = None
+    ) -> StoredConversation:
+        """Load a conversation, creating the user and an empty state on first contact.
+
+        Also records when the user was last seen and the platform's language code, if given
+        (cut to the column's size: a platform's odd value must not cost the user their turn).
+        """
+        locale = locale[:LOCALE_LEN] if locale else None
+        insert = dialect_insert(self._session, UserRow)
+        upsert = (
+            insert.values(
+                channel=ref.channel,
+                user_id=ref.user_id,
+                locale=locale,
+                created_at=now,
+                last_seen_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=["channel", "user_id"],
+                set_={
+                    "last_seen_at": now,
+                    "locale": func.coalesce(insert.excluded.locale, UserRow.locale),
+                },
+            )
+            .returning(UserRow.id, UserRow.locale)
+        )
+        user_pk, stored_locale = (await self._session.execute(upsert)).one()
+        await self._session.execute(
+            dialect_insert(self._session, ConversationRow)
+            .values(user_pk=user_pk, state={}, version=0, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["user_pk"])
+        )
+        state, version = (
+            await self._session.execute(
+                select(ConversationRow.state, ConversationRow.version).where(
+                    ConversationRow.user_pk == user_pk
+                )
+            )
+        ).one()
+        return StoredConversation(ref, dict(state), version, stored_locale)
+
+    async def load(self, ref: ConversationRef) -> StoredConversation | None:
+        """A conversation without touching it, or None for a user never seen."""
+        row = (
+            await self._session.execute(
+                select(ConversationRow.state, ConversationRow.version, UserRow.locale)
+                .join(UserRow, UserRow.id == ConversationRow.user_pk)
+                .where(UserRow.channel == ref.channel, UserRow.user_id == ref.user_id)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        return StoredConversation(ref, dict(row.state), row.version, row.locale)
+
+    async def save(
+        self, ref: ConversationRef, state: Mapping[str, Any], version: int, now: datetime
+    ) -> int:
+        """Store a new state if nobody saved since ``version`` was loaded; returns the new version.
+
+        Raises:
+            StaleConversation: the stored version is no longer ``version``.
+        """
+        user_pk = (
+            select(UserRow.id)
+            .where(UserRow.channel == ref.channel, UserRow.user_id == ref.user_id)
+            .scalar_subquery()
+        )
+        result = await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.user_pk == user_pk, ConversationRow.version == version)
+            .values(state=dict(state), version=version + 1, updated_at=now)
+        )
+        if rowcount(result) != 1:
+            raise StaleConversation(f"conversation changed since version {version}")
+        return version + 1
+
+    async def open_shared(
+        self, own: StoredConversation, person_id: int, now: datetime
+    ) -> StoredConversation:
+        """The conversation a person's linked apps share, reached from one app's ``own``.
+
+        Created empty on first use; the caller merges what the app had on its own into it.
+        """
+        await self._session.execute(
+            dialect_insert(self._session, PersonConversationRow)
+            .values(person_id=person_id, state={}, version=0, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["person_id"])
+        )
+        state, version = (
+            await self._session.execute(
+                select(PersonConversationRow.state, PersonConversationRow.version).where(
+                    PersonConversationRow.person_id == person_id
+                )
+            )
+        ).one()
+        return StoredConversation(own.ref, dict(state), version, own.locale, person_id)
+
+    async def save_stored(
+        self, stored: StoredConversation, state: Mapping[str, Any], now: datetime
+    ) -> int:
+        """Save over a loaded conversation, the person's shared one or the app's own.
+
+        Raises:
+            StaleConversation: somebody saved it since it was loaded.
+        """
+        if stored.person_id is None:
+            return await self.save(stored.ref, state, stored.version, now)
+        result = await self._session.execute(
+            update(PersonConversationRow)
+            .where(
+                PersonConversationRow.person_id == stored.person_id,
+                PersonConversationRow.version == stored.version,
+            )
+            .values(state=dict(state), version=stored.version + 1, updated_at=now)
+        )
+        if rowcount(result) != 1:
+            raise StaleConversation(f"conversation changed since version {stored.version}")
+        return stored.version + 1

@@ -1,0 +1,159 @@
+"""One citizen on several channels: persons, their (channel, user id) links and one-time codes.
+
+The linking conversation is ``dialogs.flows.link``; ``bot.dispatcher`` carries out its requests
+with this storage. A code is shown on one channel and typed on another; it is stored only as a
+hash, works once, expires, and a (channel, user id) that keeps typing wrong codes is locked out
+for a while. What a linked citizen's apps share is keyed on the person (see
+``PersonConversationRow``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.tables import IdentityLinkRow, LinkAttemptRow, LinkCodeRow, PersonRow
+from dialogs.messages import ConversationRef
+from dialogs.step import LINK_CODE_DIGITS
+
+CODE_DIGITS = LINK_CODE_DIGITS
+CODE_TTL = timedelta(minutes=10)
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(hours=1)
+
+
+def hash_code(code: str) -> str:
+    """The stored form of a link code."""
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+class RedeemOutcome(StrEnum):
+    """What happened to a typed link code."""
+
+    LINKED = "linked"
+    INVALID = "invalid"  # unknown, expired or already used: deliberately not told apart
+    LOCKED = "locked"  # too many wrong codes from this (channel, user id) lately
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    """The outcome, and the person now linked when it worked."""
+
+    outcome: RedeemOutcome
+    person_id: int | None = None
+
+
+class SqlIdentities:
+    """Persons, links and link codes, within the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def person_of(self, ref: ConversationRef) -> int | None:
+        """The person a (channel, user id) belongs to, if linked."""
+        return await self._session.scalar(
+            select(IdentityLinkRow.person_id).where(
+                IdentityLinkRow.channel == ref.channel, IdentityLinkRow.user_id == ref.user_id
+            )
+        )
+
+    async def ensure_person(self, ref: ConversationRef, now: datetime) -> int:
+        """The person behind ``ref``, created (and linked) on first use."""
+        person_id = await self.person_of(ref)
+        if person_id is None:
+            person = PersonRow(created_at=now)
+            self._session.add(person)
+            await self._session.flush()
+            person_id = person.id
+            await self._link(ref, person_id, now)
+        return person_id
+
+    async def refs_of(self, person_id: int) -> list[ConversationRef]:
+        """Every (channel, user id) a person is reachable on."""
+        rows = await self._session.execute(
+            select(IdentityLinkRow.channel, IdentityLinkRow.user_id)
+            .where(IdentityLinkRow.person_id == person_id)
+            .order_by(IdentityLinkRow.linked_at, IdentityLinkRow.channel)
+        )
+        return [ConversationRef(channel, user_id) for channel, user_id in rows]
+
+    async def issue_code(self, person_id: int, now: datetime, ttl: timedelta = CODE_TTL) -> str:
+        """A fresh code for this person; the plain code is returned once and never stored."""
+        while True:
+            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            if await self._live_code(hash_code(code), now) is None:
+                break
+        self._session.add(
+            LinkCodeRow(
+                code_hash=hash_code(code), person_id=person_id, expires_at=now + ttl, created_at=now
+            )
+        )
+        await self._session.flush()
+        return code
+
+    async def redeem_code(self, code: str, ref: ConversationRef, now: datetime) -> Redemption:
+        """Link ``ref`` to the person who asked for ``code``, if the code is live and unused."""
+        attempts = await self._session.get(
+            LinkAttemptRow, (ref.channel, ref.user_id), with_for_update=True
+        )
+        if attempts is not None and attempts.window_started_at + FAILURE_WINDOW <= now:
+            attempts.failures, attempts.window_started_at = 0, now
+        if attempts is not None and attempts.failures >= MAX_FAILURES:
+            return Redemption(RedeemOutcome.LOCKED)
+
+        row = await self._live_code(hash_code(code), now)
+        used = (
+            row is not None
+            and rowcount(
+                await self._session.execute(
+                    update(LinkCodeRow)
+                    .where(LinkCodeRow.id == row.id, LinkCodeRow.used_at.is_(None))
+                    .values(used_at=now)
+                )
+            )
+            == 1
+        )
+        if row is None or not used:
+            if attempts is None:
+                self._session.add(
+                    LinkAttemptRow(
+                        channel=ref.channel, user_id=ref.user_id, failures=1, window_started_at=now
+                    )
+                )
+            else:
+                attempts.failures += 1
+            await self._session.flush()
+            return Redemption(RedeemOutcome.INVALID)
+
+        if attempts is not None:
+            await self._session.delete(attempts)
+        await self._link(ref, row.person_id, now)
+        return Redemption(RedeemOutcome.LINKED, row.person_id)
+
+    async def _live_code(self, code_hash: str, now: datetime) -> LinkCodeRow | None:
+        return await self._session.scalar(
+            select(LinkCodeRow).where(
+                LinkCodeRow.code_hash == code_hash,
+                LinkCodeRow.used_at.is_(None),
+                LinkCodeRow.expires_at > now,
+            )
+        )
+
+    async def _link(self, ref: ConversationRef, person_id: int, now: datetime) -> None:
+        # Re-linking moves the (channel, user id) to the new person.
+        insert = dialect_insert(self._session, IdentityLinkRow)
+        await self._session.execute(
+            insert.values(
+                channel=ref.channel, user_id=ref.user_id, person_id=person_id, linked_at=now
+            ).on_conflict_do_update(
+                index_elements=["channel", "user_id"],
+                set_={"person_id": person_id, "linked_at": now},
+            )
+        )

@@ -1,0 +1,92 @@
+"""Every message in and out, so a conversation can be shown again (web chat history)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.codec import buttons_from_json, buttons_to_json
+from bot.storage.tables import MessageLogRow
+from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
+
+
+class Direction(StrEnum):
+    """Who spoke."""
+
+    IN = "in"  # the user
+    OUT = "out"  # motcua
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedMessage:
+    """One logged message; ``buttons`` only on outgoing ones."""
+
+    id: int
+    at: datetime
+    direction: Direction
+    text: str | None
+    payload: str | None
+    buttons: tuple[Button, ...]
+
+
+class SqlMessageLog:
+    """The ``message_log`` table, within the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record_incoming(self, message: IncomingMessage, at: datetime) -> None:
+        """Log what the user typed or tapped."""
+        self._session.add(
+            MessageLogRow(
+                at=at,
+                direction=Direction.IN,
+                channel=message.ref.channel,
+                user_id=message.ref.user_id,
+                text=message.text,
+                payload=message.payload,
+            )
+        )
+        await self._session.flush()
+
+    async def record_replies(
+        self, ref: ConversationRef, replies: Sequence[Reply], at: datetime
+    ) -> None:
+        """Log what motcua answered, buttons included."""
+        self._session.add_all(
+            MessageLogRow(
+                at=at,
+                direction=Direction.OUT,
+                channel=ref.channel,
+                user_id=ref.user_id,
+                text=reply.text,
+                buttons=buttons_to_json(reply.buttons) or None,
+            )
+            for reply in replies
+        )
+        await self._session.flush()
+
+    async def history(self, ref: ConversationRef, limit: int = 100) -> list[LoggedMessage]:
+        """The last ``limit`` messages of a conversation, oldest first."""
+        rows = await self._session.scalars(
+            select(MessageLogRow)
+            .where(MessageLogRow.channel == ref.channel, MessageLogRow.user_id == ref.user_id)
+            .order_by(MessageLogRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            LoggedMessage(
+                id=row.id,
+                at=row.at,
+                direction=Direction(row.direction),
+                text=row.text,
+                payload=row.payload,
+                buttons=buttons_from_json(row.buttons),
+            )
+            for row in reversed(rows.all())
+        ]

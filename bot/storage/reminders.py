@@ -1,0 +1,183 @@
+"""The reminder outbox: rows claimed atomically, so each reminder is delivered by one worker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.codec import replies_from_json, replies_to_json
+from bot.storage.sql import rowcount
+from bot.storage.tables import ReminderRow
+from dialogs.messages import ConversationRef, Reply
+
+
+class ReminderStatus(StrEnum):
+    """Where a reminder is in its life."""
+
+    PENDING = "pending"  # waiting for due_at (also after a retryable failure)
+    SENDING = "sending"  # claimed by a worker; reclaimable once its lease runs out
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One reminder row; ``replies`` are kept once rendered so a retry sends the same text."""
+
+    id: int
+    ref: ConversationRef
+    due_at: datetime
+    payload: str
+    status: ReminderStatus
+    attempts: int
+    claimed_at: datetime | None
+    replies: tuple[Reply, ...] | None
+    last_error: str | None
+
+
+def _reminder(row: ReminderRow) -> Reminder:
+    return Reminder(
+        id=row.id,
+        ref=ConversationRef(row.channel, row.user_id),
+        due_at=row.due_at,
+        payload=row.payload,
+        status=ReminderStatus(row.status),
+        attempts=row.attempts,
+        claimed_at=row.claimed_at,
+        replies=None if row.replies is None else replies_from_json(row.replies),
+        last_error=row.last_error,
+    )
+
+
+class SqlReminders:
+    """Reminder rows, within the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def schedule(
+        self, ref: ConversationRef, due_at: datetime, payload: str, now: datetime
+    ) -> int:
+        """Add a pending reminder; returns its id."""
+        row = ReminderRow(
+            channel=ref.channel,
+            user_id=ref.user_id,
+            due_at=due_at,
+            payload=payload,
+            status=ReminderStatus.PENDING,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        """One reminder by id."""
+        row = await self._session.get(ReminderRow, reminder_id)
+        return None if row is None else _reminder(row)
+
+    async def for_conversation(self, ref: ConversationRef) -> list[Reminder]:
+        """Every reminder of a conversation, soonest first."""
+        rows = await self._session.scalars(
+            select(ReminderRow)
+            .where(ReminderRow.channel == ref.channel, ReminderRow.user_id == ref.user_id)
+            .order_by(ReminderRow.due_at, ReminderRow.id)
+        )
+        return [_reminder(row) for row in rows]
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]:
+        """Mark up to ``limit`` due reminders as sending and return them.
+
+        PostgreSQL skips rows another worker has locked (FOR UPDATE SKIP LOCKED); SQLite has
+        one writer at a time and the guarded UPDATE (status still as selected) settles races.
+        A reminder whose worker died mid-send is reclaimed once its lease has run out.
+        """
+        claimable = or_(
+            and_(ReminderRow.status == ReminderStatus.PENDING, ReminderRow.due_at <= now),
+            and_(
+                ReminderRow.status == ReminderStatus.SENDING, ReminderRow.claimed_at <= now - lease
+            ),
+        )
+        candidates = (
+            await self._session.execute(
+                select(ReminderRow.id, ReminderRow.status, ReminderRow.claimed_at)
+                .where(claimable)
+                .order_by(ReminderRow.due_at, ReminderRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        claimed = []
+        for reminder_id, status, claimed_at in candidates:
+            result = await self._session.execute(
+                update(ReminderRow)
+                .where(
+                    ReminderRow.id == reminder_id,
+                    ReminderRow.status == status,
+                    ReminderRow.claimed_at.is_(None)
+                    if claimed_at is None
+                    else ReminderRow.claimed_at == claimed_at,
+                )
+                .values(status=ReminderStatus.SENDING, claimed_at=now, updated_at=now)
+            )
+            if rowcount(result) == 1:
+                claimed.append(reminder_id)
+        if not claimed:
+            return []
+        rows = await self._session.scalars(
+            select(ReminderRow)
+            .where(ReminderRow.id.in_(claimed))
+            .order_by(ReminderRow.due_at, ReminderRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_reminder(row) for row in rows]
+
+    async def store_replies(self, reminder: Reminder, replies: Sequence[Reply]) -> bool:
+        """Keep the rendered replies with the claimed reminder (same transaction as the turn)."""
+        return await self._finish(reminder, replies=replies_to_json(replies))
+
+    async def mark_done(self, reminder: Reminder, now: datetime) -> bool:
+        """Delivered. False if the claim was lost (lease ran out and another worker took it)."""
+        return await self._finish(reminder, status=ReminderStatus.DONE, updated_at=now)
+
+    async def retry(self, reminder: Reminder, due_at: datetime, error: str, now: datetime) -> bool:
+        """Put back as pending for another attempt at ``due_at``."""
+        return await self._finish(
+            reminder,
+            status=ReminderStatus.PENDING,
+            due_at=due_at,
+            attempts=reminder.attempts + 1,
+            claimed_at=None,
+            last_error=error[:64],
+            updated_at=now,
+        )
+
+    async def mark_failed(self, reminder: Reminder, error: str, now: datetime) -> bool:
+        """Give up on a reminder for good."""
+        return await self._finish(
+            reminder,
+            status=ReminderStatus.FAILED,
+            attempts=reminder.attempts + 1,
+            last_error=error[:64],
+            updated_at=now,
+        )
+
+    async def _finish(self, reminder: Reminder, **values: object) -> bool:
+        # Only the worker holding the current claim may move the row on.
+        result = await self._session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.id == reminder.id,
+                ReminderRow.status == ReminderStatus.SENDING,
+                ReminderRow.claimed_at == reminder.claimed_at,
+            )
+            .values(**values)
+        )
+        return rowcount(result) == 1

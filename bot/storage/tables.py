@@ -1,0 +1,189 @@
+"""The database schema as SQLAlchemy 2 declarative models (only repositories touch these rows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.types import UtcDateTime
+
+# Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY, PostgreSQL wants room to grow.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+CHANNEL_LEN = 32
+USER_ID_LEN = 255
+LOCALE_LEN = 16
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UserRow(Base):
+    """A user as one platform knows them: (channel, platform user id)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    locale: Mapped[str | None] = mapped_column(String(LOCALE_LEN))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ConversationRow(Base):
+    """A user's dialog state, with a version bumped on every save (optimistic concurrency)."""
+
+    __tablename__ = "conversations"
+
+    user_pk: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[dict[str, Any]] = mapped_column(Json)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProcessedMessageRow(Base):
+    """A platform message id already handled, so a redelivered webhook is ignored."""
+
+    __tablename__ = "processed_messages"
+
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(USER_ID_LEN), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ReminderRow(Base):
+    """A proactive message due later: an outbox row, so it survives restarts."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MessageLogRow(Base):
+    """One message in or out, kept so a conversation can be shown again (web chat history)."""
+
+    __tablename__ = "message_log"
+    __table_args__ = (Index("ix_message_log_channel_user_id_id", "channel", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    direction: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    text: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+
+
+class SecretRow(Base):
+    """A platform secret that must survive restarts (e.g. Zalo's rotating refresh token)."""
+
+    __tablename__ = "secrets"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PersonRow(Base):
+    """One citizen, who may reach us on several channels."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PersonConversationRow(Base):
+    """The dialog state every linked app of a person shares, versioned like ``conversations``.
+
+    Data about a citizen rather than about one app (their checklists now; subscriptions and
+    dossiers later) belongs with the person, so every app they link sees it.
+    """
+
+    __tablename__ = "person_conversations"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[dict[str, Any]] = mapped_column(Json)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdentityLinkRow(Base):
+    """One (channel, user id) belonging to a person."""
+
+    __tablename__ = "identity_links"
+
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LinkCodeRow(Base):
+    """A one-time code to link another channel to a person; only its hash is stored."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LinkAttemptRow(Base):
+    """Failed code entries by one (channel, user id) in the current window (brute-force guard)."""
+
+    __tablename__ = "link_attempts"
+
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,197 @@
+"""The conversation engine: ``handle(state, message, deps) -> Step``, pure and deterministic.
+
+One message in, one step out. The engine resolves the language, decides what the message is
+(a button payload, a command, a number picking a button, a reminder request, or a question)
+and hands it to a flow. It does no I/O: the knowledge base and the clock come from ``deps``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from dialogs import state as states
+from dialogs.context import Turn, resolve_locale
+from dialogs.flows import checklist, link, menu, qa, reminders, services
+from dialogs.messages import IncomingMessage, Reply
+from dialogs.step import DialogDeps, Step
+from dialogs.text import clean, command, digit, has_words, reminder_request
+from knowledge.text import fold
+
+Handler = Callable[[Turn, list[str]], list[Reply] | None]
+"""A payload handler; it returns None when the payload no longer fits the conversation."""
+
+MAX_INPUT_CHARS = 4000
+"""Text beyond this is never read: a 100 kB paste costs what a long message does."""
+
+MAX_PAYLOAD_BYTES = 64
+"""Telegram's callback_data limit; anything longer did not come from us."""
+
+_PAYLOADS: dict[str, Handler] = {
+    "m:menu": menu.menu,
+    "m:help": menu.help_,
+    "m:ask": qa.ask,
+    "m:docs": checklist.my_documents,
+    "m:submit": services.submit,
+    "m:lookup": services.lookup,
+    "m:news": services.announcements,
+    "m:staff": services.staff,
+    "m:lang": menu.ask_language,
+    "m:link": link.start,
+    "lk:get": link.get,
+    "lk:enter": link.enter,
+    "lang": menu.set_language,
+    "proc": qa.show,
+    "qa:more": qa.others,
+    "sub": services.submit,
+    "cl:go": checklist.go,
+    "cl:have": partial(checklist.answer, kind="have"),
+    "cl:miss": partial(checklist.answer, kind="miss"),
+    "cl:na": partial(checklist.answer, kind="na"),
+    "cl:yes": partial(checklist.case, applies=True),
+    "cl:no": partial(checklist.case, applies=False),
+    "cl:what": checklist.what,
+    "cl:sum": checklist.summary,
+    "cl:stop": checklist.pause,
+    "cl:redo": checklist.redo,
+    "rm": reminders.button,
+    "rem": reminders.fire,
+}
+
+_COMMANDS: dict[str, Handler] = {
+    "start": menu.start,
+    "menu": menu.menu,
+    "help": menu.help_,
+    "cancel": menu.cancel,
+    "link": link.start,
+}
+
+_INTERNAL: dict[str, Handler] = {
+    "lk:code": link.show_code,
+    "lk:res": link.result,
+}
+"""Payloads only the dispatcher raises (``IncomingMessage.internal``); a user's are stale."""
+
+_WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
+    "staff:wait_text": services.staff_note,
+    "link:wait_code": link.typed,
+}
+"""Steps that take the next free text as input instead of as a question (None: not input)."""
+
+
+def handle(state: Mapping[str, Any], message: IncomingMessage, deps: DialogDeps) -> Step:
+    """Answer one message: the new state, the replies and any effects (reminders, link codes)."""
+    working, was_reset = states.load(state)
+    locale = resolve_locale(working, message, deps.default_locale)
+    turn = Turn(working, deps, deps.translator(locale), message)
+    replies = _route(turn)
+    if was_reset:
+        notice = turn.t.gettext(
+            "I have been updated, so we start again from the menu. Sorry for the trouble."
+        )
+        replies = [Reply(notice), *replies]
+    _remember_buttons(turn.state, replies)
+    return Step(state=turn.state, replies=tuple(replies), effects=tuple(turn.effects))
+
+
+def _route(turn: Turn) -> list[Reply]:
+    message = turn.message
+    if message.internal:
+        return _run(turn, _INTERNAL, message.payload or "")
+    if message.payload is not None:
+        return press(turn, message.payload)
+    text = (message.text or "")[:MAX_INPUT_CHARS]
+    if not text.strip():
+        return [_calm(turn, attachment=message.attachment is not None)]
+    if (name := command(text)) is not None:
+        return _COMMANDS[name](turn, []) or menu.show(turn)
+    waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
+    if waiting is not None and (replies := waiting(turn, text)) is not None:
+        return replies
+    if (number := digit(text)) is not None and _stored(turn):
+        return _select(turn, number)
+    if (payload := _label_payload(turn, text)) is not None:
+        return press(turn, payload)
+    if (request := reminder_request(text)) is not None:
+        return reminders.from_text(turn, request)
+    query = clean(text)
+    if not has_words(query):
+        return [_calm(turn)]
+    return qa.question(turn, query)
+
+
+def press(turn: Turn, payload: str) -> list[Reply]:
+    """Run a button's payload; unknown or stale payloads get a calm "out of date" and the menu."""
+    return _run(turn, _PAYLOADS, payload)
+
+
+def _run(turn: Turn, handlers: Mapping[str, Handler], payload: str) -> list[Reply]:
+    if len(payload.encode("utf-8", "replace")) > MAX_PAYLOAD_BYTES or not payload.isascii():
+        return menu.stale(turn)
+    parts = payload.split(":")
+    for size in (2, 1):
+        handler = handlers.get(":".join(parts[:size]))
+        if handler is not None:
+            replies = handler(turn, parts[size:])
+            return menu.stale(turn) if replies is None else replies
+    return menu.stale(turn)
+
+
+def _calm(turn: Turn, attachment: bool = False) -> Reply:
+    """Empty, emoji-only or unreadable input: a calm hint, and nothing in the state changes."""
+    if attachment:
+        return Reply(
+            turn.t.gettext("I cannot read photos or files yet. Please type your question in words.")
+        )
+    return Reply(
+        turn.t.gettext(
+            "I did not understand. Type what you need in a few words, for example "
+            "“đăng ký khai sinh”, or type “menu”."
+        )
+    )
+
+
+def _stored(turn: Turn) -> list[dict[str, str]]:
+    """The buttons last offered, as kept in the state."""
+    found = turn.state.get("buttons")
+    if not isinstance(found, list):
+        return []
+    return [b for b in found if isinstance(b, dict) and isinstance(b.get("l"), str)]
+
+
+def _select(turn: Turn, number: int) -> list[Reply]:
+    """A bare number picks that button of the last list (adapters may show buttons as numbers)."""
+    offered = _stored(turn)
+    if not 1 <= number <= len(offered):
+        return [
+            Reply(
+                turn.t.gettext(
+                    "There is no option {number}. Choose a number from 1 to {count}."
+                ).format(number=number, count=len(offered))
+            )
+        ]
+    chosen = offered[number - 1]
+    if isinstance(chosen.get("p"), str):
+        return press(turn, chosen["p"])
+    return [Reply(turn.t.gettext("Open this link: {url}").format(url=chosen.get("u", "")))]
+
+
+def _label_payload(turn: Turn, text: str) -> str | None:
+    """The payload of a button whose label the user typed ("co" for "Có")."""
+    typed = fold(text).strip(" .!")
+    for button in _stored(turn):
+        if isinstance(button.get("p"), str) and fold(button["l"]) == typed:
+            return button["p"]
+    return None
+
+
+def _remember_buttons(state: dict[str, Any], replies: Sequence[Reply]) -> None:
+    """Keep the last offered buttons so a digit or a typed label can select one later."""
+    for reply in reversed(replies):
+        if reply.buttons:
+            state["buttons"] = [
+                {"l": b.label, "p": b.payload} if b.payload else {"l": b.label, "u": b.url or ""}
+                for b in reply.buttons
+            ]
+            return

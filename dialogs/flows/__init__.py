@@ -1,0 +1,1 @@
+"""The conversation flows: menu, questions, checklists, reminders and the other services."""

@@ -1,0 +1,215 @@
+"""How a procedure reads in a chat: the answer card, its facts and short labels for variants.
+
+Procedure texts stay in Vietnamese (they are the official wording); the words around them are
+translated. Where the portal gives no information the card says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from dialogs.context import Turn
+from dialogs.flows import menu, papers
+from dialogs.messages import Button, Reply
+from dialogs.ports import Translator
+from knowledge.model import ChannelKind, Duration, Fee, OnlineFiling, Procedure
+
+LABEL_CHARS = 40
+"""Button labels longer than this are shortened: several platforms cut them anyway."""
+
+NOTE_CHARS = 600
+"""The portal's remark on a fee is cut to this on the card; the full text is one tap away."""
+
+_BOILERPLATE = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
+_AMOUNT = re.compile(r"^\s*(miễn phí|[\d.,]+\s*(việt nam đồng|đồng|vnđ|vnd)?)", re.IGNORECASE)
+
+
+def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
+    """The answer card for a procedure, with what the citizen can do next."""
+    _ = turn.t.gettext
+    turn.state["proc"] = procedure.code
+    turn.set_step("qa:answer")
+    actions: list[Button] = []
+    if any(papers.counts(procedure)[:2]):
+        actions.append(Button(_("See the document checklist"), f"cl:go:{procedure.code}"))
+    if procedure.files_online and procedure.source_url:
+        actions.append(Button(_("File online"), url=procedure.source_url))
+    actions.append(Button(_("Other procedures"), "qa:more"))
+    actions.append(menu.menu_button(turn))
+    return [Reply(facts(turn.t, procedure), tuple(actions))]
+
+
+def facts(t: Translator, procedure: Procedure) -> str:
+    """The card's text: name, place, time, fee, documents, online filing, link and code."""
+    _ = t.gettext
+    lines = [
+        procedure.name,
+        _("Where: {place}").format(place=place(t, procedure)),
+        _("Processing time: {time}").format(time=per_channel(t, procedure, "time")),
+        _("Fee: {fee}").format(fee=per_channel(t, procedure, "fee")),
+    ]
+    if note := fee_note(procedure):
+        lines.append(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
+    lines.append(_("Documents to hand in: {count}").format(count=document_count(t, procedure)))
+    lines.append(_("File online: {online}").format(online=online(t, procedure)))
+    if procedure.source_url:
+        lines.append(_("On the portal: {url}").format(url=procedure.source_url))
+    lines.append(_("Procedure code: {code}").format(code=procedure.code))
+    return "\n".join(lines)
+
+
+def place(t: Translator, procedure: Procedure) -> str:
+    """Level and agency, e.g. "Cấp xã — Ủy ban nhân dân cấp xã"."""
+    level = ", ".join(procedure.levels)
+    agency = "; ".join(procedure.agencies) or procedure.authority
+    joined = " — ".join(part for part in (level, agency) if part)
+    return joined or t.gettext("not stated by the portal")
+
+
+def duration(t: Translator, value: Duration) -> str:
+    """A processing time in words; the portal's own text when the value or unit is lost."""
+    if value.value is None:
+        return value.text or t.gettext("not stated by the portal")
+    number = float(value.value)
+    amount = f"{number:g}"
+    n = int(number) if number.is_integer() else 2
+    if value.unit == "working_days":
+        return t.ngettext("{n} working day", "{n} working days", n).format(n=amount)
+    if value.unit == "days":
+        return t.ngettext("{n} day", "{n} days", n).format(n=amount)
+    if value.unit == "hours":
+        return t.ngettext("{n} hour", "{n} hours", n).format(n=amount)
+    if value.unit == "months":
+        return t.ngettext("{n} month", "{n} months", n).format(n=amount)
+    if value.unit == "years":
+        return t.ngettext("{n} year", "{n} years", n).format(n=amount)
+    return t.gettext("{n} (the portal does not give the unit)").format(n=amount)
+
+
+def fee(t: Translator, value: Fee) -> str:
+    """A fee: formatted money, "free", or the portal's own words when it gives no amount."""
+    if value.amount is None:
+        return value.text or t.gettext("not stated by the portal")
+    if value.amount == 0:
+        return t.gettext("free")
+    return t.format_money(value.amount)
+
+
+def fee_note(procedure: Procedure) -> str:
+    """The portal's remark after a fee ("Mức lệ phí cụ thể do HĐND tỉnh quyết định...").
+
+    It can change what a citizen pays, so the card shows it; the in-person channel's first.
+    """
+    channels = sorted(procedure.channels, key=lambda c: c.kind is not ChannelKind.IN_PERSON)
+    for channel in channels:
+        if channel.fee is not None and channel.fee.amount is not None:
+            note = _AMOUNT.sub("", channel.fee.text, count=1).strip(" ()-–:;.")
+            if note:
+                return note
+    return ""
+
+
+def channel_name(t: Translator, kind: ChannelKind) -> str:
+    """How a channel is called in the user's language."""
+    if kind is ChannelKind.ONLINE:
+        return t.gettext("online")
+    if kind is ChannelKind.POST:
+        return t.gettext("by post")
+    return t.gettext("in person")
+
+
+def per_channel(t: Translator, procedure: Procedure, what: str) -> str:
+    """Time or fee: one value when every channel agrees, else one value per channel."""
+    values: list[tuple[ChannelKind, str]] = []
+    for channel in procedure.channels:
+        if what == "time" and channel.time is not None:
+            values.append((channel.kind, duration(t, channel.time)))
+        elif what == "fee" and channel.fee is not None:
+            values.append((channel.kind, fee(t, channel.fee)))
+    distinct = list(dict.fromkeys(text for _kind, text in values))
+    if not distinct:
+        return t.gettext("not stated by the portal")
+    if len(distinct) == 1:
+        return distinct[0]
+    return "; ".join(f"{channel_name(t, kind)}: {text}" for kind, text in values)
+
+
+def document_count(t: Translator, procedure: Procedure) -> str:
+    """How many papers, counting every case ("3 papers (some only in certain cases)")."""
+    handed, shown, cases = papers.counts(procedure)
+    if handed == 0 and shown == 0:
+        return t.gettext("none listed by the portal")
+    text = t.ngettext("{n} paper", "{n} papers", handed).format(n=handed)
+    if cases:
+        text = t.gettext("{count} (some only in certain cases)").format(count=text)
+    if shown:
+        text = t.gettext("{count}; to show at the counter: {shown}").format(count=text, shown=shown)
+    return text
+
+
+def online(t: Translator, procedure: Procedure) -> str:
+    """Whether and how much of the procedure can be done on the portal."""
+    if procedure.online is OnlineFiling.FULL:
+        return t.gettext("yes, entirely online")
+    if procedure.online is OnlineFiling.PARTIAL:
+        return t.gettext("yes, partly online")
+    if procedure.files_online:
+        return t.gettext("yes")
+    return t.gettext("no, file it in person")
+
+
+def short_name(name: str) -> str:
+    """A procedure name without the leading "Thủ tục", capitalised."""
+    bare = _BOILERPLATE.sub("", name).strip()
+    return bare[:1].upper() + bare[1:]
+
+
+def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    """Cut text at a word boundary so it fits a button."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–(") + "…"
+
+
+def variant_labels(procedures: list[Procedure]) -> list[str]:
+    """Short button labels for close variants, built from the words that set each one apart.
+
+    A short name is used as it is; a long one is replaced by its longest stretch of words not
+    shared with the other option it is compared with (the best match, or for the best match
+    the first variant), e.g. "Có yếu tố nước ngoài". A long name with no words of its own
+    (the plain case, when the variants only add "(thực hiện tại cấp tỉnh)") is labelled by its
+    level. Identical labels get their level added.
+    """
+    names = [short_name(p.name) for p in procedures]
+    labels = []
+    for index, name in enumerate(names):
+        reference = names[1] if index == 0 and len(names) > 1 else names[0]
+        label = name
+        if len(name) > LABEL_CHARS:
+            label = _distinct(name, reference) or ", ".join(procedures[index].levels) or name
+        labels.append(shorten(label[:1].upper() + label[1:]))
+    repeated = {label for label in labels if labels.count(label) > 1}
+    for index, label in enumerate(labels):
+        if label in repeated:
+            extra = ", ".join(procedures[index].levels) or procedures[index].code
+            labels[index] = f"{shorten(label, LABEL_CHARS - len(extra) - 3)} ({extra})"
+    return labels
+
+
+def _distinct(name: str, reference: str) -> str:
+    words, other = name.split(), reference.split()
+    matcher = difflib.SequenceMatcher(a=_keys(other), b=_keys(words), autojunk=False)
+    stretches = [
+        words[j1:j2]
+        for tag, _i1, _i2, j1, j2 in matcher.get_opcodes()
+        if tag in ("insert", "replace")
+    ]
+    longest = max(stretches, key=len, default=[])
+    return " ".join(longest).strip(" ,;:-–()")
+
+
+def _keys(words: list[str]) -> list[str]:
+    """Words compared without case or punctuation ("sinh," equals "Sinh")."""
+    return [w.strip(",.;:()").lower() for w in words]

@@ -1,0 +1,412 @@
+"""The document checklist: one paper at a time, case groups behind a yes/no question, a summary.
+
+A procedure's checklist is a fixed sequence of nodes declared by its data (see
+``dialogs.flows.papers``): for each section, a question node when it is a case ("Trường hợp
+...") and then one node per paper. The state keeps, per procedure code::
+
+    {"at": 3,                  # index of the current node
+     "n": 9,                   # number of nodes when started, to notice changed data
+     "docs": {"0.1": "have"},  # "<section>.<paper>" -> "have" | "miss" | "na"
+     "cases": {"1": false},    # "<section>" -> does this case apply?
+     "done": false,
+     "seen": "2026-11-24T08:00:00+00:00"}
+
+so a citizen can stop at any point and resume days later exactly where they left off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs import state as states
+from dialogs.context import Turn
+from dialogs.flows import card, menu, papers
+from dialogs.messages import Button, Reply
+from dialogs.ports import Translator
+from knowledge.model import Document, Procedure
+
+Node = tuple[int, int | None]
+"""(section index, paper index); paper index None = the case question of a section."""
+
+ANSWERS = {"have", "miss", "na"}
+MAX_CHECKLISTS = 20
+"""Checklists kept per conversation; the least recently used goes first, so state stays small."""
+
+ITEM_CHARS = 300
+"""A document's name is cut to this in the walk-through; "What is this?" shows all of it."""
+
+
+def nodes(procedure: Procedure) -> list[Node]:
+    """The checklist's sequence, declared by the procedure's papers."""
+    sequence: list[Node] = []
+    for gi, section in enumerate(papers.sections(procedure)):
+        if not section.documents:
+            continue
+        if section.case:
+            sequence.append((gi, None))
+        sequence.extend((gi, di) for di in range(len(section.documents)))
+    return sequence
+
+
+def go(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Start a checklist, or resume it exactly where the citizen left off."""
+    procedure = turn.procedure(args[0]) if len(args) == 1 else None
+    if procedure is None:
+        return None
+    _ = turn.t.gettext
+    turn.state["proc"] = procedure.code
+    if not nodes(procedure):
+        turn.set_step("qa:answer")
+        return [
+            Reply(
+                _("The portal lists no documents for this procedure. Ask the commune staff."),
+                (Button(_("Talk to staff"), "m:staff"), menu.menu_button(turn)),
+            )
+        ]
+    record = states.checklist(turn.state, procedure.code)
+    intro = None
+    if record is not None and record.get("n") != len(nodes(procedure)):
+        intro = _("The official list of documents has changed, so we start again.")
+        record = None
+    if record is None:
+        record = _new(turn, procedure)
+        intro = intro or _("Let us go through the documents one by one.")
+    elif record.get("done"):
+        return summarise(turn, procedure, record)
+    elif record.get("at", 0) > 0:
+        intro = _("Welcome back! We continue where you stopped.")
+    return current(turn, procedure, record, intro)
+
+
+def _new(turn: Turn, procedure: Procedure) -> dict[str, Any]:
+    record: dict[str, Any] = {"at": 0, "n": len(nodes(procedure)), "docs": {}, "cases": {}}
+    kept = states.checklists(turn.state)
+    for stale in sorted(kept, key=lambda code: str(kept[code].get("seen", "")))[
+        : max(0, len(kept) - MAX_CHECKLISTS + 1)
+    ]:
+        del kept[stale]
+    kept[procedure.code] = record
+    _skip(procedure, record)
+    return record
+
+
+def current(
+    turn: Turn, procedure: Procedure, record: dict[str, Any], intro: str | None = None
+) -> list[Reply]:
+    """Show the node the checklist is at: a case question, a document, or the summary."""
+    record["seen"] = turn.deps.clock.now().isoformat()
+    if record.get("done"):
+        return summarise(turn, procedure, record)
+    _ = turn.t.gettext
+    at = record["at"]
+    gi, di = nodes(procedure)[at]
+    group = papers.sections(procedure)[gi]
+    head = [intro] if intro else []
+    if di is None:
+        turn.set_step("checklist:case")
+        text = _("Is this your case?\n{case}").format(case=group.title)
+        answers = (
+            Button(_("Yes"), f"cl:yes:{procedure.code}:{at}"),
+            Button(_("No"), f"cl:no:{procedure.code}:{at}"),
+            Button(_("Pause"), f"cl:stop:{procedure.code}"),
+        )
+        return [Reply("\n\n".join([*head, text]), answers)]
+    turn.set_step("checklist:item")
+    done, total = progress(procedure, record)
+    document = group.documents[di]
+    lines = [_("Document {current}/{total}:").format(current=done + 1, total=total)]
+    if group.title and not group.case:
+        lines.append(card.shorten(group.title, ITEM_CHARS))
+    lines.append(card.shorten(document.name, ITEM_CHARS))
+    if group.present:
+        lines.append(_("(to show at the counter, not to hand in)"))
+    if amount := quantity(turn.t, document):
+        lines.append(amount)
+    lines.append(_("Do you have it?"))
+    return [Reply("\n\n".join([*head, "\n".join(lines)]), item_buttons(turn, procedure, at))]
+
+
+def item_buttons(turn: Turn, procedure: Procedure, at: int) -> tuple[Button, ...]:
+    """The four answers to a document, plus a pause."""
+    _ = turn.t.gettext
+    code = procedure.code
+    return (
+        Button(_("Have it"), f"cl:have:{code}:{at}"),
+        Button(_("Don't have it yet"), f"cl:miss:{code}:{at}"),
+        Button(_("Not my case"), f"cl:na:{code}:{at}"),
+        Button(_("What is this?"), f"cl:what:{code}:{at}"),
+        Button(_("Pause"), f"cl:stop:{code}"),
+    )
+
+
+def progress(procedure: Procedure, record: dict[str, Any]) -> tuple[int, int]:
+    """(documents checked, documents that may still apply), for "3/7 checked".
+
+    Progress is always told as documents already checked; the walk-through itself shows the
+    next one ("Document 4/7"), so pausing after the third says 3/7 and resuming shows 4/7.
+    """
+    declined = _declined(record)
+    docs = [
+        index
+        for index, (gi, di) in enumerate(nodes(procedure))
+        if di is not None and gi not in declined
+    ]
+    return sum(1 for index in docs if index < record["at"]), len(docs)
+
+
+def quantity(t: Translator, document: Document) -> str:
+    """ "1 original, 2 copies" from the portal's counts; empty when it gives none."""
+    parts = []
+    if document.originals:
+        parts.append(
+            t.ngettext("{n} original", "{n} originals", document.originals).format(
+                n=document.originals
+            )
+        )
+    if document.copies:
+        parts.append(
+            t.ngettext("{n} copy", "{n} copies", document.copies).format(n=document.copies)
+        )
+    return ", ".join(parts)
+
+
+def _declined(record: dict[str, Any]) -> set[int]:
+    cases = record.get("cases", {})
+    return {int(gi) for gi, applies in cases.items() if applies is False and gi.isdigit()}
+
+
+def _at_node(
+    turn: Turn, args: list[str], want_case: bool
+) -> tuple[Procedure, dict[str, Any]] | None:
+    """The procedure and record when a "cl:<answer>:<code>:<index>" button is still current."""
+    if len(args) != 2 or not args[1].isdigit():
+        return None
+    procedure = turn.procedure(args[0])
+    record = states.checklist(turn.state, args[0])
+    if procedure is None or record is None or record.get("done"):
+        return None
+    sequence = nodes(procedure)
+    at = int(args[1])
+    if record.get("at") != at or record.get("n") != len(sequence) or at >= len(sequence):
+        return None
+    if (sequence[at][1] is None) != want_case:
+        return None
+    return procedure, record
+
+
+def answer(turn: Turn, args: list[str], kind: str) -> list[Reply] | None:
+    """Record "have", "miss" or "na" for the current document and move on."""
+    found = _at_node(turn, args, want_case=False)
+    if found is None or kind not in ANSWERS:
+        return None
+    procedure, record = found
+    gi, di = nodes(procedure)[record["at"]]
+    record["docs"][f"{gi}.{di}"] = kind
+    return _advance(turn, procedure, record)
+
+
+def case(turn: Turn, args: list[str], applies: bool) -> list[Reply] | None:
+    """Record whether a case group applies; a "no" skips all of its documents."""
+    found = _at_node(turn, args, want_case=True)
+    if found is None:
+        return None
+    procedure, record = found
+    gi, _di = nodes(procedure)[record["at"]]
+    record["cases"][str(gi)] = applies
+    return _advance(turn, procedure, record)
+
+
+def _advance(turn: Turn, procedure: Procedure, record: dict[str, Any]) -> list[Reply]:
+    record["at"] += 1
+    _skip(procedure, record)
+    return current(turn, procedure, record)
+
+
+def _skip(procedure: Procedure, record: dict[str, Any]) -> None:
+    """Move past documents of declined cases; mark the checklist done at the end."""
+    sequence = nodes(procedure)
+    declined = _declined(record)
+    while record["at"] < len(sequence) and sequence[record["at"]][0] in declined:
+        record["at"] += 1
+    record["done"] = record["at"] >= len(sequence)
+
+
+def what(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Explain the current document in full: name, counts, form, where copies are made."""
+    found = _at_node(turn, args, want_case=False)
+    if found is None:
+        return None
+    procedure, record = found
+    gi, di = nodes(procedure)[record["at"]]
+    document = papers.sections(procedure)[gi].documents[di]
+    explanation = [document.name, *where(turn.t, document)]
+    explanation.append(
+        turn.t.gettext("If anything is unclear, the commune one-stop staff can explain.")
+    )
+    return [Reply("\n".join(explanation), item_buttons(turn, procedure, record["at"]))]
+
+
+def where(t: Translator, document: Document) -> list[str]:
+    """What the portal says about obtaining a paper: its form, and how copies are certified."""
+    lines = []
+    if amount := quantity(t, document):
+        lines.append(t.gettext("Needed: {amount}").format(amount=amount))
+    if document.template:
+        lines.append(
+            t.gettext(
+                "Form: {form}. Ask for it at the one-stop counter or download it from the "
+                "procedure's page on the portal."
+            ).format(form=document.template)
+        )
+    if document.copies:
+        lines.append(
+            t.gettext(
+                "Certified copies are made at the commune People's Committee or a notary office."
+            )
+        )
+    return lines
+
+
+def summary(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """What the citizen has, what is still missing and where it is obtained."""
+    procedure = turn.procedure(args[0]) if len(args) == 1 else None
+    record = states.checklist(turn.state, args[0]) if procedure else None
+    if procedure is None or record is None:
+        return None
+    if record.get("n") != len(nodes(procedure)):
+        return go(turn, args)  # the official list changed: its answers no longer fit
+    return summarise(turn, procedure, record)
+
+
+def summarise(turn: Turn, procedure: Procedure, record: dict[str, Any]) -> list[Reply]:
+    """The summary of one checklist, with reminders, filing and what to do next."""
+    _ = turn.t.gettext
+    turn.state["proc"] = procedure.code
+    turn.set_step("checklist:summary")
+    missing = _missing(procedure, record)
+    counts = list(record["docs"].values())
+    lines = [
+        _("Documents for: {name}").format(name=procedure.name),
+        _("You have: {have}. Missing: {missing}. Not your case: {na}.").format(
+            have=counts.count("have"), missing=len(missing), na=counts.count("na")
+        ),
+    ]
+    if not record.get("done"):
+        done, total = progress(procedure, record)
+        lines.append(_("Checked so far: {done}/{total}.").format(done=done, total=total))
+    elif not missing:
+        lines.append(_("You have every document you need. You can hand in your dossier."))
+    if missing:
+        lines.append(_("Still missing:"))
+        for number, document in enumerate(missing, start=1):
+            lines.append(f"{number}. {card.shorten(document.name, ITEM_CHARS)}")
+            lines.extend(f"   {line}" for line in where(turn.t, document))
+    actions: list[Button] = []
+    if not record.get("done"):
+        actions.append(Button(_("Continue"), f"cl:go:{procedure.code}"))
+    if missing:
+        actions.extend(reminder_buttons(turn, procedure.code))
+    if procedure.files_online and procedure.source_url:
+        actions.append(Button(_("File online"), url=procedure.source_url))
+    if record.get("done"):
+        actions.append(Button(_("Start over"), f"cl:redo:{procedure.code}"))
+    actions.append(menu.menu_button(turn))
+    return [Reply("\n".join(lines), tuple(actions))]
+
+
+def _missing(procedure: Procedure, record: dict[str, Any]) -> list[Document]:
+    parts = papers.sections(procedure)
+    return [
+        parts[gi].documents[di]
+        for gi, di in nodes(procedure)
+        if di is not None and record["docs"].get(f"{gi}.{di}") == "miss"
+    ]
+
+
+def missing_count(procedure: Procedure, record: dict[str, Any]) -> int:
+    """How many documents the citizen said they do not have yet."""
+    return len(_missing(procedure, record))
+
+
+def reminder_buttons(turn: Turn, code: str) -> tuple[Button, Button]:
+    """ "Remind me tomorrow" and "In 3 days" for a checklist."""
+    _ = turn.t.gettext
+    return (Button(_("Remind me tomorrow"), f"rm:1:{code}"), Button(_("In 3 days"), f"rm:3:{code}"))
+
+
+def pause(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Stop for now; the place is kept, and a reminder can be asked for."""
+    procedure = turn.procedure(args[0]) if len(args) == 1 else None
+    record = states.checklist(turn.state, args[0]) if procedure else None
+    if procedure is None or record is None or record.get("done"):
+        return None
+    _ = turn.t.gettext
+    turn.set_step("checklist:paused")
+    done, total = progress(procedure, record)
+    text = _(
+        "Saved: {done}/{total} documents checked. To continue later, choose “Check my documents” "
+        "in the menu, or let me remind you."
+    ).format(done=done, total=total)
+    return [
+        Reply(
+            text,
+            (
+                *reminder_buttons(turn, procedure.code),
+                Button(_("Continue"), f"cl:go:{procedure.code}"),
+                Button(_("See what is missing"), f"cl:sum:{procedure.code}"),
+                menu.menu_button(turn),
+            ),
+        )
+    ]
+
+
+def redo(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Start a finished checklist again from the first document."""
+    procedure = turn.procedure(args[0]) if len(args) == 1 else None
+    if procedure is None or states.checklist(turn.state, args[0]) is None:
+        return None
+    del states.checklists(turn.state)[procedure.code]
+    return go(turn, args)
+
+
+def unfinished(turn: Turn) -> list[tuple[Procedure, dict[str, Any]]]:
+    """Checklists still in progress, most recently used first; vanished procedures are dropped."""
+    found = []
+    for code, record in list(turn.state.get("checklists", {}).items()):
+        procedure = turn.procedure(code)
+        if procedure is None:
+            del states.checklists(turn.state)[code]
+        elif not record.get("done"):
+            found.append((procedure, record))
+    return sorted(found, key=lambda pair: str(pair[1].get("seen", "")), reverse=True)
+
+
+def my_documents(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """The menu's "Check my documents": the unfinished checklists, to resume one."""
+    _ = turn.t.gettext
+    pending = unfinished(turn)
+    if not pending:
+        turn.set_step("qa:ask")
+        return [
+            Reply(
+                _(
+                    "You have no checklist in progress. Ask about a procedure, then tap "
+                    "“See the document checklist”."
+                ),
+                (Button(_("Ask about a procedure"), "m:ask"), menu.menu_button(turn)),
+            )
+        ]
+    turn.set_step("checklist:list")
+    choices = []
+    for procedure, record in pending[:5]:
+        done, total = progress(procedure, record)
+        label = _("{name} ({done}/{total} checked)").format(
+            name=card.shorten(card.short_name(procedure.name), 30), done=done, total=total
+        )
+        choices.append(Button(label, f"cl:go:{procedure.code}"))
+    return [
+        Reply(
+            _("Your checklists in progress. Choose one to continue:"),
+            (*choices, menu.menu_button(turn)),
+        )
+    ]

@@ -1,0 +1,101 @@
+"""The main menu, help, cancel, language choice and the replies for buttons that went stale."""
+
+from __future__ import annotations
+
+from babel import Locale
+
+from dialogs.context import SUPPORTED_LOCALES, Turn
+from dialogs.messages import Button, Reply
+
+
+def buttons(turn: Turn) -> tuple[Button, ...]:
+    """The big menu buttons, in the order citizens need them most."""
+    _ = turn.t.gettext
+    return (
+        Button(_("Ask about a procedure"), "m:ask"),
+        Button(_("Check my documents"), "m:docs"),
+        Button(_("Submit a dossier"), "m:submit"),
+        Button(_("Look up a dossier"), "m:lookup"),
+        Button(_("Commune announcements"), "m:news"),
+        Button(_("Talk to staff"), "m:staff"),
+        Button(_("Language / Ngôn ngữ"), "m:lang"),
+        Button(_("Link my apps"), "m:link"),
+    )
+
+
+def menu_button(turn: Turn) -> Button:
+    """A single "Menu" button to put under a reply."""
+    return Button(turn.t.gettext("Menu"), "m:menu")
+
+
+def show(turn: Turn, intro: str | None = None) -> list[Reply]:
+    """Go to the menu, optionally after a sentence saying why."""
+    turn.set_step("menu")
+    text = turn.t.gettext("What do you need? Choose below, or just type your question.")
+    return [Reply(f"{intro}\n\n{text}" if intro else text, buttons(turn))]
+
+
+def start(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """The greeting for /start: who the assistant is and what it can do."""
+    return show(
+        turn,
+        turn.t.gettext(
+            "Hello! I help you with public services: which documents to bring, fees, "
+            "processing times and where to go, from the national procedure database."
+        ),
+    )
+
+
+def help_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """How to use the assistant, in plain words."""
+    return show(
+        turn,
+        turn.t.gettext(
+            "How to use me:\n"
+            "• Type what you need, for example: make an ID card, register a birth.\n"
+            "• Tap a button, or type the number of the button.\n"
+            "• Type “menu” to come back here, “cancel” to stop what you are doing.\n"
+            "• Answers come from the national database of administrative procedures."
+        ),
+    )
+
+
+def cancel(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """Stop the current step; checklists keep their progress."""
+    turn.state.pop("choices", None)
+    return show(
+        turn,
+        turn.t.gettext("Stopped. Your document checklists are saved; you can continue later."),
+    )
+
+
+def menu(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """The menu button."""
+    return show(turn)
+
+
+def stale(turn: Turn) -> list[Reply]:
+    """A button from an old message or another step: say so calmly and offer the menu."""
+    return show(
+        turn,
+        turn.t.gettext("That button is out of date, so I cannot use it. Please choose again."),
+    )
+
+
+def ask_language(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """Offer each language in its own name, so anyone can find theirs."""
+    turn.set_step("language")
+    choices = tuple(
+        Button(Locale.parse(code).display_name or code, f"lang:{code}")
+        for code in SUPPORTED_LOCALES
+    )
+    return [Reply(turn.t.gettext("Choose your language:"), (*choices, menu_button(turn)))]
+
+
+def set_language(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Remember the chosen language; it wins over the platform's from now on."""
+    if len(args) != 1 or args[0] not in SUPPORTED_LOCALES:
+        return None
+    turn.state["locale"] = args[0]
+    turn.t = turn.deps.translator(args[0])
+    return show(turn, turn.t.gettext("I will speak English from now on."))

@@ -1,0 +1,114 @@
+"""Questions about procedures: search, "which case is yours?", the answer card, other results."""
+
+from __future__ import annotations
+
+from dialogs import state as states
+from dialogs.context import Turn
+from dialogs.flows import card, menu
+from dialogs.messages import Button, Reply
+from knowledge.model import Procedure
+
+MAX_CHOICES = 5
+"""At most this many cases are offered at once; more would overwhelm on a phone."""
+
+
+def ask(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """Invite a question in the citizen's own words."""
+    turn.set_step("qa:ask")
+    return [
+        Reply(
+            turn.t.gettext(
+                "Type what you need in your own words, for example: "
+                "“lam can cuoc”, “đăng ký khai sinh”, “xin giấy độc thân”."
+            ),
+            (menu.menu_button(turn),),
+        )
+    ]
+
+
+def question(turn: Turn, query: str) -> list[Reply]:
+    """Answer a free-text question: a card, a choice between close variants, or a kind no."""
+    result = turn.deps.knowledge.search(query, locale=turn.t.locale, limit=MAX_CHOICES + 3)
+    best = turn.procedure(result.match.code) if result.match else None
+    if best is None:
+        return not_found(turn)
+    variants = _existing(turn, [hit.code for hit in result.variants if hit.code != best.code])
+    others = [hit.code for hit in result.alternatives if not hit.variant and hit.code != best.code]
+    turn.state["alts"] = others[:MAX_CHOICES]
+    if variants:
+        return choose(turn, [best, *variants][:MAX_CHOICES])
+    turn.state.pop("choices", None)
+    return card.answer(turn, best)
+
+
+def choose(turn: Turn, options: list[Procedure]) -> list[Reply]:
+    """Ask which of several close variants applies, before answering."""
+    turn.state["choices"] = [p.code for p in options]
+    turn.set_step("qa:choose_variant")
+    listed = "\n".join(f"{n}. {p.name}" for n, p in enumerate(options, start=1))
+    labels = card.variant_labels(options)
+    return [
+        Reply(
+            turn.t.gettext("There are a few similar cases. Which one is yours?") + "\n" + listed,
+            tuple(
+                Button(label, f"proc:{p.code}") for label, p in zip(labels, options, strict=True)
+            ),
+        )
+    ]
+
+
+def show(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """A "proc:<code>" button: the answer card for that procedure."""
+    procedure = turn.procedure(args[0]) if len(args) == 1 else None
+    if procedure is None:
+        return None
+    others = [c for c in states.codes(turn.state, "choices") if c != procedure.code]
+    turn.state["alts"] = list(dict.fromkeys(others + states.codes(turn.state, "alts")))[
+        :MAX_CHOICES
+    ]
+    turn.state.pop("choices", None)
+    return card.answer(turn, procedure)
+
+
+def others(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """Other procedures the last search found, or an invitation to ask again."""
+    current = turn.state.get("proc")
+    options = _existing(turn, [c for c in states.codes(turn.state, "alts") if c != current])
+    if not options:
+        return ask(turn)
+    turn.set_step("qa:others")
+    listed = "\n".join(f"{n}. {p.name}" for n, p in enumerate(options, start=1))
+    labels = [card.shorten(card.short_name(p.name)) for p in options]
+    return [
+        Reply(
+            turn.t.gettext("Maybe you meant one of these:") + "\n" + listed,
+            (
+                *(
+                    Button(label, f"proc:{p.code}")
+                    for label, p in zip(labels, options, strict=True)
+                ),
+                Button(turn.t.gettext("Ask something else"), "m:ask"),
+            ),
+        )
+    ]
+
+
+def not_found(turn: Turn) -> list[Reply]:
+    """Nothing fits: say so kindly, never invent a procedure, and offer a person."""
+    _ = turn.t.gettext
+    turn.set_step("qa:not_found")
+    return [
+        Reply(
+            _(
+                "Sorry, I could not find a procedure for that. Try a few plain words about what "
+                "you need, for example “đăng ký khai sinh” or “làm căn cước”, or ask the "
+                "commune staff."
+            ),
+            (menu.menu_button(turn), Button(_("Talk to staff"), "m:staff")),
+        )
+    ]
+
+
+def _existing(turn: Turn, codes: list[str]) -> list[Procedure]:
+    found = (turn.procedure(code) for code in dict.fromkeys(codes))
+    return [p for p in found if p is not None]

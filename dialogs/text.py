@@ -1,0 +1,99 @@
+"""Reading what a citizen typed: cleaning, commands, digits and reminder requests.
+
+Citizens type without diacritics, paste whole documents, send emoji or stray control
+characters; everything here turns that into something the flows can act on calmly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from knowledge.text import fold
+
+MAX_QUERY_CHARS = 300
+"""Longer text is cut before searching: no procedure name is longer, and search cost grows."""
+
+MAX_NOTE_CHARS = 1000
+"""The most of a free-text note (a question for staff) kept in the state."""
+
+_COMMANDS = {
+    "start": "start",
+    "menu": "menu",
+    "help": "help",
+    "giup": "help",
+    "tro giup": "help",
+    "cancel": "cancel",
+    "huy": "cancel",
+    "thoat": "cancel",
+    "link": "link",
+    "lien ket": "link",
+    "lien ket tai khoan": "link",
+}
+_TAG = re.compile(r"<[^>]{0,200}>")
+_SPACE = re.compile(r"\s+")
+_DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+_REMIND = re.compile(r"\b(nhac|remind)\b")
+_DAYS = re.compile(r"(\d{1,3})\s*(ngay|days?)\b")
+_WEEKS = re.compile(r"(\d{1,2})\s*(tuan|weeks?)\b")
+_TOMORROW = re.compile(r"\b(ngay mai|tomorrow|mai)\b")
+
+
+def clean(text: str, limit: int = MAX_QUERY_CHARS) -> str:
+    """Text safe to search or store: NFC, no markup, no control characters, one-line, bounded.
+
+    The cut happens first so that a 100 kB paste costs no more than a short message.
+    """
+    text = unicodedata.normalize("NFC", text[: limit * 4])
+    text = _TAG.sub(" ", text)
+    kept = [c if _is_text_char(c) else " " for c in text]
+    return _SPACE.sub(" ", "".join(kept)).strip()[:limit].strip()
+
+
+def _is_text_char(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LNP" or char == " " or category == "Sm"
+
+
+def has_words(text: str) -> bool:
+    """Whether the text has at least one letter or digit (emoji-only or punctuation does not)."""
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def command(text: str) -> str | None:
+    """The command a message asks for: "/start", "/menu@bot", "hủy", "help"... or None."""
+    words = fold(text).strip().rstrip(".!?").strip()
+    if words.startswith("/"):
+        words = words[1:].split("@", 1)[0].split(" ", 1)[0]
+    return _COMMANDS.get(words)
+
+
+def digit(text: str) -> int | None:
+    """The number when a message is just a number ("2", "2.", " 3 "), for numbered lists."""
+    found = _DIGIT.match(text)
+    return int(found.group(1)) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRequest:
+    """A request such as "nhắc tôi sau 3 ngày": how many days from now (0 = not said)."""
+
+    days: int
+
+
+def reminder_request(text: str) -> ReminderRequest | None:
+    """Parse "remind me in 3 days", "nhắc tôi sau 1 tuần", "nhắc tôi ngày mai".
+
+    Without a time ("nhắc tôi") the request has 0 days, and the flow asks when.
+    """
+    folded = fold(text)
+    if not _REMIND.search(folded):
+        return None
+    if found := _DAYS.search(folded):
+        return ReminderRequest(int(found.group(1)))
+    if found := _WEEKS.search(folded):
+        return ReminderRequest(7 * int(found.group(1)))
+    if _TOMORROW.search(folded):
+        return ReminderRequest(1)
+    return ReminderRequest(0)

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns one platform's wire format into the message model and back."""

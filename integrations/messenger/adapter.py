@@ -1,0 +1,251 @@
+"""The Messenger channel: the ``/webhooks/messenger`` routes, background processing and sending.
+
+Meta expects a quick 200 and retries otherwise, delivering at least once and sometimes out of
+order. So the webhook only checks the signature and the shape, answers, and queues each user's
+events on a per-user chain of tasks: one user's messages are handled in arrival order while
+different users proceed concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+
+from dialogs.errors import DeliveryError, OutsideWindow
+from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.ports import Clock, MessageHandler, SecretStore
+from integrations.messenger.format import to_messages
+from integrations.messenger.send_api import SendApiClient
+from integrations.messenger.webhook import (
+    CHANNEL,
+    SIGNATURE_HEADER,
+    MalformedWebhook,
+    UserEvent,
+    parse_webhook,
+    signature_valid,
+)
+from integrations.messenger.window import MessagingWindow
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/messenger"
+
+MessageTag = Literal["ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE"]
+"""The tags motcua may use outside the window: a change to the citizen's dossier or account,
+and an update about an appointment they registered for. Both must be non-promotional."""
+
+ALLOWED_TAGS: frozenset[str] = frozenset(("ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE"))
+
+# Retries that arrive together are dropped here before they reach the dispatcher (which
+# deduplicates durably); a few hundred recent message ids cover any burst of retries.
+_RECENT_IDS = 512
+
+
+class MessengerAdapter:
+    """A Facebook page's Messenger conversations, as a ``dialogs.ports.Channel``.
+
+    Use it as an async context manager (it owns an HTTP session and background tasks) and mount
+    :meth:`routes` on the server's aiohttp application.
+    """
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        handler: MessageHandler,
+        *,
+        page_token: str,
+        app_secret: str,
+        verify_token: str,
+        api_url: str,
+        clock: Clock,
+        store: SecretStore | None = None,
+        max_attempts: int = 4,
+        retry_delay: float = 0.5,
+    ) -> None:
+        """Configure the channel.
+
+        Args:
+            handler: called with each incoming message; its replies are sent back.
+            page_token: the page access token for the Send API.
+            app_secret: the app secret that signs webhook bodies.
+            verify_token: the token Meta echoes in the subscription handshake.
+            api_url: the Graph API base URL including the version.
+            clock: the time source for the window.
+            store: durable storage for the 24-hour window; without it the window is kept in
+                memory and a restart forgets it (proactive sends are then refused until the
+                user writes again).
+            max_attempts: tries per message when Graph reports a transient failure.
+            retry_delay: the first backoff delay in seconds, doubled on each retry.
+        """
+        self._handler = handler
+        self._app_secret = app_secret
+        self._verify_token = verify_token
+        self._api_url = api_url
+        self._page_token = page_token
+        self._max_attempts = max_attempts
+        self._retry_delay = retry_delay
+        self._window = MessagingWindow(store, clock)
+        self._session: aiohttp.ClientSession | None = None
+        self._client: SendApiClient | None = None
+        self._tails: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._recent: OrderedDict[str, None] = OrderedDict()
+
+    async def __aenter__(self) -> MessengerAdapter:
+        """Open the HTTP session used by the Send API."""
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self._client = SendApiClient(
+            self._session,
+            self._api_url,
+            self._page_token,
+            max_attempts=self._max_attempts,
+            retry_delay=self._retry_delay,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Finish the queued work, then close the session."""
+        await self.drain()
+        if self._session is not None:
+            await self._session.close()
+        self._session = self._client = None
+
+    def routes(self) -> list[web.RouteDef]:
+        """The webhook routes: the GET subscription handshake and the POST events."""
+        return [web.get(WEBHOOK_PATH, self._verify), web.post(WEBHOOK_PATH, self._receive)]
+
+    async def drain(self) -> None:
+        """Wait until every queued event has been handled and answered."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def send(
+        self,
+        ref: ConversationRef,
+        replies: Sequence[Reply],
+        *,
+        tag: MessageTag | None = None,
+    ) -> None:
+        """Send a proactive message (a reminder, a status update).
+
+        Inside the 24-hour window it goes out as an ``UPDATE``. Outside it, only with an allowed
+        ``tag``, for a non-promotional update the citizen asked for.
+
+        Raises:
+            OutsideWindow: the window is closed and no allowed tag was given; nothing is sent.
+            DeliveryError: a typed subclass when Meta refuses the message.
+        """
+        if await self._window.is_open(ref.user_id):
+            await self._deliver(ref.user_id, replies, {"messaging_type": "UPDATE"})
+        elif tag in ALLOWED_TAGS:
+            await self._deliver(ref.user_id, replies, {"messaging_type": "MESSAGE_TAG", "tag": tag})
+        else:
+            raise OutsideWindow("the 24-hour window is closed and no message tag applies")
+
+    async def _verify(self, request: web.Request) -> web.Response:
+        """Meta's subscription handshake: echo the challenge when the verify token matches."""
+        query = request.query
+        token = query.get("hub.verify_token", "")
+        if query.get("hub.mode") == "subscribe" and hmac.compare_digest(
+            token.encode(), self._verify_token.encode()
+        ):
+            return web.Response(text=query.get("hub.challenge", ""))
+        return web.Response(status=403)
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        """Check the signature, then the shape, answer at once and process in the background."""
+        body = await request.read()
+        if not signature_valid(body, request.headers.get(SIGNATURE_HEADER), self._app_secret):
+            log.warning("messenger webhook with a missing or wrong signature rejected")
+            return web.Response(status=403)
+        try:
+            events = parse_webhook(body)
+        except MalformedWebhook as exc:
+            log.warning("messenger webhook body rejected: %s", exc)
+            return web.Response(status=400)
+        for event in events:
+            self._enqueue(event)
+        return web.Response(text="EVENT_RECEIVED")
+
+    def _enqueue(self, event: UserEvent) -> None:
+        """Chain the event after the same user's earlier ones, dropping retried message ids."""
+        messages = tuple(m for m in event.messages if self._first_time(m.message_id))
+        if event.messages and not messages:
+            return
+        previous = self._tails.get(event.psid)
+        task = asyncio.create_task(self._process(previous, event, messages))
+        self._tails[event.psid] = task
+        self._tasks.add(task)
+        task.add_done_callback(lambda done: self._forget(event.psid, done))
+
+    def _first_time(self, message_id: str | None) -> bool:
+        """Whether this message id was not seen recently (and remember it)."""
+        if message_id is None:
+            return True
+        if message_id in self._recent:
+            return False
+        self._recent[message_id] = None
+        if len(self._recent) > _RECENT_IDS:
+            self._recent.popitem(last=False)
+        return True
+
+    def _forget(self, psid: str, task: asyncio.Task[None]) -> None:
+        """Drop a finished task so idle users hold no memory."""
+        self._tasks.discard(task)
+        if self._tails.get(psid) is task:
+            del self._tails[psid]
+
+    async def _process(
+        self,
+        previous: asyncio.Task[None] | None,
+        event: UserEvent,
+        messages: tuple[IncomingMessage, ...],
+    ) -> None:
+        """Handle one user event after the user's previous one; failures stay in this task."""
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            await self._window.touch(event.psid, event.at)
+            for message in messages:
+                replies = await self._handler(message)
+                if replies:
+                    await self._reply(event.psid, replies)
+        except DeliveryError as error:
+            log.warning(
+                "messenger reply to user %s not delivered: %s", _anonymous(event.psid), error
+            )
+        except Exception:
+            log.exception("messenger event for user %s failed", _anonymous(event.psid))
+
+    async def _reply(self, psid: str, replies: Sequence[Reply]) -> None:
+        """Answer a user's message, which is only allowed while their window is open."""
+        if not await self._window.is_open(psid):
+            raise OutsideWindow("the user's message is older than the 24-hour window")
+        await self._deliver(psid, replies, {"messaging_type": "RESPONSE"})
+
+    async def _deliver(self, psid: str, replies: Sequence[Reply], envelope: dict[str, Any]) -> None:
+        """Post each rendered message in order; a failure stops the rest of this batch."""
+        if self._client is None:
+            raise RuntimeError("MessengerAdapter used outside its 'async with' block")
+        for message in to_messages(replies):
+            await self._client.post({"recipient": {"id": psid}, **envelope, "message": message})
+
+
+def _anonymous(psid: str) -> str:
+    """A short stable hash of a PSID, so logs can follow one user without identifying them."""
+    return hashlib.sha256(psid.encode()).hexdigest()[:10]

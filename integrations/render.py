@@ -1,0 +1,178 @@
+"""Degrade platform-neutral replies to what one platform can show, in one pure function.
+
+Every channel adapter calls :func:`render` with its :class:`Capabilities` and sends the
+resulting :class:`RenderedMessage` list as-is, so the rules live in one place:
+
+* text longer than ``max_text`` is split into several messages, preferring paragraph, then line,
+  then sentence, then word boundaries, and cutting mid-word only when a single word is too long;
+* a reply with more buttons than ``max_buttons`` gets every option as a numbered list ("1. ...")
+  appended to its text (the dialogs accept a bare digit as that button's answer) and keeps as
+  many buttons as fit;
+* button labels longer than ``max_label`` are shortened with an ellipsis;
+* payloads longer than ``max_payload_bytes`` (UTF-8) are handed to the caller's ``shorten``
+  function, which maps them to a short token it can resolve later; they are never cut, because
+  a cut payload would silently select the wrong thing.
+
+Buttons always travel with the last message of their reply, so they sit under the full text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from dialogs.messages import Button, Reply
+
+ELLIPSIS = "…"
+
+# Finer and finer places to break a text, each tried before the next; a break is only taken if
+# it keeps at least half of the allowed length, so chunks stay reasonably full.
+_BREAKS = (
+    re.compile(r"\n[ \t]*\n"),
+    re.compile(r"\n"),
+    re.compile(r"(?<=[.!?…;:])\s"),
+    re.compile(r"\s"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What one platform can display in one message.
+
+    Attributes:
+        max_text: the longest text of one message.
+        max_buttons: how many buttons one message can carry.
+        max_label: the longest button label.
+        max_payload_bytes: the longest button payload, in UTF-8 bytes.
+        utf16: count text length in UTF-16 code units (Telegram does) instead of characters.
+    """
+
+    max_text: int
+    max_buttons: int
+    max_label: int
+    max_payload_bytes: int
+    utf16: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """One message ready for a platform: text within its limit and buttons it can show."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default=())
+
+
+def render(
+    replies: Sequence[Reply],
+    caps: Capabilities,
+    shorten: Callable[[str], str] | None = None,
+) -> list[RenderedMessage]:
+    """Turn replies into messages that fit ``caps``.
+
+    Args:
+        replies: what the dialogs want to say, in order.
+        caps: the platform's limits.
+        shorten: maps a payload longer than ``caps.max_payload_bytes`` to a short token the
+            adapter can map back when the button is pressed.
+
+    Returns:
+        The messages to send, in order. A reply with no text and no buttons yields nothing; a
+        reply with buttons but empty text yields a message with empty text, which the adapter
+        fills as its platform requires.
+
+    Raises:
+        ValueError: a payload is too long and no ``shorten`` was given, or ``shorten`` returned
+            a token that is still too long.
+    """
+    messages: list[RenderedMessage] = []
+    for reply in replies:
+        text = reply.text.strip()
+        if len(reply.buttons) > caps.max_buttons:
+            text = "\n\n".join(part for part in (text, _numbered(reply.buttons)) if part)
+        buttons = tuple(
+            _fit_button(button, caps, shorten) for button in reply.buttons[: caps.max_buttons]
+        )
+        chunks = split_text(text, caps.max_text, utf16=caps.utf16)
+        if not chunks and buttons:
+            chunks = [""]
+        messages.extend(RenderedMessage(chunk) for chunk in chunks[:-1])
+        if chunks:
+            messages.append(RenderedMessage(chunks[-1], buttons))
+    return messages
+
+
+def split_text(text: str, limit: int, *, utf16: bool = False) -> list[str]:
+    """Split ``text`` into stripped, non-empty chunks of at most ``limit`` length each."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    chunks: list[str] = []
+    rest = text.strip()
+    while rest:
+        fit = _prefix_fitting(rest, limit, utf16)
+        if fit == len(rest):
+            chunks.append(rest)
+            break
+        cut = _break_at(rest, fit)
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return chunks
+
+
+def text_length(text: str, *, utf16: bool = False) -> int:
+    """The length of ``text`` as a platform counts it."""
+    return len(text.encode("utf-16-le")) // 2 if utf16 else len(text)
+
+
+def _numbered(buttons: Sequence[Button]) -> str:
+    """The options as "1. label" lines; URL buttons show their address so they stay usable."""
+    lines = []
+    for number, button in enumerate(buttons, start=1):
+        line = f"{number}. {button.label}"
+        if button.url and not button.payload:
+            line += f": {button.url}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _fit_button(button: Button, caps: Capabilities, shorten: Callable[[str], str] | None) -> Button:
+    """The button with its label and payload within the platform's limits."""
+    label = button.label
+    if len(label) > caps.max_label:
+        label = label[: max(caps.max_label - 1, 0)].rstrip() + ELLIPSIS
+    payload = button.payload
+    if payload is not None and len(payload.encode()) > caps.max_payload_bytes:
+        if shorten is None:
+            raise ValueError(
+                f"button payload of {len(payload.encode())} bytes exceeds "
+                f"{caps.max_payload_bytes} and no shorten function was given"
+            )
+        payload = shorten(payload)
+        if len(payload.encode()) > caps.max_payload_bytes:
+            raise ValueError("shorten returned a payload that is still too long")
+    if label == button.label and payload == button.payload:
+        return button
+    return replace(button, label=label, payload=payload)
+
+
+def _prefix_fitting(text: str, limit: int, utf16: bool) -> int:
+    """How many leading characters of ``text`` fit in ``limit``."""
+    if not utf16:
+        return min(len(text), limit)
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def _break_at(text: str, fit: int) -> int:
+    """Where to end the next chunk: the best boundary within the first ``fit`` characters."""
+    window = text[: fit + 1]  # a separator right after the window still makes a clean break
+    for pattern in _BREAKS:
+        starts = [m.start() for m in pattern.finditer(window) if 0 < m.start() <= fit]
+        if starts and starts[-1] >= fit // 2:
+            return starts[-1]
+    starts = [m.start() for m in _BREAKS[-1].finditer(window) if 0 < m.start() <= fit]
+    return starts[-1] if starts else fit

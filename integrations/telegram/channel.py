@@ -1,0 +1,282 @@
+"""The Telegram channel: python-telegram-bot receives updates and sends motcua's replies.
+
+Long polling by default; with a public URL, a webhook served by motcua's own aiohttp server
+(mount :meth:`TelegramChannel.routes`). Either way each update goes through PTB's
+``Application``, then into a per-chat queue: one chat's messages are answered in order while
+different chats are answered in parallel.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+import hmac
+import json
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from types import TracebackType
+
+from aiohttp import web
+from telegram import CallbackQuery, ChatMember, Update
+from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, TypeHandler
+
+from dialogs.errors import ConfigurationError, DeliveryError, RecipientUnavailable
+from dialogs.messages import ConversationRef, Reply
+from dialogs.ports import MessageHandler, SecretStore
+from integrations.render import render
+from integrations.telegram.convert import (
+    CAPABILITIES,
+    CHANNEL,
+    CallbackTokens,
+    keyboard,
+    to_incoming,
+    with_payloads,
+)
+from integrations.telegram.errors import translate
+from integrations.telegram.logs import TokenRedactor
+from integrations.telegram.ordering import ChatQueues, RecentIds
+
+log = logging.getLogger(__name__)
+
+OFFICIAL_API_URL = "https://api.telegram.org"
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_KEY = "telegram.webhook_secret"
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
+EMPTY_TEXT = "👇"  # Telegram refuses empty text; a reply that is only buttons points at them
+_SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class TelegramChannel:
+    """A Telegram bot speaking for motcua, usable as the ``Channel`` port for proactive sends.
+
+    Use as an async context manager (or call :meth:`start` / :meth:`stop`)::
+
+        channel = TelegramChannel(token, dispatcher.handle, public_url=settings.public_url)
+        app.add_routes(channel.routes())       # before the aiohttp server starts
+        async with channel:
+            ...
+
+    Args:
+        token: the bot token from @BotFather.
+        handler: answers each incoming message (the dispatcher).
+        api_url: the Bot API server; requests go to ``<api_url>/bot<token>/<method>``.
+        public_url: where Telegram can reach motcua; set, it selects webhook mode.
+        webhook_secret: the ``secret_token`` Telegram echoes in every webhook request; when
+            not given, one is generated once and kept in ``secrets``.
+        secrets: durable storage for the generated webhook secret.
+        poll_timeout: how long one ``getUpdates`` long poll waits, in seconds.
+        flood_retries: how many times a send is retried after a 429 before giving up.
+    """
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        token: str,
+        handler: MessageHandler,
+        *,
+        api_url: str = OFFICIAL_API_URL,
+        public_url: str | None = None,
+        webhook_secret: str | None = None,
+        secrets: SecretStore | None = None,
+        poll_timeout: float = 10.0,
+        flood_retries: int = 3,
+    ) -> None:
+        if webhook_secret is not None and not _SECRET_FORMAT.fullmatch(webhook_secret):
+            raise ValueError(
+                "the Telegram webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+            )
+        self._handler = handler
+        self._public_url = public_url.rstrip("/") if public_url else None
+        self._configured_secret = webhook_secret
+        self._secret_store = secrets
+        self._secret: str | None = None
+        self._poll_timeout = dtm.timedelta(seconds=poll_timeout)
+        self._tokens = CallbackTokens()
+        self._recent = RecentIds()
+        self._unreachable: set[int] = set()
+        self._queues: ChatQueues[Update] = ChatQueues(self._process)
+        self._redactor = TokenRedactor(token)
+
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api_url.rstrip('/')}/bot")
+            .rate_limiter(AIORateLimiter(max_retries=flood_retries))
+        )
+        if self.webhook_mode:
+            builder = builder.updater(None)
+        self._app = builder.build()
+        self._app.add_handler(TypeHandler(Update, self._on_update))
+
+    @property
+    def webhook_mode(self) -> bool:
+        """Whether updates arrive by webhook (a public URL is set) rather than long polling."""
+        return self._public_url is not None
+
+    def routes(self) -> list[web.RouteDef]:
+        """The aiohttp routes to mount: the webhook in webhook mode, nothing when polling."""
+        return [web.post(WEBHOOK_PATH, self.handle_webhook)] if self.webhook_mode else []
+
+    async def __aenter__(self) -> TelegramChannel:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Check the token, then register the webhook or start polling.
+
+        Raises:
+            ConfigurationError: Telegram rejected the token (which is never put in the message).
+            DeliveryError: Telegram could not be reached or refused the webhook.
+        """
+        self._redactor.install()
+        try:
+            await self._app.initialize()
+            if self._public_url is not None:
+                self._secret = await self._webhook_secret()
+                await self._app.bot.set_webhook(
+                    url=self._public_url + WEBHOOK_PATH,
+                    secret_token=self._secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            elif self._app.updater is not None:
+                await self._app.updater.start_polling(
+                    timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+            await self._app.start()
+        except TelegramError as exc:
+            await self.stop()
+            if isinstance(exc, InvalidToken):  # PTB's message would quote the token
+                raise ConfigurationError("Telegram rejected the bot token") from None
+            if isinstance(exc, BadRequest):  # e.g. the webhook URL is not HTTPS
+                raise ConfigurationError(f"Telegram refused the set-up: {exc.message}") from exc
+            raise translate(exc) from exc
+
+    async def stop(self) -> None:
+        """Stop receiving, finish every update already received, then close connections."""
+        if self._app.updater is not None and self._app.updater.running:
+            await self._app.updater.stop()
+        if self._app.running:
+            await self._app.stop()
+        await self.join()
+        await self._app.shutdown()
+        await self._app.bot.shutdown()  # also after a failed start, which leaves no app to stop
+        self._redactor.uninstall()
+
+    async def join(self) -> None:
+        """Wait until every update received so far has been answered."""
+        if self._app.running:
+            await self._app.update_queue.join()
+        await self._queues.join()
+
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        """Accept one update from Telegram: check the secret, queue it, answer at once."""
+        if self._secret is None or not self._app.running:
+            return web.Response(status=503, text="not ready")
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = json.loads(await request.read())
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an Update")
+            update = Update.de_json(data, self._app.bot)
+        except Exception:  # anything that does not parse into an Update is the sender's fault
+            return web.Response(status=400, text="bad update")
+        await self._app.update_queue.put(update)
+        return web.Response(status=200)
+
+    async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+        """Deliver replies proactively (reminders, status changes).
+
+        Raises:
+            RecipientUnavailable: the user blocked the bot (now or earlier) or the chat is gone.
+            RateLimited: Telegram still refused after the configured flood retries.
+            DeliveryError: any other refusal, translated by ``errors.translate``.
+        """
+        try:
+            chat_id = int(ref.user_id)
+        except ValueError:
+            raise RecipientUnavailable("not a Telegram chat id") from None
+        if chat_id in self._unreachable:
+            raise RecipientUnavailable("the user blocked the bot")
+        await self._deliver(chat_id, replies)
+
+    async def _webhook_secret(self) -> str:
+        if self._configured_secret is not None:
+            return self._configured_secret
+        store = self._secret_store
+        stored = await store.get(SECRET_KEY) if store is not None else None
+        if stored:
+            return stored
+        secret = secrets.token_urlsafe(32)
+        if store is not None:
+            await store.set(SECRET_KEY, secret)
+        return secret
+
+    async def _on_update(self, update: Update, _context: object) -> None:
+        """PTB's only handler: runs in arrival order, so it just sorts updates into chats."""
+        if not self._recent.add(update.update_id):
+            return
+        if update.my_chat_member is not None:
+            self._note_membership(update)
+            return
+        chat = update.effective_chat or update.effective_user
+        if chat is not None:
+            self._queues.submit(chat.id, update)
+
+    def _note_membership(self, update: Update) -> None:
+        """Telegram tells a bot when a private chat blocks or unblocks it."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        if change.new_chat_member.status == ChatMember.BANNED:
+            self._unreachable.add(change.chat.id)
+        elif change.new_chat_member.status == ChatMember.MEMBER:
+            self._unreachable.discard(change.chat.id)
+
+    async def _process(self, update: Update) -> None:
+        """Answer one update; runs in the chat's queue, never alongside the same chat's others."""
+        if update.callback_query is not None:
+            await self._answer(update.callback_query)
+        incoming = to_incoming(update, self._tokens.resolve)
+        if incoming is None:
+            return
+        chat_id = int(incoming.ref.user_id)
+        self._unreachable.discard(chat_id)  # whoever writes to the bot can be written to
+        replies = await self._handler(incoming)
+        try:
+            await self._deliver(chat_id, replies)
+        except DeliveryError as exc:
+            log.warning("telegram reply not delivered: %s", type(exc).__name__)
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        """Stop the button's loading spinner; a stale query must not stop the real answer."""
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("callback query not answered: %s", type(translate(exc)).__name__)
+
+    async def _deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        messages = render([with_payloads(r) for r in replies], CAPABILITIES, self._tokens.shorten)
+        for message in messages:
+            try:
+                await self._app.bot.send_message(
+                    chat_id, message.text or EMPTY_TEXT, reply_markup=keyboard(message.buttons)
+                )
+            except TelegramError as exc:
+                error = translate(exc)
+                if isinstance(error, RecipientUnavailable):
+                    self._unreachable.add(chat_id)
+                raise error from exc

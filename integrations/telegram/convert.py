@@ -1,0 +1,128 @@
+"""Translation between Telegram's objects and motcua's platform-neutral message model."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from dialogs.messages import Attachment, Button, ConversationRef, IncomingMessage, Reply
+from integrations.render import Capabilities
+
+CHANNEL = "telegram"
+
+CAPABILITIES = Capabilities(
+    max_text=4096,  # MessageLimit.MAX_TEXT_LENGTH, counted in UTF-16 code units
+    max_buttons=100,  # InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER
+    max_label=64,  # no API limit, but longer labels are cut off on phones anyway
+    max_payload_bytes=64,  # InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+    utf16=True,
+)
+
+
+class CallbackTokens:
+    """Maps payloads too long for ``callback_data`` to short tokens, and tokens back.
+
+    The token is a hash of the payload, so the same payload always gets the same token. The
+    map lives in memory and keeps the most recent ``capacity`` payloads: a token from before a
+    restart comes back unresolved, and the dialogs answer it as an out-of-date button.
+    """
+
+    PREFIX = "~"
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._payloads: OrderedDict[str, str] = OrderedDict()
+
+    def shorten(self, payload: str) -> str:
+        """A 28-byte token standing for ``payload``."""
+        digest = hashlib.sha256(payload.encode()).digest()[:20]
+        token = self.PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        self._payloads[token] = payload
+        self._payloads.move_to_end(token)
+        while len(self._payloads) > self._capacity:
+            self._payloads.popitem(last=False)
+        return token
+
+    def resolve(self, data: str) -> str:
+        """The payload a token stands for; any other callback data is the payload itself."""
+        return self._payloads.get(data, data)
+
+
+def conversation_ref(update: Update) -> ConversationRef | None:
+    """Whose conversation an update belongs to: the chat, or the user outside any chat."""
+    if update.effective_chat is not None:
+        return ConversationRef(CHANNEL, str(update.effective_chat.id))
+    if update.effective_user is not None:
+        return ConversationRef(CHANNEL, str(update.effective_user.id))
+    return None
+
+
+def to_incoming(update: Update, resolve: Callable[[str], str]) -> IncomingMessage | None:
+    """The user's action in ``update``, or None for updates that carry nothing to answer."""
+    ref = conversation_ref(update)
+    if ref is None:
+        return None
+    user = update.effective_user
+    base = IncomingMessage(
+        ref=ref,
+        locale=user.language_code if user is not None else None,
+        message_id=str(update.update_id),  # what the dispatcher deduplicates on
+    )
+    query = update.callback_query
+    if query is not None:
+        return replace(base, payload=resolve(query.data)) if query.data else None
+    message = update.message
+    if message is None:
+        return None
+    attachment = _attachment(update)
+    text = message.text or message.caption
+    if text is None and attachment is None:
+        return None
+    return replace(base, text=text, attachment=attachment, received_at=message.date)
+
+
+def _attachment(update: Update) -> Attachment | None:
+    message = update.message
+    if message is None:
+        return None
+    if message.photo:
+        largest = message.photo[-1]
+        return Attachment(kind="image", size=largest.file_size)
+    if message.document is not None:
+        document = message.document
+        return Attachment(kind="file", name=document.file_name or "", size=document.file_size)
+    return None
+
+
+def with_payloads(reply: Reply) -> Reply:
+    """The reply with every non-link button carrying a payload (its label when it had none).
+
+    Done before rendering, so a long label used as a payload is shortened like any payload.
+    """
+    if all(button.payload or button.url for button in reply.buttons):
+        return reply
+    buttons = tuple(
+        button if button.payload or button.url else replace(button, payload=button.label)
+        for button in reply.buttons
+    )
+    return replace(reply, buttons=buttons)
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard with one button per row, since Vietnamese labels are long."""
+    if not buttons:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(button.label, callback_data=button.payload)
+            if button.payload
+            else InlineKeyboardButton(button.label, url=button.url)
+        ]
+        for button in buttons
+    ]
+    return InlineKeyboardMarkup(rows)

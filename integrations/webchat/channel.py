@@ -1,0 +1,128 @@
+"""The web chat channel: the page at ``/``, its JSON API, and proactive delivery by polling.
+
+The channel keeps no state of its own. ``POST /api/chat`` hands the message to the handler
+(which records it and its replies); ``GET /api/history`` reads the recorded conversation, which
+is how a reloaded page restores itself and how reminders reach an open page.
+
+A conversation is reached by the page's anonymous id alone (128 random bits kept in the
+browser), so the id is never logged and API answers are never cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.ports import MessageHandler
+from integrations.webchat.api import (
+    MAX_BODY_BYTES,
+    MAX_HISTORY,
+    ApiError,
+    entry_json,
+    not_json,
+    parse_after,
+    parse_chat,
+    parse_user,
+    reply_json,
+)
+from integrations.webchat.history import History
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# The page loads only its own files; nothing inline, nothing from elsewhere.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+_FAILED = ApiError(
+    500,
+    "unavailable",
+    "Xin lỗi, hệ thống đang bận. Bạn vui lòng thử lại sau ít phút.",
+    "Sorry, the service is busy. Please try again in a few minutes.",
+)
+
+
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    """A JSON response, never cached, with Vietnamese text left readable rather than escaped."""
+    return web.json_response(
+        data, status=status, dumps=_dumps, headers={"Cache-Control": "no-store"}
+    )
+
+
+class WebChat:
+    """The ``web`` channel: aiohttp routes for the page and its API."""
+
+    name = "web"
+
+    def __init__(self, handler: MessageHandler, history: History) -> None:
+        self._handler = handler
+        self._history = history
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        """The page, its static files and the JSON API, to mount on the server."""
+        return [
+            web.get("/", self._page),
+            web.static("/static", STATIC_DIR),
+            web.post("/api/chat", self._chat),
+            web.get("/api/history", self._history_page),
+        ]
+
+    async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+        """Nothing to push: the page polls the history, where these replies were recorded."""
+
+    async def _page(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        try:
+            # JSON only: a form on another site cannot send it without the browser asking first.
+            if request.content_type != "application/json":
+                raise not_json()
+            chat = parse_chat(await request.content.read(MAX_BODY_BYTES + 1))
+        except ApiError as exc:
+            return _json(exc.body(), status=exc.status)
+        message = IncomingMessage(
+            ref=ConversationRef(self.name, chat.user),
+            text=chat.text,
+            payload=chat.button,
+            locale=chat.locale,
+            message_id=chat.message_id,
+        )
+        try:
+            replies = await self._handler(message)
+        except Exception as exc:  # the page gets a polite answer
+            # Only the type: database errors quote their parameters (what was typed, the id).
+            log.error("web chat message failed: %s", type(exc).__name__)
+            return _json(_FAILED.body(), status=_FAILED.status)
+        return _json({"replies": [reply_json(r) for r in replies]})
+
+    async def _history_page(self, request: web.Request) -> web.Response:
+        try:
+            user = parse_user(request.query.get("user"))
+            after = parse_after(request.query.get("after"))
+        except ApiError as exc:
+            return _json(exc.body(), status=exc.status)
+        try:
+            entries = await self._history.since(user, after, MAX_HISTORY)
+        except Exception as exc:  # the page keeps what it shows and polls again later
+            log.error("web chat history failed: %s", type(exc).__name__)
+            return _json(_FAILED.body(), status=_FAILED.status)
+        last = entries[-1].seq if entries else after
+        return _json({"entries": [entry_json(e) for e in entries], "last": last})

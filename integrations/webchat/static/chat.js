@@ -1,0 +1,362 @@
+// The web chat page: renders the server's transcript, sends what the user types or presses,
+// and polls for reminders. It keeps only an anonymous id and the language in localStorage.
+"use strict";
+
+(() => {
+  const STRINGS = {
+    vi: {
+      subtitle: "Hỏi đáp thủ tục hành chính",
+      label: "Câu hỏi của bạn",
+      placeholder: "Ví dụ: làm căn cước",
+      send: "Gửi",
+      typing: "Đang trả lời…",
+      log: "Cuộc trò chuyện",
+      you: "Bạn",
+      bot: "Một cửa",
+      langButton: "English",
+      langLabel: "Switch to English",
+      welcome:
+        "Xin chào! Tôi giúp bạn tìm hiểu thủ tục hành chính: cần giấy tờ gì, nộp ở đâu, " +
+        "mất bao lâu, lệ phí bao nhiêu.\nHãy gõ câu hỏi (có dấu hay không dấu đều được), " +
+        "hoặc chọn một mục dưới đây.",
+      examples: ["Đăng ký khai sinh", "Làm căn cước", "Xem danh mục"],
+      exampleTexts: ["dang ky khai sinh", "lam can cuoc", "menu"],
+      offline: "Mất kết nối. Tin nhắn chưa gửi được, bạn hãy thử lại.",
+    },
+    en: {
+      subtitle: "Public service questions",
+      label: "Your question",
+      placeholder: "e.g. ID card",
+      send: "Send",
+      typing: "Answering…",
+      log: "Conversation",
+      you: "You",
+      bot: "Một cửa",
+      langButton: "Tiếng Việt",
+      langLabel: "Chuyển sang tiếng Việt",
+      welcome:
+        "Hello! I help you with public procedures: which papers you need, where to go, " +
+        "how long it takes and what it costs.\nType a question, or choose below.",
+      examples: ["Birth registration", "ID card", "Menu"],
+      exampleTexts: ["birth registration", "id card", "menu"],
+      offline: "Connection lost. Your message was not sent; please try again.",
+    },
+  };
+  const POLL_MS = 5000;
+  const RETRIES = [1000, 3000];
+  const URL_RE = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
+
+  const $ = (id) => document.getElementById(id);
+  const log = $("log");
+  const input = $("msg");
+  const form = $("composer");
+  const typing = $("typing");
+  const status = $("status");
+  const langButton = $("lang");
+
+  const storage = (() => {
+    const memory = {};
+    try {
+      window.localStorage.setItem("motcua.probe", "1");
+      return window.localStorage;
+    } catch (e) {
+      return {
+        getItem: (k) => (k in memory ? memory[k] : null),
+        setItem: (k, v) => {
+          memory[k] = String(v);
+        },
+      };
+    }
+  })();
+
+  function randomId() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function userId() {
+    let id = storage.getItem("motcua.user");
+    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+      id = randomId();
+      storage.setItem("motcua.user", id);
+    }
+    return id;
+  }
+
+  const user = userId();
+  let lang = storage.getItem("motcua.lang") === "en" ? "en" : "vi";
+  let cursor = 0;
+  let busy = false;
+  const seen = new Set();
+
+  function t(key) {
+    return STRINGS[lang][key];
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    for (const el of document.querySelectorAll("[data-i18n]")) {
+      el.textContent = t(el.dataset.i18n);
+    }
+    input.placeholder = t("placeholder");
+    log.setAttribute("aria-label", t("log"));
+    langButton.textContent = t("langButton");
+    langButton.lang = lang === "vi" ? "en" : "vi";
+    langButton.setAttribute("aria-label", t("langLabel"));
+    const welcome = $("welcome");
+    if (welcome) welcome.replaceWith(welcomeNode());
+  }
+
+  function textWithLinks(text) {
+    const fragment = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(URL_RE)) {
+      fragment.append(text.slice(last, match.index));
+      const a = document.createElement("a");
+      a.href = match[0];
+      a.textContent = match[0];
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      fragment.append(a);
+      last = match.index + match[0].length;
+    }
+    fragment.append(text.slice(last));
+    return fragment;
+  }
+
+  function bubble(role, text) {
+    const item = document.createElement("div");
+    item.className = "msg " + role;
+    const who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = (role === "user" ? t("you") : t("bot")) + ": ";
+    const body = document.createElement("p");
+    body.className = "bubble";
+    body.append(who, textWithLinks(text));
+    item.append(body);
+    return item;
+  }
+
+  function buttonGroup(buttons) {
+    const group = document.createElement("div");
+    group.className = "buttons";
+    for (const b of buttons) {
+      if (b.url) {
+        const a = document.createElement("a");
+        a.className = "btn link";
+        a.href = b.url;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        a.textContent = b.label;
+        group.append(a);
+      } else if (b.payload) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn";
+        button.textContent = b.label;
+        button.dataset.payload = b.payload;
+        group.append(button);
+      }
+    }
+    return group;
+  }
+
+  function welcomeNode() {
+    const item = bubble("bot", t("welcome"));
+    item.id = "welcome";
+    const group = document.createElement("div");
+    group.className = "buttons";
+    t("examples").forEach((label, i) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn";
+      button.textContent = label;
+      button.dataset.text = t("exampleTexts")[i];
+      group.append(button);
+    });
+    item.append(group);
+    return item;
+  }
+
+  function render(entry) {
+    if (seen.has(entry.seq)) return null;
+    seen.add(entry.seq);
+    const item = bubble(entry.role, entry.text);
+    item.dataset.seq = String(entry.seq);
+    if (entry.buttons.length) item.append(buttonGroup(entry.buttons));
+    const later = Array.from(log.children).find(
+      (el) => el.dataset.seq && Number(el.dataset.seq) > entry.seq,
+    );
+    log.insertBefore(item, later || null);
+    const welcome = $("welcome");
+    if (welcome) welcome.remove();
+    return item;
+  }
+
+  // Only the buttons of the latest answer can be pressed; older ones are kept as a record.
+  function markCurrent() {
+    const items = Array.from(log.children);
+    let lastUser = -1;
+    items.forEach((el, i) => {
+      if (el.classList.contains("user")) lastUser = i;
+    });
+    items.forEach((el, i) => {
+      const old = i < lastUser;
+      el.classList.toggle("old", old);
+      for (const b of el.querySelectorAll("button.btn")) b.disabled = old || busy;
+    });
+  }
+
+  function scrollToEnd() {
+    const main = $("main");
+    main.scrollTop = main.scrollHeight;
+  }
+
+  // Show a new answer from its beginning: a long procedure card must not open at its end.
+  function reveal(first) {
+    const main = $("main");
+    const top =
+      main.scrollTop + first.getBoundingClientRect().top - main.getBoundingClientRect().top - 12;
+    main.scrollTop = Math.min(top, main.scrollHeight);
+  }
+
+  function renderAll(entries) {
+    const added = entries.map(render).filter(Boolean);
+    markCurrent();
+    if (added.length) {
+      // The latest answer: the first reply after the user's last message among the new ones.
+      const lastUser = added.map((el) => el.classList.contains("user")).lastIndexOf(true);
+      reveal(added[lastUser + 1] || added[added.length - 1]);
+    }
+    return added;
+  }
+
+  async function api(path, options) {
+    const response = await fetch(path, options);
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (e) {
+      data = null;
+    }
+    if (!response.ok) {
+      const error = new Error((data && data.error) || response.statusText);
+      error.status = response.status;
+      throw error;
+    }
+    return data;
+  }
+
+  function setBusy(value) {
+    busy = value;
+    typing.hidden = !value;
+    $("send").disabled = value;
+    markCurrent();
+    if (value) scrollToEnd();
+  }
+
+  async function post(body) {
+    const init = {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await api("/api/chat", init);
+      } catch (error) {
+        const retryable = !error.status || error.status >= 500;
+        if (!retryable || attempt >= RETRIES.length) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRIES[attempt]));
+      }
+    }
+  }
+
+  // After a button press, focus moves to the new answer's first button, so keyboard and
+  // screen-reader users continue where the conversation is; after typing it stays in the box.
+  async function send(fields, label, viaButton) {
+    if (busy) return;
+    const pending = bubble("user", label);
+    pending.classList.add("pending");
+    log.append(pending);
+    status.textContent = "";
+    setBusy(true);
+    let failure = null;
+    try {
+      // The same id on every retry: a message the server already handled is not handled twice.
+      await post({ user, id: randomId(), locale: lang, ...fields });
+    } catch (error) {
+      failure = error;
+    }
+    // The page shows only what the server recorded, so it reads the answer from the history.
+    const added = await poll();
+    pending.remove();
+    const arrived = added.some((el) => el.classList.contains("user"));
+    if (failure && !arrived) {
+      status.textContent = failure.status ? failure.message : t("offline");
+      if (fields.text !== undefined && !input.value) input.value = fields.text;
+    }
+    setBusy(false);
+    const next = added.map((el) => el.querySelector("button.btn")).find(Boolean);
+    if (viaButton && next) next.focus({ preventScroll: true });
+    else input.focus({ preventScroll: true });
+  }
+
+  async function poll() {
+    try {
+      const data = await api(
+        "/api/history?user=" + encodeURIComponent(user) + "&after=" + cursor,
+      );
+      const added = renderAll(data.entries);
+      cursor = Math.max(cursor, data.last);
+      if (added.length && document.hidden && !document.title.startsWith("(1) ")) {
+        document.title = "(1) " + document.title;
+      }
+      return added;
+    } catch (e) {
+      return [];
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    send({ text }, text, false);
+  });
+
+  log.addEventListener("click", (event) => {
+    const button = event.target.closest("button.btn");
+    if (!button || button.disabled) return;
+    if (button.dataset.payload) {
+      send({ button: button.dataset.payload }, button.textContent, true);
+    } else if (button.dataset.text) {
+      send({ text: button.dataset.text }, button.textContent, true);
+    }
+  });
+
+  langButton.addEventListener("click", () => {
+    lang = lang === "vi" ? "en" : "vi";
+    storage.setItem("motcua.lang", lang);
+    applyLanguage();
+  });
+
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) {
+      document.title = document.title.replace(/^\(1\) /, "");
+      poll();
+    }
+  });
+  window.addEventListener("online", poll);
+
+  applyLanguage();
+  poll().then(() => {
+    if (!log.querySelector("[data-seq]")) log.append(welcomeNode());
+    document.body.dataset.ready = "true";
+    window.setInterval(() => {
+      if (!document.hidden && !busy) poll();
+    }, POLL_MS);
+  });
+})();

@@ -1,0 +1,252 @@
+"""The Zalo Official Account channel: webhook route, background processing and replies.
+
+Zalo wants a 200 within about two seconds and re-delivers otherwise, so the webhook only checks
+the signature, reads the event and queues it; a per-user worker then calls the message handler
+and sends the replies, keeping each user's messages in order while users proceed in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from dialogs.errors import DeliveryError, MotcuaError
+from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
+from dialogs.ports import Clock, MessageHandler, SecretStore
+from integrations.render import Capabilities, RenderedMessage, render
+from integrations.zalo import events, signature
+from integrations.zalo.client import ZaloClient
+from integrations.zalo.tokens import SystemClock, ZaloTokens
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/zalo"
+CAPABILITIES = Capabilities(
+    max_text=2000,
+    max_buttons=5,
+    max_label=100,
+    max_payload_bytes=1000 - len(events.PAYLOAD_PREFIX),
+)
+# Zalo needs some text above the buttons; used when a reply has buttons only.
+BUTTONS_ONLY_TEXT = "…"
+
+
+class ZaloChannel:
+    """The ``zalo`` channel: mount :meth:`routes`, use it as an async context manager."""
+
+    name = events.CHANNEL
+
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        oa_secret: str,
+        app_secret: str,
+        access_token: str,
+        refresh_token: str,
+        handler: MessageHandler,
+        secrets: SecretStore,
+        api_url: str = "https://openapi.zalo.me",
+        oauth_url: str = "https://oauth.zaloapp.com",
+        clock: Clock | None = None,
+        refresh_interval: float = 300.0,
+        retry_backoff: float = 1.0,
+        remembered_events: int = 10_000,
+        shutdown_grace: float = 10.0,
+    ) -> None:
+        self._app_id = app_id
+        self._oa_secret = oa_secret
+        self._app_secret = app_secret
+        self._initial_tokens = (access_token, refresh_token)
+        self._handler = handler
+        self._secrets = secrets
+        self._api_url = api_url
+        self._oauth_url = oauth_url
+        self._clock: Clock = clock or SystemClock()
+        self._refresh_interval = refresh_interval
+        self._retry_backoff = retry_backoff
+        self._remembered = remembered_events
+        self._shutdown_grace = shutdown_grace
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._queues: dict[str, deque[IncomingMessage]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._client: ZaloClient | None = None
+        self._refresher: asyncio.Task[None] | None = None
+
+    def routes(self) -> list[web.RouteDef]:
+        """The webhook route, for the one aiohttp application that hosts every channel."""
+        return [web.post(WEBHOOK_PATH, self.webhook)]
+
+    async def __aenter__(self) -> ZaloChannel:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        tokens = ZaloTokens(
+            session=self._session,
+            oauth_url=self._oauth_url,
+            app_id=self._app_id,
+            app_secret=self._app_secret,
+            access_token=self._initial_tokens[0],
+            refresh_token=self._initial_tokens[1],
+            secrets=self._secrets,
+            clock=self._clock,
+        )
+        self._client = ZaloClient(
+            session=self._session,
+            api_url=self._api_url,
+            tokens=tokens,
+            backoff=self._retry_backoff,
+        )
+        self._refresher = asyncio.create_task(self._keep_token_fresh(tokens))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._finish()
+        if self._refresher is not None:
+            self._refresher.cancel()
+            await asyncio.gather(self._refresher, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+        self._session = self._client = self._refresher = None
+
+    async def join(self) -> None:
+        """Wait until every queued message has been handled and answered."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _finish(self) -> None:
+        """On shutdown, let queued messages finish for a grace period, then cancel the rest."""
+        try:
+            async with asyncio.timeout(self._shutdown_grace):
+                await self.join()
+        except TimeoutError:
+            log.warning("zalo shutdown: %d conversations cancelled", len(self._tasks))
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """``POST /webhooks/zalo``: 403 unless signed, 400 if unreadable, else 200 at once."""
+        body = await request.read()
+        try:
+            data: dict[str, Any] | None = events.load(body)
+        except events.MalformedEvent:
+            data = None
+        signed_at = [
+            ts
+            for ts in (
+                events.timestamp_of(data) if data is not None else None,
+                request.headers.get(signature.TIMESTAMP_HEADER),
+            )
+            if ts
+        ]
+        if not signature.is_valid(
+            request.headers.get(signature.HEADER), self._app_id, body, signed_at, self._oa_secret
+        ):
+            log.warning("zalo webhook rejected: bad or missing signature")
+            return web.json_response({"error": "invalid signature"}, status=403)
+        try:
+            # An unreadable body is reloaded only to say why it is unreadable.
+            event = events.parse(data if data is not None else events.load(body))
+        except events.MalformedEvent as exc:
+            log.warning("zalo webhook rejected: %s", exc)
+            return web.json_response({"error": str(exc)}, status=400)
+        if event.message is not None and self._first_delivery(event.key):
+            self._enqueue(event.message)
+        return web.json_response({"ok": True})
+
+    async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+        """Send replies as customer-service messages; raises a ``DeliveryError`` on failure."""
+        if self._client is None:
+            raise RuntimeError("ZaloChannel used outside its 'async with' block")
+        for message in render(replies, CAPABILITIES):
+            await self._client.send_cs(ref.user_id, _zalo_message(message))
+
+    def _first_delivery(self, key: str) -> bool:
+        """False for an event already received: Zalo re-delivers when it misses our 200."""
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._remembered:
+            self._seen.popitem(last=False)
+        return True
+
+    def _enqueue(self, message: IncomingMessage) -> None:
+        """Queue a message behind the user's earlier ones, starting their worker if idle."""
+        user = message.ref.user_id
+        queue = self._queues.get(user)
+        if queue is not None:
+            queue.append(message)
+            return
+        self._queues[user] = deque([message])
+        task = asyncio.create_task(self._drain(user))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, user: str) -> None:
+        """Handle one user's queued messages in order, then retire."""
+        queue = self._queues[user]
+        try:
+            while queue:
+                await self._process(queue.popleft())
+        finally:
+            del self._queues[user]
+
+    async def _process(self, message: IncomingMessage) -> None:
+        """Run one message through the handler and send what it answers."""
+        try:
+            replies = await self._handler(message)
+            if replies:
+                await self.send(message.ref, replies)
+        except DeliveryError as exc:
+            log.warning("zalo reply not delivered: %s", exc)
+        except Exception:
+            # One bad message must not stop the user's queue; the handler logs its own context.
+            log.exception("zalo message could not be processed")
+
+    async def _keep_token_fresh(self, tokens: ZaloTokens) -> None:
+        """Refresh the access token ahead of expiry even while nobody writes, so the rotating
+        refresh token never lapses on a quiet OA."""
+        while True:
+            await asyncio.sleep(self._refresh_interval)
+            try:
+                await tokens.access_token()
+            except MotcuaError as exc:
+                log.warning("zalo token refresh failed: %s", exc)
+
+
+def _zalo_message(message: RenderedMessage) -> dict[str, Any]:
+    """The ``message`` object of a CS call: text, plus a button template when there are buttons."""
+    body: dict[str, Any] = {"text": message.text or BUTTONS_ONLY_TEXT}
+    if message.buttons:
+        body["attachment"] = {
+            "type": "template",
+            "payload": {"buttons": [_zalo_button(button) for button in message.buttons]},
+        }
+    return body
+
+
+def _zalo_button(button: Button) -> dict[str, Any]:
+    """A Zalo button: a hidden query carrying our payload, or a link.
+
+    ``oa.query.hide`` sends the payload back as the user's message without showing the raw
+    payload in their chat.
+    """
+    if button.payload is not None:
+        return {
+            "title": button.label,
+            "type": "oa.query.hide",
+            "payload": events.PAYLOAD_PREFIX + button.payload,
+        }
+    return {"title": button.label, "type": "oa.open.url", "payload": {"url": button.url or ""}}

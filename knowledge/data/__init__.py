@@ -1,0 +1,1 @@
+"""Data shipped with the package: the built knowledge base and its sources."""

@@ -1,0 +1,1 @@
+"""Search vocabulary staff can extend without code: abbreviations, colloquial and English names."""

@@ -1,0 +1,1 @@
+"""Portal source files the knowledge base is built from (see ATTRIBUTION.md)."""

@@ -1,0 +1,463 @@
+"""The in-memory procedure search: rewrite the query, score names by weighted term coverage.
+
+Each procedure is indexed by the folded syllables and syllable pairs of its name (strongest) and
+of its field and result, with abbreviations expanded ("BHXH" → "bảo hiểm xã hội"). A query is
+folded the same way, its typos corrected against the known vocabulary, its shorthand, everyday
+and English phrases rewritten into the words procedure names use. Then every procedure gets:
+
+- the share of the query's weight (inverse document frequency) its text covers;
+- a bonus for names the query covers well (short, exact names beat long ones that merely
+  contain the words) and for names that start with a phrase of the query;
+- a boost for the procedures citizens use most;
+- a penalty for special cases (foreign element, re-registration, mobile, upper levels) and other
+  operations (reissue, exchange, change) the query did not ask for.
+
+A query whose words fit no name well enough, that shares no two-word phrase with the best name,
+or that is small talk not fitting very well, gets no procedure. Everything is precomputed into
+numpy posting arrays, so one query costs a few array sums.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from knowledge.model import Procedure
+from knowledge.results import SearchHit, SearchResult
+from knowledge.search.lexicon import Lexicon, Phrase, VariantMarker
+from knowledge.search.tokens import (
+    looks_foreign,
+    spelled_keys,
+    syllable_key,
+    telex_key,
+    tokenize,
+)
+from knowledge.text import fold
+
+BIGRAM_WEIGHT = 0.6  # a two-syllable phrase counts this much on top of its syllables
+CONTEXT_WEIGHT = 0.35  # a term found only in the field or result counts this much
+PRECISION_WEIGHT = 0.3  # bonus scale for the share of the name's weight the query covers
+LEAD_WEIGHT = 0.08  # bonus when the name starts with a phrase of the query
+UNKNOWN_IDF = 2.0  # weight of a query word no procedure uses: it lowers every coverage
+LEVEL_PENALTY = 0.02  # province-only procedures; ministry-only ones get twice as much
+MIN_COVERAGE = 0.4  # below this share of the query's weight, nothing fits (calibrated on off-topic)
+SMALL_TALK_COVERAGE = 0.85  # small talk needs this much to be taken as a procedure question,
+SMALL_TALK_PRECISION = 0.5  # and to cover this much of the procedure's name
+RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
+MAX_QUERY_CHARS = 300  # longer messages are cut: a question never needs more
+_INDEXED_ABBREVIATION = 3  # expand abbreviations of at least this many letters in names
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    """A query after folding, correction and rewriting."""
+
+    tokens: tuple[str, ...]  # rewritten search keys, in order
+    said: frozenset[Phrase]  # every short phrase of the query, as typed and as rewritten
+    raw: frozenset[Phrase]  # the short phrases as typed (cues, small talk)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    total: np.ndarray  # the ranking score of every procedure
+    coverage: np.ndarray  # share of the query's weight each procedure covers
+    phrase: np.ndarray  # weight of the query's phrases (syllable pairs) in each name
+    precision: np.ndarray  # share of each name's weight the query covers
+
+
+class SearchIndex:
+    """Ranks procedures for citizen queries; build once, then query as often as needed."""
+
+    def __init__(self, procedures: Sequence[Procedure], lexicon: Lexicon | None = None) -> None:
+        self._lexicon = lex = lexicon or Lexicon.load()
+        self._procedures = tuple(procedures)
+        n = len(self._procedures)
+        names_abbr = lex.abbreviations.where(lambda k: len("".join(k)) >= _INDEXED_ABBREVIATION)
+        name_tokens = [_interned(names_abbr.rewrite(tokenize(p.name))) for p in self._procedures]
+        context_tokens = [
+            _interned(names_abbr.rewrite(tokenize(f"{p.field} . {p.result}")))
+            for p in self._procedures
+        ]
+        df: Counter[str] = Counter()
+        for names, context in zip(name_tokens, context_tokens, strict=True):
+            df.update(_terms(names) | _terms(context))
+        vocabulary = sorted(df)
+        self._terms = {t: i for i, t in enumerate(vocabulary)}
+        self._idf = np.array(
+            [
+                math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) * (BIGRAM_WEIGHT if " " in t else 1)
+                for t in vocabulary
+            ],
+            dtype=np.float32,
+        )
+        name_ids = [self._ids(_terms(t)) for t in name_tokens]
+        self._name_postings = _Postings(len(vocabulary), name_ids)
+        self._context_postings = _Postings(
+            len(vocabulary),
+            [
+                np.setdiff1d(self._ids(_terms(c)), names, assume_unique=True)
+                for c, names in zip(context_tokens, name_ids, strict=True)
+            ],
+        )
+        unigram = np.array([" " not in t for t in vocabulary])
+        self._name_weight = np.array(
+            [self._idf[ids[unigram[ids]]].sum() for ids in name_ids], dtype=np.float32
+        )
+        del name_ids, context_tokens
+        self._lead = _leads(name_tokens, self._terms)
+        self._syllables = [t for t in vocabulary if " " not in t]
+        self._df = {t: df[t] for t in self._syllables}
+        self._prior = np.array(
+            [lex.priors.get(p.code, 0.0) - _level_penalty(p) for p in self._procedures],
+            dtype=np.float32,
+        )
+        self._markers = markers = lex.variants + lex.qualifiers
+        self._marked, self._group = _markers_and_groups(name_tokens, lex)
+        self._phrase_lengths = {
+            len(p) for p in (*lex.small_talk, *(m.marker for m in markers), *_cues(markers))
+        }
+        self._next = _followers(df, lex)
+        self._phrase_words = _words(lex.abbreviations.keys(), lex.phrases.keys())
+        vi_words = set(self._syllables) | self._phrase_words
+        self._vi_words = vi_words
+        self._en_words = _words(lex.english.keys()) - vi_words
+        # English phrases with no word a Vietnamese query could contain ("passport") apply to
+        # every query; the rest only to queries that read as English ("the" is also "thẻ").
+        self._vi_phrases = lex.phrases.merged(
+            lex.english.where(lambda phrase: not set(phrase) & vi_words)
+        )
+        self._en_phrases = lex.phrases.merged(lex.english)
+
+    def __len__(self) -> int:
+        return len(self._procedures)
+
+    def _ids(self, terms: Iterable[str]) -> np.ndarray:
+        return np.array(sorted(self._terms[t] for t in terms), dtype=np.int32)
+
+    @property
+    def procedures(self) -> tuple[Procedure, ...]:
+        """The indexed procedures, in index order."""
+        return self._procedures
+
+    def search(self, query: str, locale: str = "vi", limit: int = 5) -> SearchResult:
+        """The best procedure for ``query`` (None when nothing fits) and up to limit-1 others."""
+        analysis = self._analyse(query, locale)
+        scores = self._score(analysis)
+        if scores is None:
+            return SearchResult(query=query, match=None)
+        candidates = np.flatnonzero(scores.coverage > 0)
+        best = int(candidates[np.argmax(scores.total[candidates])])
+        if not self._fits(analysis, scores, best):
+            return SearchResult(query=query, match=None)
+        k = min(len(candidates), max(limit, 1) * 4)
+        top = candidates[np.argpartition(-scores.total[candidates], k - 1)[:k]]
+        group = self._group[best]
+        ranked = sorted(
+            (int(i) for i in top if i != best),
+            key=lambda i: (self._group[i] != group, -scores.total[i], i),
+        )[: max(limit - 1, 0)]
+        return SearchResult(
+            query=query,
+            match=self._hit(best, scores, analysis, variant=False),
+            alternatives=tuple(
+                self._hit(i, scores, analysis, variant=self._group[i] == group) for i in ranked
+            ),
+        )
+
+    def _fits(self, analysis: _Analysis, scores: _Scores, best: int) -> bool:
+        """Whether the best procedure answers the query at all."""
+        coverage = float(scores.coverage[best])
+        if coverage < MIN_COVERAGE or scores.phrase[best] == 0:
+            return False
+        small_talk = any(p in analysis.raw for p in self._lexicon.small_talk)
+        return not small_talk or (
+            coverage >= SMALL_TALK_COVERAGE and scores.precision[best] >= SMALL_TALK_PRECISION
+        )
+
+    def _analyse(self, query: str, locale: str) -> _Analysis:
+        text = query[:MAX_QUERY_CHARS]
+        raw = tokenize(text)
+        english = locale.lower().startswith("en") or self._reads_english(text, raw)
+        corrected: list[str] = []
+        for t in raw:
+            # An English query's unknown words are English: nothing to repair.
+            corrected += [t] if english or t in self._vi_words else self._repair(t, corrected[-1:])
+        corrected = self._fix_in_context(corrected)
+        tokens = self._lexicon.abbreviations.rewrite(corrected)
+        tokens = (self._en_phrases if english else self._vi_phrases).rewrite(tokens)
+        typed = _grams(raw, self._phrase_lengths)
+        said = typed | _grams(tokens, self._phrase_lengths)
+        return _Analysis(tokens=tuple(tokens), said=said, raw=typed)
+
+    def _reads_english(self, text: str, raw: Sequence[str]) -> bool:
+        """Whether an unmarked query is mostly English words no Vietnamese query would use."""
+        if fold(text) != text.lower() or not raw:
+            return False
+        english = sum(
+            t in self._en_words or (looks_foreign(t) and telex_key(t) not in self._df) for t in raw
+        )
+        return english >= max(1, len(raw) / 3)
+
+    def _repair(self, token: str, before: Sequence[str]) -> list[str]:
+        """Known syllables for an unknown token: Telex residue, two glued syllables, or a typo."""
+        telex = telex_key(token)
+        if telex in self._df:
+            return [telex]
+        for cut in range(2, len(token) - 1):
+            head, tail = syllable_key(token[:cut]), syllable_key(token[cut:])
+            if f"{head} {tail}" in self._terms:
+                return [head, tail]
+        return [self._correct(token, before)]
+
+    def _correct(self, token: str, before: Sequence[str]) -> str:
+        """The known syllable a mistyped one most likely meant, or the token itself.
+
+        Among the closest syllables, one that forms a known phrase with the word before wins
+        ("khai xinh" → "khai sinh", not the more frequent "kinh"), then the most frequent.
+        """
+        # Short syllables are one letter away from too many others to guess.
+        if len(token) < 4 or token.isdigit() or looks_foreign(token):
+            return token
+        cutoff = 1 if len(token) < 7 else 2
+        found = process.extract(
+            token, self._syllables, scorer=OSA.distance, score_cutoff=cutoff, limit=8
+        )
+        if not found:
+            return token
+        followers = self._next.get(before[0], {}) if before else {}
+        nearest = min(d for _, d, _ in found)
+        return max(
+            (c for c, d, _ in found if d == nearest),
+            key=lambda c: (c in followers, self._df[c]),
+        )
+
+    def _fix_in_context(self, tokens: list[str]) -> list[str]:
+        """Fix typos that made another real syllable ("khai xinh" → "khai sinh").
+
+        A rare syllable that forms no known phrase with the one before it is replaced by the
+        closest syllable (one edit away) that forms a common one, the most frequent winning.
+        """
+        out = list(tokens)
+        for j in range(1, len(out)):
+            before, word = out[j - 1], out[j]
+            followers = self._next.get(before)
+            if (
+                not followers
+                or word in followers
+                or word in self._phrase_words
+                or self._df.get(word, 0) > RARE_SYLLABLE
+                or len(word) < 3
+                or looks_foreign(word)
+            ):
+                continue
+            close = [
+                f
+                for f, count in followers.items()
+                if count > RARE_SYLLABLE and OSA.distance(word, f, score_cutoff=1) <= 1
+            ]
+            if close:
+                out[j] = max(close, key=lambda f: followers[f])
+        return out
+
+    def _score(self, analysis: _Analysis) -> _Scores | None:
+        tokens = analysis.tokens
+        unigrams = list(dict.fromkeys(tokens))
+        pairs = list(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(tokens)))
+        uni_ids = [self._terms[t] for t in unigrams if t in self._terms]
+        pair_ids = [self._terms[t] for t in pairs if t in self._terms]
+        if not uni_ids:
+            return None
+        n = len(self._procedures)
+        unknown = len(unigrams) - len(uni_ids)
+        total = float(self._idf[uni_ids + pair_ids].sum()) + UNKNOWN_IDF * unknown
+        name_uni = self._sum(self._name_postings, uni_ids)
+        phrase = self._sum(self._name_postings, pair_ids)
+        context = self._sum(self._context_postings, uni_ids + pair_ids)
+        coverage = (name_uni + phrase + CONTEXT_WEIGHT * context) / total
+        precision = name_uni / np.maximum(self._name_weight, 1e-6)
+        lead = np.zeros(n, dtype=np.float32)
+        for i in pair_ids:
+            lead[self._lead.get(i, _NONE)] = LEAD_WEIGHT
+        said, raw = analysis.said, analysis.raw
+        waived = [m.marker in said or any(c in raw for c in m.cues) for m in self._markers]
+        penalty = np.zeros(n, dtype=np.float32)
+        for m, marked, asked in zip(self._markers, self._marked, waived, strict=True):
+            if not asked:
+                penalty[marked] += m.penalty
+        # Precision and a leading phrase only separate procedures that fit the query already.
+        fit = coverage * (1 + PRECISION_WEIGHT * precision + lead)
+        total_score = fit + self._prior - penalty
+        return _Scores(total=total_score, coverage=coverage, phrase=phrase, precision=precision)
+
+    def _sum(self, postings: _Postings, ids: Sequence[int]) -> np.ndarray:
+        """Per procedure: the summed weight of the given terms it has in these postings."""
+        n = len(self._procedures)
+        if not ids:
+            return np.zeros(n)
+        docs = np.concatenate([postings[i] for i in ids])
+        weights = np.repeat(self._idf[ids], [postings.length(i) for i in ids])
+        return np.bincount(docs, weights=weights, minlength=n)
+
+    def _hit(self, i: int, scores: _Scores, analysis: _Analysis, variant: bool) -> SearchHit:
+        p = self._procedures[i]
+        return SearchHit(
+            code=p.code,
+            name=p.name,
+            score=round(float(scores.total[i]), 4),
+            matched_terms=self._matched(i, analysis.tokens),
+            variant=variant,
+        )
+
+    def _matched(self, i: int, tokens: Sequence[str]) -> tuple[str, ...]:
+        """The query's words the procedure has, as runs of adjacent words spelled as in its name."""
+        words = list(spelled_keys(self._procedures[i].name))
+        keys = [k for k, _ in words]
+        first = dict(reversed(words))
+        runs: list[list[str]] = [[]]
+        for t in tokens:
+            tid = self._terms.get(t)
+            if tid is not None and (
+                self._has(self._name_postings, tid, i) or self._has(self._context_postings, tid, i)
+            ):
+                runs[-1].append(t)
+            elif runs[-1]:
+                runs.append([])
+        return tuple(dict.fromkeys(_spell(run, keys, words, first) for run in runs if run))
+
+    @staticmethod
+    def _has(postings: _Postings, term_id: int, i: int) -> bool:
+        docs = postings[term_id]  # ascending procedure indexes
+        j = int(np.searchsorted(docs, i))
+        return j < len(docs) and int(docs[j]) == i
+
+
+_NONE = np.zeros(0, dtype=np.int32)
+
+
+def _followers(df: Counter[str], lex: Lexicon) -> dict[str, dict[str, int]]:
+    """Syllable → the syllables that follow it in names and phrases, with how often."""
+    followers: dict[str, dict[str, int]] = defaultdict(dict)
+    for term, count in df.items():
+        if " " in term:
+            a, b = term.split(" ")
+            followers[a][b] = count
+    for phrase in (*lex.abbreviations.keys(), *lex.phrases.keys()):
+        for a, b in itertools.pairwise(phrase):
+            followers[a].setdefault(b, 1)
+    return dict(followers)
+
+
+def _spell(
+    run: list[str], keys: list[str], words: list[tuple[str, str]], first: dict[str, str]
+) -> str:
+    """A run of matched keys as the name writes it (the run's own words where it has them)."""
+    n = len(run)
+    for j in range(len(keys) - n + 1):
+        if keys[j : j + n] == run:
+            return " ".join(w for _, w in words[j : j + n])
+    return " ".join(first.get(t, t) for t in run)
+
+
+def _interned(tokens: Iterable[str]) -> list[str]:
+    """The tokens as shared strings: a large base repeats the same few thousand syllables."""
+    return [sys.intern(t) for t in tokens]
+
+
+def _terms(tokens: Sequence[str]) -> set[str]:
+    """Syllables and adjacent syllable pairs ("khai sinh") of a token sequence."""
+    return set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
+
+
+class _Postings:
+    """For each term id, the ascending indexes of the procedures that have it, in one array."""
+
+    def __init__(self, terms: int, per_procedure: Sequence[np.ndarray]) -> None:
+        term_ids = np.concatenate([*per_procedure, np.zeros(0, dtype=np.int32)])
+        docs = np.repeat(
+            np.arange(len(per_procedure), dtype=np.int32), [len(ids) for ids in per_procedure]
+        )
+        order = np.lexsort((docs, term_ids))  # by term, then by procedure
+        self._docs = docs[order]
+        self._offsets = np.concatenate(([0], np.cumsum(np.bincount(term_ids, minlength=terms))))
+
+    def __getitem__(self, term_id: int) -> np.ndarray:
+        return self._docs[self._offsets[term_id] : self._offsets[term_id + 1]]
+
+    def length(self, term_id: int) -> int:
+        return int(self._offsets[term_id + 1] - self._offsets[term_id])
+
+
+def _leads(name_tokens: Sequence[Sequence[str]], terms: dict[str, int]) -> dict[int, np.ndarray]:
+    """Pair term id → procedures whose name starts with that pair (after "thủ tục")."""
+    leads: dict[int, list[int]] = defaultdict(list)
+    for i, tokens in enumerate(name_tokens):
+        body = _without_prefix(tokens)
+        if len(body) >= 2:
+            leads[terms[f"{body[0]} {body[1]}"]].append(i)
+    return {t: np.array(d, dtype=np.int32) for t, d in leads.items()}
+
+
+def _without_prefix(tokens: Sequence[str]) -> Sequence[str]:
+    return tokens[2:] if tokens[:2] == ["thu", "tuc"] else tokens
+
+
+def _markers_and_groups(
+    name_tokens: Sequence[Sequence[str]], lex: Lexicon
+) -> tuple[list[np.ndarray], list[int]]:
+    """For each marker, the procedures whose names have it; per procedure, its variant group.
+
+    Names equal once variant markers become their base ("đăng ký lại khai sinh" → "đăng ký
+    khai sinh") share a group; qualifiers (other operations) do not make variants.
+    """
+    markers = lex.variants + lex.qualifiers
+    marked: list[list[int]] = [[] for _ in markers]
+    spaced = [f" {' '.join(m.marker)} " for m in markers]
+    groups: dict[Phrase, int] = {}
+    group_of: list[int] = []
+    for i, tokens in enumerate(name_tokens):
+        key = list(_without_prefix(tokens))
+        text = f" {' '.join(tokens)} "
+        for j, m in enumerate(markers):
+            if spaced[j] in text:
+                marked[j].append(i)
+                if j < len(lex.variants):
+                    key = _replace(key, m.marker, m.base)
+        group_of.append(groups.setdefault(tuple(key), len(groups)))
+    return [np.array(ids, dtype=np.int32) for ids in marked], group_of
+
+
+def _cues(markers: Iterable[VariantMarker]) -> Iterable[Phrase]:
+    return (c for m in markers for c in m.cues)
+
+
+def _level_penalty(p: Procedure) -> float:
+    """Citizens file at the commune; province- and ministry-only procedures come after."""
+    folded = fold(" ".join(p.levels))
+    if "xa" in folded or not p.levels:
+        return 0.0
+    return LEVEL_PENALTY if "tinh" in folded else 2 * LEVEL_PENALTY
+
+
+def _grams(tokens: Sequence[str], lengths: Iterable[int]) -> frozenset[Phrase]:
+    """Every run of adjacent tokens of the given lengths, to test phrases in constant time."""
+    return frozenset(tuple(tokens[i : i + n]) for n in lengths for i in range(len(tokens) - n + 1))
+
+
+def _replace(tokens: list[str], phrase: Phrase, base: Phrase) -> list[str]:
+    n = len(phrase)
+    for i in range(len(tokens) - n + 1):
+        if tuple(tokens[i : i + n]) == phrase:
+            return tokens[:i] + list(base) + tokens[i + n :]
+    return tokens
+
+
+def _words(*phrase_sets: Iterable[Phrase]) -> set[str]:
+    return {w for phrases in phrase_sets for phrase in phrases for w in phrase}

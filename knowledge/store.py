@@ -1,0 +1,168 @@
+"""The knowledge-base file: procedures as versioned, deterministic gzip JSON.
+
+The bot ships ``knowledge/data/kb.json.gz`` (built by ``motcua kb import``) and loads it at start.
+Writing the same procedures twice gives the same bytes (sorted by code, no timestamp, gzip mtime
+0), so a re-import of unchanged sources changes nothing in the repository.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from knowledge.model import (
+    Channel,
+    ChannelKind,
+    Document,
+    DocumentGroup,
+    Duration,
+    Fee,
+    LegalBasis,
+    OnlineFiling,
+    Procedure,
+)
+
+FORMAT = 1
+DEFAULT_PATH = "kb.json.gz"
+
+
+class KnowledgeBaseFormatError(ValueError):
+    """The file is not a knowledge base this version can read."""
+
+
+def default_path() -> Path:
+    """Where the shipped knowledge base lives (package data of ``knowledge.data``)."""
+    return Path(str(resources.files("knowledge.data").joinpath(DEFAULT_PATH)))
+
+
+def procedure_to_dict(p: Procedure) -> dict[str, Any]:
+    """A JSON-ready dict of a procedure (the shape ``kb show --json`` prints)."""
+    return {
+        "code": p.code,
+        "name": p.name,
+        "levels": list(p.levels),
+        "field": p.field,
+        "applicants": list(p.applicants),
+        "agencies": list(p.agencies),
+        "authority": p.authority,
+        "address": p.address,
+        "channels": [_channel_to_dict(c) for c in p.channels],
+        "documents": [
+            {"title": g.title, "documents": [_document_to_dict(d) for d in g.documents]}
+            for g in p.documents
+        ],
+        "present_documents": [_document_to_dict(d) for d in p.present_documents],
+        "steps": list(p.steps),
+        "conditions": p.conditions,
+        "result": p.result,
+        "legal_basis": [{"title": b.title, "code": b.code} for b in p.legal_basis],
+        "online": p.online.value if p.online else None,
+        "source_url": p.source_url,
+        "decision": p.decision,
+        "ministry": p.ministry,
+        "extra": dict(sorted(p.extra.items())),
+        "notes": list(p.notes),
+    }
+
+
+def procedure_from_dict(d: Mapping[str, Any]) -> Procedure:
+    """The procedure a :func:`procedure_to_dict` dict describes."""
+    return Procedure(
+        code=d["code"],
+        name=d["name"],
+        levels=tuple(d.get("levels", ())),
+        field=d.get("field", ""),
+        applicants=tuple(d.get("applicants", ())),
+        agencies=tuple(d.get("agencies", ())),
+        authority=d.get("authority", ""),
+        address=d.get("address", ""),
+        channels=tuple(_channel_from_dict(c) for c in d.get("channels", ())),
+        documents=tuple(
+            DocumentGroup(g["title"], tuple(_document_from_dict(x) for x in g["documents"]))
+            for g in d.get("documents", ())
+        ),
+        present_documents=tuple(_document_from_dict(x) for x in d.get("present_documents", ())),
+        steps=tuple(d.get("steps", ())),
+        conditions=d.get("conditions", ""),
+        result=d.get("result", ""),
+        legal_basis=tuple(LegalBasis(b["title"], b["code"]) for b in d.get("legal_basis", ())),
+        online=OnlineFiling(d["online"]) if d.get("online") else None,
+        source_url=d.get("source_url", ""),
+        decision=d.get("decision", ""),
+        ministry=d.get("ministry", ""),
+        extra=dict(d.get("extra", {})),
+        notes=tuple(d.get("notes", ())),
+    )
+
+
+def _channel_to_dict(c: Channel) -> dict[str, Any]:
+    time = c.time and {"value": c.time.value, "unit": c.time.unit, "text": c.time.text}
+    fee = c.fee and {"amount": c.fee.amount, "text": c.fee.text}
+    return {"kind": c.kind.value, "time": time, "fee": fee, "description": c.description}
+
+
+def _channel_from_dict(d: Mapping[str, Any]) -> Channel:
+    t, f = d.get("time"), d.get("fee")
+    return Channel(
+        kind=ChannelKind(d["kind"]),
+        time=Duration(t["value"], t["unit"], t["text"]) if t else None,
+        fee=Fee(f["amount"], f["text"]) if f else None,
+        description=d.get("description", ""),
+    )
+
+
+def _document_to_dict(doc: Document) -> dict[str, Any]:
+    return {
+        "name": doc.name,
+        "originals": doc.originals,
+        "copies": doc.copies,
+        "template": doc.template,
+    }
+
+
+def _document_from_dict(d: Mapping[str, Any]) -> Document:
+    return Document(d["name"], d.get("originals"), d.get("copies"), d.get("template"))
+
+
+def encode_knowledge_base(procedures: Iterable[Procedure]) -> bytes:
+    """The file's bytes: gzip (mtime 0) of ``{"format": 1, "procedures": [...]}`` sorted by code."""
+    ordered = sorted(procedures, key=lambda p: p.code)
+    document = {"format": FORMAT, "procedures": [procedure_to_dict(p) for p in ordered]}
+    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
+        gz.write(payload)
+    return buffer.getvalue()
+
+
+def save_knowledge_base(procedures: Iterable[Procedure], path: str | Path) -> None:
+    """Write the knowledge base atomically (a reader never sees half a file)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(encode_knowledge_base(procedures))
+    tmp.replace(target)
+
+
+def load_knowledge_base(path: str | Path | None = None) -> tuple[Procedure, ...]:
+    """Every procedure in the knowledge base (the shipped one by default), sorted by code.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        KnowledgeBaseFormatError: the file is not a knowledge base of a known format.
+    """
+    source = Path(path) if path is not None else default_path()
+    data = source.read_bytes()
+    try:
+        document = json.loads(gzip.decompress(data))
+    except (OSError, EOFError, ValueError) as exc:
+        raise KnowledgeBaseFormatError(f"{source}: not a knowledge-base file ({exc})") from exc
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else None
+        raise KnowledgeBaseFormatError(f"{source}: format {found!r}, expected {FORMAT}")
+    return tuple(procedure_from_dict(d) for d in document["procedures"])

@@ -1,0 +1,141 @@
+"""Transcripts: questions, close variants, the answer card and "nothing fits"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chat_harness import ChatHarness
+from dialog_fakes import BIRTH, FakeKnowledgeBase
+
+from bot.i18n import translator
+from dialogs.flows.card import variant_labels
+from knowledge.model import Channel, ChannelKind, Duration, Fee
+
+
+def test_close_variants_are_asked_before_answering(chat: ChatHarness) -> None:
+    chat.send("dang ky khai sinh").expect(
+        "Có vài trường hợp gần giống nhau",
+        "1. Thủ tục đăng ký khai sinh",
+        "2. Thủ tục đăng ký khai sinh có yếu tố nước ngoài",
+        "3. Thủ tục đăng ký lại khai sinh",
+    )
+    chat.expect_not("Mã thủ tục")
+    chat.expect_buttons(
+        "Đăng ký khai sinh", "Đăng ký khai sinh có yếu tố nước ngoài", "Đăng ký lại khai sinh"
+    )
+    assert chat.step == "qa:choose_variant"
+    chat.press("Đăng ký lại khai sinh").expect(
+        "Thủ tục đăng ký lại khai sinh", "Mã thủ tục: 1.004884"
+    )
+
+
+def test_a_number_picks_a_variant_when_buttons_became_a_numbered_list(chat: ChatHarness) -> None:
+    chat.send("dang ky khai sinh").send("2").expect("Mã thủ tục: 2.000528")
+
+
+def test_the_answer_card_has_every_fact_and_the_next_steps(chat: ChatHarness) -> None:
+    chat.send("dang ky khai sinh").press("Đăng ký khai sinh")
+    assert chat.text.splitlines() == [
+        "Thủ tục đăng ký khai sinh",
+        "Nơi thực hiện: Cấp xã — Ủy ban nhân dân cấp xã",
+        "Thời gian giải quyết: 1 ngày làm việc",
+        "Lệ phí: miễn phí",
+        "Giấy tờ cần nộp: 4 loại giấy tờ (có giấy chỉ cần trong một số trường hợp)",
+        "Nộp trực tuyến: có, một phần",
+        "Trên Cổng Dịch vụ công: " + BIRTH.source_url,
+        "Mã thủ tục: 1.001193",
+    ]
+    chat.expect_buttons("Xem giấy tờ cần chuẩn bị", "Nộp trực tuyến", "Thủ tục khác", "Menu")
+    assert chat.url_of("Nộp trực tuyến") == BIRTH.source_url
+
+
+def test_no_file_online_button_when_the_procedure_cannot_be_filed_online(chat: ChatHarness) -> None:
+    chat.send("cccd").expect("Nộp trực tuyến: không, nộp trực tiếp", "Lệ phí: 50.000")
+    chat.expect_buttons("Xem giấy tờ cần chuẩn bị", "Thủ tục khác", "Menu")
+
+
+def test_a_time_without_its_unit_is_shown_honestly(chat: ChatHarness) -> None:
+    chat.send("dang ky khai sinh").press("Đăng ký lại khai sinh")
+    chat.expect("Thời gian giải quyết: 5 (Cổng Dịch vụ công không ghi đơn vị)")
+
+
+def test_fee_without_amount_shows_the_portal_words_and_money_is_formatted() -> None:
+    odd = replace(
+        BIRTH,
+        channels=(
+            Channel(
+                ChannelKind.IN_PERSON,
+                Duration(None, None, "Theo quy định"),
+                Fee(None, "Theo mức của tỉnh"),
+            ),
+            Channel(ChannelKind.ONLINE, None, Fee(1500000, "1.500.000 đồng")),
+        ),
+    )
+    knowledge = FakeKnowledgeBase()
+    knowledge.procedures[odd.code] = odd
+    chat = ChatHarness(knowledge=knowledge)
+    chat.send("dang ky khai sinh").press("Đăng ký khai sinh")
+    chat.expect(
+        "Thời gian giải quyết: Theo quy định",
+        "Lệ phí: trực tiếp: Theo mức của tỉnh; trực tuyến: 1.500.000\u00a0₫",
+    )
+
+
+def test_other_procedures_lists_the_runners_up(chat: ChatHarness) -> None:
+    chat.send("dang ky ket hon").press("Thủ tục khác")
+    chat.expect("Có thể bạn cần", "1. Thủ tục đăng ký khai sinh")
+    chat.expect_buttons("Đăng ký khai sinh", "Hỏi việc khác")
+    chat.press("Đăng ký khai sinh").expect("Mã thủ tục: 1.001193")
+
+
+def test_other_procedures_without_runners_up_invites_a_new_question(chat: ChatHarness) -> None:
+    chat.send("cccd").press("Thủ tục khác").expect("Bạn gõ việc cần làm")
+    assert chat.step == "qa:ask"
+
+
+def test_nothing_fits_is_said_kindly_with_menu_and_staff(chat: ChatHarness) -> None:
+    chat.send("xin cấp phép bay drone trên sao Hỏa").expect("Xin lỗi, tôi chưa tìm thấy thủ tục")
+    chat.expect_buttons("Menu", "Hỏi cán bộ")
+    chat.expect_not("Mã thủ tục")
+    chat.press("Hỏi cán bộ")
+    assert chat.step == "staff:wait_text"
+
+
+def test_a_search_hit_missing_from_the_knowledge_base_is_never_shown() -> None:
+    knowledge = FakeKnowledgeBase()
+    del knowledge.procedures["1.014063"]
+    ChatHarness(knowledge=knowledge).send("cccd").expect("Xin lỗi, tôi chưa tìm thấy thủ tục")
+
+
+def test_variant_labels_are_short_and_say_how_the_variant_differs() -> None:
+    long_name = replace(
+        BIRTH,
+        code="2.000986",
+        name="Liên thông thủ tục hành chính về đăng ký khai sinh, đăng ký thường trú, cấp thẻ "
+        "bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+    )
+    county = replace(BIRTH, code="9.000001", levels=("Cấp tỉnh",))
+    labels = variant_labels([BIRTH, long_name, county])
+    assert labels[0] == "Đăng ký khai sinh (Cấp xã)"
+    assert labels[2] == "Đăng ký khai sinh (Cấp tỉnh)"
+    assert labels[1].startswith("Đăng ký thường trú, cấp thẻ bảo hiểm")
+    assert all(len(label) <= 40 for label in labels)
+
+
+def test_the_plain_case_of_long_variants_is_labelled_by_its_level() -> None:
+    base = replace(BIRTH, name="Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên")
+    province = replace(
+        base, code="2.000200", name=base.name + " (thực hiện tại cấp tỉnh)", levels=("Cấp tỉnh",)
+    )
+    assert variant_labels([base, province]) == ["Cấp xã", "Thực hiện tại cấp tỉnh"]
+
+
+def test_search_gets_a_bounded_clean_query_in_the_users_language() -> None:
+    knowledge = FakeKnowledgeBase()
+    chat = ChatHarness(knowledge=knowledge, locale="en")
+    chat.send("<b>birth</b> certificate\x00\x07 " + "please " * 20_000)
+    assert chat.step == "qa:choose_variant"
+    [query] = knowledge.queries
+    assert query.startswith("birth certificate please")
+    assert len(query) <= 300 and "<" not in query and "\x00" not in query
+    assert translator("en").gettext("Menu") == "Menu"

@@ -1,0 +1,93 @@
+"""Transcripts on the shipped knowledge base: real procedures, real search, real document lists."""
+
+from __future__ import annotations
+
+import pytest
+from chat_harness import ChatHarness
+
+from knowledge.base import LocalKnowledgeBase
+from knowledge.model import Procedure
+from knowledge.store import load_knowledge_base
+
+SAMPLE_EVERY = 25
+"""Every 25th shipped procedure is walked end to end (all of them take ~10 s; see bench/)."""
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[Procedure, ...]:
+    return tuple(load_knowledge_base())
+
+
+@pytest.fixture(scope="module")
+def knowledge(shipped: tuple[Procedure, ...]) -> LocalKnowledgeBase:
+    return LocalKnowledgeBase(shipped)
+
+
+def test_birth_registration(knowledge: LocalKnowledgeBase) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.send("dang ky khai sinh").pick("1.001193").expect(
+        "Thủ tục đăng ký khai sinh",
+        "Nơi thực hiện: Cấp xã",
+        "Lệ phí: miễn phí",
+        "Trên Cổng Dịch vụ công: https://dichvucong.gov.vn/",
+        "Mã thủ tục: 1.001193",
+    )
+    chat.expect_has_buttons("Xem giấy tờ cần chuẩn bị", "Nộp trực tuyến")
+    chat.press("Xem giấy tờ cần chuẩn bị").expect("Giấy tờ 1/")
+    chat.press("Có rồi").press("Tạm dừng").press("Nhắc tôi ngày mai").expect("25/11/2026")
+    chat.clock.advance(days=1)
+    chat.deliver_reminders().expect(
+        "Nhắc việc: bạn đang chuẩn bị giấy tờ cho Thủ tục đăng ký khai sinh"
+    )
+    chat.press("Làm tiếp").expect("Chào mừng bạn quay lại!", "Giấy tờ 2/")
+
+
+def test_id_card_in_shorthand(knowledge: LocalKnowledgeBase) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.send("lam cccd").pick("1.014061").expect(
+        "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên",
+        "Nơi thực hiện: Cấp xã — Công an cấp Xã",
+        "Thời gian giải quyết: 7 ngày làm việc",
+    )
+    chat.press("Xem giấy tờ cần chuẩn bị").expect("Giấy tờ 1/", "Phiếu thu thập thông tin dân cư")
+
+
+def test_single_status_certificate_in_shorthand(knowledge: LocalKnowledgeBase) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.send("xin giay doc than").pick("1.004873").expect("Giấy xác nhận tình trạng hôn nhân")
+    chat.expect("Ghi chú về lệ phí: Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh")
+
+
+def test_id_card_renewal_fee_and_its_note(knowledge: LocalKnowledgeBase) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.send("cấp đổi căn cước").pick("1.014063").expect(
+        "Cấp đổi thẻ căn cước", "50.000\u00a0₫", "Ghi chú về lệ phí:", "Công an cấp Xã"
+    )
+
+
+def test_english_question_on_real_data(knowledge: LocalKnowledgeBase) -> None:
+    chat = ChatHarness(knowledge=knowledge, locale="en")
+    chat.send("birth certificate for my newborn").pick("1.001193")
+    chat.expect("Procedure code: 1.001193", "Where: Cấp xã")
+
+
+def test_nothing_is_invented_for_an_unrelated_question(knowledge: LocalKnowledgeBase) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.send("abc xyz qwe").expect("Xin lỗi, tôi chưa tìm thấy thủ tục")
+
+
+def test_a_sample_of_every_shipped_procedure_walks_to_its_summary(
+    shipped: tuple[Procedure, ...], knowledge: LocalKnowledgeBase
+) -> None:
+    codes = sorted(p.code for p in shipped)[::SAMPLE_EVERY]
+    assert len(codes) > 100
+    for code in codes:
+        chat = ChatHarness(knowledge=knowledge)
+        chat.payload(f"proc:{code}").expect(f"{code}")
+        if "Xem giấy tờ cần chuẩn bị" not in chat.labels:
+            continue
+        chat.press("Xem giấy tờ cần chuẩn bị")
+        while chat.step in ("checklist:item", "checklist:case"):
+            chat.send("1")  # "Có rồi" / "Có": the longest path, through every case
+        assert chat.step == "checklist:summary", (code, chat.text)
+        chat.expect("Còn thiếu: 0.")

@@ -1,0 +1,727 @@
+"""A fake Telegram Bot API server (aiohttp) speaking the real wire format, with a user simulator.
+
+It implements what motcua's Telegram channel uses, the way the official server
+(tdlib/telegram-bot-api) behaves: ``POST|GET /bot<token>/<method>`` with case-insensitive method
+names; parameters from the query string, urlencoded, JSON or multipart bodies; the
+``{"ok": ..., "result"| "error_code"+"description"}`` envelope with the HTTP status equal to the
+error code; getUpdates with offset confirmation, negative offsets, long polls capped at 50 s and
+409 while a webhook is set; webhook delivery with exactly ``Content-Type: application/json``,
+the secret header, one update in flight per chat and retries with the server's backoff; the
+text and keyboard limits with their exact error descriptions; and injectable 429 and 403
+replies. Tests drive it through :class:`FakeUser` and read what the bot sent from ``sent``.
+
+One deliberate difference: ``setWebhook`` accepts plain ``http://`` URLs on any port, since
+tests serve the webhook from localhost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import itertools
+import json
+import re
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+TOKEN = "123456789:AAHfakeTokenForMotcuaTests-0123456789"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+BOT_USER: dict[str, Any] = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "Một cửa",
+    "username": "motcua_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+LONG_POLL_MAX_TIMEOUT = 50
+MAX_TEXT_LENGTH = 4096
+MAX_CALLBACK_DATA = 64
+MAX_BUTTONS = 100
+JSON_PARAMS = (
+    "reply_markup",
+    "entities",
+    "caption_entities",
+    "allowed_updates",
+    "reply_parameters",
+    "link_preview_options",
+)
+
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+OTHER_POLLER = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+BLOCKED = "Forbidden: bot was blocked by the user"
+
+
+class ApiError(Exception):
+    """A Bot API error reply: the HTTP status equals ``code``."""
+
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    def response(self) -> web.Response:
+        """The error envelope exactly as the official server writes it."""
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
+        headers = {}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+            headers["Retry-After"] = str(self.retry_after)
+        return web.json_response(body, status=self.code, headers=headers)
+
+
+@dataclass
+class Failure:
+    """An error the next matching call(s) will get instead of a normal answer."""
+
+    method: str
+    error: ApiError
+    chat_id: int | None = None
+    times: int = 1
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent (or edited), as the server stored it."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    json: dict[str, Any]
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """The inline keyboard's buttons, row by row, flattened."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+    @property
+    def labels(self) -> list[str]:
+        """The buttons' texts."""
+        return [button["text"] for button in self.buttons]
+
+
+@dataclass
+class Delivery:
+    """One webhook POST attempt and the status the bot answered (0: no answer)."""
+
+    update_id: int
+    status: int
+
+
+@dataclass
+class Webhook:
+    """The webhook as set by ``setWebhook``."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+    allowed_updates: list[str] | None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+class FakeUser:
+    """A citizen chatting with the bot in a private chat."""
+
+    def __init__(
+        self, server: FakeTelegram, user_id: int, first_name: str, language_code: str | None
+    ) -> None:
+        self.server = server
+        self.id = user_id
+        self.first_name = first_name
+        self.language_code = language_code
+
+    @property
+    def json(self) -> dict[str, Any]:
+        """The User object Telegram puts in ``from``."""
+        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        """The private Chat object."""
+        return {"id": self.id, "type": "private", "first_name": self.first_name}
+
+    @property
+    def messages(self) -> list[SentMessage]:
+        """What the bot sent this user, oldest first."""
+        return [m for m in self.server.sent if m.chat_id == self.id]
+
+    def send(self, text: str) -> dict[str, Any]:
+        """Type a message; returns the queued Update."""
+        message: dict[str, Any] = {
+            "message_id": self.server.next_message_id(self.id),
+            "date": int(time.time()),
+            "from": self.json,
+            "chat": self.chat,
+            "text": text,
+        }
+        if command := re.match(r"/\w+", text):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
+        return self.server.enqueue({"message": message}, key=self.id)
+
+    def press(self, message: SentMessage, label: str) -> dict[str, Any]:
+        """Tap the inline button labelled ``label`` under ``message``; returns the Update."""
+        matches = [b for b in message.buttons if b["text"] == label and "callback_data" in b]
+        if not matches:
+            raise AssertionError(f"no callback button {label!r} in {message.labels}")
+        return self.press_data(message, matches[0]["callback_data"])
+
+    def press_data(self, message: SentMessage, data: str) -> dict[str, Any]:
+        """Send a callback query with arbitrary ``data`` from ``message`` (even forged data)."""
+        query_id = self.server.open_callback_query()
+        query = {
+            "id": query_id,
+            "from": self.json,
+            "chat_instance": f"-{self.id}77",
+            "data": data,
+            "message": message.json,
+        }
+        return self.server.enqueue({"callback_query": query}, key=self.id)
+
+    def block(self) -> dict[str, Any]:
+        """Block the bot: sends now fail with 403, and the bot gets a ``my_chat_member``."""
+        self.server.blocked.add(self.id)
+        return self._membership("member", "kicked")
+
+    def unblock(self) -> dict[str, Any]:
+        """Unblock the bot (restart it)."""
+        self.server.blocked.discard(self.id)
+        return self._membership("kicked", "member")
+
+    def _membership(self, old: str, new: str) -> dict[str, Any]:
+        change = {
+            "chat": self.chat,
+            "from": self.json,
+            "date": int(time.time()),
+            "old_chat_member": _member(old),
+            "new_chat_member": _member(new),
+        }
+        return self.server.enqueue({"my_chat_member": change}, key=self.id)
+
+
+def _member(status: str) -> dict[str, Any]:
+    """The bot's ChatMember in a private chat; "kicked" means blocked, forever (until_date 0)."""
+    member: dict[str, Any] = {"status": status, "user": BOT_USER}
+    if status == "kicked":
+        member["until_date"] = 0
+    return member
+
+
+class FakeTelegram:
+    """The fake Bot API server. Use ``async with FakeTelegram() as telegram:``.
+
+    Args:
+        token: the one bot token it accepts; any other gets 401.
+        backoff_factor: scales the webhook retry delays (2, 4, 8 ... s on the real server).
+        max_attempts: webhook attempts per update before it is dropped.
+    """
+
+    def __init__(
+        self, token: str = TOKEN, *, backoff_factor: float = 0.01, max_attempts: int = 8
+    ) -> None:
+        self.token = token
+        self.backoff_factor = backoff_factor
+        self.max_attempts = max_attempts
+        self.sent: list[SentMessage] = []
+        self.edited: list[SentMessage] = []
+        self.answered: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.deliveries: list[Delivery] = []
+        self.blocked: set[int] = set()
+        self.webhook: Webhook | None = None
+        self._users: dict[int, FakeUser] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(700_000_001)
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._query_ids = itertools.count(4_382_000_000_000_001)
+        self._open_queries: set[str] = set()
+        self._messages: dict[tuple[int, int], SentMessage] = {}
+        self._failures: list[Failure] = []
+        self._changed = asyncio.Event()
+        self._activity = asyncio.Event()
+        self._poll_generation = 0
+        self._webhook_queues: dict[int, deque[dict[str, Any]]] = {}
+        self._webhook_workers: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> FakeTelegram:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, shutdown_timeout=1.0, access_log=None
+        )
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for worker in list(self._webhook_workers):
+            worker.cancel()
+        await asyncio.gather(*self._webhook_workers, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ---- the user simulator and test controls -------------------------------------------
+
+    def user(
+        self, user_id: int = 5_550_001, first_name: str = "An", language_code: str | None = "vi"
+    ) -> FakeUser:
+        """A user who has started the bot (so the bot may write to them)."""
+        user = FakeUser(self, user_id, first_name, language_code)
+        self._users[user_id] = user
+        return user
+
+    def next_message_id(self, chat_id: int) -> int:
+        """Message ids count up per private chat, shared by both sides as on Telegram."""
+        return next(self._message_ids[chat_id])
+
+    def open_callback_query(self) -> str:
+        """A new callback query id the bot may answer once."""
+        query_id = str(next(self._query_ids))
+        self._open_queries.add(query_id)
+        return query_id
+
+    def enqueue(self, payload: dict[str, Any], key: int) -> dict[str, Any]:
+        """Give ``payload`` the next update_id and deliver it (webhook) or queue it (polling).
+
+        ``key`` orders webhook delivery: Telegram queues message updates by chat and callback
+        queries by user, one update in flight per queue.
+        """
+        update = {"update_id": next(self._update_ids), **payload}
+        self._dispatch(update, key)
+        return update
+
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Deliver an update again, as Telegram does after a lost acknowledgement."""
+        self._dispatch(update, _update_key(update))
+
+    def fail(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        *,
+        chat_id: int | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (for ``chat_id``, if given) fail."""
+        error = ApiError(code, description, retry_after)
+        self._failures.append(Failure(method.lower(), error, chat_id, times))
+
+    def flood(self, retry_after: int = 1, *, method: str = "sendMessage", times: int = 1) -> None:
+        """Answer the next ``times`` calls with 429 Too Many Requests."""
+        self.fail(
+            method,
+            429,
+            f"Too Many Requests: retry after {retry_after}",
+            retry_after=retry_after,
+            times=times,
+        )
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every call of ``method`` so far, in order."""
+        return [params for name, params in self.calls if name == method.lower()]
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait until ``condition()``, a check of what this server saw, holds; else fail."""
+        try:
+            async with asyncio.timeout(within):
+                while not condition():
+                    await self._activity.wait()
+        except TimeoutError:
+            raise AssertionError("condition not reached on the fake Telegram server") from None
+
+    # ---- HTTP -----------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return ApiError(401, "Unauthorized").response()
+        method = request.match_info["method"].lower()
+        try:
+            return await self._call(method, request)
+        finally:
+            self._touch()
+
+    async def _call(self, method: str, request: web.Request) -> web.Response:
+        try:
+            params = await self._params(request)
+            self.calls.append((method, params))
+            self._touch()
+            self._injected_failure(method, params)
+            handler = self._methods().get(method)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result, description = await handler(params)
+        except ApiError as error:
+            return error.response()
+        body: dict[str, Any] = {"ok": True, "result": result}
+        if description:
+            body["description"] = description
+        return web.json_response(body)
+
+    def _methods(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {
+            "getme": self._get_me,
+            "getupdates": self._get_updates,
+            "setwebhook": self._set_webhook,
+            "deletewebhook": self._delete_webhook,
+            "getwebhookinfo": self._get_webhook_info,
+            "sendmessage": self._send_message,
+            "editmessagetext": self._edit_message_text,
+            "answercallbackquery": self._answer_callback_query,
+        }
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                try:
+                    body = await request.json()
+                except ValueError:
+                    raise ApiError(400, "Bad Request: can't parse JSON object") from None
+                if isinstance(body, dict):
+                    params.update(body)
+            else:
+                form = await request.post()
+                for key, value in form.items():
+                    if isinstance(value, web.FileField):
+                        params[key] = {"filename": value.filename, "size": len(value.file.read())}
+                    elif isinstance(value, bytes | bytearray):
+                        params[key] = value.decode()
+                    else:
+                        params[key] = value
+        for key in JSON_PARAMS:
+            if isinstance(params.get(key), str):
+                try:
+                    params[key] = json.loads(params[key])
+                except ValueError:
+                    raise ApiError(400, f"Bad Request: can't parse {key} JSON object") from None
+        return params
+
+    def _injected_failure(self, method: str, params: dict[str, Any]) -> None:
+        for failure in self._failures:
+            if failure.method != method or failure.times <= 0:
+                continue
+            if failure.chat_id is not None and _opt_int(params, "chat_id") != failure.chat_id:
+                continue
+            failure.times -= 1
+            raise failure.error
+
+    # ---- methods --------------------------------------------------------------------------
+
+    async def _get_me(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        return BOT_USER, None
+
+    async def _get_updates(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_ACTIVE)
+        offset = _opt_int(params, "offset") or 0
+        limit = min(max(_opt_int(params, "limit") or 100, 1), 100)
+        timeout = min(max(_opt_float(params, "timeout") or 0.0, 0.0), LONG_POLL_MAX_TIMEOUT)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._notify()  # an older long poll ends with a conflict
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if generation != self._poll_generation:
+                raise ApiError(409, OTHER_POLLER)
+            self._confirm(offset)
+            offset = 0  # confirmation is done once; later arrivals are all new
+            if self._updates or loop.time() >= deadline or self.webhook is not None:
+                return self._updates[:limit], None
+            changed = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), deadline - loop.time())
+
+    def _confirm(self, offset: int) -> None:
+        """Forget confirmed updates: below ``offset``, or all but the last ``-offset``."""
+        if offset > 0:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        elif offset < 0:
+            self._updates = self._updates[offset:]
+
+    async def _set_webhook(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        url = str(params.get("url", ""))
+        if not url:
+            return await self._delete_webhook(params)
+        secret = params.get("secret_token")
+        if secret is not None:
+            if len(secret) > 256:
+                raise ApiError(400, "Bad Request: secret token is too long")
+            if not re.fullmatch(r"[A-Za-z0-9_-]*", secret):
+                raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if params.get("drop_pending_updates") in ("true", True):
+            self._updates.clear()
+        self.webhook = Webhook(
+            url=url,
+            secret_token=secret or None,
+            max_connections=_opt_int(params, "max_connections") or 40,
+            allowed_updates=params.get("allowed_updates"),
+        )
+        self._notify()
+        pending, self._updates = self._updates, []
+        for update in pending:
+            self._dispatch(update, _update_key(update))
+        return True, "Webhook was set"
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        if params.get("drop_pending_updates") in ("true", True):
+            self._updates.clear()
+        if self.webhook is None:
+            return True, "Webhook is already deleted"
+        self.webhook = None
+        return True, "Webhook was deleted"
+
+    async def _get_webhook_info(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        pending = len(self._updates) + sum(len(q) for q in self._webhook_queues.values())
+        if self.webhook is None:
+            return {
+                "url": "",
+                "has_custom_certificate": False,
+                "pending_update_count": pending,
+            }, None
+        info: dict[str, Any] = {
+            "url": self.webhook.url,
+            "has_custom_certificate": False,
+            "pending_update_count": pending,
+            "max_connections": self.webhook.max_connections,
+        }
+        if self.webhook.allowed_updates is not None:
+            info["allowed_updates"] = self.webhook.allowed_updates
+        if self.webhook.last_error_date is not None:
+            info["last_error_date"] = self.webhook.last_error_date
+            info["last_error_message"] = self.webhook.last_error_message
+        return info, None
+
+    async def _send_message(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        chat_id = self._chat(params)
+        text = _checked_text(params)
+        markup = _checked_markup(params.get("reply_markup"))
+        message_id = self.next_message_id(chat_id)
+        message = self._store(chat_id, message_id, text, markup)
+        self.sent.append(message)
+        return message.json, None
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        chat_id = self._chat(params)
+        old = self._messages.get((chat_id, _opt_int(params, "message_id") or 0))
+        if old is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        text = _checked_text(params)
+        markup = _checked_markup(params.get("reply_markup"))
+        if text == old.text and markup == old.reply_markup:
+            raise ApiError(400, NOT_MODIFIED)
+        message = self._store(chat_id, old.message_id, text, markup)
+        message.json["edit_date"] = int(time.time())
+        self.edited.append(message)
+        return message.json, None
+
+    async def _answer_callback_query(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id not in self._open_queries:
+            raise ApiError(400, QUERY_TOO_OLD)
+        self._open_queries.discard(query_id)
+        self.answered.append(params)
+        return True, None
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _chat(self, params: dict[str, Any]) -> int:
+        if params.get("chat_id") in (None, ""):
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        chat_id = _opt_int(params, "chat_id")
+        if chat_id is None or chat_id not in self._users:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            raise ApiError(403, BLOCKED)
+        return chat_id
+
+    def _store(
+        self, chat_id: int, message_id: int, text: str, markup: dict[str, Any] | None
+    ) -> SentMessage:
+        body: dict[str, Any] = {
+            "message_id": message_id,
+            "from": BOT_USER,
+            "chat": self._users[chat_id].chat,
+            "date": int(time.time()),
+            "text": text,
+        }
+        if markup is not None:
+            body["reply_markup"] = markup
+        message = SentMessage(chat_id, message_id, text, markup, body)
+        self._messages[(chat_id, message_id)] = message
+        return message
+
+    def _touch(self) -> None:
+        """Wake ``wait_for``: something happened that a test may be waiting for."""
+        self._activity.set()
+        self._activity = asyncio.Event()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _dispatch(self, update: dict[str, Any], key: int) -> None:
+        if self.webhook is None:
+            self._updates.append(update)
+            self._notify()
+            return
+        queue = self._webhook_queues.get(key)
+        if queue is not None:
+            queue.append(update)
+            return
+        self._webhook_queues[key] = deque([update])
+        worker = asyncio.create_task(self._webhook_worker(key))
+        self._webhook_workers.add(worker)
+        worker.add_done_callback(self._webhook_workers.discard)
+
+    async def _webhook_worker(self, key: int) -> None:
+        """Deliver one queue's updates in order, each retried until it is acknowledged."""
+        queue = self._webhook_queues[key]
+        try:
+            while queue:
+                await self._deliver(queue[0])
+                queue.popleft()
+        finally:
+            del self._webhook_queues[key]
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        """POST until a 2xx: retry at once, then 2, 4, 8 ... s (scaled), or ``Retry-After``."""
+        assert self._session is not None and self.webhook is not None
+        delay = 0.0
+        for attempt in range(self.max_attempts):
+            headers = {"Content-Type": "application/json"}
+            if self.webhook.secret_token:
+                headers[SECRET_HEADER] = self.webhook.secret_token
+            retry_after: float | None = None
+            try:
+                async with self._session.post(
+                    self.webhook.url, data=json.dumps(update).encode(), headers=headers
+                ) as response:
+                    status = response.status
+                    if "Retry-After" in response.headers:
+                        retry_after = float(response.headers["Retry-After"])
+            except aiohttp.ClientError:
+                status = 0
+            self.deliveries.append(Delivery(update["update_id"], status))
+            self._touch()
+            if 200 <= status < 300:
+                return
+            self.webhook.last_error_date = int(time.time())
+            self.webhook.last_error_message = f"Wrong response from the webhook: {status}"
+            delay = 0.0 if attempt == 0 else min(max(delay * 2, 2.0), 60.0)
+            wait = min(max(retry_after, 0.0), 3600.0) if retry_after is not None else delay
+            await asyncio.sleep(wait * self.backoff_factor)
+
+
+def _opt_int(params: dict[str, Any], key: str) -> int | None:
+    value = params.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _opt_float(params: dict[str, Any], key: str) -> float | None:
+    value = params.get(key)
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _update_key(update: dict[str, Any]) -> int:
+    for kind in ("message", "callback_query", "my_chat_member"):
+        if kind in update:
+            body = update[kind]
+            return int(body.get("chat", body.get("from", {})).get("id", 0))
+    return 0
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _checked_text(params: dict[str, Any]) -> str:
+    """The message text as Telegram counts it: after parsing entities, 1-4096 UTF-16 units."""
+    text = params.get("text")
+    if not isinstance(text, str):
+        raise ApiError(400, "Bad Request: message text is empty")
+    shown = text
+    if str(params.get("parse_mode", "")).lower() == "html":
+        shown = html.unescape(re.sub(r"<[^>]+>", "", text))
+    if not shown.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if _utf16_length(shown) > MAX_TEXT_LENGTH:
+        raise ApiError(400, "Bad Request: message is too long")
+    return shown
+
+
+def _checked_markup(markup: Any) -> dict[str, Any] | None:
+    """The inline keyboard, checked the way the server checks it."""
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    rows = markup.get("inline_keyboard")
+    if rows is None:
+        return markup
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise ApiError(400, "Bad Request: can't parse inline keyboard button: field is not array")
+    buttons = [button for row in rows for button in row]
+    if len(buttons) > MAX_BUTTONS:
+        raise ApiError(400, "Bad Request: REPLY_MARKUP_TOO_LONG")
+    for button in buttons:
+        if not isinstance(button, dict) or not button.get("text"):
+            raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text is empty")
+        data = button.get("callback_data")
+        if data is not None:
+            if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        elif "url" not in button:
+            raise ApiError(
+                400,
+                "Bad Request: can't parse inline keyboard button: "
+                "Text buttons are unallowed in the inline keyboard",
+            )
+    return markup

@@ -1,0 +1,88 @@
+"""Search quality floors on the benchmark query sets: a ranking regression fails here.
+
+The sets live in bench/queries (dev = the project's development set, eval = the tuned set of
+citizen-style queries, holdout = written before tuning and never tuned on). The floors sit a
+little under the measured figures (``python -m bench.search`` prints them).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from knowledge.base import LocalKnowledgeBase
+
+QUERIES = Path(__file__).resolve().parents[2] / "bench" / "queries"
+
+
+@dataclass(frozen=True)
+class Figures:
+    top1: float
+    top3: float
+    rejection: float
+
+
+@pytest.fixture(scope="module")
+def kb() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase.load()
+
+
+def measure(kb: LocalKnowledgeBase, name: str) -> Figures:
+    rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines() if line]
+    top1 = top3 = rejected = 0
+    for row in rows:
+        result = kb.search(row["q"], limit=3)
+        codes = [result.match.code, *(h.code for h in result.alternatives)] if result.match else []
+        accept = set(row["accept"])
+        if not accept:
+            rejected += not codes
+        else:
+            top1 += bool(codes) and codes[0] in accept
+            top3 += bool(accept.intersection(codes[:3]))
+    in_scope = sum(bool(r["accept"]) for r in rows)
+    off_topic = len(rows) - in_scope
+    return Figures(top1 / in_scope, top3 / in_scope, rejected / off_topic)
+
+
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [
+        ("dev.jsonl", Figures(top1=0.9, top3=0.93, rejection=0.8)),
+        ("eval.jsonl", Figures(top1=0.91, top3=0.95, rejection=0.93)),
+        ("holdout.jsonl", Figures(top1=0.88, top3=0.93, rejection=0.7)),
+    ],
+)
+def test_query_set_stays_above_its_floor(kb: LocalKnowledgeBase, name: str, floor: Figures) -> None:
+    got = measure(kb, name)
+    assert got.top1 >= floor.top1, got
+    assert got.top3 >= floor.top3, got
+    assert got.rejection >= floor.rejection, got
+
+
+def test_eval_set_is_large_and_covers_every_style() -> None:
+    rows = [json.loads(line) for line in (QUERIES / "eval.jsonl").read_text("utf-8").splitlines()]
+    kinds = {r["kind"] for r in rows}
+    assert len(rows) >= 300
+    assert sum(not r["accept"] for r in rows) >= 40
+    assert {
+        "formal",
+        "no-diacritics",
+        "mixed-diacritics",
+        "old-tone",
+        "abbrev",
+        "colloquial",
+        "typo",
+        "situation",
+        "english",
+        "out-of-scope",
+    } <= kinds
+
+
+@pytest.mark.parametrize("name", ["dev.jsonl", "eval.jsonl", "holdout.jsonl"])
+def test_every_accepted_code_is_a_real_procedure(kb: LocalKnowledgeBase, name: str) -> None:
+    rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines() if line]
+    unknown = {c for r in rows for c in r["accept"] if kb.get(c) is None}
+    assert not unknown

@@ -1,0 +1,98 @@
+"""The knowledge-base file: versioned, deterministic, and the shipped one loads."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge.model import (
+    Channel,
+    ChannelKind,
+    Document,
+    DocumentGroup,
+    Duration,
+    Fee,
+    LegalBasis,
+    OnlineFiling,
+    Procedure,
+)
+from knowledge.store import (
+    FORMAT,
+    KnowledgeBaseFormatError,
+    encode_knowledge_base,
+    load_knowledge_base,
+    save_knowledge_base,
+)
+
+BIRTH = Procedure(
+    code="1.001193",
+    name="Thủ tục đăng ký khai sinh",
+    levels=("Cấp xã",),
+    field="Hộ tịch",
+    applicants=("Công dân Việt Nam",),
+    agencies=("Ủy ban nhân dân cấp xã",),
+    channels=(
+        Channel(ChannelKind.ONLINE, Duration(1.0, None, "1"), Fee(0, "Miễn phí")),
+        Channel(ChannelKind.IN_PERSON, Duration(3.0, "working_days", "3 Ngày làm việc"), None),
+    ),
+    documents=(
+        DocumentGroup("", (Document("Tờ khai đăng ký khai sinh", 1, None, "TK.docx"),)),
+        DocumentGroup("Trường hợp ủy quyền", (Document("Văn bản ủy quyền", 0, 1),)),
+    ),
+    present_documents=(Document("Thẻ căn cước", 1),),
+    steps=("Bước 1: nộp hồ sơ", "Bước 2: nhận kết quả"),
+    result="Giấy khai sinh",
+    legal_basis=(LegalBasis("Luật Hộ tịch", "60/2014/QH13"), LegalBasis("Văn bản khác", None)),
+    online=OnlineFiling.PARTIAL,
+    source_url="https://dichvucong.gov.vn/thu-tuc-hanh-chinh/x",
+    extra={"result_codes": "KQ.G15.000031"},
+    notes=("Cá nhân có quyền lựa chọn nơi đăng ký.",),
+)
+DEATH = Procedure(code="1.000656", name="Thủ tục đăng ký khai tử")
+
+
+def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "kb.json.gz"
+    save_knowledge_base([BIRTH, DEATH], path)
+    assert load_knowledge_base(path) == (DEATH, BIRTH)  # sorted by code
+
+
+def test_same_procedures_give_the_same_bytes_in_any_order() -> None:
+    first = encode_knowledge_base([BIRTH, DEATH])
+    assert encode_knowledge_base([DEATH, BIRTH]) == first
+    assert first[4:8] == b"\x00\x00\x00\x00"  # gzip header mtime is zero
+
+
+def test_file_is_versioned_gzip_json(tmp_path: Path) -> None:
+    path = tmp_path / "kb.json.gz"
+    save_knowledge_base([BIRTH], path)
+    document = json.loads(gzip.decompress(path.read_bytes()))
+    assert document["format"] == FORMAT
+    assert [p["code"] for p in document["procedures"]] == ["1.001193"]
+
+
+def test_unknown_format_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "kb.json.gz"
+    path.write_bytes(gzip.compress(json.dumps({"format": 99, "procedures": []}).encode()))
+    with pytest.raises(KnowledgeBaseFormatError, match="format 99"):
+        load_knowledge_base(path)
+
+
+def test_a_file_that_is_not_a_knowledge_base_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "kb.json.gz"
+    path.write_text("not gzip")
+    with pytest.raises(KnowledgeBaseFormatError):
+        load_knowledge_base(path)
+
+
+def test_the_shipped_knowledge_base_loads_with_both_sources() -> None:
+    procedures = load_knowledge_base()
+    codes = {p.code for p in procedures}
+    assert len(procedures) == 2849
+    assert {"1.001193", "1.014061", "1.013133"} <= codes  # crawl and document export
+    birth = next(p for p in procedures if p.code == "1.001193")
+    assert birth.name == "Thủ tục đăng ký khai sinh"
+    assert birth.source_url.startswith("https://dichvucong.gov.vn/")

@@ -1,0 +1,147 @@
+"""A whole Messenger conversation through the composed app: real dispatcher, dialogs and KB."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fakes.messenger import FakeGraphApi, ManualClock, SentMessage
+from messenger_support import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.i18n import translator
+from bot.server import listening
+from bot.storage.schema import ensure_schema
+from dialogs.errors import OutsideWindow
+from dialogs.messages import ConversationRef, Reply
+from integrations.messenger import WEBHOOK_PATH, MessengerAdapter
+from knowledge.base import LocalKnowledgeBase
+
+USER = "6543210987654321"
+BIRTH = "1.001193"
+REF = ConversationRef("messenger", USER)
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> LocalKnowledgeBase:
+    """The shipped knowledge base (loaded once: it indexes every procedure)."""
+    return LocalKnowledgeBase.load()
+
+
+@dataclass
+class Citizen:
+    """One person chatting with the page through Meta's webhook."""
+
+    graph: FakeGraphApi
+    adapter: MessengerAdapter
+
+    async def say(self, text: str) -> list[SentMessage]:
+        return await self._deliver(self.graph.text(USER, text))
+
+    async def tap(self, payload: str) -> list[SentMessage]:
+        """Tap the quick reply with this payload in the page's last message."""
+        (title,) = [
+            q["title"]
+            for q in self.graph.messages_to(USER)[-1].quick_replies
+            if q["payload"] == payload
+        ]
+        return await self._deliver(self.graph.quick_reply(USER, title, payload))
+
+    async def _deliver(self, event: dict[str, object], twice: bool = False) -> list[SentMessage]:
+        before = len(self.graph.sent)
+        assert await self.graph.deliver([event], twice=twice) == 200
+        await self.adapter.drain()
+        return self.graph.sent[before:]
+
+
+@pytest.fixture
+async def settings(tmp_path: Path, graph: FakeGraphApi) -> Settings:
+    """The app's settings with Messenger pointed at the fake, on a migrated SQLite file."""
+    settings = Settings.from_env(
+        {
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
+            "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
+            "MOTCUA_MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
+            "MOTCUA_MESSENGER_API_URL": graph.api_url,
+        }
+    )
+    await ensure_schema(settings.database_url)
+    return settings
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
+) -> AsyncIterator[Citizen]:
+    """The composed app serving on a local port, with Meta's webhook aimed at it."""
+    async with (
+        build_app(settings, knowledge=knowledge, translator=translator, clock=clock) as app,
+        listening(app, "127.0.0.1", 0) as addresses,
+    ):
+        adapter = app.channels["messenger"]
+        assert isinstance(adapter, MessengerAdapter)
+        graph.webhook_url = addresses[0] + WEBHOOK_PATH
+        yield Citizen(graph, adapter)
+
+
+@pytest.fixture
+async def citizen(
+    settings: Settings, graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
+) -> AsyncIterator[Citizen]:
+    async with running(settings, graph, clock, knowledge) as citizen:
+        yield citizen
+
+
+async def test_ask_then_walk_the_checklist(citizen: Citizen, graph: FakeGraphApi) -> None:
+    assert await graph.verify_subscription(VERIFY_TOKEN, "424242") == (200, "424242")
+
+    (choose,) = await citizen.say("dk khai sinh")
+    assert f"proc:{BIRTH}" in choose.payloads
+    assert all(len(title) <= 20 for title in choose.titles)
+
+    card = await citizen.tap(f"proc:{BIRTH}")
+    assert "Thủ tục đăng ký khai sinh" in card[0].text
+    portal = [b for b in card[-1].template_buttons if b["type"] == "web_url"]
+    assert portal and portal[0]["url"].startswith("https://dichvucong.gov.vn/")
+
+    (first,) = await citizen.tap(f"cl:go:{BIRTH}")
+    assert "1/8" in first.text
+    assert f"cl:have:{BIRTH}:0" in first.payloads
+
+    (second,) = await citizen.tap(f"cl:have:{BIRTH}:0")
+    assert "2/8" in second.text
+
+    # An elderly user may answer with the option's number instead of tapping.
+    (third,) = await citizen.say("2")
+    assert "3/8" in third.text
+
+    # Meta redelivers the same event: nothing is answered twice.
+    again = graph.quick_reply(USER, "Có rồi", f"cl:have:{BIRTH}:2")
+    assert len(await citizen._deliver(again, twice=True)) == 1
+    assert "4/8" in graph.sent[-1].text
+
+    assert {m.messaging_type for m in graph.messages_to(USER)} == {"RESPONSE"}
+    assert graph.sent == graph.messages_to(USER)
+
+
+async def test_the_window_survives_a_restart_of_the_app(
+    settings: Settings, graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
+) -> None:
+    async with running(settings, graph, clock, knowledge) as citizen:
+        await citizen.say("xin chao")
+    clock.advance(timedelta(hours=20))
+
+    async with running(settings, graph, clock, knowledge) as citizen:
+        await citizen.adapter.send(REF, [Reply("Nhắc lịch: mai bạn đi nộp hồ sơ khai sinh.")])
+        clock.advance(timedelta(hours=5))
+        with pytest.raises(OutsideWindow):
+            await citizen.adapter.send(REF, [Reply("Nhắc lịch lần nữa")])
+
+    assert graph.sent[-1].messaging_type == "UPDATE"
+    assert graph.sent[-1].text.startswith("Nhắc lịch: mai")

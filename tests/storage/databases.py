@@ -1,0 +1,130 @@
+"""Database fixtures: every storage test runs on a SQLite file and on PostgreSQL.
+
+PostgreSQL tests get a database of their own, created for the session and dropped at its end,
+with every table emptied before each test, so runs are repeatable and never touch other data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.storage.database import Database
+from bot.storage.schema import upgrade
+from bot.storage.tables import Base
+
+START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    current: datetime = field(default=START)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run set-up work to completion on a loop of its own, apart from the tests' loops."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+async def create_database(admin_url: str, name: str) -> None:
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_database() -> Iterator[str]:
+    """A migrated PostgreSQL database private to this test session."""
+    admin_url = os.environ["MOTCUA_TEST_POSTGRES_URL"]
+    name = f"motcua_test_{uuid.uuid4().hex[:12]}"
+    _run(create_database(admin_url, name))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        _run(upgrade(url))
+        yield url
+    finally:
+        _run(drop_database(admin_url, name))
+
+
+async def _empty_tables(url: str) -> None:
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    async with Database(url) as database, database.engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a fresh SQLite file, or the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{(tmp_path / 'motcua.sqlite3').as_posix()}"
+        _run(upgrade(url))
+        return url
+    request.getfixturevalue("postgres_url")  # skips visibly when PostgreSQL is not configured
+    postgres: str = request.getfixturevalue("_postgres_database")
+    _run(_empty_tables(postgres))
+    return postgres
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """The engine for ``database_url``, disposed after the test."""
+    async with Database(database_url) as db:
+        yield db
+
+
+@pytest.fixture
+async def redis(redis_url: str, redis_prefix: str) -> AsyncIterator[Redis]:
+    """A Redis client; the test's keys (under ``redis_prefix``) are removed afterwards."""
+    client = Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        async for key in client.scan_iter(match=f"{redis_prefix}*"):
+            await client.delete(key)
+        await client.aclose()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix no other test uses."""
+    return f"motcua-test:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock at 2026-11-24 08:00 UTC."""
+    return FakeClock()

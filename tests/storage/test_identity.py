@@ -1,0 +1,101 @@
+"""Identity links: one citizen on several channels, joined by single-use, expiring codes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.storage.database import Database
+from bot.storage.identity import (
+    CODE_TTL,
+    FAILURE_WINDOW,
+    MAX_FAILURES,
+    RedeemOutcome,
+    Redemption,
+    SqlIdentities,
+)
+from dialogs.messages import ConversationRef
+from storage.databases import FakeClock
+
+TELEGRAM = ConversationRef("telegram", "111")
+ZALO = ConversationRef("zalo", "222")
+MESSENGER = ConversationRef("messenger", "333")
+
+
+async def _issue(database: Database, clock: FakeClock) -> tuple[int, str]:
+    async with database.transaction() as session:
+        identities = SqlIdentities(session)
+        person = await identities.ensure_person(TELEGRAM, clock.now())
+        assert await identities.ensure_person(TELEGRAM, clock.now()) == person
+        return person, await identities.issue_code(person, clock.now())
+
+
+async def _redeem(
+    database: Database, clock: FakeClock, code: str, ref: ConversationRef
+) -> Redemption:
+    async with database.transaction() as session:
+        return await SqlIdentities(session).redeem_code(code, ref, clock.now())
+
+
+async def test_a_code_links_another_channel_to_the_same_person(
+    database: Database, clock: FakeClock
+) -> None:
+    person, code = await _issue(database, clock)
+    assert len(code) == 6 and code.isdigit()
+    assert await _redeem(database, clock, code, ZALO) == Redemption(RedeemOutcome.LINKED, person)
+    async with database.transaction() as session:
+        identities = SqlIdentities(session)
+        assert await identities.person_of(ZALO) == person
+        assert set(await identities.refs_of(person)) == {TELEGRAM, ZALO}
+
+
+async def test_a_code_works_once(database: Database, clock: FakeClock) -> None:
+    _, code = await _issue(database, clock)
+    assert (await _redeem(database, clock, code, ZALO)).outcome is RedeemOutcome.LINKED
+    assert (await _redeem(database, clock, code, MESSENGER)).outcome is RedeemOutcome.INVALID
+    async with database.transaction() as session:
+        assert await SqlIdentities(session).person_of(MESSENGER) is None
+
+
+async def test_an_expired_code_is_refused(database: Database, clock: FakeClock) -> None:
+    _, code = await _issue(database, clock)
+    clock.advance(CODE_TTL)
+    assert (await _redeem(database, clock, code, ZALO)).outcome is RedeemOutcome.INVALID
+
+
+async def test_only_the_hash_of_a_code_is_stored(database: Database, clock: FakeClock) -> None:
+    _, code = await _issue(database, clock)
+    async with database.engine.connect() as connection:
+        dump = await connection.exec_driver_sql("SELECT code_hash FROM link_codes")
+        assert code not in str(dump.all())
+
+
+async def test_wrong_codes_lock_the_guesser_out_for_a_while(
+    database: Database, clock: FakeClock
+) -> None:
+    _, code = await _issue(database, clock)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(MAX_FAILURES):
+        assert (await _redeem(database, clock, wrong, ZALO)).outcome is RedeemOutcome.INVALID
+    # Even the right code is refused while locked out, so guessing cannot continue.
+    assert (await _redeem(database, clock, code, ZALO)).outcome is RedeemOutcome.LOCKED
+    # Someone else is not affected.
+    assert (await _redeem(database, clock, code, MESSENGER)).outcome is RedeemOutcome.LINKED
+
+    clock.advance(FAILURE_WINDOW)
+    async with database.transaction() as session:
+        identities = SqlIdentities(session)
+        person = await identities.person_of(TELEGRAM)
+        assert person is not None
+        fresh = await identities.issue_code(person, clock.now())
+    assert (await _redeem(database, clock, fresh, ZALO)).outcome is RedeemOutcome.LINKED
+
+
+async def test_a_failed_attempt_is_counted_even_though_nothing_else_changes(
+    database: Database, clock: FakeClock
+) -> None:
+    await _issue(database, clock)
+    for _ in range(MAX_FAILURES - 1):
+        await _redeem(database, clock, "not-a-code", ZALO)
+    clock.advance(timedelta(minutes=1))
+    await _redeem(database, clock, "still-wrong", ZALO)
+    assert (await _redeem(database, clock, "000000", ZALO)).outcome is RedeemOutcome.LOCKED

@@ -1,0 +1,243 @@
+"""Reminder delivery: once, across restarts and workers, retried or given up as the error says."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pytest
+
+from bot import i18n
+from bot.dispatcher import Dispatcher
+from bot.reminders import FORGET_MESSAGE_IDS_AFTER, ReminderWorker
+from bot.storage.conversations import SqlConversations
+from bot.storage.database import Database
+from bot.storage.message_log import Direction, SqlMessageLog
+from bot.storage.reminders import Reminder, ReminderStatus, SqlReminders
+from dialogs.errors import DeliveryError, RateLimited, RecipientUnavailable, TemporaryFailure
+from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
+from dialogs.step import DialogDeps
+from knowledge.base import LocalKnowledgeBase
+from storage.databases import FakeClock
+from storage.test_dispatcher import REF, echo, make_deps
+
+BACKOFF = timedelta(seconds=30)
+AGAIN = (Button("Again", payload="again"),)
+
+
+class RecordingChannel:
+    """A channel that records what it sends, failing first with the errors it is given."""
+
+    name = "telegram"
+
+    def __init__(self, *failures: DeliveryError) -> None:
+        self.sent: list[tuple[ConversationRef, tuple[Reply, ...]]] = []
+        self.failures = list(failures)
+        self.delivered = asyncio.Event()
+
+    async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((ref, tuple(replies)))
+        self.delivered.set()
+
+
+def worker(database: Database, clock: FakeClock, channel: RecordingChannel) -> ReminderWorker:
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    return ReminderWorker(
+        database,
+        dispatcher,
+        {"telegram": channel},
+        clock,
+        poll_interval=0.01,
+        backoff=BACKOFF,
+        max_attempts=3,
+    )
+
+
+async def _ask_for_a_reminder(database: Database, clock: FakeClock) -> None:
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    await dispatcher.handle(IncomingMessage(REF, text="remind"))
+
+
+async def _reminders(database: Database) -> list[Reminder]:
+    async with database.transaction() as session:
+        return await SqlReminders(session).for_conversation(REF)
+
+
+async def _count(database: Database) -> int:
+    async with database.transaction() as session:
+        stored = await SqlConversations(session).load(REF)
+    assert stored is not None
+    return int(stored.state["count"])
+
+
+async def test_a_reminder_is_delivered_once_after_a_restart(
+    database: Database, database_url: str, clock: FakeClock
+) -> None:
+    await _ask_for_a_reminder(database, clock)
+    early = RecordingChannel()
+    assert await worker(database, clock, early).run_once() == 0
+    assert early.sent == []
+
+    # The process stops; days later a new one starts on the same database.
+    clock.advance(timedelta(days=3))
+    async with Database(database_url) as restarted:
+        channel = RecordingChannel()
+        assert await worker(restarted, clock, channel).run_once() == 1
+        assert await worker(restarted, clock, channel).run_once() == 0
+        assert channel.sent == [(REF, (Reply("2: remind:due", AGAIN),))]
+        (reminder,) = await _reminders(restarted)
+        assert reminder.status is ReminderStatus.DONE
+        assert await _count(restarted) == 2
+        async with restarted.transaction() as session:
+            history = await SqlMessageLog(session).history(REF)
+    # The reminder's payload is not shown as if the user had typed it; its answer is.
+    assert [m.direction for m in history] == [Direction.IN, Direction.OUT, Direction.OUT]
+
+
+async def test_two_workers_deliver_each_reminder_once(database: Database, clock: FakeClock) -> None:
+    for _ in range(3):
+        await _ask_for_a_reminder(database, clock)
+    clock.advance(timedelta(days=3))
+    channel = RecordingChannel()
+    counts = await asyncio.gather(
+        worker(database, clock, channel).run_once(), worker(database, clock, channel).run_once()
+    )
+    assert sum(counts) == 3
+    assert len(channel.sent) == 3
+    assert await _count(database) == 6  # 3 requests + 3 reminders, each turn run once
+
+
+async def test_a_temporary_failure_is_retried_later_without_running_the_dialog_again(
+    database: Database, clock: FakeClock
+) -> None:
+    await _ask_for_a_reminder(database, clock)
+    clock.advance(timedelta(days=3))
+    channel = RecordingChannel(TemporaryFailure())
+    assert await worker(database, clock, channel).run_once() == 0
+    (reminder,) = await _reminders(database)
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.PENDING, 1)
+    assert reminder.due_at == clock.now() + BACKOFF
+
+    assert await worker(database, clock, channel).run_once() == 0  # not due again yet
+    clock.advance(BACKOFF)
+    assert await worker(database, clock, channel).run_once() == 1
+    assert [replies[0].text for _, replies in channel.sent] == ["2: remind:due"]
+    assert await _count(database) == 2
+
+
+async def test_rate_limits_wait_as_long_as_the_platform_asks(
+    database: Database, clock: FakeClock
+) -> None:
+    await _ask_for_a_reminder(database, clock)
+    clock.advance(timedelta(days=3))
+    channel = RecordingChannel(RateLimited(retry_after=120))
+    await worker(database, clock, channel).run_once()
+    (reminder,) = await _reminders(database)
+    assert reminder.due_at == clock.now() + timedelta(seconds=120)
+    assert reminder.last_error == "RateLimited"
+
+
+async def test_a_blocked_user_is_not_retried(database: Database, clock: FakeClock) -> None:
+    await _ask_for_a_reminder(database, clock)
+    clock.advance(timedelta(days=3))
+    channel = RecordingChannel(RecipientUnavailable())
+    assert await worker(database, clock, channel).run_once() == 0
+    (reminder,) = await _reminders(database)
+    assert (reminder.status, reminder.last_error) == (ReminderStatus.FAILED, "RecipientUnavailable")
+    clock.advance(timedelta(days=1))
+    assert await worker(database, clock, channel).run_once() == 0
+
+
+async def test_retries_stop_after_the_last_attempt(database: Database, clock: FakeClock) -> None:
+    await _ask_for_a_reminder(database, clock)
+    clock.advance(timedelta(days=3))
+    channel = RecordingChannel(*(TemporaryFailure() for _ in range(5)))
+    for _ in range(4):
+        await worker(database, clock, channel).run_once()
+        clock.advance(timedelta(hours=1))
+    (reminder,) = await _reminders(database)
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.FAILED, 3)
+    assert channel.sent == []
+
+
+async def test_a_reminder_for_a_channel_that_is_gone_fails_clearly(
+    database: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    await dispatcher.handle(IncomingMessage(ConversationRef("zalo", "555"), text="remind"))
+    clock.advance(timedelta(days=3))
+    assert await worker(database, clock, RecordingChannel()).run_once() == 0
+    async with database.transaction() as session:
+        (reminder,) = await SqlReminders(session).for_conversation(ConversationRef("zalo", "555"))
+    assert (reminder.status, reminder.last_error) == (ReminderStatus.FAILED, "UnknownChannel")
+    assert "555" not in caplog.text
+
+
+async def test_the_background_loop_delivers_until_cancelled(
+    database: Database, clock: FakeClock
+) -> None:
+    await _ask_for_a_reminder(database, clock)
+    clock.advance(timedelta(days=3))
+    channel = RecordingChannel()
+    task = asyncio.create_task(worker(database, clock, channel).run())
+    try:
+        async with asyncio.timeout(10):
+            await channel.delivered.wait()
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert len(channel.sent) == 1
+
+
+async def test_the_loop_also_forgets_old_message_ids(database: Database, clock: FakeClock) -> None:
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    await dispatcher.handle(IncomingMessage(REF, text="hello", message_id="old"))
+    clock.advance(FORGET_MESSAGE_IDS_AFTER + timedelta(seconds=1))
+    await dispatcher.handle(IncomingMessage(REF, text="hello", message_id="new"))
+    assert await worker(database, clock, RecordingChannel()).forget_old_message_ids() == 1
+    # A message that old is no longer a redelivery; a recent one still is.
+    assert await dispatcher.handle(IncomingMessage(REF, text="again", message_id="old"))
+    assert await dispatcher.handle(IncomingMessage(REF, text="again", message_id="new")) == []
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> LocalKnowledgeBase:
+    """The shipped procedure knowledge base."""
+    return LocalKnowledgeBase.load(None)
+
+
+def _payload(replies: Sequence[Reply], prefix: str) -> str:
+    """The payload of the first button offered that starts with ``prefix``."""
+    return next(
+        b.payload for r in replies for b in r.buttons if b.payload and b.payload.startswith(prefix)
+    )
+
+
+async def test_a_citizen_asks_for_a_reminder_and_gets_it_after_a_restart(
+    database: Database, database_url: str, clock: FakeClock, knowledge: LocalKnowledgeBase
+) -> None:
+    deps = DialogDeps(knowledge=knowledge, clock=clock, translator=i18n.translator)
+    dispatcher = Dispatcher(database, deps)
+    replies = await dispatcher.handle(IncomingMessage(REF, text="dang ky khai sinh"))
+    replies = await dispatcher.handle(IncomingMessage(REF, payload=_payload(replies, "proc:")))
+    checklist = _payload(replies, "cl:go:")
+    await dispatcher.handle(IncomingMessage(REF, payload=checklist))
+    await dispatcher.handle(IncomingMessage(REF, text="nhac toi sau 3 ngay"))
+    (pending,) = await _reminders(database)
+    assert pending.status is ReminderStatus.PENDING
+
+    clock.advance(timedelta(days=3))
+    async with Database(database_url) as restarted:
+        channel = RecordingChannel()
+        workers = [
+            ReminderWorker(restarted, Dispatcher(restarted, deps), {"telegram": channel}, clock)
+            for _ in range(2)
+        ]
+        assert await workers[0].run_once() + await workers[1].run_once() == 1
+        ((ref, sent),) = channel.sent
+        assert ref == REF and sent[0].text
+        assert checklist in [b.payload for reply in sent for b in reply.buttons]

@@ -1,0 +1,50 @@
+"""Fixtures: the fake Bot API, a small real message handler, and the channel in both modes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from fakes.telegram import TOKEN, FakeTelegram
+from telegram_support import ScriptedHandler, WebhookHost
+
+from integrations.telegram import TelegramChannel
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def handler() -> ScriptedHandler:
+    return ScriptedHandler()
+
+
+@pytest.fixture
+async def polling(
+    telegram: FakeTelegram, handler: ScriptedHandler
+) -> AsyncIterator[TelegramChannel]:
+    """The channel long-polling the fake server."""
+    channel = TelegramChannel(TOKEN, handler, api_url=telegram.url, poll_timeout=1)
+    async with channel:
+        yield channel
+
+
+@pytest.fixture
+async def webhook_host(
+    telegram: FakeTelegram, handler: ScriptedHandler
+) -> AsyncIterator[WebhookHost]:
+    host = WebhookHost(telegram, handler)
+    yield host
+    await host.close()
+
+
+@pytest.fixture
+async def webhook(webhook_host: WebhookHost) -> AsyncIterator[TelegramChannel]:
+    """The channel in webhook mode, its route served by a real aiohttp server."""
+    channel = webhook_host.channel()
+    await webhook_host.serve(channel)
+    async with channel:
+        yield channel

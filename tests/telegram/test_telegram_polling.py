@@ -1,0 +1,204 @@
+"""The Telegram channel in long-polling mode, driving python-telegram-bot against the fake API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from fakes.telegram import TOKEN, FakeTelegram
+from telegram_support import LONG_PAYLOAD, LONG_TEXT, ScriptedHandler
+
+from dialogs.errors import ConfigurationError, RateLimited, RecipientUnavailable
+from dialogs.messages import Button, ConversationRef, Reply
+from integrations.telegram import TelegramChannel
+
+
+async def test_a_conversation_with_buttons_and_a_button_press(
+    polling: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    an = telegram.user(first_name="An", language_code="vi")
+    update = an.send("menu")
+    await telegram.wait_for(lambda: len(an.messages) == 1)
+
+    [menu] = an.messages
+    assert menu.text == "Chọn thủ tục:"
+    assert menu.buttons == [
+        {"text": "Đăng ký khai sinh", "callback_data": "proc:1.001193"},
+        {"text": "Cổng dịch vụ công", "url": "https://dichvucong.gov.vn"},
+    ]
+    first = handler.seen[0]
+    assert first.ref == ConversationRef("telegram", str(an.id))
+    assert first.text == "menu"
+    assert first.locale == "vi"
+    assert first.message_id == str(update["update_id"])
+    assert first.received_at is not None
+
+    press = an.press(menu, "Đăng ký khai sinh")
+    await telegram.wait_for(lambda: len(an.messages) == 2)
+    assert an.messages[1].text == "Bạn chọn: proc:1.001193"
+    assert [a["callback_query_id"] for a in telegram.answered] == [press["callback_query"]["id"]]
+    assert handler.seen[1].payload == "proc:1.001193"
+    assert handler.seen[1].message_id == str(press["update_id"])
+
+
+async def test_polling_starts_by_deleting_any_webhook_and_confirms_updates(
+    polling: TelegramChannel, telegram: FakeTelegram
+) -> None:
+    an = telegram.user()
+    an.send("xin chao")
+    await telegram.wait_for(lambda: len(an.messages) == 1)
+    methods = [name for name, _ in telegram.calls]
+    assert methods[:2] == ["getme", "deletewebhook"]
+    assert "getupdates" in methods
+    await telegram.wait_for(lambda: telegram.calls_of("getupdates")[-1].get("offset") is not None)
+    assert polling.routes() == []
+
+
+async def test_language_code_becomes_the_locale(
+    polling: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    bob = telegram.user(first_name="Bob", language_code="en")
+    nameless = telegram.user(user_id=5_550_999, language_code=None)
+    bob.send("hello")
+    nameless.send("chao")
+    await telegram.wait_for(lambda: len(bob.messages) == 1 and len(nameless.messages) == 1)
+    locales = {m.ref.user_id: m.locale for m in handler.seen}
+    assert locales == {str(bob.id): "en", str(nameless.id): None}
+
+
+async def test_long_text_is_split_within_telegrams_limit(
+    polling: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    an = telegram.user()
+    an.send("dai")
+    await telegram.wait_for(lambda: len(an.messages) == 3)
+    texts = [m.text for m in an.messages]
+    assert len(texts) == 3
+    assert all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
+    assert " ".join(texts).split() == LONG_TEXT.split()
+    assert all(t.startswith("Mục") for t in texts)  # split between paragraphs
+
+
+async def test_payloads_over_64_bytes_travel_as_short_tokens_and_come_back_whole(
+    polling: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    assert len(LONG_PAYLOAD.encode()) > 64
+    an = telegram.user()
+    an.send("nut dai")
+    await telegram.wait_for(lambda: len(an.messages) == 1)
+    [button] = an.messages[0].buttons
+    assert len(button["callback_data"].encode()) <= 64
+    an.press(an.messages[0], "Đã có")
+    await telegram.wait_for(lambda: len(an.messages) == 2)
+    assert handler.seen[-1].payload == LONG_PAYLOAD
+
+
+async def test_one_chat_in_order_while_other_chats_go_ahead(
+    polling: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    an, binh = telegram.user(5_550_001), telegram.user(5_550_002, "Bình")
+    gate = handler.gates["mot"] = asyncio.Event()
+    for text in ("mot", "hai", "ba"):
+        an.send(text)
+    binh.send("toi la Binh")
+    # An's first message is held; Bình is answered meanwhile, and An's others wait their turn.
+    await telegram.wait_for(lambda: len(binh.messages) == 1)
+    assert an.messages == []
+    assert [m.text for m in handler.seen if m.ref.user_id == str(an.id)] == ["mot"]
+    gate.set()
+    await telegram.wait_for(lambda: len(an.messages) == 3)
+    assert [m.text for m in an.messages] == ["Đã nhận: mot", "Đã nhận: hai", "Đã nhận: ba"]
+
+
+async def test_flood_reply_is_waited_out_and_the_message_delivered(
+    polling: TelegramChannel, telegram: FakeTelegram
+) -> None:
+    an = telegram.user()
+    telegram.flood(retry_after=1)
+    an.send("xin chao")
+    await telegram.wait_for(lambda: len(an.messages) == 1)
+    assert an.messages[0].text == "Đã nhận: xin chao"
+    assert len(telegram.calls_of("sendMessage")) == 2
+
+
+async def test_blocked_user_is_marked_unreachable_and_nothing_crashes(
+    polling: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    an, binh = telegram.user(5_550_001), telegram.user(5_550_002, "Bình")
+    telegram.blocked.add(an.id)  # blocked without the bot having been told yet
+    an.send("xin chao")
+    await telegram.wait_for(lambda: len(telegram.calls_of("sendMessage")) == 1)
+    await polling.join()
+    ref = ConversationRef("telegram", str(an.id))
+    with pytest.raises(RecipientUnavailable):
+        await polling.send(ref, [Reply("Nhắc lịch hẹn")])
+    assert len(telegram.calls_of("sendMessage")) == 1  # known unreachable: not even tried
+
+    binh.send("van chay chu?")  # the bot still serves everybody else
+    await telegram.wait_for(lambda: len(binh.messages) == 1)
+
+
+async def test_block_and_unblock_notices_are_followed(
+    polling: TelegramChannel, telegram: FakeTelegram
+) -> None:
+    an = telegram.user()
+    ref = ConversationRef("telegram", str(an.id))
+    block = an.block()
+    confirmed = str(block["update_id"] + 1)
+    await telegram.wait_for(
+        lambda: any(c.get("offset") == confirmed for c in telegram.calls_of("getUpdates"))
+    )
+    await polling.join()
+    with pytest.raises(RecipientUnavailable):
+        await polling.send(ref, [Reply("Nhắc lịch hẹn")])
+    assert telegram.calls_of("sendMessage") == []
+    an.unblock()
+    an.send("toi quay lai")
+    await telegram.wait_for(lambda: len(an.messages) == 1)
+    await polling.send(ref, [Reply("Nhắc lịch hẹn")])
+    assert an.messages[-1].text == "Nhắc lịch hẹn"
+
+
+async def test_proactive_send_renders_like_replies(
+    polling: TelegramChannel, telegram: FakeTelegram
+) -> None:
+    an = telegram.user()
+    buttons = tuple(Button(f"Lựa chọn {i}", f"opt:{i}") for i in range(1, 121))
+    await polling.send(ConversationRef("telegram", str(an.id)), [Reply("Chọn:", buttons)])
+    [message] = an.messages
+    assert len(message.buttons) == 100
+    assert message.text.splitlines()[-1] == "120. Lựa chọn 120"
+
+
+async def test_proactive_send_reports_persistent_flood_as_rate_limited(
+    telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    an = telegram.user()
+    telegram.flood(retry_after=7)
+    channel = TelegramChannel(TOKEN, handler, api_url=telegram.url, poll_timeout=1, flood_retries=0)
+    async with channel:
+        with pytest.raises(RateLimited) as caught:
+            await channel.send(ConversationRef("telegram", str(an.id)), [Reply("Nhắc")])
+    assert caught.value.retry_after == 7
+
+
+async def test_a_wrong_token_is_refused_at_start(
+    telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    channel = TelegramChannel("42:wrong", handler, api_url=telegram.url)
+    with pytest.raises(ConfigurationError, match="rejected the bot token") as caught:
+        await channel.start()
+    assert "42:wrong" not in str(caught.value)
+
+
+async def test_the_token_never_reaches_the_logs(
+    telegram: FakeTelegram, handler: ScriptedHandler, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # production level; at DEBUG PTB logs message contents
+    an = telegram.user()
+    async with TelegramChannel(TOKEN, handler, api_url=telegram.url, poll_timeout=1):
+        an.send("xin chao")
+        await telegram.wait_for(lambda: len(an.messages) == 1)
+    assert "HTTP Request: POST" in caplog.text  # httpx did log every call...
+    assert TOKEN not in caplog.text  # ...without the token

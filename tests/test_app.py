@@ -1,0 +1,211 @@
+"""The composition root and the one server: web chat, a platform's webhook and /healthz on the
+same port, built from settings alone; a database that stops answering fails the health check."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from fakes.telegram import TOKEN, FakeTelegram
+from redis.asyncio import Redis
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.server import listening, prepare_database, web_application
+from knowledge.base import LocalKnowledgeBase
+from knowledge.model import Document, DocumentGroup, Procedure
+
+BIRTH = Procedure(
+    code="1.001193",
+    name="Thủ tục đăng ký khai sinh",
+    levels=("Cấp xã",),
+    documents=(DocumentGroup("", (Document("Tờ khai đăng ký khai sinh", originals=1),)),),
+)
+KNOWLEDGE = LocalKnowledgeBase([BIRTH])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def test_one_server_hosts_web_chat_telegram_webhook_and_health(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with FakeTelegram() as telegram:
+        settings = Settings.from_env(
+            {
+                "MOTCUA_DATA_DIR": str(tmp_path),
+                "MOTCUA_PUBLIC_URL": base,
+                "MOTCUA_TELEGRAM_TOKEN": TOKEN,
+                "MOTCUA_TELEGRAM_API_URL": telegram.url,
+            }
+        )
+        await prepare_database(settings.database_url)  # a fresh SQLite file is migrated
+        async with (
+            build_app(settings, knowledge=KNOWLEDGE) as app,
+            listening(app, "127.0.0.1", port),
+            aiohttp.ClientSession(base) as http,
+        ):
+            assert set(app.channels) == {"web", "terminal", "telegram"}
+            assert telegram.webhook is not None
+            assert telegram.webhook.url == base + "/webhooks/telegram"
+
+            citizen = telegram.user()
+            citizen.send("dang ky khai sinh")
+            await telegram.wait_for(lambda: bool(citizen.messages))
+            assert "Thủ tục đăng ký khai sinh" in citizen.messages[0].text
+
+            async with http.post(
+                "/api/chat", json={"user": "web-user-0001", "text": "dang ky khai sinh"}
+            ) as response:
+                assert response.status == 200
+                assert "Thủ tục đăng ký khai sinh" in (await response.json())["replies"][0]["text"]
+            async with http.get("/healthz") as response:
+                assert (response.status, await response.json()) == (200, {"status": "ok"})
+
+
+async def test_database_down_fails_health_and_answers_politely(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    unreachable = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/motcua"
+    settings = Settings.from_env(
+        {"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_DATABASE_URL": unreachable}
+    )
+    async with (
+        build_app(settings, knowledge=KNOWLEDGE) as app,
+        listening(app, "127.0.0.1", port),
+        aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
+        http.get("/healthz") as response,
+    ):
+        assert (response.status, await response.json()) == (503, {"status": "unavailable"})
+        body = {"user": "web-user-0001", "text": "dang ky khai sinh"}
+        async with http.post("/api/chat", json=body) as chat:
+            assert chat.status == 500
+            assert (await chat.json())["code"] == "unavailable"  # a polite JSON answer
+        async with http.get("/api/history", params={"user": "web-user-0001"}) as polled:
+            assert polled.status == 500
+            assert (await polled.json())["code"] == "unavailable"
+    assert "web chat message failed" in caplog.text
+    assert "web-user-0001" not in caplog.text and "khai sinh" not in caplog.text
+
+
+async def test_without_credentials_only_web_and_terminal_exist(tmp_path: Path) -> None:
+    settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path)})
+    await prepare_database(settings.database_url)
+
+    async with build_app(settings, knowledge=KNOWLEDGE) as app:
+        assert set(app.channels) == {"web", "terminal"}
+        paths = {r.path for r in app.routes if isinstance(r, web.RouteDef)}
+        assert {"/", "/api/chat", "/api/history"} <= paths
+
+
+async def test_motcua_serve_migrates_a_fresh_file_serves_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "MOTCUA_DATA_DIR": str(tmp_path / "fresh"),
+        "MOTCUA_PORT": str(port),
+        "MOTCUA_DATABASE_URL": "",
+    }
+    server = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("motcua")),
+        "serve",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+            while True:  # until it listens (or the test's timeout)
+                assert server.returncode is None, "motcua serve exited early"
+                try:
+                    async with http.get("/healthz") as health:
+                        if health.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            body = {"user": "served-user-01", "text": "dang ky khai sinh"}
+            async with http.post("/api/chat", json=body) as chat:
+                assert chat.status == 200
+                assert (await chat.json())["replies"]
+            async with http.get("/") as page:
+                assert "chat.js" in await page.text()
+    finally:
+        server.terminate()
+        _, stderr = await asyncio.wait_for(server.communicate(), timeout=30)
+    assert server.returncode == 0
+    log = stderr.decode()
+    assert "Running upgrade" in log and "listening on" in log
+    assert "dang ky" not in log and "served-user-01" not in log  # no personal data in logs
+
+
+async def test_messenger_and_zalo_webhooks_are_mounted_from_settings(tmp_path: Path) -> None:
+    port = free_port()
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing is sent while nobody writes
+    settings = Settings.from_env(
+        {
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_MESSENGER_PAGE_TOKEN": "page-token",
+            "MOTCUA_MESSENGER_APP_SECRET": "app-secret",
+            "MOTCUA_MESSENGER_VERIFY_TOKEN": "verify-me",
+            "MOTCUA_MESSENGER_API_URL": nowhere,
+            "MOTCUA_ZALO_APP_ID": "1234567890",
+            "MOTCUA_ZALO_OA_SECRET": "oa-secret",
+            "MOTCUA_ZALO_APP_SECRET": "zalo-app-secret",
+            "MOTCUA_ZALO_ACCESS_TOKEN": "access",
+            "MOTCUA_ZALO_REFRESH_TOKEN": "refresh",
+            "MOTCUA_ZALO_API_URL": nowhere,
+            "MOTCUA_ZALO_OAUTH_URL": nowhere,
+        }
+    )
+    await prepare_database(settings.database_url)
+    async with (
+        build_app(settings, knowledge=KNOWLEDGE) as app,
+        listening(app, "127.0.0.1", port),
+        aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
+    ):
+        assert set(app.channels) == {"web", "terminal", "messenger", "zalo"}
+        handshake = {
+            "hub.mode": "subscribe",
+            "hub.verify_token": "verify-me",
+            "hub.challenge": "42",
+        }
+        async with http.get("/webhooks/messenger", params=handshake) as response:
+            assert (response.status, await response.text()) == (200, "42")
+        async with http.post("/webhooks/zalo", json={"event_name": "user_send_text"}) as response:
+            assert response.status == 403  # unsigned: refused by the real adapter
+
+
+@pytest.mark.redis
+async def test_with_redis_messages_are_claimed_in_redis(tmp_path: Path, redis_url: str) -> None:
+    settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_REDIS_URL": redis_url})
+    await prepare_database(settings.database_url)
+    message_id = "m" + os.urandom(8).hex()
+    body = {"user": "web-user-0001", "text": "dang ky khai sinh", "id": message_id}
+    async with (
+        build_app(settings, knowledge=KNOWLEDGE) as app,
+        TestClient(TestServer(web_application(app))) as http,
+    ):
+        first = await (await http.post("/api/chat", json=body)).json()
+        again = await (await http.post("/api/chat", json=body)).json()
+        redis = Redis.from_url(redis_url)
+        try:
+            claimed = await redis.exists(f"motcua:seen:web:{message_id}")
+        finally:
+            await redis.aclose()
+
+    assert first["replies"] and again == {"replies": []}
+    assert claimed == 1  # several workers behind a load balancer would all see the claim

@@ -1,0 +1,174 @@
+"""``motcua chat`` run for real in a subprocess: the JSON-lines protocol for scripts, resuming a
+conversation with ``--user`` across runs, and the interactive prompt with numbered buttons."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from knowledge.model import (
+    Channel,
+    ChannelKind,
+    Document,
+    DocumentGroup,
+    Duration,
+    Fee,
+    OnlineFiling,
+    Procedure,
+)
+from knowledge.store import save_knowledge_base
+
+BIRTH = Procedure(
+    code="1.001193",
+    name="Thủ tục đăng ký khai sinh",
+    levels=("Cấp xã",),
+    field="Hộ tịch",
+    agencies=("Ủy ban nhân dân cấp xã",),
+    channels=(
+        Channel(ChannelKind.ONLINE, Duration(1, "working_days", "1 Ngày làm việc"), Fee(0, "0")),
+        Channel(ChannelKind.IN_PERSON, Duration(1, "working_days", "1 Ngày làm việc"), Fee(0, "0")),
+    ),
+    documents=(
+        DocumentGroup(
+            "",
+            (
+                Document("Tờ khai đăng ký khai sinh", originals=1),
+                Document("Giấy chứng sinh", originals=1),
+            ),
+        ),
+    ),
+    online=OnlineFiling.PARTIAL,
+    source_url="https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193",
+)
+DEATH = Procedure(
+    code="1.000656",
+    name="Thủ tục đăng ký khai tử",
+    levels=("Cấp xã",),
+    field="Hộ tịch",
+    documents=(DocumentGroup("", (Document("Tờ khai đăng ký khai tử", originals=1),)),),
+)
+
+
+# The installed console script, next to this interpreter in the virtual environment.
+MOTCUA = str(Path(sys.executable).with_name("motcua"))
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A temporary data directory and a two-procedure knowledge base."""
+    knowledge = tmp_path / "kb.json.gz"
+    save_knowledge_base([BIRTH, DEATH], knowledge)
+    return {
+        **os.environ,
+        "MOTCUA_DATA_DIR": str(tmp_path / "data"),
+        "MOTCUA_KNOWLEDGE_PATH": str(knowledge),
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+def motcua(env: dict[str, str], *args: str, stdin: str) -> list[str]:
+    done = subprocess.run(
+        [MOTCUA, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.splitlines()
+
+
+def jsonl(env: dict[str, str], user: str, *requests: dict[str, Any] | str) -> list[dict[str, Any]]:
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in requests]
+    out = motcua(env, "chat", "--jsonl", "--user", user, stdin="\n".join(lines) + "\n")
+    return [json.loads(line) for line in out]
+
+
+def button(answer: dict[str, Any], payload_prefix: str) -> dict[str, Any]:
+    buttons = [b for r in answer["replies"] for b in r["buttons"]]
+    found: dict[str, Any] = next(
+        b for b in buttons if (b["payload"] or "").startswith(payload_prefix)
+    )
+    return found
+
+
+def test_jsonl_answers_each_line_and_survives_bad_ones(env: dict[str, str]) -> None:
+    answers = jsonl(
+        env,
+        "script-a",
+        {"text": "dang ky khai sinh"},
+        "this is not json",
+        {"text": 5},
+        {"text": "hi", "button": "x"},
+        "[1, 2]",
+        {"button": "cl:go:1.001193"},  # a button pressed by its payload
+    )
+
+    assert len(answers) == 6  # one line per input line
+    card = answers[0]["replies"]
+    assert "Thủ tục đăng ký khai sinh" in card[0]["text"]
+    assert set(button(answers[0], "cl:go:")) == {"label", "payload"}
+    assert [set(a) for a in answers[1:5]] == [{"error"}] * 4
+    item = answers[5]["replies"][-1]
+    assert "Tờ khai đăng ký khai sinh" in item["text"]
+    assert button(answers[5], "cl:have:1.001193")
+
+
+def test_user_resumes_across_runs_and_presses_by_label(env: dict[str, str]) -> None:
+    (card,) = jsonl(env, "resume-me", {"text": "dang ky khai sinh"})
+    checklist = button(card, "cl:go:1.001193")
+
+    (first_item,) = jsonl(env, "resume-me", {"button": checklist["label"]})
+    assert "Tờ khai đăng ký khai sinh" in first_item["replies"][-1]["text"]
+
+    have = button(first_item, "cl:have:")
+    (second_item,) = jsonl(env, "resume-me", {"button": have["label"].upper()})
+    assert "Giấy chứng sinh" in second_item["replies"][-1]["text"]
+
+    # Another user's conversation is separate: the same label means nothing there yet.
+    (other,) = jsonl(env, "someone-else", {"button": have["label"]})
+    assert "Giấy chứng sinh" not in json.dumps(other, ensure_ascii=False)
+
+
+def test_interactive_numbers_press_buttons(env: dict[str, str]) -> None:
+    out = "\n".join(motcua(env, "chat", "--user", "tty", stdin="dang ky khai sinh\n1\n/quit\n"))
+
+    assert "> " in out
+    assert "Thủ tục đăng ký khai sinh" in out
+    assert "  [1] " in out
+    assert "Tờ khai đăng ký khai sinh" in out  # "1" pressed the checklist button
+
+
+def test_interactive_session_opens_on_the_last_answer(env: dict[str, str]) -> None:
+    jsonl(env, "comes-back", {"text": "dang ky khai sinh"})
+
+    out = "\n".join(motcua(env, "chat", "--user", "comes-back", stdin="/quit\n"))
+
+    assert "Thủ tục đăng ký khai sinh" in out  # where the earlier run left off
+    assert "  [1] " in out  # with its buttons ready to press by number
+
+
+def test_an_unusable_knowledge_base_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(b"not a knowledge base")
+    done = subprocess.run(
+        [MOTCUA, "chat", "--jsonl"],
+        input='{"text": "hi"}\n',
+        capture_output=True,
+        text=True,
+        env={**env, "MOTCUA_KNOWLEDGE_PATH": str(broken)},
+        timeout=120,
+    )
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("motcua chat: cannot start: KnowledgeBaseFormatError")
+    assert len(done.stderr.strip().splitlines()) == 1

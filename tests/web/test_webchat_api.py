@@ -1,0 +1,189 @@
+"""The web chat's JSON API: answers, history after a reload, retries, proactive messages, and
+refusal of bad input with nothing stored."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from webchat_support import Client, ScriptedDialog
+
+from bot.app import App
+
+USER = "u-1234567890abcdef"
+
+
+async def chat(client: Client, **body: Any) -> dict[str, Any]:
+    response = await client.post("/api/chat", json={"user": USER, **body})
+    assert response.status == 200, await response.text()
+    data: dict[str, Any] = await response.json()
+    return data
+
+
+async def history(client: Client, after: int = 0, user: str = USER) -> dict[str, Any]:
+    response = await client.get("/api/history", params={"user": user, "after": str(after)})
+    assert response.status == 200
+    data: dict[str, Any] = await response.json()
+    return data
+
+
+async def test_text_gets_replies_with_buttons(client: Client, scripted: ScriptedDialog) -> None:
+    data = await chat(client, text="dang ky khai sinh", locale="vi")
+
+    assert [r["text"] for r in data["replies"]] == [
+        "Bạn hỏi: dang ky khai sinh",
+        "Bạn có giấy khai sinh không?",
+    ]
+    assert data["replies"][1]["buttons"] == [
+        {"label": "Có", "payload": "q:yes", "url": None},
+        {"label": "Không", "payload": "q:no", "url": None},
+        {"label": "Cổng dịch vụ công", "payload": None, "url": "https://dichvucong.gov.vn"},
+    ]
+    message = scripted.received[0]
+    assert (message.ref.channel, message.ref.user_id) == ("web", USER)
+    assert (message.text, message.payload, message.locale) == ("dang ky khai sinh", None, "vi")
+
+
+async def test_history_restores_conversation_with_button_labels(client: Client) -> None:
+    await chat(client, text="xin chao")
+    await chat(client, button="q:yes")
+
+    data = await history(client)
+
+    assert [(e["role"], e["text"]) for e in data["entries"]] == [
+        ("user", "xin chao"),
+        ("bot", "Bạn hỏi: xin chao"),
+        ("bot", "Bạn có giấy khai sinh không?"),
+        ("user", "Có"),  # the pressed button's label, not its payload
+        ("bot", "Tốt lắm."),
+    ]
+    seqs = [e["seq"] for e in data["entries"]]
+    assert seqs == sorted(seqs) and data["last"] == seqs[-1]
+    assert (await history(client, after=data["last"]))["entries"] == []
+    assert (await history(client, user="someone-else-entirely"))["entries"] == []
+
+
+async def test_retry_with_same_id_is_answered_once(
+    client: Client, scripted: ScriptedDialog
+) -> None:
+    first = await chat(client, text="lam cccd", id="m1")
+    again = await chat(client, text="lam cccd", id="m1")
+
+    assert len(first["replies"]) == 2
+    assert again == {"replies": []}  # the page then polls and finds the first answer
+    assert len(scripted.received) == 1
+    assert scripted.received[0].message_id == "m1"
+    assert len((await history(client))["entries"]) == 3
+
+
+async def test_reminder_reaches_the_page_by_polling(client: Client, app: App) -> None:
+    await chat(client, text="nhac toi")
+    cursor = (await history(client))["last"]
+
+    assert await app.reminders.run_once() == 1
+
+    polled = await history(client, after=cursor)
+    assert [(e["role"], e["text"]) for e in polled["entries"]] == [("bot", "Nhắc bạn: nộp hồ sơ")]
+    assert polled["last"] > cursor
+    # The reminder's own payload was not something the user did: it is not shown.
+    assert [e["role"] for e in (await history(client))["entries"]] == ["user", "bot", "bot"]
+
+
+async def test_pressing_a_reminders_button_shows_its_label(client: Client, app: App) -> None:
+    await chat(client, text="nhac toi")
+    await app.reminders.run_once()
+
+    await chat(client, button="q:yes")
+
+    entries = (await history(client))["entries"]
+    assert [(e["role"], e["text"]) for e in entries[-2:]] == [
+        ("user", "Tiếp tục"),
+        ("bot", "Tốt lắm."),
+    ]
+
+
+async def test_a_forged_button_is_answered_but_not_shown_as_pressed(
+    client: Client, scripted: ScriptedDialog
+) -> None:
+    data = await chat(client, button="admin:delete")
+
+    assert data["replies"][0]["text"] == "Nút: admin:delete"
+    assert [e["role"] for e in (await history(client))["entries"]] == ["bot"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{not json", 400, "bad_json"),
+        (b"\xff\xfe", 400, "bad_json"),
+        (b"[1, 2]", 400, "bad_json"),
+        (json.dumps({"user": USER}).encode(), 400, "text_or_button"),
+        (json.dumps({"user": USER, "text": "a", "button": "b"}).encode(), 400, "text_or_button"),
+        (json.dumps({"user": USER, "text": 42}).encode(), 400, "bad_type"),
+        (json.dumps({"user": USER, "button": ["x"]}).encode(), 400, "bad_type"),
+        (json.dumps({"user": USER, "text": "   "}).encode(), 400, "empty"),
+        (json.dumps({"user": 7, "text": "hi"}).encode(), 400, "bad_user"),
+        (json.dumps({"user": "short", "text": "hi"}).encode(), 400, "bad_user"),
+        (json.dumps({"user": "../../etc/passwd", "text": "hi"}).encode(), 400, "bad_user"),
+        (json.dumps({"user": USER, "text": "hi", "id": 5}).encode(), 400, "bad_id"),
+        (json.dumps({"user": USER, "text": "hi", "locale": "<x>"}).encode(), 400, "bad_locale"),
+        (json.dumps({"user": USER, "text": "ấ" * 1400}).encode(), 413, "text_too_long"),
+        (json.dumps({"user": USER, "text": "a" * 17000}).encode(), 413, "body_too_large"),
+    ],
+)
+async def test_bad_input_is_refused_and_changes_nothing(
+    client: Client, scripted: ScriptedDialog, body: bytes, status: int, code: str
+) -> None:
+    response = await client.post(
+        "/api/chat", data=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status == status
+    error = await response.json()
+    assert error["code"] == code
+    assert " / " in error["error"]  # Vietnamese, then English
+    assert scripted.received == []
+    assert (await history(client))["entries"] == []
+
+
+async def test_a_body_that_is_not_declared_json_is_refused(
+    client: Client, scripted: ScriptedDialog
+) -> None:
+    body = json.dumps({"user": USER, "text": "hi"})
+    response = await client.post("/api/chat", data=body, headers={"Content-Type": "text/plain"})
+
+    assert response.status == 415
+    assert (await response.json())["code"] == "not_json"
+    assert scripted.received == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"user": "x"}, {"user": USER, "after": "-1"}, {"user": USER, "after": "abc"}],
+)
+async def test_bad_history_query_is_refused(client: Client, params: dict[str, str]) -> None:
+    response = await client.get("/api/history", params=params)
+
+    assert response.status == 400
+    assert "error" in await response.json()
+
+
+async def test_page_is_served_with_its_assets(client: Client) -> None:
+    page = await client.get("/")
+    html = await page.text()
+
+    assert page.status == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert '<html lang="vi">' in html and 'aria-live="polite"' in html
+    for asset in ("/static/chat.js", "/static/chat.css", "/static/icon.svg"):
+        assert asset in html
+        assert (await client.get(asset)).status == 200
+
+
+async def test_healthz_reports_the_database(client: Client) -> None:
+    response = await client.get("/healthz")
+
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}

@@ -1,0 +1,69 @@
+"""The web chat on the whole real stack in headless Chromium: a citizen asks "dang ky khai sinh"
+by typing, picks their case, opens the checklist and answers it with the keyboard and the mouse,
+reloads and finds everything where it was, then switches the page to English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh (commune level)
+
+
+async def test_birth_registration_checklist_by_keyboard_and_mouse(real_page: Page) -> None:
+    page, log = real_page, real_page.get_by_role("log")
+
+    await page.get_by_label("Câu hỏi của bạn").fill("dang ky khai sinh")
+    await page.keyboard.press("Enter")
+    case = page.locator(f'#log button:enabled[data-payload="proc:{BIRTH}"]')
+    await expect(case).to_be_visible()  # "which case is yours?" with one button per variant
+
+    await case.click()  # the mouse picks the plain case
+    await expect(log).to_contain_text("Thủ tục đăng ký khai sinh")
+    await expect(log).to_contain_text(BIRTH)  # the answer card names the national code
+    checklist = page.locator(f'#log button:enabled[data-payload="cl:go:{BIRTH}"]')
+    await expect(checklist).to_be_focused()  # focus moved to the new answer's first button
+
+    await page.keyboard.press("Enter")  # the keyboard opens the checklist
+    await expect(log).to_contain_text(re.compile(r"1/\d+"))
+    have = page.locator('#log button:enabled[data-payload^="cl:have:"]')
+    await expect(have).to_be_focused()
+    await page.keyboard.press("Enter")  # "have it"
+    await expect(log).to_contain_text(re.compile(r"2/\d+"))
+    await page.keyboard.press("Tab")  # on to "don't have it yet"
+    missing = page.locator('#log button:enabled[data-payload^="cl:miss:"]')
+    await expect(missing).to_be_focused()
+    await page.keyboard.press("Space")
+    await expect(log).to_contain_text(re.compile(r"3/\d+"))
+    before = await page.locator(".bubble").all_inner_texts()
+
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+
+    await expect(page.locator(".bubble")).to_have_text(before)  # the conversation is back
+    current = page.locator("#log button:enabled")
+    await expect(current.first).to_have_attribute("data-payload", re.compile(r"^cl:have:"))
+    await current.first.click()  # and its current buttons still work
+    await expect(log).to_contain_text(re.compile(r"4/\d+"))
+
+
+async def test_language_toggle_switches_page_and_answers(real_page: Page) -> None:
+    page = real_page
+
+    await page.get_by_role("button", name="Switch to English").click()
+
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    box = page.get_by_label("Your question")
+    await expect(box).to_have_attribute("placeholder", re.compile("ID card"))
+    await box.fill("menu")
+    await page.keyboard.press("Enter")
+    await expect(page.locator('#log button[data-payload="m:ask"]')).to_have_text(
+        "Ask about a procedure"
+    )
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    await expect(page.get_by_role("button", name="Chuyển sang tiếng Việt")).to_be_visible()
