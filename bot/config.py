@@ -1,7 +1,7 @@
 """Settings: the one module that reads the environment.
 
 Every setting has a safe embedded default, so ``motcua serve`` runs on a fresh machine with a
-SQLite file, the web chat on localhost and the sandbox portal in-process.
+SQLite file and the web chat on localhost.
 """
 
 from __future__ import annotations
@@ -42,10 +42,6 @@ class Settings:
     zalo_api_url: str
     zalo_oauth_url: str
 
-    portal_url: str | None
-    portal_api_key: str | None
-    portal_webhook_secret: str | None
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``MOTCUA_*`` variables (``os.environ`` by default)."""
@@ -80,7 +76,4 @@ class Settings:
             zalo_refresh_token=opt("MOTCUA_ZALO_REFRESH_TOKEN"),
             zalo_api_url=e.get("MOTCUA_ZALO_API_URL", "https://openapi.zalo.me"),
             zalo_oauth_url=e.get("MOTCUA_ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
-            portal_url=opt("MOTCUA_PORTAL_URL"),
-            portal_api_key=opt("MOTCUA_PORTAL_API_KEY"),
-            portal_webhook_secret=opt("MOTCUA_PORTAL_WEBHOOK_SECRET"),
         )

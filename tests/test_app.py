@@ -15,19 +15,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from fakes.telegram import TOKEN, FakeTelegram
 from redis.asyncio import Redis
+from support.procedures import BIRTH
 
 from bot.app import build_app
 from bot.config import Settings
 from bot.server import listening, prepare_database, web_application
 from knowledge.base import LocalKnowledgeBase
-from knowledge.model import Document, DocumentGroup, Procedure
 
-BIRTH = Procedure(
-    code="1.001193",
-    name="Thủ tục đăng ký khai sinh",
-    levels=("Cấp xã",),
-    documents=(DocumentGroup("", (Document("Tờ khai đăng ký khai sinh", originals=1),)),),
-)
 KNOWLEDGE = LocalKnowledgeBase([BIRTH])
 
 

@@ -11,41 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.procedures import BIRTH
 
-from knowledge.model import (
-    Channel,
-    ChannelKind,
-    Document,
-    DocumentGroup,
-    Duration,
-    Fee,
-    OnlineFiling,
-    Procedure,
-)
+from knowledge.model import Document, DocumentGroup, Procedure
 from knowledge.store import save_knowledge_base
 
-BIRTH = Procedure(
-    code="1.001193",
-    name="Thủ tục đăng ký khai sinh",
-    levels=("Cấp xã",),
-    field="Hộ tịch",
-    agencies=("Ủy ban nhân dân cấp xã",),
-    channels=(
-        Channel(ChannelKind.ONLINE, Duration(1, "working_days", "1 Ngày làm việc"), Fee(0, "0")),
-        Channel(ChannelKind.IN_PERSON, Duration(1, "working_days", "1 Ngày làm việc"), Fee(0, "0")),
-    ),
-    documents=(
-        DocumentGroup(
-            "",
-            (
-                Document("Tờ khai đăng ký khai sinh", originals=1),
-                Document("Giấy chứng sinh", originals=1),
-            ),
-        ),
-    ),
-    online=OnlineFiling.PARTIAL,
-    source_url="https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193",
-)
 DEATH = Procedure(
     code="1.000656",
     name="Thủ tục đăng ký khai tử",

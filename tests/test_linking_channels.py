@@ -7,25 +7,17 @@ typed on Telegram, and from then on both apps move through the same checklist.
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp import web
-from fakes.telegram import TOKEN, FakeTelegram
-from fakes.telegram import SentMessage as TelegramMessage
-from fakes.zalo import FakeClock, FakeZalo
-from fakes.zalo import SentMessage as ZaloMessage
+from fakes.telegram import FakeTelegram
+from fakes.zalo import FakeZalo
+from support.apps import serving, telegram_env, zalo_env
+from support.citizens import TelegramCitizen, ZaloCitizen, text_of
 
-from bot.app import App, build_app
-from bot.config import Settings
-from bot.server import web_application
-from bot.storage.schema import ensure_schema
-from integrations.telegram import TelegramChannel
+from bot.app import App
 from integrations.zalo import WEBHOOK_PATH as ZALO_WEBHOOK
-from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
 
 ZALO_USER = "2468458835296197922"
@@ -40,7 +32,7 @@ def knowledge() -> LocalKnowledgeBase:
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[FakeZalo]:
-    async with FakeZalo(clock=FakeClock()) as fake:
+    async with FakeZalo() as fake:
         yield fake
 
 
@@ -51,127 +43,44 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A bound socket, so the public URL is known before the app is built."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock
-
-
-@pytest.fixture
 async def app(
-    zalo: FakeZalo,
-    telegram: FakeTelegram,
-    knowledge: LocalKnowledgeBase,
-    listener: socket.socket,
-    tmp_path: Path,
+    zalo: FakeZalo, telegram: FakeTelegram, knowledge: LocalKnowledgeBase, tmp_path: Path
 ) -> AsyncIterator[App]:
     """The application as ``motcua serve`` builds it, with Zalo and Telegram on their fakes."""
-    public_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    access, refresh = zalo.issue_tokens()
-    settings = Settings.from_env(
-        {
-            "MOTCUA_DATA_DIR": str(tmp_path),
-            "MOTCUA_PUBLIC_URL": public_url,
-            "MOTCUA_TELEGRAM_TOKEN": TOKEN,
-            "MOTCUA_TELEGRAM_API_URL": telegram.url,
-            "MOTCUA_ZALO_APP_ID": zalo.app_id,
-            "MOTCUA_ZALO_OA_SECRET": zalo.oa_secret,
-            "MOTCUA_ZALO_APP_SECRET": zalo.app_secret,
-            "MOTCUA_ZALO_ACCESS_TOKEN": access,
-            "MOTCUA_ZALO_REFRESH_TOKEN": refresh,
-            "MOTCUA_ZALO_API_URL": zalo.api_url,
-            "MOTCUA_ZALO_OAUTH_URL": zalo.oauth_url,
-        }
-    )
-    await ensure_schema(settings.database_url)
-    async with build_app(settings, knowledge=knowledge, clock=zalo.clock) as built:
-        runner = web.AppRunner(web_application(built), handle_signals=False)
-        await runner.setup()
-        await web.SockSite(runner, listener).start()
-        zalo.webhook_url = public_url + ZALO_WEBHOOK
-        try:
-            yield built
-        finally:
-            await runner.cleanup()
-
-
-class OnZalo:
-    """The citizen's Zalo: each turn goes through the signed webhook and the OA's send API."""
-
-    def __init__(self, zalo: FakeZalo, app: App) -> None:
-        self.zalo = zalo
-        channel = app.channels["zalo"]
-        assert isinstance(channel, ZaloChannel)
-        self.channel = channel
-
-    async def say(self, text: str) -> str:
-        return await self._turn(self.zalo.text_event(ZALO_USER, text))
-
-    async def tap(self, title: str) -> str:
-        return await self._turn(self.zalo.tap_event(ZALO_USER, title))
-
-    async def _turn(self, event: dict[str, Any]) -> str:
-        before = len(self.zalo.sent)
-        assert (await self.zalo.emit(event)).statuses == [200]
-        await self.channel.join()
-        sent: list[ZaloMessage] = self.zalo.sent[before:]
-        return "\n".join(message.text for message in sent)
-
-
-class OnTelegram:
-    """The citizen's Telegram: each turn is an update delivered to the webhook."""
-
-    def __init__(self, telegram: FakeTelegram, app: App) -> None:
-        self.telegram = telegram
-        self.user = telegram.user()
-        channel = app.channels["telegram"]
-        assert isinstance(channel, TelegramChannel)
-        self.channel = channel
-
-    async def say(self, text: str) -> str:
-        return await self._turn(self.user.send(text))
-
-    async def tap(self, label: str) -> str:
-        message = next(m for m in reversed(self.user.messages) if label in m.labels)
-        return await self._turn(self.user.press(message, label))
-
-    async def _turn(self, update: dict[str, Any]) -> str:
-        before = len(self.user.messages)
-        await self.telegram.wait_for(
-            lambda: any(d.update_id == update["update_id"] for d in self.telegram.deliveries)
-        )
-        await self.channel.join()
-        sent: list[TelegramMessage] = self.user.messages[before:]
-        return "\n".join(message.text for message in sent)
+    env = {"MOTCUA_DATA_DIR": str(tmp_path), **zalo_env(zalo), **telegram_env(telegram)}
+    async with serving(env, knowledge=knowledge, clock=zalo.clock) as built:
+        zalo.webhook_url = f"{built.settings.public_url}{ZALO_WEBHOOK}"
+        yield built
 
 
 async def test_a_checklist_started_on_zalo_continues_on_telegram(
     zalo: FakeZalo, telegram: FakeTelegram, app: App
 ) -> None:
-    on_zalo, on_telegram = OnZalo(zalo, app), OnTelegram(telegram, app)
+    on_zalo, on_telegram = ZaloCitizen(zalo, app, ZALO_USER), TelegramCitizen(telegram, app)
     await on_zalo.say("dang ky khai sinh")
     await on_zalo.tap("Đăng ký khai sinh")
     await on_zalo.tap("Xem giấy tờ cần chuẩn bị")
-    second = await on_zalo.tap("Có rồi")
+    second = text_of(await on_zalo.tap("Có rồi"))
     found = re.search(r"Giấy tờ 2/(\d+):\n(.+)", second)
     assert found, second
     total, document = found.groups()
 
-    assert "Lấy mã liên kết" in await on_zalo.say("liên kết")
-    shown = CODE.search(await on_zalo.tap("Lấy mã liên kết"))
+    assert "Lấy mã liên kết" in text_of(await on_zalo.say("liên kết"))
+    shown = CODE.search(text_of(await on_zalo.tap("Lấy mã liên kết")))
     assert shown, "the code is shown on the app that asked for it"
 
     await on_telegram.say("/link")
-    assert "Gõ mã 6 chữ số" in await on_telegram.tap("Nhập mã")
-    assert "Xong!" in await on_telegram.say(shown.group(1))
+    assert "Gõ mã 6 chữ số" in text_of(await on_telegram.tap("Nhập mã"))
+    assert "Xong!" in text_of(await on_telegram.say(shown.group(1)))
     await on_telegram.tap("Kiểm tra giấy tờ")
-    resumed = await on_telegram.tap(f"Đăng ký khai sinh (xong 1/{total})")
+    resumed = text_of(await on_telegram.tap(f"Đăng ký khai sinh (xong 1/{total})"))
     assert "Chào mừng bạn quay lại!" in resumed
     assert f"Giấy tờ 2/{total}:\n{document}" in resumed
 
-    assert f"Giấy tờ 3/{total}:" in await on_telegram.tap("Có rồi")
+    assert f"Giấy tờ 3/{total}:" in text_of(await on_telegram.tap("Có rồi"))
     await on_zalo.say("menu")
     await on_zalo.tap("Kiểm tra giấy tờ")
-    assert f"Giấy tờ 3/{total}:" in await on_zalo.tap(f"Đăng ký khai sinh (xong 2/{total})")
+    assert f"Giấy tờ 3/{total}:" in text_of(
+        await on_zalo.tap(f"Đăng ký khai sinh (xong 2/{total})")
+    )
     assert {d.status for d in telegram.deliveries} == {200}

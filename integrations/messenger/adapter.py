@@ -2,17 +2,15 @@
 
 Meta expects a quick 200 and retries otherwise, delivering at least once and sometimes out of
 order. So the webhook only checks the signature and the shape, answers, and queues each user's
-events on a per-user chain of tasks: one user's messages are handled in arrival order while
-different users proceed concurrently.
+events on a per-user queue: one user's messages are handled in arrival order while different
+users proceed concurrently.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Literal
@@ -34,6 +32,7 @@ from integrations.messenger.webhook import (
     signature_valid,
 )
 from integrations.messenger.window import MessagingWindow
+from integrations.ordering import RecentIds, UserQueues
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,9 @@ ALLOWED_TAGS: frozenset[str] = frozenset(("ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPD
 # Retries that arrive together are dropped here before they reach the dispatcher (which
 # deduplicates durably); a few hundred recent message ids cover any burst of retries.
 _RECENT_IDS = 512
+
+Queued = tuple[UserEvent, tuple[IncomingMessage, ...]]
+"""A user event waiting its turn, with those of its messages that are not retries."""
 
 
 class MessengerAdapter:
@@ -97,9 +99,8 @@ class MessengerAdapter:
         self._window = MessagingWindow(store, clock)
         self._session: aiohttp.ClientSession | None = None
         self._client: SendApiClient | None = None
-        self._tails: dict[str, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._queues: UserQueues[Queued] = UserQueues(CHANNEL, self._process)
+        self._recent: RecentIds[str] = RecentIds(_RECENT_IDS)
 
     async def __aenter__(self) -> MessengerAdapter:
         """Open the HTTP session used by the Send API."""
@@ -131,8 +132,7 @@ class MessengerAdapter:
 
     async def drain(self) -> None:
         """Wait until every queued event has been handled and answered."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._queues.join()
 
     async def send(
         self,
@@ -183,42 +183,17 @@ class MessengerAdapter:
         return web.Response(text="EVENT_RECEIVED")
 
     def _enqueue(self, event: UserEvent) -> None:
-        """Chain the event after the same user's earlier ones, dropping retried message ids."""
-        messages = tuple(m for m in event.messages if self._first_time(m.message_id))
+        """Queue the event behind the same user's earlier ones, dropping retried message ids."""
+        messages = tuple(
+            m for m in event.messages if m.message_id is None or self._recent.add(m.message_id)
+        )
         if event.messages and not messages:
             return
-        previous = self._tails.get(event.psid)
-        task = asyncio.create_task(self._process(previous, event, messages))
-        self._tails[event.psid] = task
-        self._tasks.add(task)
-        task.add_done_callback(lambda done: self._forget(event.psid, done))
+        self._queues.submit(event.psid, (event, messages))
 
-    def _first_time(self, message_id: str | None) -> bool:
-        """Whether this message id was not seen recently (and remember it)."""
-        if message_id is None:
-            return True
-        if message_id in self._recent:
-            return False
-        self._recent[message_id] = None
-        if len(self._recent) > _RECENT_IDS:
-            self._recent.popitem(last=False)
-        return True
-
-    def _forget(self, psid: str, task: asyncio.Task[None]) -> None:
-        """Drop a finished task so idle users hold no memory."""
-        self._tasks.discard(task)
-        if self._tails.get(psid) is task:
-            del self._tails[psid]
-
-    async def _process(
-        self,
-        previous: asyncio.Task[None] | None,
-        event: UserEvent,
-        messages: tuple[IncomingMessage, ...],
-    ) -> None:
-        """Handle one user event after the user's previous one; failures stay in this task."""
-        if previous is not None:
-            await asyncio.wait([previous])
+    async def _process(self, queued: Queued) -> None:
+        """Handle one user event after the user's previous one; failures are logged here."""
+        event, messages = queued
         try:
             await self._window.touch(event.psid, event.at)
             for message in messages:

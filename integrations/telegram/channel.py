@@ -25,6 +25,7 @@ from telegram.ext import AIORateLimiter, Application, TypeHandler
 from dialogs.errors import ConfigurationError, DeliveryError, RecipientUnavailable
 from dialogs.messages import ConversationRef, Reply
 from dialogs.ports import MessageHandler, SecretStore
+from integrations.ordering import RecentIds, UserQueues
 from integrations.render import render
 from integrations.telegram.convert import (
     CAPABILITIES,
@@ -36,7 +37,6 @@ from integrations.telegram.convert import (
 )
 from integrations.telegram.errors import translate
 from integrations.telegram.logs import TokenRedactor
-from integrations.telegram.ordering import ChatQueues, RecentIds
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +96,9 @@ class TelegramChannel:
         self._secret: str | None = None
         self._poll_timeout = dtm.timedelta(seconds=poll_timeout)
         self._tokens = CallbackTokens()
-        self._recent = RecentIds()
+        self._recent: RecentIds[int] = RecentIds()
         self._unreachable: set[int] = set()
-        self._queues: ChatQueues[Update] = ChatQueues(self._process)
+        self._queues: UserQueues[Update] = UserQueues(CHANNEL, self._process)
         self._redactor = TokenRedactor(token)
 
         builder = (

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -20,6 +19,7 @@ from aiohttp import web
 from dialogs.errors import DeliveryError, MotcuaError
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Clock, MessageHandler, SecretStore
+from integrations.ordering import RecentIds, UserQueues
 from integrations.render import Capabilities, RenderedMessage, render
 from integrations.zalo import events, signature
 from integrations.zalo.client import ZaloClient
@@ -72,11 +72,9 @@ class ZaloChannel:
         self._clock: Clock = clock or SystemClock()
         self._refresh_interval = refresh_interval
         self._retry_backoff = retry_backoff
-        self._remembered = remembered_events
         self._shutdown_grace = shutdown_grace
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._queues: dict[str, deque[IncomingMessage]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._seen: RecentIds[str] = RecentIds(remembered_events)
+        self._queues: UserQueues[IncomingMessage] = UserQueues(events.CHANNEL, self._process)
         self._session: aiohttp.ClientSession | None = None
         self._client: ZaloClient | None = None
         self._refresher: asyncio.Task[None] | None = None
@@ -122,8 +120,7 @@ class ZaloChannel:
 
     async def join(self) -> None:
         """Wait until every queued message has been handled and answered."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._queues.join()
 
     async def _finish(self) -> None:
         """On shutdown, let queued messages finish for a grace period, then cancel the rest."""
@@ -131,10 +128,8 @@ class ZaloChannel:
             async with asyncio.timeout(self._shutdown_grace):
                 await self.join()
         except TimeoutError:
-            log.warning("zalo shutdown: %d conversations cancelled", len(self._tasks))
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            log.warning("zalo shutdown: %d conversations cancelled", self._queues.active)
+            await self._queues.cancel()
 
     async def webhook(self, request: web.Request) -> web.Response:
         """``POST /webhooks/zalo``: 403 unless signed, 400 if unreadable, else 200 at once."""
@@ -162,8 +157,9 @@ class ZaloChannel:
         except events.MalformedEvent as exc:
             log.warning("zalo webhook rejected: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
-        if event.message is not None and self._first_delivery(event.key):
-            self._enqueue(event.message)
+        # Zalo re-delivers an event when it misses our 200: the second copy is dropped here.
+        if event.message is not None and self._seen.add(event.key):
+            self._queues.submit(event.message.ref.user_id, event.message)
         return web.json_response({"ok": True})
 
     async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
@@ -172,36 +168,6 @@ class ZaloChannel:
             raise RuntimeError("ZaloChannel used outside its 'async with' block")
         for message in render(replies, CAPABILITIES):
             await self._client.send_cs(ref.user_id, _zalo_message(message))
-
-    def _first_delivery(self, key: str) -> bool:
-        """False for an event already received: Zalo re-delivers when it misses our 200."""
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self._remembered:
-            self._seen.popitem(last=False)
-        return True
-
-    def _enqueue(self, message: IncomingMessage) -> None:
-        """Queue a message behind the user's earlier ones, starting their worker if idle."""
-        user = message.ref.user_id
-        queue = self._queues.get(user)
-        if queue is not None:
-            queue.append(message)
-            return
-        self._queues[user] = deque([message])
-        task = asyncio.create_task(self._drain(user))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _drain(self, user: str) -> None:
-        """Handle one user's queued messages in order, then retire."""
-        queue = self._queues[user]
-        try:
-            while queue:
-                await self._process(queue.popleft())
-        finally:
-            del self._queues[user]
 
     async def _process(self, message: IncomingMessage) -> None:
         """Run one message through the handler and send what it answers."""

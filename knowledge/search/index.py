@@ -2,19 +2,24 @@
 
 Each procedure is indexed by the folded syllables and syllable pairs of its name (strongest) and
 of its field and result, with abbreviations expanded ("BHXH" → "bảo hiểm xã hội"). A query is
-folded the same way, its typos corrected against the known vocabulary, its shorthand, everyday
-and English phrases rewritten into the words procedure names use. Then every procedure gets:
+folded the same way, its typos corrected against the known vocabulary (words typed with their
+diacritics are taken as written), its shorthand, everyday and English phrases rewritten into the
+words procedure names use, and the terms of the situations it describes added ("sinh con" and
+"tiền" → "chế độ thai sản"). Then every procedure gets:
 
 - the share of the query's weight (inverse document frequency) its text covers;
 - a bonus for names the query covers well (short, exact names beat long ones that merely
-  contain the words) and for names that start with a phrase of the query;
+  contain the words), for names that start with a phrase of the query, and for fields that
+  name the query's domain ("Hoạt động xây dựng" for a building permit);
 - a boost for the procedures citizens use most;
 - a penalty for special cases (foreign element, re-registration, mobile, upper levels) and other
   operations (reissue, exchange, change) the query did not ask for.
 
-A query whose words fit no name well enough, that shares no two-word phrase with the best name,
-or that is small talk not fitting very well, gets no procedure. Everything is precomputed into
-numpy posting arrays, so one query costs a few array sums.
+Matching ignores diacritics, so the leaders lose the matches of words the query typed with other
+marks ("bão" is not "bảo"). A query whose words fit no name well enough (unless it says a whole
+name), that shares no two-word phrase with the best name, or that is small talk not fitting very
+well, gets no procedure. Everything is precomputed into numpy posting arrays, so one query costs
+a few array sums.
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ from rapidfuzz.distance import OSA
 
 from knowledge.model import Procedure
 from knowledge.results import SearchHit, SearchResult
-from knowledge.search.lexicon import Lexicon, Phrase, VariantMarker
+from knowledge.search.lexicon import Lexicon, Phrase, Topic, VariantMarker
 from knowledge.search.tokens import (
+    fits_marks,
     looks_foreign,
+    marks,
     spelled_keys,
     syllable_key,
     telex_key,
@@ -46,12 +53,16 @@ BIGRAM_WEIGHT = 0.6  # a two-syllable phrase counts this much on top of its syll
 CONTEXT_WEIGHT = 0.35  # a term found only in the field or result counts this much
 PRECISION_WEIGHT = 0.3  # bonus scale for the share of the name's weight the query covers
 LEAD_WEIGHT = 0.08  # bonus when the name starts with a phrase of the query
+FIELD_WEIGHT = 0.3  # bonus scale for the share of the query's weight the field names
 UNKNOWN_IDF = 2.0  # weight of a query word no procedure uses: it lowers every coverage
 LEVEL_PENALTY = 0.02  # province-only procedures; ministry-only ones get twice as much
 MIN_COVERAGE = 0.4  # below this share of the query's weight, nothing fits (calibrated on off-topic)
+WHOLE_NAME = 0.8  # a query saying this much of a name's weight names the procedure,
+WHOLE_NAME_COVERAGE = 0.3  # so it needs only this share of coverage (the rest is its story)
 SMALL_TALK_COVERAGE = 0.85  # small talk needs this much to be taken as a procedure question,
 SMALL_TALK_PRECISION = 0.5  # and to cover this much of the procedure's name
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
+RESPELL_ROUNDS = 20  # leaders checked for words that only match without their diacritics
 MAX_QUERY_CHARS = 300  # longer messages are cut: a question never needs more
 _INDEXED_ABBREVIATION = 3  # expand abbreviations of at least this many letters in names
 
@@ -62,7 +73,10 @@ class _Analysis:
 
     tokens: tuple[str, ...]  # rewritten search keys, in order
     said: frozenset[Phrase]  # every short phrase of the query, as typed and as rewritten
-    raw: frozenset[Phrase]  # the short phrases as typed (cues, small talk)
+    heard: frozenset[Topic]  # the small-talk phrases and cues the query says
+    implied: tuple[Phrase, ...]  # terms of the situations the query describes
+    small_talk: bool  # the query speaks of weather, prices, jokes...
+    marked: tuple[tuple[str, str], ...]  # (key, word): words kept as typed, with diacritics
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +85,8 @@ class _Scores:
     coverage: np.ndarray  # share of the query's weight each procedure covers
     phrase: np.ndarray  # weight of the query's phrases (syllable pairs) in each name
     precision: np.ndarray  # share of each name's weight the query covers
+    terms: tuple[int, ...]  # the query's known terms (syllables and pairs)
+    weight: float  # the query's whole weight, unknown words included
 
 
 class SearchIndex:
@@ -82,14 +98,16 @@ class SearchIndex:
         n = len(self._procedures)
         names_abbr = lex.abbreviations.where(lambda k: len("".join(k)) >= _INDEXED_ABBREVIATION)
         name_tokens = [_interned(names_abbr.rewrite(tokenize(p.name))) for p in self._procedures]
+        field_tokens = [names_abbr.rewrite(tokenize(p.field)) for p in self._procedures]
         context_tokens = [
-            _interned(names_abbr.rewrite(tokenize(f"{p.field} . {p.result}")))
-            for p in self._procedures
+            _interned([*field, *names_abbr.rewrite(tokenize(p.result))])
+            for p, field in zip(self._procedures, field_tokens, strict=True)
         ]
         df: Counter[str] = Counter()
         for names, context in zip(name_tokens, context_tokens, strict=True):
             df.update(_terms(names) | _terms(context))
         vocabulary = sorted(df)
+        self._vocabulary = vocabulary
         self._terms = {t: i for i, t in enumerate(vocabulary)}
         self._idf = np.array(
             [
@@ -111,7 +129,10 @@ class SearchIndex:
         self._name_weight = np.array(
             [self._idf[ids[unigram[ids]]].sum() for ids in name_ids], dtype=np.float32
         )
-        del name_ids, context_tokens
+        self._field_postings = _Postings(
+            len(vocabulary), [self._ids(_terms(f)) for f in field_tokens]
+        )
+        del name_ids, context_tokens, field_tokens
         self._lead = _leads(name_tokens, self._terms)
         self._syllables = [t for t in vocabulary if " " not in t]
         self._df = {t: df[t] for t in self._syllables}
@@ -122,8 +143,16 @@ class SearchIndex:
         self._markers = markers = lex.variants + lex.qualifiers
         self._marked, self._group = _markers_and_groups(name_tokens, lex)
         self._phrase_lengths = {
-            len(p) for p in (*lex.small_talk, *(m.marker for m in markers), *_cues(markers))
+            len(p)
+            for p in (
+                *(m.marker for m in markers),
+                *(p for s in lex.situations for cue in s.cues for p in cue),
+            )
         }
+        self._small_talk = frozenset(lex.small_talk)
+        self._topics: dict[str, list[Topic]] = defaultdict(list)
+        for topic in {*lex.small_talk, *_cues(markers)}:
+            self._topics[topic.phrase[0]].append(topic)
         self._next = _followers(df, lex)
         self._phrase_words = _words(lex.abbreviations.keys(), lex.phrases.keys())
         vi_words = set(self._syllables) | self._phrase_words
@@ -154,7 +183,7 @@ class SearchIndex:
         if scores is None:
             return SearchResult(query=query, match=None)
         candidates = np.flatnonzero(scores.coverage > 0)
-        best = int(candidates[np.argmax(scores.total[candidates])])
+        best = self._best(analysis, scores, candidates)
         if not self._fits(analysis, scores, best):
             return SearchResult(query=query, match=None)
         k = min(len(candidates), max(limit, 1) * 4)
@@ -175,27 +204,92 @@ class SearchIndex:
     def _fits(self, analysis: _Analysis, scores: _Scores, best: int) -> bool:
         """Whether the best procedure answers the query at all."""
         coverage = float(scores.coverage[best])
-        if coverage < MIN_COVERAGE or scores.phrase[best] == 0:
+        whole_name = scores.precision[best] >= WHOLE_NAME and coverage >= WHOLE_NAME_COVERAGE
+        if (coverage < MIN_COVERAGE and not whole_name) or scores.phrase[best] <= 0:
             return False
-        small_talk = any(p in analysis.raw for p in self._lexicon.small_talk)
-        return not small_talk or (
+        return not analysis.small_talk or (
             coverage >= SMALL_TALK_COVERAGE and scores.precision[best] >= SMALL_TALK_PRECISION
         )
 
+    def _best(self, analysis: _Analysis, scores: _Scores, candidates: np.ndarray) -> int:
+        """The best candidate once the leaders' matches of other words are taken back.
+
+        Matching ignores diacritics, so a query typed with them can match another word ("mai
+        có bão không" asks about a storm, not "bảo"; "đám tang" is not "hạ tầng"). The leader
+        loses those matches and the next one is looked at, until a leader keeps its place;
+        scores only go down, so a few rounds settle it.
+        """
+        checked: set[int] = set()
+        while True:
+            best = int(candidates[np.argmax(scores.total[candidates])])
+            if not analysis.marked or best in checked or len(checked) >= RESPELL_ROUNDS:
+                return best
+            checked.add(best)
+            lost, lost_pairs = self._misspelled_weight(analysis, scores, best)
+            if lost:
+                share = lost / scores.weight
+                scores.total[best] -= share
+                scores.coverage[best] -= share
+                scores.phrase[best] -= lost_pairs
+
+    def _misspelled_weight(
+        self, analysis: _Analysis, scores: _Scores, i: int
+    ) -> tuple[float, float]:
+        """The weight (all, and of pairs) procedure i matched only by ignoring diacritics."""
+        written: dict[str, list[str]] = defaultdict(list)
+        for key, word in spelled_keys(self._procedures[i].name):
+            written[key].append(word)
+        other = {
+            key
+            for key, word in analysis.marked
+            if written.get(key) and not any(fits_marks(word, w) for w in written[key])
+        }
+        lost = lost_pairs = 0.0
+        for tid in scores.terms if other else ():
+            term = self._vocabulary[tid]
+            if other.intersection(term.split(" ")) and self._has(self._name_postings, tid, i):
+                lost += float(self._idf[tid])
+                lost_pairs += float(self._idf[tid]) if " " in term else 0.0
+        return lost, lost_pairs
+
     def _analyse(self, query: str, locale: str) -> _Analysis:
         text = query[:MAX_QUERY_CHARS]
-        raw = tokenize(text)
+        spelled = spelled_keys(text)
+        raw = [key for key, _ in spelled]
+        words = [word for _, word in spelled]
+        raw_keys = set(raw)
+        with_marks = {key for key, word in spelled if marks(word)}
         english = locale.lower().startswith("en") or self._reads_english(text, raw)
         corrected: list[str] = []
         for t in raw:
-            # An English query's unknown words are English: nothing to repair.
-            corrected += [t] if english or t in self._vi_words else self._repair(t, corrected[-1:])
+            # An English query's unknown words are English, and a word typed with its
+            # diacritics is a word, not a slip: a word no name uses means another subject.
+            keep = english or t in self._vi_words or t in with_marks
+            corrected += [t] if keep else self._repair(t, corrected[-1:])
         corrected = self._fix_in_context(corrected)
-        tokens = self._lexicon.abbreviations.rewrite(corrected)
-        tokens = (self._en_phrases if english else self._vi_phrases).rewrite(tokens)
-        typed = _grams(raw, self._phrase_lengths)
-        said = typed | _grams(tokens, self._phrase_lengths)
-        return _Analysis(tokens=tuple(tokens), said=said, raw=typed)
+        tokens, typed = self._lexicon.abbreviations.rewrite_tracked(
+            corrected, [t in raw_keys for t in corrected]
+        )
+        phrases = self._en_phrases if english else self._vi_phrases
+        tokens, typed = phrases.rewrite_tracked(tokens, typed)
+        said = _grams(raw, self._phrase_lengths) | _grams(tokens, self._phrase_lengths)
+        heard = frozenset(
+            topic
+            for i, key in enumerate(raw)
+            for topic in self._topics.get(key, ())
+            if topic.said_in(raw, words, i)
+        )
+        # Only words still there as typed can disagree with a name's diacritics.
+        as_typed = {t for t, kept in zip(tokens, typed, strict=True) if kept}
+        as_typed -= {t for t, kept in zip(tokens, typed, strict=True) if not kept}
+        return _Analysis(
+            tokens=tuple(tokens),
+            said=said,
+            heard=heard,
+            implied=tuple(s.terms for s in self._lexicon.situations if s.applies(said)),
+            small_talk=not heard.isdisjoint(self._small_talk),
+            marked=tuple((k, w) for k, w in spelled if k in as_typed and k in with_marks),
+        )
 
     def _reads_english(self, text: str, raw: Sequence[str]) -> bool:
         """Whether an unmarked query is mostly English words no Vietnamese query would use."""
@@ -268,9 +362,12 @@ class SearchIndex:
         return out
 
     def _score(self, analysis: _Analysis) -> _Scores | None:
-        tokens = analysis.tokens
-        unigrams = list(dict.fromkeys(tokens))
-        pairs = list(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(tokens)))
+        # The query's words, then each situation's terms: pairs never span two of them.
+        segments = (analysis.tokens, *analysis.implied)
+        unigrams = list(dict.fromkeys(t for seg in segments for t in seg))
+        pairs = list(
+            dict.fromkeys(f"{a} {b}" for seg in segments for a, b in itertools.pairwise(seg))
+        )
         uni_ids = [self._terms[t] for t in unigrams if t in self._terms]
         pair_ids = [self._terms[t] for t in pairs if t in self._terms]
         if not uni_ids:
@@ -283,19 +380,28 @@ class SearchIndex:
         context = self._sum(self._context_postings, uni_ids + pair_ids)
         coverage = (name_uni + phrase + CONTEXT_WEIGHT * context) / total
         precision = name_uni / np.maximum(self._name_weight, 1e-6)
+        # The field names the domain ("Hoạt động xây dựng"): a query naming it belongs there.
+        field = self._sum(self._field_postings, uni_ids + pair_ids) / total
         lead = np.zeros(n, dtype=np.float32)
         for i in pair_ids:
             lead[self._lead.get(i, _NONE)] = LEAD_WEIGHT
-        said, raw = analysis.said, analysis.raw
-        waived = [m.marker in said or any(c in raw for c in m.cues) for m in self._markers]
+        said, heard = analysis.said, analysis.heard
+        waived = [m.marker in said or not heard.isdisjoint(m.cues) for m in self._markers]
         penalty = np.zeros(n, dtype=np.float32)
         for m, marked, asked in zip(self._markers, self._marked, waived, strict=True):
             if not asked:
                 penalty[marked] += m.penalty
         # Precision and a leading phrase only separate procedures that fit the query already.
-        fit = coverage * (1 + PRECISION_WEIGHT * precision + lead)
+        fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
         total_score = fit + self._prior - penalty
-        return _Scores(total=total_score, coverage=coverage, phrase=phrase, precision=precision)
+        return _Scores(
+            total=total_score,
+            coverage=coverage,
+            phrase=phrase,
+            precision=precision,
+            terms=tuple(uni_ids + pair_ids),
+            weight=total,
+        )
 
     def _sum(self, postings: _Postings, ids: Sequence[int]) -> np.ndarray:
         """Per procedure: the summed weight of the given terms it has in these postings."""
@@ -434,7 +540,7 @@ def _markers_and_groups(
     return [np.array(ids, dtype=np.int32) for ids in marked], group_of
 
 
-def _cues(markers: Iterable[VariantMarker]) -> Iterable[Phrase]:
+def _cues(markers: Iterable[VariantMarker]) -> Iterable[Topic]:
     return (c for m in markers for c in m.cues)
 
 

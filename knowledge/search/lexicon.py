@@ -1,7 +1,8 @@
 """The search vocabulary files (knowledge/data/search/) and the query rewriting they drive.
 
 Staff extend the files, not the code: each line maps a phrase (an abbreviation, an everyday or
-legacy name, an English expression, a filler word) onto the words procedure names use.
+legacy name, an English expression, a filler word, a situation's cues) onto the words procedure
+names use, or names a topic that is not a procedure question.
 """
 
 from __future__ import annotations
@@ -11,9 +12,46 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from knowledge.search.tokens import tokenize
+from knowledge.search.tokens import fits_marks, spelled_keys, tokenize
 
 Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A phrase kept as written (small talk, a cue), to be heard with its diacritics.
+
+    A query typed without marks says it whenever the keys agree; one typed with marks says it
+    only when they agree too: "đã mất" (has died) does not say "da mặt" (face skin).
+    """
+
+    phrase: Phrase
+    words: tuple[str, ...]
+
+    def said_in(self, keys: Sequence[str], words: Sequence[str], start: int) -> bool:
+        """Whether the query says this phrase at ``start``, its diacritics (if any) agreeing."""
+        end = start + len(self.phrase)
+        return tuple(keys[start:end]) == self.phrase and all(
+            fits_marks(typed, written)
+            for typed, written in zip(words[start:end], self.words, strict=True)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """Words that together, anywhere in a query, describe a need a name puts in other words.
+
+    "vợ sinh con được nhận tiền bảo hiểm không" never says "thai sản", but a birth and money or
+    insurance in one question is the maternity benefit. Each cue is a set of alternative
+    phrases; all cues must be present.
+    """
+
+    cues: tuple[tuple[Phrase, ...], ...]
+    terms: Phrase
+
+    def applies(self, said: frozenset[Phrase]) -> bool:
+        """Whether every cue has one of its phrases among the query's phrases."""
+        return all(any(p in said for p in cue) for cue in self.cues)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +66,7 @@ class VariantMarker:
     marker: Phrase
     base: Phrase
     penalty: float
-    cues: tuple[Phrase, ...]
+    cues: tuple[Topic, ...]
 
 
 class PhraseTable:
@@ -56,7 +94,17 @@ class PhraseTable:
 
     def rewrite(self, tokens: Sequence[str]) -> list[str]:
         """The tokens with every phrase replaced by its replacement."""
+        return self.rewrite_tracked(tokens, [True] * len(tokens))[0]
+
+    def rewrite_tracked(
+        self, tokens: Sequence[str], typed: Sequence[bool]
+    ) -> tuple[list[str], list[bool]]:
+        """The rewritten tokens, and for each whether it is a token of the input as typed.
+
+        ``typed`` says the same of the input tokens; replacements are never typed.
+        """
         out: list[str] = []
+        kept: list[bool] = []
         i = 0
         while i < len(tokens):
             for n in self._starts.get(tokens[i], ()):
@@ -65,12 +113,14 @@ class PhraseTable:
                     # "birth certificate for my newborn": say "khai sinh" once, not twice.
                     if not replacement or out[-len(replacement) :] != list(replacement):
                         out.extend(replacement)
+                        kept.extend([False] * len(replacement))
                     i += n
                     break
             else:
                 out.append(tokens[i])
+                kept.append(typed[i])
                 i += 1
-        return out
+        return out, kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +133,8 @@ class Lexicon:
     variants: tuple[VariantMarker, ...]  # special cases grouped with their plain procedure
     qualifiers: tuple[VariantMarker, ...]  # reissue, exchange, organisations: asked for or not
     priors: dict[str, float]
-    small_talk: tuple[Phrase, ...]  # greetings, weather, prices: not a procedure question
+    small_talk: tuple[Topic, ...]  # weather, prices, jokes: not a procedure question
+    situations: tuple[Situation, ...]  # cue words anywhere → the terms names use
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Lexicon:
@@ -101,7 +152,8 @@ class Lexicon:
             variants=tuple(_markers(root / "variants.tsv")),
             qualifiers=tuple(_markers(root / "qualifiers.tsv", with_base=False)),
             priors=dict(_priors(root / "priors.tsv")),
-            small_talk=tuple(p for p, _ in _stop_rules(root / "small-talk.txt")),
+            small_talk=tuple(_topics(root / "small-talk.txt")),
+            situations=tuple(_situations(root / "situations.tsv")),
         )
 
 
@@ -137,6 +189,19 @@ def _stop_rules(path: Path) -> Iterator[tuple[Phrase, Phrase]]:
             yield phrase, ()
 
 
+def _topic(text: str) -> Topic | None:
+    spelled = spelled_keys(text)
+    if not spelled:
+        return None
+    return Topic(phrase=tuple(k for k, _ in spelled), words=tuple(w for _, w in spelled))
+
+
+def _topics(path: Path) -> Iterator[Topic]:
+    for row in _rows(path):
+        if topic := _topic(row[0]):
+            yield topic
+
+
 def _priors(path: Path) -> Iterator[tuple[str, float]]:
     for row in _rows(path):
         yield row[0], _number(path, row, row[1] if len(row) > 1 else "")
@@ -152,5 +217,19 @@ def _markers(path: Path, *, with_base: bool = True) -> Iterator[VariantMarker]:
             marker=tuple(tokenize(marker)),
             base=tuple(tokenize(base)),
             penalty=_number(path, row, penalty),
-            cues=tuple(tuple(tokenize(c)) for c in cues.split("|") if tokenize(c)),
+            cues=tuple(topic for c in cues.split("|") if (topic := _topic(c))),
         )
+
+
+def _situations(path: Path) -> Iterator[Situation]:
+    """Rows of ``cue + cue ...`` (each cue ``phrase|phrase``), then the terms to add."""
+    for row in _rows(path):
+        cues = tuple(
+            tuple(p for alt in cue.split("|") if (p := tuple(tokenize(alt))))
+            for cue in row[0].split("+")
+        )
+        terms = tuple(tokenize(row[1] if len(row) > 1 else ""))
+        if not terms or not all(cues):
+            line = "\t".join(row)
+            raise LexiconError(f"{path.name}: the line {line!r} needs cues and terms")
+        yield Situation(cues=cues, terms=terms)

@@ -9,6 +9,8 @@ differences; :func:`syllable_key` removes the third by writing a final "y" after
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 from knowledge.text import fold
@@ -64,3 +66,22 @@ def telex_key(token: str) -> str:
 def looks_foreign(token: str) -> bool:
     """Whether a token cannot be a Vietnamese syllable (it has f, j, w or z)."""
     return not _FOREIGN_LETTERS.isdisjoint(token)
+
+
+@lru_cache(maxsize=65536)
+def marks(word: str) -> Counter[str]:
+    """The diacritics of a lowercased word: its combining marks, and "đ" counted as one."""
+    decomposed = unicodedata.normalize("NFD", word)
+    found = Counter(c for c in decomposed if unicodedata.combining(c))
+    found["đ"] = word.count("đ")
+    return +found
+
+
+def fits_marks(typed: str, written: str) -> bool:
+    """Whether a word typed with diacritics can be ``written`` with some marks left out.
+
+    Citizens drop marks ("kêt" for "kết") and place tones either way ("hoà"/"hòa"), but a mark
+    the written word does not have makes another word: "bão" (storm) is not "bảo", "giày"
+    (shoes) is not "giấy" (paper).
+    """
+    return not marks(typed) - marks(written)

@@ -13,11 +13,12 @@ import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from support.clock import ManualClock
 
 PAGE_ID = "108112345678901"
 WINDOW = timedelta(hours=24)
@@ -41,21 +42,6 @@ ERRORS: dict[int, tuple[int | None, str]] = {
     613: (None, "(#613) Calls to this api have exceeded the rate limit."),
     1200: (None, "(#1200) Temporary send message failure. Please try again later"),
 }
-
-
-class ManualClock:
-    """A clock tests move by hand, shared by the fake and the adapter."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        """The current (fake) time."""
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        """Move time forward."""
-        self.current += delta
 
 
 @dataclass(frozen=True)

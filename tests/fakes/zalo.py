@@ -17,12 +17,13 @@ import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from support.clock import ManualClock
 
 WINDOW = timedelta(days=7)
 WAIT_LIMIT = 10.0  # seconds
@@ -39,21 +40,6 @@ MESSAGES = {
     -230: "User has not interacted with the OA in the past 7 days",
     -232: "User has not interacted with the OA, or the last interaction has expired",
 }
-
-
-class FakeClock:
-    """A clock tests move by hand; shared by the fake platform and the adapter under test."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        """The current fake time."""
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        """Move time forward, e.g. ``advance(days=8)``."""
-        self.current += timedelta(**delta)
 
 
 @dataclass
@@ -95,7 +81,7 @@ class FakeZalo:
         oa_secret: str = "oa-secret-key",
         app_secret: str = "app-secret-key",
         token_ttl: timedelta = timedelta(hours=25),
-        clock: FakeClock | None = None,
+        clock: ManualClock | None = None,
         webhook_retries: int = 3,
     ) -> None:
         self.app_id = app_id
@@ -103,7 +89,7 @@ class FakeZalo:
         self.oa_secret = oa_secret
         self.app_secret = app_secret
         self.token_ttl = token_ttl
-        self.clock = clock or FakeClock()
+        self.clock = clock or ManualClock()
         self.webhook_retries = webhook_retries
         self.webhook_url = ""
         self.users: dict[str, FakeUser] = {}
@@ -287,14 +273,19 @@ class FakeZalo:
             return None
         return body if isinstance(body, dict) else None
 
-    async def _message_cs(self, request: web.Request) -> web.Response:
+    async def _accepted(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """A send call's JSON body, or the error Zalo answers before looking at its content."""
         if code := self._auth_error(request):
             return self._error(code)
         if self._injected:
             return self._error(self._injected.popleft())
         body = await self._json(request)
-        if body is None:
-            return self._error(-201, "body")
+        return self._error(-201, "body") if body is None else body
+
+    async def _message_cs(self, request: web.Request) -> web.Response:
+        body = await self._accepted(request)
+        if isinstance(body, web.Response):
+            return body
         recipient = body.get("recipient")
         user_id = recipient.get("user_id") if isinstance(recipient, dict) else None
         if not isinstance(user_id, str) or not user_id:
@@ -322,13 +313,9 @@ class FakeZalo:
         return await self._record(SentMessage(user_id, text, buttons, "cs"))
 
     async def _message_template(self, request: web.Request) -> web.Response:
-        if code := self._auth_error(request):
-            return self._error(code)
-        if self._injected:
-            return self._error(self._injected.popleft())
-        body = await self._json(request)
-        if body is None:
-            return self._error(-201, "body")
+        body = await self._accepted(request)
+        if isinstance(body, web.Response):
+            return body
         user_id, template_id = body.get("user_id"), body.get("template_id")
         if not isinstance(user_id, str) or user_id not in self.users:
             return self._error(-201, "user_id")

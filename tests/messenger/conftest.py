@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from fakes.messenger import FakeGraphApi, ManualClock
+from fakes.messenger import FakeGraphApi
 from messenger_support import (
     APP_SECRET,
     PAGE_TOKEN,
     VERIFY_TOKEN,
     AdapterFactory,
     Harness,
-    MemoryStore,
-    Recorder,
     serve,
 )
+from support.clock import ManualClock
+from support.handlers import RecordingHandler
+from support.secret_store import MemorySecrets
 
 from dialogs.ports import MessageHandler, SecretStore
 from integrations.messenger import MessengerAdapter
@@ -55,8 +56,8 @@ def make_adapter(graph: FakeGraphApi, clock: ManualClock) -> AdapterFactory:
 async def harness(
     graph: FakeGraphApi, clock: ManualClock, make_adapter: AdapterFactory
 ) -> AsyncIterator[Harness]:
-    handler = Recorder()
-    store = MemoryStore()
+    handler = RecordingHandler()
+    store = MemorySecrets()
     async with make_adapter(handler, store) as adapter:
         runner, graph.webhook_url = await serve(adapter)
         try:

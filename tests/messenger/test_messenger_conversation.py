@@ -9,14 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from fakes.messenger import FakeGraphApi, ManualClock, SentMessage
+from fakes.messenger import FakeGraphApi, SentMessage
 from messenger_support import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN
+from support.apps import serving
+from support.clock import ManualClock
 
-from bot.app import build_app
-from bot.config import Settings
-from bot.i18n import translator
-from bot.server import listening
-from bot.storage.schema import ensure_schema
 from dialogs.errors import OutsideWindow
 from dialogs.messages import ConversationRef, Reply
 from integrations.messenger import WEBHOOK_PATH, MessengerAdapter
@@ -60,41 +57,34 @@ class Citizen:
 
 
 @pytest.fixture
-async def settings(tmp_path: Path, graph: FakeGraphApi) -> Settings:
-    """The app's settings with Messenger pointed at the fake, on a migrated SQLite file."""
-    settings = Settings.from_env(
-        {
-            "MOTCUA_DATA_DIR": str(tmp_path),
-            "MOTCUA_MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
-            "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
-            "MOTCUA_MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
-            "MOTCUA_MESSENGER_API_URL": graph.api_url,
-        }
-    )
-    await ensure_schema(settings.database_url)
-    return settings
+def env(tmp_path: Path, graph: FakeGraphApi) -> dict[str, str]:
+    """The app's settings with Messenger pointed at the fake, on a SQLite file."""
+    return {
+        "MOTCUA_DATA_DIR": str(tmp_path),
+        "MOTCUA_MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
+        "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
+        "MOTCUA_MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
+        "MOTCUA_MESSENGER_API_URL": graph.api_url,
+    }
 
 
 @asynccontextmanager
 async def running(
-    settings: Settings, graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
+    env: dict[str, str], graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
 ) -> AsyncIterator[Citizen]:
     """The composed app serving on a local port, with Meta's webhook aimed at it."""
-    async with (
-        build_app(settings, knowledge=knowledge, translator=translator, clock=clock) as app,
-        listening(app, "127.0.0.1", 0) as addresses,
-    ):
+    async with serving(env, knowledge=knowledge, clock=clock) as app:
         adapter = app.channels["messenger"]
         assert isinstance(adapter, MessengerAdapter)
-        graph.webhook_url = addresses[0] + WEBHOOK_PATH
+        graph.webhook_url = f"{app.settings.public_url}{WEBHOOK_PATH}"
         yield Citizen(graph, adapter)
 
 
 @pytest.fixture
 async def citizen(
-    settings: Settings, graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
+    env: dict[str, str], graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
 ) -> AsyncIterator[Citizen]:
-    async with running(settings, graph, clock, knowledge) as citizen:
+    async with running(env, graph, clock, knowledge) as citizen:
         yield citizen
 
 
@@ -131,13 +121,13 @@ async def test_ask_then_walk_the_checklist(citizen: Citizen, graph: FakeGraphApi
 
 
 async def test_the_window_survives_a_restart_of_the_app(
-    settings: Settings, graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
+    env: dict[str, str], graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
 ) -> None:
-    async with running(settings, graph, clock, knowledge) as citizen:
+    async with running(env, graph, clock, knowledge) as citizen:
         await citizen.say("xin chao")
     clock.advance(timedelta(hours=20))
 
-    async with running(settings, graph, clock, knowledge) as citizen:
+    async with running(env, graph, clock, knowledge) as citizen:
         await citizen.adapter.send(REF, [Reply("Nhắc lịch: mai bạn đi nộp hồ sơ khai sinh.")])
         clock.advance(timedelta(hours=5))
         with pytest.raises(OutsideWindow):

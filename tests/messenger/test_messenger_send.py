@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from messenger_support import AdapterFactory, Harness, MemoryStore, Recorder
+from messenger_support import AdapterFactory, Harness
+from support.handlers import RecordingHandler
+from support.secret_store import MemorySecrets
 
 from dialogs.errors import (
     AuthExpired,
@@ -176,9 +178,9 @@ async def test_the_window_survives_a_restart(
     await answer_with(harness, Reply("Chào bạn"))
     harness.clock.advance(timedelta(hours=2))
 
-    async with make_adapter(Recorder(), harness.store) as restarted:
+    async with make_adapter(RecordingHandler(), harness.store) as restarted:
         await restarted.send(REF, [Reply("Nhắc lịch")])
-    async with make_adapter(Recorder(), MemoryStore()) as forgetful:
+    async with make_adapter(RecordingHandler(), MemorySecrets()) as forgetful:
         with pytest.raises(OutsideWindow):
             await forgetful.send(REF, [Reply("Nhắc lịch")])
     assert [m.text for m in harness.graph.messages_to(USER)] == ["Chào bạn", "Nhắc lịch"]
@@ -236,7 +238,7 @@ async def test_a_rejected_page_token_is_reported_once(harness: Harness) -> None:
     await answer_with(harness, Reply("Chào bạn"))
     calls = harness.graph.send_calls
     async with MessengerAdapter(
-        Recorder(),
+        RecordingHandler(),
         page_token="revoked",
         app_secret="s",
         verify_token="v",
@@ -253,7 +255,7 @@ async def test_the_adapter_must_be_started_before_sending(
     harness: Harness, make_adapter: AdapterFactory
 ) -> None:
     await answer_with(harness, Reply("Chào bạn"))
-    idle = make_adapter(Recorder(), harness.store)
+    idle = make_adapter(RecordingHandler(), harness.store)
     with pytest.raises(RuntimeError):
         await idle.send(REF, [Reply("x")])
 

@@ -1,4 +1,4 @@
-"""Helpers for the Telegram tests: a small real message handler, secrets, a webhook host."""
+"""Helpers for the Telegram tests: a small real message handler and a webhook host."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 from fakes.telegram import TOKEN, FakeTelegram
+from support.secret_store import MemorySecrets
 
 from dialogs.messages import Button, IncomingMessage, Reply
 from integrations.telegram import TelegramChannel
@@ -54,17 +55,23 @@ class ScriptedHandler:
         return [m.text for m in self.seen]
 
 
-class MemorySecrets:
-    """An in-memory SecretStore."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.values[key] = value
+async def check_one_chat_in_order_while_others_go_ahead(
+    telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    """The ordering promise, whichever way updates arrive: one chat's messages are answered in
+    order, and a slow answer in one chat does not hold up another chat."""
+    an, binh = telegram.user(5_550_001), telegram.user(5_550_002, "Bình")
+    gate = handler.gates["mot"] = asyncio.Event()
+    for text in ("mot", "hai", "ba"):
+        an.send(text)
+    binh.send("toi la Binh")
+    # An's first message is held; Bình is answered meanwhile, and An's others wait their turn.
+    await telegram.wait_for(lambda: len(binh.messages) == 1)
+    assert an.messages == []
+    assert [m.text for m in handler.seen if m.ref.user_id == str(an.id)] == ["mot"]
+    gate.set()
+    await telegram.wait_for(lambda: len(an.messages) == 3)
+    assert [m.text for m in an.messages] == ["Đã nhận: mot", "Đã nhận: hai", "Đã nhận: ba"]
 
 
 class WebhookHost:

@@ -4,32 +4,19 @@ knowledge base and Babel catalogs, with only the Telegram Bot API faked."""
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp import web
-from fakes.telegram import TOKEN, FakeTelegram, FakeUser, SentMessage
+from fakes.telegram import FakeTelegram
+from support.apps import serving, telegram_env
+from support.citizens import TelegramCitizen
+from support.clock import ManualClock
 
-from bot.app import App, build_app
-from bot.config import Settings
-from bot.server import web_application
-from bot.storage.schema import ensure_schema
-from integrations.telegram import WEBHOOK_PATH, TelegramChannel
+from bot.app import App
+from integrations.telegram import WEBHOOK_PATH
 from knowledge.base import LocalKnowledgeBase
-
-
-class ManualClock:
-    """The time, moved by the test."""
-
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
 
 
 @pytest.fixture(scope="module")
@@ -39,86 +26,30 @@ def knowledge() -> LocalKnowledgeBase:
 
 
 @pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A bound socket, so the public URL is known before the app is built."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock
-
-
-@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
 
 
 @pytest.fixture
 async def app(
-    telegram: FakeTelegram,
-    knowledge: LocalKnowledgeBase,
-    clock: ManualClock,
-    listener: socket.socket,
-    tmp_path: Path,
+    telegram: FakeTelegram, knowledge: LocalKnowledgeBase, clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[App]:
     """The application as ``motcua serve`` builds it, Telegram in webhook mode on the fake."""
-    settings = Settings.from_env(
-        {
-            "MOTCUA_DATA_DIR": str(tmp_path),
-            "MOTCUA_TELEGRAM_TOKEN": TOKEN,
-            "MOTCUA_TELEGRAM_API_URL": telegram.url,
-            "MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{listener.getsockname()[1]}",
-        }
-    )
-    await ensure_schema(settings.database_url)
-    async with build_app(settings, knowledge=knowledge, clock=clock) as built:
-        runner = web.AppRunner(web_application(built), handle_signals=False)
-        await runner.setup()
-        await web.SockSite(runner, listener).start()
-        try:
-            yield built
-        finally:
-            await runner.cleanup()
-
-
-class Chat:
-    """One citizen talking to the bot through the fake platform, turn by turn."""
-
-    def __init__(self, telegram: FakeTelegram, channel: TelegramChannel, user: FakeUser) -> None:
-        self.telegram = telegram
-        self.channel = channel
-        self.user = user
-
-    async def say(self, text: str) -> list[SentMessage]:
-        """Type a message; the messages the bot answers with."""
-        return await self._turn(lambda: self.user.send(text))
-
-    async def tap(self, label: str) -> list[SentMessage]:
-        """Tap a button under the bot's latest message that has it."""
-        message = next(m for m in reversed(self.user.messages) if label in m.labels)
-        return await self._turn(lambda: self.user.press(message, label))
-
-    async def _turn(self, act: Callable[[], dict[str, Any]]) -> list[SentMessage]:
-        """Do ``act``, wait until the bot has acknowledged and answered it; what it sent."""
-        before = len(self.user.messages)
-        update_id = act()["update_id"]
-        await self.telegram.wait_for(
-            lambda: any(d.update_id == update_id for d in self.telegram.deliveries)
-        )
-        await self.channel.join()
-        return self.user.messages[before:]
+    env = {"MOTCUA_DATA_DIR": str(tmp_path), **telegram_env(telegram)}
+    async with serving(env, knowledge=knowledge, clock=clock) as built:
+        yield built
 
 
 @pytest.fixture
-def chat(app: App, telegram: FakeTelegram) -> Chat:
-    channel = app.channels["telegram"]
-    assert isinstance(channel, TelegramChannel)
-    return Chat(telegram, channel, telegram.user())
+def chat(app: App, telegram: FakeTelegram) -> TelegramCitizen:
+    return TelegramCitizen(telegram, app)
 
 
 async def test_ask_about_a_procedure_walk_its_checklist_and_get_reminded(
-    telegram: FakeTelegram, app: App, chat: Chat, clock: ManualClock, listener: socket.socket
+    telegram: FakeTelegram, app: App, chat: TelegramCitizen, clock: ManualClock
 ) -> None:
     assert telegram.webhook is not None
-    assert telegram.webhook.url.endswith(f":{listener.getsockname()[1]}{WEBHOOK_PATH}")
+    assert telegram.webhook.url == f"{app.settings.public_url}{WEBHOOK_PATH}"
 
     welcome = await chat.say("/start")
     assert welcome and welcome[-1].buttons, "a new user is greeted with the menu"
@@ -157,7 +88,9 @@ async def test_ask_about_a_procedure_walk_its_checklist_and_get_reminded(
     assert all(1 <= len(d.encode()) <= 64 for d in data)
 
 
-async def test_a_redelivered_question_is_answered_once(telegram: FakeTelegram, chat: Chat) -> None:
+async def test_a_redelivered_question_is_answered_once(
+    telegram: FakeTelegram, chat: TelegramCitizen
+) -> None:
     await chat.say("/start")
     before = len(chat.user.messages)
     update = chat.user.send("lam cccd")

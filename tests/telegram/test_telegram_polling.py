@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
 from fakes.telegram import TOKEN, FakeTelegram
-from telegram_support import LONG_PAYLOAD, LONG_TEXT, ScriptedHandler
+from telegram_support import (
+    LONG_PAYLOAD,
+    LONG_TEXT,
+    ScriptedHandler,
+    check_one_chat_in_order_while_others_go_ahead,
+)
 
 from dialogs.errors import ConfigurationError, RateLimited, RecipientUnavailable
 from dialogs.messages import Button, ConversationRef, Reply
@@ -97,18 +101,7 @@ async def test_payloads_over_64_bytes_travel_as_short_tokens_and_come_back_whole
 async def test_one_chat_in_order_while_other_chats_go_ahead(
     polling: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
 ) -> None:
-    an, binh = telegram.user(5_550_001), telegram.user(5_550_002, "Bình")
-    gate = handler.gates["mot"] = asyncio.Event()
-    for text in ("mot", "hai", "ba"):
-        an.send(text)
-    binh.send("toi la Binh")
-    # An's first message is held; Bình is answered meanwhile, and An's others wait their turn.
-    await telegram.wait_for(lambda: len(binh.messages) == 1)
-    assert an.messages == []
-    assert [m.text for m in handler.seen if m.ref.user_id == str(an.id)] == ["mot"]
-    gate.set()
-    await telegram.wait_for(lambda: len(an.messages) == 3)
-    assert [m.text for m in an.messages] == ["Đã nhận: mot", "Đã nhận: hai", "Đã nhận: ba"]
+    await check_one_chat_in_order_while_others_go_ahead(telegram, handler)
 
 
 async def test_flood_reply_is_waited_out_and_the_message_delivered(

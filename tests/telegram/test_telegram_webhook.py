@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
 import pytest
 from fakes.telegram import SECRET_HEADER, FakeTelegram
-from telegram_support import ScriptedHandler, WebhookHost
+from telegram_support import (
+    ScriptedHandler,
+    WebhookHost,
+    check_one_chat_in_order_while_others_go_ahead,
+)
 
 from dialogs.errors import ConfigurationError
 from integrations.telegram import WEBHOOK_PATH, TelegramChannel
@@ -74,16 +77,7 @@ async def test_a_duplicate_delivery_is_processed_once(
 async def test_one_chat_in_order_while_other_chats_go_ahead(
     webhook: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
 ) -> None:
-    an, binh = telegram.user(5_550_001), telegram.user(5_550_002, "Bình")
-    gate = handler.gates["mot"] = asyncio.Event()
-    for text in ("mot", "hai", "ba"):
-        an.send(text)
-    binh.send("toi la Binh")
-    await telegram.wait_for(lambda: len(binh.messages) == 1)
-    assert an.messages == []
-    gate.set()
-    await telegram.wait_for(lambda: len(an.messages) == 3)
-    assert [m.text for m in an.messages] == ["Đã nhận: mot", "Đã nhận: hai", "Đã nhận: ba"]
+    await check_one_chat_in_order_while_others_go_ahead(telegram, handler)
 
 
 async def _post(url: str, body: bytes, headers: dict[str, str]) -> int:

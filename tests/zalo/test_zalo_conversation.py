@@ -6,17 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 from fakes.zalo import FakeZalo, SentMessage
+from support.apps import serving, zalo_env
+from support.citizens import ZaloCitizen
 
-from bot.app import App, build_app
-from bot.config import Settings
-from bot.server import web_application
-from bot.storage.schema import ensure_schema
-from integrations.zalo import WEBHOOK_PATH, ZaloChannel
+from bot.app import App
+from integrations.zalo import WEBHOOK_PATH
 from knowledge.base import LocalKnowledgeBase
 
 USER = "2468458835296197922"
@@ -31,64 +28,16 @@ def knowledge() -> LocalKnowledgeBase:
 @pytest.fixture
 async def app(zalo: FakeZalo, knowledge: LocalKnowledgeBase, tmp_path: Path) -> AsyncIterator[App]:
     """The application as ``motcua serve`` builds it, with Zalo configured to use the fake."""
-    access, refresh = zalo.issue_tokens()
-    settings = Settings.from_env(
-        {
-            "MOTCUA_DATA_DIR": str(tmp_path),
-            "MOTCUA_ZALO_APP_ID": zalo.app_id,
-            "MOTCUA_ZALO_OA_SECRET": zalo.oa_secret,
-            "MOTCUA_ZALO_APP_SECRET": zalo.app_secret,
-            "MOTCUA_ZALO_ACCESS_TOKEN": access,
-            "MOTCUA_ZALO_REFRESH_TOKEN": refresh,
-            "MOTCUA_ZALO_API_URL": zalo.api_url,
-            "MOTCUA_ZALO_OAUTH_URL": zalo.oauth_url,
-        }
-    )
-    await ensure_schema(settings.database_url)
-    async with build_app(settings, knowledge=knowledge, clock=zalo.clock) as built:
-        server = TestServer(web_application(built), host="127.0.0.1")
-        await server.start_server()
-        zalo.webhook_url = str(server.make_url(WEBHOOK_PATH))
-        try:
-            yield built
-        finally:
-            await server.close()
-
-
-class Chat:
-    """One citizen talking to the OA through the fake platform, turn by turn."""
-
-    def __init__(self, zalo: FakeZalo, channel: ZaloChannel, user: str) -> None:
-        self.zalo = zalo
-        self.channel = channel
-        self.user = user
-
-    async def follow(self) -> list[SentMessage]:
-        """Follow the OA; the messages it answers with."""
-        return await self._turn(self.zalo.event("follow", self.user))
-
-    async def say(self, text: str) -> list[SentMessage]:
-        """Type a message; the messages the OA answers with."""
-        return await self._turn(self.zalo.text_event(self.user, text))
-
-    async def tap(self, title: str) -> list[SentMessage]:
-        """Tap a button under the OA's latest message; the messages it answers with."""
-        return await self._turn(self.zalo.tap_event(self.user, title))
-
-    async def _turn(self, event: dict[str, Any]) -> list[SentMessage]:
-        before = len(self.zalo.sent)
-        delivery = await self.zalo.emit(event)
-        assert delivery.statuses == [200]
-        await self.channel.join()  # the turn is queued before the 200; wait until it is answered
-        return self.zalo.sent[before:]
+    env = {"MOTCUA_DATA_DIR": str(tmp_path), **zalo_env(zalo)}
+    async with serving(env, knowledge=knowledge, clock=zalo.clock) as built:
+        zalo.webhook_url = f"{built.settings.public_url}{WEBHOOK_PATH}"
+        yield built
 
 
 @pytest.fixture
-def chat(zalo: FakeZalo, app: App) -> Chat:
+def chat(zalo: FakeZalo, app: App) -> ZaloCitizen:
     """The citizen's side of the conversation."""
-    channel = app.channels["zalo"]
-    assert isinstance(channel, ZaloChannel)
-    return Chat(zalo, channel, USER)
+    return ZaloCitizen(zalo, app, USER)
 
 
 def titles(message: SentMessage) -> list[str]:
@@ -97,7 +46,7 @@ def titles(message: SentMessage) -> list[str]:
 
 
 async def test_ask_about_a_procedure_and_walk_its_checklist(
-    zalo: FakeZalo, app: App, chat: Chat
+    zalo: FakeZalo, app: App, chat: ZaloCitizen
 ) -> None:
     [welcome] = await chat.follow()
     assert "Hỏi về thủ tục" in titles(welcome)
@@ -143,13 +92,13 @@ async def test_ask_about_a_procedure_and_walk_its_checklist(
     assert zalo.refreshes == 1
 
 
-async def test_a_digit_picks_an_option_from_the_numbered_list(chat: Chat) -> None:
+async def test_a_digit_picks_an_option_from_the_numbered_list(chat: ZaloCitizen) -> None:
     await chat.follow()
     [staff] = await chat.say("6")  # "Hỏi cán bộ", shown only in the numbered list
     assert "câu hỏi gửi cán bộ" in staff.text
 
 
-async def test_a_redelivered_question_is_answered_once(zalo: FakeZalo, chat: Chat) -> None:
+async def test_a_redelivered_question_is_answered_once(zalo: FakeZalo, chat: ZaloCitizen) -> None:
     await chat.follow()
     event = zalo.text_event(USER, "lam cccd")
     delivery = await zalo.emit(event, times=2)

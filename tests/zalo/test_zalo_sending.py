@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fakes.zalo import FakeZalo
-from zalo_support import MemorySecretStore, RecordingHandler, running_bot
+from support.handlers import RecordingHandler
+from support.secret_store import MemorySecrets
+from zalo_support import running_bot
 
 from dialogs.errors import (
     ConfigurationError,
@@ -57,7 +59,7 @@ async def test_more_than_five_buttons_become_a_numbered_list_and_five_buttons(
 
 
 async def test_a_tapped_button_comes_back_as_its_payload(
-    zalo: FakeZalo, store: MemorySecretStore
+    zalo: FakeZalo, store: MemorySecrets
 ) -> None:
     handler = RecordingHandler(
         lambda m: [Reply("Chọn:", (Button("Có", payload="cl:have"), Button("Chưa", "cl:no")))]
@@ -209,7 +211,7 @@ async def test_a_later_reply_is_not_sent_when_an_earlier_one_failed(
 
 
 async def test_an_unreachable_zalo_is_a_temporary_failure(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     nowhere = "http://127.0.0.1:9"  # the discard port: nothing listens there
     async with running_bot(zalo, handler, store, api_url=nowhere) as bot:
@@ -218,7 +220,7 @@ async def test_an_unreachable_zalo_is_a_temporary_failure(
 
 
 async def test_sending_outside_the_lifecycle_is_a_clear_error(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     channel = ZaloChannel(
         app_id=zalo.app_id,

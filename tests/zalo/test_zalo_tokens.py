@@ -11,13 +11,16 @@ from typing import Any
 
 import pytest
 from fakes.zalo import FakeZalo
-from zalo_support import MemorySecretStore, RecordingHandler, running_bot
+from support.handlers import RecordingHandler
+from support.secret_store import MemorySecrets
+from zalo_support import running_bot
 
 from bot.storage.database import Database
 from bot.storage.schema import ensure_schema
 from bot.storage.secrets import SqlSecretStore
 from dialogs.errors import ConfigurationError
 from dialogs.messages import ConversationRef, Reply
+from integrations.zalo import ZaloChannel
 
 USER = "7712390087431223555"
 REF = ConversationRef("zalo", USER)
@@ -30,13 +33,20 @@ def user_interacted(zalo: FakeZalo) -> None:
     zalo.event("user_send_text", USER)
 
 
-def stored_pair(store: MemorySecretStore, zalo: FakeZalo) -> dict[str, Any]:
+async def reply_a_day_later(zalo: FakeZalo, bot: ZaloChannel) -> None:
+    """A day on, when the configured token has expired, the user writes and is answered."""
+    zalo.clock.advance(hours=26)
+    zalo.event("user_send_text", USER)
+    await bot.send(REF, HELLO)
+
+
+def stored_pair(store: MemorySecrets, zalo: FakeZalo) -> dict[str, Any]:
     """The token pair the bot keeps in its secret store."""
     return json.loads(store.values[f"zalo:{zalo.app_id}:tokens"])
 
 
 async def test_the_configured_token_is_used_while_it_works(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     access, refresh = zalo.issue_tokens()
     async with running_bot(zalo, handler, store, (access, refresh)) as bot:
@@ -47,13 +57,11 @@ async def test_the_configured_token_is_used_while_it_works(
 
 
 async def test_an_expired_token_is_refreshed_and_the_call_retried_once(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     access, refresh = zalo.issue_tokens()
     async with running_bot(zalo, handler, store, (access, refresh)) as bot:
-        zalo.clock.advance(hours=26)  # the configured token's expiry is unknown to the bot
-        zalo.event("user_send_text", USER)
-        await bot.send(REF, HELLO)
+        await reply_a_day_later(zalo, bot)  # the configured token's expiry is unknown to it
     assert zalo.rejected == [-220]
     assert zalo.refreshes == 1
     assert [m.text for m in zalo.sent] == ["Xin chào"]
@@ -61,7 +69,7 @@ async def test_an_expired_token_is_refreshed_and_the_call_retried_once(
 
 
 async def test_an_invalid_token_is_refreshed_and_the_call_retried_once(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     access, refresh = zalo.issue_tokens()
     async with running_bot(zalo, handler, store, (access, refresh)) as bot:
@@ -73,7 +81,7 @@ async def test_an_invalid_token_is_refreshed_and_the_call_retried_once(
 
 
 async def test_a_token_rejected_again_after_refresh_is_not_retried_forever(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     async with running_bot(zalo, handler, store) as bot:
         zalo.inject(-216, -216, -216)
@@ -84,12 +92,10 @@ async def test_a_token_rejected_again_after_refresh_is_not_retried_forever(
 
 
 async def test_a_token_about_to_expire_is_refreshed_before_the_call(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     async with running_bot(zalo, handler, store) as bot:
-        zalo.clock.advance(hours=26)
-        zalo.event("user_send_text", USER)
-        await bot.send(REF, HELLO)  # learns the new token's lifetime (25 h) from the refresh
+        await reply_a_day_later(zalo, bot)  # learns the new token's lifetime (25 h)
         assert zalo.refreshes == 1
         zalo.clock.advance(hours=24, minutes=55)
         zalo.event("user_send_text", USER)
@@ -99,12 +105,10 @@ async def test_a_token_about_to_expire_is_refreshed_before_the_call(
 
 
 async def test_a_quiet_bot_still_refreshes_ahead_of_expiry(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     async with running_bot(zalo, handler, store, refresh_interval=0.001) as bot:
-        zalo.clock.advance(hours=26)
-        zalo.event("user_send_text", USER)
-        await bot.send(REF, HELLO)
+        await reply_a_day_later(zalo, bot)
         first = stored_pair(store, zalo)
         zalo.clock.advance(hours=24, minutes=55)
         await zalo.wait_until(lambda: zalo.refreshes == 2)  # nobody sent anything meanwhile
@@ -120,7 +124,7 @@ async def test_the_rotated_pair_is_stored_before_it_is_used(
 ) -> None:
     calls_when_stored: list[int] = []
 
-    class WatchingStore(MemorySecretStore):
+    class WatchingStore(MemorySecrets):
         async def set(self, key: str, value: str) -> None:
             calls_when_stored.append(len(zalo.tokens_used))
             await super().set(key, value)
@@ -138,7 +142,7 @@ async def test_the_rotated_pair_is_stored_before_it_is_used(
 async def test_a_rotated_pair_that_cannot_be_stored_is_never_used(
     zalo: FakeZalo, handler: RecordingHandler
 ) -> None:
-    class BrokenStore(MemorySecretStore):
+    class BrokenStore(MemorySecrets):
         async def set(self, key: str, value: str) -> None:
             raise OSError("disk full")
 
@@ -180,12 +184,10 @@ async def test_the_rotated_refresh_token_survives_a_restart(
 
 
 async def test_newly_configured_tokens_replace_a_stored_chain(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     async with running_bot(zalo, handler, store) as bot:
-        zalo.clock.advance(hours=26)
-        zalo.event("user_send_text", USER)
-        await bot.send(REF, HELLO)
+        await reply_a_day_later(zalo, bot)
     # The operator re-authorised the OA and configured a new pair.
     access, refresh = zalo.issue_tokens()
     async with running_bot(zalo, handler, store, (access, refresh)) as bot:
@@ -194,7 +196,7 @@ async def test_newly_configured_tokens_replace_a_stored_chain(
 
 
 async def test_concurrent_calls_share_one_refresh(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     users = [f"user-{n}" for n in range(6)]
     async with running_bot(zalo, handler, store) as bot:
@@ -207,7 +209,7 @@ async def test_concurrent_calls_share_one_refresh(
 
 
 async def test_a_refused_refresh_token_needs_an_operator(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     access, _ = zalo.issue_tokens()
     async with running_bot(zalo, handler, store, (access, "rt-never-issued")) as bot:
@@ -218,7 +220,7 @@ async def test_a_refused_refresh_token_needs_an_operator(
 
 
 async def test_a_wrong_app_secret_needs_an_operator(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     async with running_bot(zalo, handler, store) as bot:
         zalo.app_secret = "rotated-in-the-console"
@@ -229,7 +231,7 @@ async def test_a_wrong_app_secret_needs_an_operator(
 
 
 async def test_two_workers_on_one_store_do_not_spend_the_same_refresh_token(
-    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecretStore
+    zalo: FakeZalo, handler: RecordingHandler, store: MemorySecrets
 ) -> None:
     configured = zalo.issue_tokens()
     async with (

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from fakes.zalo import FakeZalo
-from zalo_support import MemorySecretStore, RecordingHandler, running_bot
+from support.handlers import RecordingHandler
+from support.secret_store import MemorySecrets
+from zalo_support import running_bot
 
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 from integrations.zalo import ZaloChannel
@@ -216,7 +218,7 @@ async def test_out_of_order_and_late_duplicate_deliveries_each_count_once(
 
 
 async def test_one_users_messages_are_handled_in_order_while_others_proceed(
-    zalo: FakeZalo, store: MemorySecretStore
+    zalo: FakeZalo, store: MemorySecrets
 ) -> None:
     order: list[str] = []
     release, b_done = asyncio.Event(), asyncio.Event()
@@ -251,7 +253,7 @@ async def test_zalo_retries_a_refused_delivery_and_a_forged_one_never_gets_throu
 
 
 async def test_shutdown_cancels_a_conversation_stuck_past_the_grace_period(
-    zalo: FakeZalo, store: MemorySecretStore
+    zalo: FakeZalo, store: MemorySecrets
 ) -> None:
     handler = RecordingHandler()
     handler.gate = asyncio.Event()  # never opened: the handler hangs

@@ -1,9 +1,8 @@
-"""Helpers for the Zalo tests: a secret store, a recording handler and the bot under test."""
+"""Helpers for the Zalo tests: the bot under test, served and pointed at the fake."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,41 +10,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from fakes.zalo import FakeZalo
 
-from dialogs.messages import IncomingMessage, Reply
+from dialogs.messages import IncomingMessage
 from integrations.zalo import WEBHOOK_PATH, ZaloChannel
-
-
-class MemorySecretStore:
-    """A secret store that survives a "restart" because tests hand the same object on."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.values[key] = value
-
-
-class RecordingHandler:
-    """A message handler that records what it gets and answers with ``respond``.
-
-    Set ``gate`` to hold every call until the test opens it.
-    """
-
-    def __init__(self, respond: Callable[[IncomingMessage], Sequence[Reply]] | None = None) -> None:
-        self.received: list[IncomingMessage] = []
-        self.respond = respond or (lambda m: [Reply(f"echo: {m.text or m.payload}")])
-        self.gate: asyncio.Event | None = None
-        self.started = asyncio.Event()
-
-    async def __call__(self, message: IncomingMessage) -> Sequence[Reply]:
-        self.received.append(message)
-        self.started.set()
-        if self.gate is not None:
-            await self.gate.wait()
-        return list(self.respond(message))
 
 
 @asynccontextmanager
