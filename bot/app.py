@@ -128,7 +128,7 @@ async def build_app(
         handler = dispatcher.handle
         secrets = SqlSecretStore(database, clock.now)
 
-        webchat = WebChat(handler, LogHistory(database, WebChat.name))
+        webchat = WebChat(handler, LogHistory(database, WebChat.name), translator)
         terminal = LoggedOnlyChannel(TERMINAL)
         channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
         routes = list(webchat.routes())

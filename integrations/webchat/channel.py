@@ -1,5 +1,8 @@
 """The web chat channel: the page at ``/``, its JSON API, and proactive delivery by polling.
 
+The page's own words come from the message catalogs through the ``Translator`` port; it is
+rendered once, when the channel is built, so a missing catalog stops the server at start.
+
 The channel keeps no state of its own. ``POST /api/chat`` hands the message to the handler
 (which records it and its replies); ``GET /api/history`` reads the recorded conversation, which
 is how a reloaded page restores itself and how reminders reach an open page.
@@ -13,13 +16,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
 
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
-from dialogs.ports import MessageHandler
+from dialogs.ports import MessageHandler, Translator
 from integrations.webchat.api import (
     MAX_BODY_BYTES,
     MAX_HISTORY,
@@ -32,6 +35,7 @@ from integrations.webchat.api import (
     reply_json,
 )
 from integrations.webchat.history import History
+from integrations.webchat.page import render_page
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +75,15 @@ class WebChat:
 
     name = "web"
 
-    def __init__(self, handler: MessageHandler, history: History) -> None:
+    def __init__(
+        self,
+        handler: MessageHandler,
+        history: History,
+        translator: Callable[[str], Translator],
+    ) -> None:
         self._handler = handler
         self._history = history
+        self._page_html = render_page(translator)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         """The page, its static files and the JSON API, to mount on the server."""
@@ -87,8 +97,8 @@ class WebChat:
     async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
         """Nothing to push: the page polls the history, where these replies were recorded."""
 
-    async def _page(self, request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+    async def _page(self, request: web.Request) -> web.Response:
+        return web.Response(text=self._page_html, content_type="text/html", headers=_PAGE_HEADERS)
 
     async def _chat(self, request: web.Request) -> web.Response:
         try:

@@ -72,6 +72,7 @@ class _Analysis:
     """A query after folding, correction and rewriting."""
 
     tokens: tuple[str, ...]  # rewritten search keys, in order
+    weights: tuple[float, ...]  # each token's share of weight (long expansions weigh less)
     said: frozenset[Phrase]  # every short phrase of the query, as typed and as rewritten
     heard: frozenset[Topic]  # the small-talk phrases and cues the query says
     implied: tuple[Phrase, ...]  # terms of the situations the query describes
@@ -141,7 +142,8 @@ class SearchIndex:
             dtype=np.float32,
         )
         self._markers = markers = lex.variants + lex.qualifiers
-        self._marked, self._group = _markers_and_groups(name_tokens, lex)
+        plain = [_offers_plain_operation(p.name) for p in self._procedures]
+        self._marked, self._group = _markers_and_groups(name_tokens, plain, lex)
         self._phrase_lengths = {
             len(p)
             for p in (
@@ -271,7 +273,7 @@ class SearchIndex:
             corrected, [t in raw_keys for t in corrected]
         )
         phrases = self._en_phrases if english else self._vi_phrases
-        tokens, typed = phrases.rewrite_tracked(tokens, typed)
+        tokens, typed, weights = phrases.rewrite_weighted(tokens, typed, [1.0] * len(tokens))
         said = _grams(raw, self._phrase_lengths) | _grams(tokens, self._phrase_lengths)
         heard = frozenset(
             topic
@@ -284,6 +286,7 @@ class SearchIndex:
         as_typed -= {t for t, kept in zip(tokens, typed, strict=True) if not kept}
         return _Analysis(
             tokens=tuple(tokens),
+            weights=tuple(weights),
             said=said,
             heard=heard,
             implied=tuple(s.terms for s in self._lexicon.situations if s.applies(said)),
@@ -363,25 +366,33 @@ class SearchIndex:
 
     def _score(self, analysis: _Analysis) -> _Scores | None:
         # The query's words, then each situation's terms: pairs never span two of them.
-        segments = (analysis.tokens, *analysis.implied)
-        unigrams = list(dict.fromkeys(t for seg in segments for t in seg))
-        pairs = list(
-            dict.fromkeys(f"{a} {b}" for seg in segments for a, b in itertools.pairwise(seg))
-        )
-        uni_ids = [self._terms[t] for t in unigrams if t in self._terms]
-        pair_ids = [self._terms[t] for t in pairs if t in self._terms]
-        if not uni_ids:
+        segments = [
+            tuple(zip(analysis.tokens, analysis.weights, strict=True)),
+            *(tuple((t, 1.0) for t in seg) for seg in analysis.implied),
+        ]
+        unigrams: dict[str, float] = {}
+        pairs: dict[str, float] = {}
+        for seg in segments:
+            for t, w in seg:
+                unigrams[t] = max(w, unigrams.get(t, 0.0))
+            for (a, wa), (b, wb) in itertools.pairwise(seg):
+                pairs[f"{a} {b}"] = max(min(wa, wb), pairs.get(f"{a} {b}", 0.0))
+        uni = {self._terms[t]: w for t, w in unigrams.items() if t in self._terms}
+        both = {**uni, **{self._terms[t]: w for t, w in pairs.items() if t in self._terms}}
+        if not uni:
             return None
         n = len(self._procedures)
-        unknown = len(unigrams) - len(uni_ids)
-        total = float(self._idf[uni_ids + pair_ids].sum()) + UNKNOWN_IDF * unknown
-        name_uni = self._sum(self._name_postings, uni_ids)
-        phrase = self._sum(self._name_postings, pair_ids)
-        context = self._sum(self._context_postings, uni_ids + pair_ids)
+        unknown = sum(w for t, w in unigrams.items() if t not in self._terms)
+        uni_ids, all_ids = list(uni), list(both)
+        pair_ids = all_ids[len(uni_ids) :]
+        total = float((self._idf[all_ids] * list(both.values())).sum()) + UNKNOWN_IDF * unknown
+        name_uni = self._sum(self._name_postings, uni)
+        phrase = self._sum(self._name_postings, {i: both[i] for i in pair_ids})
+        context = self._sum(self._context_postings, both)
         coverage = (name_uni + phrase + CONTEXT_WEIGHT * context) / total
-        precision = name_uni / np.maximum(self._name_weight, 1e-6)
+        precision = self._sum(self._name_postings, uni_ids) / np.maximum(self._name_weight, 1e-6)
         # The field names the domain ("Hoạt động xây dựng"): a query naming it belongs there.
-        field = self._sum(self._field_postings, uni_ids + pair_ids) / total
+        field = self._sum(self._field_postings, both) / total
         lead = np.zeros(n, dtype=np.float32)
         for i in pair_ids:
             lead[self._lead.get(i, _NONE)] = LEAD_WEIGHT
@@ -403,14 +414,22 @@ class SearchIndex:
             weight=total,
         )
 
-    def _sum(self, postings: _Postings, ids: Sequence[int]) -> np.ndarray:
-        """Per procedure: the summed weight of the given terms it has in these postings."""
+    def _sum(self, postings: _Postings, ids: Sequence[int] | dict[int, float]) -> np.ndarray:
+        """Per procedure: the summed weight of the given terms it has in these postings.
+
+        ``ids`` may map each term to its share in the query (a long expansion's words weigh
+        less); a plain sequence counts every term whole.
+        """
         n = len(self._procedures)
         if not ids:
             return np.zeros(n)
-        docs = np.concatenate([postings[i] for i in ids])
-        weights = np.repeat(self._idf[ids], [postings.length(i) for i in ids])
-        return np.bincount(docs, weights=weights, minlength=n)
+        terms = list(ids)
+        weights = self._idf[terms]
+        if isinstance(ids, dict):
+            weights = weights * np.array(list(ids.values()), dtype=np.float32)
+        docs = np.concatenate([postings[i] for i in terms])
+        repeated = np.repeat(weights, [postings.length(i) for i in terms])
+        return np.bincount(docs, weights=repeated, minlength=n)
 
     def _hit(self, i: int, scores: _Scores, analysis: _Analysis, variant: bool) -> SearchHit:
         p = self._procedures[i]
@@ -516,12 +535,13 @@ def _without_prefix(tokens: Sequence[str]) -> Sequence[str]:
 
 
 def _markers_and_groups(
-    name_tokens: Sequence[Sequence[str]], lex: Lexicon
+    name_tokens: Sequence[Sequence[str]], plain: Sequence[bool], lex: Lexicon
 ) -> tuple[list[np.ndarray], list[int]]:
     """For each marker, the procedures whose names have it; per procedure, its variant group.
 
     Names equal once variant markers become their base ("đăng ký lại khai sinh" → "đăng ký
-    khai sinh") share a group; qualifiers (other operations) do not make variants.
+    khai sinh") share a group; qualifiers (other operations) do not make variants, and do not
+    mark a name that offers the plain operation as well (``plain``).
     """
     markers = lex.variants + lex.qualifiers
     marked: list[list[int]] = [[] for _ in markers]
@@ -532,12 +552,25 @@ def _markers_and_groups(
         key = list(_without_prefix(tokens))
         text = f" {' '.join(tokens)} "
         for j, m in enumerate(markers):
-            if spaced[j] in text:
+            if spaced[j] in text and not (plain[i] and j >= len(lex.variants)):
                 marked[j].append(i)
                 if j < len(lex.variants):
                     key = _replace(key, m.marker, m.base)
         group_of.append(groups.setdefault(tuple(key), len(groups)))
     return [np.array(ids, dtype=np.int32) for ids in marked], group_of
+
+
+def _offers_plain_operation(name: str) -> bool:
+    """Whether a name lists operations starting with the plain one.
+
+    "Đăng ký, đăng ký lại, điều chỉnh đóng BHXH tự nguyện" offers the other operations beside
+    the plain registration, so they do not make it a special case.
+    """
+    head, comma, _ = name.partition(",")
+    return bool(comma) and fold(head).strip() in _PLAIN_OPERATIONS
+
+
+_PLAIN_OPERATIONS = frozenset({"dang ky", "cap", "thu tuc dang ky", "thu tuc cap"})
 
 
 def _cues(markers: Iterable[VariantMarker]) -> Iterable[Topic]:

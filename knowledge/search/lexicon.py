@@ -103,8 +103,22 @@ class PhraseTable:
 
         ``typed`` says the same of the input tokens; replacements are never typed.
         """
+        out, kept, _ = self.rewrite_weighted(tokens, typed, [1.0] * len(tokens))
+        return out, kept
+
+    def rewrite_weighted(
+        self, tokens: Sequence[str], typed: Sequence[bool], weights: Sequence[float]
+    ) -> tuple[list[str], list[bool], list[float]]:
+        """Like :meth:`rewrite_tracked`, with each token's weight in the query as well.
+
+        A replacement spells out what a few typed words mean ("sổ đỏ" → the seven words of
+        "giấy chứng nhận quyền sử dụng đất"); its words together weigh about as much as the
+        phrase plus one word, so a long expansion does not drown the rest of the question
+        ("lệ phí trước bạ khi làm sổ đỏ" asks about the fee, not the red book).
+        """
         out: list[str] = []
         kept: list[bool] = []
+        weight: list[float] = []
         i = 0
         while i < len(tokens):
             for n in self._starts.get(tokens[i], ()):
@@ -112,15 +126,18 @@ class PhraseTable:
                 if replacement is not None:
                     # "birth certificate for my newborn": say "khai sinh" once, not twice.
                     if not replacement or out[-len(replacement) :] != list(replacement):
+                        share = min(1.0, (n + 3) / len(replacement)) if replacement else 1.0
                         out.extend(replacement)
                         kept.extend([False] * len(replacement))
+                        weight.extend([share * max(weights[i : i + n])] * len(replacement))
                     i += n
                     break
             else:
                 out.append(tokens[i])
                 kept.append(typed[i])
+                weight.append(weights[i])
                 i += 1
-        return out, kept
+        return out, kept, weight
 
 
 @dataclass(frozen=True, slots=True)

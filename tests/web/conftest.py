@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Page, async_playwright
-from webchat_support import Client, NoKnowledge, PlainTranslator, ScriptedDialog
+from webchat_support import Client, NoKnowledge, ScriptedDialog
 
 from bot.app import App, build_app
 from bot.config import Settings
@@ -33,10 +33,8 @@ def scripted() -> ScriptedDialog:
 
 @pytest.fixture
 async def app(settings: Settings, scripted: ScriptedDialog) -> AsyncIterator[App]:
-    """The composed app with the scripted dialog."""
-    async with build_app(
-        settings, knowledge=NoKnowledge(), translator=lambda _: PlainTranslator(), dialog=scripted
-    ) as built:
+    """The composed app with the scripted dialog (and the real catalogs, for the page's words)."""
+    async with build_app(settings, knowledge=NoKnowledge(), dialog=scripted) as built:
         yield built
 
 

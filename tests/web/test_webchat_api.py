@@ -3,13 +3,19 @@ refusal of bad input with nothing stored."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 
 import pytest
-from webchat_support import Client, ScriptedDialog
+from aiohttp.test_utils import TestClient, TestServer
+from webchat_support import Client, NoKnowledge, ScriptedDialog, TaggedTranslator
 
-from bot.app import App
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.i18n import translator
+from bot.server import web_application
 
 USER = "u-1234567890abcdef"
 
@@ -180,6 +186,65 @@ async def test_page_is_served_with_its_assets(client: Client) -> None:
     for asset in ("/static/chat.js", "/static/chat.css", "/static/icon.svg"):
         assert asset in html
         assert (await client.get(asset)).status == 200
+
+
+def page_strings(page: str) -> dict[str, dict[str, Any]]:
+    """The words the page carries for its script, every language."""
+    match = re.search(r'<body data-strings="([^"]*)">', page)
+    assert match is not None
+    strings: dict[str, dict[str, Any]] = json.loads(html.unescape(match.group(1)))
+    return strings
+
+
+async def test_page_words_come_from_the_catalogs(client: Client) -> None:
+    page = await (await client.get("/")).text()
+    vi, en = translator("vi").gettext, translator("en").gettext
+
+    # Vietnamese is written into the HTML, for the first paint and for shared links.
+    assert "<title>Một cửa – Hỏi đáp thủ tục hành chính</title>" in page
+    assert vi("e.g. ID card") == "Ví dụ: làm căn cước"
+    assert f'placeholder="{vi("e.g. ID card")}"' in page
+    assert f">{vi('Your question')}</label>" in page
+    assert f'aria-label="{en("Switch to English")}">{en("English")}</button>' in page
+    assert "Trang này cần bật JavaScript. / This page needs JavaScript turned on." in page
+
+    strings = page_strings(page)
+    assert list(strings) == ["vi", "en"]  # the default first, then the language button's order
+    assert strings["vi"]["placeholder"] == "Ví dụ: làm căn cước"
+    assert strings["en"]["placeholder"] == en("e.g. ID card") == "e.g. ID card"
+    assert strings["en"]["welcome"] == en(
+        "Hello! I help you with public procedures: which papers you need, where to go, "
+        "how long it takes and what it costs.\nType a question, or choose below."
+    )
+    assert (strings["vi"]["language"], strings["vi"]["switch"]) == (
+        "Tiếng Việt",
+        "Chuyển sang tiếng Việt",
+    )
+    assert strings["vi"]["examples"][2] == {"label": "Xem danh mục", "text": "menu"}
+    assert strings["en"]["examples"][0] == {
+        "label": "Birth registration",
+        "text": "Birth registration",
+    }
+    assert strings["vi"].keys() == strings["en"].keys()
+
+
+async def test_page_words_are_the_translators_and_escaped(
+    settings: Settings, scripted: ScriptedDialog
+) -> None:
+    async with (
+        build_app(
+            settings, knowledge=NoKnowledge(), translator=TaggedTranslator, dialog=scripted
+        ) as app,
+        TestClient(TestServer(web_application(app))) as tagged,
+    ):
+        page = await (await tagged.get("/")).text()
+
+    assert "<vi>" not in page  # markup in a translation is shown, never run
+    assert 'placeholder="&lt;vi&gt; e.g. ID card"' in page
+    assert "&lt;vi&gt; Your question</label>" in page
+    strings = page_strings(page)
+    assert strings["en"]["send"] == "<en> Send"
+    assert strings["vi"]["title"] == "<vi> Một cửa – <vi> Public service questions"
 
 
 async def test_healthz_reports_the_database(client: Client) -> None:

@@ -1,5 +1,6 @@
 """The web chat page in real headless Chromium, on a phone-sized screen: typing, pressing
-buttons with the keyboard and the mouse, and a reload that restores the conversation."""
+buttons with the keyboard and the mouse, a reload that restores the conversation, and the
+page's own words from the catalogs in Vietnamese and English."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from playwright.async_api import Page, Route, expect
 from webchat_support import ScriptedDialog
 
 from bot.app import App
+from bot.i18n import translator
 
 pytestmark = pytest.mark.browser
 
@@ -107,3 +109,39 @@ async def test_a_reminder_reaches_the_open_page(page: Page, app: App) -> None:
     await expect(resume).to_be_enabled(timeout=15_000)  # fetched by the page's next poll
     await resume.click()
     await expect(page.get_by_role("log")).to_contain_text("Tốt lắm.")
+
+
+async def test_the_language_button_shows_the_catalogs_english(
+    page: Page, scripted: ScriptedDialog
+) -> None:
+    vi, en = translator("vi").gettext, translator("en").gettext
+    box = page.get_by_label(vi("Your question"))
+    await expect(box).to_have_attribute("placeholder", "Ví dụ: làm căn cước")
+    await expect(page).to_have_title(f"{vi('Một cửa')} – {vi('Public service questions')}")
+
+    await page.get_by_role("button", name=en("Switch to English")).click()
+
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    box = page.get_by_label(en("Your question"))
+    await expect(box).to_have_attribute("placeholder", en("e.g. ID card"))
+    await expect(page.locator("#send")).to_have_text(en("Send"))
+    await expect(page.locator("#subtitle")).to_have_text(en("Public service questions"))
+    await expect(page).to_have_title("Một cửa – Public service questions")
+    await expect(page.locator("#welcome")).to_contain_text("Hello! I help you")
+    back = page.get_by_role("button", name=vi("Switch to Vietnamese"))
+    await expect(back).to_have_text("Tiếng Việt")
+    await expect(back).to_have_attribute("lang", "vi")  # read out in Vietnamese
+
+    await page.get_by_role("button", name=en("Birth registration")).click()
+    await expect(page.get_by_role("log")).to_contain_text("Bạn hỏi: Birth registration")
+    await expect(page.locator(".msg.user .bubble")).to_have_text("You: Birth registration")
+    assert scripted.received[0].locale == "en"
+
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    await expect(page.get_by_label(en("Your question"))).to_have_attribute(
+        "placeholder", en("e.g. ID card")
+    )
+    await page.get_by_role("button", name="Chuyển sang tiếng Việt").click()
+    await expect(page.get_by_label("Câu hỏi của bạn")).to_be_visible()
+    await expect(page.locator("#send")).to_have_text("Gửi")

@@ -66,16 +66,21 @@ class NoKnowledge:
         return SearchResult(query, None)
 
 
-class PlainTranslator:
-    """Message ids as they are."""
+class TaggedTranslator:
+    """Every message id marked with its locale in angle brackets, e.g. ``<en> Send``.
 
-    locale = "vi"
+    What the page shows is then visibly the translator's output, and markup in a translation
+    shows whether the page escapes it.
+    """
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
 
     def gettext(self, message: str) -> str:
-        return message
+        return f"<{self.locale}> {message}"
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return singular if n == 1 else plural
+        return self.gettext(singular if n == 1 else plural)
 
     def format_date(self, value: datetime) -> str:
         return value.astimezone(UTC).strftime("%d/%m/%Y")

@@ -3,45 +3,10 @@
 "use strict";
 
 (() => {
-  const STRINGS = {
-    vi: {
-      subtitle: "Hỏi đáp thủ tục hành chính",
-      label: "Câu hỏi của bạn",
-      placeholder: "Ví dụ: làm căn cước",
-      send: "Gửi",
-      typing: "Đang trả lời…",
-      log: "Cuộc trò chuyện",
-      you: "Bạn",
-      bot: "Một cửa",
-      langButton: "English",
-      langLabel: "Switch to English",
-      welcome:
-        "Xin chào! Tôi giúp bạn tìm hiểu thủ tục hành chính: cần giấy tờ gì, nộp ở đâu, " +
-        "mất bao lâu, lệ phí bao nhiêu.\nHãy gõ câu hỏi (có dấu hay không dấu đều được), " +
-        "hoặc chọn một mục dưới đây.",
-      examples: ["Đăng ký khai sinh", "Làm căn cước", "Xem danh mục"],
-      exampleTexts: ["dang ky khai sinh", "lam can cuoc", "menu"],
-      offline: "Mất kết nối. Tin nhắn chưa gửi được, bạn hãy thử lại.",
-    },
-    en: {
-      subtitle: "Public service questions",
-      label: "Your question",
-      placeholder: "e.g. ID card",
-      send: "Send",
-      typing: "Answering…",
-      log: "Conversation",
-      you: "You",
-      bot: "Một cửa",
-      langButton: "Tiếng Việt",
-      langLabel: "Chuyển sang tiếng Việt",
-      welcome:
-        "Hello! I help you with public procedures: which papers you need, where to go, " +
-        "how long it takes and what it costs.\nType a question, or choose below.",
-      examples: ["Birth registration", "ID card", "Menu"],
-      exampleTexts: ["birth registration", "id card", "menu"],
-      offline: "Connection lost. Your message was not sent; please try again.",
-    },
-  };
+  // The page's words in every language it offers, from the server's message catalogs; the
+  // first language is the default.
+  const STRINGS = JSON.parse(document.body.dataset.strings);
+  const LOCALES = Object.keys(STRINGS);
   const POLL_MS = 5000;
   const RETRIES = [1000, 3000];
   const URL_RE = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
@@ -85,13 +50,18 @@
   }
 
   const user = userId();
-  let lang = storage.getItem("motcua.lang") === "en" ? "en" : "vi";
+  const stored = storage.getItem("motcua.lang");
+  let lang = LOCALES.includes(stored) ? stored : LOCALES[0];
   let cursor = 0;
   let busy = false;
   const seen = new Set();
 
   function t(key) {
     return STRINGS[lang][key];
+  }
+
+  function nextLanguage() {
+    return LOCALES[(LOCALES.indexOf(lang) + 1) % LOCALES.length];
   }
 
   function applyLanguage() {
@@ -101,9 +71,13 @@
     }
     input.placeholder = t("placeholder");
     log.setAttribute("aria-label", t("log"));
-    langButton.textContent = t("langButton");
-    langButton.lang = lang === "vi" ? "en" : "vi";
-    langButton.setAttribute("aria-label", t("langLabel"));
+    const unread = document.title.startsWith("(1) ") ? "(1) " : "";
+    document.title = unread + t("title");
+    // The button speaks the language it switches to, so its reader can find it.
+    const next = nextLanguage();
+    langButton.textContent = STRINGS[next].language;
+    langButton.lang = next;
+    langButton.setAttribute("aria-label", STRINGS[next].switch);
     const welcome = $("welcome");
     if (welcome) welcome.replaceWith(welcomeNode());
   }
@@ -130,7 +104,7 @@
     item.className = "msg " + role;
     const who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = (role === "user" ? t("you") : t("bot")) + ": ";
+    who.textContent = (role === "user" ? t("you") : t("name")) + ": ";
     const body = document.createElement("p");
     body.className = "bubble";
     body.append(who, textWithLinks(text));
@@ -167,14 +141,14 @@
     item.id = "welcome";
     const group = document.createElement("div");
     group.className = "buttons";
-    t("examples").forEach((label, i) => {
+    for (const example of t("examples")) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "btn";
-      button.textContent = label;
-      button.dataset.text = t("exampleTexts")[i];
+      button.textContent = example.label;
+      button.dataset.text = example.text;
       group.append(button);
-    });
+    }
     item.append(group);
     return item;
   }
@@ -338,7 +312,7 @@
   });
 
   langButton.addEventListener("click", () => {
-    lang = lang === "vi" ? "en" : "vi";
+    lang = nextLanguage();
     storage.setItem("motcua.lang", lang);
     applyLanguage();
   });
