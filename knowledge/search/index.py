@@ -4,8 +4,9 @@ Each procedure is indexed by the folded syllables and syllable pairs of its name
 of its field and result, with abbreviations expanded ("BHXH" → "bảo hiểm xã hội"). A query is
 folded the same way, its typos corrected against the known vocabulary (words typed with their
 diacritics are taken as written), its shorthand, everyday and English phrases rewritten into the
-words procedure names use, and the terms of the situations it describes added ("sinh con" and
-"tiền" → "chế độ thai sản"). Then every procedure gets:
+words procedure names use (a long rewrite weighs about as much as the few words it replaced),
+and the terms of the situations it describes added ("sinh con" and "tiền" → "chế độ thai
+sản"). Then every procedure gets:
 
 - the share of the query's weight (inverse document frequency) its text covers;
 - a bonus for names the query covers well (short, exact names beat long ones that merely
@@ -13,7 +14,8 @@ words procedure names use, and the terms of the situations it describes added ("
   name the query's domain ("Hoạt động xây dựng" for a building permit);
 - a boost for the procedures citizens use most;
 - a penalty for special cases (foreign element, re-registration, mobile, upper levels) and other
-  operations (reissue, exchange, change) the query did not ask for.
+  operations (reissue, exchange, change) the query did not ask for, unless the name offers the
+  plain operation too ("Đăng ký, đăng ký lại, điều chỉnh...").
 
 Matching ignores diacritics, so the leaders lose the matches of words the query typed with other
 marks ("bão" is not "bảo"). A query whose words fit no name well enough (unless it says a whole
@@ -148,9 +150,13 @@ class SearchIndex:
             len(p)
             for p in (
                 *(m.marker for m in markers),
-                *(p for s in lex.situations for cue in s.cues for p in cue),
+                *(t.phrase for s in lex.situations for cue in s.cues for t in cue),
             )
         }
+        # Each situation with its cues' phrases, to skip the situations a query cannot describe.
+        self._situations = [
+            (s, [frozenset(t.phrase for t in cue) for cue in s.cues]) for s in lex.situations
+        ]
         self._small_talk = frozenset(lex.small_talk)
         self._topics: dict[str, list[Topic]] = defaultdict(list)
         for topic in {*lex.small_talk, *_cues(markers)}:
@@ -289,9 +295,32 @@ class SearchIndex:
             weights=tuple(weights),
             said=said,
             heard=heard,
-            implied=tuple(s.terms for s in self._lexicon.situations if s.applies(said)),
+            implied=self._implied(raw, words, tokens, typed),
             small_talk=not heard.isdisjoint(self._small_talk),
             marked=tuple((k, w) for k, w in spelled if k in as_typed and k in with_marks),
+        )
+
+    def _implied(
+        self, raw: Sequence[str], words: Sequence[str], tokens: Sequence[str], typed: Sequence[bool]
+    ) -> tuple[Phrase, ...]:
+        """The terms of the situations the query describes, as typed or once rewritten."""
+        lengths = self._phrase_lengths
+        typed_at: dict[Phrase, list[int]] = defaultdict(list)
+        for n in lengths:
+            for i in range(len(raw) - n + 1):
+                typed_at[tuple(raw[i : i + n])].append(i)
+        rewritten = frozenset(
+            tuple(tokens[i : i + n])
+            for n in lengths
+            for i in range(len(tokens) - n + 1)
+            if not all(typed[i : i + n])
+        )
+        present = rewritten | typed_at.keys()
+        return tuple(
+            s.terms
+            for s, cues in self._situations
+            if all(not cue.isdisjoint(present) for cue in cues)
+            and s.applies(rewritten, typed_at, raw, words)
         )
 
     def _reads_english(self, text: str, raw: Sequence[str]) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 from knowledge.search.tokens import fits_marks, spelled_keys, tokenize
 
 Phrase = tuple[str, ...]
+_EXPANSION_SLACK = 3  # an expansion weighs at most its phrase plus this many words
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +47,30 @@ class Situation:
     phrases; all cues must be present.
     """
 
-    cues: tuple[tuple[Phrase, ...], ...]
+    cues: tuple[tuple[Topic, ...], ...]
     terms: Phrase
 
-    def applies(self, said: frozenset[Phrase]) -> bool:
-        """Whether every cue has one of its phrases among the query's phrases."""
-        return all(any(p in said for p in cue) for cue in self.cues)
+    def applies(
+        self,
+        rewritten: frozenset[Phrase],
+        typed_at: dict[Phrase, list[int]],
+        keys: Sequence[str],
+        words: Sequence[str],
+    ) -> bool:
+        """Whether every cue has one of its phrases in the query.
+
+        ``rewritten`` holds the phrases the rewriting put in the query; ``typed_at`` where each
+        phrase of the query as typed starts (``keys``, ``words``): a typed phrase says the cue
+        only if its diacritics agree ("tầng" does not say "tặng", "lần" does not say "lấn").
+        """
+        return all(
+            any(
+                t.phrase in rewritten
+                or any(t.said_in(keys, words, i) for i in typed_at.get(t.phrase, ()))
+                for t in cue
+            )
+            for cue in self.cues
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +130,9 @@ class PhraseTable:
     ) -> tuple[list[str], list[bool], list[float]]:
         """Like :meth:`rewrite_tracked`, with each token's weight in the query as well.
 
-        A replacement spells out what a few typed words mean ("sổ đỏ" → the seven words of
-        "giấy chứng nhận quyền sử dụng đất"); its words together weigh about as much as the
-        phrase plus one word, so a long expansion does not drown the rest of the question
+        A replacement spells out what a few typed words mean ("làm sổ đỏ" → the twelve words
+        of the first land certificate's name); its words together weigh at most as much as the
+        phrase plus three words, so a long expansion does not drown the rest of the question
         ("lệ phí trước bạ khi làm sổ đỏ" asks about the fee, not the red book).
         """
         out: list[str] = []
@@ -126,7 +145,11 @@ class PhraseTable:
                 if replacement is not None:
                     # "birth certificate for my newborn": say "khai sinh" once, not twice.
                     if not replacement or out[-len(replacement) :] != list(replacement):
-                        share = min(1.0, (n + 3) / len(replacement)) if replacement else 1.0
+                        share = (
+                            min(1.0, (n + _EXPANSION_SLACK) / len(replacement))
+                            if replacement
+                            else 1.0
+                        )
                         out.extend(replacement)
                         kept.extend([False] * len(replacement))
                         weight.extend([share * max(weights[i : i + n])] * len(replacement))
@@ -242,8 +265,7 @@ def _situations(path: Path) -> Iterator[Situation]:
     """Rows of ``cue + cue ...`` (each cue ``phrase|phrase``), then the terms to add."""
     for row in _rows(path):
         cues = tuple(
-            tuple(p for alt in cue.split("|") if (p := tuple(tokenize(alt))))
-            for cue in row[0].split("+")
+            tuple(t for alt in cue.split("|") if (t := _topic(alt))) for cue in row[0].split("+")
         )
         terms = tuple(tokenize(row[1] if len(row) > 1 else ""))
         if not terms or not all(cues):
