@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from bot.storage.secrets import SqlSecretStore
 from dialogs.ports import Channel, Clock, KnowledgeBase, MessageHandler, SecretStore, Translator
 from dialogs.step import DialogDeps
 from integrations.messenger import MessengerAdapter
-from integrations.telegram import TelegramChannel
+from integrations.telegram import ChatPace, TelegramChannel
 from integrations.webchat import WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
@@ -136,7 +136,13 @@ async def build_app(
             routes += platform.routes()  # before start: Telegram's webhook needs its route
             channels[platform.name] = await stack.enter_async_context(platform)
 
-        reminders = ReminderWorker(database, dispatcher, channels, clock)
+        reminders = ReminderWorker(
+            database,
+            dispatcher,
+            channels,
+            clock,
+            keep_message_log=timedelta(days=settings.message_log_days),
+        )
         app = App(settings, database, dispatcher, channels, routes, reminders)
         stack.push_async_callback(app.stop_background)
         yield app
@@ -177,6 +183,7 @@ def platform_channels(
                 public_url=settings.public_url,
                 webhook_secret=settings.telegram_webhook_secret,
                 secrets=secrets,
+                chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
             )
         )
     if (

@@ -24,10 +24,22 @@ class Settings:
     public_url: str | None
     default_locale: str
     knowledge_path: Path | None
+    message_log_days: int
+    """Days a logged message (what a user typed, what motcua answered) is kept, 1 to 36500.
+
+    Older messages are deleted hourly, and by ``motcua db purge``. Personal data may be kept
+    only as long as needed (Decree 13/2023/NĐ-CP); the log serves to show a recent conversation
+    again, so 1 keeps just the last day. There is no "keep forever" value.
+    """
 
     telegram_token: str | None
     telegram_api_url: str
     telegram_webhook_secret: str | None
+    telegram_chat_rate: float
+    """Messages a second the bot writes into one Telegram chat after a burst of three.
+
+    Telegram asks for about one a second per chat and does not publish the real limit.
+    """
 
     messenger_page_token: str | None
     messenger_app_secret: str | None
@@ -62,9 +74,11 @@ class Settings:
             public_url=opt("MOTCUA_PUBLIC_URL"),
             default_locale=e.get("MOTCUA_DEFAULT_LOCALE", "vi"),
             knowledge_path=Path(p) if (p := opt("MOTCUA_KNOWLEDGE_PATH")) else None,
+            message_log_days=_days(opt("MOTCUA_MESSAGE_LOG_DAYS") or "90"),
             telegram_token=opt("MOTCUA_TELEGRAM_TOKEN"),
             telegram_api_url=e.get("MOTCUA_TELEGRAM_API_URL", "https://api.telegram.org"),
             telegram_webhook_secret=opt("MOTCUA_TELEGRAM_WEBHOOK_SECRET"),
+            telegram_chat_rate=float(e.get("MOTCUA_TELEGRAM_CHAT_RATE", "1.0")),
             messenger_page_token=opt("MOTCUA_MESSENGER_PAGE_TOKEN"),
             messenger_app_secret=opt("MOTCUA_MESSENGER_APP_SECRET"),
             messenger_verify_token=opt("MOTCUA_MESSENGER_VERIFY_TOKEN"),
@@ -77,3 +91,18 @@ class Settings:
             zalo_api_url=e.get("MOTCUA_ZALO_API_URL", "https://openapi.zalo.me"),
             zalo_oauth_url=e.get("MOTCUA_ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
         )
+
+
+MAX_MESSAGE_LOG_DAYS = 36500
+"""A century: beyond it the retention period is no period (and dates would overflow)."""
+
+
+def _days(value: str) -> int:
+    """A retention period in whole days, from one to :data:`MAX_MESSAGE_LOG_DAYS`."""
+    days = int(value) if value.strip().isdigit() else 0
+    if not 1 <= days <= MAX_MESSAGE_LOG_DAYS:
+        raise ValueError(
+            "MOTCUA_MESSAGE_LOG_DAYS must be a whole number of days "
+            f"from 1 to {MAX_MESSAGE_LOG_DAYS} (got {value!r})"
+        )
+    return days

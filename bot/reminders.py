@@ -6,7 +6,8 @@ the same transaction as the turn, so the dialog runs once), sends them through t
 channel and marks the row done. Retryable delivery errors put the row back with a growing delay.
 
 The same periodic worker also forgets old platform message ids, which only matter while a
-platform may still redeliver a message.
+platform may still redeliver a message, and deletes logged messages past their retention period
+(personal data is kept no longer than needed).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatcher import Dispatcher
 from bot.storage.database import Database
+from bot.storage.message_log import purge_message_log
 from bot.storage.processed import SqlProcessedMessages
 from bot.storage.reminders import Reminder, SqlReminders
 from dialogs.errors import DeliveryError, MotcuaError, RateLimited
@@ -53,6 +55,7 @@ class ReminderWorker:
         lease: timedelta = timedelta(minutes=5),
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 6,
+        keep_message_log: timedelta = timedelta(days=90),
     ) -> None:
         """Wire a worker.
 
@@ -62,6 +65,7 @@ class ReminderWorker:
             lease: how long a claimed reminder stays with one worker before another may retry it.
             backoff: the first retry delay, doubled on every further attempt.
             max_attempts: deliveries tried before a reminder is marked failed.
+            keep_message_log: how long logged messages are kept before they are deleted.
         """
         self._database = database
         self._dispatcher = dispatcher
@@ -72,6 +76,7 @@ class ReminderWorker:
         self._lease = lease
         self._backoff = backoff
         self._max_attempts = max_attempts
+        self._keep_message_log = keep_message_log
 
     async def run(self) -> None:
         """Deliver due reminders every ``poll_interval`` seconds, until cancelled."""
@@ -82,6 +87,7 @@ class ReminderWorker:
                 now = self._clock.now()
                 if forgotten_at is None or now - forgotten_at >= FORGET_EVERY:
                     await self.forget_old_message_ids()
+                    await self.purge_message_log()
                     forgotten_at = now
             except Exception as error:
                 # Type only: database errors quote the statement's parameters.
@@ -106,6 +112,10 @@ class ReminderWorker:
         before = self._clock.now() - FORGET_MESSAGE_IDS_AFTER
         async with self._database.transaction() as session:
             return await SqlProcessedMessages(session).prune(before)
+
+    async def purge_message_log(self) -> int:
+        """Delete logged messages older than the retention period, in batches."""
+        return await purge_message_log(self._database, self._clock.now() - self._keep_message_log)
 
     async def _deliver(self, reminder: Reminder) -> bool:
         channel = self._channels.get(reminder.ref.channel)

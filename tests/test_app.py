@@ -7,6 +7,7 @@ import asyncio
 import os
 import socket
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -15,11 +16,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from fakes.telegram import TOKEN, FakeTelegram
 from redis.asyncio import Redis
+from storage.databases import FakeClock
 from support.procedures import BIRTH
 
 from bot.app import build_app
 from bot.config import Settings
 from bot.server import listening, prepare_database, web_application
+from bot.storage.message_log import SqlMessageLog
+from dialogs.messages import ConversationRef, IncomingMessage
 from knowledge.base import LocalKnowledgeBase
 
 KNOWLEDGE = LocalKnowledgeBase([BIRTH])
@@ -102,6 +106,26 @@ async def test_without_credentials_only_web_and_terminal_exist(tmp_path: Path) -
         assert set(app.channels) == {"web", "terminal"}
         paths = {r.path for r in app.routes if isinstance(r, web.RouteDef)}
         assert {"/", "/api/chat", "/api/history"} <= paths
+
+
+async def test_the_message_log_is_kept_for_the_configured_days(tmp_path: Path) -> None:
+    assert Settings.from_env({}).message_log_days == 90
+    assert Settings.from_env({"MOTCUA_MESSAGE_LOG_DAYS": " "}).message_log_days == 90
+    settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_MESSAGE_LOG_DAYS": "7"})
+    await prepare_database(settings.database_url)
+    clock = FakeClock()
+    ref = ConversationRef("web", "web-user-0001")
+
+    async with build_app(settings, knowledge=KNOWLEDGE, clock=clock) as app:
+        await app.dispatcher.handle(IncomingMessage(ref, text="dang ky khai sinh"))
+        async with app.database.transaction() as session:
+            logged = len(await SqlMessageLog(session).history(ref))
+        clock.advance(timedelta(days=7))
+        assert await app.reminders.purge_message_log() == 0  # a week old: still shown
+        clock.advance(timedelta(seconds=1))
+        assert await app.reminders.purge_message_log() == logged >= 2
+        async with app.database.transaction() as session:
+            assert await SqlMessageLog(session).history(ref) == []
 
 
 async def test_motcua_serve_migrates_a_fresh_file_serves_and_stops_on_sigterm(

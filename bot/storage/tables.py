@@ -109,7 +109,8 @@ class MessageLogRow(Base):
     __table_args__ = (Index("ix_message_log_channel_user_id_id", "channel", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Indexed for the retention purge, which deletes by age.
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     direction: Mapped[str] = mapped_column(String(3))
     channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
     user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))

@@ -2,5 +2,6 @@
 
 from integrations.telegram.channel import WEBHOOK_PATH, TelegramChannel
 from integrations.telegram.convert import CAPABILITIES
+from integrations.telegram.pacing import TELEGRAM_PACE, ChatPace
 
-__all__ = ["CAPABILITIES", "WEBHOOK_PATH", "TelegramChannel"]
+__all__ = ["CAPABILITIES", "TELEGRAM_PACE", "WEBHOOK_PATH", "ChatPace", "TelegramChannel"]

@@ -3,7 +3,7 @@
 Long polling by default; with a public URL, a webhook served by motcua's own aiohttp server
 (mount :meth:`TelegramChannel.routes`). Either way each update goes through PTB's
 ``Application``, then into a per-chat queue: one chat's messages are answered in order while
-different chats are answered in parallel.
+different chats are answered in parallel. Sends into one chat are paced (see ``pacing``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from integrations.telegram.convert import (
 )
 from integrations.telegram.errors import translate
 from integrations.telegram.logs import TokenRedactor
+from integrations.telegram.pacing import TELEGRAM_PACE, ChatPace, ChatPacer
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class TelegramChannel:
         secrets: durable storage for the generated webhook secret.
         poll_timeout: how long one ``getUpdates`` long poll waits, in seconds.
         flood_retries: how many times a send is retried after a 429 before giving up.
+        chat_pace: how fast messages go into one chat (see ``pacing``); other chats are not
+            slowed by it.
     """
 
     name = CHANNEL
@@ -84,6 +87,7 @@ class TelegramChannel:
         secrets: SecretStore | None = None,
         poll_timeout: float = 10.0,
         flood_retries: int = 3,
+        chat_pace: ChatPace = TELEGRAM_PACE,
     ) -> None:
         if webhook_secret is not None and not _SECRET_FORMAT.fullmatch(webhook_secret):
             raise ValueError(
@@ -100,6 +104,7 @@ class TelegramChannel:
         self._unreachable: set[int] = set()
         self._queues: UserQueues[Update] = UserQueues(CHANNEL, self._process)
         self._redactor = TokenRedactor(token)
+        self._pacer = ChatPacer(chat_pace)
 
         builder = (
             Application.builder()
@@ -272,9 +277,10 @@ class TelegramChannel:
         messages = render([with_payloads(r) for r in replies], CAPABILITIES, self._tokens.shorten)
         for message in messages:
             try:
-                await self._app.bot.send_message(
-                    chat_id, message.text or EMPTY_TEXT, reply_markup=keyboard(message.buttons)
-                )
+                async with self._pacer(chat_id):
+                    await self._app.bot.send_message(
+                        chat_id, message.text or EMPTY_TEXT, reply_markup=keyboard(message.buttons)
+                    )
             except TelegramError as exc:
                 error = translate(exc)
                 if isinstance(error, RecipientUnavailable):

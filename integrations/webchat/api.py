@@ -1,7 +1,8 @@
 """The web chat's JSON API: validating what the page sends and shaping what it gets back.
 
-Every rejection names the problem in Vietnamese and English and happens before anything is
-stored or handled, so bad input changes nothing.
+Every rejection happens before anything is stored or handled, so bad input changes nothing. It
+carries a stable ``code`` for programs and a message from the catalogs for people, in the
+language of the request (see :func:`answer_locale`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialogs.messages import Button, Reply
+from dialogs.ports import Translator
 from integrations.webchat.history import Entry
+from integrations.webchat.page import N_, PAGE_LOCALES
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_BYTES = 4 * 1024
@@ -24,27 +27,72 @@ _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
 
 
 class ApiError(Exception):
-    """A request the API refuses: an HTTP status, a stable code and a readable message."""
+    """A request the API refuses: an HTTP status, a stable code and a message to translate.
 
-    def __init__(self, status: int, code: str, vi: str, en: str) -> None:
-        self.message = f"{vi} / {en}"
-        super().__init__(self.message)
+    ``message`` is a catalog message id; ``fields`` fill its ``{placeholders}``.
+    """
+
+    def __init__(self, status: int, code: str, message: str, **fields: str) -> None:
+        super().__init__(code)
         self.status = status
         self.code = code
+        self.message = message
+        self.fields = fields
 
-    def body(self) -> dict[str, str]:
-        """The JSON body sent back to the page."""
-        return {"error": self.message, "code": self.code}
+    def body(self, translator: Translator) -> dict[str, str]:
+        """The JSON body sent back, its message in the translator's language."""
+        return {"error": translator.gettext(self.message).format(**self.fields), "code": self.code}
 
 
 def not_json() -> ApiError:
     """The refusal of a body not declared as JSON."""
+    return ApiError(415, "not_json", N_("Send the body as Content-Type: application/json."))
+
+
+def unavailable() -> ApiError:
+    """The answer when the service itself failed: the page may retry."""
     return ApiError(
-        415,
-        "not_json",
-        "Yêu cầu phải có Content-Type: application/json.",
-        "Send the body as Content-Type: application/json.",
+        500, "unavailable", N_("Sorry, the service is busy. Please try again in a few minutes.")
     )
+
+
+def answer_locale(requested: str | None, accept_language: str | None) -> str:
+    """The language to answer in: the body's ``locale``, else the browser's, else the default.
+
+    Only languages the page offers count; the browser's are taken in its order of preference.
+    """
+    for code in (requested, *_accepted(accept_language)):
+        base = (code or "").replace("_", "-").split("-", 1)[0].lower()
+        if base in PAGE_LOCALES:
+            return base
+    return PAGE_LOCALES[0]
+
+
+def _accepted(header: str | None) -> list[str]:
+    """The language tags of an Accept-Language header, most wanted first ("q=0": refused)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((header or "").split(",")):
+        tag, _, params = item.partition(";")
+        weight = 1.0
+        name, _, value = params.partition("=")
+        if name.strip() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = 0.0
+        if tag.strip() and weight > 0:
+            ranked.append((-weight, position, tag.strip()))
+    return [tag for _weight, _position, tag in sorted(ranked)]
+
+
+def body_locale(raw: bytes) -> str | None:
+    """The ``locale`` a chat body asks for, read even when the rest of the body is refused."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    locale = data.get("locale") if isinstance(data, dict) else None
+    return locale if isinstance(locale, str) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,53 +109,26 @@ class ChatRequest:
 def parse_chat(raw: bytes) -> ChatRequest:
     """Validate a ``POST /api/chat`` body; raises ApiError with what is wrong."""
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(
-            413,
-            "body_too_large",
-            "Yêu cầu quá lớn (tối đa 16 kB).",
-            "Request body too large (16 kB at most).",
-        )
+        raise ApiError(413, "body_too_large", N_("Request body too large (16 kB at most)."))
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
-        raise ApiError(
-            400, "bad_json", "Yêu cầu không phải JSON hợp lệ.", "The body is not valid JSON."
-        ) from None
+        raise ApiError(400, "bad_json", N_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise ApiError(
-            400,
-            "bad_json",
-            "Yêu cầu phải là một đối tượng JSON.",
-            "The body must be a JSON object.",
-        )
+        raise ApiError(400, "bad_json", N_("The body must be a JSON object."))
     user = parse_user(data.get("user"))
     text, button = data.get("text"), data.get("button")
     if (text is None) == (button is None):
-        raise ApiError(
-            400,
-            "text_or_button",
-            "Cần đúng một trong hai trường 'text' hoặc 'button'.",
-            "Send exactly one of 'text' or 'button'.",
-        )
+        raise ApiError(400, "text_or_button", N_("Send exactly one of 'text' or 'button'."))
     value = text if text is not None else button
     if not isinstance(value, str):
-        raise ApiError(
-            400,
-            "bad_type",
-            "'text' và 'button' phải là chuỗi.",
-            "'text' and 'button' must be strings.",
-        )
+        raise ApiError(400, "bad_type", N_("'text' and 'button' must be strings."))
     # Lone surrogates (valid in JSON, not in UTF-8) would break storage further on.
     value = value.encode("utf-8", "replace").decode("utf-8")
     if len(value.encode("utf-8")) > MAX_TEXT_BYTES:
-        raise ApiError(
-            413,
-            "text_too_long",
-            "Tin nhắn quá dài (tối đa 4 kB).",
-            "Message too long (4 kB at most).",
-        )
+        raise ApiError(413, "text_too_long", N_("Message too long (4 kB at most)."))
     if not value.strip():
-        raise ApiError(400, "empty", "Tin nhắn đang trống.", "The message is empty.")
+        raise ApiError(400, "empty", N_("The message is empty."))
     return ChatRequest(
         user=user,
         text=value if text is not None else None,
@@ -120,12 +141,7 @@ def parse_chat(raw: bytes) -> ChatRequest:
 def parse_user(value: object) -> str:
     """Check an anonymous user id as the page generates it (8 to 64 letters, digits, - or _)."""
     if not isinstance(value, str) or not _USER_ID.fullmatch(value):
-        raise ApiError(
-            400,
-            "bad_user",
-            "Mã người dùng không hợp lệ (8–64 chữ cái, chữ số, - hoặc _).",
-            "Invalid user id (8-64 letters, digits, - or _).",
-        )
+        raise ApiError(400, "bad_user", N_("Invalid user id (8-64 letters, digits, - or _)."))
     return value
 
 
@@ -134,12 +150,7 @@ def parse_after(value: str | None) -> int:
     if value is None or value == "":
         return 0
     if not value.isdigit() or len(value) > 18:
-        raise ApiError(
-            400,
-            "bad_after",
-            "'after' phải là số nguyên không âm.",
-            "'after' must be a whole number.",
-        )
+        raise ApiError(400, "bad_after", N_("'after' must be a whole number."))
     return int(value)
 
 
@@ -148,9 +159,7 @@ def _optional(data: dict[str, Any], key: str, pattern: re.Pattern[str]) -> str |
     if value is None:
         return None
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ApiError(
-            400, f"bad_{key}", f"Trường '{key}' không hợp lệ.", f"Invalid '{key}' field."
-        )
+        raise ApiError(400, f"bad_{key}", N_("Invalid '{field}' field."), field=key)
     return value
 
 

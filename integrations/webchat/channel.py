@@ -27,12 +27,15 @@ from integrations.webchat.api import (
     MAX_BODY_BYTES,
     MAX_HISTORY,
     ApiError,
+    answer_locale,
+    body_locale,
     entry_json,
     not_json,
     parse_after,
     parse_chat,
     parse_user,
     reply_json,
+    unavailable,
 )
 from integrations.webchat.history import History
 from integrations.webchat.page import render_page
@@ -51,14 +54,6 @@ _PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-
-_FAILED = ApiError(
-    500,
-    "unavailable",
-    "Xin lỗi, hệ thống đang bận. Bạn vui lòng thử lại sau ít phút.",
-    "Sorry, the service is busy. Please try again in a few minutes.",
-)
-
 
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
 
@@ -83,6 +78,7 @@ class WebChat:
     ) -> None:
         self._handler = handler
         self._history = history
+        self._translator = translator
         self._page_html = render_page(translator)
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -100,14 +96,23 @@ class WebChat:
     async def _page(self, request: web.Request) -> web.Response:
         return web.Response(text=self._page_html, content_type="text/html", headers=_PAGE_HEADERS)
 
+    def _refuse(
+        self, request: web.Request, error: ApiError, locale: str | None = None
+    ) -> web.Response:
+        """An error answer, worded in the request's language."""
+        language = answer_locale(locale, request.headers.get("Accept-Language"))
+        return _json(error.body(self._translator(language)), status=error.status)
+
     async def _chat(self, request: web.Request) -> web.Response:
+        raw = b""
         try:
             # JSON only: a form on another site cannot send it without the browser asking first.
             if request.content_type != "application/json":
                 raise not_json()
-            chat = parse_chat(await request.content.read(MAX_BODY_BYTES + 1))
+            raw = await request.content.read(MAX_BODY_BYTES + 1)
+            chat = parse_chat(raw)
         except ApiError as exc:
-            return _json(exc.body(), status=exc.status)
+            return self._refuse(request, exc, body_locale(raw))
         message = IncomingMessage(
             ref=ConversationRef(self.name, chat.user),
             text=chat.text,
@@ -120,7 +125,7 @@ class WebChat:
         except Exception as exc:  # the page gets a polite answer
             # Only the type: database errors quote their parameters (what was typed, the id).
             log.error("web chat message failed: %s", type(exc).__name__)
-            return _json(_FAILED.body(), status=_FAILED.status)
+            return self._refuse(request, unavailable(), chat.locale)
         return _json({"replies": [reply_json(r) for r in replies]})
 
     async def _history_page(self, request: web.Request) -> web.Response:
@@ -128,11 +133,11 @@ class WebChat:
             user = parse_user(request.query.get("user"))
             after = parse_after(request.query.get("after"))
         except ApiError as exc:
-            return _json(exc.body(), status=exc.status)
+            return self._refuse(request, exc)
         try:
             entries = await self._history.since(user, after, MAX_HISTORY)
         except Exception as exc:  # the page keeps what it shows and polls again later
             log.error("web chat history failed: %s", type(exc).__name__)
-            return _json(_FAILED.body(), status=_FAILED.status)
+            return self._refuse(request, unavailable())
         last = entries[-1].seq if entries else after
         return _json({"entries": [entry_json(e) for e in entries], "last": last})

@@ -7,8 +7,10 @@ names; parameters from the query string, urlencoded, JSON or multipart bodies; t
 error code; getUpdates with offset confirmation, negative offsets, long polls capped at 50 s and
 409 while a webhook is set; webhook delivery with exactly ``Content-Type: application/json``,
 the secret header, one update in flight per chat and retries with the server's backoff; the
-text and keyboard limits with their exact error descriptions; and injectable 429 and 403
-replies. Tests drive it through :class:`FakeUser` and read what the bot sent from ``sent``.
+text and keyboard limits with their exact error descriptions; injectable 429 and 403 replies;
+and, when asked, a per-chat flood limit (a burst, then a steady rate) answered with 429 and
+``Retry-After`` as the real server may. Tests drive it through :class:`FakeUser` and read what
+the bot sent from ``sent``.
 
 One deliberate difference: ``setWebhook`` accepts plain ``http://`` URLs on any port, since
 tests serve the webhook from localhost.
@@ -21,6 +23,7 @@ import contextlib
 import html
 import itertools
 import json
+import math
 import re
 import time
 from collections import defaultdict, deque
@@ -30,6 +33,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiolimiter import AsyncLimiter
 
 TOKEN = "123456789:AAHfakeTokenForMotcuaTests-0123456789"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -69,6 +73,8 @@ OTHER_POLLER = (
     "make sure that only one bot instance is running"
 )
 BLOCKED = "Forbidden: bot was blocked by the user"
+# The methods that put a message into a chat, which Telegram's per-chat flood limit counts.
+CHAT_MESSAGE_METHODS = ("sendmessage", "editmessagetext")
 
 
 class ApiError(Exception):
@@ -92,6 +98,27 @@ class ApiError(Exception):
             body["parameters"] = {"retry_after": self.retry_after}
             headers["Retry-After"] = str(self.retry_after)
         return web.json_response(body, status=self.code, headers=headers)
+
+
+@dataclass(frozen=True)
+class ChatLimit:
+    """Telegram's per-chat flood limit: ``burst`` messages at once, then ``per_second``.
+
+    The real thresholds are unpublished (the FAQ asks for at most one message a second per chat
+    and "may allow short bursts"); tests pick them, often with a fast rate to stay quick.
+    """
+
+    burst: int
+    per_second: float
+
+    def bucket(self) -> AsyncLimiter:
+        """A fresh leaky bucket for one chat."""
+        return AsyncLimiter(self.burst, self.burst / self.per_second)
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds until a full bucket has room again, at least 1 as Telegram says."""
+        return max(1, math.ceil(1 / self.per_second))
 
 
 @dataclass
@@ -243,12 +270,19 @@ class FakeTelegram:
         token: the one bot token it accepts; any other gets 401.
         backoff_factor: scales the webhook retry delays (2, 4, 8 ... s on the real server).
         max_attempts: webhook attempts per update before it is dropped.
+        chat_limit: enforce this per-chat flood limit on sent messages; off when None.
     """
 
     def __init__(
-        self, token: str = TOKEN, *, backoff_factor: float = 0.01, max_attempts: int = 8
+        self,
+        token: str = TOKEN,
+        *,
+        backoff_factor: float = 0.01,
+        max_attempts: int = 8,
+        chat_limit: ChatLimit | None = None,
     ) -> None:
         self.token = token
+        self.chat_limit = chat_limit
         self.backoff_factor = backoff_factor
         self.max_attempts = max_attempts
         self.sent: list[SentMessage] = []
@@ -257,6 +291,7 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.deliveries: list[Delivery] = []
         self.blocked: set[int] = set()
+        self.flooded: list[int | None] = []  # the chat_id of every call answered 429
         self.webhook: Webhook | None = None
         self._users: dict[int, FakeUser] = {}
         self._updates: list[dict[str, Any]] = []
@@ -266,6 +301,7 @@ class FakeTelegram:
         self._open_queries: set[str] = set()
         self._messages: dict[tuple[int, int], SentMessage] = {}
         self._failures: list[Failure] = []
+        self._chat_buckets: dict[int, AsyncLimiter] = {}
         self._changed = asyncio.Event()
         self._activity = asyncio.Event()
         self._poll_generation = 0
@@ -380,16 +416,20 @@ class FakeTelegram:
             self._touch()
 
     async def _call(self, method: str, request: web.Request) -> web.Response:
+        params: dict[str, Any] = {}
         try:
             params = await self._params(request)
             self.calls.append((method, params))
             self._touch()
             self._injected_failure(method, params)
+            await self._chat_flood_limit(method, params)
             handler = self._methods().get(method)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result, description = await handler(params)
         except ApiError as error:
+            if error.code == 429:
+                self.flooded.append(_opt_int(params, "chat_id"))
             return error.response()
         body: dict[str, Any] = {"ok": True, "result": result}
         if description:
@@ -443,6 +483,19 @@ class FakeTelegram:
                 continue
             failure.times -= 1
             raise failure.error
+
+    async def _chat_flood_limit(self, method: str, params: dict[str, Any]) -> None:
+        """Refuse a message into a chat whose bucket is full; a refused call costs nothing."""
+        chat_id = _opt_int(params, "chat_id")
+        if self.chat_limit is None or method not in CHAT_MESSAGE_METHODS or chat_id is None:
+            return
+        bucket = self._chat_buckets.get(chat_id)
+        if bucket is None:
+            bucket = self._chat_buckets[chat_id] = self.chat_limit.bucket()
+        if not bucket.has_capacity():
+            retry_after = self.chat_limit.retry_after
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        await bucket.acquire()  # there is room: takes it without waiting
 
     # ---- methods --------------------------------------------------------------------------
 

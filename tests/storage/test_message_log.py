@@ -1,11 +1,16 @@
-"""The message log keeps a conversation readable again, buttons included."""
+"""The message log keeps a conversation readable again, buttons included, for a limited time."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from bot.storage.database import Database
-from bot.storage.message_log import Direction, SqlMessageLog
+from bot.storage.message_log import Direction, SqlMessageLog, purge_message_log
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from storage.databases import FakeClock
 
@@ -41,3 +46,69 @@ async def test_history_limit_keeps_the_latest(database: Database, clock: FakeClo
             await log.record_replies(REF, [Reply(f"m{n}")], clock.now())
         history = await log.history(REF, limit=2)
     assert [m.text for m in history] == ["m3", "m4"]
+
+
+async def _log_texts(database: Database, clock: FakeClock, *texts: str) -> None:
+    async with database.transaction() as session:
+        log = SqlMessageLog(session)
+        for text in texts:
+            await log.record_incoming(IncomingMessage(REF, text=text), clock.now())
+
+
+async def _texts(database: Database, ref: ConversationRef = REF) -> list[str | None]:
+    async with database.transaction() as session:
+        return [m.text for m in await SqlMessageLog(session).history(ref)]
+
+
+async def test_purge_deletes_old_messages_in_batches_and_keeps_recent_ones(
+    database: Database, clock: FakeClock
+) -> None:
+    await _log_texts(database, clock, *(f"old {n}" for n in range(5)))
+    clock.advance(timedelta(days=80))
+    await _log_texts(database, clock, "recent")
+    clock.advance(timedelta(days=20))
+
+    # Five old messages in batches of two: three transactions, the last one short.
+    assert await purge_message_log(database, clock.now() - timedelta(days=90), batch=2) == 5
+    assert await _texts(database) == ["recent"]
+    assert await purge_message_log(database, clock.now() - timedelta(days=90)) == 0
+
+
+async def _log_at(url: str, at: datetime, text: str) -> None:
+    async with Database(url) as database, database.transaction() as session:
+        await SqlMessageLog(session).record_incoming(IncomingMessage(REF, text=text), at)
+
+
+async def _stored_texts(url: str) -> list[str | None]:
+    async with Database(url) as database:
+        return await _texts(database)
+
+
+def test_db_purge_command_deletes_what_is_past_the_setting(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The command reads the real clock, so the rows are placed around the real time.
+    now = datetime.now(UTC)
+    for days, text in ((40, "forty days ago"), (31, "a month ago"), (29, "last month")):
+        asyncio.run(_log_at(database_url, now - timedelta(days=days), text))
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", database_url)
+    monkeypatch.setenv("MOTCUA_MESSAGE_LOG_DAYS", "30")
+
+    assert main(["db", "purge"]) == 0
+    assert "deleted 2 logged messages older than 30 days" in capsys.readouterr().out
+    assert asyncio.run(_stored_texts(database_url)) == ["last month"]
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "ninety", "1.5", "99999999999"])
+def test_db_purge_refuses_a_meaningless_retention_period(
+    tmp_path: Path,
+    days: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3")
+    monkeypatch.setenv("MOTCUA_MESSAGE_LOG_DAYS", days)
+
+    assert main(["db", "purge"]) == 2
+    assert "MOTCUA_MESSAGE_LOG_DAYS" in capsys.readouterr().err
+    assert not (tmp_path / "db.sqlite3").exists()

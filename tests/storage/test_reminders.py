@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,12 @@ class RecordingChannel:
         self.delivered.set()
 
 
-def worker(database: Database, clock: FakeClock, channel: RecordingChannel) -> ReminderWorker:
+def worker(
+    database: Database,
+    clock: FakeClock,
+    channel: RecordingChannel,
+    keep_message_log: timedelta = timedelta(days=90),
+) -> ReminderWorker:
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
     return ReminderWorker(
         database,
@@ -53,6 +59,7 @@ def worker(database: Database, clock: FakeClock, channel: RecordingChannel) -> R
         poll_interval=0.01,
         backoff=BACKOFF,
         max_attempts=3,
+        keep_message_log=keep_message_log,
     )
 
 
@@ -241,3 +248,40 @@ async def test_a_citizen_asks_for_a_reminder_and_gets_it_after_a_restart(
         ((ref, sent),) = channel.sent
         assert ref == REF and sent[0].text
         assert checklist in [b.payload for reply in sent for b in reply.buttons]
+
+
+class TellingWorker(ReminderWorker):
+    """A worker that says when its loop has purged the message log."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.purged = asyncio.Event()
+
+    async def purge_message_log(self) -> int:
+        removed = await super().purge_message_log()
+        self.purged.set()
+        return removed
+
+
+async def test_the_loop_also_purges_the_message_log(database: Database, clock: FakeClock) -> None:
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    await dispatcher.handle(IncomingMessage(REF, text="ten days ago"))
+    clock.advance(timedelta(days=9))
+    await dispatcher.handle(IncomingMessage(REF, text="a day ago"))
+    clock.advance(timedelta(days=1, seconds=1))
+
+    keep_ten_days = TellingWorker(
+        database, dispatcher, {}, clock, poll_interval=0.01, keep_message_log=timedelta(days=10)
+    )
+    task = asyncio.create_task(keep_ten_days.run())
+    try:
+        async with asyncio.timeout(10):
+            await keep_ten_days.purged.wait()
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with database.transaction() as session:
+        texts = [m.text for m in await SqlMessageLog(session).history(REF)]
+    # The echo dialog answers each message: the old pair is gone, the recent pair kept.
+    assert texts == ["a day ago", "2: a day ago"]

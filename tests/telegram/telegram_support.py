@@ -14,7 +14,15 @@ from dialogs.messages import Button, IncomingMessage, Reply
 from integrations.telegram import TelegramChannel
 
 LONG_PAYLOAD = "checklist:1.001193:" + "giay-to-tuy-than-" * 5  # 104 bytes
-LONG_TEXT = "\n\n".join(f"Mục {i}. " + "hồ sơ gồm giấy tờ " * 40 for i in range(15)).strip()
+
+
+def _sections(count: int) -> str:
+    """A long answer of ``count`` paragraphs; five fill one Telegram message."""
+    return "\n\n".join(f"Mục {i}. " + "hồ sơ gồm giấy tờ " * 40 for i in range(count)).strip()
+
+
+LONG_TEXT = _sections(15)  # three messages
+LONGER_TEXT = _sections(30)  # six messages: more than one chat's burst
 
 
 class ScriptedHandler:
@@ -43,6 +51,8 @@ class ScriptedHandler:
             ]
         if text == "dai":
             return [Reply(LONG_TEXT)]
+        if text == "rat dai":
+            return [Reply(LONGER_TEXT)]
         if text == "nut dai":
             return [Reply("Danh sách giấy tờ", (Button("Đã có", LONG_PAYLOAD),))]
         if text == "im lang":

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from fakes.telegram import BLOCKED, SECRET_HEADER, TOKEN, FakeTelegram
+from fakes.telegram import BLOCKED, SECRET_HEADER, TOKEN, ChatLimit, FakeTelegram
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 
@@ -185,6 +185,32 @@ async def test_injected_flood_and_block_replies_are_exact(
     assert (status, body["description"]) == (403, BLOCKED)
     with pytest.raises(Forbidden, match=r"^Forbidden: bot was blocked by the user$"):
         await bot.send_message(an.id, "d")
+
+
+async def test_the_per_chat_flood_limit_refuses_past_the_burst_in_that_chat_only(
+    session: aiohttp.ClientSession,
+) -> None:
+    # Half a message a second: nothing drains from the bucket in the time this test takes.
+    async with FakeTelegram(chat_limit=ChatLimit(burst=2, per_second=0.5)) as telegram:
+        an, binh = telegram.user(5_550_001), telegram.user(5_550_002, "Bình")
+
+        async def send(chat_id: int, text: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+            return await call(
+                session, telegram, "sendMessage", json={"chat_id": chat_id, "text": text}
+            )
+
+        assert [(await send(an.id, t))[0] for t in ("mot", "hai")] == [200, 200]
+        status, body, headers = await send(an.id, "ba")
+        assert (status, headers["Retry-After"]) == (429, "2")
+        assert body == {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 2",
+            "parameters": {"retry_after": 2},
+        }
+        assert (await send(binh.id, "chao"))[0] == 200  # another chat has its own allowance
+        assert [m.text for m in an.messages] == ["mot", "hai"]
+        assert telegram.flooded == [an.id]
 
 
 async def test_edits_and_callback_answers_follow_the_server_rules(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 from webchat_support import Client, NoKnowledge, ScriptedDialog, TaggedTranslator
 
 from bot.app import App, build_app
@@ -141,16 +142,70 @@ async def test_a_forged_button_is_answered_but_not_shown_as_pressed(
 async def test_bad_input_is_refused_and_changes_nothing(
     client: Client, scripted: ScriptedDialog, body: bytes, status: int, code: str
 ) -> None:
-    response = await client.post(
-        "/api/chat", data=body, headers={"Content-Type": "application/json"}
-    )
+    errors = {}
+    for language in ("", "en-US,en;q=0.9"):
+        response = await client.post(
+            "/api/chat",
+            data=body,
+            headers={"Content-Type": "application/json", "Accept-Language": language},
+        )
+        assert response.status == status
+        errors[language] = error = await response.json()
+        assert error["code"] == code
 
-    assert response.status == status
-    error = await response.json()
-    assert error["code"] == code
-    assert " / " in error["error"]  # Vietnamese, then English
+    # Vietnamese unless the browser prefers English (every English message is plain ASCII).
+    vietnamese, english = errors[""]["error"], errors["en-US,en;q=0.9"]["error"]
+    assert not vietnamese.isascii() and english.isascii()
     assert scripted.received == []
     assert (await history(client))["entries"] == []
+
+
+async def refusal(client: Client, body: dict[str, Any], accept_language: str = "") -> str:
+    """The error message the API answers a refused chat body with."""
+    response = await client.post(
+        "/api/chat", json={"user": USER, **body}, headers={"Accept-Language": accept_language}
+    )
+    assert response.status == 400
+    message: str = (await response.json())["error"]
+    return message
+
+
+async def test_refusals_speak_the_requests_language(client: Client) -> None:
+    both = {"text": "a", "button": "b"}
+    vi = "Cần đúng một trong hai trường 'text' hoặc 'button'."
+    en = "Send exactly one of 'text' or 'button'."
+
+    assert await refusal(client, both) == vi  # the default
+    assert await refusal(client, {**both, "locale": "en"}) == en  # the page's language first
+    assert await refusal(client, {**both, "locale": "vi"}, "en") == vi
+    assert await refusal(client, {**both, "locale": "en_GB"}, "vi") == en
+    # The browser's first language the page offers, by preference; q=0 means "not this one".
+    assert await refusal(client, both, "fr-FR, en;q=0.8, vi;q=0.5") == en
+    assert await refusal(client, both, "vi;q=0.4, en-US;q=0.9") == en
+    assert await refusal(client, both, "en;q=0, fr") == vi
+    assert await refusal(client, {**both, "locale": "fr"}, "en-GB") == en  # not offered
+    # A placeholder is filled in either language, even when the locale field is what is wrong.
+    assert await refusal(client, {"text": "hi", "locale": "<x>"}, "en") == "Invalid 'locale' field."
+    assert await refusal(client, {"text": "hi", "id": "?"}) == "Trường 'id' không hợp lệ."
+
+
+async def test_a_failing_service_apologises_in_the_requests_language(
+    app: App, client: Client
+) -> None:
+    async with app.database.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE message_log"))
+
+    response = await client.post("/api/chat", json={"user": USER, "text": "hi", "locale": "en"})
+    assert response.status == 500
+    assert await response.json() == {
+        "error": "Sorry, the service is busy. Please try again in a few minutes.",
+        "code": "unavailable",
+    }
+    response = await client.get("/api/history", params={"user": USER})
+    assert response.status == 500
+    assert (await response.json())["error"] == (
+        "Xin lỗi, hệ thống đang bận. Bạn vui lòng thử lại sau ít phút."
+    )
 
 
 async def test_a_body_that_is_not_declared_json_is_refused(
@@ -172,7 +227,23 @@ async def test_bad_history_query_is_refused(client: Client, params: dict[str, st
     response = await client.get("/api/history", params=params)
 
     assert response.status == 400
-    assert "error" in await response.json()
+    error = await response.json()
+    assert error["code"] in {"bad_user", "bad_after"}
+    assert error["error"] in {
+        "Mã người dùng không hợp lệ (8–64 chữ cái, chữ số, - hoặc _).",
+        "'after' phải là số nguyên không âm.",
+    }
+
+
+async def test_history_refusals_follow_the_browsers_language(client: Client) -> None:
+    response = await client.get(
+        "/api/history", params={"user": USER, "after": "x"}, headers={"Accept-Language": "en"}
+    )
+
+    assert await response.json() == {
+        "error": "'after' must be a whole number.",
+        "code": "bad_after",
+    }
 
 
 async def test_page_is_served_with_its_assets(client: Client) -> None:
@@ -238,13 +309,21 @@ async def test_page_words_are_the_translators_and_escaped(
         TestClient(TestServer(web_application(app))) as tagged,
     ):
         page = await (await tagged.get("/")).text()
+        refused = await tagged.post("/api/chat", json={"user": USER, "locale": "en"})
+        error = await refused.json()
 
     assert "<vi>" not in page  # markup in a translation is shown, never run
     assert 'placeholder="&lt;vi&gt; e.g. ID card"' in page
     assert "&lt;vi&gt; Your question</label>" in page
+
     strings = page_strings(page)
     assert strings["en"]["send"] == "<en> Send"
     assert strings["vi"]["title"] == "<vi> Một cửa – <vi> Public service questions"
+    # The API's refusals come from the same translators.
+    assert error == {
+        "error": "<en> Send exactly one of 'text' or 'button'.",
+        "code": "text_or_button",
+    }
 
 
 async def test_healthz_reports_the_database(client: Client) -> None:

@@ -1,0 +1,61 @@
+"""Per-chat pacing of sends: a short burst into one chat, then about one message a second.
+
+Telegram's FAQ: "When sending messages inside a particular chat, avoid sending more than one
+message per second. We may allow short bursts that go over this limit, but eventually you'll
+begin receiving 429 errors." python-telegram-bot's ``AIORateLimiter`` only limits the whole bot
+and group chats, so a long answer split into several messages, or a burst of proactive sends,
+would reach one citizen faster than that. Each chat therefore gets its own leaky bucket
+(``aiolimiter``, already installed for ``AIORateLimiter``); other chats never wait on it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from aiolimiter import AsyncLimiter
+
+# A bucket empties ``burst / per_second`` seconds after its chat's last send (3 s by default),
+# and the bot-wide limit of about 30 messages a second leaves at most ~90 chats with a bucket
+# still filling; remembering this many chats never forgets a busy one, which would hand it a
+# fresh burst, while idle chats cost no memory beyond this bound.
+REMEMBERED_CHATS = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPace:
+    """How fast the bot writes into one chat.
+
+    Attributes:
+        burst: how many messages may go out at once into an idle chat.
+        per_second: the steady rate after the burst.
+    """
+
+    burst: int
+    per_second: float
+
+    def __post_init__(self) -> None:
+        if self.burst < 1 or not self.per_second > 0:
+            raise ValueError("a chat pace needs a burst of at least 1 and a positive rate")
+
+
+# One message a second as the FAQ asks, after a burst of 3: enough for a long answer's first
+# parts to arrive together, small enough to stay inside the "short bursts" Telegram tolerates.
+TELEGRAM_PACE = ChatPace(burst=3, per_second=1.0)
+
+
+class ChatPacer:
+    """Hands out each chat's limiter; ``async with pacer(chat_id):`` before every send."""
+
+    def __init__(self, pace: ChatPace, remembered: int = REMEMBERED_CHATS) -> None:
+        self._pace = pace
+        self._limiters = functools.lru_cache(maxsize=remembered)(self._new_limiter)
+
+    def __call__(self, chat_id: int) -> AsyncLimiter:
+        """The limiter of ``chat_id``, created on its first send."""
+        return self._limiters(chat_id)
+
+    def _new_limiter(self, chat_id: int) -> AsyncLimiter:
+        # ``chat_id`` is only the cache key. A bucket of ``burst`` draining at ``per_second``
+        # lets the burst through at once, then one message every ``1 / per_second`` seconds.
+        return AsyncLimiter(self._pace.burst, self._pace.burst / self._pace.per_second)
