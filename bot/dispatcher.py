@@ -1,8 +1,9 @@
 """The path of one message: deduplicate, lock the conversation, run the dialog, save, log.
 
-Everything a turn writes (the message id, the new state, scheduled reminders, link codes, the
-message log) is committed in one transaction, so a failure leaves no half-written conversation
-and the platform's redelivery is handled as if the first attempt never happened.
+Everything a turn writes (the message id, the new state, scheduled reminders, held reminders
+handed over, link codes, the message log) is committed in one transaction, so a failure leaves
+no half-written conversation and the platform's redelivery is handled as if the first attempt
+never happened.
 
 A (channel, user id) linked to a person shares the person's conversation with the person's
 other apps: the turn locks the person, not the app. Link codes asked for by the dialogs are
@@ -111,19 +112,22 @@ class Dispatcher:
         self._persons: dict[str, int] = {}
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        """Handle what a user sent; a redelivered message returns [] and changes nothing."""
-        return await self._turn(message, log_incoming=True, hook=None)
+        """Handle what a user sent; a redelivered message returns [] and changes nothing.
+
+        Reminders held while the channel's window was closed come first in the replies.
+        """
+        return await self._turn(message, from_citizen=True, hook=None)
 
     async def handle_proactive(self, message: IncomingMessage, hook: TurnHook) -> list[Reply]:
         """Handle an event motcua raised itself (a due reminder).
 
-        The event is not logged as something the user said; ``hook`` runs inside the turn's
-        transaction with the replies.
+        The event is not logged as something the user said, and does not open the channel's
+        window for held reminders; ``hook`` runs inside the turn's transaction with the replies.
         """
-        return await self._turn(message, log_incoming=False, hook=hook)
+        return await self._turn(message, from_citizen=False, hook=hook)
 
     async def _turn(
-        self, message: IncomingMessage, *, log_incoming: bool, hook: TurnHook | None
+        self, message: IncomingMessage, *, from_citizen: bool, hook: TurnHook | None
     ) -> list[Reply]:
         _check_sizes(message)
         ref, message_id = message.ref, message.message_id
@@ -136,7 +140,7 @@ class Dispatcher:
             attempt = 1
             while True:
                 try:
-                    return await self._attempt(message, log_incoming=log_incoming, hook=hook)
+                    return await self._attempt(message, from_citizen=from_citizen, hook=hook)
                 except StaleConversation:
                     if attempt == MAX_ATTEMPTS:
                         raise
@@ -147,7 +151,7 @@ class Dispatcher:
             raise
 
     async def _attempt(
-        self, message: IncomingMessage, *, log_incoming: bool, hook: TurnHook | None
+        self, message: IncomingMessage, *, from_citizen: bool, hook: TurnHook | None
     ) -> list[Reply]:
         """One run of a turn, holding the lock of the person (or of the app, when unlinked)."""
         ref = message.ref
@@ -160,7 +164,7 @@ class Dispatcher:
             if person != guess:
                 self._remember(ref, person)
                 raise StaleConversation("the app's person is not the one locked")
-            return await self._run(session, message, person, log_incoming=log_incoming, hook=hook)
+            return await self._run(session, message, person, from_citizen=from_citizen, hook=hook)
 
     def _remember(self, ref: ConversationRef, person: int | None) -> None:
         self._persons.pop(ref.key, None)
@@ -175,7 +179,7 @@ class Dispatcher:
         message: IncomingMessage,
         person: int | None,
         *,
-        log_incoming: bool,
+        from_citizen: bool,
         hook: TurnHook | None,
     ) -> list[Reply]:
         ref, now = message.ref, self._deps.clock.now()
@@ -185,15 +189,19 @@ class Dispatcher:
             and not await SqlProcessedMessages(session).claim(ref.channel, message.message_id, now)
         ):
             return []
+        # The citizen wrote, so the channel's window is open again: reminders held while it was
+        # closed go first, taken in this transaction so they are sent once with this answer.
+        # They were logged when rendered.
+        held = await SqlReminders(session).take_held(ref, now) if from_citizen else []
         replies, codes = await self._converse(session, message, person, now)
         log = SqlMessageLog(session)
-        if log_incoming:
+        if from_citizen:
             said = None if message.text is None else _hide(message.text, codes)
             await log.record_incoming(replace(message, text=said), now)
         await log.record_replies(ref, [replace(r, text=_hide(r.text, codes)) for r in replies], now)
         if hook is not None:
             await hook(session, replies)
-        return replies
+        return held + replies
 
     async def _converse(
         self, session: AsyncSession, message: IncomingMessage, person: int | None, now: datetime

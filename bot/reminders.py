@@ -4,6 +4,9 @@ A reminder is a row, not a timer: a worker claims due rows, runs each through th
 ``IncomingMessage`` carrying the reminder's payload, keeps the rendered replies with the row (in
 the same transaction as the turn, so the dialog runs once), sends them through the user's
 channel and marks the row done. Retryable delivery errors put the row back with a growing delay.
+A channel whose messaging window has closed (Messenger after 24 hours, Zalo after 7 days) refuses
+the send: the row is held with its replies, and the dispatcher puts them before the answer to the
+citizen's next message on that channel, since nothing the citizen asked for may be lost.
 
 The same periodic worker also forgets old platform message ids, which only matter while a
 platform may still redeliver a message, and deletes logged messages past their retention period
@@ -24,7 +27,7 @@ from bot.storage.database import Database
 from bot.storage.message_log import purge_message_log
 from bot.storage.processed import SqlProcessedMessages
 from bot.storage.reminders import Reminder, SqlReminders
-from dialogs.errors import DeliveryError, MotcuaError, RateLimited
+from dialogs.errors import DeliveryError, MotcuaError, OutsideWindow, RateLimited
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.ports import Channel, Clock
 
@@ -130,6 +133,9 @@ class ReminderWorker:
                 await channel.send(reminder.ref, replies)
         except ClaimLost:
             return False
+        except OutsideWindow as error:
+            await self._hold(reminder, error)
+            return False
         except DeliveryError as error:
             if error.retryable:
                 await self._retry(reminder, error)
@@ -173,6 +179,15 @@ class ReminderWorker:
         )
         async with self._database.transaction() as session:
             await SqlReminders(session).retry(reminder, now + delay, type(error).__name__, now)
+
+    async def _hold(self, reminder: Reminder, error: OutsideWindow) -> None:
+        logger.info(
+            "reminder %s held until the user writes on channel %s",
+            reminder.id,
+            reminder.ref.channel,
+        )
+        async with self._database.transaction() as session:
+            await SqlReminders(session).hold(reminder, type(error).__name__, self._clock.now())
 
     async def _fail(self, reminder: Reminder, reason: str) -> None:
         logger.error(

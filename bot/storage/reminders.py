@@ -21,6 +21,7 @@ class ReminderStatus(StrEnum):
 
     PENDING = "pending"  # waiting for due_at (also after a retryable failure)
     SENDING = "sending"  # claimed by a worker; reclaimable once its lease runs out
+    HELD = "held"  # the channel's window was closed; goes out with the citizen's next message
     DONE = "done"
     FAILED = "failed"
 
@@ -158,6 +159,46 @@ class SqlReminders:
             last_error=error[:64],
             updated_at=now,
         )
+
+    async def hold(self, reminder: Reminder, error: str, now: datetime) -> bool:
+        """Keep a rendered reminder the channel refused (window closed) for the next turn."""
+        return await self._finish(
+            reminder,
+            status=ReminderStatus.HELD,
+            attempts=reminder.attempts + 1,
+            claimed_at=None,
+            last_error=error[:64],
+            updated_at=now,
+        )
+
+    async def take_held(self, ref: ConversationRef, now: datetime) -> list[Reply]:
+        """Mark the conversation's held reminders done and return their replies, oldest first.
+
+        Called inside the turn of the citizen's next message, so the replies go out with its
+        answer exactly once: the guarded UPDATE leaves a row already taken by another turn.
+        """
+        rows = (
+            await self._session.execute(
+                select(ReminderRow.id, ReminderRow.replies)
+                .where(
+                    ReminderRow.channel == ref.channel,
+                    ReminderRow.user_id == ref.user_id,
+                    ReminderRow.status == ReminderStatus.HELD,
+                )
+                .order_by(ReminderRow.due_at, ReminderRow.id)
+                .with_for_update()
+            )
+        ).all()
+        replies: list[Reply] = []
+        for reminder_id, stored in rows:
+            result = await self._session.execute(
+                update(ReminderRow)
+                .where(ReminderRow.id == reminder_id, ReminderRow.status == ReminderStatus.HELD)
+                .values(status=ReminderStatus.DONE, updated_at=now)
+            )
+            if rowcount(result) == 1 and stored is not None:
+                replies.extend(replies_from_json(stored))
+        return replies
 
     async def mark_failed(self, reminder: Reminder, error: str, now: datetime) -> bool:
         """Give up on a reminder for good."""

@@ -86,7 +86,11 @@ class ReminderRow(Base):
     """A proactive message due later: an outbox row, so it survives restarts."""
 
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_status_due_at", "status", "due_at"),
+        # Every citizen's message looks up their held reminders.
+        Index("ix_reminders_channel_user_id_status", "channel", "user_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))

@@ -3,8 +3,10 @@
 Payload buttons become quick replies under a text (at most 13, titles of 20 characters, text
 under 2,000 characters). Quick replies cannot open a link, so a reply with URL buttons ends in a
 button template (at most 3 buttons, text of 640 characters) holding the links, with its payload
-buttons still offered as quick replies. Menus beyond those limits are degraded by
-:func:`integrations.render.render` to a numbered list the user answers with a digit.
+buttons still offered as quick replies; a reply followed by another one keeps up to three
+payload buttons in a template too, as quick replies show only under the newest message. Menus
+beyond those limits are degraded by :func:`integrations.render.render` to a numbered list the
+user answers with a digit.
 """
 
 from __future__ import annotations
@@ -33,8 +35,14 @@ _BUTTONS_ONLY_TEXT = "👇"
 def to_messages(replies: Sequence[Reply]) -> list[dict[str, Any]]:
     """The ``message`` objects to send, in order, for the dialogs' replies."""
     messages: list[dict[str, Any]] = []
-    for reply in replies:
+    for position, reply in enumerate(replies):
         links = sum(1 for button in reply.buttons if button.url)
+        # Messenger shows quick replies under the newest message only: buttons of an earlier
+        # reply (a held reminder before the answer) would vanish, so they go in a template.
+        followed = position < len(replies) - 1
+        if not links and followed and 0 < len(reply.buttons) <= MAX_TEMPLATE_BUTTONS:
+            messages.extend(_as_template(reply, fits=False))
+            continue
         if not links:
             messages.extend(_as_text(m) for m in render([reply], QUICK_REPLY_CAPS))
             continue

@@ -14,6 +14,8 @@ from messenger_support import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN
 from support.apps import serving
 from support.clock import ManualClock
 
+from bot.app import App
+from bot.storage.reminders import ReminderStatus, SqlReminders
 from dialogs.errors import OutsideWindow
 from dialogs.messages import ConversationRef, Reply
 from integrations.messenger import WEBHOOK_PATH, MessengerAdapter
@@ -36,6 +38,7 @@ class Citizen:
 
     graph: FakeGraphApi
     adapter: MessengerAdapter
+    app: App
 
     async def say(self, text: str) -> list[SentMessage]:
         return await self._deliver(self.graph.text(USER, text))
@@ -77,7 +80,7 @@ async def running(
         adapter = app.channels["messenger"]
         assert isinstance(adapter, MessengerAdapter)
         graph.webhook_url = f"{app.settings.public_url}{WEBHOOK_PATH}"
-        yield Citizen(graph, adapter)
+        yield Citizen(graph, adapter, app)
 
 
 @pytest.fixture
@@ -135,3 +138,46 @@ async def test_the_window_survives_a_restart_of_the_app(
 
     assert graph.sent[-1].messaging_type == "UPDATE"
     assert graph.sent[-1].text.startswith("Nhắc lịch: mai")
+
+
+async def test_a_reminder_due_after_the_window_closed_comes_with_the_next_answer(
+    citizen: Citizen, graph: FakeGraphApi, clock: ManualClock
+) -> None:
+    await citizen.say("dk khai sinh")
+    await citizen.tap(f"proc:{BIRTH}")
+    await citizen.tap(f"cl:go:{BIRTH}")
+    await citizen.say("nhắc tôi sau 3 ngày")
+
+    # Three days on, Meta's 24-hour window is closed: the reminder is kept, nothing is sent.
+    clock.advance(timedelta(days=3))
+    before = len(graph.sent)
+    assert await citizen.app.reminders.run_once() == 0
+    assert len(graph.sent) == before
+    async with citizen.app.database.transaction() as session:
+        (reminder,) = await SqlReminders(session).for_conversation(REF)
+    assert reminder.status is ReminderStatus.HELD
+
+    # The citizen writes again: the reminder comes first, then the answer, as a response.
+    reminder_message, *answer = await citizen.say("xin chào")
+    assert reminder_message.text.startswith("Nhắc")
+    assert "khai sinh" in reminder_message.text
+    assert answer and all(m.messaging_type == "RESPONSE" for m in (reminder_message, *answer))
+    async with citizen.app.database.transaction() as session:
+        (reminder,) = await SqlReminders(session).for_conversation(REF)
+    assert reminder.status is ReminderStatus.DONE
+
+    # Its resume button (a quick reply or a template button) still works; nothing is resent.
+    (resume,) = [
+        b
+        for b in reminder_message.template_buttons + reminder_message.quick_replies
+        if b.get("payload") == f"cl:go:{BIRTH}"
+    ]
+    tapped = (
+        graph.quick_reply(USER, resume["title"], resume["payload"])
+        if resume in reminder_message.quick_replies
+        else graph.postback(USER, resume["title"], resume["payload"])
+    )
+    (step,) = await citizen._deliver(tapped)
+    assert "1/8" in step.text
+    assert await citizen.app.reminders.run_once() == 0
+    assert graph.sent[before:] == [reminder_message, *answer, step]

@@ -288,3 +288,21 @@ def test_graph_errors_map_to_typed_errors(
     assert type(mapped) is expected
     if expected is DeliveryError:
         assert not mapped.retryable
+
+
+async def test_buttons_of_a_reply_followed_by_another_stay_tappable(harness: Harness) -> None:
+    reminder = Reply(
+        "Nhắc việc: giấy tờ khai sinh", (Button("Làm tiếp", payload="cl:go:1.001193"),)
+    )
+    answer = Reply("Bạn cần gì?", (Button("Menu", payload="m:menu"),))
+    await answer_with(harness, reminder, answer)
+
+    first, second = harness.graph.messages_to(USER)
+    # Quick replies show only under the newest message, so the first reply's button is a
+    # postback button in a template, which stays in the thread.
+    assert first.quick_replies == []
+    assert first.message["attachment"]["payload"]["template_type"] == "button"
+    assert first.template_buttons == [
+        {"type": "postback", "title": "Làm tiếp", "payload": "cl:go:1.001193"}
+    ]
+    assert [q["payload"] for q in second.quick_replies] == ["m:menu"]
