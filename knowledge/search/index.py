@@ -2,11 +2,12 @@
 
 Each procedure is indexed by the folded syllables and syllable pairs of its name (strongest) and
 of its field and result, with abbreviations expanded ("BHXH" → "bảo hiểm xã hội"). A query is
-folded the same way, its typos corrected against the known vocabulary (words typed with their
-diacritics are taken as written), its shorthand, everyday and English phrases rewritten into the
-words procedure names use (a long rewrite weighs about as much as the few words it replaced),
-and the terms of the situations it describes added ("sinh con" and "tiền" → "chế độ thai
-sản"). Then every procedure gets:
+folded the same way, the filler of a told situation dropped ("mà", "thì", "lâu" unless they
+form a phrase of a name), its typos corrected against the known vocabulary (words typed with
+their diacritics are taken as written), its shorthand, everyday and English phrases rewritten
+into the words procedure names use (a long rewrite weighs about as much as the few words it
+replaced), and the terms of the situations it describes added ("sinh con" and "tiền" → "chế độ
+thai sản"). Then every procedure gets:
 
 - the share of the query's weight (inverse document frequency) its text covers;
 - a bonus for names the query covers well (short, exact names beat long ones that merely
@@ -19,9 +20,9 @@ sản"). Then every procedure gets:
 
 Matching ignores diacritics, so the leaders lose the matches of words the query typed with other
 marks ("bão" is not "bảo"). A query whose words fit no name well enough (unless it says a whole
-name), that shares no two-word phrase with the best name, or that is small talk not fitting very
-well, gets no procedure. Everything is precomputed into numpy posting arrays, so one query costs
-a few array sums.
+name, or is a long story that says a good part of one), that shares no two-word phrase with the
+best name, or that is small talk not fitting very well, gets no procedure. Everything is
+precomputed into numpy posting arrays, so one query costs a few array sums.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from knowledge.search.tokens import (
     looks_foreign,
     marks,
     spelled_keys,
+    spelled_words,
     syllable_key,
     telex_key,
     tokenize,
@@ -61,8 +63,12 @@ LEVEL_PENALTY = 0.02  # province-only procedures; ministry-only ones get twice a
 MIN_COVERAGE = 0.4  # below this share of the query's weight, nothing fits (calibrated on off-topic)
 WHOLE_NAME = 0.8  # a query saying this much of a name's weight names the procedure,
 WHOLE_NAME_COVERAGE = 0.3  # so it needs only this share of coverage (the rest is its story)
+STORY_TOKENS = 6  # a query this long (content words, once rewritten) tells a story,
+STORY_PRECISION = 0.3  # so saying this much of a name's weight
+STORY_COVERAGE = 0.28  # with this share of coverage names the procedure
 SMALL_TALK_COVERAGE = 0.85  # small talk needs this much to be taken as a procedure question,
 SMALL_TALK_PRECISION = 0.5  # and to cover this much of the procedure's name
+COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
 RESPELL_ROUNDS = 20  # leaders checked for words that only match without their diacritics
 MAX_QUERY_CHARS = 300  # longer messages are cut: a question never needs more
@@ -139,6 +145,9 @@ class SearchIndex:
         self._lead = _leads(name_tokens, self._terms)
         self._syllables = [t for t in vocabulary if " " not in t]
         self._df = {t: df[t] for t in self._syllables}
+        self._common_pairs = frozenset(
+            t for t, count in df.items() if " " in t and count >= max(2, n // COMMON_PAIR_SHARE)
+        )
         self._prior = np.array(
             [lex.priors.get(p.code, 0.0) - _level_penalty(p) for p in self._procedures],
             dtype=np.float32,
@@ -162,6 +171,13 @@ class SearchIndex:
         for topic in {*lex.small_talk, *_cues(markers)}:
             self._topics[topic.phrase[0]].append(topic)
         self._next = _followers(df, lex)
+        self._filler = lex.filler
+        self._filler_spellings = _filler_spellings(self._procedures, lex.filler)
+        self._phrase_pairs = {
+            pair
+            for phrase in (*lex.abbreviations.keys(), *lex.phrases.keys())
+            for pair in itertools.pairwise(phrase)
+        }
         self._phrase_words = _words(lex.abbreviations.keys(), lex.phrases.keys())
         vi_words = set(self._syllables) | self._phrase_words
         self._vi_words = vi_words
@@ -212,8 +228,15 @@ class SearchIndex:
     def _fits(self, analysis: _Analysis, scores: _Scores, best: int) -> bool:
         """Whether the best procedure answers the query at all."""
         coverage = float(scores.coverage[best])
-        whole_name = scores.precision[best] >= WHOLE_NAME and coverage >= WHOLE_NAME_COVERAGE
-        if (coverage < MIN_COVERAGE and not whole_name) or scores.phrase[best] <= 0:
+        precision = float(scores.precision[best])
+        whole_name = precision >= WHOLE_NAME and coverage >= WHOLE_NAME_COVERAGE
+        # A told story says much more than the need: saying half the name is enough there.
+        story = (
+            len(analysis.tokens) >= STORY_TOKENS
+            and precision >= STORY_PRECISION
+            and coverage >= STORY_COVERAGE
+        )
+        if (coverage < MIN_COVERAGE and not (whole_name or story)) or scores.phrase[best] <= 0:
             return False
         return not analysis.small_talk or (
             coverage >= SMALL_TALK_COVERAGE and scores.precision[best] >= SMALL_TALK_PRECISION
@@ -269,7 +292,7 @@ class SearchIndex:
         with_marks = {key for key, word in spelled if marks(word)}
         english = locale.lower().startswith("en") or self._reads_english(text, raw)
         corrected: list[str] = []
-        for t in raw:
+        for t in raw if english else self._content(raw, words):
             # An English query's unknown words are English, and a word typed with its
             # diacritics is a word, not a slip: a word no name uses means another subject.
             keep = english or t in self._vi_words or t in with_marks
@@ -285,7 +308,7 @@ class SearchIndex:
             topic
             for i, key in enumerate(raw)
             for topic in self._topics.get(key, ())
-            if topic.said_in(raw, words, i)
+            if topic.said_in(raw, words, i) and not self._runs_on(topic, raw, words, i)
         )
         # Only words still there as typed can disagree with a name's diacritics.
         as_typed = {t for t, kept in zip(tokens, typed, strict=True) if kept}
@@ -299,6 +322,53 @@ class SearchIndex:
             small_talk=not heard.isdisjoint(self._small_talk),
             marked=tuple((k, w) for k, w in spelled if k in as_typed and k in with_marks),
         )
+
+    def _runs_on(self, topic: Topic, keys: Sequence[str], words: Sequence[str], start: int) -> bool:
+        """Whether small talk typed without all its marks is part of a common phrase of names.
+
+        "mua bao hiem y te" could read "mưa bão" (storm), but "bao hiem" is in many names: the
+        words are "mua bảo hiểm"; "xe máy, giờ" is no "mấy giờ" (what time). A word typed
+        with all the topic's marks is the topic ("mưa bão"), and "nhiet do sai gon" stays the
+        weather: few names say "do sai".
+        """
+        if topic not in self._small_talk:
+            return False
+        end = start + len(topic.phrase)
+        before = start > 0 and words[start] != topic.words[0]
+        after = end < len(keys) and words[end - 1] != topic.words[-1]
+        return (before and f"{keys[start - 1]} {keys[start]}" in self._common_pairs) or (
+            after and f"{keys[end - 1]} {keys[end]}" in self._common_pairs
+        )
+
+    def _content(self, keys: Sequence[str], words: Sequence[str]) -> list[str]:
+        """The keys without the filler of a told situation ("mà", "thì", "lâu", "chưa").
+
+        A sentence says much more than the need ("bà nội mất lâu rồi mà chưa báo tử"), and
+        every filler word would lower each name's share of the query. A filler key stays when
+        it is typed with other marks ("đăng" is not "đang") or forms a phrase names or the
+        vocabulary use with a word beside it ("thi hành", "một lần", "bảo hiểm").
+        """
+
+        def in_phrase(i: int, pair: tuple[str, str]) -> bool:
+            if pair in self._phrase_pairs:
+                return True
+            # Two filler words make no phrase worth keeping ("chưa có", "hai tháng"), and a
+            # word typed with marks is the name's word only if the marks fit ("mà" is not "mã").
+            spellings = self._filler_spellings.get(" ".join(pair), ())
+            return not all(k in self._filler for k in pair) and any(
+                fits_marks(words[i], w) for w in spellings
+            )
+
+        n = len(keys)
+        return [
+            key
+            for i, (key, word) in enumerate(zip(keys, words, strict=True))
+            if not (
+                any(fits_marks(word, form) for form in self._filler.get(key, ()))
+                and (i == 0 or not in_phrase(i, (keys[i - 1], key)))
+                and (i == n - 1 or not in_phrase(i, (key, keys[i + 1])))
+            )
+        ]
 
     def _implied(
         self, raw: Sequence[str], words: Sequence[str], tokens: Sequence[str], typed: Sequence[bool]
@@ -507,6 +577,24 @@ def _followers(df: Counter[str], lex: Lexicon) -> dict[str, dict[str, int]]:
         for a, b in itertools.pairwise(phrase):
             followers[a].setdefault(b, 1)
     return dict(followers)
+
+
+def _filler_spellings(
+    procedures: Sequence[Procedure], filler: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """Each pair of name words with a filler key ("mat ma") → how names write that key in it.
+
+    "mật mã" keeps "mật" and "mã" together, but "mất mà chưa" is no such phrase: a filler word
+    typed with its marks stays only beside a neighbour that names write it with.
+    """
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for p in procedures:
+        for (a, wa), (b, wb) in itertools.pairwise(spelled_words(p.name)):
+            if a in filler:
+                spellings[f"{a} {b}"].add(sys.intern(wa))
+            if b in filler:
+                spellings[f"{a} {b}"].add(sys.intern(wb))
+    return {sys.intern(pair): tuple(words) for pair, words in spellings.items()}
 
 
 def _spell(

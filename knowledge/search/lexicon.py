@@ -175,6 +175,7 @@ class Lexicon:
     priors: dict[str, float]
     small_talk: tuple[Topic, ...]  # weather, prices, jokes: not a procedure question
     situations: tuple[Situation, ...]  # cue words anywhere → the terms names use
+    filler: dict[str, tuple[str, ...]]  # key → the words it is filler as ("thi" → "thì")
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Lexicon:
@@ -194,6 +195,7 @@ class Lexicon:
             priors=dict(_priors(root / "priors.tsv")),
             small_talk=tuple(_topics(root / "small-talk.txt")),
             situations=tuple(_situations(root / "situations.tsv")),
+            filler=_filler(root / "filler.txt"),
         )
 
 
@@ -240,6 +242,15 @@ def _topics(path: Path) -> Iterator[Topic]:
     for row in _rows(path):
         if topic := _topic(row[0]):
             yield topic
+
+
+def _filler(path: Path) -> dict[str, tuple[str, ...]]:
+    """Key → the words, with their diacritics, that make it a filler word."""
+    words: dict[str, list[str]] = {}
+    for topic in _topics(path):
+        for key, word in zip(topic.phrase, topic.words, strict=True):
+            words.setdefault(key, []).append(word)
+    return {key: tuple(forms) for key, forms in words.items()}
 
 
 def _priors(path: Path) -> Iterator[tuple[str, float]]:

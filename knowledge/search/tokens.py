@@ -37,7 +37,12 @@ def tokenize(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def spelled_keys(text: str) -> tuple[tuple[str, str], ...]:
-    """Each search key of a text with the word it was written as (("ki", "ký"), ...).
+    """Each search key of a text with the word it was written as (("ki", "ký"), ...), cached."""
+    return spelled_words(text)
+
+
+def spelled_words(text: str) -> tuple[tuple[str, str], ...]:
+    """Like :func:`spelled_keys`, uncached: for reading every name once at build time.
 
     Folding keeps one character per NFC letter, so a word's span in the folded text is its span
     in the lowercased original.
