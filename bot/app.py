@@ -28,6 +28,7 @@ from bot.storage.database import Database
 from bot.storage.secrets import SqlSecretStore
 from dialogs.ports import Channel, Clock, KnowledgeBase, MessageHandler, SecretStore, Translator
 from dialogs.step import DialogDeps
+from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
 from integrations.telegram import ChatPace, TelegramChannel
 from integrations.webchat import WebChat
@@ -117,6 +118,10 @@ async def build_app(
             clock=clock,
             translator=translator,
             default_locale=settings.default_locale,
+            messaging_windows={
+                MessengerAdapter.name: messenger.WINDOW,
+                ZaloChannel.name: zalo.WINDOW,
+            },
         )
         dispatcher = Dispatcher(
             database,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dialogs.messages import Reply
@@ -78,3 +78,8 @@ class DialogDeps:
     translator: Callable[[str], Translator]  # locale -> translator
     default_locale: str = "vi"
     portal_url: str = "https://dichvucong.gov.vn"
+    messaging_windows: Mapping[str, timedelta] = field(default_factory=dict)
+    """Channel name -> how long after a user's last message the platform lets us write first.
+
+    A reminder due later than that is held until the citizen writes again, so the dialogs say so.
+    """

@@ -70,16 +70,19 @@ def schedule(turn: Turn, days: int, code: str) -> list[Reply]:
                 (*checklist.reminder_buttons(turn, code), menu.menu_button(turn)),
             )
         ]
-    when = due(turn.deps.clock.now(), days)
+    now = turn.deps.clock.now()
+    when = due(now, days)
     turn.effects.append(ScheduleReminder(due_at=when, payload=f"rem:{code}"))
-    return [
-        Reply(
-            _("All right, I will remind you on the morning of {date}.").format(
-                date=turn.t.format_date(when)
-            ),
-            (Button(_("Continue now"), f"cl:go:{code}"), menu.menu_button(turn)),
+    text = _("All right, I will remind you on the morning of {date}.").format(
+        date=turn.t.format_date(when)
+    )
+    window = turn.deps.messaging_windows.get(turn.message.ref.channel)
+    if window is not None and when - now > window:
+        text += "\n" + _(
+            "This app lets me write to you only for a while after your last message: if I "
+            "cannot reach you that morning, the reminder comes the next time you write to me."
         )
-    ]
+    return [Reply(text, (Button(_("Continue now"), f"cl:go:{code}"), menu.menu_button(turn)))]
 
 
 def fire(turn: Turn, args: list[str]) -> list[Reply] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
@@ -28,6 +29,8 @@ from integrations.zalo.tokens import SystemClock, ZaloTokens
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/zalo"
+WINDOW = timedelta(days=7)
+"""Customer-service messages are refused (-230) this long after the user's last interaction."""
 CAPABILITIES = Capabilities(
     max_text=2000,
     max_buttons=5,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from dialog_fakes import FakeClock, FakeKnowledgeBase
@@ -27,6 +28,8 @@ class ChatHarness:
     knowledge: KnowledgeBase = field(default_factory=FakeKnowledgeBase)
     clock: FakeClock = field(default_factory=FakeClock)
     locale: str | None = "vi"
+    channel: str = "terminal"
+    messaging_windows: dict[str, timedelta] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     replies: tuple[Reply, ...] = ()
     effects: tuple[Effect, ...] = ()
@@ -34,7 +37,12 @@ class ChatHarness:
 
     @property
     def deps(self) -> DialogDeps:
-        return DialogDeps(knowledge=self.knowledge, clock=self.clock, translator=translator)
+        return DialogDeps(
+            knowledge=self.knowledge,
+            clock=self.clock,
+            translator=translator,
+            messaging_windows=self.messaging_windows,
+        )
 
     @property
     def step(self) -> str:
@@ -119,7 +127,7 @@ class ChatHarness:
 
     @property
     def _ref(self) -> ConversationRef:
-        return ConversationRef("terminal", "citizen-1")
+        return ConversationRef(self.channel, "citizen-1")
 
     def _turn(self, message: IncomingMessage) -> ChatHarness:
         before = json.dumps(self.state, sort_keys=True)

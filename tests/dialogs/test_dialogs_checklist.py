@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from chat_harness import ChatHarness
@@ -230,3 +230,15 @@ def test_only_the_most_recent_checklists_are_kept(chat: ChatHarness) -> None:
         chat.clock.advance(minutes=1)
         chat.payload("cl:go:1.004873")
     assert sorted(chat.state["checklists"]) == ["1.000894", "1.004873", "1.014063"]
+
+
+def test_a_reminder_beyond_the_platform_window_says_it_may_wait_for_the_next_message() -> None:
+    held_note = "lời nhắc sẽ đến ngay khi bạn nhắn cho tôi lần tới"
+    windows = {"messenger": timedelta(hours=24)}
+    messenger = ChatHarness(channel="messenger", messaging_windows=windows)
+    start_birth_checklist(messenger).send("nhắc tôi sau 3 ngày")
+    messenger.expect("sáng ngày 27/11/2026", held_note)
+    messenger.send("nhac toi ngay mai").expect("sáng ngày 25/11/2026").expect_not(held_note)
+
+    web = ChatHarness(channel="web", messaging_windows=windows)
+    start_birth_checklist(web).send("nhắc tôi sau 3 ngày").expect_not(held_note)
