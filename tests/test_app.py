@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from fakes.telegram import TOKEN, FakeTelegram
 from redis.asyncio import Redis
-from storage.databases import FakeClock
+from support.clock import ManualClock
 from support.procedures import BIRTH
 
 from bot.app import build_app
@@ -113,7 +113,7 @@ async def test_the_message_log_is_kept_for_the_configured_days(tmp_path: Path) -
     assert Settings.from_env({"MOTCUA_MESSAGE_LOG_DAYS": " "}).message_log_days == 90
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_MESSAGE_LOG_DAYS": "7"})
     await prepare_database(settings.database_url)
-    clock = FakeClock()
+    clock = ManualClock()
     ref = ConversationRef("web", "web-user-0001")
 
     async with build_app(settings, knowledge=KNOWLEDGE, clock=clock) as app:

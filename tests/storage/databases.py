@@ -11,8 +11,6 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +19,11 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from support.clock import ManualClock
 
 from bot.storage.database import Database
 from bot.storage.schema import upgrade
 from bot.storage.tables import Base
-
-START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-
-@dataclass
-class FakeClock:
-    """A clock that moves only when told to."""
-
-    current: datetime = field(default=START)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
 
 
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
@@ -125,6 +109,6 @@ def redis_prefix() -> str:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
+def clock() -> ManualClock:
     """A fake clock at 2026-11-24 08:00 UTC."""
-    return FakeClock()
+    return ManualClock()

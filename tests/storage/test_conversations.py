@@ -5,24 +5,24 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from support.clock import ManualClock
 
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef
-from storage.databases import FakeClock
 
 REF = ConversationRef("telegram", "12345")
 
 
-async def test_first_contact_creates_an_empty_state(database: Database, clock: FakeClock) -> None:
+async def test_first_contact_creates_an_empty_state(database: Database, clock: ManualClock) -> None:
     async with database.transaction() as session:
         stored = await SqlConversations(session).open(REF, clock.now(), locale="vi")
     assert (stored.state, stored.version, stored.locale) == ({}, 0, "vi")
 
 
 async def test_saved_state_is_loaded_again_in_a_new_unit_of_work(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     state = {"v": 1, "step": "checklist:item", "checklists": {"1.001193": {"i": 3}}, "ok": True}
     async with database.transaction() as session:
@@ -35,7 +35,7 @@ async def test_saved_state_is_loaded_again_in_a_new_unit_of_work(
 
 
 async def test_locale_is_kept_when_a_platform_stops_sending_it(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     async with database.transaction() as session:
         await SqlConversations(session).open(REF, clock.now(), locale="en")
@@ -44,14 +44,16 @@ async def test_locale_is_kept_when_a_platform_stops_sending_it(
     assert stored.locale == "en"
 
 
-async def test_an_odd_platform_locale_is_cut_to_size(database: Database, clock: FakeClock) -> None:
+async def test_an_odd_platform_locale_is_cut_to_size(
+    database: Database, clock: ManualClock
+) -> None:
     async with database.transaction() as session:
         stored = await SqlConversations(session).open(REF, clock.now(), locale="x" * 500)
     assert stored.locale == "x" * 16
 
 
 async def test_a_stale_save_fails_loudly_and_keeps_the_newer_state(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     async with database.transaction() as session:
         first = await SqlConversations(session).open(REF, clock.now())
@@ -67,7 +69,7 @@ async def test_a_stale_save_fails_loudly_and_keeps_the_newer_state(
 
 
 async def test_a_failed_unit_of_work_leaves_nothing_behind(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
@@ -79,7 +81,9 @@ async def test_a_failed_unit_of_work_leaves_nothing_behind(
         assert await SqlConversations(session).load(REF) is None
 
 
-async def test_conversations_are_separate_per_channel(database: Database, clock: FakeClock) -> None:
+async def test_conversations_are_separate_per_channel(
+    database: Database, clock: ManualClock
+) -> None:
     other = ConversationRef("zalo", REF.user_id)
     async with database.transaction() as session:
         conversations = SqlConversations(session)
@@ -89,7 +93,7 @@ async def test_conversations_are_separate_per_channel(database: Database, clock:
 
 
 async def test_database_errors_do_not_quote_what_users_typed(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     secret = "so CCCD 001099012345"
     with pytest.raises(SQLAlchemyError) as raised:

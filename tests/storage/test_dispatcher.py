@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
+from support.clock import ManualClock
 
 from bot import i18n
 from bot.dispatcher import APOLOGY, Dispatcher, conversation_hash
@@ -25,7 +26,6 @@ from bot.storage.reminders import SqlReminders
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.step import DialogDeps, ScheduleReminder, Step
 from knowledge.results import SearchResult
-from storage.databases import FakeClock
 
 REF = ConversationRef("telegram", "987654321")
 SECRET = "0912345678"  # a phone number: must never reach the logs
@@ -57,12 +57,12 @@ def echo(state: Mapping[str, Any], message: IncomingMessage, deps: DialogDeps) -
     return Step(state=new_state, replies=(reply,), effects=effects)
 
 
-def make_deps(clock: FakeClock) -> DialogDeps:
+def make_deps(clock: ManualClock) -> DialogDeps:
     return DialogDeps(knowledge=NoKnowledge(), clock=clock, translator=lambda locale: None)  # type: ignore[arg-type,return-value]
 
 
 @pytest.fixture
-def dispatcher(database: Database, clock: FakeClock) -> Dispatcher:
+def dispatcher(database: Database, clock: ManualClock) -> Dispatcher:
     return Dispatcher(database, make_deps(clock), dialog=echo)
 
 
@@ -78,7 +78,7 @@ async def _history(database: Database) -> list[tuple[Direction, str | None]]:
 
 
 async def test_a_turn_is_answered_saved_and_logged(
-    dispatcher: Dispatcher, database: Database, database_url: str, clock: FakeClock
+    dispatcher: Dispatcher, database: Database, database_url: str, clock: ManualClock
 ) -> None:
     replies = await dispatcher.handle(IncomingMessage(REF, text="xin chao", message_id="1"))
     assert replies == [Reply("1: xin chao", (Button("Again", payload="again"),))]
@@ -103,7 +103,7 @@ async def test_a_redelivered_message_returns_nothing_and_changes_nothing(
 
 
 async def test_redelivery_is_also_caught_by_redis_across_workers(
-    database: Database, clock: FakeClock, redis: Redis, redis_prefix: str
+    database: Database, clock: ManualClock, redis: Redis, redis_prefix: str
 ) -> None:
     workers = [
         Dispatcher(
@@ -131,7 +131,7 @@ async def test_one_conversation_at_a_time(dispatcher: Dispatcher, database: Data
 
 
 async def test_one_conversation_at_a_time_across_workers_with_redis(
-    database: Database, clock: FakeClock, redis: Redis, redis_prefix: str
+    database: Database, clock: ManualClock, redis: Redis, redis_prefix: str
 ) -> None:
     workers = [
         Dispatcher(
@@ -178,7 +178,7 @@ async def test_a_state_that_is_not_json_is_refused_before_saving(
 
 
 async def test_a_scheduled_reminder_is_stored_with_the_turn(
-    dispatcher: Dispatcher, database: Database, clock: FakeClock
+    dispatcher: Dispatcher, database: Database, clock: ManualClock
 ) -> None:
     await dispatcher.handle(IncomingMessage(REF, text="remind"))
     async with database.transaction() as session:
@@ -196,7 +196,7 @@ def claims(request: pytest.FixtureRequest) -> RedisMessageClaims | None:
 
 
 async def test_a_turn_that_fails_to_commit_is_processed_again_on_redelivery(
-    database: Database, clock: FakeClock, claims: RedisMessageClaims | None
+    database: Database, clock: ManualClock, claims: RedisMessageClaims | None
 ) -> None:
     dispatcher = Dispatcher(database, make_deps(clock), claims=claims, dialog=echo)
     message = IncomingMessage(REF, text="remind", message_id="m-1")
@@ -223,7 +223,9 @@ async def test_oversized_references_are_refused_and_nothing_is_stored(
     assert await _state(database) is None
 
 
-async def test_the_real_conversations_are_the_default(database: Database, clock: FakeClock) -> None:
+async def test_the_real_conversations_are_the_default(
+    database: Database, clock: ManualClock
+) -> None:
     deps = DialogDeps(knowledge=NoKnowledge(), clock=clock, translator=i18n.translator)
     dispatcher = Dispatcher(database, deps)
     replies = await dispatcher.handle(IncomingMessage(REF, text="/start", locale="vi"))

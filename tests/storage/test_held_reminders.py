@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from support.clock import ManualClock
 
 from bot.dispatcher import Dispatcher
 from bot.storage.database import Database
@@ -15,14 +16,13 @@ from bot.storage.reminders import ReminderStatus
 from dialogs.errors import OutsideWindow
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.step import DialogDeps, Step
-from storage.databases import FakeClock
 from storage.test_dispatcher import REF, echo, make_deps
 from storage.test_reminders import AGAIN, RecordingChannel, _ask_for_a_reminder, _reminders, worker
 
 REMINDER = Reply("2: remind:due", AGAIN)
 
 
-async def _hold_a_reminder(database: Database, clock: FakeClock) -> None:
+async def _hold_a_reminder(database: Database, clock: ManualClock) -> None:
     """A reminder falls due while the citizen's window is closed."""
     await _ask_for_a_reminder(database, clock)
     clock.advance(timedelta(days=3))
@@ -30,7 +30,7 @@ async def _hold_a_reminder(database: Database, clock: FakeClock) -> None:
 
 
 async def test_a_reminder_due_outside_the_window_is_held_not_failed(
-    database: Database, database_url: str, clock: FakeClock
+    database: Database, database_url: str, clock: ManualClock
 ) -> None:
     await _hold_a_reminder(database, clock)
     (reminder,) = await _reminders(database)
@@ -49,7 +49,7 @@ async def test_a_reminder_due_outside_the_window_is_held_not_failed(
 
 
 async def test_the_next_message_gets_the_reminder_first_then_its_answer_once(
-    database: Database, database_url: str, clock: FakeClock
+    database: Database, database_url: str, clock: ManualClock
 ) -> None:
     await _hold_a_reminder(database, clock)
     async with Database(database_url) as restarted:
@@ -68,7 +68,7 @@ async def test_the_next_message_gets_the_reminder_first_then_its_answer_once(
 
 
 async def test_two_messages_at_once_hand_the_reminder_over_once(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     await _hold_a_reminder(database, clock)
     # Two workers, each with its own in-process locks, get a message from the citizen at once.
@@ -85,7 +85,7 @@ async def test_two_messages_at_once_hand_the_reminder_over_once(
 
 
 async def test_only_the_citizen_on_that_channel_opens_the_window(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     await _hold_a_reminder(database, clock)
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
@@ -101,7 +101,7 @@ def _stopped_mid_turn(state: Mapping[str, Any], message: IncomingMessage, deps: 
 
 
 async def test_a_turn_that_dies_midway_keeps_the_reminder_held(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     await _hold_a_reminder(database, clock)
     dying = Dispatcher(database, make_deps(clock), dialog=_stopped_mid_turn)
@@ -117,7 +117,7 @@ async def test_a_turn_that_dies_midway_keeps_the_reminder_held(
 
 
 async def test_a_proactive_turn_does_not_take_held_reminders(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     for _ in range(2):
         await _ask_for_a_reminder(database, clock)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from support.clock import ManualClock
+
 from bot.storage.database import Database
 from bot.storage.identity import (
     CODE_TTL,
@@ -14,14 +16,13 @@ from bot.storage.identity import (
     SqlIdentities,
 )
 from dialogs.messages import ConversationRef
-from storage.databases import FakeClock
 
 TELEGRAM = ConversationRef("telegram", "111")
 ZALO = ConversationRef("zalo", "222")
 MESSENGER = ConversationRef("messenger", "333")
 
 
-async def _issue(database: Database, clock: FakeClock) -> tuple[int, str]:
+async def _issue(database: Database, clock: ManualClock) -> tuple[int, str]:
     async with database.transaction() as session:
         identities = SqlIdentities(session)
         person = await identities.ensure_person(TELEGRAM, clock.now())
@@ -30,14 +31,14 @@ async def _issue(database: Database, clock: FakeClock) -> tuple[int, str]:
 
 
 async def _redeem(
-    database: Database, clock: FakeClock, code: str, ref: ConversationRef
+    database: Database, clock: ManualClock, code: str, ref: ConversationRef
 ) -> Redemption:
     async with database.transaction() as session:
         return await SqlIdentities(session).redeem_code(code, ref, clock.now())
 
 
 async def test_a_code_links_another_channel_to_the_same_person(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     person, code = await _issue(database, clock)
     assert len(code) == 6 and code.isdigit()
@@ -48,7 +49,7 @@ async def test_a_code_links_another_channel_to_the_same_person(
         assert set(await identities.refs_of(person)) == {TELEGRAM, ZALO}
 
 
-async def test_a_code_works_once(database: Database, clock: FakeClock) -> None:
+async def test_a_code_works_once(database: Database, clock: ManualClock) -> None:
     _, code = await _issue(database, clock)
     assert (await _redeem(database, clock, code, ZALO)).outcome is RedeemOutcome.LINKED
     assert (await _redeem(database, clock, code, MESSENGER)).outcome is RedeemOutcome.INVALID
@@ -56,13 +57,13 @@ async def test_a_code_works_once(database: Database, clock: FakeClock) -> None:
         assert await SqlIdentities(session).person_of(MESSENGER) is None
 
 
-async def test_an_expired_code_is_refused(database: Database, clock: FakeClock) -> None:
+async def test_an_expired_code_is_refused(database: Database, clock: ManualClock) -> None:
     _, code = await _issue(database, clock)
     clock.advance(CODE_TTL)
     assert (await _redeem(database, clock, code, ZALO)).outcome is RedeemOutcome.INVALID
 
 
-async def test_only_the_hash_of_a_code_is_stored(database: Database, clock: FakeClock) -> None:
+async def test_only_the_hash_of_a_code_is_stored(database: Database, clock: ManualClock) -> None:
     _, code = await _issue(database, clock)
     async with database.engine.connect() as connection:
         dump = await connection.exec_driver_sql("SELECT code_hash FROM link_codes")
@@ -70,7 +71,7 @@ async def test_only_the_hash_of_a_code_is_stored(database: Database, clock: Fake
 
 
 async def test_wrong_codes_lock_the_guesser_out_for_a_while(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     _, code = await _issue(database, clock)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -91,7 +92,7 @@ async def test_wrong_codes_lock_the_guesser_out_for_a_while(
 
 
 async def test_a_failed_attempt_is_counted_even_though_nothing_else_changes(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     await _issue(database, clock)
     for _ in range(MAX_FAILURES - 1):

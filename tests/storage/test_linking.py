@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager
 
 import pytest
 from sqlalchemy import select
+from support.clock import ManualClock
 
 from bot import i18n
 from bot.dispatcher import HIDDEN_CODE, Dispatcher
@@ -24,7 +25,6 @@ from bot.storage.tables import MessageLogRow, PersonConversationRow
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.step import DialogDeps
 from knowledge.base import LocalKnowledgeBase
-from storage.databases import FakeClock
 
 ZALO = ConversationRef("zalo", "u1")
 TELEGRAM = ConversationRef("telegram", "t1")
@@ -41,7 +41,7 @@ def knowledge() -> LocalKnowledgeBase:
 
 
 @pytest.fixture
-def dispatcher(database: Database, clock: FakeClock, knowledge: LocalKnowledgeBase) -> Dispatcher:
+def dispatcher(database: Database, clock: ManualClock, knowledge: LocalKnowledgeBase) -> Dispatcher:
     deps = DialogDeps(knowledge=knowledge, clock=clock, translator=i18n.translator)
     return Dispatcher(database, deps)
 
@@ -120,7 +120,7 @@ async def enter_code(citizen: Citizen, code: str) -> Citizen:
 
 
 async def test_a_checklist_started_on_zalo_continues_on_telegram_at_the_same_item(
-    dispatcher: Dispatcher, database: Database, clock: FakeClock
+    dispatcher: Dispatcher, database: Database, clock: ManualClock
 ) -> None:
     zalo, telegram = Citizen(dispatcher, ZALO), Citizen(dispatcher, TELEGRAM)
     await start_birth_checklist(zalo)
@@ -156,7 +156,7 @@ async def test_a_checklist_started_on_zalo_continues_on_telegram_at_the_same_ite
     assert sum(HIDDEN_CODE in text for text in logged if text) == 2  # shown once, typed once
 
 
-async def test_a_code_works_once_and_expires(dispatcher: Dispatcher, clock: FakeClock) -> None:
+async def test_a_code_works_once_and_expires(dispatcher: Dispatcher, clock: ManualClock) -> None:
     zalo = Citizen(dispatcher, ZALO)
     code = await get_code(zalo)
     (await enter_code(Citizen(dispatcher, TELEGRAM), code)).expect("Xong!")
@@ -197,7 +197,7 @@ async def test_an_internal_payload_from_a_user_is_refused(
 
 
 async def test_reminders_come_on_the_app_they_were_asked_on_and_resume_on_any(
-    dispatcher: Dispatcher, database: Database, clock: FakeClock
+    dispatcher: Dispatcher, database: Database, clock: ManualClock
 ) -> None:
     zalo, telegram = Citizen(dispatcher, ZALO), Citizen(dispatcher, TELEGRAM)
     await enter_code(telegram, await get_code(zalo))
@@ -249,7 +249,7 @@ async def _person(dispatcher: Dispatcher, ref: ConversationRef) -> int | None:
 
 
 async def test_a_worker_that_knew_another_person_still_finds_the_right_conversation(
-    database: Database, clock: FakeClock, knowledge: LocalKnowledgeBase
+    database: Database, clock: ManualClock, knowledge: LocalKnowledgeBase
 ) -> None:
     deps = DialogDeps(knowledge=knowledge, clock=clock, translator=i18n.translator)
     locks = RecordingLocks()

@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support.clock import ManualClock
 
 from bot.cli import main
 from bot.storage.database import Database
 from bot.storage.message_log import Direction, SqlMessageLog, purge_message_log
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
-from storage.databases import FakeClock
 
 REF = ConversationRef("web", "anon-1")
 
 
-async def test_history_is_oldest_first_with_buttons(database: Database, clock: FakeClock) -> None:
+async def test_history_is_oldest_first_with_buttons(database: Database, clock: ManualClock) -> None:
     buttons = (Button("Xem giấy tờ", payload="cl:1.001193"), Button("Nộp", url="https://x.vn/"))
     async with database.transaction() as session:
         log = SqlMessageLog(session)
@@ -39,7 +39,7 @@ async def test_history_is_oldest_first_with_buttons(database: Database, clock: F
     assert history[2].at == clock.now()
 
 
-async def test_history_limit_keeps_the_latest(database: Database, clock: FakeClock) -> None:
+async def test_history_limit_keeps_the_latest(database: Database, clock: ManualClock) -> None:
     async with database.transaction() as session:
         log = SqlMessageLog(session)
         for n in range(5):
@@ -48,7 +48,7 @@ async def test_history_limit_keeps_the_latest(database: Database, clock: FakeClo
     assert [m.text for m in history] == ["m3", "m4"]
 
 
-async def _log_texts(database: Database, clock: FakeClock, *texts: str) -> None:
+async def _log_texts(database: Database, clock: ManualClock, *texts: str) -> None:
     async with database.transaction() as session:
         log = SqlMessageLog(session)
         for text in texts:
@@ -61,7 +61,7 @@ async def _texts(database: Database, ref: ConversationRef = REF) -> list[str | N
 
 
 async def test_purge_deletes_old_messages_in_batches_and_keeps_recent_ones(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     await _log_texts(database, clock, *(f"old {n}" for n in range(5)))
     clock.advance(timedelta(days=80))

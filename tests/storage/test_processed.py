@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from support.clock import ManualClock
 
 from bot.storage.database import Database
 from bot.storage.processed import SqlProcessedMessages
-from storage.databases import FakeClock
 
 
 async def test_a_message_id_is_claimed_once_per_channel(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     async with database.transaction() as session:
         processed = SqlProcessedMessages(session)
@@ -23,7 +23,7 @@ async def test_a_message_id_is_claimed_once_per_channel(
         assert not await SqlProcessedMessages(session).claim("telegram", "update:1", clock.now())
 
 
-async def test_a_rolled_back_claim_is_forgotten(database: Database, clock: FakeClock) -> None:
+async def test_a_rolled_back_claim_is_forgotten(database: Database, clock: ManualClock) -> None:
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
             await SqlProcessedMessages(session).claim("messenger", "m_1", clock.now())
@@ -32,7 +32,7 @@ async def test_a_rolled_back_claim_is_forgotten(database: Database, clock: FakeC
         assert await SqlProcessedMessages(session).claim("messenger", "m_1", clock.now())
 
 
-async def test_prune_forgets_old_ids_only(database: Database, clock: FakeClock) -> None:
+async def test_prune_forgets_old_ids_only(database: Database, clock: ManualClock) -> None:
     async with database.transaction() as session:
         await SqlProcessedMessages(session).claim("web", "old", clock.now())
     clock.advance(timedelta(days=2))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from support.clock import ManualClock
 
 from bot import i18n
 from bot.dispatcher import Dispatcher
@@ -20,7 +21,6 @@ from dialogs.errors import DeliveryError, RateLimited, RecipientUnavailable, Tem
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.step import DialogDeps
 from knowledge.base import LocalKnowledgeBase
-from storage.databases import FakeClock
 from storage.test_dispatcher import REF, echo, make_deps
 
 BACKOFF = timedelta(seconds=30)
@@ -46,7 +46,7 @@ class RecordingChannel:
 
 def worker(
     database: Database,
-    clock: FakeClock,
+    clock: ManualClock,
     channel: RecordingChannel,
     keep_message_log: timedelta = timedelta(days=90),
 ) -> ReminderWorker:
@@ -63,7 +63,7 @@ def worker(
     )
 
 
-async def _ask_for_a_reminder(database: Database, clock: FakeClock) -> None:
+async def _ask_for_a_reminder(database: Database, clock: ManualClock) -> None:
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
     await dispatcher.handle(IncomingMessage(REF, text="remind"))
 
@@ -81,7 +81,7 @@ async def _count(database: Database) -> int:
 
 
 async def test_a_reminder_is_delivered_once_after_a_restart(
-    database: Database, database_url: str, clock: FakeClock
+    database: Database, database_url: str, clock: ManualClock
 ) -> None:
     await _ask_for_a_reminder(database, clock)
     early = RecordingChannel()
@@ -104,7 +104,9 @@ async def test_a_reminder_is_delivered_once_after_a_restart(
     assert [m.direction for m in history] == [Direction.IN, Direction.OUT, Direction.OUT]
 
 
-async def test_two_workers_deliver_each_reminder_once(database: Database, clock: FakeClock) -> None:
+async def test_two_workers_deliver_each_reminder_once(
+    database: Database, clock: ManualClock
+) -> None:
     for _ in range(3):
         await _ask_for_a_reminder(database, clock)
     clock.advance(timedelta(days=3))
@@ -118,7 +120,7 @@ async def test_two_workers_deliver_each_reminder_once(database: Database, clock:
 
 
 async def test_a_temporary_failure_is_retried_later_without_running_the_dialog_again(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     await _ask_for_a_reminder(database, clock)
     clock.advance(timedelta(days=3))
@@ -136,7 +138,7 @@ async def test_a_temporary_failure_is_retried_later_without_running_the_dialog_a
 
 
 async def test_rate_limits_wait_as_long_as_the_platform_asks(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     await _ask_for_a_reminder(database, clock)
     clock.advance(timedelta(days=3))
@@ -147,7 +149,7 @@ async def test_rate_limits_wait_as_long_as_the_platform_asks(
     assert reminder.last_error == "RateLimited"
 
 
-async def test_a_blocked_user_is_not_retried(database: Database, clock: FakeClock) -> None:
+async def test_a_blocked_user_is_not_retried(database: Database, clock: ManualClock) -> None:
     await _ask_for_a_reminder(database, clock)
     clock.advance(timedelta(days=3))
     channel = RecordingChannel(RecipientUnavailable())
@@ -158,7 +160,7 @@ async def test_a_blocked_user_is_not_retried(database: Database, clock: FakeCloc
     assert await worker(database, clock, channel).run_once() == 0
 
 
-async def test_retries_stop_after_the_last_attempt(database: Database, clock: FakeClock) -> None:
+async def test_retries_stop_after_the_last_attempt(database: Database, clock: ManualClock) -> None:
     await _ask_for_a_reminder(database, clock)
     clock.advance(timedelta(days=3))
     channel = RecordingChannel(*(TemporaryFailure() for _ in range(5)))
@@ -171,7 +173,7 @@ async def test_retries_stop_after_the_last_attempt(database: Database, clock: Fa
 
 
 async def test_a_reminder_for_a_channel_that_is_gone_fails_clearly(
-    database: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    database: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
     await dispatcher.handle(IncomingMessage(ConversationRef("zalo", "555"), text="remind"))
@@ -184,7 +186,7 @@ async def test_a_reminder_for_a_channel_that_is_gone_fails_clearly(
 
 
 async def test_the_background_loop_delivers_until_cancelled(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     await _ask_for_a_reminder(database, clock)
     clock.advance(timedelta(days=3))
@@ -200,7 +202,9 @@ async def test_the_background_loop_delivers_until_cancelled(
     assert len(channel.sent) == 1
 
 
-async def test_the_loop_also_forgets_old_message_ids(database: Database, clock: FakeClock) -> None:
+async def test_the_loop_also_forgets_old_message_ids(
+    database: Database, clock: ManualClock
+) -> None:
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
     await dispatcher.handle(IncomingMessage(REF, text="hello", message_id="old"))
     clock.advance(FORGET_MESSAGE_IDS_AFTER + timedelta(seconds=1))
@@ -225,7 +229,7 @@ def _payload(replies: Sequence[Reply], prefix: str) -> str:
 
 
 async def test_a_citizen_asks_for_a_reminder_and_gets_it_after_a_restart(
-    database: Database, database_url: str, clock: FakeClock, knowledge: LocalKnowledgeBase
+    database: Database, database_url: str, clock: ManualClock, knowledge: LocalKnowledgeBase
 ) -> None:
     deps = DialogDeps(knowledge=knowledge, clock=clock, translator=i18n.translator)
     dispatcher = Dispatcher(database, deps)
@@ -263,7 +267,7 @@ class TellingWorker(ReminderWorker):
         return removed
 
 
-async def test_the_loop_also_purges_the_message_log(database: Database, clock: FakeClock) -> None:
+async def test_the_loop_also_purges_the_message_log(database: Database, clock: ManualClock) -> None:
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
     await dispatcher.handle(IncomingMessage(REF, text="ten days ago"))
     clock.advance(timedelta(days=9))

@@ -5,29 +5,30 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta, timezone
 
+from support.clock import ManualClock
+
 from bot.storage.database import Database
 from bot.storage.reminders import ReminderStatus, SqlReminders
 from dialogs.messages import Button, ConversationRef, Reply
-from storage.databases import FakeClock
 
 REF = ConversationRef("telegram", "42")
 LEASE = timedelta(minutes=5)
 
 
-async def _schedule(database: Database, clock: FakeClock, delay: timedelta) -> int:
+async def _schedule(database: Database, clock: ManualClock, delay: timedelta) -> int:
     async with database.transaction() as session:
         return await SqlReminders(session).schedule(
             REF, clock.now() + delay, "remind:1.001193", clock.now()
         )
 
 
-async def _claim(database: Database, clock: FakeClock) -> list[int]:
+async def _claim(database: Database, clock: ManualClock) -> list[int]:
     async with database.transaction() as session:
         return [r.id for r in await SqlReminders(session).claim_due(clock.now(), LEASE, 10)]
 
 
 async def test_only_due_reminders_are_claimed_and_only_once(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     soon = await _schedule(database, clock, timedelta(hours=1))
     later = await _schedule(database, clock, timedelta(days=3))
@@ -44,7 +45,7 @@ async def test_only_due_reminders_are_claimed_and_only_once(
 
 
 async def test_due_times_keep_their_instant_whatever_the_time_zone(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     hanoi = timezone(timedelta(hours=7))
     due = (clock.now() + timedelta(hours=2)).astimezone(hanoi)
@@ -58,7 +59,7 @@ async def test_due_times_keep_their_instant_whatever_the_time_zone(
 
 
 async def test_concurrent_workers_never_claim_the_same_reminder(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     ids = {await _schedule(database, clock, timedelta(0)) for _ in range(12)}
     batches = await asyncio.gather(*(_claim(database, clock) for _ in range(4)))
@@ -70,7 +71,7 @@ async def test_concurrent_workers_never_claim_the_same_reminder(
 
 
 async def test_a_claim_whose_worker_died_is_taken_over_after_the_lease(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     reminder_id = await _schedule(database, clock, timedelta(0))
     async with database.transaction() as session:
@@ -90,7 +91,7 @@ async def test_a_claim_whose_worker_died_is_taken_over_after_the_lease(
 
 
 async def test_replies_are_kept_and_a_retry_reschedules(
-    database: Database, clock: FakeClock
+    database: Database, clock: ManualClock
 ) -> None:
     reminder_id = await _schedule(database, clock, timedelta(0))
     replies = [Reply("Nhắc bác: còn 2 giấy tờ", (Button("Tiếp tục", payload="cl:resume"),))]
