@@ -1,15 +1,24 @@
 """One citizen on several channels: persons, their (channel, user id) links and one-time codes.
 
 The linking conversation is ``dialogs.flows.link``; ``bot.dispatcher`` carries out its requests
-with this storage. A code is shown on one channel and typed on another; it is stored only as a
-hash, works once, expires, and a (channel, user id) that keeps typing wrong codes is locked out
-for a while. What a linked citizen's apps share is keyed on the person (see
-``PersonConversationRow``).
+with this storage. A code is shown on one channel and typed on another; it is stored only as an
+HMAC under the server key (a bare hash of six digits is reversed by trying all of them), works
+once, expires, and a (channel, user id) that keeps typing wrong codes is locked out for a while.
+
+Six digits are few, and identities are free to make (a new web-chat cookie, a new address), so
+no per-guesser limit bounds what a crowd of guessers gets. Every wrong code typed anywhere
+therefore counts against every live code, and a code dies after :data:`MAX_WRONG_GUESSES` of
+them: however many identities guess, a live code meets at most that many wrong guesses, and a
+takeover's chance is at most one in 200,000 per code. The price is that someone else's typo can
+kill a citizen's code; they are told to get a new one, which takes a tap.
+
+What a linked citizen's apps share is keyed on the person (see ``PersonConversationRow``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,8 +27,15 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.secrets import server_key
 from bot.storage.sql import dialect_insert, rowcount
-from bot.storage.tables import IdentityLinkRow, LinkAttemptRow, LinkCodeRow, PersonRow
+from bot.storage.tables import (
+    IdentityLinkRow,
+    LinkAttemptRow,
+    LinkCodeRow,
+    LinkGuessesRow,
+    PersonRow,
+)
 from dialogs.messages import ConversationRef
 from dialogs.step import LINK_CODE_DIGITS
 
@@ -27,11 +43,15 @@ CODE_DIGITS = LINK_CODE_DIGITS
 CODE_TTL = timedelta(minutes=10)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(hours=1)
+MAX_WRONG_GUESSES = 5
+"""Wrong codes typed anywhere, by anyone, after which every code made before them is dead."""
+
+_GUESSES_ROW = 1
 
 
-def hash_code(code: str) -> str:
-    """The stored form of a link code."""
-    return hashlib.sha256(code.strip().encode()).hexdigest()
+def hash_code(key: bytes, code: str) -> str:
+    """The stored form of a link code: an HMAC-SHA256 under the server key."""
+    return hmac.new(key, b"link-code:" + code.strip().encode(), hashlib.sha256).hexdigest()
 
 
 class RedeemOutcome(StrEnum):
@@ -86,13 +106,19 @@ class SqlIdentities:
 
     async def issue_code(self, person_id: int, now: datetime, ttl: timedelta = CODE_TTL) -> str:
         """A fresh code for this person; the plain code is returned once and never stored."""
+        key = await server_key(self._session, now)
+        wrong = await self._wrong_guesses()
         while True:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-            if await self._live_code(hash_code(code), now) is None:
+            if await self._live_code(hash_code(key, code), now, wrong) is None:
                 break
         self._session.add(
             LinkCodeRow(
-                code_hash=hash_code(code), person_id=person_id, expires_at=now + ttl, created_at=now
+                code_hash=hash_code(key, code),
+                person_id=person_id,
+                expires_at=now + ttl,
+                created_at=now,
+                wrong_before=wrong,
             )
         )
         await self._session.flush()
@@ -108,7 +134,11 @@ class SqlIdentities:
         if attempts is not None and attempts.failures >= MAX_FAILURES:
             return Redemption(RedeemOutcome.LOCKED)
 
-        row = await self._live_code(hash_code(code), now)
+        # Counted as wrong before it is checked: the update holds the counter's row until the
+        # turn commits, so guesses are checked one at a time and none sees a stale count.
+        wrong = await self._count_wrong_guess() - 1
+        key = await server_key(self._session, now)
+        row = await self._live_code(hash_code(key, code), now, wrong)
         used = (
             row is not None
             and rowcount(
@@ -132,17 +162,42 @@ class SqlIdentities:
             await self._session.flush()
             return Redemption(RedeemOutcome.INVALID)
 
+        await self._session.execute(
+            update(LinkGuessesRow)
+            .where(LinkGuessesRow.id == _GUESSES_ROW)
+            .values(wrong=LinkGuessesRow.wrong - 1)
+        )
         if attempts is not None:
             await self._session.delete(attempts)
         await self._link(ref, row.person_id, now)
         return Redemption(RedeemOutcome.LINKED, row.person_id)
 
-    async def _live_code(self, code_hash: str, now: datetime) -> LinkCodeRow | None:
+    async def _wrong_guesses(self) -> int:
+        """Wrong codes typed so far, anywhere."""
+        wrong = await self._session.scalar(
+            select(LinkGuessesRow.wrong).where(LinkGuessesRow.id == _GUESSES_ROW)
+        )
+        return wrong or 0
+
+    async def _count_wrong_guess(self) -> int:
+        """Add one to the wrong codes typed anywhere; the new count."""
+        insert = dialect_insert(self._session, LinkGuessesRow).values(id=_GUESSES_ROW, wrong=1)
+        return int(
+            await self._session.scalar(
+                insert.on_conflict_do_update(
+                    index_elements=["id"], set_={"wrong": LinkGuessesRow.wrong + 1}
+                ).returning(LinkGuessesRow.wrong)
+            )
+        )
+
+    async def _live_code(self, code_hash: str, now: datetime, wrong: int) -> LinkCodeRow | None:
+        """The unused, unexpired code with this hash that has not met too many wrong guesses."""
         return await self._session.scalar(
             select(LinkCodeRow).where(
                 LinkCodeRow.code_hash == code_hash,
                 LinkCodeRow.used_at.is_(None),
                 LinkCodeRow.expires_at > now,
+                LinkCodeRow.wrong_before > wrong - MAX_WRONG_GUESSES,
             )
         )
 

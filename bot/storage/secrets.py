@@ -1,15 +1,42 @@
-"""Platform secrets that must survive restarts, behind the ``SecretStore`` port."""
+"""Secrets that must survive restarts and be the same in every worker.
+
+Platform secrets sit behind the ``SecretStore`` port. The server key, which keys the link-code
+hashes and signs web-chat identities, is made by whichever worker needs it first and read by
+all the others (:func:`server_key`).
+"""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import Database
 from bot.storage.sql import dialect_insert
 from bot.storage.tables import SecretRow
+
+SERVER_KEY = "server:key"
+
+
+async def server_key(session: AsyncSession, now: datetime) -> bytes:
+    """The server's own 256-bit key, created on first use within the caller's transaction.
+
+    Workers starting together may both make one: the insert keeps whichever committed first
+    and every worker then reads that one.
+    """
+    found = await session.scalar(select(SecretRow.value).where(SecretRow.key == SERVER_KEY))
+    if found is None:
+        insert = dialect_insert(session, SecretRow).values(
+            key=SERVER_KEY, value=secrets.token_hex(32), updated_at=now
+        )
+        await session.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
+        found = (
+            await session.scalars(select(SecretRow.value).where(SecretRow.key == SERVER_KEY))
+        ).one()
+    return bytes.fromhex(found)
 
 
 class SqlSecretStore:

@@ -171,7 +171,7 @@ class IdentityLinkRow(Base):
 
 
 class LinkCodeRow(Base):
-    """A one-time code to link another channel to a person; only its hash is stored."""
+    """A one-time code to link another channel to a person; only its keyed hash is stored."""
 
     __tablename__ = "link_codes"
 
@@ -181,6 +181,22 @@ class LinkCodeRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    wrong_before: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """``link_guesses.wrong`` when the code was made: the code dies once wrong codes typed
+    anywhere since then reach ``bot.storage.identity.MAX_WRONG_GUESSES``."""
+
+
+class LinkGuessesRow(Base):
+    """One row counting every wrong link code ever typed, by anyone, on any channel.
+
+    A wrong guess cannot be pinned to the code it aimed at, so it counts against every live
+    code: rotating identities or addresses then buys an attacker nothing.
+    """
+
+    __tablename__ = "link_guesses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wrong: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class LinkAttemptRow(Base):

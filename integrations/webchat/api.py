@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from babel import negotiate_locale
+
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
 from integrations.webchat.history import Entry
@@ -59,30 +61,30 @@ def unavailable() -> ApiError:
 def answer_locale(requested: str | None, accept_language: str | None) -> str:
     """The language to answer in: the body's ``locale``, else the browser's, else the default.
 
-    Only languages the page offers count; the browser's are taken in its order of preference.
+    Only languages the page offers count; Babel matches each tag to them (``en-GB`` is ``en``),
+    taking the browser's in its order of preference.
     """
-    for code in (requested, *_accepted(accept_language)):
-        base = (code or "").replace("_", "-").split("-", 1)[0].lower()
-        if base in PAGE_LOCALES:
-            return base
-    return PAGE_LOCALES[0]
+    preferred = [requested or "", *_accepted(accept_language)]
+    tags = [tag.replace("_", "-") for tag in preferred if tag]
+    found = negotiate_locale(tags, PAGE_LOCALES, sep="-")
+    return found.split("-")[0].lower() if found else PAGE_LOCALES[0]
 
 
 def _accepted(header: str | None) -> list[str]:
-    """The language tags of an Accept-Language header, most wanted first ("q=0": refused)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate((header or "").split(",")):
-        tag, _, params = item.partition(";")
-        weight = 1.0
-        name, _, value = params.partition("=")
-        if name.strip() == "q":
-            try:
-                weight = float(value)
-            except ValueError:
-                weight = 0.0
-        if tag.strip() and weight > 0:
-            ranked.append((-weight, position, tag.strip()))
-    return [tag for _weight, _position, tag in sorted(ranked)]
+    """An Accept-Language header's tags by weight (Babel matches tags but does not rank them).
+
+    ``q=0`` means "not this one", and an unreadable weight counts as that.
+    """
+    weighted: list[tuple[float, str]] = []
+    for item in (header or "").split(","):
+        tag, _, weight = item.partition(";q=")
+        try:
+            q = float(weight) if weight else 1.0
+        except ValueError:
+            q = 0.0
+        if tag.strip() and q > 0:
+            weighted.append((q, tag.strip()))
+    return [tag for _q, tag in sorted(weighted, key=lambda pair: -pair[0])]
 
 
 def body_locale(raw: bytes) -> str | None:
