@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import re
-import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import logs
 from bot.locks import ConversationLocks, LocalLocks, RedisMessageClaims
 from bot.storage.conversations import SqlConversations, StoredConversation
 from bot.storage.database import Database
@@ -129,6 +129,9 @@ class Dispatcher:
     async def _turn(
         self, message: IncomingMessage, *, from_citizen: bool, hook: TurnHook | None
     ) -> list[Reply]:
+        # Whatever fails from here on is logged under one id, without quoting the citizen.
+        logs.ensure_request_id()
+        logs.conceal(message.text, message.ref.user_id)
         _check_sizes(message)
         ref, message_id = message.ref, message.message_id
         claimed = False
@@ -250,15 +253,13 @@ class Dispatcher:
         try:
             step = self._dialog(state, message, self._deps)
             json.dumps(step.state)  # the state is stored as JSON: fail here, not at commit
-        except Exception as error:
-            logger.error(
-                "dialog failed: channel=%s step=%s conversation=%s error=%s\n%s",
+        except Exception:
+            # The traceback is redacted by bot.logs (the message's text was concealed).
+            logger.exception(
+                "dialog failed: channel=%s step=%s conversation=%s",
                 stored.ref.channel,
                 stored.state.get("step"),
                 conversation_hash(stored.ref),
-                type(error).__name__,
-                # Frames only: an exception's message may quote what the user typed.
-                "".join(traceback.format_tb(error.__traceback__)),
             )
             return None
         return step

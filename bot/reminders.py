@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import logs
 from bot.dispatcher import Dispatcher
 from bot.storage.database import Database
 from bot.storage.message_log import purge_message_log
@@ -86,15 +87,16 @@ class ReminderWorker:
         forgotten_at = None
         while True:
             try:
-                await self.run_once()
-                now = self._clock.now()
-                if forgotten_at is None or now - forgotten_at >= FORGET_EVERY:
-                    await self.forget_old_message_ids()
-                    await self.purge_message_log()
-                    forgotten_at = now
-            except Exception as error:
-                # Type only: database errors quote the statement's parameters.
-                logger.error("reminder round failed: %s", type(error).__name__)
+                with logs.unit_of_work():
+                    await self.run_once()
+                    now = self._clock.now()
+                    if forgotten_at is None or now - forgotten_at >= FORGET_EVERY:
+                        await self.forget_old_message_ids()
+                        await self.purge_message_log()
+                        forgotten_at = now
+            except Exception:
+                # Database errors hide their parameters; bot.logs redacts the rest.
+                logger.exception("reminder round failed")
             await asyncio.sleep(self._poll_interval)
 
     async def run_once(self) -> int:
@@ -108,7 +110,8 @@ class ReminderWorker:
             if not claimed:
                 return delivered
             for reminder in claimed:
-                delivered += await self._deliver(reminder)
+                with logs.unit_of_work(f"reminder-{reminder.id}"):
+                    delivered += await self._deliver(reminder)
 
     async def forget_old_message_ids(self) -> int:
         """Drop processed message ids older than :data:`FORGET_MESSAGE_IDS_AFTER`."""
@@ -143,6 +146,7 @@ class ReminderWorker:
                 await self._fail(reminder, type(error).__name__)
             return False
         except Exception as error:
+            logger.exception("reminder %s could not be delivered", reminder.id)
             await self._retry(reminder, error)
             return False
         async with self._database.transaction() as session:

@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.typedefs import Handler
 from aiohttp.web_request import BaseRequest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import logs
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.storage.database import sqlite_file
@@ -29,28 +31,59 @@ APP_KEY = web.AppKey("motcua", App)
 
 
 class PathAccessLogger(AbstractAccessLogger):
-    """Logs method, path, status and time; never query strings, which carry user ids."""
+    """Logs method, path, status, time and request id; never query strings (they carry ids)."""
 
     def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
         """Write one line per request."""
         self.logger.info(
-            "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000
+            "%s %s %s %.1fms id=%s",
+            request.method,
+            request.path,
+            response.status,
+            time * 1000,
+            response.headers.get(logs.REQUEST_ID_HEADER, logs.NO_REQUEST),
         )
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give each request an id, stamped on its log lines and returned as ``X-Request-Id``.
+
+    A citizen or platform reporting a failure can quote the id, and the one request's lines
+    (traceback included) are found with it, without anyone searching the logs for their name.
+    """
+    with logs.unit_of_work(logs.accepted_request_id(request.headers.get(logs.REQUEST_ID_HEADER))):
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            exc.headers[logs.REQUEST_ID_HEADER] = logs.request_id()
+            raise
+        except Exception:
+            # Logged here, inside the request's context, so the line carries its id.
+            log.exception("%s %s failed", request.method, request.path)
+            return web.json_response(
+                {"error": "internal", "request_id": logs.request_id()},
+                status=500,
+                headers={logs.REQUEST_ID_HEADER: logs.request_id()},
+            )
+        if not response.prepared:
+            response.headers[logs.REQUEST_ID_HEADER] = logs.request_id()
+        return response
 
 
 async def healthz(request: web.Request) -> web.Response:
     """200 when the database answers, 503 otherwise: what a load balancer polls."""
     try:
         await request.app[APP_KEY].health()
-    except Exception as exc:  # any failure means "do not send traffic here"
-        log.warning("health check failed: %s", type(exc).__name__)
+    except Exception:  # any failure means "do not send traffic here"
+        log.warning("health check failed", exc_info=True)
         return web.json_response({"status": "unavailable"}, status=503)
     return web.json_response({"status": "ok"})
 
 
 def web_application(app: App) -> web.Application:
     """The aiohttp application hosting every route ``app`` assembled, plus ``/healthz``."""
-    application = web.Application()
+    application = web.Application(middlewares=[request_ids])
     application[APP_KEY] = app
     application.router.add_get("/healthz", healthz)
     application.add_routes(app.routes)

@@ -4,10 +4,11 @@ a short memory of delivery ids, so a re-delivered update is dropped before any w
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Coroutine, Hashable
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -24,20 +25,27 @@ class UserQueues(Generic[Item]):
     hold no memory. A worker yields after each item, so busy users take turns.
     """
 
-    def __init__(self, channel: str, work: Callable[[Item], Awaitable[None]]) -> None:
+    def __init__(self, channel: str, work: Callable[[Item], Coroutine[Any, Any, None]]) -> None:
         """Queue for ``channel`` (named in logs and task names), handing each item to ``work``."""
         self._channel = channel
         self._work = work
-        self._pending: dict[Hashable, deque[Item]] = {}
+        # Each item keeps the context it was submitted in (the webhook request's id for logs).
+        self._pending: dict[Hashable, deque[tuple[Item, contextvars.Context]]] = {}
         self._workers: set[asyncio.Task[None]] = set()
 
     def submit(self, key: Hashable, item: Item) -> None:
-        """Queue ``item`` behind everything already queued for ``key``."""
+        """Queue ``item`` behind everything already queued for ``key``.
+
+        The item is worked on in a copy of the caller's context, so what it logs carries the
+        id of the request that delivered it, and values hidden from the logs while working on
+        it stay with it.
+        """
+        queued = (item, contextvars.copy_context())
         pending = self._pending.get(key)
         if pending is not None:
-            pending.append(item)
+            pending.append(queued)
             return
-        self._pending[key] = deque([item])
+        self._pending[key] = deque([queued])
         worker = asyncio.create_task(self._drain(key), name=f"{self._channel}-user-worker")
         self._workers.add(worker)
         worker.add_done_callback(self._workers.discard)
@@ -62,11 +70,11 @@ class UserQueues(Generic[Item]):
         pending = self._pending[key]
         try:
             while pending:
-                item = pending.popleft()
+                item, context = pending.popleft()
                 try:
-                    await self._work(item)
-                except Exception as exc:  # one failed item must not stall the user's queue
-                    log.error("%s update failed: %s", self._channel, type(exc).__name__)
+                    await asyncio.create_task(self._work(item), context=context)
+                except Exception:  # one failed item must not stall the user's queue
+                    context.run(log.exception, "%s update failed", self._channel)
                 # Let other users' workers take their turn between two of this user's items, so
                 # a burst from one user is not worked through before everybody else's.
                 await asyncio.sleep(0)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
+
+from bot import logs
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("MOTCUA_TEST_REDIS_URL")
@@ -34,3 +37,11 @@ def chromium_path() -> str:
     if not CHROMIUM:
         pytest.skip("no Chromium found (install Debian's chromium): browser tests skipped")
     return CHROMIUM
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _redacted_logs() -> Iterator[None]:
+    """Log records are stamped and redacted as every ``motcua`` command sets them up."""
+    logs.install()
+    yield
+    logs.uninstall()

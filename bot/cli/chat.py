@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from bot import logs
 from bot.app import TERMINAL, build_app
 from bot.config import Settings
 from bot.history import LogHistory
@@ -42,7 +43,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a terminal session until end of input."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logs.configure(logging.WARNING)
     user = str(args.user).strip()
     if not user or len(user) > 64:
         print("motcua chat: --user must be 1 to 64 characters", file=sys.stderr)

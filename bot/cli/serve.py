@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from bot import logs
 from bot.config import Settings
 from bot.server import STARTUP_ERRORS, serve
 
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=settings.port if args.port is None else args.port,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(logging.INFO)
     try:
         asyncio.run(_serve(settings))
     except STARTUP_ERRORS as exc:

@@ -264,7 +264,7 @@ class TelegramChannel:
         try:
             await self._deliver(chat_id, replies)
         except DeliveryError as exc:
-            log.warning("telegram reply not delivered: %s", type(exc).__name__)
+            log.warning("telegram reply not delivered: %s: %s", type(exc).__name__, exc)
 
     async def _answer(self, query: CallbackQuery) -> None:
         """Stop the button's loading spinner; a stale query must not stop the real answer."""

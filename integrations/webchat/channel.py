@@ -122,9 +122,8 @@ class WebChat:
         )
         try:
             replies = await self._handler(message)
-        except Exception as exc:  # the page gets a polite answer
-            # Only the type: database errors quote their parameters (what was typed, the id).
-            log.error("web chat message failed: %s", type(exc).__name__)
+        except Exception:  # the page gets a polite answer; the log gets the cause
+            log.exception("web chat message failed")
             return self._refuse(request, unavailable(), chat.locale)
         return _json({"replies": [reply_json(r) for r in replies]})
 
@@ -136,8 +135,8 @@ class WebChat:
             return self._refuse(request, exc)
         try:
             entries = await self._history.since(user, after, MAX_HISTORY)
-        except Exception as exc:  # the page keeps what it shows and polls again later
-            log.error("web chat history failed: %s", type(exc).__name__)
+        except Exception:  # the page keeps what it shows and polls again later
+            log.exception("web chat history failed")
             return self._refuse(request, unavailable())
         last = entries[-1].seq if entries else after
         return _json({"entries": [entry_json(e) for e in entries], "last": last})
