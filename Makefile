@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench install
+.PHONY: run test lint bench load install
 
 $(BIN)/motcua: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,8 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench.search
+
+# 200 citizens at once on two workers over PostgreSQL and Redis (needs MOTCUA_TEST_POSTGRES_URL
+# and MOTCUA_TEST_REDIS_URL); `python -m bench.load` is the full-size run with its table.
+load: install
+	$(BIN)/pytest -m load

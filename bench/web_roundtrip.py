@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import aiohttp
+
+from bench.workers import workers
 
 QUESTIONS = (
     "dang ky khai sinh",
@@ -34,66 +31,6 @@ QUESTIONS = (
     "ly lich tu phap",
     "menu",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-MOTCUA = str(Path(sys.executable).with_name("motcua"))
-
-
-@asynccontextmanager
-async def local_server(database_url: str | None) -> AsyncIterator[str]:
-    """``motcua serve`` on a free port with a throw-away data directory.
-
-    With ``database_url`` the server uses that database (migrated first), else a new SQLite file.
-    """
-    port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="motcua-bench-") as data:
-        env = {**os.environ, "MOTCUA_DATA_DIR": data, "MOTCUA_PORT": str(port)}
-        env.pop("MOTCUA_DATABASE_URL", None)
-        if database_url:
-            env["MOTCUA_DATABASE_URL"] = database_url
-            upgrade = await asyncio.create_subprocess_exec(
-                MOTCUA, "db", "upgrade", env=env, stdout=asyncio.subprocess.DEVNULL
-            )
-            if await upgrade.wait() != 0:
-                raise SystemExit("motcua db upgrade failed")
-        server = await asyncio.create_subprocess_exec(
-            MOTCUA,
-            "serve",
-            "--host",
-            "127.0.0.1",
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            await _wait_healthy(url, server)
-            yield url
-        finally:
-            server.terminate()
-            await asyncio.wait_for(server.wait(), timeout=30)
-
-
-async def _wait_healthy(url: str, server: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(600):
-            if server.returncode is not None:
-                raise SystemExit(f"motcua serve exited with status {server.returncode}")
-            try:
-                async with session.get(url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("motcua serve did not become healthy in 60 s")
 
 
 async def _send(session: aiohttp.ClientSession, url: str, user: str, text: str) -> float:
@@ -185,8 +122,8 @@ async def _target(url: str | None, database_url: str | None) -> AsyncIterator[st
     if url:
         yield url.rstrip("/")
     else:
-        async with local_server(database_url) as started:
-            yield started
+        async with workers(1, database_url=database_url) as started:
+            yield started[0]
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ from bot.config import Settings
 from bot.dispatcher import Dialog, Dispatcher
 from bot.history import LoggedOnlyChannel, LogHistory
 from bot.locks import RedisLocks, RedisMessageClaims
+from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
-from bot.storage.database import Database
+from bot.storage.database import Database, PoolSize
 from bot.storage.secrets import SqlSecretStore
 from dialogs.ports import Channel, Clock, KnowledgeBase, MessageHandler, SecretStore, Translator
 from dialogs.step import DialogDeps
@@ -108,10 +109,15 @@ async def build_app(
         # Reading and indexing the file takes a moment; keep the event loop free meanwhile.
         knowledge = await asyncio.to_thread(LocalKnowledgeBase.load, settings.knowledge_path)
     async with AsyncExitStack() as stack:
-        database = await stack.enter_async_context(Database(settings.database_url))
+        pool = PoolSize(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)
+        database = await stack.enter_async_context(Database(settings.database_url, pool))
         redis: Redis | None = None
         if settings.redis_url:
-            redis = Redis.from_url(settings.redis_url)
+            redis = shared_redis(
+                settings.redis_url,
+                max_connections=settings.redis_max_connections,
+                timeout=settings.redis_pool_timeout,
+            )
             stack.push_async_callback(redis.aclose)
         deps = DialogDeps(
             knowledge=knowledge,
@@ -129,6 +135,7 @@ async def build_app(
             locks=RedisLocks(redis) if redis else None,
             claims=RedisMessageClaims(redis) if redis else None,
             dialog=dialog,
+            concurrent_turns=settings.db_pool_size + settings.db_max_overflow,
         )
         handler = dispatcher.handle
         secrets = SqlSecretStore(database, clock.now)

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,21 @@ class Settings:
     data_dir: Path
     database_url: str
     redis_url: str | None
+    redis_max_connections: int
+    """Connections in this process's one Redis pool; a request waits for a free one."""
+
+    redis_pool_timeout: float
+    """Seconds a request waits for a free Redis connection before it fails."""
+
+    db_pool_size: int
+    """Connections a PostgreSQL engine keeps open (SQLite has its own single-writer queue)."""
+
+    db_max_overflow: int
+    """Extra PostgreSQL connections opened under load beyond ``db_pool_size``, closed after."""
+
+    db_pool_timeout: float
+    """Seconds a unit of work waits for a free database connection before it fails."""
+
     host: str
     port: int
     public_url: str | None
@@ -69,6 +85,11 @@ class Settings:
             database_url=e.get("MOTCUA_DATABASE_URL")
             or f"sqlite+aiosqlite:///{(data_dir / 'motcua.sqlite3').as_posix()}",
             redis_url=opt("MOTCUA_REDIS_URL"),
+            redis_max_connections=_bounded(e, "MOTCUA_REDIS_MAX_CONNECTIONS", 50, 1, 10_000),
+            redis_pool_timeout=_bounded(e, "MOTCUA_REDIS_POOL_TIMEOUT", 10.0, 0.1, 600.0),
+            db_pool_size=_bounded(e, "MOTCUA_DB_POOL_SIZE", 10, 1, 1000),
+            db_max_overflow=_bounded(e, "MOTCUA_DB_MAX_OVERFLOW", 20, 0, 1000),
+            db_pool_timeout=_bounded(e, "MOTCUA_DB_POOL_TIMEOUT", 30.0, 0.1, 600.0),
             host=e.get("MOTCUA_HOST", "127.0.0.1"),
             port=int(e.get("MOTCUA_PORT", "8080")),
             public_url=opt("MOTCUA_PUBLIC_URL"),
@@ -91,6 +112,29 @@ class Settings:
             zalo_api_url=e.get("MOTCUA_ZALO_API_URL", "https://openapi.zalo.me"),
             zalo_oauth_url=e.get("MOTCUA_ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
         )
+
+
+Number = TypeVar("Number", int, float)
+
+
+def _bounded(
+    env: Mapping[str, str], name: str, default: Number, low: Number, high: Number
+) -> Number:
+    """``env[name]`` as the type of ``default``, from ``low`` to ``high``; the default if unset.
+
+    A value out of range or not a number stops start-up with a message naming the variable,
+    rather than a pool of zero connections failing every request later.
+    """
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = type(default)(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ValueError(f"{name} must be a number from {low} to {high} (got {raw!r})")
+    return value
 
 
 MAX_MESSAGE_LOG_DAYS = 36500

@@ -13,6 +13,7 @@ internal message, so the wording stays with the dialogs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
@@ -91,6 +93,7 @@ class Dispatcher:
         locks: ConversationLocks | None = None,
         claims: RedisMessageClaims | None = None,
         dialog: Dialog | None = None,
+        concurrent_turns: int = 30,
     ) -> None:
         """Wire a dispatcher.
 
@@ -101,6 +104,10 @@ class Dispatcher:
             claims: Redis message-id claims; without them the ``processed_messages`` table
                 deduplicates, inside the turn's transaction.
             dialog: the conversation function; ``dialogs.engine.handle`` by default.
+            concurrent_turns: turns run at once; later ones wait their turn, first come first
+                served. A turn needs a database connection, so this is the pool's size: a
+                burst of users then queues here, holding nothing, instead of holding
+                conversation locks while waiting (and timing out) for a connection.
         """
         self._database = database
         self._deps = deps
@@ -109,14 +116,16 @@ class Dispatcher:
         self._dialog: Dialog = dialog or engine.handle
         # Which person a linked app belongs to, as last seen: only a guess for choosing the
         # lock, checked under it (another worker may have linked the app since).
-        self._persons: dict[str, int] = {}
+        self._persons: LRUCache[str, int] = LRUCache(maxsize=MAX_KNOWN_PERSONS)
+        self._admission = asyncio.Semaphore(concurrent_turns)
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Handle what a user sent; a redelivered message returns [] and changes nothing.
 
         Reminders held while the channel's window was closed come first in the replies.
         """
-        return await self._turn(message, from_citizen=True, hook=None)
+        async with self._admission:
+            return await self._turn(message, from_citizen=True, hook=None)
 
     async def handle_proactive(self, message: IncomingMessage, hook: TurnHook) -> list[Reply]:
         """Handle an event motcua raised itself (a due reminder).
@@ -124,7 +133,8 @@ class Dispatcher:
         The event is not logged as something the user said, and does not open the channel's
         window for held reminders; ``hook`` runs inside the turn's transaction with the replies.
         """
-        return await self._turn(message, from_citizen=False, hook=hook)
+        async with self._admission:
+            return await self._turn(message, from_citizen=False, hook=hook)
 
     async def _turn(
         self, message: IncomingMessage, *, from_citizen: bool, hook: TurnHook | None
@@ -172,8 +182,6 @@ class Dispatcher:
     def _remember(self, ref: ConversationRef, person: int | None) -> None:
         self._persons.pop(ref.key, None)
         if person is not None:
-            if len(self._persons) >= MAX_KNOWN_PERSONS:
-                del self._persons[next(iter(self._persons))]  # the longest known
             self._persons[ref.key] = person
 
     async def _run(

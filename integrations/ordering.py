@@ -10,6 +10,8 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Hashable
 from typing import Any, Generic, TypeVar
 
+from cachetools import FIFOCache
+
 log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
@@ -92,16 +94,12 @@ class RecentIds(Generic[Id]):
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._order: deque[Id] = deque()
-        self._seen: set[Id] = set()
+        # First in, first out: a repeat comes soon after the original, never much later.
+        self._seen: FIFOCache[Id, bool] = FIFOCache(maxsize=capacity)
 
     def add(self, value: Id) -> bool:
         """Remember ``value``; False when it was already among the recent ones."""
         if value in self._seen:
             return False
-        self._seen.add(value)
-        self._order.append(value)
-        if len(self._order) > self._capacity:
-            self._seen.discard(self._order.popleft())
+        self._seen[value] = True
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,22 +34,45 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+@dataclass(frozen=True, slots=True)
+class PoolSize:
+    """How many connections a server database's engine holds, and how long a request waits.
+
+    Under load every unit of work waits up to ``timeout`` seconds for one of ``size`` +
+    ``overflow`` connections instead of failing at once; PostgreSQL's own limit
+    (``max_connections``, 100 by default) must cover every worker's ``size + overflow``.
+    """
+
+    size: int = 10
+    overflow: int = 20
+    timeout: float = 30.0
+
+
 class Database:
     """One engine per process; ``transaction()`` opens one session per unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: PoolSize | None = None) -> None:
         self.url = make_url(url)
         connect_args: dict[str, Any] = {}
+        engine_args: dict[str, Any] = {}
         if self.url.get_backend_name() == "sqlite":
             connect_args["timeout"] = SQLITE_BUSY_TIMEOUT
             if (path := sqlite_file(self.url)) is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            pool = pool or PoolSize()
+            engine_args = {
+                "pool_size": pool.size,
+                "max_overflow": pool.overflow,
+                "pool_timeout": pool.timeout,
+            }
         self.engine = create_async_engine(
             self.url,
             connect_args=connect_args,
             pool_pre_ping=True,
             # Errors would otherwise quote the statement's parameters (what users typed) in logs.
             hide_parameters=True,
+            **engine_args,
         )
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -3,13 +3,12 @@
 Graph answers errors as ``{"error": {"code", "error_subcode", "message", ...}}``, usually with
 HTTP 400; the code and subcode, not the HTTP status, say what happened, so
 :func:`delivery_error` classifies them in one place and :class:`SendApiClient` acts on the
-result: transient failures are retried a bounded number of times with exponential backoff,
-everything else is raised at once.
+result: transient failures are retried a bounded number of times with exponential backoff
+(``integrations.retrying``), everything else is raised at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +23,7 @@ from dialogs.errors import (
     RecipientUnavailable,
     TemporaryFailure,
 )
+from integrations.retrying import delivery_retrying
 
 log = logging.getLogger(__name__)
 
@@ -93,22 +93,15 @@ class SendApiClient:
             DeliveryError: a typed subclass once retries of transient failures are used up,
                 or at once for failures a retry cannot fix.
         """
-        attempt = 1
-        while True:
-            try:
-                return await self._post_once(body)
-            except DeliveryError as error:
-                # AuthExpired is retryable elsewhere (after a token refresh); a page token
-                # cannot be refreshed from here, so it is raised like a permanent failure.
-                if not error.retryable or isinstance(error, AuthExpired):
-                    raise
-                if attempt >= self._max_attempts:
-                    raise
-                # Graph gives no retry-after hint, so rate limits back off like any other.
-                delay = self._retry_delay * 2 ** (attempt - 1)
-                log.warning("messenger send failed (%s), retry %d in %.2fs", error, attempt, delay)
-                await asyncio.sleep(delay)
-                attempt += 1
+        # AuthExpired: a page token cannot be refreshed from here, so it is not retried. Graph
+        # gives no retry-after hint, so rate limits back off like any other transient failure.
+        retrying = delivery_retrying(
+            attempts=self._max_attempts,
+            first_delay=self._retry_delay,
+            log=log,
+            what="messenger send",
+        )
+        return await retrying(self._post_once, body)
 
     async def _post_once(self, body: Mapping[str, Any]) -> str:
         """One HTTP round trip; network failures count as transient."""

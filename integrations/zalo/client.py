@@ -3,12 +3,11 @@
 Zalo reports failures as HTTP 200 with a negative ``error``. Each is mapped to a typed error
 by :func:`integrations.zalo.errors.error_for` and then handled here: an expired token is
 refreshed and the call retried once; a rate limit or a transient failure is retried a few times
-with exponential back-off; everything else is raised to the caller at once.
+with exponential back-off (``integrations.retrying``); everything else is raised at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -18,10 +17,10 @@ import aiohttp
 from dialogs.errors import (
     AuthExpired,
     ConfigurationError,
-    DeliveryError,
     MotcuaError,
     TemporaryFailure,
 )
+from integrations.retrying import delivery_retrying
 from integrations.zalo.errors import error_for
 from integrations.zalo.tokens import ZaloTokens
 
@@ -55,28 +54,21 @@ class ZaloClient:
 
     async def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST ``body`` to ``path`` and act on Zalo's answer (see the module docstring)."""
-        refreshed = False
-        attempt = 0
-        while True:
-            token = await self._tokens.access_token()
-            delay = self._backoff * 2**attempt
-            try:
-                return await self._post(path, body, token, delay)
-            except AuthExpired:
-                if refreshed:
-                    raise
-                refreshed = True
-                await self._tokens.refresh(stale=token)
-            except DeliveryError as exc:
-                if not exc.retryable or attempt >= self._retries:
-                    raise
-                log.warning("zalo %s failed (%s), retrying in %.1fs", path, exc, delay)
-                attempt += 1
-                await asyncio.sleep(delay)
+        retrying = delivery_retrying(
+            attempts=self._retries + 1, first_delay=self._backoff, log=log, what=f"zalo {path}"
+        )
+        return await retrying(self._call_refreshing, path, body)
 
-    async def _post(
-        self, path: str, body: dict[str, Any], token: str, delay: float
-    ) -> dict[str, Any]:
+    async def _call_refreshing(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One call; an expired token is refreshed and the call made once more."""
+        token = await self._tokens.access_token()
+        try:
+            return await self._post(path, body, token)
+        except AuthExpired:
+            await self._tokens.refresh(stale=token)
+            return await self._post(path, body, await self._tokens.access_token())
+
+    async def _post(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         """One HTTP call; raises the typed error for any failure."""
         try:
             async with self._session.post(
@@ -95,5 +87,5 @@ class ZaloClient:
         if not isinstance(code, int) or code >= 0:
             data = answer.get("data")
             return data if isinstance(data, dict) else {}
-        error: MotcuaError = error_for(code, str(answer.get("message", "")), retry_after=delay)
+        error: MotcuaError = error_for(code, str(answer.get("message", "")))
         raise error

@@ -36,10 +36,10 @@ _TEMPORARY = frozenset({-200, -234})
 _CONFIGURATION = frozenset({-209, -212, -219, -221, -223, -224, -235, -240, -320, -321})
 
 
-def error_for(code: int, message: str, *, retry_after: float = 1.0) -> MotcuaError:
+def error_for(code: int, message: str) -> MotcuaError:
     """The typed error for a Zalo ``error`` code (negative), carrying Zalo's own message.
 
-    ``retry_after`` is the back-off the caller intends to wait if the code is a rate limit.
+    Zalo gives no retry-after hint, so a rate limit says one second, like ``RateLimited``.
     """
     text = f"Zalo error {code}: {message}"
     if code in _AUTH:
@@ -51,7 +51,7 @@ def error_for(code: int, message: str, *, retry_after: float = 1.0) -> MotcuaErr
     if code in _QUOTA:
         return QuotaExceeded(text)
     if code in _RATE:
-        return RateLimited(text, retry_after=retry_after)
+        return RateLimited(text)
     if code in _TEMPORARY:
         return TemporaryFailure(text)
     if code in _CONFIGURATION:
