@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.dispatcher import Dialog, Dispatcher
 from bot.history import LoggedOnlyChannel, LogHistory
 from bot.locks import RedisLocks, RedisMessageClaims
+from bot.personal_data import Retention
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
@@ -153,7 +154,7 @@ async def build_app(
             dispatcher,
             channels,
             clock,
-            keep_message_log=timedelta(days=settings.message_log_days),
+            retention=Retention.of(settings),
         )
         app = App(settings, database, dispatcher, channels, routes, reminders)
         stack.push_async_callback(app.stop_background)

@@ -48,6 +48,14 @@ class Settings:
     again, so 1 keeps just the last day. There is no "keep forever" value.
     """
 
+    retention_days: int
+    """Days other personal data is kept after the citizen last used it, 1 to 36500.
+
+    Conversations, reminders, linked apps, messaging windows: see ``bot.personal_data``.
+    A citizen who has not written for this long is forgotten (hourly, and by ``motcua db
+    purge``); reminders not yet delivered are kept.
+    """
+
     telegram_token: str | None
     telegram_api_url: str
     telegram_webhook_secret: str | None
@@ -95,7 +103,8 @@ class Settings:
             public_url=opt("MOTCUA_PUBLIC_URL"),
             default_locale=e.get("MOTCUA_DEFAULT_LOCALE", "vi"),
             knowledge_path=Path(p) if (p := opt("MOTCUA_KNOWLEDGE_PATH")) else None,
-            message_log_days=_days(opt("MOTCUA_MESSAGE_LOG_DAYS") or "90"),
+            message_log_days=_bounded(e, "MOTCUA_MESSAGE_LOG_DAYS", 90, 1, MAX_RETENTION_DAYS),
+            retention_days=_bounded(e, "MOTCUA_RETENTION_DAYS", 365, 1, MAX_RETENTION_DAYS),
             telegram_token=opt("MOTCUA_TELEGRAM_TOKEN"),
             telegram_api_url=e.get("MOTCUA_TELEGRAM_API_URL", "https://api.telegram.org"),
             telegram_webhook_secret=opt("MOTCUA_TELEGRAM_WEBHOOK_SECRET"),
@@ -137,16 +146,5 @@ def _bounded(
     return value
 
 
-MAX_MESSAGE_LOG_DAYS = 36500
+MAX_RETENTION_DAYS = 36500
 """A century: beyond it the retention period is no period (and dates would overflow)."""
-
-
-def _days(value: str) -> int:
-    """A retention period in whole days, from one to :data:`MAX_MESSAGE_LOG_DAYS`."""
-    days = int(value) if value.strip().isdigit() else 0
-    if not 1 <= days <= MAX_MESSAGE_LOG_DAYS:
-        raise ValueError(
-            "MOTCUA_MESSAGE_LOG_DAYS must be a whole number of days "
-            f"from 1 to {MAX_MESSAGE_LOG_DAYS} (got {value!r})"
-        )
-    return days

@@ -9,8 +9,8 @@ the send: the row is held with its replies, and the dispatcher puts them before 
 citizen's next message on that channel, since nothing the citizen asked for may be lost.
 
 The same periodic worker also forgets old platform message ids, which only matter while a
-platform may still redeliver a message, and deletes logged messages past their retention period
-(personal data is kept no longer than needed).
+platform may still redeliver a message, and deletes personal data past its retention period
+(``bot.personal_data``: kept no longer than needed).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
 from bot.dispatcher import Dispatcher
+from bot.personal_data import Retention, purge
 from bot.storage.database import Database
-from bot.storage.message_log import purge_message_log
 from bot.storage.processed import SqlProcessedMessages
 from bot.storage.reminders import Reminder, SqlReminders
 from dialogs.errors import DeliveryError, MotcuaError, OutsideWindow, RateLimited
@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 # Platforms give up redelivering within a day; ids older than this are forgotten, hourly.
 FORGET_MESSAGE_IDS_AFTER = timedelta(days=2)
 FORGET_EVERY = timedelta(hours=1)
+
+
+DEFAULT_RETENTION = Retention(personal=timedelta(days=365), messages=timedelta(days=90))
 
 
 class ClaimLost(MotcuaError):
@@ -59,7 +62,7 @@ class ReminderWorker:
         lease: timedelta = timedelta(minutes=5),
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 6,
-        keep_message_log: timedelta = timedelta(days=90),
+        retention: Retention = DEFAULT_RETENTION,
     ) -> None:
         """Wire a worker.
 
@@ -69,7 +72,7 @@ class ReminderWorker:
             lease: how long a claimed reminder stays with one worker before another may retry it.
             backoff: the first retry delay, doubled on every further attempt.
             max_attempts: deliveries tried before a reminder is marked failed.
-            keep_message_log: how long logged messages are kept before they are deleted.
+            retention: how long personal data is kept before it is deleted.
         """
         self._database = database
         self._dispatcher = dispatcher
@@ -80,7 +83,7 @@ class ReminderWorker:
         self._lease = lease
         self._backoff = backoff
         self._max_attempts = max_attempts
-        self._keep_message_log = keep_message_log
+        self._retention = retention
 
     async def run(self) -> None:
         """Deliver due reminders every ``poll_interval`` seconds, until cancelled."""
@@ -92,7 +95,7 @@ class ReminderWorker:
                     now = self._clock.now()
                     if forgotten_at is None or now - forgotten_at >= FORGET_EVERY:
                         await self.forget_old_message_ids()
-                        await self.purge_message_log()
+                        await self.purge_personal_data()
                         forgotten_at = now
             except Exception:
                 # Database errors hide their parameters; bot.logs redacts the rest.
@@ -119,9 +122,9 @@ class ReminderWorker:
         async with self._database.transaction() as session:
             return await SqlProcessedMessages(session).prune(before)
 
-    async def purge_message_log(self) -> int:
-        """Delete logged messages older than the retention period, in batches."""
-        return await purge_message_log(self._database, self._clock.now() - self._keep_message_log)
+    async def purge_personal_data(self) -> dict[str, int]:
+        """Delete personal data past its retention period; rows deleted per table."""
+        return await purge(self._database, self._clock.now(), self._retention)
 
     async def _deliver(self, reminder: Reminder) -> bool:
         channel = self._channels.get(reminder.ref.channel)

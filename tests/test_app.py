@@ -111,6 +111,7 @@ async def test_without_credentials_only_web_and_terminal_exist(tmp_path: Path) -
 async def test_the_message_log_is_kept_for_the_configured_days(tmp_path: Path) -> None:
     assert Settings.from_env({}).message_log_days == 90
     assert Settings.from_env({"MOTCUA_MESSAGE_LOG_DAYS": " "}).message_log_days == 90
+    assert Settings.from_env({}).retention_days == 365
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_MESSAGE_LOG_DAYS": "7"})
     await prepare_database(settings.database_url)
     clock = ManualClock()
@@ -121,9 +122,9 @@ async def test_the_message_log_is_kept_for_the_configured_days(tmp_path: Path) -
         async with app.database.transaction() as session:
             logged = len(await SqlMessageLog(session).history(ref))
         clock.advance(timedelta(days=7))
-        assert await app.reminders.purge_message_log() == 0  # a week old: still shown
+        assert (await app.reminders.purge_personal_data())["message_log"] == 0  # still shown
         clock.advance(timedelta(seconds=1))
-        assert await app.reminders.purge_message_log() == logged >= 2
+        assert (await app.reminders.purge_personal_data())["message_log"] == logged >= 2
         async with app.database.transaction() as session:
             assert await SqlMessageLog(session).history(ref) == []
 

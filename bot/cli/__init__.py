@@ -8,7 +8,14 @@ import sys
 from collections.abc import Sequence
 
 # Sub-command modules; each exposes ``register(subparsers)`` and sets ``func`` on its parser.
-_COMMANDS = ("bot.cli.serve", "bot.cli.chat", "bot.cli.db", "bot.cli.kb", "bot.cli.ask")
+_COMMANDS = (
+    "bot.cli.serve",
+    "bot.cli.chat",
+    "bot.cli.db",
+    "bot.cli.kb",
+    "bot.cli.ask",
+    "bot.cli.user",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import timedelta
 from typing import Any
 
 from alembic.util import CommandError
@@ -14,8 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import SystemClock
 from bot.config import Settings
+from bot.personal_data import Retention, purge
 from bot.storage.database import Database
-from bot.storage.message_log import purge_message_log
 from bot.storage.schema import current_revision, head_revision, upgrade
 
 
@@ -32,13 +31,14 @@ def register(subparsers: Any) -> None:
     up.set_defaults(func=_upgrade)
     current = actions.add_parser("current", help="show the database's schema revision")
     current.set_defaults(func=_current)
-    purge = actions.add_parser(
+    expire = actions.add_parser(
         "purge",
-        help="delete logged messages older than MOTCUA_MESSAGE_LOG_DAYS",
-        description="Delete logged messages older than MOTCUA_MESSAGE_LOG_DAYS (default 90), "
-        "as the running server does every hour.",
+        help="delete personal data past its retention period",
+        description="Delete logged messages older than MOTCUA_MESSAGE_LOG_DAYS (default 90) "
+        "and other personal data unused for MOTCUA_RETENTION_DAYS (default 365), as the "
+        "running server does every hour.",
     )
-    purge.set_defaults(func=_purge)
+    expire.set_defaults(func=_purge)
 
 
 def _safe_url(url: str) -> str:
@@ -79,16 +79,21 @@ def _purge(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"motcua db: {error}", file=sys.stderr)
         return 2
-    url, days = settings.database_url, settings.message_log_days
+    url = settings.database_url
     try:
-        removed = asyncio.run(_purge_older_than(url, timedelta(days=days)))
+        removed = asyncio.run(_purge_expired(url, Retention.of(settings)))
     except (SQLAlchemyError, OSError) as error:
         print(f"motcua db: cannot use {_safe_url(url)}: {type(error).__name__}", file=sys.stderr)
         return 1
-    print(f"{_safe_url(url)}: deleted {removed} logged messages older than {days} days")
+    details = ", ".join(f"{table} {count}" for table, count in removed.items())
+    print(
+        f"{_safe_url(url)}: deleted {removed['message_log']} logged messages older than "
+        f"{settings.message_log_days} days and {sum(removed.values()) - removed['message_log']} "
+        f"other rows unused for {settings.retention_days} days ({details})"
+    )
     return 0
 
 
-async def _purge_older_than(url: str, age: timedelta) -> int:
+async def _purge_expired(url: str, retention: Retention) -> dict[str, int]:
     async with Database(url) as database:
-        return await purge_message_log(database, SystemClock().now() - age)
+        return await purge(database, SystemClock().now(), retention)

@@ -1,7 +1,7 @@
 """Every message in and out, so a conversation can be shown again (web chat history).
 
 What users type is personal data, kept only for the retention period
-(``MOTCUA_MESSAGE_LOG_DAYS``): :func:`purge_message_log` deletes older messages.
+(``MOTCUA_MESSAGE_LOG_DAYS``): ``bot.personal_data`` exports, erases and purges it.
 """
 
 from __future__ import annotations
@@ -11,17 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import buttons_from_json, buttons_to_json
-from bot.storage.database import Database
-from bot.storage.sql import rowcount
 from bot.storage.tables import MessageLogRow
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
-
-PURGE_BATCH = 1000
-"""Messages deleted per transaction: a large backlog never holds locks for long."""
 
 
 class Direction(StrEnum):
@@ -99,30 +94,3 @@ class SqlMessageLog:
             )
             for row in reversed(rows.all())
         ]
-
-    async def delete_before(self, before: datetime, limit: int) -> int:
-        """Delete the ``limit`` oldest messages logged before ``before``; returns how many."""
-        oldest = (
-            select(MessageLogRow.id)
-            .where(MessageLogRow.at < before)
-            .order_by(MessageLogRow.at)
-            .limit(limit)
-        )
-        result = await self._session.execute(
-            delete(MessageLogRow).where(MessageLogRow.id.in_(oldest.scalar_subquery()))
-        )
-        return rowcount(result)
-
-
-async def purge_message_log(database: Database, before: datetime, batch: int = PURGE_BATCH) -> int:
-    """Delete every message logged before ``before``, ``batch`` per transaction; returns how many.
-
-    Each batch commits on its own, so conversations carry on while a large backlog is purged.
-    """
-    removed = 0
-    while True:
-        async with database.transaction() as session:
-            deleted = await SqlMessageLog(session).delete_before(before, batch)
-        removed += deleted
-        if deleted < batch:
-            return removed

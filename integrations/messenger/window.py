@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from dialogs.ports import Clock, SecretStore
 
 WINDOW = timedelta(hours=24)
-_KEY_PREFIX = "messenger.last_inbound."
+KEY_PREFIX = "messenger.last_inbound."
+"""Stored keys are this followed by the PSID (personal data: see ``bot.personal_data``)."""
 
 
 class MessagingWindow:
@@ -32,12 +33,12 @@ class MessagingWindow:
             return
         self._last[psid] = at
         if self._store is not None:
-            await self._store.set(_KEY_PREFIX + psid, at.isoformat())
+            await self._store.set(KEY_PREFIX + psid, at.isoformat())
 
     async def last_inbound(self, psid: str) -> datetime | None:
         """When the user last reached out, or None if never (as far as we know)."""
         if psid not in self._last and self._store is not None:
-            stored = await self._store.get(_KEY_PREFIX + psid)
+            stored = await self._store.get(KEY_PREFIX + psid)
             if stored is not None:
                 self._last[psid] = datetime.fromisoformat(stored)
         return self._last.get(psid)

@@ -11,7 +11,7 @@ from support.clock import ManualClock
 
 from bot.cli import main
 from bot.storage.database import Database
-from bot.storage.message_log import Direction, SqlMessageLog, purge_message_log
+from bot.storage.message_log import Direction, SqlMessageLog
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 
 REF = ConversationRef("web", "anon-1")
@@ -60,20 +60,6 @@ async def _texts(database: Database, ref: ConversationRef = REF) -> list[str | N
         return [m.text for m in await SqlMessageLog(session).history(ref)]
 
 
-async def test_purge_deletes_old_messages_in_batches_and_keeps_recent_ones(
-    database: Database, clock: ManualClock
-) -> None:
-    await _log_texts(database, clock, *(f"old {n}" for n in range(5)))
-    clock.advance(timedelta(days=80))
-    await _log_texts(database, clock, "recent")
-    clock.advance(timedelta(days=20))
-
-    # Five old messages in batches of two: three transactions, the last one short.
-    assert await purge_message_log(database, clock.now() - timedelta(days=90), batch=2) == 5
-    assert await _texts(database) == ["recent"]
-    assert await purge_message_log(database, clock.now() - timedelta(days=90)) == 0
-
-
 async def _log_at(url: str, at: datetime, text: str) -> None:
     async with Database(url) as database, database.transaction() as session:
         await SqlMessageLog(session).record_incoming(IncomingMessage(REF, text=text), at)
@@ -95,20 +81,24 @@ def test_db_purge_command_deletes_what_is_past_the_setting(
     monkeypatch.setenv("MOTCUA_MESSAGE_LOG_DAYS", "30")
 
     assert main(["db", "purge"]) == 0
-    assert "deleted 2 logged messages older than 30 days" in capsys.readouterr().out
+    assert (
+        "deleted 2 logged messages older than 30 days and 0 other rows" in capsys.readouterr().out
+    )
     assert asyncio.run(_stored_texts(database_url)) == ["last month"]
 
 
+@pytest.mark.parametrize("setting", ["MOTCUA_MESSAGE_LOG_DAYS", "MOTCUA_RETENTION_DAYS"])
 @pytest.mark.parametrize("days", ["0", "-3", "ninety", "1.5", "99999999999"])
 def test_db_purge_refuses_a_meaningless_retention_period(
     tmp_path: Path,
+    setting: str,
     days: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("MOTCUA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3")
-    monkeypatch.setenv("MOTCUA_MESSAGE_LOG_DAYS", days)
+    monkeypatch.setenv(setting, days)
 
     assert main(["db", "purge"]) == 2
-    assert "MOTCUA_MESSAGE_LOG_DAYS" in capsys.readouterr().err
+    assert setting in capsys.readouterr().err
     assert not (tmp_path / "db.sqlite3").exists()

@@ -12,6 +12,7 @@ from support.clock import ManualClock
 
 from bot import i18n
 from bot.dispatcher import Dispatcher
+from bot.personal_data import Retention
 from bot.reminders import FORGET_MESSAGE_IDS_AFTER, ReminderWorker
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
@@ -48,7 +49,6 @@ def worker(
     database: Database,
     clock: ManualClock,
     channel: RecordingChannel,
-    keep_message_log: timedelta = timedelta(days=90),
 ) -> ReminderWorker:
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
     return ReminderWorker(
@@ -59,7 +59,6 @@ def worker(
         poll_interval=0.01,
         backoff=BACKOFF,
         max_attempts=3,
-        keep_message_log=keep_message_log,
     )
 
 
@@ -261,8 +260,8 @@ class TellingWorker(ReminderWorker):
         super().__init__(*args, **kwargs)
         self.purged = asyncio.Event()
 
-    async def purge_message_log(self) -> int:
-        removed = await super().purge_message_log()
+    async def purge_personal_data(self) -> dict[str, int]:
+        removed = await super().purge_personal_data()
         self.purged.set()
         return removed
 
@@ -275,7 +274,12 @@ async def test_the_loop_also_purges_the_message_log(database: Database, clock: M
     clock.advance(timedelta(days=1, seconds=1))
 
     keep_ten_days = TellingWorker(
-        database, dispatcher, {}, clock, poll_interval=0.01, keep_message_log=timedelta(days=10)
+        database,
+        dispatcher,
+        {},
+        clock,
+        poll_interval=0.01,
+        retention=Retention(personal=timedelta(days=365), messages=timedelta(days=10)),
     )
     task = asyncio.create_task(keep_ten_days.run())
     try:

@@ -1,0 +1,307 @@
+"""Every table that holds personal data, and how to export, erase and purge what it holds.
+
+Decree 13/2023/NĐ-CP and the Personal Data Protection Law (Law 91/2025/QH15) give a citizen
+the right to get a copy of the data kept about them and to have it deleted, and allow keeping
+it only as long as it serves its purpose. This registry is the one place that knows where that
+data lives: ``motcua user export`` and ``motcua user delete``, the chat's "delete my data" and
+the hourly retention purge all go through it. A table missing from it would silently escape
+all three, so a test fails when a table is neither registered here nor listed in
+:data:`FREE_OF_PERSONAL_DATA`.
+
+A citizen is found by one (channel, user id); when that app is linked to a person, every app
+of the person is included.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.storage.database import Database
+from bot.storage.identity import SqlIdentities
+from bot.storage.reminders import ReminderStatus
+from bot.storage.sql import rowcount
+from bot.storage.tables import (
+    Base,
+    ConversationRow,
+    IdentityLinkRow,
+    LinkAttemptRow,
+    LinkCodeRow,
+    MessageLogRow,
+    PersonConversationRow,
+    PersonRow,
+    ReminderRow,
+    SecretRow,
+    UserRow,
+)
+from dialogs.messages import ConversationRef
+from integrations.messenger.webhook import CHANNEL as MESSENGER
+from integrations.messenger.window import KEY_PREFIX as MESSENGER_WINDOW_KEY
+
+logger = logging.getLogger(__name__)
+
+PURGE_BATCH = 1000
+"""Rows deleted per transaction by the purge: a large backlog never holds locks for long."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Whose data: every (channel, user id) of one citizen, and their person when linked."""
+
+    refs: tuple[ConversationRef, ...]
+    person_id: int | None
+
+
+class Period(StrEnum):
+    """Which retention period applies to a table."""
+
+    MESSAGES = "messages"  # MOTCUA_MESSAGE_LOG_DAYS: what was said, kept to show it again
+    PERSONAL = "personal"  # MOTCUA_RETENTION_DAYS: everything else about a citizen
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long personal data is kept after it was last used."""
+
+    personal: timedelta
+    messages: timedelta
+
+    @classmethod
+    def of(cls, settings: Settings) -> Retention:
+        """The periods ``settings`` configure."""
+        return cls(
+            personal=timedelta(days=settings.retention_days),
+            messages=timedelta(days=settings.message_log_days),
+        )
+
+    def cutoff(self, period: Period, now: datetime) -> datetime:
+        """Rows of ``period`` older than this are expired."""
+        return now - (self.messages if period is Period.MESSAGES else self.personal)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalTable:
+    """One table's personal data: whose rows are whose, and which rows have expired."""
+
+    model: type[Base]
+    holds: str
+    """What the rows say about a citizen (shown in the export)."""
+    owned_by: Callable[[Subject], ColumnElement[bool]]
+    expired: Callable[[datetime], ColumnElement[bool]]
+    """Rows no longer needed at a cutoff: unused since before it."""
+    period: Period = Period.PERSONAL
+    omit: tuple[str, ...] = ()
+    """Columns left out of an export (keyed hashes that mean nothing to the citizen)."""
+
+    @property
+    def table(self) -> Table:
+        """The table itself."""
+        return cast(Table, self.model.__table__)
+
+    @property
+    def name(self) -> str:
+        """The table's name."""
+        return self.table.name
+
+
+def _of_refs(channel: Any, user_id: Any) -> Callable[[Subject], ColumnElement[bool]]:
+    def owned(subject: Subject) -> ColumnElement[bool]:
+        if not subject.refs:
+            return false()
+        return or_(*(and_(channel == r.channel, user_id == r.user_id) for r in subject.refs))
+
+    return owned
+
+
+def _of_person(column: Any) -> Callable[[Subject], ColumnElement[bool]]:
+    def owned(subject: Subject) -> ColumnElement[bool]:
+        return false() if subject.person_id is None else column == subject.person_id
+
+    return owned
+
+
+def _messenger_windows(subject: Subject) -> ColumnElement[bool]:
+    keys = [MESSENGER_WINDOW_KEY + r.user_id for r in subject.refs if r.channel == MESSENGER]
+    return SecretRow.key.in_(keys) if keys else false()
+
+
+_of_users = _of_refs(UserRow.channel, UserRow.user_id)
+
+REGISTRY: tuple[PersonalTable, ...] = (
+    # Ordered so that erasing and purging never remove a row another entry still looks up.
+    PersonalTable(
+        MessageLogRow,
+        "every message the citizen sent and every answer, to show the conversation again",
+        _of_refs(MessageLogRow.channel, MessageLogRow.user_id),
+        lambda before: MessageLogRow.at < before,
+        Period.MESSAGES,
+    ),
+    PersonalTable(
+        ReminderRow,
+        "reminders the citizen asked for, with their text",
+        _of_refs(ReminderRow.channel, ReminderRow.user_id),
+        # Reminders still to be delivered are kept however old the request.
+        lambda before: and_(
+            ReminderRow.updated_at < before,
+            ReminderRow.status.in_(
+                [ReminderStatus.DONE, ReminderStatus.FAILED, ReminderStatus.HELD]
+            ),
+        ),
+    ),
+    PersonalTable(
+        ConversationRow,
+        "where the citizen is in a conversation on one app (checklist answers, notes)",
+        lambda subject: ConversationRow.user_pk.in_(select(UserRow.id).where(_of_users(subject))),
+        lambda before: ConversationRow.updated_at < before,
+    ),
+    PersonalTable(
+        UserRow,
+        "the app's user id, its language, when the citizen first and last wrote",
+        _of_users,
+        lambda before: UserRow.last_seen_at < before,
+    ),
+    PersonalTable(
+        LinkAttemptRow,
+        "wrong link codes typed lately (to stop guessing)",
+        _of_refs(LinkAttemptRow.channel, LinkAttemptRow.user_id),
+        lambda before: LinkAttemptRow.window_started_at < before,
+    ),
+    PersonalTable(
+        SecretRow,
+        "when the citizen last wrote on Messenger (its 24-hour messaging window)",
+        _messenger_windows,
+        lambda before: and_(
+            SecretRow.key.startswith(MESSENGER_WINDOW_KEY), SecretRow.updated_at < before
+        ),
+    ),
+    PersonalTable(
+        LinkCodeRow,
+        "one-time codes made to link another app (only a keyed hash of each)",
+        _of_person(LinkCodeRow.person_id),
+        lambda before: LinkCodeRow.expires_at < before,
+        omit=("code_hash",),
+    ),
+    PersonalTable(
+        PersonConversationRow,
+        "the conversation the citizen's linked apps share (checklist answers)",
+        _of_person(PersonConversationRow.person_id),
+        lambda before: PersonConversationRow.updated_at < before,
+    ),
+    PersonalTable(
+        IdentityLinkRow,
+        "which apps (channel and user id) belong to the same citizen",
+        _of_refs(IdentityLinkRow.channel, IdentityLinkRow.user_id),
+        # An app the citizen still uses keeps its link, however old.
+        lambda before: and_(
+            IdentityLinkRow.linked_at < before,
+            ~exists().where(
+                UserRow.channel == IdentityLinkRow.channel,
+                UserRow.user_id == IdentityLinkRow.user_id,
+                UserRow.last_seen_at >= before,
+            ),
+        ),
+    ),
+    PersonalTable(
+        PersonRow,
+        "the citizen as one person across apps",
+        _of_person(PersonRow.id),
+        lambda before: and_(
+            PersonRow.created_at < before,
+            ~exists().where(IdentityLinkRow.person_id == PersonRow.id),
+        ),
+    ),
+)
+
+FREE_OF_PERSONAL_DATA: dict[str, str] = {
+    "processed_messages": "platform message ids only, without whose they were; kept two days",
+    "link_guesses": "one counter of wrong link codes typed by anyone",
+}
+"""Tables that hold nothing about a citizen, and why (``secrets`` is registered for the
+Messenger windows among its rows; its other rows are platform credentials)."""
+
+
+async def subject_of(session: AsyncSession, ref: ConversationRef) -> Subject:
+    """The citizen behind ``ref``: all their linked apps, or just this one."""
+    identities = SqlIdentities(session)
+    person = await identities.person_of(ref)
+    if person is None:
+        return Subject((ref,), None)
+    refs = await identities.refs_of(person)
+    return Subject(tuple(refs) if ref in refs else (ref, *refs), person)
+
+
+async def export(session: AsyncSession, ref: ConversationRef) -> dict[str, Any]:
+    """Everything kept about the citizen behind ``ref``, as JSON-ready data."""
+    subject = await subject_of(session, ref)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for entry in REGISTRY:
+        columns = [c for c in entry.table.columns if c.name not in entry.omit]
+        rows = await session.execute(select(*columns).where(entry.owned_by(subject)))
+        tables[entry.name] = [
+            {name: _json_value(value) for name, value in row._mapping.items()} for row in rows
+        ]
+    return {
+        "identities": [{"channel": r.channel, "user_id": r.user_id} for r in subject.refs],
+        "tables": tables,
+        "what_each_table_holds": {entry.name: entry.holds for entry in REGISTRY},
+    }
+
+
+async def erase(session: AsyncSession, ref: ConversationRef) -> dict[str, int]:
+    """Delete everything kept about the citizen behind ``ref``; rows deleted per table."""
+    subject = await subject_of(session, ref)
+    removed: dict[str, int] = {}
+    for entry in REGISTRY:
+        result = await session.execute(delete(entry.table).where(entry.owned_by(subject)))
+        removed[entry.name] = rowcount(result)
+    # The erasure is recorded (the law asks for it), naming nobody: the request id ties it to
+    # the request that asked.
+    logger.info(
+        "personal data erased on request: %d rows, %d apps",
+        sum(removed.values()),
+        len(subject.refs),
+    )
+    return removed
+
+
+async def purge(
+    database: Database, now: datetime, retention: Retention, batch: int = PURGE_BATCH
+) -> dict[str, int]:
+    """Delete every expired row of every registered table; rows deleted per table.
+
+    Tables with a one-column key are purged ``batch`` rows per transaction, so conversations
+    carry on while a large backlog goes.
+    """
+    removed: dict[str, int] = {}
+    for entry in REGISTRY:
+        expired = entry.expired(retention.cutoff(entry.period, now))
+        removed[entry.name] = 0
+        while True:
+            async with database.transaction() as session:
+                deleted = await _delete_some(session, entry.table, expired, batch)
+            removed[entry.name] += deleted
+            if deleted < batch:
+                break
+    return removed
+
+
+async def _delete_some(
+    session: AsyncSession, table: Table, where: ColumnElement[bool], batch: int
+) -> int:
+    key: Sequence[Any] = list(table.primary_key.columns)
+    if len(key) != 1:  # small per-citizen tables: all at once
+        return rowcount(await session.execute(delete(table).where(where)))
+    oldest = select(key[0]).where(where).limit(batch).scalar_subquery()
+    return rowcount(await session.execute(delete(table).where(key[0].in_(oldest))))
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

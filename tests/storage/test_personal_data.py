@@ -1,0 +1,122 @@
+"""The personal-data registry: complete, and export, erase and retention reach every row of a
+citizen across all their linked apps and nobody else's, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from support.clock import ManualClock
+
+from bot import personal_data
+from bot.dispatcher import Dispatcher
+from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, Retention
+from bot.storage.database import Database
+from bot.storage.identity import SqlIdentities
+from bot.storage.secrets import SERVER_KEY, SqlSecretStore
+from bot.storage.tables import Base, SecretRow
+from dialogs.messages import ConversationRef, IncomingMessage
+from integrations.messenger.window import MessagingWindow
+from storage.test_dispatcher import echo, make_deps
+
+AN = (ConversationRef("telegram", "111222333"), ConversationRef("messenger", "2400000000000001"))
+BINH = (ConversationRef("telegram", "444555666"), ConversationRef("messenger", "2400000000000002"))
+
+
+def test_every_table_is_registered_or_declared_free_of_personal_data() -> None:
+    registered = [entry.name for entry in REGISTRY]
+    assert len(registered) == len(set(registered))
+    assert not set(registered) & set(FREE_OF_PERSONAL_DATA)
+    # A new table must say here whether it holds personal data, or export/delete miss it.
+    assert set(Base.metadata.tables) == set(registered) | set(FREE_OF_PERSONAL_DATA)
+
+
+async def _citizen(
+    database: Database, clock: ManualClock, refs: tuple[ConversationRef, ...]
+) -> None:
+    """A citizen on Telegram and Messenger, linked, with a row in every personal table."""
+    app, other = refs
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    await dispatcher.handle(IncomingMessage(app, text="so cua toi 0912345678"))
+    await dispatcher.handle(IncomingMessage(app, text="remind"))  # a reminder, still pending
+    await dispatcher.handle(IncomingMessage(other, text="xin chao"))
+    async with database.transaction() as session:
+        identities = SqlIdentities(session)
+        person = await identities.ensure_person(app, clock.now())
+        code = await identities.issue_code(person, clock.now())
+        await identities.redeem_code("000000" if code != "000000" else "000001", app, clock.now())
+        await identities.redeem_code(code, other, clock.now())
+    await dispatcher.handle(IncomingMessage(other, text="tiep tuc"))  # the shared conversation
+    window = MessagingWindow(SqlSecretStore(database, clock.now), clock)
+    await window.touch(other.user_id, clock.now())
+
+
+async def _export(database: Database, ref: ConversationRef) -> dict[str, Any]:
+    async with database.transaction() as session:
+        return await personal_data.export(session, ref)
+
+
+def _non_empty(exported: dict[str, Any]) -> set[str]:
+    return {name for name, rows in exported["tables"].items() if rows}
+
+
+async def test_export_has_every_table_and_erase_removes_it_all_for_one_citizen_only(
+    database: Database, clock: ManualClock
+) -> None:
+    await _citizen(database, clock, AN)
+    await _citizen(database, clock, BINH)
+
+    exported = await _export(database, AN[1])  # found from either app
+
+    assert exported["identities"] == [
+        {"channel": r.channel, "user_id": r.user_id} for r in (AN[1], AN[0])
+    ]
+    assert _non_empty(exported) == {entry.name for entry in REGISTRY}
+    dumped = json.dumps(exported, ensure_ascii=False)
+    assert "0912345678" in dumped and "code_hash" not in dumped
+    assert BINH[0].user_id not in dumped and BINH[1].user_id not in dumped
+
+    async with database.transaction() as session:
+        removed = await personal_data.erase(session, AN[0])
+
+    assert all(removed[entry.name] > 0 for entry in REGISTRY)
+    assert _non_empty(await _export(database, AN[0])) == set()
+    assert _non_empty(await _export(database, AN[1])) == set()
+    assert _non_empty(await _export(database, BINH[0])) == {entry.name for entry in REGISTRY}
+    async with database.transaction() as session:  # platform credentials are not personal
+        assert await session.scalar(select(SecretRow.key).where(SecretRow.key == SERVER_KEY))
+
+
+async def test_retention_purges_only_what_expired(database: Database, clock: ManualClock) -> None:
+    await _citizen(database, clock, AN)
+    clock.advance(timedelta(days=300))
+    await _citizen(database, clock, BINH)
+    clock.advance(timedelta(days=100))  # An last wrote 400 days ago, Bình 100 days ago
+
+    removed = await personal_data.purge(
+        database, clock.now(), Retention(personal=timedelta(days=365), messages=timedelta(days=90))
+    )
+
+    # A reminder not yet delivered is kept however old the request.
+    assert _non_empty(await _export(database, AN[0])) == {"reminders"}
+    everything_but_messages = {entry.name for entry in REGISTRY} - {"message_log"}
+    assert _non_empty(await _export(database, BINH[0])) == everything_but_messages
+    assert removed["message_log"] == 16  # both citizens' messages are past 90 days
+    assert await personal_data.purge(
+        database, clock.now(), Retention(timedelta(days=365), timedelta(days=90))
+    ) == dict.fromkeys(removed, 0)
+
+
+async def test_a_large_backlog_is_purged_in_batches(database: Database, clock: ManualClock) -> None:
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    for n in range(3):
+        await dispatcher.handle(IncomingMessage(AN[0], text=f"cau hoi {n}"))
+    clock.advance(timedelta(days=91))
+
+    removed = await personal_data.purge(
+        database, clock.now(), Retention(timedelta(days=365), timedelta(days=90)), batch=2
+    )
+
+    assert removed["message_log"] == 6
