@@ -61,6 +61,8 @@ class Document:
     originals: int | None = None
     copies: int | None = None
     template: str | None = None
+    # What the portal says about the paper beyond its name (sub-items, explanations).
+    details: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class DocumentGroup:
 
     title: str  # "" for the documents everyone brings
     documents: tuple[Document, ...]
+    case: bool = False  # papers only some citizens bring: one of alternative situations
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +111,9 @@ class Procedure:
     notes: tuple[str, ...] = ()
 
     @property
-    def document_count(self) -> int:
-        """Documents a citizen may have to hand in, across all cases."""
-        return sum(len(g.documents) for g in self.documents)
+    def cases(self) -> tuple[DocumentGroup, ...]:
+        """The groups that apply only in one situation ("Trường hợp ...")."""
+        return tuple(g for g in self.documents if g.case)
 
     @property
     def files_online(self) -> bool:

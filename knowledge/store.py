@@ -53,7 +53,11 @@ def procedure_to_dict(p: Procedure) -> dict[str, Any]:
         "address": p.address,
         "channels": [_channel_to_dict(c) for c in p.channels],
         "documents": [
-            {"title": g.title, "documents": [_document_to_dict(d) for d in g.documents]}
+            {
+                "title": g.title,
+                "case": g.case,
+                "documents": [_document_to_dict(d) for d in g.documents],
+            }
             for g in p.documents
         ],
         "present_documents": [_document_to_dict(d) for d in p.present_documents],
@@ -83,7 +87,11 @@ def procedure_from_dict(d: Mapping[str, Any]) -> Procedure:
         address=d.get("address", ""),
         channels=tuple(_channel_from_dict(c) for c in d.get("channels", ())),
         documents=tuple(
-            DocumentGroup(g["title"], tuple(_document_from_dict(x) for x in g["documents"]))
+            DocumentGroup(
+                g["title"],
+                tuple(_document_from_dict(x) for x in g["documents"]),
+                case=bool(g.get("case", False)),
+            )
             for g in d.get("documents", ())
         ),
         present_documents=tuple(_document_from_dict(x) for x in d.get("present_documents", ())),
@@ -122,11 +130,14 @@ def _document_to_dict(doc: Document) -> dict[str, Any]:
         "originals": doc.originals,
         "copies": doc.copies,
         "template": doc.template,
+        "details": doc.details,
     }
 
 
 def _document_from_dict(d: Mapping[str, Any]) -> Document:
-    return Document(d["name"], d.get("originals"), d.get("copies"), d.get("template"))
+    return Document(
+        d["name"], d.get("originals"), d.get("copies"), d.get("template"), d.get("details", "")
+    )
 
 
 def encode_knowledge_base(procedures: Iterable[Procedure]) -> bytes:

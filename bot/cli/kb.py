@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from babel.numbers import format_decimal
 
+from bot.i18n import BabelTranslator
+from dialogs.flows import card
+from knowledge.audit import GLUED_TEMPLATE, HEADING_PAPER, LONG, Report, audit
 from knowledge.importer import Changes, ImportResult, compare, import_files
 from knowledge.model import Channel, ChannelKind, Document, Duration, Fee, OnlineFiling, Procedure
 from knowledge.store import (
@@ -38,6 +43,16 @@ def register(subparsers: Any) -> None:
     show.add_argument("--json", action="store_true", help="print the full parsed record")
     show.add_argument("--kb", type=Path, default=None, help="knowledge-base file to read")
     show.set_defaults(func=run_show)
+
+    check = commands.add_parser(
+        "audit", help="list papers that are not papers and contradictions to flag"
+    )
+    check.add_argument("--kb", type=Path, default=None, help="knowledge-base file to read")
+    check.add_argument(
+        "--today", type=date.fromisoformat, default=None, help="date for expiries (YYYY-MM-DD)"
+    )
+    check.add_argument("--quiet", action="store_true", help="print the counts only")
+    check.set_defaults(func=run_audit)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -96,6 +111,56 @@ def _report_changes(changes: Changes) -> None:
     for label, codes in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
         for code in codes:
             print(f"  {label} {code}")
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """Print the audit: counts, papers that look wrong, and contradictions that are flagged.
+
+    Exits 1 when a paper is a heading, too long or carries a glued template file.
+    """
+    try:
+        procedures = load_knowledge_base(args.kb)
+    except (OSError, KnowledgeBaseFormatError) as exc:
+        print(
+            f"Không đọc được cơ sở dữ liệu / cannot read the knowledge base: {exc}", file=sys.stderr
+        )
+        return 1
+    today = args.today or date.today()
+    report = audit(procedures, today)
+    counts = ", ".join(f"{name}: {value}" for name, value in sorted(report.counts.items()))
+    print(f"Đếm / counts: {counts}")
+    for check in (HEADING_PAPER, LONG, GLUED_TEMPLATE):
+        print(f"{check}: {report.count(check)}")
+    flagged = Counter(c.check for _code, c in report.contradictions)
+    kinds = ", ".join(f"{k}: {v}" for k, v in sorted(flagged.items()))
+    print(
+        "Mâu thuẫn, đã gắn cờ “hỏi bộ phận một cửa” / contradictions, flagged: "
+        f"{len(report.contradictions)} ({kinds})"
+    )
+    missing = unflagged(report, procedures, today)
+    print(f"Mâu thuẫn chưa gắn cờ / unflagged contradictions: {len(missing)}")
+    if not args.quiet:
+        for finding in report.findings:
+            print(f"  {finding.code} [{finding.check}]: {finding.text}")
+        for code, contradiction in report.contradictions:
+            print(f"  {code} [{contradiction.check}]: {contradiction.words}")
+    return 1 if report.findings else 0
+
+
+def unflagged(
+    report: Report, procedures: tuple[Procedure, ...], today: date
+) -> list[tuple[str, str]]:
+    """Contradictions whose words the citizen's card (in Vietnamese) does not show."""
+    by_code = {p.code: p for p in procedures}
+    translator = BabelTranslator("vi")
+    cards: dict[str, str] = {}
+    missing = []
+    for code, contradiction in report.contradictions:
+        if code not in cards:
+            cards[code] = card.facts(translator, by_code[code], today)
+        if contradiction.words[:60] not in cards[code]:
+            missing.append((code, contradiction.words))
+    return missing
 
 
 def run_show(args: argparse.Namespace) -> int:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 
 from dialogs.context import Turn
 from dialogs.flows import menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
+from knowledge.checks import contradictions
 from knowledge.model import ChannelKind, Duration, Fee, OnlineFiling, Procedure
 
 LABEL_CHARS = 40
@@ -37,11 +39,16 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
         actions.append(Button(_("File online"), url=procedure.source_url))
     actions.append(Button(_("Other procedures"), "qa:more"))
     actions.append(menu.menu_button(turn))
-    return [Reply(facts(turn.t, procedure), tuple(actions))]
+    today = turn.deps.clock.now().date()
+    return [Reply(facts(turn.t, procedure, today), tuple(actions))]
 
 
-def facts(t: Translator, procedure: Procedure) -> str:
-    """The card's text: name, place, time, fee, documents, online filing, link and code."""
+def facts(t: Translator, procedure: Procedure, today: date) -> str:
+    """The card's text: name, place, time, fee, documents, online filing, link and code.
+
+    What the portal contradicts itself on is flagged with its own words (``today`` decides
+    whether a temporary fee has ended).
+    """
     _ = t.gettext
     lines = [
         procedure.name,
@@ -51,12 +58,23 @@ def facts(t: Translator, procedure: Procedure) -> str:
     ]
     if note := fee_note(procedure):
         lines.append(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
+    lines.extend(flags(t, procedure, today))
     lines.append(_("Documents to hand in: {count}").format(count=document_count(t, procedure)))
     lines.append(_("File online: {online}").format(online=online(t, procedure)))
     if procedure.source_url:
         lines.append(_("On the portal: {url}").format(url=procedure.source_url))
     lines.append(_("Procedure code: {code}").format(code=procedure.code))
     return "\n".join(lines)
+
+
+def flags(t: Translator, procedure: Procedure, today: date) -> list[str]:
+    """One "check with the one-stop shop" line per contradiction, quoting the portal."""
+    return [
+        t.gettext("⚠ Check with the one-stop shop; the portal says: “{words}”").format(
+            words=shorten(found.words, NOTE_CHARS)
+        )
+        for found in contradictions(procedure, today)
+    ]
 
 
 def place(t: Translator, procedure: Procedure) -> str:

@@ -122,34 +122,6 @@ def split_steps(text: str) -> tuple[str, ...]:
     return tuple(step for step in steps if any(ch.isalnum() for ch in step))
 
 
-_GENERAL_HEADINGS = {"", "giay to phai nop", "thanh phan ho so", "bao gom"}
-
-
-def group_title(heading: str) -> str:
-    """The title of a document group from its heading ("" for the list everyone brings)."""
-    title = normalize_text(heading).strip("-*+ ").rstrip(":").strip()
-    return "" if fold(title) in _GENERAL_HEADINGS else title
-
-
-def is_notes_heading(heading: str) -> bool:
-    """Whether a heading introduces remarks rather than documents ("* Lưu ý:")."""
-    return fold(normalize_text(heading)).strip("-*+ ").startswith("luu y")
-
-
-_PRESENT = re.compile(
-    r"^(?:cac )?giay to (?:phai )?xuat trinh|xuat trinh (?:cac|mot trong (?:cac|nhung)) giay to"
-)
-
-
-def is_present_heading(heading: str) -> bool:
-    """Whether a heading introduces the documents to present.
-
-    As in "* Giấy tờ phải xuất trình:" or "Người yêu cầu chứng thực phải xuất trình các giấy
-    tờ sau".
-    """
-    return bool(_PRESENT.search(fold(normalize_text(heading)).strip("-*+ ")))
-
-
 # "dịch vụ công trực tuyến toàn trình" / "trực tuyến một phần"; the tax pages' boilerplate
 # "các thủ tục đã toàn trình" speaks of other procedures and does not count.
 _ONLINE = re.compile(r"(?:truc tuyen|dich vu cong|dvc)\s+(toan trinh|mot phan)")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from knowledge.importer import cells
+from knowledge.importer import cells, structure
 from knowledge.importer.common import (
     Problems,
     channel_kind,
@@ -21,7 +21,7 @@ from knowledge.importer.common import (
     split_list,
     split_steps,
 )
-from knowledge.model import Channel, Document, DocumentGroup, Fee, LegalBasis, Procedure
+from knowledge.model import Channel, Document, Fee, LegalBasis, Procedure
 from knowledge.text import normalize_text
 
 _COUNTS = re.compile(r"Bản chính:\s*(?P<originals>\d+)\s*Bản sao:\s*(?P<copies>\d+)")
@@ -36,6 +36,7 @@ def parse(record: Mapping[str, Any], problems: Problems) -> Procedure:
     tables = record.get("tables", {})
     code = normalize_text(meta.get("mã_thủ_tục") or record["thu_tuc_id"])
     texts = " ".join(str(v) for v in content.values())
+    arranged = structure.arrange([structure.Block("", _documents(code, tables, problems))])
     agencies, district = current_agencies(
         code, split_list(content.get("cơ_quan_thực_hiện", "")), problems
     )
@@ -49,7 +50,9 @@ def parse(record: Mapping[str, Any], problems: Problems) -> Procedure:
         authority=optional(content.get("cơ_quan_có_thẩm_quyền", "")),
         address=optional(content.get("địa_chỉ_tiếp_nhận_hs", "")),
         channels=tuple(_channels(code, tables.get("hinh_thuc_nop", []), problems)),
-        documents=_documents(code, tables.get("thanh_phan_ho_so", []), problems),
+        documents=arranged.groups,
+        present_documents=arranged.present,
+        notes=arranged.notes,
         steps=split_steps(content.get("trình_tự_thực_hiện", "")),
         conditions=optional(content.get("yêu_cầu_điều_kiện_thực_hiện", ""), multiline=True),
         result=optional(content.get("kết_quả_thực_hiện", "")),
@@ -105,11 +108,9 @@ def _fee(cell: str, description: str) -> Fee | None:
     return Fee(sum(amounts) if amounts else None, cell)
 
 
-def _documents(
-    code: str, rows: list[Mapping[str, str]], problems: Problems
-) -> tuple[DocumentGroup, ...]:
+def _documents(code: str, tables: Mapping[str, Any], problems: Problems) -> list[Document]:
     documents = []
-    for row in rows:
+    for row in tables.get("thanh_phan_ho_so", []):
         name = normalize_text(row.get("ten_giay_to", "")).lstrip("-+* ")
         counts = _COUNTS.search(row.get("ghi_chu", ""))
         if not name:
@@ -125,7 +126,7 @@ def _documents(
                 template,
             )
         )
-    return (DocumentGroup("", tuple(documents)),) if documents else ()
+    return documents
 
 
 def _legal(code: str, rows: list[Mapping[str, str]], problems: Problems) -> Iterator[LegalBasis]:

@@ -11,14 +11,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from knowledge.importer import cells
+from knowledge.importer import cells, structure
 from knowledge.importer.common import (
     Problems,
     channel_kind,
     current_agencies,
-    group_title,
-    is_notes_heading,
-    is_present_heading,
     online_filing,
     optional,
     split_list,
@@ -177,31 +174,21 @@ def _documents(
     code: str, text: str, problems: Problems
 ) -> tuple[tuple[DocumentGroup, ...], tuple[Document, ...], tuple[str, ...]]:
     """Document groups (general list and cases), the documents to present, and the notes."""
-    blocks = text.split(DOCUMENTS_HEADER)
-    if len(blocks) == 1:
+    tables = text.split(DOCUMENTS_HEADER)
+    if len(tables) == 1:
         if optional(text.strip("- ")):
             problems.add(code, "documents", "no document table header")
         return (), (), ()
-    groups: dict[str, list[Document]] = {}
-    present: list[Document] = []
-    notes: list[str] = []
-    heading = blocks[0]
-    for block in blocks[1:]:
-        rows, trailing = _document_rows(code, block, problems)
-        # A "Lưu ý" table, or a row that is itself a "Lưu ý: ...", holds remarks, not papers.
-        as_notes = is_notes_heading(heading)
-        notes.extend(row.name for row in rows if as_notes or is_notes_heading(row.name))
-        documents = [row for row in rows if not (as_notes or is_notes_heading(row.name))]
-        if is_present_heading(heading):
-            present.extend(documents)
-        elif documents:
-            groups.setdefault(group_title(heading), []).extend(documents)
+    blocks: list[structure.Block] = []
+    heading = tables[0]
+    for table in tables[1:]:
+        rows, trailing = _document_rows(code, table, problems)
+        blocks.append(structure.Block(heading, rows))
         heading = trailing
     closing = optional(heading.strip("-* "))
-    if closing:
-        notes.append(closing)  # a remark after the last table, with no table of its own
-    document_groups = tuple(DocumentGroup(title, tuple(docs)) for title, docs in groups.items())
-    return document_groups, tuple(present), tuple(notes)
+    # A remark after the last table has no table of its own.
+    arranged = structure.arrange(blocks, notes=[closing] if closing else [])
+    return arranged.groups, arranged.present, arranged.notes
 
 
 def _document_rows(code: str, block: str, problems: Problems) -> tuple[list[Document], str]:

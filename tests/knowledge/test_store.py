@@ -40,7 +40,7 @@ BIRTH = Procedure(
     ),
     documents=(
         DocumentGroup("", (Document("Tờ khai đăng ký khai sinh", 1, None, "TK.docx"),)),
-        DocumentGroup("Trường hợp ủy quyền", (Document("Văn bản ủy quyền", 0, 1),)),
+        DocumentGroup("Trường hợp ủy quyền", (Document("Văn bản ủy quyền", 0, 1),), case=True),
     ),
     present_documents=(Document("Thẻ căn cước", 1),),
     steps=("Bước 1: nộp hồ sơ", "Bước 2: nhận kết quả"),
