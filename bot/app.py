@@ -24,6 +24,7 @@ from bot.dispatcher import Dialog, Dispatcher
 from bot.history import LoggedOnlyChannel, LogHistory
 from bot.locks import RedisLocks, RedisMessageClaims
 from bot.personal_data import Retention
+from bot.portal import PortalLink, PortalWebhook, connect_portal
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
@@ -59,6 +60,7 @@ class App:
     channels: dict[str, Channel]
     routes: list[web.AbstractRouteDef]
     reminders: ReminderWorker
+    portal: PortalLink
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -112,6 +114,7 @@ async def build_app(
     async with AsyncExitStack() as stack:
         pool = PoolSize(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)
         database = await stack.enter_async_context(Database(settings.database_url, pool))
+        portal = await stack.enter_async_context(connect_portal(settings, knowledge, clock))
         redis: Redis | None = None
         if settings.redis_url:
             redis = shared_redis(
@@ -145,6 +148,7 @@ async def build_app(
         terminal = LoggedOnlyChannel(TERMINAL)
         channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
         routes = list(webchat.routes())
+        routes += PortalWebhook(database, clock, portal.webhook_secret).routes()
         for platform in platform_channels(settings, handler, secrets, clock) if platforms else []:
             routes += platform.routes()  # before start: Telegram's webhook needs its route
             channels[platform.name] = await stack.enter_async_context(platform)
@@ -156,7 +160,7 @@ async def build_app(
             clock,
             retention=Retention.of(settings),
         )
-        app = App(settings, database, dispatcher, channels, routes, reminders)
+        app = App(settings, database, dispatcher, channels, routes, reminders, portal)
         stack.push_async_callback(app.stop_background)
         yield app
 

@@ -78,6 +78,13 @@ class Settings:
     zalo_api_url: str
     zalo_oauth_url: str
 
+    portal_url: str | None
+    """The public-service portal's base URL; unset runs the sandbox portal in-process."""
+    portal_api_key: str | None
+    portal_webhook_secret: str | None
+    portal_sandbox_port: int
+    """Where the in-process sandbox portal listens on localhost (0: any free port)."""
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``MOTCUA_*`` variables (``os.environ`` by default)."""
@@ -120,6 +127,10 @@ class Settings:
             zalo_refresh_token=opt("MOTCUA_ZALO_REFRESH_TOKEN"),
             zalo_api_url=e.get("MOTCUA_ZALO_API_URL", "https://openapi.zalo.me"),
             zalo_oauth_url=e.get("MOTCUA_ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
+            portal_url=opt("MOTCUA_PORTAL_URL"),
+            portal_api_key=opt("MOTCUA_PORTAL_API_KEY"),
+            portal_webhook_secret=opt("MOTCUA_PORTAL_WEBHOOK_SECRET"),
+            portal_sandbox_port=int(e.get("MOTCUA_PORTAL_SANDBOX_PORT", "8090")),
         )
 
 

@@ -49,3 +49,36 @@ class ConfigurationError(MotcuaError):
 
 class StaleConversation(MotcuaError):
     """A conversation was saved by someone else since it was loaded (version mismatch)."""
+
+
+class PortalError(MotcuaError):
+    """The public-service portal did not do what was asked."""
+
+    retryable: bool = False
+
+
+class PortalUnavailable(PortalError):
+    """The portal did not answer, timed out, failed (5xx) or answered nonsense; try later."""
+
+    retryable = True
+
+
+class PortalRejected(PortalError):
+    """The portal refused the request's content (422); ``fields`` maps a field to the reason."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+class PortalConflict(PortalError):
+    """The request contradicts the portal's state: an idempotency key reused for another body,
+    or a move the status machine does not allow (409)."""
+
+
+class PortalNotFound(PortalError):
+    """No such dossier, or not for this applicant (the portal does not say which)."""
+
+
+class PortalAuthFailed(PortalError):
+    """The portal refused our API key: an operator must fix the configuration."""

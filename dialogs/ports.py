@@ -7,9 +7,10 @@ fill with fakes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from knowledge.model import Procedure
@@ -88,4 +89,76 @@ class SecretStore(Protocol):
 
     async def set(self, key: str, value: str) -> None:
         """Store (or replace) the value for a key durably."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PortalFee:
+    """What a dossier costs, in đồng, and where to pay it online when the portal takes payment."""
+
+    amount: int
+    currency: str = "VND"
+    payment_url: str | None = None
+    paid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PortalChange:
+    """One entry of a dossier's history: the status it entered, when, and the officer's note."""
+
+    status: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PortalDossier:
+    """A dossier as the portal reports it (receipt, lookup, or polling)."""
+
+    code: str
+    status: str
+    label: str
+    procedure_code: str
+    due_date: date | None
+    overdue: bool
+    fee: PortalFee
+    delivery: str  # "pickup" or "post"
+    updated_at: datetime
+    history: tuple[PortalChange, ...] = field(default=())
+
+    @property
+    def note(self) -> str:
+        """The officer's note on the latest change, if any."""
+        return self.history[-1].note if self.history else ""
+
+
+class PortalClient(Protocol):
+    """The public-service portal's dossier API (``integrations/portal/openapi.yaml``).
+
+    Every method raises a ``dialogs.errors.PortalError``: ``PortalUnavailable`` when it is worth
+    trying again later, the others when it is not.
+    """
+
+    async def create_dossier(
+        self, request: Mapping[str, Any], idempotency_key: str
+    ) -> PortalDossier:
+        """File a dossier; the same key always returns the first answer, never a second one."""
+        ...
+
+    async def add_attachment(
+        self, code: str, document_name: str, filename: str, content_type: str, data: bytes
+    ) -> None:
+        """Attach one paper (a photo or PDF) to a filed dossier."""
+        ...
+
+    async def get_dossier(self, code: str, id_number: str) -> PortalDossier:
+        """A dossier, shown only to whoever knows its applicant's ID number."""
+        ...
+
+    async def changed_since(self, since: datetime, limit: int = 100) -> list[PortalDossier]:
+        """Dossiers whose status changed at or after ``since``, oldest change first."""
+        ...
+
+    async def withdraw(self, code: str) -> PortalDossier:
+        """The citizen withdraws an open dossier."""
         ...

@@ -15,6 +15,7 @@ _COMMANDS = (
     "bot.cli.kb",
     "bot.cli.ask",
     "bot.cli.user",
+    "bot.cli.portal_sandbox",
 )
 
 

@@ -192,3 +192,32 @@ PROCEDURES = (
     NO_DOCUMENTS,
     SINGLE_STATUS,
 )
+
+TEMPORARY_RESIDENCE = Procedure(
+    code="1.004194",
+    name="Đăng ký tạm trú",
+    levels=("Cấp xã",),
+    field="Đăng ký, quản lý cư trú",
+    agencies=("Công an xã, phường, đặc khu",),
+    channels=(
+        Channel(
+            ChannelKind.ONLINE,
+            Duration(3, "working_days", "3 Ngày làm việc"),
+            Fee(7000, "7,000 Việt Nam Đồng"),
+        ),
+        Channel(
+            ChannelKind.IN_PERSON,
+            Duration(3, "working_days", "3 Ngày làm việc"),
+            Fee(10000, "10,000 Việt Nam Đồng"),
+        ),
+    ),
+    documents=(
+        DocumentGroup(
+            "",
+            (Document("Tờ khai thay đổi thông tin cư trú (Mẫu CT01)", originals=1),),
+        ),
+    ),
+    online=OnlineFiling.FULL,
+    source_url=PORTAL + "1.004194",
+)
+"""Not in ``PROCEDURES``: a procedure with a fee, for the portal's payment links."""

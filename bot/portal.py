@@ -1,0 +1,223 @@
+"""motcua's side of the portal: the connection (remote, or the sandbox in-process) and the
+``/webhooks/portal`` receiver.
+
+With ``MOTCUA_PORTAL_URL`` unset, ``motcua serve`` runs the sandbox portal in its own process,
+listening on localhost (``MOTCUA_PORTAL_SANDBOX_PORT``), so a fresh machine can file dossiers and
+an officer can move them with ``motcua portal-sandbox move``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.storage.database import Database
+from bot.storage.processed import SqlProcessedMessages
+from dialogs.ports import Clock, KnowledgeBase
+from integrations.portal import HttpPortalClient
+from integrations.portal.contract import (
+    LABELS,
+    SIGNATURE_HEADER,
+    STATUS_CHANGED,
+    TIMESTAMP_HEADER,
+    signature_valid,
+    timestamp_fresh,
+)
+from integrations.portal.sandbox import ProcedureTerms, SandboxPortal, Terms
+from knowledge.model import ChannelKind, Duration
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/portal"
+EVENTS_CHANNEL = "portal"
+"""Portal event ids are kept with platform message ids under this channel name."""
+
+SANDBOX_FILE = "portal-sandbox.sqlite3"
+UNSTATED_WORKING_DAYS = 10
+"""The sandbox's processing time for a procedure whose time the portal does not state."""
+
+MAX_WEBHOOK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PortalEvent:
+    """A verified status change from the portal."""
+
+    event_id: str
+    code: str
+    status: str
+    note: str
+    occurred_at: str
+
+
+EventHandler = Callable[[PortalEvent], Awaitable[None]]
+"""What happens with a verified, first-seen event, inside the transaction that claims it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PortalLink:
+    """The portal as motcua reaches it: the client, and the sandbox when it runs in-process."""
+
+    client: HttpPortalClient
+    webhook_secret: str
+    sandbox: SandboxPortal | None = None
+
+    @property
+    def url(self) -> str:
+        """The portal's base URL."""
+        return self.client.base_url
+
+
+def procedure_terms(knowledge: KnowledgeBase) -> Terms:
+    """The sandbox's view of the knowledge base: each procedure's name, time and online fee."""
+
+    def terms(code: str) -> ProcedureTerms | None:
+        procedure = knowledge.get(code)
+        if procedure is None:
+            return None
+        online = [c for c in procedure.channels if c.kind is ChannelKind.ONLINE]
+        channels = online or list(procedure.channels)
+        channel = channels[0] if channels else None
+        fee = channel.fee.amount if channel and channel.fee and channel.fee.amount else 0
+        days = working_days(channel.time) if channel and channel.time else UNSTATED_WORKING_DAYS
+        return ProcedureTerms(procedure.name, days, fee)
+
+    return terms
+
+
+def working_days(duration: Duration) -> int:
+    """A processing time in whole working days (a bare number counts as working days)."""
+    if duration.value is None:
+        return UNSTATED_WORKING_DAYS
+    per_unit = {"hours": 1 / 8, "months": 22, "years": 250}.get(duration.unit or "", 1)
+    return max(1, math.ceil(duration.value * per_unit))
+
+
+@asynccontextmanager
+async def connect_portal(
+    settings: Settings, knowledge: KnowledgeBase, clock: Clock
+) -> AsyncIterator[PortalLink]:
+    """The configured portal, or the sandbox started in-process when none is configured."""
+    if settings.portal_url:
+        if not settings.portal_api_key or not settings.portal_webhook_secret:
+            raise ValueError(
+                "MOTCUA_PORTAL_URL needs MOTCUA_PORTAL_API_KEY and MOTCUA_PORTAL_WEBHOOK_SECRET"
+            )
+        async with HttpPortalClient(settings.portal_url, settings.portal_api_key) as client:
+            yield PortalLink(client, settings.portal_webhook_secret)
+        return
+    sandbox = SandboxPortal(
+        settings.data_dir / SANDBOX_FILE,
+        procedure_terms(knowledge),
+        public_url="http://127.0.0.1",
+        api_key=settings.portal_api_key,
+        webhook_secret=settings.portal_webhook_secret,
+        now=clock.now,
+    )
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(sandbox)
+        port = settings.portal_sandbox_port
+        url = await stack.enter_async_context(serving_sandbox(sandbox, "127.0.0.1", port))
+        client = await stack.enter_async_context(HttpPortalClient(url, sandbox.api_key))
+        yield PortalLink(client, sandbox.webhook_secret, sandbox)
+
+
+@asynccontextmanager
+async def serving_sandbox(
+    sandbox: SandboxPortal, host: str, port: int, *, fallback: bool = True
+) -> AsyncIterator[str]:
+    """Serve the sandbox on ``host:port``; its URL.
+
+    With ``fallback`` a taken port is no failure: a second motcua process on the same machine
+    (``motcua chat`` beside ``motcua serve``) gets its sandbox on any free port.
+    """
+    runner = web.AppRunner(sandbox.application(), handle_signals=False, access_log=None)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError:
+            if not fallback:
+                raise
+            logger.warning("port %d is taken: the sandbox portal listens on a free port", port)
+            await web.TCPSite(runner, host, 0).start()
+        address = runner.addresses[0]
+        sandbox.public_url = f"http://{address[0]}:{address[1]}"
+        logger.info("sandbox portal listening on %s", sandbox.public_url)
+        yield sandbox.public_url
+    finally:
+        await runner.cleanup()
+
+
+class PortalWebhook:
+    """``POST /webhooks/portal``: verify, refuse stale or replayed events, apply each once."""
+
+    def __init__(
+        self, database: Database, clock: Clock, secret: str, apply: EventHandler | None = None
+    ) -> None:
+        """Wire the receiver; ``apply`` acts on each new event within its claiming transaction."""
+        self._database = database
+        self._clock = clock
+        self._secret = secret
+        self._apply = apply
+
+    def routes(self) -> list[web.RouteDef]:
+        """The receiver's route."""
+        return [web.post(WEBHOOK_PATH, self.receive)]
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Answer 2xx only for an event that is authentic, fresh and (now) recorded."""
+        body = await request.content.read(MAX_WEBHOOK_BYTES + 1)
+        if len(body) > MAX_WEBHOOK_BYTES:
+            return _refuse(413, "too large")
+        stamp = request.headers.get(TIMESTAMP_HEADER, "")
+        if not signature_valid(self._secret, stamp, body, request.headers.get(SIGNATURE_HEADER)):
+            logger.warning("portal webhook refused: bad signature")
+            return _refuse(401, "bad signature")
+        if not timestamp_fresh(stamp, self._clock.now().timestamp()):
+            logger.warning("portal webhook refused: stale timestamp")
+            return _refuse(400, "stale timestamp")
+        event = _event(body)
+        if event is None:
+            logger.warning("portal webhook refused: malformed event")
+            return _refuse(400, "malformed event")
+        async with self._database.transaction() as session:
+            first = await SqlProcessedMessages(session).claim(
+                EVENTS_CHANNEL, event.event_id, self._clock.now()
+            )
+            if not first:
+                logger.info("portal webhook: event already processed")
+                return web.json_response({"status": "duplicate"})
+            if self._apply is not None:
+                await self._apply(event)
+        return web.json_response({"status": "ok"})
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": {"code": "refused", "message": reason}}, status=status)
+
+
+def _event(body: bytes) -> PortalEvent | None:
+    try:
+        raw: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(raw, dict) or raw.get("event") != STATUS_CHANGED:
+        return None
+    values = [raw.get(k) for k in ("event_id", "code", "status", "occurred_at")]
+    note = raw.get("note") or ""
+    if not all(isinstance(v, str) and 0 < len(v) <= 200 for v in values) or not isinstance(
+        note, str
+    ):
+        return None
+    if raw["status"] not in LABELS:
+        return None
+    return PortalEvent(raw["event_id"], raw["code"], raw["status"], note[:2000], raw["occurred_at"])

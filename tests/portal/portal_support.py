@@ -1,0 +1,114 @@
+"""The sandbox portal on a local port, a webhook receiver that records calls, and a valid body."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
+
+from bot.portal import procedure_terms, serving_sandbox
+from integrations.portal import HttpPortalClient
+from integrations.portal.sandbox import SandboxPortal
+from knowledge.base import LocalKnowledgeBase
+
+KNOWLEDGE = LocalKnowledgeBase([BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE])
+
+BODY: dict[str, Any] = {
+    "procedure_code": "1.001193",
+    "applicant": {
+        "full_name": "Nguyễn Thị Hoà",
+        "id_number": "001190012345",
+        "phone": "+84912345678",
+        "address": "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội",
+    },
+    "form": {"child_name": "Nguyễn Minh Khôi"},
+    "delivery": {"method": "pickup"},
+}
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    """A valid filing request with top-level fields replaced."""
+    built = copy.deepcopy(BODY)
+    built.update(changes)
+    return built
+
+
+@dataclass
+class Running:
+    """A sandbox being served, with a client holding its key."""
+
+    sandbox: SandboxPortal
+    client: HttpPortalClient
+    url: str
+
+
+@asynccontextmanager
+async def running_sandbox(
+    tmp_path: Path, *, now: Callable[[], datetime] | None = None, **options: Any
+) -> AsyncIterator[Running]:
+    """A fresh sandbox on a free port, and a client for it."""
+    extra: dict[str, Any] = dict(options)
+    if now is not None:
+        extra["now"] = now
+    sandbox = SandboxPortal(
+        tmp_path / "sandbox.sqlite3",
+        procedure_terms(KNOWLEDGE),
+        public_url="http://127.0.0.1",
+        **extra,
+    )
+    async with sandbox, serving_sandbox(sandbox, "127.0.0.1", 0) as url:
+        client = HttpPortalClient(url, sandbox.api_key, backoff=0.01)
+        async with client:
+            yield Running(sandbox, client, url)
+
+
+@dataclass
+class Receiver:
+    """An HTTP endpoint that records webhook calls and fails the first ``failures`` of them."""
+
+    failures: int = 0
+    calls: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    url: str = ""
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Record the call; answer 500 while failures remain, then 200."""
+        self.calls.append((dict(request.headers), await request.read()))
+        self.arrived.set()
+        if len(self.calls) <= self.failures:
+            return web.Response(status=500)
+        return web.json_response({"status": "ok"})
+
+    async def wait_for(self, count: int) -> None:
+        """Until ``count`` calls have arrived (ten seconds at most)."""
+        async with asyncio.timeout(10):
+            while len(self.calls) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+
+
+@asynccontextmanager
+async def receiving(failures: int = 0) -> AsyncIterator[Receiver]:
+    """A recording webhook receiver on a free port."""
+    receiver = Receiver(failures)
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        receiver.url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+        await web.SockSite(runner, listener).start()
+        try:
+            yield receiver
+        finally:
+            await runner.cleanup()
