@@ -55,30 +55,36 @@ async def run_users(urls: Sequence[str], users: int, messages: int) -> LoadResul
     errors: list[str] = []
     start = asyncio.Event()
 
-    async def citizen(index: int, session: aiohttp.ClientSession) -> None:
-        url = urls[index % len(urls)] + "/api/chat"
-        user = f"load-{index:05d}-{uuid.uuid4().hex[:12]}"
-        await start.wait()
-        for i in range(messages):
-            body = {"user": user, "text": QUESTIONS[(index + i) % len(QUESTIONS)]}
-            body["id"] = uuid.uuid4().hex
-            begun = time.perf_counter()
-            try:
-                async with session.post(url, json=body) as response:
-                    await response.read()
-                    status = response.status
-            except aiohttp.ClientError as exc:
-                errors.append(type(exc).__name__)
-                continue
-            if status == 200:
-                latencies.append(time.perf_counter() - begun)
-            else:
-                errors.append(f"HTTP {status}")
-
     timeout = aiohttp.ClientTimeout(total=300)
     connector = aiohttp.TCPConnector(limit=users)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        tasks = [asyncio.create_task(citizen(i, session)) for i in range(users)]
+
+    async def citizen(index: int) -> None:
+        url = urls[index % len(urls)] + "/api/chat"
+        # A browser of its own: the identity cookie the server hands out makes it one citizen.
+        async with aiohttp.ClientSession(
+            connector=connector,
+            connector_owner=False,
+            timeout=timeout,
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+        ) as session:
+            await start.wait()
+            for i in range(messages):
+                body = {"text": QUESTIONS[(index + i) % len(QUESTIONS)], "id": uuid.uuid4().hex}
+                begun = time.perf_counter()
+                try:
+                    async with session.post(url, json=body) as response:
+                        await response.read()
+                        status = response.status
+                except aiohttp.ClientError as exc:
+                    errors.append(type(exc).__name__)
+                    continue
+                if status == 200:
+                    latencies.append(time.perf_counter() - begun)
+                else:
+                    errors.append(f"HTTP {status}")
+
+    async with connector:
+        tasks = [asyncio.create_task(citizen(i)) for i in range(users)]
         await asyncio.sleep(0)
         began = time.perf_counter()
         start.set()

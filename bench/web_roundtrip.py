@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 
@@ -33,8 +34,16 @@ QUESTIONS = (
 )
 
 
-async def _send(session: aiohttp.ClientSession, url: str, user: str, text: str) -> float:
-    body = {"user": user, "text": text, "id": uuid.uuid4().hex}
+def citizen(**options: Any) -> aiohttp.ClientSession:
+    """One browser: its own cookie jar, so the server's identity cookie makes it one user.
+
+    The jar is "unsafe" only in that it keeps cookies from a server named by IP address.
+    """
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), **options)
+
+
+async def _send(session: aiohttp.ClientSession, url: str, text: str) -> float:
+    body = {"text": text, "id": uuid.uuid4().hex}
     started = time.perf_counter()
     async with session.post(url + "/api/chat", json=body) as response:
         await response.read()
@@ -43,44 +52,39 @@ async def _send(session: aiohttp.ClientSession, url: str, user: str, text: str) 
     return time.perf_counter() - started
 
 
-async def sequential(url: str, count: int, user: str | None = None) -> tuple[list[float], float]:
+async def sequential(
+    url: str, count: int, session: aiohttp.ClientSession
+) -> tuple[list[float], float]:
     """``count`` messages from one user, each sent after the previous answer."""
-    user = user or "bench-seq-" + uuid.uuid4().hex[:12]
-    async with aiohttp.ClientSession() as session:
-        started = time.perf_counter()
-        times = [
-            await _send(session, url, user, QUESTIONS[i % len(QUESTIONS)]) for i in range(count)
-        ]
-        return times, time.perf_counter() - started
+    started = time.perf_counter()
+    times = [await _send(session, url, QUESTIONS[i % len(QUESTIONS)]) for i in range(count)]
+    return times, time.perf_counter() - started
 
 
 async def concurrent(url: str, count: int, users: int) -> tuple[list[float], float]:
     """``count`` messages spread over ``users`` users, each user's messages in order."""
-    names = [f"bench-con-{i:03d}-{uuid.uuid4().hex[:8]}" for i in range(users)]
     times: list[float] = []
 
-    async def one_user(index: int, session: aiohttp.ClientSession) -> None:
-        for i in range(index, count, users):
-            times.append(await _send(session, url, names[index], QUESTIONS[i % len(QUESTIONS)]))
+    async def one_user(index: int) -> None:
+        async with citizen() as session:
+            for i in range(index, count, users):
+                times.append(await _send(session, url, QUESTIONS[i % len(QUESTIONS)]))
 
-    connector = aiohttp.TCPConnector(limit=users)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(one_user(i, session) for i in range(users)))
-        return times, time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(one_user(i) for i in range(users)))
+    return times, time.perf_counter() - started
 
 
-async def polls(url: str, count: int, user: str) -> tuple[list[float], float]:
+async def polls(url: str, count: int, session: aiohttp.ClientSession) -> tuple[list[float], float]:
     """``count`` history reads of a long conversation, as an open page polls it."""
     times: list[float] = []
-    async with aiohttp.ClientSession() as session:
-        started = time.perf_counter()
-        for _ in range(count):
-            begun = time.perf_counter()
-            async with session.get(url + "/api/history", params={"user": user}) as response:
-                await response.read()
-            times.append(time.perf_counter() - begun)
-        return times, time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(count):
+        begun = time.perf_counter()
+        async with session.get(url + "/api/history") as response:
+            await response.read()
+        times.append(time.perf_counter() - begun)
+    return times, time.perf_counter() - started
 
 
 def _row(name: str, times: Sequence[float], wall: float) -> str:
@@ -104,11 +108,12 @@ async def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     async with _target(args.url, args.database_url) as url:
-        await sequential(url, 5)  # warm up: first search, first database connections
-        user = "bench-seq-" + uuid.uuid4().hex[:12]
-        seq = await sequential(url, args.messages, user)
-        con = await concurrent(url, args.messages, args.users)
-        history = await polls(url, args.messages, user)
+        async with citizen() as warming:
+            await sequential(url, 5, warming)  # warm up: first search, first connections
+        async with citizen() as user:
+            seq = await sequential(url, args.messages, user)
+            con = await concurrent(url, args.messages, args.users)
+            history = await polls(url, args.messages, user)
     where = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     print(f"web chat round trip against {args.url or f'a local motcua serve ({where})'}")
     print(f"{'run':<28} {'msgs':>6} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'msg/s':>9}")

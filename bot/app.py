@@ -28,13 +28,13 @@ from bot.portal import PortalLink, PortalWebhook, connect_portal
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
-from bot.storage.secrets import SqlSecretStore
+from bot.storage.secrets import SqlSecretStore, server_key
 from dialogs.ports import Channel, Clock, KnowledgeBase, MessageHandler, SecretStore, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
 from integrations.telegram import ChatPace, TelegramChannel
-from integrations.webchat import WebChat
+from integrations.webchat import Identities, WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
 
@@ -144,7 +144,13 @@ async def build_app(
         handler = dispatcher.handle
         secrets = SqlSecretStore(database, clock.now)
 
-        webchat = WebChat(handler, LogHistory(database, WebChat.name), translator)
+        async def key() -> bytes:
+            async with database.transaction() as session:
+                return await server_key(session, clock.now())
+
+        secure = (settings.public_url or "").startswith("https://")
+        identities = Identities(key, secure=secure)
+        webchat = WebChat(handler, LogHistory(database, WebChat.name), translator, identities)
         terminal = LoggedOnlyChannel(TERMINAL)
         channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
         routes = list(webchat.routes())

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.server import listening, prepare_database, web_application
 from bot.storage.message_log import SqlMessageLog
 from dialogs.messages import ConversationRef, IncomingMessage
+from integrations.webchat.identity import COOKIE
 from knowledge.base import LocalKnowledgeBase
 
 KNOWLEDGE = LocalKnowledgeBase([BIRTH])
@@ -63,9 +64,7 @@ async def test_one_server_hosts_web_chat_telegram_webhook_and_health(tmp_path: P
             await telegram.wait_for(lambda: bool(citizen.messages))
             assert "Thủ tục đăng ký khai sinh" in citizen.messages[0].text
 
-            async with http.post(
-                "/api/chat", json={"user": "web-user-0001", "text": "dang ky khai sinh"}
-            ) as response:
+            async with http.post("/api/chat", json={"text": "dang ky khai sinh"}) as response:
                 assert response.status == 200
                 assert "Thủ tục đăng ký khai sinh" in (await response.json())["replies"][0]["text"]
             async with http.get("/healthz") as response:
@@ -87,15 +86,15 @@ async def test_database_down_fails_health_and_answers_politely(
         http.get("/healthz") as response,
     ):
         assert (response.status, await response.json()) == (503, {"status": "unavailable"})
-        body = {"user": "web-user-0001", "text": "dang ky khai sinh"}
+        body = {"text": "dang ky khai sinh"}
         async with http.post("/api/chat", json=body) as chat:
             assert chat.status == 500
             assert (await chat.json())["code"] == "unavailable"  # a polite JSON answer
-        async with http.get("/api/history", params={"user": "web-user-0001"}) as polled:
+        async with http.get("/api/history") as polled:
             assert polled.status == 500
             assert (await polled.json())["code"] == "unavailable"
     assert "web chat message failed" in caplog.text
-    assert "web-user-0001" not in caplog.text and "khai sinh" not in caplog.text
+    assert "khai sinh" not in caplog.text
 
 
 async def test_without_credentials_only_web_and_terminal_exist(tmp_path: Path) -> None:
@@ -156,10 +155,11 @@ async def test_motcua_serve_migrates_a_fresh_file_serves_and_stops_on_sigterm(
                             break
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
-            body = {"user": "served-user-01", "text": "dang ky khai sinh"}
+            body = {"text": "dang ky khai sinh"}
             async with http.post("/api/chat", json=body) as chat:
                 assert chat.status == 200
                 assert (await chat.json())["replies"]
+                user = chat.cookies[COOKIE].value.partition(".")[0]
             async with http.get("/") as page:
                 assert "chat.js" in await page.text()
     finally:
@@ -168,7 +168,7 @@ async def test_motcua_serve_migrates_a_fresh_file_serves_and_stops_on_sigterm(
     assert server.returncode == 0
     log = stderr.decode()
     assert "Running upgrade" in log and "listening on" in log
-    assert "dang ky" not in log and "served-user-01" not in log  # no personal data in logs
+    assert "dang ky" not in log and user not in log  # no personal data in logs
 
 
 async def test_messenger_and_zalo_webhooks_are_mounted_from_settings(tmp_path: Path) -> None:
@@ -213,7 +213,7 @@ async def test_with_redis_messages_are_claimed_in_redis(tmp_path: Path, redis_ur
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_REDIS_URL": redis_url})
     await prepare_database(settings.database_url)
     message_id = "m" + os.urandom(8).hex()
-    body = {"user": "web-user-0001", "text": "dang ky khai sinh", "id": message_id}
+    body = {"text": "dang ky khai sinh", "id": message_id}
     async with (
         build_app(settings, knowledge=KNOWLEDGE) as app,
         TestClient(TestServer(web_application(app))) as http,

@@ -2,5 +2,6 @@
 
 from integrations.webchat.channel import WebChat
 from integrations.webchat.history import Entry, History
+from integrations.webchat.identity import Identities
 
-__all__ = ["Entry", "History", "WebChat"]
+__all__ = ["Entry", "History", "Identities", "WebChat"]

@@ -23,7 +23,6 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_BYTES = 4 * 1024
 MAX_HISTORY = 200
 
-_USER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
 
@@ -44,6 +43,15 @@ class ApiError(Exception):
     def body(self, translator: Translator) -> dict[str, str]:
         """The JSON body sent back, its message in the translator's language."""
         return {"error": translator.gettext(self.message).format(**self.fields), "code": self.code}
+
+
+def chosen_identity() -> ApiError:
+    """The refusal of a request that names its own user: identities come from the cookie."""
+    return ApiError(
+        403,
+        "user_not_accepted",
+        N_("The web chat knows you by its cookie; a 'user' chosen by the page is not accepted."),
+    )
 
 
 def not_json() -> ApiError:
@@ -101,7 +109,6 @@ def body_locale(raw: bytes) -> str | None:
 class ChatRequest:
     """One valid message from the page: typed text or a pressed button's payload."""
 
-    user: str
     text: str | None
     button: str | None
     message_id: str | None
@@ -118,7 +125,8 @@ def parse_chat(raw: bytes) -> ChatRequest:
         raise ApiError(400, "bad_json", N_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", N_("The body must be a JSON object."))
-    user = parse_user(data.get("user"))
+    if "user" in data:
+        raise chosen_identity()
     text, button = data.get("text"), data.get("button")
     if (text is None) == (button is None):
         raise ApiError(400, "text_or_button", N_("Send exactly one of 'text' or 'button'."))
@@ -132,19 +140,11 @@ def parse_chat(raw: bytes) -> ChatRequest:
     if not value.strip():
         raise ApiError(400, "empty", N_("The message is empty."))
     return ChatRequest(
-        user=user,
         text=value if text is not None else None,
         button=value if button is not None else None,
         message_id=_optional(data, "id", _MESSAGE_ID),
         locale=_optional(data, "locale", _LOCALE),
     )
-
-
-def parse_user(value: object) -> str:
-    """Check an anonymous user id as the page generates it (8 to 64 letters, digits, - or _)."""
-    if not isinstance(value, str) or not _USER_ID.fullmatch(value):
-        raise ApiError(400, "bad_user", N_("Invalid user id (8-64 letters, digits, - or _)."))
-    return value
 
 
 def parse_after(value: str | None) -> int:

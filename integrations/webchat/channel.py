@@ -7,8 +7,9 @@ The channel keeps no state of its own. ``POST /api/chat`` hands the message to t
 (which records it and its replies); ``GET /api/history`` reads the recorded conversation, which
 is how a reloaded page restores itself and how reminders reach an open page.
 
-A conversation is reached by the page's anonymous id alone (128 random bits kept in the
-browser), so the id is never logged and API answers are never cached.
+A conversation is reached only with the identity cookie the server issued for it (see
+``integrations.webchat.identity``); a request naming its own user is refused. The identity is
+never logged and API answers are never cached.
 """
 
 from __future__ import annotations
@@ -29,15 +30,16 @@ from integrations.webchat.api import (
     ApiError,
     answer_locale,
     body_locale,
+    chosen_identity,
     entry_json,
     not_json,
     parse_after,
     parse_chat,
-    parse_user,
     reply_json,
     unavailable,
 )
 from integrations.webchat.history import History
+from integrations.webchat.identity import Identities
 from integrations.webchat.page import render_page
 
 log = logging.getLogger(__name__)
@@ -75,10 +77,12 @@ class WebChat:
         handler: MessageHandler,
         history: History,
         translator: Callable[[str], Translator],
+        identities: Identities,
     ) -> None:
         self._handler = handler
         self._history = history
         self._translator = translator
+        self._identities = identities
         self._page_html = render_page(translator)
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -94,7 +98,26 @@ class WebChat:
         """Nothing to push: the page polls the history, where these replies were recorded."""
 
     async def _page(self, request: web.Request) -> web.Response:
-        return web.Response(text=self._page_html, content_type="text/html", headers=_PAGE_HEADERS)
+        response = web.Response(
+            text=self._page_html, content_type="text/html", headers=_PAGE_HEADERS
+        )
+        try:
+            if await self._identities.read(request) is None:
+                await self._identities.hand_out(response, self._identities.new())
+        except Exception:  # the page still shows; the API hands out the identity later
+            log.exception("web chat identity unavailable")
+        return response
+
+    async def _identity(self, request: web.Request) -> tuple[str, bool]:
+        """The request's identity, and whether it is new (to hand out with the answer)."""
+        user = await self._identities.read(request)
+        return (self._identities.new(), True) if user is None else (user, False)
+
+    async def _answer(self, data: object, user: str, new: bool) -> web.Response:
+        response = _json(data)
+        if new:
+            await self._identities.hand_out(response, user)
+        return response
 
     def _refuse(
         self, request: web.Request, error: ApiError, locale: str | None = None
@@ -113,30 +136,36 @@ class WebChat:
             chat = parse_chat(raw)
         except ApiError as exc:
             return self._refuse(request, exc, body_locale(raw))
-        message = IncomingMessage(
-            ref=ConversationRef(self.name, chat.user),
-            text=chat.text,
-            payload=chat.button,
-            locale=chat.locale,
-            message_id=chat.message_id,
-        )
         try:
+            user, new = await self._identity(request)
+            message = IncomingMessage(
+                ref=ConversationRef(self.name, user),
+                text=chat.text,
+                payload=chat.button,
+                locale=chat.locale,
+                message_id=chat.message_id,
+            )
             replies = await self._handler(message)
+            return await self._answer({"replies": [reply_json(r) for r in replies]}, user, new)
         except Exception:  # the page gets a polite answer; the log gets the cause
             log.exception("web chat message failed")
             return self._refuse(request, unavailable(), chat.locale)
-        return _json({"replies": [reply_json(r) for r in replies]})
 
     async def _history_page(self, request: web.Request) -> web.Response:
         try:
-            user = parse_user(request.query.get("user"))
+            if "user" in request.query:
+                raise chosen_identity()
             after = parse_after(request.query.get("after"))
         except ApiError as exc:
             return self._refuse(request, exc)
         try:
-            entries = await self._history.since(user, after, MAX_HISTORY)
+            user, new = await self._identity(request)
+            # Nobody has written under an identity made just now.
+            entries = [] if new else await self._history.since(user, after, MAX_HISTORY)
+            last = entries[-1].seq if entries else after
+            return await self._answer(
+                {"entries": [entry_json(e) for e in entries], "last": last}, user, new
+            )
         except Exception:  # the page keeps what it shows and polls again later
             log.exception("web chat history failed")
             return self._refuse(request, unavailable())
-        last = entries[-1].seq if entries else after
-        return _json({"entries": [entry_json(e) for e in entries], "last": last})

@@ -11,25 +11,23 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
-from webchat_support import Client, NoKnowledge, ScriptedDialog, TaggedTranslator
+from webchat_support import Client, NoKnowledge, ScriptedDialog, TaggedTranslator, identity
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.i18n import translator
 from bot.server import web_application
 
-USER = "u-1234567890abcdef"
-
 
 async def chat(client: Client, **body: Any) -> dict[str, Any]:
-    response = await client.post("/api/chat", json={"user": USER, **body})
+    response = await client.post("/api/chat", json=body)
     assert response.status == 200, await response.text()
     data: dict[str, Any] = await response.json()
     return data
 
 
-async def history(client: Client, after: int = 0, user: str = USER) -> dict[str, Any]:
-    response = await client.get("/api/history", params={"user": user, "after": str(after)})
+async def history(client: Client, after: int = 0) -> dict[str, Any]:
+    response = await client.get("/api/history", params={"after": str(after)})
     assert response.status == 200
     data: dict[str, Any] = await response.json()
     return data
@@ -48,7 +46,7 @@ async def test_text_gets_replies_with_buttons(client: Client, scripted: Scripted
         {"label": "Cổng dịch vụ công", "payload": None, "url": "https://dichvucong.gov.vn"},
     ]
     message = scripted.received[0]
-    assert (message.ref.channel, message.ref.user_id) == ("web", USER)
+    assert (message.ref.channel, message.ref.user_id) == ("web", identity(client))
     assert (message.text, message.payload, message.locale) == ("dang ky khai sinh", None, "vi")
 
 
@@ -68,7 +66,6 @@ async def test_history_restores_conversation_with_button_labels(client: Client) 
     seqs = [e["seq"] for e in data["entries"]]
     assert seqs == sorted(seqs) and data["last"] == seqs[-1]
     assert (await history(client, after=data["last"]))["entries"] == []
-    assert (await history(client, user="someone-else-entirely"))["entries"] == []
 
 
 async def test_retry_with_same_id_is_answered_once(
@@ -125,18 +122,20 @@ async def test_a_forged_button_is_answered_but_not_shown_as_pressed(
         (b"{not json", 400, "bad_json"),
         (b"\xff\xfe", 400, "bad_json"),
         (b"[1, 2]", 400, "bad_json"),
-        (json.dumps({"user": USER}).encode(), 400, "text_or_button"),
-        (json.dumps({"user": USER, "text": "a", "button": "b"}).encode(), 400, "text_or_button"),
-        (json.dumps({"user": USER, "text": 42}).encode(), 400, "bad_type"),
-        (json.dumps({"user": USER, "button": ["x"]}).encode(), 400, "bad_type"),
-        (json.dumps({"user": USER, "text": "   "}).encode(), 400, "empty"),
-        (json.dumps({"user": 7, "text": "hi"}).encode(), 400, "bad_user"),
-        (json.dumps({"user": "short", "text": "hi"}).encode(), 400, "bad_user"),
-        (json.dumps({"user": "../../etc/passwd", "text": "hi"}).encode(), 400, "bad_user"),
-        (json.dumps({"user": USER, "text": "hi", "id": 5}).encode(), 400, "bad_id"),
-        (json.dumps({"user": USER, "text": "hi", "locale": "<x>"}).encode(), 400, "bad_locale"),
-        (json.dumps({"user": USER, "text": "ấ" * 1400}).encode(), 413, "text_too_long"),
-        (json.dumps({"user": USER, "text": "a" * 17000}).encode(), 413, "body_too_large"),
+        (b"{}", 400, "text_or_button"),
+        (json.dumps({"text": "a", "button": "b"}).encode(), 400, "text_or_button"),
+        (json.dumps({"text": 42}).encode(), 400, "bad_type"),
+        (json.dumps({"button": ["x"]}).encode(), 400, "bad_type"),
+        (json.dumps({"text": "   "}).encode(), 400, "empty"),
+        (
+            json.dumps({"user": "chosen-by-the-page", "text": "hi"}).encode(),
+            403,
+            "user_not_accepted",
+        ),
+        (json.dumps({"text": "hi", "id": 5}).encode(), 400, "bad_id"),
+        (json.dumps({"text": "hi", "locale": "<x>"}).encode(), 400, "bad_locale"),
+        (json.dumps({"text": "ấ" * 1400}).encode(), 413, "text_too_long"),
+        (json.dumps({"text": "a" * 17000}).encode(), 413, "body_too_large"),
     ],
 )
 async def test_bad_input_is_refused_and_changes_nothing(
@@ -163,7 +162,7 @@ async def test_bad_input_is_refused_and_changes_nothing(
 async def refusal(client: Client, body: dict[str, Any], accept_language: str = "") -> str:
     """The error message the API answers a refused chat body with."""
     response = await client.post(
-        "/api/chat", json={"user": USER, **body}, headers={"Accept-Language": accept_language}
+        "/api/chat", json=body, headers={"Accept-Language": accept_language}
     )
     assert response.status == 400
     message: str = (await response.json())["error"]
@@ -192,16 +191,17 @@ async def test_refusals_speak_the_requests_language(client: Client) -> None:
 async def test_a_failing_service_apologises_in_the_requests_language(
     app: App, client: Client
 ) -> None:
+    await client.get("/")  # the page gave this browser its identity
     async with app.database.engine.begin() as connection:
         await connection.execute(text("DROP TABLE message_log"))
 
-    response = await client.post("/api/chat", json={"user": USER, "text": "hi", "locale": "en"})
+    response = await client.post("/api/chat", json={"text": "hi", "locale": "en"})
     assert response.status == 500
     assert await response.json() == {
         "error": "Sorry, the service is busy. Please try again in a few minutes.",
         "code": "unavailable",
     }
-    response = await client.get("/api/history", params={"user": USER})
+    response = await client.get("/api/history")
     assert response.status == 500
     assert (await response.json())["error"] == (
         "Xin lỗi, hệ thống đang bận. Bạn vui lòng thử lại sau ít phút."
@@ -211,7 +211,7 @@ async def test_a_failing_service_apologises_in_the_requests_language(
 async def test_a_body_that_is_not_declared_json_is_refused(
     client: Client, scripted: ScriptedDialog
 ) -> None:
-    body = json.dumps({"user": USER, "text": "hi"})
+    body = json.dumps({"text": "hi"})
     response = await client.post("/api/chat", data=body, headers={"Content-Type": "text/plain"})
 
     assert response.status == 415
@@ -219,25 +219,20 @@ async def test_a_body_that_is_not_declared_json_is_refused(
     assert scripted.received == []
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{}, {"user": "x"}, {"user": USER, "after": "-1"}, {"user": USER, "after": "abc"}],
-)
-async def test_bad_history_query_is_refused(client: Client, params: dict[str, str]) -> None:
-    response = await client.get("/api/history", params=params)
+@pytest.mark.parametrize("after", ["-1", "abc"])
+async def test_bad_history_query_is_refused(client: Client, after: str) -> None:
+    response = await client.get("/api/history", params={"after": after})
 
     assert response.status == 400
-    error = await response.json()
-    assert error["code"] in {"bad_user", "bad_after"}
-    assert error["error"] in {
-        "Mã người dùng không hợp lệ (8–64 chữ cái, chữ số, - hoặc _).",
-        "'after' phải là số nguyên không âm.",
+    assert await response.json() == {
+        "error": "'after' phải là số nguyên không âm.",
+        "code": "bad_after",
     }
 
 
 async def test_history_refusals_follow_the_browsers_language(client: Client) -> None:
     response = await client.get(
-        "/api/history", params={"user": USER, "after": "x"}, headers={"Accept-Language": "en"}
+        "/api/history", params={"after": "x"}, headers={"Accept-Language": "en"}
     )
 
     assert await response.json() == {
@@ -309,7 +304,7 @@ async def test_page_words_are_the_translators_and_escaped(
         TestClient(TestServer(web_application(app))) as tagged,
     ):
         page = await (await tagged.get("/")).text()
-        refused = await tagged.post("/api/chat", json={"user": USER, "locale": "en"})
+        refused = await tagged.post("/api/chat", json={"locale": "en"})
         error = await refused.json()
 
     assert "<vi>" not in page  # markup in a translation is shown, never run

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from webchat_support import Client
+from webchat_support import Client, identity
 
 from bot.app import App, build_app
 from bot.config import Settings
@@ -21,7 +21,6 @@ from bot.server import web_application
 from bot.storage.conversations import SqlConversations
 from dialogs.messages import ConversationRef
 
-USER = "hostile-input-user-0001"
 BIRTH = "1.001193"
 
 
@@ -40,13 +39,13 @@ async def real_client(real_app: App) -> AsyncIterator[Client]:
 
 
 async def say(client: Client, **fields: Any) -> tuple[int, dict[str, Any]]:
-    response = await client.post("/api/chat", json={"user": USER, **fields})
+    response = await client.post("/api/chat", json=fields)
     return response.status, await response.json()
 
 
-async def stored_checklists(app: App) -> dict[str, Any]:
+async def stored_checklists(app: App, client: Client) -> dict[str, Any]:
     async with app.database.transaction() as session:
-        stored = await SqlConversations(session).load(ConversationRef("web", USER))
+        stored = await SqlConversations(session).load(ConversationRef("web", identity(client)))
     assert stored is not None
     return dict(stored.state.get("checklists", {}))
 
@@ -77,7 +76,7 @@ async def test_hostile_messages_get_calm_replies_and_keep_the_checklist(
         if (b["payload"] or "").startswith("cl:have:")
     )
     await say(real_client, button=have)
-    before = await stored_checklists(real_app)
+    before = await stored_checklists(real_app, real_client)
     assert BIRTH in before
 
     for text in HOSTILE_TEXTS:
@@ -92,7 +91,7 @@ async def test_hostile_messages_get_calm_replies_and_keep_the_checklist(
         assert status == 200
         assert body["replies"]
 
-    after = await stored_checklists(real_app)
+    after = await stored_checklists(real_app, real_client)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no dialog failed
     assert after[BIRTH]["at"] == before[BIRTH]["at"] == 1
     assert after[BIRTH]["docs"] == before[BIRTH]["docs"]
@@ -102,11 +101,12 @@ async def test_oversized_and_malformed_bodies_are_refused_before_any_turn(
     real_client: Client, real_app: App
 ) -> None:
     await say(real_client, text="dang ky khai sinh")
+    user = identity(real_client)
     async with real_app.database.transaction() as session:
-        before = await SqlConversations(session).load(ConversationRef("web", USER))
+        before = await SqlConversations(session).load(ConversationRef("web", user))
 
-    huge = json.dumps({"user": USER, "text": "x" * 100_000})
-    for body in (huge, "{not json", "\x00\x01binary", json.dumps({"user": USER, "text": None})):
+    huge = json.dumps({"text": "x" * 100_000})
+    for body in (huge, "{not json", "\x00\x01binary", json.dumps({"text": None})):
         response = await real_client.post(
             "/api/chat", data=body, headers={"Content-Type": "application/json"}
         )
@@ -114,7 +114,7 @@ async def test_oversized_and_malformed_bodies_are_refused_before_any_turn(
         assert "error" in await response.json()
 
     async with real_app.database.transaction() as session:
-        after = await SqlConversations(session).load(ConversationRef("web", USER))
+        after = await SqlConversations(session).load(ConversationRef("web", user))
     assert before is not None and after is not None
     assert after.version == before.version
     assert after.state == before.state

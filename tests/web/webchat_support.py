@@ -13,10 +13,17 @@ from aiohttp.test_utils import TestClient
 
 from dialogs.messages import Button, IncomingMessage, Reply
 from dialogs.step import DialogDeps, ScheduleReminder, State, Step
+from integrations.webchat.identity import COOKIE
 from knowledge.model import Procedure
 from knowledge.results import SearchResult
 
 Client = TestClient[web.Request, web.Application]
+
+
+def identity(client: Client) -> str:
+    """The web-chat identity the server issued to this client (from its cookie jar)."""
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE]
+    return cookie.value.partition(".")[0]
 
 
 class ScriptedDialog:

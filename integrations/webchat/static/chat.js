@@ -1,5 +1,6 @@
 // The web chat page: renders the server's transcript, sends what the user types or presses,
-// and polls for reminders. It keeps only an anonymous id and the language in localStorage.
+// and polls for reminders. It keeps only the language in localStorage: who the visitor is rests
+// in an HttpOnly cookie the server issued, which this script never sees.
 "use strict";
 
 (() => {
@@ -40,16 +41,6 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function userId() {
-    let id = storage.getItem("motcua.user");
-    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
-      id = randomId();
-      storage.setItem("motcua.user", id);
-    }
-    return id;
-  }
-
-  const user = userId();
   const stored = storage.getItem("motcua.lang");
   let lang = LOCALES.includes(stored) ? stored : LOCALES[0];
   let cursor = 0;
@@ -259,7 +250,7 @@
     let failure = null;
     try {
       // The same id on every retry: a message the server already handled is not handled twice.
-      await post({ user, id: randomId(), locale: lang, ...fields });
+      await post({ id: randomId(), locale: lang, ...fields });
     } catch (error) {
       failure = error;
     }
@@ -279,9 +270,7 @@
 
   async function poll() {
     try {
-      const data = await api(
-        "/api/history?user=" + encodeURIComponent(user) + "&after=" + cursor,
-      );
+      const data = await api("/api/history?after=" + cursor);
       const added = renderAll(data.entries);
       cursor = Math.max(cursor, data.last);
       if (added.length && document.hidden && !document.title.startsWith("(1) ")) {
