@@ -7,15 +7,14 @@ import logging
 
 import pytest
 from sqlalchemy import text
-from webchat_support import Client, ScriptedDialog
+from webchat_support import Client, ScriptedDialog, identity
 
 from bot.app import App
 from dialogs.messages import IncomingMessage
 from dialogs.step import DialogDeps, State, Step
 
-USER = "u-5f0c1e2d3b4a69788796a5b4c3d2e1f0"
 SAID = "con toi sinh ngay 3/4, me so 0987654321, cccd 079190001234, email me@nha.vn"
-PERSONAL = (USER, SAID, "0987654321", "079190001234", "me@nha.vn", "sinh ngay 3/4")
+PERSONAL = (SAID, "0987654321", "079190001234", "me@nha.vn", "sinh ngay 3/4")
 
 
 class FailingDialog(ScriptedDialog):
@@ -37,7 +36,8 @@ def _failures(caplog: pytest.LogCaptureFixture, name: str) -> list[logging.LogRe
 async def test_a_failing_dialog_is_logged_with_traceback_and_request_id_only(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    response = await client.post("/api/chat", json={"user": USER, "text": SAID})
+    await client.get("/")  # the page hands out the citizen's identity
+    response = await client.post("/api/chat", json={"text": SAID})
 
     assert response.status == 200  # the citizen gets the apology
     [record] = _failures(caplog, "dialog failed")
@@ -46,7 +46,7 @@ async def test_a_failing_dialog_is_logged_with_traceback_and_request_id_only(
     assert (
         "Traceback" in record.exc_text and "KeyError: \"no rule for '<text>'\"" in record.exc_text
     )
-    for secret in PERSONAL:
+    for secret in (identity(client), *PERSONAL):
         assert secret not in caplog.text
 
 
@@ -56,12 +56,13 @@ async def test_a_failing_database_is_logged_with_its_cause_and_request_id(
     async with app.database.transaction() as session:
         await session.execute(text("DROP TABLE message_log"))
 
-    response = await client.post("/api/chat", json={"user": USER, "text": SAID})
+    await client.get("/")  # the page hands out the citizen's identity
+    response = await client.post("/api/chat", json={"text": SAID})
 
     assert response.status == 500
     assert (await response.json())["code"] == "unavailable"
     [record] = _failures(caplog, "web chat message failed")
     assert record.request_id == response.headers["X-Request-Id"]
     assert record.exc_text is not None and "no such table: message_log" in record.exc_text
-    for secret in PERSONAL:
+    for secret in (identity(client), *PERSONAL):
         assert secret not in caplog.text
