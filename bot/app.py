@@ -21,10 +21,11 @@ from redis.asyncio import Redis
 from bot import i18n
 from bot.config import Settings
 from bot.dispatcher import Dialog, Dispatcher
+from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
 from bot.locks import RedisLocks, RedisMessageClaims
 from bot.personal_data import Retention
-from bot.portal import PortalLink, PortalWebhook, connect_portal
+from bot.portal import WEBHOOK_PATH, PortalLink, PortalWebhook, connect_portal
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
@@ -61,6 +62,8 @@ class App:
     routes: list[web.AbstractRouteDef]
     reminders: ReminderWorker
     portal: PortalLink
+    dossiers: DossierSender
+    statuses: StatusAnnouncer
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -73,6 +76,12 @@ class App:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
+
+    def start_background(self) -> None:
+        """Start the loops a serving app runs: reminders and notices, filing, status polling."""
+        self.run_in_background(self.reminders.run())
+        self.run_in_background(self.dossiers.run())
+        self.run_in_background(self.statuses.run())
 
     async def health(self) -> None:
         """Raise unless the app can serve: the database must answer."""
@@ -133,9 +142,21 @@ async def build_app(
                 ZaloChannel.name: zalo.WINDOW,
             },
         )
+
+        # The reminder worker delivers the dossiers' notices too; it is built last, as it needs
+        # the channels, so the dossier side reaches it through this late-bound wake-up.
+        def wake_outbox() -> None:
+            reminders.wake()
+
+        callback = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+        sender = DossierSender(
+            database, portal.client, clock, wake_outbox, callback_url=callback + WEBHOOK_PATH
+        )
+        statuses = StatusAnnouncer(database, portal.client, clock, wake_outbox)
         dispatcher = Dispatcher(
             database,
             deps,
+            on_dossier=sender.queued.set,
             locks=RedisLocks(redis) if redis else None,
             claims=RedisMessageClaims(redis) if redis else None,
             dialog=dialog,
@@ -154,7 +175,9 @@ async def build_app(
         terminal = LoggedOnlyChannel(TERMINAL)
         channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
         routes = list(webchat.routes())
-        routes += PortalWebhook(database, clock, portal.webhook_secret).routes()
+        routes += PortalWebhook(
+            database, clock, portal.webhook_secret, statuses.apply, wake_outbox
+        ).routes()
         for platform in platform_channels(settings, handler, secrets, clock) if platforms else []:
             routes += platform.routes()  # before start: Telegram's webhook needs its route
             channels[platform.name] = await stack.enter_async_context(platform)
@@ -166,7 +189,9 @@ async def build_app(
             clock,
             retention=Retention.of(settings),
         )
-        app = App(settings, database, dispatcher, channels, routes, reminders, portal)
+        app = App(
+            settings, database, dispatcher, channels, routes, reminders, portal, sender, statuses
+        )
         stack.push_async_callback(app.stop_background)
         yield app
 

@@ -30,6 +30,7 @@ from bot import logs
 from bot.locks import ConversationLocks, LocalLocks, RedisMessageClaims
 from bot.storage.conversations import SqlConversations, StoredConversation
 from bot.storage.database import Database
+from bot.storage.dossiers import SqlDossiers
 from bot.storage.identity import CODE_TTL, SqlIdentities
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.processed import SqlProcessedMessages
@@ -39,7 +40,15 @@ from dialogs import engine
 from dialogs import state as states
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
-from dialogs.step import DialogDeps, IssueLinkCode, RedeemLinkCode, ScheduleReminder, State, Step
+from dialogs.step import (
+    DialogDeps,
+    IssueLinkCode,
+    RedeemLinkCode,
+    ScheduleReminder,
+    State,
+    Step,
+    SubmitDossier,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +103,7 @@ class Dispatcher:
         claims: RedisMessageClaims | None = None,
         dialog: Dialog | None = None,
         concurrent_turns: int = 30,
+        on_dossier: Callable[[], None] | None = None,
     ) -> None:
         """Wire a dispatcher.
 
@@ -108,6 +118,8 @@ class Dispatcher:
                 served. A turn needs a database connection, so this is the pool's size: a
                 burst of users then queues here, holding nothing, instead of holding
                 conversation locks while waiting (and timing out) for a connection.
+            on_dossier: called after a turn that queued a dossier has committed, so the
+                sender files it at once.
         """
         self._database = database
         self._deps = deps
@@ -118,6 +130,9 @@ class Dispatcher:
         # lock, checked under it (another worker may have linked the app since).
         self._persons: LRUCache[str, int] = LRUCache(maxsize=MAX_KNOWN_PERSONS)
         self._admission = asyncio.Semaphore(concurrent_turns)
+        self._on_dossier = on_dossier
+        # A hint only: set by any turn that queued a dossier, cleared by whoever wakes the sender.
+        self._dossier_queued = False
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Handle what a user sent; a redelivered message returns [] and changes nothing.
@@ -153,7 +168,11 @@ class Dispatcher:
             attempt = 1
             while True:
                 try:
-                    return await self._attempt(message, from_citizen=from_citizen, hook=hook)
+                    replies = await self._attempt(message, from_citizen=from_citizen, hook=hook)
+                    if self._dossier_queued and self._on_dossier is not None:
+                        self._dossier_queued = False
+                        self._on_dossier()
+                    return replies
                 except StaleConversation:
                     if attempt == MAX_ATTEMPTS:
                         raise
@@ -243,7 +262,11 @@ class Dispatcher:
             replies.extend(step.replies)
             await conversations.save_stored(stored, step.state, now)
             for effect in step.effects:
-                if isinstance(effect, ScheduleReminder):
+                if isinstance(effect, SubmitDossier):
+                    locale = str(step.state.get("locale") or message.locale or "vi")
+                    if await SqlDossiers(session).queue(message.ref, effect, locale, now):
+                        self._dossier_queued = True
+                elif isinstance(effect, ScheduleReminder):
                     # Delivered on the app it was asked on; its buttons work on any linked app.
                     await SqlReminders(session).schedule(
                         message.ref, effect.due_at, effect.payload, now

@@ -32,6 +32,7 @@ from bot.storage.sql import rowcount
 from bot.storage.tables import (
     Base,
     ConversationRow,
+    DossierRow,
     IdentityLinkRow,
     LinkAttemptRow,
     LinkCodeRow,
@@ -153,6 +154,22 @@ REGISTRY: tuple[PersonalTable, ...] = (
             ReminderRow.updated_at < before,
             ReminderRow.status.in_(
                 [ReminderStatus.DONE, ReminderStatus.FAILED, ReminderStatus.HELD]
+            ),
+        ),
+    ),
+    PersonalTable(
+        DossierRow,
+        "dossiers filed from the chat: the applicant's details, the answers, the consent, the "
+        "portal's code and status",
+        _of_refs(DossierRow.channel, DossierRow.user_id),
+        # A dossier still being followed is kept: only finished ones expire.
+        lambda before: and_(
+            DossierRow.updated_at < before,
+            or_(
+                DossierRow.state == "rejected",
+                DossierRow.status.in_(
+                    ["not_accepted", "returned", "refused", "withdrawn", "stopped"]
+                ),
             ),
         ),
     ),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.storage.database import Database
@@ -58,8 +59,9 @@ class PortalEvent:
     occurred_at: str
 
 
-EventHandler = Callable[[PortalEvent], Awaitable[None]]
-"""What happens with a verified, first-seen event, inside the transaction that claims it."""
+EventHandler = Callable[[AsyncSession, PortalEvent], Awaitable[bool]]
+"""What a verified, first-seen event changes, inside the transaction that claims its id;
+True when something was queued for delivery."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +163,24 @@ class PortalWebhook:
     """``POST /webhooks/portal``: verify, refuse stale or replayed events, apply each once."""
 
     def __init__(
-        self, database: Database, clock: Clock, secret: str, apply: EventHandler | None = None
+        self,
+        database: Database,
+        clock: Clock,
+        secret: str,
+        apply: EventHandler | None = None,
+        after: Callable[[], None] | None = None,
     ) -> None:
-        """Wire the receiver; ``apply`` acts on each new event within its claiming transaction."""
+        """Wire the receiver.
+
+        Args:
+            apply: acts on each new event within its claiming transaction.
+            after: called once that transaction has committed with something queued.
+        """
         self._database = database
         self._clock = clock
         self._secret = secret
         self._apply = apply
+        self._after = after
 
     def routes(self) -> list[web.RouteDef]:
         """The receiver's route."""
@@ -196,8 +209,9 @@ class PortalWebhook:
             if not first:
                 logger.info("portal webhook: event already processed")
                 return web.json_response({"status": "duplicate"})
-            if self._apply is not None:
-                await self._apply(event)
+            queued = self._apply is not None and await self._apply(session, event)
+        if queued and self._after is not None:
+            self._after()
         return web.json_response({"status": "ok"})
 
 

@@ -16,6 +16,7 @@ platform may still redeliver a message, and deletes personal data past its reten
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -84,6 +85,11 @@ class ReminderWorker:
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._retention = retention
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the table now: a notice due at once was just added (a dossier's status)."""
+        self._wake.set()
 
     async def run(self) -> None:
         """Deliver due reminders every ``poll_interval`` seconds, until cancelled."""
@@ -100,7 +106,9 @@ class ReminderWorker:
             except Exception:
                 # Database errors hide their parameters; bot.logs redacts the rest.
                 logger.exception("reminder round failed")
-            await asyncio.sleep(self._poll_interval)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
 
     async def run_once(self) -> int:
         """Deliver every reminder due now; returns how many were delivered."""
@@ -167,6 +175,8 @@ class ReminderWorker:
             payload=reminder.payload,
             message_id=f"reminder:{reminder.id}",
             received_at=self._clock.now(),
+            internal=reminder.facts is not None,
+            facts=reminder.facts,
         )
         return await self._dispatcher.handle_proactive(message, keep)
 

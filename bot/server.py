@@ -129,5 +129,5 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """``motcua serve``: the whole application on one port until ``stop`` is set."""
     await prepare_database(settings.database_url)
     async with build_app(settings) as app:
-        app.run_in_background(app.reminders.run())
+        app.start_background()
         await run_until(app, settings.host, settings.port, stop)

@@ -13,7 +13,7 @@ from typing import Any
 
 from dialogs import state as states
 from dialogs.context import Turn, resolve_locale
-from dialogs.flows import checklist, link, menu, qa, reminders, services
+from dialogs.flows import checklist, dossiers, filing, link, menu, qa, reminders, services
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.step import DialogDeps, Step
 from dialogs.text import clean, command, digit, has_words, reminder_request
@@ -33,7 +33,7 @@ _PAYLOADS: dict[str, Handler] = {
     "m:help": menu.help_,
     "m:ask": qa.ask,
     "m:docs": checklist.my_documents,
-    "m:submit": services.submit,
+    "m:submit": filing.choose,
     "m:lookup": services.lookup,
     "m:news": services.announcements,
     "m:staff": services.staff,
@@ -55,6 +55,16 @@ _PAYLOADS: dict[str, Handler] = {
     "cl:sum": checklist.summary,
     "cl:stop": checklist.pause,
     "cl:redo": checklist.redo,
+    "f:go": filing.start,
+    "f:ok": partial(filing.consent, agreed=True),
+    "f:no": partial(filing.consent, agreed=False),
+    "f:c": filing.choice,
+    "f:skip": filing.skip,
+    "f:d": filing.delivery,
+    "f:chg": filing.change,
+    "f:e": filing.change,
+    "f:send": filing.confirm,
+    "f:stop": filing.stop,
     "rm": reminders.button,
     "rem": reminders.fire,
 }
@@ -70,12 +80,18 @@ _COMMANDS: dict[str, Handler] = {
 _INTERNAL: dict[str, Handler] = {
     "lk:code": link.show_code,
     "lk:res": link.result,
+    "fd:rcpt": filing.receipt,
+    "fd:wait": filing.waiting,
+    "fd:fail": filing.refused,
+    "fd:st": dossiers.status_changed,
 }
 """Payloads only the dispatcher raises (``IncomingMessage.internal``); a user's are stale."""
 
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "staff:wait_text": services.staff_note,
     "link:wait_code": link.typed,
+    "filing:field": filing.typed,
+    "filing:post_address": filing.post_address,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
 

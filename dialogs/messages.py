@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,9 @@ class IncomingMessage:
     internal: bool = False
     """Raised by motcua itself within a turn (a link code's outcome); no channel ever sets it,
     so a user cannot pass off a payload as one."""
+    facts: Mapping[str, Any] | None = None
+    """What motcua learned outside the conversation for an internal message (a portal's
+    receipt, a dossier's new status); plain JSON values."""
 
 
 @dataclass(frozen=True, slots=True)

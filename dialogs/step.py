@@ -57,7 +57,24 @@ class RedeemLinkCode:
     code: str = field(repr=False)
 
 
-Effect = ScheduleReminder | IssueLinkCode | RedeemLinkCode
+@dataclass(frozen=True, slots=True)
+class SubmitDossier:
+    """File a confirmed dossier with the portal, exactly once.
+
+    The dispatcher keeps it in the dossier outbox in the turn's transaction; ``key`` (fixed when
+    the filing began) is the portal's idempotency key, so no retry, double tap or crash files
+    it twice. ``request`` is the contract's body without ``callback_url``; the consent to the
+    personal-data notice is kept with it (time and text version).
+    """
+
+    key: str
+    procedure: str
+    request: Mapping[str, Any] = field(repr=False)
+    consent_at: str
+    consent_version: str
+
+
+Effect = ScheduleReminder | IssueLinkCode | RedeemLinkCode | SubmitDossier
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,7 @@ class Reminder:
     claimed_at: datetime | None
     replies: tuple[Reply, ...] | None
     last_error: str | None
+    facts: dict[str, Any] | None = None
 
 
 def _reminder(row: ReminderRow) -> Reminder:
@@ -52,6 +54,7 @@ def _reminder(row: ReminderRow) -> Reminder:
         claimed_at=row.claimed_at,
         replies=None if row.replies is None else replies_from_json(row.replies),
         last_error=row.last_error,
+        facts=row.facts,
     )
 
 
@@ -62,10 +65,21 @@ class SqlReminders:
         self._session = session
 
     async def schedule(
-        self, ref: ConversationRef, due_at: datetime, payload: str, now: datetime
+        self,
+        ref: ConversationRef,
+        due_at: datetime,
+        payload: str,
+        now: datetime,
+        *,
+        facts: dict[str, Any] | None = None,
     ) -> int:
-        """Add a pending reminder; returns its id."""
+        """Add a pending reminder; returns its id.
+
+        With ``facts`` it is a notice motcua raised itself (a portal receipt, a status change),
+        rendered by the dialogs as an internal message carrying them.
+        """
         row = ReminderRow(
+            facts=facts,
             channel=ref.channel,
             user_id=ref.user_id,
             due_at=due_at,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -104,6 +105,8 @@ class ReminderRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    facts: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    """For a notice motcua raised itself (a portal receipt, a status change): what it says."""
 
 
 class MessageLogRow(Base):
@@ -208,3 +211,40 @@ class LinkAttemptRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LEN), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DossierRow(Base):
+    """A dossier filed from the chat: the outbox of the filing, then the portal's record of it.
+
+    Holds personal data (the applicant's details in ``request``) for as long as the dossier is
+    followed; consent to the notice is kept with it.
+    """
+
+    __tablename__ = "dossiers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    locale: Mapped[str] = mapped_column(String(LOCALE_LEN))
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    request: Mapped[dict[str, Any]] = mapped_column(Json)
+    consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    consent_version: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str | None] = mapped_column(String(32))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    fee_amount: Mapped[int | None] = mapped_column(BigInteger)
+    payment_url: Mapped[str | None] = mapped_column(Text)
+    announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        Index("ix_dossiers_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_dossiers_channel_user_id", "channel", "user_id"),
+    )

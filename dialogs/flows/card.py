@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from dialogs.context import Turn
+from dialogs.filing.forms import form_for
 from dialogs.flows import menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
@@ -35,7 +36,9 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     actions: list[Button] = []
     if any(papers.counts(procedure)[:2]):
         actions.append(Button(_("See the document checklist"), f"cl:go:{procedure.code}"))
-    if procedure.files_online and procedure.source_url:
+    if form_for(procedure.code) is not None:
+        actions.append(Button(_("File online from this chat"), f"f:go:{procedure.code}"))
+    elif procedure.files_online and procedure.source_url:
         actions.append(Button(_("File online"), url=procedure.source_url))
     actions.append(Button(_("Other procedures"), "qa:more"))
     actions.append(menu.menu_button(turn))

@@ -34,7 +34,7 @@ def test_birth_registration(knowledge: LocalKnowledgeBase) -> None:
         # The portal's time "1" has no unit: flagged with its own words, not passed on.
         "⚠ Hãy hỏi lại bộ phận một cửa; cổng dịch vụ công ghi: “1”",
     )
-    chat.expect_has_buttons("Xem giấy tờ cần chuẩn bị", "Nộp trực tuyến")
+    chat.expect_has_buttons("Xem giấy tờ cần chuẩn bị", "Nộp hồ sơ trực tuyến")
     chat.press("Xem giấy tờ cần chuẩn bị").expect("Giấy tờ 1/")
     chat.press("Có rồi").press("Tạm dừng").press("Nhắc tôi ngày mai").expect("25/11/2026")
     chat.clock.advance(days=1)

@@ -14,10 +14,12 @@ from bot import personal_data
 from bot.dispatcher import Dispatcher
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, Retention
 from bot.storage.database import Database
+from bot.storage.dossiers import SqlDossiers
 from bot.storage.identity import SqlIdentities
 from bot.storage.secrets import SERVER_KEY, SqlSecretStore
 from bot.storage.tables import Base, SecretRow
 from dialogs.messages import ConversationRef, IncomingMessage
+from dialogs.step import SubmitDossier
 from integrations.messenger.window import MessagingWindow
 from storage.test_dispatcher import echo, make_deps
 
@@ -51,6 +53,18 @@ async def _citizen(
     await dispatcher.handle(IncomingMessage(other, text="tiep tuc"))  # the shared conversation
     window = MessagingWindow(SqlSecretStore(database, clock.now), clock)
     await window.touch(other.user_id, clock.now())
+    filing = SubmitDossier(
+        key=f"key-{app.user_id}",
+        procedure="1.001193",
+        request={"applicant": {"full_name": "Nguyễn Thị Hoà", "phone": "+84912345678"}},
+        consent_at=clock.now().isoformat(),
+        consent_version="2026-12-01",
+    )
+    async with database.transaction() as session:  # a dossier the portal refused: finished
+        dossiers = SqlDossiers(session)
+        await dossiers.queue(app, filing, "vi", clock.now())
+        (queued,) = await dossiers.claim_queued(clock.now(), timedelta(minutes=1), 1)
+        await dossiers.rejected(queued, "PortalRejected", clock.now())
 
 
 async def _export(database: Database, ref: ConversationRef) -> dict[str, Any]:

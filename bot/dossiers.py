@@ -1,0 +1,243 @@
+"""Dossiers between the chat and the portal: sending filings, announcing every status change.
+
+Both directions end in the reminder outbox: a receipt, a "portal is down, it will be sent"
+notice and each status change are reminder rows carrying the portal's facts, due at once, so
+they reach the citizen through the same claimed, retried, window-aware delivery as reminders,
+in the citizen's language, and the reminder worker is woken so that takes milliseconds.
+
+* ``DossierSender`` files queued dossiers with their idempotency key. A portal that is down,
+  slow or answering nonsense leaves the dossier queued, retried with backoff; the citizen is
+  told once that it will be sent.
+* ``StatusAnnouncer`` applies a verified webhook event or what polling found: the change is
+  recorded only when newer than the last one announced, and then announced once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.portal import PortalEvent
+from bot.storage.database import Database
+from bot.storage.dossiers import Dossier, SqlDossiers
+from bot.storage.reminders import SqlReminders
+from dialogs.errors import PortalError
+from dialogs.ports import Clock, PortalClient, PortalDossier
+
+logger = logging.getLogger(__name__)
+
+RECEIPT = "fd:rcpt"
+WAITING = "fd:wait"
+REFUSED = "fd:fail"
+STATUS = "fd:st"
+
+
+def receipt_facts(answer: PortalDossier) -> dict[str, Any]:
+    """What the receipt shows."""
+    return {
+        "code": answer.code,
+        "due_date": answer.due_date.isoformat() if answer.due_date else None,
+        "fee_amount": answer.fee.amount,
+        "payment_url": answer.fee.payment_url if not answer.fee.paid else None,
+        "delivery": answer.delivery,
+    }
+
+
+class DossierSender:
+    """Files queued dossiers with the portal; ``run`` loops until cancelled."""
+
+    def __init__(
+        self,
+        database: Database,
+        portal: PortalClient,
+        clock: Clock,
+        wake_outbox: Callable[[], None],
+        *,
+        callback_url: str | None = None,
+        poll_interval: float = 5.0,
+        backoff: timedelta = timedelta(seconds=15),
+        max_backoff: timedelta = timedelta(minutes=30),
+        lease: timedelta = timedelta(minutes=2),
+    ) -> None:
+        """Wire a sender.
+
+        Args:
+            wake_outbox: tells the reminder worker a notice is due now.
+            callback_url: where the portal sends this dossier's status webhooks.
+        """
+        self._callback_url = callback_url
+        self._database = database
+        self._portal = portal
+        self._clock = clock
+        self._wake_outbox = wake_outbox
+        self._poll_interval = poll_interval
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._lease = lease
+        self.queued = asyncio.Event()
+        """Set by the dispatcher when a turn has queued a dossier, to send it at once."""
+
+    async def run(self) -> None:
+        """Send queued dossiers as they come, and retry postponed ones, until cancelled."""
+        while True:
+            self.queued.clear()
+            try:
+                await self.run_once()
+            except Exception as error:
+                logger.error("dossier round failed: %s", type(error).__name__)
+            try:
+                await asyncio.wait_for(self.queued.wait(), timeout=self._poll_interval)
+            except TimeoutError:
+                continue
+
+    async def run_once(self) -> int:
+        """Try every dossier due for sending; how many were filed."""
+        filed = 0
+        while True:
+            async with self._database.transaction() as session:
+                claimed = await SqlDossiers(session).claim_queued(
+                    self._clock.now(), self._lease, 20
+                )
+            if not claimed:
+                return filed
+            for dossier in claimed:
+                filed += await self._send(dossier)
+
+    async def _send(self, dossier: Dossier) -> bool:
+        try:
+            request = dict(dossier.request)
+            if self._callback_url:
+                request["callback_url"] = self._callback_url
+            answer = await self._portal.create_dossier(request, dossier.key)
+        except PortalError as error:
+            await self._failed(dossier, error)
+            return False
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            await SqlDossiers(session).filed(dossier, answer, now)
+            await SqlReminders(session).schedule(
+                dossier.ref, now, RECEIPT, now, facts=receipt_facts(answer)
+            )
+        self._wake_outbox()
+        return True
+
+    async def _failed(self, dossier: Dossier, error: PortalError) -> None:
+        now = self._clock.now()
+        reason = type(error).__name__
+        async with self._database.transaction() as session:
+            dossiers, outbox = SqlDossiers(session), SqlReminders(session)
+            if error.retryable:
+                delay = min(self._backoff * 2**dossier.attempts, self._max_backoff)
+                logger.warning(
+                    "dossier %s not sent (%s), retry in %ds",
+                    dossier.id,
+                    reason,
+                    delay.total_seconds(),
+                )
+                await dossiers.postpone(dossier, now + delay, reason, now)
+                if dossier.attempts == 0:
+                    await outbox.schedule(dossier.ref, now, WAITING, now, facts={})
+            else:
+                logger.error("dossier %s refused by the portal: %s", dossier.id, reason)
+                await dossiers.rejected(dossier, reason, now)
+                await outbox.schedule(
+                    dossier.ref, now, REFUSED, now, facts={"reason": str(error)[:300]}
+                )
+        self._wake_outbox()
+
+
+class StatusAnnouncer:
+    """Turns portal status changes (webhook or polling) into notices, each change once."""
+
+    def __init__(
+        self,
+        database: Database,
+        portal: PortalClient,
+        clock: Clock,
+        wake_outbox: Callable[[], None],
+        *,
+        poll_interval: float = 60.0,
+    ) -> None:
+        """Wire an announcer; ``poll_interval`` seconds between looks for missed webhooks."""
+        self._database = database
+        self._portal = portal
+        self._clock = clock
+        self._wake_outbox = wake_outbox
+        self._poll_interval = poll_interval
+
+    async def apply(self, session: AsyncSession, event: PortalEvent) -> bool:
+        """A verified webhook event, inside the transaction that claimed its id."""
+        try:
+            at = datetime.fromisoformat(event.occurred_at)
+        except ValueError:
+            logger.warning("portal event with an unreadable time ignored")
+            return False
+        if at.tzinfo is None:
+            return False
+        dossier = await SqlDossiers(session).by_code(event.code)
+        if dossier is None:
+            return False
+        return await self._announce(session, dossier, event.status, event.note, None, at)
+
+    async def poll_once(self) -> int:
+        """Ask the portal what changed since the last change announced; how many were new."""
+        async with self._database.transaction() as session:
+            since = await SqlDossiers(session).latest_announcement()
+        if since is None:
+            return 0
+        try:
+            changed = await self._portal.changed_since(since - timedelta(seconds=1), limit=500)
+        except PortalError as error:
+            logger.warning("polling the portal failed: %s", type(error).__name__)
+            return 0
+        new = 0
+        for found in changed:
+            async with self._database.transaction() as session:
+                dossier = await SqlDossiers(session).by_code(found.code)
+                if dossier is None or not found.history:
+                    continue
+                last = found.history[-1]
+                new += await self._announce(
+                    session, dossier, found.status, last.note, found.due_date, last.at
+                )
+        if new:
+            self._wake_outbox()
+        return new
+
+    async def run(self) -> None:
+        """Poll for missed webhooks every ``poll_interval`` seconds, until cancelled."""
+        while True:
+            await asyncio.sleep(self._poll_interval)
+            try:
+                await self.poll_once()
+            except Exception as error:
+                logger.error("status polling round failed: %s", type(error).__name__)
+
+    async def _announce(
+        self,
+        session: AsyncSession,
+        dossier: Dossier,
+        status: str,
+        note: str,
+        due_date: date | None,
+        at: datetime,
+    ) -> bool:
+        now = self._clock.now()
+        if not await SqlDossiers(session).announce(dossier, status, due_date, at, now):
+            return False
+        facts = {
+            "code": dossier.code,
+            "status": status,
+            "note": note[:1000],
+            "delivery": dossier.delivery,
+            "due_date": due.isoformat() if (due := due_date or dossier.due_date) else None,
+            "fee_amount": dossier.fee_amount,
+            "payment_url": dossier.payment_url,
+        }
+        await SqlReminders(session).schedule(dossier.ref, now, STATUS, now, facts=facts)
+        return True

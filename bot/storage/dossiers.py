@@ -1,0 +1,213 @@
+"""Dossiers filed from the chat: the outbox of filings and what the portal said about each.
+
+A confirmed filing becomes a ``queued`` row in the turn's transaction, with the idempotency key
+the dialog fixed when the filing began. The sender claims queued rows, files them with that key
+(so a crash or a retry never files twice) and records the portal's receipt; later status changes
+update the row only when they are newer than the last one announced, which is what keeps a
+change from being announced twice when both the webhook and the polling loop see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.tables import DossierRow
+from dialogs.messages import ConversationRef
+from dialogs.ports import PortalDossier
+from dialogs.step import SubmitDossier
+
+QUEUED = "queued"
+FILED = "filed"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    """One filing as motcua keeps it."""
+
+    id: int
+    key: str
+    ref: ConversationRef
+    procedure: str
+    request: dict[str, Any]
+    state: str
+    attempts: int
+    code: str | None
+    status: str | None
+    due_date: date | None
+    delivery: str
+    announced_at: datetime | None
+    fee_amount: int | None
+    payment_url: str | None
+
+    @property
+    def id_number(self) -> str:
+        """The applicant's ID number, the second factor of a lookup."""
+        return str(self.request.get("applicant", {}).get("id_number", ""))
+
+
+def _dossier(row: DossierRow) -> Dossier:
+    return Dossier(
+        id=row.id,
+        key=row.idempotency_key,
+        ref=ConversationRef(row.channel, row.user_id),
+        procedure=row.procedure_code,
+        request=row.request,
+        state=row.state,
+        attempts=row.attempts,
+        code=row.code,
+        status=row.status,
+        due_date=row.due_date,
+        delivery=str(row.request.get("delivery", {}).get("method", "pickup")),
+        announced_at=row.announced_at,
+        fee_amount=row.fee_amount,
+        payment_url=row.payment_url,
+    )
+
+
+class SqlDossiers:
+    """Dossier rows, within the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def queue(
+        self, ref: ConversationRef, effect: SubmitDossier, locale: str, now: datetime
+    ) -> bool:
+        """Keep a confirmed filing to be sent; False when its key was queued already."""
+        result = await self._session.execute(
+            dialect_insert(self._session, DossierRow)
+            .values(
+                idempotency_key=effect.key,
+                channel=ref.channel,
+                user_id=ref.user_id,
+                locale=locale,
+                procedure_code=effect.procedure,
+                request=dict(effect.request),
+                consent_at=datetime.fromisoformat(effect.consent_at),
+                consent_version=effect.consent_version,
+                state=QUEUED,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+        return rowcount(result) == 1
+
+    async def claim_queued(self, now: datetime, lease: timedelta, limit: int) -> list[Dossier]:
+        """Queued filings due for a try; each is leased to this sender for ``lease``."""
+        rows = (
+            await self._session.scalars(
+                select(DossierRow)
+                .where(DossierRow.state == QUEUED, DossierRow.next_attempt_at <= now)
+                .order_by(DossierRow.next_attempt_at, DossierRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        claimed = []
+        for row in rows:
+            result = await self._session.execute(
+                update(DossierRow)
+                .where(DossierRow.id == row.id, DossierRow.next_attempt_at == row.next_attempt_at)
+                .values(next_attempt_at=now + lease)
+            )
+            if rowcount(result) == 1:
+                claimed.append(_dossier(row))
+        return claimed
+
+    async def filed(self, dossier: Dossier, answer: PortalDossier, now: datetime) -> None:
+        """The portal's receipt: the dossier's code and first status."""
+        await self._session.execute(
+            update(DossierRow)
+            .where(DossierRow.id == dossier.id)
+            .values(
+                state=FILED,
+                code=answer.code,
+                status=answer.status,
+                due_date=answer.due_date,
+                fee_amount=answer.fee.amount,
+                payment_url=answer.fee.payment_url,
+                announced_at=answer.updated_at,
+                submitted_at=now,
+                updated_at=now,
+                last_error=None,
+            )
+        )
+
+    async def postpone(
+        self, dossier: Dossier, retry_at: datetime, error: str, now: datetime
+    ) -> None:
+        """The portal could not be reached: try again at ``retry_at``."""
+        await self._session.execute(
+            update(DossierRow)
+            .where(DossierRow.id == dossier.id)
+            .values(
+                attempts=dossier.attempts + 1,
+                next_attempt_at=retry_at,
+                last_error=error[:64],
+                updated_at=now,
+            )
+        )
+
+    async def rejected(self, dossier: Dossier, error: str, now: datetime) -> None:
+        """The portal refused the content: the filing ends here."""
+        await self._session.execute(
+            update(DossierRow)
+            .where(DossierRow.id == dossier.id)
+            .values(state=REJECTED, last_error=error[:64], updated_at=now)
+        )
+
+    async def by_code(self, code: str) -> Dossier | None:
+        """The filed dossier with this portal code."""
+        row = await self._session.scalar(select(DossierRow).where(DossierRow.code == code))
+        return None if row is None else _dossier(row)
+
+    async def for_ref(self, ref: ConversationRef) -> list[Dossier]:
+        """The dossiers filed from one conversation, newest first."""
+        rows = await self._session.scalars(
+            select(DossierRow)
+            .where(DossierRow.channel == ref.channel, DossierRow.user_id == ref.user_id)
+            .order_by(DossierRow.id.desc())
+        )
+        return [_dossier(row) for row in rows]
+
+    async def announce(
+        self, dossier: Dossier, status: str, due_date: date | None, at: datetime, now: datetime
+    ) -> bool:
+        """Record a status change unless it is older than (or the same as) the last one
+        recorded; True when it is new.
+
+        The guarded UPDATE is the only place deciding that a change gets announced, so the
+        webhook and the polling loop seeing the same change announce it once between them.
+        """
+        values: dict[str, Any] = {"status": status, "announced_at": at, "updated_at": now}
+        if due_date is not None:
+            values["due_date"] = due_date
+        result = await self._session.execute(
+            update(DossierRow)
+            .where(
+                DossierRow.id == dossier.id,
+                or_(
+                    DossierRow.announced_at.is_(None),
+                    DossierRow.announced_at < at,
+                    and_(DossierRow.announced_at == at, DossierRow.status != status),
+                ),
+            )
+            .values(**values)
+        )
+        return rowcount(result) == 1
+
+    async def latest_announcement(self) -> datetime | None:
+        """The most recent change announced, where polling resumes."""
+        return await self._session.scalar(
+            select(DossierRow.announced_at).order_by(DossierRow.announced_at.desc()).limit(1)
+        )

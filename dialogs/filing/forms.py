@@ -1,0 +1,274 @@
+"""Which procedures can be filed from the chat, and their forms, declared as data.
+
+Each form lists its fields in the order they are asked (label, help, type, whether optional)
+and the papers to attach. Every form starts with the applicant's own details, which the portal
+requires. Labels and help texts are English message ids translated through the Babel catalogs
+(``N_`` only marks them for extraction). Adding a procedure is adding one ``Form`` below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One question of a form.
+
+    ``kind`` picks the validation (``dialogs.filing.validate``): ``name``, ``id_number``,
+    ``phone``, ``date`` (a real, past date), ``text``, ``address``, ``email`` or ``choice``.
+    """
+
+    key: str
+    kind: str
+    label: str
+    help: str
+    optional: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    """(value sent to the portal, label shown) for ``choice`` fields."""
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A paper to attach as a photo or PDF."""
+
+    key: str
+    label: str
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What filing one procedure asks for."""
+
+    procedure: str
+    fields: tuple[Field, ...]
+    papers: tuple[Paper, ...] = field(default=())
+
+    def field(self, key: str) -> Field | None:
+        """The field with this key."""
+        return next((f for f in self.fields if f.key == key), None)
+
+
+APPLICANT_KEYS = ("full_name", "id_number", "phone", "address")
+"""Fields that make up the contract's ``applicant``; every other answer goes into ``form``."""
+
+APPLICANT = (
+    Field(
+        "full_name",
+        "name",
+        N_("Your full name"),
+        N_("As on your ID card, with diacritics, e.g. Nguyễn Thị Hoà."),
+    ),
+    Field(
+        "id_number",
+        "id_number",
+        N_("Your personal identification number"),
+        N_("The 12 digits on your citizen ID card (CCCD), e.g. 001190012345."),
+    ),
+    Field(
+        "phone",
+        "phone",
+        N_("Your phone number"),
+        N_("A Vietnamese number the one-stop desk can call, e.g. 0912 345 678."),
+    ),
+    Field(
+        "address",
+        "address",
+        N_("Your address"),
+        N_("Where you live: house number, street, commune or ward, province."),
+    ),
+)
+
+SEX = (("male", N_("Male")), ("female", N_("Female")))
+
+FORMS: Mapping[str, Form] = {
+    form.procedure: form
+    for form in (
+        Form(
+            "1.001193",
+            (
+                *APPLICANT,
+                Field(
+                    "relationship",
+                    "choice",
+                    N_("You are the child's"),
+                    N_("Who is registering the birth."),
+                    choices=(
+                        ("father", N_("Father")),
+                        ("mother", N_("Mother")),
+                        ("relative", N_("Other relative")),
+                    ),
+                ),
+                Field(
+                    "child_name",
+                    "name",
+                    N_("The child's full name"),
+                    N_("Exactly as it should appear on the birth certificate."),
+                ),
+                Field(
+                    "child_birth_date",
+                    "date",
+                    N_("The child's date of birth"),
+                    N_("Day/month/year, e.g. 24/11/2026."),
+                ),
+                Field("child_sex", "choice", N_("The child's sex"), N_("Tap one."), choices=SEX),
+                Field(
+                    "birth_place",
+                    "address",
+                    N_("Place of birth"),
+                    N_("The hospital or address where the child was born."),
+                ),
+                Field(
+                    "mother_name",
+                    "name",
+                    N_("The mother's full name"),
+                    N_("As on her ID card."),
+                ),
+                Field(
+                    "father_name",
+                    "name",
+                    N_("The father's full name"),
+                    N_("As on his ID card. Skip if not registered now."),
+                    optional=True,
+                ),
+            ),
+            (
+                Paper(
+                    "birth_certificate", N_("Birth certificate from the hospital (Giấy chứng sinh)")
+                ),
+            ),
+        ),
+        Form(
+            "1.000656",
+            (
+                *APPLICANT,
+                Field(
+                    "deceased_name",
+                    "name",
+                    N_("The deceased's full name"),
+                    N_("As on their ID card."),
+                ),
+                Field(
+                    "deceased_id_number",
+                    "id_number",
+                    N_("The deceased's personal identification number"),
+                    N_("12 digits. Skip if you do not know it."),
+                    optional=True,
+                ),
+                Field(
+                    "death_date",
+                    "date",
+                    N_("Date of death"),
+                    N_("Day/month/year, e.g. 20/11/2026."),
+                ),
+                Field(
+                    "death_place",
+                    "address",
+                    N_("Place of death"),
+                    N_("The hospital or address."),
+                ),
+                Field(
+                    "relationship",
+                    "text",
+                    N_("Your relationship to the deceased"),
+                    N_("For example: son, wife, neighbour."),
+                ),
+            ),
+            (Paper("death_notice", N_("Death notice (Giấy báo tử)")),),
+        ),
+        Form(
+            "1.004873",
+            (
+                *APPLICANT,
+                Field(
+                    "birth_date",
+                    "date",
+                    N_("Your date of birth"),
+                    N_("Day/month/year, e.g. 02/09/1995."),
+                ),
+                Field(
+                    "marital_status",
+                    "choice",
+                    N_("Your marital status now"),
+                    N_("Tap one."),
+                    choices=(
+                        ("never_married", N_("Never married")),
+                        ("divorced", N_("Divorced")),
+                        ("widowed", N_("Widowed")),
+                    ),
+                ),
+                Field(
+                    "purpose",
+                    "text",
+                    N_("What the confirmation is for"),
+                    N_("For example: to register a marriage, to buy a house."),
+                ),
+            ),
+            (Paper("divorce_decision", N_("Divorce decision, if divorced"), optional=True),),
+        ),
+        Form(
+            "1.004194",
+            (
+                *APPLICANT,
+                Field(
+                    "residence_address",
+                    "address",
+                    N_("Address of the temporary residence"),
+                    N_("House number, street, commune or ward, province."),
+                ),
+                Field(
+                    "moved_in",
+                    "date",
+                    N_("Date you moved in"),
+                    N_("Day/month/year, e.g. 01/11/2026."),
+                ),
+                Field(
+                    "host_name",
+                    "name",
+                    N_("The owner's or household head's full name"),
+                    N_("Skip if you own the place."),
+                    optional=True,
+                ),
+            ),
+            (Paper("lawful_residence", N_("Proof of lawful residence (e.g. rental contract)")),),
+        ),
+        Form(
+            "3.000333",
+            (
+                *APPLICANT,
+                Field(
+                    "birth_date",
+                    "date",
+                    N_("Your date of birth"),
+                    N_("Day/month/year, e.g. 02/09/1995."),
+                ),
+                Field(
+                    "birth_place",
+                    "text",
+                    N_("Your place of birth"),
+                    N_("Province or city, as on your birth certificate."),
+                ),
+                Field(
+                    "purpose",
+                    "text",
+                    N_("What the certificate is for"),
+                    N_("For example: a job application."),
+                ),
+            ),
+            (Paper("id_card", N_("Photo of your citizen ID card, both sides")),),
+        ),
+    )
+}
+"""Every procedure that can be filed from the chat, by national code."""
+
+
+def form_for(code: str | None) -> Form | None:
+    """The form of a procedure that can be filed from the chat, else None."""
+    return FORMS.get(code) if code else None

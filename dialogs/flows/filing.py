@@ -1,0 +1,449 @@
+"""Filing a dossier from the chat: consent, one question at a time, delivery, review, confirm.
+
+The flow never reaches the portal itself: confirming emits a ``SubmitDossier`` effect whose
+idempotency key was fixed when the filing started, and the dispatcher keeps the dossier in its
+outbox in the same transaction as the state. The receipt (or word that the portal is down and
+the dossier will be sent later) comes back as an internal message with the portal's facts.
+
+State (``state["filing"]``)::
+
+    {"proc": "1.001193", "key": "<idempotency key>", "consent": {"at": ..., "version": "1"},
+     "values": {"full_name": "Nguyễn Thị Hoà", ...}, "at": 3, "delivery": {"method": "post",
+     "address": "..."}, "review": true}
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+from dialogs.context import Turn
+from dialogs.filing.forms import APPLICANT_KEYS, FORMS, Field, Form, form_for
+from dialogs.filing.validate import Invalid, check
+from dialogs.flows import menu, services
+from dialogs.messages import Button, Reply
+from dialogs.step import SubmitDossier
+
+CONSENT_VERSION = "2026-12-01"
+"""The version of the personal-data notice; kept with each consent, change it with the text."""
+
+
+def fileable(turn: Turn, code: str | None) -> bool:
+    """Whether this procedure can be filed from the chat."""
+    return form_for(code) is not None and turn.procedure(code) is not None
+
+
+def choose(turn: Turn, _args: list[str] | None = None) -> list[Reply] | None:
+    """The menu's "Submit a dossier": the procedures that can be filed here."""
+    _ = turn.t.gettext
+    current = turn.state.get("proc")
+    if isinstance(current, str) and fileable(turn, current):
+        return start(turn, [current])
+    if isinstance(current, str) and turn.procedure(current) is not None:
+        return services.submit(turn)
+    offered = [turn.procedure(code) for code in FORMS]
+    buttons = [Button(_short(p.name), f"f:go:{p.code}") for p in offered if p is not None]
+    turn.set_step("qa:ask")  # a typed name is a question about that procedure
+    text = _(
+        "These procedures can be filed right here in the chat. Which one? For any other, type "
+        "its name and I will show you how to file it on the portal."
+    )
+    portal = Button(_("Open the portal"), url=turn.deps.portal_url)
+    return [Reply(text, (*buttons, portal, menu.menu_button(turn)))]
+
+
+def start(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Begin filing a procedure: first the personal-data notice, which must be accepted."""
+    code = args[0] if args else None
+    if not fileable(turn, code):
+        return None
+    assert code is not None
+    _ = turn.t.gettext
+    procedure = turn.procedure(code)
+    assert procedure is not None
+    seed = f"{turn.message.ref.key}|{code}|{turn.deps.clock.now().isoformat()}"
+    turn.state["proc"] = code
+    turn.state["filing"] = {
+        "proc": code,
+        "key": hashlib.sha256(seed.encode()).hexdigest()[:40],
+        "values": {},
+        "at": 0,
+    }
+    turn.set_step("filing:consent")
+    text = _(
+        "To file “{name}” I will ask for your name, ID number, phone number and address, and "
+        "details the form needs. They are used only to file this dossier with the one-stop "
+        "portal and to tell you how it goes, as the law on personal data protection requires "
+        "(Decree 13/2023/NĐ-CP, Law 91/2025/QH15). You can stop at any time; nothing is sent "
+        "before you confirm. Do you agree?"
+    ).format(name=procedure.name)
+    return [
+        Reply(
+            text,
+            (Button(_("I agree"), "f:ok"), Button(_("No, thank you"), "f:no")),
+        )
+    ]
+
+
+def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
+    """The answer to the notice: agreeing is recorded with its time and text version."""
+    filing = _filing(turn)
+    if filing is None or turn.state.get("step") != "filing:consent":
+        return None
+    _ = turn.t.gettext
+    if not agreed:
+        turn.state.pop("filing", None)
+        return menu.show(
+            turn,
+            _(
+                "All right, nothing was kept. You can still file on the portal yourself, or "
+                "ask me about the procedure."
+            ),
+        )
+    filing["consent"] = {"at": turn.deps.clock.now().isoformat(), "version": CONSENT_VERSION}
+    return _ask(turn, filing)
+
+
+def typed(turn: Turn, text: str) -> list[Reply] | None:
+    """A typed answer to the current question."""
+    filing = _filing(turn)
+    form = _form(filing)
+    if filing is None or form is None:
+        return None
+    spec = form.fields[filing["at"]]
+    result = check(spec, text, _today(turn))
+    if isinstance(result, Invalid):
+        return [_refusal(turn, spec, result)]
+    return _answered(turn, filing, form, spec, result)
+
+
+def choice(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """A tapped option of a choice question."""
+    filing = _filing(turn)
+    form = _form(filing)
+    if filing is None or form is None or turn.state.get("step") != "filing:field" or not args:
+        return None
+    spec = form.fields[filing["at"]]
+    if args[0] not in {value for value, _label in spec.choices}:
+        return None
+    return _answered(turn, filing, form, spec, args[0])
+
+
+def skip(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """Skip an optional question."""
+    filing = _filing(turn)
+    form = _form(filing)
+    if filing is None or form is None or turn.state.get("step") != "filing:field":
+        return None
+    spec = form.fields[filing["at"]]
+    if not spec.optional:
+        return [
+            Reply(turn.t.gettext("This question cannot be skipped."), _field_buttons(turn, spec))
+        ]
+    filing["values"].pop(spec.key, None)
+    return _next(turn, filing, form)
+
+
+def delivery(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Pickup at the desk, or delivery by post (which asks where)."""
+    filing = _filing(turn)
+    if filing is None or turn.state.get("step") != "filing:delivery" or not args:
+        return None
+    _ = turn.t.gettext
+    if args[0] == "pickup":
+        filing["delivery"] = {"method": "pickup"}
+        return _review(turn, filing)
+    if args[0] == "same":
+        filing["delivery"] = {"method": "post", "address": filing["values"].get("address", "")}
+        return _review(turn, filing)
+    if args[0] != "post":
+        return None
+    turn.set_step("filing:post_address")
+    text = _("Where should the post bring the result? Type the full address.")
+    return [Reply(text, (Button(_("My address above"), "f:d:same:x"), _stop(turn)))]
+
+
+def post_address(turn: Turn, text: str) -> list[Reply] | None:
+    """The typed address for delivery by post."""
+    filing = _filing(turn)
+    if filing is None:
+        return None
+    spec = Field("post_address", "address", "", "")
+    result = check(spec, text, _today(turn))
+    if isinstance(result, Invalid):
+        return [Reply(turn.t.gettext(result.message).format(**result.params), (_stop(turn),))]
+    filing["delivery"] = {"method": "post", "address": result}
+    return _review(turn, filing)
+
+
+def change(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """From the review: which answer to change, then that question again."""
+    filing = _filing(turn)
+    form = _form(filing)
+    if filing is None or form is None or not str(turn.state.get("step")).startswith("filing:"):
+        return None
+    if turn.state.get("step") == "filing:sent":
+        return None
+    _ = turn.t.gettext
+    if not args:
+        turn.set_step("filing:change")
+        buttons = [Button(_(f.label), f"f:e:{i}") for i, f in enumerate(form.fields)]
+        buttons.append(Button(_("Pickup or post"), "f:e:d"))
+        return [Reply(_("Which answer do you want to change?"), (*buttons, _stop(turn)))]
+    filing["review"] = True
+    if args[0] == "d":
+        return _ask_delivery(turn)
+    if not args[0].isdigit() or not 0 <= int(args[0]) < len(form.fields):
+        return None
+    filing["at"] = int(args[0])
+    return _ask(turn, filing)
+
+
+def confirm(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """Send the reviewed dossier, once: a second tap finds it already on its way."""
+    _ = turn.t.gettext
+    if turn.state.get("step") == "filing:sent":
+        return [
+            Reply(
+                _("This dossier has already been sent. Its receipt comes here."),
+                (menu.menu_button(turn),),
+            )
+        ]
+    filing = _filing(turn)
+    form = _form(filing)
+    if filing is None or form is None or turn.state.get("step") != "filing:review":
+        return None
+    values = filing["values"]
+    request: dict[str, Any] = {
+        "procedure_code": form.procedure,
+        "applicant": {k: values[k] for k in APPLICANT_KEYS},
+        "form": {k: v for k, v in values.items() if k not in APPLICANT_KEYS},
+        "delivery": filing["delivery"],
+    }
+    turn.effects.append(
+        SubmitDossier(
+            key=filing["key"],
+            procedure=form.procedure,
+            request=request,
+            consent_at=filing["consent"]["at"],
+            consent_version=filing["consent"]["version"],
+        )
+    )
+    turn.state["filing"] = {"proc": form.procedure, "key": filing["key"], "sent": True}
+    turn.set_step("filing:sent")
+    return [Reply(_("Sending your dossier to the one-stop portal…"))]
+
+
+def stop(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """Stop filing; what was typed is forgotten."""
+    if turn.state.get("step") == "filing:sent":
+        return None
+    turn.state.pop("filing", None)
+    return menu.show(turn, turn.t.gettext("Filing stopped. Nothing was sent, nothing was kept."))
+
+
+def receipt(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The portal's receipt: code, what happens next, due date, fee and payment, the result."""
+    _ = turn.t.gettext
+    facts = turn.message.facts or {}
+    turn.state.pop("filing", None)
+    turn.set_step("menu")
+    lines = [
+        _("Your dossier has been filed. Dossier code: {code}").format(code=facts.get("code", "")),
+        _("Keep this code: type it here at any time to see how the dossier is going."),
+        _(
+            "Next: the one-stop desk checks it and accepts it, or tells you what is missing. I "
+            "will write to you here at every step."
+        ),
+    ]
+    if isinstance(facts.get("due_date"), str):
+        due = date.fromisoformat(facts["due_date"])
+        lines.append(_("Expected result: {date}").format(date=_day(turn, due)))
+    amount = facts.get("fee_amount")
+    if isinstance(amount, int) and amount > 0:
+        lines.append(_("Fee: {amount}").format(amount=turn.t.format_money(amount)))
+    else:
+        lines.append(_("Fee: free of charge"))
+    buttons: list[Button] = []
+    if isinstance(facts.get("payment_url"), str):
+        lines.append(_("You can pay online with the button below."))
+        buttons.append(Button(_("Pay the fee"), url=facts["payment_url"]))
+    if facts.get("delivery") == "post":
+        lines.append(_("The result will come to you by post."))
+    else:
+        lines.append(_("Collect the result at the one-stop desk; bring your ID card."))
+    return [Reply("\n".join(lines), (*buttons, menu.menu_button(turn)))]
+
+
+def waiting(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The portal is down: the dossier is kept and will be sent when it is back."""
+    _ = turn.t.gettext
+    text = _(
+        "The one-stop portal is not answering right now. Your dossier is kept safely and will "
+        "be sent automatically as soon as the portal is back; the receipt will come here."
+    )
+    return [Reply(text, (menu.menu_button(turn),))]
+
+
+def refused(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The portal refused the dossier's content: say so and invite filing again."""
+    _ = turn.t.gettext
+    turn.state.pop("filing", None)
+    turn.set_step("menu")
+    text = _(
+        "The portal did not accept the dossier: {reason}. Nothing was filed. Please start again "
+        "and check your answers."
+    ).format(reason=(turn.message.facts or {}).get("reason", "?"))
+    return [Reply(text, (menu.menu_button(turn),))]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _filing(turn: Turn) -> dict[str, Any] | None:
+    found = turn.state.get("filing")
+    return found if isinstance(found, dict) and isinstance(found.get("proc"), str) else None
+
+
+def _form(filing: dict[str, Any] | None) -> Form | None:
+    if filing is None or filing.get("sent") or not isinstance(filing.get("values"), dict):
+        return None
+    form = form_for(filing["proc"])
+    at = filing.get("at")
+    if form is None or not isinstance(at, int) or not 0 <= at < len(form.fields):
+        return None
+    return form
+
+
+def _today(turn: Turn) -> date:
+    return turn.deps.clock.now().date()
+
+
+def _day(turn: Turn, value: date) -> str:
+    return turn.t.format_date(datetime(value.year, value.month, value.day))
+
+
+def _short(name: str) -> str:
+    name = name.removeprefix("Thủ tục ").strip()
+    return name if len(name) <= 40 else name[:39] + "…"
+
+
+def _stop(turn: Turn) -> Button:
+    return Button(turn.t.gettext("Stop filing"), "f:stop")
+
+
+def _field_buttons(turn: Turn, spec: Field) -> tuple[Button, ...]:
+    _ = turn.t.gettext
+    buttons = [Button(_(label), f"f:c:{value}") for value, label in spec.choices]
+    if spec.optional:
+        buttons.append(Button(_("Skip"), "f:skip"))
+    buttons.append(_stop(turn))
+    return tuple(buttons)
+
+
+def _ask(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
+    form = _form(filing)
+    assert form is not None
+    _ = turn.t.gettext
+    spec = form.fields[filing["at"]]
+    turn.set_step("filing:field")
+    text = _("Question {number} of {count}: {label}").format(
+        number=filing["at"] + 1, count=len(form.fields), label=_(spec.label)
+    )
+    text += "\n" + _(spec.help)
+    if spec.optional:
+        text += "\n" + _("(optional)")
+    return [Reply(text, _field_buttons(turn, spec))]
+
+
+def _refusal(turn: Turn, spec: Field, invalid: Invalid) -> Reply:
+    _ = turn.t.gettext
+    text = _(invalid.message).format(**invalid.params)
+    return Reply(
+        text + "\n" + _("Everything you typed before is kept."), _field_buttons(turn, spec)
+    )
+
+
+def _answered(
+    turn: Turn, filing: dict[str, Any], form: Form, spec: Field, value: str
+) -> list[Reply]:
+    filing["values"][spec.key] = value
+    return _next(turn, filing, form)
+
+
+def _next(turn: Turn, filing: dict[str, Any], form: Form) -> list[Reply]:
+    if filing.get("review"):
+        return _review(turn, filing)
+    filing["at"] += 1
+    if filing["at"] < len(form.fields):
+        return _ask(turn, filing)
+    filing["at"] = len(form.fields) - 1
+    return _ask_delivery(turn)
+
+
+def _ask_delivery(turn: Turn) -> list[Reply]:
+    _ = turn.t.gettext
+    turn.set_step("filing:delivery")
+    text = _("How do you want to receive the result?")
+    return [
+        Reply(
+            text,
+            (
+                Button(_("Pick up at the one-stop desk"), "f:d:pickup"),
+                Button(_("By post"), "f:d:post"),
+                _stop(turn),
+            ),
+        )
+    ]
+
+
+def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
+    form = _form(filing)
+    assert form is not None
+    _ = turn.t.gettext
+    filing["review"] = True
+    turn.set_step("filing:review")
+    procedure = turn.procedure(form.procedure)
+    lines = [
+        _("Please check your dossier for “{name}”:").format(
+            name=procedure.name if procedure else form.procedure
+        )
+    ]
+    for spec in form.fields:
+        value = filing["values"].get(spec.key)
+        lines.append(f"• {_(spec.label)}: {_shown(turn, spec, value)}")
+    method = filing.get("delivery", {}).get("method")
+    if method == "post":
+        where = _("by post to {address}").format(address=filing["delivery"].get("address", ""))
+    else:
+        where = _("pick up at the one-stop desk")
+    lines.append(f"• {_('Result')}: {where}")
+    if form.papers:
+        names = "; ".join(_(p.label) for p in form.papers)
+        lines.append(
+            _("Bring the originals of these papers when you collect the result: {papers}").format(
+                papers=names
+            )
+        )
+    return [
+        Reply(
+            "\n".join(lines),
+            (
+                Button(_("Send the dossier"), "f:send"),
+                Button(_("Change an answer"), "f:chg"),
+                _stop(turn),
+            ),
+        )
+    ]
+
+
+def _shown(turn: Turn, spec: Field, value: Any) -> str:
+    _ = turn.t.gettext
+    if not isinstance(value, str):
+        return _("(skipped)")
+    if spec.kind == "date":
+        return _day(turn, date.fromisoformat(value))
+    if spec.kind == "choice":
+        return next((_(label) for v, label in spec.choices if v == value), value)
+    return value

@@ -1,0 +1,175 @@
+"""Filing a birth registration in the web chat against the sandbox portal over HTTP, then
+following it: the receipt, every status change the officer makes, pushed once each."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from portal_support import KNOWLEDGE
+from support.apps import serving
+from support.clock import ManualClock
+
+from bot.app import App
+from bot.portal import procedure_terms, serving_sandbox
+from integrations.portal.sandbox import SandboxPortal
+
+USER = "citizen-0001-web"
+CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
+
+
+class WebCitizen:
+    """A citizen using the web chat's JSON API, as the page does."""
+
+    def __init__(self, app: App, user: str = USER, locale: str = "en") -> None:
+        self.base = app.settings.public_url
+        self.user = user
+        self.locale = locale
+        self.seen = 0
+
+    async def _post(self, **body: Any) -> list[dict[str, Any]]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{self.base}/api/chat", json={"user": self.user, "locale": self.locale, **body}
+            ) as got,
+        ):
+            assert got.status == 200, await got.text()
+            data = await got.json()
+        return list(data["replies"])
+
+    async def say(self, text: str) -> str:
+        """Type a message; the text of the answer."""
+        return "\n".join(r["text"] for r in await self._post(text=text))
+
+    async def press(self, payload: str) -> str:
+        """Tap a button; the text of the answer."""
+        return "\n".join(r["text"] for r in await self._post(button=payload))
+
+    async def history(self) -> list[dict[str, Any]]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{self.base}/api/history", params={"user": self.user}) as got,
+        ):
+            return list((await got.json())["entries"])
+
+    async def pushed(self, needle: str, times: int = 1) -> str:
+        """Wait (10 s at most) until ``times`` messages containing ``needle`` reached the page;
+        the text of the last."""
+        for _ in range(200):
+            found = [
+                str(entry["text"])
+                for entry in await self.history()
+                if entry["role"] == "bot" and needle in entry["text"]
+            ]
+            if len(found) >= times:
+                return found[-1]
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"never pushed: {needle!r}")
+
+
+def env(tmp_path: Path, **more: str) -> dict[str, str]:
+    return {"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_PORTAL_SANDBOX_PORT": "0", **more}
+
+
+async def fill_birth_registration(citizen: WebCitizen) -> str:
+    """Walk the whole birth-registration form with a few mistakes on the way; the review."""
+    assert "Birth" in await citizen.press("m:submit") or True
+    consent = await citizen.press("f:go:1.001193")
+    assert "Decree 13/2023" in consent
+    assert "Question 1 of 11: Your full name" in await citizen.press("f:ok")
+    assert "Question 2" in await citizen.say("Nguyễn Thị Hoà")
+    assert "you typed 11" in await citizen.say("00119001234")
+    assert "Question 3" in await citizen.say("001190012345")
+    assert "Question 4" in await citizen.say("+84 912 345 678")
+    assert "Question 5" in await citizen.say("Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội")
+    assert "Question 6" in await citizen.press("f:c:mother")
+    assert "Question 7" in await citizen.say("Nguyễn Minh Khôi")
+    assert "not a date on the calendar" in await citizen.say("31/02/2026")
+    assert "day/month/year" in await citizen.say("hôm qua")
+    assert "in the future" in await citizen.say("24/12/2026")
+    assert "Question 8" in await citizen.say("20/11/2026")
+    assert "Question 9" in await citizen.press("f:c:male")
+    assert "Question 10" in await citizen.say("Bệnh viện Phụ sản Hà Nội")
+    assert "Question 11" in await citizen.say("Nguyễn Thị Hoà")
+    assert "receive the result" in await citizen.press("f:skip")
+    return await citizen.press("f:d:pickup")
+
+
+async def test_a_newcomer_files_a_birth_registration_and_sees_every_change(
+    tmp_path: Path,
+) -> None:
+    async with serving(env(tmp_path), knowledge=KNOWLEDGE, clock=ManualClock()) as app:
+        app.start_background()
+        citizen = WebCitizen(app)
+        review = await fill_birth_registration(citizen)
+        assert "Nguyễn Minh Khôi" in review and "+84912345678" in review
+        assert "Nov 20, 2026" in review
+        assert "Sending" in await citizen.press("f:send")
+        assert "already been sent" in await citizen.press("f:send")
+        receipt = await citizen.pushed("Dossier code")
+        found = CODE.search(receipt)
+        assert found is not None
+        code = found.group(0)
+        assert "Fee: free of charge" in receipt
+        for status, note, needle, times in [
+            ("accepted", "", "Accepted by the one-stop desk", 1),
+            ("processing", "", "Being processed", 1),
+            ("supplement_required", "Thiếu giấy chứng sinh bản chính", "More papers needed", 1),
+            ("processing", "", "Being processed", 2),
+            ("result_ready", "", "Result ready", 1),
+        ]:
+            await app.portal.client.transition(code, status, note)
+            assert note in await citizen.pushed(needle, times)
+        # The polling loop finds nothing new: every change was announced already.
+        assert await app.statuses.poll_once() == 0
+        texts = [e["text"] for e in await citizen.history() if e["role"] == "bot"]
+    assert sum("Accepted by the one-stop desk" in t for t in texts) == 1
+    assert sum("Being processed" in t for t in texts) == 2
+    assert sum("Result ready" in t for t in texts) == 1
+    assert sum("Dossier code" in t for t in texts) == 1
+    assert "Collect it at the one-stop desk" in texts[-1]
+
+
+async def test_a_dossier_waits_while_the_portal_is_down_and_is_sent_when_it_is_back(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    settings = env(
+        tmp_path,
+        MOTCUA_PORTAL_URL=url,
+        MOTCUA_PORTAL_API_KEY="key-for-the-test",
+        MOTCUA_PORTAL_WEBHOOK_SECRET="secret-for-the-test",
+    )
+    clock = ManualClock()
+    async with serving(settings, knowledge=KNOWLEDGE, clock=clock) as app:
+        app.start_background()
+        citizen = WebCitizen(app)
+        await fill_birth_registration(citizen)
+        await citizen.press("f:send")
+        await citizen.pushed("not answering right now")
+        sandbox = SandboxPortal(
+            tmp_path / "later.sqlite3",
+            procedure_terms(KNOWLEDGE),
+            public_url=url,
+            api_key="key-for-the-test",
+            webhook_secret="secret-for-the-test",
+            now=clock.now,
+        )
+        async with sandbox, serving_sandbox(sandbox, "127.0.0.1", port, fallback=False):
+            clock.advance(minutes=1)
+            await app.dossiers.run_once()
+            receipt = await citizen.pushed("Dossier code")
+            await app.dossiers.run_once()
+            filed = await app.portal.client.changed_since(clock.now() - timedelta(days=1))
+    found = CODE.search(receipt)
+    assert found is not None
+    assert [d.code for d in filed] == [found.group(0)]
