@@ -38,7 +38,7 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
         actions.append(Button(_("See the document checklist"), f"cl:go:{procedure.code}"))
     if form_for(procedure.code) is not None:
         actions.append(Button(_("File online from this chat"), f"f:go:{procedure.code}"))
-    elif procedure.files_online and procedure.source_url:
+    if procedure.files_online and procedure.source_url:
         actions.append(Button(_("File online"), url=procedure.source_url))
     actions.append(Button(_("Other procedures"), "qa:more"))
     actions.append(menu.menu_button(turn))

@@ -45,7 +45,10 @@ def test_the_answer_card_has_every_fact_and_the_next_steps(chat: ChatHarness) ->
         "Trên Cổng Dịch vụ công: " + BIRTH.source_url,
         "Mã thủ tục: 1.001193",
     ]
-    chat.expect_buttons("Xem giấy tờ cần chuẩn bị", "Nộp hồ sơ trực tuyến", "Thủ tục khác", "Menu")
+    chat.expect_buttons(
+        "Xem giấy tờ cần chuẩn bị", "Nộp hồ sơ trực tuyến", "Nộp trực tuyến", "Thủ tục khác", "Menu"
+    )
+    assert chat.url_of("Nộp trực tuyến") == BIRTH.source_url
     chat.press("Nộp hồ sơ trực tuyến").expect("Nghị định 13/2023/NĐ-CP", "Bạn có đồng ý không?")
 
 
