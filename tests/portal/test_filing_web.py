@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,26 +21,23 @@ from bot.app import App
 from bot.portal import procedure_terms, serving_sandbox
 from integrations.portal.sandbox import SandboxPortal
 
-USER = "citizen-0001-web"
 CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
 
 
 class WebCitizen:
-    """A citizen using the web chat's JSON API, as the page does."""
+    """A citizen using the web chat's JSON API as the page does, known by the server's cookie."""
 
-    def __init__(self, app: App, user: str = USER, locale: str = "en") -> None:
+    def __init__(self, app: App, locale: str = "en") -> None:
         self.base = app.settings.public_url
-        self.user = user
         self.locale = locale
-        self.seen = 0
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def close(self) -> None:
+        await self.http.close()
 
     async def _post(self, **body: Any) -> list[dict[str, Any]]:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(
-                f"{self.base}/api/chat", json={"user": self.user, "locale": self.locale, **body}
-            ) as got,
-        ):
+        url = f"{self.base}/api/chat"
+        async with self.http.post(url, json={"locale": self.locale, **body}) as got:
             assert got.status == 200, await got.text()
             data = await got.json()
         return list(data["replies"])
@@ -52,10 +51,7 @@ class WebCitizen:
         return "\n".join(r["text"] for r in await self._post(button=payload))
 
     async def history(self) -> list[dict[str, Any]]:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(f"{self.base}/api/history", params={"user": self.user}) as got,
-        ):
+        async with self.http.get(f"{self.base}/api/history") as got:
             return list((await got.json())["entries"])
 
     async def pushed(self, needle: str, times: int = 1) -> str:
@@ -71,6 +67,16 @@ class WebCitizen:
                 return found[-1]
             await asyncio.sleep(0.05)
         raise AssertionError(f"never pushed: {needle!r}")
+
+
+@asynccontextmanager
+async def web_citizen(app: App) -> AsyncIterator[WebCitizen]:
+    """A web-chat citizen with their own cookie jar."""
+    citizen = WebCitizen(app)
+    try:
+        yield citizen
+    finally:
+        await citizen.close()
 
 
 def env(tmp_path: Path, **more: str) -> dict[str, str]:
@@ -104,9 +110,11 @@ async def fill_birth_registration(citizen: WebCitizen) -> str:
 async def test_a_newcomer_files_a_birth_registration_and_sees_every_change(
     tmp_path: Path,
 ) -> None:
-    async with serving(env(tmp_path), knowledge=KNOWLEDGE, clock=ManualClock()) as app:
+    async with (
+        serving(env(tmp_path), knowledge=KNOWLEDGE, clock=ManualClock()) as app,
+        web_citizen(app) as citizen,
+    ):
         app.start_background()
-        citizen = WebCitizen(app)
         review = await fill_birth_registration(citizen)
         assert "Nguyễn Minh Khôi" in review and "+84912345678" in review
         assert "Nov 20, 2026" in review
@@ -150,9 +158,11 @@ async def test_a_dossier_waits_while_the_portal_is_down_and_is_sent_when_it_is_b
         MOTCUA_PORTAL_WEBHOOK_SECRET="secret-for-the-test",
     )
     clock = ManualClock()
-    async with serving(settings, knowledge=KNOWLEDGE, clock=clock) as app:
+    async with (
+        serving(settings, knowledge=KNOWLEDGE, clock=clock) as app,
+        web_citizen(app) as citizen,
+    ):
         app.start_background()
-        citizen = WebCitizen(app)
         await fill_birth_registration(citizen)
         await citizen.press("f:send")
         await citizen.pushed("not answering right now")
