@@ -26,7 +26,7 @@ from typing import Any
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import logs
+from bot import logs, personal_data
 from bot.locks import ConversationLocks, LocalLocks, RedisMessageClaims
 from bot.storage.conversations import SqlConversations, StoredConversation
 from bot.storage.database import Database
@@ -41,6 +41,7 @@ from dialogs import state as states
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.step import (
+    DeleteMyData,
     DialogDeps,
     IssueLinkCode,
     RedeemLinkCode,
@@ -223,7 +224,10 @@ class Dispatcher:
         # closed go first, taken in this transaction so they are sent once with this answer.
         # They were logged when rendered.
         held = await SqlReminders(session).take_held(ref, now) if from_citizen else []
-        replies, codes = await self._converse(session, message, person, now)
+        replies, codes, forgotten = await self._converse(session, message, person, now)
+        if forgotten:  # the citizen's data was erased: this turn is not kept either
+            self._remember(ref, None)
+            return held + replies
         log = SqlMessageLog(session)
         if from_citizen:
             said = None if message.text is None else _hide(message.text, codes)
@@ -235,8 +239,10 @@ class Dispatcher:
 
     async def _converse(
         self, session: AsyncSession, message: IncomingMessage, person: int | None, now: datetime
-    ) -> tuple[list[Reply], list[str]]:
-        """Run the dialog and carry out its effects; the replies, and the link codes to hide.
+    ) -> tuple[list[Reply], list[str], bool]:
+        """Run the dialog and carry out its effects.
+
+        Returns the replies, the link codes to hide, and whether the citizen's data was erased.
 
         A link-code request is answered by a second, internal turn. When that turn finds the
         app newly linked to a person, what the app had on its own is merged into the person's
@@ -245,6 +251,7 @@ class Dispatcher:
         conversations = SqlConversations(session)
         replies: list[Reply] = []
         codes: list[str] = []
+        forgotten = False
         pending: IncomingMessage | None = message
         joining: tuple[int | None, dict[str, Any]] | None = None  # (person before, app state)
         while pending is not None:
@@ -271,11 +278,14 @@ class Dispatcher:
                     await SqlReminders(session).schedule(
                         message.ref, effect.due_at, effect.payload, now
                     )
+                elif isinstance(effect, DeleteMyData):
+                    await personal_data.erase(session, current.ref)
+                    forgotten = True
                 elif not current.internal:  # an internal turn never asks again
                     pending, code = await _link(session, current, effect, now)
                     codes.append(code)
                     joining = (stored.person_id, step.state)
-        return replies, codes
+        return replies, codes, forgotten
 
     def _step(
         self, stored: StoredConversation, state: State, message: IncomingMessage

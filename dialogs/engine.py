@@ -13,7 +13,17 @@ from typing import Any
 
 from dialogs import state as states
 from dialogs.context import Turn, resolve_locale
-from dialogs.flows import checklist, dossiers, filing, link, menu, qa, reminders, services
+from dialogs.flows import (
+    checklist,
+    dossiers,
+    filing,
+    link,
+    menu,
+    privacy,
+    qa,
+    reminders,
+    services,
+)
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.step import DialogDeps, Step
 from dialogs.text import clean, command, digit, has_words, reminder_request
@@ -67,6 +77,8 @@ _PAYLOADS: dict[str, Handler] = {
     "f:stop": filing.stop,
     "rm": reminders.button,
     "rem": reminders.fire,
+    "pv:yes": privacy.confirm,
+    "pv:no": privacy.decline,
 }
 
 _COMMANDS: dict[str, Handler] = {
@@ -75,6 +87,7 @@ _COMMANDS: dict[str, Handler] = {
     "help": menu.help_,
     "cancel": menu.cancel,
     "link": link.start,
+    "forget": privacy.start,
 }
 
 _INTERNAL: dict[str, Handler] = {

@@ -74,7 +74,16 @@ class SubmitDossier:
     consent_version: str
 
 
-Effect = ScheduleReminder | IssueLinkCode | RedeemLinkCode | SubmitDossier
+@dataclass(frozen=True, slots=True)
+class DeleteMyData:
+    """Erase everything kept about this citizen, on every app they linked, in this turn.
+
+    The citizen confirmed it. The dispatcher erases after saving the step's state, so nothing
+    of the conversation is left either, and keeps no log of this turn; its replies are sent.
+    """
+
+
+Effect = ScheduleReminder | IssueLinkCode | RedeemLinkCode | SubmitDossier | DeleteMyData
 
 
 @dataclass(frozen=True, slots=True)

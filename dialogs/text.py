@@ -30,6 +30,10 @@ _COMMANDS = {
     "link": "link",
     "lien ket": "link",
     "lien ket tai khoan": "link",
+    "xoa du lieu cua toi": "forget",
+    "xoa du lieu": "forget",
+    "xoa_du_lieu": "forget",
+    "delete my data": "forget",
 }
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")

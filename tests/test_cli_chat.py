@@ -1,5 +1,6 @@
 """``motcua chat`` run for real in a subprocess: the JSON-lines protocol for scripts, resuming a
-conversation with ``--user`` across runs, and the interactive prompt with numbered buttons."""
+conversation with ``--user`` across runs, the interactive prompt with numbered buttons, and a
+citizen deleting their data from the chat."""
 
 from __future__ import annotations
 
@@ -142,3 +143,50 @@ def test_an_unusable_knowledge_base_is_one_clear_line(env: dict[str, str], tmp_p
     assert done.stdout == ""
     assert done.stderr.startswith("motcua chat: cannot start: KnowledgeBaseFormatError")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+PRIVACY_USER = "privacy-user"
+
+
+def user_export(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MOTCUA, "user", "export", "--channel", "terminal", "--user", PRIVACY_USER],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def texts_of(answer: dict[str, Any]) -> str:
+    return "\n".join(r["text"] for r in answer["replies"])
+
+
+def test_delete_my_data_asks_first_then_erases_everything(env: dict[str, str]) -> None:
+    _, asked = jsonl(
+        env,
+        PRIVACY_USER,
+        {"text": "dang ky khai sinh, con toi sinh ngay 3/4"},
+        {"text": "xoá dữ liệu của tôi"},
+    )
+    assert "không thể hoàn tác" in texts_of(asked)
+    assert button(asked, "pv:no") and button(asked, "pv:yes")
+    [declined] = jsonl(env, PRIVACY_USER, {"button": "pv:no"})
+    assert "Chưa xoá gì" in texts_of(declined)
+    before = user_export(env)
+    assert before.returncode == 0
+    assert "con toi sinh ngay 3/4" in json.loads(before.stdout)["tables"]["message_log"][0]["text"]
+
+    stale, asked_again, done = jsonl(
+        env, PRIVACY_USER, {"button": "pv:yes"}, {"text": "delete my data"}, {"button": "pv:yes"}
+    )
+    assert "Đã xoá" not in texts_of(stale)  # a "yes" not right after the question deletes nothing
+    assert button(asked_again, "pv:yes")
+    assert "Đã xoá toàn bộ" in texts_of(done)
+
+    after = user_export(env)
+    assert after.returncode == 1 and "nothing is kept" in after.stderr
+    [fresh] = jsonl(env, PRIVACY_USER, {"text": "menu"})
+    assert button(fresh, "m:ask")  # a new conversation starts as for anyone new

@@ -55,6 +55,7 @@ def help_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
             "• Type what you need, for example: make an ID card, register a birth.\n"
             "• Tap a button, or type the number of the button.\n"
             "• Type “menu” to come back here, “cancel” to stop what you are doing.\n"
+            "• Type “delete my data” to have everything I keep about you deleted.\n"
             "• Answers come from the national database of administrative procedures."
         ),
     )

@@ -4,6 +4,7 @@ citizen across all their linked apps and nobody else's, on SQLite and PostgreSQL
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -18,8 +19,8 @@ from bot.storage.dossiers import SqlDossiers
 from bot.storage.identity import SqlIdentities
 from bot.storage.secrets import SERVER_KEY, SqlSecretStore
 from bot.storage.tables import Base, SecretRow
-from dialogs.messages import ConversationRef, IncomingMessage
-from dialogs.step import SubmitDossier
+from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
+from dialogs.step import DeleteMyData, DialogDeps, Step, SubmitDossier
 from integrations.messenger.window import MessagingWindow
 from storage.test_dispatcher import echo, make_deps
 
@@ -134,3 +135,28 @@ async def test_a_large_backlog_is_purged_in_batches(database: Database, clock: M
     )
 
     assert removed["message_log"] == 6
+
+
+def forgetful(state: Mapping[str, Any], message: IncomingMessage, deps: DialogDeps) -> Step:
+    """The echo dialog, where "forget me" is a confirmed request to delete the citizen's data."""
+    if message.text == "forget me":
+        return Step({"step": "menu"}, (Reply("gone"),), (DeleteMyData(),))
+    return echo(state, message, deps)
+
+
+async def test_a_confirmed_chat_request_erases_every_linked_app_and_is_not_logged(
+    database: Database, clock: ManualClock
+) -> None:
+    await _citizen(database, clock, AN)
+    await _citizen(database, clock, BINH)
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=forgetful)
+
+    replies = await dispatcher.handle(IncomingMessage(AN[1], text="forget me", message_id="m1"))
+
+    assert replies == [Reply("gone")]  # still answered
+    assert _non_empty(await _export(database, AN[0])) == set()
+    assert _non_empty(await _export(database, BINH[1])) == {entry.name for entry in REGISTRY}
+    # The citizen may start again; the dispatcher no longer takes them for a linked person.
+    assert await dispatcher.handle(IncomingMessage(AN[0], text="hello")) == [
+        Reply("1: hello", (Button("Again", payload="again"),))
+    ]
