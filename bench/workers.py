@@ -24,6 +24,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 
+UNLIMITED = {
+    "MOTCUA_LIMIT_WEB_ADDRESS": "1000000/minute",
+    "MOTCUA_LIMIT_WEB_IDENTITY": "1000000/minute",
+}
+"""Rate limits out of the way: every simulated citizen comes from this machine's one address,
+and a benchmark measures the server, not its limits. ``env`` may set them again."""
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
@@ -49,13 +56,14 @@ async def workers(
         count: how many ``motcua serve`` processes.
         database_url: the shared database (migrated first); a new SQLite file when None.
         redis_url: the shared Redis, or None for in-process locks.
-        env: further ``MOTCUA_*`` settings for every worker (platform credentials, rates).
+        env: further ``MOTCUA_*`` settings for every worker (platform credentials, rates);
+            the web chat's rate limits are :data:`UNLIMITED` unless set here.
         ports: the ports to listen on (free ones when None), e.g. to know a public URL first.
         quiet: drop the workers' logs instead of passing them through.
     """
     ports = ports or [free_port() for _ in range(count)]
     with tempfile.TemporaryDirectory(prefix="motcua-workers-") as data:
-        base = {**os.environ, "MOTCUA_DATA_DIR": data, **(env or {})}
+        base = {**os.environ, "MOTCUA_DATA_DIR": data, **UNLIMITED, **(env or {})}
         for name in ("MOTCUA_DATABASE_URL", "MOTCUA_REDIS_URL"):
             base.pop(name, None)
         if database_url:

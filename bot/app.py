@@ -26,6 +26,7 @@ from bot.history import LoggedOnlyChannel, LogHistory
 from bot.locks import RedisLocks, RedisMessageClaims
 from bot.personal_data import Retention
 from bot.portal import WEBHOOK_PATH, PortalLink, PortalWebhook, connect_portal
+from bot.ratelimits import LimitsRateLimiter
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
@@ -153,10 +154,16 @@ async def build_app(
             database, portal.client, clock, wake_outbox, callback_url=callback + WEBHOOK_PATH
         )
         statuses = StatusAnnouncer(database, portal.client, clock, wake_outbox)
+        limiter = (
+            LimitsRateLimiter.in_redis(settings.rate_limits, redis, settings.redis_url)
+            if redis is not None and settings.redis_url
+            else LimitsRateLimiter.in_memory(settings.rate_limits)
+        )
         dispatcher = Dispatcher(
             database,
             deps,
             on_dossier=sender.queued.set,
+            limiter=limiter,
             locks=RedisLocks(redis) if redis else None,
             claims=RedisMessageClaims(redis) if redis else None,
             dialog=dialog,
@@ -171,7 +178,14 @@ async def build_app(
 
         secure = (settings.public_url or "").startswith("https://")
         identities = Identities(key, secure=secure)
-        webchat = WebChat(handler, LogHistory(database, WebChat.name), translator, identities)
+        webchat = WebChat(
+            handler,
+            LogHistory(database, WebChat.name),
+            translator,
+            identities,
+            limiter,
+            settings.trusted_proxies,
+        )
         terminal = LoggedOnlyChannel(TERMINAL)
         channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
         routes = list(webchat.routes())

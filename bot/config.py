@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import TypeVar
+
+from bot.ratelimits import DEFAULT_LIMITS, parse_limit
+from dialogs.ports import Limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,16 @@ class Settings:
     host: str
     port: int
     public_url: str | None
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
+    """Reverse proxies (addresses or networks) whose ``X-Forwarded-For`` names the client.
+
+    Without them the client is the connection's peer; a header from anyone else is ignored,
+    or a client could name any address it likes and escape its address's rate limit.
+    """
+
+    rate_limits: Mapping[Limit, str]
+    """Requests allowed per address or identity and period (see ``bot.ratelimits``)."""
+
     default_locale: str
     knowledge_path: Path | None
     message_log_days: int
@@ -108,6 +122,13 @@ class Settings:
             host=e.get("MOTCUA_HOST", "127.0.0.1"),
             port=int(e.get("MOTCUA_PORT", "8080")),
             public_url=opt("MOTCUA_PUBLIC_URL"),
+            trusted_proxies=_networks(
+                "MOTCUA_TRUSTED_PROXIES", e.get("MOTCUA_TRUSTED_PROXIES", "")
+            ),
+            rate_limits={
+                limit: _rate(e, f"MOTCUA_LIMIT_{limit.name}", default)
+                for limit, default in DEFAULT_LIMITS.items()
+            },
             default_locale=e.get("MOTCUA_DEFAULT_LOCALE", "vi"),
             knowledge_path=Path(p) if (p := opt("MOTCUA_KNOWLEDGE_PATH")) else None,
             message_log_days=_bounded(e, "MOTCUA_MESSAGE_LOG_DAYS", 90, 1, MAX_RETENTION_DAYS),
@@ -135,6 +156,25 @@ class Settings:
 
 
 Number = TypeVar("Number", int, float)
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit such as ``60/minute`` (checked now, so a typo stops start-up)."""
+    value = env.get(name, "").strip() or default
+    parse_limit(name, value)
+    return value
+
+
+def _networks(name: str, value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or networks (``10.0.0.0/8``, ``::1``)."""
+    try:
+        return tuple(
+            ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
+        )
+    except ValueError:
+        raise ValueError(
+            f"{name} must list addresses or networks separated by commas (got {value!r})"
+        ) from None
 
 
 def _bounded(

@@ -28,10 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs, personal_data
 from bot.locks import ConversationLocks, LocalLocks, RedisMessageClaims
+from bot.ratelimits import LimitsRateLimiter
 from bot.storage.conversations import SqlConversations, StoredConversation
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
-from bot.storage.identity import CODE_TTL, SqlIdentities
+from bot.storage.identity import CODE_TTL, RedeemOutcome, SqlIdentities
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.processed import SqlProcessedMessages
 from bot.storage.reminders import SqlReminders
@@ -40,6 +41,7 @@ from dialogs import engine
 from dialogs import state as states
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.ports import Limit, RateLimiter
 from dialogs.step import (
     DeleteMyData,
     DialogDeps,
@@ -105,6 +107,7 @@ class Dispatcher:
         dialog: Dialog | None = None,
         concurrent_turns: int = 30,
         on_dossier: Callable[[], None] | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         """Wire a dispatcher.
 
@@ -121,12 +124,15 @@ class Dispatcher:
                 conversation locks while waiting (and timing out) for a connection.
             on_dossier: called after a turn that queued a dossier has committed, so the
                 sender files it at once.
+            limiter: the rate limits on link codes typed from one address (the default
+                limits, counted in this process, by default).
         """
         self._database = database
         self._deps = deps
         self._locks = locks if locks is not None else LocalLocks()  # empty ones are falsy
         self._claims = claims
         self._dialog: Dialog = dialog or engine.handle
+        self._limiter = limiter or LimitsRateLimiter.in_memory()
         # Which person a linked app belongs to, as last seen: only a guess for choosing the
         # lock, checked under it (another worker may have linked the app since).
         self._persons: LRUCache[str, int] = LRUCache(maxsize=MAX_KNOWN_PERSONS)
@@ -282,7 +288,7 @@ class Dispatcher:
                     await personal_data.erase(session, current.ref)
                     forgotten = True
                 elif not current.internal:  # an internal turn never asks again
-                    pending, code = await _link(session, current, effect, now)
+                    pending, code = await _link(session, current, effect, now, self._limiter)
                     codes.append(code)
                     joining = (stored.person_id, step.state)
         return replies, codes, forgotten
@@ -327,8 +333,13 @@ async def _link(
     message: IncomingMessage,
     effect: IssueLinkCode | RedeemLinkCode,
     now: datetime,
+    limiter: RateLimiter,
 ) -> tuple[IncomingMessage, str]:
-    """Make or check a link code; the outcome as an internal message, and the code to hide."""
+    """Make or check a link code; the outcome as an internal message, and the code to hide.
+
+    A code typed from an address over its limit is not even checked (and so not counted as a
+    wrong guess): the citizen is told to wait, as when their own app is locked out.
+    """
     identities = SqlIdentities(session)
     if isinstance(effect, IssueLinkCode):
         person = await identities.ensure_person(message.ref, now)
@@ -336,8 +347,12 @@ async def _link(
         payload = f"lk:code:{code}:{CODE_TTL // timedelta(minutes=1)}"
     else:
         code = effect.code
-        redemption = await identities.redeem_code(code, message.ref, now)
-        payload = f"lk:res:{redemption.outcome}"
+        address = message.address
+        if address is not None and await limiter.hit(Limit.LINK_ADDRESS, address):
+            payload = f"lk:res:{RedeemOutcome.LOCKED}"
+        else:
+            redemption = await identities.redeem_code(code, message.ref, now)
+            payload = f"lk:res:{redemption.outcome}"
     outcome = IncomingMessage(
         message.ref,
         payload=payload,

@@ -42,6 +42,9 @@ class IncomingMessage:
     locale: str | None = None  # the platform's language code, if it gives one
     message_id: str | None = None  # the platform's id, for deduplication
     received_at: datetime | None = None
+    address: str | None = None
+    """The client's network address, where the channel knows it (the web chat); platforms'
+    webhooks come from the platform, not the citizen, so they leave it unset."""
     internal: bool = False
     """Raised by motcua itself within a turn (a link code's outcome); no channel ever sets it,
     so a user cannot pass off a payload as one."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
@@ -161,4 +162,26 @@ class PortalClient(Protocol):
 
     async def withdraw(self, code: str) -> PortalDossier:
         """The citizen withdraws an open dossier."""
+        ...
+
+
+class Limit(StrEnum):
+    """The rate limits motcua keeps, each counted per key (an address or an identity)."""
+
+    WEB_ADDRESS = "web_address"
+    """Web-chat requests from one client address."""
+    WEB_IDENTITY = "web_identity"
+    """Web-chat requests from one web-chat identity."""
+    LINK_ADDRESS = "link_address"
+    """Link codes typed from one client address."""
+
+
+class RateLimiter(Protocol):
+    """Counts requests against limits; shared by every worker when they share a store."""
+
+    async def hit(self, limit: Limit, key: str) -> int:
+        """Count one request for ``key``: 0 when allowed, else whole seconds to wait.
+
+        A refused request is not counted, so waiting as told is enough.
+        """
         ...

@@ -33,11 +33,20 @@ class ApiError(Exception):
     ``message`` is a catalog message id; ``fields`` fill its ``{placeholders}``.
     """
 
-    def __init__(self, status: int, code: str, message: str, **fields: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **fields: str,
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
         self.fields = fields
 
     def body(self, translator: Translator) -> dict[str, str]:
@@ -51,6 +60,17 @@ def chosen_identity() -> ApiError:
         403,
         "user_not_accepted",
         N_("The web chat knows you by its cookie; a 'user' chosen by the page is not accepted."),
+    )
+
+
+def too_many_requests(wait: int) -> ApiError:
+    """The refusal of a request over a rate limit, saying when to come back."""
+    return ApiError(
+        429,
+        "too_many_requests",
+        N_("Too many messages at once. Please wait {seconds} seconds and try again."),
+        headers={"Retry-After": str(wait)},
+        seconds=str(wait),
     )
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from aiohttp import web
 
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
-from dialogs.ports import MessageHandler, Translator
+from dialogs.ports import Limit, MessageHandler, RateLimiter, Translator
+from integrations.client_address import Networks, client_address
 from integrations.webchat.api import (
     MAX_BODY_BYTES,
     MAX_HISTORY,
@@ -36,6 +37,7 @@ from integrations.webchat.api import (
     parse_after,
     parse_chat,
     reply_json,
+    too_many_requests,
     unavailable,
 )
 from integrations.webchat.history import History
@@ -78,11 +80,16 @@ class WebChat:
         history: History,
         translator: Callable[[str], Translator],
         identities: Identities,
+        limiter: RateLimiter,
+        trusted_proxies: Networks = (),
     ) -> None:
+        """Wire the channel; ``trusted_proxies`` may name the client in ``X-Forwarded-For``."""
         self._handler = handler
         self._history = history
         self._translator = translator
         self._identities = identities
+        self._limiter = limiter
+        self._proxies = trusted_proxies
         self._page_html = render_page(translator)
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -108,6 +115,20 @@ class WebChat:
             log.exception("web chat identity unavailable")
         return response
 
+    async def _admit(self, request: web.Request, user: str) -> str | None:
+        """Count the request against its address's and identity's limits; raise when over.
+
+        Returns the client's address.
+        """
+        address = client_address(request, self._proxies)
+        checks = [(Limit.WEB_IDENTITY, user)]
+        if address is not None:
+            checks.insert(0, (Limit.WEB_ADDRESS, address))
+        for limit, key in checks:
+            if wait := await self._limiter.hit(limit, key):
+                raise too_many_requests(wait)
+        return address
+
     async def _identity(self, request: web.Request) -> tuple[str, bool]:
         """The request's identity, and whether it is new (to hand out with the answer)."""
         user = await self._identities.read(request)
@@ -124,7 +145,9 @@ class WebChat:
     ) -> web.Response:
         """An error answer, worded in the request's language."""
         language = answer_locale(locale, request.headers.get("Accept-Language"))
-        return _json(error.body(self._translator(language)), status=error.status)
+        response = _json(error.body(self._translator(language)), status=error.status)
+        response.headers.update(error.headers)
+        return response
 
     async def _chat(self, request: web.Request) -> web.Response:
         raw = b""
@@ -138,15 +161,19 @@ class WebChat:
             return self._refuse(request, exc, body_locale(raw))
         try:
             user, new = await self._identity(request)
+            address = await self._admit(request, user)
             message = IncomingMessage(
                 ref=ConversationRef(self.name, user),
                 text=chat.text,
                 payload=chat.button,
                 locale=chat.locale,
                 message_id=chat.message_id,
+                address=address,
             )
             replies = await self._handler(message)
             return await self._answer({"replies": [reply_json(r) for r in replies]}, user, new)
+        except ApiError as exc:
+            return self._refuse(request, exc, chat.locale)
         except Exception:  # the page gets a polite answer; the log gets the cause
             log.exception("web chat message failed")
             return self._refuse(request, unavailable(), chat.locale)
@@ -160,12 +187,15 @@ class WebChat:
             return self._refuse(request, exc)
         try:
             user, new = await self._identity(request)
+            await self._admit(request, user)
             # Nobody has written under an identity made just now.
             entries = [] if new else await self._history.since(user, after, MAX_HISTORY)
             last = entries[-1].seq if entries else after
             return await self._answer(
                 {"entries": [entry_json(e) for e in entries], "last": last}, user, new
             )
+        except ApiError as exc:
+            return self._refuse(request, exc)
         except Exception:  # the page keeps what it shows and polls again later
             log.exception("web chat history failed")
             return self._refuse(request, unavailable())

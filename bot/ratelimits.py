@@ -1,0 +1,71 @@
+"""Rate limits with the ``limits`` library: in memory for one process, in Redis for many.
+
+A fixed-window counter per (limit, key): one counter a key, and the same Retry-After from memory
+and from Redis (the window's end). With Redis the counts are shared, so a client spreading
+requests over several workers gets no more.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from redis.asyncio import Redis
+
+from dialogs.ports import Limit
+
+DEFAULT_LIMITS: Mapping[Limit, str] = {
+    Limit.WEB_ADDRESS: "600/minute",
+    Limit.WEB_IDENTITY: "60/minute",
+    Limit.LINK_ADDRESS: "20/hour",
+}
+"""Generous for people (a page polls every 5 s; several people may share one address behind a
+carrier's NAT), far too few for a script."""
+
+
+def parse_limit(name: str, value: str) -> RateLimitItem:
+    """A limit such as ``60/minute``; raises ValueError naming the setting otherwise."""
+    try:
+        return parse(value)
+    except ValueError:
+        raise ValueError(
+            f"{name} must be a rate such as 60/minute or 20/hour (got {value!r})"
+        ) from None
+
+
+class LimitsRateLimiter:
+    """The ``RateLimiter`` port on the ``limits`` library."""
+
+    def __init__(self, limits: Mapping[Limit, str], storage: Storage) -> None:
+        """Count ``limits`` (each a rate such as ``60/minute``) in ``storage``."""
+        self._items = {limit: parse_limit(limit.value, rate) for limit, rate in limits.items()}
+        self._strategy = FixedWindowRateLimiter(storage)
+
+    @classmethod
+    def in_memory(cls, limits: Mapping[Limit, str] = DEFAULT_LIMITS) -> LimitsRateLimiter:
+        """Counts kept in this process: right for one worker."""
+        return cls(limits, MemoryStorage())
+
+    @classmethod
+    def in_redis(
+        cls, limits: Mapping[Limit, str], redis: Redis, url: str, prefix: str = "motcua:limits"
+    ) -> LimitsRateLimiter:
+        """Counts every worker shares, over the process's one Redis pool."""
+        options: dict[str, Any] = {"connection_pool": redis.connection_pool}
+        storage = RedisStorage(
+            f"async+{url}", implementation="redispy", key_prefix=prefix, **options
+        )
+        return cls(limits, storage)
+
+    async def hit(self, limit: Limit, key: str) -> int:
+        """Count one request for ``key``: 0 when allowed, else whole seconds to wait."""
+        item = self._items[limit]
+        if await self._strategy.hit(item, key):
+            return 0
+        stats = await self._strategy.get_window_stats(item, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
