@@ -109,6 +109,9 @@ class Procedure:
     extra: dict[str, str] = dataclasses.field(default_factory=dict, hash=False, compare=True)
     # Remarks the portal lists among the documents under "Lưu ý" (notes, not papers to bring).
     notes: tuple[str, ...] = ()
+    # Known from the portal's catalogue only: name, field, agency and link, but no papers, fees
+    # or times, so the bot can name it and point to its page without pretending to know more.
+    catalogue_only: bool = False
 
     @property
     def cases(self) -> tuple[DocumentGroup, ...]:

@@ -22,11 +22,16 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """The answer to one query: the best match (None when nothing fits) and the runners-up."""
+    """The answer to one query: the best match (None when nothing fits) and the runners-up.
+
+    ``candidates`` is filled only when no procedure fits surely but some fit in part: they may
+    be offered as "did you mean", never given as the answer.
+    """
 
     query: str
     match: SearchHit | None
     alternatives: tuple[SearchHit, ...] = ()
+    candidates: tuple[SearchHit, ...] = ()
 
     @property
     def variants(self) -> tuple[SearchHit, ...]:

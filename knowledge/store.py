@@ -71,6 +71,8 @@ def procedure_to_dict(p: Procedure) -> dict[str, Any]:
         "ministry": p.ministry,
         "extra": dict(sorted(p.extra.items())),
         "notes": list(p.notes),
+        # Written only for catalogue entries: detailed records keep the shape they always had.
+        **({"catalogue_only": True} if p.catalogue_only else {}),
     }
 
 
@@ -105,6 +107,7 @@ def procedure_from_dict(d: Mapping[str, Any]) -> Procedure:
         ministry=d.get("ministry", ""),
         extra=dict(d.get("extra", {})),
         notes=tuple(d.get("notes", ())),
+        catalogue_only=bool(d.get("catalogue_only", False)),
     )
 
 

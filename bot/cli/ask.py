@@ -3,7 +3,10 @@
 ``--json`` prints exactly one object, a stable interface for scripts::
 
     {"query": "...", "match": {"code": "...", "name": "...", "score": 1.23} | null,
-     "alternatives": [{"code": "...", "name": "...", "score": 0.98}, ...]}
+     "alternatives": [{"code": "...", "name": "...", "score": 0.98}, ...],
+     "candidates": [...]}
+
+``candidates`` are close guesses, listed only when no procedure fits surely (``match`` null).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def result_to_dict(result: SearchResult) -> dict[str, Any]:
         "query": result.query,
         "match": _hit(result.match) if result.match else None,
         "alternatives": [_hit(h) for h in result.alternatives],
+        "candidates": [_hit(h) for h in result.candidates],
     }
 
 
@@ -74,6 +78,9 @@ def _hit(hit: SearchHit) -> dict[str, Any]:
 
 def describe(result: SearchResult) -> str:
     """A short human-readable answer, Vietnamese first."""
+    if result.match is None and result.candidates:
+        lines = ["Chưa chắc chắn; có phải / not sure; did you mean:"]
+        return "\n".join(lines + [f"  - {h.code}  {h.name}" for h in result.candidates])
     if result.match is None:
         return (
             "Không tìm thấy thủ tục phù hợp. Hãy thử diễn đạt khác, ví dụ: “đăng ký khai sinh”.\n"

@@ -98,7 +98,10 @@ def _report(result: ImportResult) -> None:
         f"có vấn đề / with problems: {len(problem_codes)}"
     )
     for code in result.duplicates:
-        print(f"  {code}: mã trùng, giữ bản ghi đầu / duplicate code, first record kept")
+        print(
+            f"  {code}: mã trùng, giữ bản ghi có cấu trúc tốt hơn"
+            " / duplicate code, better-structured record kept"
+        )
     for problem in result.problems:
         print(f"  {problem.code} [{problem.part}]: {problem.reason}")
 
@@ -211,6 +214,12 @@ def render(p: Procedure) -> str:
         lines.append(f"Lĩnh vực: {p.field}")
     if p.agencies:
         lines.append(f"Cơ quan thực hiện: {'; '.join(p.agencies)}")
+    if p.catalogue_only:
+        lines.append(f"Cơ quan ban hành: {p.ministry}")
+        lines.append(
+            "Chỉ có trong danh mục thủ tục của Cổng: chưa có danh sách giấy tờ, phí và thời hạn."
+            " / Known from the portal's catalogue only: no papers, fees or times."
+        )
     if p.online is OnlineFiling.FULL:
         lines.append("Nộp trực tuyến: toàn trình")
     elif p.online is OnlineFiling.PARTIAL:

@@ -33,6 +33,8 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     _ = turn.t.gettext
     turn.state["proc"] = procedure.code
     turn.set_step("qa:answer")
+    if procedure.catalogue_only:
+        return [Reply(catalogue_facts(turn.t, procedure), catalogue_actions(turn, procedure))]
     actions: list[Button] = []
     if any(papers.counts(procedure)[:2]):
         actions.append(Button(_("See the document checklist"), f"cl:go:{procedure.code}"))
@@ -78,6 +80,43 @@ def flags(t: Translator, procedure: Procedure, today: date) -> list[str]:
         )
         for found in contradictions(procedure, today)
     ]
+
+
+def catalogue_facts(t: Translator, procedure: Procedure) -> str:
+    """A procedure known only by name: who handles it, where its page is, what is not known.
+
+    The portal's catalogue gives no papers, fees or times, and the card says so plainly rather
+    than leaving the citizen to guess from a look-alike procedure.
+    """
+    _ = t.gettext
+    lines = [
+        procedure.name,
+        _(
+            "I know this procedure only from the portal's list: I do not have its papers, fee or "
+            "processing time. Its official page has them, or ask the one-stop shop."
+        ),
+    ]
+    if procedure.agencies:
+        lines.append(_("Handled by: {agency}").format(agency="; ".join(procedure.agencies)))
+    if procedure.ministry:
+        lines.append(_("Issued by: {issuer}").format(issuer=procedure.ministry))
+    if procedure.field:
+        lines.append(_("Field: {field}").format(field=procedure.field))
+    if procedure.source_url:
+        lines.append(_("On the portal: {url}").format(url=procedure.source_url))
+    lines.append(_("Procedure code: {code}").format(code=procedure.code))
+    return "\n".join(lines)
+
+
+def catalogue_actions(turn: Turn, procedure: Procedure) -> tuple[Button, ...]:
+    """The official page, other results and the menu: there is no checklist to walk."""
+    _ = turn.t.gettext
+    page = (Button(_("Open the official page"), url=procedure.source_url),)
+    return (
+        *(page if procedure.source_url else ()),
+        Button(_("Other procedures"), "qa:more"),
+        menu.menu_button(turn),
+    )
 
 
 def place(t: Translator, procedure: Procedure) -> str:

@@ -31,7 +31,8 @@ def question(turn: Turn, query: str) -> list[Reply]:
     result = turn.deps.knowledge.search(query, locale=turn.t.locale, limit=MAX_CHOICES + 3)
     best = turn.procedure(result.match.code) if result.match else None
     if best is None:
-        return not_found(turn)
+        guesses = _existing(turn, [hit.code for hit in result.candidates])
+        return unsure(turn, guesses[:MAX_CHOICES]) if guesses else not_found(turn)
     variants = _existing(turn, [hit.code for hit in result.variants if hit.code != best.code])
     others = [hit.code for hit in result.alternatives if not hit.variant and hit.code != best.code]
     turn.state["alts"] = others[:MAX_CHOICES]
@@ -88,6 +89,36 @@ def others(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
                     for label, p in zip(labels, options, strict=True)
                 ),
                 Button(turn.t.gettext("Ask something else"), "m:ask"),
+            ),
+        )
+    ]
+
+
+def unsure(turn: Turn, guesses: list[Procedure]) -> list[Reply]:
+    """Nothing fits surely: say so, and offer the close procedures as guesses, never as the answer.
+
+    A guess known only from the portal's catalogue is marked, so a citizen knows before tapping
+    that it comes without a paper list.
+    """
+    _ = turn.t.gettext
+    turn.state["alts"] = [p.code for p in guesses]
+    turn.state.pop("choices", None)
+    turn.set_step("qa:unsure")
+    listed = "\n".join(
+        f"{n}. {p.name}" + (" " + _("(name and official page only)") if p.catalogue_only else "")
+        for n, p in enumerate(guesses, start=1)
+    )
+    labels = [card.shorten(card.short_name(p.name)) for p in guesses]
+    return [
+        Reply(
+            _("I am not sure which procedure you mean. Did you mean one of these?") + "\n" + listed,
+            (
+                *(
+                    Button(label, f"proc:{p.code}")
+                    for label, p in zip(labels, guesses, strict=True)
+                ),
+                Button(_("None of these"), "m:ask"),
+                Button(_("Talk to staff"), "m:staff"),
             ),
         )
     ]

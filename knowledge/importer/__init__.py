@@ -1,8 +1,10 @@
 """Importing the National Public Service Portal's procedure data into the knowledge base.
 
-Two source shapes are read (the page crawl and the document export, told apart per record) into
-one :class:`~knowledge.model.Procedure` model; every record that could not be parsed fully is
-reported with the reason, and a re-import is compared with the previous knowledge base.
+Four source shapes are read (the page crawl, the document export, the portal API's records and
+the portal's catalogue, told apart per record) into one :class:`~knowledge.model.Procedure`
+model. Where sources share a code the better-structured record is kept (:func:`preference`);
+every kept record that could not be parsed fully is reported with the reason, and a re-import
+is compared with the previous knowledge base.
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from knowledge.importer import docexport, portal
+from knowledge.importer import catalogue, docexport, portal, portalapi
 from knowledge.importer.common import Problem, Problems
 from knowledge.model import Procedure
 
-__all__ = ["Changes", "ImportResult", "Problem", "compare", "import_files", "parse_record"]
+__all__ = [
+    "Changes",
+    "ImportResult",
+    "Problem",
+    "compare",
+    "import_files",
+    "parse_record",
+    "preference",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +64,41 @@ class _Reader:
 
 
 def parse_record(record: Mapping[str, Any], problems: Problems) -> Procedure:
-    """One procedure from a record of either source shape."""
+    """One procedure from a record of any source shape."""
     if "thu_tuc_id" in record:
         return docexport.parse(record, problems)
+    if portalapi.is_record(record):
+        return portalapi.parse(record, problems)
+    if catalogue.is_record(record):
+        return catalogue.parse(record, problems)
     return portal.parse(record, problems)
+
+
+def preference(
+    procedure: Procedure, problems: int, *, structured: bool = False
+) -> tuple[bool, int, int, int, bool]:
+    """How well a record is structured, to keep the best one of several with the same code.
+
+    In order: detailed beats catalogue-only; then more of what a citizen needs is there
+    (channels, papers, steps, legal basis, agencies); then fewer parts that could not be parsed
+    fully; then more channels whose fee is stated and whose time keeps its unit; then a record
+    ``structured`` by its source (the portal API's, whose cells were never glued together).
+    """
+    sections = sum(
+        bool(part)
+        for part in (
+            procedure.channels,
+            procedure.documents or procedure.present_documents,
+            procedure.steps,
+            procedure.legal_basis,
+            procedure.agencies or procedure.authority,
+        )
+    )
+    stated = sum(
+        (c.fee is not None) + (c.time is not None and c.time.unit is not None)
+        for c in procedure.channels
+    )
+    return (not procedure.catalogue_only, sections, -problems, stated, structured)
 
 
 def import_files(paths: Iterable[str | Path], progress: TextIO | None = None) -> ImportResult:
@@ -72,7 +113,7 @@ def import_files(paths: Iterable[str | Path], progress: TextIO | None = None) ->
         ValueError: a line is not a JSON object.
     """
     reader = _Reader()
-    by_code: dict[str, Procedure] = {}
+    by_code: dict[str, tuple[Procedure, list[Problem], bool]] = {}
     duplicates: list[str] = []
     for path in sorted(Path(p) for p in paths):
         records = list(_records(path))
@@ -81,17 +122,23 @@ def import_files(paths: Iterable[str | Path], progress: TextIO | None = None) ->
         )
         for number, record in bar:
             reader.records += 1
+            found = Problems()
             try:
-                procedure = parse_record(record, reader.problems)
+                procedure = parse_record(record, found)
             except (KeyError, TypeError, AttributeError) as exc:
                 where = f"{path.name}:{number}"
                 reader.problems.add(where, "record", f"not a procedure record ({exc!r}), skipped")
                 continue
-            if procedure.code in by_code:
+            structured = portalapi.is_record(record)
+            kept = by_code.get(procedure.code)
+            if kept is not None:
                 duplicates.append(procedure.code)
-                continue
-            by_code[procedure.code] = procedure
-    ordered = tuple(sorted(by_code.values(), key=lambda p: p.code))
+                mine = preference(procedure, len(found.items), structured=structured)
+                if mine <= preference(kept[0], len(kept[1]), structured=kept[2]):
+                    continue  # on a full tie the record read first stays
+            by_code[procedure.code] = (procedure, found.items, structured)
+    ordered = tuple(sorted((p for p, _, _ in by_code.values()), key=lambda p: p.code))
+    reader.problems.items.extend(item for _, items, _ in by_code.values() for item in items)
     problems = tuple(sorted(reader.problems.items, key=lambda p: (p.code, p.part, p.reason)))
     return ImportResult(ordered, problems, reader.records, tuple(sorted(duplicates)))
 

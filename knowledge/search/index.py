@@ -60,7 +60,11 @@ LEAD_WEIGHT = 0.08  # bonus when the name starts with a phrase of the query
 FIELD_WEIGHT = 0.3  # bonus scale for the share of the query's weight the field names
 UNKNOWN_IDF = 2.0  # weight of a query word no procedure uses: it lowers every coverage
 LEVEL_PENALTY = 0.02  # province-only procedures; ministry-only ones get twice as much
+CATALOGUE_PENALTY = 0.1  # known from the catalogue only: a detailed procedure comes first
+LOCAL_PENALTY = 0.3  # a province's own procedure: the national one comes first
+ABROAD_PENALTY = 0.3  # done at the missions abroad (Foreign Affairs): for citizens living there
 MIN_COVERAGE = 0.4  # below this share of the query's weight, nothing fits (calibrated on off-topic)
+UNSURE_COVERAGE = 0.25  # a best name covering this much without fitting is only a "did you mean"
 WHOLE_NAME = 0.8  # a query saying this much of a name's weight names the procedure,
 WHOLE_NAME_COVERAGE = 0.3  # so it needs only this share of coverage (the rest is its story)
 STORY_TOKENS = 6  # a query this long (content words, once rewritten) tells a story,
@@ -149,7 +153,10 @@ class SearchIndex:
             t for t, count in df.items() if " " in t and count >= max(2, n // COMMON_PAIR_SHARE)
         )
         self._prior = np.array(
-            [lex.priors.get(p.code, 0.0) - _level_penalty(p) for p in self._procedures],
+            [
+                lex.priors.get(p.code, 0.0) - _level_penalty(p) - _source_penalty(p)
+                for p in self._procedures
+            ],
             dtype=np.float32,
         )
         self._markers = markers = lex.variants + lex.qualifiers
@@ -209,7 +216,16 @@ class SearchIndex:
         candidates = np.flatnonzero(scores.coverage > 0)
         best = self._best(analysis, scores, candidates)
         if not self._fits(analysis, scores, best):
-            return SearchResult(query=query, match=None)
+            if not self._close(analysis, scores, best):
+                return SearchResult(query=query, match=None)
+            k = min(len(candidates), max(limit, 1))
+            top = candidates[np.argpartition(-scores.total[candidates], k - 1)[:k]]
+            unsure = sorted((int(i) for i in top), key=lambda i: (-scores.total[i], i))
+            return SearchResult(
+                query=query,
+                match=None,
+                candidates=tuple(self._hit(i, scores, analysis, variant=False) for i in unsure),
+            )
         k = min(len(candidates), max(limit, 1) * 4)
         top = candidates[np.argpartition(-scores.total[candidates], k - 1)[:k]]
         group = self._group[best]
@@ -240,6 +256,14 @@ class SearchIndex:
             return False
         return not analysis.small_talk or (
             coverage >= SMALL_TALK_COVERAGE and scores.precision[best] >= SMALL_TALK_PRECISION
+        )
+
+    def _close(self, analysis: _Analysis, scores: _Scores, best: int) -> bool:
+        """Whether the best procedure, though it does not fit, is worth offering as a guess."""
+        return (
+            not analysis.small_talk
+            and scores.phrase[best] > 0
+            and float(scores.coverage[best]) >= UNSURE_COVERAGE
         )
 
     def _best(self, analysis: _Analysis, scores: _Scores, candidates: np.ndarray) -> int:
@@ -700,6 +724,18 @@ def _level_penalty(p: Procedure) -> float:
     if "xa" in folded or not p.levels:
         return 0.0
     return LEVEL_PENALTY if "tinh" in folded else 2 * LEVEL_PENALTY
+
+
+_LOCAL_ISSUERS = ("ubnd ", "uy ban nhan dan ", "so ", "trung tam phuc vu hanh chinh cong ")
+
+
+def _source_penalty(p: Procedure) -> float:
+    """Catalogue-only entries, a province's own procedures and those done abroad come later."""
+    penalty = CATALOGUE_PENALTY if p.catalogue_only else 0.0
+    issuer = fold(p.ministry)
+    if issuer.startswith(_LOCAL_ISSUERS):
+        return penalty + LOCAL_PENALTY
+    return penalty + (ABROAD_PENALTY if issuer == "bo ngoai giao" else 0.0)
 
 
 def _grams(tokens: Sequence[str], lengths: Iterable[int]) -> frozenset[Phrase]:

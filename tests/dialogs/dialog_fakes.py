@@ -21,12 +21,16 @@ __all__ = ["BIRTH", "FakeClock", "FakeKnowledgeBase"]
 
 @dataclass(frozen=True)
 class Intent:
-    """Queries containing all ``words`` find ``match``, then ``variants`` and ``others``."""
+    """Queries containing all ``words`` find ``match``, then ``variants`` and ``others``.
+
+    An ``unsure`` intent finds no match: ``match`` and ``others`` are only close guesses.
+    """
 
     words: tuple[str, ...]
     match: str
     variants: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
+    unsure: bool = False
 
 
 INTENTS = (
@@ -38,6 +42,8 @@ INTENTS = (
     Intent(("ket hon",), "1.000894", others=("1.001193",)),
     Intent(("vneid",), "3.000228"),
     Intent(("doc than",), "1.004873"),
+    Intent(("that nghiep",), "1.014748"),
+    Intent(("giay to cho con",), "1.001193", others=("1.014748",), unsure=True),
 )
 
 
@@ -57,6 +63,11 @@ class FakeKnowledgeBase:
         self.queries.append(query)
         folded = fold(query)
         for intent in INTENTS:
+            if all(word in folded for word in intent.words) and intent.unsure:
+                guesses = (intent.match, *intent.others)
+                return SearchResult(
+                    query, None, candidates=tuple(self._hit(c, False) for c in guesses)
+                )
             if all(word in folded for word in intent.words):
                 return SearchResult(
                     query,

@@ -142,3 +142,31 @@ def test_search_gets_a_bounded_clean_query_in_the_users_language() -> None:
     assert query.startswith("birth certificate please")
     assert len(query) <= 300 and "<" not in query and "\x00" not in query
     assert translator("en").gettext("Menu") == "Menu"
+
+
+def test_an_unsure_search_offers_guesses_never_an_answer(chat: ChatHarness) -> None:
+    chat.send("can giay to cho con").expect(
+        "Tôi chưa chắc bạn hỏi thủ tục nào. Có phải một trong các thủ tục sau?",
+        "1. Thủ tục đăng ký khai sinh",
+        "2. Hưởng trợ cấp thất nghiệp (Cấp tỉnh) (chỉ có tên và trang chính thức)",
+    )
+    chat.expect_not("Mã thủ tục", "Giấy tờ cần nộp")
+    chat.expect_buttons(
+        "Đăng ký khai sinh", "Hưởng trợ cấp thất nghiệp (Cấp tỉnh)", "Không phải", "Hỏi cán bộ"
+    )
+    assert chat.step == "qa:unsure"
+    chat.press("Đăng ký khai sinh").expect("Mã thủ tục: 1.001193")
+
+
+def test_a_catalogue_only_procedure_says_it_has_no_paper_list(chat: ChatHarness) -> None:
+    chat.send("tro cap that nghiep").expect(
+        "Hưởng trợ cấp thất nghiệp (Cấp tỉnh)",
+        "tôi chưa có danh sách giấy tờ, lệ phí và thời gian giải quyết",
+        "Cơ quan thực hiện: Ủy ban nhân dân tỉnh và thành phố trực thuộc Trung ương; Sở Nội Vụ",
+        "Cơ quan ban hành: Bộ Nội vụ",
+        "Lĩnh vực: Việc làm",
+        "Mã thủ tục: 1.014748",
+    )
+    chat.expect_not("Giấy tờ cần nộp", "Lệ phí")
+    chat.expect_buttons("Mở trang chính thức", "Thủ tục khác", "Menu")
+    assert chat.url_of("Mở trang chính thức").endswith("019d2bfb-2b1d-7649-8f76-f5315475eb46")

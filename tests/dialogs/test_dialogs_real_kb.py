@@ -59,7 +59,8 @@ def test_id_card_in_shorthand(knowledge: LocalKnowledgeBase) -> None:
 def test_single_status_certificate_in_shorthand(knowledge: LocalKnowledgeBase) -> None:
     chat = ChatHarness(knowledge=knowledge)
     chat.send("xin giay doc than").pick("1.004873").expect("Giấy xác nhận tình trạng hôn nhân")
-    chat.expect("Ghi chú về lệ phí: Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh")
+    # The portal API's record states no amount: the province sets it.
+    chat.expect("Lệ phí: Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh")
 
 
 def test_id_card_renewal_fee_and_its_note(knowledge: LocalKnowledgeBase) -> None:
@@ -95,3 +96,21 @@ def test_a_sample_of_every_shipped_procedure_walks_to_its_summary(
             chat.send("1")  # "Có rồi" / "Có": the longest path, through every case
         assert chat.step == "checklist:summary", (code, chat.text)
         chat.expect("Còn thiếu: 0.")
+
+
+def test_a_procedure_known_only_from_the_catalogue_is_named_with_its_page(
+    knowledge: LocalKnowledgeBase,
+) -> None:
+    # Unemployment benefit (Ministry of Home Affairs) is in the portal's list, not detailed.
+    chat = ChatHarness(knowledge=knowledge)
+    chat.send("trợ cấp thất nghiệp").pick("1.014748").expect(
+        "Hưởng trợ cấp thất nghiệp (Cấp tỉnh)",
+        "Tôi chỉ biết thủ tục này qua danh mục của Cổng Dịch vụ công",
+        "chưa có danh sách giấy tờ",
+        "Cơ quan ban hành: Bộ Nội vụ",
+        "Trên Cổng Dịch vụ công: https://dichvucong.gov.vn/thu-tuc-hanh-chinh/",
+        "Mã thủ tục: 1.014748",
+    )
+    chat.expect_not("Giấy tờ cần nộp", "Lệ phí:")
+    chat.expect_buttons("Mở trang chính thức", "Thủ tục khác", "Menu")
+    assert chat.url_of("Mở trang chính thức").startswith("https://dichvucong.gov.vn/")

@@ -15,6 +15,8 @@ from knowledge.store import default_path
 SOURCE_DIR = default_path().parent / "source"
 RAW_SOURCE = SOURCE_DIR / "procedures-raw.jsonl.gz"
 DOCEXPORT_SOURCE = SOURCE_DIR / "procedures-bqp-docexport.jsonl.gz"
+API_SOURCE = SOURCE_DIR / "procedures-portal-api.jsonl.gz"
+CATALOGUE_SOURCE = SOURCE_DIR / "catalogue-portal-api.jsonl.gz"
 
 
 def record_code(record: dict[str, Any]) -> str:
@@ -32,6 +34,23 @@ def source_records() -> dict[str, dict[str, Any]]:
                 record = json.loads(line)
                 records[record_code(record)] = record
     return records
+
+
+def _by_code(path: Path) -> dict[str, dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return {(r := json.loads(line))["code"]: r for line in lines}
+
+
+@pytest.fixture(scope="session")
+def api_records() -> dict[str, dict[str, Any]]:
+    """Every record of the shipped portal-API source file, by national code."""
+    return _by_code(API_SOURCE)
+
+
+@pytest.fixture(scope="session")
+def catalogue_records() -> dict[str, dict[str, Any]]:
+    """Every record of the shipped catalogue file, by national code."""
+    return _by_code(CATALOGUE_SOURCE)
 
 
 @pytest.fixture

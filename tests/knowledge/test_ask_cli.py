@@ -26,7 +26,7 @@ def test_json_answer_has_exactly_the_documented_shape(capsys: pytest.CaptureFixt
     lines = out.splitlines()
     assert len(lines) == 1  # exactly one object
     data = json.loads(lines[0])
-    assert set(data) == {"query", "match", "alternatives"}
+    assert set(data) == {"query", "match", "alternatives", "candidates"}
     assert data["query"] == "dang ky khai sinh"
     assert set(data["match"]) == {"code", "name", "score"}
     assert data["match"]["code"] == "1.001193"
@@ -41,7 +41,12 @@ def test_json_answer_has_exactly_the_documented_shape(capsys: pytest.CaptureFixt
 def test_json_answer_for_off_topic_is_null_match(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = ask(capsys, "--json", "giá vàng hôm nay")
     assert code == 0
-    assert json.loads(out) == {"query": "giá vàng hôm nay", "match": None, "alternatives": []}
+    assert json.loads(out) == {
+        "query": "giá vàng hôm nay",
+        "match": None,
+        "alternatives": [],
+        "candidates": [],
+    }
 
 
 def test_human_answer_names_the_procedure_and_its_variants(
@@ -108,3 +113,15 @@ def test_console_script_prints_one_json_line() -> None:
     )
     data = json.loads(done.stdout)
     assert data["match"]["code"] in {"1.001456", "1.001471"}
+
+
+TAX_STORY = "con tôi mới đi làm, công ty bảo phải có mã số thuế cá nhân thì đăng ký ở đâu"
+
+
+def test_an_unsure_answer_lists_guesses_not_a_match(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", TAX_STORY, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["match"] is None
+    assert data["candidates"][0]["code"] == "1.008498"  # first tax registration of a person
+    assert main(["ask", TAX_STORY]) == 0
+    assert capsys.readouterr().out.startswith("Chưa chắc chắn; có phải / not sure; did you mean:")

