@@ -37,6 +37,7 @@ _UNITS = {
     "MONTH": ("months", "Tháng"),
     "YEAR": ("years", "Năm"),
 }
+_BULLETS = "-+*•.\uf0fc\uf0d8 "
 _LEVELS = (("isMinistry", "Cấp bộ"), ("isProvince", "Cấp tỉnh"), ("isWard", "Cấp xã"))
 
 
@@ -159,7 +160,8 @@ def _tables(cases: Sequence[Mapping[str, Any]]) -> Iterator[structure.Block]:
     for case in cases:
         rows = []
         for component in case.get("profileComponents") or ():
-            name = normalize_text(_strip_html(str(component.get("name") or "")))
+            # Without list bullets, as the page crawl's rows reach the shared arrangement.
+            name = normalize_text(_strip_html(str(component.get("name") or ""))).lstrip(_BULLETS)
             if not name:
                 continue
             files = [

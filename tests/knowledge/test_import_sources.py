@@ -45,12 +45,16 @@ def test_api_record_keeps_its_structure(api_records: Records) -> None:
     fee = procedure.channels[0].fee
     assert fee is not None and fee.amount is None
     assert fee.text.startswith("Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh")
-    # The heading groups became the general list, the papers to show, and remarks.
-    assert [g.title for g in procedure.documents] == [""]
-    assert len(procedure.documents[0].documents) == 6
+    # The heading groups became the general list, a case, the papers to show, and remarks.
+    assert [g.title for g in procedure.documents] == ["", "Trường hợp không có văn bản nêu trên"]
+    assert procedure.documents[0].documents[0].name.startswith("Mẫu hộ tịch điện tử tương tác")
     assert any(d.name.startswith("Hộ chiếu/Thẻ căn cước") for d in procedure.present_documents)
-    assert procedure.notes[0].startswith("Giấy tờ do cơ quan có thẩm quyền của nước ngoài cấp")
-    assert not any(d.name.startswith(("-", "+", "*")) for d in procedure.documents[0].documents)
+    assert any(
+        n.startswith("Giấy tờ do cơ quan có thẩm quyền của nước ngoài") for n in procedure.notes
+    )
+    assert not any(
+        d.name.startswith(("-", "+", "*")) for g in procedure.documents for d in g.documents
+    )
     assert procedure.legal_basis[0].code == "104/2022/NĐ-CP"
     assert procedure.result == "Trích lục đăng ký nhận cha, mẹ, con"
     assert procedure.online is OnlineFiling.PARTIAL
