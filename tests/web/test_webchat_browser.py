@@ -145,3 +145,19 @@ async def test_the_language_button_shows_the_catalogs_english(
     await page.get_by_role("button", name="Chuyển sang tiếng Việt").click()
     await expect(page.get_by_label("Câu hỏi của bạn")).to_be_visible()
     await expect(page.locator("#send")).to_have_text("Gửi")
+
+
+async def test_the_page_never_holds_its_identity(page: Page, scripted: ScriptedDialog) -> None:
+    """The identity is an HttpOnly cookie: the page's scripts cannot read it, store it or
+    put it in a URL, yet the browser sends it with every message."""
+    await page.get_by_label("Câu hỏi của bạn").fill("xin chao")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("log")).to_contain_text("Bạn hỏi: xin chao")
+
+    [cookie] = await page.context.cookies()
+    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("motcua_id", True, "Strict")
+    user = scripted.received[0].ref.user_id
+    assert cookie["value"].startswith(user + ".")
+    assert await page.evaluate("document.cookie") == ""
+    stored = await page.evaluate("JSON.stringify(window.localStorage)")
+    assert user not in stored and "motcua.user" not in stored

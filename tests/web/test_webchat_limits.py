@@ -4,6 +4,7 @@ link codes typed from one address are limited too, however many identities it ro
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -116,3 +117,26 @@ async def test_link_codes_from_one_address_are_limited_across_identities(
     assert answers[0].startswith("Mã này không dùng được")
     assert answers[1].startswith("Mã này không dùng được")
     assert answers[2].startswith("Đã gõ sai mã quá nhiều lần")
+
+
+async def test_a_botnet_gets_five_guesses_at_a_live_code(
+    tmp_path: Path, knowledge: LocalKnowledgeBase
+) -> None:
+    """Each guess from a new identity and a new address (as a trusted proxy reports them):
+    no limit per guesser binds, and still the sixth guess, the right code, is refused."""
+    env = {"MOTCUA_TRUSTED_PROXIES": "127.0.0.1"}
+    async with served(tmp_path, env, knowledge=knowledge) as server:
+        async with browser() as citizen:
+            _, body, _ = await post(citizen, server, {"button": "lk:get"})
+        found = re.search(r"(\d{3}) (\d{3})", body["replies"][0]["text"])
+        assert found is not None
+        code = int(found.group(1) + found.group(2))
+        guesses = [f"{(code + n) % 1_000_000:06d}" for n in (1, 2, 3, 4, 5, 0)]
+        answers = []
+        for n, guess in enumerate(guesses):
+            async with browser() as guesser:
+                address = {"X-Forwarded-For": f"198.51.100.{n + 1}"}
+                await post(guesser, server, {"button": "lk:enter"}, **address)
+                _, body, _ = await post(guesser, server, {"text": guess}, **address)
+                answers.append(body["replies"][0]["text"])
+    assert all(a.startswith("Mã này không dùng được") for a in answers), answers
