@@ -164,6 +164,7 @@ async def build_app(
             deps,
             on_dossier=sender.queued.set,
             limiter=limiter,
+            portal=portal.client,
             locks=RedisLocks(redis) if redis else None,
             claims=RedisMessageClaims(redis) if redis else None,
             dialog=dialog,

@@ -26,7 +26,7 @@ from typing import Any
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import logs, personal_data
+from bot import logs, lookups, personal_data
 from bot.locks import ConversationLocks, LocalLocks, RedisMessageClaims
 from bot.ratelimits import LimitsRateLimiter
 from bot.storage.conversations import SqlConversations, StoredConversation
@@ -41,11 +41,13 @@ from dialogs import engine
 from dialogs import state as states
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
-from dialogs.ports import Limit, RateLimiter
+from dialogs.ports import Limit, PortalClient, RateLimiter
 from dialogs.step import (
     DeleteMyData,
     DialogDeps,
     IssueLinkCode,
+    ListDossiers,
+    LookUpDossier,
     RedeemLinkCode,
     ScheduleReminder,
     State,
@@ -108,6 +110,7 @@ class Dispatcher:
         concurrent_turns: int = 30,
         on_dossier: Callable[[], None] | None = None,
         limiter: RateLimiter | None = None,
+        portal: PortalClient | None = None,
     ) -> None:
         """Wire a dispatcher.
 
@@ -122,6 +125,7 @@ class Dispatcher:
                 served. A turn needs a database connection, so this is the pool's size: a
                 burst of users then queues here, holding nothing, instead of holding
                 conversation locks while waiting (and timing out) for a connection.
+            portal: where dossiers are looked up for the dialogs.
             on_dossier: called after a turn that queued a dossier has committed, so the
                 sender files it at once.
             limiter: the rate limits on link codes typed from one address (the default
@@ -138,6 +142,7 @@ class Dispatcher:
         self._persons: LRUCache[str, int] = LRUCache(maxsize=MAX_KNOWN_PERSONS)
         self._admission = asyncio.Semaphore(concurrent_turns)
         self._on_dossier = on_dossier
+        self._portal = portal
         # A hint only: set by any turn that queued a dossier, cleared by whoever wakes the sender.
         self._dossier_queued = False
 
@@ -279,6 +284,11 @@ class Dispatcher:
                     locale = str(step.state.get("locale") or message.locale or "vi")
                     if await SqlDossiers(session).queue(message.ref, effect, locale, now):
                         self._dossier_queued = True
+                elif isinstance(effect, LookUpDossier | ListDossiers):
+                    if not current.internal and self._portal is not None:
+                        pending = await lookups.answer(
+                            session, self._portal, current, effect, now, self._limiter
+                        )
                 elif isinstance(effect, ScheduleReminder):
                     # Delivered on the app it was asked on; its buttons work on any linked app.
                     await SqlReminders(session).schedule(

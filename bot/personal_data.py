@@ -36,6 +36,7 @@ from bot.storage.tables import (
     IdentityLinkRow,
     LinkAttemptRow,
     LinkCodeRow,
+    LookupFailureRow,
     MessageLogRow,
     PersonConversationRow,
     PersonRow,
@@ -172,6 +173,15 @@ REGISTRY: tuple[PersonalTable, ...] = (
                 ),
             ),
         ),
+    ),
+    PersonalTable(
+        LookupFailureRow,
+        "wrong ID numbers typed lately to look a dossier up (to stop guessing)",
+        lambda subject: and_(
+            LookupFailureRow.kind == "identity",
+            LookupFailureRow.key.in_([r.key for r in subject.refs]),
+        ),
+        lambda before: LookupFailureRow.window_started_at < before,
     ),
     PersonalTable(
         ConversationRow,

@@ -44,7 +44,7 @@ _PAYLOADS: dict[str, Handler] = {
     "m:ask": qa.ask,
     "m:docs": checklist.my_documents,
     "m:submit": filing.choose,
-    "m:lookup": services.lookup,
+    "m:lookup": dossiers.lookup_menu,
     "m:news": services.announcements,
     "m:staff": services.staff,
     "m:lang": menu.ask_language,
@@ -97,6 +97,8 @@ _INTERNAL: dict[str, Handler] = {
     "fd:wait": filing.waiting,
     "fd:fail": filing.refused,
     "fd:st": dossiers.status_changed,
+    "ds:found": dossiers.found,
+    "ds:mine": dossiers.mine,
 }
 """Payloads only the dispatcher raises (``IncomingMessage.internal``); a user's are stale."""
 
@@ -105,6 +107,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "link:wait_code": link.typed,
     "filing:field": filing.typed,
     "filing:post_address": filing.post_address,
+    "lookup:id": dossiers.id_typed,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
 
@@ -138,6 +141,8 @@ def _route(turn: Turn) -> list[Reply]:
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
     if waiting is not None and (replies := waiting(turn, text)) is not None:
         return replies
+    if (code := dossiers.code_in(text)) is not None:
+        return dossiers.code_typed(turn, code)
     if (number := digit(text)) is not None and _stored(turn):
         return _select(turn, number)
     if (payload := _label_payload(turn, text)) is not None:

@@ -7,6 +7,7 @@ fill with fakes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -91,6 +92,10 @@ class SecretStore(Protocol):
     async def set(self, key: str, value: str) -> None:
         """Store (or replace) the value for a key durably."""
         ...
+
+
+DOSSIER_CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
+"""A dossier code as one-stop systems print it on receipts, e.g. ``000.00.20.H39-261124-0007``."""
 
 
 @dataclass(frozen=True, slots=True)

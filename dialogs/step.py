@@ -83,7 +83,34 @@ class DeleteMyData:
     """
 
 
-Effect = ScheduleReminder | IssueLinkCode | RedeemLinkCode | SubmitDossier | DeleteMyData
+@dataclass(frozen=True, slots=True)
+class LookUpDossier:
+    """Find a dossier by its code for the citizen; ``id_number`` is the applicant's, needed
+    when this conversation did not file it.
+
+    The dispatcher answers in the same turn with an internal message ``ds:found`` whose facts
+    say the outcome (``found`` with the status, ``ask_id``, ``wrong``, ``locked`` or
+    ``unavailable``).
+    """
+
+    code: str
+    id_number: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ListDossiers:
+    """List the dossiers this conversation filed; answered with an internal ``ds:mine``."""
+
+
+Effect = (
+    ScheduleReminder
+    | IssueLinkCode
+    | RedeemLinkCode
+    | SubmitDossier
+    | DeleteMyData
+    | LookUpDossier
+    | ListDossiers
+)
 
 
 @dataclass(frozen=True, slots=True)

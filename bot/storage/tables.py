@@ -248,3 +248,14 @@ class DossierRow(Base):
         Index("ix_dossiers_state_next_attempt_at", "state", "next_attempt_at"),
         Index("ix_dossiers_channel_user_id", "channel", "user_id"),
     )
+
+
+class LookupFailureRow(Base):
+    """Wrong ID numbers typed to see a dossier, per dossier code or per identity, this hour."""
+
+    __tablename__ = "dossier_lookup_failures"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "code" or "identity"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)

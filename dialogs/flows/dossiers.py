@@ -1,4 +1,5 @@
-"""A dossier's life told to the citizen: each status change pushed by the portal.
+"""A dossier's life told to the citizen: each status change the portal pushes, the lookup of
+any dossier by its code (someone else's only with the applicant's ID number), "My dossiers".
 
 The wording of each status follows the one-stop systems' own labels; the facts (code, note,
 amount, link, delivery) come with the internal message the status notice carries.
@@ -11,7 +12,13 @@ from datetime import date, datetime
 from dialogs.context import Turn
 from dialogs.filing.forms import N_
 from dialogs.flows import menu
+from dialogs.flows.services import LOOKUP_PATH
 from dialogs.messages import Button, Reply
+from dialogs.ports import DOSSIER_CODE
+from dialogs.step import ListDossiers, LookUpDossier
+
+MAX_LISTED = 20
+"""Dossiers listed under "My dossiers"; older ones are still found by their code."""
 
 STATUS_LABELS = {
     "submitted": N_("Submitted"),
@@ -29,6 +36,12 @@ STATUS_LABELS = {
 """Every contract status in words (the Vietnamese catalog has the one-stop labels)."""
 
 _READ_THE_REASON = frozenset({"not_accepted", "refused", "stopped"})
+
+
+def code_in(text: str) -> str | None:
+    """The dossier code a message contains, if any (codes are matched in capitals)."""
+    found = DOSSIER_CODE.search(text.upper())
+    return found.group(0) if found else None
 
 
 def status_label(turn: Turn, status: str) -> str:
@@ -83,3 +96,92 @@ def status_changed(turn: Turn, _args: list[str]) -> list[Reply]:
 
 def _day(turn: Turn, value: date) -> str:
     return turn.t.format_date(datetime(value.year, value.month, value.day))
+
+
+def lookup_menu(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """The menu's "Look up a dossier": the citizen's own dossiers, and how to look up a code."""
+    turn.effects.append(ListDossiers())
+    return []
+
+
+def mine(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The citizen's dossiers and their states (an internal answer to ``ListDossiers``)."""
+    _ = turn.t.gettext
+    items = (turn.message.facts or {}).get("items") or []
+    turn.set_step("lookup:guide")
+    lines = []
+    if items:
+        lines.append(_("Your dossiers:"))
+        for item in items[:MAX_LISTED]:
+            status = (
+                status_label(turn, str(item.get("status") or ""))
+                if item.get("status")
+                else _("waiting to be sent")
+            )
+            lines.append(f"• {item.get('code') or '—'} ({item.get('procedure')}): {status}")
+    else:
+        lines.append(_("You have not filed any dossier from this chat yet."))
+    lines.append(
+        _(
+            "To follow any dossier, type its code, e.g. 000.00.20.H39-261124-0007. A dossier "
+            "filed by someone else is shown once you confirm the applicant's ID number."
+        )
+    )
+    url = turn.deps.portal_url.rstrip("/") + LOOKUP_PATH
+    buttons = [Button(_("Open the lookup page"), url=url), menu.menu_button(turn)]
+    return [Reply("\n".join(lines), tuple(buttons))]
+
+
+def code_typed(turn: Turn, code: str) -> list[Reply]:
+    """A dossier code typed anywhere: look it up (the dispatcher asks the portal)."""
+    turn.state["lookup"] = {"code": code}
+    turn.effects.append(LookUpDossier(code))
+    return []
+
+
+def id_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """The applicant's ID number, to see a dossier this chat did not file."""
+    lookup = turn.state.get("lookup")
+    if not isinstance(lookup, dict) or not isinstance(lookup.get("code"), str):
+        return None
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) != 12 or len(digits) != len(text.replace(" ", "").replace(".", "")):
+        return [
+            Reply(
+                turn.t.gettext("Please type the applicant's 12-digit ID number, or “menu”."),
+                (menu.menu_button(turn),),
+            )
+        ]
+    turn.effects.append(LookUpDossier(lookup["code"], digits))
+    return []
+
+
+def found(turn: Turn, _args: list[str]) -> list[Reply]:
+    """What a lookup found (an internal answer to ``LookUpDossier``)."""
+    _ = turn.t.gettext
+    facts = turn.message.facts or {}
+    outcome, code = facts.get("outcome"), str(facts.get("code", ""))
+    if outcome == "ask_id":
+        turn.set_step("lookup:id")
+        text = _(
+            "Dossier {code} was not filed from this chat. To see it, type the applicant's ID "
+            "number (12 digits)."
+        ).format(code=code)
+        return [Reply(text, (menu.menu_button(turn),))]
+    turn.state.pop("lookup", None)
+    turn.set_step("lookup:guide")
+    if outcome == "locked":
+        text = _(
+            "Too many wrong ID numbers were typed for this dossier. Please try again in an "
+            "hour, or ask the one-stop desk."
+        )
+    elif outcome == "wrong":
+        text = _(
+            "No dossier {code} was found for that ID number. Check the code on your receipt "
+            "and the ID number, then type the code again."
+        ).format(code=code)
+    elif outcome == "unavailable":
+        text = _("The one-stop portal is not answering right now. Please try again later.")
+    else:
+        return status_changed(turn, [])
+    return [Reply(text, (menu.menu_button(turn),))]

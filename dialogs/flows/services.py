@@ -1,7 +1,8 @@
-"""Submit, look up, announcements and staff: honest, useful answers until each has its own flow.
+"""Submit, announcements and staff: honest, useful answers until each has its own flow.
 
-Nothing here pretends: filing and lookup point to the national portal, announcements say they
-are not available yet, and a question for staff keeps exactly what the citizen typed.
+Nothing here pretends: filing a procedure the chat cannot file points to the national portal,
+announcements say they are not available yet, and a question for staff keeps exactly what the
+citizen typed.
 """
 
 from __future__ import annotations
@@ -65,20 +66,6 @@ def submit(turn: Turn, args: list[str] | None = None) -> list[Reply] | None:
     if by_post:
         text += "\n" + _("You can also send it by post.")
     return [Reply(text, (checklist_button, menu.menu_button(turn)))]
-
-
-def lookup(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
-    """Where the dossier code is and where to look a dossier up."""
-    _ = turn.t.gettext
-    turn.set_step("lookup:guide")
-    text = _(
-        "Your dossier code is printed on the receipt you got when you filed (“Giấy tiếp nhận hồ "
-        "sơ và hẹn trả kết quả”). It looks like 000.00.06.H56-231027-0361.\n"
-        "To see how your dossier is going, open the portal's lookup page and type that code.\n"
-        "Looking dossiers up from this chat is not available yet."
-    )
-    url = turn.deps.portal_url.rstrip("/") + LOOKUP_PATH
-    return [Reply(text, (Button(_("Open the lookup page"), url=url), menu.menu_button(turn)))]
 
 
 def announcements(turn: Turn, _args: list[str] | None = None) -> list[Reply]:

@@ -11,6 +11,8 @@ import hmac
 import re
 from collections.abc import Mapping
 
+from dialogs.ports import DOSSIER_CODE
+
 API_PREFIX = "/api/v1"
 SANDBOX_PREFIX = "/sandbox"
 
@@ -72,8 +74,7 @@ CITIZEN_ACTS = frozenset({"supplement_required", "payment_required"})
 CLOSED = frozenset(s for s, targets in TRANSITIONS.items() if not targets) | {"result_ready"}
 """Statuses after which a dossier can no longer become overdue."""
 
-CODE_PATTERN = re.compile(r"^[0-9A-Z.]{5,35}-\d{6}-\d{4,5}$")
-"""A dossier code as real one-stop systems print it, e.g. ``000.00.20.H39-261124-0007``."""
+CODE_PATTERN = DOSSIER_CODE
 
 PROCEDURE_PATTERN = re.compile(r"^\d\.\d{6}$")
 """A national procedure code, e.g. ``1.001193``."""

@@ -18,7 +18,16 @@ from bot.i18n import translator
 from dialogs.engine import handle
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import KnowledgeBase
-from dialogs.step import DialogDeps, Effect, IssueLinkCode, RedeemLinkCode, ScheduleReminder, Step
+from dialogs.step import (
+    DialogDeps,
+    Effect,
+    IssueLinkCode,
+    ListDossiers,
+    LookUpDossier,
+    RedeemLinkCode,
+    ScheduleReminder,
+    Step,
+)
 
 
 @dataclass
@@ -76,10 +85,12 @@ class ChatHarness:
         """A raw payload arrives (an old button, or a reminder falling due)."""
         return self._turn(IncomingMessage(self._ref, payload=payload, locale=self.locale))
 
-    def internal(self, payload: str) -> ChatHarness:
-        """The dispatcher answers a link-code effect within the turn, as an internal message."""
+    def internal(self, payload: str, facts: dict[str, Any] | None = None) -> ChatHarness:
+        """The dispatcher answers an effect within the turn, as an internal message."""
         return self._turn(
-            IncomingMessage(self._ref, payload=payload, locale=self.locale, internal=True)
+            IncomingMessage(
+                self._ref, payload=payload, locale=self.locale, internal=True, facts=facts
+            )
         )
 
     def pick(self, code: str) -> ChatHarness:
@@ -135,8 +146,11 @@ class ChatHarness:
         assert json.dumps(self.state, sort_keys=True) == before, "handle() mutated its input"
         self.state = json.loads(json.dumps(step.state))
         assert self.state == step.state, "state is not plain JSON"
-        # A turn asking for a link code is answered by the dispatcher's follow-up turn.
-        asks = any(isinstance(e, IssueLinkCode | RedeemLinkCode) for e in step.effects)
+        # A turn asking for a link code or a dossier is answered by the dispatcher's follow-up.
+        asks = any(
+            isinstance(e, IssueLinkCode | RedeemLinkCode | LookUpDossier | ListDossiers)
+            for e in step.effects
+        )
         assert step.replies or asks, "every turn answers"
         for button in (b for reply in step.replies for b in reply.buttons):
             assert (button.payload is None) != (button.url is None), button

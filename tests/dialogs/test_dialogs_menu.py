@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from chat_harness import ChatHarness
 
+from dialogs.step import ListDossiers, LookUpDossier
+
 MENU_VI = (
     "Hỏi về thủ tục",
     "Kiểm tra giấy tờ",
@@ -126,12 +128,28 @@ def test_submit_without_a_procedure_offers_those_filed_from_the_chat(chat: ChatH
     chat.send("đăng ký kết hôn").expect("Mã thủ tục: 1.000894")
 
 
-def test_lookup_explains_the_receipt_code_and_links_the_portal_lookup(chat: ChatHarness) -> None:
+def test_lookup_lists_my_dossiers_and_explains_the_code(chat: ChatHarness) -> None:
     chat.send("/start").press("Tra cứu hồ sơ")
-    chat.expect("Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "000.00.06.H56-231027-0361")
+    assert chat.effects == (ListDossiers(),)
+    items = [{"code": "000.00.20.H39-261124-0001", "procedure": "1.001193", "status": "accepted"}]
+    chat.internal("ds:mine", {"items": items})
+    chat.expect("000.00.20.H39-261124-0001 (1.001193): Đã tiếp nhận", "gõ mã hồ sơ")
     assert chat.url_of("Mở trang tra cứu") == (
         "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html"
     )
+
+
+def test_a_code_typed_anywhere_is_looked_up_with_the_id_number_when_needed(
+    chat: ChatHarness,
+) -> None:
+    chat.send("hồ sơ 000.00.20.h39-261124-0001 của mẹ tôi sao rồi")
+    assert chat.effects == (LookUpDossier("000.00.20.H39-261124-0001"),)
+    chat.internal("ds:found", {"outcome": "ask_id", "code": "000.00.20.H39-261124-0001"})
+    chat.expect("số định danh")
+    chat.send("0011900123")
+    chat.expect("12 chữ số")
+    chat.send("001190012345")
+    assert chat.effects == (LookUpDossier("000.00.20.H39-261124-0001", "001190012345"),)
 
 
 def test_announcements_say_honestly_they_are_not_available(chat: ChatHarness) -> None:

@@ -12,9 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 
+from bot.app import App
 from bot.portal import procedure_terms, serving_sandbox
 from integrations.portal import HttpPortalClient
 from integrations.portal.sandbox import SandboxPortal
@@ -112,3 +114,58 @@ async def receiving(failures: int = 0) -> AsyncIterator[Receiver]:
             yield receiver
         finally:
             await runner.cleanup()
+
+
+class WebCitizen:
+    """A citizen using the web chat's JSON API as the page does, known by the server's cookie."""
+
+    def __init__(self, app: App, locale: str = "en") -> None:
+        self.base = app.settings.public_url
+        self.locale = locale
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    async def _post(self, **body: Any) -> list[dict[str, Any]]:
+        url = f"{self.base}/api/chat"
+        async with self.http.post(url, json={"locale": self.locale, **body}) as got:
+            assert got.status == 200, await got.text()
+            data = await got.json()
+        return list(data["replies"])
+
+    async def say(self, text: str) -> str:
+        """Type a message; the text of the answer."""
+        return "\n".join(r["text"] for r in await self._post(text=text))
+
+    async def press(self, payload: str) -> str:
+        """Tap a button; the text of the answer."""
+        return "\n".join(r["text"] for r in await self._post(button=payload))
+
+    async def history(self) -> list[dict[str, Any]]:
+        async with self.http.get(f"{self.base}/api/history") as got:
+            return list((await got.json())["entries"])
+
+    async def pushed(self, needle: str, times: int = 1) -> str:
+        """Wait (10 s at most) until ``times`` messages containing ``needle`` reached the page;
+        the text of the last."""
+        for _ in range(200):
+            found = [
+                str(entry["text"])
+                for entry in await self.history()
+                if entry["role"] == "bot" and needle in entry["text"]
+            ]
+            if len(found) >= times:
+                return found[-1]
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"never pushed: {needle!r}")
+
+
+@asynccontextmanager
+async def web_citizen(app: App) -> AsyncIterator[WebCitizen]:
+    """A web-chat citizen with their own cookie jar."""
+    citizen = WebCitizen(app)
+    try:
+        yield citizen
+    finally:
+        await citizen.close()

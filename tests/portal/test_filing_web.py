@@ -3,80 +3,19 @@ following it: the receipt, every status change the officer makes, pushed once ea
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import aiohttp
-from portal_support import KNOWLEDGE
+from portal_support import KNOWLEDGE, WebCitizen, web_citizen
 from support.apps import serving
 from support.clock import ManualClock
 
-from bot.app import App
 from bot.portal import procedure_terms, serving_sandbox
 from integrations.portal.sandbox import SandboxPortal
 
 CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
-
-
-class WebCitizen:
-    """A citizen using the web chat's JSON API as the page does, known by the server's cookie."""
-
-    def __init__(self, app: App, locale: str = "en") -> None:
-        self.base = app.settings.public_url
-        self.locale = locale
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-
-    async def close(self) -> None:
-        await self.http.close()
-
-    async def _post(self, **body: Any) -> list[dict[str, Any]]:
-        url = f"{self.base}/api/chat"
-        async with self.http.post(url, json={"locale": self.locale, **body}) as got:
-            assert got.status == 200, await got.text()
-            data = await got.json()
-        return list(data["replies"])
-
-    async def say(self, text: str) -> str:
-        """Type a message; the text of the answer."""
-        return "\n".join(r["text"] for r in await self._post(text=text))
-
-    async def press(self, payload: str) -> str:
-        """Tap a button; the text of the answer."""
-        return "\n".join(r["text"] for r in await self._post(button=payload))
-
-    async def history(self) -> list[dict[str, Any]]:
-        async with self.http.get(f"{self.base}/api/history") as got:
-            return list((await got.json())["entries"])
-
-    async def pushed(self, needle: str, times: int = 1) -> str:
-        """Wait (10 s at most) until ``times`` messages containing ``needle`` reached the page;
-        the text of the last."""
-        for _ in range(200):
-            found = [
-                str(entry["text"])
-                for entry in await self.history()
-                if entry["role"] == "bot" and needle in entry["text"]
-            ]
-            if len(found) >= times:
-                return found[-1]
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"never pushed: {needle!r}")
-
-
-@asynccontextmanager
-async def web_citizen(app: App) -> AsyncIterator[WebCitizen]:
-    """A web-chat citizen with their own cookie jar."""
-    citizen = WebCitizen(app)
-    try:
-        yield citizen
-    finally:
-        await citizen.close()
 
 
 def env(tmp_path: Path, **more: str) -> dict[str, str]:
@@ -137,6 +76,10 @@ async def test_a_newcomer_files_a_birth_registration_and_sees_every_change(
         # The polling loop finds nothing new: every change was announced already.
         assert await app.statuses.poll_once() == 0
         texts = [e["text"] for e in await citizen.history() if e["role"] == "bot"]
+        # Their own code needs no ID number; "My dossiers" lists it with its state.
+        assert f"Dossier {code}: Result ready" in await citizen.say(code)
+        mine = await citizen.press("m:lookup")
+        assert f"{code} (1.001193): Result ready" in mine
     assert sum("Accepted by the one-stop desk" in t for t in texts) == 1
     assert sum("Being processed" in t for t in texts) == 2
     assert sum("Result ready" in t for t in texts) == 1
