@@ -16,6 +16,7 @@ from bot.dispatcher import Dispatcher
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, Retention
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
+from bot.storage.lookups import SqlLookupGuard
 from bot.storage.identity import SqlIdentities
 from bot.storage.secrets import SERVER_KEY, SqlSecretStore
 from bot.storage.tables import Base, SecretRow
@@ -66,6 +67,8 @@ async def _citizen(
         await dossiers.queue(app, filing, "vi", clock.now())
         (queued,) = await dossiers.claim_queued(clock.now(), timedelta(minutes=1), 1)
         await dossiers.rejected(queued, "PortalRejected", clock.now())
+        # A wrong ID number typed to look someone's dossier up.
+        await SqlLookupGuard(session).wrong("000.00.20.H39-261124-0001", app.key, clock.now())
 
 
 async def _export(database: Database, ref: ConversationRef) -> dict[str, Any]:

@@ -1,0 +1,148 @@
+"""Status pushes under load: N dossiers change status at once; how fast each citizen hears it.
+
+``python -m bench.status_push`` builds the whole application as ``motcua serve`` does (SQLite,
+the sandbox portal in-process over HTTP, the webhook receiver on a local port), files N dossiers
+through the portal, then has the officer move all N at the same moment. For each dossier it
+measures the time from the officer's move (the moment the portal has queued its webhook) to the
+moment the citizen's channel is handed the message, and counts messages lost and doubled. The
+channel is a recording stand-in for a platform with no rate limit of its own: Telegram's ~30
+messages a second per bot would otherwise dominate (1,000 messages take ~33 s there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.app import SystemClock, build_app
+from bot.config import Settings
+from bot.server import web_application
+from bot.storage.dossiers import SqlDossiers
+from bot.storage.schema import ensure_schema
+from dialogs.messages import ConversationRef, Reply
+from dialogs.step import SubmitDossier
+
+REQUEST = {
+    "procedure_code": "1.001193",
+    "applicant": {
+        "full_name": "Nguyễn Thị Hoà",
+        "id_number": "001190012345",
+        "phone": "+84912345678",
+        "address": "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội",
+    },
+    "form": {},
+    "delivery": {"method": "pickup"},
+}
+
+
+class RecordingChannel:
+    """The web channel's stand-in: records when each citizen is handed a message."""
+
+    name = "web"
+
+    def __init__(self) -> None:
+        self.received: dict[str, list[float]] = {}
+        self.texts: Counter[str] = Counter()
+
+    async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+        """Note the time and the text, as a platform receiving the message would."""
+        self.received.setdefault(ref.user_id, []).append(time.perf_counter())
+        for reply in replies:
+            self.texts[reply.text.split("\n", 1)[0]] += 1
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` quantile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+async def run(count: int) -> dict[str, float]:
+    """File ``count`` dossiers, move them all at once; latency and loss figures."""
+    with tempfile.TemporaryDirectory() as folder, socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        settings = Settings.from_env(
+            {
+                "MOTCUA_DATA_DIR": folder,
+                "MOTCUA_PUBLIC_URL": url,
+                "MOTCUA_PORTAL_SANDBOX_PORT": "0",
+            }
+        )
+        await ensure_schema(settings.database_url)
+        async with build_app(settings) as app:
+            runner = web.AppRunner(web_application(app), handle_signals=False, access_log=None)
+            await runner.setup()
+            await web.SockSite(runner, listener).start()
+            recorder = RecordingChannel()
+            app.channels["web"] = recorder
+            sandbox = app.portal.sandbox
+            assert sandbox is not None
+            clock = SystemClock()
+            codes: dict[str, str] = {}
+            for n in range(count):
+                key = f"bench-{n}"
+                answer = await app.portal.client.create_dossier(
+                    {**REQUEST, "callback_url": f"{url}/webhooks/portal"}, key
+                )
+                ref = ConversationRef("web", f"citizen-{n:05d}")
+                effect = SubmitDossier(key, "1.001193", REQUEST, clock.now().isoformat(), "bench")
+                async with app.database.transaction() as session:
+                    dossiers = SqlDossiers(session)
+                    await dossiers.queue(ref, effect, "vi", clock.now())
+                    (queued,) = [d for d in await dossiers.for_ref(ref)]
+                    await dossiers.filed(queued, answer, clock.now())
+                codes[ref.user_id] = answer.code
+            app.start_background()
+
+            moved_at: dict[str, float] = {}
+
+            async def move(user: str, code: str) -> None:
+                await sandbox.move(code, "accepted")
+                moved_at[user] = time.perf_counter()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(move(user, code) for user, code in codes.items()))
+            deadline = time.perf_counter() + 60
+            while len(recorder.received) < count and time.perf_counter() < deadline:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(1.0)  # anything doubled arrives meanwhile
+            finished = max((t for ts in recorder.received.values() for t in ts), default=started)
+            await runner.cleanup()
+    latencies = [recorder.received[u][0] - moved_at[u] for u in codes if u in recorder.received]
+    return {
+        "dossiers": count,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+        "p99_ms": 1000 * percentile(latencies, 0.99) if latencies else float("nan"),
+        "max_ms": 1000 * max(latencies) if latencies else float("nan"),
+        "all_delivered_s": finished - started,
+        "lost": count - len(recorder.received),
+        "doubled": sum(len(ts) - 1 for ts in recorder.received.values()),
+    }
+
+
+async def main(argv: Sequence[str] | None = None) -> None:
+    """Run the benchmark and print one line of figures."""
+    parser = argparse.ArgumentParser(prog="python -m bench.status_push", description=__doc__)
+    parser.add_argument("--dossiers", type=int, default=1000, help="dossiers moved at once")
+    args = parser.parse_args(argv)
+    figures = await run(args.dossiers)
+    print(
+        f"{figures['dossiers']:.0f} dossiers moved at once: "
+        f"p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms, "
+        f"max {figures['max_ms']:.0f} ms, all delivered in {figures['all_delivered_s']:.1f} s, "
+        f"lost {figures['lost']:.0f}, doubled {figures['doubled']:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
