@@ -16,8 +16,8 @@ from bot.dispatcher import Dispatcher
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, Retention
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
-from bot.storage.lookups import SqlLookupGuard
 from bot.storage.identity import SqlIdentities
+from bot.storage.lookups import SqlLookupGuard
 from bot.storage.secrets import SERVER_KEY, SqlSecretStore
 from bot.storage.tables import Base, SecretRow
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
