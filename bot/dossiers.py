@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import logs
 from bot.portal import PortalEvent
 from bot.storage.database import Database
 from bot.storage.dossiers import Dossier, SqlDossiers
@@ -86,10 +87,12 @@ class DossierSender:
         """Send queued dossiers as they come, and retry postponed ones, until cancelled."""
         while True:
             self.queued.clear()
-            try:
-                await self.run_once()
-            except Exception as error:
-                logger.error("dossier round failed: %s", type(error).__name__)
+            with logs.unit_of_work():
+                try:
+                    await self.run_once()
+                except Exception:
+                    # Database errors hide their parameters; bot.logs redacts the rest.
+                    logger.exception("dossier round failed")
             try:
                 await asyncio.wait_for(self.queued.wait(), timeout=self._poll_interval)
             except TimeoutError:
@@ -192,8 +195,8 @@ class StatusAnnouncer:
             return 0
         try:
             changed = await self._portal.changed_since(since - timedelta(seconds=1), limit=500)
-        except PortalError as error:
-            logger.warning("polling the portal failed: %s", type(error).__name__)
+        except PortalError:
+            logger.warning("polling the portal failed", exc_info=True)
             return 0
         new = 0
         for found in changed:
@@ -213,10 +216,11 @@ class StatusAnnouncer:
         """Poll for missed webhooks every ``poll_interval`` seconds, until cancelled."""
         while True:
             await asyncio.sleep(self._poll_interval)
-            try:
-                await self.poll_once()
-            except Exception as error:
-                logger.error("status polling round failed: %s", type(error).__name__)
+            with logs.unit_of_work():
+                try:
+                    await self.poll_once()
+                except Exception:
+                    logger.exception("status polling round failed")
 
     async def _announce(
         self,

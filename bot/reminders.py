@@ -95,17 +95,17 @@ class ReminderWorker:
         """Deliver due reminders every ``poll_interval`` seconds, until cancelled."""
         forgotten_at = None
         while True:
-            try:
-                with logs.unit_of_work():
+            with logs.unit_of_work():
+                try:
                     await self.run_once()
                     now = self._clock.now()
                     if forgotten_at is None or now - forgotten_at >= FORGET_EVERY:
                         await self.forget_old_message_ids()
                         await self.purge_personal_data()
                         forgotten_at = now
-            except Exception:
-                # Database errors hide their parameters; bot.logs redacts the rest.
-                logger.exception("reminder round failed")
+                except Exception:
+                    # Database errors hide their parameters; bot.logs redacts the rest.
+                    logger.exception("reminder round failed")
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)

@@ -506,8 +506,8 @@ class SandboxPortal:
                 await asyncio.gather(
                     *(self._deliver(w.event_id, w.url, w.body, w.attempts, limit) for w in due)
                 )
-            except Exception as error:  # the loop must outlive one bad round
-                logger.error("sandbox webhook round failed: %s", type(error).__name__)
+            except Exception:  # the loop must outlive one bad round
+                logger.exception("sandbox webhook round failed")
             if due := await self.store.due_webhooks(self._now(), 1):
                 continue
             with contextlib.suppress(TimeoutError):
