@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from knowledge.model import Procedure
+from knowledge.questions import Answer
 from knowledge.results import SearchResult
 
 
@@ -32,6 +33,10 @@ class KnowledgeBase(ProcedureSearch, Protocol):
 
     def get(self, code: str) -> Procedure | None:
         """The procedure with this national code, or None."""
+        ...
+
+    def answer(self, query: str, locale: str = "vi", limit: int = 5) -> Answer:
+        """What reply a question gets (``knowledge.questions.route``)."""
         ...
 
 

@@ -7,6 +7,7 @@ from dialogs.context import Turn
 from dialogs.flows import card, menu
 from dialogs.messages import Button, Reply
 from knowledge.model import Procedure
+from knowledge.questions import AnswerKind, HelpAnswer
 
 MAX_CHOICES = 5
 """At most this many cases are offered at once; more would overwhelm on a phone."""
@@ -27,9 +28,18 @@ def ask(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
 
 
 def question(turn: Turn, query: str) -> list[Reply]:
-    """Answer a free-text question: a card, a choice between close variants, or a kind no."""
-    result = turn.deps.knowledge.search(query, locale=turn.t.locale, limit=MAX_CHOICES + 3)
+    """Answer a free-text question.
+
+    Portal help or the legal disclaimer when the question is about those; otherwise a card, a
+    choice between close variants, guesses offered as guesses, or a kind no.
+    """
+    answer = turn.deps.knowledge.answer(query, locale=turn.t.locale, limit=MAX_CHOICES + 3)
+    result = answer.result
     best = turn.procedure(result.match.code) if result.match else None
+    if answer.kind is AnswerKind.HELP and answer.help is not None:
+        return portal_help(turn, answer.help, best)
+    if answer.kind is AnswerKind.LAW:
+        return about_law(turn, best)
     if best is None:
         guesses = _existing(turn, [hit.code for hit in result.candidates])
         return unsure(turn, guesses[:MAX_CHOICES]) if guesses else not_found(turn)
@@ -92,6 +102,46 @@ def others(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
             ),
         )
     ]
+
+
+def portal_help(turn: Turn, help_answer: HelpAnswer, involved: Procedure | None) -> list[Reply]:
+    """A short curated answer about using the portal, with where it comes from."""
+    _ = turn.t.gettext
+    turn.set_step("qa:help")
+    source = _("Source: {sources}").format(sources="\n".join(help_answer.sources))
+    text = help_answer.text(turn.t.locale) + "\n" + source
+    return [Reply(text, (*_offer(turn, involved), menu.menu_button(turn)))]
+
+
+def about_law(turn: Turn, involved: Procedure | None) -> list[Reply]:
+    """A legal question: say what the assistant does and where to ask; offer the procedure."""
+    _ = turn.t.gettext
+    turn.set_step("qa:law")
+    text = _(
+        "I explain administrative procedures; I cannot give legal advice on fines, whether "
+        "something is lawful, or disputes. Please ask the one-stop shop of your commune, or the "
+        "State legal aid centre of your province, which advises free of charge those entitled "
+        "to legal aid."
+    )
+    if involved is not None:
+        text += "\n" + _("The procedure your question involves: {name}").format(name=involved.name)
+    return [
+        Reply(
+            text,
+            (
+                *_offer(turn, involved),
+                Button(_("Talk to staff"), "m:staff"),
+                menu.menu_button(turn),
+            ),
+        )
+    ]
+
+
+def _offer(turn: Turn, procedure: Procedure | None) -> tuple[Button, ...]:
+    """A button to the procedure a help or legal question also names, if any."""
+    if procedure is None:
+        return ()
+    return (Button(card.shorten(card.short_name(procedure.name)), f"proc:{procedure.code}"),)
 
 
 def unsure(turn: Turn, guesses: list[Procedure]) -> list[Reply]:

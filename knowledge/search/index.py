@@ -40,7 +40,7 @@ from rapidfuzz.distance import OSA
 
 from knowledge.model import Procedure
 from knowledge.results import SearchHit, SearchResult
-from knowledge.search.lexicon import Lexicon, Phrase, Topic, VariantMarker
+from knowledge.search.lexicon import Lexicon, Phrase, Topic, VariantMarker, read_senses
 from knowledge.search.tokens import (
     fits_marks,
     looks_foreign,
@@ -322,8 +322,10 @@ class SearchIndex:
             keep = english or t in self._vi_words or t in with_marks
             corrected += [t] if keep else self._repair(t, corrected[-1:])
         corrected = self._fix_in_context(corrected)
+        # A colloquial phrase read by the words around it ("nhập khẩu" for a child or for goods).
+        sensed, kept = read_senses(self._lexicon.senses, corrected)
         tokens, typed = self._lexicon.abbreviations.rewrite_tracked(
-            corrected, [t in raw_keys for t in corrected]
+            sensed, [k and t in raw_keys for t, k in zip(sensed, kept, strict=True)]
         )
         phrases = self._en_phrases if english else self._vi_phrases
         tokens, typed, weights = phrases.rewrite_weighted(tokens, typed, [1.0] * len(tokens))

@@ -164,6 +164,57 @@ class PhraseTable:
 
 
 @dataclass(frozen=True, slots=True)
+class Sense:
+    """One reading of a colloquial phrase, chosen by the words around it.
+
+    "nhập khẩu" about a person or a family is residence registration; about goods it is the
+    customs import. ``cues`` are the words that select the sense (none: the default), and
+    ``meaning`` the terms it is searched as (None: the words as typed).
+    """
+
+    phrase: Phrase
+    cues: tuple[Phrase, ...]
+    meaning: Phrase | None
+
+    def applies(self, keys: Sequence[str]) -> bool:
+        """Whether a cue of this sense (or, for the default, nothing) is in the query."""
+        if not self.cues:
+            return True
+        grams = {tuple(keys[i : i + len(c)]) for c in self.cues for i in range(len(keys))}
+        return any(cue in grams for cue in self.cues)
+
+
+def read_senses(senses: Sequence[Sense], keys: Sequence[str]) -> tuple[list[str], list[bool]]:
+    """The keys with each sensed phrase replaced by its meaning in this query.
+
+    Returns the keys and, for each, whether it is a word as typed (a meaning's words are not).
+    The first sense of a phrase whose cues the query says wins, in the file's order.
+    """
+    out: list[str] = []
+    typed: list[bool] = []
+    i = 0
+    while i < len(keys):
+        chosen = next(
+            (
+                s
+                for s in senses
+                if tuple(keys[i : i + len(s.phrase)]) == s.phrase and s.applies(keys)
+            ),
+            None,
+        )
+        if chosen is None or chosen.meaning is None:
+            n = len(chosen.phrase) if chosen else 1
+            out.extend(keys[i : i + n])
+            typed.extend([True] * n)
+            i += n
+            continue
+        out.extend(chosen.meaning)
+        typed.extend([False] * len(chosen.meaning))
+        i += len(chosen.phrase)
+    return out, typed
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """Everything the search reads from the vocabulary files."""
 
@@ -176,6 +227,7 @@ class Lexicon:
     small_talk: tuple[Topic, ...]  # weather, prices, jokes: not a procedure question
     situations: tuple[Situation, ...]  # cue words anywhere → the terms names use
     filler: dict[str, tuple[str, ...]]  # key → the words it is filler as ("thi" → "thì")
+    senses: tuple[Sense, ...] = ()  # colloquial phrases read by the words around them
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Lexicon:
@@ -196,6 +248,7 @@ class Lexicon:
             small_talk=tuple(_topics(root / "small-talk.txt")),
             situations=tuple(_situations(root / "situations.tsv")),
             filler=_filler(root / "filler.txt"),
+            senses=tuple(_senses(root / "senses.tsv")),
         )
 
 
@@ -283,3 +336,21 @@ def _situations(path: Path) -> Iterator[Situation]:
             line = "\t".join(row)
             raise LexiconError(f"{path.name}: the line {line!r} needs cues and terms")
         yield Situation(cues=cues, terms=terms)
+
+
+def _senses(path: Path) -> Iterator[Sense]:
+    """Rows of ``phrase, cues (| separated, * for the default), meaning (= keeps the words)``."""
+    if not path.is_file():
+        return
+    for row in _rows(path):
+        phrase, cues, meaning = [*row, "", ""][:3]
+        if not tokenize(phrase) or not meaning:
+            line = "\t".join(row)
+            raise LexiconError(f"{path.name}: the line {line!r} needs a phrase, cues and a meaning")
+        yield Sense(
+            phrase=tuple(tokenize(phrase)),
+            cues=()
+            if cues.strip() == "*"
+            else tuple(tuple(tokenize(c)) for c in cues.split("|") if tokenize(c)),
+            meaning=None if meaning.strip() == "=" else tuple(tokenize(meaning)),
+        )

@@ -13,6 +13,7 @@ from support.clock import ManualClock
 from support.procedures import BIRTH, PROCEDURES
 
 from knowledge.model import Procedure
+from knowledge.questions import Answer, Questions, route
 from knowledge.results import SearchHit, SearchResult
 from knowledge.text import fold
 
@@ -47,6 +48,9 @@ INTENTS = (
 )
 
 
+_QUESTIONS = Questions.load()
+
+
 @dataclass
 class FakeKnowledgeBase:
     """``KnowledgeBase`` over the procedures above; records every query it is asked."""
@@ -76,6 +80,10 @@ class FakeKnowledgeBase:
                     + tuple(self._hit(c, False) for c in intent.others),
                 )
         return SearchResult(query, None)
+
+    def answer(self, query: str, locale: str = "vi", limit: int = 5) -> Answer:
+        """The real routing over the real curated questions, with this fake search."""
+        return route(_QUESTIONS, self.search, query, locale, limit)
 
     def _hit(self, code: str, variant: bool) -> SearchHit:
         known = self.procedures.get(code)

@@ -170,3 +170,38 @@ def test_a_catalogue_only_procedure_says_it_has_no_paper_list(chat: ChatHarness)
     chat.expect_not("Giấy tờ cần nộp", "Lệ phí")
     chat.expect_buttons("Mở trang chính thức", "Thủ tục khác", "Menu")
     assert chat.url_of("Mở trang chính thức").endswith("019d2bfb-2b1d-7649-8f76-f5315475eb46")
+
+
+def test_a_question_about_using_the_portal_gets_a_short_answer_with_its_source(
+    chat: ChatHarness,
+) -> None:
+    chat.send("quen mat khau dich vu cong thi lam the nao").expect(
+        "Quên mật khẩu VNeID thì mở ứng dụng VNeID", "Nguồn: https://dichvucong.gov.vn/"
+    )
+    chat.expect_not("Mã thủ tục")
+    assert chat.step == "qa:help"
+    chat.send("how do I pay the fee online").expect("có thể thanh toán trực tuyến", "Nguồn:")
+
+
+def test_portal_help_offers_the_procedure_the_question_also_names(chat: ChatHarness) -> None:
+    chat.send("thanh toán trực tuyến lệ phí khai sinh").expect("thanh toán trực tuyến")
+    chat.press("Đăng ký khai sinh").expect("Mã thủ tục: 1.001193")
+
+
+def test_a_legal_question_is_told_where_to_ask_and_offered_its_procedure(
+    chat: ChatHarness,
+) -> None:
+    chat.send("khai sinh muộn cho con có bị phạt không").expect(
+        "không tư vấn pháp luật",
+        "bộ phận một cửa",
+        "Trung tâm trợ giúp pháp lý nhà nước",
+        "Thủ tục liên quan đến câu hỏi của bạn: Thủ tục đăng ký khai sinh",
+    )
+    assert chat.step == "qa:law"
+    chat.expect_buttons("Đăng ký khai sinh", "Hỏi cán bộ", "Menu")
+
+
+def test_a_legal_question_without_a_procedure_is_still_answered_kindly(chat: ChatHarness) -> None:
+    chat.send("hàng xóm lấn đất thì khởi kiện thế nào").expect("không tư vấn pháp luật")
+    chat.expect_not("Thủ tục liên quan")
+    chat.expect_buttons("Hỏi cán bộ", "Menu")

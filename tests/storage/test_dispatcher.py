@@ -25,6 +25,7 @@ from bot.storage.message_log import Direction, SqlMessageLog
 from bot.storage.reminders import SqlReminders
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.step import DialogDeps, ScheduleReminder, Step
+from knowledge.questions import Answer, AnswerKind
 from knowledge.results import SearchResult
 
 REF = ConversationRef("telegram", "987654321")
@@ -39,6 +40,9 @@ class NoKnowledge:
 
     def search(self, query: str, locale: str = "vi", limit: int = 5) -> SearchResult:
         return SearchResult(query=query, match=None)
+
+    def answer(self, query: str, locale: str = "vi", limit: int = 5) -> Answer:
+        return Answer(AnswerKind.NONE, SearchResult(query=query, match=None))
 
 
 def echo(state: Mapping[str, Any], message: IncomingMessage, deps: DialogDeps) -> Step:

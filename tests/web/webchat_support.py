@@ -15,6 +15,7 @@ from dialogs.messages import Button, IncomingMessage, Reply
 from dialogs.step import DialogDeps, ScheduleReminder, State, Step
 from integrations.webchat.identity import COOKIE
 from knowledge.model import Procedure
+from knowledge.questions import Answer, AnswerKind
 from knowledge.results import SearchResult
 
 Client = TestClient[web.Request, web.Application]
@@ -71,6 +72,9 @@ class NoKnowledge:
 
     def search(self, query: str, locale: str = "vi", limit: int = 5) -> SearchResult:
         return SearchResult(query, None)
+
+    def answer(self, query: str, locale: str = "vi", limit: int = 5) -> Answer:
+        return Answer(AnswerKind.NONE, SearchResult(query, None))
 
 
 class TaggedTranslator:
