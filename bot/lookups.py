@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.dossiers import SqlDossiers
+from bot.storage.dossiers import VIEWED_ON_BEHALF, SqlDossiers
 from bot.storage.lookups import SqlLookupGuard
 from dialogs.errors import PortalError, PortalNotFound
 from dialogs.messages import IncomingMessage
@@ -72,6 +72,8 @@ async def _look_up(
     id_number = effect.id_number
     if own is not None and own.ref == message.ref:
         id_number = own.id_number
+        if own.on_behalf:
+            await SqlDossiers(session).audit(own.id, message.ref, VIEWED_ON_BEHALF, now)
     elif id_number is None:
         return {"outcome": "ask_id", "code": code}
     guard = SqlLookupGuard(session)

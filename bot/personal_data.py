@@ -32,6 +32,7 @@ from bot.storage.sql import rowcount
 from bot.storage.tables import (
     Base,
     ConversationRow,
+    DossierAuditRow,
     DossierRow,
     IdentityLinkRow,
     LinkAttemptRow,
@@ -157,6 +158,12 @@ REGISTRY: tuple[PersonalTable, ...] = (
                 [ReminderStatus.DONE, ReminderStatus.FAILED, ReminderStatus.HELD]
             ),
         ),
+    ),
+    PersonalTable(
+        DossierAuditRow,
+        "what the citizen did on someone else's behalf (filing, following a dossier)",
+        _of_refs(DossierAuditRow.channel, DossierAuditRow.user_id),
+        lambda before: DossierAuditRow.at < before,
     ),
     PersonalTable(
         DossierRow,

@@ -69,6 +69,8 @@ _PAYLOADS: dict[str, Handler] = {
     "f:ok": partial(filing.consent, agreed=True),
     "f:no": partial(filing.consent, agreed=False),
     "f:c": filing.choice,
+    "f:w": filing.whom,
+    "f:fc": filing.for_consent,
     "f:skip": filing.skip,
     "f:d": filing.delivery,
     "f:chg": filing.change,
@@ -107,6 +109,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "link:wait_code": link.typed,
     "filing:field": filing.typed,
     "filing:post_address": filing.post_address,
+    "filing:for": filing.for_typed,
     "lookup:id": dossiers.id_typed,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.sql import dialect_insert, rowcount
-from bot.storage.tables import DossierRow
+from bot.storage.tables import DossierAuditRow, DossierRow
 from dialogs.messages import ConversationRef
 from dialogs.ports import PortalDossier
 from dialogs.step import SubmitDossier
@@ -25,6 +25,9 @@ from dialogs.step import SubmitDossier
 QUEUED = "queued"
 FILED = "filed"
 REJECTED = "rejected"
+
+FILED_ON_BEHALF = "filed_on_behalf"
+VIEWED_ON_BEHALF = "viewed_on_behalf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,11 @@ class Dossier:
     announced_at: datetime | None
     fee_amount: int | None
     payment_url: str | None
+
+    @property
+    def on_behalf(self) -> bool:
+        """Whether it was filed for someone else (a volunteer's filing)."""
+        return bool(self.request.get("on_behalf_of"))
 
     @property
     def id_number(self) -> str:
@@ -100,7 +108,43 @@ class SqlDossiers:
             )
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
-        return rowcount(result) == 1
+        if rowcount(result) != 1:
+            return False
+        if effect.request.get("on_behalf_of"):
+            dossier_id = await self._session.scalar(
+                select(DossierRow.id).where(DossierRow.idempotency_key == effect.key)
+            )
+            assert dossier_id is not None
+            await self.audit(dossier_id, ref, FILED_ON_BEHALF, now)
+        return True
+
+    async def audit(
+        self, dossier_id: int, ref: ConversationRef, action: str, now: datetime
+    ) -> None:
+        """Keep that ``ref`` did ``action`` on a dossier filed on someone else's behalf."""
+        self._session.add(
+            DossierAuditRow(
+                dossier_id=dossier_id,
+                channel=ref.channel,
+                user_id=ref.user_id,
+                action=action,
+                at=now,
+            )
+        )
+
+    async def audit_trail(self, dossier_id: int) -> list[tuple[str, str, datetime]]:
+        """(who, action, when) for a dossier, oldest first."""
+        rows = await self._session.execute(
+            select(
+                DossierAuditRow.channel,
+                DossierAuditRow.user_id,
+                DossierAuditRow.action,
+                DossierAuditRow.at,
+            )
+            .where(DossierAuditRow.dossier_id == dossier_id)
+            .order_by(DossierAuditRow.id)
+        )
+        return [(f"{c}:{u}", a, at) for c, u, a, at in rows.all()]
 
     async def claim_queued(self, now: datetime, lease: timedelta, limit: int) -> list[Dossier]:
         """Queued filings due for a try; each is leased to this sender for ``lease``."""

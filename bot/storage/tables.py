@@ -259,3 +259,18 @@ class LookupFailureRow(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DossierAuditRow(Base):
+    """One action taken on someone else's behalf (a volunteer filing or following a dossier)."""
+
+    __tablename__ = "dossier_audit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    action: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

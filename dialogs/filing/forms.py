@@ -86,6 +86,28 @@ APPLICANT = (
     ),
 )
 
+ON_BEHALF = (
+    Field(
+        "full_name",
+        "name",
+        N_("The full name of the person you are helping"),
+        N_("As on their ID card, with diacritics."),
+    ),
+    Field(
+        "id_number",
+        "id_number",
+        N_("Their personal identification number"),
+        N_("The 12 digits on their citizen ID card."),
+    ),
+    Field(
+        "relationship",
+        "text",
+        N_("How you are related to them"),
+        N_("For example: son, niece, neighbour, member of the commune digital team."),
+    ),
+)
+"""Who a volunteer files for: the contract's ``on_behalf_of``; the volunteer is the applicant."""
+
 SEX = (("male", N_("Male")), ("female", N_("Female")))
 
 FORMS: Mapping[str, Form] = {

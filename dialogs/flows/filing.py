@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dialogs.context import Turn
-from dialogs.filing.forms import APPLICANT_KEYS, FORMS, Field, Form, form_for
+from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, form_for
 from dialogs.filing.validate import Invalid, check
 from dialogs.flows import menu, services
 from dialogs.messages import Button, Reply
@@ -102,6 +102,79 @@ def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
             ),
         )
     filing["consent"] = {"at": turn.deps.clock.now().isoformat(), "version": CONSENT_VERSION}
+    turn.set_step("filing:whom")
+    text = _("Who is this dossier for?")
+    return [
+        Reply(
+            text,
+            (
+                Button(_("For me"), "f:w:me"),
+                Button(_("For someone I am helping"), "f:w:other"),
+                _stop(turn),
+            ),
+        )
+    ]
+
+
+def whom(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """For oneself, or on behalf of a relative or neighbour (a volunteer helping them)."""
+    filing = _filing(turn)
+    if filing is None or turn.state.get("step") != "filing:whom" or not args:
+        return None
+    if args[0] == "me":
+        return _ask(turn, filing)
+    if args[0] != "other":
+        return None
+    filing["for"] = {}
+    filing["for_at"] = 0
+    return _ask_for(turn, filing)
+
+
+def for_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """A detail of the person the volunteer files for."""
+    filing = _filing(turn)
+    at = filing.get("for_at") if filing else None
+    if filing is None or not isinstance(at, int) or not 0 <= at < len(ON_BEHALF):
+        return None
+    spec = ON_BEHALF[at]
+    result = check(spec, text, _today(turn))
+    if isinstance(result, Invalid):
+        return [_refusal(turn, spec, result)]
+    filing["for"][spec.key] = result
+    filing["for_at"] = at + 1
+    if filing["for_at"] < len(ON_BEHALF):
+        return _ask_for(turn, filing)
+    _ = turn.t.gettext
+    turn.set_step("filing:for_consent")
+    text = _(
+        "Did {name} agree, in front of you, that this dossier is filed for them and that their "
+        "details are used for it? Their agreement is recorded with the time."
+    ).format(name=filing["for"]["full_name"])
+    return [
+        Reply(
+            text,
+            (
+                Button(_("Yes, they agreed in front of me"), "f:fc:yes"),
+                Button(_("No"), "f:fc:no"),
+            ),
+        )
+    ]
+
+
+def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """The represented person's consent, recorded as given in front of the volunteer."""
+    filing = _filing(turn)
+    if filing is None or turn.state.get("step") != "filing:for_consent" or not args:
+        return None
+    if args[0] != "yes":
+        turn.state.pop("filing", None)
+        return menu.show(
+            turn,
+            turn.t.gettext(
+                "Without their agreement the dossier cannot be filed for them. Nothing was kept."
+            ),
+        )
+    filing["for_consent"] = {"method": "in_person", "at": turn.deps.clock.now().isoformat()}
     return _ask(turn, filing)
 
 
@@ -221,6 +294,8 @@ def confirm(turn: Turn, _args: list[str]) -> list[Reply] | None:
         "form": {k: v for k, v in values.items() if k not in APPLICANT_KEYS},
         "delivery": filing["delivery"],
     }
+    if isinstance(filing.get("for_consent"), dict):
+        request["on_behalf_of"] = {**filing["for"], "consent": filing["for_consent"]}
     turn.effects.append(
         SubmitDossier(
             key=filing["key"],
@@ -382,6 +457,16 @@ def _next(turn: Turn, filing: dict[str, Any], form: Form) -> list[Reply]:
     return _ask_delivery(turn)
 
 
+def _ask_for(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
+    _ = turn.t.gettext
+    spec = ON_BEHALF[filing["for_at"]]
+    turn.set_step("filing:for")
+    text = _("About the person you are helping ({number} of {count}): {label}").format(
+        number=filing["for_at"] + 1, count=len(ON_BEHALF), label=_(spec.label)
+    )
+    return [Reply(text + "\n" + _(spec.help), (_stop(turn),))]
+
+
 def _ask_delivery(turn: Turn) -> list[Reply]:
     _ = turn.t.gettext
     turn.set_step("filing:delivery")
@@ -410,6 +495,14 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
             name=procedure.name if procedure else form.procedure
         )
     ]
+    helped = filing.get("for")
+    if isinstance(helped, dict) and filing.get("for_consent"):
+        lines.append(
+            "• "
+            + _("Filed for: {name} ({relationship}), who agreed in front of you").format(
+                name=helped.get("full_name", ""), relationship=helped.get("relationship", "")
+            )
+        )
     for spec in form.fields:
         value = filing["values"].get(spec.key)
         lines.append(f"• {_(spec.label)}: {_shown(turn, spec, value)}")

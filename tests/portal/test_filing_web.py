@@ -27,7 +27,8 @@ async def fill_birth_registration(citizen: WebCitizen) -> str:
     assert "Birth" in await citizen.press("m:submit") or True
     consent = await citizen.press("f:go:1.001193")
     assert "Decree 13/2023" in consent
-    assert "Question 1 of 11: Your full name" in await citizen.press("f:ok")
+    assert "Who is this dossier for?" in await citizen.press("f:ok")
+    assert "Question 1 of 11: Your full name" in await citizen.press("f:w:me")
     assert "Question 2" in await citizen.say("Nguyễn Thị Hoà")
     assert "you typed 11" in await citizen.say("00119001234")
     assert "Question 3" in await citizen.say("001190012345")

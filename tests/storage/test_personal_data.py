@@ -58,7 +58,10 @@ async def _citizen(
     filing = SubmitDossier(
         key=f"key-{app.user_id}",
         procedure="1.001193",
-        request={"applicant": {"full_name": "Nguyễn Thị Hoà", "phone": "+84912345678"}},
+        request={
+            "applicant": {"full_name": "Nguyễn Thị Hoà", "phone": "+84912345678"},
+            "on_behalf_of": {"full_name": "Nguyễn Văn Tư", "relationship": "cha"},
+        },
         consent_at=clock.now().isoformat(),
         consent_version="2026-12-01",
     )

@@ -63,7 +63,9 @@ async def test_a_temporary_residence_filed_on_telegram_is_followed_to_its_result
         ("45 Nguyễn Huệ, phường Sài Gòn, TP Hồ Chí Minh", "Câu 6/7"),
         ("01/11/2026", "Câu 7/7"),
     ]
-    [first] = await chat.tap("Tôi đồng ý")
+    [whom] = await chat.tap("Tôi đồng ý")
+    assert "Hồ sơ này nộp cho ai?" in whom.text
+    [first] = await chat.tap("Cho tôi")
     assert "Câu 1/7: Họ tên của bạn" in first.text
     for typed, expected in answers:
         [answer] = await chat.say(typed)
