@@ -1,4 +1,8 @@
-"""Status pushes under load: N dossiers change status at once; how fast each citizen hears it.
+"""Status pushes under load, and filing throughput.
+
+First M citizens file a birth registration through the dialogs at once (every tap and answer a
+real turn, the filing sent to the portal, the receipt delivered): dossiers a second end to end.
+Then N dossiers change status at once; how fast each citizen hears it.
 
 ``python -m bench.status_push`` builds the whole application as ``motcua serve`` does (SQLite,
 the sandbox portal in-process over HTTP, the webhook receiver on a local port), files N dossiers
@@ -18,16 +22,17 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from bot.app import SystemClock, build_app
+from bot.app import App, SystemClock, build_app
 from bot.config import Settings
 from bot.server import web_application
 from bot.storage.dossiers import SqlDossiers
 from bot.storage.schema import ensure_schema
-from dialogs.messages import ConversationRef, Reply
+from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.step import SubmitDossier
 
 REQUEST = {
@@ -65,8 +70,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-async def run(count: int) -> dict[str, float]:
-    """File ``count`` dossiers, move them all at once; latency and loss figures."""
+@asynccontextmanager
+async def serving() -> AsyncIterator[tuple[App, RecordingChannel, str]]:
+    """The whole app on a fresh SQLite file and a local port, its web channel recorded."""
     with tempfile.TemporaryDirectory() as folder, socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
@@ -84,40 +90,48 @@ async def run(count: int) -> dict[str, float]:
             await web.SockSite(runner, listener).start()
             recorder = RecordingChannel()
             app.channels["web"] = recorder
-            sandbox = app.portal.sandbox
-            assert sandbox is not None
-            clock = SystemClock()
-            codes: dict[str, str] = {}
-            for n in range(count):
-                key = f"bench-{n}"
-                answer = await app.portal.client.create_dossier(
-                    {**REQUEST, "callback_url": f"{url}/webhooks/portal"}, key
-                )
-                ref = ConversationRef("web", f"citizen-{n:05d}")
-                effect = SubmitDossier(key, "1.001193", REQUEST, clock.now().isoformat(), "bench")
-                async with app.database.transaction() as session:
-                    dossiers = SqlDossiers(session)
-                    await dossiers.queue(ref, effect, "vi", clock.now())
-                    (queued,) = [d for d in await dossiers.for_ref(ref)]
-                    await dossiers.filed(queued, answer, clock.now())
-                codes[ref.user_id] = answer.code
-            app.start_background()
+            try:
+                yield app, recorder, url
+            finally:
+                await runner.cleanup()
 
-            moved_at: dict[str, float] = {}
 
-            async def move(user: str, code: str) -> None:
-                await sandbox.move(code, "accepted")
-                moved_at[user] = time.perf_counter()
+async def run(count: int) -> dict[str, float]:
+    """File ``count`` dossiers, move them all at once; latency and loss figures."""
+    async with serving() as (app, recorder, url):
+        sandbox = app.portal.sandbox
+        assert sandbox is not None
+        clock = SystemClock()
+        codes: dict[str, str] = {}
+        for n in range(count):
+            key = f"bench-{n}"
+            answer = await app.portal.client.create_dossier(
+                {**REQUEST, "callback_url": f"{url}/webhooks/portal"}, key
+            )
+            ref = ConversationRef("web", f"citizen-{n:05d}")
+            effect = SubmitDossier(key, "1.001193", REQUEST, clock.now().isoformat(), "bench")
+            async with app.database.transaction() as session:
+                dossiers = SqlDossiers(session)
+                await dossiers.queue(ref, effect, "vi", clock.now())
+                (queued,) = [d for d in await dossiers.for_ref(ref)]
+                await dossiers.filed(queued, answer, clock.now())
+            codes[ref.user_id] = answer.code
+        app.start_background()
 
-            started = time.perf_counter()
-            await asyncio.gather(*(move(user, code) for user, code in codes.items()))
-            for _ in range(6000):  # a minute at most
-                if len(recorder.received) >= count:
-                    break
-                await asyncio.sleep(0.01)
-            await asyncio.sleep(1.0)  # anything doubled arrives meanwhile
-            finished = max((t for ts in recorder.received.values() for t in ts), default=started)
-            await runner.cleanup()
+        moved_at: dict[str, float] = {}
+
+        async def move(user: str, code: str) -> None:
+            await sandbox.move(code, "accepted")
+            moved_at[user] = time.perf_counter()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(move(user, code) for user, code in codes.items()))
+        for _ in range(6000):  # a minute at most
+            if len(recorder.received) >= count:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(1.0)  # anything doubled arrives meanwhile
+        finished = max((t for ts in recorder.received.values() for t in ts), default=started)
     latencies = [recorder.received[u][0] - moved_at[u] for u in codes if u in recorder.received]
     return {
         "dossiers": count,
@@ -130,11 +144,65 @@ async def run(count: int) -> dict[str, float]:
     }
 
 
+FILING = (
+    ("button", "f:go:1.001193"),
+    ("button", "f:ok"),
+    ("button", "f:w:me"),
+    ("text", "Nguyễn Thị Hoà"),
+    ("text", "001190012345"),
+    ("text", "0912 345 678"),
+    ("text", "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội"),
+    ("button", "f:c:mother"),
+    ("text", "Nguyễn Minh Khôi"),
+    ("text", "20/11/2026"),
+    ("button", "f:c:male"),
+    ("text", "Bệnh viện Phụ sản Hà Nội"),
+    ("text", "Nguyễn Thị Hoà"),
+    ("button", "f:skip"),
+    ("button", "f:d:pickup"),
+    ("button", "f:send"),
+)
+"""A whole birth registration, as a citizen taps and types it."""
+
+
+async def filing_rate(count: int) -> dict[str, float]:
+    """``count`` citizens file a birth registration at once; dossiers a second, end to end."""
+    async with serving() as (app, recorder, _url):
+        app.start_background()
+
+        async def citizen(n: int) -> None:
+            ref = ConversationRef("web", f"filer-{n:05d}")
+            for kind, value in FILING:
+                message = (
+                    IncomingMessage(ref, payload=value)
+                    if kind == "button"
+                    else IncomingMessage(ref, text=value)
+                )
+                await app.dispatcher.handle(message)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(citizen(n) for n in range(count)))
+        for _ in range(6000):  # a minute at most
+            if sum(recorder.texts[t] for t in recorder.texts if "Mã hồ sơ" in t) >= count:
+                break
+            await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        receipts = sum(recorder.texts[t] for t in recorder.texts if "Mã hồ sơ" in t)
+    return {"citizens": count, "receipts": receipts, "per_second": receipts / elapsed}
+
+
 async def main(argv: Sequence[str] | None = None) -> None:
     """Run the benchmark and print one line of figures."""
     parser = argparse.ArgumentParser(prog="python -m bench.status_push", description=__doc__)
     parser.add_argument("--dossiers", type=int, default=1000, help="dossiers moved at once")
+    parser.add_argument("--filers", type=int, default=100, help="citizens filing at once")
     args = parser.parse_args(argv)
+    filed = await filing_rate(args.filers)
+    print(
+        f"{filed['citizens']:.0f} citizens filing a birth registration at once: "
+        f"{filed['receipts']:.0f} receipts, {filed['per_second']:.1f} dossiers a second "
+        "end to end (16 turns each, filing, receipt delivered)"
+    )
     figures = await run(args.dossiers)
     print(
         f"{figures['dossiers']:.0f} dossiers moved at once: "

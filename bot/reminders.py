@@ -95,6 +95,8 @@ class ReminderWorker:
         """Deliver due reminders every ``poll_interval`` seconds, until cancelled."""
         forgotten_at = None
         while True:
+            # Cleared before the round: a wake-up arriving during it starts the next at once.
+            self._wake.clear()
             with logs.unit_of_work():
                 try:
                     await self.run_once()
@@ -106,7 +108,6 @@ class ReminderWorker:
                 except Exception:
                     # Database errors hide their parameters; bot.logs redacts the rest.
                     logger.exception("reminder round failed")
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
 
