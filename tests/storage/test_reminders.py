@@ -293,3 +293,32 @@ async def test_the_loop_also_purges_the_message_log(database: Database, clock: M
         texts = [m.text for m in await SqlMessageLog(session).history(REF)]
     # The echo dialog answers each message: the old pair is gone, the recent pair kept.
     assert texts == ["a day ago", "2: a day ago"]
+
+
+async def test_a_notice_queued_during_a_round_goes_out_without_waiting_for_the_poll(
+    database: Database, clock: ManualClock
+) -> None:
+    channel = RecordingChannel()
+
+    class Worker(ReminderWorker):
+        """Queues a notice (and wakes itself) in the housekeeping after its first delivery,
+        as a status change arriving late in a round would."""
+
+        async def forget_old_message_ids(self) -> int:
+            async with database.transaction() as session:
+                await SqlReminders(session).schedule(REF, clock.now(), "remind:due", clock.now())
+            self.wake()
+            return await super().forget_old_message_ids()
+
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    slow = Worker(database, dispatcher, {"telegram": channel}, clock, poll_interval=60)
+    running = asyncio.create_task(slow.run())
+    try:
+        async with asyncio.timeout(5):  # far less than the minute between polls
+            while len(channel.sent) < 1:
+                channel.delivered.clear()
+                await channel.delivered.wait()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert [ref for ref, _replies in channel.sent] == [REF]
