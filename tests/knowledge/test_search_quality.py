@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.base import LocalKnowledgeBase
+from knowledge.text import fold
 
 QUERIES = Path(__file__).resolve().parents[2] / "bench" / "queries"
 
@@ -53,9 +54,9 @@ def measure(kb: LocalKnowledgeBase, name: str) -> Figures:
     [
         ("dev.jsonl", Figures(top1=0.95, top3=0.97, rejection=0.95)),
         ("eval.jsonl", Figures(top1=0.925, top3=0.965, rejection=0.965)),
-        ("holdout.jsonl", Figures(top1=0.93, top3=0.99, rejection=0.9)),
-        ("holdout2.jsonl", Figures(top1=0.9, top3=0.94, rejection=0.9)),
-        ("holdout3.jsonl", Figures(top1=0.92, top3=0.97, rejection=0.9)),
+        ("holdout.jsonl", Figures(top1=0.82, top3=0.89, rejection=0.9)),
+        ("holdout2.jsonl", Figures(top1=0.85, top3=0.9, rejection=0.9)),
+        ("holdout3.jsonl", Figures(top1=0.91, top3=0.96, rejection=0.9)),
     ],
 )
 def test_query_set_stays_above_its_floor(kb: LocalKnowledgeBase, name: str, floor: Figures) -> None:
@@ -95,3 +96,31 @@ def test_every_accepted_code_is_a_real_procedure(kb: LocalKnowledgeBase, name: s
     rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines() if line]
     unknown = {c for r in rows for c in r["accept"] if kb.get(c) is None}
     assert not unknown
+
+
+def _keys(name: str) -> set[str]:
+    rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines() if line]
+    return {" ".join(fold(r["q"]).split()) for r in rows}
+
+
+def test_the_fresh_set_shares_no_question_with_any_other_set() -> None:
+    fresh = _keys("fresh.jsonl")
+    for other in ("dev.jsonl", "eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl"):
+        assert not fresh & _keys(other), other
+
+
+def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> None:
+    tuned = _keys("dev.jsonl") | _keys("eval.jsonl")
+    seen: set[str] = set()
+    for name in ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl"):
+        keys = _keys(name)
+        assert not keys & tuned, name
+        assert not keys & seen, name
+        seen |= keys
+
+
+def test_every_fresh_question_names_its_public_source() -> None:
+    rows = [json.loads(line) for line in (QUERIES / "fresh.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) >= 30
+    assert all(r["source"].startswith(("http://", "https://")) for r in rows)
+    assert sum(not r["accept"] for r in rows) >= 10

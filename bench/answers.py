@@ -1,0 +1,112 @@
+"""What citizens get back: the answer route measured on a query set, with every miss listed.
+
+``python -m bench.answers bench/queries/fresh.jsonl`` runs each question through the whole
+answer route (``LocalKnowledgeBase.answer``: portal help, the law, then the search's tiers) over
+the shipped knowledge base, catalogue entries included, and prints:
+
+- top-1 / top-3 on in-scope questions: the first procedure the reply shows (the answer, the one a
+  help or legal reply offers, or the first "did you mean" guess) and the first three it names;
+- out-of-scope declined: the share of questions no procedure answers (portal use, the law,
+  general questions) that got no procedure card as the answer;
+- precision of given answers: of the replies that give a procedure card as the answer, the share
+  whose procedure is right;
+- p50 / p99 latency of one answer on one core (best of 3 runs per question);
+- every question that was missed, with what it got.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from knowledge.base import LocalKnowledgeBase
+from knowledge.questions import Answer, AnswerKind
+
+TIMING_RUNS = 3
+
+
+def shown(answer: Answer) -> list[str]:
+    """The procedures a reply names, in the order it shows them."""
+    result = answer.result
+    if result.match is not None:
+        return [result.match.code, *(h.code for h in result.alternatives)]
+    return [h.code for h in result.candidates]
+
+
+def measure(kb: LocalKnowledgeBase, rows: Sequence[dict[str, object]]) -> dict[str, object]:
+    """The figures and the misses for one query set."""
+    latencies: list[float] = []
+    top1 = top3 = declined = given = right = 0
+    misses: list[str] = []
+    for row in rows:
+        query = str(row["q"])
+        accept = set(row["accept"])  # type: ignore[call-overload]
+        timings = []
+        for _ in range(TIMING_RUNS):
+            started = time.perf_counter_ns()
+            answer = kb.answer(query, limit=3)
+            timings.append((time.perf_counter_ns() - started) / 1e6)
+        latencies.append(min(timings))
+        codes = shown(answer)
+        card = answer.kind is AnswerKind.PROCEDURE
+        if card:
+            given += 1
+            right += bool(accept) and codes[0] in accept
+        if accept:
+            top1 += bool(codes) and codes[0] in accept
+            top3 += bool(accept.intersection(codes[:3]))
+            if not codes or codes[0] not in accept:
+                misses.append(f"in scope, got {answer.kind.value} {codes[:3]}: {query}")
+        else:
+            declined += not card
+            if card:
+                misses.append(f"out of scope, got a card {codes[:1]}: {query}")
+    in_scope = sum(bool(r["accept"]) for r in rows)
+    off = len(rows) - in_scope
+    latencies.sort()
+    return {
+        "questions": len(rows),
+        "in_scope": in_scope,
+        "out_of_scope": off,
+        "top1": top1 / in_scope if in_scope else None,
+        "top3": top3 / in_scope if in_scope else None,
+        "declined": declined / off if off else None,
+        "precision": right / given if given else None,
+        "given": given,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))],
+        "misses": misses,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure each query file and print its figures and misses."""
+    parser = argparse.ArgumentParser(prog="python -m bench.answers", description=__doc__)
+    parser.add_argument("files", nargs="+", type=Path, help="JSONL query files")
+    args = parser.parse_args(argv)
+    kb = LocalKnowledgeBase.load()
+    for path in args.files:
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+        kb.answer(str(rows[0]["q"]))  # warm caches before timing
+        r = measure(kb, rows)
+        print(
+            f"== {path.name}: {r['questions']} questions ({r['in_scope']} in scope, "
+            f"{r['out_of_scope']} out of scope), {len(kb):,} procedures"
+        )
+        for name in ("top1", "top3", "declined", "precision"):
+            value = r[name]
+            print(f"{name:<10} {'-' if value is None else f'{value:.2f}'}")
+        print(f"answers given as a procedure card: {r['given']}")
+        print(f"p50 ms     {r['p50_ms']:.3f}\np99 ms     {r['p99_ms']:.3f}")
+        for miss in r["misses"]:  # type: ignore[attr-defined]
+            print(f"  - {miss}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
