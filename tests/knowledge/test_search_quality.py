@@ -66,11 +66,22 @@ def test_query_set_stays_above_its_floor(kb: LocalKnowledgeBase, name: str, floo
     assert got.rejection >= floor.rejection, got
 
 
+# holdout3's mixed-diacritics and old-tone queries were all copies of evaluation queries and
+# were removed with the other shared queries.
+COPIED_STYLES = {"mixed-diacritics", "old-tone"}
+
+
 @pytest.mark.parametrize(
-    ("name", "size", "off_topic"),
-    [("eval.jsonl", 850, 200), ("holdout2.jsonl", 120, 30), ("holdout3.jsonl", 150, 35)],
+    ("name", "size", "off_topic", "missing"),
+    [
+        ("eval.jsonl", 850, 200, set()),
+        ("holdout2.jsonl", 120, 30, set()),
+        ("holdout3.jsonl", 120, 25, COPIED_STYLES),
+    ],
 )
-def test_query_set_is_large_and_covers_every_style(name: str, size: int, off_topic: int) -> None:
+def test_query_set_is_large_and_covers_every_style(
+    name: str, size: int, off_topic: int, missing: set[str]
+) -> None:
     rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines()]
     kinds = {r["kind"] for r in rows}
     assert len(rows) >= size
@@ -86,7 +97,7 @@ def test_query_set_is_large_and_covers_every_style(name: str, size: int, off_top
         "situation",
         "english",
         "out-of-scope",
-    } <= kinds
+    } - missing <= kinds
 
 
 @pytest.mark.parametrize(
