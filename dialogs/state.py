@@ -58,7 +58,6 @@ def _valid_checklist(record: object) -> bool:
         and isinstance(record.get("at"), int)
         and isinstance(record.get("n"), int)
         and isinstance(record.get("docs"), dict)
-        and isinstance(record.get("cases"), dict)
     )
 
 

@@ -60,6 +60,7 @@ async def test_a_checklist_started_on_zalo_continues_on_telegram(
     await on_zalo.say("dang ky khai sinh")
     await on_zalo.tap("Đăng ký khai sinh")
     await on_zalo.tap("Xem giấy tờ cần chuẩn bị")
+    await on_zalo.tap("Thông thường, không thuộc trường hợp nào")
     second = text_of(await on_zalo.tap("Có rồi"))
     found = re.search(r"Giấy tờ 2/(\d+):\n(.+)", second)
     assert found, second

@@ -36,7 +36,7 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     if procedure.catalogue_only:
         return [Reply(catalogue_facts(turn.t, procedure), catalogue_actions(turn, procedure))]
     actions: list[Button] = []
-    if any(papers.counts(procedure)[:2]):
+    if any(papers.counts(procedure)):
         actions.append(Button(_("See the document checklist"), f"cl:go:{procedure.code}"))
     if form_for(procedure.code) is not None:
         actions.append(Button(_("File online from this chat"), f"f:go:{procedure.code}"))
@@ -196,13 +196,20 @@ def per_channel(t: Translator, procedure: Procedure, what: str) -> str:
 
 
 def document_count(t: Translator, procedure: Procedure) -> str:
-    """How many papers, counting every case ("3 papers (some only in certain cases)")."""
+    """How many papers: everyone's, and whether each case adds its own (never summed)."""
     handed, shown, cases = papers.counts(procedure)
-    if handed == 0 and shown == 0:
+    if handed == 0 and shown == 0 and cases == 0:
         return t.gettext("none listed by the portal")
-    text = t.ngettext("{n} paper", "{n} papers", handed).format(n=handed)
-    if cases:
-        text = t.gettext("{count} (some only in certain cases)").format(count=text)
+    if cases and handed:
+        text = t.ngettext(
+            "{n} paper, plus those of your case ({cases} possible cases)",
+            "{n} papers, plus those of your case ({cases} possible cases)",
+            handed,
+        ).format(n=handed, cases=cases)
+    elif cases:
+        text = t.gettext("depends on your case ({cases} possible cases)").format(cases=cases)
+    else:
+        text = t.ngettext("{n} paper", "{n} papers", handed).format(n=handed)
     if shown:
         text = t.gettext("{count}; to show at the counter: {shown}").format(count=text, shown=shown)
     return text
@@ -248,7 +255,7 @@ def variant_labels(procedures: list[Procedure]) -> list[str]:
         reference = names[1] if index == 0 and len(names) > 1 else names[0]
         label = name
         if len(name) > LABEL_CHARS:
-            label = _distinct(name, reference) or ", ".join(procedures[index].levels) or name
+            label = distinct(name, reference) or ", ".join(procedures[index].levels) or name
         labels.append(shorten(label[:1].upper() + label[1:]))
     repeated = {label for label in labels if labels.count(label) > 1}
     for index, label in enumerate(labels):
@@ -258,7 +265,8 @@ def variant_labels(procedures: list[Procedure]) -> list[str]:
     return labels
 
 
-def _distinct(name: str, reference: str) -> str:
+def distinct(name: str, reference: str) -> str:
+    """The longest stretch of words of ``name`` that ``reference`` does not have."""
     words, other = name.split(), reference.split()
     matcher = difflib.SequenceMatcher(a=_keys(other), b=_keys(words), autojunk=False)
     stretches = [

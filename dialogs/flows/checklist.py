@@ -1,13 +1,14 @@
-"""The document checklist: one paper at a time, case groups behind a yes/no question, a summary.
+"""The document checklist: the citizen's case first, then one paper at a time, then a summary.
 
-A procedure's checklist is a fixed sequence of nodes declared by its data (see
-``dialogs.flows.papers``): for each section, a question node when it is a case ("Trường hợp
-...") and then one node per paper. The state keeps, per procedure code::
+When a procedure's papers differ by case, the citizen first picks the situation that is theirs
+(buttons in the portal's words, the usual case first); the walk-through then holds only the
+papers everyone brings and that case's papers (see ``dialogs.flows.papers``), never the papers
+of cases that exclude each other. The state keeps, per procedure code::
 
     {"at": 3,                  # index of the current node
-     "n": 9,                   # number of nodes when started, to notice changed data
+     "n": 9,                   # number of papers in all sections, to notice changed data
+     "case": 2,                # the chosen case's section, -1 = the usual case, absent = not yet
      "docs": {"0.1": "have"},  # "<section>.<paper>" -> "have" | "miss" | "na"
-     "cases": {"1": false},    # "<section>" -> does this case apply?
      "done": false,
      "seen": "2026-11-24T08:00:00+00:00"}
 
@@ -16,6 +17,7 @@ so a citizen can stop at any point and resume days later exactly where they left
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dialogs import state as states
@@ -25,8 +27,8 @@ from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
 from knowledge.model import Document, Procedure
 
-Node = tuple[int, int | None]
-"""(section index, paper index); paper index None = the case question of a section."""
+Node = tuple[int, int]
+"""(section index, paper index)."""
 
 ANSWERS = {"have", "miss", "na"}
 MAX_CHECKLISTS = 20
@@ -35,17 +37,39 @@ MAX_CHECKLISTS = 20
 ITEM_CHARS = 300
 """A document's name is cut to this in the walk-through; "What is this?" shows all of it."""
 
+MAX_CASES = 8
+"""Case buttons offered at once; a phone shows no more without scrolling."""
 
-def nodes(procedure: Procedure) -> list[Node]:
-    """The checklist's sequence, declared by the procedure's papers."""
+CASE_CHARS = 64
+"""A case's title is cut to this in the list above the buttons, so the question fits a phone."""
+
+USUAL = -1
+"""The "case" of a citizen whose situation is none of the special ones."""
+
+
+def size(procedure: Procedure) -> int:
+    """Papers in every section: a change means the official list changed."""
+    return sum(len(section.documents) for section in papers.sections(procedure))
+
+
+def cases(procedure: Procedure) -> list[int]:
+    """Indices of the sections that are cases, in the order the importer put them."""
+    return [gi for gi, s in enumerate(papers.sections(procedure)) if s.case and s.documents]
+
+
+def nodes(procedure: Procedure, case: int | None = USUAL) -> list[Node]:
+    """The papers the citizen goes through: everyone's, then the chosen case's, then to show."""
     sequence: list[Node] = []
     for gi, section in enumerate(papers.sections(procedure)):
-        if not section.documents:
+        if section.case and gi != case:
             continue
-        if section.case:
-            sequence.append((gi, None))
         sequence.extend((gi, di) for di in range(len(section.documents)))
     return sequence
+
+
+def _chosen(record: dict[str, Any]) -> int | None:
+    value = record.get("case")
+    return value if isinstance(value, int) else None
 
 
 def go(turn: Turn, args: list[str]) -> list[Reply] | None:
@@ -55,7 +79,7 @@ def go(turn: Turn, args: list[str]) -> list[Reply] | None:
         return None
     _ = turn.t.gettext
     turn.state["proc"] = procedure.code
-    if not nodes(procedure):
+    if not size(procedure):
         turn.set_step("qa:answer")
         return [
             Reply(
@@ -65,7 +89,7 @@ def go(turn: Turn, args: list[str]) -> list[Reply] | None:
         ]
     record = states.checklist(turn.state, procedure.code)
     intro = None
-    if record is not None and record.get("n") != len(nodes(procedure)):
+    if record is not None and record.get("n") != size(procedure):
         intro = _("The official list of documents has changed, so we start again.")
         record = None
     if record is None:
@@ -79,7 +103,9 @@ def go(turn: Turn, args: list[str]) -> list[Reply] | None:
 
 
 def _new(turn: Turn, procedure: Procedure) -> dict[str, Any]:
-    record: dict[str, Any] = {"at": 0, "n": len(nodes(procedure)), "docs": {}, "cases": {}}
+    record: dict[str, Any] = {"at": 0, "n": size(procedure), "docs": {}}
+    if not cases(procedure):
+        record["case"] = USUAL
     kept = states.checklists(turn.state)
     for stale in sorted(kept, key=lambda code: str(kept[code].get("seen", "")))[
         : max(0, len(kept) - MAX_CHECKLISTS + 1)
@@ -90,27 +116,83 @@ def _new(turn: Turn, procedure: Procedure) -> dict[str, Any]:
     return record
 
 
+def case_label(title: str, limit: int = card.LABEL_CHARS, procedure: str = "") -> str:
+    """A case in the citizen's words for a button: "Trường hợp trẻ em bị bỏ rơi" -> "Trẻ em bị
+    bỏ rơi"; the procedure's own name is left out ("Đăng ký thường trú vào chỗ ở ..." -> "Vào
+    chỗ ở ...")."""
+    words = _CASE_LEAD.sub("", title).strip(" ,:;-–")
+    name = card.short_name(procedure)
+    if name and words.lower().startswith(name.lower() + " "):
+        words = words[len(name) :].strip(" ,:;-–")
+    return card.shorten(words[:1].upper() + words[1:] if words else title, limit)
+
+
+_CASE_LEAD = re.compile(
+    r"^(?:[-*+•]\s*)*(?:\(?[a-zđ0-9]{1,3}(?:\.\d+)*[.)]\s*)?"
+    r"(?:(?:đối với|trường hợp)\s+)+(?:(?:là|của|khi|có)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def ask_case(turn: Turn, procedure: Procedure, intro: str | None = None) -> list[Reply]:
+    """Which situation is the citizen's? The usual case first, then each special one."""
+    _ = turn.t.gettext
+    turn.set_step("checklist:case")
+    parts = papers.sections(procedure)
+    choices = cases(procedure)
+    buttons: list[Button] = []
+    if any(not s.case and not s.present and s.documents for s in parts):
+        buttons.append(Button(_("The usual case, none of these"), f"cl:case:{procedure.code}:u"))
+    labels = [case_label(parts[gi].title, procedure=procedure.name) for gi in choices]
+    for index, label in enumerate(labels):
+        if labels.count(label) > 1:  # same first words: the words that set it apart
+            other = parts[choices[index - 1 if index else 1]].title
+            labels[index] = card.shorten(card.distinct(parts[choices[index]].title, other))
+    buttons.extend(
+        Button(label, f"cl:case:{procedure.code}:{gi}")
+        for label, gi in zip(labels[:MAX_CASES], choices[:MAX_CASES], strict=False)
+    )
+    listed = "\n".join(
+        f"{number}. {card.shorten(parts[gi].title, CASE_CHARS)}"
+        for number, gi in enumerate(choices[:MAX_CASES], start=1)
+    )
+    text = _("The papers depend on your situation. Which one is yours?")
+    head = [intro] if intro else []
+    return [Reply("\n\n".join([*head, f"{text}\n{listed}"]), (*buttons, menu.menu_button(turn)))]
+
+
+def choose_case(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """The citizen picked their case: the walk-through now holds only the papers it needs."""
+    procedure = turn.procedure(args[0]) if len(args) == 2 else None
+    record = states.checklist(turn.state, args[0]) if procedure else None
+    if procedure is None or record is None or _chosen(record) is not None:
+        return None
+    if args[1] == "u":
+        chosen = USUAL
+    elif args[1].isdigit() and int(args[1]) in cases(procedure):
+        chosen = int(args[1])
+    else:
+        return None
+    record["case"] = chosen
+    _skip(procedure, record)
+    return current(turn, procedure, record)
+
+
 def current(
     turn: Turn, procedure: Procedure, record: dict[str, Any], intro: str | None = None
 ) -> list[Reply]:
-    """Show the node the checklist is at: a case question, a document, or the summary."""
+    """Show where the checklist is: the case question, a document, or the summary."""
     record["seen"] = turn.deps.clock.now().isoformat()
+    case = _chosen(record)
+    if case is None:
+        return ask_case(turn, procedure, intro)
     if record.get("done"):
         return summarise(turn, procedure, record)
     _ = turn.t.gettext
     at = record["at"]
-    gi, di = nodes(procedure)[at]
+    gi, di = nodes(procedure, case)[at]
     group = papers.sections(procedure)[gi]
     head = [intro] if intro else []
-    if di is None:
-        turn.set_step("checklist:case")
-        text = _("Is this your case?\n{case}").format(case=group.title)
-        answers = (
-            Button(_("Yes"), f"cl:yes:{procedure.code}:{at}"),
-            Button(_("No"), f"cl:no:{procedure.code}:{at}"),
-            Button(_("Pause"), f"cl:stop:{procedure.code}"),
-        )
-        return [Reply("\n\n".join([*head, text]), answers)]
     turn.set_step("checklist:item")
     done, total = progress(procedure, record)
     document = group.documents[di]
@@ -140,18 +222,14 @@ def item_buttons(turn: Turn, procedure: Procedure, at: int) -> tuple[Button, ...
 
 
 def progress(procedure: Procedure, record: dict[str, Any]) -> tuple[int, int]:
-    """(documents checked, documents that may still apply), for "3/7 checked".
+    """(documents checked, documents of the citizen's case), for "3/7 checked".
 
     Progress is always told as documents already checked; the walk-through itself shows the
     next one ("Document 4/7"), so pausing after the third says 3/7 and resuming shows 4/7.
     """
-    declined = _declined(record)
-    docs = [
-        index
-        for index, (gi, di) in enumerate(nodes(procedure))
-        if di is not None and gi not in declined
-    ]
-    return sum(1 for index in docs if index < record["at"]), len(docs)
+    case = _chosen(record)
+    total = len(nodes(procedure, USUAL if case is None else case))
+    return min(record["at"], total), total
 
 
 def quantity(t: Translator, document: Document) -> str:
@@ -170,14 +248,7 @@ def quantity(t: Translator, document: Document) -> str:
     return ", ".join(parts)
 
 
-def _declined(record: dict[str, Any]) -> set[int]:
-    cases = record.get("cases", {})
-    return {int(gi) for gi, applies in cases.items() if applies is False and gi.isdigit()}
-
-
-def _at_node(
-    turn: Turn, args: list[str], want_case: bool
-) -> tuple[Procedure, dict[str, Any]] | None:
+def _at_node(turn: Turn, args: list[str]) -> tuple[Procedure, dict[str, Any]] | None:
     """The procedure and record when a "cl:<answer>:<code>:<index>" button is still current."""
     if len(args) != 2 or not args[1].isdigit():
         return None
@@ -185,59 +256,41 @@ def _at_node(
     record = states.checklist(turn.state, args[0])
     if procedure is None or record is None or record.get("done"):
         return None
-    sequence = nodes(procedure)
+    case = _chosen(record)
     at = int(args[1])
-    if record.get("at") != at or record.get("n") != len(sequence) or at >= len(sequence):
+    if case is None or record.get("at") != at or record.get("n") != size(procedure):
         return None
-    if (sequence[at][1] is None) != want_case:
+    if at >= len(nodes(procedure, case)):
         return None
     return procedure, record
 
 
 def answer(turn: Turn, args: list[str], kind: str) -> list[Reply] | None:
     """Record "have", "miss" or "na" for the current document and move on."""
-    found = _at_node(turn, args, want_case=False)
+    found = _at_node(turn, args)
     if found is None or kind not in ANSWERS:
         return None
     procedure, record = found
-    gi, di = nodes(procedure)[record["at"]]
+    gi, di = nodes(procedure, record["case"])[record["at"]]
     record["docs"][f"{gi}.{di}"] = kind
-    return _advance(turn, procedure, record)
-
-
-def case(turn: Turn, args: list[str], applies: bool) -> list[Reply] | None:
-    """Record whether a case group applies; a "no" skips all of its documents."""
-    found = _at_node(turn, args, want_case=True)
-    if found is None:
-        return None
-    procedure, record = found
-    gi, _di = nodes(procedure)[record["at"]]
-    record["cases"][str(gi)] = applies
-    return _advance(turn, procedure, record)
-
-
-def _advance(turn: Turn, procedure: Procedure, record: dict[str, Any]) -> list[Reply]:
     record["at"] += 1
     _skip(procedure, record)
     return current(turn, procedure, record)
 
 
 def _skip(procedure: Procedure, record: dict[str, Any]) -> None:
-    """Move past documents of declined cases; mark the checklist done at the end."""
-    sequence = nodes(procedure)
-    declined = _declined(record)
-    while record["at"] < len(sequence) and sequence[record["at"]][0] in declined:
-        record["at"] += 1
-    record["done"] = record["at"] >= len(sequence)
+    """Mark the checklist done once the citizen's case has no paper left."""
+    case = _chosen(record)
+    record["done"] = case is not None and record["at"] >= len(nodes(procedure, case))
 
 
 def what(turn: Turn, args: list[str]) -> list[Reply] | None:
     """Explain the current document in full: name, counts, form, where copies are made."""
-    found = _at_node(turn, args, want_case=False)
+    found = _at_node(turn, args)
     if found is None:
         return None
     procedure, record = found
-    gi, di = nodes(procedure)[record["at"]]
+    gi, di = nodes(procedure, record["case"])[record["at"]]
     document = papers.sections(procedure)[gi].documents[di]
     explanation = [document.name, *where(turn.t, document)]
     explanation.append(
@@ -273,7 +326,7 @@ def summary(turn: Turn, args: list[str]) -> list[Reply] | None:
     record = states.checklist(turn.state, args[0]) if procedure else None
     if procedure is None or record is None:
         return None
-    if record.get("n") != len(nodes(procedure)):
+    if record.get("n") != size(procedure):
         return go(turn, args)  # the official list changed: its answers no longer fit
     return summarise(turn, procedure, record)
 
@@ -291,6 +344,10 @@ def summarise(turn: Turn, procedure: Procedure, record: dict[str, Any]) -> list[
             have=counts.count("have"), missing=len(missing), na=counts.count("na")
         ),
     ]
+    case = _chosen(record)
+    if case is not None and case != USUAL:
+        title = papers.sections(procedure)[case].title
+        lines.append(_("Your case: {case}").format(case=case_label(title, ITEM_CHARS)))
     if not record.get("done"):
         done, total = progress(procedure, record)
         lines.append(_("Checked so far: {done}/{total}.").format(done=done, total=total))
@@ -316,10 +373,11 @@ def summarise(turn: Turn, procedure: Procedure, record: dict[str, Any]) -> list[
 
 def _missing(procedure: Procedure, record: dict[str, Any]) -> list[Document]:
     parts = papers.sections(procedure)
+    case = _chosen(record)
     return [
         parts[gi].documents[di]
-        for gi, di in nodes(procedure)
-        if di is not None and record["docs"].get(f"{gi}.{di}") == "miss"
+        for gi, di in nodes(procedure, USUAL if case is None else case)
+        if record["docs"].get(f"{gi}.{di}") == "miss"
     ]
 
 

@@ -40,9 +40,12 @@ def sections(procedure: Procedure) -> list[Section]:
     return found
 
 
-def counts(procedure: Procedure) -> tuple[int, int, bool]:
-    """(papers to hand in, papers to show, whether some are for certain cases only)."""
+def counts(procedure: Procedure) -> tuple[int, int, int]:
+    """(papers everyone hands in, papers to show, how many cases add their own papers).
+
+    Cases exclude each other, so their papers are never added up into one number.
+    """
     parts = sections(procedure)
-    handed = sum(len(s.documents) for s in parts if not s.present)
+    handed = sum(len(s.documents) for s in parts if not s.present and not s.case)
     shown = sum(len(s.documents) for s in parts if s.present)
-    return handed, shown, any(s.case and s.documents for s in parts)
+    return handed, shown, sum(1 for s in parts if s.case and s.documents)

@@ -16,28 +16,32 @@ ITEM = ("Có rồi", "Chưa có", "Không phải trường hợp của tôi", "G
 
 
 def start_birth_checklist(chat: ChatHarness) -> ChatHarness:
-    return (
-        chat.send("dang ky khai sinh").press("Đăng ký khai sinh").press("Xem giấy tờ cần chuẩn bị")
+    """The birth checklist for a citizen whose case is the proxy one (2 + 1 papers)."""
+    chat.send("dang ky khai sinh").press("Đăng ký khai sinh").press("Xem giấy tờ cần chuẩn bị")
+    return chat.press("Ủy quyền thực hiện việc đăng ký khai…")
+
+
+def test_the_case_is_asked_first_and_only_its_papers_follow(chat: ChatHarness) -> None:
+    chat.send("dang ky khai sinh").press("Đăng ký khai sinh").press("Xem giấy tờ cần chuẩn bị")
+    chat.expect("Giấy tờ cần nộp tùy trường hợp của bạn. Bạn thuộc trường hợp nào?")
+    # In the citizen's words, the usual case first.
+    chat.expect_buttons(
+        "Thông thường, không thuộc trường hợp nào",
+        "Trẻ em sinh ra do mang thai hộ",
+        "Ủy quyền thực hiện việc đăng ký khai…",
+        "Menu",
     )
-
-
-def test_one_document_at_a_time_with_progress_and_skipped_cases(chat: ChatHarness) -> None:
-    start_birth_checklist(chat).expect("Mình cùng xem từng giấy tờ", "Giấy tờ 1/4:")
+    assert chat.step == "checklist:case"
+    chat.press("Ủy quyền thực hiện việc đăng ký khai…").expect("Giấy tờ 1/3:")
     chat.expect("Tờ khai đăng ký khai sinh", "1 bản chính").expect_buttons(*ITEM)
     assert chat.step == "checklist:item"
-    chat.press("Có rồi").expect("Giấy tờ 2/4:", "Giấy chứng sinh")
-    chat.press("Chưa có").expect(
-        "Đây có phải trường hợp của bạn không?", "Trường hợp trẻ em sinh ra do mang thai hộ"
-    )
-    chat.expect_buttons("Có", "Không", "Tạm dừng")
-    assert chat.step == "checklist:case"
-    # "no" skips the whole case group, and the total shrinks accordingly
-    chat.press("Không").expect("Trường hợp ủy quyền thực hiện việc đăng ký khai sinh")
-    chat.press("Có").expect("Giấy tờ 3/3:", "Văn bản ủy quyền (được chứng thực)", "1 bản sao")
+    chat.press("Có rồi").expect("Giấy tờ 2/3:", "Giấy chứng sinh")
+    chat.press("Chưa có").expect("Giấy tờ 3/3:", "Văn bản ủy quyền (được chứng thực)", "1 bản sao")
     chat.press("Chưa có")
     assert chat.step == "checklist:summary"
     chat.expect(
         "Giấy tờ cho: Thủ tục đăng ký khai sinh",
+        "Trường hợp của bạn: Ủy quyền thực hiện việc đăng ký khai sinh",
         "Đã có: 1. Còn thiếu: 2. Không phải trường hợp của bạn: 0.",
         "1. Giấy chứng sinh",
         "2. Văn bản ủy quyền (được chứng thực)",
@@ -49,6 +53,20 @@ def test_one_document_at_a_time_with_progress_and_skipped_cases(chat: ChatHarnes
     )
 
 
+def test_the_usual_case_gets_only_the_papers_everyone_brings(chat: ChatHarness) -> None:
+    chat.send("dang ky khai sinh").press("Đăng ký khai sinh").press("Xem giấy tờ cần chuẩn bị")
+    chat.press("Thông thường, không thuộc trường hợp nào").expect("Giấy tờ 1/2:")
+    chat.press("Có rồi").press("Có rồi").expect("Bạn đã có đủ giấy tờ cần thiết")
+    chat.expect_not("ủy quyền", "mang thai hộ")
+
+
+def test_a_case_button_pressed_again_is_out_of_date(chat: ChatHarness) -> None:
+    start_birth_checklist(chat).press("Có rồi")
+    chat.payload("cl:case:1.001193:u").expect("cũ")
+    chat.send("menu").press("Kiểm tra giấy tờ").press("Đăng ký khai sinh (xong 1/3)")
+    chat.expect("Giấy tờ 2/3:")
+
+
 def test_what_is_this_explains_the_form_and_keeps_the_place(chat: ChatHarness) -> None:
     start_birth_checklist(chat).press("Giấy này là gì?")
     chat.expect(
@@ -57,7 +75,7 @@ def test_what_is_this_explains_the_form_and_keeps_the_place(chat: ChatHarness) -
         "cán bộ bộ phận một cửa",
     )
     chat.expect_buttons(*ITEM)
-    chat.press("Có rồi").expect("Giấy tờ 2/4:")
+    chat.press("Có rồi").expect("Giấy tờ 2/3:")
 
 
 def test_all_documents_in_hand(chat: ChatHarness) -> None:
@@ -71,28 +89,28 @@ def test_all_documents_in_hand(chat: ChatHarness) -> None:
 
 def test_resume_days_later_exactly_where_they_left_off(chat: ChatHarness) -> None:
     start_birth_checklist(chat).press("Có rồi").press("Tạm dừng")
-    chat.expect("Đã lưu: đã xem xong 1/4 giấy tờ.").expect_has_buttons(
+    chat.expect("Đã lưu: đã xem xong 1/3 giấy tờ.").expect_has_buttons(
         "Nhắc tôi ngày mai", "3 ngày nữa", "Làm tiếp"
     )
     chat.send("cccd")  # something else in between
     chat.clock.advance(days=5)
     chat.send("/start").press("Kiểm tra giấy tờ").expect("Các danh sách giấy tờ đang làm dở")
-    chat.expect_buttons("Đăng ký khai sinh (xong 1/4)", "Menu")
-    chat.press("Đăng ký khai sinh (xong 1/4)").expect("Chào mừng bạn quay lại!", "Giấy tờ 2/4:")
+    chat.expect_buttons("Đăng ký khai sinh (xong 1/3)", "Menu")
+    chat.press("Đăng ký khai sinh (xong 1/3)").expect("Chào mừng bạn quay lại!", "Giấy tờ 2/3:")
 
 
 def test_progress_counts_documents_checked_and_resuming_shows_the_next_one(
     chat: ChatHarness,
 ) -> None:
-    """After one answer everything says "1/4 checked" and "Continue" shows document 2/4."""
+    """After one answer everything says "1/3 checked" and "Continue" shows document 2/4."""
     start_birth_checklist(chat).press("Có rồi").press("Tạm dừng")
-    chat.expect("đã xem xong 1/4 giấy tờ").expect_not("2/4")
-    chat.press("Nhắc tôi ngày mai").press("Làm tiếp ngay").expect("Giấy tờ 2/4:")
-    chat.press("Tạm dừng").press("Xem giấy tờ còn thiếu").expect("Đã xem xong: 1/4.")
-    chat.press("Làm tiếp").expect("Giấy tờ 2/4:")
+    chat.expect("đã xem xong 1/3 giấy tờ").expect_not("2/3")
+    chat.press("Nhắc tôi ngày mai").press("Làm tiếp ngay").expect("Giấy tờ 2/3:")
+    chat.press("Tạm dừng").press("Xem giấy tờ còn thiếu").expect("Đã xem xong: 1/3.")
+    chat.press("Làm tiếp").expect("Giấy tờ 2/3:")
     chat.clock.advance(days=1)
-    chat.deliver_reminders().expect("(đã xem xong 1/4)").press("Làm tiếp")
-    chat.expect("Giấy tờ 2/4:", "Giấy chứng sinh")
+    chat.deliver_reminders().expect("(đã xem xong 1/3)").press("Làm tiếp")
+    chat.expect("Giấy tờ 2/3:", "Giấy chứng sinh")
 
 
 def test_my_documents_lists_the_most_recent_first_and_says_when_there_is_none(
@@ -104,8 +122,8 @@ def test_my_documents_lists_the_most_recent_first_and_says_when_there_is_none(
     chat.clock.advance(hours=1)
     chat.send("ket hon").press("Xem giấy tờ cần chuẩn bị").press("Có rồi")
     chat.send("menu").press("Kiểm tra giấy tờ")
-    chat.expect_buttons("Đăng ký kết hôn (xong 1/3)", "Đăng ký khai sinh (xong 0/4)", "Menu")
-    chat.send("2").expect("Giấy tờ 1/4:")
+    chat.expect_buttons("Đăng ký kết hôn (xong 1/3)", "Đăng ký khai sinh (xong 0/3)", "Menu")
+    chat.send("2").expect("Giấy tờ 1/3:")
 
 
 def test_reminder_buttons_schedule_a_morning_reminder_that_resumes(chat: ChatHarness) -> None:
@@ -120,11 +138,11 @@ def test_reminder_buttons_schedule_a_morning_reminder_that_resumes(chat: ChatHar
     chat.clock.advance(days=3)
     chat.deliver_reminders()
     chat.expect(
-        "Nhắc việc: bạn đang chuẩn bị giấy tờ cho Thủ tục đăng ký khai sinh (đã xem xong 1/4)."
+        "Nhắc việc: bạn đang chuẩn bị giấy tờ cho Thủ tục đăng ký khai sinh (đã xem xong 1/3)."
     )
     chat.expect_buttons("Làm tiếp", "Menu")
     assert chat.step == "qa:answer"  # a reminder does not move the conversation
-    chat.press("Làm tiếp").expect("Giấy tờ 2/4:", "Giấy chứng sinh")
+    chat.press("Làm tiếp").expect("Giấy tờ 2/3:", "Giấy chứng sinh")
 
 
 def test_reminder_in_words_vietnamese_and_english() -> None:
@@ -173,7 +191,7 @@ def test_an_old_checklist_button_pressed_again_is_out_of_date(chat: ChatHarness)
     start_birth_checklist(chat)
     old_have = chat.buttons[0].payload
     assert old_have is not None
-    chat.press("Có rồi").expect("Giấy tờ 2/4:")
+    chat.press("Có rồi").expect("Giấy tờ 2/3:")
     before = chat.state["checklists"]
     chat.payload(old_have).expect("Nút này đã cũ").expect_has_buttons("Kiểm tra giấy tờ")
     assert chat.state["checklists"] == before
@@ -200,8 +218,8 @@ def test_a_procedure_without_documents_says_so(chat: ChatHarness) -> None:
 
 
 def test_typing_a_button_label_answers_it(chat: ChatHarness) -> None:
-    start_birth_checklist(chat).send("co roi").expect("Giấy tờ 2/4:")
-    chat.send("chua co").send("khong").expect("ủy quyền")
+    start_birth_checklist(chat).send("co roi").expect("Giấy tờ 2/3:")
+    chat.send("chua co").expect("Giấy tờ 3/3:", "ủy quyền")
 
 
 def test_portal_remarks_are_not_asked_about_and_papers_to_show_come_last(

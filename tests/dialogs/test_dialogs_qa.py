@@ -40,7 +40,9 @@ def test_the_answer_card_has_every_fact_and_the_next_steps(chat: ChatHarness) ->
         "Nơi thực hiện: Cấp xã — Ủy ban nhân dân cấp xã",
         "Thời gian giải quyết: 1 ngày làm việc",
         "Lệ phí: miễn phí",
-        "Giấy tờ cần nộp: 4 loại giấy tờ (có giấy chỉ cần trong một số trường hợp)",
+        # Everyone's papers, and never the papers of cases that exclude each other summed in.
+        "Giấy tờ cần nộp: 2 loại giấy tờ, thêm giấy tờ riêng của trường hợp của bạn "
+        "(có 2 trường hợp)",
         "Nộp trực tuyến: có, một phần",
         "Trên Cổng Dịch vụ công: " + BIRTH.source_url,
         "Mã thủ tục: 1.001193",

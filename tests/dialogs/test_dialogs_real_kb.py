@@ -35,13 +35,30 @@ def test_birth_registration(knowledge: LocalKnowledgeBase) -> None:
         "⚠ Hãy hỏi lại bộ phận một cửa; cổng dịch vụ công ghi: “1”",
     )
     chat.expect_has_buttons("Xem giấy tờ cần chuẩn bị", "Nộp hồ sơ trực tuyến")
-    chat.press("Xem giấy tờ cần chuẩn bị").expect("Giấy tờ 1/")
+    chat.press("Xem giấy tờ cần chuẩn bị").expect("Bạn thuộc trường hợp nào?")
+    # The abandoned child is a case to pick, not the first paper of everyone's list.
+    chat.expect_has_buttons("Trẻ em bị bỏ rơi", "Thông thường, không thuộc trường hợp nào")
+    chat.press("Thông thường, không thuộc trường hợp nào").expect("Giấy tờ 1/6:", "Tờ khai")
+    chat.expect_not("bỏ rơi")
     chat.press("Có rồi").press("Tạm dừng").press("Nhắc tôi ngày mai").expect("25/11/2026")
     chat.clock.advance(days=1)
     chat.deliver_reminders().expect(
         "Nhắc việc: bạn đang chuẩn bị giấy tờ cho Thủ tục đăng ký khai sinh"
     )
     chat.press("Làm tiếp").expect("Chào mừng bạn quay lại!", "Giấy tờ 2/")
+
+
+def test_residence_registration_asks_where_the_citizen_lives_first(
+    knowledge: LocalKnowledgeBase,
+) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.payload("proc:1.004222").expect(
+        "Giấy tờ cần nộp: tùy trường hợp của bạn (có 7 trường hợp)"
+    )
+    chat.press("Xem giấy tờ cần chuẩn bị").expect("Bạn thuộc trường hợp nào?")
+    assert len(chat.text) <= 600
+    chat.press("Vào chỗ ở hợp pháp do thuê, mượn, ở nhờ").expect("Giấy tờ 1/", "Hợp đồng")
+    chat.expect_not("phương tiện")
 
 
 def test_id_card_in_shorthand(knowledge: LocalKnowledgeBase) -> None:

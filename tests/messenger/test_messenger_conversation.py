@@ -103,21 +103,22 @@ async def test_ask_then_walk_the_checklist(citizen: Citizen, graph: FakeGraphApi
     portal = [b for b in card[-1].template_buttons if b["type"] == "web_url"]
     assert portal and portal[0]["url"].startswith("https://dichvucong.gov.vn/")
 
-    (first,) = await citizen.tap(f"cl:go:{BIRTH}")
-    assert "1/8" in first.text
+    await citizen.tap(f"cl:go:{BIRTH}")
+    (first,) = await citizen.tap(f"cl:case:{BIRTH}:u")
+    assert "1/6" in first.text
     assert f"cl:have:{BIRTH}:0" in first.payloads
 
     (second,) = await citizen.tap(f"cl:have:{BIRTH}:0")
-    assert "2/8" in second.text
+    assert "2/6" in second.text
 
     # An elderly user may answer with the option's number instead of tapping.
     (third,) = await citizen.say("2")
-    assert "3/8" in third.text
+    assert "3/6" in third.text
 
     # Meta redelivers the same event: nothing is answered twice.
     again = graph.quick_reply(USER, "Có rồi", f"cl:have:{BIRTH}:2")
     assert len(await citizen._deliver(again, twice=True)) == 1
-    assert "4/8" in graph.sent[-1].text
+    assert "4/6" in graph.sent[-1].text
 
     assert {m.messaging_type for m in graph.messages_to(USER)} == {"RESPONSE"}
     assert graph.sent == graph.messages_to(USER)
@@ -146,6 +147,7 @@ async def test_a_reminder_due_after_the_window_closed_comes_with_the_next_answer
     await citizen.say("dk khai sinh")
     await citizen.tap(f"proc:{BIRTH}")
     await citizen.tap(f"cl:go:{BIRTH}")
+    await citizen.tap(f"cl:case:{BIRTH}:u")
     await citizen.say("nhắc tôi sau 3 ngày")
 
     # Three days on, Meta's 24-hour window is closed: the reminder is kept, nothing is sent.
@@ -178,6 +180,6 @@ async def test_a_reminder_due_after_the_window_closed_comes_with_the_next_answer
         else graph.postback(USER, resume["title"], resume["payload"])
     )
     (step,) = await citizen._deliver(tapped)
-    assert "1/8" in step.text
+    assert "1/6" in step.text
     assert await citizen.app.reminders.run_once() == 0
     assert graph.sent[before:] == [reminder_message, *answer, step]

@@ -57,12 +57,10 @@ BIRTH = Procedure(
                     originals=1,
                 ),
             ),
-            case=True,
         ),
         DocumentGroup(
             "Trường hợp ủy quyền thực hiện việc đăng ký khai sinh",
             (Document("Văn bản ủy quyền (được chứng thực)", originals=1, copies=1),),
-            case=True,
         ),
     ),
     online=OnlineFiling.PARTIAL,

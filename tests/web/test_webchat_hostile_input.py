@@ -67,7 +67,9 @@ async def test_hostile_messages_get_calm_replies_and_keep_the_checklist(
 ) -> None:
     status, _ = await say(real_client, button=f"proc:{BIRTH}")
     assert status == 200
-    status, body = await say(real_client, button=f"cl:go:{BIRTH}")
+    status, _ = await say(real_client, button=f"cl:go:{BIRTH}")
+    assert status == 200
+    status, body = await say(real_client, button=f"cl:case:{BIRTH}:u")
     assert status == 200
     have = next(
         b["payload"]

@@ -29,6 +29,9 @@ async def test_birth_registration_checklist_by_keyboard_and_mouse(real_page: Pag
     await expect(checklist).to_be_focused()  # focus moved to the new answer's first button
 
     await page.keyboard.press("Enter")  # the keyboard opens the checklist
+    usual = page.locator(f'#log button:enabled[data-payload="cl:case:{BIRTH}:u"]')
+    await expect(usual).to_be_focused()  # which case is theirs: the usual one first
+    await page.keyboard.press("Enter")
     await expect(log).to_contain_text(re.compile(r"1/\d+"))
     have = page.locator('#log button:enabled[data-payload^="cl:have:"]')
     await expect(have).to_be_focused()
