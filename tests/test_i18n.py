@@ -100,7 +100,7 @@ def test_vietnamese_and_english_formatting() -> None:
     assert en.format_date(when) == "Nov 24, 2026"
     assert vi.format_money(50000) == "50.000\u00a0₫"
     assert en.format_money(50000) == "₫50,000"
-    assert vi.gettext("Menu") == "Menu" and vi.gettext("Yes") == "Có"
+    assert vi.gettext("Menu") == "Menu" and vi.gettext("Have it") == "Có rồi"
     assert vi.ngettext("{n} working day", "{n} working days", 3) == "{n} ngày làm việc"
     assert en.ngettext("{n} working day", "{n} working days", 1) == "{n} working day"
     assert en.ngettext("{n} working day", "{n} working days", 3) == "{n} working days"
