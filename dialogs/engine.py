@@ -26,7 +26,15 @@ from dialogs.flows import (
 )
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.step import DialogDeps, Step
-from dialogs.text import clean, command, digit, has_words, reminder_request
+from dialogs.text import (
+    MAX_QUERY_CHARS,
+    clean,
+    command,
+    digit,
+    has_words,
+    reminder_request,
+    small_talk,
+)
 from knowledge.text import fold
 
 Handler = Callable[[Turn, list[str]], list[Reply] | None]
@@ -151,10 +159,19 @@ def _route(turn: Turn) -> list[Reply]:
         return press(turn, payload)
     if (request := reminder_request(text)) is not None:
         return reminders.from_text(turn, request)
+    if (talk := small_talk(text)) is not None:
+        return menu.start(turn) if talk == "hello" else [menu.thanks(turn)]
     query = clean(text)
     if not has_words(query):
         return [_calm(turn)]
-    return qa.question(turn, query)
+    replies = qa.question(turn, query)
+    if len(text.strip()) > MAX_QUERY_CHARS:
+        # A long paste is searched by its beginning only; the citizen is told so.
+        notice = turn.t.gettext(
+            "Your message is long: I read its first {read} of {total} characters."
+        ).format(read=MAX_QUERY_CHARS, total=len((message.text or "").strip()))
+        replies = [Reply(notice), *replies]
+    return replies
 
 
 def press(turn: Turn, payload: str) -> list[Reply]:

@@ -35,6 +35,32 @@ _COMMANDS = {
     "xoa_du_lieu": "forget",
     "delete my data": "forget",
 }
+_SMALL_TALK = {
+    **dict.fromkeys(("chao", "xin chao", "chao ban", "alo", "hello", "hi", "hey"), "hello"),
+    **dict.fromkeys(
+        (
+            "cam on",
+            "cam on ban",
+            "cam on nhieu",
+            "cam on nhe",
+            "cam on a",
+            "thanks",
+            "thank you",
+            "ok",
+            "oke",
+            "okay",
+            "ok cam on",
+            "vang",
+            "da",
+            "duoc roi",
+            "bye",
+            "tam biet",
+            "tot qua",
+            "hay qua",
+        ),
+        "thanks",
+    ),
+}
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -71,6 +97,12 @@ def command(text: str) -> str | None:
     if words.startswith("/"):
         words = words[1:].split("@", 1)[0].split(" ", 1)[0]
     return _COMMANDS.get(words)
+
+
+def small_talk(text: str) -> str | None:
+    """ "hello" for a greeting ("chào", "xin chào"), "thanks" for "cảm ơn", "ok", "tạm biệt"."""
+    words = _SPACE.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
+    return _SMALL_TALK.get(words)
 
 
 def digit(text: str) -> int | None:

@@ -46,6 +46,14 @@ def start(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     )
 
 
+def thanks(turn: Turn) -> Reply:
+    """A short friendly answer to "cảm ơn", "ok", "tạm biệt": nothing in the state changes."""
+    return Reply(
+        turn.t.gettext("You are welcome! Type your question any time, or “menu”."),
+        (menu_button(turn),),
+    )
+
+
 def help_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     """How to use the assistant, in plain words."""
     return show(

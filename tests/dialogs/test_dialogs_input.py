@@ -140,3 +140,21 @@ def test_the_same_input_gives_the_same_step() -> None:
         chat.send("nhắc tôi sau 2 ngày")
     assert first.state == second.state and first.replies == second.replies
     assert first.effects == second.effects
+
+
+@pytest.mark.parametrize("typed", ["cảm ơn", "Cam on ban!", "ok", "OK.", "tạm biệt"])
+def test_thanks_and_ok_get_a_short_friendly_reply(chat: ChatHarness, typed: str) -> None:
+    before = at_checklist(chat)
+    chat.send(typed).expect("Không có gì!").expect_not("chưa tìm thấy")
+    assert chat.state["checklists"] == before["checklists"]
+
+
+@pytest.mark.parametrize("typed", ["chào", "Xin chào", "hello"])
+def test_a_greeting_is_greeted(chat: ChatHarness, typed: str) -> None:
+    chat.send(typed).expect("Xin chào!").expect_not("chưa tìm thấy")
+
+
+def test_a_long_paste_says_how_much_was_read(chat: ChatHarness) -> None:
+    story = "đăng ký khai sinh cho con tôi " + "vì hôm qua tôi bận " * 100
+    chat.send(story).expect(f"tôi đọc {300} ký tự đầu trong số {len(story.strip())} ký tự")
+    chat.send("đăng ký khai sinh").expect_not("ký tự đầu")

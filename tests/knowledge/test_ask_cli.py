@@ -125,3 +125,21 @@ def test_an_unsure_answer_lists_guesses_not_a_match(capsys: pytest.CaptureFixtur
     assert data["candidates"][0]["code"] == "1.008498"  # first tax registration of a person
     assert main(["ask", TAX_STORY]) == 0
     assert capsys.readouterr().out.startswith("Chưa chắc chắn; có phải / not sure; did you mean:")
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """``motcua ask ... | head``: no traceback when the pipe closes before the answer is out."""
+    script = Path(sys.executable).with_name("motcua")
+    if not script.exists():
+        pytest.skip("the motcua console script is not installed in this environment")
+    process = subprocess.Popen(
+        [str(script), "ask", "--limit", "20", "đăng ký khai sinh"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader has gone before anything is written
+    with process.stderr:
+        errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0
+    assert errors == ""
