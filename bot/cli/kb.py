@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ def register(subparsers: Any) -> None:
     show = commands.add_parser("show", help="print one procedure as a citizen reads it")
     show.add_argument("code", help="national procedure code, e.g. 1.001193")
     show.add_argument("--json", action="store_true", help="print the full parsed record")
+    show.add_argument(
+        "--section", choices=list(SECTIONS), default=None, help="print only this section"
+    )
     show.add_argument("--kb", type=Path, default=None, help="knowledge-base file to read")
     show.set_defaults(func=run_show)
 
@@ -185,7 +189,7 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(procedure_to_dict(found), ensure_ascii=False, indent=2))
     else:
-        print(render(found))
+        print(render(found, args.section))
     return 0
 
 
@@ -205,8 +209,14 @@ _UNIT_NAMES = {
 }
 
 
-def render(p: Procedure) -> str:
-    """A procedure as a citizen reads it, with Vietnamese headings."""
+def render(p: Procedure, section: str | None = None) -> str:
+    """A procedure as a citizen reads it, with Vietnamese headings; one section if asked."""
+    chosen = [section] if section else list(SECTIONS)
+    parts = ["\n".join(lines) for name in chosen if (lines := SECTIONS[name](p))]
+    return "\n\n".join(parts)
+
+
+def _summary(p: Procedure) -> list[str]:
     lines = [f"{p.name}", f"Mã thủ tục: {p.code}"]
     if p.levels:
         lines.append(f"Cấp thực hiện: {', '.join(p.levels)}")
@@ -224,33 +234,89 @@ def render(p: Procedure) -> str:
         lines.append("Nộp trực tuyến: toàn trình")
     elif p.online is OnlineFiling.PARTIAL:
         lines.append("Nộp trực tuyến: một phần")
-    if p.channels:
-        lines += ["", "Cách thức nộp:"]
-        lines += [f"  - {_channel(c)}" for c in p.channels]
-    number = 0
+    return lines
+
+
+def _where(p: Procedure) -> list[str]:
+    """Where to hand the dossier in and who decides: stored, and worth showing."""
+    lines = []
+    if p.address:
+        lines.append(f"Nơi tiếp nhận hồ sơ: {p.address}")
+    if p.authority:
+        lines.append(f"Cơ quan có thẩm quyền quyết định: {p.authority}")
+    return lines
+
+
+def _channels(p: Procedure) -> list[str]:
+    if not p.channels:
+        return []
+    lines = ["Cách thức nộp:"]
+    for c in p.channels:
+        lines.append(f"  - {_channel(c)}")
+        if c.description:
+            lines.append(f"    {c.description}")
+    return lines
+
+
+def _documents(p: Procedure) -> list[str]:
+    lines: list[str] = []
     for group in p.documents:
-        lines += ["", f"Giấy tờ phải nộp{' — ' + group.title if group.title else ''}:"]
-        for number, doc in enumerate(group.documents, start=1):
-            lines.append(f"  {number}. {_document(doc)}")
+        if group.case:
+            heading = f"Trường hợp riêng (chỉ khi đúng với bạn) — {group.title}:"
+        else:
+            heading = f"Giấy tờ phải nộp{' — ' + group.title if group.title else ''}:"
+        lines += ["", heading]
+        lines += [f"  {n}. {_document(doc)}" for n, doc in enumerate(group.documents, start=1)]
     if p.present_documents:
         lines += ["", "Giấy tờ phải xuất trình:"]
-        for number, doc in enumerate(p.present_documents, start=1):
-            lines.append(f"  {number}. {_document(doc)}")
-    if p.notes:
-        lines += ["", "Lưu ý:"]
-        lines += [f"  - {note}" for note in p.notes]
-    if p.steps:
-        lines += ["", "Trình tự thực hiện:"]
-        lines += [f"  {i}. {step}" for i, step in enumerate(p.steps, start=1)]
-    if p.conditions:
-        lines += ["", "Điều kiện:", p.conditions]
-    if p.result:
-        lines += ["", f"Kết quả: {p.result}"]
-    if p.legal_basis:
-        lines += ["", "Căn cứ pháp lý:"]
-        lines += [f"  - {b.title}{f' ({b.code})' if b.code else ''}" for b in p.legal_basis]
-    lines += ["", f"Nguồn: {p.source_url or _export_source(p)}"]
-    return "\n".join(lines)
+        lines += [f"  {n}. {_document(doc)}" for n, doc in enumerate(p.present_documents, start=1)]
+    return lines[1:]
+
+
+def _notes(p: Procedure) -> list[str]:
+    return ["Lưu ý:", *(f"  - {note}" for note in p.notes)] if p.notes else []
+
+
+def _steps(p: Procedure) -> list[str]:
+    if not p.steps:
+        return []
+    return ["Trình tự thực hiện:", *(f"  {i}. {step}" for i, step in enumerate(p.steps, 1))]
+
+
+def _conditions(p: Procedure) -> list[str]:
+    return ["Điều kiện:", p.conditions] if p.conditions else []
+
+
+def _result(p: Procedure) -> list[str]:
+    return [f"Kết quả: {p.result}"] if p.result else []
+
+
+def _legal(p: Procedure) -> list[str]:
+    if not p.legal_basis:
+        return []
+    return [
+        "Căn cứ pháp lý:",
+        *(f"  - {b.title}{f' ({b.code})' if b.code else ''}" for b in p.legal_basis),
+    ]
+
+
+def _source(p: Procedure) -> list[str]:
+    return [f"Nguồn: {p.source_url or _export_source(p)}"]
+
+
+SECTIONS: dict[str, Callable[[Procedure], list[str]]] = {
+    "summary": _summary,
+    "where": _where,
+    "channels": _channels,
+    "documents": _documents,
+    "notes": _notes,
+    "steps": _steps,
+    "conditions": _conditions,
+    "result": _result,
+    "legal": _legal,
+    "source": _source,
+}
+"""``kb show`` sections in reading order; ``--section NAME`` prints one."""
 
 
 def _export_source(p: Procedure) -> str:

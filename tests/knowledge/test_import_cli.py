@@ -159,6 +159,20 @@ def test_show_says_when_the_portal_lost_the_time_unit(
     assert "Giấy tờ phải xuất trình:" in stdout
 
 
+def test_show_one_section_marks_the_cases_and_leaves_the_rest_out(
+    built_kb: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, _ = run(
+        capsys, "kb", "show", "1.001193", "--section", "documents", "--kb", str(built_kb)
+    )
+    assert code == 0
+    assert stdout.startswith("Giấy tờ phải nộp:\n  1. Tờ khai đăng ký khai sinh")
+    assert "Trường hợp riêng (chỉ khi đúng với bạn) — Trường hợp trẻ em bị bỏ rơi:" in stdout
+    assert "Mã thủ tục" not in stdout and "Cách thức nộp" not in stdout
+    with pytest.raises(SystemExit):
+        run(capsys, "kb", "show", "1.001193", "--section", "nonsense", "--kb", str(built_kb))
+
+
 def test_show_names_the_export_file_when_there_is_no_page_link(
     built_kb: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
