@@ -30,8 +30,9 @@ from bot.ratelimits import LimitsRateLimiter
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
+from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore, server_key
-from dialogs.ports import Channel, Clock, KnowledgeBase, MessageHandler, SecretStore, Translator
+from dialogs.ports import Channel, Clock, KnowledgeBase, MessageHandler, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
@@ -171,7 +172,6 @@ async def build_app(
             concurrent_turns=settings.db_pool_size + settings.db_max_overflow,
         )
         handler = dispatcher.handle
-        secrets = SqlSecretStore(database, clock.now)
 
         async def key() -> bytes:
             async with database.transaction() as session:
@@ -193,7 +193,8 @@ async def build_app(
         routes += PortalWebhook(
             database, clock, portal.webhook_secret, statuses.apply, wake_outbox
         ).routes()
-        for platform in platform_channels(settings, handler, secrets, clock) if platforms else []:
+        adapters = platform_channels(settings, handler, database, clock) if platforms else []
+        for platform in adapters:
             routes += platform.routes()  # before start: Telegram's webhook needs its route
             channels[platform.name] = await stack.enter_async_context(platform)
 
@@ -233,9 +234,14 @@ class PlatformChannel(Channel, Protocol):
 
 
 def platform_channels(
-    settings: Settings, handler: MessageHandler, secrets: SecretStore, clock: Clock
+    settings: Settings, handler: MessageHandler, database: Database, clock: Clock
 ) -> list[PlatformChannel]:
-    """An adapter for every platform whose credentials ``settings`` hold."""
+    """An adapter for every platform whose credentials ``settings`` hold.
+
+    What an adapter must share with the other workers (secrets, who blocked the bot, long
+    button payloads) it keeps in ``database``, never in this process alone.
+    """
+    secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
     if settings.telegram_token:
         found.append(
@@ -246,6 +252,8 @@ def platform_channels(
                 public_url=settings.public_url,
                 webhook_secret=settings.telegram_webhook_secret,
                 secrets=secrets,
+                payloads=SqlButtonPayloads(database, clock.now),
+                unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
             )
         )

@@ -43,6 +43,7 @@ from bot.storage.tables import (
     PersonRow,
     ReminderRow,
     SecretRow,
+    UnreachableUserRow,
     UserRow,
 )
 from dialogs.messages import ConversationRef
@@ -217,6 +218,12 @@ REGISTRY: tuple[PersonalTable, ...] = (
         ),
     ),
     PersonalTable(
+        UnreachableUserRow,
+        "that the citizen blocked the bot on an app, so reminders are not sent there",
+        _of_refs(UnreachableUserRow.channel, UnreachableUserRow.user_id),
+        lambda before: UnreachableUserRow.since < before,
+    ),
+    PersonalTable(
         LinkCodeRow,
         "one-time codes made to link another app (only a keyed hash of each)",
         _of_person(LinkCodeRow.person_id),
@@ -257,6 +264,7 @@ REGISTRY: tuple[PersonalTable, ...] = (
 FREE_OF_PERSONAL_DATA: dict[str, str] = {
     "processed_messages": "platform message ids only, without whose they were; kept two days",
     "link_guesses": "one counter of wrong link codes typed by anyone",
+    "button_payloads": "the dialogs' own button payloads (menu choices, procedure codes)",
 }
 """Tables that hold nothing about a citizen, and why (``secrets`` is registered for the
 Messenger windows among its rows; its other rows are platform credentials)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -87,8 +88,18 @@ class Channel(Protocol):
 class SecretStore(Protocol):
     """A small durable key-value store for platform secrets that rotate (Zalo's refresh token).
 
-    A restart must not lose a rotated secret, so implementations persist every ``set``.
+    A restart must not lose a rotated secret, so implementations persist every ``set``. Every
+    worker of a deployment shares the store, so it also settles races between them: ``add``
+    keeps the first value written, and ``exclusive`` lets one worker at a time rotate a secret.
     """
+
+    async def add(self, key: str, value: str) -> str:
+        """Store ``value`` unless the key already has one; return the value now stored."""
+        ...
+
+    def exclusive(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Hold ``key`` against every other holder in any worker for the ``async with`` block."""
+        ...
 
     async def get(self, key: str) -> str | None:
         """The stored value, or None when the key was never set."""
@@ -194,4 +205,34 @@ class RateLimiter(Protocol):
 
         A refused request is not counted, so waiting as told is enough.
         """
+        ...
+
+
+class UnreachableUsers(Protocol):
+    """The users of one channel who blocked the bot or cannot be written to, known to every
+    worker, so proactive sends skip them without asking the platform each time."""
+
+    async def add(self, user_id: str) -> None:
+        """Remember that ``user_id`` cannot be written to."""
+        ...
+
+    async def discard(self, user_id: str) -> None:
+        """Forget it (the user wrote again or unblocked the bot)."""
+        ...
+
+    async def contains(self, user_id: str) -> bool:
+        """Whether ``user_id`` is known to be unreachable."""
+        ...
+
+
+class ButtonPayloads(Protocol):
+    """Button payloads a platform cannot carry, kept under the short token sent instead, so a
+    button tapped hours later, on any worker, still means what it said."""
+
+    async def keep(self, token: str, payload: str) -> None:
+        """Store ``payload`` under ``token``; storing the same pair again changes nothing."""
+        ...
+
+    async def find(self, token: str) -> str | None:
+        """The payload kept under ``token``, or None when there is none."""
         ...

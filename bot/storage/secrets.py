@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -52,6 +53,22 @@ class SqlSecretStore:
         """The stored value, or None."""
         async with self._database.transaction() as session:
             return await session.scalar(select(SecretRow.value).where(SecretRow.key == key))
+
+    async def add(self, key: str, value: str) -> str:
+        """Insert-if-absent: the first worker's value wins and every worker gets it back."""
+        async with self._database.transaction() as session:
+            insert = dialect_insert(session, SecretRow)
+            await session.execute(
+                insert.values(key=key, value=value, updated_at=self._now()).on_conflict_do_nothing(
+                    index_elements=["key"]
+                )
+            )
+            stored = await session.scalar(select(SecretRow.value).where(SecretRow.key == key))
+        return str(stored)
+
+    def exclusive(self, key: str) -> AbstractAsyncContextManager[None]:
+        """One holder of ``key`` at a time over every worker (see ``Database.exclusive``)."""
+        return self._database.exclusive(f"secret:{key}")
 
     async def set(self, key: str, value: str) -> None:
         """Store or replace a value (committed before returning)."""

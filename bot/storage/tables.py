@@ -274,3 +274,33 @@ class DossierAuditRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
     action: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class UnreachableUserRow(Base):
+    """Someone who blocked the bot (or whose chat is gone): proactive sends skip them.
+
+    Kept here, not in one worker's memory, so every worker knows; the row goes as soon as the
+    person writes again or unblocks the bot.
+    """
+
+    __tablename__ = "unreachable_users"
+
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ButtonPayloadRow(Base):
+    """A button payload too long for a platform, under the short token sent instead.
+
+    The token is a hash of the payload, so a row never changes and any worker can resolve a
+    button another worker sent. Payloads are the dialogs' own (menu choices, checklist steps
+    with a procedure code), never anything a citizen typed, and their number is bounded by
+    the procedures and their steps, so rows are not purged.
+    """
+
+    __tablename__ = "button_payloads"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

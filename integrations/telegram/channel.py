@@ -24,7 +24,8 @@ from telegram.ext import AIORateLimiter, Application, TypeHandler
 
 from dialogs.errors import ConfigurationError, DeliveryError, RecipientUnavailable
 from dialogs.messages import ConversationRef, Reply
-from dialogs.ports import MessageHandler, SecretStore
+from dialogs.ports import ButtonPayloads, MessageHandler, SecretStore, UnreachableUsers
+from integrations.memory import LocalUnreachableUsers
 from integrations.ordering import RecentIds, UserQueues
 from integrations.render import render
 from integrations.telegram.convert import (
@@ -68,6 +69,9 @@ class TelegramChannel:
         webhook_secret: the ``secret_token`` Telegram echoes in every webhook request; when
             not given, one is generated once and kept in ``secrets``.
         secrets: durable storage for the generated webhook secret.
+        payloads: where long button payloads are kept under their short tokens, shared by
+            every worker (remembered in this process only when None).
+        unreachable: who blocked the bot, shared by every worker (this process only when None).
         poll_timeout: how long one ``getUpdates`` long poll waits, in seconds.
         flood_retries: how many times a send is retried after a 429 before giving up.
         chat_pace: how fast messages go into one chat (see ``pacing``); other chats are not
@@ -85,6 +89,8 @@ class TelegramChannel:
         public_url: str | None = None,
         webhook_secret: str | None = None,
         secrets: SecretStore | None = None,
+        payloads: ButtonPayloads | None = None,
+        unreachable: UnreachableUsers | None = None,
         poll_timeout: float = 10.0,
         flood_retries: int = 3,
         chat_pace: ChatPace = TELEGRAM_PACE,
@@ -99,9 +105,9 @@ class TelegramChannel:
         self._secret_store = secrets
         self._secret: str | None = None
         self._poll_timeout = dtm.timedelta(seconds=poll_timeout)
-        self._tokens = CallbackTokens()
+        self._tokens = CallbackTokens(payloads)
         self._recent: RecentIds[int] = RecentIds()
-        self._unreachable: set[int] = set()
+        self._unreachable = unreachable if unreachable is not None else LocalUnreachableUsers()
         self._queues: UserQueues[Update] = UserQueues(CHANNEL, self._process)
         self._redactor = TokenRedactor(token)
         self._pacer = ChatPacer(chat_pace)
@@ -214,52 +220,57 @@ class TelegramChannel:
             chat_id = int(ref.user_id)
         except ValueError:
             raise RecipientUnavailable("not a Telegram chat id") from None
-        if chat_id in self._unreachable:
+        if await self._unreachable.contains(str(chat_id)):
             raise RecipientUnavailable("the user blocked the bot")
         await self._deliver(chat_id, replies)
 
     async def _webhook_secret(self) -> str:
+        """The configured secret, else the one kept in the store (the first worker's wins).
+
+        Every worker registers the webhook on start-up; were each to make up its own secret,
+        Telegram would keep the last one registered and the other workers would refuse it.
+        """
         if self._configured_secret is not None:
             return self._configured_secret
-        store = self._secret_store
-        stored = await store.get(SECRET_KEY) if store is not None else None
-        if stored:
-            return stored
         secret = secrets.token_urlsafe(32)
-        if store is not None:
-            await store.set(SECRET_KEY, secret)
-        return secret
+        if self._secret_store is None:
+            return secret
+        return await self._secret_store.add(SECRET_KEY, secret)
 
     async def _on_update(self, update: Update, _context: object) -> None:
-        """PTB's only handler: runs in arrival order, so it just sorts updates into chats."""
+        """PTB's only handler: runs in arrival order, so it just sorts updates into chats.
+
+        A block or unblock joins its chat's queue too, behind what the chat sent before it.
+        """
         if not self._recent.add(update.update_id):
-            return
-        if update.my_chat_member is not None:
-            self._note_membership(update)
             return
         chat = update.effective_chat or update.effective_user
         if chat is not None:
             self._queues.submit(chat.id, update)
 
-    def _note_membership(self, update: Update) -> None:
+    async def _note_membership(self, update: Update) -> None:
         """Telegram tells a bot when a private chat blocks or unblocks it."""
         change = update.my_chat_member
         if change is None:
             return
         if change.new_chat_member.status == ChatMember.BANNED:
-            self._unreachable.add(change.chat.id)
+            await self._unreachable.add(str(change.chat.id))
         elif change.new_chat_member.status == ChatMember.MEMBER:
-            self._unreachable.discard(change.chat.id)
+            await self._unreachable.discard(str(change.chat.id))
 
     async def _process(self, update: Update) -> None:
         """Answer one update; runs in the chat's queue, never alongside the same chat's others."""
+        if update.my_chat_member is not None:
+            await self._note_membership(update)
+            return
         if update.callback_query is not None:
             await self._answer(update.callback_query)
+            await self._tokens.fetch(update.callback_query.data)
         incoming = to_incoming(update, self._tokens.resolve)
         if incoming is None:
             return
         chat_id = int(incoming.ref.user_id)
-        self._unreachable.discard(chat_id)  # whoever writes to the bot can be written to
+        await self._unreachable.discard(incoming.ref.user_id)  # who writes can be written to
         replies = await self._handler(incoming)
         try:
             await self._deliver(chat_id, replies)
@@ -274,7 +285,15 @@ class TelegramChannel:
             log.info("callback query not answered: %s", type(translate(exc)).__name__)
 
     async def _deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        messages = render([with_payloads(r) for r in replies], CAPABILITIES, self._tokens.shorten)
+        shortened: dict[str, str] = {}
+
+        def shorten(payload: str) -> str:
+            token = self._tokens.token_for(payload)
+            shortened[token] = payload
+            return token
+
+        messages = render([with_payloads(r) for r in replies], CAPABILITIES, shorten)
+        await self._tokens.keep(shortened)  # before any button that needs them is sent
         for message in messages:
             try:
                 async with self._pacer(chat_id):
@@ -284,5 +303,5 @@ class TelegramChannel:
             except TelegramError as exc:
                 error = translate(exc)
                 if isinstance(error, RecipientUnavailable):
-                    self._unreachable.add(chat_id)
+                    await self._unreachable.add(str(chat_id))
                 raise error from exc

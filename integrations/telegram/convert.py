@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from cachetools import LRUCache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from dialogs.messages import Attachment, Button, ConversationRef, IncomingMessage, Reply
+from dialogs.ports import ButtonPayloads
 from integrations.render import Capabilities
 
 CHANNEL = "telegram"
@@ -25,32 +26,45 @@ CAPABILITIES = Capabilities(
 
 
 class CallbackTokens:
-    """Maps payloads too long for ``callback_data`` to short tokens, and tokens back.
+    """Short tokens for payloads too long for ``callback_data``, and the payloads back.
 
-    The token is a hash of the payload, so the same payload always gets the same token. The
-    map lives in memory and keeps the most recent ``capacity`` payloads: a token from before a
-    restart comes back unresolved, and the dialogs answer it as an out-of-date button.
+    The token is a hash of the payload, so the same payload always gets the same token and a
+    token never changes meaning. Tokens are kept in the ``ButtonPayloads`` store before the
+    buttons carrying them are sent, so a tap that reaches another worker, or comes after a
+    restart, still resolves; the most recent ``capacity`` are also remembered here. A token
+    nobody kept comes back unresolved, and the dialogs answer it as an out-of-date button.
     """
 
     PREFIX = "~"
 
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._payloads: OrderedDict[str, str] = OrderedDict()
+    def __init__(self, store: ButtonPayloads | None = None, capacity: int = 10_000) -> None:
+        self._store = store
+        self._known: LRUCache[str, str] = LRUCache(maxsize=capacity)
 
-    def shorten(self, payload: str) -> str:
-        """A 28-byte token standing for ``payload``."""
+    def token_for(self, payload: str) -> str:
+        """The 28-byte token standing for ``payload``."""
         digest = hashlib.sha256(payload.encode()).digest()[:20]
-        token = self.PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
-        self._payloads[token] = payload
-        self._payloads.move_to_end(token)
-        while len(self._payloads) > self._capacity:
-            self._payloads.popitem(last=False)
-        return token
+        return self.PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    async def keep(self, payloads: Mapping[str, str]) -> None:
+        """Store token -> payload pairs not known yet; call before sending their buttons."""
+        for token, payload in payloads.items():
+            if token in self._known:
+                continue
+            if self._store is not None:
+                await self._store.keep(token, payload)
+            self._known[token] = payload
+
+    async def fetch(self, data: str | None) -> None:
+        """Look ``data`` up in the store when it is a token this worker does not know."""
+        if self._store is None or not data or not data.startswith(self.PREFIX):
+            return
+        if data not in self._known and (payload := await self._store.find(data)) is not None:
+            self._known[data] = payload
 
     def resolve(self, data: str) -> str:
-        """The payload a token stands for; any other callback data is the payload itself."""
-        return self._payloads.get(data, data)
+        """The payload a token stands for (after ``fetch``); other data is the payload itself."""
+        return self._known.get(data, data)
 
 
 def conversation_ref(update: Update) -> ConversationRef | None:

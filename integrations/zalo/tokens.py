@@ -3,7 +3,8 @@
 Zalo's refresh token is single-use: every refresh returns a new pair and kills the old refresh
 token. A rotated pair that lived only in memory would be lost by a restart and the OA would
 need re-authorising by hand, so each new pair is written to the secret store before it is used,
-and refreshes are serialised so two callers never spend the same refresh token.
+and refreshes are serialised, within a worker and across workers (under the secret store's
+lock), so two callers never spend the same refresh token.
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ class ZaloTokens:
 
     async def refresh(self, stale: str) -> TokenPair:
         """Replace the access token ``stale`` (unless someone already has) and store the pair."""
-        async with self._lock:
+        # The in-process lock queues this worker's callers; the store's lock queues the workers,
+        # so one refresh token is never spent twice (Zalo would revoke the loser's chain).
+        async with self._lock, self._secrets.exclusive(self._key):
             # Re-read the store: another caller, or another worker process, may have refreshed.
             pair = await self._current(reload=True)
             if pair.access_token != stale:

@@ -83,6 +83,7 @@ class FakeZalo:
         token_ttl: timedelta = timedelta(hours=25),
         clock: ManualClock | None = None,
         webhook_retries: int = 3,
+        oauth_delay: float = 0.0,
     ) -> None:
         self.app_id = app_id
         self.oa_id = oa_id
@@ -91,6 +92,7 @@ class FakeZalo:
         self.token_ttl = token_ttl
         self.clock = clock or ManualClock()
         self.webhook_retries = webhook_retries
+        self.oauth_delay = oauth_delay  # seconds a refresh takes after spending the old token
         self.webhook_url = ""
         self.users: dict[str, FakeUser] = {}
         self.sent: list[SentMessage] = []
@@ -349,6 +351,7 @@ class FakeZalo:
                 {"error": -14014, "error_name": "Invalid refresh token", "error_reason": ""}
             )
         self._refresh.discard(refresh)  # single use: the old refresh token dies here
+        await asyncio.sleep(self.oauth_delay)
         access, new_refresh = self.issue_tokens()
         async with self._changed:
             self.refreshes += 1

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fakes.telegram import TOKEN, FakeTelegram
+from storage.databases import _postgres_database, database_url  # noqa: F401
 from telegram_support import ScriptedHandler, WebhookHost
 
 from integrations.telegram import TelegramChannel

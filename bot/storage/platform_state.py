@@ -1,0 +1,85 @@
+"""What platform adapters must agree on across workers: who blocked the bot, and what a
+shortened button stands for (the ``UnreachableUsers`` and ``ButtonPayloads`` ports)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+
+from bot.storage.database import Database
+from bot.storage.sql import dialect_insert
+from bot.storage.tables import ButtonPayloadRow, UnreachableUserRow
+
+
+class SqlUnreachableUsers:
+    """``dialogs.ports.UnreachableUsers`` of one channel on the ``unreachable_users`` table."""
+
+    def __init__(
+        self,
+        database: Database,
+        channel: str,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._database = database
+        self._channel = channel
+        self._now = now
+
+    async def add(self, user_id: str) -> None:
+        """Remember that ``user_id`` cannot be written to (kept if already known)."""
+        async with self._database.transaction() as session:
+            insert = dialect_insert(session, UnreachableUserRow)
+            await session.execute(
+                insert.values(
+                    channel=self._channel, user_id=user_id, since=self._now()
+                ).on_conflict_do_nothing(index_elements=["channel", "user_id"])
+            )
+
+    async def discard(self, user_id: str) -> None:
+        """Forget it: the user wrote again or unblocked the bot."""
+        async with self._database.transaction() as session:
+            await session.execute(
+                delete(UnreachableUserRow).where(
+                    UnreachableUserRow.channel == self._channel,
+                    UnreachableUserRow.user_id == user_id,
+                )
+            )
+
+    async def contains(self, user_id: str) -> bool:
+        """Whether ``user_id`` is known to be unreachable."""
+        async with self._database.transaction() as session:
+            found = await session.scalar(
+                select(UnreachableUserRow.user_id).where(
+                    UnreachableUserRow.channel == self._channel,
+                    UnreachableUserRow.user_id == user_id,
+                )
+            )
+        return found is not None
+
+
+class SqlButtonPayloads:
+    """``dialogs.ports.ButtonPayloads`` on the ``button_payloads`` table."""
+
+    def __init__(
+        self, database: Database, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._database = database
+        self._now = now
+
+    async def keep(self, token: str, payload: str) -> None:
+        """Store ``payload`` under ``token`` (a no-op when some worker already did)."""
+        async with self._database.transaction() as session:
+            insert = dialect_insert(session, ButtonPayloadRow)
+            await session.execute(
+                insert.values(
+                    token=token, payload=payload, created_at=self._now()
+                ).on_conflict_do_nothing(index_elements=["token"])
+            )
+
+    async def find(self, token: str) -> str | None:
+        """The payload kept under ``token``, or None."""
+        async with self._database.transaction() as session:
+            return await session.scalar(
+                select(ButtonPayloadRow.payload).where(ButtonPayloadRow.token == token)
+            )
