@@ -63,11 +63,11 @@ async def workers(
     """
     ports = ports or [free_port() for _ in range(count)]
     with tempfile.TemporaryDirectory(prefix="motcua-workers-") as data:
-        base = {**os.environ, "MOTCUA_DATA_DIR": data, **UNLIMITED, **(env or {})}
-        for name in ("MOTCUA_DATABASE_URL", "MOTCUA_REDIS_URL"):
-            base.pop(name, None)
-        if database_url:
-            base["MOTCUA_DATABASE_URL"] = database_url
+        base = {**os.environ, **UNLIMITED, **(env or {})}
+        base.pop("MOTCUA_REDIS_URL", None)
+        # Shared state goes through the database and Redis only; each worker has its own data
+        # directory, as on separate machines (the sandbox portal keeps its file there).
+        base["MOTCUA_DATABASE_URL"] = database_url or f"sqlite+aiosqlite:///{data}/motcua.sqlite3"
         if redis_url:
             base["MOTCUA_REDIS_URL"] = redis_url
         if database_url:
@@ -75,7 +75,8 @@ async def workers(
         output = asyncio.subprocess.DEVNULL if quiet else None
         async with AsyncExitStack() as stack:
             started = []
-            for port in ports:
+            for n, port in enumerate(ports):
+                own = Path(data) / f"worker-{n}"
                 process = await asyncio.create_subprocess_exec(
                     MOTCUA,
                     "serve",
@@ -83,7 +84,7 @@ async def workers(
                     "127.0.0.1",
                     "--port",
                     str(port),
-                    env=base,
+                    env={**base, "MOTCUA_DATA_DIR": str(own)},
                     stdout=output,
                     stderr=output,
                 )
@@ -113,7 +114,7 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
 
 async def _wait_healthy(url: str, server: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as session:
-        for _ in range(1200):
+        for _ in range(3000):
             if server.returncode is not None:
                 raise SystemExit(f"motcua serve exited with status {server.returncode}")
             try:
@@ -123,7 +124,7 @@ async def _wait_healthy(url: str, server: asyncio.subprocess.Process) -> None:
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
-    raise SystemExit("motcua serve did not become healthy in 120 s")
+    raise SystemExit("motcua serve did not become healthy in 300 s")
 
 
 @asynccontextmanager

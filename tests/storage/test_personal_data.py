@@ -18,6 +18,7 @@ from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
 from bot.storage.identity import SqlIdentities
 from bot.storage.lookups import SqlLookupGuard
+from bot.storage.platform_state import SqlUnreachableUsers
 from bot.storage.secrets import SERVER_KEY, SqlSecretStore
 from bot.storage.tables import Base, SecretRow
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
@@ -72,6 +73,7 @@ async def _citizen(
         await dossiers.rejected(queued, "PortalRejected", clock.now())
         # A wrong ID number typed to look someone's dossier up.
         await SqlLookupGuard(session).wrong("000.00.20.H39-261124-0001", app.key, clock.now())
+    await SqlUnreachableUsers(database, app.channel, clock.now).add(app.user_id)  # blocked us
 
 
 async def _export(database: Database, ref: ConversationRef) -> dict[str, Any]:
