@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from support.procedures import BIRTH
 
+from bot.cli.chat import render_text
+from dialogs.messages import Button, Reply
 from knowledge.model import Document, DocumentGroup, Procedure
 from knowledge.store import save_knowledge_base
 
@@ -190,3 +192,16 @@ def test_delete_my_data_asks_first_then_erases_everything(env: dict[str, str]) -
     assert after.returncode == 1 and "nothing is kept" in after.stderr
     [fresh] = jsonl(env, PRIVACY_USER, {"text": "menu"})
     assert button(fresh, "m:ask")  # a new conversation starts as for anyone new
+
+
+def test_terminal_text_wraps_at_word_boundaries_and_keeps_links_whole() -> None:
+    url = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7"
+    text = (
+        "Giấy chứng sinh; trường hợp không có Giấy chứng sinh thì nộp văn bản của người làm chứng"
+    )
+    shown = render_text([Reply(f"{text}\nTrên Cổng: {url}", (Button("Có rồi", "cl:have"),))], 30)
+    lines = shown.splitlines()
+    assert all(len(line) <= 30 for line in lines if url not in line)
+    assert url in lines  # a link is never cut
+    assert " ".join(lines[: lines.index(url) - 1]) == text  # only spaces became line breaks
+    assert "  [1] Có rồi" in lines

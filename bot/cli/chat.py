@@ -10,7 +10,9 @@ import argparse
 import asyncio
 import json
 import logging
+import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -146,8 +148,12 @@ class Terminal:
         """Prompt, answer, show numbered buttons; a number presses its button."""
         print("Một cửa — gõ câu hỏi; gõ số để chọn nút; /quit để thoát.")
         print("Type a question; type a number to press a button; /quit to leave.\n")
+        # Importing readline gives input() line editing and an in-session history (arrows).
+        import readline  # noqa: F401 - imported for its side effect on input()
+
+        width = shutil.get_terminal_size().columns
         if answer:
-            print(render_text(answer))
+            print(render_text(answer, width))
         while True:
             try:
                 line = (await asyncio.to_thread(input, "> ")).strip()
@@ -163,7 +169,7 @@ class Terminal:
                 print(f"  → {button.url}\n")
                 continue
             replies = await (self.press(button) if button else self.say(line))
-            print(render_text(replies))
+            print(render_text(replies, width))
 
     def _numbered(self, line: str) -> Button | None:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
@@ -171,12 +177,21 @@ class Terminal:
         return None
 
 
-def render_text(replies: Sequence[Reply]) -> str:
-    """Replies as terminal text, buttons numbered across the whole answer."""
+def render_text(replies: Sequence[Reply], width: int | None = None) -> str:
+    """Replies as terminal text, buttons numbered across the whole answer.
+
+    With ``width`` each line is wrapped at word boundaries (never inside a word or a link).
+    """
     lines: list[str] = []
     number = 0
     for reply in replies:
-        lines.append(reply.text)
+        if width is None:
+            lines.append(reply.text)
+        else:
+            lines.extend(
+                textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+                for line in reply.text.splitlines()
+            )
         for button in reply.buttons:
             number += 1
             target = f" → {button.url}" if button.url else ""
