@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -23,7 +23,8 @@ from bot.config import Settings
 from bot.dispatcher import Dialog, Dispatcher
 from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
-from bot.locks import RedisLocks, RedisMessageClaims
+from bot.inbox import DurableInbox
+from bot.locks import RedisLocks
 from bot.personal_data import Retention
 from bot.portal import WEBHOOK_PATH, PortalLink, PortalWebhook, connect_portal
 from bot.ratelimits import LimitsRateLimiter
@@ -32,7 +33,7 @@ from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
 from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore, server_key
-from dialogs.ports import Channel, Clock, KnowledgeBase, MessageHandler, Translator
+from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
@@ -55,11 +56,12 @@ class SystemClock:
 
 @dataclass
 class App:
-    """What ``build_app`` assembled: the dispatcher, the channels and their web routes."""
+    """What ``build_app`` assembled: the dispatcher, the inbox, the channels and their routes."""
 
     settings: Settings
     database: Database
     dispatcher: Dispatcher
+    inbox: DurableInbox
     channels: dict[str, Channel]
     routes: list[web.AbstractRouteDef]
     reminders: ReminderWorker
@@ -115,8 +117,9 @@ async def build_app(
         translator: locale -> user-facing strings (the Babel catalogs by default).
         clock: the time source (the system clock by default).
         dialog: the conversations (``dialogs.engine.handle`` by default).
-        platforms: connect the messaging platforms that ``settings`` configure (the terminal
-            chat does not, so it never competes with the server for their updates).
+        platforms: connect the messaging platforms that ``settings`` configure and work
+            through the inbox (the terminal chat does neither, so it never competes with the
+            server for their updates).
     """
     clock = clock or SystemClock()
     if knowledge is None:
@@ -167,11 +170,15 @@ async def build_app(
             limiter=limiter,
             portal=portal.client,
             locks=RedisLocks(redis) if redis else None,
-            claims=RedisMessageClaims(redis) if redis else None,
             dialog=dialog,
             concurrent_turns=settings.db_pool_size + settings.db_max_overflow,
         )
-        handler = dispatcher.handle
+        inbox = DurableInbox(
+            database,
+            dispatcher.handle,
+            clock,
+            lease=timedelta(seconds=settings.inbox_lease_seconds),
+        )
 
         async def key() -> bytes:
             async with database.transaction() as session:
@@ -180,7 +187,7 @@ async def build_app(
         secure = (settings.public_url or "").startswith("https://")
         identities = Identities(key, secure=secure)
         webchat = WebChat(
-            handler,
+            inbox,
             LogHistory(database, WebChat.name),
             translator,
             identities,
@@ -193,10 +200,13 @@ async def build_app(
         routes += PortalWebhook(
             database, clock, portal.webhook_secret, statuses.apply, wake_outbox
         ).routes()
-        adapters = platform_channels(settings, handler, database, clock) if platforms else []
+        adapters = platform_channels(settings, inbox, database, clock) if platforms else []
         for platform in adapters:
             routes += platform.routes()  # before start: Telegram's webhook needs its route
             channels[platform.name] = await stack.enter_async_context(platform)
+        if platforms:
+            # Left before the channels close: the replies in hand are still sent.
+            await stack.enter_async_context(inbox)
 
         reminders = ReminderWorker(
             database,
@@ -206,7 +216,16 @@ async def build_app(
             retention=Retention.of(settings),
         )
         app = App(
-            settings, database, dispatcher, channels, routes, reminders, portal, sender, statuses
+            settings,
+            database,
+            dispatcher,
+            inbox,
+            channels,
+            routes,
+            reminders,
+            portal,
+            sender,
+            statuses,
         )
         stack.push_async_callback(app.stop_background)
         yield app
@@ -234,7 +253,7 @@ class PlatformChannel(Channel, Protocol):
 
 
 def platform_channels(
-    settings: Settings, handler: MessageHandler, database: Database, clock: Clock
+    settings: Settings, inbox: Inbox, database: Database, clock: Clock
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
 
@@ -247,7 +266,7 @@ def platform_channels(
         found.append(
             TelegramChannel(
                 settings.telegram_token,
-                handler,
+                inbox,
                 api_url=settings.telegram_api_url,
                 public_url=settings.public_url,
                 webhook_secret=settings.telegram_webhook_secret,
@@ -264,7 +283,7 @@ def platform_channels(
     ):
         found.append(
             MessengerAdapter(
-                handler,
+                inbox,
                 page_token=settings.messenger_page_token,
                 app_secret=settings.messenger_app_secret,
                 verify_token=settings.messenger_verify_token,
@@ -287,7 +306,7 @@ def platform_channels(
                 app_secret=settings.zalo_app_secret,
                 access_token=settings.zalo_access_token,
                 refresh_token=settings.zalo_refresh_token,
-                handler=handler,
+                inbox=inbox,
                 secrets=secrets,
                 api_url=settings.zalo_api_url,
                 oauth_url=settings.zalo_oauth_url,

@@ -69,6 +69,9 @@ class Settings:
     A citizen who has not written for this long is forgotten (hourly, and by ``motcua db
     purge``); reminders not yet delivered are kept.
     """
+    inbox_lease_seconds: float
+    """Seconds a message being processed stays with its worker unless renewed: how long a
+    worker that died mid-message delays it (the live holder renews every third of it)."""
 
     telegram_token: str | None
     telegram_api_url: str
@@ -133,6 +136,9 @@ class Settings:
             knowledge_path=Path(p) if (p := opt("MOTCUA_KNOWLEDGE_PATH")) else None,
             message_log_days=_bounded(e, "MOTCUA_MESSAGE_LOG_DAYS", 90, 1, MAX_RETENTION_DAYS),
             retention_days=_bounded(e, "MOTCUA_RETENTION_DAYS", 365, 1, MAX_RETENTION_DAYS),
+            inbox_lease_seconds=_seconds(
+                "MOTCUA_INBOX_LEASE_SECONDS", e.get("MOTCUA_INBOX_LEASE_SECONDS", "10")
+            ),
             telegram_token=opt("MOTCUA_TELEGRAM_TOKEN"),
             telegram_api_url=e.get("MOTCUA_TELEGRAM_API_URL", "https://api.telegram.org"),
             telegram_webhook_secret=opt("MOTCUA_TELEGRAM_WEBHOOK_SECRET"),
@@ -199,3 +205,16 @@ def _bounded(
 
 MAX_RETENTION_DAYS = 36500
 """A century: beyond it the retention period is no period (and dates would overflow)."""
+
+
+def _seconds(name: str, value: str) -> float:
+    """A positive duration in seconds, at most an hour."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise ValueError(
+            f"{name} must be a number of seconds above 0, at most 3600 (got {value!r})"
+        )
+    return seconds

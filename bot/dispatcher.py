@@ -1,9 +1,9 @@
-"""The path of one message: deduplicate, lock the conversation, run the dialog, save, log.
+"""The path of one message: lock the conversation, run the dialog, save, log.
 
-Everything a turn writes (the message id, the new state, scheduled reminders, held reminders
-handed over, link codes, the message log) is committed in one transaction, so a failure leaves
-no half-written conversation and the platform's redelivery is handled as if the first attempt
-never happened.
+Everything a turn writes (the new state, scheduled reminders, held reminders handed over, link
+codes, the message log, and the caller's hook: the inbox marks its row answered there) is
+committed in one transaction, so a failure leaves no half-written conversation and the message
+is processed again as if the first attempt never happened.
 
 A (channel, user id) linked to a person shares the person's conversation with the person's
 other apps: the turn locks the person, not the app. Link codes asked for by the dialogs are
@@ -27,14 +27,13 @@ from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs, lookups, personal_data
-from bot.locks import ConversationLocks, LocalLocks, RedisMessageClaims
+from bot.locks import ConversationLocks, LocalLocks
 from bot.ratelimits import LimitsRateLimiter
 from bot.storage.conversations import SqlConversations, StoredConversation
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
 from bot.storage.identity import CODE_TTL, RedeemOutcome, SqlIdentities
 from bot.storage.message_log import SqlMessageLog
-from bot.storage.processed import SqlProcessedMessages
 from bot.storage.reminders import SqlReminders
 from bot.storage.tables import CHANNEL_LEN, USER_ID_LEN
 from dialogs import engine
@@ -61,7 +60,8 @@ Dialog = Callable[[State, IncomingMessage, DialogDeps], Step]
 """The conversations' contract: ``dialogs.engine.handle``."""
 
 TurnHook = Callable[[AsyncSession, Sequence[Reply]], Awaitable[None]]
-"""Extra writes committed with a turn (the reminder outbox keeps the rendered replies)."""
+"""Extra writes committed with a turn, given its replies (the reminder outbox keeps them, the
+inbox marks its row answered)."""
 
 # Said when the dialog itself fails; kept here so it works even when the catalogs do not.
 APOLOGY = {
@@ -105,7 +105,6 @@ class Dispatcher:
         deps: DialogDeps,
         *,
         locks: ConversationLocks | None = None,
-        claims: RedisMessageClaims | None = None,
         dialog: Dialog | None = None,
         concurrent_turns: int = 30,
         on_dossier: Callable[[], None] | None = None,
@@ -118,8 +117,6 @@ class Dispatcher:
             database: where conversations, reminders and the log live.
             deps: the ports the dialogs consult (the clock also stamps every row).
             locks: per-conversation locks; in-process ones by default, Redis for several workers.
-            claims: Redis message-id claims; without them the ``processed_messages`` table
-                deduplicates, inside the turn's transaction.
             dialog: the conversation function; ``dialogs.engine.handle`` by default.
             concurrent_turns: turns run at once; later ones wait their turn, first come first
                 served. A turn needs a database connection, so this is the pool's size: a
@@ -134,7 +131,6 @@ class Dispatcher:
         self._database = database
         self._deps = deps
         self._locks = locks if locks is not None else LocalLocks()  # empty ones are falsy
-        self._claims = claims
         self._dialog: Dialog = dialog or engine.handle
         self._limiter = limiter or LimitsRateLimiter.in_memory()
         # Which person a linked app belongs to, as last seen: only a guess for choosing the
@@ -146,13 +142,14 @@ class Dispatcher:
         # A hint only: set by any turn that queued a dossier, cleared by whoever wakes the sender.
         self._dossier_queued = False
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
-        """Handle what a user sent; a redelivered message returns [] and changes nothing.
+    async def handle(self, message: IncomingMessage, hook: TurnHook | None = None) -> list[Reply]:
+        """Handle what a user sent; ``hook`` runs inside the turn's transaction with the replies.
 
         Reminders held while the channel's window was closed come first in the replies.
+        Deduplication is the inbox's (``bot.inbox``): each call is a turn.
         """
         async with self._admission:
-            return await self._turn(message, from_citizen=True, hook=None)
+            return await self._turn(message, from_citizen=True, hook=hook)
 
     async def handle_proactive(self, message: IncomingMessage, hook: TurnHook) -> list[Reply]:
         """Handle an event motcua raised itself (a due reminder).
@@ -170,29 +167,18 @@ class Dispatcher:
         logs.ensure_request_id()
         logs.conceal(message.text, message.ref.user_id)
         _check_sizes(message)
-        ref, message_id = message.ref, message.message_id
-        claimed = False
-        if message_id is not None and self._claims is not None:
-            if not await self._claims.claim(ref.channel, message_id):
-                return []
-            claimed = True
-        try:
-            attempt = 1
-            while True:
-                try:
-                    replies = await self._attempt(message, from_citizen=from_citizen, hook=hook)
-                    if self._dossier_queued and self._on_dossier is not None:
-                        self._dossier_queued = False
-                        self._on_dossier()
-                    return replies
-                except StaleConversation:
-                    if attempt == MAX_ATTEMPTS:
-                        raise
-                    attempt += 1
-        except BaseException:
-            if claimed and message_id is not None and self._claims is not None:
-                await self._claims.release(ref.channel, message_id)
-            raise
+        attempt = 1
+        while True:
+            try:
+                replies = await self._attempt(message, from_citizen=from_citizen, hook=hook)
+                if self._dossier_queued and self._on_dossier is not None:
+                    self._dossier_queued = False
+                    self._on_dossier()
+                return replies
+            except StaleConversation:
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                attempt += 1
 
     async def _attempt(
         self, message: IncomingMessage, *, from_citizen: bool, hook: TurnHook | None
@@ -225,12 +211,6 @@ class Dispatcher:
         hook: TurnHook | None,
     ) -> list[Reply]:
         ref, now = message.ref, self._deps.clock.now()
-        if (
-            message.message_id is not None
-            and self._claims is None
-            and not await SqlProcessedMessages(session).claim(ref.channel, message.message_id, now)
-        ):
-            return []
         # The citizen wrote, so the channel's window is open again: reminders held while it was
         # closed go first, taken in this transaction so they are sent once with this answer.
         # They were logged when rendered.
@@ -245,7 +225,7 @@ class Dispatcher:
             await log.record_incoming(replace(message, text=said), now)
         await log.record_replies(ref, [replace(r, text=_hide(r.text, codes)) for r in replies], now)
         if hook is not None:
-            await hook(session, replies)
+            await hook(session, held + replies)
         return held + replies
 
     async def _converse(

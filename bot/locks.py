@@ -1,8 +1,9 @@
-"""One conversation at a time: per-conversation locks, and message-id claims across workers.
+"""One conversation at a time: per-conversation locks.
 
-In one process an ``asyncio.Lock`` per conversation is enough; several workers share Redis.
-Locks only make conflicts rare: the conversation's version column still catches a write that
-outlived its lock.
+In one process an ``asyncio.Lock`` per conversation is enough; several workers share Redis,
+where a lock carries its holder's token and a short expiry that the holder keeps renewing, so a
+worker that dies blocks its users only until the expiry. Locks only make conflicts rare: the
+conversation's version column still catches a write that outlived its lock.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import LockNotOwnedError
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, LockNotOwnedError
 
 from dialogs.errors import MotcuaError
 
@@ -66,16 +67,25 @@ class LocalLocks:
 
 
 class RedisLocks:
-    """Redis locks shared by every worker; a lock expires by itself if its worker dies."""
+    """Redis locks shared by every worker, owned by a token and renewed while held."""
 
     def __init__(
         self,
         redis: Redis,
         *,
         prefix: str = "motcua:lock:",
-        expire: float = 30.0,
+        expire: float = 10.0,
         wait: float = 30.0,
     ) -> None:
+        """Locks under ``prefix``.
+
+        Args:
+            redis: the shared Redis.
+            expire: seconds a lock outlives a holder that stopped renewing it (a dead worker);
+                the holder renews it every third of that.
+            wait: seconds to wait for a lock before giving up with ``LockTimeout``; longer than
+                ``expire``, so only a live holder that keeps it that long makes a waiter fail.
+        """
         self._redis = redis
         self._prefix = prefix
         self._expire = expire
@@ -90,39 +100,24 @@ class RedisLocks:
         )
         if not await lock.acquire():
             raise LockTimeout("conversation lock not acquired in time")
+        renewing = asyncio.create_task(self._renew(lock))
         try:
             yield
         finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
             try:
                 await lock.release()
             except LockNotOwnedError:
                 # The work outlived the lock's expiry; the version check guards the data.
                 logger.warning("conversation lock expired before release")
 
-
-class RedisMessageClaims:
-    """Platform message ids seen by any worker (SET NX with a TTL), for webhook deduplication."""
-
-    def __init__(
-        self,
-        redis: Redis,
-        *,
-        prefix: str = "motcua:seen:",
-        ttl: timedelta = timedelta(days=1),
-    ) -> None:
-        self._redis = redis
-        self._prefix = prefix
-        self._ttl = ttl
-
-    def _key(self, channel: str, message_id: str) -> str:
-        return f"{self._prefix}{channel}:{message_id}"
-
-    async def claim(self, channel: str, message_id: str) -> bool:
-        """True the first time a (channel, message id) is claimed within the TTL."""
-        return bool(
-            await self._redis.set(self._key(channel, message_id), b"1", nx=True, ex=self._ttl)
-        )
-
-    async def release(self, channel: str, message_id: str) -> None:
-        """Forget a claim whose processing failed, so the platform's redelivery is handled."""
-        await self._redis.delete(self._key(channel, message_id))
+    async def _renew(self, lock: Lock) -> None:
+        """Give the lock its full expiry again, every third of it, while it is held."""
+        while True:
+            await asyncio.sleep(self._expire / 3)
+            try:
+                await lock.reacquire()
+            except LockError as error:
+                logger.warning("conversation lock not renewed: %s", type(error).__name__)
+                return

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.storage.database import Database
 from bot.storage.identity import SqlIdentities
+from bot.storage.inbox import FINISHED
 from bot.storage.reminders import ReminderStatus
 from bot.storage.sql import rowcount
 from bot.storage.tables import (
@@ -35,6 +36,7 @@ from bot.storage.tables import (
     DossierAuditRow,
     DossierRow,
     IdentityLinkRow,
+    InboxRow,
     LinkAttemptRow,
     LinkCodeRow,
     LookupFailureRow,
@@ -146,6 +148,15 @@ REGISTRY: tuple[PersonalTable, ...] = (
         "every message the citizen sent and every answer, to show the conversation again",
         _of_refs(MessageLogRow.channel, MessageLogRow.user_id),
         lambda before: MessageLogRow.at < before,
+        Period.MESSAGES,
+    ),
+    PersonalTable(
+        InboxRow,
+        "messages as received from the chat apps and their answers, until they are answered "
+        "and sent (then kept two days, to recognise a platform's redelivery)",
+        _of_refs(InboxRow.channel, InboxRow.user_id),
+        # Pending messages are kept however old: they are still to be answered.
+        lambda before: and_(InboxRow.updated_at < before, InboxRow.status.in_(FINISHED)),
         Period.MESSAGES,
     ),
     PersonalTable(

@@ -27,6 +27,7 @@ from bot import logs
 from bot.dispatcher import Dispatcher
 from bot.personal_data import Retention, purge
 from bot.storage.database import Database
+from bot.storage.inbox import SqlInbox
 from bot.storage.processed import SqlProcessedMessages
 from bot.storage.reminders import Reminder, SqlReminders
 from dialogs.errors import DeliveryError, MotcuaError, OutsideWindow, RateLimited
@@ -126,10 +127,11 @@ class ReminderWorker:
                     delivered += await self._deliver(reminder)
 
     async def forget_old_message_ids(self) -> int:
-        """Drop processed message ids older than :data:`FORGET_MESSAGE_IDS_AFTER`."""
+        """Drop finished inbox rows and processed ids older than ``FORGET_MESSAGE_IDS_AFTER``."""
         before = self._clock.now() - FORGET_MESSAGE_IDS_AFTER
         async with self._database.transaction() as session:
-            return await SqlProcessedMessages(session).prune(before)
+            inbox = await SqlInbox(session).prune(before)
+            return inbox + await SqlProcessedMessages(session).prune(before)
 
     async def purge_personal_data(self) -> dict[str, int]:
         """Delete personal data past its retention period; rows deleted per table."""

@@ -75,6 +75,39 @@ MessageHandler = Callable[[IncomingMessage], Awaitable[Sequence[Reply]]]
 """What a channel calls with each incoming message; returns the replies to send back."""
 
 
+Responder = Callable[[IncomingMessage, Sequence[Reply]], Awaitable[None]]
+"""How a channel sends the replies to a message it handed to the inbox."""
+
+
+class Inbox(Protocol):
+    """Where channels hand over what users sent.
+
+    ``accept`` returns only once the message is safe (durably kept, for the database-backed
+    inbox), so a channel answers its platform after it; the message is then processed in its
+    conversation's order and the replies go to the channel's ``Responder``.
+    """
+
+    def subscribe(self, channel: str, respond: Responder) -> None:
+        """Send the replies to the messages of ``channel`` through ``respond``."""
+        ...
+
+    async def accept(self, message: IncomingMessage) -> bool:
+        """Keep a message for processing; False when its (channel, message id) came before."""
+        ...
+
+    async def answer(self, message: IncomingMessage, patience: float) -> Sequence[Reply] | None:
+        """Accept a message and wait for its replies (a redelivery gets the first replies).
+
+        Returns None when they are not ready within ``patience`` seconds; the message is still
+        processed, and its replies recorded, later.
+        """
+        ...
+
+    async def join(self) -> None:
+        """Wait until the messages this process is working on are answered."""
+        ...
+
+
 class Channel(Protocol):
     """A platform adapter, able to send proactive messages (reminders, status, broadcasts)."""
 

@@ -1,5 +1,9 @@
-"""What every platform adapter needs between its webhook and the dialogs: per-user ordering and
-a short memory of delivery ids, so a re-delivered update is dropped before any work is done."""
+"""Per-user ordering and a short memory of delivery ids, and the in-process inbox built on them.
+
+The application hands messages to the durable inbox (``bot.inbox``); :class:`MemoryInbox` is
+the same contract kept in memory, for a channel driven on its own without a database (nothing
+survives a restart there).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ import asyncio
 import contextvars
 import logging
 from collections import deque
-from collections.abc import Callable, Coroutine, Hashable
+from collections.abc import Callable, Coroutine, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 from cachetools import FIFOCache
+
+from dialogs.messages import IncomingMessage, Reply
+from dialogs.ports import MessageHandler, Responder
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +95,8 @@ class RecentIds(Generic[Id]):
     """The last ``capacity`` delivery ids seen, to drop an update a platform delivers twice.
 
     Webhook and polling delivery are at-least-once on every platform; a repeat usually follows
-    within seconds, so a bounded in-memory window catches it before any work is done. The
-    dispatcher's durable check on ``IncomingMessage.message_id`` covers restarts and several
-    workers.
+    within seconds, so a bounded in-memory window catches it. The durable inbox's unique
+    (channel, message id) covers restarts and several workers.
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
@@ -103,3 +109,58 @@ class RecentIds(Generic[Id]):
             return False
         self._seen[value] = True
         return True
+
+
+_Queued = tuple[IncomingMessage, "asyncio.Future[Sequence[Reply]] | None"]
+
+
+class MemoryInbox:
+    """The ``Inbox`` port in memory: each user's messages in order, users in parallel."""
+
+    def __init__(self, handler: MessageHandler, remembered: int = 10_000) -> None:
+        """Answer messages with ``handler``, dropping ids among the last ``remembered``."""
+        self._handler = handler
+        self._responders: dict[str, Responder] = {}
+        self._recent: RecentIds[tuple[str, str]] = RecentIds(remembered)
+        self._queues: UserQueues[_Queued] = UserQueues("inbox", self._process)
+
+    def subscribe(self, channel: str, respond: Responder) -> None:
+        """Send the replies to ``channel``'s messages through ``respond``."""
+        self._responders[channel] = respond
+
+    async def accept(self, message: IncomingMessage) -> bool:
+        """Queue a message behind its user's earlier ones; False for a recent repeat."""
+        if message.message_id is not None and not self._recent.add(
+            (message.ref.channel, message.message_id)
+        ):
+            return False
+        self._queues.submit(message.ref.key, (message, None))
+        return True
+
+    async def answer(self, message: IncomingMessage, patience: float) -> Sequence[Reply] | None:
+        """Queue a message and wait up to ``patience`` seconds for its replies."""
+        replies: asyncio.Future[Sequence[Reply]] = asyncio.get_running_loop().create_future()
+        self._queues.submit(message.ref.key, (message, replies))
+        try:
+            return await asyncio.wait_for(asyncio.shield(replies), patience)
+        except TimeoutError:
+            return None
+
+    async def join(self) -> None:
+        """Wait until every queued message has been answered."""
+        await self._queues.join()
+
+    async def _process(self, queued: _Queued) -> None:
+        message, waiter = queued
+        try:
+            replies = await self._handler(message)
+        except Exception as exc:
+            if waiter is not None:
+                waiter.set_exception(exc)
+                return
+            raise
+        if waiter is not None:
+            waiter.set_result(replies)
+        respond = self._responders.get(message.ref.channel)
+        if respond is not None:
+            await respond(message, replies)

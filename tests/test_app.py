@@ -15,7 +15,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from fakes.telegram import TOKEN, FakeTelegram
-from redis.asyncio import Redis
 from support.clock import ManualClock
 from support.procedures import BIRTH
 
@@ -209,22 +208,25 @@ async def test_messenger_and_zalo_webhooks_are_mounted_from_settings(tmp_path: P
 
 
 @pytest.mark.redis
-async def test_with_redis_messages_are_claimed_in_redis(tmp_path: Path, redis_url: str) -> None:
+async def test_with_redis_a_retry_reaching_another_worker_is_answered_once(
+    tmp_path: Path, redis_url: str
+) -> None:
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_REDIS_URL": redis_url})
     await prepare_database(settings.database_url)
-    message_id = "m" + os.urandom(8).hex()
-    body = {"text": "dang ky khai sinh", "id": message_id}
+    body = {"text": "dang ky khai sinh", "id": "m" + os.urandom(8).hex()}
     async with (
-        build_app(settings, knowledge=KNOWLEDGE) as app,
-        TestClient(TestServer(web_application(app))) as http,
+        build_app(settings, knowledge=KNOWLEDGE) as one,
+        build_app(settings, knowledge=KNOWLEDGE) as other,
+        TestClient(TestServer(web_application(one))) as first_worker,
+        TestClient(TestServer(web_application(other))) as second_worker,
     ):
-        first = await (await http.post("/api/chat", json=body)).json()
-        again = await (await http.post("/api/chat", json=body)).json()
-        redis = Redis.from_url(redis_url)
-        try:
-            claimed = await redis.exists(f"motcua:seen:web:{message_id}")
-        finally:
-            await redis.aclose()
+        first = await (await first_worker.post("/api/chat", json=body)).json()
+        # The same browser: its identity cookie goes to whichever worker the balancer picks.
+        second_worker.session.cookie_jar.update_cookies(
+            first_worker.session.cookie_jar.filter_cookies(first_worker.make_url("/"))
+        )
+        again = await (await second_worker.post("/api/chat", json=body)).json()
+        history = await (await second_worker.get("/api/history")).json()
 
-    assert first["replies"] and again == {"replies": []}
-    assert claimed == 1  # several workers behind a load balancer would all see the claim
+    assert first["replies"] and again == first  # the retry gets the first answer, not a new one
+    assert [e["role"] for e in history["entries"]].count("user") == 1

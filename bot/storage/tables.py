@@ -83,6 +83,36 @@ class ProcessedMessageRow(Base):
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class InboxRow(Base):
+    """A message a platform handed over, kept until its turn is committed and its replies sent.
+
+    The unique (channel, message id) is also the deduplication key: a redelivery finds its row.
+    ``status`` goes pending -> answered (the turn committed, replies kept) -> done (replies
+    sent); a worker works on a row while it holds the lease (``owner``, ``lease_until``).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id"),
+        # The oldest open message of each conversation is taken first.
+        Index("ix_inbox_channel_user_id_id", "channel", "user_id", "id"),
+        Index("ix_inbox_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    message_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    message: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class ReminderRow(Base):
     """A proactive message due later: an outbox row, so it survives restarts."""
 

@@ -1,9 +1,9 @@
 """The Messenger channel: the ``/webhooks/messenger`` routes, background processing and sending.
 
 Meta expects a quick 200 and retries otherwise, delivering at least once and sometimes out of
-order. So the webhook only checks the signature and the shape, answers, and queues each user's
-events on a per-user queue: one user's messages are handled in arrival order while different
-users proceed concurrently.
+order. So the webhook checks the signature and the shape, notes the user's messaging window,
+hands each message to the inbox (which keeps it before the 200 is sent) and answers; the inbox
+handles one user's messages in arrival order while different users proceed concurrently.
 """
 
 from __future__ import annotations
@@ -20,19 +20,17 @@ from aiohttp import web
 
 from dialogs.errors import DeliveryError, OutsideWindow
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
-from dialogs.ports import Clock, MessageHandler, SecretStore
+from dialogs.ports import Clock, Inbox, SecretStore
 from integrations.messenger.format import to_messages
 from integrations.messenger.send_api import SendApiClient
 from integrations.messenger.webhook import (
     CHANNEL,
     SIGNATURE_HEADER,
     MalformedWebhook,
-    UserEvent,
     parse_webhook,
     signature_valid,
 )
 from integrations.messenger.window import MessagingWindow
-from integrations.ordering import RecentIds, UserQueues
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +42,11 @@ and an update about an appointment they registered for. Both must be non-promoti
 
 ALLOWED_TAGS: frozenset[str] = frozenset(("ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE"))
 
-# Retries that arrive together are dropped here before they reach the dispatcher (which
-# deduplicates durably); a few hundred recent message ids cover any burst of retries.
-_RECENT_IDS = 512
-
-Queued = tuple[UserEvent, tuple[IncomingMessage, ...]]
-"""A user event waiting its turn, with those of its messages that are not retries."""
-
 
 class MessengerAdapter:
     """A Facebook page's Messenger conversations, as a ``dialogs.ports.Channel``.
 
-    Use it as an async context manager (it owns an HTTP session and background tasks) and mount
+    Use it as an async context manager (it owns an HTTP session) and mount
     :meth:`routes` on the server's aiohttp application.
     """
 
@@ -63,7 +54,7 @@ class MessengerAdapter:
 
     def __init__(
         self,
-        handler: MessageHandler,
+        inbox: Inbox,
         *,
         page_token: str,
         app_secret: str,
@@ -77,7 +68,7 @@ class MessengerAdapter:
         """Configure the channel.
 
         Args:
-            handler: called with each incoming message; its replies are sent back.
+            inbox: keeps each incoming message and has it answered (through :meth:`respond`).
             page_token: the page access token for the Send API.
             app_secret: the app secret that signs webhook bodies.
             verify_token: the token Meta echoes in the subscription handshake.
@@ -89,7 +80,7 @@ class MessengerAdapter:
             max_attempts: tries per message when Graph reports a transient failure.
             retry_delay: the first backoff delay in seconds, doubled on each retry.
         """
-        self._handler = handler
+        self._inbox = inbox
         self._app_secret = app_secret
         self._verify_token = verify_token
         self._api_url = api_url
@@ -99,8 +90,7 @@ class MessengerAdapter:
         self._window = MessagingWindow(store, clock)
         self._session: aiohttp.ClientSession | None = None
         self._client: SendApiClient | None = None
-        self._queues: UserQueues[Queued] = UserQueues(CHANNEL, self._process)
-        self._recent: RecentIds[str] = RecentIds(_RECENT_IDS)
+        inbox.subscribe(CHANNEL, self.respond)
 
     async def __aenter__(self) -> MessengerAdapter:
         """Open the HTTP session used by the Send API."""
@@ -131,8 +121,8 @@ class MessengerAdapter:
         return [web.get(WEBHOOK_PATH, self._verify), web.post(WEBHOOK_PATH, self._receive)]
 
     async def drain(self) -> None:
-        """Wait until every queued event has been handled and answered."""
-        await self._queues.join()
+        """Wait until every message handed to the inbox has been handled and answered."""
+        await self._inbox.join()
 
     async def send(
         self,
@@ -168,7 +158,7 @@ class MessengerAdapter:
         return web.Response(status=403)
 
     async def _receive(self, request: web.Request) -> web.Response:
-        """Check the signature, then the shape, answer at once and process in the background."""
+        """Check the signature, then the shape; keep the events, then answer."""
         body = await request.read()
         if not signature_valid(body, request.headers.get(SIGNATURE_HEADER), self._app_secret):
             log.warning("messenger webhook with a missing or wrong signature rejected")
@@ -179,33 +169,20 @@ class MessengerAdapter:
             log.warning("messenger webhook body rejected: %s", exc)
             return web.Response(status=400)
         for event in events:
-            self._enqueue(event)
+            await self._window.touch(event.psid, event.at)
+            for message in event.messages:
+                await self._inbox.accept(message)
         return web.Response(text="EVENT_RECEIVED")
 
-    def _enqueue(self, event: UserEvent) -> None:
-        """Queue the event behind the same user's earlier ones, dropping retried message ids."""
-        messages = tuple(
-            m for m in event.messages if m.message_id is None or self._recent.add(m.message_id)
-        )
-        if event.messages and not messages:
+    async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
+        """Send the replies to a message the inbox processed; a refusal is logged, not raised."""
+        if not replies:
             return
-        self._queues.submit(event.psid, (event, messages))
-
-    async def _process(self, queued: Queued) -> None:
-        """Handle one user event after the user's previous one; failures are logged here."""
-        event, messages = queued
+        psid = message.ref.user_id
         try:
-            await self._window.touch(event.psid, event.at)
-            for message in messages:
-                replies = await self._handler(message)
-                if replies:
-                    await self._reply(event.psid, replies)
+            await self._reply(psid, replies)
         except DeliveryError as error:
-            log.warning(
-                "messenger reply to user %s not delivered: %s", _anonymous(event.psid), error
-            )
-        except Exception:
-            log.exception("messenger event for user %s failed", _anonymous(event.psid))
+            log.warning("messenger reply to user %s not delivered: %s", _anonymous(psid), error)
 
     async def _reply(self, psid: str, replies: Sequence[Reply]) -> None:
         """Answer a user's message, which is only allowed while their window is open."""

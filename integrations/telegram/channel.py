@@ -1,20 +1,23 @@
 """The Telegram channel: python-telegram-bot receives updates and sends motcua's replies.
 
 Long polling by default; with a public URL, a webhook served by motcua's own aiohttp server
-(mount :meth:`TelegramChannel.routes`). Either way each update goes through PTB's
-``Application``, then into a per-chat queue: one chat's messages are answered in order while
-different chats are answered in parallel. Sends into one chat are paced (see ``pacing``).
+(mount :meth:`TelegramChannel.routes`). Either way each update reaches PTB's update queue, whose
+``put`` hands a message to the inbox: the webhook answers 200, and polling confirms the update
+(moves its offset on), only once the inbox has kept it. The inbox answers one chat's messages
+in order while different chats proceed in parallel. Sends into one chat are paced (see
+``pacing``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 import hmac
 import json
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 
 from aiohttp import web
@@ -23,10 +26,9 @@ from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, TypeHandler
 
 from dialogs.errors import ConfigurationError, DeliveryError, RecipientUnavailable
-from dialogs.messages import ConversationRef, Reply
-from dialogs.ports import ButtonPayloads, MessageHandler, SecretStore, UnreachableUsers
+from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.ports import ButtonPayloads, Inbox, SecretStore, UnreachableUsers
 from integrations.memory import LocalUnreachableUsers
-from integrations.ordering import RecentIds, UserQueues
 from integrations.render import render
 from integrations.telegram.convert import (
     CAPABILITIES,
@@ -51,19 +53,37 @@ EMPTY_TEXT = "👇"  # Telegram refuses empty text; a reply that is only buttons
 _SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
+class _InboxQueue(asyncio.Queue[object]):
+    """PTB's update queue, putting nothing in before ``admit`` has dealt with it.
+
+    PTB's updater awaits ``put`` for each fetched update before it confirms them to Telegram,
+    and the webhook awaits it before answering: ``admit`` keeps messages in the inbox there, so
+    an update is never confirmed before it is safe. Only what ``admit`` returns True for (chat
+    membership changes, PTB's own signals) goes on to PTB's handlers.
+    """
+
+    def __init__(self, admit: Callable[[object], Awaitable[bool]]) -> None:
+        super().__init__()
+        self._admit = admit
+
+    async def put(self, item: object) -> None:
+        if await self._admit(item):
+            await super().put(item)
+
+
 class TelegramChannel:
     """A Telegram bot speaking for motcua, usable as the ``Channel`` port for proactive sends.
 
     Use as an async context manager (or call :meth:`start` / :meth:`stop`)::
 
-        channel = TelegramChannel(token, dispatcher.handle, public_url=settings.public_url)
+        channel = TelegramChannel(token, inbox, public_url=settings.public_url)
         app.add_routes(channel.routes())       # before the aiohttp server starts
         async with channel:
             ...
 
     Args:
         token: the bot token from @BotFather.
-        handler: answers each incoming message (the dispatcher).
+        inbox: keeps each incoming message and has it answered (through :meth:`respond`).
         api_url: the Bot API server; requests go to ``<api_url>/bot<token>/<method>``.
         public_url: where Telegram can reach motcua; set, it selects webhook mode.
         webhook_secret: the ``secret_token`` Telegram echoes in every webhook request; when
@@ -83,7 +103,7 @@ class TelegramChannel:
     def __init__(
         self,
         token: str,
-        handler: MessageHandler,
+        inbox: Inbox,
         *,
         api_url: str = OFFICIAL_API_URL,
         public_url: str | None = None,
@@ -99,16 +119,15 @@ class TelegramChannel:
             raise ValueError(
                 "the Telegram webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
             )
-        self._handler = handler
+        self._inbox = inbox
         self._public_url = public_url.rstrip("/") if public_url else None
         self._configured_secret = webhook_secret
         self._secret_store = secrets
         self._secret: str | None = None
         self._poll_timeout = dtm.timedelta(seconds=poll_timeout)
         self._tokens = CallbackTokens(payloads)
-        self._recent: RecentIds[int] = RecentIds()
         self._unreachable = unreachable if unreachable is not None else LocalUnreachableUsers()
-        self._queues: UserQueues[Update] = UserQueues(CHANNEL, self._process)
+        self._answering: set[asyncio.Task[None]] = set()
         self._redactor = TokenRedactor(token)
         self._pacer = ChatPacer(chat_pace)
 
@@ -117,11 +136,13 @@ class TelegramChannel:
             .token(token)
             .base_url(f"{api_url.rstrip('/')}/bot")
             .rate_limiter(AIORateLimiter(max_retries=flood_retries))
+            .update_queue(_InboxQueue(self._admit))
         )
         if self.webhook_mode:
             builder = builder.updater(None)
         self._app = builder.build()
         self._app.add_handler(TypeHandler(Update, self._on_update))
+        inbox.subscribe(CHANNEL, self.respond)
 
     @property
     def webhook_mode(self) -> bool:
@@ -189,10 +210,12 @@ class TelegramChannel:
         """Wait until every update received so far has been answered."""
         if self._app.running:
             await self._app.update_queue.join()
-        await self._queues.join()
+        await self._inbox.join()
+        while self._answering:
+            await asyncio.gather(*self._answering, return_exceptions=True)
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
-        """Accept one update from Telegram: check the secret, queue it, answer at once."""
+        """Accept one update from Telegram: check the secret, keep it, then answer 200."""
         if self._secret is None or not self._app.running:
             return web.Response(status=503, text="not ready")
         given = request.headers.get(SECRET_HEADER, "")
@@ -237,16 +260,25 @@ class TelegramChannel:
             return secret
         return await self._secret_store.add(SECRET_KEY, secret)
 
-    async def _on_update(self, update: Update, _context: object) -> None:
-        """PTB's only handler: runs in arrival order, so it just sorts updates into chats.
+    async def _admit(self, item: object) -> bool:
+        """Keep a message in the inbox; True for what PTB's handlers should see instead."""
+        if not isinstance(item, Update) or item.my_chat_member is not None:
+            return True
+        if item.callback_query is not None:
+            # Only stops the button's spinner: not worth holding up the update's confirmation.
+            answering = asyncio.create_task(self._answer(item.callback_query))
+            self._answering.add(answering)
+            answering.add_done_callback(self._answering.discard)
+            await self._tokens.fetch(item.callback_query.data)
+        incoming = to_incoming(item, self._tokens.resolve)
+        if incoming is not None:
+            await self._unreachable.discard(incoming.ref.user_id)  # whoever writes can be answered
+            await self._inbox.accept(incoming)
+        return False
 
-        A block or unblock joins its chat's queue too, behind what the chat sent before it.
-        """
-        if not self._recent.add(update.update_id):
-            return
-        chat = update.effective_chat or update.effective_user
-        if chat is not None:
-            self._queues.submit(chat.id, update)
+    async def _on_update(self, update: Update, _context: object) -> None:
+        """PTB's only handler: only chat membership changes reach it."""
+        await self._note_membership(update)
 
     async def _note_membership(self, update: Update) -> None:
         """Telegram tells a bot when a private chat blocks or unblocks it."""
@@ -258,22 +290,10 @@ class TelegramChannel:
         elif change.new_chat_member.status == ChatMember.MEMBER:
             await self._unreachable.discard(str(change.chat.id))
 
-    async def _process(self, update: Update) -> None:
-        """Answer one update; runs in the chat's queue, never alongside the same chat's others."""
-        if update.my_chat_member is not None:
-            await self._note_membership(update)
-            return
-        if update.callback_query is not None:
-            await self._answer(update.callback_query)
-            await self._tokens.fetch(update.callback_query.data)
-        incoming = to_incoming(update, self._tokens.resolve)
-        if incoming is None:
-            return
-        chat_id = int(incoming.ref.user_id)
-        await self._unreachable.discard(incoming.ref.user_id)  # who writes can be written to
-        replies = await self._handler(incoming)
+    async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
+        """Send the replies to a message the inbox processed; a refusal is logged, not raised."""
         try:
-            await self._deliver(chat_id, replies)
+            await self._deliver(int(message.ref.user_id), replies)
         except DeliveryError as exc:
             log.warning("telegram reply not delivered: %s: %s", type(exc).__name__, exc)
 

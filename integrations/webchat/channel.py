@@ -3,9 +3,11 @@
 The page's own words come from the message catalogs through the ``Translator`` port; it is
 rendered once, when the channel is built, so a missing catalog stops the server at start.
 
-The channel keeps no state of its own. ``POST /api/chat`` hands the message to the handler
-(which records it and its replies); ``GET /api/history`` reads the recorded conversation, which
-is how a reloaded page restores itself and how reminders reach an open page.
+The channel keeps no state of its own. ``POST /api/chat`` hands the message to the inbox and
+waits a little for its replies (the turn records it and them); when the conversation is busy
+longer than that, the page is told "one moment" and finds the answer in the history later.
+``GET /api/history`` reads the recorded conversation, which is how a reloaded page restores
+itself and how reminders reach an open page.
 
 A conversation is reached only with the identity cookie the server issued for it (see
 ``integrations.webchat.identity``); a request naming its own user is refused. The identity is
@@ -23,7 +25,7 @@ from pathlib import Path
 from aiohttp import web
 
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
-from dialogs.ports import Limit, MessageHandler, RateLimiter, Translator
+from dialogs.ports import Inbox, Limit, RateLimiter, Translator
 from integrations.client_address import Networks, client_address
 from integrations.webchat.api import (
     MAX_BODY_BYTES,
@@ -42,7 +44,7 @@ from integrations.webchat.api import (
 )
 from integrations.webchat.history import History
 from integrations.webchat.identity import Identities
-from integrations.webchat.page import render_page
+from integrations.webchat.page import N_, render_page
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,11 @@ _PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+
+PATIENCE = 3.0
+"""Seconds a request waits for its replies before the page is told to wait a moment."""
+
+ONE_MOMENT = N_("One moment…")
 
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
 
@@ -76,7 +83,7 @@ class WebChat:
 
     def __init__(
         self,
-        handler: MessageHandler,
+        inbox: Inbox,
         history: History,
         translator: Callable[[str], Translator],
         identities: Identities,
@@ -84,7 +91,7 @@ class WebChat:
         trusted_proxies: Networks = (),
     ) -> None:
         """Wire the channel; ``trusted_proxies`` may name the client in ``X-Forwarded-For``."""
-        self._handler = handler
+        self._inbox = inbox
         self._history = history
         self._translator = translator
         self._identities = identities
@@ -167,16 +174,25 @@ class WebChat:
                 text=chat.text,
                 payload=chat.button,
                 locale=chat.locale,
-                message_id=chat.message_id,
+                # The page's ids are its own: kept apart per user, so no one reaches another's.
+                message_id=None if chat.message_id is None else f"{user}:{chat.message_id}",
                 address=address,
             )
-            replies = await self._handler(message)
-            return await self._answer({"replies": [reply_json(r) for r in replies]}, user, new)
+            replies = await self._inbox.answer(message, PATIENCE)
         except ApiError as exc:
             return self._refuse(request, exc, chat.locale)
         except Exception:  # the page gets a polite answer; the log gets the cause
             log.exception("web chat message failed")
             return self._refuse(request, unavailable(), chat.locale)
+        if replies is None:  # kept, and answered as soon as the conversation is free
+            language = answer_locale(chat.locale, request.headers.get("Accept-Language"))
+            wait = Reply(self._translator(language).gettext(ONE_MOMENT))
+            response = await self._answer(
+                {"replies": [reply_json(wait)], "pending": True}, user, new
+            )
+            response.set_status(202)
+            return response
+        return await self._answer({"replies": [reply_json(r) for r in replies]}, user, new)
 
     async def _history_page(self, request: web.Request) -> web.Response:
         try:

@@ -1,8 +1,9 @@
 """The Zalo Official Account channel: webhook route, background processing and replies.
 
 Zalo wants a 200 within about two seconds and re-delivers otherwise, so the webhook only checks
-the signature, reads the event and queues it; a per-user worker then calls the message handler
-and sends the replies, keeping each user's messages in order while users proceed in parallel.
+the signature, reads the event and hands its message to the inbox, which keeps it before the
+200 is sent; the inbox then has it answered, keeping each user's messages in order while users
+proceed in parallel, and the replies come back through :meth:`ZaloChannel.respond`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from aiohttp import web
 
 from dialogs.errors import DeliveryError, MotcuaError
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
-from dialogs.ports import Clock, MessageHandler, SecretStore
-from integrations.ordering import RecentIds, UserQueues
+from dialogs.ports import Clock, Inbox, SecretStore
 from integrations.render import Capabilities, RenderedMessage, render
 from integrations.zalo import events, signature
 from integrations.zalo.client import ZaloClient
@@ -54,21 +54,20 @@ class ZaloChannel:
         app_secret: str,
         access_token: str,
         refresh_token: str,
-        handler: MessageHandler,
+        inbox: Inbox,
         secrets: SecretStore,
         api_url: str = "https://openapi.zalo.me",
         oauth_url: str = "https://oauth.zaloapp.com",
         clock: Clock | None = None,
         refresh_interval: float = 300.0,
         retry_backoff: float = 1.0,
-        remembered_events: int = 10_000,
         shutdown_grace: float = 10.0,
     ) -> None:
         self._app_id = app_id
         self._oa_secret = oa_secret
         self._app_secret = app_secret
         self._initial_tokens = (access_token, refresh_token)
-        self._handler = handler
+        self._inbox = inbox
         self._secrets = secrets
         self._api_url = api_url
         self._oauth_url = oauth_url
@@ -76,8 +75,7 @@ class ZaloChannel:
         self._refresh_interval = refresh_interval
         self._retry_backoff = retry_backoff
         self._shutdown_grace = shutdown_grace
-        self._seen: RecentIds[str] = RecentIds(remembered_events)
-        self._queues: UserQueues[IncomingMessage] = UserQueues(events.CHANNEL, self._process)
+        inbox.subscribe(events.CHANNEL, self.respond)
         self._session: aiohttp.ClientSession | None = None
         self._client: ZaloClient | None = None
         self._refresher: asyncio.Task[None] | None = None
@@ -122,20 +120,20 @@ class ZaloChannel:
         self._session = self._client = self._refresher = None
 
     async def join(self) -> None:
-        """Wait until every queued message has been handled and answered."""
-        await self._queues.join()
+        """Wait until every message handed to the inbox has been handled and answered."""
+        await self._inbox.join()
 
     async def _finish(self) -> None:
-        """On shutdown, let queued messages finish for a grace period, then cancel the rest."""
+        """On shutdown, let messages in hand finish for a grace period (the durable inbox keeps
+        what is left for the next start)."""
         try:
             async with asyncio.timeout(self._shutdown_grace):
                 await self.join()
         except TimeoutError:
-            log.warning("zalo shutdown: %d conversations cancelled", self._queues.active)
-            await self._queues.cancel()
+            log.warning("zalo shutdown: replies still being sent were left to the inbox")
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """``POST /webhooks/zalo``: 403 unless signed, 400 if unreadable, else 200 at once."""
+        """``POST /webhooks/zalo``: 403 unless signed, 400 if unreadable, else kept, then 200."""
         body = await request.read()
         try:
             data: dict[str, Any] | None = events.load(body)
@@ -160,9 +158,9 @@ class ZaloChannel:
         except events.MalformedEvent as exc:
             log.warning("zalo webhook rejected: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
-        # Zalo re-delivers an event when it misses our 200: the second copy is dropped here.
-        if event.message is not None and self._seen.add(event.key):
-            self._queues.submit(event.message.ref.user_id, event.message)
+        # Zalo re-delivers an event when it misses our 200: the inbox drops the second copy.
+        if event.message is not None:
+            await self._inbox.accept(event.message)
         return web.json_response({"ok": True})
 
     async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
@@ -172,17 +170,14 @@ class ZaloChannel:
         for message in render(replies, CAPABILITIES):
             await self._client.send_cs(ref.user_id, _zalo_message(message))
 
-    async def _process(self, message: IncomingMessage) -> None:
-        """Run one message through the handler and send what it answers."""
+    async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
+        """Send the replies to a message the inbox processed; a refusal is logged, not raised."""
+        if not replies:
+            return
         try:
-            replies = await self._handler(message)
-            if replies:
-                await self.send(message.ref, replies)
+            await self.send(message.ref, replies)
         except DeliveryError as exc:
             log.warning("zalo reply not delivered: %s", exc)
-        except Exception:
-            # One bad message must not stop the user's queue; the handler logs its own context.
-            log.exception("zalo message could not be processed")
 
     async def _keep_token_fresh(self, tokens: ZaloTokens) -> None:
         """Refresh the access token ahead of expiry even while nobody writes, so the rotating

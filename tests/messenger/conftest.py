@@ -20,6 +20,7 @@ from support.secret_store import MemorySecrets
 
 from dialogs.ports import MessageHandler, SecretStore
 from integrations.messenger import MessengerAdapter
+from integrations.ordering import MemoryInbox
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def make_adapter(graph: FakeGraphApi, clock: ManualClock) -> AdapterFactory:
 
     def make(handler: MessageHandler, store: SecretStore) -> MessengerAdapter:
         return MessengerAdapter(
-            handler,
+            MemoryInbox(handler),
             page_token=PAGE_TOKEN,
             app_secret=APP_SECRET,
             verify_token=VERIFY_TOKEN,

@@ -20,6 +20,7 @@ from dialogs.errors import (
 from dialogs.messages import Button, ConversationRef, Reply
 from integrations.messenger import MessengerAdapter
 from integrations.messenger.send_api import delivery_error
+from integrations.ordering import MemoryInbox
 
 USER = "6543210987654321"
 REF = ConversationRef("messenger", USER)
@@ -238,7 +239,7 @@ async def test_a_rejected_page_token_is_reported_once(harness: Harness) -> None:
     await answer_with(harness, Reply("Chào bạn"))
     calls = harness.graph.send_calls
     async with MessengerAdapter(
-        RecordingHandler(),
+        MemoryInbox(RecordingHandler()),
         page_token="revoked",
         app_secret="s",
         verify_token="v",

@@ -1,4 +1,4 @@
-"""The dispatcher: dedupe, one conversation at a time, state saved, effects recorded, errors kind.
+"""The dispatcher: one conversation at a time, state saved, effects recorded, errors kind.
 
 A tiny echo dialog stands in for the conversations, so these tests are about the dispatcher.
 """
@@ -18,7 +18,7 @@ from support.clock import ManualClock
 
 from bot import i18n
 from bot.dispatcher import APOLOGY, Dispatcher, conversation_hash
-from bot.locks import RedisLocks, RedisMessageClaims
+from bot.locks import RedisLocks
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.message_log import Direction, SqlMessageLog
@@ -96,35 +96,6 @@ async def test_a_turn_is_answered_saved_and_logged(
     assert replies[0].text == "2: again"
 
 
-async def test_a_redelivered_message_returns_nothing_and_changes_nothing(
-    dispatcher: Dispatcher, database: Database
-) -> None:
-    message = IncomingMessage(REF, text="lam cccd", message_id="update:5")
-    assert await dispatcher.handle(message)
-    before = (await _state(database), await _history(database))
-    assert await dispatcher.handle(message) == []
-    assert (await _state(database), await _history(database)) == before
-
-
-async def test_redelivery_is_also_caught_by_redis_across_workers(
-    database: Database, clock: ManualClock, redis: Redis, redis_prefix: str
-) -> None:
-    workers = [
-        Dispatcher(
-            database,
-            make_deps(clock),
-            locks=RedisLocks(redis, prefix=redis_prefix + "lock:"),
-            claims=RedisMessageClaims(redis, prefix=redis_prefix + "seen:"),
-            dialog=echo,
-        )
-        for _ in range(2)
-    ]
-    message = IncomingMessage(REF, text="dk khai sinh", message_id="mid.1")
-    results = await asyncio.gather(*(worker.handle(message) for worker in workers))
-    assert sorted(len(replies) for replies in results) == [0, 1]
-    assert await _state(database) == ({"step": "echo", "count": 1}, 1)
-
-
 async def test_one_conversation_at_a_time(dispatcher: Dispatcher, database: Database) -> None:
     messages = [IncomingMessage(REF, text=f"m{n}", message_id=f"m{n}") for n in range(15)]
     results = await asyncio.gather(*(dispatcher.handle(m) for m in messages))
@@ -190,26 +161,16 @@ async def test_a_scheduled_reminder_is_stored_with_the_turn(
     assert (reminder.payload, reminder.due_at) == ("remind:due", clock.now() + timedelta(days=3))
 
 
-@pytest.fixture(params=["table", "redis"])
-def claims(request: pytest.FixtureRequest) -> RedisMessageClaims | None:
-    """Deduplication by the processed-messages table (None) or by Redis."""
-    if request.param == "table":
-        return None
-    redis_client: Redis = request.getfixturevalue("redis")
-    return RedisMessageClaims(redis_client, prefix=request.getfixturevalue("redis_prefix"))
-
-
-async def test_a_turn_that_fails_to_commit_is_processed_again_on_redelivery(
-    database: Database, clock: ManualClock, claims: RedisMessageClaims | None
+async def test_a_hook_that_fails_before_commit_takes_the_whole_turn_back(
+    dispatcher: Dispatcher, database: Database
 ) -> None:
-    dispatcher = Dispatcher(database, make_deps(clock), claims=claims, dialog=echo)
     message = IncomingMessage(REF, text="remind", message_id="m-1")
 
     async def crash(session: AsyncSession, replies: Sequence[Reply]) -> None:
         raise ConnectionError("database went away before commit")
 
     with pytest.raises(ConnectionError):
-        await dispatcher.handle_proactive(message, crash)
+        await dispatcher.handle(message, crash)
     assert await _state(database) is None  # nothing half-written: no user, state, log, reminder
     async with database.transaction() as session:
         assert await SqlReminders(session).for_conversation(REF) == []

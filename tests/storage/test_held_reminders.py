@@ -11,6 +11,7 @@ import pytest
 from support.clock import ManualClock
 
 from bot.dispatcher import Dispatcher
+from bot.inbox import DurableInbox
 from bot.storage.database import Database
 from bot.storage.reminders import ReminderStatus
 from dialogs.errors import OutsideWindow
@@ -54,16 +55,17 @@ async def test_the_next_message_gets_the_reminder_first_then_its_answer_once(
     await _hold_a_reminder(database, clock)
     async with Database(database_url) as restarted:
         dispatcher = Dispatcher(restarted, make_deps(clock), dialog=echo)
-        first = await dispatcher.handle(IncomingMessage(REF, text="hello", message_id="m1"))
-        assert first == [REMINDER, Reply("3: hello", AGAIN)]
-        (reminder,) = await _reminders(restarted)
-        assert reminder.status is ReminderStatus.DONE
+        async with DurableInbox(restarted, dispatcher.handle, clock, poll_interval=0.05) as inbox:
+            hello = IncomingMessage(REF, text="hello", message_id="m1")
+            first = await inbox.answer(hello, patience=5)
+            assert first == (REMINDER, Reply("3: hello", AGAIN))
+            (reminder,) = await _reminders(restarted)
+            assert reminder.status is ReminderStatus.DONE
 
-        # The platform redelivers the message: nothing is answered or handed over twice.
-        assert await dispatcher.handle(IncomingMessage(REF, text="hello", message_id="m1")) == []
-        assert await dispatcher.handle(IncomingMessage(REF, text="more")) == [
-            Reply("4: more", AGAIN)
-        ]
+            # The platform redelivers the message: nothing is answered or handed over twice.
+            assert not await inbox.accept(hello)
+            more = await inbox.answer(IncomingMessage(REF, text="more"), patience=5)
+            assert more == (Reply("4: more", AGAIN),)
         assert await worker(restarted, clock, RecordingChannel()).run_once() == 0
 
 

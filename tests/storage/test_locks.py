@@ -1,4 +1,4 @@
-"""Per-conversation locks (in-process and Redis) and Redis message-id claims."""
+"""Per-conversation locks, in-process and Redis."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from bot.locks import ConversationLocks, LocalLocks, LockTimeout, RedisLocks, RedisMessageClaims
+from bot.locks import ConversationLocks, LocalLocks, LockTimeout, RedisLocks
 
 
 @pytest.fixture(params=["local", "redis"])
@@ -59,11 +59,19 @@ async def test_a_lock_held_elsewhere_times_out_clearly(redis: Redis, redis_prefi
                 pass
 
 
-async def test_a_message_id_is_claimed_once_until_released(redis: Redis, redis_prefix: str) -> None:
-    claims = RedisMessageClaims(redis, prefix=redis_prefix)
-    assert await claims.claim("telegram", "77")
-    assert not await claims.claim("telegram", "77")
-    assert await claims.claim("messenger", "77")
-    await claims.release("telegram", "77")
-    assert await claims.claim("telegram", "77")
-    assert 0 < await redis.ttl(f"{redis_prefix}telegram:77") <= 86400
+async def test_a_held_lock_is_renewed_past_its_expiry(redis: Redis, redis_prefix: str) -> None:
+    holder = RedisLocks(redis, prefix=redis_prefix, expire=0.3)
+    waiter = RedisLocks(redis, prefix=redis_prefix, wait=0.2)
+    async with holder.hold("web:slow"):
+        await asyncio.sleep(0.6)  # twice the expiry: still held, because the holder renews it
+        with pytest.raises(LockTimeout):
+            async with waiter.hold("web:slow"):
+                pass
+
+
+async def test_a_dead_holders_lock_frees_itself(redis: Redis, redis_prefix: str) -> None:
+    # What a worker killed while holding a lock leaves behind: a token and an expiry.
+    await redis.set(f"{redis_prefix}web:orphan", "dead-worker-token", px=300)
+    locks = RedisLocks(redis, prefix=redis_prefix, wait=2)
+    async with asyncio.timeout(1.5), locks.hold("web:orphan"):
+        assert await redis.get(f"{redis_prefix}web:orphan") != b"dead-worker-token"

@@ -13,6 +13,7 @@ from support.clock import ManualClock
 
 from bot import personal_data
 from bot.dispatcher import Dispatcher
+from bot.inbox import DurableInbox
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, Retention
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
@@ -44,7 +45,10 @@ async def _citizen(
     """A citizen on Telegram and Messenger, linked, with a row in every personal table."""
     app, other = refs
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
-    await dispatcher.handle(IncomingMessage(app, text="so cua toi 0912345678"))
+    # The first message comes from the chat app, through the inbox.
+    async with DurableInbox(database, dispatcher.handle, clock, poll_interval=0.05) as inbox:
+        await inbox.answer(IncomingMessage(app, text="so cua toi 0912345678"), patience=5)
+        await inbox.join()
     await dispatcher.handle(IncomingMessage(app, text="remind"))  # a reminder, still pending
     await dispatcher.handle(IncomingMessage(other, text="xin chao"))
     async with database.transaction() as session:
@@ -124,7 +128,7 @@ async def test_retention_purges_only_what_expired(database: Database, clock: Man
 
     # A reminder not yet delivered is kept however old the request.
     assert _non_empty(await _export(database, AN[0])) == {"reminders"}
-    everything_but_messages = {entry.name for entry in REGISTRY} - {"message_log"}
+    everything_but_messages = {entry.name for entry in REGISTRY} - {"message_log", "inbox"}
     assert _non_empty(await _export(database, BINH[0])) == everything_but_messages
     assert removed["message_log"] == 16  # both citizens' messages are past 90 days
     assert await personal_data.purge(

@@ -12,6 +12,7 @@ from support.clock import ManualClock
 
 from bot import i18n
 from bot.dispatcher import Dispatcher
+from bot.inbox import DurableInbox
 from bot.personal_data import Retention
 from bot.reminders import FORGET_MESSAGE_IDS_AFTER, ReminderWorker
 from bot.storage.conversations import SqlConversations
@@ -205,13 +206,16 @@ async def test_the_loop_also_forgets_old_message_ids(
     database: Database, clock: ManualClock
 ) -> None:
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
-    await dispatcher.handle(IncomingMessage(REF, text="hello", message_id="old"))
-    clock.advance(FORGET_MESSAGE_IDS_AFTER + timedelta(seconds=1))
-    await dispatcher.handle(IncomingMessage(REF, text="hello", message_id="new"))
-    assert await worker(database, clock, RecordingChannel()).forget_old_message_ids() == 1
-    # A message that old is no longer a redelivery; a recent one still is.
-    assert await dispatcher.handle(IncomingMessage(REF, text="again", message_id="old"))
-    assert await dispatcher.handle(IncomingMessage(REF, text="again", message_id="new")) == []
+    async with DurableInbox(database, dispatcher.handle, clock, poll_interval=0.05) as inbox:
+        await inbox.answer(IncomingMessage(REF, text="hello", message_id="old"), patience=5)
+        await inbox.join()  # done, not only answered
+        clock.advance(FORGET_MESSAGE_IDS_AFTER + timedelta(seconds=1))
+        await inbox.answer(IncomingMessage(REF, text="hello", message_id="new"), patience=5)
+        await inbox.join()
+        assert await worker(database, clock, RecordingChannel()).forget_old_message_ids() == 1
+        # A message that old is no longer a redelivery; a recent one still is.
+        assert await inbox.accept(IncomingMessage(REF, text="again", message_id="old"))
+        assert not await inbox.accept(IncomingMessage(REF, text="again", message_id="new"))
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from fakes.telegram import TOKEN, FakeTelegram
 from storage.databases import _postgres_database, database_url  # noqa: F401
 from telegram_support import ScriptedHandler, WebhookHost
 
+from integrations.ordering import MemoryInbox
 from integrations.telegram import TelegramChannel
 
 
@@ -28,7 +29,7 @@ async def polling(
     telegram: FakeTelegram, handler: ScriptedHandler
 ) -> AsyncIterator[TelegramChannel]:
     """The channel long-polling the fake server."""
-    channel = TelegramChannel(TOKEN, handler, api_url=telegram.url, poll_timeout=1)
+    channel = TelegramChannel(TOKEN, MemoryInbox(handler), api_url=telegram.url, poll_timeout=1)
     async with channel:
         yield channel
 

@@ -11,6 +11,7 @@ from fakes.telegram import TOKEN, FakeTelegram
 from support.secret_store import MemorySecrets
 
 from dialogs.messages import Button, IncomingMessage, Reply
+from integrations.ordering import MemoryInbox
 from integrations.telegram import TelegramChannel
 
 LONG_PAYLOAD = "checklist:1.001193:" + "giay-to-tuy-than-" * 5  # 104 bytes
@@ -99,7 +100,7 @@ class WebhookHost:
     def channel(self, **options: object) -> TelegramChannel:
         return TelegramChannel(
             TOKEN,
-            self.handler,
+            MemoryInbox(self.handler),
             api_url=self.telegram.url,
             public_url=self.url,
             secrets=self.secrets,

@@ -16,6 +16,7 @@ from fakes.telegram import TOKEN, ChatLimit, FakeTelegram
 from telegram_support import LONG_TEXT, LONGER_TEXT, ScriptedHandler
 
 from dialogs.messages import ConversationRef, Reply
+from integrations.ordering import MemoryInbox
 from integrations.telegram import ChatPace, TelegramChannel
 
 RATE = 4.0  # messages a second per chat, on both sides
@@ -32,7 +33,7 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 async def paced(telegram: FakeTelegram, handler: ScriptedHandler) -> AsyncIterator[TelegramChannel]:
     channel = TelegramChannel(
-        TOKEN, handler, api_url=telegram.url, poll_timeout=1, chat_pace=BOT_PACE
+        TOKEN, MemoryInbox(handler), api_url=telegram.url, poll_timeout=1, chat_pace=BOT_PACE
     )
     async with channel:
         yield channel

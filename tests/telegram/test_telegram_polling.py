@@ -15,6 +15,7 @@ from telegram_support import (
 
 from dialogs.errors import ConfigurationError, RateLimited, RecipientUnavailable
 from dialogs.messages import Button, ConversationRef, Reply
+from integrations.ordering import MemoryInbox
 from integrations.telegram import TelegramChannel
 
 
@@ -169,7 +170,9 @@ async def test_proactive_send_reports_persistent_flood_as_rate_limited(
 ) -> None:
     an = telegram.user()
     telegram.flood(retry_after=7)
-    channel = TelegramChannel(TOKEN, handler, api_url=telegram.url, poll_timeout=1, flood_retries=0)
+    channel = TelegramChannel(
+        TOKEN, MemoryInbox(handler), api_url=telegram.url, poll_timeout=1, flood_retries=0
+    )
     async with channel:
         with pytest.raises(RateLimited) as caught:
             await channel.send(ConversationRef("telegram", str(an.id)), [Reply("Nhắc")])
@@ -179,7 +182,7 @@ async def test_proactive_send_reports_persistent_flood_as_rate_limited(
 async def test_a_wrong_token_is_refused_at_start(
     telegram: FakeTelegram, handler: ScriptedHandler
 ) -> None:
-    channel = TelegramChannel("42:wrong", handler, api_url=telegram.url)
+    channel = TelegramChannel("42:wrong", MemoryInbox(handler), api_url=telegram.url)
     with pytest.raises(ConfigurationError, match="rejected the bot token") as caught:
         await channel.start()
     assert "42:wrong" not in str(caught.value)
@@ -190,7 +193,7 @@ async def test_the_token_never_reaches_the_logs(
 ) -> None:
     caplog.set_level(logging.INFO)  # production level; at DEBUG PTB logs message contents
     an = telegram.user()
-    async with TelegramChannel(TOKEN, handler, api_url=telegram.url, poll_timeout=1):
+    async with TelegramChannel(TOKEN, MemoryInbox(handler), api_url=telegram.url, poll_timeout=1):
         an.send("xin chao")
         await telegram.wait_for(lambda: len(an.messages) == 1)
     assert "HTTP Request: POST" in caplog.text  # httpx did log every call...

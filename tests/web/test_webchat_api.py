@@ -75,9 +75,8 @@ async def test_retry_with_same_id_is_answered_once(
     again = await chat(client, text="lam cccd", id="m1")
 
     assert len(first["replies"]) == 2
-    assert again == {"replies": []}  # the page then polls and finds the first answer
+    assert again == first  # the first answer again, not a second turn
     assert len(scripted.received) == 1
-    assert scripted.received[0].message_id == "m1"
     assert len((await history(client))["entries"]) == 3
 
 
@@ -193,6 +192,7 @@ async def test_a_failing_service_apologises_in_the_requests_language(
 ) -> None:
     await client.get("/")  # the page gave this browser its identity
     async with app.database.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE inbox"))
         await connection.execute(text("DROP TABLE message_log"))
 
     response = await client.post("/api/chat", json={"text": "hi", "locale": "en"})

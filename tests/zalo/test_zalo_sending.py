@@ -16,6 +16,7 @@ from dialogs.errors import (
     TemporaryFailure,
 )
 from dialogs.messages import Button, ConversationRef, Reply
+from integrations.ordering import MemoryInbox
 from integrations.zalo import ZaloChannel
 from integrations.zalo.errors import QuotaExceeded, ZaloRequestRejected
 
@@ -228,7 +229,7 @@ async def test_sending_outside_the_lifecycle_is_a_clear_error(
         app_secret=zalo.app_secret,
         access_token="at",
         refresh_token="rt",
-        handler=handler,
+        inbox=MemoryInbox(handler),
         secrets=store,
     )
     with pytest.raises(RuntimeError, match="async with"):

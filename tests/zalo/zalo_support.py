@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestServer
 from fakes.zalo import FakeZalo
 
 from dialogs.messages import IncomingMessage
+from integrations.ordering import MemoryInbox
 from integrations.zalo import WEBHOOK_PATH, ZaloChannel
 
 
@@ -36,7 +37,7 @@ async def running_bot(
         app_secret=zalo.app_secret,
         access_token=access,
         refresh_token=refresh,
-        handler=handler,
+        inbox=MemoryInbox(handler),
         secrets=store,
         **(settings | options),
     )

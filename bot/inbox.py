@@ -1,0 +1,266 @@
+"""The durable inbox: what platforms hand over is committed before they are answered, then
+processed from the table by whichever worker is alive.
+
+A channel calls :meth:`DurableInbox.accept` before it answers its platform's webhook (or, for
+Telegram polling, before the offset moves on), so a crash right after the 200 loses nothing: the
+row is still pending when a worker starts again. Workers lease rows (owner and expiry, renewed
+while they work), the oldest open row of each conversation first, so one user's messages are
+answered in order whichever worker takes them. The turn marks its row answered in its own
+transaction: the deduplication mark and the turn's effects are committed together or not at
+all, and a redelivery of an answered message changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.dispatcher import TurnHook
+from bot.storage.database import Database
+from bot.storage.inbox import ANSWERED, DONE, FAILED, PENDING, ClaimLost, InboxEntry, SqlInbox
+from dialogs.messages import IncomingMessage, Reply
+from dialogs.ports import Clock, Responder
+
+logger = logging.getLogger(__name__)
+
+Turn = Callable[[IncomingMessage, TurnHook], Awaitable[Sequence[Reply]]]
+"""Runs one turn, committing ``hook``'s writes with it (``Dispatcher.handle``)."""
+
+MAX_ATTEMPTS = 5
+"""Claims of one row before it is given up (a message that always crashes its worker)."""
+
+
+class DurableInbox:
+    """The ``Inbox`` port on the ``inbox`` table, with the loop that works through it.
+
+    Use it as an async context manager: the loop runs inside the block, and on leaving it the
+    messages being worked on are finished for up to ``shutdown_grace`` seconds (what is not
+    finished stays pending for the next worker).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        turn: Turn,
+        clock: Clock,
+        *,
+        lease: timedelta = timedelta(seconds=10),
+        poll_interval: float = 1.0,
+        concurrency: int = 32,
+        shutdown_grace: float = 10.0,
+    ) -> None:
+        """Wire the inbox.
+
+        Args:
+            database: where the inbox rows live (the turn's database).
+            turn: runs a message's turn with extra writes in its transaction.
+            clock: stamps rows and leases.
+            lease: how long a claimed row stays with this worker unless renewed; the holder
+                renews it every third of it, so only a dead worker's claim runs out.
+            poll_interval: seconds between looks for rows other workers accepted or left.
+            concurrency: conversations worked on at once.
+            shutdown_grace: seconds given to the messages in hand when the block ends.
+        """
+        self._database = database
+        self._turn = turn
+        self._clock = clock
+        self._lease = lease
+        self._poll_interval = poll_interval
+        self._concurrency = concurrency
+        self._shutdown_grace = shutdown_grace
+        self.owner = f"{uuid.uuid4().hex[:16]}"
+        self._responders: dict[str, Responder] = {}
+        self._arrived = asyncio.Event()
+        self._working: set[asyncio.Task[None]] = set()
+        self._waiters: dict[int, asyncio.Future[Sequence[Reply]]] = {}
+        self._loop: asyncio.Task[None] | None = None
+        self._claiming = False
+
+    def subscribe(self, channel: str, respond: Responder) -> None:
+        """Send the replies to ``channel``'s messages through ``respond``."""
+        self._responders[channel] = respond
+
+    async def accept(self, message: IncomingMessage) -> bool:
+        """Commit the message to the inbox; False when its (channel, message id) came before."""
+        return (await self._keep(message))[1]
+
+    async def answer(self, message: IncomingMessage, patience: float) -> Sequence[Reply] | None:
+        """Commit the message and wait up to ``patience`` seconds for its turn's replies."""
+        entry_id, new = await self._keep(message)
+        loop = asyncio.get_running_loop()
+        waiter = self._waiters.setdefault(entry_id, loop.create_future())
+        deadline = loop.time() + patience
+        look = not new  # a new row cannot have been answered yet
+        try:
+            while True:
+                if look:
+                    entry = await self._get(entry_id)
+                    if entry is None or entry.status == FAILED:
+                        return None
+                    if entry.status in (ANSWERED, DONE):
+                        return entry.replies or ()
+                look = True
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return None
+                # Woken by this worker's turn, or looking again for another worker's.
+                try:
+                    return await asyncio.wait_for(
+                        asyncio.shield(waiter), min(remaining, self._poll_interval)
+                    )
+                except TimeoutError:
+                    continue
+        finally:
+            if self._waiters.get(entry_id) is waiter and not waiter.done():
+                del self._waiters[entry_id]
+
+    async def join(self) -> None:
+        """Wait until no row this worker could take is left, and its work in hand is done."""
+        while True:
+            if self._working or self._claiming:  # rows claimed become tasks just after
+                await asyncio.gather(*self._working, asyncio.sleep(0.01), return_exceptions=True)
+                continue
+            if self._loop is None or self._loop.done():
+                return
+            async with self._database.transaction() as session:
+                waiting = await SqlInbox(session).has_claimable(self._clock.now())
+            if not waiting and not self._working and not self._claiming:
+                return  # (the loop may have taken a row while the table was looked at)
+            await asyncio.sleep(0.02)
+
+    async def __aenter__(self) -> DurableInbox:
+        self._loop = asyncio.create_task(self.run(), name="inbox")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+        if self._working:
+            _done, late = await asyncio.wait(self._working, timeout=self._shutdown_grace)
+            for task in late:  # left pending in the table for the next worker
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def run(self) -> None:
+        """Take rows as they arrive (or every ``poll_interval``) until cancelled."""
+        while True:
+            self._arrived.clear()
+            room = self._concurrency - len(self._working)
+            claimed: list[InboxEntry] = []
+            if room > 0:
+                self._claiming = True
+                try:
+                    async with self._database.transaction() as session:
+                        claimed = await SqlInbox(session).claim(
+                            self.owner, self._clock.now(), self._lease, room
+                        )
+                except Exception as error:
+                    # Type only: database errors quote the statement's parameters.
+                    logger.error("inbox claim failed: %s", type(error).__name__)
+                finally:
+                    self._claiming = False
+                for entry in claimed:
+                    task = asyncio.create_task(self._work(entry), name="inbox-turn")
+                    self._working.add(task)
+                    task.add_done_callback(self._finished)
+            if not claimed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), self._poll_interval)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._working.discard(task)
+        self._arrived.set()  # the conversation's next message may be taken now
+
+    async def _keep(self, message: IncomingMessage) -> tuple[int, bool]:
+        """The message's row id, and whether it was new; committed before returning."""
+        # A message without a platform id cannot be recognised again: it gets one of its own.
+        message_id = message.message_id or f"inbox:{uuid.uuid4().hex}"
+        async with self._database.transaction() as session:
+            inbox = SqlInbox(session)
+            entry_id = await inbox.add(message, message_id, self._clock.now())
+            new = entry_id is not None
+            if entry_id is None:
+                found = await inbox.find(message.ref.channel, message_id)
+                if found is None:  # pruned between the two statements: the id is stale
+                    raise ClaimLost("inbox row vanished")
+                entry_id = found.id
+        if new:
+            self._arrived.set()
+        return entry_id, new
+
+    async def _get(self, entry_id: int) -> InboxEntry | None:
+        async with self._database.transaction() as session:
+            return await SqlInbox(session).get(entry_id)
+
+    async def _work(self, entry: InboxEntry) -> None:
+        """Run the row's turn (unless an earlier claim did) and send its replies."""
+        channel = entry.message.ref.channel
+        if entry.attempts > MAX_ATTEMPTS:
+            logger.error("inbox message given up: channel=%s entry=%d", channel, entry.id)
+            await self._finish(entry, FAILED)
+            return
+        renewing = asyncio.create_task(self._renew(entry.id))
+        try:
+            replies = entry.replies
+            if entry.status == PENDING:
+                replies = tuple(await self._turn(entry.message, self._marker(entry.id)))
+                waiter = self._waiters.pop(entry.id, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(replies)
+            respond = self._responders.get(channel)
+            if respond is not None:
+                await respond(entry.message, replies or ())
+            await self._finish(entry, DONE)
+        except ClaimLost:
+            logger.info("inbox message taken over by another worker: entry=%d", entry.id)
+        except Exception as error:
+            # Left leased: retried when the lease runs out. Frames only, never the message.
+            logger.error(
+                "inbox message failed: channel=%s entry=%d attempt=%d error=%s\n%s",
+                channel,
+                entry.id,
+                entry.attempts,
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+
+    def _marker(self, entry_id: int) -> TurnHook:
+        """The write that marks the row answered, committed with the turn."""
+
+        async def mark(session: AsyncSession, replies: Sequence[Reply]) -> None:
+            await SqlInbox(session).answered(entry_id, self.owner, replies, self._clock.now())
+
+        return mark
+
+    async def _renew(self, entry_id: int) -> None:
+        """Keep the lease while the row is worked on: a live worker's claim never runs out."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                async with self._database.transaction() as session:
+                    until = self._clock.now() + self._lease
+                    if not await SqlInbox(session).renew(entry_id, self.owner, until):
+                        return
+            except Exception as error:
+                logger.warning("inbox lease renewal failed: %s", type(error).__name__)
+
+    async def _finish(self, entry: InboxEntry, status: str) -> None:
+        async with self._database.transaction() as session:
+            await SqlInbox(session).finish(entry.id, self.owner, status, self._clock.now())

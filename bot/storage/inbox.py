@@ -1,0 +1,223 @@
+"""The inbox table: incoming messages kept from the platform's 200 until their replies are sent.
+
+A row is inserted (and committed) before the platform is answered, so a crash afterwards loses
+nothing; its unique (channel, message id) makes a redelivery find the same row instead of a
+second turn. A worker leases the oldest open row of a conversation, runs the turn and marks the
+row answered in the turn's own transaction, then sends the replies and marks it done. A worker
+that dies leaves a lease that simply runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.storage.codec import replies_from_json, replies_to_json
+from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.tables import InboxRow
+from dialogs.errors import MotcuaError
+from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
+
+PENDING = "pending"
+ANSWERED = "answered"
+DONE = "done"
+FAILED = "failed"
+OPEN = (PENDING, ANSWERED)
+FINISHED = (DONE, FAILED)
+
+
+class ClaimLost(MotcuaError):
+    """The row's lease passed to another worker (or the row moved on): this turn must not commit."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """One inbox row as a worker or a waiting web request sees it."""
+
+    id: int
+    message: IncomingMessage
+    status: str
+    attempts: int
+    replies: tuple[Reply, ...] | None
+
+
+def message_to_json(message: IncomingMessage) -> dict[str, Any]:
+    """What the turn needs of a message, besides its conversation and id (kept in columns)."""
+    data: dict[str, Any] = {
+        "text": message.text,
+        "payload": message.payload,
+        "locale": message.locale,
+        "address": message.address,
+        "received_at": message.received_at.isoformat() if message.received_at else None,
+    }
+    if message.attachment is not None:
+        a = message.attachment
+        data["attachment"] = {"kind": a.kind, "url": a.url, "name": a.name, "size": a.size}
+    return data
+
+
+def message_from_json(
+    channel: str, user_id: str, message_id: str, data: dict[str, Any]
+) -> IncomingMessage:
+    """The inverse of :func:`message_to_json`."""
+    attachment = data.get("attachment")
+    received_at = data.get("received_at")
+    return IncomingMessage(
+        ConversationRef(channel, user_id),
+        text=data.get("text"),
+        payload=data.get("payload"),
+        attachment=Attachment(**attachment) if attachment else None,
+        locale=data.get("locale"),
+        address=data.get("address"),
+        message_id=message_id,
+        received_at=datetime.fromisoformat(received_at) if received_at else None,
+    )
+
+
+def _entry(row: Any) -> InboxEntry:
+    return InboxEntry(
+        id=row.id,
+        message=message_from_json(row.channel, row.user_id, row.message_id, row.message),
+        status=row.status,
+        attempts=row.attempts,
+        replies=None if row.replies is None else replies_from_json(row.replies),
+    )
+
+
+class SqlInbox:
+    """The ``inbox`` table within the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: IncomingMessage, message_id: str, now: datetime) -> int | None:
+        """Keep a message; its row id, or None when (channel, message id) was kept before."""
+        result = await self._session.execute(
+            dialect_insert(self._session, InboxRow)
+            .values(
+                channel=message.ref.channel,
+                message_id=message_id,
+                user_id=message.ref.user_id,
+                message=message_to_json(message),
+                status=PENDING,
+                attempts=0,
+                accepted_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+            .returning(InboxRow.id)
+        )
+        return result.scalar_one_or_none()
+
+    async def find(self, channel: str, message_id: str) -> InboxEntry | None:
+        """The row kept for (channel, message id), if any."""
+        row = (
+            await self._session.execute(
+                select(InboxRow).where(
+                    InboxRow.channel == channel, InboxRow.message_id == message_id
+                )
+            )
+        ).scalar_one_or_none()
+        return None if row is None else _entry(row)
+
+    async def get(self, entry_id: int) -> InboxEntry | None:
+        """The row with this id, if it is still kept."""
+        row = await self._session.get(InboxRow, entry_id, populate_existing=True)
+        return None if row is None else _entry(row)
+
+    def _claimable(self, now: datetime) -> Any:
+        """Open rows nobody holds whose conversation has no older open row (order per user)."""
+        earlier = aliased(InboxRow)
+        blocked = exists().where(
+            earlier.channel == InboxRow.channel,
+            earlier.user_id == InboxRow.user_id,
+            earlier.id < InboxRow.id,
+            earlier.status.in_(OPEN),
+        )
+        return (
+            InboxRow.status.in_(OPEN),
+            or_(InboxRow.lease_until.is_(None), InboxRow.lease_until < now),
+            ~blocked,
+        )
+
+    async def has_claimable(self, now: datetime) -> bool:
+        """Whether a worker could take a row right now."""
+        found = await self._session.execute(
+            select(InboxRow.id).where(*self._claimable(now)).limit(1)
+        )
+        return found.first() is not None
+
+    async def claim(
+        self, owner: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[InboxEntry]:
+        """Lease up to ``limit`` rows to ``owner``, at most one per conversation, oldest first.
+
+        On PostgreSQL rows another worker is claiming are skipped rather than waited for.
+        """
+        rows = (
+            (
+                await self._session.execute(
+                    select(InboxRow)
+                    .where(*self._claimable(now))
+                    .order_by(InboxRow.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True, of=InboxRow)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for row in rows:
+            row.owner = owner
+            row.lease_until = now + lease
+            row.attempts += 1
+            row.updated_at = now
+        await self._session.flush()
+        return [_entry(row) for row in rows]
+
+    async def renew(self, entry_id: int, owner: str, until: datetime) -> bool:
+        """Extend a lease the owner still holds; False when it was lost."""
+        result = await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == entry_id, InboxRow.owner == owner)
+            .values(lease_until=until)
+        )
+        return rowcount(result) == 1
+
+    async def answered(
+        self, entry_id: int, owner: str, replies: Sequence[Reply], now: datetime
+    ) -> None:
+        """Mark the turn done, in the turn's transaction, keeping its replies to send.
+
+        Raises:
+            ClaimLost: another worker holds the row or answered it; the turn must roll back.
+        """
+        result = await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == entry_id, InboxRow.owner == owner, InboxRow.status == PENDING)
+            .values(status=ANSWERED, replies=replies_to_json(replies), updated_at=now)
+        )
+        if rowcount(result) != 1:
+            raise ClaimLost("the inbox row is no longer this worker's")
+
+    async def finish(self, entry_id: int, owner: str, status: str, now: datetime) -> None:
+        """Release the row as done (replies sent) or failed (given up)."""
+        await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == entry_id, InboxRow.owner == owner)
+            .values(status=status, owner=None, lease_until=None, updated_at=now)
+        )
+
+    async def prune(self, before: datetime) -> int:
+        """Forget finished rows last touched before ``before`` (platforms stop redelivering
+        within a day), and with them the texts they kept."""
+        result = await self._session.execute(
+            delete(InboxRow).where(InboxRow.status.in_(FINISHED), InboxRow.updated_at < before)
+        )
+        return rowcount(result)

@@ -1,0 +1,189 @@
+"""The durable inbox: kept before the platform's 200, answered once, in order, by any worker.
+
+Every test runs on a SQLite file and on PostgreSQL, with the real dispatcher and a tiny echo
+dialog that counts the conversation's turns (so a turn run twice shows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from support.clock import ManualClock
+
+from bot.dispatcher import Dispatcher, TurnHook
+from bot.inbox import DurableInbox
+from bot.storage.conversations import SqlConversations
+from bot.storage.database import Database
+from bot.storage.inbox import SqlInbox
+from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from storage.test_dispatcher import echo, make_deps
+
+REF = ConversationRef("telegram", "424242")
+LEASE = timedelta(seconds=10)
+
+
+def said(message_id: str, text: str | None = None) -> IncomingMessage:
+    return IncomingMessage(REF, text=text or message_id, message_id=message_id)
+
+
+class Sent:
+    """The channel's side: the replies the inbox asked it to send, as texts."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    async def __call__(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
+        self.texts.extend(reply.text for reply in replies)
+
+
+def worker(database: Database, clock: ManualClock, sent: Sent | None = None) -> DurableInbox:
+    inbox = DurableInbox(
+        database,
+        Dispatcher(database, make_deps(clock), dialog=echo).handle,
+        clock,
+        lease=LEASE,
+        poll_interval=0.05,
+    )
+    if sent is not None:
+        inbox.subscribe(REF.channel, sent)
+    return inbox
+
+
+async def turns(database: Database) -> int:
+    async with database.transaction() as session:
+        stored = await SqlConversations(session).load(REF)
+    return 0 if stored is None else int(stored.state["count"])
+
+
+async def test_a_message_delivered_again_is_answered_once(
+    database: Database, clock: ManualClock
+) -> None:
+    sent = Sent()
+    async with worker(database, clock, sent) as inbox:
+        assert await inbox.accept(said("u1", "xin chao"))
+        assert not await inbox.accept(said("u1", "xin chao"))  # before it is answered
+        await inbox.join()
+        assert not await inbox.accept(said("u1", "xin chao"))  # and after
+        await inbox.join()
+    assert sent.texts == ["1: xin chao"]
+    assert await turns(database) == 1
+
+
+async def test_messages_kept_before_a_crash_are_answered_in_order_after_the_restart(
+    database: Database, clock: ManualClock
+) -> None:
+    crashed = worker(database, clock)  # accepted, then died before its loop took anything
+    for n in range(5):
+        assert await crashed.accept(said(f"u{n}"))
+    sent = Sent()
+    async with worker(database, clock, sent) as restarted:
+        await restarted.join()
+    assert sent.texts == [f"{n + 1}: u{n}" for n in range(5)]
+
+
+async def test_a_dead_workers_claim_runs_out_and_the_message_is_answered_once(
+    database: Database, clock: ManualClock
+) -> None:
+    dead = worker(database, clock)
+    await dead.accept(said("u1"))
+    await dead.accept(said("u2"))
+    # What a worker killed between taking a message and processing it leaves behind.
+    async with database.transaction() as session:
+        assert len(await SqlInbox(session).claim("dead-worker", clock.now(), LEASE, 10)) == 1
+    sent = Sent()
+    async with worker(database, clock, sent) as alive:
+        await alive.join()
+        assert sent.texts == []  # the claim still holds, and u2 waits behind u1
+        clock.advance(LEASE + timedelta(seconds=1))
+        await alive.join()
+    assert sent.texts == ["1: u1", "2: u2"]
+    assert await turns(database) == 2
+
+
+async def test_a_turn_that_did_not_commit_leaves_no_mark_and_is_run_again(
+    database: Database, clock: ManualClock
+) -> None:
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    failures = [ConnectionError("the database went away before the commit")]
+
+    async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
+        async def then_fail(session: AsyncSession, replies: Sequence[Reply]) -> None:
+            await hook(session, replies)  # the inbox's mark is written ...
+            if failures:
+                raise failures.pop()  # ... and rolled back with the turn
+
+        return await dispatcher.handle(message, then_fail)
+
+    sent = Sent()
+    inbox = DurableInbox(database, turn, clock, lease=LEASE, poll_interval=0.05)
+    inbox.subscribe(REF.channel, sent)
+    async with inbox:
+        await inbox.accept(said("u1"))
+        await inbox.join()
+        assert (sent.texts, await turns(database)) == ([], 0)
+        assert not await inbox.accept(said("u1"))  # a redelivery does not start a second copy
+        clock.advance(LEASE + timedelta(seconds=1))
+        await inbox.join()
+    assert sent.texts == ["1: u1"]
+    assert await turns(database) == 1
+
+
+async def test_replies_not_sent_before_a_crash_are_sent_without_a_second_turn(
+    database: Database, clock: ManualClock
+) -> None:
+    sent = Sent()
+    crashes = [RuntimeError("worker stopped while sending")]
+
+    async def send(message: IncomingMessage, replies: Sequence[Reply]) -> None:
+        if crashes:
+            raise crashes.pop()
+        await sent(message, replies)
+
+    async with worker(database, clock) as inbox:
+        inbox.subscribe(REF.channel, send)
+        await inbox.accept(said("u1"))
+        await inbox.join()
+        clock.advance(LEASE + timedelta(seconds=1))
+        await inbox.join()
+    assert sent.texts == ["1: u1"]
+    assert await turns(database) == 1
+
+
+async def test_two_workers_keep_one_conversations_order(
+    database: Database, clock: ManualClock
+) -> None:
+    sent = Sent()
+    async with worker(database, clock, sent) as first, worker(database, clock, sent) as second:
+        for n in range(12):
+            await (first, second)[n % 2].accept(said(f"u{n}"))
+        async with asyncio.timeout(10):  # either may take the last one: wait for the turns
+            while await turns(database) < 12:  # noqa: ASYNC110 (the turns are in the database)
+                await asyncio.sleep(0.02)
+        await first.join()
+        await second.join()
+    assert sent.texts == [f"{n + 1}: u{n}" for n in range(12)]
+
+
+async def test_answer_waits_for_the_replies_and_a_retry_gets_the_same_ones(
+    database: Database, clock: ManualClock
+) -> None:
+    async with worker(database, clock) as inbox:
+        first = await inbox.answer(said("w1", "hello"), patience=5)
+        again = await inbox.answer(said("w1", "hello"), patience=5)
+    assert first is not None and [r.text for r in first] == ["1: hello"]
+    assert again == first
+    assert await turns(database) == 1
+
+
+async def test_answer_stops_waiting_but_the_message_is_kept(
+    database: Database, clock: ManualClock
+) -> None:
+    sent = Sent()
+    idle = worker(database, clock, sent)  # its loop is not running yet
+    assert await idle.answer(said("w1", "hello"), patience=0.1) is None
+    async with idle:
+        await idle.join()
+    assert sent.texts == ["1: hello"]
