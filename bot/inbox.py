@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -23,6 +22,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import logs
 from bot.dispatcher import TurnHook
 from bot.storage.database import Database
 from bot.storage.inbox import ANSWERED, DONE, FAILED, PENDING, ClaimLost, InboxEntry, SqlInbox
@@ -191,7 +191,9 @@ class DurableInbox:
         message_id = message.message_id or f"inbox:{uuid.uuid4().hex}"
         async with self._database.transaction() as session:
             inbox = SqlInbox(session)
-            entry_id = await inbox.add(message, message_id, self._clock.now())
+            entry_id = await inbox.add(
+                message, message_id, self._clock.now(), logs.ensure_request_id()
+            )
             new = entry_id is not None
             if entry_id is None:
                 found = await inbox.find(message.ref.channel, message_id)
@@ -207,7 +209,16 @@ class DurableInbox:
             return await SqlInbox(session).get(entry_id)
 
     async def _work(self, entry: InboxEntry) -> None:
-        """Run the row's turn (unless an earlier claim did) and send its replies."""
+        """Run the row's turn (unless an earlier claim did) and send its replies.
+
+        Its log lines carry the id of the request that handed the message over, and never
+        what the citizen typed nor who they are.
+        """
+        with logs.unit_of_work(entry.request_id):
+            logs.conceal(entry.message.text, entry.message.payload, entry.message.ref.user_id)
+            await self._work_logged(entry)
+
+    async def _work_logged(self, entry: InboxEntry) -> None:
         channel = entry.message.ref.channel
         if entry.attempts > MAX_ATTEMPTS:
             logger.error("inbox message given up: channel=%s entry=%d", channel, entry.id)
@@ -227,15 +238,10 @@ class DurableInbox:
             await self._finish(entry, DONE)
         except ClaimLost:
             logger.info("inbox message taken over by another worker: entry=%d", entry.id)
-        except Exception as error:
-            # Left leased: retried when the lease runs out. Frames only, never the message.
-            logger.error(
-                "inbox message failed: channel=%s entry=%d attempt=%d error=%s\n%s",
-                channel,
-                entry.id,
-                entry.attempts,
-                type(error).__name__,
-                "".join(traceback.format_tb(error.__traceback__)),
+        except Exception:
+            # Left leased: retried when the lease runs out.
+            logger.exception(
+                "%s message failed: entry=%d attempt=%d", channel, entry.id, entry.attempts
             )
         finally:
             renewing.cancel()

@@ -45,6 +45,8 @@ class InboxEntry:
     status: str
     attempts: int
     replies: tuple[Reply, ...] | None
+    request_id: str | None = None
+    """The id of the request that handed the message over, so the turn's log lines share it."""
 
 
 def message_to_json(message: IncomingMessage) -> dict[str, Any]:
@@ -87,6 +89,7 @@ def _entry(row: Any) -> InboxEntry:
         status=row.status,
         attempts=row.attempts,
         replies=None if row.replies is None else replies_from_json(row.replies),
+        request_id=row.message.get("request_id"),
     )
 
 
@@ -96,7 +99,9 @@ class SqlInbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, message: IncomingMessage, message_id: str, now: datetime) -> int | None:
+    async def add(
+        self, message: IncomingMessage, message_id: str, now: datetime, request_id: str
+    ) -> int | None:
         """Keep a message; its row id, or None when (channel, message id) was kept before."""
         result = await self._session.execute(
             dialect_insert(self._session, InboxRow)
@@ -104,7 +109,7 @@ class SqlInbox:
                 channel=message.ref.channel,
                 message_id=message_id,
                 user_id=message.ref.user_id,
-                message=message_to_json(message),
+                message={**message_to_json(message), "request_id": request_id},
                 status=PENDING,
                 attempts=0,
                 accepted_at=now,

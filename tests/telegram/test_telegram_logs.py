@@ -28,19 +28,19 @@ async def test_a_failed_update_is_logged_with_traceback_and_its_own_request_id(
         async with serving(env, knowledge=knowledge, clock=ManualClock()) as app:
             async with app.database.transaction() as session:
                 await session.execute(text("DROP TABLE message_log"))
-            citizen = telegram.user()
+            citizen, other = telegram.user(), telegram.user(5_550_777)
             citizen.send(SAID)
-            citizen.send(SAID)
+            other.send(SAID)
             for _ in range(200):
-                failed = [r for r in caplog.records if "telegram update failed" in r.getMessage()]
+                failed = [r for r in caplog.records if "telegram message failed" in r.getMessage()]
                 if len(failed) == 2:
                     break
                 await asyncio.sleep(0.02)
 
-    assert len(failed) == 2, caplog.text  # the second update was still taken up
+    assert len(failed) == 2, caplog.text  # the other citizen's update was still taken up
     first, second = failed
     assert first.levelno == logging.ERROR
     assert first.request_id != "-" and first.request_id != second.request_id
     assert first.exc_text is not None and "no such table: message_log" in first.exc_text
-    for secret in (SAID, "0912345678", str(citizen.id)):
+    for secret in (SAID, "0912345678", str(citizen.id), str(other.id)):
         assert secret not in caplog.text

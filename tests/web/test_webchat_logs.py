@@ -54,7 +54,7 @@ async def test_a_failing_database_is_logged_with_its_cause_and_request_id(
     client: Client, app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with app.database.transaction() as session:
-        await session.execute(text("DROP TABLE message_log"))
+        await session.execute(text("DROP TABLE inbox"))
 
     await client.get("/")  # the page hands out the citizen's identity
     response = await client.post("/api/chat", json={"text": SAID})
@@ -63,6 +63,6 @@ async def test_a_failing_database_is_logged_with_its_cause_and_request_id(
     assert (await response.json())["code"] == "unavailable"
     [record] = _failures(caplog, "web chat message failed")
     assert record.request_id == response.headers["X-Request-Id"]
-    assert record.exc_text is not None and "no such table: message_log" in record.exc_text
+    assert record.exc_text is not None and "no such table: inbox" in record.exc_text
     for secret in (identity(client), *PERSONAL):
         assert secret not in caplog.text
