@@ -74,10 +74,11 @@ async def test_a_temporary_residence_filed_on_telegram_is_followed_to_its_result
     assert "nhận kết quả bằng cách nào" in where.text
     [review] = await chat.tap("Nhận tại bộ phận một cửa")
     assert "Trần Văn Bình" in review.text and "+84912345678" in review.text
-    [sending] = await chat.tap("Gửi hồ sơ")
+    # The portal's receipt may be pushed while a turn's answer is awaited: it comes after it.
+    sending, *_ = await chat.tap("Gửi hồ sơ")
     assert "Đang gửi" in sending.text
-    [again] = await chat.tap("Gửi hồ sơ")
-    assert "đã được gửi" in again.text
+    again, *_ = await chat.tap("Gửi hồ sơ")  # a second tap files nothing more (one receipt)
+    assert "đã được gửi" in again.text or "Nút này đã cũ" in again.text, again.text
 
     receipt = await pushed(telegram, chat, "Mã hồ sơ")
     found = CODE.search(receipt)
