@@ -4,8 +4,8 @@ Its unique (channel, message id) is the chat platforms' deduplication key, so a 
 never marked seen without being kept for processing (``processed_messages`` stays for webhooks
 whose effects are applied within the request, such as the portal's).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
