@@ -17,6 +17,7 @@ from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore
 from dialogs.errors import RecipientUnavailable
 from dialogs.messages import ConversationRef, Reply
+from integrations.ordering import MemoryInbox
 from integrations.telegram import WEBHOOK_PATH, TelegramChannel
 
 
@@ -28,7 +29,7 @@ class Worker:
         self.database = Database(url)
         self.channel = TelegramChannel(
             TOKEN,
-            handler,
+            MemoryInbox(handler),
             api_url=telegram.url,
             public_url=self.host.url,
             secrets=SqlSecretStore(self.database),
