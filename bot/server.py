@@ -19,6 +19,7 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.storage.database import sqlite_file
 from bot.storage.schema import current_revision, ensure_schema, head_revision
+from integrations.http_input import MAX_REQUEST_BYTES
 from knowledge.store import KnowledgeBaseFormatError
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,11 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def web_application(app: App) -> web.Application:
-    """The aiohttp application hosting every route ``app`` assembled, plus ``/healthz``."""
-    application = web.Application(middlewares=[request_ids])
+    """The aiohttp application hosting every route ``app`` assembled, plus ``/healthz``.
+
+    No body may exceed ``MAX_REQUEST_BYTES`` (413); each route reads against a lower limit.
+    """
+    application = web.Application(middlewares=[request_ids], client_max_size=MAX_REQUEST_BYTES)
     application[APP_KEY] = app
     application.router.add_get("/healthz", healthz)
     application.add_routes(app.routes)

@@ -21,12 +21,12 @@ from aiohttp import web
 from dialogs.errors import DeliveryError, OutsideWindow
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Clock, Inbox, SecretStore
+from integrations.http_input import MAX_REQUEST_BYTES, Refused, read_body
 from integrations.messenger.format import to_messages
 from integrations.messenger.send_api import SendApiClient
 from integrations.messenger.webhook import (
     CHANNEL,
     SIGNATURE_HEADER,
-    MalformedWebhook,
     parse_webhook,
     signature_valid,
 )
@@ -41,6 +41,9 @@ MessageTag = Literal["ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE"]
 and an update about an appointment they registered for. Both must be non-promotional."""
 
 ALLOWED_TAGS: frozenset[str] = frozenset(("ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE"))
+
+MAX_BODY_BYTES = MAX_REQUEST_BYTES
+"""Meta batches many events into one call, so a Messenger body may use the whole server limit."""
 
 
 class MessengerAdapter:
@@ -155,19 +158,22 @@ class MessengerAdapter:
             token.encode(), self._verify_token.encode()
         ):
             return web.Response(text=query.get("hub.challenge", ""))
-        return web.Response(status=403)
+        return web.Response(status=403, text="hub.mode or hub.verify_token is wrong")
 
     async def _receive(self, request: web.Request) -> web.Response:
         """Check the signature, then the shape; keep the events, then answer."""
-        body = await request.read()
+        try:
+            body = await read_body(request, MAX_BODY_BYTES)
+        except Refused as exc:
+            return exc.response()
         if not signature_valid(body, request.headers.get(SIGNATURE_HEADER), self._app_secret):
             log.warning("messenger webhook with a missing or wrong signature rejected")
-            return web.Response(status=403)
+            return web.Response(status=403, text="invalid signature")
         try:
             events = parse_webhook(body)
-        except MalformedWebhook as exc:
-            log.warning("messenger webhook body rejected: %s", exc)
-            return web.Response(status=400)
+        except Refused as exc:
+            log.warning("messenger webhook body rejected: %s", exc.message)
+            return exc.response()
         for event in events:
             await self._window.touch(event.psid, event.at)
             for message in event.messages:

@@ -1,20 +1,31 @@
 """Messenger webhook wire format: the signature check and the event envelope, as pure functions.
 
 Meta signs the raw request body (already ``\\uXXXX``-escaped) with the app secret, so the bytes
-received are hashed as they are and never re-serialised before checking.
+received are hashed as they are and never re-serialised before checking, and nothing parses
+them before the signature holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, StringConstraints
 
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage
+from integrations.http_input import (
+    MAX_TEXT_CHARS,
+    EpochMillis,
+    Lenient,
+    Payload,
+    PlatformId,
+    PlatformText,
+    from_millis,
+    validate,
+)
 
 CHANNEL = "messenger"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -22,10 +33,6 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Events the page itself caused, or receipts; they never open the window nor reach the dialogs.
 _RECEIPTS = ("delivery", "read")
 _ATTACHMENT_KINDS = {"image": "image", "file": "file", "audio": "file", "video": "file"}
-
-
-class MalformedWebhook(ValueError):
-    """The body is not a Messenger page webhook; answered with 400 and nothing is processed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,102 +48,141 @@ class UserEvent:
     messages: tuple[IncomingMessage, ...]
 
 
+def _number_as_text(value: object) -> object:
+    """Payloads and ids may be numbers on the wire; they are kept as their text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+WireId = Annotated[PlatformId, BeforeValidator(_number_as_text)]
+WirePayload = Annotated[Payload, BeforeValidator(_number_as_text)]
+
+
+class _Sender(Lenient):
+    # Chat-plugin guests carry ``user_ref`` instead of a PSID.
+    id: PlatformId | None = None
+
+
+class _QuickReply(Lenient):
+    payload: WirePayload | None = None
+
+
+class _FilePayload(Lenient):
+    url: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] | None = None
+    sticker_id: Any = None
+
+
+class _Attachment(Lenient):
+    type: str | None = None
+    payload: _FilePayload | None = None
+
+
+class _Message(Lenient):
+    mid: WireId | None = None
+    is_echo: bool = False
+    text: PlatformText | None = None
+    quick_reply: _QuickReply | None = None
+    attachments: list[_Attachment] | None = None
+
+
+class _Postback(Lenient):
+    mid: WireId | None = None
+    payload: WirePayload | None = None
+
+
+class _Messaging(Lenient):
+    sender: _Sender
+    timestamp: EpochMillis
+    message: _Message | None = None
+    postback: _Postback | None = None
+
+
+class _Entry(Lenient):
+    messaging: tuple[_Messaging, ...] = ()
+
+
+class PageWebhook(Lenient):
+    """The fields of a page webhook that motcua keeps, each checked (see ``http_input``)."""
+
+    object: Literal["page"]
+    entry: tuple[_Entry, ...]
+
+
 def signature_valid(body: bytes, header: str | None, app_secret: str) -> bool:
     """Whether ``X-Hub-Signature-256`` is the HMAC-SHA256 of the raw body under the app secret."""
     if not header or not header.startswith("sha256="):
         return False
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    # Bytes: compare_digest refuses str with non-ASCII characters, which a forger may send.
+    given = header.removeprefix("sha256=").strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(expected, given)
 
 
 def parse_webhook(body: bytes) -> list[UserEvent]:
     """Every user event of a webhook body, in delivery order across all batched entries.
 
     Raises:
-        MalformedWebhook: the body is not JSON, not a page object, or an entry or event has
-            the wrong shape; the whole body is rejected so nothing is half-processed.
+        integrations.http_input.Refused: the body is not JSON, not a page object, or an entry
+            or event has the wrong shape; the whole body is rejected so nothing is
+            half-processed.
     """
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedWebhook("body is not JSON") from exc
-    if not isinstance(data, dict) or data.get("object") != "page":
-        raise MalformedWebhook("not a page webhook")
-    entries = data.get("entry")
-    if not isinstance(entries, list):
-        raise MalformedWebhook("entry is not a list")
-    events: list[UserEvent] = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("messaging", []), list):
-            raise MalformedWebhook("entry has no messaging list")
-        for raw in entry.get("messaging", []):
-            event = _user_event(raw)
-            if event is not None:
-                events.append(event)
-    return events
+    webhook = validate(PageWebhook, body)
+    return [
+        event
+        for entry in webhook.entry
+        for raw in entry.messaging
+        if (event := _user_event(raw)) is not None
+    ]
 
 
-def _user_event(raw: Any) -> UserEvent | None:
+def _user_event(raw: _Messaging) -> UserEvent | None:
     """One messaging event as a user event, or None for echoes, receipts and guest senders."""
-    if not isinstance(raw, dict):
-        raise MalformedWebhook("messaging event is not an object")
-    message = raw.get("message")
-    if isinstance(message, dict) and message.get("is_echo"):
+    message = raw.message
+    if message is not None and message.is_echo:
         return None
-    if any(key in raw for key in _RECEIPTS):
+    if any(key in (raw.model_extra or {}) for key in _RECEIPTS):
         return None
-    sender = raw.get("sender")
-    if not isinstance(sender, dict):
-        raise MalformedWebhook("messaging event has no sender")
-    psid = sender.get("id")
-    if not isinstance(psid, str) or not psid:
-        # Chat-plugin guests carry ``user_ref`` instead of a PSID; they cannot be answered
-        # through the PSID-based conversation store, so they are left out.
+    psid = raw.sender.id
+    if psid is None:
+        # Guests cannot be answered through the PSID-based conversation store.
         return None
-    timestamp = raw.get("timestamp")
-    if not isinstance(timestamp, int | float) or isinstance(timestamp, bool):
-        raise MalformedWebhook("messaging event has no timestamp")
-    at = datetime.fromtimestamp(timestamp / 1000, tz=UTC)
+    at = from_millis(raw.timestamp)
     ref = ConversationRef(CHANNEL, psid)
-    if isinstance(message, dict):
+    if message is not None:
         messages = _from_message(ref, message, at)
-    elif isinstance(raw.get("postback"), dict):
-        messages = _from_postback(ref, raw["postback"], at, timestamp)
+    elif raw.postback is not None:
+        messages = _from_postback(ref, raw.postback, at, raw.timestamp)
     else:
         messages = ()
     return UserEvent(psid, at, messages)
 
 
 def _from_message(
-    ref: ConversationRef, message: Mapping[str, Any], at: datetime
+    ref: ConversationRef, message: _Message, at: datetime
 ) -> tuple[IncomingMessage, ...]:
     """Text, a quick-reply tap, or attachments (one incoming message per attachment)."""
-    mid = _str(message.get("mid"))
-    quick_reply = message.get("quick_reply")
-    if isinstance(quick_reply, dict) and _str(quick_reply.get("payload")):
-        payload = _str(quick_reply.get("payload"))
-        return (IncomingMessage(ref, payload=payload, message_id=mid, received_at=at),)
-    text = _str(message.get("text"))
-    if text:
-        return (IncomingMessage(ref, text=text, message_id=mid, received_at=at),)
-    attachments = message.get("attachments")
-    if not isinstance(attachments, list):
-        return ()
+    mid = message.mid
+    if message.quick_reply is not None and message.quick_reply.payload:
+        tapped = message.quick_reply.payload
+        return (IncomingMessage(ref, payload=tapped, message_id=mid, received_at=at),)
+    if message.text:
+        return (IncomingMessage(ref, text=message.text, message_id=mid, received_at=at),)
     found: list[IncomingMessage] = []
-    for attachment in attachments:
-        if not isinstance(attachment, dict) or attachment.get("type") not in _ATTACHMENT_KINDS:
+    for attachment in message.attachments or ():
+        kind = _ATTACHMENT_KINDS.get(attachment.type or "")
+        if kind is None:
             continue
-        payload = attachment.get("payload")
-        if isinstance(payload, dict) and "sticker_id" in payload:
+        payload = attachment.payload
+        if payload is not None and payload.sticker_id is not None:
             continue  # a sticker (often the thumbs-up) is a reaction, not a document photo
-        url = _str(payload.get("url")) if isinstance(payload, dict) else None
         # One mid covers every attachment of the message; later ones get a suffix so the
         # dispatcher's deduplication does not drop them.
         message_id = mid if not found or mid is None else f"{mid}#{len(found)}"
         found.append(
             IncomingMessage(
                 ref,
-                attachment=Attachment(_ATTACHMENT_KINDS[attachment["type"]], url=url or ""),
+                attachment=Attachment(kind, url=(payload.url if payload else None) or ""),
                 message_id=message_id,
                 received_at=at,
             )
@@ -145,18 +191,10 @@ def _from_message(
 
 
 def _from_postback(
-    ref: ConversationRef, postback: Mapping[str, Any], at: datetime, timestamp: float
+    ref: ConversationRef, postback: _Postback, at: datetime, timestamp: int
 ) -> tuple[IncomingMessage, ...]:
     """A button-template or menu tap; postbacks before Graph v11.0 carry no mid."""
-    payload = _str(postback.get("payload"))
-    if not payload:
+    if not postback.payload:
         return ()
-    mid = _str(postback.get("mid")) or f"postback:{ref.user_id}:{int(timestamp)}"
-    return (IncomingMessage(ref, payload=payload, message_id=mid, received_at=at),)
-
-
-def _str(value: object) -> str | None:
-    """The value if it is a non-empty string (payloads may be numbers on the wire)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and value else None
+    mid = postback.mid or f"postback:{ref.user_id}:{timestamp}"
+    return (IncomingMessage(ref, payload=postback.payload, message_id=mid, received_at=at),)

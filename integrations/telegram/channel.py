@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -28,6 +27,7 @@ from telegram.ext import AIORateLimiter, Application, TypeHandler
 from dialogs.errors import ConfigurationError, DeliveryError, RecipientUnavailable
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.ports import ButtonPayloads, Inbox, SecretStore, UnreachableUsers
+from integrations.http_input import Refused, read_body
 from integrations.memory import LocalUnreachableUsers
 from integrations.render import render
 from integrations.telegram.convert import (
@@ -41,6 +41,7 @@ from integrations.telegram.convert import (
 from integrations.telegram.errors import translate
 from integrations.telegram.logs import TokenRedactor
 from integrations.telegram.pacing import TELEGRAM_PACE, ChatPace, ChatPacer
+from integrations.telegram.schema import checked_update
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_KEY = "telegram.webhook_secret"
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
 EMPTY_TEXT = "👇"  # Telegram refuses empty text; a reply that is only buttons points at them
+MAX_BODY_BYTES = 256 * 1024
+"""An update holds one message (4096 characters at most) and what it replies to: far below this."""
 _SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -218,15 +221,16 @@ class TelegramChannel:
         """Accept one update from Telegram: check the secret, keep it, then answer 200."""
         if self._secret is None or not self._app.running:
             return web.Response(status=503, text="not ready")
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self._secret.encode()):
             return web.Response(status=403, text="forbidden")
         try:
-            data = json.loads(await request.read())
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not an Update")
+            data = checked_update(await read_body(request, MAX_BODY_BYTES))
+        except Refused as exc:
+            return exc.response()
+        try:
             update = Update.de_json(data, self._app.bot)
-        except Exception:  # anything that does not parse into an Update is the sender's fault
+        except Exception:  # anything else PTB cannot turn into an Update is the sender's fault
             return web.Response(status=400, text="bad update")
         await self._app.update_queue.put(update)
         return web.Response(status=200)

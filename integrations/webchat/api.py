@@ -7,7 +7,6 @@ language of the request (see :func:`answer_locale`).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from babel import negotiate_locale
 
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
+from integrations.http_input import Refused, clean_text, parse_json
 from integrations.webchat.history import Entry
 from integrations.webchat.page import N_, PAGE_LOCALES
 
@@ -25,6 +25,7 @@ MAX_HISTORY = 200
 
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
+_AFTER = re.compile(r"[0-9]{1,18}")
 
 
 class ApiError(Exception):
@@ -79,6 +80,11 @@ def not_json() -> ApiError:
     return ApiError(415, "not_json", N_("Send the body as Content-Type: application/json."))
 
 
+def too_large() -> ApiError:
+    """The refusal of a body over :data:`MAX_BODY_BYTES`."""
+    return ApiError(413, "body_too_large", N_("Request body too large (16 kB at most)."))
+
+
 def unavailable() -> ApiError:
     """The answer when the service itself failed: the page may retry."""
     return ApiError(
@@ -118,8 +124,8 @@ def _accepted(header: str | None) -> list[str]:
 def body_locale(raw: bytes) -> str | None:
     """The ``locale`` a chat body asks for, read even when the rest of the body is refused."""
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+        data = parse_json(raw)
+    except Refused:
         return None
     locale = data.get("locale") if isinstance(data, dict) else None
     return locale if isinstance(locale, str) else None
@@ -136,12 +142,15 @@ class ChatRequest:
 
 
 def parse_chat(raw: bytes) -> ChatRequest:
-    """Validate a ``POST /api/chat`` body; raises ApiError with what is wrong."""
+    """Validate a ``POST /api/chat`` body; raises ApiError with what is wrong.
+
+    The JSON parser refuses deep nesting, invalid UTF-8 and lone surrogates itself.
+    """
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", N_("Request body too large (16 kB at most)."))
+        raise too_large()
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+        data = parse_json(raw)
+    except Refused:
         raise ApiError(400, "bad_json", N_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", N_("The body must be a JSON object."))
@@ -153,10 +162,9 @@ def parse_chat(raw: bytes) -> ChatRequest:
     value = text if text is not None else button
     if not isinstance(value, str):
         raise ApiError(400, "bad_type", N_("'text' and 'button' must be strings."))
-    # Lone surrogates (valid in JSON, not in UTF-8) would break storage further on.
-    value = value.encode("utf-8", "replace").decode("utf-8")
     if len(value.encode("utf-8")) > MAX_TEXT_BYTES:
         raise ApiError(413, "text_too_long", N_("Message too long (4 kB at most)."))
+    value = clean_text(value)
     if not value.strip():
         raise ApiError(400, "empty", N_("The message is empty."))
     return ChatRequest(
@@ -171,7 +179,7 @@ def parse_after(value: str | None) -> int:
     """The history cursor: a non-negative sequence number, 0 when absent."""
     if value is None or value == "":
         return 0
-    if not value.isdigit() or len(value) > 18:
+    if not _AFTER.fullmatch(value):
         raise ApiError(400, "bad_after", N_("'after' must be a whole number."))
     return int(value)
 

@@ -27,6 +27,7 @@ from aiohttp import web
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Inbox, Limit, RateLimiter, Translator
 from integrations.client_address import Networks, client_address
+from integrations.http_input import Refused, read_body
 from integrations.webchat.api import (
     MAX_BODY_BYTES,
     MAX_HISTORY,
@@ -39,6 +40,7 @@ from integrations.webchat.api import (
     parse_after,
     parse_chat,
     reply_json,
+    too_large,
     too_many_requests,
     unavailable,
 )
@@ -162,7 +164,10 @@ class WebChat:
             # JSON only: a form on another site cannot send it without the browser asking first.
             if request.content_type != "application/json":
                 raise not_json()
-            raw = await request.content.read(MAX_BODY_BYTES + 1)
+            try:
+                raw = await read_body(request, MAX_BODY_BYTES)
+            except Refused:
+                raise too_large() from None
             chat = parse_chat(raw)
         except ApiError as exc:
             return self._refuse(request, exc, body_locale(raw))

@@ -21,6 +21,7 @@ from aiohttp import web
 from dialogs.errors import DeliveryError, MotcuaError
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Clock, Inbox, SecretStore
+from integrations.http_input import Refused, read_body
 from integrations.render import Capabilities, RenderedMessage, render
 from integrations.zalo import events, signature
 from integrations.zalo.client import ZaloClient
@@ -37,6 +38,8 @@ CAPABILITIES = Capabilities(
     max_label=100,
     max_payload_bytes=1000 - len(events.PAYLOAD_PREFIX),
 )
+MAX_BODY_BYTES = 64 * 1024
+"""One event per call, its text at most 2000 characters: far below this."""
 # Zalo needs some text above the buttons; used when a reply has buttons only.
 BUTTONS_ONLY_TEXT = "…"
 
@@ -133,31 +136,30 @@ class ZaloChannel:
             log.warning("zalo shutdown: replies still being sent were left to the inbox")
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """``POST /webhooks/zalo``: 403 unless signed, 400 if unreadable, else kept, then 200."""
-        body = await request.read()
+        """``POST /webhooks/zalo``: 403 unless signed, 4xx if unreadable, else kept, then 200.
+
+        The signature is checked on the raw bytes before anything parses them.
+        """
         try:
-            data: dict[str, Any] | None = events.load(body)
-        except events.MalformedEvent:
-            data = None
-        signed_at = [
-            ts
-            for ts in (
-                events.timestamp_of(data) if data is not None else None,
-                request.headers.get(signature.TIMESTAMP_HEADER),
-            )
-            if ts
-        ]
+            body = await read_body(request, MAX_BODY_BYTES)
+        except Refused as exc:
+            return exc.response()
+        timestamps = signature.signed_timestamps(
+            body, request.headers.get(signature.TIMESTAMP_HEADER)
+        )
         if not signature.is_valid(
-            request.headers.get(signature.HEADER), self._app_id, body, signed_at, self._oa_secret
+            request.headers.get(signature.HEADER), self._app_id, body, timestamps, self._oa_secret
         ):
             log.warning("zalo webhook rejected: bad or missing signature")
             return web.json_response({"error": "invalid signature"}, status=403)
         try:
-            # An unreadable body is reloaded only to say why it is unreadable.
-            event = events.parse(data if data is not None else events.load(body))
+            event = events.parse(body)
+        except Refused as exc:
+            log.warning("zalo webhook rejected: %s", exc.message)
+            return exc.response()
         except events.MalformedEvent as exc:
             log.warning("zalo webhook rejected: %s", exc)
-            return web.json_response({"error": str(exc)}, status=400)
+            return web.json_response({"error": str(exc), "code": "invalid"}, status=400)
         # Zalo re-delivers an event when it misses our 200: the inbox drops the second copy.
         if event.message is not None:
             await self._inbox.accept(event.message)

@@ -7,12 +7,21 @@ accident and recognises them here.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, TypeVar
+
+from pydantic import BeforeValidator, StringConstraints
 
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage
+from integrations.http_input import (
+    MAX_TEXT_CHARS,
+    EpochMillis,
+    Lenient,
+    PlatformId,
+    PlatformText,
+    from_millis,
+    validate,
+)
 
 CHANNEL = "zalo"
 PAYLOAD_PREFIX = "#"
@@ -25,6 +34,9 @@ _ATTACHMENT_KINDS = {
     "user_send_audio": "file",
     "user_send_video": "file",
 }
+
+
+T = TypeVar("T")
 
 
 class MalformedEvent(ValueError):
@@ -40,84 +52,94 @@ class Event:
     message: IncomingMessage | None
 
 
-def load(body: bytes) -> dict[str, Any]:
-    """The JSON object of a webhook body, or ``MalformedEvent``."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEvent("body is not JSON") from exc
-    if not isinstance(data, dict):
-        raise MalformedEvent("body is not a JSON object")
-    return data
+def _size(value: object) -> int | None:
+    """Zalo sends file sizes as strings or numbers; anything else is unknown."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53:
+        return value
+    return None
 
 
-def timestamp_of(data: dict[str, Any]) -> str | None:
-    """The event's ``timestamp`` as Zalo signed it (a string of epoch milliseconds)."""
-    value = data.get("timestamp")
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return None
-    return str(value)
+class _Party(Lenient):
+    id: PlatformId
 
 
-def parse(data: dict[str, Any]) -> Event:
-    """Read one event; ``MalformedEvent`` when a field it needs is missing or of the wrong type."""
-    name = _str(data, "event_name")
-    timestamp = timestamp_of(data)
-    if timestamp is None or not timestamp.isdigit():
-        raise MalformedEvent("timestamp is missing")
+class _FilePayload(Lenient):
+    url: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] = ""
+    name: PlatformText = ""
+    size: Annotated[int | None, BeforeValidator(_size)] = None
+
+
+class _Attachment(Lenient):
+    payload: _FilePayload | None = None
+
+
+class _Message(Lenient):
+    msg_id: PlatformId | None = None
+    text: PlatformText | None = None
+    attachments: list[_Attachment] | None = None
+
+
+class ZaloEvent(Lenient):
+    """The fields of a webhook event that motcua keeps, each checked (see ``http_input``)."""
+
+    event_name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    timestamp: EpochMillis
+    sender: _Party | None = None
+    follower: _Party | None = None
+    message: _Message | None = None
+
+
+def parse(body: bytes) -> Event:
+    """Read one event from a signed body.
+
+    Raises:
+        integrations.http_input.Refused: the body is not JSON or a field has the wrong type.
+        MalformedEvent: a field this kind of event needs is missing.
+    """
+    data = validate(ZaloEvent, body)
+    name, timestamp = data.event_name, data.timestamp
     if name.startswith("oa_send_"):
         # Our own messages echoed back: answering them would loop.
         return Event(name, f"{name}:{timestamp}", None)
     if name in ("follow", "unfollow"):
-        user = _str(_obj(data, "follower"), "id")
+        user = _required(data.follower, "follower").id
         key = f"{name}:{user}:{timestamp}"
         message = _incoming(user, timestamp, key, text=FOLLOW_TEXT) if name == "follow" else None
         return Event(name, key, message)
-    user = _str(_obj(data, "sender"), "id")
+    user = _required(data.sender, "sender").id
     if name == "user_send_text" or name in _ATTACHMENT_KINDS:
-        body = _obj(data, "message")
-        msg_id = _str(body, "msg_id")
-        message = _message(name, user, timestamp, msg_id, body)
-        return Event(name, msg_id, message)
+        body_ = _required(data.message, "message")
+        msg_id = _required(body_.msg_id, "message.msg_id")
+        return Event(name, msg_id, _message(name, user, timestamp, msg_id, body_))
     # user_submit_info answers a form we never send, and it carries personal data we have no
     # use for; stickers, locations and the rest have nothing the conversations understand.
-    other = data.get("message")
-    other_id = other.get("msg_id") if isinstance(other, dict) else None
-    key = other_id if isinstance(other_id, str) and other_id else f"{name}:{user}:{timestamp}"
-    return Event(name, key, None)
+    other_id = data.message.msg_id if data.message is not None else None
+    return Event(name, other_id or f"{name}:{user}:{timestamp}", None)
 
 
-def _message(
-    name: str, user: str, timestamp: str, msg_id: str, body: dict[str, Any]
-) -> IncomingMessage:
+def _message(name: str, user: str, timestamp: int, msg_id: str, body: _Message) -> IncomingMessage:
     """The message a user_send_* event carries."""
-    text = body.get("text")
-    if text is not None and not isinstance(text, str):
-        raise MalformedEvent("message.text is not a string")
+    text = body.text
     if name == "user_send_text":
         if text is None:
             raise MalformedEvent("message.text is missing")
         if text.startswith(PAYLOAD_PREFIX) and len(text) > len(PAYLOAD_PREFIX):
             return _incoming(user, timestamp, msg_id, payload=text[len(PAYLOAD_PREFIX) :])
         return _incoming(user, timestamp, msg_id, text=text)
-    attachments = body.get("attachments")
-    if not isinstance(attachments, list) or not attachments:
+    if not body.attachments:
         raise MalformedEvent("message.attachments is missing")
-    payload = attachments[0].get("payload") if isinstance(attachments[0], dict) else None
-    if not isinstance(payload, dict):
-        raise MalformedEvent("attachment payload is missing")
+    payload = _required(body.attachments[0].payload, "attachment payload")
     attachment = Attachment(
-        kind=_ATTACHMENT_KINDS[name],
-        url=_optional_str(payload, "url"),
-        name=_optional_str(payload, "name"),
-        size=_size(payload.get("size")),
+        kind=_ATTACHMENT_KINDS[name], url=payload.url, name=payload.name, size=payload.size
     )
     return _incoming(user, timestamp, msg_id, text=text or None, attachment=attachment)
 
 
 def _incoming(
     user: str,
-    timestamp: str,
+    timestamp: int,
     message_id: str,
     *,
     text: str | None = None,
@@ -131,33 +153,11 @@ def _incoming(
         payload=payload,
         attachment=attachment,
         message_id=message_id,
-        received_at=datetime.fromtimestamp(int(timestamp) / 1000, tz=UTC),
+        received_at=from_millis(timestamp),
     )
 
 
-def _obj(data: dict[str, Any], key: str) -> dict[str, Any]:
-    value = data.get(key)
-    if not isinstance(value, dict):
-        raise MalformedEvent(f"{key} is missing")
+def _required(value: T | None, name: str) -> T:
+    if value is None:
+        raise MalformedEvent(f"{name} is missing")
     return value
-
-
-def _str(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise MalformedEvent(f"{key} is missing")
-    return value
-
-
-def _optional_str(data: dict[str, Any], key: str) -> str:
-    value = data.get(key, "")
-    return value if isinstance(value, str) else ""
-
-
-def _size(value: object) -> int | None:
-    """Zalo sends file sizes as strings or numbers; anything else is unknown."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
