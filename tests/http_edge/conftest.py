@@ -59,10 +59,11 @@ async def served(
             env["MOTCUA_MESSENGER_API_URL"] = graph.api_url
             async with (
                 serving(env, knowledge=knowledge, clock=zalo.clock) as app,
-                aiohttp.ClientSession() as session,
+                aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session,
             ):
                 zalo.webhook_url = f"{app.settings.public_url}{ZALO_WEBHOOK}"
                 edge = Edge(app, session, telegram, graph, zalo)
+                await edge.request("GET", "/")  # the web chat's identity cookie, as a page gets it
                 yield edge
                 await edge.settle()
 
