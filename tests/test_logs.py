@@ -79,41 +79,23 @@ async def test_every_answer_carries_a_request_id_and_a_caller_id_is_kept(tmp_pat
     assert kept.headers["X-Request-Id"] == "lb-123"
 
 
-async def test_a_failing_dossier_round_is_logged_with_its_cause_and_an_id(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(("table", "loop"), [("dossiers", "dossier"), ("reminders", "reminder")])
+async def test_a_failing_background_round_is_logged_with_its_cause_and_an_id(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, table: str, loop: str
 ) -> None:
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path)})
     await prepare_database(settings.database_url)
     async with build_app(settings, knowledge=LocalKnowledgeBase([BIRTH])) as app:
         async with app.database.transaction() as session:
-            await session.execute(text("DROP TABLE dossiers"))
-        app.run_in_background(app.dossiers.run())
+            await session.execute(text(f"DROP TABLE {table}"))
+        worker = app.dossiers if loop == "dossier" else app.reminders
+        app.run_in_background(worker.run())
         for _ in range(200):
-            failed = [r for r in caplog.records if r.getMessage() == "dossier round failed"]
+            failed = [r for r in caplog.records if r.getMessage() == f"{loop} round failed"]
             if failed:
                 break
             await asyncio.sleep(0.02)
 
     [record, *_] = failed
     assert record.levelno == logging.ERROR and record.request_id != logs.NO_REQUEST
-    assert record.exc_text is not None and "no such table: dossiers" in record.exc_text
-
-
-async def test_a_failing_reminder_round_is_logged_with_its_cause_and_an_id(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path)})
-    await prepare_database(settings.database_url)
-    async with build_app(settings, knowledge=LocalKnowledgeBase([BIRTH])) as app:
-        async with app.database.transaction() as session:
-            await session.execute(text("DROP TABLE reminders"))
-        app.run_in_background(app.reminders.run())
-        for _ in range(200):
-            failed = [r for r in caplog.records if r.getMessage() == "reminder round failed"]
-            if failed:
-                break
-            await asyncio.sleep(0.02)
-
-    [record, *_] = failed
-    assert record.levelno == logging.ERROR and record.request_id != logs.NO_REQUEST
-    assert record.exc_text is not None and "no such table: reminders" in record.exc_text
+    assert record.exc_text is not None and f"no such table: {table}" in record.exc_text
