@@ -107,6 +107,7 @@ async def build_app(
     clock: Clock | None = None,
     dialog: Dialog | None = None,
     platforms: bool = True,
+    receive: bool = True,
 ) -> AsyncIterator[App]:
     """Build the whole application for ``settings``; keyword arguments replace real parts.
 
@@ -120,6 +121,8 @@ async def build_app(
         platforms: connect the messaging platforms that ``settings`` configure and work
             through the inbox (the terminal chat does neither, so it never competes with the
             server for their updates).
+        receive: take the platforms' updates (webhooks, Telegram polling); False for
+            ``motcua worker``, which only works through the inbox and outbox and sends.
     """
     clock = clock or SystemClock()
     if knowledge is None:
@@ -200,7 +203,11 @@ async def build_app(
         routes += PortalWebhook(
             database, clock, portal.webhook_secret, statuses.apply, wake_outbox
         ).routes()
-        adapters = platform_channels(settings, inbox, database, clock) if platforms else []
+        adapters = (
+            platform_channels(settings, inbox, database, clock, receive=receive)
+            if platforms
+            else []
+        )
         for platform in adapters:
             routes += platform.routes()  # before start: Telegram's webhook needs its route
             channels[platform.name] = await stack.enter_async_context(platform)
@@ -253,9 +260,12 @@ class PlatformChannel(Channel, Protocol):
 
 
 def platform_channels(
-    settings: Settings, inbox: Inbox, database: Database, clock: Clock
+    settings: Settings, inbox: Inbox, database: Database, clock: Clock, *, receive: bool = True
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
+
+    With ``receive`` False the adapters only send: Telegram neither registers its webhook nor
+    polls (the serving workers do), and no webhook route is served anyway.
 
     What an adapter must share with the other workers (secrets, who blocked the bot, long
     button payloads) it keeps in ``database``, never in this process alone.
@@ -274,6 +284,7 @@ def platform_channels(
                 payloads=SqlButtonPayloads(database, clock.now),
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
+                receive=receive,
             )
         )
     if (

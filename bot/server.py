@@ -82,23 +82,30 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def web_application(app: App) -> web.Application:
+def web_application(app: App, *, public: bool = True) -> web.Application:
     """The aiohttp application hosting every route ``app`` assembled, plus ``/healthz``.
 
+    With ``public`` False only ``/healthz`` is served: what ``motcua worker`` answers its
+    orchestrator's health checks with, while citizens and platforms reach the web workers.
     No body may exceed ``MAX_REQUEST_BYTES`` (413); each route reads against a lower limit.
     """
     application = web.Application(middlewares=[request_ids], client_max_size=MAX_REQUEST_BYTES)
     application[APP_KEY] = app
     application.router.add_get("/healthz", healthz)
-    application.add_routes(app.routes)
+    if public:
+        application.add_routes(app.routes)
     return application
 
 
 @asynccontextmanager
-async def listening(app: App, host: str, port: int) -> AsyncIterator[list[str]]:
+async def listening(
+    app: App, host: str, port: int, *, public: bool = True
+) -> AsyncIterator[list[str]]:
     """Serve ``app`` on ``host:port`` until the block ends; yields the bound addresses."""
     runner = web.AppRunner(
-        web_application(app), access_log_class=PathAccessLogger, handle_signals=False
+        web_application(app, public=public),
+        access_log_class=PathAccessLogger,
+        handle_signals=False,
     )
     await runner.setup()
     try:
@@ -109,9 +116,11 @@ async def listening(app: App, host: str, port: int) -> AsyncIterator[list[str]]:
         await runner.cleanup()
 
 
-async def run_until(app: App, host: str, port: int, stop: asyncio.Event) -> None:
+async def run_until(
+    app: App, host: str, port: int, stop: asyncio.Event, *, public: bool = True
+) -> None:
     """Serve until ``stop`` is set, then let in-flight requests finish."""
-    async with listening(app, host, port) as addresses:
+    async with listening(app, host, port, public=public) as addresses:
         for address in addresses:
             log.info("motcua listening on %s", address)
         await stop.wait()
@@ -135,3 +144,16 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     async with build_app(settings) as app:
         app.start_background()
         await run_until(app, settings.host, settings.port, stop)
+
+
+async def work(settings: Settings, stop: asyncio.Event) -> None:
+    """``motcua worker``: the inbox, the outbox and the periodic rounds, without the web chat.
+
+    It answers messages the web workers kept, sends reminders, dossier notices and status
+    changes, files queued dossiers and purges expired data; platforms and citizens never reach
+    it (it registers no webhook and does not poll), and its port serves ``/healthz`` only.
+    """
+    await prepare_database(settings.database_url)
+    async with build_app(settings, receive=False) as app:
+        app.start_background()
+        await run_until(app, settings.host, settings.port, stop, public=False)

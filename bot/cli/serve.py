@@ -1,4 +1,9 @@
-"""``motcua serve``: the web chat, every webhook and the health check on one port."""
+"""``motcua serve`` and ``motcua worker``: the long-running processes of a deployment.
+
+``serve`` hosts the web chat, every webhook and the health check on one port, and works through
+the inbox and outbox too; ``worker`` only works through them (more hands for the same queues,
+or a sender apart from the web workers) and serves ``/healthz`` alone.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,47 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from bot import logs
 from bot.config import Settings
-from bot.server import STARTUP_ERRORS, serve
+from bot.server import STARTUP_ERRORS, serve, work
+
+Process = Callable[[Settings, asyncio.Event], Awaitable[None]]
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``serve`` sub-command."""
-    parser = subparsers.add_parser(
+    """Add the ``serve`` and ``worker`` sub-commands."""
+    server = subparsers.add_parser(
         "serve",
         help="run the web chat, webhooks and /healthz (default http://127.0.0.1:8080)",
         description="Serve the web chat, every configured channel's webhook and /healthz. "
         "A fresh SQLite database is migrated on start.",
     )
-    parser.add_argument("--host", help="address to listen on (default: MOTCUA_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default: MOTCUA_PORT or 8080)")
-    parser.set_defaults(func=run)
+    _listen_arguments(server, "address to listen on")
+    server.set_defaults(func=partial(run, "serve", serve))
+    worker = subparsers.add_parser(
+        "worker",
+        help="answer kept messages and send reminders and notices, without the web chat",
+        description="Work through the durable inbox (messages the web workers kept) and the "
+        "outbox (reminders, dossier filings and notices, status changes) with the same "
+        "settings as `motcua serve`, without taking webhooks or polling Telegram. Its port "
+        "serves /healthz only.",
+    )
+    _listen_arguments(worker, "address of /healthz")
+    worker.set_defaults(func=partial(run, "worker", work))
 
 
-def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted (Ctrl+C or SIGTERM)."""
+def _listen_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--host", help=f"{what} (default: MOTCUA_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="its port (default: MOTCUA_PORT or 8080)")
+
+
+def run(command: str, process: Process, args: argparse.Namespace) -> int:
+    """Run ``process`` until interrupted (Ctrl+C or SIGTERM)."""
     settings = Settings.from_env()
     settings = replace(
         settings,
@@ -38,16 +61,16 @@ def run(args: argparse.Namespace) -> int:
     )
     logs.configure(logging.INFO)
     try:
-        asyncio.run(_serve(settings))
+        asyncio.run(_until_signalled(process, settings))
     except STARTUP_ERRORS as exc:
-        print(f"motcua serve: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"motcua {command}: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-async def _serve(settings: Settings) -> None:
+async def _until_signalled(process: Process, settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(settings, stop)
+    await process(settings, stop)

@@ -99,6 +99,8 @@ class TelegramChannel:
         flood_retries: how many times a send is retried after a 429 before giving up.
         chat_pace: how fast messages go into one chat (see ``pacing``); other chats are not
             slowed by it.
+        receive: take updates (register the webhook or poll); False for a worker that only
+            sends, which must neither move the webhook nor compete with the poller.
     """
 
     name = CHANNEL
@@ -117,6 +119,7 @@ class TelegramChannel:
         poll_timeout: float = 10.0,
         flood_retries: int = 3,
         chat_pace: ChatPace = TELEGRAM_PACE,
+        receive: bool = True,
     ) -> None:
         if webhook_secret is not None and not _SECRET_FORMAT.fullmatch(webhook_secret):
             raise ValueError(
@@ -133,6 +136,7 @@ class TelegramChannel:
         self._answering: set[asyncio.Task[None]] = set()
         self._redactor = TokenRedactor(token)
         self._pacer = ChatPacer(chat_pace)
+        self._receive = receive
 
         builder = (
             Application.builder()
@@ -141,7 +145,7 @@ class TelegramChannel:
             .rate_limiter(AIORateLimiter(max_retries=flood_retries))
             .update_queue(_InboxQueue(self._admit))
         )
-        if self.webhook_mode:
+        if self.webhook_mode or not receive:
             builder = builder.updater(None)
         self._app = builder.build()
         self._app.add_handler(TypeHandler(Update, self._on_update))
@@ -150,7 +154,7 @@ class TelegramChannel:
     @property
     def webhook_mode(self) -> bool:
         """Whether updates arrive by webhook (a public URL is set) rather than long polling."""
-        return self._public_url is not None
+        return self._public_url is not None and self._receive
 
     def routes(self) -> list[web.RouteDef]:
         """The aiohttp routes to mount: the webhook in webhook mode, nothing when polling."""
@@ -178,7 +182,7 @@ class TelegramChannel:
         self._redactor.install()
         try:
             await self._app.initialize()
-            if self._public_url is not None:
+            if self._public_url is not None and self._receive:
                 self._secret = await self._webhook_secret()
                 await self._app.bot.set_webhook(
                     url=self._public_url + WEBHOOK_PATH,

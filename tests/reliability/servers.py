@@ -1,4 +1,4 @@
-"""``motcua serve`` as a real process the tests can start, kill with SIGKILL, and start again."""
+"""``motcua serve`` (or ``worker``) as a real process tests can start, SIGKILL and start again."""
 
 from __future__ import annotations
 
@@ -34,9 +34,16 @@ def small_knowledge(folder: Path) -> Path:
 
 
 class ServerProcess:
-    """One ``motcua serve`` worker on its own port; its log goes to ``log_path``."""
+    """One ``motcua serve`` (or ``command``) process on its own port; logs go to ``log_path``."""
 
-    def __init__(self, env: Mapping[str, str], log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_path: Path,
+        port: int | None = None,
+        command: str = "serve",
+    ) -> None:
+        self.command = command
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env, "MOTCUA_PORT": str(self.port)}
@@ -47,12 +54,13 @@ class ServerProcess:
         """Start the worker and wait until ``/healthz`` answers 200."""
         with self.log_path.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(
-                MOTCUA, "serve", env=self.env, stdout=log, stderr=log
+                MOTCUA, self.command, env=self.env, stdout=log, stderr=log
             )
         async with asyncio.timeout(within), aiohttp.ClientSession() as http:
             while True:
                 if self._process.returncode is not None:
-                    raise RuntimeError(f"motcua serve exited: {self.log_path.read_text()[-2000:]}")
+                    log_tail = self.log_path.read_text()[-2000:]
+                    raise RuntimeError(f"motcua {self.command} exited: {log_tail}")
                 try:
                     async with http.get(self.url + "/healthz") as response:
                         if response.status == 200:
