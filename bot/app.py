@@ -24,6 +24,7 @@ from bot.dispatcher import Dialog, Dispatcher
 from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
 from bot.inbox import DurableInbox
+from bot.insights.lessons import LessonBook
 from bot.locks import RedisLocks
 from bot.personal_data import Retention
 from bot.portal import WEBHOOK_PATH, PortalLink, PortalWebhook, connect_portal
@@ -68,6 +69,7 @@ class App:
     portal: PortalLink
     dossiers: DossierSender
     statuses: StatusAnnouncer
+    lessons: LessonBook
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -82,10 +84,12 @@ class App:
         return task
 
     def start_background(self) -> None:
-        """Start the loops a serving app runs: reminders and notices, filing, status polling."""
+        """Start the loops a serving app runs: reminders and notices, filing, status polling,
+        and reading the lessons staff taught through other workers."""
         self.run_in_background(self.reminders.run())
         self.run_in_background(self.dossiers.run())
         self.run_in_background(self.statuses.run())
+        self.run_in_background(self.lessons.run())
 
     async def health(self) -> None:
         """Raise unless the app can serve: the database must answer."""
@@ -215,6 +219,8 @@ async def build_app(
             # Left before the channels close: the replies in hand are still sent.
             await stack.enter_async_context(inbox)
 
+        lessons = LessonBook(database, knowledge)
+        await lessons.load()
         reminders = ReminderWorker(
             database,
             dispatcher,
@@ -233,6 +239,7 @@ async def build_app(
             portal,
             sender,
             statuses,
+            lessons,
         )
         stack.push_async_callback(app.stop_background)
         yield app

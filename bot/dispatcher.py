@@ -27,6 +27,7 @@ from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs, lookups, personal_data
+from bot.insights import store as insights
 from bot.locks import ConversationLocks, LocalLocks
 from bot.ratelimits import LimitsRateLimiter
 from bot.storage.conversations import SqlConversations, StoredConversation
@@ -47,6 +48,9 @@ from dialogs.step import (
     IssueLinkCode,
     ListDossiers,
     LookUpDossier,
+    NoteMilestone,
+    NoteQuestion,
+    RateHelp,
     RedeemLinkCode,
     ScheduleReminder,
     State,
@@ -274,6 +278,9 @@ class Dispatcher:
                     await SqlReminders(session).schedule(
                         message.ref, effect.due_at, effect.payload, now
                     )
+                elif isinstance(effect, NoteQuestion | NoteMilestone | RateHelp):
+                    commune = insights.commune_of(step.state)
+                    await insights.record(session, effect, current.ref.channel, commune, now)
                 elif isinstance(effect, DeleteMyData):
                     await personal_data.erase(session, current.ref)
                     forgotten = True

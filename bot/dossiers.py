@@ -46,6 +46,7 @@ def receipt_facts(answer: PortalDossier) -> dict[str, Any]:
         "fee_amount": answer.fee.amount,
         "payment_url": answer.fee.payment_url if not answer.fee.paid else None,
         "delivery": answer.delivery,
+        "procedure": answer.procedure_code,
     }
 
 

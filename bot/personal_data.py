@@ -43,8 +43,10 @@ from bot.storage.tables import (
     MessageLogRow,
     PersonConversationRow,
     PersonRow,
+    RatingRow,
     ReminderRow,
     SecretRow,
+    UnansweredRow,
     UnreachableUserRow,
     UserRow,
 )
@@ -272,10 +274,32 @@ REGISTRY: tuple[PersonalTable, ...] = (
     ),
 )
 
+UNNAMED: tuple[PersonalTable, ...] = (
+    PersonalTable(
+        UnansweredRow,
+        "questions the assistant could not answer, in the asker's words, for staff to review",
+        lambda _subject: false(),
+        lambda before: UnansweredRow.at < before,
+        Period.MESSAGES,
+    ),
+    PersonalTable(
+        RatingRow,
+        "one-tap ratings of a checklist or a filed dossier, with their comments",
+        lambda _subject: false(),
+        lambda before: RatingRow.at < before,
+    ),
+)
+"""Tables of what citizens typed kept without who typed it: no export or erasure can find a
+citizen's rows there (nothing ties a row to them), so the words are only kept for their
+retention period, and purged with the rest."""
+
 FREE_OF_PERSONAL_DATA: dict[str, str] = {
     "processed_messages": "platform message ids only, without whose they were; kept two days",
     "link_guesses": "one counter of wrong link codes typed by anyone",
     "button_payloads": "the dialogs' own button payloads (menu choices, procedure codes)",
+    "questions": "how each question went (channel, commune, outcome, procedure), no words",
+    "milestones": "checklists opened and finished (channel, commune, procedure), no one named",
+    "lessons": "phrasings staff chose to teach the assistant, and which staff member did",
 }
 """Tables that hold nothing about a citizen, and why (``secrets`` is registered for the
 Messenger windows among its rows; its other rows are platform credentials)."""
@@ -334,7 +358,7 @@ async def purge(
     carry on while a large backlog goes.
     """
     removed: dict[str, int] = {}
-    for entry in REGISTRY:
+    for entry in (*REGISTRY, *UNNAMED):
         expired = entry.expired(retention.cutoff(entry.period, now))
         removed[entry.name] = 0
         while True:

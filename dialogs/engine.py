@@ -16,6 +16,7 @@ from dialogs.context import Turn, resolve_locale
 from dialogs.flows import (
     checklist,
     dossiers,
+    feedback,
     filing,
     link,
     menu,
@@ -62,6 +63,9 @@ _PAYLOADS: dict[str, Handler] = {
     "lang": menu.set_language,
     "proc": qa.show,
     "qa:more": qa.others,
+    "qa:miss": qa.miss,
+    "rt:skip": feedback.skip,
+    "rt": feedback.rate,
     "sub": services.submit,
     "cl:go": checklist.go,
     "cl:have": partial(checklist.answer, kind="have"),
@@ -118,6 +122,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "filing:post_address": filing.post_address,
     "filing:for": filing.for_typed,
     "lookup:id": dossiers.id_typed,
+    "rate:comment": feedback.comment,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
 

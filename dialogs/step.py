@@ -102,8 +102,54 @@ class ListDossiers:
     """List the dossiers this conversation filed; answered with an internal ``ds:mine``."""
 
 
+@dataclass(frozen=True, slots=True)
+class NoteQuestion:
+    """Count a question and how it went, for staff: what citizens ask and what the assistant
+    could not answer.
+
+    ``outcome`` is ``answered``, ``help`` (a portal-usage answer), ``declined`` (staff's
+    out-of-scope reply), ``law`` (declined as legal advice), ``unsure`` (only guesses),
+    ``none`` (nothing fits) or ``not_helpful`` (the citizen said the answer was not what they
+    meant). ``text`` is what they asked, kept for the unanswered outcomes only.
+    """
+
+    outcome: str
+    procedure: str | None = None
+    text: str | None = field(default=None, repr=False)
+
+
+UNANSWERED = frozenset({"law", "unsure", "none", "not_helpful"})
+"""The outcomes staff review: the questions the assistant could not answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteMilestone:
+    """A step of the checklist funnel was reached: ``checklist_opened`` or ``checklist_done``."""
+
+    kind: str
+    procedure: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateHelp:
+    """The citizen rated the help they got (a checklist or a filed dossier), with one tap.
+
+    ``key`` identifies the rating within the conversation, so a comment typed afterwards is
+    added to the same rating instead of counting a second one.
+    """
+
+    key: str
+    subject: str  # "checklist" or "dossier"
+    procedure: str | None
+    good: bool
+    comment: str | None = field(default=None, repr=False)
+
+
 Effect = (
-    ScheduleReminder
+    NoteQuestion
+    | NoteMilestone
+    | RateHelp
+    | ScheduleReminder
     | IssueLinkCode
     | RedeemLinkCode
     | SubmitDossier

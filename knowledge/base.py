@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from knowledge.model import Procedure
-from knowledge.questions import Answer, Questions, route
-from knowledge.results import SearchResult
+from knowledge.questions import Answer, AnswerKind, Questions, route
+from knowledge.results import SearchHit, SearchResult
 from knowledge.search import Lexicon, SearchIndex
 from knowledge.store import load_knowledge_base
+from knowledge.taught import Lesson, TaughtPhrases
 
 
 class LocalKnowledgeBase:
@@ -28,6 +30,7 @@ class LocalKnowledgeBase:
         self._index = SearchIndex(tuple(procedures), lexicon)
         self._by_code = {p.code: p for p in self._index.procedures}
         self._questions = questions or Questions.load()
+        self._taught = TaughtPhrases()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LocalKnowledgeBase:
@@ -41,10 +44,49 @@ class LocalKnowledgeBase:
         """The procedure with this national code, or None."""
         return self._by_code.get(code.strip())
 
+    @property
+    def procedures(self) -> tuple[Procedure, ...]:
+        """Every procedure, in index order."""
+        return self._index.procedures
+
+    def teach(self, lessons: Iterable[Lesson]) -> None:
+        """Put these phrasings staff taught in force, replacing the previous set at once.
+
+        A lesson naming a procedure this knowledge base does not hold is left out.
+        """
+        self._taught = TaughtPhrases(
+            lesson for lesson in lessons if lesson.code is None or lesson.code in self._by_code
+        )
+
     def search(self, query: str, locale: str = "vi", limit: int = 5) -> SearchResult:
-        """Rank procedures for a citizen's query; ``match`` is None when nothing fits."""
-        return self._index.search(query, locale=locale, limit=limit)
+        """Rank procedures for a citizen's query; ``match`` is None when nothing fits.
+
+        A phrasing staff linked to a procedure finds that procedure first, the search's own
+        ranking following it.
+        """
+        result = self._index.search(query, locale=locale, limit=limit)
+        lesson = self._taught.find(query)
+        if lesson is None or lesson.code is None:
+            return result
+        taught = self._by_code[lesson.code]
+        others = [result.match, *result.alternatives, *result.candidates]
+        return SearchResult(
+            query=query,
+            match=SearchHit(taught.code, taught.name, 1.0, ("taught",)),
+            alternatives=tuple(
+                replace(hit, variant=False)
+                for hit in others
+                if hit is not None and hit.code != taught.code
+            )[: max(limit - 1, 0)],
+        )
 
     def answer(self, query: str, locale: str = "vi", limit: int = 5) -> Answer:
-        """What reply the question gets: portal help, the law, a procedure, guesses or nothing."""
+        """What reply the question gets: staff's reply when they marked it out of scope, else
+        portal help, the law, a procedure, guesses or nothing."""
+        lesson = self._taught.find(query)
+        if lesson is not None and lesson.reply is not None:
+            return Answer(AnswerKind.DECLINED, SearchResult(query, None), reply=lesson.reply)
+        if lesson is not None:
+            result = self.search(query, locale, limit)
+            return Answer(AnswerKind.PROCEDURE, result)
         return route(self._questions, self.search, query, locale, limit)

@@ -97,6 +97,7 @@ class AnswerKind(StrEnum):
     PROCEDURE = "procedure"  # the procedure that fits (detailed, or known from the catalogue)
     UNSURE = "unsure"  # no sure fit: close procedures offered as "did you mean"
     NONE = "none"  # nothing fits
+    DECLINED = "declined"  # staff marked the question out of scope and wrote the reply to give
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,8 @@ class Answer:
     kind: AnswerKind
     result: SearchResult
     help: HelpAnswer | None = None
+    reply: str | None = None
+    """The staff's reply to an out-of-scope question (``DECLINED``)."""
 
 
 Search = Callable[[str, str, int], SearchResult]

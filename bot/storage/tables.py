@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -334,3 +335,84 @@ class ButtonPayloadRow(Base):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+COMMUNE_LEN = 64
+PROCEDURE_LEN = 64
+
+
+class QuestionRow(Base):
+    """One question a citizen asked and how it went, for the analytics (no text, no identity)."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    commune: Mapped[str | None] = mapped_column(String(COMMUNE_LEN))
+    outcome: Mapped[str] = mapped_column(String(16))
+    procedure: Mapped[str | None] = mapped_column(String(PROCEDURE_LEN))
+
+
+class UnansweredRow(Base):
+    """A question the assistant could not answer, with its words, for staff to review.
+
+    Only the text is kept, never who asked: staff need the phrasing, not the person.
+    """
+
+    __tablename__ = "unanswered"
+    __table_args__ = (Index("ix_unanswered_reviewed_at_at", "reviewed_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    commune: Mapped[str | None] = mapped_column(String(COMMUNE_LEN))
+    outcome: Mapped[str] = mapped_column(String(16))
+    procedure: Mapped[str | None] = mapped_column(String(PROCEDURE_LEN))
+    text: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lesson_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class LessonRow(Base):
+    """A phrasing staff taught: it means this procedure, or it is out of scope with a reply."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), unique=True)
+    phrase: Mapped[str] = mapped_column(Text)
+    procedure: Mapped[str | None] = mapped_column(String(PROCEDURE_LEN), index=True)
+    reply: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class RatingRow(Base):
+    """A citizen's one-tap rating of a checklist or a filed dossier, and their comment."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    commune: Mapped[str | None] = mapped_column(String(COMMUNE_LEN))
+    subject: Mapped[str] = mapped_column(String(16))
+    procedure: Mapped[str | None] = mapped_column(String(PROCEDURE_LEN))
+    good: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class MilestoneRow(Base):
+    """A step of the checklist funnel reached (opened, every paper ticked), for the analytics."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    commune: Mapped[str | None] = mapped_column(String(COMMUNE_LEN))
+    kind: Mapped[str] = mapped_column(String(32))
+    procedure: Mapped[str] = mapped_column(String(PROCEDURE_LEN))

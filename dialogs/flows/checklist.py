@@ -22,9 +22,10 @@ from typing import Any
 
 from dialogs import state as states
 from dialogs.context import Turn
-from dialogs.flows import card, menu, papers
+from dialogs.flows import card, feedback, menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
+from dialogs.step import NoteMilestone
 from knowledge.model import Document, Procedure
 
 Node = tuple[int, int]
@@ -94,6 +95,7 @@ def go(turn: Turn, args: list[str]) -> list[Reply] | None:
         record = None
     if record is None:
         record = _new(turn, procedure)
+        turn.effects.append(NoteMilestone("checklist_opened", procedure.code))
         intro = intro or _("Let us go through the documents one by one.")
     elif record.get("done"):
         return summarise(turn, procedure, record)
@@ -175,7 +177,7 @@ def choose_case(turn: Turn, args: list[str]) -> list[Reply] | None:
         return None
     record["case"] = chosen
     _skip(procedure, record)
-    return current(turn, procedure, record)
+    return _finished(turn, procedure, record, current(turn, procedure, record))
 
 
 def current(
@@ -275,7 +277,17 @@ def answer(turn: Turn, args: list[str], kind: str) -> list[Reply] | None:
     record["docs"][f"{gi}.{di}"] = kind
     record["at"] += 1
     _skip(procedure, record)
-    return current(turn, procedure, record)
+    return _finished(turn, procedure, record, current(turn, procedure, record))
+
+
+def _finished(
+    turn: Turn, procedure: Procedure, record: dict[str, Any], replies: list[Reply]
+) -> list[Reply]:
+    """When this answer finished the checklist: count it, and ask for a one-tap rating."""
+    if not record.get("done"):
+        return replies
+    turn.effects.append(NoteMilestone("checklist_done", procedure.code))
+    return [*replies, feedback.prompt(turn, "c", procedure.code)]
 
 
 def _skip(procedure: Procedure, record: dict[str, Any]) -> None:

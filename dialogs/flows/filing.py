@@ -21,7 +21,7 @@ from typing import Any
 from dialogs.context import Turn
 from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, form_for
 from dialogs.filing.validate import Invalid, check
-from dialogs.flows import menu, services
+from dialogs.flows import feedback, menu, services
 from dialogs.messages import Button, Reply
 from dialogs.step import SubmitDossier
 
@@ -348,7 +348,11 @@ def receipt(turn: Turn, _args: list[str]) -> list[Reply]:
         lines.append(_("The result will come to you by post."))
     else:
         lines.append(_("Collect the result at the one-stop desk; bring your ID card."))
-    return [Reply("\n".join(lines), (*buttons, menu.menu_button(turn)))]
+    procedure = facts.get("procedure")
+    return [
+        Reply("\n".join(lines), (*buttons, menu.menu_button(turn))),
+        feedback.prompt(turn, "d", procedure if isinstance(procedure, str) else None),
+    ]
 
 
 def waiting(turn: Turn, _args: list[str]) -> list[Reply]:

@@ -6,11 +6,15 @@ from dialogs import state as states
 from dialogs.context import Turn
 from dialogs.flows import card, menu
 from dialogs.messages import Button, Reply
+from dialogs.step import NoteQuestion
 from knowledge.model import Procedure
 from knowledge.questions import AnswerKind, HelpAnswer
 
 MAX_CHOICES = 5
 """At most this many cases are offered at once; more would overwhelm on a phone."""
+
+MAX_KEPT_QUESTION_CHARS = 300
+"""The question kept for "Not what I meant": enough for staff to see what was asked."""
 
 
 def ask(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
@@ -36,20 +40,76 @@ def question(turn: Turn, query: str) -> list[Reply]:
     answer = turn.deps.knowledge.answer(query, locale=turn.t.locale, limit=MAX_CHOICES + 3)
     result = answer.result
     best = turn.procedure(result.match.code) if result.match else None
+    turn.state.pop("q", None)
+    code = best.code if best else None
+    if answer.kind is AnswerKind.DECLINED and answer.reply is not None:
+        _note(turn, "declined", code)
+        return declined(turn, answer.reply)
     if answer.kind is AnswerKind.HELP and answer.help is not None:
+        _note(turn, "help", code)
         return portal_help(turn, answer.help, best)
     if answer.kind is AnswerKind.LAW:
+        _note(turn, "law", code, query)
         return about_law(turn, best)
     if best is None:
         guesses = _existing(turn, [hit.code for hit in result.candidates])
+        _note(turn, "unsure" if guesses else "none", None, query)
         return unsure(turn, guesses[:MAX_CHOICES]) if guesses else not_found(turn)
+    _note(turn, "answered", code)
+    turn.state["q"] = query[:MAX_KEPT_QUESTION_CHARS]
     variants = _existing(turn, [hit.code for hit in result.variants if hit.code != best.code])
     others = [hit.code for hit in result.alternatives if not hit.variant and hit.code != best.code]
     turn.state["alts"] = others[:MAX_CHOICES]
     if variants:
         return choose(turn, [best, *variants][:MAX_CHOICES])
     turn.state.pop("choices", None)
-    return card.answer(turn, best)
+    return with_miss(turn, card.answer(turn, best))
+
+
+def _note(turn: Turn, outcome: str, procedure: str | None, text: str | None = None) -> None:
+    turn.effects.append(NoteQuestion(outcome, procedure, text))
+
+
+def with_miss(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    """Add "Not what I meant" to an answer card given to a typed question."""
+    if "q" not in turn.state or not replies:
+        return replies
+    last = replies[-1]
+    button = Button(turn.t.gettext("Not what I meant"), "qa:miss")
+    return [*replies[:-1], Reply(last.text, (*last.buttons[:-1], button, *last.buttons[-1:]))]
+
+
+def miss(turn: Turn, _args: list[str] | None = None) -> list[Reply] | None:
+    """ "Not what I meant": keep the question for staff to review, and offer other ways on."""
+    query = turn.state.pop("q", None)
+    if not isinstance(query, str):
+        return None
+    _ = turn.t.gettext
+    procedure = turn.state.get("proc")
+    turn.effects.append(
+        NoteQuestion("not_helpful", procedure if isinstance(procedure, str) else None, query)
+    )
+    turn.set_step("qa:ask")
+    return [
+        Reply(
+            _(
+                "Thank you for telling me. Your question goes to the staff so the assistant "
+                "learns it. Meanwhile, try other words, look at other procedures or talk to staff."
+            ),
+            (
+                Button(_("Other procedures"), "qa:more"),
+                Button(_("Talk to staff"), "m:staff"),
+                menu.menu_button(turn),
+            ),
+        )
+    ]
+
+
+def declined(turn: Turn, reply: str) -> list[Reply]:
+    """A question staff marked as out of scope: their reply, and a person to talk to."""
+    _ = turn.t.gettext
+    turn.set_step("qa:declined")
+    return [Reply(reply, (Button(_("Talk to staff"), "m:staff"), menu.menu_button(turn)))]
 
 
 def choose(turn: Turn, options: list[Procedure]) -> list[Reply]:
@@ -78,7 +138,7 @@ def show(turn: Turn, args: list[str]) -> list[Reply] | None:
         :MAX_CHOICES
     ]
     turn.state.pop("choices", None)
-    return card.answer(turn, procedure)
+    return with_miss(turn, card.answer(turn, procedure))
 
 
 def others(turn: Turn, _args: list[str] | None = None) -> list[Reply]:

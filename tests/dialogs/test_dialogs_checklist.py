@@ -49,7 +49,13 @@ def test_the_case_is_asked_first_and_only_its_papers_follow(chat: ChatHarness) -
     )
     chat.expect_not("mang thai hộ")
     chat.expect_buttons(
-        "Nhắc tôi ngày mai", "3 ngày nữa", "Nộp trực tuyến", "Làm lại từ đầu", "Menu"
+        "Nhắc tôi ngày mai",
+        "3 ngày nữa",
+        "Nộp trực tuyến",
+        "Làm lại từ đầu",
+        "Menu",
+        "👍 Có ích",
+        "👎 Chưa có ích",
     )
 
 
@@ -83,7 +89,7 @@ def test_all_documents_in_hand(chat: ChatHarness) -> None:
     chat.press("Có rồi").press("Có rồi").press("Không phải trường hợp của tôi")
     chat.expect("Đã có: 2. Còn thiếu: 0. Không phải trường hợp của bạn: 1.")
     chat.expect("Bạn đã có đủ giấy tờ cần thiết")
-    chat.expect_buttons("Nộp trực tuyến", "Làm lại từ đầu", "Menu")
+    chat.expect_buttons("Nộp trực tuyến", "Làm lại từ đầu", "Menu", "👍 Có ích", "👎 Chưa có ích")
     chat.press("Làm lại từ đầu").expect("Giấy tờ 1/3:")
 
 
@@ -211,7 +217,7 @@ def test_changed_official_list_restarts_the_checklist_kindly() -> None:
 
 def test_a_procedure_without_documents_says_so(chat: ChatHarness) -> None:
     chat.send("vneid").expect("Giấy tờ cần nộp: Cổng Dịch vụ công không ghi")
-    chat.expect_buttons("Thủ tục khác", "Menu")
+    chat.expect_buttons("Thủ tục khác", "Chưa đúng ý tôi", "Menu")
     chat.payload("cl:go:3.000228").expect("không ghi giấy tờ nào").expect_buttons(
         "Hỏi cán bộ", "Menu"
     )

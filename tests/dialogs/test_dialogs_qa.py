@@ -48,7 +48,12 @@ def test_the_answer_card_has_every_fact_and_the_next_steps(chat: ChatHarness) ->
         "Mã thủ tục: 1.001193",
     ]
     chat.expect_buttons(
-        "Xem giấy tờ cần chuẩn bị", "Nộp hồ sơ trực tuyến", "Nộp trực tuyến", "Thủ tục khác", "Menu"
+        "Xem giấy tờ cần chuẩn bị",
+        "Nộp hồ sơ trực tuyến",
+        "Nộp trực tuyến",
+        "Thủ tục khác",
+        "Chưa đúng ý tôi",
+        "Menu",
     )
     assert chat.url_of("Nộp trực tuyến") == BIRTH.source_url
     chat.press("Nộp hồ sơ trực tuyến").expect("Nghị định 13/2023/NĐ-CP", "Bạn có đồng ý không?")
@@ -56,7 +61,7 @@ def test_the_answer_card_has_every_fact_and_the_next_steps(chat: ChatHarness) ->
 
 def test_no_file_online_button_when_the_procedure_cannot_be_filed_online(chat: ChatHarness) -> None:
     chat.send("cccd").expect("Nộp trực tuyến: không, nộp trực tiếp", "Lệ phí: 50.000")
-    chat.expect_buttons("Xem giấy tờ cần chuẩn bị", "Thủ tục khác", "Menu")
+    chat.expect_buttons("Xem giấy tờ cần chuẩn bị", "Thủ tục khác", "Chưa đúng ý tôi", "Menu")
 
 
 def test_a_time_without_its_unit_is_shown_honestly(chat: ChatHarness) -> None:
@@ -170,7 +175,7 @@ def test_a_catalogue_only_procedure_says_it_has_no_paper_list(chat: ChatHarness)
         "Mã thủ tục: 1.014748",
     )
     chat.expect_not("Giấy tờ cần nộp", "Lệ phí")
-    chat.expect_buttons("Mở trang chính thức", "Thủ tục khác", "Menu")
+    chat.expect_buttons("Mở trang chính thức", "Thủ tục khác", "Chưa đúng ý tôi", "Menu")
     assert chat.url_of("Mở trang chính thức").endswith("019d2bfb-2b1d-7649-8f76-f5315475eb46")
 
 

@@ -129,5 +129,5 @@ def test_a_procedure_known_only_from_the_catalogue_is_named_with_its_page(
         "Mã thủ tục: 1.014748",
     )
     chat.expect_not("Giấy tờ cần nộp", "Lệ phí:")
-    chat.expect_buttons("Mở trang chính thức", "Thủ tục khác", "Menu")
+    chat.expect_buttons("Mở trang chính thức", "Thủ tục khác", "Chưa đúng ý tôi", "Menu")
     assert chat.url_of("Mở trang chính thức").startswith("https://dichvucong.gov.vn/")
