@@ -8,7 +8,7 @@ order; tests pass fakes through the keyword overrides instead of patching.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,20 +20,28 @@ from redis.asyncio import Redis
 
 from bot import i18n
 from bot.config import Settings
-from bot.dispatcher import Dialog, Dispatcher
+from bot.dispatcher import Dialog, Dispatcher, TurnHook
 from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
 from bot.inbox import DurableInbox
 from bot.insights.lessons import LessonBook
 from bot.locks import RedisLocks
 from bot.personal_data import Retention
-from bot.portal import WEBHOOK_PATH, PortalLink, PortalWebhook, connect_portal
+from bot.portal import (
+    EVENTS_CHANNEL,
+    WEBHOOK_PATH,
+    PortalEvents,
+    PortalLink,
+    PortalWebhook,
+    connect_portal,
+)
 from bot.ratelimits import LimitsRateLimiter
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
 from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore, server_key
+from dialogs.messages import IncomingMessage, Reply
 from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
@@ -180,9 +188,17 @@ async def build_app(
             dialog=dialog,
             concurrent_turns=settings.db_pool_size + settings.db_max_overflow,
         )
+        events = PortalEvents(database, statuses.apply, wake_outbox)
+
+        async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
+            """A portal event is applied; anything else is a citizen's turn."""
+            if message.ref.channel == EVENTS_CHANNEL:
+                return await events.turn(message, hook)
+            return await dispatcher.handle(message, hook)
+
         inbox = DurableInbox(
             database,
-            dispatcher.handle,
+            turn,
             clock,
             lease=timedelta(seconds=settings.inbox_lease_seconds),
         )
@@ -204,9 +220,7 @@ async def build_app(
         terminal = LoggedOnlyChannel(TERMINAL)
         channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
         routes = list(webchat.routes())
-        routes += PortalWebhook(
-            database, clock, portal.webhook_secret, statuses.apply, wake_outbox
-        ).routes()
+        routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
         adapters = (
             platform_channels(settings, inbox, database, clock, receive=receive)
             if platforms

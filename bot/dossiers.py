@@ -9,7 +9,9 @@ in the citizen's language, and the reminder worker is woken so that takes millis
   slow or answering nonsense leaves the dossier queued, retried with backoff; the citizen is
   told once that it will be sent.
 * ``StatusAnnouncer`` applies a verified webhook event or what polling found: the change is
-  recorded only when newer than the last one announced, and then announced once.
+  recorded only when newer than the last one announced, and then announced once. Its loop also
+  finds dossiers still open past their due date (counted in working days by the portal) and
+  apologises once, with the new date when the desk gave one (its apology slip, Form 04).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +31,7 @@ from bot.storage.dossiers import Dossier, SqlDossiers
 from bot.storage.reminders import SqlReminders
 from dialogs.errors import PortalError
 from dialogs.ports import Clock, PortalClient, PortalDossier
+from integrations.portal.contract import CLOSED, LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,10 @@ RECEIPT = "fd:rcpt"
 WAITING = "fd:wait"
 REFUSED = "fd:fail"
 STATUS = "fd:st"
+LATE = "fd:late"
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+"""Due dates are the one-stop desk's calendar days."""
 
 
 def receipt_facts(answer: PortalDossier) -> dict[str, Any]:
@@ -213,15 +220,61 @@ class StatusAnnouncer:
             self._wake_outbox()
         return new
 
+    async def overdue_once(self) -> int:
+        """Apologise for each open dossier newly past its due date; how many were told.
+
+        The portal decides: a dossier whose due date it moved on (the clock paused while the
+        citizen had to act) is not late, and only gets its new due date kept.
+        """
+        now = self._clock.now()
+        open_statuses = [status for status in LABELS if status not in CLOSED]
+        async with self._database.transaction() as session:
+            candidates = await SqlDossiers(session).past_due(
+                now.astimezone(VIETNAM).date(), open_statuses
+            )
+        told = 0
+        for dossier in candidates:
+            assert dossier.code is not None  # filed dossiers have their code
+            try:
+                found = await self._portal.get_dossier(dossier.code, dossier.id_number)
+            except PortalError:
+                logger.warning("overdue check of dossier %s failed", dossier.id, exc_info=True)
+                continue
+            async with self._database.transaction() as session:
+                dossiers = SqlDossiers(session)
+                if found.status in CLOSED:
+                    continue  # its result is told by its own status change
+                if not found.overdue and found.extended_due_date is None:
+                    if found.due_date is not None:
+                        await dossiers.postpone_due(dossier, found.due_date, now)
+                    continue
+                if not await dossiers.tell_overdue(dossier, now):
+                    continue
+                facts = {
+                    "code": dossier.code,
+                    "due_date": found.due_date.isoformat() if found.due_date else None,
+                    "new_due_date": (
+                        found.extended_due_date.isoformat() if found.extended_due_date else None
+                    ),
+                    "reason": found.delay_reason[:1000],
+                }
+                await SqlReminders(session).schedule(dossier.ref, now, LATE, now, facts=facts)
+                told += 1
+        if told:
+            self._wake_outbox()
+        return told
+
     async def run(self) -> None:
-        """Poll for missed webhooks every ``poll_interval`` seconds, until cancelled."""
+        """Every ``poll_interval`` seconds, until cancelled: poll for missed webhooks, and
+        apologise for dossiers that became late."""
         while True:
             await asyncio.sleep(self._poll_interval)
-            with logs.unit_of_work():
-                try:
-                    await self.poll_once()
-                except Exception:
-                    logger.exception("status polling round failed")
+            for work, name in ((self.poll_once, "status polling"), (self.overdue_once, "overdue")):
+                with logs.unit_of_work():
+                    try:
+                        await work()
+                    except Exception:
+                        logger.exception("%s round failed", name)
 
     async def _announce(
         self,

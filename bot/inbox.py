@@ -224,15 +224,18 @@ class DurableInbox:
             logger.error("inbox message given up: channel=%s entry=%d", channel, entry.id)
             await self._finish(entry, FAILED)
             return
+        respond = self._responders.get(channel)
         renewing = asyncio.create_task(self._renew(entry.id))
         try:
             replies = entry.replies
             if entry.status == PENDING:
-                replies = tuple(await self._turn(entry.message, self._marker(entry.id)))
+                marker = self._marker(entry.id, finished=respond is None)
+                replies = tuple(await self._turn(entry.message, marker))
                 waiter = self._waiters.pop(entry.id, None)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(replies)
-            respond = self._responders.get(channel)
+                if respond is None:
+                    return  # released by the turn's own transaction
             if respond is not None:
                 await respond(entry.message, replies or ())
             await self._finish(entry, DONE)
@@ -247,11 +250,14 @@ class DurableInbox:
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
 
-    def _marker(self, entry_id: int) -> TurnHook:
-        """The write that marks the row answered, committed with the turn."""
+    def _marker(self, entry_id: int, *, finished: bool) -> TurnHook:
+        """The write that marks the row answered (or, with nothing to send, done), committed
+        with the turn."""
 
         async def mark(session: AsyncSession, replies: Sequence[Reply]) -> None:
-            await SqlInbox(session).answered(entry_id, self.owner, replies, self._clock.now())
+            await SqlInbox(session).answered(
+                entry_id, self.owner, replies, self._clock.now(), finished=finished
+            )
 
         return mark
 

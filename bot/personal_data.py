@@ -294,7 +294,6 @@ citizen's rows there (nothing ties a row to them), so the words are only kept fo
 retention period, and purged with the rest."""
 
 FREE_OF_PERSONAL_DATA: dict[str, str] = {
-    "processed_messages": "platform message ids only, without whose they were; kept two days",
     "link_guesses": "one counter of wrong link codes typed by anyone",
     "button_payloads": "the dialogs' own button payloads (menu choices, procedure codes)",
     "questions": "how each question went (channel, commune, outcome, procedure), no words",

@@ -1,6 +1,11 @@
 """motcua's side of the portal: the connection (remote, or the sandbox in-process) and the
 ``/webhooks/portal`` receiver.
 
+A verified event is kept in the durable inbox (``bot.inbox``) before the portal gets its 200,
+like a chat platform's message, as one of the dossier's "messages": a crash after the 200 loses
+nothing, a replayed event id is recognised there, and one dossier's events are applied in the
+order they came. :class:`PortalEvents` is the inbox's turn for them.
+
 With ``MOTCUA_PORTAL_URL`` unset, ``motcua serve`` runs the sandbox portal in its own process,
 listening on localhost (``MOTCUA_PORTAL_SANDBOX_PORT``), so a fresh machine can file dossiers and
 an officer can move them with ``motcua portal-sandbox move``.
@@ -11,18 +16,19 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.dispatcher import TurnHook
 from bot.storage.database import Database
-from bot.storage.processed import SqlProcessedMessages
-from dialogs.ports import Clock, KnowledgeBase
+from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.ports import Clock, Inbox, KnowledgeBase
 from integrations.portal import HttpPortalClient
 from integrations.portal.contract import (
     LABELS,
@@ -39,7 +45,8 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/portal"
 EVENTS_CHANNEL = "portal"
-"""Portal event ids are kept with platform message ids under this channel name."""
+"""The inbox's channel for portal events: each dossier code is a conversation, each event id a
+message id."""
 
 SANDBOX_FILE = "portal-sandbox.sqlite3"
 UNSTATED_WORKING_DAYS = 10
@@ -160,34 +167,20 @@ async def serving_sandbox(
 
 
 class PortalWebhook:
-    """``POST /webhooks/portal``: verify, refuse stale or replayed events, apply each once."""
+    """``POST /webhooks/portal``: verify, refuse stale or malformed events, keep the rest."""
 
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        secret: str,
-        apply: EventHandler | None = None,
-        after: Callable[[], None] | None = None,
-    ) -> None:
-        """Wire the receiver.
-
-        Args:
-            apply: acts on each new event within its claiming transaction.
-            after: called once that transaction has committed with something queued.
-        """
-        self._database = database
+    def __init__(self, inbox: Inbox, clock: Clock, secret: str) -> None:
+        """Wire the receiver; events are kept in ``inbox`` and applied by :class:`PortalEvents`."""
+        self._inbox = inbox
         self._clock = clock
         self._secret = secret
-        self._apply = apply
-        self._after = after
 
     def routes(self) -> list[web.RouteDef]:
         """The receiver's route."""
         return [web.post(WEBHOOK_PATH, self.receive)]
 
     async def receive(self, request: web.Request) -> web.Response:
-        """Answer 2xx only for an event that is authentic, fresh and (now) recorded."""
+        """Answer 2xx only for an event that is authentic, fresh and (now) durably kept."""
         body = await request.content.read(MAX_WEBHOOK_BYTES + 1)
         if len(body) > MAX_WEBHOOK_BYTES:
             return _refuse(413, "too large")
@@ -202,17 +195,57 @@ class PortalWebhook:
         if event is None:
             logger.warning("portal webhook refused: malformed event")
             return _refuse(400, "malformed event")
+        if not await self._inbox.accept(event_message(event, self._clock)):
+            logger.info("portal webhook: event already kept")
+            return web.json_response({"status": "duplicate"})
+        return web.json_response({"status": "ok"})
+
+
+class PortalEvents:
+    """The inbox's turn for portal events: each is applied in the transaction that marks it
+    answered, so it is applied once even when a worker dies in between."""
+
+    def __init__(
+        self, database: Database, apply: EventHandler, after: Callable[[], None] | None = None
+    ) -> None:
+        """Wire the turn.
+
+        Args:
+            apply: acts on the event within the transaction that marks it answered.
+            after: called once that transaction has committed with something queued.
+        """
+        self._database = database
+        self._apply = apply
+        self._after = after
+
+    async def turn(self, message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
+        """Apply the event ``message`` carries; there is nothing to answer the portal."""
+        event = _kept_event(message)
         async with self._database.transaction() as session:
-            first = await SqlProcessedMessages(session).claim(
-                EVENTS_CHANNEL, event.event_id, self._clock.now()
-            )
-            if not first:
-                logger.info("portal webhook: event already processed")
-                return web.json_response({"status": "duplicate"})
-            queued = self._apply is not None and await self._apply(session, event)
+            queued = event is not None and await self._apply(session, event)
+            await hook(session, ())
         if queued and self._after is not None:
             self._after()
-        return web.json_response({"status": "ok"})
+        return ()
+
+
+def event_message(event: PortalEvent, clock: Clock) -> IncomingMessage:
+    """The event as the inbox keeps it: the dossier is the conversation, the event id the
+    message id, the event itself the payload."""
+    return IncomingMessage(
+        ConversationRef(EVENTS_CHANNEL, event.code),
+        payload=json.dumps(asdict(event), ensure_ascii=False),
+        message_id=event.event_id,
+        received_at=clock.now(),
+    )
+
+
+def _kept_event(message: IncomingMessage) -> PortalEvent | None:
+    try:
+        return PortalEvent(**json.loads(message.payload or ""))
+    except (ValueError, TypeError):
+        logger.error("portal event kept in the inbox is unreadable: skipped")
+        return None
 
 
 def _refuse(status: int, reason: str) -> web.Response:

@@ -28,7 +28,6 @@ from bot.dispatcher import Dispatcher
 from bot.personal_data import Retention, purge
 from bot.storage.database import Database
 from bot.storage.inbox import SqlInbox
-from bot.storage.processed import SqlProcessedMessages
 from bot.storage.reminders import Reminder, SqlReminders
 from dialogs.errors import DeliveryError, MotcuaError, OutsideWindow, RateLimited
 from dialogs.messages import IncomingMessage, Reply
@@ -60,7 +59,7 @@ class ReminderWorker:
         clock: Clock,
         *,
         poll_interval: float = 5.0,
-        batch: int = 20,
+        batch: int = 200,
         lease: timedelta = timedelta(minutes=5),
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 6,
@@ -122,16 +121,26 @@ class ReminderWorker:
                 )
             if not claimed:
                 return delivered
+            # Conversations are served side by side (a burst of status changes must not wait
+            # on each platform call in turn); one conversation's notices keep their order.
+            queues: dict[str, list[Reminder]] = {}
             for reminder in claimed:
-                with logs.unit_of_work(f"reminder-{reminder.id}"):
-                    delivered += await self._deliver(reminder)
+                queues.setdefault(reminder.ref.key, []).append(reminder)
+            counts = await asyncio.gather(*(self._deliver_in_order(q) for q in queues.values()))
+            delivered += sum(counts)
+
+    async def _deliver_in_order(self, reminders: Sequence[Reminder]) -> int:
+        delivered = 0
+        for reminder in reminders:
+            with logs.unit_of_work(f"reminder-{reminder.id}"):
+                delivered += await self._deliver(reminder)
+        return delivered
 
     async def forget_old_message_ids(self) -> int:
-        """Drop finished inbox rows and processed ids older than ``FORGET_MESSAGE_IDS_AFTER``."""
+        """Drop finished inbox rows older than ``FORGET_MESSAGE_IDS_AFTER``."""
         before = self._clock.now() - FORGET_MESSAGE_IDS_AFTER
         async with self._database.transaction() as session:
-            inbox = await SqlInbox(session).prune(before)
-            return inbox + await SqlProcessedMessages(session).prune(before)
+            return await SqlInbox(session).prune(before)
 
     async def purge_personal_data(self) -> dict[str, int]:
         """Delete personal data past its retention period; rows deleted per table."""

@@ -110,6 +110,7 @@ _INTERNAL: dict[str, Handler] = {
     "fd:wait": filing.waiting,
     "fd:fail": filing.refused,
     "fd:st": dossiers.status_changed,
+    "fd:late": dossiers.overdue,
     "ds:found": dossiers.found,
     "ds:mine": dossiers.mine,
 }

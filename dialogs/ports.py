@@ -180,6 +180,9 @@ class PortalDossier:
     delivery: str  # "pickup" or "post"
     updated_at: datetime
     history: tuple[PortalChange, ...] = field(default=())
+    extended_due_date: date | None = None
+    """The new date the desk gave a late dossier (its apology slip), if it gave one."""
+    delay_reason: str = ""
 
     @property
     def note(self) -> str:

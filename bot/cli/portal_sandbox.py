@@ -3,7 +3,9 @@
 ``motcua portal-sandbox [--port 8090]`` serves it with its own SQLite file under the data
 directory; ``motcua portal-sandbox move CODE STATUS [--note TEXT]`` moves a dossier along the
 status machine (as a one-stop officer would) on the running sandbox, which then tells motcua by
-webhook. Both use ``MOTCUA_PORTAL_API_KEY`` when set, else the key the sandbox keeps in its file.
+webhook; ``motcua portal-sandbox reschedule CODE DATE [--reason TEXT]`` gives a late dossier a
+new date for its result (the desk's apology slip). All use ``MOTCUA_PORTAL_API_KEY`` when set,
+else the key the sandbox keeps in its file.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import logging
 import signal
 import sqlite3
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
 from bot.portal import SANDBOX_FILE, procedure_terms, serving_sandbox
 from dialogs.errors import PortalError, PortalUnavailable
+from dialogs.ports import PortalDossier
 from integrations.portal import HttpPortalClient
 from integrations.portal.contract import LABELS
 from integrations.portal.sandbox import SandboxPortal
@@ -48,6 +53,16 @@ def register(subparsers: Any) -> None:
     move.add_argument("status", choices=list(LABELS), metavar="STATUS", help="the new status")
     move.add_argument("--note", default="", help="the officer's note the citizen reads")
     move.set_defaults(func=_move)
+    reschedule = actions.add_parser(
+        "reschedule",
+        help="give a late dossier a new date for its result (the apology slip, Form 04)",
+        description="The legal due date stays; the new date is shown beside it and told to "
+        "the citizen once the dossier is late.",
+    )
+    reschedule.add_argument("code", help="the dossier code")
+    reschedule.add_argument("date", type=date.fromisoformat, help="the new date, YYYY-MM-DD")
+    reschedule.add_argument("--reason", default="", help="why it is late, as the citizen reads it")
+    reschedule.set_defaults(func=_reschedule)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -83,6 +98,21 @@ async def _run(settings: Settings, knowledge: LocalKnowledgeBase, host: str, por
 
 
 def _move(args: argparse.Namespace) -> int:
+    async def act(client: HttpPortalClient) -> PortalDossier:
+        return await client.transition(args.code, args.status, args.note)
+
+    return _officer("move", act)
+
+
+def _reschedule(args: argparse.Namespace) -> int:
+    async def act(client: HttpPortalClient) -> PortalDossier:
+        return await client.reschedule(args.code, args.date, args.reason)
+
+    return _officer("reschedule", act)
+
+
+def _officer(command: str, act: Callable[[HttpPortalClient], Awaitable[PortalDossier]]) -> int:
+    """Do one officer's action on the running sandbox; print the outcome in one line."""
     settings = Settings.from_env()
     # The outcome is printed below in one line; the client's own warnings would repeat it.
     logging.getLogger("integrations.portal").setLevel(logging.ERROR)
@@ -90,29 +120,30 @@ def _move(args: argparse.Namespace) -> int:
     key = settings.portal_api_key or _kept_key(settings.data_dir / SANDBOX_FILE)
     if key is None:
         print(
-            "motcua portal-sandbox move: no API key: set MOTCUA_PORTAL_API_KEY or run the "
+            f"motcua portal-sandbox {command}: no API key: set MOTCUA_PORTAL_API_KEY or run the "
             "sandbox once from this data directory",
             file=sys.stderr,
         )
         return 2
+
+    async def call() -> PortalDossier:
+        async with HttpPortalClient(url, key, attempts=1) as client:
+            return await act(client)
+
     try:
-        moved = asyncio.run(_transition(url, key, args.code, args.status, args.note))
+        done = asyncio.run(call())
     except PortalUnavailable as error:
         print(
-            f"motcua portal-sandbox move: the sandbox at {url} did not answer ({error})",
+            f"motcua portal-sandbox {command}: the sandbox at {url} did not answer ({error})",
             file=sys.stderr,
         )
         return 1
     except PortalError as error:
-        print(f"motcua portal-sandbox move: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"motcua portal-sandbox {command}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    print(f"{moved.code}: {moved.status} ({moved.label})")
+    extended = f", new date {done.extended_due_date}" if done.extended_due_date else ""
+    print(f"{done.code}: {done.status} ({done.label}){extended}")
     return 0
-
-
-async def _transition(url: str, key: str, code: str, status: str, note: str) -> Any:
-    async with HttpPortalClient(url, key, attempts=1) as client:
-        return await client.transition(code, status, note)
 
 
 def _kept_key(path: Path) -> str | None:

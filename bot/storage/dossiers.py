@@ -9,6 +9,7 @@ change from being announced twice when both the webhook and the polling loop see
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -249,6 +250,38 @@ class SqlDossiers:
             .values(**values)
         )
         return rowcount(result) == 1
+
+    async def past_due(self, today: date, open_statuses: Collection[str]) -> list[Dossier]:
+        """Filed dossiers still being processed whose due date is before ``today`` and whose
+        citizen has not been told so yet."""
+        rows = await self._session.scalars(
+            select(DossierRow)
+            .where(
+                DossierRow.state == FILED,
+                DossierRow.status.in_(open_statuses),
+                DossierRow.due_date < today,
+                DossierRow.overdue_told_at.is_(None),
+            )
+            .order_by(DossierRow.due_date, DossierRow.id)
+        )
+        return [_dossier(row) for row in rows]
+
+    async def tell_overdue(self, dossier: Dossier, now: datetime) -> bool:
+        """Mark the apology as queued; False when it was already (it is told once)."""
+        result = await self._session.execute(
+            update(DossierRow)
+            .where(DossierRow.id == dossier.id, DossierRow.overdue_told_at.is_(None))
+            .values(overdue_told_at=now, updated_at=now)
+        )
+        return rowcount(result) == 1
+
+    async def postpone_due(self, dossier: Dossier, due_date: date, now: datetime) -> None:
+        """The portal moved the due date on (its clock paused while the citizen had to act)."""
+        await self._session.execute(
+            update(DossierRow)
+            .where(DossierRow.id == dossier.id)
+            .values(due_date=due_date, updated_at=now)
+        )
 
     async def latest_announcement(self) -> datetime | None:
         """The most recent change announced, where polling resumes."""

@@ -196,17 +196,31 @@ class SqlInbox:
         return rowcount(result) == 1
 
     async def answered(
-        self, entry_id: int, owner: str, replies: Sequence[Reply], now: datetime
+        self,
+        entry_id: int,
+        owner: str,
+        replies: Sequence[Reply],
+        now: datetime,
+        *,
+        finished: bool = False,
     ) -> None:
         """Mark the turn done, in the turn's transaction, keeping its replies to send.
+
+        With ``finished`` (nothing will be sent: the portal's events) the row is released as
+        done at once, saving the transaction that would do so after sending.
 
         Raises:
             ClaimLost: another worker holds the row or answered it; the turn must roll back.
         """
+        values: dict[str, Any] = {"replies": replies_to_json(replies), "updated_at": now}
+        if finished:
+            values.update(status=DONE, owner=None, lease_until=None)
+        else:
+            values.update(status=ANSWERED)
         result = await self._session.execute(
             update(InboxRow)
             .where(InboxRow.id == entry_id, InboxRow.owner == owner, InboxRow.status == PENDING)
-            .values(status=ANSWERED, replies=replies_to_json(replies), updated_at=now)
+            .values(**values)
         )
         if rowcount(result) != 1:
             raise ClaimLost("the inbox row is no longer this worker's")

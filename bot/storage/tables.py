@@ -74,16 +74,6 @@ class ConversationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class ProcessedMessageRow(Base):
-    """A platform message id already handled, so a redelivered webhook is ignored."""
-
-    __tablename__ = "processed_messages"
-
-    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(USER_ID_LEN), primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-
-
 class InboxRow(Base):
     """A message a platform handed over, kept until its turn is committed and its replies sent.
 
@@ -272,6 +262,8 @@ class DossierRow(Base):
     fee_amount: Mapped[int | None] = mapped_column(BigInteger)
     payment_url: Mapped[str | None] = mapped_column(Text)
     announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    overdue_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the apology for a dossier past its due date was queued (once per dossier)."""
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -94,6 +94,32 @@ def status_changed(turn: Turn, _args: list[str]) -> list[Reply]:
     return [Reply("\n".join(lines), tuple(buttons))]
 
 
+def overdue(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The apology for a dossier past its due date, with the desk's new date if it gave one."""
+    _ = turn.t.gettext
+    facts = turn.message.facts or {}
+    code, due, new = facts.get("code", ""), facts.get("due_date"), facts.get("new_due_date")
+    lines = [
+        _("We are sorry: dossier {code} has not been settled by its due date").format(code=code)
+    ]
+    if isinstance(due, str):
+        lines[0] += " (" + _day(turn, date.fromisoformat(due)) + ")"
+    lines[0] += "."
+    if reason := facts.get("reason"):
+        lines.append(_("The one-stop desk says why: {reason}").format(reason=reason))
+    if isinstance(new, str):
+        lines.append(
+            _("The desk's new date for the result: {date}").format(
+                date=_day(turn, date.fromisoformat(new))
+            )
+        )
+    else:
+        lines.append(
+            _("The desk has not given a new date yet; you will hear from me at each change.")
+        )
+    return [Reply("\n".join(lines), (menu.menu_button(turn),))]
+
+
 def _day(turn: Turn, value: date) -> str:
     return turn.t.format_date(datetime(value.year, value.month, value.day))
 

@@ -141,6 +141,15 @@ class HttpPortalClient:
         )
         return parse_dossier(body)
 
+    async def reschedule(self, code: str, due_date: date, reason: str = "") -> PortalDossier:
+        """The sandbox's officer: give a late dossier a new date for its result (sandbox only)."""
+        body = await self._call(
+            "POST",
+            f"{SANDBOX_PREFIX}/dossiers/{code}/reschedule",
+            json={"due_date": due_date.isoformat(), "reason": reason},
+        )
+        return parse_dossier(body)
+
     async def _call(
         self,
         method: str,
@@ -228,7 +237,7 @@ def parse_dossier(body: Any) -> PortalDossier:
     """
     try:
         fee = body["fee"]
-        due = body.get("due_date")
+        due, extended = body.get("due_date"), body.get("extended_due_date")
         return PortalDossier(
             code=_text(body["code"]),
             status=_text(body["status"]),
@@ -250,6 +259,8 @@ def parse_dossier(body: Any) -> PortalDossier:
                 PortalChange(_text(h["status"]), _moment(h["at"]), _text(h.get("note") or ""))
                 for h in body.get("history", ())
             ),
+            extended_due_date=date.fromisoformat(extended) if isinstance(extended, str) else None,
+            delay_reason=_text(body.get("delay_reason") or "")[:2000],
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise PortalUnavailable(f"malformed dossier: {type(error).__name__}") from error

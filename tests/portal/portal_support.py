@@ -169,3 +169,28 @@ async def web_citizen(app: App) -> AsyncIterator[WebCitizen]:
         yield citizen
     finally:
         await citizen.close()
+
+
+async def fill_birth_registration(citizen: WebCitizen) -> str:
+    """Walk the whole birth-registration form with a few mistakes on the way; the review."""
+    assert "Birth" in await citizen.press("m:submit") or True
+    consent = await citizen.press("f:go:1.001193")
+    assert "Decree 13/2023" in consent
+    assert "Who is this dossier for?" in await citizen.press("f:ok")
+    assert "Question 1 of 11: Your full name" in await citizen.press("f:w:me")
+    assert "Question 2" in await citizen.say("Nguyễn Thị Hoà")
+    assert "you typed 11" in await citizen.say("00119001234")
+    assert "Question 3" in await citizen.say("001190012345")
+    assert "Question 4" in await citizen.say("+84 912 345 678")
+    assert "Question 5" in await citizen.say("Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội")
+    assert "Question 6" in await citizen.press("f:c:mother")
+    assert "Question 7" in await citizen.say("Nguyễn Minh Khôi")
+    assert "not a date on the calendar" in await citizen.say("31/02/2026")
+    assert "day/month/year" in await citizen.say("hôm qua")
+    assert "in the future" in await citizen.say("24/12/2026")
+    assert "Question 8" in await citizen.say("20/11/2026")
+    assert "Question 9" in await citizen.press("f:c:male")
+    assert "Question 10" in await citizen.say("Bệnh viện Phụ sản Hà Nội")
+    assert "Question 11" in await citizen.say("Nguyễn Thị Hoà")
+    assert "receive the result" in await citizen.press("f:skip")
+    return await citizen.press("f:d:pickup")

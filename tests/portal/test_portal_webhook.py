@@ -16,7 +16,7 @@ from support.clock import ManualClock
 from bot.app import App
 from bot.cli import main
 from bot.portal import WEBHOOK_PATH
-from bot.storage.tables import ProcessedMessageRow
+from bot.storage.tables import InboxRow
 from integrations.portal.contract import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 
@@ -29,9 +29,7 @@ async def events_kept(app: App) -> int:
     async with app.database.transaction() as session:
         return int(
             await session.scalar(
-                select(func.count())
-                .select_from(ProcessedMessageRow)
-                .where(ProcessedMessageRow.channel == "portal")
+                select(func.count()).select_from(InboxRow).where(InboxRow.channel == "portal")
             )
             or 0
         )

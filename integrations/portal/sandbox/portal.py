@@ -180,6 +180,7 @@ class SandboxPortal:
         app.router.add_post(API_PREFIX + "/dossiers/{code}/attachments", self._attach)
         app.router.add_post(API_PREFIX + "/dossiers/{code}/withdraw", self._withdraw)
         app.router.add_post(SANDBOX_PREFIX + "/dossiers/{code}/transition", self._transition)
+        app.router.add_post(SANDBOX_PREFIX + "/dossiers/{code}/reschedule", self._reschedule)
         app.router.add_get(SANDBOX_PREFIX + "/pay/{code}", self._pay_page)
         app.router.add_post(SANDBOX_PREFIX + "/pay/{code}", self._pay)
         return app
@@ -377,6 +378,43 @@ class SandboxPortal:
             )
         return web.json_response(await self.move(request.match_info["code"], status, note))
 
+    async def _reschedule(self, request: web.Request) -> web.Response:
+        dossier = await self._dossier(request)
+        body = await _json_object(request)
+        raw, reason = body.get("due_date"), body.get("reason", "")
+        try:
+            new_date = date.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            new_date = None
+        if new_date is None or new_date <= date.fromisoformat(dossier.due_date):
+            raise ContractError(
+                422,
+                "validation_failed",
+                "the new date must be later than the due date",
+                {"due_date": "YYYY-MM-DD after the current due date"},
+            )
+        if not isinstance(reason, str) or len(reason) > 2000:
+            raise ContractError(
+                422, "validation_failed", "reason must be text", {"reason": "up to 2000 characters"}
+            )
+        if dossier.status in CLOSED:
+            raise ContractError(409, "closed", "the dossier is no longer being processed")
+        return web.json_response(await self.reschedule(dossier.code, new_date, reason))
+
+    async def reschedule(self, code: str, new_date: date, reason: str = "") -> dict[str, Any]:
+        """The desk's apology slip (Form 04): a new date for the result of a late dossier.
+
+        The legal due date stays as it was (the dossier still counts as late); the new date is
+        shown beside it.
+        """
+        async with self._lock:
+            dossier = await self._known(code)
+            record = {**dossier.record, "extended_due_date": new_date.isoformat()}
+            record["delay_reason"] = reason
+            await self.store.set_record(code, record)
+            await self.store.commit()
+            return await self._view(replace(dossier, record=record))
+
     async def move(self, code: str, status: str, note: str = "") -> dict[str, Any]:
         """The officer moves a dossier; the webhook is queued in the same transaction."""
         async with self._lock:
@@ -484,6 +522,11 @@ class SandboxPortal:
             "due_date": dossier.due_date,
             "overdue": dossier.status not in CLOSED
             and today > date.fromisoformat(dossier.due_date),
+            **{
+                key: dossier.record[key]
+                for key in ("extended_due_date", "delay_reason")
+                if dossier.record.get(key)
+            },
             "fee": fee,
             "delivery": {
                 "method": delivery["method"],

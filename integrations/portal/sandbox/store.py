@@ -196,6 +196,13 @@ class SandboxStore:
             ),
         )
 
+    async def set_record(self, code: str, record: dict[str, Any]) -> None:
+        """Replace what is kept of a dossier's request and the desk's notes on it."""
+        await self.db.execute(
+            "UPDATE dossiers SET record = ? WHERE code = ?",
+            (json.dumps(record, ensure_ascii=False), code),
+        )
+
     async def get(self, code: str) -> StoredDossier | None:
         """The dossier with this code, or None."""
         async with self.db.execute(_SELECT + " WHERE code = ?", (code,)) as cursor:
