@@ -130,7 +130,8 @@ async def test_status_webhooks_answered_200_survive_a_kill_and_are_told_once(
             await asyncio.gather(*(portal.sandbox.move(code, "accepted") for code in codes))
             sandbox_file = sandbox_dir / "sandbox.sqlite3"
             async with asyncio.timeout(20):
-                while not all(done for _body, done in webhooks(sandbox_file)):
+                # The acknowledgements are in the sandbox's file.
+                while not all(done for _body, done in webhooks(sandbox_file)):  # noqa: ASYNC110
                     await asyncio.sleep(0.005)
             await server.kill()
             kept = portal_events(tmp_path / "motcua.sqlite3")
@@ -138,7 +139,8 @@ async def test_status_webhooks_answered_200_survive_a_kill_and_are_told_once(
 
             await server.start()
             async with asyncio.timeout(20):
-                while statuses(tmp_path / "motcua.sqlite3") != {"accepted": DOSSIERS}:
+                # The statuses are in motcua's file.
+                while statuses(tmp_path / "motcua.sqlite3") != {"accepted": DOSSIERS}:  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
             # The portal delivering every event again (signed afresh) starts nothing new.
             secret = portal.sandbox.webhook_secret
