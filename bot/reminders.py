@@ -59,7 +59,7 @@ class ReminderWorker:
         clock: Clock,
         *,
         poll_interval: float = 5.0,
-        batch: int = 200,
+        batch: int = 20,
         lease: timedelta = timedelta(minutes=5),
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 6,
