@@ -8,7 +8,7 @@ order; tests pass fakes through the keyword overrides instead of patching.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,6 +41,7 @@ from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
 from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore, server_key
+from bot.supervision import supervised
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Translator
 from dialogs.step import DialogDeps
@@ -79,14 +80,18 @@ class App:
     statuses: StatusAnnouncer
     lessons: LessonBook
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def run_in_background(
+        self, name: str, loop: Callable[[], Awaitable[None]]
+    ) -> asyncio.Task[None]:
         """Run a long-lived loop (the reminder worker) until the app shuts down.
 
-        The task is kept in ``tasks`` (a bare task could be garbage-collected mid-run) and is
-        cancelled and awaited when ``build_app``'s block ends.
+        The loop is supervised (``bot.supervision``): should it die, that is logged and it is
+        started again. The task is kept in ``tasks`` (a bare task could be garbage-collected
+        mid-run) and is cancelled and awaited when ``build_app``'s block ends.
         """
-        task = asyncio.create_task(work)
+        task = asyncio.create_task(supervised(name, loop, self.stopping), name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
@@ -94,10 +99,10 @@ class App:
     def start_background(self) -> None:
         """Start the loops a serving app runs: reminders and notices, filing, status polling,
         and reading the lessons staff taught through other workers."""
-        self.run_in_background(self.reminders.run())
-        self.run_in_background(self.dossiers.run())
-        self.run_in_background(self.statuses.run())
-        self.run_in_background(self.lessons.run())
+        self.run_in_background("reminders", self.reminders.run)
+        self.run_in_background("dossiers", self.dossiers.run)
+        self.run_in_background("statuses", self.statuses.run)
+        self.run_in_background("lessons", self.lessons.run)
 
     async def health(self) -> None:
         """Raise unless the app can serve: the database must answer."""
@@ -105,6 +110,7 @@ class App:
 
     async def stop_background(self) -> None:
         """Cancel the background loops and wait until they have stopped."""
+        self.stopping.set()  # not to be started again
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

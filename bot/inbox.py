@@ -26,6 +26,7 @@ from bot import logs
 from bot.dispatcher import TurnHook
 from bot.storage.database import Database
 from bot.storage.inbox import ANSWERED, DONE, FAILED, PENDING, ClaimLost, InboxEntry, SqlInbox
+from bot.supervision import FIRST_PAUSE, supervised
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.ports import Clock, Responder
 
@@ -43,7 +44,8 @@ class DurableInbox:
 
     Use it as an async context manager: the loop runs inside the block, and on leaving it the
     messages being worked on are finished for up to ``shutdown_grace`` seconds (what is not
-    finished stays pending for the next worker).
+    finished stays pending for the next worker). The loop is supervised
+    (``bot.supervision``): should it die, that is logged and it starts again.
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class DurableInbox:
         poll_interval: float = 1.0,
         concurrency: int = 32,
         shutdown_grace: float = 10.0,
+        restart_pause: float = FIRST_PAUSE,
     ) -> None:
         """Wire the inbox.
 
@@ -68,6 +71,7 @@ class DurableInbox:
             poll_interval: seconds between looks for rows other workers accepted or left.
             concurrency: conversations worked on at once.
             shutdown_grace: seconds given to the messages in hand when the block ends.
+            restart_pause: seconds before the loop starts again after it died.
         """
         self._database = database
         self._turn = turn
@@ -76,12 +80,14 @@ class DurableInbox:
         self._poll_interval = poll_interval
         self._concurrency = concurrency
         self._shutdown_grace = shutdown_grace
+        self._restart_pause = restart_pause
         self.owner = f"{uuid.uuid4().hex[:16]}"
         self._responders: dict[str, Responder] = {}
         self._arrived = asyncio.Event()
         self._working: set[asyncio.Task[None]] = set()
         self._waiters: dict[int, asyncio.Future[Sequence[Reply]]] = {}
         self._loop: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._claiming = False
 
     def subscribe(self, channel: str, respond: Responder) -> None:
@@ -137,7 +143,11 @@ class DurableInbox:
             await asyncio.sleep(0.02)
 
     async def __aenter__(self) -> DurableInbox:
-        self._loop = asyncio.create_task(self.run(), name="inbox")
+        self._stopping.clear()
+        self._loop = asyncio.create_task(
+            supervised("inbox", self.run, self._stopping, first_pause=self._restart_pause),
+            name="inbox",
+        )
         return self
 
     async def __aexit__(
@@ -147,7 +157,10 @@ class DurableInbox:
         tb: TracebackType | None,
     ) -> None:
         if self._loop is not None:
-            self._loop.cancel()
+            # Stopped between two rounds, not cancelled: a cancellation inside the claim's
+            # unit of work can hang on SQLite (see ``bot.supervision``).
+            self._stopping.set()
+            self._arrived.set()
             await asyncio.gather(self._loop, return_exceptions=True)
         if self._working:
             _done, late = await asyncio.wait(self._working, timeout=self._shutdown_grace)
@@ -156,8 +169,8 @@ class DurableInbox:
             await asyncio.gather(*late, return_exceptions=True)
 
     async def run(self) -> None:
-        """Take rows as they arrive (or every ``poll_interval``) until cancelled."""
-        while True:
+        """Take rows as they arrive (or every ``poll_interval``) until the inbox is left."""
+        while not self._stopping.is_set():
             self._arrived.clear()
             room = self._concurrency - len(self._working)
             claimed: list[InboxEntry] = []
@@ -177,7 +190,7 @@ class DurableInbox:
                     task = asyncio.create_task(self._work(entry), name="inbox-turn")
                     self._working.add(task)
                     task.add_done_callback(self._finished)
-            if not claimed:
+            if not claimed and not self._stopping.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._arrived.wait(), self._poll_interval)
 
@@ -225,7 +238,8 @@ class DurableInbox:
             await self._finish(entry, FAILED)
             return
         respond = self._responders.get(channel)
-        renewing = asyncio.create_task(self._renew(entry.id))
+        worked = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(entry.id, worked))
         try:
             replies = entry.replies
             if entry.status == PENDING:
@@ -247,8 +261,9 @@ class DurableInbox:
                 "%s message failed: entry=%d attempt=%d", channel, entry.id, entry.attempts
             )
         finally:
-            renewing.cancel()
-            await asyncio.gather(renewing, return_exceptions=True)
+            # Told to stop rather than cancelled, like the loop: it may be in a unit of work.
+            worked.set()
+            await asyncio.shield(renewing)
 
     def _marker(self, entry_id: int, *, finished: bool) -> TurnHook:
         """The write that marks the row answered (or, with nothing to send, done), committed
@@ -261,10 +276,13 @@ class DurableInbox:
 
         return mark
 
-    async def _renew(self, entry_id: int) -> None:
-        """Keep the lease while the row is worked on: a live worker's claim never runs out."""
+    async def _renew(self, entry_id: int, worked: asyncio.Event) -> None:
+        """Keep the lease until ``worked`` is set: a live worker's claim never runs out."""
         while True:
-            await asyncio.sleep(self._lease.total_seconds() / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(worked.wait(), self._lease.total_seconds() / 3)
+            if worked.is_set():
+                return
             try:
                 async with self._database.transaction() as session:
                     until = self._clock.now() + self._lease

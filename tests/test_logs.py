@@ -89,7 +89,7 @@ async def test_a_failing_background_round_is_logged_with_its_cause_and_an_id(
         async with app.database.transaction() as session:
             await session.execute(text(f"DROP TABLE {table}"))
         worker = app.dossiers if loop == "dossier" else app.reminders
-        app.run_in_background(worker.run())
+        app.run_in_background(loop, worker.run)
         for _ in range(200):
             failed = [r for r in caplog.records if r.getMessage() == f"{loop} round failed"]
             if failed:

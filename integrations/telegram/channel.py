@@ -1,11 +1,15 @@
 """The Telegram channel: python-telegram-bot receives updates and sends motcua's replies.
 
 Long polling by default; with a public URL, a webhook served by motcua's own aiohttp server
-(mount :meth:`TelegramChannel.routes`). Either way each update reaches PTB's update queue, whose
-``put`` hands a message to the inbox: the webhook answers 200, and polling confirms the update
-(moves its offset on), only once the inbox has kept it. The inbox answers one chat's messages
-in order while different chats proceed in parallel. Sends into one chat are paced (see
-``pacing``).
+(mount :meth:`TelegramChannel.routes`). Either way an update is kept before Telegram is told it
+arrived: the webhook answers 200, and polling confirms the update (moves its offset on), only
+once the inbox has kept its message (or the channel has noted who blocked the bot). The inbox
+answers one chat's messages in order while different chats proceed in parallel. Sends into one
+chat are paced (see ``pacing``).
+
+PTB's own update processing is not used: nothing waits on a task of PTB's that could die
+unseen, and a failure to keep an update is the webhook's 503 (Telegram sends it again) or, when
+polling, a logged retry that holds the offset back.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from types import TracebackType
 from aiohttp import web
 from telegram import CallbackQuery, ChatMember, Update
 from telegram.error import BadRequest, InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, TypeHandler
+from telegram.ext import AIORateLimiter, Application
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
 from dialogs.errors import ConfigurationError, DeliveryError, RecipientUnavailable
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
@@ -56,22 +61,44 @@ MAX_BODY_BYTES = 256 * 1024
 _SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-class _InboxQueue(asyncio.Queue[object]):
-    """PTB's update queue, putting nothing in before ``admit`` has dealt with it.
+KEEP_RETRY_PAUSE = 1.0
+"""Seconds before a polled update the inbox could not keep is tried again (doubling, up to
+a minute)."""
+
+
+class _KeepingQueue(asyncio.Queue[object]):
+    """PTB's update queue when polling: an update is "put" once ``keep`` has dealt with it.
 
     PTB's updater awaits ``put`` for each fetched update before it confirms them to Telegram,
-    and the webhook awaits it before answering: ``admit`` keeps messages in the inbox there, so
-    an update is never confirmed before it is safe. Only what ``admit`` returns True for (chat
-    membership changes, PTB's own signals) goes on to PTB's handlers.
+    so an update is never confirmed before it is safe. Should ``keep`` fail (the database is
+    down), ``put`` logs it and tries again: raising would end PTB's polling task without a
+    word, and the offset must not move on. Only PTB's own signals enter the queue itself.
     """
 
-    def __init__(self, admit: Callable[[object], Awaitable[bool]]) -> None:
+    def __init__(self, keep: Callable[[Update], Awaitable[None]]) -> None:
         super().__init__()
-        self._admit = admit
+        self._keep = keep
 
     async def put(self, item: object) -> None:
-        if await self._admit(item):
+        if not isinstance(item, Update):
             await super().put(item)
+            return
+        retrying = AsyncRetrying(
+            wait=wait_exponential(multiplier=KEEP_RETRY_PAUSE, max=60),
+            before_sleep=_note_keep_failure,
+            reraise=True,
+        )
+        await retrying(self._keep, item)
+
+
+def _note_keep_failure(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.error(
+        "telegram update not kept, retry %d in %.0f s",
+        state.attempt_number,
+        state.upcoming_sleep,
+        exc_info=error,
+    )
 
 
 class TelegramChannel:
@@ -143,12 +170,11 @@ class TelegramChannel:
             .token(token)
             .base_url(f"{api_url.rstrip('/')}/bot")
             .rate_limiter(AIORateLimiter(max_retries=flood_retries))
-            .update_queue(_InboxQueue(self._admit))
+            .update_queue(_KeepingQueue(self._keep))
         )
         if self.webhook_mode or not receive:
             builder = builder.updater(None)
         self._app = builder.build()
-        self._app.add_handler(TypeHandler(Update, self._on_update))
         inbox.subscribe(CHANNEL, self.respond)
 
     @property
@@ -215,8 +241,6 @@ class TelegramChannel:
 
     async def join(self) -> None:
         """Wait until every update received so far has been answered."""
-        if self._app.running:
-            await self._app.update_queue.join()
         await self._inbox.join()
         while self._answering:
             await asyncio.gather(*self._answering, return_exceptions=True)
@@ -236,7 +260,11 @@ class TelegramChannel:
             update = Update.de_json(data, self._app.bot)
         except Exception:  # anything else PTB cannot turn into an Update is the sender's fault
             return web.Response(status=400, text="bad update")
-        await self._app.update_queue.put(update)
+        try:
+            await self._keep(update)
+        except Exception:  # Telegram sends the update again after a failed answer
+            log.exception("telegram update not kept")
+            return web.Response(status=503, text="not kept, send again")
         return web.Response(status=200)
 
     async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
@@ -268,10 +296,11 @@ class TelegramChannel:
             return secret
         return await self._secret_store.add(SECRET_KEY, secret)
 
-    async def _admit(self, item: object) -> bool:
-        """Keep a message in the inbox; True for what PTB's handlers should see instead."""
-        if not isinstance(item, Update) or item.my_chat_member is not None:
-            return True
+    async def _keep(self, item: Update) -> None:
+        """Keep a message in the inbox, or note who blocked or unblocked the bot."""
+        if item.my_chat_member is not None:
+            await self._note_membership(item)
+            return
         if item.callback_query is not None:
             # Only stops the button's spinner: not worth holding up the update's confirmation.
             answering = asyncio.create_task(self._answer(item.callback_query))
@@ -282,11 +311,6 @@ class TelegramChannel:
         if incoming is not None:
             await self._unreachable.discard(incoming.ref.user_id)  # whoever writes can be answered
             await self._inbox.accept(incoming)
-        return False
-
-    async def _on_update(self, update: Update, _context: object) -> None:
-        """PTB's only handler: only chat membership changes reach it."""
-        await self._note_membership(update)
 
     async def _note_membership(self, update: Update) -> None:
         """Telegram tells a bot when a private chat blocks or unblocks it."""

@@ -7,9 +7,12 @@ dialog that counts the conversation's turns (so a turn run twice shows).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from support.clock import ManualClock
 
@@ -39,13 +42,16 @@ class Sent:
         self.texts.extend(reply.text for reply in replies)
 
 
-def worker(database: Database, clock: ManualClock, sent: Sent | None = None) -> DurableInbox:
+def worker(
+    database: Database, clock: ManualClock, sent: Sent | None = None, restart_pause: float = 1.0
+) -> DurableInbox:
     inbox = DurableInbox(
         database,
         Dispatcher(database, make_deps(clock), dialog=echo).handle,
         clock,
         lease=LEASE,
         poll_interval=0.05,
+        restart_pause=restart_pause,
     )
     if sent is not None:
         inbox.subscribe(REF.channel, sent)
@@ -187,3 +193,74 @@ async def test_answer_stops_waiting_but_the_message_is_kept(
     async with idle:
         await idle.join()
     assert sent.texts == ["1: hello"]
+
+
+class StrayCancellation(Database):
+    """A database on which the inbox loop's next unit of work ends in a ``CancelledError``
+    nobody asked for, as a driver or a pool can leak one (armed with ``armed = True``)."""
+
+    armed = False
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        task = asyncio.current_task()
+        if self.armed and task is not None and task.get_name() == "inbox":
+            self.armed = False
+            raise asyncio.CancelledError
+        async with super().transaction() as session:
+            yield session
+
+
+async def test_an_inbox_loop_that_dies_is_logged_and_started_again(
+    database_url: str, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent = Sent()
+    async with StrayCancellation(database_url) as flaky:
+        flaky.armed = True  # the loop's first look at the table would be its last
+        async with worker(flaky, clock, sent, restart_pause=0.01) as inbox:
+            assert await inbox.accept(said("u1", "xin chao"))
+            await inbox.join()
+    assert sent.texts == ["1: xin chao"]
+    [death] = [r for r in caplog.records if r.getMessage().startswith("inbox loop stopped")]
+    assert death.levelno == logging.ERROR and death.exc_info is not None
+
+
+class HeldUnitOfWork(Database):
+    """A database on which the inbox loop's next unit of work, once inside, waits for
+    ``release``, and notes whether a cancellation reached it there."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.inside = asyncio.Event()
+        self.release = asyncio.Event()
+        self.cancelled = False
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with super().transaction() as session:
+            task = asyncio.current_task()
+            if task is not None and task.get_name() == "inbox" and not self.release.is_set():
+                self.inside.set()
+                try:
+                    await self.release.wait()
+                except asyncio.CancelledError:
+                    self.cancelled = True
+                    raise
+            yield session
+
+
+async def test_leaving_the_inbox_lets_its_loop_finish_the_unit_of_work_in_hand(
+    database_url: str, clock: ManualClock
+) -> None:
+    """A cancellation landing in a unit of work on SQLite could leave the task waiting forever
+    on aiosqlite (the suite's intermittent idle hang): the loop is stopped, not cancelled."""
+    async with HeldUnitOfWork(database_url) as held:
+        inbox = worker(held, clock)
+        await inbox.__aenter__()
+        await held.inside.wait()  # the loop is looking for rows
+        leaving = asyncio.create_task(inbox.__aexit__(None, None, None))
+        await asyncio.sleep(0.05)
+        assert not leaving.done()  # waiting for the look to end
+        held.release.set()
+        await leaving
+    assert not held.cancelled

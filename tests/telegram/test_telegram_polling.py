@@ -14,7 +14,7 @@ from telegram_support import (
 )
 
 from dialogs.errors import ConfigurationError, RateLimited, RecipientUnavailable
-from dialogs.messages import Button, ConversationRef, Reply
+from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from integrations.ordering import MemoryInbox
 from integrations.telegram import TelegramChannel
 
@@ -198,3 +198,30 @@ async def test_the_token_never_reaches_the_logs(
         await telegram.wait_for(lambda: len(an.messages) == 1)
     assert "HTTP Request: POST" in caplog.text  # httpx did log every call...
     assert TOKEN not in caplog.text  # ...without the token
+
+
+class FailsOnce(MemoryInbox):
+    """An inbox that cannot keep the first message it is given (its database is down)."""
+
+    failed = False
+
+    async def accept(self, message: IncomingMessage) -> bool:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("database unavailable")
+        return await super().accept(message)
+
+
+async def test_an_update_the_inbox_could_not_keep_is_kept_later_and_polling_goes_on(
+    telegram: FakeTelegram, handler: ScriptedHandler, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = TelegramChannel(TOKEN, FailsOnce(handler), api_url=telegram.url, poll_timeout=1)
+    async with channel:
+        an = telegram.user()
+        an.send("xin chao")
+        await telegram.wait_for(lambda: len(an.messages) == 1)
+        an.send("con do khong?")  # polling did not die with the failure
+        await telegram.wait_for(lambda: len(an.messages) == 2)
+    assert [m.text for m in handler.seen] == ["xin chao", "con do khong?"]
+    [failure, *_] = [r for r in caplog.records if r.getMessage().startswith("telegram update not")]
+    assert failure.levelno == logging.ERROR and failure.exc_info is not None
