@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench load fuzz install
+.PHONY: run test lint bench load fuzz faults install
 
 $(BIN)/motcua: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,8 @@ load: install
 # Every HTTP route fuzzed with 10,000 cases each (make test runs 200); prints statuses per route.
 fuzz: install
 	MOTCUA_FUZZ_EXAMPLES=10000 $(BIN)/pytest tests/http_edge/test_fuzz_routes.py -q
+
+# Two real workers on PostgreSQL and Redis, one killed (SIGKILL) while messages are in flight on
+# every channel and while it holds a conversation lock (needs the PostgreSQL and Redis test URLs).
+faults: install
+	$(BIN)/pytest -m faults tests/faults -q

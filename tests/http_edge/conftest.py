@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -36,12 +36,22 @@ def knowledge() -> LocalKnowledgeBase:
     return LocalKnowledgeBase.load()
 
 
+FUZZ_LIMITS = {
+    "MOTCUA_LIMIT_WEB_ADDRESS": "1000000/minute",
+    "MOTCUA_LIMIT_WEB_IDENTITY": "1000000/minute",
+}
+"""The fuzz sends every web-chat case as one visitor: past its rate limits, to reach the dialog."""
+
+
 @asynccontextmanager
 async def served(
-    url: str | None, knowledge: LocalKnowledgeBase, data_dir: Path
+    url: str | None,
+    knowledge: LocalKnowledgeBase,
+    data_dir: Path,
+    extra: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Edge]:
     """``motcua serve`` with web chat, Telegram (webhook), Messenger and Zalo all on; on
-    the database at ``url``, or on the embedded SQLite file when None."""
+    the database at ``url``, or on the embedded SQLite file when None; ``extra`` settings."""
     async with FakeTelegram() as telegram, FakeZalo() as zalo:
         graph = FakeGraphApi(page_token=PAGE_TOKEN, app_secret=APP_SECRET, clock=zalo.clock)
         env = {
@@ -52,6 +62,7 @@ async def served(
             "MOTCUA_MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
             "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
             "MOTCUA_MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
+            **(extra or {}),
         }
         if url is not None:
             env["MOTCUA_DATABASE_URL"] = url
@@ -99,7 +110,7 @@ async def fuzzed_edge(
         request.getfixturevalue("postgres_url")  # skips visibly when not configured
         url = request.getfixturevalue("_postgres_database")
         await empty_tables(url)
-    async with served(url, knowledge, tmp_path) as running:
+    async with served(url, knowledge, tmp_path, FUZZ_LIMITS) as running:
         yield running
 
 

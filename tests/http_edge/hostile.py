@@ -100,26 +100,40 @@ def query(params: st.SearchStrategy[dict[str, str]]) -> st.SearchStrategy[str]:
 
 
 web_users = st.sampled_from(["edge-user-0001", "edge-user-0002", "x" * 64])
+
+
+def sometimes_naming_a_user(
+    request: st.SearchStrategy[dict[str, Any]],
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Mostly the request as the page sends it (its identity is the session's cookie, which
+    the fuzzed edge was issued), once in twenty naming a ``user`` of its own (refused, 403)."""
+    return st.integers(0, 19).flatmap(
+        lambda n: (
+            st.tuples(request, either(web_users)).map(lambda pair: {**pair[0], "user": pair[1]})
+            if n == 0
+            else request
+        )
+    )
+
+
 chat_fields = {
-    "user": web_users,
     "id": st.text("abc123-_", min_size=1, max_size=10),
     "locale": st.sampled_from(["vi", "en", "en-US"]),
 }
+chat_texts = st.one_of(
+    st.sampled_from(["dang ky khai sinh", "menu", "lam cccd", "1", "co", "khong"]), texts
+)
+chat_buttons = st.one_of(st.sampled_from(["menu", "proc:1.001193", "lk:get"]), texts)
 chat_bodies = encoded(
-    st.one_of(
-        shaped(
-            {
-                **chat_fields,
-                "text": st.one_of(st.sampled_from(["dang ky khai sinh", "menu"]), texts),
-            }
-        ),
-        shaped(
-            {**chat_fields, "button": st.one_of(st.sampled_from(["menu", "proc:1.001193"]), texts)}
-        ),
+    sometimes_naming_a_user(
+        st.one_of(
+            shaped({**chat_fields, "text": chat_texts}),
+            shaped({**chat_fields, "button": chat_buttons}),
+        )
     )
 )
 history_queries = query(
-    shaped({"user": web_users, "after": st.integers(min_value=0).map(str)}).map(
+    sometimes_naming_a_user(shaped({"after": st.integers(min_value=0).map(str)})).map(
         lambda found: {key: str(value) for key, value in found.items()}
     )
 )
