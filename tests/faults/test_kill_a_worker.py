@@ -39,8 +39,10 @@ PAGE_TOKEN = "faults-page-token"
 APP_SECRET = "faults-app-secret"
 LOCK_EXPIRY = 10.0
 """Seconds a dead worker's conversation lock outlives it (``bot.locks.RedisLocks``)."""
-LEASE = 1.0
-"""``MOTCUA_INBOX_LEASE_SECONDS``: a dead worker's claim on a message runs out this fast."""
+LEASE = 10.0
+"""``MOTCUA_INBOX_LEASE_SECONDS`` (the default): a dead worker's claim on a message runs out
+after this long. Much shorter, a live worker on a loaded machine loses claims it still works
+on, and its messages are taken again and again."""
 
 
 @dataclass
@@ -220,6 +222,12 @@ async def test_a_worker_killed_while_messages_are_in_flight_loses_and_doubles_no
 
         async def web_user(n: int) -> None:
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as page:
+
+                async def load(url: str) -> int:  # the page, and with it the identity cookie
+                    async with page.get(url + "/") as r:
+                        return r.status
+
+                assert await to_any_worker(deployment, load, n) == 200
                 for m, said in enumerate(texts):
                     body = {"text": said, "id": f"m{m}"}
 
@@ -263,7 +271,8 @@ async def test_a_worker_killed_while_messages_are_in_flight_loses_and_doubles_no
 
     await eventually(all_answered, within=60)  # every message answered
     said = await deployment.incoming()
-    assert len(said) == 4 * users
+    counts = {f"{channel}:{user[:6]}": len(turns) for (channel, user), turns in said.items()}
+    assert len(said) == 4 * users, counts
     assert all(turns == texts for turns in said.values()), said  # once each, in order
 
 
