@@ -26,6 +26,7 @@ from bot.history import LoggedOnlyChannel, LogHistory
 from bot.inbox import DurableInbox
 from bot.insights.lessons import LessonBook
 from bot.locks import RedisLocks
+from bot.metrics import Metrics
 from bot.personal_data import Retention
 from bot.portal import (
     EVENTS_CHANNEL,
@@ -43,11 +44,10 @@ from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore, server_key
 from bot.supervision import supervised
 from dialogs.messages import IncomingMessage, Reply
-from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Translator
+from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
-from integrations.telegram import ChatPace, TelegramChannel
 from integrations.webchat import Identities, WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
@@ -79,6 +79,8 @@ class App:
     dossiers: DossierSender
     statuses: StatusAnnouncer
     lessons: LessonBook
+    metrics: Metrics
+    clock: Clock
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -107,6 +109,10 @@ class App:
     async def health(self) -> None:
         """Raise unless the app can serve: the database must answer."""
         await self.database.ping()
+
+    async def metrics_text(self) -> bytes:
+        """What ``/metrics`` shows, queue depths read now."""
+        return await self.metrics.exposition(self.database, self.clock.now())
 
     async def stop_background(self) -> None:
         """Cancel the background loops and wait until they have stopped."""
@@ -179,10 +185,17 @@ async def build_app(
             database, portal.client, clock, wake_outbox, callback_url=callback + WEBHOOK_PATH
         )
         statuses = StatusAnnouncer(database, portal.client, clock, wake_outbox)
+        metrics = Metrics()
+
+        def refused(limit: Limit) -> None:
+            metrics.waited(limit.value)
+
         limiter = (
-            LimitsRateLimiter.in_redis(settings.rate_limits, redis, settings.redis_url)
+            LimitsRateLimiter.in_redis(
+                settings.rate_limits, redis, settings.redis_url, on_refused=refused
+            )
             if redis is not None and settings.redis_url
-            else LimitsRateLimiter.in_memory(settings.rate_limits)
+            else LimitsRateLimiter.in_memory(settings.rate_limits, refused)
         )
         dispatcher = Dispatcher(
             database,
@@ -207,6 +220,7 @@ async def build_app(
             turn,
             clock,
             lease=timedelta(seconds=settings.inbox_lease_seconds),
+            metrics=metrics,
         )
 
         async def key() -> bytes:
@@ -228,7 +242,7 @@ async def build_app(
         routes = list(webchat.routes())
         routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
         adapters = (
-            platform_channels(settings, inbox, database, clock, receive=receive)
+            platform_channels(settings, inbox, database, clock, metrics, receive=receive)
             if platforms
             else []
         )
@@ -247,6 +261,7 @@ async def build_app(
             channels,
             clock,
             retention=Retention.of(settings),
+            metrics=metrics,
         )
         app = App(
             settings,
@@ -260,6 +275,8 @@ async def build_app(
             sender,
             statuses,
             lessons,
+            metrics,
+            clock,
         )
         stack.push_async_callback(app.stop_background)
         yield app
@@ -287,7 +304,13 @@ class PlatformChannel(Channel, Protocol):
 
 
 def platform_channels(
-    settings: Settings, inbox: Inbox, database: Database, clock: Clock, *, receive: bool = True
+    settings: Settings,
+    inbox: Inbox,
+    database: Database,
+    clock: Clock,
+    metrics: Metrics,
+    *,
+    receive: bool = True,
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
 
@@ -300,6 +323,9 @@ def platform_channels(
     secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
     if settings.telegram_token:
+        # python-telegram-bot and httpx take about 30 MB: imported only when Telegram is used.
+        from integrations.telegram import ChatPace, TelegramChannel
+
         found.append(
             TelegramChannel(
                 settings.telegram_token,
@@ -312,6 +338,7 @@ def platform_channels(
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
                 receive=receive,
+                on_paced=lambda: metrics.waited("telegram_chat"),
             )
         )
     if (
