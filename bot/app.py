@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from aiohttp import web
+from limits import parse
 from redis.asyncio import Redis
 
 from bot import i18n
@@ -35,18 +36,18 @@ from bot.portal import (
     PortalWebhook,
     connect_portal,
 )
-from bot.ratelimits import LimitsRateLimiter
+from bot.ratelimits import LimitsRateLimiter, SharedPace
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
 from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore, server_key
 from dialogs.messages import IncomingMessage, Reply
-from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Translator
+from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, SendPace, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
-from integrations.telegram import ChatPace, TelegramChannel
+from integrations.telegram import BotPace, ChatPace, TelegramChannel
 from integrations.webchat import Identities, WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
@@ -222,7 +223,7 @@ async def build_app(
         routes = list(webchat.routes())
         routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
         adapters = (
-            platform_channels(settings, inbox, database, clock, receive=receive)
+            platform_channels(settings, inbox, database, clock, receive=receive, redis=redis)
             if platforms
             else []
         )
@@ -281,7 +282,13 @@ class PlatformChannel(Channel, Protocol):
 
 
 def platform_channels(
-    settings: Settings, inbox: Inbox, database: Database, clock: Clock, *, receive: bool = True
+    settings: Settings,
+    inbox: Inbox,
+    database: Database,
+    clock: Clock,
+    *,
+    receive: bool = True,
+    redis: Redis | None = None,
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
 
@@ -289,7 +296,8 @@ def platform_channels(
     polls (the serving workers do), and no webhook route is served anyway.
 
     What an adapter must share with the other workers (secrets, who blocked the bot, long
-    button payloads) it keeps in ``database``, never in this process alone.
+    button payloads) it keeps in ``database``, never in this process alone; with ``redis``,
+    Telegram's bot-wide rate is one allowance for every worker.
     """
     secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
@@ -305,6 +313,7 @@ def platform_channels(
                 payloads=SqlButtonPayloads(database, clock.now),
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
+                pace=telegram_pace(settings, redis),
                 receive=receive,
             )
         )
@@ -346,3 +355,12 @@ def platform_channels(
             )
         )
     return found
+
+
+def telegram_pace(settings: Settings, redis: Redis | None) -> SendPace:
+    """Telegram's bot-wide rate (``MOTCUA_TELEGRAM_GLOBAL_RATE``): shared in Redis when there
+    is one, else kept by this process."""
+    rate = settings.telegram_global_rate
+    if redis is None or not settings.redis_url:
+        return BotPace(rate)
+    return SharedPace.in_redis(parse(f"{rate}/second"), "telegram", redis, settings.redis_url)

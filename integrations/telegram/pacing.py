@@ -1,4 +1,9 @@
-"""Per-chat pacing of sends: a short burst into one chat, then about one message a second.
+"""Pacing of sends: a short burst into one chat, then about one message a second; and the
+bot's rate over all its chats together.
+
+The bot-wide rate is Telegram's "no more than 30 messages per second" for a bot (up to 1,000
+for bots with paid broadcasts): ``BotPace`` keeps it in one process, and workers that share a
+store are given a shared ``SendPace`` instead (``bot.ratelimits.SharedPace``).
 
 Telegram's FAQ: "When sending messages inside a particular chat, avoid sending more than one
 message per second. We may allow short bursts that go over this limit, but eventually you'll
@@ -42,6 +47,23 @@ class ChatPace:
 # One message a second as the FAQ asks, after a burst of 3: enough for a long answer's first
 # parts to arrive together, small enough to stay inside the "short bursts" Telegram tolerates.
 TELEGRAM_PACE = ChatPace(burst=3, per_second=1.0)
+
+
+DEFAULT_GLOBAL_RATE = 30
+"""Messages a second Telegram lets a bot send over all its chats, unless it pays for more."""
+
+
+class BotPace:
+    """The ``SendPace`` port in one process: a bucket of ``rate`` draining ``rate`` a second."""
+
+    def __init__(self, rate: int = DEFAULT_GLOBAL_RATE) -> None:
+        if rate < 1:
+            raise ValueError("a bot-wide rate must be at least one message a second")
+        self._limiter = AsyncLimiter(rate, 1)
+
+    async def wait(self) -> None:
+        """Return once one more message may be sent."""
+        await self._limiter.acquire()
 
 
 class ChatPacer:
