@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from aiohttp import web
-from limits import parse
 from redis.asyncio import Redis
 
 from bot import i18n
@@ -36,7 +35,7 @@ from bot.portal import (
     PortalWebhook,
     connect_portal,
 )
-from bot.ratelimits import LimitsRateLimiter, SharedPace
+from bot.ratelimits import LimitsRateLimiter, redis_storage
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
@@ -363,4 +362,4 @@ def telegram_pace(settings: Settings, redis: Redis | None) -> SendPace:
     rate = settings.telegram_global_rate
     if redis is None or not settings.redis_url:
         return BotPace(rate)
-    return SharedPace.in_redis(parse(f"{rate}/second"), "telegram", redis, settings.redis_url)
+    return BotPace(rate, redis_storage(redis, settings.redis_url, "motcua:pace"), "telegram")

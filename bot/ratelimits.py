@@ -7,7 +7,6 @@ requests over several workers gets no more.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Mapping
@@ -15,7 +14,7 @@ from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter
 from redis.asyncio import Redis
 
 from dialogs.ports import Limit
@@ -39,42 +38,10 @@ def parse_limit(name: str, value: str) -> RateLimitItem:
         ) from None
 
 
-MIN_WAIT = 0.005
-"""Seconds a refused sender waits at least before asking again (a window can end sooner)."""
-
-
-def _redis_storage(redis: Redis, url: str, prefix: str) -> Storage:
+def redis_storage(redis: Redis, url: str, prefix: str) -> Storage:
     """Counts every worker shares, over the process's one Redis pool."""
     options: dict[str, Any] = {"connection_pool": redis.connection_pool}
     return RedisStorage(f"async+{url}", implementation="redispy", key_prefix=prefix, **options)
-
-
-class SharedPace:
-    """The ``SendPace`` port on a moving window of the ``limits`` library, for several workers.
-
-    A moving window, not a fixed one: a fixed window lets a whole allowance through at the end
-    of one second and another at the start of the next, which the platform counts as a flood.
-    In Redis the window is one for every worker, so N workers together keep the bot's rate.
-    """
-
-    def __init__(self, rate: RateLimitItem, storage: Storage, key: str) -> None:
-        """Allow ``rate`` (e.g. ``30/second``) under ``key`` in ``storage``."""
-        self._rate = rate
-        self._key = key
-        self._strategy = MovingWindowRateLimiter(storage)
-
-    @classmethod
-    def in_redis(
-        cls, rate: RateLimitItem, key: str, redis: Redis, url: str, prefix: str = "motcua:pace"
-    ) -> SharedPace:
-        """A pace every worker shares."""
-        return cls(rate, _redis_storage(redis, url, prefix), key)
-
-    async def wait(self) -> None:
-        """Return once one more message fits in the window (it is counted)."""
-        while not await self._strategy.hit(self._rate, self._key):
-            stats = await self._strategy.get_window_stats(self._rate, self._key)
-            await asyncio.sleep(max(MIN_WAIT, stats.reset_time - time.time()))
 
 
 class LimitsRateLimiter:
@@ -95,7 +62,7 @@ class LimitsRateLimiter:
         cls, limits: Mapping[Limit, str], redis: Redis, url: str, prefix: str = "motcua:limits"
     ) -> LimitsRateLimiter:
         """Counts every worker shares, over the process's one Redis pool."""
-        return cls(limits, _redis_storage(redis, url, prefix))
+        return cls(limits, redis_storage(redis, url, prefix))
 
     async def hit(self, limit: Limit, key: str) -> int:
         """Count one request for ``key``: 0 when allowed, else whole seconds to wait."""

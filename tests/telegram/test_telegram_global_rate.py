@@ -13,14 +13,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fakes.telegram import TOKEN, ChatLimit, FakeTelegram
-from limits import parse
 from redis.asyncio import Redis
 from storage.databases import redis, redis_prefix  # noqa: F401
 from telegram_support import ScriptedHandler
 
 from bot.app import telegram_pace
 from bot.config import Settings
-from bot.ratelimits import SharedPace
+from bot.ratelimits import redis_storage
 from dialogs.messages import ConversationRef, Reply
 from dialogs.ports import SendPace
 from integrations.ordering import MemoryInbox
@@ -75,8 +74,7 @@ async def test_two_workers_share_one_allowance_through_redis(
     redis_url: str,
     redis_prefix: str,  # noqa: F811
 ) -> None:
-    rate = parse(f"{RATE}/second")
-    paces = [SharedPace.in_redis(rate, "telegram", redis, redis_url, redis_prefix) for _ in "ab"]
+    paces = [BotPace(RATE, redis_storage(redis, redis_url, redis_prefix), "t") for _ in "ab"]
     async with (
         _channel(telegram, handler, paces[0]) as first,
         _channel(telegram, handler, paces[1]) as second,
