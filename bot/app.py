@@ -36,7 +36,7 @@ from bot.portal import (
     PortalWebhook,
     connect_portal,
 )
-from bot.ratelimits import LimitsRateLimiter
+from bot.ratelimits import LimitsRateLimiter, redis_storage
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
@@ -44,7 +44,7 @@ from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore, server_key
 from bot.supervision import supervised
 from dialogs.messages import IncomingMessage, Reply
-from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, Translator
+from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, SendPace, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
@@ -242,7 +242,9 @@ async def build_app(
         routes = list(webchat.routes())
         routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
         adapters = (
-            platform_channels(settings, inbox, database, clock, metrics, receive=receive)
+            platform_channels(
+                settings, inbox, database, clock, metrics, receive=receive, redis=redis
+            )
             if platforms
             else []
         )
@@ -311,6 +313,7 @@ def platform_channels(
     metrics: Metrics,
     *,
     receive: bool = True,
+    redis: Redis | None = None,
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
 
@@ -318,7 +321,8 @@ def platform_channels(
     polls (the serving workers do), and no webhook route is served anyway.
 
     What an adapter must share with the other workers (secrets, who blocked the bot, long
-    button payloads) it keeps in ``database``, never in this process alone.
+    button payloads) it keeps in ``database``, never in this process alone; with ``redis``,
+    Telegram's bot-wide rate is one allowance for every worker.
     """
     secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
@@ -337,6 +341,7 @@ def platform_channels(
                 payloads=SqlButtonPayloads(database, clock.now),
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
+                pace=telegram_pace(settings, redis),
                 receive=receive,
                 on_paced=lambda: metrics.waited("telegram_chat"),
             )
@@ -379,3 +384,14 @@ def platform_channels(
             )
         )
     return found
+
+
+def telegram_pace(settings: Settings, redis: Redis | None) -> SendPace:
+    """Telegram's bot-wide rate (``MOTCUA_TELEGRAM_GLOBAL_RATE``): shared in Redis when there
+    is one, else kept by this process."""
+    from integrations.telegram import BotPace  # only with Telegram configured, like the channel
+
+    rate = settings.telegram_global_rate
+    if redis is None or not settings.redis_url:
+        return BotPace(rate)
+    return BotPace(rate, redis_storage(redis, settings.redis_url, "motcua:pace"), "telegram")

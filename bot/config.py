@@ -81,6 +81,12 @@ class Settings:
     telegram_api_url: str
     telegram_webhook_secret: str | None
     telegram_chat_rate: float
+    telegram_global_rate: int
+    """Messages a second the bot sends over all its chats together, 1 to 1000.
+
+    Telegram's default for a bot is about 30; a bot with paid broadcasts may send up to 1,000.
+    With Redis, every worker shares one allowance.
+    """
     """Messages a second the bot writes into one Telegram chat after a burst of three.
 
     Telegram asks for about one a second per chat and does not publish the real limit.
@@ -148,6 +154,7 @@ class Settings:
             telegram_api_url=e.get("MOTCUA_TELEGRAM_API_URL", "https://api.telegram.org"),
             telegram_webhook_secret=opt("MOTCUA_TELEGRAM_WEBHOOK_SECRET"),
             telegram_chat_rate=float(e.get("MOTCUA_TELEGRAM_CHAT_RATE", "1.0")),
+            telegram_global_rate=_bounded(e, "MOTCUA_TELEGRAM_GLOBAL_RATE", 30, 1, 1000),
             messenger_page_token=opt("MOTCUA_MESSENGER_PAGE_TOKEN"),
             messenger_app_secret=opt("MOTCUA_MESSENGER_APP_SECRET"),
             messenger_verify_token=opt("MOTCUA_MESSENGER_VERIFY_TOKEN"),

@@ -36,6 +36,7 @@ from bot.storage.dossiers import SqlDossiers
 from bot.storage.identity import CODE_TTL, RedeemOutcome, SqlIdentities
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.reminders import SqlReminders
+from bot.storage.subscriptions import SqlSubscriptions
 from bot.storage.tables import CHANNEL_LEN, USER_ID_LEN
 from dialogs import engine
 from dialogs import state as states
@@ -43,6 +44,7 @@ from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Limit, PortalClient, RateLimiter
 from dialogs.step import (
+    ChooseCommune,
     DeleteMyData,
     DialogDeps,
     IssueLinkCode,
@@ -53,6 +55,7 @@ from dialogs.step import (
     RateHelp,
     RedeemLinkCode,
     ScheduleReminder,
+    ShowCommune,
     State,
     Step,
     SubmitDossier,
@@ -283,6 +286,23 @@ class Dispatcher:
                 elif isinstance(effect, NoteQuestion | NoteMilestone | RateHelp):
                     commune = insights.commune_of(step.state)
                     await insights.record(session, effect, current.ref.channel, commune, now)
+                elif isinstance(effect, ChooseCommune):
+                    subscriptions = SqlSubscriptions(session)
+                    if effect.code is None:
+                        await subscriptions.end(current.ref)
+                    else:
+                        await subscriptions.choose(current.ref, effect.code, now)
+                elif isinstance(effect, ShowCommune):
+                    if not current.internal:
+                        chosen = await SqlSubscriptions(session).commune_of(current.ref)
+                        pending = IncomingMessage(
+                            current.ref,
+                            payload="nw:mine",
+                            locale=current.locale,
+                            received_at=current.received_at,
+                            internal=True,
+                            facts={"commune": chosen.code if chosen else None},
+                        )
                 elif isinstance(effect, DeleteMyData):
                     await personal_data.erase(session, current.ref)
                     forgotten = True

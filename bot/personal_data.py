@@ -46,6 +46,7 @@ from bot.storage.tables import (
     RatingRow,
     ReminderRow,
     SecretRow,
+    SubscriptionRow,
     UnansweredRow,
     UnreachableUserRow,
     UserRow,
@@ -235,6 +236,20 @@ REGISTRY: tuple[PersonalTable, ...] = (
         "that the citizen blocked the bot on an app, so reminders are not sent there",
         _of_refs(UnreachableUserRow.channel, UnreachableUserRow.user_id),
         lambda before: UnreachableUserRow.since < before,
+    ),
+    PersonalTable(
+        SubscriptionRow,
+        "the commune whose announcements the citizen chose to receive, and on which app",
+        _of_refs(SubscriptionRow.channel, SubscriptionRow.user_id),
+        # Kept while the citizen still uses the app it goes to.
+        lambda before: and_(
+            SubscriptionRow.updated_at < before,
+            ~exists().where(
+                UserRow.channel == SubscriptionRow.channel,
+                UserRow.user_id == SubscriptionRow.user_id,
+                UserRow.last_seen_at >= before,
+            ),
+        ),
     ),
     PersonalTable(
         LinkCodeRow,

@@ -38,6 +38,12 @@ def parse_limit(name: str, value: str) -> RateLimitItem:
         ) from None
 
 
+def redis_storage(redis: Redis, url: str, prefix: str) -> Storage:
+    """Counts every worker shares, over the process's one Redis pool."""
+    options: dict[str, Any] = {"connection_pool": redis.connection_pool}
+    return RedisStorage(f"async+{url}", implementation="redispy", key_prefix=prefix, **options)
+
+
 class LimitsRateLimiter:
     """The ``RateLimiter`` port on the ``limits`` library."""
 
@@ -74,11 +80,7 @@ class LimitsRateLimiter:
         on_refused: Callable[[Limit], None] | None = None,
     ) -> LimitsRateLimiter:
         """Counts every worker shares, over the process's one Redis pool."""
-        options: dict[str, Any] = {"connection_pool": redis.connection_pool}
-        storage = RedisStorage(
-            f"async+{url}", implementation="redispy", key_prefix=prefix, **options
-        )
-        return cls(limits, storage, on_refused)
+        return cls(limits, redis_storage(redis, url, prefix), on_refused)
 
     async def hit(self, limit: Limit, key: str) -> int:
         """Count one request for ``key``: 0 when allowed, else whole seconds to wait."""

@@ -15,6 +15,7 @@ from dialogs import state as states
 from dialogs.context import Turn, resolve_locale
 from dialogs.flows import (
     checklist,
+    communes,
     dossiers,
     feedback,
     filing,
@@ -54,7 +55,7 @@ _PAYLOADS: dict[str, Handler] = {
     "m:docs": checklist.my_documents,
     "m:submit": filing.choose,
     "m:lookup": dossiers.lookup_menu,
-    "m:news": services.announcements,
+    "m:news": communes.open_,
     "m:staff": services.staff,
     "m:lang": menu.ask_language,
     "m:link": link.start,
@@ -88,6 +89,11 @@ _PAYLOADS: dict[str, Handler] = {
     "f:e": filing.change,
     "f:send": filing.confirm,
     "f:stop": filing.stop,
+    "nw:ask": communes.ask,
+    "nw:pp": communes.provinces,
+    "nw:pv": communes.province,
+    "nw:ok": communes.confirm,
+    "nw:stop": communes.stop,
     "rm": reminders.button,
     "rem": reminders.fire,
     "pv:yes": privacy.confirm,
@@ -101,6 +107,7 @@ _COMMANDS: dict[str, Handler] = {
     "cancel": menu.cancel,
     "link": link.start,
     "forget": privacy.start,
+    "unsubscribe": communes.stop,
 }
 
 _INTERNAL: dict[str, Handler] = {
@@ -113,6 +120,7 @@ _INTERNAL: dict[str, Handler] = {
     "fd:late": dossiers.overdue,
     "ds:found": dossiers.found,
     "ds:mine": dossiers.mine,
+    "nw:mine": communes.mine,
 }
 """Payloads only the dispatcher raises (``IncomingMessage.internal``); a user's are stale."""
 
@@ -124,6 +132,8 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "filing:for": filing.for_typed,
     "lookup:id": dossiers.id_typed,
     "rate:comment": feedback.comment,
+    "news:choose": communes.typed,
+    "news:province": communes.typed,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
 

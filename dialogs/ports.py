@@ -245,6 +245,15 @@ class RateLimiter(Protocol):
         ...
 
 
+class SendPace(Protocol):
+    """How fast a bot may send over all its chats together (Telegram: about 30 messages a
+    second by default); shared by every worker when they share a store."""
+
+    async def wait(self) -> None:
+        """Return once one more message may be sent now (it is counted as sent)."""
+        ...
+
+
 class UnreachableUsers(Protocol):
     """The users of one channel who blocked the bot or cannot be written to, known to every
     worker, so proactive sends skip them without asking the platform each time."""

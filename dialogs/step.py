@@ -145,6 +145,19 @@ class RateHelp:
     comment: str | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class ShowCommune:
+    """Say which commune the citizen chose; answered with an internal ``nw:mine`` whose facts
+    hold its code (``commune``, None when none was chosen)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseCommune:
+    """Subscribe the citizen (every linked app) to a commune's announcements; None ends it."""
+
+    code: int | None
+
+
 Effect = (
     NoteQuestion
     | NoteMilestone
@@ -156,6 +169,8 @@ Effect = (
     | DeleteMyData
     | LookUpDossier
     | ListDossiers
+    | ShowCommune
+    | ChooseCommune
 )
 
 

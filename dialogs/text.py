@@ -34,6 +34,9 @@ _COMMANDS = {
     "xoa du lieu": "forget",
     "xoa_du_lieu": "forget",
     "delete my data": "forget",
+    "stop": "unsubscribe",
+    "huy dang ky": "unsubscribe",
+    "unsubscribe": "unsubscribe",
 }
 _SMALL_TALK = {
     **dict.fromkeys(("chao", "xin chao", "chao ban", "alo", "hello", "hi", "hey"), "hello"),

@@ -408,3 +408,24 @@ class MilestoneRow(Base):
     commune: Mapped[str | None] = mapped_column(String(COMMUNE_LEN))
     kind: Mapped[str] = mapped_column(String(32))
     procedure: Mapped[str] = mapped_column(String(PROCEDURE_LEN))
+
+
+class SubscriptionRow(Base):
+    """A citizen's chosen commune, whose announcements are sent to the app it was chosen on.
+
+    One per citizen: when the app belongs to a person, choosing on any of the person's apps
+    replaces what another of them chose (``person_id`` finds it). Codes are the General
+    Statistics Office's (``knowledge.communes``).
+    """
+
+    __tablename__ = "commune_subscriptions"
+
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN), primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    commune_code: Mapped[int] = mapped_column(Integer, index=True)
+    province_code: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

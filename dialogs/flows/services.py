@@ -1,8 +1,7 @@
-"""Submit, announcements and staff: honest, useful answers until each has its own flow.
+"""Submit and staff: honest, useful answers until each has its own flow.
 
 Nothing here pretends: filing a procedure the chat cannot file points to the national portal,
-announcements say they are not available yet, and a question for staff keeps exactly what the
-citizen typed.
+and a question for staff keeps exactly what the citizen typed.
 """
 
 from __future__ import annotations
@@ -66,16 +65,6 @@ def submit(turn: Turn, args: list[str] | None = None) -> list[Reply] | None:
     if by_post:
         text += "\n" + _("You can also send it by post.")
     return [Reply(text, (checklist_button, menu.menu_button(turn)))]
-
-
-def announcements(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
-    """Commune announcements are not available yet: say so and where they are posted today."""
-    turn.set_step("news:unavailable")
-    text = turn.t.gettext(
-        "Announcements from your commune are not available here yet. Official notices are "
-        "posted at the commune People's Committee office and on the commune's website."
-    )
-    return [Reply(text, (menu.menu_button(turn),))]
 
 
 def staff(turn: Turn, _args: list[str] | None = None) -> list[Reply]:

@@ -31,7 +31,7 @@ from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
 from dialogs.errors import ConfigurationError, RecipientUnavailable
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
-from dialogs.ports import ButtonPayloads, Inbox, SecretStore, UnreachableUsers
+from dialogs.ports import ButtonPayloads, Inbox, SecretStore, SendPace, UnreachableUsers
 from integrations.http_input import Refused, read_body
 from integrations.memory import LocalUnreachableUsers
 from integrations.render import render
@@ -45,7 +45,7 @@ from integrations.telegram.convert import (
 )
 from integrations.telegram.errors import translate
 from integrations.telegram.logs import TokenRedactor
-from integrations.telegram.pacing import TELEGRAM_PACE, ChatPace, ChatPacer
+from integrations.telegram.pacing import TELEGRAM_PACE, BotPace, ChatPace, ChatPacer
 from integrations.telegram.schema import checked_update
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,9 @@ class TelegramChannel:
         flood_retries: how many times a send is retried after a 429 before giving up.
         chat_pace: how fast messages go into one chat (see ``pacing``); other chats are not
             slowed by it.
+        pace: how fast the bot sends over all its chats together; 30 messages a second in this
+            process when None (PTB's own bot-wide limiter is off: this one replaces it, so
+            every worker can share it).
         receive: take updates (register the webhook or poll); False for a worker that only
             sends, which must neither move the webhook nor compete with the poller.
         on_paced: called each time a send must wait for its chat's pace (for ``/metrics``).
@@ -147,6 +150,7 @@ class TelegramChannel:
         poll_timeout: float = 10.0,
         flood_retries: int = 3,
         chat_pace: ChatPace = TELEGRAM_PACE,
+        pace: SendPace | None = None,
         receive: bool = True,
         on_paced: Callable[[], None] | None = None,
     ) -> None:
@@ -165,6 +169,7 @@ class TelegramChannel:
         self._answering: set[asyncio.Task[None]] = set()
         self._redactor = TokenRedactor(token)
         self._pacer = ChatPacer(chat_pace)
+        self._pace = pace if pace is not None else BotPace()
         self._receive = receive
         self._on_paced = on_paced
 
@@ -172,7 +177,7 @@ class TelegramChannel:
             Application.builder()
             .token(token)
             .base_url(f"{api_url.rstrip('/')}/bot")
-            .rate_limiter(AIORateLimiter(max_retries=flood_retries))
+            .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=flood_retries))
             .update_queue(_KeepingQueue(self._keep))
         )
         if self.webhook_mode or not receive:
@@ -356,6 +361,7 @@ class TelegramChannel:
                 self._on_paced()
             try:
                 async with pace:
+                    await self._pace.wait()
                     await self._app.bot.send_message(
                         chat_id, message.text or EMPTY_TEXT, reply_markup=keyboard(message.buttons)
                     )

@@ -26,6 +26,7 @@ from dialogs.step import (
     LookUpDossier,
     RedeemLinkCode,
     ScheduleReminder,
+    ShowCommune,
     Step,
 )
 
@@ -148,7 +149,9 @@ class ChatHarness:
         assert self.state == step.state, "state is not plain JSON"
         # A turn asking for a link code or a dossier is answered by the dispatcher's follow-up.
         asks = any(
-            isinstance(e, IssueLinkCode | RedeemLinkCode | LookUpDossier | ListDossiers)
+            isinstance(
+                e, IssueLinkCode | RedeemLinkCode | LookUpDossier | ListDossiers | ShowCommune
+            )
             for e in step.effects
         )
         assert step.replies or asks, "every turn answers"

@@ -152,11 +152,6 @@ def test_a_code_typed_anywhere_is_looked_up_with_the_id_number_when_needed(
     assert chat.effects == (LookUpDossier("000.00.20.H39-261124-0001", "001190012345"),)
 
 
-def test_announcements_say_honestly_they_are_not_available(chat: ChatHarness) -> None:
-    chat.send("/start").press("Thông báo của xã").expect("Chưa nhận được thông báo")
-    chat.expect_buttons("Menu")
-
-
 def test_staff_keeps_exactly_what_was_typed_and_nothing_else(chat: ChatHarness) -> None:
     chat.send("/start").press("Hỏi cán bộ").expect("giờ hành chính")
     assert chat.step == "staff:wait_text"

@@ -271,6 +271,8 @@ class FakeTelegram:
         backoff_factor: scales the webhook retry delays (2, 4, 8 ... s on the real server).
         max_attempts: webhook attempts per update before it is dropped.
         chat_limit: enforce this per-chat flood limit on sent messages; off when None.
+        bot_limit: enforce this limit on the bot's messages over all chats together (Telegram's
+            30 a second, or up to 1,000 with paid broadcasts); off when None.
     """
 
     def __init__(
@@ -280,9 +282,12 @@ class FakeTelegram:
         backoff_factor: float = 0.01,
         max_attempts: int = 8,
         chat_limit: ChatLimit | None = None,
+        bot_limit: ChatLimit | None = None,
     ) -> None:
         self.token = token
         self.chat_limit = chat_limit
+        self._bot_bucket = bot_limit.bucket() if bot_limit else None
+        self._bot_retry_after = bot_limit.retry_after if bot_limit else 1
         self.backoff_factor = backoff_factor
         self.max_attempts = max_attempts
         self.sent: list[SentMessage] = []
@@ -423,6 +428,7 @@ class FakeTelegram:
             self._touch()
             self._injected_failure(method, params)
             await self._chat_flood_limit(method, params)
+            await self._bot_flood_limit(method)
             handler = self._methods().get(method)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -496,6 +502,15 @@ class FakeTelegram:
             retry_after = self.chat_limit.retry_after
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         await bucket.acquire()  # there is room: takes it without waiting
+
+    async def _bot_flood_limit(self, method: str) -> None:
+        """Refuse a message when the bot's bucket over all chats is full."""
+        if self._bot_bucket is None or method not in CHAT_MESSAGE_METHODS:
+            return
+        if not self._bot_bucket.has_capacity():
+            retry_after = self._bot_retry_after
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        await self._bot_bucket.acquire()
 
     # ---- methods --------------------------------------------------------------------------
 

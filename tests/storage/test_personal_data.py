@@ -21,6 +21,7 @@ from bot.storage.identity import SqlIdentities
 from bot.storage.lookups import SqlLookupGuard
 from bot.storage.platform_state import SqlUnreachableUsers
 from bot.storage.secrets import SERVER_KEY, SqlSecretStore
+from bot.storage.subscriptions import SqlSubscriptions
 from bot.storage.tables import Base, SecretRow
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.step import DeleteMyData, DialogDeps, Step, SubmitDossier
@@ -77,6 +78,7 @@ async def _citizen(
         await dossiers.rejected(queued, "PortalRejected", clock.now())
         # A wrong ID number typed to look someone's dossier up.
         await SqlLookupGuard(session).wrong("000.00.20.H39-261124-0001", app.key, clock.now())
+        await SqlSubscriptions(session).choose(app, 4, clock.now())  # Phường Ba Đình
     await SqlUnreachableUsers(database, app.channel, clock.now).add(app.user_id)  # blocked us
 
 

@@ -1,0 +1,89 @@
+"""Which commune a citizen chose, and so whose announcements reach them.
+
+One subscription per citizen: an app linked to a person shares it with the person's other
+apps (choosing on one replaces what another chose), and announcements go to the app it was
+last chosen on. ``commune_of`` is what the rest of motcua asks ("which commune is this
+conversation's?"), for announcements, staff hand-offs and local information.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.identity import SqlIdentities
+from bot.storage.sql import rowcount
+from bot.storage.tables import SubscriptionRow
+from dialogs.messages import ConversationRef
+from knowledge.communes.units import Commune, commune
+
+
+class SqlSubscriptions:
+    """Citizens' chosen communes, within the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def choose(self, ref: ConversationRef, code: int, now: datetime) -> Commune:
+        """Subscribe the citizen behind ``ref`` to a commune, replacing any earlier choice.
+
+        Raises ``ValueError`` for a code that is no unit in force.
+        """
+        unit = commune(code)
+        if unit is None:
+            raise ValueError(f"no commune has the code {code}")
+        person = await SqlIdentities(self._session).person_of(ref)
+        created = await self._session.scalar(
+            select(SubscriptionRow.created_at).where(await self._owned(ref, person))
+        )
+        await self.end(ref)
+        self._session.add(
+            SubscriptionRow(
+                channel=ref.channel,
+                user_id=ref.user_id,
+                person_id=person,
+                commune_code=unit.code,
+                province_code=unit.province_code,
+                created_at=created or now,
+                updated_at=now,
+            )
+        )
+        await self._session.flush()
+        return unit
+
+    async def end(self, ref: ConversationRef) -> bool:
+        """Unsubscribe the citizen behind ``ref`` (on every linked app); False if they were not."""
+        person = await SqlIdentities(self._session).person_of(ref)
+        result = await self._session.execute(
+            delete(SubscriptionRow).where(await self._owned(ref, person))
+        )
+        return rowcount(result) > 0
+
+    async def commune_of(self, ref: ConversationRef) -> Commune | None:
+        """The commune the citizen behind ``ref`` chose, on this app or a linked one."""
+        person = await SqlIdentities(self._session).person_of(ref)
+        code = await self._session.scalar(
+            select(SubscriptionRow.commune_code)
+            .where(await self._owned(ref, person))
+            .order_by(SubscriptionRow.updated_at.desc())
+            .limit(1)
+        )
+        return None if code is None else commune(code)
+
+    async def _owned(self, ref: ConversationRef, person: int | None) -> ColumnElement[bool]:
+        """The rows of the citizen: this app's, and every linked app's when it has a person."""
+        refs = [ref] if person is None else await SqlIdentities(self._session).refs_of(person)
+        mine = [
+            and_(SubscriptionRow.channel == r.channel, SubscriptionRow.user_id == r.user_id)
+            for r in refs
+        ]
+        if person is not None:
+            mine.append(SubscriptionRow.person_id == person)
+        return or_(*mine)
+
+
+async def commune_of(session: AsyncSession, ref: ConversationRef) -> Commune | None:
+    """The commune this conversation's citizen chose, or None."""
+    return await SqlSubscriptions(session).commune_of(ref)

@@ -1,0 +1,211 @@
+"""Choosing one's commune for its announcements: by buttons, by name, or by an old address.
+
+The menu's "Commune announcements" asks the dispatcher which commune the citizen chose
+(``ShowCommune``, answered with an internal ``nw:mine``); one not chosen yet is asked for:
+province then commune from short pages of big buttons, or a typed name (with or without
+diacritics, with its province or not), or an old address from before the 2025 rearrangement,
+which is mapped to the unit it now belongs to and confirmed. Names several units share are
+asked about ("which one?"). "Hủy đăng ký", "STOP" or the button ends it. The dispatcher
+stores the choice (``ChooseCommune``), once per citizen across linked apps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dialogs.context import Turn
+from dialogs.flows import menu
+from dialogs.messages import Button, Reply
+from dialogs.step import ChooseCommune, ShowCommune
+from dialogs.text import clean
+from knowledge.communes import legacy, units
+from knowledge.text import fold
+
+PAGE = 8
+"""Buttons on one page of provinces or communes: big enough to tap, few enough to read."""
+
+MAX_OFFERED = 8
+"""Units offered for a name several share, or for a misspelling."""
+
+_OLD_MARKERS = ("huyen ", "quan ", "thi xa ", "thi tran ")
+"""Words only an old address has (districts and towns were abolished in 2025)."""
+
+
+def open_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """The menu's "Commune announcements": the dispatcher says which commune was chosen."""
+    turn.effects.append(ShowCommune())
+    return []
+
+
+def mine(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The chosen commune and what can be done with it, or the question when there is none."""
+    code = (turn.message.facts or {}).get("commune")
+    unit = units.commune(code) if isinstance(code, int) else None
+    if unit is None:
+        return ask(turn)
+    _ = turn.t.gettext
+    turn.set_step("news:mine")
+    text = _(
+        "Your commune: {name}. Announcements it sends through this chat come to you here."
+    ).format(name=unit.label)
+    return [
+        Reply(
+            text,
+            (
+                Button(_("Change my commune"), "nw:ask"),
+                Button(_("Stop the announcements"), "nw:stop"),
+                menu.menu_button(turn),
+            ),
+        )
+    ]
+
+
+def ask(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """Ask for the commune: a typed name or old address, or the first page of provinces."""
+    turn.set_step("news:choose")
+    turn.state.pop("news", None)
+    text = turn.t.gettext(
+        "Which commune or ward do you live in? Type its name, for example “phường Ba Đình” or "
+        "“xã Tân Lập, Tây Ninh” (diacritics are not needed), or your old address from before "
+        "July 2025. Or choose your province:"
+    )
+    return [Reply(text, _province_page(turn, 0))]
+
+
+def provinces(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Another page of provinces ("nw:pp:<page>")."""
+    if len(args) != 1 or not args[0].isdigit():
+        return None
+    turn.set_step("news:choose")
+    return [Reply(turn.t.gettext("Choose your province:"), _province_page(turn, int(args[0])))]
+
+
+def province(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """A province's communes, a page at a time ("nw:pv:<code>:<page>"); typing searches it."""
+    if len(args) != 2 or not all(a.isdigit() for a in args):
+        return None
+    chosen = units.province(int(args[0]))
+    if chosen is None:
+        return None
+    turn.set_step("news:province")
+    turn.state["news"] = {"p": chosen.code}
+    _ = turn.t.gettext
+    text = _("Communes and wards of {province}. Choose yours, or type its name:").format(
+        province=chosen.short
+    )
+    communes = units.communes_of(chosen.code)
+    page = int(args[1])
+    start = page * PAGE if page * PAGE < len(communes) else 0
+    buttons = [Button(u.name, f"nw:ok:{u.code}") for u in communes[start : start + PAGE]]
+    if start + PAGE < len(communes):
+        buttons.append(Button(_("More"), f"nw:pv:{chosen.code}:{start // PAGE + 1}"))
+    buttons.append(Button(_("Another province"), "nw:ask"))
+    return [Reply(text, tuple(buttons))]
+
+
+def typed(turn: Turn, text: str) -> list[Reply] | None:
+    """A name or an old address typed while choosing; None when it has no words to search."""
+    query = clean(text, 200)
+    if not query.strip():
+        return None
+    scope = turn.state.get("news", {}).get("p")
+    within = scope if isinstance(scope, int) else None
+    folded = f" {fold(query)} "
+    looks_old = any(f" {marker}" in folded for marker in _OLD_MARKERS)
+    old = legacy.understand(query) if looks_old else None
+    if old is not None:
+        return _old(turn, old)
+    found = units.search(query, MAX_OFFERED, within)
+    if found.exact and found.communes:
+        return _offer(turn, found.communes, exact=True)
+    old = legacy.understand(query) if within is None else None
+    if old is not None:
+        return _old(turn, old)
+    if found.communes:
+        return _offer(turn, found.communes, exact=False)
+    if found.province is not None:
+        return province(turn, [str(found.province.code), "0"])
+    named = units.search_provinces(query, 1) if within is None else ()
+    if named:
+        return province(turn, [str(named[0].code), "0"])
+    _ = turn.t.gettext
+    return [
+        Reply(
+            _(
+                "I could not find “{name}”. Check the spelling, add the province (“xã Tân Lập, "
+                "Tây Ninh”), or choose from the list."
+            ).format(name=query),
+            _province_page(turn, 0),
+        )
+    ]
+
+
+def confirm(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """The citizen chose a unit ("nw:ok:<code>"): keep it and say how to stop."""
+    unit = units.commune(int(args[0])) if len(args) == 1 and args[0].isdigit() else None
+    if unit is None:
+        return None
+    turn.effects.append(ChooseCommune(unit.code))
+    turn.state.pop("news", None)
+    return menu.show(
+        turn,
+        turn.t.gettext(
+            "Done: your commune is {name}. Announcements it sends through this chat will come "
+            "to you here. To stop them, type “Hủy đăng ký” or STOP."
+        ).format(name=unit.label),
+    )
+
+
+def stop(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """End the subscription ("Hủy đăng ký", "STOP", the button), on every linked app."""
+    turn.effects.append(ChooseCommune(None))
+    turn.state.pop("news", None)
+    return menu.show(
+        turn,
+        turn.t.gettext(
+            "You will no longer receive commune announcements. You can choose your commune "
+            "again from the menu at any time."
+        ),
+    )
+
+
+def _province_page(turn: Turn, page: int) -> tuple[Button, ...]:
+    everything = units.provinces()
+    start = page * PAGE if page * PAGE < len(everything) else 0
+    buttons = [Button(p.short, f"nw:pv:{p.code}:0") for p in everything[start : start + PAGE]]
+    if start + PAGE < len(everything):
+        buttons.append(Button(turn.t.gettext("More provinces"), f"nw:pp:{start // PAGE + 1}"))
+    buttons.append(menu.menu_button(turn))
+    return tuple(buttons)
+
+
+def _offer(turn: Turn, found: Sequence[units.Commune], *, exact: bool) -> list[Reply]:
+    """One unit to confirm, or several to choose from."""
+    _ = turn.t.gettext
+    if len(found) == 1 and exact:
+        text = _("Is it {name}?").format(name=found[0].label)
+        yes = Button(_("Yes, that is mine"), f"nw:ok:{found[0].code}")
+        return [Reply(text, (yes, Button(_("No, search again"), "nw:ask")))]
+    text = _("Several places have that name. Which one is yours?")
+    if not exact:
+        text = _("I did not find that name exactly. Did you mean one of these?")
+    buttons = [Button(u.label, f"nw:ok:{u.code}") for u in found[:MAX_OFFERED]]
+    return [Reply(text, (*buttons, Button(_("None of these, search again"), "nw:ask")))]
+
+
+def _old(turn: Turn, old: legacy.OldAddress) -> list[Reply]:
+    """An old address: the unit it now belongs to, to confirm, or the ones to choose from."""
+    _ = turn.t.gettext
+    if len(old.communes) == 1:
+        unit = old.communes[0]
+        text = _("Since 1 July 2025, {old} belongs to {new}. Is that your commune now?").format(
+            old=old.old, new=unit.label
+        )
+        yes = Button(_("Yes, that is mine"), f"nw:ok:{unit.code}")
+        return [Reply(text, (yes, Button(_("No, search again"), "nw:ask")))]
+    text = _(
+        "Since 1 July 2025, {old} is part of several communes and wards. Which one do you "
+        "live in now?"
+    ).format(old=old.old)
+    buttons = [Button(u.label, f"nw:ok:{u.code}") for u in old.communes[:MAX_OFFERED]]
+    return [Reply(text, (*buttons, Button(_("None of these, search again"), "nw:ask")))]

@@ -1,0 +1,74 @@
+"""A citizen chooses their commune in the web chat on the whole real stack (dialogs, storage,
+catalogs): by typing it without diacritics, then STOP ends it; an old address is confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from webchat_support import Client, identity
+
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.server import web_application
+from bot.storage.subscriptions import commune_of
+from dialogs.messages import ConversationRef
+
+
+@pytest.fixture
+async def real(settings: Settings) -> AsyncIterator[tuple[App, Client]]:
+    async with (
+        build_app(settings) as app,
+        TestClient(TestServer(web_application(app))) as client,
+    ):
+        yield app, client
+
+
+async def _say(client: Client, **body: Any) -> list[dict[str, Any]]:
+    response = await client.post("/api/chat", json={"locale": "vi", **body})
+    assert response.status == 200, await response.text()
+    replies: list[dict[str, Any]] = (await response.json())["replies"]
+    return replies
+
+
+def _payload(replies: list[dict[str, Any]], label: str) -> str:
+    [found] = [b["payload"] for r in replies for b in r["buttons"] if b["label"] == label]
+    return str(found)
+
+
+async def _commune(app: App, client: Client) -> str | None:
+    async with app.database.transaction() as session:
+        unit = await commune_of(session, ConversationRef("web", identity(client)))
+    return None if unit is None else unit.label
+
+
+async def test_a_typed_commune_is_kept_and_stop_ends_it(real: tuple[App, Client]) -> None:
+    app, client = real
+    replies = await _say(client, text="menu")
+    replies = await _say(client, button=_payload(replies, "Thông báo của xã"))
+    assert "Bạn ở xã, phường nào?" in replies[-1]["text"]
+    replies = await _say(client, text="phuong ba dinh")
+    assert "Có phải Phường Ba Đình, Hà Nội không?" in replies[-1]["text"]
+    replies = await _say(client, button=_payload(replies, "Đúng, nơi tôi ở"))
+    assert "Phường Ba Đình, Hà Nội" in replies[0]["text"]
+    assert await _commune(app, client) == "Phường Ba Đình, Hà Nội"
+
+    replies = await _say(client, button=_payload(replies, "Thông báo của xã"))
+    assert "Xã, phường của bạn: Phường Ba Đình, Hà Nội" in replies[-1]["text"]
+
+    replies = await _say(client, text="STOP")
+    assert "không nhận thông báo của xã nữa" in replies[0]["text"]
+    assert await _commune(app, client) is None
+
+
+async def test_an_old_address_is_confirmed_before_it_is_kept(real: tuple[App, Client]) -> None:
+    app, client = real
+    replies = await _say(client, text="menu")
+    replies = await _say(client, button=_payload(replies, "Thông báo của xã"))
+    replies = await _say(client, text="xa tan lap tinh phu tho")
+    assert "thuộc Xã Văn Miếu, Phú Thọ" in replies[-1]["text"]
+    assert await _commune(app, client) is None  # nothing kept before the citizen confirms
+    await _say(client, button=_payload(replies, "Đúng, nơi tôi ở"))
+    assert await _commune(app, client) == "Xã Văn Miếu, Phú Thọ"
