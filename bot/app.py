@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from bot import i18n
 from bot.config import Settings
+from bot.console.context import Console
 from bot.dispatcher import Dialog, Dispatcher, TurnHook
 from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
@@ -78,6 +79,7 @@ class App:
     dossiers: DossierSender
     statuses: StatusAnnouncer
     lessons: LessonBook
+    console: Console
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -242,6 +244,17 @@ async def build_app(
             clock,
             retention=Retention.of(settings),
         )
+        console = Console(
+            database=database,
+            clock=clock,
+            translator=translator,
+            knowledge=knowledge,
+            limiter=limiter,
+            wake_outbox=wake_outbox,
+            secure_cookies=secure,
+            session_ttl=timedelta(hours=settings.console_session_hours),
+            trusted_proxies=settings.trusted_proxies,
+        )
         app = App(
             settings,
             database,
@@ -254,6 +267,7 @@ async def build_app(
             sender,
             statuses,
             lessons,
+            console,
         )
         stack.push_async_callback(app.stop_background)
         yield app

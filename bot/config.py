@@ -73,6 +73,9 @@ class Settings:
     """Seconds a message being processed stays with its worker unless renewed: how long a
     worker that died mid-message delays it (the live holder renews every third of it)."""
 
+    console_session_hours: int
+    """Hours a staff member stays signed in to the console, 1 to 720."""
+
     telegram_token: str | None
     telegram_api_url: str
     telegram_webhook_secret: str | None
@@ -139,6 +142,7 @@ class Settings:
             inbox_lease_seconds=_seconds(
                 "MOTCUA_INBOX_LEASE_SECONDS", e.get("MOTCUA_INBOX_LEASE_SECONDS", "10")
             ),
+            console_session_hours=_bounded(e, "MOTCUA_CONSOLE_SESSION_HOURS", 8, 1, 720),
             telegram_token=opt("MOTCUA_TELEGRAM_TOKEN"),
             telegram_api_url=e.get("MOTCUA_TELEGRAM_API_URL", "https://api.telegram.org"),
             telegram_webhook_secret=opt("MOTCUA_TELEGRAM_WEBHOOK_SECRET"),
