@@ -11,10 +11,11 @@ import re
 from datetime import date
 
 from dialogs.context import Turn
-from dialogs.filing.forms import form_for
+from dialogs.filing.forms import N_, form_for
 from dialogs.flows import menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
+from dialogs.step import LocalDesk
 from knowledge.checks import contradictions
 from knowledge.model import ChannelKind, Duration, Fee, OnlineFiling, Procedure
 
@@ -45,7 +46,50 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     actions.append(Button(_("Other procedures"), "qa:more"))
     actions.append(menu.menu_button(turn))
     today = turn.deps.clock.now().date()
-    return [Reply(facts(turn.t, procedure, today), tuple(actions))]
+    replies = [Reply(facts(turn.t, procedure, today), tuple(actions))]
+    if turn.deps.local_desk is not None:
+        replies.insert(0, Reply(local_desk(turn.t, turn.deps.local_desk)))
+    return replies
+
+
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
+def local_desk(t: Translator, desk: LocalDesk) -> str:
+    """Where the citizen's own commune takes the dossier, as its staff describe it."""
+    _ = t.gettext
+    lines = [_("Your commune's one-stop desk:")]
+    if desk.address:
+        lines.append(desk.address)
+    lines.append(
+        _("Open {days}, {opens}–{closes}").format(
+            days=opening_days(t, desk.days), opens=desk.opens, closes=desk.closes
+        )
+    )
+    if desk.phone:
+        lines.append(_("Phone: {phone}").format(phone=desk.phone))
+    if desk.map_url:
+        lines.append(_("Map: {url}").format(url=desk.map_url))
+    if desk.notes:
+        lines.append(desk.notes)
+    return "\n".join(lines)
+
+
+def opening_days(t: Translator, days: str) -> str:
+    """``"12345"`` as "Monday–Friday"; days that do not follow each other are listed."""
+    numbers = sorted(int(d) for d in days if d in "1234567")
+    names = [t.gettext(WEEKDAYS[n - 1]) for n in numbers]
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{names[0]}–{names[-1]}"
+    return ", ".join(names)
 
 
 def facts(t: Translator, procedure: Procedure, today: date) -> str:
