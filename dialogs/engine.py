@@ -22,6 +22,7 @@ from dialogs.flows import (
     handoff,
     link,
     menu,
+    more,
     privacy,
     qa,
     reminders,
@@ -31,11 +32,11 @@ from dialogs.messages import IncomingMessage, Reply
 from dialogs.step import DialogDeps, Step
 from dialogs.text import (
     MAX_QUERY_CHARS,
+    asks_reminder,
     clean,
     command,
     digit,
     has_words,
-    reminder_request,
     small_talk,
 )
 from knowledge.text import fold
@@ -100,6 +101,7 @@ _PAYLOADS: dict[str, Handler] = {
     "rem": reminders.fire,
     "pv:yes": privacy.confirm,
     "pv:no": privacy.decline,
+    "more": more.more,
 }
 
 _COMMANDS: dict[str, Handler] = {
@@ -139,6 +141,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "rate:comment": feedback.comment,
     "news:choose": communes.typed,
     "news:province": communes.typed,
+    reminders.WAITING: reminders.typed,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
 
@@ -154,6 +157,7 @@ def handle(state: Mapping[str, Any], message: IncomingMessage, deps: DialogDeps)
             "I have been updated, so we start again from the menu. Sorry for the trouble."
         )
         replies = [Reply(notice), *replies]
+    replies = more.paginate(turn, replies)
     _remember_buttons(turn.state, replies)
     return Step(state=turn.state, replies=tuple(replies), effects=tuple(turn.effects))
 
@@ -180,8 +184,8 @@ def _route(turn: Turn) -> list[Reply]:
         return _select(turn, number)
     if (payload := _label_payload(turn, text)) is not None:
         return press(turn, payload)
-    if (request := reminder_request(text)) is not None:
-        return reminders.from_text(turn, request)
+    if asks_reminder(text):
+        return reminders.from_text(turn, text)
     if (talk := small_talk(text)) is not None:
         return menu.start(turn) if talk == "hello" else [menu.thanks(turn)]
     query = clean(text)

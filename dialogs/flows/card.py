@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import date
+from urllib.parse import quote, urlencode
 
 from dialogs.context import Turn
 from dialogs.filing.forms import N_, form_for
@@ -43,10 +44,16 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
         actions.append(Button(_("File online from this chat"), f"f:go:{procedure.code}"))
     if procedure.files_online and procedure.source_url:
         actions.append(Button(_("File online"), url=procedure.source_url))
+    if (page := printable(turn, procedure.code)) is not None:
+        actions.append(page)
     actions.append(Button(_("Other procedures"), "qa:more"))
     actions.append(menu.menu_button(turn))
     today = turn.deps.clock.now().date()
-    replies = [Reply(facts(turn.t, procedure, today), tuple(actions))]
+    text = facts(turn.t, procedure, today)
+    if turn.t.locale != "vi" and turn.message.ref.channel != "web":
+        # The web page marks the Vietnamese wording itself (lang="vi"); other apps cannot.
+        text = _("Names and papers are in Vietnamese, as the portal publishes them.") + "\n" + text
+    replies = [Reply(text, tuple(actions))]
     if turn.deps.local_desk is not None:
         replies.insert(0, Reply(local_desk(turn.t, turn.deps.local_desk)))
     return replies
@@ -92,8 +99,28 @@ def opening_days(t: Translator, days: str) -> str:
     return ", ".join(names)
 
 
+def printable(turn: Turn, code: str, case: str | None = None) -> Button | None:
+    """A link to the page to print and take to the counter (``/p/CODE?case=…``).
+
+    The web chat links to it by path; another app needs motcua's public address, and without
+    one there is no link rather than one that leads nowhere.
+    """
+    base = turn.deps.public_url.rstrip("/")
+    if not base and turn.message.ref.channel != "web":
+        return None
+    query = urlencode(
+        {
+            key: value
+            for key, value in (("case", case), ("lang", turn.t.locale))
+            if value is not None and not (key == "lang" and value == "vi")
+        }
+    )
+    url = f"{base}/p/{quote(code)}" + (f"?{query}" if query else "")
+    return Button(turn.t.gettext("Checklist to print"), url=url)
+
+
 def facts(t: Translator, procedure: Procedure, today: date) -> str:
-    """The card's text: name, place, time, fee, documents, online filing, link and code.
+    """The card's text: name, place, time, fee, documents, online filing, remarks, link, code.
 
     What the portal contradicts itself on is flagged with its own words (``today`` decides
     whether a temporary fee has ended).
@@ -105,11 +132,13 @@ def facts(t: Translator, procedure: Procedure, today: date) -> str:
         _("Processing time: {time}").format(time=per_channel(t, procedure, "time")),
         _("Fee: {fee}").format(fee=per_channel(t, procedure, "fee")),
     ]
-    if note := fee_note(procedure):
-        lines.append(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
-    lines.extend(flags(t, procedure, today))
     lines.append(_("Documents to hand in: {count}").format(count=document_count(t, procedure)))
     lines.append(_("File online: {online}").format(online=online(t, procedure)))
+    # The long remarks come after the facts every citizen needs, so a phone's first screen
+    # (see ``dialogs.flows.more``) holds those; the rest is one "More" away.
+    lines.extend(flags(t, procedure, today))
+    if note := fee_note(procedure):
+        lines.append(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
     if procedure.source_url:
         lines.append(_("On the portal: {url}").format(url=procedure.source_url))
     lines.append(_("Procedure code: {code}").format(code=procedure.code))
@@ -193,8 +222,10 @@ def duration(t: Translator, value: Duration) -> str:
 
 def fee(t: Translator, value: Fee) -> str:
     """A fee: formatted money, "free", or the portal's own words when it gives no amount."""
-    if value.amount is None:
-        return value.text or t.gettext("not stated by the portal")
+    if value.amount is None:  # the portal's words, which run to 50,000 characters at worst
+        return (
+            shorten(value.text, NOTE_CHARS) if value.text else t.gettext("not stated by the portal")
+        )
     if value.amount == 0:
         return t.gettext("free")
     return t.format_money(value.amount)
