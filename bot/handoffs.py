@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.handoffs import CommuneInfo, Handoff, SqlCommuneInfo, SqlHandoffs
 from bot.storage.reminders import SqlReminders
+from bot.storage.subscriptions import commune_of
 from bot.storage.staff import Staff
 from dialogs.messages import ConversationRef, IncomingMessage
 from dialogs.step import LocalDesk, RequestStaff
@@ -61,9 +62,10 @@ async def citizen_commune(session: AsyncSession, ref: ConversationRef) -> str | 
     """The commune code the citizen behind ``ref`` chose, whose staff serve them.
 
     The one place the console's side reads it: handoffs, dossiers and the local desk added to
-    answers all go through here.
+    answers all go through here. Codes are the five-digit form staff type (``00004``).
     """
-    return None
+    chosen = await commune_of(session, ref)
+    return None if chosen is None else f"{chosen.code:05d}"
 
 
 async def local_desk(session: AsyncSession, ref: ConversationRef) -> LocalDesk | None:
