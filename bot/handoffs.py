@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.handoffs import CommuneInfo, Handoff, SqlCommuneInfo, SqlHandoffs
 from bot.storage.reminders import SqlReminders
-from bot.storage.subscriptions import commune_of
 from bot.storage.staff import Staff
+from bot.storage.subscriptions import commune_of
 from dialogs.messages import ConversationRef, IncomingMessage
 from dialogs.step import LocalDesk, RequestStaff
 
