@@ -289,7 +289,7 @@ class Dispatcher:
                         message.ref, effect.due_at, effect.payload, now
                     )
                 elif isinstance(effect, NoteQuestion | NoteMilestone | RateHelp):
-                    commune = insights.commune_of(step.state)
+                    commune = await handoffs.citizen_commune(session, current.ref)
                     await insights.record(session, effect, current.ref.channel, commune, now)
                 elif isinstance(effect, ChooseCommune):
                     subscriptions = SqlSubscriptions(session)

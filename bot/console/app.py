@@ -13,15 +13,19 @@ from aiohttp.typedefs import Handler
 from bot.console import accounts, audit, auth, communes, conversations, dossiers
 from bot.console.context import CONSOLE, Console, render
 from bot.handoffs import VIETNAM
+from bot.insights import pages as insights
 
 PREFIX = "/console"
 HERE = Path(__file__).parent
+TEMPLATES = [HERE / "templates", Path(insights.__file__).parent / "templates"]
+"""The console's own templates, then those of the sections other packages add."""
 
 PAGES: list[web.RouteTableDef] = [
     auth.routes,
     conversations.routes,
     dossiers.routes,
     communes.routes,
+    insights.routes,
     accounts.routes,
     audit.routes,
 ]
@@ -52,7 +56,7 @@ def console_application(deps: Console) -> web.Application:
     application[CONSOLE] = deps
     environment = aiohttp_jinja2.setup(
         application,
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )

@@ -110,6 +110,9 @@ MENU: list[MenuEntry] = [
     MenuEntry("conversations", N_("Conversations")),
     MenuEntry("dossiers", N_("Dossiers")),
     MenuEntry("communes", N_("Local information")),
+    MenuEntry("learn", N_("Questions to review")),
+    MenuEntry("analytics", N_("Analytics")),
+    MenuEntry("knowledge", N_("Knowledge base")),
     MenuEntry("audit", N_("Audit log")),
     MenuEntry("accounts", N_("Accounts"), (Role.ADMIN,)),
 ]
