@@ -31,7 +31,7 @@ from bot.storage.dossiers import Dossier, SqlDossiers
 from bot.storage.reminders import SqlReminders
 from dialogs.errors import PortalError
 from dialogs.ports import Clock, PortalClient, PortalDossier
-from integrations.portal.contract import CLOSED, LABELS
+from integrations.portal.contract import CITIZEN_ACTS, CLOSED, LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -223,8 +223,9 @@ class StatusAnnouncer:
     async def overdue_once(self) -> int:
         """Apologise for each open dossier newly past its due date; how many were told.
 
-        The portal decides: a dossier whose due date it moved on (the clock paused while the
-        citizen had to act) is not late, and only gets its new due date kept.
+        The portal decides: a dossier waiting for the citizen (papers, payment) is not late, as
+        its clock is paused; one whose due date the portal moved on after such a pause only
+        gets its new due date kept.
         """
         now = self._clock.now()
         open_statuses = [status for status in LABELS if status not in CLOSED]
@@ -242,8 +243,8 @@ class StatusAnnouncer:
                 continue
             async with self._database.transaction() as session:
                 dossiers = SqlDossiers(session)
-                if found.status in CLOSED:
-                    continue  # its result is told by its own status change
+                if found.status in CLOSED or found.status in CITIZEN_ACTS:
+                    continue  # its result is told by its own change; a paused clock is not late
                 if not found.overdue and found.extended_due_date is None:
                     if found.due_date is not None:
                         await dossiers.postpone_due(dossier, found.due_date, now)

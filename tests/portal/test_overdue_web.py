@@ -103,6 +103,7 @@ async def test_a_dossier_whose_clock_paused_is_not_late(tmp_path: Path) -> None:
         assert filed.due_date is not None
         await app.portal.client.transition(code, "supplement_required", "Thiếu giấy chứng sinh")
         clock.advance(days=30)  # the citizen took a month to bring the paper
+        assert await app.statuses.overdue_once() == 0  # the desk waits for the citizen
         await app.portal.client.transition(code, "processing")
         moved = await app.portal.client.get_dossier(code, "001190012345")
         assert moved.due_date is not None and moved.due_date > filed.due_date
