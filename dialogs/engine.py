@@ -29,11 +29,11 @@ from dialogs.messages import IncomingMessage, Reply
 from dialogs.step import DialogDeps, Step
 from dialogs.text import (
     MAX_QUERY_CHARS,
+    asks_reminder,
     clean,
     command,
     digit,
     has_words,
-    reminder_request,
     small_talk,
 )
 from knowledge.text import fold
@@ -124,6 +124,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "filing:for": filing.for_typed,
     "lookup:id": dossiers.id_typed,
     "rate:comment": feedback.comment,
+    reminders.WAITING: reminders.typed,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
 
@@ -163,8 +164,8 @@ def _route(turn: Turn) -> list[Reply]:
         return _select(turn, number)
     if (payload := _label_payload(turn, text)) is not None:
         return press(turn, payload)
-    if (request := reminder_request(text)) is not None:
-        return reminders.from_text(turn, request)
+    if asks_reminder(text):
+        return reminders.from_text(turn, text)
     if (talk := small_talk(text)) is not None:
         return menu.start(turn) if talk == "hello" else [menu.thanks(turn)]
     query = clean(text)

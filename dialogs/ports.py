@@ -70,6 +70,10 @@ class Translator(Protocol):
         """``50.000 ₫`` in Vietnamese."""
         ...
 
+    def format_moment(self, value: datetime) -> str:
+        """``19:00 Thứ Hai, 07/12/2026`` in Vietnamese, in ``value``'s own time zone."""
+        ...
+
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[Sequence[Reply]]]
 """What a channel calls with each incoming message; returns the replies to send back."""

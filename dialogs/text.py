@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from knowledge.text import fold
 
@@ -65,9 +64,6 @@ _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 _REMIND = re.compile(r"\b(nhac|remind)\b")
-_DAYS = re.compile(r"(\d{1,3})\s*(ngay|days?)\b")
-_WEEKS = re.compile(r"(\d{1,2})\s*(tuan|weeks?)\b")
-_TOMORROW = re.compile(r"\b(ngay mai|tomorrow|mai)\b")
 
 
 def clean(text: str, limit: int = MAX_QUERY_CHARS) -> str:
@@ -111,25 +107,7 @@ def digit(text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-@dataclass(frozen=True, slots=True)
-class ReminderRequest:
-    """A request such as "nhắc tôi sau 3 ngày": how many days from now (0 = not said)."""
-
-    days: int
-
-
-def reminder_request(text: str) -> ReminderRequest | None:
-    """Parse "remind me in 3 days", "nhắc tôi sau 1 tuần", "nhắc tôi ngày mai".
-
-    Without a time ("nhắc tôi") the request has 0 days, and the flow asks when.
-    """
-    folded = fold(text)
-    if not _REMIND.search(folded):
-        return None
-    if found := _DAYS.search(folded):
-        return ReminderRequest(int(found.group(1)))
-    if found := _WEEKS.search(folded):
-        return ReminderRequest(7 * int(found.group(1)))
-    if _TOMORROW.search(folded):
-        return ReminderRequest(1)
-    return ReminderRequest(0)
+def asks_reminder(text: str) -> bool:
+    """Whether the citizen asks to be reminded ("nhắc tôi…", "remind me…"); the time is read
+    by ``dialogs.dates``."""
+    return _REMIND.search(fold(text)) is not None

@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from babel.support import Translations
 
@@ -37,6 +37,9 @@ CURRENCY = "VND"
 
 _DATE_FORMATS = {"vi": "dd/MM/yyyy"}
 """Vietnamese short dates in CLDR have a two-digit year; citizens write four."""
+
+_MOMENT_FORMATS = {"vi": "HH:mm EEEE, dd/MM/yyyy", "en": "HH:mm, EEEE d MMM yyyy"}
+"""A reminder's time said back: the hour first, then the weekday, so a misread is seen."""
 
 
 class BabelTranslator:
@@ -66,6 +69,10 @@ class BabelTranslator:
     def format_date(self, value: datetime) -> str:
         """The calendar date of ``value`` as written in this locale."""
         return format_date(value.date(), _DATE_FORMATS.get(self.locale, "medium"), self.locale)
+
+    def format_moment(self, value: datetime) -> str:
+        """The hour, weekday and date of ``value`` in its own time zone (the citizen's)."""
+        return format_datetime(value, _MOMENT_FORMATS[self.locale], value.tzinfo, self.locale)
 
     def format_money(self, amount: int) -> str:
         """An amount in đồng, e.g. ``50.000 ₫``."""

@@ -134,7 +134,7 @@ def test_my_documents_lists_the_most_recent_first_and_says_when_there_is_none(
 
 def test_reminder_buttons_schedule_a_morning_reminder_that_resumes(chat: ChatHarness) -> None:
     start_birth_checklist(chat).press("Có rồi").press("Tạm dừng").press("3 ngày nữa")
-    chat.expect("Được, tôi sẽ nhắc bạn vào sáng ngày 27/11/2026.")
+    chat.expect("Được, tôi sẽ nhắc bạn lúc 08:00 Thứ Sáu, 27/11/2026.")
     [effect] = chat.effects
     assert effect == ScheduleReminder(
         due_at=datetime(2026, 11, 27, 1, 0, tzinfo=UTC), payload="rem:1.001193"
@@ -153,24 +153,24 @@ def test_reminder_buttons_schedule_a_morning_reminder_that_resumes(chat: ChatHar
 
 def test_reminder_in_words_vietnamese_and_english() -> None:
     chat = ChatHarness()
-    start_birth_checklist(chat).send("nhắc tôi sau 3 ngày").expect("sáng ngày 27/11/2026")
-    chat.send("nhac toi ngay mai").expect("sáng ngày 25/11/2026")
+    start_birth_checklist(chat).send("nhắc tôi sau 3 ngày").expect("08:00 Thứ Sáu, 27/11/2026")
+    chat.send("nhac toi ngay mai").expect("08:00 Thứ Tư, 25/11/2026")
     english = ChatHarness(locale="en")
     english.send("birth").send("1")
     english.press("See the document checklist").send("remind me in 2 days")
-    english.expect("I will remind you on the morning of Nov 26, 2026.")
+    english.expect("I will remind you at 08:00, Thursday 26 Nov 2026.")
     assert [e.payload for e in english.scheduled] == ["rem:1.001193"]
 
 
 def test_reminder_limits_and_nothing_to_remind(chat: ChatHarness) -> None:
     chat.send("nhắc tôi sau 3 ngày").expect("Chưa có việc gì để nhắc")
     assert chat.effects == ()
-    start_birth_checklist(chat).send("nhắc tôi sau 365 ngày").expect("Trong khoảng 1 đến 60 ngày")
+    start_birth_checklist(chat).send("nhắc tôi sau 365 ngày").expect("hơn 60 ngày nữa")
     assert chat.effects == ()
     chat.send("nhắc tôi nhé").expect("Bạn muốn tôi nhắc khi nào?")
     chat.expect_buttons("Nhắc tôi ngày mai", "3 ngày nữa", "Menu")
     assert chat.effects == ()
-    chat.send("nhac toi sau 1 tuan").expect("sáng ngày 01/12/2026")
+    chat.send("nhac toi sau 1 tuan").expect("08:00 Thứ Ba, 01/12/2026")
 
 
 def test_reminder_for_a_finished_checklist_points_to_what_is_missing(chat: ChatHarness) -> None:
@@ -261,8 +261,8 @@ def test_a_reminder_beyond_the_platform_window_says_it_may_wait_for_the_next_mes
     windows = {"messenger": timedelta(hours=24)}
     messenger = ChatHarness(channel="messenger", messaging_windows=windows)
     start_birth_checklist(messenger).send("nhắc tôi sau 3 ngày")
-    messenger.expect("sáng ngày 27/11/2026", held_note)
-    messenger.send("nhac toi ngay mai").expect("sáng ngày 25/11/2026").expect_not(held_note)
+    messenger.expect("27/11/2026", held_note)
+    messenger.send("nhac toi ngay mai").expect("25/11/2026").expect_not(held_note)
 
     web = ChatHarness(channel="web", messaging_windows=windows)
     start_birth_checklist(web).send("nhắc tôi sau 3 ngày").expect_not(held_note)

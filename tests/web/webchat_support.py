@@ -98,3 +98,6 @@ class TaggedTranslator:
 
     def format_money(self, amount: int) -> str:
         return f"{amount} ₫"
+
+    def format_moment(self, value: datetime) -> str:
+        return value.strftime("%H:%M %d/%m/%Y")
