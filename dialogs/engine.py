@@ -20,6 +20,7 @@ from dialogs.flows import (
     filing,
     link,
     menu,
+    more,
     privacy,
     qa,
     reminders,
@@ -92,6 +93,7 @@ _PAYLOADS: dict[str, Handler] = {
     "rem": reminders.fire,
     "pv:yes": privacy.confirm,
     "pv:no": privacy.decline,
+    "more": more.more,
 }
 
 _COMMANDS: dict[str, Handler] = {
@@ -140,6 +142,7 @@ def handle(state: Mapping[str, Any], message: IncomingMessage, deps: DialogDeps)
             "I have been updated, so we start again from the menu. Sorry for the trouble."
         )
         replies = [Reply(notice), *replies]
+    replies = more.paginate(turn, replies)
     _remember_buttons(turn.state, replies)
     return Step(state=turn.state, replies=tuple(replies), effects=tuple(turn.effects))
 

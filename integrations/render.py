@@ -3,8 +3,8 @@
 Every channel adapter calls :func:`render` with its :class:`Capabilities` and sends the
 resulting :class:`RenderedMessage` list as-is, so the rules live in one place:
 
-* text longer than ``max_text`` is split into several messages, preferring paragraph, then line,
-  then sentence, then word boundaries, and cutting mid-word only when a single word is too long;
+* text longer than ``max_text`` is split into several messages by ``dialogs.pages.split_text``
+  (paragraph, then line, then sentence, then word boundaries);
 * a reply with more buttons than ``max_buttons`` gets every option as a numbered list ("1. ...")
   appended to its text (the dialogs accept a bare digit as that button's answer) and keeps as
   many buttons as fit;
@@ -18,22 +18,13 @@ Buttons always travel with the last message of their reply, so they sit under th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from dialogs.messages import Button, Reply
+from dialogs.pages import split_text
 
 ELLIPSIS = "…"
-
-# Finer and finer places to break a text, each tried before the next; a break is only taken if
-# it keeps at least half of the allowed length, so chunks stay reasonably full.
-_BREAKS = (
-    re.compile(r"\n[ \t]*\n"),
-    re.compile(r"\n"),
-    re.compile(r"(?<=[.!?…;:])\s"),
-    re.compile(r"\s"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,28 +93,6 @@ def render(
     return messages
 
 
-def split_text(text: str, limit: int, *, utf16: bool = False) -> list[str]:
-    """Split ``text`` into stripped, non-empty chunks of at most ``limit`` length each."""
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    chunks: list[str] = []
-    rest = text.strip()
-    while rest:
-        fit = _prefix_fitting(rest, limit, utf16)
-        if fit == len(rest):
-            chunks.append(rest)
-            break
-        cut = _break_at(rest, fit)
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    return chunks
-
-
-def text_length(text: str, *, utf16: bool = False) -> int:
-    """The length of ``text`` as a platform counts it."""
-    return len(text.encode("utf-16-le")) // 2 if utf16 else len(text)
-
-
 def _numbered(buttons: Sequence[Button]) -> str:
     """The options as "1. label" lines; URL buttons show their address so they stay usable."""
     lines = []
@@ -153,26 +122,3 @@ def _fit_button(button: Button, caps: Capabilities, shorten: Callable[[str], str
     if label == button.label and payload == button.payload:
         return button
     return replace(button, label=label, payload=payload)
-
-
-def _prefix_fitting(text: str, limit: int, utf16: bool) -> int:
-    """How many leading characters of ``text`` fit in ``limit``."""
-    if not utf16:
-        return min(len(text), limit)
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
-def _break_at(text: str, fit: int) -> int:
-    """Where to end the next chunk: the best boundary within the first ``fit`` characters."""
-    window = text[: fit + 1]  # a separator right after the window still makes a clean break
-    for pattern in _BREAKS:
-        starts = [m.start() for m in pattern.finditer(window) if 0 < m.start() <= fit]
-        if starts and starts[-1] >= fit // 2:
-            return starts[-1]
-    starts = [m.start() for m in _BREAKS[-1].finditer(window) if 0 < m.start() <= fit]
-    return starts[-1] if starts else fit

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dialogs.messages import Button, Reply
-from integrations.render import Capabilities, RenderedMessage, render, split_text, text_length
+from dialogs.pages import split_text, text_length
+from integrations.render import Capabilities, RenderedMessage, render
 
 TELEGRAM = Capabilities(
     max_text=4096, max_buttons=100, max_label=64, max_payload_bytes=64, utf16=True

@@ -49,7 +49,7 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
 
 
 def facts(t: Translator, procedure: Procedure, today: date) -> str:
-    """The card's text: name, place, time, fee, documents, online filing, link and code.
+    """The card's text: name, place, time, fee, documents, online filing, remarks, link, code.
 
     What the portal contradicts itself on is flagged with its own words (``today`` decides
     whether a temporary fee has ended).
@@ -61,11 +61,13 @@ def facts(t: Translator, procedure: Procedure, today: date) -> str:
         _("Processing time: {time}").format(time=per_channel(t, procedure, "time")),
         _("Fee: {fee}").format(fee=per_channel(t, procedure, "fee")),
     ]
-    if note := fee_note(procedure):
-        lines.append(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
-    lines.extend(flags(t, procedure, today))
     lines.append(_("Documents to hand in: {count}").format(count=document_count(t, procedure)))
     lines.append(_("File online: {online}").format(online=online(t, procedure)))
+    # The long remarks come after the facts every citizen needs, so a phone's first screen
+    # (see ``dialogs.flows.more``) holds those; the rest is one "More" away.
+    lines.extend(flags(t, procedure, today))
+    if note := fee_note(procedure):
+        lines.append(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
     if procedure.source_url:
         lines.append(_("On the portal: {url}").format(url=procedure.source_url))
     lines.append(_("Procedure code: {code}").format(code=procedure.code))

@@ -16,7 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from dialogs.messages import Button, Reply
-from integrations.render import Capabilities, RenderedMessage, render, split_text
+from dialogs.pages import split_text
+from integrations.render import Capabilities, RenderedMessage, render
 
 MAX_TEXT = 1999  # "less than 2000 characters"
 MAX_QUICK_REPLIES = 13

@@ -17,6 +17,7 @@ from dialog_fakes import FakeClock, FakeKnowledgeBase
 from bot.i18n import translator
 from dialogs.engine import handle
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
+from dialogs.pages import PAGE_CHARS
 from dialogs.ports import KnowledgeBase
 from dialogs.step import (
     DialogDeps,
@@ -99,6 +100,16 @@ class ChatHarness:
             [button] = [b for b in self.buttons if b.payload == f"proc:{code}"]
             self.press(button.label)
         assert self.step == "qa:answer" and self.state["proc"] == code, self.text
+        return self
+
+    def read_on(self) -> ChatHarness:
+        """Tap "Xem thêm" until the long reply is whole; the last turn then holds all of it."""
+        texts = [self.text]
+        while more := [b for b in self.buttons if (b.payload or "").startswith("more:")]:
+            assert all(len(reply.text) <= PAGE_CHARS for reply in self.replies), self.text
+            self.payload(more[0].payload or "")
+            texts.append(self.text)
+        self.replies = (Reply("\n".join(texts), self.buttons),)
         return self
 
     def deliver_reminders(self) -> ChatHarness:

@@ -82,7 +82,7 @@ def test_single_status_certificate_in_shorthand(knowledge: LocalKnowledgeBase) -
 
 def test_id_card_renewal_fee_and_its_note(knowledge: LocalKnowledgeBase) -> None:
     chat = ChatHarness(knowledge=knowledge)
-    chat.send("cấp đổi căn cước").pick("1.014063").expect(
+    chat.send("cấp đổi căn cước").pick("1.014063").read_on().expect(
         "Cấp đổi thẻ căn cước", "50.000\u00a0₫", "Ghi chú về lệ phí:", "Công an cấp Xã"
     )
 
@@ -105,14 +105,14 @@ def test_a_sample_of_every_shipped_procedure_walks_to_its_summary(
     assert len(codes) > 100
     for code in codes:
         chat = ChatHarness(knowledge=knowledge)
-        chat.payload(f"proc:{code}").expect(f"{code}")
+        chat.payload(f"proc:{code}").read_on().expect(f"{code}")
         if "Xem giấy tờ cần chuẩn bị" not in chat.labels:
             continue
         chat.press("Xem giấy tờ cần chuẩn bị")
         while chat.step in ("checklist:item", "checklist:case"):
             chat.send("1")  # "Có rồi" / "Có": the longest path, through every case
         assert chat.step == "checklist:summary", (code, chat.text)
-        chat.expect("Còn thiếu: 0.")
+        chat.read_on().expect("Còn thiếu: 0.")
 
 
 def test_a_procedure_known_only_from_the_catalogue_is_named_with_its_page(

@@ -58,7 +58,7 @@ CHROMIUM_ARGS = [
 
 
 @asynccontextmanager
-async def phone_page(chromium_path: str, url: str) -> AsyncIterator[Page]:
+async def phone_page(chromium_path: str, url: str, width: int = 390) -> AsyncIterator[Page]:
     """A phone-sized page in Debian's headless Chromium, opened on ``url`` and ready."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -66,7 +66,7 @@ async def phone_page(chromium_path: str, url: str) -> AsyncIterator[Page]:
         )
         try:
             context = await browser.new_context(
-                viewport={"width": 390, "height": 844},
+                viewport={"width": width, "height": 844},
                 is_mobile=True,
                 has_touch=True,
                 locale="vi-VN",
@@ -93,5 +93,16 @@ async def real_page(chromium_path: str, settings: Settings) -> AsyncIterator[Pag
         build_app(settings) as app,
         TestClient(TestServer(web_application(app))) as real_client,
         phone_page(chromium_path, str(real_client.make_url("/"))) as opened,
+    ):
+        yield opened
+
+
+@pytest.fixture
+async def small_phone_page(chromium_path: str, settings: Settings) -> AsyncIterator[Page]:
+    """The whole real stack on the narrowest phone screen in use, 320 CSS pixels wide."""
+    async with (
+        build_app(settings) as app,
+        TestClient(TestServer(web_application(app))) as real_client,
+        phone_page(chromium_path, str(real_client.make_url("/")), width=320) as opened,
     ):
         yield opened

@@ -70,3 +70,17 @@ async def test_language_toggle_switches_page_and_answers(real_page: Page) -> Non
     await page.reload()
     await page.wait_for_selector("body[data-ready=true]")
     await expect(page.get_by_role("button", name="Chuyển sang tiếng Việt")).to_be_visible()
+
+
+async def test_the_link_code_asked_for_is_shown_and_never_restored(real_page: Page) -> None:
+    page, log = real_page, real_page.get_by_role("log")
+    await page.get_by_label("Câu hỏi của bạn").fill("liên kết")
+    await page.keyboard.press("Enter")
+    await page.get_by_role("button", name="Lấy mã liên kết").click()
+    # The history keeps the code hidden; the answer to the request shows it to the asker.
+    await expect(log).to_contain_text(re.compile(r"Mã: \d{3} \d{3} — dùng trong 10 phút"))
+    await expect(log).not_to_contain_text("•••")
+
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    await expect(log).to_contain_text("Mã: ••• •••")  # kept nowhere, so not shown again

@@ -149,6 +149,7 @@
     seen.add(entry.seq);
     const item = bubble(entry.role, entry.text);
     item.dataset.seq = String(entry.seq);
+    item.dataset.text = entry.text;
     if (entry.buttons.length) item.append(buttonGroup(entry.buttons));
     const later = Array.from(log.children).find(
       (el) => el.dataset.seq && Number(el.dataset.seq) > entry.seq,
@@ -248,14 +249,16 @@
     status.textContent = "";
     setBusy(true);
     let failure = null;
+    let answer = null;
     try {
       // The same id on every retry: a message the server already handled is not handled twice.
-      await post({ id: randomId(), locale: lang, ...fields });
+      answer = await post({ id: randomId(), locale: lang, ...fields });
     } catch (error) {
       failure = error;
     }
     // The page shows only what the server recorded, so it reads the answer from the history.
     const added = await poll();
+    if (answer && !answer.pending) showAsAnswered(added, answer.replies);
     pending.remove();
     const arrived = added.some((el) => el.classList.contains("user"));
     if (failure && !arrived) {
@@ -266,6 +269,21 @@
     const next = added.map((el) => el.querySelector("button.btn")).find(Boolean);
     if (viaButton && next) next.focus({ preventScroll: true });
     else input.focus({ preventScroll: true });
+  }
+
+  // The history never holds a link code (it is not kept anywhere), so a recorded reply that
+  // showed one reads "••• •••". The answer to this very request still carries it: the page
+  // shows that reply as it was given, to the one who asked, until the page is reloaded.
+  function showAsAnswered(added, replies) {
+    const answers = added.filter((el) => el.classList.contains("bot"));
+    if (answers.length !== replies.length) return;
+    answers.forEach((item, i) => {
+      const given = replies[i].text;
+      if (item.dataset.text === given) return;
+      const body = item.querySelector(".bubble");
+      body.replaceWith(bubble("bot", given).querySelector(".bubble"));
+      item.dataset.text = given;
+    });
   }
 
   async function poll() {

@@ -1,0 +1,65 @@
+"""Phone-sized answers: no reply is longer than 600 characters; "Xem thêm" continues where the
+reply stopped, with the same buttons, and an older "Xem thêm" never continues a newer answer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from chat_harness import ChatHarness
+
+from bot.i18n import translator
+from dialogs.flows import card
+from dialogs.pages import PAGE_CHARS
+from knowledge.base import LocalKnowledgeBase
+from knowledge.store import load_knowledge_base
+
+RESIDENCE = "1.004194"  # Đăng ký tạm trú: a long fee note
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase(tuple(load_knowledge_base()))
+
+
+def _more(chat: ChatHarness) -> list[str]:
+    return [b.label for b in chat.buttons if (b.payload or "").startswith("more:")]
+
+
+def test_a_long_card_comes_in_parts_that_continue_where_they_stopped(
+    knowledge: LocalKnowledgeBase,
+) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.payload(f"proc:{RESIDENCE}")
+    whole = card.facts(translator("vi"), knowledge.get(RESIDENCE), date(2026, 11, 24))  # type: ignore[arg-type]
+    assert len(whole) > PAGE_CHARS
+    [first] = chat.replies
+    assert len(first.text) <= PAGE_CHARS
+    assert first.text.startswith("Đăng ký tạm trú\nNơi thực hiện:")  # the answer first
+    card_buttons = [b.label for b in chat.replies[0].buttons][1:]
+    assert card_buttons[0] == "Xem giấy tờ cần chuẩn bị" and card_buttons[-1] == "Menu"
+    [more] = _more(chat)
+    assert more.startswith("Xem thêm (2/")
+    assert chat.labels == [more, *card_buttons]
+
+    parts = [first.text]
+    while _more(chat):
+        chat.press(_more(chat)[0])
+        [part] = chat.replies
+        assert len(part.text) <= PAGE_CHARS
+        assert chat.labels[-len(card_buttons) :] == card_buttons  # the card's buttons stay
+        parts.append(part.text)
+        assert chat.step == "qa:answer"  # reading on does not move the conversation
+    assert " ".join(" ".join(parts).split()) == " ".join(whole.split())
+    chat.press("Xem giấy tờ cần chuẩn bị")  # the card's buttons work from its last part
+    assert chat.step.startswith("checklist:")
+
+
+def test_an_older_more_button_does_not_continue_a_newer_answer(
+    knowledge: LocalKnowledgeBase,
+) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.payload(f"proc:{RESIDENCE}")
+    old = next(b.payload for b in chat.buttons if (b.payload or "").startswith("more:"))
+    chat.payload("proc:1.014063")  # another long card
+    chat.payload(old or "").expect("Nút này đã cũ")
