@@ -35,6 +35,7 @@ from bot.portal import (
     PortalWebhook,
     connect_portal,
 )
+from bot.printable.pages import PrintablePages
 from bot.ratelimits import LimitsRateLimiter
 from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
@@ -157,6 +158,7 @@ async def build_app(
             clock=clock,
             translator=translator,
             default_locale=settings.default_locale,
+            public_url=settings.public_url or "",
             messaging_windows={
                 MessengerAdapter.name: messenger.WINDOW,
                 ZaloChannel.name: zalo.WINDOW,
@@ -220,6 +222,7 @@ async def build_app(
         terminal = LoggedOnlyChannel(TERMINAL)
         channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
         routes = list(webchat.routes())
+        routes += PrintablePages(knowledge, translator, clock).routes()
         routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
         adapters = (
             platform_channels(settings, inbox, database, clock, receive=receive)

@@ -14,13 +14,17 @@ SUPPORTED_LOCALES = ("vi", "en")
 
 
 def resolve_locale(state: dict[str, Any], message: IncomingMessage, default: str) -> str:
-    """The language for this turn: the user's menu choice, else the platform's, else default.
+    """The language for this turn: the user's choice, else the platform's, else the default.
+
+    The choice is made in the chat's menu or, on the web page, with its language button.
 
     The platform's code is remembered so proactive messages (reminders), which carry none,
     still speak the user's language.
     """
     platform = supported(message.locale)
-    if platform:
+    if platform and message.locale_chosen:
+        state["locale"] = platform  # the page's own control and the chat's menu agree
+    elif platform:
         state["platform_locale"] = platform
     for candidate in (state.get("locale"), state.get("platform_locale"), default):
         if isinstance(candidate, str) and candidate in SUPPORTED_LOCALES:

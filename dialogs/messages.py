@@ -40,6 +40,9 @@ class IncomingMessage:
     payload: str | None = None
     attachment: Attachment | None = None
     locale: str | None = None  # the platform's language code, if it gives one
+    locale_chosen: bool = False
+    """The user picked ``locale`` themselves (the web page's language button), so it wins over
+    a language chosen earlier in the chat; a platform's code is only a guess, and does not."""
     message_id: str | None = None  # the platform's id, for deduplication
     received_at: datetime | None = None
     address: str | None = None

@@ -177,6 +177,9 @@ class DialogDeps:
     translator: Callable[[str], Translator]  # locale -> translator
     default_locale: str = "vi"
     portal_url: str = "https://dichvucong.gov.vn"
+    public_url: str = ""
+    """motcua's own public base URL (``MOTCUA_PUBLIC_URL``), for links to its printable pages
+    from apps other than the web chat, which links to them by path."""
     messaging_windows: Mapping[str, timedelta] = field(default_factory=dict)
     """Channel name -> how long after a user's last message the platform lets us write first.
 

@@ -55,6 +55,7 @@ def message_to_json(message: IncomingMessage) -> dict[str, Any]:
         "text": message.text,
         "payload": message.payload,
         "locale": message.locale,
+        "locale_chosen": message.locale_chosen,
         "address": message.address,
         "received_at": message.received_at.isoformat() if message.received_at else None,
     }
@@ -76,6 +77,7 @@ def message_from_json(
         payload=data.get("payload"),
         attachment=Attachment(**attachment) if attachment else None,
         locale=data.get("locale"),
+        locale_chosen=data.get("locale_chosen") is True,
         address=data.get("address"),
         message_id=message_id,
         received_at=datetime.fromisoformat(received_at) if received_at else None,

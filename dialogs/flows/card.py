@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import date
+from urllib.parse import quote, urlencode
 
 from dialogs.context import Turn
 from dialogs.filing.forms import form_for
@@ -42,10 +43,36 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
         actions.append(Button(_("File online from this chat"), f"f:go:{procedure.code}"))
     if procedure.files_online and procedure.source_url:
         actions.append(Button(_("File online"), url=procedure.source_url))
+    if (page := printable(turn, procedure.code)) is not None:
+        actions.append(page)
     actions.append(Button(_("Other procedures"), "qa:more"))
     actions.append(menu.menu_button(turn))
     today = turn.deps.clock.now().date()
-    return [Reply(facts(turn.t, procedure, today), tuple(actions))]
+    text = facts(turn.t, procedure, today)
+    if turn.t.locale != "vi" and turn.message.ref.channel != "web":
+        # The web page marks the Vietnamese wording itself (lang="vi"); other apps cannot.
+        text = _("Names and papers are in Vietnamese, as the portal publishes them.") + "\n" + text
+    return [Reply(text, tuple(actions))]
+
+
+def printable(turn: Turn, code: str, case: str | None = None) -> Button | None:
+    """A link to the page to print and take to the counter (``/p/CODE?case=…``).
+
+    The web chat links to it by path; another app needs motcua's public address, and without
+    one there is no link rather than one that leads nowhere.
+    """
+    base = turn.deps.public_url.rstrip("/")
+    if not base and turn.message.ref.channel != "web":
+        return None
+    query = urlencode(
+        {
+            key: value
+            for key, value in (("case", case), ("lang", turn.t.locale))
+            if value is not None and not (key == "lang" and value == "vi")
+        }
+    )
+    url = f"{base}/p/{quote(code)}" + (f"?{query}" if query else "")
+    return Button(turn.t.gettext("Checklist to print"), url=url)
 
 
 def facts(t: Translator, procedure: Procedure, today: date) -> str:

@@ -379,6 +379,9 @@ def summarise(turn: Turn, procedure: Procedure, record: dict[str, Any]) -> list[
         actions.append(Button(_("File online"), url=procedure.source_url))
     if record.get("done"):
         actions.append(Button(_("Start over"), f"cl:redo:{procedure.code}"))
+    page_case = None if case is None else ("u" if case == USUAL else str(case))
+    if (page := card.printable(turn, procedure.code, page_case)) is not None:
+        actions.append(page)
     actions.append(menu.menu_button(turn))
     return [Reply("\n".join(lines), tuple(actions))]
 

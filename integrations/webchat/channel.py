@@ -179,6 +179,7 @@ class WebChat:
                 text=chat.text,
                 payload=chat.button,
                 locale=chat.locale,
+                locale_chosen=chat.locale is not None,  # the page's language button
                 # The page's ids are its own: kept apart per user, so no one reaches another's.
                 message_id=None if chat.message_id is None else f"{user}:{chat.message_id}",
                 address=address,

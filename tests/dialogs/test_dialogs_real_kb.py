@@ -131,3 +131,18 @@ def test_a_procedure_known_only_from_the_catalogue_is_named_with_its_page(
     chat.expect_not("Giấy tờ cần nộp", "Lệ phí:")
     chat.expect_buttons("Mở trang chính thức", "Thủ tục khác", "Chưa đúng ý tôi", "Menu")
     assert chat.url_of("Mở trang chính thức").startswith("https://dichvucong.gov.vn/")
+
+
+def test_english_cards_say_the_official_wording_stays_vietnamese(
+    knowledge: LocalKnowledgeBase,
+) -> None:
+    note = "Names and papers are in Vietnamese, as the portal publishes them."
+    telegram = ChatHarness(knowledge=knowledge, locale="en", channel="telegram")
+    telegram.payload("proc:1.001193").expect(note)
+    # The web page marks the wording itself (lang="vi"), and Vietnamese needs no note.
+    ChatHarness(knowledge=knowledge, locale="en", channel="web").payload(
+        "proc:1.001193"
+    ).expect_not(note)
+    ChatHarness(knowledge=knowledge, channel="telegram").payload("proc:1.001193").expect_not(
+        "tiếng Việt, như Cổng"
+    )

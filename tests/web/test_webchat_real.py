@@ -84,3 +84,36 @@ async def test_the_link_code_asked_for_is_shown_and_never_restored(real_page: Pa
     await page.reload()
     await page.wait_for_selector("body[data-ready=true]")
     await expect(log).to_contain_text("Mã: ••• •••")  # kept nowhere, so not shown again
+
+
+async def test_english_marks_vietnamese_and_both_language_controls_agree(real_page: Page) -> None:
+    page, log = real_page, real_page.get_by_role("log")
+    await page.get_by_role("button", name="Switch to English").click()
+    await page.get_by_label("Your question").fill("dang ky khai sinh")
+    await page.keyboard.press("Enter")
+    await page.locator(f'#log button:enabled[data-payload="proc:{BIRTH}"]').click()
+    await expect(log).to_contain_text("Procedure code:")
+    # The official wording is marked Vietnamese; the English around it is not.
+    marked = page.locator('#log .msg.bot span[lang="vi"]')
+    card = page.locator("#log .msg.bot").last.locator('span[lang="vi"]')
+    await expect(card.first).to_have_text("Thủ tục đăng ký khai sinh")
+    await expect(card.filter(has_text="Cấp xã")).not_to_have_count(0)  # "Where: Cấp xã …"
+    await expect(marked.filter(has_text="Procedure code")).to_have_count(0)
+    await expect(marked.filter(has_text="Where")).to_have_count(0)
+
+    # Vietnamese chosen in the chat's menu switches the page too.
+    await page.get_by_label("Your question").fill("menu")
+    await page.keyboard.press("Enter")
+    await page.locator('#log button:enabled[data-payload="m:lang"]').click()
+    await page.locator('#log button:enabled[data-payload="lang:vi"]').click()
+    await expect(page.locator("html")).to_have_attribute("lang", "vi")
+    await expect(page.get_by_role("button", name="Switch to English")).to_be_visible()
+    await expect(marked).to_have_count(0)  # a Vietnamese page needs no marks
+
+    # And the page's button, pressed after that choice, wins in the chat.
+    await page.get_by_role("button", name="Switch to English").click()
+    await page.get_by_label("Your question").fill("menu")
+    await page.keyboard.press("Enter")
+    await expect(page.locator('#log button:enabled[data-payload="m:ask"]')).to_have_text(
+        "Ask about a procedure"
+    )

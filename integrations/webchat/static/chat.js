@@ -71,6 +71,9 @@
     langButton.setAttribute("aria-label", STRINGS[next].switch);
     const welcome = $("welcome");
     if (welcome) welcome.replaceWith(welcomeNode());
+    for (const item of log.querySelectorAll(".msg.bot[data-text]")) {
+      item.querySelector(".bubble").replaceWith(bubble("bot", item.dataset.text).firstChild);
+    }
   }
 
   function textWithLinks(text) {
@@ -90,6 +93,42 @@
     return fragment;
   }
 
+  // Official wording (procedure and paper names, places) stays Vietnamese in English mode; it is
+  // marked lang="vi" so screen readers read it as Vietnamese and translators leave it alone. In
+  // a line, it runs from the first word with a Vietnamese letter to the last, and on over the
+  // short unaccented syllables after it ("… đăng ký khai sinh").
+  const VI_LETTER = /[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]/i;
+  const SYLLABLE = /^[a-z]{1,5}[.,;:]?$/;
+
+  function marked(line) {
+    const words = line.split(/(\s+)/);
+    const vi = words.map((w) => VI_LETTER.test(w));
+    const first = vi.indexOf(true);
+    if (lang === "vi" || first < 0) return [line];
+    let last = vi.lastIndexOf(true);
+    while (last + 2 < words.length && SYLLABLE.test(words[last + 2])) last += 2;
+    return [
+      words.slice(0, first).join(""),
+      words.slice(first, last + 1).join(""),
+      words.slice(last + 1).join(""),
+    ];
+  }
+
+  function withLanguage(text) {
+    const fragment = document.createDocumentFragment();
+    text.split("\n").forEach((line, index) => {
+      if (index) fragment.append("\n");
+      const [before, vietnamese, after] = marked(line);
+      fragment.append(textWithLinks(before));
+      if (vietnamese === undefined) return;
+      const span = document.createElement("span");
+      span.lang = "vi";
+      span.append(textWithLinks(vietnamese));
+      fragment.append(span, textWithLinks(after));
+    });
+    return fragment;
+  }
+
   function bubble(role, text) {
     const item = document.createElement("div");
     item.className = "msg " + role;
@@ -98,7 +137,7 @@
     who.textContent = (role === "user" ? t("you") : t("name")) + ": ";
     const body = document.createElement("p");
     body.className = "bubble";
-    body.append(who, textWithLinks(text));
+    body.append(who, role === "bot" ? withLanguage(text) : textWithLinks(text));
     item.append(body);
     return item;
   }
@@ -280,8 +319,7 @@
     answers.forEach((item, i) => {
       const given = replies[i].text;
       if (item.dataset.text === given) return;
-      const body = item.querySelector(".bubble");
-      body.replaceWith(bubble("bot", given).querySelector(".bubble"));
+      item.querySelector(".bubble").replaceWith(bubble("bot", given).firstChild);
       item.dataset.text = given;
     });
   }
@@ -312,17 +350,22 @@
     const button = event.target.closest("button.btn");
     if (!button || button.disabled) return;
     if (button.dataset.payload) {
+      // A language chosen in the chat is the page's language too: one choice, two controls.
+      const chosen = button.dataset.payload.match(/^lang:(\w+)$/);
+      if (chosen && LOCALES.includes(chosen[1])) setLanguage(chosen[1]);
       send({ button: button.dataset.payload }, button.textContent, true);
     } else if (button.dataset.text) {
       send({ text: button.dataset.text }, button.textContent, true);
     }
   });
 
-  langButton.addEventListener("click", () => {
-    lang = nextLanguage();
+  function setLanguage(code) {
+    lang = code;
     storage.setItem("motcua.lang", lang);
     applyLanguage();
-  });
+  }
+
+  langButton.addEventListener("click", () => setLanguage(nextLanguage()));
 
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {
