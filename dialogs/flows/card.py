@@ -178,8 +178,10 @@ def duration(t: Translator, value: Duration) -> str:
 
 def fee(t: Translator, value: Fee) -> str:
     """A fee: formatted money, "free", or the portal's own words when it gives no amount."""
-    if value.amount is None:
-        return value.text or t.gettext("not stated by the portal")
+    if value.amount is None:  # the portal's words, which run to 50,000 characters at worst
+        return (
+            shorten(value.text, NOTE_CHARS) if value.text else t.gettext("not stated by the portal")
+        )
     if value.amount == 0:
         return t.gettext("free")
     return t.format_money(value.amount)

@@ -24,6 +24,8 @@ def paginate(turn: Turn, replies: Sequence[Reply]) -> list[Reply]:
     """
     long = [index for index, reply in enumerate(replies) if len(reply.text) > PAGE_CHARS]
     if not long:
+        if not (turn.message.payload or "").startswith("more:"):
+            turn.state.pop("more", None)  # the citizen moved on: the kept text is not carried
         return list(replies)
     shown: list[Reply] = []
     for index, reply in enumerate(replies):

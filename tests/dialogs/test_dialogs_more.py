@@ -63,3 +63,20 @@ def test_an_older_more_button_does_not_continue_a_newer_answer(
     old = next(b.payload for b in chat.buttons if (b.payload or "").startswith("more:"))
     chat.payload("proc:1.014063")  # another long card
     chat.payload(old or "").expect("Nút này đã cũ")
+
+
+def test_the_rest_is_kept_only_until_the_citizen_moves_on(knowledge: LocalKnowledgeBase) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    chat.payload(f"proc:{RESIDENCE}")
+    old = next(b.payload for b in chat.buttons if (b.payload or "").startswith("more:"))
+    assert "more" in chat.state
+    chat.payload("m:menu")
+    assert "more" not in chat.state  # the state does not carry a long text it no longer needs
+    chat.payload(old or "").expect("Nút này đã cũ")
+
+
+def test_a_fee_in_the_portals_words_is_cut_on_the_card(knowledge: LocalKnowledgeBase) -> None:
+    chat = ChatHarness(knowledge=knowledge)
+    # Its fee texts come to 52,000 characters over 24 channels; each is cut to 600 on the card.
+    chat.payload("proc:1.115778").read_on()
+    assert len(chat.text) < 53_954 / 3
