@@ -4,6 +4,8 @@ button is big enough to tap."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import Page, expect
 
@@ -40,8 +42,11 @@ async def test_a_long_card_reads_on_a_small_phone(small_phone_page: Page) -> Non
         await card.first.click()
     more = page.locator('#log button:enabled[data-payload^="more:"]')
     await expect(log).to_contain_text("Đăng ký tạm trú")
-    for part in (2, 3, 4):  # each part continues the card, and offers the next
-        await expect(more).to_have_text(f"Xem thêm ({part}/4)")
+    await expect(more).to_have_text(re.compile(r"^Xem thêm \(2/\d\)$"))
+    parts = int((await more.inner_text()).rstrip(")").rsplit("/", 1)[1])
+    assert parts >= 3  # the card is longer than two phone screens
+    for part in range(2, parts + 1):  # each part continues the card, and offers the next
+        await expect(more).to_have_text(f"Xem thêm ({part}/{parts})")
         await _fits(page)
         await more.click()
     await expect(more).to_have_count(0)
