@@ -1,5 +1,6 @@
 """A citizen chooses their commune in the web chat on the whole real stack (dialogs, storage,
-catalogs): by typing it without diacritics, then STOP ends it; an old address is confirmed."""
+catalogs): by typing it without diacritics, then STOP ends it; an old address is confirmed. The
+commune chosen is the one whose staff answer the citizen and whose desk their answer cards show."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from webchat_support import Client, identity
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
+from bot.storage.handoffs import CommuneInfo, SqlCommuneInfo, SqlHandoffs
 from bot.storage.subscriptions import commune_of
 from dialogs.messages import ConversationRef
+
+BA_DINH = "00004"  # Phường Ba Đình, Hà Nội, as staff type its code
 
 
 @pytest.fixture
@@ -72,3 +76,35 @@ async def test_an_old_address_is_confirmed_before_it_is_kept(real: tuple[App, Cl
     assert await _commune(app, client) is None  # nothing kept before the citizen confirms
     await _say(client, button=_payload(replies, "Đúng, nơi tôi ở"))
     assert await _commune(app, client) == "Xã Văn Miếu, Phú Thọ"
+
+
+async def _choose_ba_dinh(client: Client) -> list[dict[str, Any]]:
+    replies = await _say(client, text="menu")
+    replies = await _say(client, button=_payload(replies, "Thông báo của xã"))
+    replies = await _say(client, text="phuong ba dinh")
+    return await _say(client, button=_payload(replies, "Đúng, nơi tôi ở"))
+
+
+async def test_the_chosen_communes_staff_get_the_question(real: tuple[App, Client]) -> None:
+    app, client = real
+    await _choose_ba_dinh(client)
+    replies = await _say(client, text="menu")
+    await _say(client, button=_payload(replies, "Hỏi cán bộ"))
+    await _say(client, text="Xin hỏi thứ 7 có làm việc không?")
+    async with app.database.transaction() as session:
+        handoff = await SqlHandoffs(session).open_for(ConversationRef("web", identity(client)))
+    assert handoff is not None and handoff.commune == BA_DINH
+
+
+async def test_the_chosen_communes_desk_is_added_to_answers(real: tuple[App, Client]) -> None:
+    app, client = real
+    async with app.database.transaction() as session:
+        desk = CommuneInfo(
+            BA_DINH, "Số 1 Đội Cấn", "024 3823 0000", "12345", "07:30", "17:00", "", ""
+        )
+        await SqlCommuneInfo(session).save(desk, app.console.clock.now())
+    before = await _say(client, button="proc:1.014061")  # Cấp thẻ căn cước, cấp xã
+    assert not any("Số 1 Đội Cấn" in reply["text"] for reply in before)
+    await _choose_ba_dinh(client)
+    after = await _say(client, button="proc:1.014061")
+    assert any("Số 1 Đội Cấn" in reply["text"] for reply in after)
