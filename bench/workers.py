@@ -1,14 +1,18 @@
-"""``motcua serve`` workers in subprocesses, as a deployment runs them, for benchmarks and tests.
+"""The deployment's processes as subprocesses, for benchmarks and tests: ``compose.yaml`` without
+Docker.
 
-Each worker is the real command on a free port; they share the database and Redis given, so
-the set behaves like N workers behind a load balancer. The database is migrated once, before
-any worker starts, as ``motcua db upgrade`` is meant to be run.
+Each web worker is the real ``motcua serve`` on a free port; they share the database and Redis
+given, so the set behaves like N workers behind a load balancer. Sender workers (``motcua
+worker``) and the sandbox portal (``motcua portal-sandbox``) run beside them when asked, as in
+``compose.yaml``. The database is migrated once, before any worker starts, as ``motcua db
+upgrade`` is meant to be run. ``python -m bench.topology`` runs the whole set until Ctrl+C.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import sys
 import tempfile
@@ -49,8 +53,10 @@ async def workers(
     env: Mapping[str, str] | None = None,
     ports: list[int] | None = None,
     quiet: bool = True,
+    senders: int = 0,
+    portal: bool = False,
 ) -> AsyncIterator[list[str]]:
-    """``count`` workers started at the same moment; yields their base URLs once all are healthy.
+    """``count`` web workers started at the same moment; yields their URLs once all are healthy.
 
     Args:
         count: how many ``motcua serve`` processes.
@@ -60,6 +66,9 @@ async def workers(
             the web chat's rate limits are :data:`UNLIMITED` unless set here.
         ports: the ports to listen on (free ones when None), e.g. to know a public URL first.
         quiet: drop the workers' logs instead of passing them through.
+        senders: how many ``motcua worker`` processes to start beside them (healthy too).
+        portal: run the sandbox portal as a process of its own that every worker files with,
+            as a deployment has one portal (otherwise each worker runs its own in-process).
     """
     ports = ports or [free_port() for _ in range(count)]
     with tempfile.TemporaryDirectory(prefix="motcua-workers-") as data:
@@ -74,24 +83,43 @@ async def workers(
             await _upgrade(base)
         output = asyncio.subprocess.DEVNULL if quiet else None
         async with AsyncExitStack() as stack:
-            started = []
-            for n, port in enumerate(ports):
-                own = Path(data) / f"worker-{n}"
+
+            async def start(*command: str, port: int, data_dir: str) -> asyncio.subprocess.Process:
                 process = await asyncio.create_subprocess_exec(
                     MOTCUA,
-                    "serve",
+                    *command,
                     "--host",
                     "127.0.0.1",
                     "--port",
                     str(port),
-                    env={**base, "MOTCUA_DATA_DIR": str(own)},
+                    env={**base, "MOTCUA_DATA_DIR": data_dir},
                     stdout=output,
                     stderr=output,
                 )
                 stack.push_async_callback(_stop, process)
+                return process
+
+            if (senders or portal) and not base.get("MOTCUA_PUBLIC_URL"):
+                # Where the portal's webhooks and platforms reach the web workers: the load
+                # balancer's address in a deployment, the first web worker's here.
+                base["MOTCUA_PUBLIC_URL"] = f"http://127.0.0.1:{ports[0]}"
+            if portal:
+                portal_port = free_port()
+                base["MOTCUA_PORTAL_URL"] = f"http://127.0.0.1:{portal_port}"
+                base["MOTCUA_PORTAL_API_KEY"] = secrets.token_urlsafe(24)
+                base["MOTCUA_PORTAL_WEBHOOK_SECRET"] = secrets.token_urlsafe(24)
+                sandbox = await start("portal-sandbox", port=portal_port, data_dir=f"{data}/portal")
+                await _wait_listening(portal_port, sandbox)
+            started = []
+            for n, port in enumerate(ports):
+                process = await start("serve", port=port, data_dir=f"{data}/worker-{n}")
+                started.append((f"http://127.0.0.1:{port}", process))
+            for n in range(senders):
+                port = free_port()
+                process = await start("worker", port=port, data_dir=f"{data}/sender-{n}")
                 started.append((f"http://127.0.0.1:{port}", process))
             await asyncio.gather(*(_wait_healthy(url, process) for url, process in started))
-            yield [url for url, _ in started]
+            yield [url for url, _ in started[: len(ports)]]
 
 
 async def _upgrade(env: Mapping[str, str]) -> None:
@@ -112,11 +140,26 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
             await process.wait()
 
 
+async def _wait_listening(port: int, process: asyncio.subprocess.Process) -> None:
+    for _ in range(3000):
+        if process.returncode is not None:
+            raise SystemExit(f"motcua portal-sandbox exited with status {process.returncode}")
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise SystemExit("motcua portal-sandbox did not listen in 300 s")
+
+
 async def _wait_healthy(url: str, server: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as session:
         for _ in range(3000):
             if server.returncode is not None:
-                raise SystemExit(f"motcua serve exited with status {server.returncode}")
+                raise SystemExit(f"a motcua worker exited with status {server.returncode}")
             try:
                 async with session.get(url + "/healthz") as response:
                     if response.status == 200:
@@ -124,7 +167,7 @@ async def _wait_healthy(url: str, server: asyncio.subprocess.Process) -> None:
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
-    raise SystemExit("motcua serve did not become healthy in 300 s")
+    raise SystemExit("a motcua worker did not become healthy in 300 s")
 
 
 @asynccontextmanager

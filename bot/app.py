@@ -26,6 +26,7 @@ from bot.history import LoggedOnlyChannel, LogHistory
 from bot.inbox import DurableInbox
 from bot.insights.lessons import LessonBook
 from bot.locks import RedisLocks
+from bot.metrics import Metrics
 from bot.personal_data import Retention
 from bot.portal import (
     EVENTS_CHANNEL,
@@ -43,7 +44,7 @@ from bot.storage.database import Database, PoolSize
 from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
 from bot.storage.secrets import SqlSecretStore, server_key
 from dialogs.messages import IncomingMessage, Reply
-from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Translator
+from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
@@ -79,6 +80,8 @@ class App:
     dossiers: DossierSender
     statuses: StatusAnnouncer
     lessons: LessonBook
+    metrics: Metrics
+    clock: Clock
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -103,6 +106,10 @@ class App:
     async def health(self) -> None:
         """Raise unless the app can serve: the database must answer."""
         await self.database.ping()
+
+    async def metrics_text(self) -> bytes:
+        """What ``/metrics`` shows, queue depths read now."""
+        return await self.metrics.exposition(self.database, self.clock.now())
 
     async def stop_background(self) -> None:
         """Cancel the background loops and wait until they have stopped."""
@@ -175,10 +182,17 @@ async def build_app(
             database, portal.client, clock, wake_outbox, callback_url=callback + WEBHOOK_PATH
         )
         statuses = StatusAnnouncer(database, portal.client, clock, wake_outbox)
+        metrics = Metrics()
+
+        def refused(limit: Limit) -> None:
+            metrics.waited(limit.value)
+
         limiter = (
-            LimitsRateLimiter.in_redis(settings.rate_limits, redis, settings.redis_url)
+            LimitsRateLimiter.in_redis(
+                settings.rate_limits, redis, settings.redis_url, on_refused=refused
+            )
             if redis is not None and settings.redis_url
-            else LimitsRateLimiter.in_memory(settings.rate_limits)
+            else LimitsRateLimiter.in_memory(settings.rate_limits, refused)
         )
         dispatcher = Dispatcher(
             database,
@@ -203,6 +217,7 @@ async def build_app(
             turn,
             clock,
             lease=timedelta(seconds=settings.inbox_lease_seconds),
+            metrics=metrics,
         )
 
         async def key() -> bytes:
@@ -225,7 +240,7 @@ async def build_app(
         routes += PrintablePages(knowledge, translator, clock).routes()
         routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
         adapters = (
-            platform_channels(settings, inbox, database, clock, receive=receive)
+            platform_channels(settings, inbox, database, clock, metrics, receive=receive)
             if platforms
             else []
         )
@@ -244,6 +259,7 @@ async def build_app(
             channels,
             clock,
             retention=Retention.of(settings),
+            metrics=metrics,
         )
         app = App(
             settings,
@@ -257,6 +273,8 @@ async def build_app(
             sender,
             statuses,
             lessons,
+            metrics,
+            clock,
         )
         stack.push_async_callback(app.stop_background)
         yield app
@@ -284,7 +302,13 @@ class PlatformChannel(Channel, Protocol):
 
 
 def platform_channels(
-    settings: Settings, inbox: Inbox, database: Database, clock: Clock, *, receive: bool = True
+    settings: Settings,
+    inbox: Inbox,
+    database: Database,
+    clock: Clock,
+    metrics: Metrics,
+    *,
+    receive: bool = True,
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
 
@@ -309,6 +333,7 @@ def platform_channels(
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
                 receive=receive,
+                on_paced=lambda: metrics.waited("telegram_chat"),
             )
         )
     if (

@@ -73,6 +73,10 @@ class Settings:
     """Seconds a message being processed stays with its worker unless renewed: how long a
     worker that died mid-message delays it (the live holder renews every third of it)."""
 
+    log_format: str
+    """``text`` (one readable line a record) or ``json`` (one JSON object a line, for a log
+    collector); both carry the request id and are redacted the same way (``bot.logs``)."""
+
     telegram_token: str | None
     telegram_api_url: str
     telegram_webhook_secret: str | None
@@ -139,6 +143,7 @@ class Settings:
             inbox_lease_seconds=_seconds(
                 "MOTCUA_INBOX_LEASE_SECONDS", e.get("MOTCUA_INBOX_LEASE_SECONDS", "10")
             ),
+            log_format=_choice(e, "MOTCUA_LOG_FORMAT", ("text", "json")),
             telegram_token=opt("MOTCUA_TELEGRAM_TOKEN"),
             telegram_api_url=e.get("MOTCUA_TELEGRAM_API_URL", "https://api.telegram.org"),
             telegram_webhook_secret=opt("MOTCUA_TELEGRAM_WEBHOOK_SECRET"),
@@ -168,6 +173,14 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     """A rate limit such as ``60/minute`` (checked now, so a typo stops start-up)."""
     value = env.get(name, "").strip() or default
     parse_limit(name, value)
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first when unset); anything else stops start-up."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)} (got {value!r})")
     return value
 
 

@@ -24,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
 from bot.dispatcher import TurnHook
+from bot.metrics import Metrics
 from bot.storage.database import Database
 from bot.storage.inbox import ANSWERED, DONE, FAILED, PENDING, ClaimLost, InboxEntry, SqlInbox
+from dialogs.errors import DeliveryError
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.ports import Clock, Responder
 
@@ -56,6 +58,7 @@ class DurableInbox:
         poll_interval: float = 1.0,
         concurrency: int = 32,
         shutdown_grace: float = 10.0,
+        metrics: Metrics | None = None,
     ) -> None:
         """Wire the inbox.
 
@@ -68,6 +71,7 @@ class DurableInbox:
             poll_interval: seconds between looks for rows other workers accepted or left.
             concurrency: conversations worked on at once.
             shutdown_grace: seconds given to the messages in hand when the block ends.
+            metrics: counts messages kept and answered, latency and failed sends.
         """
         self._database = database
         self._turn = turn
@@ -76,6 +80,7 @@ class DurableInbox:
         self._poll_interval = poll_interval
         self._concurrency = concurrency
         self._shutdown_grace = shutdown_grace
+        self._metrics = metrics or Metrics()
         self.owner = f"{uuid.uuid4().hex[:16]}"
         self._responders: dict[str, Responder] = {}
         self._arrived = asyncio.Event()
@@ -201,6 +206,7 @@ class DurableInbox:
                     raise ClaimLost("inbox row vanished")
                 entry_id = found.id
         if new:
+            self._metrics.received(message.ref.channel)
             self._arrived.set()
         return entry_id, new
 
@@ -234,10 +240,10 @@ class DurableInbox:
                 waiter = self._waiters.pop(entry.id, None)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(replies)
-                if respond is None:
-                    return  # released by the turn's own transaction
-            if respond is not None:
-                await respond(entry.message, replies or ())
+                if respond is None:  # released by the turn's own transaction
+                    await self._respond(entry, None, replies)
+                    return
+            await self._respond(entry, respond, replies or ())
             await self._finish(entry, DONE)
         except ClaimLost:
             logger.info("inbox message taken over by another worker: entry=%d", entry.id)
@@ -249,6 +255,25 @@ class DurableInbox:
         finally:
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
+
+    async def _respond(
+        self, entry: InboxEntry, respond: Responder | None, replies: Sequence[Reply]
+    ) -> None:
+        """Hand the replies to the channel (none to hand for a channel that waits for them); a
+        platform's refusal is logged and counted, and the message is done all the same (the
+        turn is not run again for it)."""
+        channel = entry.message.ref.channel
+        try:
+            if respond is not None:
+                await respond(entry.message, replies)
+        except DeliveryError as error:
+            self._metrics.send_failed(channel, error)
+            logger.warning("%s reply not delivered: %s: %s", channel, type(error).__name__, error)
+            return
+        latency = None
+        if entry.accepted_at is not None:
+            latency = (self._clock.now() - entry.accepted_at).total_seconds()
+        self._metrics.answered(channel, len(replies), latency)
 
     def _marker(self, entry_id: int, *, finished: bool) -> TurnHook:
         """The write that marks the row answered (or, with nothing to send, done), committed

@@ -8,7 +8,8 @@ text and user id of the message being handled by value (an exception may quote w
 and Decree 13/2023 counts all of it as personal data).
 
 The redaction is a log-record factory rather than a handler filter, so it also holds for
-handlers added later (a test's log capture, a library's own handler).
+handlers added later (a test's log capture, a library's own handler), and for the JSON lines
+(``MOTCUA_LOG_FORMAT=json``, rendered by structlog) a log collector reads.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -155,7 +156,47 @@ def uninstall() -> None:
         logging.setLogRecordFactory(_plain_factory.pop())
 
 
-def configure(level: int = logging.INFO) -> None:
-    """Log to stderr with request ids, redacted: what every ``motcua`` command calls first."""
+def json_formatter() -> logging.Formatter:
+    """One JSON object a line: time, level, logger, request id, message and exception.
+
+    The message and the exception are the record's own, redacted when it was made; the
+    traceback is never formatted again from the live exception, which would undo that.
+    """
+    import structlog  # only the JSON format needs it
+
+    def redacted_exception(
+        _logger: Any, _name: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        event.pop("exc_info", None)
+        record = event["_record"]
+        if record.exc_text:
+            event["exception"] = record.exc_text
+        return event
+
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(allow=("request_id",)),
+            redacted_exception,
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ],
+    )
+
+
+def configure(level: int = logging.INFO, *, json_lines: bool = False) -> None:
+    """Log to stderr with request ids, redacted: what every ``motcua`` command calls first.
+
+    With ``json_lines`` each record is one JSON object (``json_formatter``), for a collector.
+    """
     install()
-    logging.basicConfig(level=level, format=FORMAT)
+    if not json_lines:
+        logging.basicConfig(level=level, format=FORMAT)
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(json_formatter())
+    logging.basicConfig(level=level, handlers=[handler])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from limits import RateLimitItem, parse
@@ -41,31 +41,51 @@ def parse_limit(name: str, value: str) -> RateLimitItem:
 class LimitsRateLimiter:
     """The ``RateLimiter`` port on the ``limits`` library."""
 
-    def __init__(self, limits: Mapping[Limit, str], storage: Storage) -> None:
-        """Count ``limits`` (each a rate such as ``60/minute``) in ``storage``."""
+    def __init__(
+        self,
+        limits: Mapping[Limit, str],
+        storage: Storage,
+        on_refused: Callable[[Limit], None] | None = None,
+    ) -> None:
+        """Count ``limits`` (each a rate such as ``60/minute``) in ``storage``.
+
+        ``on_refused`` is told of every refusal (``/metrics`` counts them).
+        """
         self._items = {limit: parse_limit(limit.value, rate) for limit, rate in limits.items()}
         self._strategy = FixedWindowRateLimiter(storage)
+        self._on_refused = on_refused
 
     @classmethod
-    def in_memory(cls, limits: Mapping[Limit, str] = DEFAULT_LIMITS) -> LimitsRateLimiter:
+    def in_memory(
+        cls,
+        limits: Mapping[Limit, str] = DEFAULT_LIMITS,
+        on_refused: Callable[[Limit], None] | None = None,
+    ) -> LimitsRateLimiter:
         """Counts kept in this process: right for one worker."""
-        return cls(limits, MemoryStorage())
+        return cls(limits, MemoryStorage(), on_refused)
 
     @classmethod
     def in_redis(
-        cls, limits: Mapping[Limit, str], redis: Redis, url: str, prefix: str = "motcua:limits"
+        cls,
+        limits: Mapping[Limit, str],
+        redis: Redis,
+        url: str,
+        prefix: str = "motcua:limits",
+        on_refused: Callable[[Limit], None] | None = None,
     ) -> LimitsRateLimiter:
         """Counts every worker shares, over the process's one Redis pool."""
         options: dict[str, Any] = {"connection_pool": redis.connection_pool}
         storage = RedisStorage(
             f"async+{url}", implementation="redispy", key_prefix=prefix, **options
         )
-        return cls(limits, storage)
+        return cls(limits, storage, on_refused)
 
     async def hit(self, limit: Limit, key: str) -> int:
         """Count one request for ``key``: 0 when allowed, else whole seconds to wait."""
         item = self._items[limit]
         if await self._strategy.hit(item, key):
             return 0
+        if self._on_refused is not None:
+            self._on_refused(limit)
         stats = await self._strategy.get_window_stats(item, key)
         return max(1, math.ceil(stats.reset_time - time.time()))

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
 from bot.dispatcher import Dispatcher
+from bot.metrics import Metrics
 from bot.personal_data import Retention, purge
 from bot.storage.database import Database
 from bot.storage.inbox import SqlInbox
@@ -64,6 +65,7 @@ class ReminderWorker:
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 6,
         retention: Retention = DEFAULT_RETENTION,
+        metrics: Metrics | None = None,
     ) -> None:
         """Wire a worker.
 
@@ -74,6 +76,7 @@ class ReminderWorker:
             backoff: the first retry delay, doubled on every further attempt.
             max_attempts: deliveries tried before a reminder is marked failed.
             retention: how long personal data is kept before it is deleted.
+            metrics: counts what is sent and what fails.
         """
         self._database = database
         self._dispatcher = dispatcher
@@ -85,6 +88,7 @@ class ReminderWorker:
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._retention = retention
+        self._metrics = metrics or Metrics()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -160,18 +164,22 @@ class ReminderWorker:
         except ClaimLost:
             return False
         except OutsideWindow as error:
+            self._metrics.send_failed(reminder.ref.channel, error)
             await self._hold(reminder, error)
             return False
         except DeliveryError as error:
+            self._metrics.send_failed(reminder.ref.channel, error)
             if error.retryable:
                 await self._retry(reminder, error)
             else:
                 await self._fail(reminder, type(error).__name__)
             return False
         except Exception as error:
+            self._metrics.send_failed(reminder.ref.channel, error)
             logger.exception("reminder %s could not be delivered", reminder.id)
             await self._retry(reminder, error)
             return False
+        self._metrics.answered(reminder.ref.channel, len(replies))
         async with self._database.transaction() as session:
             return await SqlReminders(session).mark_done(reminder, self._clock.now())
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import logs
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.metrics import CONTENT_TYPE
 from bot.storage.database import sqlite_file
 from bot.storage.schema import current_revision, ensure_schema, head_revision
 from integrations.http_input import MAX_REQUEST_BYTES
@@ -82,16 +83,26 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def metrics(request: web.Request) -> web.Response:
+    """The worker's metrics in Prometheus's text format (keep it off the public internet)."""
+    body = await request.app[APP_KEY].metrics_text()
+    response = web.Response(body=body)
+    response.headers["Content-Type"] = CONTENT_TYPE
+    return response
+
+
 def web_application(app: App, *, public: bool = True) -> web.Application:
     """The aiohttp application hosting every route ``app`` assembled, plus ``/healthz``.
 
-    With ``public`` False only ``/healthz`` is served: what ``motcua worker`` answers its
-    orchestrator's health checks with, while citizens and platforms reach the web workers.
+    With ``public`` False only ``/healthz`` and ``/metrics`` are served: what ``motcua worker``
+    answers its orchestrator and Prometheus with, while citizens and platforms reach the web
+    workers.
     No body may exceed ``MAX_REQUEST_BYTES`` (413); each route reads against a lower limit.
     """
     application = web.Application(middlewares=[request_ids], client_max_size=MAX_REQUEST_BYTES)
     application[APP_KEY] = app
     application.router.add_get("/healthz", healthz)
+    application.router.add_get("/metrics", metrics)
     if public:
         application.add_routes(app.routes)
     return application
@@ -151,7 +162,8 @@ async def work(settings: Settings, stop: asyncio.Event) -> None:
 
     It answers messages the web workers kept, sends reminders, dossier notices and status
     changes, files queued dossiers and purges expired data; platforms and citizens never reach
-    it (it registers no webhook and does not poll), and its port serves ``/healthz`` only.
+    it (it registers no webhook and does not poll), and its port serves ``/healthz`` and
+    ``/metrics`` only.
     """
     await prepare_database(settings.database_url)
     async with build_app(settings, receive=False) as app:

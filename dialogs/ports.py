@@ -80,7 +80,8 @@ MessageHandler = Callable[[IncomingMessage], Awaitable[Sequence[Reply]]]
 
 
 Responder = Callable[[IncomingMessage, Sequence[Reply]], Awaitable[None]]
-"""How a channel sends the replies to a message it handed to the inbox."""
+"""How a channel sends the replies to a message it handed to the inbox; raises
+``DeliveryError`` when the platform refuses them (the inbox logs and counts it)."""
 
 
 class Inbox(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 
@@ -99,3 +100,39 @@ async def test_a_failing_background_round_is_logged_with_its_cause_and_an_id(
     [record, *_] = failed
     assert record.levelno == logging.ERROR and record.request_id != logs.NO_REQUEST
     assert record.exc_text is not None and f"no such table: {table}" in record.exc_text
+
+
+def test_json_lines_carry_the_request_id_and_are_redacted_like_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``MOTCUA_LOG_FORMAT=json`` as ``motcua serve`` sets it up: one JSON object a line."""
+    settings = Settings.from_env({"MOTCUA_LOG_FORMAT": "json"})
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    root.handlers = []
+    logs.uninstall()
+    try:
+        logs.configure(logging.INFO, json_lines=settings.log_format == "json")
+        with logs.unit_of_work("req-json-1"):
+            logs.conceal("toi muon lam ho chieu cho con")
+            try:
+                raise ValueError(f"cannot parse {PERSONAL}: toi muon lam ho chieu cho con")
+            except ValueError:
+                logging.getLogger("motcua.test").exception("lookup failed for %s", "0912345678")
+    finally:
+        root.handlers, root.level = handlers, level
+    [line] = capsys.readouterr().err.splitlines()
+    record = json.loads(line)
+    assert record["event"] == "lookup failed for <phone>"
+    assert (record["level"], record["logger"]) == ("error", "motcua.test")
+    assert record["request_id"] == "req-json-1"
+    assert record["timestamp"].endswith("Z")
+    assert "ValueError: cannot parse số điện thoại <phone>, CCCD <id>" in record["exception"]
+    assert "<text>" in record["exception"]
+    for secret in ("345 678", "001090012345", "example.vn", "ho chieu", "0912345678"):
+        assert secret not in line
+
+
+def test_an_unknown_log_format_stops_start_up() -> None:
+    with pytest.raises(ValueError, match="MOTCUA_LOG_FORMAT must be one of text, json"):
+        Settings.from_env({"MOTCUA_LOG_FORMAT": "xml"})

@@ -1,8 +1,8 @@
 """``motcua serve`` and ``motcua worker``: the long-running processes of a deployment.
 
-``serve`` hosts the web chat, every webhook and the health check on one port, and works through
-the inbox and outbox too; ``worker`` only works through them (more hands for the same queues,
-or a sender apart from the web workers) and serves ``/healthz`` alone.
+``serve`` hosts the web chat, every webhook, the health check and the metrics on one port, and
+works through the inbox and outbox too; ``worker`` only works through them (more hands for the
+same queues, or a sender apart from the web workers) and serves ``/healthz`` and ``/metrics``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ def register(subparsers: Any) -> None:
     """Add the ``serve`` and ``worker`` sub-commands."""
     server = subparsers.add_parser(
         "serve",
-        help="run the web chat, webhooks and /healthz (default http://127.0.0.1:8080)",
-        description="Serve the web chat, every configured channel's webhook and /healthz. "
+        help="run the web chat, webhooks, /healthz and /metrics (default http://127.0.0.1:8080)",
+        description="Serve the web chat, every configured channel's webhook, /healthz and "
+        "/metrics. "
         "A fresh SQLite database is migrated on start.",
     )
     _listen_arguments(server, "address to listen on")
@@ -40,9 +41,9 @@ def register(subparsers: Any) -> None:
         description="Work through the durable inbox (messages the web workers kept) and the "
         "outbox (reminders, dossier filings and notices, status changes) with the same "
         "settings as `motcua serve`, without taking webhooks or polling Telegram. Its port "
-        "serves /healthz only.",
+        "serves /healthz and /metrics only.",
     )
-    _listen_arguments(worker, "address of /healthz")
+    _listen_arguments(worker, "address of /healthz and /metrics")
     worker.set_defaults(func=partial(run, "worker", work))
 
 
@@ -59,7 +60,7 @@ def run(command: str, process: Process, args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=settings.port if args.port is None else args.port,
     )
-    logs.configure(logging.INFO)
+    logs.configure(logging.INFO, json_lines=settings.log_format == "json")
     try:
         asyncio.run(_until_signalled(process, settings))
     except STARTUP_ERRORS as exc:

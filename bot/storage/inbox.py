@@ -47,6 +47,8 @@ class InboxEntry:
     replies: tuple[Reply, ...] | None
     request_id: str | None = None
     """The id of the request that handed the message over, so the turn's log lines share it."""
+    accepted_at: datetime | None = None
+    """When the message was kept: the start of its reply latency."""
 
 
 def message_to_json(message: IncomingMessage) -> dict[str, Any]:
@@ -92,6 +94,7 @@ def _entry(row: Any) -> InboxEntry:
         attempts=row.attempts,
         replies=None if row.replies is None else replies_from_json(row.replies),
         request_id=row.message.get("request_id"),
+        accepted_at=row.accepted_at,
     )
 
 

@@ -8,7 +8,6 @@ handles one user's messages in arrival order while different users proceed concu
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
-from dialogs.errors import DeliveryError, OutsideWindow
+from dialogs.errors import OutsideWindow
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Clock, Inbox, SecretStore
 from integrations.http_input import MAX_REQUEST_BYTES, Refused, read_body
@@ -181,14 +180,13 @@ class MessengerAdapter:
         return web.Response(text="EVENT_RECEIVED")
 
     async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
-        """Send the replies to a message the inbox processed; a refusal is logged, not raised."""
-        if not replies:
-            return
-        psid = message.ref.user_id
-        try:
-            await self._reply(psid, replies)
-        except DeliveryError as error:
-            log.warning("messenger reply to user %s not delivered: %s", _anonymous(psid), error)
+        """Send the replies to a message the inbox processed.
+
+        Raises:
+            DeliveryError: the Send API refused them, or the messaging window is closed.
+        """
+        if replies:
+            await self._reply(message.ref.user_id, replies)
 
     async def _reply(self, psid: str, replies: Sequence[Reply]) -> None:
         """Answer a user's message, which is only allowed while their window is open."""
@@ -202,8 +200,3 @@ class MessengerAdapter:
             raise RuntimeError("MessengerAdapter used outside its 'async with' block")
         for message in to_messages(replies):
             await self._client.post({"recipient": {"id": psid}, **envelope, "message": message})
-
-
-def _anonymous(psid: str) -> str:
-    """A short stable hash of a PSID, so logs can follow one user without identifying them."""
-    return hashlib.sha256(psid.encode()).hexdigest()[:10]

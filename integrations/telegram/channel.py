@@ -24,7 +24,7 @@ from telegram import CallbackQuery, ChatMember, Update
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, TypeHandler
 
-from dialogs.errors import ConfigurationError, DeliveryError, RecipientUnavailable
+from dialogs.errors import ConfigurationError, RecipientUnavailable
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.ports import ButtonPayloads, Inbox, SecretStore, UnreachableUsers
 from integrations.http_input import Refused, read_body
@@ -101,6 +101,7 @@ class TelegramChannel:
             slowed by it.
         receive: take updates (register the webhook or poll); False for a worker that only
             sends, which must neither move the webhook nor compete with the poller.
+        on_paced: called each time a send must wait for its chat's pace (for ``/metrics``).
     """
 
     name = CHANNEL
@@ -120,6 +121,7 @@ class TelegramChannel:
         flood_retries: int = 3,
         chat_pace: ChatPace = TELEGRAM_PACE,
         receive: bool = True,
+        on_paced: Callable[[], None] | None = None,
     ) -> None:
         if webhook_secret is not None and not _SECRET_FORMAT.fullmatch(webhook_secret):
             raise ValueError(
@@ -137,6 +139,7 @@ class TelegramChannel:
         self._redactor = TokenRedactor(token)
         self._pacer = ChatPacer(chat_pace)
         self._receive = receive
+        self._on_paced = on_paced
 
         builder = (
             Application.builder()
@@ -299,11 +302,12 @@ class TelegramChannel:
             await self._unreachable.discard(str(change.chat.id))
 
     async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
-        """Send the replies to a message the inbox processed; a refusal is logged, not raised."""
-        try:
-            await self._deliver(int(message.ref.user_id), replies)
-        except DeliveryError as exc:
-            log.warning("telegram reply not delivered: %s: %s", type(exc).__name__, exc)
+        """Send the replies to a message the inbox processed.
+
+        Raises:
+            DeliveryError: Telegram refused them (translated by ``errors.translate``).
+        """
+        await self._deliver(int(message.ref.user_id), replies)
 
     async def _answer(self, query: CallbackQuery) -> None:
         """Stop the button's loading spinner; a stale query must not stop the real answer."""
@@ -323,8 +327,11 @@ class TelegramChannel:
         messages = render([with_payloads(r) for r in replies], CAPABILITIES, shorten)
         await self._tokens.keep(shortened)  # before any button that needs them is sent
         for message in messages:
+            pace = self._pacer(chat_id)
+            if self._on_paced is not None and not pace.has_capacity():
+                self._on_paced()
             try:
-                async with self._pacer(chat_id):
+                async with pace:
                     await self._app.bot.send_message(
                         chat_id, message.text or EMPTY_TEXT, reply_markup=keyboard(message.buttons)
                     )

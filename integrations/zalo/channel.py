@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from dialogs.errors import DeliveryError, MotcuaError
+from dialogs.errors import MotcuaError
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Clock, Inbox, SecretStore
 from integrations.http_input import Refused, read_body
@@ -173,13 +173,13 @@ class ZaloChannel:
             await self._client.send_cs(ref.user_id, _zalo_message(message))
 
     async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
-        """Send the replies to a message the inbox processed; a refusal is logged, not raised."""
-        if not replies:
-            return
-        try:
+        """Send the replies to a message the inbox processed.
+
+        Raises:
+            DeliveryError: Zalo refused them (see ``errors``).
+        """
+        if replies:
             await self.send(message.ref, replies)
-        except DeliveryError as exc:
-            log.warning("zalo reply not delivered: %s", exc)
 
     async def _keep_token_fresh(self, tokens: ZaloTokens) -> None:
         """Refresh the access token ahead of expiry even while nobody writes, so the rotating
