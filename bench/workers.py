@@ -17,7 +17,7 @@ import socket
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
@@ -55,6 +55,8 @@ async def workers(
     quiet: bool = True,
     senders: int = 0,
     portal: bool = False,
+    cpus: Sequence[int] = (),
+    pids: list[int] | None = None,
 ) -> AsyncIterator[list[str]]:
     """``count`` web workers started at the same moment; yields their URLs once all are healthy.
 
@@ -69,6 +71,8 @@ async def workers(
         senders: how many ``motcua worker`` processes to start beside them (healthy too).
         portal: run the sandbox portal as a process of its own that every worker files with,
             as a deployment has one portal (otherwise each worker runs its own in-process).
+        cpus: pin web worker ``n`` to core ``cpus[n]`` with ``taskset`` (not pinned when empty).
+        pids: filled with the web workers' process ids (for a profiler to attach to).
     """
     ports = ports or [free_port() for _ in range(count)]
     with tempfile.TemporaryDirectory(prefix="motcua-workers-") as data:
@@ -84,8 +88,11 @@ async def workers(
         output = asyncio.subprocess.DEVNULL if quiet else None
         async with AsyncExitStack() as stack:
 
-            async def start(*command: str, port: int, data_dir: str) -> asyncio.subprocess.Process:
+            async def start(
+                *command: str, port: int, data_dir: str, prefix: Sequence[str] = ()
+            ) -> asyncio.subprocess.Process:
                 process = await asyncio.create_subprocess_exec(
+                    *prefix,
                     MOTCUA,
                     *command,
                     "--host",
@@ -112,8 +119,13 @@ async def workers(
                 await _wait_listening(portal_port, sandbox)
             started = []
             for n, port in enumerate(ports):
-                process = await start("serve", port=port, data_dir=f"{data}/worker-{n}")
+                prefix = ["taskset", "-c", str(cpus[n])] if n < len(cpus) else []
+                process = await start(
+                    "serve", port=port, data_dir=f"{data}/worker-{n}", prefix=prefix
+                )
                 started.append((f"http://127.0.0.1:{port}", process))
+                if pids is not None:
+                    pids.append(process.pid)  # taskset runs the worker in its own process
             for n in range(senders):
                 port = free_port()
                 process = await start("worker", port=port, data_dir=f"{data}/sender-{n}")

@@ -48,7 +48,6 @@ from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, Translato
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
-from integrations.telegram import ChatPace, TelegramChannel
 from integrations.webchat import Identities, WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
@@ -321,6 +320,9 @@ def platform_channels(
     secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
     if settings.telegram_token:
+        # python-telegram-bot and httpx take about 30 MB: imported only when Telegram is used.
+        from integrations.telegram import ChatPace, TelegramChannel
+
         found.append(
             TelegramChannel(
                 settings.telegram_token,

@@ -223,11 +223,13 @@ class Dispatcher:
         if forgotten:  # the citizen's data was erased: this turn is not kept either
             self._remember(ref, None)
             return held + replies
-        log = SqlMessageLog(session)
+        said = None
         if from_citizen:
-            said = None if message.text is None else _hide(message.text, codes)
-            await log.record_incoming(replace(message, text=said), now)
-        await log.record_replies(ref, [replace(r, text=_hide(r.text, codes)) for r in replies], now)
+            text = None if message.text is None else _hide(message.text, codes)
+            said = replace(message, text=text)
+        await SqlMessageLog(session).record_turn(
+            ref, said, [replace(r, text=_hide(r.text, codes)) for r in replies], now
+        )
         if hook is not None:
             await hook(session, held + replies)
         return held + replies

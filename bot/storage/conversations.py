@@ -65,19 +65,24 @@ class SqlConversations:
             .returning(UserRow.id, UserRow.locale)
         )
         user_pk, stored_locale = (await self._session.execute(upsert)).one()
-        await self._session.execute(
-            dialect_insert(self._session, ConversationRow)
-            .values(user_pk=user_pk, state={}, version=0, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["user_pk"])
-        )
-        state, version = (
+        # Read first: every message but a user's first finds its conversation in one statement.
+        found = (
             await self._session.execute(
                 select(ConversationRow.state, ConversationRow.version).where(
                     ConversationRow.user_pk == user_pk
                 )
             )
-        ).one()
-        return StoredConversation(ref, dict(state), version, stored_locale)
+        ).one_or_none()
+        if found is not None:
+            return StoredConversation(ref, dict(found.state), found.version, stored_locale)
+        # Should another turn create it first, saving over version 0 fails as stale and the
+        # turn runs again on what that one stored.
+        await self._session.execute(
+            dialect_insert(self._session, ConversationRow)
+            .values(user_pk=user_pk, state={}, version=0, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["user_pk"])
+        )
+        return StoredConversation(ref, {}, 0, stored_locale)
 
     async def load(self, ref: ConversationRef) -> StoredConversation | None:
         """A conversation without touching it, or None for a user never seen."""

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import buttons_from_json, buttons_to_json
@@ -44,36 +45,33 @@ class SqlMessageLog:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def record_turn(
+        self,
+        ref: ConversationRef,
+        said: IncomingMessage | None,
+        replies: Sequence[Reply],
+        at: datetime,
+    ) -> None:
+        """Log a turn in one statement: what the user typed or tapped (None when motcua spoke
+        first, e.g. a reminder), then what motcua answered, buttons included."""
+        rows = [] if said is None else [_row(ref, Direction.IN, at, said.text, said.payload)]
+        rows += [
+            _row(ref, Direction.OUT, at, r.text, None, buttons_to_json(r.buttons) or None)
+            for r in replies
+        ]
+        if rows:
+            # One bulk insert of all rows: the ORM's unit of work costs more than the statement.
+            await self._session.execute(insert(MessageLogRow), rows)
+
     async def record_incoming(self, message: IncomingMessage, at: datetime) -> None:
         """Log what the user typed or tapped."""
-        self._session.add(
-            MessageLogRow(
-                at=at,
-                direction=Direction.IN,
-                channel=message.ref.channel,
-                user_id=message.ref.user_id,
-                text=message.text,
-                payload=message.payload,
-            )
-        )
-        await self._session.flush()
+        await self.record_turn(message.ref, message, (), at)
 
     async def record_replies(
         self, ref: ConversationRef, replies: Sequence[Reply], at: datetime
     ) -> None:
         """Log what motcua answered, buttons included."""
-        self._session.add_all(
-            MessageLogRow(
-                at=at,
-                direction=Direction.OUT,
-                channel=ref.channel,
-                user_id=ref.user_id,
-                text=reply.text,
-                buttons=buttons_to_json(reply.buttons) or None,
-            )
-            for reply in replies
-        )
-        await self._session.flush()
+        await self.record_turn(ref, None, replies, at)
 
     async def history(self, ref: ConversationRef, limit: int = 100) -> list[LoggedMessage]:
         """The last ``limit`` messages of a conversation, oldest first."""
@@ -94,3 +92,22 @@ class SqlMessageLog:
             )
             for row in reversed(rows.all())
         ]
+
+
+def _row(
+    ref: ConversationRef,
+    direction: Direction,
+    at: datetime,
+    text: str | None,
+    payload: str | None,
+    buttons: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "direction": direction.value,
+        "channel": ref.channel,
+        "user_id": ref.user_id,
+        "text": text,
+        "payload": payload,
+        "buttons": buttons,
+    }

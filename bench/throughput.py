@@ -1,0 +1,377 @@
+"""Messages a second through the whole Telegram path, against a bare python-telegram-bot echo bot.
+
+``python -m bench.throughput`` starts the fake Bot API from the tests (the one both bots talk
+to), then in turn: a bare PTB echo bot (``bench.echo_bot``: webhook in aiohttp, no storage, no
+limits) as the reference; ``motcua serve`` on SQLite; on PostgreSQL; and two ``motcua serve``
+workers on PostgreSQL + Redis behind a round-robin balancer. Each server is pinned to one core
+with ``taskset`` (the two workers to one core each); this process, the fake and the balancer run
+on the other core. ``--users`` chats each send ``--messages`` texts at once; the fake delivers
+them by webhook (one update in flight per chat, as Telegram does) and the run ends when the
+replies stop. Per-chat and bot-wide send limits are lifted for every server.
+
+Printed per server: messages a second (texts answered / time to the last reply) and its ratio
+to the echo bot's in the same run; CPU milliseconds per message (from the servers'
+``process_cpu_seconds_total``), the messages a second one free core would answer at that cost
+(1000 / CPU ms) and its ratio to the echo bot's (on a shared machine the wall-clock rate
+follows the neighbours' load, the CPU cost does not); resident memory idle after start-up
+(the whole knowledge base loaded) and at the end. Two workers' figures are their sum.
+``--profile PATH`` also samples the SQLite server with py-spy under the same load and writes
+the top of the flame graph to PATH (``bench/throughput-profile.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bench.web_roundtrip import QUESTIONS
+from bench.workers import free_port, scratch_postgres, workers
+from tests.fakes.telegram import TOKEN, FakeTelegram
+
+SERVER_CPUS = (0, 1)
+"""Core of the one-worker servers (the first), and of the second of two workers."""
+
+UNLIMITED_SENDS = {
+    "MOTCUA_TELEGRAM_CHAT_RATE": "100000",
+    "MOTCUA_TELEGRAM_GLOBAL_RATE": "100000",
+}
+"""The echo bot has no send limits; motcua's are lifted so the two do the same work."""
+
+
+class Stalled(Exception):
+    """The replies stopped before every text was answered (printed instead of a row)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One server's figures."""
+
+    name: str
+    messages: int
+    replies: int
+    seconds: float
+    cpu_seconds: float
+    idle_rss_bytes: float
+    rss_bytes: float
+
+    @property
+    def per_second(self) -> float:
+        """Texts answered a second."""
+        return self.messages / self.seconds
+
+    @property
+    def cpu_ms_per_message(self) -> float:
+        """The servers' CPU time per text, in milliseconds."""
+        return 1000 * self.cpu_seconds / self.messages
+
+
+async def process_figures(urls: Sequence[str]) -> tuple[float, float]:
+    """Summed CPU seconds and resident bytes of the servers, from their ``/metrics``."""
+    cpu = rss = 0.0
+    async with aiohttp.ClientSession() as http:
+        for url in urls:
+            async with http.get(url + "/metrics") as response:
+                for line in (await response.text()).splitlines():
+                    if line.startswith("process_cpu_seconds_total "):
+                        cpu += float(line.split()[1])
+                    elif line.startswith("process_resident_memory_bytes "):
+                        rss += float(line.split()[1])
+    return cpu, rss
+
+
+async def drive(
+    name: str, telegram: FakeTelegram, users: int, messages: int, first_id: int
+) -> tuple[int, float]:
+    """``users`` chats send ``messages`` texts each at once; (replies, seconds to the last)."""
+    before = len(telegram.sent)
+    chats = [telegram.user(first_id + n) for n in range(users)]
+    texts = itertools.cycle(QUESTIONS)
+    expected = users * messages
+    began = time.perf_counter()
+    for chat in chats:
+        for _ in range(messages):
+            chat.send(next(texts))
+    last_change, seen = began, before
+    while True:
+        await asyncio.sleep(0.005)
+        now = time.perf_counter()
+        if len(telegram.sent) != seen:
+            seen, last_change = len(telegram.sent), now
+            continue
+        answered = {m.chat_id for m in telegram.sent[before:]}
+        if len(answered) == users and seen - before >= expected and now - last_change > 1.0:
+            return seen - before, last_change - began
+        if now - last_change > 60:
+            raise Stalled(f"{name}: no reply for 60 s, {seen - before} replies to {expected} texts")
+
+
+async def measure(
+    name: str,
+    telegram: FakeTelegram,
+    urls: Sequence[str],
+    users: int,
+    messages: int,
+    profile: tuple[int, Path] | None = None,
+) -> Run:
+    """Read the idle servers' memory, warm them up, then drive the load and read their figures.
+
+    ``profile`` (a process id and a file): py-spy samples that process during the load and
+    writes its collapsed stacks to the file.
+    """
+    _, idle_rss = await process_figures(urls)
+    await drive(name, telegram, 4, 3, first_id=9_000_000)  # first searches, connections, caches
+    cpu_before, _ = await process_figures(urls)
+    sampler = None
+    if profile is not None:
+        pid, raw = profile
+        sampler = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--gil",  # only the thread holding the GIL: where Python spends CPU
+            "--rate",
+            "200",
+            "--output",
+            str(raw),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+    replies, seconds = await drive(name, telegram, users, messages, first_id=1_000_000)
+    if sampler is not None:
+        sampler.send_signal(signal.SIGINT)  # stop sampling and write the stacks
+        await sampler.wait()
+    cpu_after, rss = await process_figures(urls)
+    return Run(name, users * messages, replies, seconds, cpu_after - cpu_before, idle_rss, rss)
+
+
+@asynccontextmanager
+async def echo_bot(telegram: FakeTelegram) -> AsyncIterator[list[str]]:
+    """The reference bot on core ``SERVER_CPUS[0]``; yields its URL once its webhook is set."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = await asyncio.create_subprocess_exec(
+        "taskset",
+        "-c",
+        str(SERVER_CPUS[0]),
+        sys.executable,
+        "-m",
+        "bench.echo_bot",
+        "--port",
+        str(port),
+        "--api-url",
+        telegram.url,
+        "--public-url",
+        url,
+        "--token",
+        TOKEN,
+    )
+    try:
+        await telegram.wait_for(lambda: telegram.webhook is not None, within=60)
+        yield [url]
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+@asynccontextmanager
+async def balancer(targets: Sequence[str]) -> AsyncIterator[str]:
+    """Round-robin HTTP forwarding to ``targets``: the load balancer in front of the workers."""
+    turn = itertools.cycle(targets)
+    async with aiohttp.ClientSession() as http:
+
+        async def forward(request: web.Request) -> web.Response:
+            body = await request.read()
+            headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+            async with http.post(next(turn) + request.path, data=body, headers=headers) as answer:
+                return web.Response(status=answer.status, body=await answer.read())
+
+        app = web.Application()
+        app.router.add_post("/{path:.*}", forward)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            await runner.cleanup()
+
+
+def motcua_env(telegram: FakeTelegram, public_url: str) -> dict[str, str]:
+    """A Telegram bot on the fake, webhook at ``public_url``, send limits lifted."""
+    return {
+        "MOTCUA_TELEGRAM_TOKEN": TOKEN,
+        "MOTCUA_TELEGRAM_API_URL": telegram.url,
+        "MOTCUA_PUBLIC_URL": public_url,
+        **UNLIMITED_SENDS,
+    }
+
+
+async def run_motcua(
+    name: str,
+    count: int,
+    users: int,
+    messages: int,
+    *,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    profile_to: Path | None = None,
+) -> Run:
+    """``count`` motcua workers (one core each) measured on a fresh fake; the first one's
+    collapsed stacks are written to ``profile_to`` when given."""
+    async with FakeTelegram() as telegram:
+        ports = [free_port() for _ in range(count)]
+        pids: list[int] = []
+        targets = [f"http://127.0.0.1:{p}" for p in ports]
+        async with balancer(targets) as front:
+            public = front if count > 1 else targets[0]
+            async with workers(
+                count,
+                database_url=database_url,
+                redis_url=redis_url,
+                env=motcua_env(telegram, public),
+                ports=ports,
+                cpus=SERVER_CPUS[:count],
+                pids=pids,
+            ) as urls:
+                await telegram.wait_for(lambda: telegram.webhook is not None, within=60)
+                profile = (pids[0], profile_to) if profile_to is not None else None
+                return await measure(name, telegram, urls, users, messages, profile)
+
+
+async def run_reference(users: int, messages: int) -> Run:
+    """The bare echo bot measured on a fresh fake."""
+    async with FakeTelegram() as telegram, echo_bot(telegram) as urls:
+        return await measure("PTB echo bot (reference)", telegram, urls, users, messages)
+
+
+def table(runs: Sequence[Run], reference: Run) -> str:
+    """The printed table."""
+    lines = [
+        f"{'server':<38} {'msg/s':>7} {'× echo':>6} {'CPU ms/msg':>10} {'msg/s/core':>10} "
+        f"{'× echo':>6} {'idle MB':>7} {'end MB':>6}"
+    ]
+    for run in runs:
+        per_core = 1000 / run.cpu_ms_per_message
+        lines.append(
+            f"{run.name:<38} {run.per_second:>7.1f} "
+            f"{run.per_second / reference.per_second:>6.2f} {run.cpu_ms_per_message:>10.2f} "
+            f"{per_core:>10.0f} {reference.cpu_ms_per_message / run.cpu_ms_per_message:>6.2f} "
+            f"{run.idle_rss_bytes / 2**20:>7.0f} {run.rss_bytes / 2**20:>6.0f}"
+        )
+    return "\n".join(lines)
+
+
+def profile_table(raw: Path, lines: int = 25) -> str:
+    """The top of a py-spy flame graph (collapsed stacks) as two Markdown tables.
+
+    Own time is the sampled stack's last frame; cumulative time counts each frame once per
+    sample it appears in. Frames are shown as ``function (file)``, without line numbers, so a
+    function's samples add up.
+    """
+    own: Counter[str] = Counter()
+    cumulative: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            cumulative[frame] += int(count)
+    out = [f"{total} samples of the motcua server while it answered the load.", ""]
+    for title, counts in (("own", own), ("cumulative", cumulative)):
+        out += [f"| % {title} | function (file) |", "|---:|---|"]
+        out += [f"| {100 * n / total:.1f} | `{f}` |" for f, n in counts.most_common(lines)]
+        out.append("")
+    return "\n".join(out)
+
+
+async def main(argv: Sequence[str] | None = None) -> None:
+    """Measure every server and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__)
+    parser.add_argument("--users", type=int, default=100, help="chats writing at once")
+    parser.add_argument("--messages", type=int, default=5, help="texts per chat")
+    parser.add_argument("--database-url", default=os.environ.get("MOTCUA_TEST_POSTGRES_URL"))
+    parser.add_argument("--redis-url", default=os.environ.get("MOTCUA_TEST_REDIS_URL"))
+    parser.add_argument(
+        "--profile", type=Path, help="also profile the SQLite server; the top goes to this file"
+    )
+    args = parser.parse_args(argv)
+    os.sched_setaffinity(0, {SERVER_CPUS[-1]})  # the fake and the balancer off the servers' core
+
+    reference = await run_reference(args.users, args.messages)
+    runs = [reference]
+    stalled: list[str] = []
+    variants: list[tuple[str, int, bool, bool]] = [("motcua, SQLite, 1 worker", 1, False, False)]
+    if args.database_url:
+        variants.append(("motcua, PostgreSQL, 1 worker", 1, True, False))
+        if args.redis_url:
+            variants.append(("motcua, PostgreSQL + Redis, 2 workers", 2, True, True))
+    for name, count, postgres, redis in variants:
+        try:
+            if not postgres:
+                runs.append(await run_motcua(name, count, args.users, args.messages))
+                continue
+            async with scratch_postgres(args.database_url) as database:
+                runs.append(
+                    await run_motcua(
+                        name,
+                        count,
+                        args.users,
+                        args.messages,
+                        database_url=database,
+                        redis_url=args.redis_url if redis else None,
+                    )
+                )
+        except Stalled as stall:
+            stalled.append(str(stall))
+    print(
+        f"Telegram webhook → reply, {args.users} chats × {args.messages} texts, "
+        f"servers pinned to one core each (taskset)"
+    )
+    print(table(runs, reference))
+    for line in stalled:
+        print(f"did not finish: {line}")
+    if args.profile:
+        await profile_motcua(args.profile, args.users, args.messages)
+
+
+async def profile_motcua(out: Path, users: int, messages: int) -> None:
+    """Sample the SQLite server with py-spy under the same load; the top goes to ``out``."""
+    with tempfile.TemporaryDirectory(prefix="motcua-profile-") as folder:
+        raw = Path(folder) / "stacks.txt"
+        run = await run_motcua("profiled", 1, users, messages, profile_to=raw)
+        heading = (
+            f"# Where the CPU goes: motcua, SQLite, 1 worker\n\n"
+            f"`python -m bench.throughput --users {users} --messages {messages} --profile {out}`"
+            " — py-spy, 200 samples a second of the thread holding the GIL, "
+            f"{run.per_second:.1f} messages/s while sampled.\n\n"
+        )
+        text = heading + await asyncio.to_thread(profile_table, raw) + "\n"
+    await asyncio.to_thread(out.write_text, text)
+    print(f"profile of the SQLite server: {out}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
