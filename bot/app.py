@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from bot import i18n
 from bot.config import Settings
+from bot.console.context import Console
 from bot.dispatcher import Dialog, Dispatcher, TurnHook
 from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
@@ -81,6 +82,7 @@ class App:
     lessons: LessonBook
     metrics: Metrics
     clock: Clock
+    console: Console
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -260,6 +262,17 @@ async def build_app(
             retention=Retention.of(settings),
             metrics=metrics,
         )
+        console = Console(
+            database=database,
+            clock=clock,
+            translator=translator,
+            knowledge=knowledge,
+            limiter=limiter,
+            wake_outbox=wake_outbox,
+            secure_cookies=secure,
+            session_ttl=timedelta(hours=settings.console_session_hours),
+            trusted_proxies=settings.trusted_proxies,
+        )
         app = App(
             settings,
             database,
@@ -274,6 +287,7 @@ async def build_app(
             lessons,
             metrics,
             clock,
+            console,
         )
         stack.push_async_callback(app.stop_background)
         yield app

@@ -76,6 +76,8 @@ class Settings:
     log_format: str
     """``text`` (one readable line a record) or ``json`` (one JSON object a line, for a log
     collector); both carry the request id and are redacted the same way (``bot.logs``)."""
+    console_session_hours: int
+    """Hours a staff member stays signed in to the console, 1 to 720."""
 
     telegram_token: str | None
     telegram_api_url: str
@@ -144,6 +146,7 @@ class Settings:
                 "MOTCUA_INBOX_LEASE_SECONDS", e.get("MOTCUA_INBOX_LEASE_SECONDS", "10")
             ),
             log_format=_choice(e, "MOTCUA_LOG_FORMAT", ("text", "json")),
+            console_session_hours=_bounded(e, "MOTCUA_CONSOLE_SESSION_HOURS", 8, 1, 720),
             telegram_token=opt("MOTCUA_TELEGRAM_TOKEN"),
             telegram_api_url=e.get("MOTCUA_TELEGRAM_API_URL", "https://api.telegram.org"),
             telegram_webhook_secret=opt("MOTCUA_TELEGRAM_WEBHOOK_SECRET"),

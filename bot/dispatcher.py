@@ -26,7 +26,7 @@ from typing import Any
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import logs, lookups, personal_data
+from bot import handoffs, logs, lookups, personal_data
 from bot.insights import store as insights
 from bot.locks import ConversationLocks, LocalLocks
 from bot.ratelimits import LimitsRateLimiter
@@ -45,6 +45,7 @@ from dialogs.ports import Limit, PortalClient, RateLimiter
 from dialogs.step import (
     DeleteMyData,
     DialogDeps,
+    EndStaff,
     IssueLinkCode,
     ListDossiers,
     LookUpDossier,
@@ -52,6 +53,7 @@ from dialogs.step import (
     NoteQuestion,
     RateHelp,
     RedeemLinkCode,
+    RequestStaff,
     ScheduleReminder,
     State,
     Step,
@@ -259,7 +261,9 @@ class Dispatcher:
             state = stored.state
             if joining is not None and joining[0] != stored.person_id:
                 state = states.merge(stored.state, joining[1])
-            step = self._step(stored, state, current)
+            desk = await handoffs.local_desk(session, current.ref)
+            deps = self._deps if desk is None else replace(self._deps, local_desk=desk)
+            step = self._step(stored, state, current, deps)
             if step is None:
                 replies.append(Reply(self._apology_text(stored, message)))
                 break
@@ -268,7 +272,8 @@ class Dispatcher:
             for effect in step.effects:
                 if isinstance(effect, SubmitDossier):
                     locale = str(step.state.get("locale") or message.locale or "vi")
-                    if await SqlDossiers(session).queue(message.ref, effect, locale, now):
+                    commune = await handoffs.citizen_commune(session, message.ref)
+                    if await SqlDossiers(session).queue(message.ref, effect, locale, now, commune):
                         self._dossier_queued = True
                 elif isinstance(effect, LookUpDossier | ListDossiers):
                     if not current.internal and self._portal is not None:
@@ -283,6 +288,11 @@ class Dispatcher:
                 elif isinstance(effect, NoteQuestion | NoteMilestone | RateHelp):
                     commune = insights.commune_of(step.state)
                     await insights.record(session, effect, current.ref.channel, commune, now)
+                elif isinstance(effect, RequestStaff):
+                    if not current.internal:
+                        pending = await handoffs.request(session, current, effect, now)
+                elif isinstance(effect, EndStaff):
+                    await handoffs.end_by_citizen(session, current, now)
                 elif isinstance(effect, DeleteMyData):
                     await personal_data.erase(session, current.ref)
                     forgotten = True
@@ -293,11 +303,15 @@ class Dispatcher:
         return replies, codes, forgotten
 
     def _step(
-        self, stored: StoredConversation, state: State, message: IncomingMessage
+        self,
+        stored: StoredConversation,
+        state: State,
+        message: IncomingMessage,
+        deps: DialogDeps,
     ) -> Step | None:
         """The dialog's step, or None (logged, without personal data) when the dialog failed."""
         try:
-            step = self._dialog(state, message, self._deps)
+            step = self._dialog(state, message, deps)
             json.dumps(step.state)  # the state is stored as JSON: fail here, not at commit
         except Exception:
             # The traceback is redacted by bot.logs (the message's text was concealed).

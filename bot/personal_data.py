@@ -35,6 +35,7 @@ from bot.storage.tables import (
     ConversationRow,
     DossierAuditRow,
     DossierRow,
+    HandoffRow,
     IdentityLinkRow,
     InboxRow,
     LinkAttemptRow,
@@ -174,6 +175,13 @@ REGISTRY: tuple[PersonalTable, ...] = (
         ),
     ),
     PersonalTable(
+        HandoffRow,
+        "each time the citizen asked to talk to staff: their commune, when, and when it ended",
+        _of_refs(HandoffRow.channel, HandoffRow.user_id),
+        # A conversation still open with the staff is kept however old.
+        lambda before: and_(HandoffRow.updated_at < before, HandoffRow.status == "closed"),
+    ),
+    PersonalTable(
         DossierAuditRow,
         "what the citizen did on someone else's behalf (filing, following a dossier)",
         _of_refs(DossierAuditRow.channel, DossierAuditRow.user_id),
@@ -299,6 +307,10 @@ FREE_OF_PERSONAL_DATA: dict[str, str] = {
     "questions": "how each question went (channel, commune, outcome, procedure), no words",
     "milestones": "checklists opened and finished (channel, commune, procedure), no one named",
     "lessons": "phrasings staff chose to teach the assistant, and which staff member did",
+    "staff": "console accounts of staff (not citizens), deleted by an admin",
+    "staff_sessions": "signed-in staff sessions, a hash of each token; they expire",
+    "staff_audit": "what staff did in the console, naming records, never a citizen",
+    "commune_info": "each commune's one-stop address, hours and notes, public information",
 }
 """Tables that hold nothing about a citizen, and why (``secrets`` is registered for the
 Messenger windows among its rows; its other rows are platform credentials)."""

@@ -23,6 +23,7 @@ DEFAULT_LIMITS: Mapping[Limit, str] = {
     Limit.WEB_ADDRESS: "600/minute",
     Limit.WEB_IDENTITY: "60/minute",
     Limit.LINK_ADDRESS: "20/hour",
+    Limit.STAFF_LOGIN: "30/hour",
 }
 """Generous for people (a page polls every 5 s; several people may share one address behind a
 carrier's NAT), far too few for a script."""

@@ -1,4 +1,4 @@
-"""The one aiohttp server: web chat, every channel's webhook and ``/healthz`` on one port."""
+"""The one aiohttp server: web chat, every channel's webhook, the staff console and ``/healthz``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import logs
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.console.app import PREFIX, console_application
 from bot.metrics import CONTENT_TYPE
 from bot.storage.database import sqlite_file
 from bot.storage.schema import current_revision, ensure_schema, head_revision
@@ -105,6 +106,7 @@ def web_application(app: App, *, public: bool = True) -> web.Application:
     application.router.add_get("/metrics", metrics)
     if public:
         application.add_routes(app.routes)
+        application.add_subapp(PREFIX, console_application(app.console))
     return application
 
 

@@ -18,6 +18,7 @@ from dialogs.flows import (
     dossiers,
     feedback,
     filing,
+    handoff,
     link,
     menu,
     more,
@@ -56,7 +57,8 @@ _PAYLOADS: dict[str, Handler] = {
     "m:submit": filing.choose,
     "m:lookup": dossiers.lookup_menu,
     "m:news": services.announcements,
-    "m:staff": services.staff,
+    "m:staff": handoff.start,
+    "hs:end": handoff.end,
     "m:lang": menu.ask_language,
     "m:link": link.start,
     "lk:get": link.get,
@@ -115,11 +117,14 @@ _INTERNAL: dict[str, Handler] = {
     "fd:late": dossiers.overdue,
     "ds:found": dossiers.found,
     "ds:mine": dossiers.mine,
+    "hs:queued": handoff.queued,
+    "hs:reply": handoff.staff_reply,
+    "hs:closed": handoff.closed,
 }
 """Payloads only the dispatcher raises (``IncomingMessage.internal``); a user's are stale."""
 
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
-    "staff:wait_text": services.staff_note,
+    "staff:wait_text": handoff.question,
     "link:wait_code": link.typed,
     "filing:field": filing.typed,
     "filing:post_address": filing.post_address,
@@ -151,6 +156,8 @@ def _route(turn: Turn) -> list[Reply]:
     message = turn.message
     if message.internal:
         return _run(turn, _INTERNAL, message.payload or "")
+    if turn.state.get("step") == handoff.TALKING and (quiet := handoff.during(turn)) is not None:
+        return quiet
     if message.payload is not None:
         return press(turn, message.payload)
     text = (message.text or "")[:MAX_INPUT_CHARS]

@@ -236,6 +236,8 @@ class Limit(StrEnum):
     """Web-chat requests from one web-chat identity."""
     LINK_ADDRESS = "link_address"
     """Link codes typed from one client address."""
+    STAFF_LOGIN = "staff_login"
+    """Console sign-in attempts from one client address."""
 
 
 class RateLimiter(Protocol):

@@ -12,8 +12,7 @@ strings, numbers and booleans. Shape (version 1)::
       "choices": ["1.001193", "2.000528"],  # procedures offered as "which case is yours?"
       "alts": ["1.004884"],                 # other procedures the last search found
       "checklists": {"1.001193": {...}},    # see dialogs.flows.checklist
-      "buttons": [{"p": "cl:have:..."}, {"u": "https://...", "l": "..."}],
-      "staff_notes": [{"text": "...", "at": "2026-11-24T08:00:00+00:00"}]
+      "buttons": [{"p": "cl:have:..."}, {"u": "https://...", "l": "..."}]
     }
 """
 
@@ -90,7 +89,7 @@ def merge(person: Mapping[str, Any], joining: Mapping[str, Any]) -> dict[str, An
 
     ``person`` is the state the citizen's linked apps already share, ``joining`` the state the
     newly linked app had on its own. Checklists are united by procedure code and, where both
-    sides have one, the more recently used wins; staff notes of both are kept, oldest first.
+    sides have one, the more recently used wins.
     The person's language choice stays (the joining app's only when the person made none), and
     so does everything else (step, procedure under discussion). The flows trim the lists to
     their limits the next time they add to them. A person with no state yet (the first app has
@@ -106,21 +105,9 @@ def merge(person: Mapping[str, Any], joining: Mapping[str, Any]) -> dict[str, An
             united[code] = record
     if united:
         merged["checklists"] = united
-    notes = {
-        (note["at"], str(note.get("text"))): note
-        for note in [*_notes(other), *_notes(merged)]
-        if isinstance(note, dict) and isinstance(note.get("at"), str)
-    }
-    if notes:
-        merged["staff_notes"] = sorted(notes.values(), key=lambda note: _parsed(note["at"]))
     if "locale" not in merged and isinstance(other.get("locale"), str):
         merged["locale"] = other["locale"]
     return merged
-
-
-def _notes(state: Mapping[str, Any]) -> list[Any]:
-    found = state.get("staff_notes")
-    return found if isinstance(found, list) else []
 
 
 def _used_at(record: Mapping[str, Any]) -> datetime:

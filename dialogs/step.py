@@ -145,6 +145,20 @@ class RateHelp:
     comment: str | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class RequestStaff:
+    """Hand the conversation to the staff of the citizen's commune (an admin's, when unknown).
+
+    The dispatcher queues it and answers in the same turn with an internal ``hs:queued`` whose
+    facts say when the office opens (``opens_at``, ISO time) if it is closed now.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class EndStaff:
+    """The citizen takes the conversation back from the staff: its handoff is closed."""
+
+
 Effect = (
     NoteQuestion
     | NoteMilestone
@@ -156,7 +170,25 @@ Effect = (
     | DeleteMyData
     | LookUpDossier
     | ListDossiers
+    | RequestStaff
+    | EndStaff
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LocalDesk:
+    """The one-stop desk of the citizen's commune, as its staff describe it in the console.
+
+    ``days`` are ISO weekday digits (``"12345"``), ``opens``/``closes`` ``HH:MM``.
+    """
+
+    address: str
+    phone: str
+    days: str
+    opens: str
+    closes: str
+    map_url: str
+    notes: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +209,8 @@ class DialogDeps:
     translator: Callable[[str], Translator]  # locale -> translator
     default_locale: str = "vi"
     portal_url: str = "https://dichvucong.gov.vn"
+    local_desk: LocalDesk | None = None
+    """The citizen's own commune desk, when staff entered it: added to answer cards."""
     public_url: str = ""
     """motcua's own public base URL (``MOTCUA_PUBLIC_URL``), for links to its printable pages
     from apps other than the web chat, which links to them by path."""

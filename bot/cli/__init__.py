@@ -16,6 +16,7 @@ _COMMANDS = (
     "bot.cli.kb",
     "bot.cli.ask",
     "bot.cli.user",
+    "bot.cli.staff",
     "bot.cli.portal_sandbox",
 )
 

@@ -9,7 +9,7 @@ change from being announced twice when both the webhook and the polling loop see
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,6 +49,9 @@ class Dossier:
     announced_at: datetime | None
     fee_amount: int | None
     payment_url: str | None
+    commune: str | None = None
+    """The citizen's commune when they filed, whose staff see the dossier in the console."""
+    created_at: datetime | None = None
 
     @property
     def on_behalf(self) -> bool:
@@ -77,6 +80,8 @@ def _dossier(row: DossierRow) -> Dossier:
         announced_at=row.announced_at,
         fee_amount=row.fee_amount,
         payment_url=row.payment_url,
+        commune=row.commune,
+        created_at=row.created_at,
     )
 
 
@@ -87,7 +92,12 @@ class SqlDossiers:
         self._session = session
 
     async def queue(
-        self, ref: ConversationRef, effect: SubmitDossier, locale: str, now: datetime
+        self,
+        ref: ConversationRef,
+        effect: SubmitDossier,
+        locale: str,
+        now: datetime,
+        commune: str | None = None,
     ) -> bool:
         """Keep a confirmed filing to be sent; False when its key was queued already."""
         result = await self._session.execute(
@@ -98,6 +108,7 @@ class SqlDossiers:
                 user_id=ref.user_id,
                 locale=locale,
                 procedure_code=effect.procedure,
+                commune=commune,
                 request=dict(effect.request),
                 consent_at=datetime.fromisoformat(effect.consent_at),
                 consent_version=effect.consent_version,
@@ -215,6 +226,18 @@ class SqlDossiers:
         """The filed dossier with this portal code."""
         row = await self._session.scalar(select(DossierRow).where(DossierRow.code == code))
         return None if row is None else _dossier(row)
+
+    async def get(self, dossier_id: int) -> Dossier | None:
+        """One dossier by id."""
+        row = await self._session.get(DossierRow, dossier_id)
+        return None if row is None else _dossier(row)
+
+    async def listed(self, communes: Sequence[str] | None, limit: int) -> list[Dossier]:
+        """The newest dossiers of ``communes`` (every commune's, and unknown ones, when None)."""
+        query = select(DossierRow).order_by(DossierRow.id.desc()).limit(limit)
+        if communes is not None:
+            query = query.where(DossierRow.commune.in_(communes))
+        return [_dossier(row) for row in await self._session.scalars(query)]
 
     async def for_ref(self, ref: ConversationRef) -> list[Dossier]:
         """The dossiers filed from one conversation, newest first."""

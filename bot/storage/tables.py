@@ -249,6 +249,8 @@ class DossierRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
     locale: Mapped[str] = mapped_column(String(LOCALE_LEN))
     procedure_code: Mapped[str] = mapped_column(String(32))
+    commune: Mapped[str | None] = mapped_column(String(32), index=True)
+    """The citizen's commune when they filed: its staff see the dossier in the console."""
     request: Mapped[dict[str, Any]] = mapped_column(Json)
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))
@@ -408,3 +410,104 @@ class MilestoneRow(Base):
     commune: Mapped[str | None] = mapped_column(String(COMMUNE_LEN))
     kind: Mapped[str] = mapped_column(String(32))
     procedure: Mapped[str] = mapped_column(String(PROCEDURE_LEN))
+
+
+class StaffRow(Base):
+    """A console account: an admin, a commune's staff member or a volunteer coordinator.
+
+    Only the argon2 hash of the password is kept. ``communes`` are the commune codes a staff
+    member serves (an admin serves every commune); ``failed_logins`` and ``locked_until`` are
+    the lockout after repeated wrong passwords.
+    """
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    communes: Mapped[list[str]] = mapped_column(Json)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StaffSessionRow(Base):
+    """A signed-in console session, server-side so a deleted account's cookie stops at once.
+
+    The cookie carries a random token; only its SHA-256 is kept, with the form (CSRF) token.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class StaffAuditRow(Base):
+    """One staff action, appended and never changed: who did what to which record, and when.
+
+    The staff member's e-mail is copied so the line still says who after the account is gone;
+    ``target`` names a record (``handoff:12``, ``commune:00001``), never a citizen.
+    """
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    staff_email: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str | None] = mapped_column(String(128))
+    commune: Mapped[str | None] = mapped_column(String(32))
+
+
+class HandoffRow(Base):
+    """A citizen's conversation handed to the staff of their commune.
+
+    ``status`` goes waiting -> claimed (one staff member answers) -> closed; a claimed one may
+    be released back to waiting. While it is open the assistant stays quiet in the conversation.
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index("ix_handoffs_status_commune", "status", "commune"),
+        Index("ix_handoffs_channel_user_id_status", "channel", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    commune: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class CommuneInfoRow(Base):
+    """What staff tell about their commune's one-stop desk; the assistant adds it to answers.
+
+    ``days`` are ISO weekday digits (``"12345"``: Monday to Friday), ``opens``/``closes`` are
+    ``HH:MM`` in Vietnam's time: when a person can answer a handed-over conversation.
+    """
+
+    __tablename__ = "commune_info"
+
+    commune: Mapped[str] = mapped_column(String(32), primary_key=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    days: Mapped[str] = mapped_column(String(7))
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+    map_url: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

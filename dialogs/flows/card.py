@@ -12,10 +12,11 @@ from datetime import date
 from urllib.parse import quote, urlencode
 
 from dialogs.context import Turn
-from dialogs.filing.forms import form_for
+from dialogs.filing.forms import N_, form_for
 from dialogs.flows import menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
+from dialogs.step import LocalDesk
 from knowledge.checks import contradictions
 from knowledge.model import ChannelKind, Duration, Fee, OnlineFiling, Procedure
 
@@ -52,7 +53,50 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     if turn.t.locale != "vi" and turn.message.ref.channel != "web":
         # The web page marks the Vietnamese wording itself (lang="vi"); other apps cannot.
         text = _("Names and papers are in Vietnamese, as the portal publishes them.") + "\n" + text
-    return [Reply(text, tuple(actions))]
+    replies = [Reply(text, tuple(actions))]
+    if turn.deps.local_desk is not None:
+        replies.insert(0, Reply(local_desk(turn.t, turn.deps.local_desk)))
+    return replies
+
+
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
+def local_desk(t: Translator, desk: LocalDesk) -> str:
+    """Where the citizen's own commune takes the dossier, as its staff describe it."""
+    _ = t.gettext
+    lines = [_("Your commune's one-stop desk:")]
+    if desk.address:
+        lines.append(desk.address)
+    lines.append(
+        _("Open {days}, {opens}–{closes}").format(
+            days=opening_days(t, desk.days), opens=desk.opens, closes=desk.closes
+        )
+    )
+    if desk.phone:
+        lines.append(_("Phone: {phone}").format(phone=desk.phone))
+    if desk.map_url:
+        lines.append(_("Map: {url}").format(url=desk.map_url))
+    if desk.notes:
+        lines.append(desk.notes)
+    return "\n".join(lines)
+
+
+def opening_days(t: Translator, days: str) -> str:
+    """``"12345"`` as "Monday–Friday"; days that do not follow each other are listed."""
+    numbers = sorted(int(d) for d in days if d in "1234567")
+    names = [t.gettext(WEEKDAYS[n - 1]) for n in numbers]
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{names[0]}–{names[-1]}"
+    return ", ".join(names)
 
 
 def printable(turn: Turn, code: str, case: str | None = None) -> Button | None:

@@ -1,8 +1,7 @@
-"""Submit, announcements and staff: honest, useful answers until each has its own flow.
+"""Submit and announcements: honest, useful answers until each has its own flow.
 
 Nothing here pretends: filing a procedure the chat cannot file points to the national portal,
-announcements say they are not available yet, and a question for staff keeps exactly what the
-citizen typed.
+announcements say they are not available yet.
 """
 
 from __future__ import annotations
@@ -10,13 +9,10 @@ from __future__ import annotations
 from dialogs.context import Turn
 from dialogs.flows import card, menu
 from dialogs.messages import Button, Reply
-from dialogs.text import MAX_NOTE_CHARS, clean
 from knowledge.model import ChannelKind
 
 LOOKUP_PATH = "/p/home/dvc-tra-cuu-ho-so.html"
 """The national portal's dossier lookup page."""
-
-MAX_STAFF_NOTES = 5
 
 
 def submit(turn: Turn, args: list[str] | None = None) -> list[Reply] | None:
@@ -76,35 +72,3 @@ def announcements(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
         "posted at the commune People's Committee office and on the commune's website."
     )
     return [Reply(text, (menu.menu_button(turn),))]
-
-
-def staff(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
-    """Invite a question for the commune one-stop staff; the next text is taken as it."""
-    turn.set_step("staff:wait_text")
-    text = turn.t.gettext(
-        "Please type your question for the commune one-stop staff. They answer during office "
-        "hours. Type “cancel” to go back."
-    )
-    return [Reply(text, (menu.menu_button(turn),))]
-
-
-def staff_note(turn: Turn, text: str) -> list[Reply]:
-    """Keep the question exactly as typed (and when), nothing else, for the staff to answer."""
-    _ = turn.t.gettext
-    note = clean(text, MAX_NOTE_CHARS)
-    if not note:
-        return [
-            Reply(
-                _("I did not get any words. Please type your question."), (menu.menu_button(turn),)
-            )
-        ]
-    notes = turn.state.setdefault("staff_notes", [])
-    notes.append({"text": note, "at": turn.deps.clock.now().isoformat()})
-    del notes[:-MAX_STAFF_NOTES]
-    return menu.show(
-        turn,
-        _(
-            "Thank you, your question is saved for the commune one-stop staff, who answer during "
-            "office hours. Meanwhile you can still ask me about procedures."
-        ),
-    )

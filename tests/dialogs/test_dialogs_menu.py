@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from chat_harness import ChatHarness
 
-from dialogs.step import ListDossiers, LookUpDossier
+from dialogs.step import EndStaff, ListDossiers, LookUpDossier, RequestStaff
 
 MENU_VI = (
     "Hỏi về thủ tục",
@@ -157,18 +157,53 @@ def test_announcements_say_honestly_they_are_not_available(chat: ChatHarness) ->
     chat.expect_buttons("Menu")
 
 
-def test_staff_keeps_exactly_what_was_typed_and_nothing_else(chat: ChatHarness) -> None:
-    chat.send("/start").press("Hỏi cán bộ").expect("giờ hành chính")
+def test_a_question_for_staff_hands_the_conversation_over_and_the_assistant_goes_quiet(
+    chat: ChatHarness,
+) -> None:
+    chat.send("/start").press("Hỏi cán bộ").expect("Bạn hãy gõ câu hỏi gửi cán bộ")
     assert chat.step == "staff:wait_text"
     # while waiting, text is the question, not a search
-    chat.send("Cho hỏi   xã mình làm việc thứ 7 không?")
-    chat.expect("câu hỏi đã được lưu").expect_buttons(*MENU_VI)
-    assert chat.state["staff_notes"] == [
-        {"text": "Cho hỏi xã mình làm việc thứ 7 không?", "at": "2026-11-24T09:30:00+00:00"}
-    ]
+    chat.send("Cho hỏi xã mình làm việc thứ 7 không?")
+    assert chat.effects == (RequestStaff(),) and chat.replies == ()
+    assert chat.step == "staff:talking"
     assert chat.knowledge.queries == []  # type: ignore[attr-defined]
+    chat.internal("hs:queued", {"opens_at": None}).expect("đã được chuyển tới cán bộ")
+    chat.expect_buttons("Quay lại trợ lý")
+    # the staff answer; what the citizen writes meanwhile gets no answer from the assistant
+    chat.send("lam cccd")
+    assert chat.replies == () and chat.knowledge.queries == []  # type: ignore[attr-defined]
+    chat.send("/start")
+    assert chat.replies == () and chat.step == "staff:talking"
+    chat.internal("hs:reply", {"text": "Thứ 7 xã làm việc buổi sáng."})
+    chat.expect("Cán bộ xã: Thứ 7 xã làm việc buổi sáng.").expect_buttons("Quay lại trợ lý")
+
+
+def test_the_citizen_takes_the_conversation_back_by_word_or_button(chat: ChatHarness) -> None:
+    chat.send("/start").press("Hỏi cán bộ").send("Xin hỏi giờ làm việc?")
+    chat.internal("hs:queued", {"opens_at": None})
+    chat.send("Kết thúc").expect("Bạn đã quay lại với trợ lý").expect_buttons(*MENU_VI)
+    assert chat.effects == (EndStaff(),) and chat.step == "menu"
+    chat.press("Hỏi cán bộ").send("Lại hỏi").internal("hs:queued", {"opens_at": None})
+    chat.press("Quay lại trợ lý").expect("Bạn đã quay lại với trợ lý")
+    assert chat.effects == (EndStaff(),)
+    chat.send("lam cccd").expect("căn cước")  # the assistant answers again
+
+
+def test_outside_opening_hours_the_citizen_is_told_when_someone_answers(
+    chat: ChatHarness,
+) -> None:
+    chat.send("/start").press("Hỏi cán bộ").send("Xin hỏi giờ làm việc?")
+    chat.internal("hs:queued", {"opens_at": "2026-11-30T07:30:00+07:00"})
+    chat.expect("ngoài giờ làm việc", "07:30 ngày 30/11/2026")
+
+
+def test_staff_closing_gives_the_conversation_back_to_the_assistant(chat: ChatHarness) -> None:
+    chat.send("/start").press("Hỏi cán bộ").send("Xin hỏi giờ làm việc?")
+    chat.internal("hs:closed").expect("Cán bộ xã đã kết thúc").expect_buttons(*MENU_VI)
+    assert chat.step == "menu"
+    chat.send("lam cccd").expect("căn cước")
 
 
 def test_cancel_leaves_the_staff_question_unsent(chat: ChatHarness) -> None:
     chat.send("/start").press("Hỏi cán bộ").send("hủy").expect("Đã dừng.")
-    assert "staff_notes" not in chat.state
+    assert chat.effects == () and chat.step == "menu"

@@ -9,6 +9,7 @@ from dialog_fakes import BIRTH, FakeKnowledgeBase
 
 from bot.i18n import translator
 from dialogs.flows.card import variant_labels
+from dialogs.step import LocalDesk
 from knowledge.model import Channel, ChannelKind, Duration, Fee
 
 
@@ -212,3 +213,22 @@ def test_a_legal_question_without_a_procedure_is_still_answered_kindly(chat: Cha
     chat.send("hàng xóm lấn đất thì khởi kiện thế nào").expect("không tư vấn pháp luật")
     chat.expect_not("Thủ tục liên quan")
     chat.expect_buttons("Hỏi cán bộ", "Menu")
+
+
+def test_a_citizens_own_commune_desk_comes_with_the_answer() -> None:
+    desk = LocalDesk(
+        address="Số 1 Lê Lợi, xã Ba Đình",
+        phone="0243 123 4567",
+        days="123456",
+        opens="07:30",
+        closes="17:00",
+        map_url="https://maps.example/xa",
+        notes="Thứ Bảy chỉ làm buổi sáng.",
+    )
+    chat = ChatHarness(local_desk=desk)
+    chat.send("cccd").expect(
+        "Bộ phận một cửa của xã bạn:\nSố 1 Lê Lợi, xã Ba Đình\n"
+        "Làm việc Thứ Hai–Thứ Bảy, 07:30–17:00\nĐiện thoại: 0243 123 4567\n"
+        "Bản đồ: https://maps.example/xa\nThứ Bảy chỉ làm buổi sáng."
+    )
+    ChatHarness().send("cccd").expect_not("Bộ phận một cửa của xã bạn")

@@ -17,6 +17,7 @@ from bot.inbox import DurableInbox
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, UNNAMED, Retention
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
+from bot.storage.handoffs import SqlHandoffs
 from bot.storage.identity import SqlIdentities
 from bot.storage.lookups import SqlLookupGuard
 from bot.storage.platform_state import SqlUnreachableUsers
@@ -77,6 +78,10 @@ async def _citizen(
         await dossiers.rejected(queued, "PortalRejected", clock.now())
         # A wrong ID number typed to look someone's dossier up.
         await SqlLookupGuard(session).wrong("000.00.20.H39-261124-0001", app.key, clock.now())
+        # Asked to talk to staff, who answered and closed it.
+        handoffs = SqlHandoffs(session)
+        asked = await handoffs.request(app, "00004", clock.now())
+        await handoffs.close(asked.id, "staff", clock.now())
     await SqlUnreachableUsers(database, app.channel, clock.now).add(app.user_id)  # blocked us
 
 

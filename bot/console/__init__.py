@@ -1,0 +1,1 @@
+"""The staff web console at ``/console``: handed-over conversations, dossiers, local information."""

@@ -1,0 +1,119 @@
+"""Talking to a person: the conversation is handed to the staff of the citizen's commune.
+
+"Talk to staff" asks for the question, then hands the conversation over (``RequestStaff``); the
+dispatcher queues it and says, with an internal ``hs:queued``, when someone will answer. From
+then on the assistant stays quiet: what the citizen writes is for the staff, who answer from the
+console (``hs:reply``), until the staff close it (``hs:closed``) or the citizen types
+“kết thúc” or taps “Back to the assistant”.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dialogs.context import Turn
+from dialogs.flows import menu
+from dialogs.messages import Button, Reply
+from dialogs.step import EndStaff, RequestStaff
+from dialogs.text import MAX_NOTE_CHARS, clean
+from knowledge.text import fold
+
+TALKING = "staff:talking"
+"""The step in which the staff, not the assistant, answer the citizen."""
+
+END_WORDS = frozenset({"ket thuc", "quay lai tro ly", "end", "back to the assistant"})
+"""What a citizen types to take the conversation back from the staff."""
+
+
+def back_button(turn: Turn) -> Button:
+    """The button that ends the conversation with the staff."""
+    return Button(turn.t.gettext("Back to the assistant"), "hs:end")
+
+
+def start(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
+    """Ask for the question; the next text hands the conversation over."""
+    turn.set_step("staff:wait_text")
+    text = turn.t.gettext(
+        "Please type your question for the commune one-stop staff. A staff member will answer "
+        "here, in this chat. Type “cancel” to go back."
+    )
+    return [Reply(text, (menu.menu_button(turn),))]
+
+
+def question(turn: Turn, text: str) -> list[Reply]:
+    """Hand the conversation over with the question; the staff see it in the console."""
+    if not clean(text, MAX_NOTE_CHARS):
+        return [
+            Reply(
+                turn.t.gettext("I did not get any words. Please type your question."),
+                (menu.menu_button(turn),),
+            )
+        ]
+    turn.set_step(TALKING)
+    turn.effects.append(RequestStaff())
+    return []
+
+
+def queued(turn: Turn, _args: list[str]) -> list[Reply]:
+    """Tell the citizen their question is with the staff, and when someone will answer."""
+    _ = turn.t.gettext
+    facts = turn.message.facts or {}
+    opens = facts.get("opens_at")
+    if isinstance(opens, str):
+        when = datetime.fromisoformat(opens)
+        text = _(
+            "Your question is with the commune one-stop staff. The office is closed now; "
+            "someone will answer from {time} on {date}, here in this chat."
+        ).format(time=when.strftime("%H:%M"), date=turn.t.format_date(when))
+    else:
+        text = _(
+            "Your question is with the commune one-stop staff. A staff member will answer "
+            "here in this chat shortly."
+        )
+    text += "\n" + _(
+        "Until then I stay quiet. Type “kết thúc” or tap the button to come back to me."
+    )
+    return [Reply(text, (back_button(turn),))]
+
+
+def during(turn: Turn) -> list[Reply] | None:
+    """A message while the staff answer: None lets it through (reminders), else quiet.
+
+    Only “kết thúc” or the button takes the conversation back.
+    """
+    message = turn.message
+    if message.payload == "hs:end" or (
+        message.text is not None and fold(message.text).strip(" .!") in END_WORDS
+    ):
+        return end(turn, [])
+    if message.payload is not None and message.payload.split(":", 1)[0] == "rem":
+        return None  # a reminder the citizen asked for still comes
+    return []
+
+
+def end(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The citizen takes the conversation back from the staff."""
+    if turn.state.get("step") != TALKING:
+        return menu.stale(turn)
+    turn.effects.append(EndStaff())
+    return menu.show(turn, turn.t.gettext("You are back with the assistant."))
+
+
+def staff_reply(turn: Turn, _args: list[str]) -> list[Reply]:
+    """A staff member's answer from the console, as they wrote it."""
+    facts = turn.message.facts or {}
+    text = turn.t.gettext("Commune staff: {text}").format(text=str(facts.get("text", "")))
+    return [Reply(text, (back_button(turn),))]
+
+
+def closed(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The staff closed the conversation: the assistant answers again."""
+    if turn.state.get("step") == TALKING:
+        turn.set_step("menu")
+    return menu.show(
+        turn,
+        turn.t.gettext(
+            "The commune staff have closed this conversation. I am answering again; "
+            "tap “Talk to staff” if you need them again."
+        ),
+    )

@@ -1,0 +1,70 @@
+"""Every console page passes an axe-core check in headless Chromium: no serious or critical
+finding. axe-core is vendored under ``tests/vendor/axe-core`` (see its PROVENANCE.md)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+from browser_support import chromium, phone, screenshot, sign_in
+from console_support import PASSWORD, Staffing
+from playwright.async_api import Page
+
+from bot.app import App
+from bot.storage.handoffs import SqlHandoffs
+from dialogs.messages import ConversationRef
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parents[1] / "vendor" / "axe-core" / "axe.min.js"
+AXE_SHA256 = "fb83a4378d978ecb7d2dae48a3a3778a84c971ac692f3afd45d714fba89c0f0d"
+
+
+async def serious_findings(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page, each with where it is."""
+    source = AXE.read_bytes()
+    assert hashlib.sha256(source).hexdigest() == AXE_SHA256, "the vendored axe-core changed"
+    await page.add_script_tag(content=source.decode())
+    result = await page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+async def test_every_console_page_has_no_serious_accessibility_finding(
+    staffing: Staffing, server: TestServer, app: App, chromium_path: str
+) -> None:
+    await staffing.add("--admin", "admin@xa.vn")
+    async with app.database.transaction() as session:
+        asked = await SqlHandoffs(session).request(
+            ConversationRef("web", "citizen-1"), "00004", app.console.clock.now()
+        )
+    base = str(server.make_url("")).rstrip("/")
+    pages = [
+        "/console/",
+        f"/console/conversations/{asked.id}",
+        "/console/dossiers",
+        "/console/communes",
+        "/console/communes/00004",
+        "/console/audit",
+        "/console/accounts",
+        "/console/no-such-page",
+    ]
+    async with chromium(chromium_path) as browser:
+        page = await phone(browser, f"{base}/console/login")
+        assert await serious_findings(page) == [], "/console/login"
+        await sign_in(page, base, "admin@xa.vn", PASSWORD)
+        for path in pages:
+            await page.goto(base + path)
+            await page.wait_for_selector("body[data-ready=true]")
+            assert await serious_findings(page) == [], path
+        await page.goto(f"{base}/console/communes/00004")
+        await page.get_by_label("Điện thoại").fill("not a phone")
+        await page.get_by_role("button", name="Lưu").click()
+        await page.wait_for_selector("body[data-ready=true]")
+        assert await serious_findings(page) == [], "a form with errors"
+        await screenshot(page, "console-commune-errors")

@@ -1,0 +1,142 @@
+"""The console in headless Chromium, end to end: the first admin made with the CLI signs in and
+adds commune staff; a citizen on the web chat and one on Telegram (fake Bot API) ask for a
+person; staff claim and answer both and close; the answers arrive on each app and the assistant
+answers again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from browser_support import chromium, cli, phone, screenshot, sign_in
+from fakes.telegram import FakeTelegram
+from playwright.async_api import Page, expect
+from support.apps import serving, telegram_env
+from support.citizens import TelegramCitizen, text_of
+
+from bot.app import App, SystemClock
+from knowledge.base import LocalKnowledgeBase
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "mật khẩu đủ dài 2026"
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> LocalKnowledgeBase:
+    """The shipped knowledge base, read once for this module."""
+    return LocalKnowledgeBase.load()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def app(
+    telegram: FakeTelegram,
+    knowledge: LocalKnowledgeBase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[App]:
+    """``motcua serve`` with Telegram on its fake and its background loops (the outbox) on."""
+    monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
+    env = {"MOTCUA_DATA_DIR": str(tmp_path), **telegram_env(telegram)}
+    async with serving(env, knowledge=knowledge, clock=SystemClock()) as built:
+        built.start_background()
+        yield built
+
+
+async def _answer(staff: Page, conversation: str, answer: str) -> None:
+    """Open a waiting conversation, claim it, answer, and close it."""
+    await staff.get_by_role("link", name=conversation).click()
+    await staff.get_by_role("button", name="Nhận: tôi sẽ trả lời").click()
+    await staff.get_by_label("Câu trả lời của bạn cho người dân").fill(answer)
+    await staff.get_by_role("button", name="Gửi câu trả lời").click()
+    await expect(staff.locator(".messages")).to_contain_text(f"Cán bộ xã: {answer}")
+    await screenshot(staff, "console-conversation")
+    await staff.get_by_role("button", name="Kết thúc: trả lại cho trợ lý").click()
+    await expect(staff.get_by_role("heading", level=1)).to_have_text(
+        "Cuộc trò chuyện đang chờ cán bộ"
+    )
+
+
+async def test_staff_answer_a_web_chat_and_a_telegram_citizen(
+    app: App, telegram: FakeTelegram, chromium_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = app.settings.public_url
+    assert base is not None
+    added = await cli(monkeypatch, "staff", "add", "--admin", "admin@xa.vn", stdin=PASSWORD)
+    assert added == 0
+
+    async with chromium(chromium_path) as browser:
+        staff = await phone(browser, f"{base}/console/login")
+        await sign_in(staff, base, "admin@xa.vn", PASSWORD)
+        await staff.get_by_role("link", name="Tài khoản").click()
+        await staff.get_by_label("Thư điện tử").fill("can.bo@xa.vn")
+        await staff.get_by_label("Họ tên").fill("Nguyễn Văn Cán")
+        await staff.get_by_label("Mật khẩu (ít nhất 10 ký tự)").fill(PASSWORD)
+        await staff.get_by_label("Mã xã, cách nhau bằng dấu phẩy").fill("00004")
+        await staff.get_by_role("button", name="Thêm tài khoản").click()
+        await expect(staff.locator("table")).to_contain_text("can.bo@xa.vn")
+        await screenshot(staff, "console-accounts")
+        await staff.get_by_role("link", name="Trò chuyện").click()
+        await expect(staff.locator(".empty")).to_have_text("Không có ai đang chờ.")
+
+        citizen = await phone(browser, f"{base}/")
+        log = citizen.get_by_role("log")
+        await citizen.get_by_label("Câu hỏi của bạn").fill("menu")
+        await citizen.keyboard.press("Enter")
+        await citizen.locator('#log button:enabled[data-payload="m:staff"]').last.click()
+        await expect(log).to_contain_text("Bạn hãy gõ câu hỏi gửi cán bộ")
+        await citizen.get_by_label("Câu hỏi của bạn").fill("<b>Xin hỏi</b> giờ làm việc?")
+        await citizen.keyboard.press("Enter")
+        await expect(log).to_contain_text("đã được chuyển tới cán bộ")
+
+        on_telegram = TelegramCitizen(telegram, app)
+        await on_telegram.say("/start")
+        await on_telegram.tap("Hỏi cán bộ")
+        queued = text_of(await on_telegram.say("Cho hỏi phí làm căn cước?"))
+        assert "đã được chuyển tới cán bộ" in queued
+
+        # The queue shows both, live, without a reload.
+        await expect(staff.locator(".queue li")).to_have_count(2)
+        await screenshot(staff, "console-queue")
+        first, second = await staff.locator(".queue li a").all_inner_texts()
+
+        await staff.get_by_role("link", name=first).click()
+        # The citizen's HTML is shown as text, never as markup.
+        await expect(staff.locator(".messages")).to_contain_text("<b>Xin hỏi</b> giờ làm việc?")
+        assert await staff.locator(".messages b").count() == 0
+        await staff.go_back()
+        await _answer(staff, first, "Xã làm việc từ 7 giờ 30, thứ Hai đến thứ Sáu.")
+        await _answer(staff, second, "Lệ phí cấp căn cước lần đầu được miễn.")
+
+        await expect(log).to_contain_text("Cán bộ xã: Xã làm việc từ 7 giờ 30", timeout=15_000)
+        await expect(log).to_contain_text("Cán bộ xã đã kết thúc", timeout=15_000)
+        await telegram.wait_for(
+            lambda: any("Cán bộ xã đã kết thúc" in m.text for m in on_telegram.user.messages)
+        )
+        said = [m.text for m in on_telegram.user.messages]
+        assert "Cán bộ xã: Lệ phí cấp căn cước lần đầu được miễn." in said
+
+        # The assistant answers again on both apps.
+        assert "căn cước" in text_of(await on_telegram.say("lam cccd")).lower()
+        await citizen.get_by_label("Câu hỏi của bạn").fill("đăng ký khai sinh")
+        await citizen.keyboard.press("Enter")
+        await expect(log).to_contain_text("khai sinh")
+        await expect(
+            citizen.locator('#log button:enabled[data-payload^="proc:"]').first
+        ).to_be_visible()
+
+        await staff.get_by_role("link", name="Nhật ký thao tác").click()
+        audit = staff.locator("tbody")
+        for action in (
+            "Đã trả lời người dân",
+            "Đã nhận một cuộc trò chuyện",
+            "Đã thêm một tài khoản",
+        ):
+            await expect(audit).to_contain_text(action)
