@@ -13,6 +13,7 @@ from bot.storage.dossiers import SqlDossiers
 from bot.storage.handoffs import HandoffStatus, SqlCommuneInfo, SqlHandoffs
 from bot.storage.reminders import SqlReminders
 from dialogs.messages import ConversationRef
+from dialogs.ports import PortalDossier, PortalFee
 from dialogs.step import SubmitDossier
 
 OURS, THEIRS = "00004", "00005"
@@ -187,3 +188,28 @@ async def test_local_information_is_checked_field_by_field_and_saved(
     async with app.database.transaction() as session:
         info = await SqlCommuneInfo(session).get(OURS)
     assert info is not None and info.days == "123456" and info.phone == "0243 123 4567"
+
+
+async def test_a_dossier_shows_the_changes_the_citizen_was_told_of(
+    staff: Client, records: dict[str, int], app: App
+) -> None:
+    now = app.console.clock.now()
+    code = "000.00.20.H39-261124-0007"
+    async with app.database.transaction() as session:
+        dossiers = SqlDossiers(session)
+        dossier = await dossiers.get(records[f"dossier:{OURS}"])
+        assert dossier is not None
+        receipt = PortalDossier(
+            code, "received", "Đã tiếp nhận", "1.001193", None, False, PortalFee(0), "pickup", now
+        )
+        await dossiers.filed(dossier, receipt, now)
+        notices = SqlReminders(session)
+        other = {"code": "000.00.20.H39-261124-0008", "status": "refused", "note": "Khác"}
+        await notices.schedule(dossier.ref, now, "fd:st", now, facts=other)
+        facts = {"code": code, "status": "accepted", "note": "Đủ giấy tờ <b>hợp lệ</b>"}
+        await notices.schedule(dossier.ref, now, "fd:st", now, facts=facts)
+    page = await staff.get(f"/console/dossiers/{dossier.id}")
+    html = await page.text()
+    assert page.status == 200 and code in html and "Người dân 00004" in html
+    assert "Đủ giấy tờ &lt;b&gt;hợp lệ&lt;/b&gt;" in html  # the officer's note, as text
+    assert "Khác" not in html  # another dossier's change
