@@ -132,8 +132,14 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
                 )
                 for n, port in enumerate(ports)
             ]
-            await asyncio.gather(*(worker.start() for worker in workers))
             try:
+                # Both started before either failure is raised, so neither outlives the test.
+                started = await asyncio.gather(
+                    *(worker.start() for worker in workers), return_exceptions=True
+                )
+                for outcome in started:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
                 yield Deployment(workers, database, redis, telegram, graph, zalo)
             finally:
                 await asyncio.gather(*(worker.stop() for worker in workers))
