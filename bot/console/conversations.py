@@ -131,11 +131,7 @@ async def claim(request: web.Request) -> web.Response:
                 staff, "claim", now, target=f"handoff:{handoff.id}", commune=handoff.commune
             )
     if not taken:
-        _ = gettext(request)
-        context = await _conversation(
-            request, error=_("Another staff member is answering this conversation.")
-        )
-        return render(request, "conversation.html", context, status=409)
+        return await _taken_by_another(request)
     raise _back(request, handoff)
 
 
@@ -200,10 +196,15 @@ async def close(request: web.Request) -> web.Response:
                 staff, "close", now, target=f"handoff:{handoff.id}", commune=handoff.commune
             )
     if not closed:
-        _ = gettext(request)
-        context = await _conversation(
-            request, error=_("Another staff member is answering this conversation.")
-        )
-        return render(request, "conversation.html", context, status=409)
+        return await _taken_by_another(request)
     deps.wake_outbox()
     raise web.HTTPSeeOther(request.app.router["conversations"].url_for())
+
+
+async def _taken_by_another(request: web.Request) -> web.Response:
+    """The conversation page again, saying why the claim or close did nothing (409)."""
+    _ = gettext(request)
+    context = await _conversation(
+        request, error=_("Another staff member is answering this conversation.")
+    )
+    return render(request, "conversation.html", context, status=409)
