@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
 from bot.dispatcher import TurnHook
+from bot.locks import LockTimeout
 from bot.metrics import Metrics
 from bot.storage.database import Database
 from bot.storage.inbox import ANSWERED, DONE, FAILED, PENDING, ClaimLost, InboxEntry, SqlInbox
@@ -39,6 +40,9 @@ Turn = Callable[[IncomingMessage, TurnHook], Awaitable[Sequence[Reply]]]
 
 MAX_ATTEMPTS = 5
 """Claims of one row before it is given up (a message that always crashes its worker)."""
+
+BUSY_PAUSE = timedelta(seconds=1)
+"""How long a message whose conversation another worker kept busy waits before its next try."""
 
 
 class DurableInbox:
@@ -261,6 +265,11 @@ class DurableInbox:
             await self._finish(entry, DONE)
         except ClaimLost:
             logger.info("inbox message taken over by another worker: entry=%d", entry.id)
+        except LockTimeout:
+            # Another worker kept the conversation busy (a slow turn under load): tried again
+            # shortly, and never given up for it, or a busy citizen's message would be lost.
+            logger.info("inbox message waits for its conversation: entry=%d", entry.id)
+            await self._postpone(entry)
         except Exception:
             # Left leased: retried when the lease runs out.
             logger.exception(
@@ -270,6 +279,11 @@ class DurableInbox:
             # Told to stop rather than cancelled, like the loop: it may be in a unit of work.
             worked.set()
             await asyncio.shield(renewing)
+
+    async def _postpone(self, entry: InboxEntry) -> None:
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            await SqlInbox(session).postpone(entry.id, self.owner, now + BUSY_PAUSE, now)
 
     async def _respond(
         self, entry: InboxEntry, respond: Responder | None, replies: Sequence[Reply]

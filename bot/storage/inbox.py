@@ -230,6 +230,15 @@ class SqlInbox:
         if rowcount(result) != 1:
             raise ClaimLost("the inbox row is no longer this worker's")
 
+    async def postpone(self, entry_id: int, owner: str, until: datetime, now: datetime) -> None:
+        """Hand the row back to be claimed again after ``until`` without counting this attempt:
+        it could not start because its conversation was busy, which is no fault of its own."""
+        await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == entry_id, InboxRow.owner == owner)
+            .values(owner=None, lease_until=until, attempts=InboxRow.attempts - 1, updated_at=now)
+        )
+
     async def finish(self, entry_id: int, owner: str, status: str, now: datetime) -> None:
         """Release the row as done (replies sent) or failed (given up)."""
         await self._session.execute(

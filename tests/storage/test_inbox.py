@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from support.clock import ManualClock
 
 from bot.dispatcher import Dispatcher, TurnHook
-from bot.inbox import DurableInbox
+from bot.inbox import BUSY_PAUSE, MAX_ATTEMPTS, DurableInbox
+from bot.locks import LockTimeout
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.inbox import SqlInbox
@@ -264,3 +265,27 @@ async def test_leaving_the_inbox_lets_its_loop_finish_the_unit_of_work_in_hand(
         held.release.set()
         await leaving
     assert not held.cancelled
+
+
+async def test_a_message_whose_conversation_stays_busy_is_never_given_up(
+    database: Database, clock: ManualClock
+) -> None:
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    busy = [LockTimeout("conversation lock not acquired in time")] * (MAX_ATTEMPTS + 2)
+
+    async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
+        if busy:
+            raise busy.pop()  # another worker holds the conversation past the lock's wait
+        return await dispatcher.handle(message, hook)
+
+    sent = Sent()
+    inbox = DurableInbox(database, turn, clock, lease=LEASE, poll_interval=0.05)
+    inbox.subscribe(REF.channel, sent)
+    async with inbox:
+        await inbox.accept(said("u1"))
+        for _ in range(MAX_ATTEMPTS + 2):
+            await inbox.join()
+            clock.advance(BUSY_PAUSE + timedelta(seconds=1))  # far shorter than the lease
+        await inbox.join()
+    assert sent.texts == ["1: u1"]
+    assert await turns(database) == 1
