@@ -122,6 +122,14 @@ class PersonalTable:
         return self.table.name
 
 
+def _app_unused_since(channel: Any, user_id: Any, before: datetime) -> ColumnElement[bool]:
+    """No message from this app since ``before``: a row tied to an app the citizen still uses
+    is kept however old it is."""
+    return ~exists().where(
+        UserRow.channel == channel, UserRow.user_id == user_id, UserRow.last_seen_at >= before
+    )
+
+
 def _of_refs(channel: Any, user_id: Any) -> Callable[[Subject], ColumnElement[bool]]:
     def owned(subject: Subject) -> ColumnElement[bool]:
         if not subject.refs:
@@ -252,11 +260,7 @@ REGISTRY: tuple[PersonalTable, ...] = (
         # Kept while the citizen still uses the app it goes to.
         lambda before: and_(
             SubscriptionRow.updated_at < before,
-            ~exists().where(
-                UserRow.channel == SubscriptionRow.channel,
-                UserRow.user_id == SubscriptionRow.user_id,
-                UserRow.last_seen_at >= before,
-            ),
+            _app_unused_since(SubscriptionRow.channel, SubscriptionRow.user_id, before),
         ),
     ),
     PersonalTable(
@@ -279,11 +283,7 @@ REGISTRY: tuple[PersonalTable, ...] = (
         # An app the citizen still uses keeps its link, however old.
         lambda before: and_(
             IdentityLinkRow.linked_at < before,
-            ~exists().where(
-                UserRow.channel == IdentityLinkRow.channel,
-                UserRow.user_id == IdentityLinkRow.user_id,
-                UserRow.last_seen_at >= before,
-            ),
+            _app_unused_since(IdentityLinkRow.channel, IdentityLinkRow.user_id, before),
         ),
     ),
     PersonalTable(

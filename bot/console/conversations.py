@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import handoffs
 from bot.console.auth import allow, ensure_serves, scope
@@ -10,7 +13,7 @@ from bot.console.context import N_, console, current_staff, gettext, render
 from bot.storage.handoffs import Handoff, HandoffStatus, SqlHandoffs
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.reminders import ReminderStatus, SqlReminders
-from bot.storage.staff import Role, SqlStaff
+from bot.storage.staff import Role, SqlStaff, Staff
 
 routes = web.RouteTableDef()
 
@@ -127,9 +130,7 @@ async def claim(request: web.Request) -> web.Response:
     async with deps.database.transaction() as session:
         taken = await SqlHandoffs(session).claim(handoff.id, staff.id, now)
         if taken:
-            await SqlStaff(session).audit(
-                staff, "claim", now, target=f"handoff:{handoff.id}", commune=handoff.commune
-            )
+            await _audit(session, staff, "claim", handoff, now)
     if not taken:
         return await _taken_by_another(request)
     raise _back(request, handoff)
@@ -144,9 +145,7 @@ async def release(request: web.Request) -> web.Response:
     now = deps.clock.now()
     async with deps.database.transaction() as session:
         if await SqlHandoffs(session).release(handoff.id, staff.id, now):
-            await SqlStaff(session).audit(
-                staff, "release", now, target=f"handoff:{handoff.id}", commune=handoff.commune
-            )
+            await _audit(session, staff, "release", handoff, now)
     raise _back(request, handoff)
 
 
@@ -171,9 +170,7 @@ async def reply(request: web.Request) -> web.Response:
         async with deps.database.transaction() as session:
             sent = await handoffs.answer(session, handoff, staff, text, now)
             if sent is not None:
-                await SqlStaff(session).audit(
-                    staff, "reply", now, target=f"handoff:{handoff.id}", commune=handoff.commune
-                )
+                await _audit(session, staff, "reply", handoff, now)
         if sent is not None:
             deps.wake_outbox()
             raise _back(request, handoff)
@@ -192,9 +189,7 @@ async def close(request: web.Request) -> web.Response:
     async with deps.database.transaction() as session:
         closed = await handoffs.close_by_staff(session, handoff, staff, now)
         if closed:
-            await SqlStaff(session).audit(
-                staff, "close", now, target=f"handoff:{handoff.id}", commune=handoff.commune
-            )
+            await _audit(session, staff, "close", handoff, now)
     if not closed:
         return await _taken_by_another(request)
     deps.wake_outbox()
@@ -208,3 +203,12 @@ async def _taken_by_another(request: web.Request) -> web.Response:
         request, error=_("Another staff member is answering this conversation.")
     )
     return render(request, "conversation.html", context, status=409)
+
+
+async def _audit(
+    session: AsyncSession, staff: Staff, action: str, handoff: Handoff, now: datetime
+) -> None:
+    """Append a staff action on a handed-over conversation to the audit log."""
+    await SqlStaff(session).audit(
+        staff, action, now, target=f"handoff:{handoff.id}", commune=handoff.commune
+    )
