@@ -8,6 +8,7 @@ order; tests pass fakes through the keyword overrides instead of patching.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -54,8 +55,13 @@ from integrations.webchat import Identities, WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
 
+logger = logging.getLogger(__name__)
+
 TERMINAL = "terminal"
 """The channel of ``motcua chat``."""
+
+STOP_GRACE = 10.0
+"""Seconds a background loop has to end its round at shutdown before it is cancelled."""
 
 
 class SystemClock:
@@ -88,15 +94,20 @@ class App:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def run_in_background(
-        self, name: str, loop: Callable[[], Awaitable[None]]
+        self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]]
     ) -> asyncio.Task[None]:
         """Run a long-lived loop (the reminder worker) until the app shuts down.
 
-        The loop is supervised (``bot.supervision``): should it die, that is logged and it is
-        started again. The task is kept in ``tasks`` (a bare task could be garbage-collected
-        mid-run) and is cancelled and awaited when ``build_app``'s block ends.
+        The loop is given ``stopping`` and returns between two rounds once it is set. It is
+        supervised (``bot.supervision``): should it die, that is logged and it is started
+        again. The task is kept in ``tasks`` (a bare task could be garbage-collected mid-run)
+        and is awaited when ``build_app``'s block ends.
         """
-        task = asyncio.create_task(supervised(name, loop, self.stopping), name=name)
+
+        async def until_stopped() -> None:
+            await loop(self.stopping)
+
+        task = asyncio.create_task(supervised(name, until_stopped, self.stopping), name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
@@ -118,11 +129,20 @@ class App:
         return await self.metrics.exposition(self.database, self.clock.now())
 
     async def stop_background(self) -> None:
-        """Cancel the background loops and wait until they have stopped."""
-        self.stopping.set()  # not to be started again
-        for task in self.tasks:
+        """Tell the background loops to stop, and wait until they have.
+
+        A loop ends its round first: cancelling one inside a unit of work can hang on SQLite
+        (``bot.supervision``). Only a loop still busy after ``STOP_GRACE`` (a platform or
+        portal call that hangs) is cancelled.
+        """
+        self.stopping.set()
+        if not self.tasks:
+            return
+        _done, late = await asyncio.wait(set(self.tasks), timeout=STOP_GRACE)
+        for task in late:
+            logger.warning("%s loop still busy at shutdown: cancelled", task.get_name())
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.gather(*late, return_exceptions=True)
 
 
 @asynccontextmanager

@@ -29,6 +29,7 @@ from bot.portal import PortalEvent
 from bot.storage.database import Database
 from bot.storage.dossiers import Dossier, SqlDossiers
 from bot.storage.reminders import SqlReminders
+from bot.supervision import rest
 from dialogs.errors import PortalError
 from dialogs.ports import Clock, PortalClient, PortalDossier
 from integrations.portal.contract import CITIZEN_ACTS, CLOSED, LABELS
@@ -58,7 +59,7 @@ def receipt_facts(answer: PortalDossier) -> dict[str, Any]:
 
 
 class DossierSender:
-    """Files queued dossiers with the portal; ``run`` loops until cancelled."""
+    """Files queued dossiers with the portal; ``run`` loops until told to stop."""
 
     def __init__(
         self,
@@ -91,9 +92,9 @@ class DossierSender:
         self.queued = asyncio.Event()
         """Set by the dispatcher when a turn has queued a dossier, to send it at once."""
 
-    async def run(self) -> None:
-        """Send queued dossiers as they come, and retry postponed ones, until cancelled."""
-        while True:
+    async def run(self, until: asyncio.Event) -> None:
+        """Send queued dossiers as they come, and retry postponed ones, until ``until`` is set."""
+        while not until.is_set():
             self.queued.clear()
             with logs.unit_of_work():
                 try:
@@ -101,10 +102,7 @@ class DossierSender:
                 except Exception:
                     # Database errors hide their parameters; bot.logs redacts the rest.
                     logger.exception("dossier round failed")
-            try:
-                await asyncio.wait_for(self.queued.wait(), timeout=self._poll_interval)
-            except TimeoutError:
-                continue
+            await rest(until, self._poll_interval, self.queued)
 
     async def run_once(self) -> int:
         """Try every dossier due for sending; how many were filed."""
@@ -265,11 +263,13 @@ class StatusAnnouncer:
             self._wake_outbox()
         return told
 
-    async def run(self) -> None:
-        """Every ``poll_interval`` seconds, until cancelled: poll for missed webhooks, and
-        apologise for dossiers that became late."""
-        while True:
-            await asyncio.sleep(self._poll_interval)
+    async def run(self, until: asyncio.Event) -> None:
+        """Every ``poll_interval`` seconds, until ``until`` is set: poll for missed webhooks,
+        and apologise for dossiers that became late."""
+        while not until.is_set():
+            await rest(until, self._poll_interval)
+            if until.is_set():
+                return
             for work, name in ((self.poll_once, "status polling"), (self.overdue_once, "overdue")):
                 with logs.unit_of_work():
                     try:

@@ -16,7 +16,6 @@ platform may still redeliver a message, and deletes personal data past its reten
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -30,6 +29,7 @@ from bot.personal_data import Retention, purge
 from bot.storage.database import Database
 from bot.storage.inbox import SqlInbox
 from bot.storage.reminders import Reminder, SqlReminders
+from bot.supervision import rest
 from dialogs.errors import DeliveryError, MotcuaError, OutsideWindow, RateLimited
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.ports import Channel, Clock
@@ -50,7 +50,7 @@ class ClaimLost(MotcuaError):
 
 
 class ReminderWorker:
-    """Claims due reminders and delivers them; ``run`` loops until cancelled."""
+    """Claims due reminders and delivers them; ``run`` loops until told to stop."""
 
     def __init__(
         self,
@@ -95,10 +95,10 @@ class ReminderWorker:
         """Look at the table now: a notice due at once was just added (a dossier's status)."""
         self._wake.set()
 
-    async def run(self) -> None:
-        """Deliver due reminders every ``poll_interval`` seconds, until cancelled."""
+    async def run(self, until: asyncio.Event) -> None:
+        """Deliver due reminders every ``poll_interval`` seconds, until ``until`` is set."""
         forgotten_at = None
-        while True:
+        while not until.is_set():
             # Cleared before the round: a wake-up arriving during it starts the next at once.
             self._wake.clear()
             with logs.unit_of_work():
@@ -112,8 +112,7 @@ class ReminderWorker:
                 except Exception:
                     # Database errors hide their parameters; bot.logs redacts the rest.
                     logger.exception("reminder round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+            await rest(until, self._poll_interval, self._wake)
 
     async def run_once(self) -> int:
         """Deliver every reminder due now; returns how many were delivered."""

@@ -17,7 +17,6 @@ no database work.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -67,6 +66,22 @@ async def supervised(
         if running.time() - started >= HEALTHY_RUN:
             pause = first_pause
         logger.warning("%s loop starts again in %.1f s", name, pause)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(until.wait(), pause)
+        await rest(until, pause)
         pause = min(pause * 2, LONGEST_PAUSE)
+
+
+async def rest(until: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Pause between two rounds of a loop: ``seconds``, or less when woken or told to stop.
+
+    Only the waits are cancelled here, never a round's database work, which is why the loops
+    pause through this and not through a bare ``asyncio.sleep`` that they are cancelled out of.
+    """
+    waits = [asyncio.ensure_future(until.wait())]
+    if wake is not None:
+        waits.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)

@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.insights import store
 from bot.storage.database import Database
+from bot.supervision import rest
 from knowledge.taught import Lesson
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class Teachable(Protocol):
 
 
 class LessonBook:
-    """Loads the lessons into a knowledge base; ``run`` keeps them fresh until cancelled."""
+    """Loads the lessons into a knowledge base; ``run`` keeps them fresh until told to stop."""
 
     def __init__(self, database: Database, knowledge: object) -> None:
         self._database = database
@@ -55,8 +56,9 @@ class LessonBook:
         except Exception:
             logger.exception("reading the taught lessons failed")
 
-    async def run(self, interval: float = REFRESH_SECONDS) -> None:
-        """Load the lessons every ``interval`` seconds until cancelled."""
-        while True:
-            await asyncio.sleep(interval)
-            await self.load()
+    async def run(self, until: asyncio.Event, interval: float = REFRESH_SECONDS) -> None:
+        """Load the lessons every ``interval`` seconds until ``until`` is set."""
+        while not until.is_set():
+            await rest(until, interval)
+            if not until.is_set():
+                await self.load()

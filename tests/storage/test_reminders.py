@@ -185,19 +185,20 @@ async def test_a_reminder_for_a_channel_that_is_gone_fails_clearly(
     assert "555" not in caplog.text
 
 
-async def test_the_background_loop_delivers_until_cancelled(
+async def test_the_background_loop_delivers_until_told_to_stop(
     database: Database, clock: ManualClock
 ) -> None:
     await _ask_for_a_reminder(database, clock)
     clock.advance(timedelta(days=3))
     channel = RecordingChannel()
-    task = asyncio.create_task(worker(database, clock, channel).run())
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker(database, clock, channel).run(stop))
     try:
         async with asyncio.timeout(10):
             await channel.delivered.wait()
     finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        stop.set()
+        async with asyncio.timeout(5):  # told to stop, it ends its pause at once
             await task
     assert len(channel.sent) == 1
 
@@ -285,13 +286,14 @@ async def test_the_loop_also_purges_the_message_log(database: Database, clock: M
         poll_interval=0.01,
         retention=Retention(personal=timedelta(days=365), messages=timedelta(days=10)),
     )
-    task = asyncio.create_task(keep_ten_days.run())
+    stop = asyncio.Event()
+    task = asyncio.create_task(keep_ten_days.run(stop))
     try:
         async with asyncio.timeout(10):
             await keep_ten_days.purged.wait()
     finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        stop.set()
+        async with asyncio.timeout(5):
             await task
     async with database.transaction() as session:
         texts = [m.text for m in await SqlMessageLog(session).history(REF)]
@@ -316,13 +318,15 @@ async def test_a_notice_queued_during_a_round_goes_out_without_waiting_for_the_p
 
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
     slow = Worker(database, dispatcher, {"telegram": channel}, clock, poll_interval=60)
-    running = asyncio.create_task(slow.run())
+    stop = asyncio.Event()
+    running = asyncio.create_task(slow.run(stop))
     try:
         async with asyncio.timeout(5):  # far less than the minute between polls
             while len(channel.sent) < 1:
                 channel.delivered.clear()
                 await channel.delivered.wait()
     finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
+        stop.set()
+        async with asyncio.timeout(5):
+            await running
     assert [ref for ref, _replies in channel.sent] == [REF]
