@@ -129,8 +129,28 @@ class ReminderWorker:
             queues: dict[str, list[Reminder]] = {}
             for reminder in claimed:
                 queues.setdefault(reminder.ref.key, []).append(reminder)
-            counts = await asyncio.gather(*(self._deliver_in_order(q) for q in queues.values()))
+            sent = asyncio.Event()
+            renewal = asyncio.create_task(self._keep_lease(claimed, sent), name="outbox-lease")
+            try:
+                counts = await asyncio.gather(*(self._deliver_in_order(q) for q in queues.values()))
+            finally:
+                sent.set()
+                await renewal
             delivered += sum(counts)
+
+    async def _keep_lease(self, claimed: Sequence[Reminder], sent: asyncio.Event) -> None:
+        """Renew the batch's lease until ``sent`` is set: a batch slowed down by a platform's
+        rate limit must not be taken over, and sent a second time, by another worker."""
+        while True:
+            await rest(sent, self._lease.total_seconds() / 3)
+            if sent.is_set():
+                return
+            try:
+                async with self._database.transaction() as session:
+                    await SqlReminders(session).renew(claimed, self._clock.now())
+            except Exception as error:
+                # Type only: database errors quote the statement's parameters.
+                logger.warning("outbox lease renewal failed: %s", type(error).__name__)
 
     async def _deliver_in_order(self, reminders: Sequence[Reminder]) -> int:
         delivered = 0

@@ -112,12 +112,13 @@ class SqlReminders:
 
         PostgreSQL skips rows another worker has locked (FOR UPDATE SKIP LOCKED); SQLite has
         one writer at a time and the guarded UPDATE (status still as selected) settles races.
-        A reminder whose worker died mid-send is reclaimed once its lease has run out.
+        A reminder whose worker died mid-send is reclaimed once its lease has run out: its
+        ``updated_at``, which a live worker keeps renewing (``renew``), is older than ``lease``.
         """
         claimable = or_(
             and_(ReminderRow.status == ReminderStatus.PENDING, ReminderRow.due_at <= now),
             and_(
-                ReminderRow.status == ReminderStatus.SENDING, ReminderRow.claimed_at <= now - lease
+                ReminderRow.status == ReminderStatus.SENDING, ReminderRow.updated_at <= now - lease
             ),
         )
         candidates = (
@@ -153,6 +154,27 @@ class SqlReminders:
             .execution_options(populate_existing=True)
         )
         return [_reminder(row) for row in rows]
+
+    async def renew(self, reminders: Sequence[Reminder], now: datetime) -> int:
+        """Extend the lease on reminders this worker still holds; how many it still holds.
+
+        The claim itself (``claimed_at``, which guards every finishing update) is unchanged,
+        so a renewal never races a delivery of the same row being marked done.
+        """
+        renewed = 0
+        for reminder in reminders:
+            renewed += rowcount(
+                await self._session.execute(
+                    update(ReminderRow)
+                    .where(
+                        ReminderRow.id == reminder.id,
+                        ReminderRow.status == ReminderStatus.SENDING,
+                        ReminderRow.claimed_at == reminder.claimed_at,
+                    )
+                    .values(updated_at=now)
+                )
+            )
+        return renewed
 
     async def store_replies(self, reminder: Reminder, replies: Sequence[Reply]) -> bool:
         """Keep the rendered replies with the claimed reminder (same transaction as the turn)."""

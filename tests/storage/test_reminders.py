@@ -330,3 +330,36 @@ async def test_a_notice_queued_during_a_round_goes_out_without_waiting_for_the_p
         async with asyncio.timeout(5):
             await running
     assert [ref for ref, _replies in channel.sent] == [REF]
+
+
+async def test_a_batch_slowed_by_the_platform_keeps_its_lease(
+    database: Database, clock: ManualClock
+) -> None:
+    """A second worker does not take over, and send again, a reminder that is being sent."""
+    await _ask_for_a_reminder(database, clock)
+    clock.advance(timedelta(days=3))
+    release = asyncio.Event()
+
+    class SlowChannel(RecordingChannel):
+        async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+            self.delivered.set()
+            await release.wait()  # the platform makes the worker wait (a rate limit)
+            self.sent.append((ref, tuple(replies)))
+
+    lease = timedelta(seconds=0.3)
+    slow = SlowChannel()
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    first = ReminderWorker(database, dispatcher, {"telegram": slow}, clock, lease=lease)
+    sending = asyncio.create_task(first.run_once())
+    await asyncio.wait_for(slow.delivered.wait(), 10)
+    clock.advance(timedelta(minutes=10))  # far past the lease, had it not been renewed
+    await asyncio.sleep(lease.total_seconds())  # a renewal happens in the meantime
+    other = RecordingChannel()
+    second = ReminderWorker(database, dispatcher, {"telegram": other}, clock, lease=lease)
+    assert await second.run_once() == 0
+    release.set()
+    assert await asyncio.wait_for(sending, 10) == 1
+    assert other.sent == []
+    assert len(slow.sent) == 1
+    (reminder,) = await _reminders(database)
+    assert reminder.status is ReminderStatus.DONE
