@@ -27,6 +27,7 @@ from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
 from bot.inbox import DurableInbox
 from bot.insights.lessons import LessonBook
+from bot.knowledge_updates.service import KnowledgeUpdates
 from bot.locks import RedisLocks
 from bot.metrics import Metrics
 from bot.personal_data import Retention
@@ -114,11 +115,13 @@ class App:
 
     def start_background(self) -> None:
         """Start the loops a serving app runs: reminders and notices, filing, status polling,
-        and reading the lessons staff taught through other workers."""
+        and reading the lessons staff taught and the knowledge base put in force through other
+        workers."""
         self.run_in_background("reminders", self.reminders.run)
         self.run_in_background("dossiers", self.dossiers.run)
         self.run_in_background("statuses", self.statuses.run)
         self.run_in_background("lessons", self.lessons.run)
+        self.run_in_background("knowledge", self.console.knowledge_updates.run)
 
     async def health(self) -> None:
         """Raise unless the app can serve: the database must answer."""
@@ -178,6 +181,9 @@ async def build_app(
     async with AsyncExitStack() as stack:
         pool = PoolSize(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)
         database = await stack.enter_async_context(Database(settings.database_url, pool))
+        updates = KnowledgeUpdates(database, knowledge, clock, settings.knowledge_sources)
+        await updates.follow()  # portal data put in force from the console, from the first answer
+        stack.push_async_callback(updates.join, STOP_GRACE)
         portal = await stack.enter_async_context(connect_portal(settings, knowledge, clock))
         redis: Redis | None = None
         if settings.redis_url:
@@ -295,6 +301,7 @@ async def build_app(
             clock=clock,
             translator=translator,
             knowledge=knowledge,
+            knowledge_updates=updates,
             limiter=limiter,
             wake_outbox=wake_outbox,
             secure_cookies=secure,

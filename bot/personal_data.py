@@ -326,6 +326,8 @@ FREE_OF_PERSONAL_DATA: dict[str, str] = {
     "staff_sessions": "signed-in staff sessions, a hash of each token; they expire",
     "staff_audit": "what staff did in the console, naming records, never a citizen",
     "commune_info": "each commune's one-stop address, hours and notes, public information",
+    "knowledge_versions": "knowledge bases built from the portal's public procedure data",
+    "knowledge_sources": "the portal's public procedure data files staff uploaded",
 }
 """Tables that hold nothing about a citizen, and why (``secrets`` is registered for the
 Messenger windows among its rows; its other rows are platform credentials)."""

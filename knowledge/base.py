@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knowledge.model import Procedure
@@ -12,6 +12,19 @@ from knowledge.results import SearchHit, SearchResult
 from knowledge.search import Lexicon, SearchIndex
 from knowledge.store import load_knowledge_base
 from knowledge.taught import Lesson, TaughtPhrases
+
+
+@dataclass(frozen=True, slots=True)
+class _Contents:
+    """The procedures and their index, swapped as one so a reader never sees half of each."""
+
+    index: SearchIndex
+    by_code: Mapping[str, Procedure]
+
+    @classmethod
+    def of(cls, procedures: Iterable[Procedure], lexicon: Lexicon | None) -> _Contents:
+        index = SearchIndex(tuple(procedures), lexicon)
+        return cls(index, {p.code: p for p in index.procedures})
 
 
 class LocalKnowledgeBase:
@@ -27,8 +40,8 @@ class LocalKnowledgeBase:
         lexicon: Lexicon | None = None,
         questions: Questions | None = None,
     ) -> None:
-        self._index = SearchIndex(tuple(procedures), lexicon)
-        self._by_code = {p.code: p for p in self._index.procedures}
+        self._lexicon = lexicon
+        self._contents = _Contents.of(procedures, lexicon)
         self._questions = questions or Questions.load()
         self._taught = TaughtPhrases()
 
@@ -38,16 +51,24 @@ class LocalKnowledgeBase:
         return cls(load_knowledge_base(path))
 
     def __len__(self) -> int:
-        return len(self._by_code)
+        return len(self._contents.by_code)
 
     def get(self, code: str) -> Procedure | None:
         """The procedure with this national code, or None."""
-        return self._by_code.get(code.strip())
+        return self._contents.by_code.get(code.strip())
 
     @property
     def procedures(self) -> tuple[Procedure, ...]:
         """Every procedure, in index order."""
-        return self._index.procedures
+        return self._contents.index.procedures
+
+    def replace(self, procedures: Iterable[Procedure]) -> None:
+        """Serve these procedures from now on (a new import staff put in force).
+
+        The new index is built before it replaces the old one in a single assignment, so this
+        may run in a thread while the event loop goes on answering from the old one.
+        """
+        self._contents = _Contents.of(procedures, self._lexicon)
 
     def teach(self, lessons: Iterable[Lesson]) -> None:
         """Put these phrasings staff taught in force, replacing the previous set at once.
@@ -55,7 +76,9 @@ class LocalKnowledgeBase:
         A lesson naming a procedure this knowledge base does not hold is left out.
         """
         self._taught = TaughtPhrases(
-            lesson for lesson in lessons if lesson.code is None or lesson.code in self._by_code
+            lesson
+            for lesson in lessons
+            if lesson.code is None or lesson.code in self._contents.by_code
         )
 
     def search(self, query: str, locale: str = "vi", limit: int = 5) -> SearchResult:
@@ -64,11 +87,14 @@ class LocalKnowledgeBase:
         A phrasing staff linked to a procedure finds that procedure first, the search's own
         ranking following it.
         """
-        result = self._index.search(query, locale=locale, limit=limit)
+        contents = self._contents
+        result = contents.index.search(query, locale=locale, limit=limit)
         lesson = self._taught.find(query)
-        if lesson is None or lesson.code is None:
+        taught = (
+            None if lesson is None or lesson.code is None else contents.by_code.get(lesson.code)
+        )
+        if taught is None:  # no lesson, or one for a procedure a new import removed
             return result
-        taught = self._by_code[lesson.code]
         others = [result.match, *result.alternatives, *result.candidates]
         return SearchResult(
             query=query,

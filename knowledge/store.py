@@ -171,7 +171,15 @@ def load_knowledge_base(path: str | Path | None = None) -> tuple[Procedure, ...]
         KnowledgeBaseFormatError: the file is not a knowledge base of a known format.
     """
     source = Path(path) if path is not None else default_path()
-    data = source.read_bytes()
+    return decode_knowledge_base(source.read_bytes(), str(source))
+
+
+def decode_knowledge_base(data: bytes, source: str = "knowledge base") -> tuple[Procedure, ...]:
+    """The procedures in a knowledge base's bytes (``encode_knowledge_base``'s inverse).
+
+    Raises:
+        KnowledgeBaseFormatError: the bytes are not a knowledge base of a known format.
+    """
     try:
         document = json.loads(gzip.decompress(data))
     except (OSError, EOFError, ValueError) as exc:

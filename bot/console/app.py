@@ -14,10 +14,15 @@ from bot.console import accounts, audit, auth, communes, conversations, dossiers
 from bot.console.context import CONSOLE, Console, render
 from bot.handoffs import VIETNAM
 from bot.insights import pages as insights
+from bot.knowledge_updates import pages as knowledge_import
 
 PREFIX = "/console"
 HERE = Path(__file__).parent
-TEMPLATES = [HERE / "templates", Path(insights.__file__).parent / "templates"]
+TEMPLATES = [
+    HERE / "templates",
+    Path(insights.__file__).parent / "templates",
+    Path(knowledge_import.__file__).parent / "templates",
+]
 """The console's own templates, then those of the sections other packages add."""
 
 PAGES: list[web.RouteTableDef] = [
@@ -26,17 +31,19 @@ PAGES: list[web.RouteTableDef] = [
     dossiers.routes,
     communes.routes,
     insights.routes,
+    knowledge_import.routes,
     accounts.routes,
     audit.routes,
 ]
 """Every page module's routes; a new section adds its module here and its ``MENU`` entry."""
 
-_ERROR_PAGES = {403, 404, 405}
+_ERROR_PAGES = {403, 404, 405, 413}
 
 
 @web.middleware
 async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A refusal (403), a missing page (404) is a page in the console's language, not bare text."""
+    """A refusal (403), a missing page (404), a body too large (413) is a page in the
+    console's language, not bare text."""
     try:
         return await handler(request)
     except web.HTTPException as error:

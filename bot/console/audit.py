@@ -24,6 +24,9 @@ ACTIONS = {
     "account_add": N_("Added an account"),
     "account_delete": N_("Deleted an account"),
     "commune_save": N_("Saved local information"),
+    "kb_upload": N_("Uploaded portal data"),
+    "kb_apply": N_("Put a knowledge base in force"),
+    "kb_discard": N_("Discarded an import"),
 }
 """What each recorded action is called on the page."""
 

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from aiohttp.web_request import FileField
 
 from bot.console import passwords
 from bot.console.context import (
@@ -44,6 +45,9 @@ MAX_EMAIL_LENGTH = 254
 
 PUBLIC_ROUTES = frozenset({"login", "login_post", "static", "language"})
 """Routes open without a session."""
+
+UPLOAD_LIMIT = "max_body_bytes"
+"""The attribute ``accepts_upload`` sets on a handler: its own body limit."""
 
 routes = web.RouteTableDef()
 
@@ -71,13 +75,23 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         if request.method != "GET":
             raise web.HTTPForbidden(text="not signed in")
         raise web.HTTPFound(request.app.router["login"].url_for())
-    request[STAFF], request[FORM_TOKEN] = found
     if request.method == "POST":
-        form = await request.post()
+        limit = getattr(request.match_info.handler, UPLOAD_LIMIT, None)
+        if limit is not None:  # a form with files: above the server-wide body limit
+            request = request.clone(client_max_size=limit)
+    request[STAFF], request[FORM_TOKEN] = found
+    if request.method != "POST":
+        return await handler(request)
+    form = await request.post()
+    try:
         sent = form.get("csrf")
         if not isinstance(sent, str) or not hmac.compare_digest(sent, found[1]):
             raise web.HTTPForbidden(text="the form is out of date; reload the page")
-    return await handler(request)
+        return await handler(request)
+    finally:
+        for value in form.values():  # aiohttp leaves the uploads' temporary files open
+            if isinstance(value, FileField):
+                value.file.close()
 
 
 def allow(*roles: Role) -> Callable[[Handler], Handler]:
@@ -92,6 +106,16 @@ def allow(*roles: Role) -> Callable[[Handler], Handler]:
             return await handler(request)
 
         return checked
+
+    return decorate
+
+
+def accepts_upload(max_bytes: int) -> Callable[[Handler], Handler]:
+    """Let the handler's form carry files up to ``max_bytes`` in all (413 beyond)."""
+
+    def decorate(handler: Handler) -> Handler:
+        setattr(handler, UPLOAD_LIMIT, max_bytes)
+        return handler
 
     return decorate
 

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.knowledge_updates.service import KnowledgeUpdates
 from bot.storage.database import Database
 from bot.storage.staff import Role, Staff
 from dialogs.ports import Clock, KnowledgeBase, RateLimiter, Translator
@@ -34,6 +35,8 @@ class Console:
     clock: Clock
     translator: Callable[[str], Translator]
     knowledge: KnowledgeBase
+    knowledge_updates: KnowledgeUpdates
+    """Portal data imported from the console and put in force on every worker."""
     limiter: RateLimiter
     wake_outbox: Callable[[], None]
     """Tells the outbox a staff answer is due now."""
@@ -113,6 +116,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("learn", N_("Questions to review")),
     MenuEntry("analytics", N_("Analytics")),
     MenuEntry("knowledge", N_("Knowledge base")),
+    MenuEntry("kb_import", N_("Import portal data"), (Role.ADMIN,)),
     MenuEntry("audit", N_("Audit log")),
     MenuEntry("accounts", N_("Accounts"), (Role.ADMIN,)),
 ]

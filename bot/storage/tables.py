@@ -13,10 +13,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -532,3 +534,53 @@ class CommuneInfoRow(Base):
     map_url: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class KnowledgeVersionRow(Base):
+    """A knowledge base rebuilt from portal data staff uploaded in the console.
+
+    ``state`` goes importing -> staged (or failed) -> in_force (or discarded); the version in
+    force before is then ``replaced``. ``data`` is the built knowledge base (the file format of
+    ``knowledge.store``); every worker serves the one in force. ``summary`` is the diff against
+    the knowledge base served when it was built, shown before it is put in force.
+    """
+
+    __tablename__ = "knowledge_versions"
+    __table_args__ = (
+        # At most one version in force, whatever two staff members do at the same moment.
+        Index(
+            "uq_knowledge_versions_in_force",
+            "state",
+            unique=True,
+            sqlite_where=text("state = 'in_force'"),
+            postgresql_where=text("state = 'in_force'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    uploaded: Mapped[list[str]] = mapped_column(Json)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    applied_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    applied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    error: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class KnowledgeSourceRow(Base):
+    """A portal data file a knowledge version was built from, beside the shipped ones.
+
+    A version keeps every file uploaded up to it (a file replaces the one of the same name),
+    so the next upload rebuilds from the same sources plus the new file.
+    """
+
+    __tablename__ = "knowledge_sources"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("knowledge_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

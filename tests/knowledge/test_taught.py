@@ -47,3 +47,12 @@ def test_the_knowledge_base_answers_with_what_staff_taught() -> None:
     assert kb.search("thu tuc da bo").match is None  # a lesson for a vanished procedure is dropped
     kb.teach([])
     assert kb.search("giay to cho cho meo").match is None
+
+
+def test_a_new_import_that_removes_a_taught_procedure_falls_back_to_the_search() -> None:
+    kb = LocalKnowledgeBase(PROCEDURES)
+    kb.teach([Lesson("giấy tờ cho chó mèo", code=MARRIAGE.code)])
+    assert kb.search("giay to cho cho meo").match is not None
+    kb.replace([p for p in PROCEDURES if p.code != MARRIAGE.code])
+    assert kb.get(MARRIAGE.code) is None
+    assert kb.search("giay to cho cho meo").match is None  # not an error, not the old procedure
