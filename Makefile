@@ -22,8 +22,9 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Every core runs tests (each worker has its own PostgreSQL database and Redis key prefix).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: install
 	$(BIN)/python -m bench.search

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot import logs
+from knowledge.base import LocalKnowledgeBase
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("MOTCUA_TEST_REDIS_URL")
@@ -45,3 +48,25 @@ def _redacted_logs() -> Iterator[None]:
     logs.install()
     yield
     logs.uninstall()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shipped_knowledge_read_once() -> Iterator[None]:
+    """The shipped knowledge base is read and indexed once per session (seconds each time).
+
+    Every load of it gives a shallow copy: the procedures and their index are immutable and
+    shared, while lessons taught and procedures replaced stay with the copy that got them.
+    """
+    load = LocalKnowledgeBase.load
+    shipped: list[LocalKnowledgeBase] = []
+
+    def load_once(path: str | Path | None = None) -> LocalKnowledgeBase:
+        if path is not None:
+            return load(path)
+        if not shipped:
+            shipped.append(load())
+        return copy.copy(shipped[0])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LocalKnowledgeBase, "load", staticmethod(load_once))
+        yield
