@@ -104,7 +104,7 @@ class SqlPapers:
             .limit(limit)
         )
         claimed = []
-        for row, code in rows.tuples():
+        for row, code in rows:
             assert code is not None  # filed dossiers only
             taken = await self._session.execute(
                 update(PaperRow)
