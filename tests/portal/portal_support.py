@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import copy
+import io
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
