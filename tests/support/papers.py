@@ -17,6 +17,19 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 
 FORTY_MB = 40 * 1024 * 1024
 
+RESIDENCE_ANSWERS = (
+    "Trần Văn Bình",
+    "079195012345",
+    "0912 345 678",
+    "12 Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
+    "45 Nguyễn Huệ, phường Sài Gòn, TP Hồ Chí Minh",
+    "01/11/2026",
+)
+"""A temporary residence registration's answers, up to its last (optional) question."""
+
+PROOF = "Giấy tờ chứng minh chỗ ở hợp pháp (ví dụ hợp đồng thuê nhà)"
+"""Its paper, as the portal names it."""
+
 
 async def attached(app: App, code: str) -> list[tuple[str, str, int]]:
     """(document name, type, size) of every file the in-process sandbox keeps for ``code``."""

@@ -14,14 +14,22 @@ from fakes.telegram import FakeTelegram
 from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen, text_of
 from support.clock import ManualClock
-from support.papers import EXE, FORTY_MB, JPEG, PDF, attached, kept_papers
+from support.papers import (
+    EXE,
+    FORTY_MB,
+    JPEG,
+    PDF,
+    PROOF,
+    RESIDENCE_ANSWERS,
+    attached,
+    kept_papers,
+)
 from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 
 from bot.app import App
 from knowledge.base import LocalKnowledgeBase
 
 CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
-PROOF = "Giấy tờ chứng minh chỗ ở hợp pháp (ví dụ hợp đồng thuê nhà)"
 
 
 @pytest.fixture
@@ -57,14 +65,7 @@ async def test_a_photo_sent_on_telegram_reaches_the_dossier_and_answers_a_supple
     await chat.tap("Đăng ký tạm trú")
     await chat.tap("Tôi đồng ý")
     await chat.tap("Cho tôi")
-    for typed in (
-        "Trần Văn Bình",
-        "079195012345",
-        "0912 345 678",
-        "12 Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
-        "45 Nguyễn Huệ, phường Sài Gòn, TP Hồ Chí Minh",
-        "01/11/2026",
-    ):
+    for typed in RESIDENCE_ANSWERS:
         await chat.say(typed)
     await chat.tap("Bỏ qua")
     review = text_of(await chat.tap("Nhận tại bộ phận một cửa"))
