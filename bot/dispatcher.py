@@ -233,6 +233,8 @@ class Dispatcher:
         said = None
         if from_citizen:
             text = None if message.text is None else _hide(message.text, codes)
+            if text is None and message.attachment is not None:  # shown again as "📎 name"
+                text = f"📎 {message.attachment.name or message.attachment.kind}"
             said = replace(message, text=text)
         await SqlMessageLog(session).record_turn(
             ref, said, [replace(r, text=_hide(r.text, codes)) for r in replies], now
