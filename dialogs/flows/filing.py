@@ -288,11 +288,10 @@ def papers(turn: Turn, _args: list[str]) -> list[Reply] | None:
 
 def paper_sent(turn: Turn, attachment: Attachment) -> list[Reply] | None:
     """A photo or PDF for the paper asked for: kept, or refused with the reason."""
-    filing = _filing(turn)
-    form = _form(filing)
-    at = filing.get("paper_at") if filing else None
-    if filing is None or form is None or not isinstance(at, int) or at >= len(form.papers):
+    asked = _paper_asked(turn)
+    if asked is None:
         return None
+    filing, form, at = asked
     reason = uploads.refusal(turn, attachment)
     if reason is not None:
         text = reason + "\n" + turn.t.gettext("Everything you typed before is kept.")
@@ -303,11 +302,10 @@ def paper_sent(turn: Turn, attachment: Attachment) -> list[Reply] | None:
 
 def paper_typed(turn: Turn, _text: str) -> list[Reply] | None:
     """Words where a paper was asked for: say what is expected."""
-    filing = _filing(turn)
-    form = _form(filing)
-    at = filing.get("paper_at") if filing else None
-    if filing is None or form is None or not isinstance(at, int) or at >= len(form.papers):
+    asked = _paper_asked(turn)
+    if asked is None:
         return None
+    _found, form, at = asked
     text = turn.t.gettext(
         "Please send a photo or a PDF file of this paper, or tap “Skip” to bring it to the desk."
     )
@@ -316,12 +314,10 @@ def paper_typed(turn: Turn, _text: str) -> list[Reply] | None:
 
 def paper_skip(turn: Turn, _args: list[str]) -> list[Reply] | None:
     """Skip a paper: the original is brought to the desk instead."""
-    filing = _filing(turn)
-    form = _form(filing)
-    at = filing.get("paper_at") if filing else None
-    if filing is None or form is None or turn.state.get("step") != "filing:paper":
+    asked = _paper_asked(turn)
+    if asked is None:
         return None
-    assert isinstance(at, int)
+    filing, form, at = asked
     return _ask_paper(turn, filing, form, at + 1)
 
 
@@ -590,6 +586,16 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
         buttons.append(Button(_("Attach papers"), "f:pp"))
     buttons += [Button(_("Change an answer"), "f:chg"), _stop(turn)]
     return [Reply("\n".join(lines), tuple(buttons))]
+
+
+def _paper_asked(turn: Turn) -> tuple[dict[str, Any], Form, int] | None:
+    """The filing, its form and the index of the paper asked for, while one is."""
+    filing = _filing(turn)
+    form = _form(filing)
+    at = filing.get("paper_at") if filing else None
+    if turn.state.get("step") != "filing:paper" or filing is None or form is None:
+        return None
+    return (filing, form, at) if isinstance(at, int) and 0 <= at < len(form.papers) else None
 
 
 def _attached(filing: dict[str, Any]) -> dict[str, int]:
