@@ -30,6 +30,7 @@ from bot.insights.lessons import LessonBook
 from bot.knowledge_updates.service import KnowledgeUpdates
 from bot.locks import RedisLocks
 from bot.metrics import Metrics
+from bot.papers import Papers
 from bot.personal_data import Retention
 from bot.portal import (
     EVENTS_CHANNEL,
@@ -91,6 +92,7 @@ class App:
     metrics: Metrics
     clock: Clock
     console: Console
+    papers: Papers
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -239,11 +241,16 @@ async def build_app(
         )
         events = PortalEvents(database, statuses.apply, wake_outbox)
 
+        # Filled below, once the channels (which fetch the files citizens send) are built.
+        channels: dict[str, Channel] = {}
+        papers = Papers(database, clock, channels)
+
         async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
-            """A portal event is applied; anything else is a citizen's turn."""
+            """A portal event is applied; anything else is a citizen's turn, its file (if it
+            sent one) fetched and checked first, outside the conversation's lock."""
             if message.ref.channel == EVENTS_CHANNEL:
                 return await events.turn(message, hook)
-            return await dispatcher.handle(message, hook)
+            return await dispatcher.handle(await papers.settle(message), hook)
 
         inbox = DurableInbox(
             database,
@@ -266,9 +273,10 @@ async def build_app(
             identities,
             limiter,
             settings.trusted_proxies,
+            papers=papers,
         )
         terminal = LoggedOnlyChannel(TERMINAL)
-        channels: dict[str, Channel] = {webchat.name: webchat, terminal.name: terminal}
+        channels.update({webchat.name: webchat, terminal.name: terminal})
         routes = list(webchat.routes())
         routes += PrintablePages(knowledge, translator, clock).routes()
         routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
@@ -323,6 +331,7 @@ async def build_app(
             metrics,
             clock,
             console,
+            papers,
         )
         stack.push_async_callback(app.stop_background)
         yield app

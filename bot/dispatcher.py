@@ -35,6 +35,7 @@ from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
 from bot.storage.identity import CODE_TTL, RedeemOutcome, SqlIdentities
 from bot.storage.message_log import SqlMessageLog
+from bot.storage.papers import SqlPapers
 from bot.storage.reminders import SqlReminders
 from bot.storage.subscriptions import SqlSubscriptions
 from bot.storage.tables import CHANNEL_LEN, USER_ID_LEN
@@ -61,6 +62,7 @@ from dialogs.step import (
     State,
     Step,
     SubmitDossier,
+    SupplyPapers,
 )
 
 logger = logging.getLogger(__name__)
@@ -231,6 +233,8 @@ class Dispatcher:
         said = None
         if from_citizen:
             text = None if message.text is None else _hide(message.text, codes)
+            if text is None and message.attachment is not None:  # shown again as "📎 name"
+                text = f"📎 {message.attachment.name or message.attachment.kind}"
             said = replace(message, text=text)
         await SqlMessageLog(session).record_turn(
             ref, said, [replace(r, text=_hide(r.text, codes)) for r in replies], now
@@ -278,6 +282,9 @@ class Dispatcher:
                     commune = await handoffs.citizen_commune(session, message.ref)
                     if await SqlDossiers(session).queue(message.ref, effect, locale, now, commune):
                         self._dossier_queued = True
+                        await SqlPapers(session).assign(message.ref, effect.key, effect.papers, now)
+                elif isinstance(effect, SupplyPapers):
+                    await self._supply(session, current.ref, effect, now)
                 elif isinstance(effect, LookUpDossier | ListDossiers):
                     if not current.internal and self._portal is not None:
                         pending = await lookups.answer(
@@ -321,6 +328,21 @@ class Dispatcher:
                     codes.append(code)
                     joining = (stored.person_id, step.state)
         return replies, codes, forgotten
+
+    async def _supply(
+        self, session: AsyncSession, ref: ConversationRef, effect: SupplyPapers, now: datetime
+    ) -> None:
+        """Papers the desk asked for go with the citizen's own dossier of that code, and the
+        sender is woken to attach them."""
+        dossier = await SqlDossiers(session).by_code(effect.code)
+        if (
+            dossier is None
+            or dossier.ref not in (await personal_data.subject_of(session, ref)).refs
+        ):
+            logger.warning("papers sent for a dossier this citizen did not file were not kept")
+            return
+        if await SqlPapers(session).assign(ref, dossier.key, effect.papers, now):
+            self._dossier_queued = True
 
     def _step(
         self,

@@ -28,6 +28,7 @@ from bot import logs
 from bot.portal import PortalEvent
 from bot.storage.database import Database
 from bot.storage.dossiers import Dossier, SqlDossiers
+from bot.storage.papers import SqlPapers
 from bot.storage.reminders import SqlReminders
 from bot.supervision import rest
 from dialogs.errors import PortalError
@@ -105,7 +106,8 @@ class DossierSender:
             await rest(until, self._poll_interval, self.queued)
 
     async def run_once(self) -> int:
-        """Try every dossier due for sending; how many were filed."""
+        """Try every dossier due for sending, then attach the papers of filed ones; how many
+        dossiers were filed."""
         filed = 0
         while True:
             async with self._database.transaction() as session:
@@ -113,9 +115,40 @@ class DossierSender:
                     self._clock.now(), self._lease, 20
                 )
             if not claimed:
-                return filed
+                break
             for dossier in claimed:
                 filed += await self._send(dossier)
+        await self.attach_papers()
+        return filed
+
+    async def attach_papers(self) -> int:
+        """Attach the papers of filed dossiers (at filing, or asked for later by the desk),
+        deleting each once the portal has it; how many were attached.
+
+        A portal that is down leaves the rest for the next round; a paper it refuses is
+        deleted, as sending it again would be refused again.
+        """
+        attached = 0
+        while True:
+            async with self._database.transaction() as session:
+                batch = await SqlPapers(session).claim_outgoing(self._clock.now(), self._lease, 10)
+            if not batch:
+                return attached
+            for paper in batch:
+                try:
+                    await self._portal.add_attachment(
+                        paper.code, paper.document_name, paper.name, paper.content_type, paper.data
+                    )
+                    attached += 1
+                except PortalError as error:
+                    if error.retryable:
+                        logger.warning("paper %d not attached (%s)", paper.id, type(error).__name__)
+                        return attached
+                    logger.error(
+                        "paper %d refused by the portal: %s", paper.id, type(error).__name__
+                    )
+                async with self._database.transaction() as session:
+                    await SqlPapers(session).sent(paper.id)
 
     async def _send(self, dossier: Dossier) -> bool:
         try:

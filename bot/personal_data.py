@@ -42,6 +42,7 @@ from bot.storage.tables import (
     LinkCodeRow,
     LookupFailureRow,
     MessageLogRow,
+    PaperRow,
     PersonConversationRow,
     PersonRow,
     RatingRow,
@@ -195,6 +196,16 @@ REGISTRY: tuple[PersonalTable, ...] = (
         "what the citizen did on someone else's behalf (filing, following a dossier)",
         _of_refs(DossierAuditRow.channel, DossierAuditRow.user_id),
         lambda before: DossierAuditRow.at < before,
+    ),
+    PersonalTable(
+        PaperRow,
+        "photos and PDFs of papers the citizen sent for a dossier (name, type, size; the file "
+        "itself is left out of the export): deleted as soon as the portal has them, and when "
+        "never sent, after the message-log period",
+        _of_refs(PaperRow.channel, PaperRow.user_id),
+        lambda before: PaperRow.updated_at < before,
+        Period.MESSAGES,
+        omit=("data",),
     ),
     PersonalTable(
         DossierRow,

@@ -27,8 +27,9 @@ from dialogs.flows import (
     qa,
     reminders,
     services,
+    uploads,
 )
-from dialogs.messages import IncomingMessage, Reply
+from dialogs.messages import Attachment, IncomingMessage, Reply
 from dialogs.step import DialogDeps, Step
 from dialogs.text import (
     MAX_QUERY_CHARS,
@@ -92,6 +93,10 @@ _PAYLOADS: dict[str, Handler] = {
     "f:e": filing.change,
     "f:send": filing.confirm,
     "f:stop": filing.stop,
+    "f:pp": filing.papers,
+    "f:ps": filing.paper_skip,
+    "sp:go": uploads.start,
+    "sp:done": uploads.done,
     "nw:ask": communes.ask,
     "nw:pp": communes.provinces,
     "nw:pv": communes.province,
@@ -137,6 +142,8 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "filing:field": filing.typed,
     "filing:post_address": filing.post_address,
     "filing:for": filing.for_typed,
+    "filing:paper": filing.paper_typed,
+    uploads.WAITING: uploads.typed,
     "lookup:id": dossiers.id_typed,
     "rate:comment": feedback.comment,
     "news:choose": communes.typed,
@@ -144,6 +151,12 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     reminders.WAITING: reminders.typed,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
+
+_TAKES_FILES: dict[str, Callable[[Turn, Attachment], list[Reply] | None]] = {
+    "filing:paper": filing.paper_sent,
+    uploads.WAITING: uploads.sent,
+}
+"""Steps that take a photo or file as the paper asked for; elsewhere a file is not read."""
 
 
 def handle(state: Mapping[str, Any], message: IncomingMessage, deps: DialogDeps) -> Step:
@@ -170,6 +183,10 @@ def _route(turn: Turn) -> list[Reply]:
         return quiet
     if message.payload is not None:
         return press(turn, message.payload)
+    takes = _TAKES_FILES.get(turn.state["step"])
+    attachment = message.attachment
+    if attachment is not None and takes is not None and (found := takes(turn, attachment)):
+        return found
     text = (message.text or "")[:MAX_INPUT_CHARS]
     if not text.strip():
         return [_calm(turn, attachment=message.attachment is not None)]
@@ -222,7 +239,10 @@ def _calm(turn: Turn, attachment: bool = False) -> Reply:
     """Empty, emoji-only or unreadable input: a calm hint, and nothing in the state changes."""
     if attachment:
         return Reply(
-            turn.t.gettext("I cannot read photos or files yet. Please type your question in words.")
+            turn.t.gettext(
+                "I take photos and files only as the papers of a dossier, when I ask for them. "
+                "Please type your question in words."
+            )
         )
     return Reply(
         turn.t.gettext(

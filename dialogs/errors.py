@@ -47,6 +47,14 @@ class ConfigurationError(MotcuaError):
     """The platform says our app is not set up for this call; needs an operator."""
 
 
+class FileTooBig(MotcuaError):
+    """A citizen's file is larger than the limit; found before it was downloaded whole."""
+
+
+class FileUnavailable(MotcuaError):
+    """A citizen's file could not be fetched from their platform."""
+
+
 class StaleConversation(MotcuaError):
     """A conversation was saved by someone else since it was loaded (version mismatch)."""
 

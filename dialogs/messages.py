@@ -23,12 +23,27 @@ class ConversationRef:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file or image a user sent."""
+    """A file or image a user sent: first as the platform announces it, then as kept.
+
+    A channel fills what its platform says (where to fetch it, its size). Before the turn,
+    ``bot.papers`` fetches and checks the bytes and sets ``paper`` (the kept copy) or
+    ``refused``, so the dialogs decide on what the file is, never on what it claims to be.
+    """
 
     kind: str  # "image" or "file"
     url: str = ""
     name: str = ""
     size: int | None = None
+    """The size the platform announced, when it does: a file over the limit is refused
+    without being downloaded."""
+    file_id: str = ""
+    """Telegram's handle for ``getFile`` (other platforms give a URL)."""
+    paper: int | None = None
+    """The id of the checked copy kept for the citizen's dossier."""
+    content_type: str = ""
+    """The kept copy's type, read from its first bytes."""
+    refused: str = ""
+    """Why it was not kept: ``"too_big"``, ``"wrong_type"`` or ``"unreadable"``."""
 
 
 @dataclass(frozen=True, slots=True)

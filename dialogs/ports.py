@@ -13,9 +13,9 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 from knowledge.model import Procedure
 from knowledge.questions import Answer
 from knowledge.results import SearchResult
@@ -123,6 +123,24 @@ class Channel(Protocol):
         ...
 
 
+@runtime_checkable
+class FileSource(Protocol):
+    """A channel whose users send files that must be fetched from the platform."""
+
+    async def download(self, attachment: Attachment, limit: int) -> bytes:
+        """The file's bytes; ``FileTooBig`` past ``limit`` bytes (before downloading it whole
+        when the platform gives its size), ``FileUnavailable`` when it cannot be fetched."""
+        ...
+
+
+class PaperStore(Protocol):
+    """Keeps the files citizens send for their dossiers, once their bytes are checked."""
+
+    async def keep(self, ref: ConversationRef, name: str, data: bytes) -> Attachment:
+        """Check and keep ``data``: an attachment with ``paper`` set, or ``refused`` set."""
+        ...
+
+
 class SecretStore(Protocol):
     """A small durable key-value store for platform secrets that rotate (Zalo's refresh token).
 
@@ -147,6 +165,17 @@ class SecretStore(Protocol):
         """Store (or replace) the value for a key durably."""
         ...
 
+
+MAX_PAPER_BYTES = 10 * 1024 * 1024
+"""The most one paper (photo or PDF) may weigh: the portal's limit on an attachment."""
+
+PAPER_MAGIC: Mapping[str, bytes] = {
+    "image/jpeg": b"\xff\xd8\xff",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "application/pdf": b"%PDF-",
+}
+"""The types the portal takes, each with the first bytes its files start with: a file is
+judged by its content, so a program renamed ``.jpg`` is refused."""
 
 DOSSIER_CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
 """A dossier code as one-stop systems print it on receipts, e.g. ``000.00.20.H39-261124-0007``."""

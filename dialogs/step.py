@@ -72,6 +72,21 @@ class SubmitDossier:
     request: Mapping[str, Any] = field(repr=False)
     consent_at: str
     consent_version: str
+    papers: tuple[tuple[str, int], ...] = ()
+    """(the paper's name for the portal, the kept file's id): sent once the dossier is filed."""
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyPapers:
+    """Send papers the one-stop desk asked for (``supplement_required``) to a filed dossier.
+
+    ``papers`` are (name for the portal, kept file's id); the dispatcher hands them to the
+    dossier sender, which attaches them to the dossier with this ``code`` if it is the
+    citizen's own.
+    """
+
+    code: str
+    papers: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +195,7 @@ Effect = (
     | IssueLinkCode
     | RedeemLinkCode
     | SubmitDossier
+    | SupplyPapers
     | DeleteMyData
     | LookUpDossier
     | ListDossiers

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.papers import EXE, FORTY_MB, JPEG
 from support.procedures import BIRTH
 
 from bot.cli.chat import render_text
@@ -205,3 +206,48 @@ def test_terminal_text_wraps_at_word_boundaries_and_keeps_links_whole() -> None:
     assert url in lines  # a link is never cut
     assert " ".join(lines[: lines.index(url) - 1]) == text  # only spaces became line breaks
     assert "  [1] Có rồi" in lines
+
+
+def test_a_script_files_papers_with_file_lines_and_gets_clear_errors(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    photo, renamed, huge = (
+        tmp_path / "giay-bao-tu.jpg",
+        tmp_path / "giay-bao-tu-2.jpg",
+        tmp_path / "to.pdf",
+    )
+    photo.write_bytes(JPEG)
+    renamed.write_bytes(EXE)
+    with huge.open("wb") as sparse:  # 40 MB on paper, nothing written: it is never read
+        sparse.truncate(FORTY_MB)
+    answers = jsonl(
+        env,
+        "files",
+        {"button": "f:go:1.000656"},
+        {"button": "f:ok"},
+        {"button": "f:w:me"},
+        *(
+            {"text": t}
+            for t in ("Lê Thị Mai", "001190012345", "0912345678", "Số 5 Hàng Bài, Hà Nội")
+        ),
+        {"text": "Lê Văn Tùng"},
+        {"button": "f:skip"},
+        *({"text": t} for t in ("01/11/2026", "Bệnh viện Bạch Mai", "con gái")),
+        {"button": "f:d:pickup"},
+        {"button": "f:pp"},
+        {"file": str(tmp_path / "missing.jpg")},
+        {"file": str(huge)},
+        {"file": str(renamed)},
+        {"file": "   "},
+        {"file": str(photo)},
+    )
+    *_, asked, missing, too_big, wrong, blank, review = answers
+    assert "Giấy báo tử" in texts_of(asked)
+    assert missing == {"error": f"no file at {tmp_path / 'missing.jpg'}"}
+    assert too_big["error"] == "file refused: larger than 10 MB"
+    assert "Tệp này quá lớn" in texts_of(too_big)
+    assert wrong["error"].startswith("file refused: not a JPEG, PNG or PDF")
+    assert "dù tên tệp ghi gì" in texts_of(wrong)
+    assert set(blank) == {"error"}
+    assert "error" not in review
+    assert "Giấy báo tử: đã gửi kèm" in texts_of(review) and "Lê Văn Tùng" in texts_of(review)

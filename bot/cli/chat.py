@@ -14,6 +14,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot import logs
@@ -21,10 +22,17 @@ from bot.app import TERMINAL, build_app
 from bot.config import Settings
 from bot.history import LogHistory
 from bot.server import STARTUP_ERRORS, prepare_database
-from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
-from dialogs.ports import MessageHandler
+from dialogs.messages import Attachment, Button, ConversationRef, IncomingMessage, Reply
+from dialogs.ports import MAX_PAPER_BYTES, MessageHandler, PaperStore
 
 QUIT = {"/quit", "/exit", "quit", "exit", "thoát", "thoat"}
+
+_REFUSALS = {
+    "too_big": f"file refused: larger than {MAX_PAPER_BYTES // (1024 * 1024)} MB",
+    "wrong_type": "file refused: not a JPEG, PNG or PDF (judged by its content, not its name)",
+    "unreadable": "file refused: it could not be read",
+}
+"""The error a script reads beside the chat's own words when a file is refused."""
 
 
 def register(subparsers: Any) -> None:
@@ -33,8 +41,10 @@ def register(subparsers: Any) -> None:
         "chat",
         help="chat in the terminal (--jsonl for scripts)",
         description="Chat in the terminal: type a question; type a button's number to press it; "
-        '/quit or Ctrl+D to leave. With --jsonl, each input line is {"text": ...} or '
-        '{"button": LABEL_OR_PAYLOAD} and each answer is one line {"replies": [...]}.',
+        '/quit or Ctrl+D to leave. With --jsonl, each input line is {"text": ...}, '
+        '{"button": LABEL_OR_PAYLOAD} or {"file": PATH} (a photo or PDF of a paper, when the '
+        'chat asks for one) and each answer is one line {"replies": [...]}; a file that is '
+        'refused also gets "error".',
     )
     parser.add_argument(
         "--user", default="local", help="conversation id; the same id resumes it (default: local)"
@@ -63,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
 async def _session(settings: Settings, user: str, *, jsonl: bool) -> int:
     await prepare_database(settings.database_url)
     async with build_app(settings, platforms=False) as app:
-        terminal = Terminal(app.dispatcher.handle, LogHistory(app.database, TERMINAL), user)
+        terminal = Terminal(
+            app.dispatcher.handle, LogHistory(app.database, TERMINAL), user, app.papers
+        )
         answer = await terminal.resume()
         if jsonl:
             await terminal.run_jsonl(sys.stdin, sys.stdout)
@@ -79,8 +91,15 @@ class BadLine(ValueError):
 class Terminal:
     """One user's conversation on the ``terminal`` channel, with the buttons it can press."""
 
-    def __init__(self, handler: MessageHandler, history: LogHistory, user: str) -> None:
+    def __init__(
+        self,
+        handler: MessageHandler,
+        history: LogHistory,
+        user: str,
+        papers: PaperStore | None = None,
+    ) -> None:
         self._handler = handler
+        self._papers = papers
         self._history = history
         self._ref = ConversationRef(TERMINAL, user)
         self.buttons: tuple[Button, ...] = ()
@@ -96,6 +115,21 @@ class Terminal:
     async def say(self, text: str) -> list[Reply]:
         """Send typed text."""
         return await self._turn(IncomingMessage(self._ref, text=text))
+
+    async def send_file(self, path: str) -> tuple[list[Reply], str]:
+        """Send a file as a paper; the replies, and why it was refused ("" when it was not).
+
+        A file over the limit is not even read; an unreadable path is a ``BadLine``.
+        """
+        if self._papers is None:
+            raise BadLine("files cannot be sent here")
+        name, size, data = await asyncio.to_thread(_read_paper, path)
+        if data is None:
+            attachment = Attachment("file", name=name, size=size, refused="too_big")
+        else:
+            attachment = await self._papers.keep(self._ref, name, data)
+        replies = await self._turn(IncomingMessage(self._ref, attachment=attachment))
+        return replies, _REFUSALS.get(attachment.refused, "")
 
     async def press(self, button: Button) -> list[Reply]:
         """Press a button offered by the last answer."""
@@ -132,11 +166,15 @@ class Terminal:
             data = json.loads(line)
         except ValueError:
             raise BadLine('not a JSON object: expected {"text": ...} or {"button": ...}') from None
-        if not isinstance(data, dict) or len(data.keys() & {"text", "button"}) != 1:
-            raise BadLine('expected exactly one of "text" or "button"')
-        value = data.get("text", data.get("button"))
+        if not isinstance(data, dict) or len(data.keys() & {"text", "button", "file"}) != 1:
+            raise BadLine('expected exactly one of "text", "button" or "file"')
+        value = data.get("text", data.get("button", data.get("file")))
         if not isinstance(value, str) or not value.strip():
-            raise BadLine('"text" and "button" must be non-empty strings')
+            raise BadLine('"text", "button" and "file" must be non-empty strings')
+        if "file" in data:
+            replies, refused = await self.send_file(value)
+            result: dict[str, Any] = {"replies": _replies_json(replies)}
+            return {**result, "error": refused} if refused else result
         if "text" in data:
             return {"replies": _replies_json(await self.say(value))}
         button = self.find(value) or Button(value, payload=value)
@@ -175,6 +213,18 @@ class Terminal:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             return self.buttons[int(line) - 1]
         return None
+
+
+def _read_paper(given: str) -> tuple[str, int, bytes | None]:
+    """(name, size, bytes) of the file at ``given``; no bytes when it is over the limit."""
+    path = Path(given).expanduser()
+    try:
+        if not path.is_file():
+            raise BadLine(f"no file at {given}")
+        size = path.stat().st_size
+        return path.name, size, None if size > MAX_PAPER_BYTES else path.read_bytes()
+    except OSError as exc:
+        raise BadLine(f"cannot read {given}: {exc.strerror or type(exc).__name__}") from None
 
 
 def render_text(replies: Sequence[Reply], width: int | None = None) -> str:

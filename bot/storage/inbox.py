@@ -10,7 +10,7 @@ that dies leaves a lease that simply runs out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,8 +62,7 @@ def message_to_json(message: IncomingMessage) -> dict[str, Any]:
         "received_at": message.received_at.isoformat() if message.received_at else None,
     }
     if message.attachment is not None:
-        a = message.attachment
-        data["attachment"] = {"kind": a.kind, "url": a.url, "name": a.name, "size": a.size}
+        data["attachment"] = asdict(message.attachment)
     return data
 
 

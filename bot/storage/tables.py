@@ -414,6 +414,33 @@ class MilestoneRow(Base):
     procedure: Mapped[str] = mapped_column(String(PROCEDURE_LEN))
 
 
+class PaperRow(Base):
+    """A photo or PDF a citizen sent for a dossier, checked and kept until the portal has it.
+
+    ``source`` (channel and platform message id) makes fetching a file again, when its turn is
+    retried, keep it once. ``dossier_key`` is set when the file goes with a dossier (at filing
+    or in answer to ``supplement_required``); the dossier sender attaches it, then deletes it.
+    """
+
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    source: Mapped[str | None] = mapped_column(String(CHANNEL_LEN + USER_ID_LEN + 1), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    dossier_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    document_name: Mapped[str | None] = mapped_column(String(300))
+    sending_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """While a dossier sender attaches it; another may take it over after that."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (Index("ix_papers_channel_user_id", "channel", "user_id"),)
+
+
 class SubscriptionRow(Base):
     """A citizen's chosen commune, whose announcements are sent to the app it was chosen on.
 

@@ -65,10 +65,12 @@ def status_changed(turn: Turn, _args: list[str]) -> list[Reply]:
     elif status == "supplement_required":
         lines.append(
             _(
-                "Please send the papers named above: bring them to the one-stop desk, or add "
-                "them to the dossier on the portal. The deadline waits until you do."
+                "Please send the papers named above: here in the chat with the button below, or "
+                "at the one-stop desk. The deadline waits until you do."
             )
         )
+        if DOSSIER_CODE.fullmatch(code):
+            buttons.append(Button(_("Send the missing papers"), f"sp:go:{code}"))
     elif status == "payment_required":
         amount = facts.get("fee_amount")
         if isinstance(amount, int) and amount > 0:

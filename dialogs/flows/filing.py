@@ -9,7 +9,10 @@ State (``state["filing"]``)::
 
     {"proc": "1.001193", "key": "<idempotency key>", "consent": {"at": ..., "version": "1"},
      "values": {"full_name": "Nguyễn Thị Hoà", ...}, "at": 3, "delivery": {"method": "post",
-     "address": "..."}, "review": true}
+     "address": "..."}, "review": true, "papers": {"birth_certificate": 12}, "paper_at": 0}
+
+Papers are sent from the review ("Attach papers"): one question per paper not yet attached;
+``papers`` maps each paper's key to the id of the checked file kept for it (``bot.papers``).
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from datetime import date, datetime
 from typing import Any
 
 from dialogs.context import Turn
-from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, form_for
+from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, Paper, form_for
 from dialogs.filing.validate import Invalid, check
-from dialogs.flows import feedback, menu, services
-from dialogs.messages import Button, Reply
+from dialogs.flows import feedback, menu, services, uploads
+from dialogs.messages import Attachment, Button, Reply
+from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import SubmitDossier
 
 CONSENT_VERSION = "2026-12-01"
@@ -273,6 +277,50 @@ def change(turn: Turn, args: list[str]) -> list[Reply] | None:
     return _ask(turn, filing)
 
 
+def papers(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """From the review: ask for the first paper not attached yet."""
+    filing = _filing(turn)
+    form = _form(filing)
+    if filing is None or form is None or turn.state.get("step") != "filing:review":
+        return None
+    return _ask_paper(turn, filing, form, 0)
+
+
+def paper_sent(turn: Turn, attachment: Attachment) -> list[Reply] | None:
+    """A photo or PDF for the paper asked for: kept, or refused with the reason."""
+    asked = _paper_asked(turn)
+    if asked is None:
+        return None
+    filing, form, at = asked
+    reason = uploads.refusal(turn, attachment)
+    if reason is not None:
+        text = reason + "\n" + turn.t.gettext("Everything you typed before is kept.")
+        return [Reply(text, _paper_buttons(turn, form.papers[at]))]
+    filing.setdefault("papers", {})[form.papers[at].key] = attachment.paper
+    return _ask_paper(turn, filing, form, at + 1)
+
+
+def paper_typed(turn: Turn, _text: str) -> list[Reply] | None:
+    """Words where a paper was asked for: say what is expected."""
+    asked = _paper_asked(turn)
+    if asked is None:
+        return None
+    _found, form, at = asked
+    text = turn.t.gettext(
+        "Please send a photo or a PDF file of this paper, or tap “Skip” to bring it to the desk."
+    )
+    return [Reply(text, _paper_buttons(turn, form.papers[at]))]
+
+
+def paper_skip(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """Skip a paper: the original is brought to the desk instead."""
+    asked = _paper_asked(turn)
+    if asked is None:
+        return None
+    filing, form, at = asked
+    return _ask_paper(turn, filing, form, at + 1)
+
+
 def confirm(turn: Turn, _args: list[str]) -> list[Reply] | None:
     """Send the reviewed dossier, once: a second tap finds it already on its way."""
     _ = turn.t.gettext
@@ -296,6 +344,9 @@ def confirm(turn: Turn, _args: list[str]) -> list[Reply] | None:
     }
     if isinstance(filing.get("for_consent"), dict):
         request["on_behalf_of"] = {**filing["for"], "consent": filing["for_consent"]}
+    # The portal keeps the papers' names in Vietnamese, whatever language the citizen uses.
+    official = turn.deps.translator("vi").gettext
+    attached = _attached(filing)
     turn.effects.append(
         SubmitDossier(
             key=filing["key"],
@@ -303,6 +354,9 @@ def confirm(turn: Turn, _args: list[str]) -> list[Reply] | None:
             request=request,
             consent_at=filing["consent"]["at"],
             consent_version=filing["consent"]["version"],
+            papers=tuple(
+                (official(p.label), attached[p.key]) for p in form.papers if p.key in attached
+            ),
         )
     )
     turn.state["filing"] = {"proc": form.procedure, "key": filing["key"], "sent": True}
@@ -516,6 +570,10 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     else:
         where = _("pick up at the one-stop desk")
     lines.append(f"• {_('Result')}: {where}")
+    attached = _attached(filing)
+    for paper in form.papers:
+        state = _("attached") if paper.key in attached else _("not attached")
+        lines.append(f"📎 {_(paper.label)}: {state}")
     if form.papers:
         names = "; ".join(_(p.label) for p in form.papers)
         lines.append(
@@ -523,16 +581,52 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
                 papers=names
             )
         )
-    return [
-        Reply(
-            "\n".join(lines),
-            (
-                Button(_("Send the dossier"), "f:send"),
-                Button(_("Change an answer"), "f:chg"),
-                _stop(turn),
-            ),
-        )
-    ]
+    buttons = [Button(_("Send the dossier"), "f:send")]
+    if any(p.key not in attached for p in form.papers):
+        buttons.append(Button(_("Attach papers"), "f:pp"))
+    buttons += [Button(_("Change an answer"), "f:chg"), _stop(turn)]
+    return [Reply("\n".join(lines), tuple(buttons))]
+
+
+def _paper_asked(turn: Turn) -> tuple[dict[str, Any], Form, int] | None:
+    """The filing, its form and the index of the paper asked for, while one is."""
+    filing = _filing(turn)
+    form = _form(filing)
+    at = filing.get("paper_at") if filing else None
+    if turn.state.get("step") != "filing:paper" or filing is None or form is None:
+        return None
+    return (filing, form, at) if isinstance(at, int) and 0 <= at < len(form.papers) else None
+
+
+def _attached(filing: dict[str, Any]) -> dict[str, int]:
+    found = filing.get("papers")
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(v, int)}
+
+
+def _ask_paper(turn: Turn, filing: dict[str, Any], form: Form, start: int) -> list[Reply]:
+    """The next paper from ``start`` not attached yet; the review when none is left."""
+    attached = _attached(filing)
+    missing = [i for i in range(start, len(form.papers)) if form.papers[i].key not in attached]
+    if not missing:
+        filing.pop("paper_at", None)
+        return _review(turn, filing)
+    _ = turn.t.gettext
+    filing["paper_at"] = missing[0]
+    paper = form.papers[missing[0]]
+    turn.set_step("filing:paper")
+    text = _(
+        "Send a photo (JPEG or PNG) or a PDF file of: {paper}. At most {mb} MB; photos of the "
+        "whole page, readable."
+    ).format(paper=_(paper.label), mb=MAX_PAPER_BYTES // (1024 * 1024))
+    return [Reply(text, _paper_buttons(turn, paper))]
+
+
+def _paper_buttons(turn: Turn, paper: Paper) -> tuple[Button, ...]:
+    _ = turn.t.gettext
+    skip = _("Skip (optional)") if paper.optional else _("Skip: I will bring it")
+    return (Button(skip, "f:ps"), _stop(turn))
 
 
 def _shown(turn: Turn, spec: Field, value: Any) -> str:

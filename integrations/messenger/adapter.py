@@ -18,8 +18,9 @@ import aiohttp
 from aiohttp import web
 
 from dialogs.errors import OutsideWindow
-from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Clock, Inbox, SecretStore
+from integrations.downloads import fetch
 from integrations.http_input import MAX_REQUEST_BYTES, Refused, read_body
 from integrations.messenger.format import to_messages
 from integrations.messenger.send_api import SendApiClient
@@ -117,6 +118,10 @@ class MessengerAdapter:
         if self._session is not None:
             await self._session.close()
         self._session = self._client = None
+
+    async def download(self, attachment: Attachment, limit: int) -> bytes:
+        """An image or file a user sent, from the attachment URL its event carries."""
+        return await fetch(self._session, attachment, limit)
 
     def routes(self) -> list[web.RouteDef]:
         """The webhook routes: the GET subscription handshake and the POST events."""

@@ -29,8 +29,8 @@ from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
-from dialogs.errors import ConfigurationError, RecipientUnavailable
-from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.errors import ConfigurationError, FileTooBig, FileUnavailable, RecipientUnavailable
+from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import ButtonPayloads, Inbox, SecretStore, SendPace, UnreachableUsers
 from integrations.http_input import Refused, read_body
 from integrations.memory import LocalUnreachableUsers
@@ -177,6 +177,7 @@ class TelegramChannel:
             Application.builder()
             .token(token)
             .base_url(f"{api_url.rstrip('/')}/bot")
+            .base_file_url(f"{api_url.rstrip('/')}/file/bot")
             .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=flood_retries))
             .update_queue(_KeepingQueue(self._keep))
         )
@@ -290,6 +291,28 @@ class TelegramChannel:
         if await self._unreachable.contains(str(chat_id)):
             raise RecipientUnavailable("the user blocked the bot")
         await self._deliver(chat_id, replies)
+
+    async def download(self, attachment: Attachment, limit: int) -> bytes:
+        """A file a user sent, through ``getFile``; one whose announced size is over ``limit``
+        is refused without asking (Telegram gives every photo's and document's size)."""
+        if attachment.size is not None and attachment.size > limit:
+            raise FileTooBig(f"{attachment.size} bytes announced")
+        if not attachment.file_id:
+            raise FileUnavailable("no file_id")
+        try:
+            found = await self._app.bot.get_file(attachment.file_id)
+            if found.file_size is not None and found.file_size > limit:
+                raise FileTooBig(f"{found.file_size} bytes announced")
+            data = await found.download_as_bytearray()
+        except BadRequest as error:
+            if "too big" in error.message:
+                raise FileTooBig(error.message) from None
+            raise FileUnavailable(type(error).__name__) from None
+        except TelegramError as error:  # its text may hold the file's URL, with the token
+            raise FileUnavailable(type(error).__name__) from None
+        if len(data) > limit:
+            raise FileTooBig(f"{len(data)} bytes")
+        return bytes(data)
 
     async def _webhook_secret(self) -> str:
         """The configured secret, else the one kept in the store (the first worker's wins).

@@ -106,10 +106,15 @@ def _attachment(update: Update) -> Attachment | None:
         return None
     if message.photo:
         largest = message.photo[-1]
-        return Attachment(kind="image", size=largest.file_size)
+        return Attachment(kind="image", size=largest.file_size, file_id=largest.file_id)
     if message.document is not None:
         document = message.document
-        return Attachment(kind="file", name=document.file_name or "", size=document.file_size)
+        return Attachment(
+            kind="file",
+            name=document.file_name or "",
+            size=document.file_size,
+            file_id=document.file_id,
+        )
     return None
 
 

@@ -8,6 +8,7 @@ language of the request (see :func:`answer_locale`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from integrations.webchat.page import N_, PAGE_LOCALES
 MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_BYTES = 4 * 1024
 MAX_HISTORY = 200
+MAX_FILE_NAME = 255
 
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
@@ -172,6 +174,29 @@ def parse_chat(raw: bytes) -> ChatRequest:
         button=value if button is not None else None,
         message_id=_optional(data, "id", _MESSAGE_ID),
         locale=_optional(data, "locale", _LOCALE),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRequest:
+    """A valid ``POST /api/chat/file`` query: the file's name, the page's id and language."""
+
+    name: str
+    message_id: str | None
+    locale: str | None
+
+
+def parse_upload(query: Mapping[str, str]) -> UploadRequest:
+    """Validate the query of a file upload (its body is the file itself)."""
+    if "user" in query:
+        raise chosen_identity()
+    name = clean_text(query.get("name", "")).strip()
+    if len(name) > MAX_FILE_NAME:
+        raise ApiError(400, "bad_name", N_("Invalid '{field}' field."), field="name")
+    return UploadRequest(
+        name=name,
+        message_id=_optional(dict(query), "id", _MESSAGE_ID),
+        locale=_optional(dict(query), "locale", _LOCALE),
     )
 
 

@@ -20,12 +20,14 @@ import functools
 import json
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
-from dialogs.messages import ConversationRef, IncomingMessage, Reply
-from dialogs.ports import Inbox, Limit, RateLimiter, Translator
+from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
+from dialogs.ports import MAX_PAPER_BYTES, Inbox, Limit, PaperStore, RateLimiter, Translator
 from integrations.client_address import Networks, client_address
 from integrations.http_input import Refused, read_body
 from integrations.webchat.api import (
@@ -39,6 +41,7 @@ from integrations.webchat.api import (
     not_json,
     parse_after,
     parse_chat,
+    parse_upload,
     reply_json,
     too_large,
     too_many_requests,
@@ -91,9 +94,12 @@ class WebChat:
         identities: Identities,
         limiter: RateLimiter,
         trusted_proxies: Networks = (),
+        papers: PaperStore | None = None,
     ) -> None:
-        """Wire the channel; ``trusted_proxies`` may name the client in ``X-Forwarded-For``."""
+        """Wire the channel; ``trusted_proxies`` may name the client in ``X-Forwarded-For``;
+        files citizens upload are kept in ``papers`` (refused when there is none)."""
         self._inbox = inbox
+        self._papers = papers
         self._history = history
         self._translator = translator
         self._identities = identities
@@ -107,6 +113,7 @@ class WebChat:
             web.get("/", self._page),
             web.static("/static", STATIC_DIR),
             web.post("/api/chat", self._chat),
+            web.post("/api/chat/file", self._file),
             web.get("/api/history", self._history_page),
         ]
 
@@ -174,24 +181,87 @@ class WebChat:
         try:
             user, new = await self._identity(request)
             address = await self._admit(request, user)
-            message = IncomingMessage(
-                ref=ConversationRef(self.name, user),
-                text=chat.text,
-                payload=chat.button,
-                locale=chat.locale,
-                locale_chosen=chat.locale is not None,  # the page's language button
-                # The page's ids are its own: kept apart per user, so no one reaches another's.
-                message_id=None if chat.message_id is None else f"{user}:{chat.message_id}",
-                address=address,
-            )
-            replies = await self._inbox.answer(message, PATIENCE)
         except ApiError as exc:
             return self._refuse(request, exc, chat.locale)
         except Exception:  # the page gets a polite answer; the log gets the cause
             log.exception("web chat message failed")
             return self._refuse(request, unavailable(), chat.locale)
+        return await self._hand_over(
+            request,
+            (user, new, address),
+            chat.locale,
+            chat.message_id,
+            text=chat.text,
+            payload=chat.button,
+        )
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A paper uploaded from the page: the body is the file, its name in the query.
+
+        Its bytes are checked and kept before the turn; one over the limit is not even read
+        whole, and the conversation says why it was refused, in its context.
+        """
+        try:
+            upload = parse_upload(request.query)
+        except ApiError as exc:
+            return self._refuse(request, exc)
+        try:
+            user, new = await self._identity(request)
+            address = await self._admit(request, user)
+            attachment = await self._keep(request, ConversationRef(self.name, user), upload.name)
+        except ApiError as exc:
+            return self._refuse(request, exc, upload.locale)
+        except Exception:
+            log.exception("web chat upload failed")
+            return self._refuse(request, unavailable(), upload.locale)
+        return await self._hand_over(
+            request, (user, new, address), upload.locale, upload.message_id, attachment=attachment
+        )
+
+    async def _keep(self, request: web.Request, ref: ConversationRef, name: str) -> Attachment:
+        refused = Attachment("file", name=name, refused="too_big")
+        length = request.content_length
+        if self._papers is None:
+            return replace(refused, refused="unreadable")
+        if length is not None and length > MAX_PAPER_BYTES:
+            return refused
+        try:
+            data = await read_body(request, MAX_PAPER_BYTES)
+        except Refused:
+            return refused
+        return await self._papers.keep(ref, name, data)
+
+    async def _hand_over(
+        self,
+        request: web.Request,
+        sender: tuple[str, bool, str | None],
+        locale: str | None,
+        message_id: str | None,
+        **content: Any,
+    ) -> web.Response:
+        """Give the inbox what the page sent (text, a button or a file) and answer its replies.
+
+        ``sender`` is the admitted identity, whether it is new, and the client's address.
+        """
+        user, new, address = sender
+        try:
+            message = IncomingMessage(
+                ref=ConversationRef(self.name, user),
+                locale=locale,
+                locale_chosen=locale is not None,  # the page's language button
+                # The page's ids are its own: kept apart per user, so no one reaches another's.
+                message_id=None if message_id is None else f"{user}:{message_id}",
+                address=address,
+                **content,
+            )
+            replies = await self._inbox.answer(message, PATIENCE)
+        except ApiError as exc:
+            return self._refuse(request, exc, locale)
+        except Exception:  # the page gets a polite answer; the log gets the cause
+            log.exception("web chat message failed")
+            return self._refuse(request, unavailable(), locale)
         if replies is None:  # kept, and answered as soon as the conversation is free
-            language = answer_locale(chat.locale, request.headers.get("Accept-Language"))
+            language = answer_locale(locale, request.headers.get("Accept-Language"))
             wait = Reply(self._translator(language).gettext(ONE_MOMENT))
             response = await self._answer(
                 {"replies": [reply_json(wait)], "pending": True}, user, new

@@ -34,6 +34,7 @@ _WORDS = {
     "label": N_("Your question"),
     "placeholder": N_("e.g. ID card"),
     "send": N_("Send"),
+    "attach": N_("Send a photo or PDF of a paper"),
     "typing": N_("Answering…"),
     "log": N_("Conversation"),
     "you": N_("You"),

@@ -19,8 +19,9 @@ import aiohttp
 from aiohttp import web
 
 from dialogs.errors import MotcuaError
-from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
+from dialogs.messages import Attachment, Button, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Clock, Inbox, SecretStore
+from integrations.downloads import fetch
 from integrations.http_input import Refused, read_body
 from integrations.render import Capabilities, RenderedMessage, render
 from integrations.zalo import events, signature
@@ -121,6 +122,10 @@ class ZaloChannel:
         if self._session is not None:
             await self._session.close()
         self._session = self._client = self._refresher = None
+
+    async def download(self, attachment: Attachment, limit: int) -> bytes:
+        """A photo or file a user sent, from the URL its event carries."""
+        return await fetch(self._session, attachment, limit)
 
     async def join(self) -> None:
         """Wait until every message handed to the inbox has been handled and answered."""

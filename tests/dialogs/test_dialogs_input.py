@@ -39,7 +39,7 @@ def test_no_text_at_all_and_a_photo(chat: ChatHarness) -> None:
     before = at_checklist(chat)
     chat.send(None).expect("Tôi chưa hiểu.")
     chat.send(None, attachment=Attachment("image", url="https://example.org/a.jpg"))
-    chat.expect("Tôi chưa đọc được ảnh hay tệp.")
+    chat.expect("Tôi chỉ nhận ảnh và tệp là giấy tờ của hồ sơ")
     assert chat.state == before
 
 

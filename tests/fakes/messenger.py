@@ -139,6 +139,8 @@ class FakeGraphApi:
         self.last_inbound: dict[str, datetime] = {}
         self.blocked: set[str] = set()
         self._injected: list[GraphError] = []
+        self.files: dict[str, bytes] = {}  # CDN path -> what users sent
+        self.downloads: list[str] = []  # CDN paths fetched
         self._mids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -148,6 +150,7 @@ class FakeGraphApi:
         app = web.Application()
         app.router.add_post(f"/{self.version}/me/messages", self._messages)
         app.router.add_post(f"/{self.version}/{PAGE_ID}/messages", self._messages)
+        app.router.add_get("/cdn/{number}/attachment", self._cdn)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -174,6 +177,13 @@ class FakeGraphApi:
         return [m for m in self.sent if m.psid == psid]
 
     # -- the Send API -------------------------------------------------------------------------
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.path)
+        if data is None:
+            return web.Response(status=404)
+        self.downloads.append(request.path)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _messages(self, request: web.Request) -> web.Response:
         self.send_calls += 1
@@ -249,8 +259,18 @@ class FakeGraphApi:
         )
 
     def image(self, psid: str, url: str) -> dict[str, Any]:
-        """The user sent a photo."""
-        attachment = {"type": "image", "payload": {"url": url}}
+        """The user sent a photo found at ``url``."""
+        return self._attachment(psid, "image", url)
+
+    def upload(self, psid: str, data: bytes, kind: str = "image") -> dict[str, Any]:
+        """The user sent ``data`` as an ``image`` or a ``file``, served at the attachment URL
+        the event carries, as Meta's CDN serves it."""
+        path = f"/cdn/{len(self.files) + 1}/attachment"
+        self.files[path] = data
+        return self._attachment(psid, kind, self.api_url.rsplit("/", 1)[0] + path)
+
+    def _attachment(self, psid: str, kind: str, url: str) -> dict[str, Any]:
+        attachment = {"type": kind, "payload": {"url": url}}
         return self._event(psid, {"message": {"mid": self._mid(), "attachments": [attachment]}})
 
     def echo(self, psid: str, text: str) -> dict[str, Any]:

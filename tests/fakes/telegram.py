@@ -9,8 +9,10 @@ error code; getUpdates with offset confirmation, negative offsets, long polls ca
 the secret header, one update in flight per chat and retries with the server's backoff; the
 text and keyboard limits with their exact error descriptions; injectable 429 and 403 replies;
 and, when asked, a per-chat flood limit (a burst, then a steady rate) answered with 429 and
-``Retry-After`` as the real server may. Tests drive it through :class:`FakeUser` and read what
-the bot sent from ``sent``.
+``Retry-After`` as the real server may. Files users send (photos in several sizes, documents)
+are fetched as on the real server: ``getFile`` gives a ``file_path`` (refused with "file is too
+big" past the 20 MB download limit), and ``GET /file/bot<token>/<file_path>`` serves the bytes.
+Tests drive it through :class:`FakeUser` and read what the bot sent from ``sent``.
 
 One deliberate difference: ``setWebhook`` accepts plain ``http://`` URLs on any port, since
 tests serve the webhook from localhost.
@@ -47,6 +49,8 @@ BOT_USER: dict[str, Any] = {
     "supports_inline_queries": False,
 }
 LONG_POLL_MAX_TIMEOUT = 50
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile's limit for bots on the official server
+FILE_TOO_BIG = "Bad Request: file is too big"
 MAX_TEXT_LENGTH = 4096
 MAX_CALLBACK_DATA = 64
 MAX_BUTTONS = 100
@@ -204,15 +208,38 @@ class FakeUser:
 
     def send(self, text: str) -> dict[str, Any]:
         """Type a message; returns the queued Update."""
+        content: dict[str, Any] = {"text": text}
+        if command := re.match(r"/\w+", text):
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
+        return self._message(content)
+
+    def send_photo(self, data: bytes, caption: str | None = None) -> dict[str, Any]:
+        """Send a photo: Telegram offers it in sizes, the largest last; returns the Update."""
+        sizes = [
+            {**self.server.host_file(data[: len(data) // 4], "photos"), "width": 90, "height": 67},
+            {**self.server.host_file(data, "photos"), "width": 1280, "height": 960},
+        ]
+        extra: dict[str, Any] = {"caption": caption} if caption else {}
+        return self._message({"photo": sizes, **extra})
+
+    def send_document(
+        self, data: bytes, file_name: str, mime_type: str, *, size: int | None = None
+    ) -> dict[str, Any]:
+        """Send a file; ``size`` overrides the announced ``file_size`` (a huge file without
+        making one). Returns the Update."""
+        document = self.server.host_file(data, "documents", file_name, size)
+        return self._message(
+            {"document": {**document, "file_name": file_name, "mime_type": mime_type}}
+        )
+
+    def _message(self, content: dict[str, Any]) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": self.server.next_message_id(self.id),
             "date": int(time.time()),
             "from": self.json,
             "chat": self.chat,
-            "text": text,
+            **content,
         }
-        if command := re.match(r"/\w+", text):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
         return self.server.enqueue({"message": message}, key=self.id)
 
     def press(self, message: SentMessage, label: str) -> dict[str, Any]:
@@ -291,6 +318,8 @@ class FakeTelegram:
         self.backoff_factor = backoff_factor
         self.max_attempts = max_attempts
         self.sent: list[SentMessage] = []
+        self.files: dict[str, tuple[bytes, str, int]] = {}  # file_id -> (bytes, path, size)
+        self.downloads: list[str] = []  # file paths served
         self.edited: list[SentMessage] = []
         self.answered: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -319,6 +348,7 @@ class FakeTelegram:
     async def __aenter__(self) -> FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(
             app, handle_signals=False, shutdown_timeout=1.0, access_log=None
         )
@@ -347,6 +377,17 @@ class FakeTelegram:
         user = FakeUser(self, user_id, first_name, language_code)
         self._users[user_id] = user
         return user
+
+    def host_file(
+        self, data: bytes, folder: str, name: str = "", size: int | None = None
+    ) -> dict[str, Any]:
+        """Keep a file a user sent; its ``file_id``, ``file_unique_id`` and ``file_size``."""
+        number = len(self.files) + 1
+        file_id = f"AgACAgIAAxkBAAI{number:05d}fake"
+        suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ".jpg"
+        announced = len(data) if size is None else size
+        self.files[file_id] = (data, f"{folder}/file_{number}{suffix}", announced)
+        return {"file_id": file_id, "file_unique_id": f"AQAD{number:05d}", "file_size": announced}
 
     def next_message_id(self, chat_id: int) -> int:
         """Message ids count up per private chat, shared by both sides as on Telegram."""
@@ -452,6 +493,7 @@ class FakeTelegram:
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
             "answercallbackquery": self._answer_callback_query,
+            "getfile": self._get_file,
         }
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -621,6 +663,32 @@ class FakeTelegram:
         message.json["edit_date"] = int(time.time())
         self.edited.append(message)
         return message.json, None
+
+    async def _get_file(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        _data, path, size = self.files[file_id]
+        if size > MAX_DOWNLOAD:
+            raise ApiError(400, FILE_TOO_BIG)
+        unique = "AQAD" + file_id.removeprefix("AgACAgIAAxkBAAI")[:5]
+        return {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_size": size,
+            "file_path": path,
+        }, None
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401, text="Unauthorized")
+        path = request.match_info["path"]
+        found = [data for data, kept, _size in self.files.values() if kept == path]
+        if not found:
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(path)
+        self._touch()
+        return web.Response(body=found[0], content_type="application/octet-stream")
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> tuple[Any, str | None]:
         query_id = str(params.get("callback_query_id", ""))

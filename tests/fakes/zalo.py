@@ -99,6 +99,8 @@ class FakeZalo:
         self.refreshes = 0
         self.rejected: list[int] = []  # every negative error code answered to the OA API
         self.tokens_used: list[str] = []  # the access token of every OA API call, in order
+        self.files: dict[str, bytes] = {}  # CDN path -> what users sent
+        self.downloads: list[str] = []  # CDN paths fetched
         self._access: dict[str, datetime] = {}  # live access token -> expiry
         self._refresh: set[str] = set()  # refresh tokens not yet spent
         self._injected: deque[int] = deque()
@@ -195,6 +197,30 @@ class FakeZalo:
         """A ``user_send_text`` event with a fresh msg_id."""
         return self.event("user_send_text", user_id, message={"text": text, "msg_id": self._mid()})
 
+    def image_event(self, user_id: str, data: bytes, caption: str = "") -> dict[str, Any]:
+        """A ``user_send_image`` event; the photo is served at the URL it carries."""
+        url = self.host_file(data, "image.jpg")
+        attachment = {"type": "image", "payload": {"url": url, "thumbnail": url}}
+        message = {"msg_id": self._mid(), "text": caption, "attachments": [attachment]}
+        return self.event("user_send_image", user_id, message=message)
+
+    def file_event(
+        self, user_id: str, data: bytes, name: str, *, size: int | None = None
+    ) -> dict[str, Any]:
+        """A ``user_send_file`` event (Zalo gives the size as a string); ``size`` overrides
+        the announced size, for a huge file without making one."""
+        url = self.host_file(data, name)
+        payload = {"url": url, "name": name, "size": str(len(data) if size is None else size)}
+        attachment = {"type": "file", "payload": {**payload, "type": name.rsplit(".", 1)[-1]}}
+        message = {"msg_id": self._mid(), "attachments": [attachment]}
+        return self.event("user_send_file", user_id, message=message)
+
+    def host_file(self, data: bytes, name: str) -> str:
+        """Serve ``data`` as Zalo's CDN would; its URL."""
+        path = f"/cdn/{len(self.files) + 1}/{name}"
+        self.files[path] = data
+        return str(self._server.make_url(path))
+
     def tap_event(self, user_id: str, title: str) -> dict[str, Any]:
         """What tapping a query button under the user's latest message sends: its payload as
         text (``user_send_text``)."""
@@ -249,9 +275,17 @@ class FakeZalo:
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v3.0/oa/message/cs", self._message_cs)
+        app.router.add_get("/cdn/{number}/{name}", self._cdn)
         app.router.add_post("/v3.0/oa/message/template", self._message_template)
         app.router.add_post("/v4/oa/access_token", self._access_token)
         return app
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.path)
+        if data is None:
+            return web.Response(status=404)
+        self.downloads.append(request.path)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     def _error(self, code: int, field_name: str = "") -> web.Response:
         self.rejected.append(code)

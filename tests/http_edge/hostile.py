@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hypothesis import strategies as st
+from support.papers import EXE, JPEG, PDF
 
 NEST = "\x01nest\x01"
 """A string a body strategy replaces with deeply nested arrays once serialised."""
@@ -137,6 +138,24 @@ history_queries = query(
         lambda found: {key: str(value) for key, value in found.items()}
     )
 )
+
+upload_queries = query(
+    sometimes_naming_a_user(
+        shaped(
+            {
+                "name": texts,
+                "id": st.sampled_from(["f1", "f2", "é", ""]),
+                "locale": st.sampled_from(["vi", "en", "xx", ""]),
+            }
+        )
+    ).map(lambda found: {key: str(value) for key, value in found.items()})
+)
+upload_bodies = st.one_of(
+    st.binary(max_size=2000),
+    st.sampled_from([JPEG, PDF, EXE]),
+    st.binary(max_size=200).map(lambda tail: JPEG + tail),
+)
+"""A page's upload: a photo, a PDF, a renamed program or any bytes at all."""
 
 telegram_ids = st.integers(min_value=1, max_value=10**10)
 telegram_users = shaped(

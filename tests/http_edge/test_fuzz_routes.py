@@ -58,6 +58,13 @@ async def test_web_chat(fuzzed_edge: Edge, calm: None, body: bytes, content_type
 
 
 @fuzz
+@given(query=hostile.upload_queries, body=hostile.upload_bodies)
+async def test_web_chat_upload(fuzzed_edge: Edge, calm: None, query: str, body: bytes) -> None:
+    answer = await fuzzed_edge.request("POST", f"/api/chat/file?{query}", body)
+    check("POST /api/chat/file", answer)
+
+
+@fuzz
 @given(query=hostile.history_queries)
 async def test_web_chat_history(fuzzed_edge: Edge, query: str) -> None:
     check("GET /api/history", await fuzzed_edge.request("GET", f"/api/history?{query}"), "GET")

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from fakes.messenger import FakeGraphApi, SentMessage
-from messenger_support import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN
-from support.apps import serving
+from fakes.messenger import FakeGraphApi
+from messenger_support import USER, VERIFY_TOKEN, Citizen, messenger_env, running
 from support.clock import ManualClock
 
-from bot.app import App
 from bot.storage.reminders import ReminderStatus, SqlReminders
 from dialogs.errors import OutsideWindow
 from dialogs.messages import ConversationRef, Reply
-from integrations.messenger import WEBHOOK_PATH, MessengerAdapter
 from knowledge.base import LocalKnowledgeBase
 
-USER = "6543210987654321"
 BIRTH = "1.001193"
 REF = ConversationRef("messenger", USER)
 
@@ -32,55 +26,10 @@ def knowledge() -> LocalKnowledgeBase:
     return LocalKnowledgeBase.load()
 
 
-@dataclass
-class Citizen:
-    """One person chatting with the page through Meta's webhook."""
-
-    graph: FakeGraphApi
-    adapter: MessengerAdapter
-    app: App
-
-    async def say(self, text: str) -> list[SentMessage]:
-        return await self._deliver(self.graph.text(USER, text))
-
-    async def tap(self, payload: str) -> list[SentMessage]:
-        """Tap the quick reply with this payload in the page's last message."""
-        (title,) = [
-            q["title"]
-            for q in self.graph.messages_to(USER)[-1].quick_replies
-            if q["payload"] == payload
-        ]
-        return await self._deliver(self.graph.quick_reply(USER, title, payload))
-
-    async def _deliver(self, event: dict[str, object], twice: bool = False) -> list[SentMessage]:
-        before = len(self.graph.sent)
-        assert await self.graph.deliver([event], twice=twice) == 200
-        await self.adapter.drain()
-        return self.graph.sent[before:]
-
-
 @pytest.fixture
 def env(tmp_path: Path, graph: FakeGraphApi) -> dict[str, str]:
     """The app's settings with Messenger pointed at the fake, on a SQLite file."""
-    return {
-        "MOTCUA_DATA_DIR": str(tmp_path),
-        "MOTCUA_MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
-        "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
-        "MOTCUA_MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
-        "MOTCUA_MESSENGER_API_URL": graph.api_url,
-    }
-
-
-@asynccontextmanager
-async def running(
-    env: dict[str, str], graph: FakeGraphApi, clock: ManualClock, knowledge: LocalKnowledgeBase
-) -> AsyncIterator[Citizen]:
-    """The composed app serving on a local port, with Meta's webhook aimed at it."""
-    async with serving(env, knowledge=knowledge, clock=clock) as app:
-        adapter = app.channels["messenger"]
-        assert isinstance(adapter, MessengerAdapter)
-        graph.webhook_url = f"{app.settings.public_url}{WEBHOOK_PATH}"
-        yield Citizen(graph, adapter, app)
+    return messenger_env(tmp_path, graph)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import io
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -137,6 +138,15 @@ class WebCitizen:
     async def say(self, text: str) -> str:
         """Type a message; the text of the answer."""
         return "\n".join(r["text"] for r in await self._post(text=text))
+
+    async def upload(self, data: bytes, name: str) -> str:
+        """Send a file from the page's upload button; the text of the answer."""
+        url = f"{self.base}/api/chat/file"
+        query = {"name": name, "locale": self.locale}
+        async with self.http.post(url, params=query, data=io.BytesIO(data)) as got:
+            assert got.status == 200, await got.text()
+            replies = (await got.json())["replies"]
+        return "\n".join(r["text"] for r in replies)
 
     async def press(self, payload: str) -> str:
         """Tap a button; the text of the answer."""

@@ -14,6 +14,7 @@ from support.clock import ManualClock
 from bot import personal_data
 from bot.dispatcher import Dispatcher
 from bot.inbox import DurableInbox
+from bot.papers import Papers
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, UNNAMED, Retention
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
@@ -62,6 +63,9 @@ async def _citizen(
     await dispatcher.handle(IncomingMessage(other, text="tiep tuc"))  # the shared conversation
     window = MessagingWindow(SqlSecretStore(database, clock.now), clock)
     await window.touch(other.user_id, clock.now())
+    # A photo of a paper sent for a dossier, not sent to the portal yet.
+    kept = await Papers(database, clock, {}).keep(app, "giay-chung-sinh.jpg", b"\xff\xd8\xff\xe0")
+    assert kept.paper is not None
     filing = SubmitDossier(
         key=f"key-{app.user_id}",
         procedure="1.001193",
@@ -135,7 +139,12 @@ async def test_retention_purges_only_what_expired(database: Database, clock: Man
 
     # A reminder not yet delivered is kept however old the request.
     assert _non_empty(await _export(database, AN[0])) == {"reminders"}
-    everything_but_messages = {entry.name for entry in REGISTRY} - {"message_log", "inbox"}
+    # Papers never sent to the portal go with the messages, after 90 days.
+    everything_but_messages = {entry.name for entry in REGISTRY} - {
+        "message_log",
+        "inbox",
+        "papers",
+    }
     assert _non_empty(await _export(database, BINH[0])) == everything_but_messages
     assert removed["message_log"] == 16  # both citizens' messages are past 90 days
     assert await personal_data.purge(

@@ -38,6 +38,16 @@ class ZaloCitizen:
         """Tap a button under the OA's latest message."""
         return await self._turn(self.zalo.tap_event(self.user, title))
 
+    async def send_image(self, data: bytes) -> list[ZaloMessage]:
+        """Send a photo."""
+        return await self._turn(self.zalo.image_event(self.user, data))
+
+    async def send_file(
+        self, data: bytes, name: str, *, size: int | None = None
+    ) -> list[ZaloMessage]:
+        """Send a file; ``size`` is the size Zalo announces, if not its own."""
+        return await self._turn(self.zalo.file_event(self.user, data, name, size=size))
+
     async def _turn(self, event: dict[str, Any]) -> list[ZaloMessage]:
         before = len(self.zalo.sent)
         delivery = await self.zalo.emit(event)
@@ -64,6 +74,16 @@ class TelegramCitizen:
         """Tap a button under the bot's latest message that has it."""
         message = next(m for m in reversed(self.user.messages) if label in m.labels)
         return await self._turn(lambda: self.user.press(message, label))
+
+    async def send_photo(self, data: bytes) -> list[TelegramMessage]:
+        """Send a photo."""
+        return await self._turn(lambda: self.user.send_photo(data))
+
+    async def send_document(
+        self, data: bytes, name: str, mime_type: str, *, size: int | None = None
+    ) -> list[TelegramMessage]:
+        """Send a file; ``size`` is the size Telegram announces, if not its own."""
+        return await self._turn(lambda: self.user.send_document(data, name, mime_type, size=size))
 
     async def _turn(self, act: Callable[[], dict[str, Any]]) -> list[TelegramMessage]:
         """Do ``act``, wait until the bot has acknowledged and answered it; what it sent."""

@@ -4,8 +4,11 @@ page's own words from the catalogs in Vietnamese and English."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.async_api import Page, Route, expect
+from support.papers import JPEG
 from webchat_support import ScriptedDialog
 
 from bot.app import App
@@ -161,3 +164,18 @@ async def test_the_page_never_holds_its_identity(page: Page, scripted: ScriptedD
     assert await page.evaluate("document.cookie") == ""
     stored = await page.evaluate("JSON.stringify(window.localStorage)")
     assert user not in stored and "motcua.user" not in stored
+
+
+async def test_the_paperclip_sends_a_photo_the_server_keeps_by_its_bytes(
+    page: Page, scripted: ScriptedDialog, tmp_path: Path
+) -> None:
+    photo = tmp_path / "giay-khai-sinh.jpg"
+    photo.write_bytes(JPEG)
+
+    await page.get_by_label("Gửi ảnh hoặc tệp PDF giấy tờ").set_input_files(str(photo))
+
+    await expect(page.locator(".msg.user")).to_have_text(["Bạn: 📎 giay-khai-sinh.jpg"])
+    await expect(page.locator(".msg.bot")).to_have_count(2)
+    (sent,) = [m for m in scripted.received if m.attachment is not None]
+    assert sent.attachment is not None and sent.attachment.paper is not None
+    assert (sent.attachment.content_type, sent.attachment.size) == ("image/jpeg", len(JPEG))

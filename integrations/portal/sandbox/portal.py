@@ -29,6 +29,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from dialogs.ports import MAX_PAPER_BYTES, PAPER_MAGIC
 from integrations.portal.contract import (
     API_PREFIX,
     CITIZEN_ACTS,
@@ -53,18 +54,13 @@ VIETNAM = timezone(timedelta(hours=7), "ICT")
 """Receipt dates and due dates are Vietnamese calendar days (no daylight saving there)."""
 
 DEFAULT_AGENCY = "000.00.20.H39"
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_FORM_BYTES = 32 * 1024
 ID_NUMBER = re.compile(r"^\d{12}$")
 PHONE = re.compile(r"^(\+84|0)\d{9,10}$")
 URL = re.compile(r"^https?://[^\s]{1,2000}$")
-ATTACHMENT_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
-ATTACHMENT_MAGIC = {
-    "image/jpeg": b"\xff\xd8\xff",
-    "image/png": b"\x89PNG\r\n\x1a\n",
-    "application/pdf": b"%PDF-",
-}
-"""A file's first bytes must match its declared type: a renamed program is refused."""
+
+SUPPLEMENT_RECEIVED = "Đã nhận giấy tờ bổ sung"
+"""The note of the move back to ``processing`` when a dossier waiting for papers gets one."""
 
 WEBHOOK_TIMEOUT = 5.0
 WEBHOOK_CONCURRENCY = 32
@@ -172,7 +168,7 @@ class SandboxPortal:
     def application(self) -> web.Application:
         """The sandbox's HTTP routes (the contract's, the officer's and the payment page)."""
         app = web.Application(
-            middlewares=[self._errors, self._auth], client_max_size=MAX_ATTACHMENT_BYTES + 65536
+            middlewares=[self._errors, self._auth], client_max_size=MAX_PAPER_BYTES + 65536
         )
         app.router.add_post(f"{API_PREFIX}/dossiers", self._create)
         app.router.add_get(f"{API_PREFIX}/dossiers", self._list)
@@ -331,13 +327,13 @@ class SandboxPortal:
         if not isinstance(upload, web.FileField):
             fields["file"] = "a file"
             raise ContractError(422, "validation_failed", "the attachment is not valid", fields)
-        data = upload.file.read(MAX_ATTACHMENT_BYTES + 1)
+        data = upload.file.read(MAX_PAPER_BYTES + 1)
         content_type = upload.content_type
-        if len(data) > MAX_ATTACHMENT_BYTES:
+        if len(data) > MAX_PAPER_BYTES:
             fields["file"] = "at most 10 MB"
-        elif content_type not in ATTACHMENT_TYPES:
+        elif content_type not in PAPER_MAGIC:
             fields["file"] = "a JPEG, PNG or PDF file"
-        elif not data.startswith(ATTACHMENT_MAGIC[content_type]):
+        elif not data.startswith(PAPER_MAGIC[content_type]):  # a renamed program is refused
             fields["file"] = "the file's content does not match its type"
         if fields:
             raise ContractError(422, "validation_failed", "the attachment is not valid", fields)
@@ -352,6 +348,9 @@ class SandboxPortal:
                 self._now(),
             )
             await self.store.commit()
+        if dossier.status == "supplement_required":
+            # The papers the desk asked for arrived: the officer's clock runs again.
+            await self.move(dossier.code, "processing", SUPPLEMENT_RECEIVED)
         return web.json_response(
             {"id": number, "document_name": name.strip(), "size": len(data)}, status=201
         )

@@ -278,6 +278,12 @@
     }
   }
 
+  // A paper's photo or PDF goes as the body itself; the server judges it by its bytes.
+  async function postFile(file) {
+    const query = new URLSearchParams({ name: file.name, locale: lang, id: randomId() });
+    return await api("/api/chat/file?" + query, { method: "POST", body: file });
+  }
+
   // After a button press, focus moves to the new answer's first button, so keyboard and
   // screen-reader users continue where the conversation is; after typing it stays in the box.
   async function send(fields, label, viaButton) {
@@ -291,7 +297,9 @@
     let answer = null;
     try {
       // The same id on every retry: a message the server already handled is not handled twice.
-      answer = await post({ id: randomId(), locale: lang, ...fields });
+      answer = await (fields.file
+        ? postFile(fields.file)
+        : post({ id: randomId(), locale: lang, ...fields }));
     } catch (error) {
       failure = error;
     }
@@ -337,6 +345,13 @@
       return [];
     }
   }
+
+  const fileInput = $("file");
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files[0];
+    fileInput.value = "";
+    if (file) send({ file }, "📎 " + file.name, false);
+  });
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();

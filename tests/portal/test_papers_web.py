@@ -1,0 +1,58 @@
+"""Papers sent from the web chat's upload: judged by their bytes (a program renamed ``.jpg``
+and a file over 10 MB are refused, with everything typed kept), attached to the dossier the
+sandbox portal receives, and sent again when the desk asks for more (``supplement_required``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from portal_support import KNOWLEDGE, fill_birth_registration, web_citizen
+from support.apps import serving
+from support.clock import ManualClock
+from support.papers import EXE, JPEG, PDF, attached, kept_papers
+
+CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
+
+
+async def test_papers_uploaded_in_the_web_chat_reach_the_dossier_and_answer_a_supplement(
+    tmp_path: Path,
+) -> None:
+    env = {"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_PORTAL_SANDBOX_PORT": "0"}
+    async with (
+        serving(env, knowledge=KNOWLEDGE, clock=ManualClock()) as app,
+        web_citizen(app) as citizen,
+    ):
+        app.start_background()
+        review = await fill_birth_registration(citizen)
+        assert "Birth certificate from the hospital (Giấy chứng sinh): not attached" in review
+        asked = await citizen.press("f:pp")
+        assert "Send a photo (JPEG or PNG) or a PDF file of: Birth certificate" in asked
+        assert "whatever its name says" in await citizen.upload(EXE, "giay-chung-sinh.jpg")
+        too_big = await citizen.upload(JPEG + b"\0" * (10 * 1024 * 1024), "anh.jpg")
+        assert "at most 10 MB" in too_big and "Everything you typed before is kept" in too_big
+        review = await citizen.upload(JPEG, "giay-chung-sinh.jpg")
+        assert "Giấy chứng sinh): attached" in review and "Nguyễn Minh Khôi" in review
+        assert "Sending" in await citizen.press("f:send")
+        found = CODE.search(await citizen.pushed("Dossier code"))
+        assert found is not None
+        code = found.group(0)
+        await app.dossiers.run_once()
+        assert await attached(app, code) == [("Giấy chứng sinh", "image/jpeg", len(JPEG))]
+        assert await kept_papers(app) == 0  # the portal has it; refused files were never kept
+
+        for status in ("accepted", "processing"):
+            await app.portal.client.transition(code, status)
+        await app.portal.client.transition(code, "supplement_required", "Thiếu tờ khai ký tên")
+        notice = await citizen.pushed("More papers needed")
+        assert "Thiếu tờ khai ký tên" in notice
+        started = await citizen.press(f"sp:go:{code}")
+        assert f"Each one goes to dossier {code}" in started
+        assert "whatever its name says" in await citizen.upload(EXE, "to-khai.pdf")
+        assert "Received (1)" in await citizen.upload(PDF, "to-khai.pdf")
+        await app.dossiers.run_once()
+        assert ("Giấy tờ bổ sung 1", "application/pdf", len(PDF)) in await attached(app, code)
+        # The desk has the papers: the dossier is processed again, and the citizen is told.
+        moved = await citizen.pushed("Being processed", 2)
+        assert "Đã nhận giấy tờ bổ sung" in moved
+        assert "I will tell you here" in await citizen.press("sp:done")
