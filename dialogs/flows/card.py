@@ -255,19 +255,35 @@ def channel_name(t: Translator, kind: ChannelKind) -> str:
 
 
 def per_channel(t: Translator, procedure: Procedure, what: str) -> str:
-    """Time or fee: one value when every channel agrees, else one value per channel."""
-    values: list[tuple[ChannelKind, str]] = []
+    """Time or fee: each value once, with the channels it applies to.
+
+    A procedure with several cases repeats its channels per case (1.115778 has 24 channels:
+    8 cases, each in person, online and by post), so a value is named once with its channels,
+    and where every value holds on every channel the difference comes from the case, not the
+    channel, and the card says so instead of listing the channels again.
+    """
+    values: dict[str, list[ChannelKind]] = {}
     for channel in procedure.channels:
         if what == "time" and channel.time is not None:
-            values.append((channel.kind, duration(t, channel.time)))
+            text = duration(t, channel.time)
         elif what == "fee" and channel.fee is not None:
-            values.append((channel.kind, fee(t, channel.fee)))
-    distinct = list(dict.fromkeys(text for _kind, text in values))
-    if not distinct:
+            text = fee(t, channel.fee)
+        else:
+            continue
+        kinds = values.setdefault(text, [])
+        if channel.kind not in kinds:
+            kinds.append(channel.kind)
+    if not values:
         return t.gettext("not stated by the portal")
-    if len(distinct) == 1:
-        return distinct[0]
-    return "; ".join(f"{channel_name(t, kind)}: {text}" for kind, text in values)
+    if len(values) == 1:
+        return next(iter(values))
+    every = {channel.kind for channel in procedure.channels}
+    if all(set(kinds) == every for kinds in values.values()):
+        return t.gettext("{values} (depending on your case)").format(values="; ".join(values))
+    return "; ".join(
+        f"{', '.join(channel_name(t, kind) for kind in kinds)}: {text}"
+        for text, kinds in values.items()
+    )
 
 
 def document_count(t: Translator, procedure: Procedure) -> str:
