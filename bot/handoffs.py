@@ -82,8 +82,19 @@ async def local_desk(session: AsyncSession, ref: ConversationRef) -> LocalDesk |
 async def request(
     session: AsyncSession, message: IncomingMessage, _effect: RequestStaff, now: datetime
 ) -> IncomingMessage:
-    """Queue the conversation for its commune's staff; the internal answer for the dialogs."""
+    """Queue the conversation for its commune's staff; the internal answer for the dialogs.
+
+    Without a commune nothing is queued: the dialogs ask for it (``hs:where``) first.
+    """
     commune = await citizen_commune(session, message.ref)
+    if commune is None:
+        return IncomingMessage(
+            message.ref,
+            payload="hs:where",
+            locale=message.locale,
+            received_at=message.received_at,
+            internal=True,
+        )
     await SqlHandoffs(session).request(message.ref, commune, now)
     info = await SqlCommuneInfo(session).get(commune) if commune else None
     opens = OpeningHours.of(info).next_opening(now)

@@ -62,7 +62,9 @@ def as_entries(logged: Sequence[LoggedMessage]) -> list[Entry]:
     entries: list[Entry] = []
     for message in logged:
         if message.direction is Direction.OUT:
-            entries.append(Entry(message.id, "bot", message.text or "", message.buttons))
+            entries.append(
+                Entry(message.id, "bot", message.text or "", message.buttons, message.strong)
+            )
         elif message.text is not None:
             entries.append(Entry(message.id, "user", message.text))
         elif (label := _label(current_buttons(entries), message.payload)) is not None:

@@ -100,7 +100,7 @@ _PAYLOADS: dict[str, Handler] = {
     "nw:ask": communes.ask,
     "nw:pp": communes.provinces,
     "nw:pv": communes.province,
-    "nw:ok": communes.confirm,
+    "nw:ok": handoff.commune_chosen,
     "nw:stop": communes.stop,
     "rm": reminders.button,
     "rem": reminders.fire,
@@ -131,6 +131,7 @@ _INTERNAL: dict[str, Handler] = {
     "ds:mine": dossiers.mine,
     "nw:mine": communes.mine,
     "hs:queued": handoff.queued,
+    "hs:where": handoff.where,
     "hs:reply": handoff.staff_reply,
     "hs:closed": handoff.closed,
 }

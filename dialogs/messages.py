@@ -80,9 +80,19 @@ class Button:
     url: str | None = None
 
 
+Span = tuple[int, int]
+"""Characters ``start`` to ``end`` (excluded) of a reply's text."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to the user: text and, optionally, buttons under it."""
+    """One message to the user: text and, optionally, buttons under it.
+
+    ``strong`` marks what matters most (a card's headings and key facts) as spans of the plain
+    text, so the text itself stays free of any markup: each channel shows the spans its own way
+    (bold on Telegram and the web chat) or not at all (Messenger and Zalo have no markup).
+    """
 
     text: str
     buttons: tuple[Button, ...] = field(default=())
+    strong: tuple[Span, ...] = field(default=())

@@ -8,6 +8,9 @@ behind a "More" button that continues where the reply stopped; the renderer in
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from dialogs.messages import Span
 
 PAGE_CHARS = 600
 """The most of one reply a phone shows at once; the rest waits behind "More"."""
@@ -28,19 +31,41 @@ def split_text(text: str, limit: int, *, utf16: bool = False) -> list[str]:
     Paragraph breaks are preferred, then line breaks, then sentence ends, then spaces; a word
     is cut only when it alone is longer than ``limit``.
     """
+    return [text[start:end] for start, end in split_spans(text, limit, utf16=utf16)]
+
+
+def split_spans(text: str, limit: int, *, utf16: bool = False) -> list[Span]:
+    """Where :func:`split_text`'s chunks lie in ``text``, so marks on the text follow them."""
     if limit < 1:
         raise ValueError("limit must be positive")
-    chunks: list[str] = []
-    rest = text.strip()
-    while rest:
+    spans: list[Span] = []
+    start, end = _strip(text, 0, len(text))
+    while start < end:
+        rest = text[start:end]
         fit = _prefix_fitting(rest, limit, utf16)
         if fit == len(rest):
-            chunks.append(rest)
+            spans.append((start, end))
             break
-        cut = _break_at(rest, fit)
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    return chunks
+        cut = start + _break_at(rest, fit)
+        spans.append(_strip(text, start, cut))
+        start = _strip(text, cut, end)[0]
+    return spans
+
+
+def marks_within(marks: Sequence[Span], start: int, end: int) -> tuple[Span, ...]:
+    """The parts of ``marks`` inside ``start``–``end``, counted from ``start``."""
+    return tuple(
+        (max(s, start) - start, min(e, end) - start) for s, e in marks if s < end and e > start
+    )
+
+
+def _strip(text: str, start: int, end: int) -> Span:
+    """``start``–``end`` without the whitespace at either end."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def text_length(text: str, *, utf16: bool = False) -> int:

@@ -175,10 +175,11 @@ class ChooseCommune:
 
 @dataclass(frozen=True, slots=True)
 class RequestStaff:
-    """Hand the conversation to the staff of the citizen's commune (an admin's, when unknown).
+    """Hand the conversation to the staff of the citizen's commune.
 
     The dispatcher queues it and answers in the same turn with an internal ``hs:queued`` whose
-    facts say when the office opens (``opens_at``, ISO time) if it is closed now.
+    facts say when the office opens (``opens_at``, ISO time) if it is closed now; when the
+    citizen has chosen no commune, it queues nothing and answers ``hs:where`` instead.
     """
 
 

@@ -14,15 +14,18 @@ resulting :class:`RenderedMessage` list as-is, so the rules live in one place:
   a cut payload would silently select the wrong thing.
 
 Buttons always travel with the last message of their reply, so they sit under the full text.
+A reply's marked spans (``Reply.strong``) follow the text into each message; a platform with
+markup shows them with :func:`as_html`, one without it sends the plain text.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from dialogs.messages import Button, Reply
-from dialogs.pages import split_text
+from dialogs.messages import Button, Reply, Span
+from dialogs.pages import marks_within, split_spans
 
 ELLIPSIS = "…"
 
@@ -52,6 +55,25 @@ class RenderedMessage:
 
     text: str
     buttons: tuple[Button, ...] = field(default=())
+    strong: tuple[Span, ...] = field(default=())
+
+
+def as_html(message: RenderedMessage) -> str:
+    """The text with its marked spans in ``<b>``, everything else escaped.
+
+    Procedure names and what citizens type may hold "<" or "&" ("Giấy phép A&B"), which would
+    otherwise break the markup (Telegram refuses the whole message) or inject tags.
+    """
+    parts: list[str] = []
+    last = 0
+    for start, end in sorted(message.strong):
+        if start < last:  # overlapping marks: the earlier one already covers it
+            continue
+        parts += [html.escape(message.text[last:start], quote=False), "<b>"]
+        parts += [html.escape(message.text[start:end], quote=False), "</b>"]
+        last = end
+    parts.append(html.escape(message.text[last:], quote=False))
+    return "".join(parts)
 
 
 def render(
@@ -78,18 +100,21 @@ def render(
     """
     messages: list[RenderedMessage] = []
     for reply in replies:
-        text = reply.text.strip()
+        text = reply.text.rstrip()
         if len(reply.buttons) > caps.max_buttons:
             text = "\n\n".join(part for part in (text, _numbered(reply.buttons)) if part)
         buttons = tuple(
             _fit_button(button, caps, shorten) for button in reply.buttons[: caps.max_buttons]
         )
-        chunks = split_text(text, caps.max_text, utf16=caps.utf16)
+        chunks = [
+            RenderedMessage(text[start:end], (), marks_within(reply.strong, start, end))
+            for start, end in split_spans(text, caps.max_text, utf16=caps.utf16)
+        ]
         if not chunks and buttons:
-            chunks = [""]
-        messages.extend(RenderedMessage(chunk) for chunk in chunks[:-1])
+            chunks = [RenderedMessage("")]
         if chunks:
-            messages.append(RenderedMessage(chunks[-1], buttons))
+            chunks[-1] = replace(chunks[-1], buttons=buttons)
+        messages.extend(chunks)
     return messages
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from dialogs.messages import Button, Reply
 from dialogs.pages import split_text, text_length
-from integrations.render import Capabilities, RenderedMessage, render
+from integrations.render import Capabilities, RenderedMessage, as_html, render
 
 TELEGRAM = Capabilities(
     max_text=4096, max_buttons=100, max_label=64, max_payload_bytes=64, utf16=True
@@ -97,3 +97,15 @@ def test_empty_replies_vanish_but_button_only_replies_survive() -> None:
 def test_split_rejects_a_nonsense_limit() -> None:
     with pytest.raises(ValueError):
         split_text("abc", 0)
+
+
+def test_marks_follow_the_text_into_each_message_and_are_escaped_as_html() -> None:
+    text = "  Tên: A<B & C\n\n" + "x " * 30 + "\n\nLệ phí: 0 đồng"
+    fee = text.index("Lệ phí:")
+    reply = Reply(text, (), ((2, 6), (fee, fee + 7)))
+    messages = render([reply], SMALL)
+    assert len(messages) > 2
+    marked = [m.text[start:end] for m in messages for start, end in m.strong]
+    assert marked == ["Tên:", "Lệ phí:"]
+    assert as_html(messages[0]).startswith("<b>Tên:</b> A&lt;B &amp; C")
+    assert as_html(messages[-1]).endswith("<b>Lệ phí:</b> 0 đồng")

@@ -11,12 +11,16 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy import ColumnElement, Date, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
+from bot.handoffs import VIETNAM
 from bot.storage.tables import DossierRow, HandoffRow, MilestoneRow, QuestionRow, RatingRow
 
 MAX_DAYS = 366
@@ -27,7 +31,7 @@ TOP_PROCEDURES = 10
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """The days ``first`` to ``last``, both included (UTC)."""
+    """The days ``first`` to ``last``, both included, as staff count days: in Vietnam time."""
 
     first: date
     last: date
@@ -35,12 +39,12 @@ class Period:
     @property
     def start(self) -> datetime:
         """The first moment of the period."""
-        return datetime.combine(self.first, time(), UTC)
+        return datetime.combine(self.first, time(), VIETNAM)
 
     @property
     def end(self) -> datetime:
         """The first moment after the period."""
-        return datetime.combine(self.last + timedelta(days=1), time(), UTC)
+        return datetime.combine(self.last + timedelta(days=1), time(), VIETNAM)
 
     @property
     def days(self) -> list[date]:
@@ -92,6 +96,28 @@ class Figures:
         return sum(self.outcomes.values())
 
 
+class vietnam_date(FunctionElement[date]):
+    """The Vietnam calendar day of a stored UTC time, counted in the database.
+
+    A question asked at 01:00 in Hà Nội is on the previous day in UTC; the day's chart must
+    count it on the day staff and citizens lived it.
+    """
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(vietnam_date, "sqlite")
+def _sqlite_vietnam_date(element: vietnam_date, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps naive UTC text; Vietnam has kept UTC+7 without summer time since 1975.
+    return f"date({compiler.process(element.clauses, **kw)}, '+7 hours')"
+
+
+@compiles(vietnam_date, "postgresql")
+def _postgresql_vietnam_date(element: vietnam_date, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date(timezone('Asia/Ho_Chi_Minh', {compiler.process(element.clauses, **kw)}))"
+
+
 def _day(value: Any) -> date:
     # PostgreSQL's date() gives a date, SQLite's a "YYYY-MM-DD" string.
     return value if isinstance(value, date) else date.fromisoformat(str(value))
@@ -100,7 +126,7 @@ def _day(value: Any) -> date:
 async def figures(session: AsyncSession, scope: Scope, comments: int = 20) -> Figures:
     """Count every figure for ``scope``."""
     asked = scope.where(QuestionRow.at, QuestionRow.commune)
-    day = func.date(QuestionRow.at)
+    day = vietnam_date(QuestionRow.at)
     per_day: dict[str, list[int]] = defaultdict(lambda: [0] * len(scope.period.days))
     index = {d: n for n, d in enumerate(scope.period.days)}
     for value, channel, count in await session.execute(

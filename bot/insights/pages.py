@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.console.auth import allow, ensure_serves, scope
 from bot.console.context import N_, console, current_staff, gettext, locale_of, render
+from bot.handoffs import VIETNAM
 from bot.insights import analytics, charts, store
 from bot.insights.lessons import LessonBook
 from bot.storage.staff import Role, SqlStaff
@@ -153,7 +154,7 @@ async def _teach(
 
 
 def _period(request: web.Request) -> tuple[analytics.Period | None, dict[str, str]]:
-    today = console(request).clock.now().date()
+    today = console(request).clock.now().astimezone(VIETNAM).date()
     values = {
         "from": request.query.get("from", (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat()),
         "to": request.query.get("to", today.isoformat()),

@@ -30,12 +30,23 @@ def buttons_from_json(data: Sequence[dict[str, Any]] | None) -> tuple[Button, ..
 
 
 def replies_to_json(replies: Iterable[Reply]) -> list[dict[str, Any]]:
-    """Replies as plain JSON objects."""
-    return [{"text": r.text, "buttons": buttons_to_json(r.buttons)} for r in replies]
+    """Replies as plain JSON objects (marked spans only where there are some)."""
+    out = []
+    for reply in replies:
+        item: dict[str, Any] = {"text": reply.text, "buttons": buttons_to_json(reply.buttons)}
+        if reply.strong:
+            item["strong"] = [list(span) for span in reply.strong]
+        out.append(item)
+    return out
 
 
 def replies_from_json(data: Sequence[dict[str, Any]]) -> tuple[Reply, ...]:
-    """The inverse of :func:`replies_to_json`."""
+    """The inverse of :func:`replies_to_json`; replies kept before marks existed have none."""
     return tuple(
-        Reply(text=item["text"], buttons=buttons_from_json(item.get("buttons"))) for item in data
+        Reply(
+            text=item["text"],
+            buttons=buttons_from_json(item.get("buttons")),
+            strong=tuple((start, end) for start, end in item.get("strong", ())),
+        )
+        for item in data
     )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import buttons_from_json, buttons_to_json
 from bot.storage.tables import MessageLogRow
-from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
+from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply, Span
 
 
 class Direction(StrEnum):
@@ -37,6 +37,7 @@ class LoggedMessage:
     text: str | None
     payload: str | None
     buttons: tuple[Button, ...]
+    strong: tuple[Span, ...] = ()
 
 
 class SqlMessageLog:
@@ -56,7 +57,15 @@ class SqlMessageLog:
         first, e.g. a reminder), then what motcua answered, buttons included."""
         rows = [] if said is None else [_row(ref, Direction.IN, at, said.text, said.payload)]
         rows += [
-            _row(ref, Direction.OUT, at, r.text, None, buttons_to_json(r.buttons) or None)
+            _row(
+                ref,
+                Direction.OUT,
+                at,
+                r.text,
+                None,
+                buttons_to_json(r.buttons) or None,
+                [list(span) for span in r.strong] or None,
+            )
             for r in replies
         ]
         if rows:
@@ -89,6 +98,7 @@ class SqlMessageLog:
                 text=row.text,
                 payload=row.payload,
                 buttons=buttons_from_json(row.buttons),
+                strong=tuple((start, end) for start, end in row.strong or ()),
             )
             for row in reversed(rows.all())
         ]
@@ -101,6 +111,7 @@ def _row(
     text: str | None,
     payload: str | None,
     buttons: list[dict[str, Any]] | None = None,
+    strong: list[list[int]] | None = None,
 ) -> dict[str, Any]:
     return {
         "at": at,
@@ -110,4 +121,5 @@ def _row(
         "text": text,
         "payload": payload,
         "buttons": buttons,
+        "strong": strong,
     }

@@ -147,6 +147,9 @@ class MessageLogRow(Base):
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(Text)
     buttons: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    strong: Mapped[list[list[int]] | None] = mapped_column(Json)
+    """What a reply marked as mattering most (``Reply.strong``), so the web chat shows it bold
+    when it draws the conversation again."""
 
 
 class SecretRow(Base):

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from dialogs.context import Turn
 from dialogs.filing.forms import N_, form_for
 from dialogs.flows import menu, papers
-from dialogs.messages import Button, Reply
+from dialogs.messages import Button, Reply, Span
 from dialogs.ports import Translator
 from dialogs.step import LocalDesk
 from knowledge.checks import contradictions
@@ -49,11 +49,13 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     actions.append(Button(_("Other procedures"), "qa:more"))
     actions.append(menu.menu_button(turn))
     today = turn.deps.clock.now().date()
-    text = facts(turn.t, procedure, today)
+    text, strong = marked_facts(turn.t, procedure, today)
     if turn.t.locale != "vi" and turn.message.ref.channel != "web":
         # The web page marks the Vietnamese wording itself (lang="vi"); other apps cannot.
-        text = _("Names and papers are in Vietnamese, as the portal publishes them.") + "\n" + text
-    replies = [Reply(text, tuple(actions))]
+        note = _("Names and papers are in Vietnamese, as the portal publishes them.") + "\n"
+        text = note + text
+        strong = tuple((start + len(note), end + len(note)) for start, end in strong)
+    replies = [Reply(text, tuple(actions), strong)]
     if turn.deps.local_desk is not None:
         replies.insert(0, Reply(local_desk(turn.t, turn.deps.local_desk)))
     return replies
@@ -125,24 +127,51 @@ def facts(t: Translator, procedure: Procedure, today: date) -> str:
     What the portal contradicts itself on is flagged with its own words (``today`` decides
     whether a temporary fee has ended).
     """
+    return marked_facts(t, procedure, today)[0]
+
+
+def marked_facts(t: Translator, procedure: Procedure, today: date) -> tuple[str, tuple[Span, ...]]:
+    """:func:`facts` with what a citizen looks for first marked: the name and each fact's label."""
     _ = t.gettext
-    lines = [
-        procedure.name,
-        _("Where: {place}").format(place=place(t, procedure)),
-        _("Processing time: {time}").format(time=per_channel(t, procedure, "time")),
-        _("Fee: {fee}").format(fee=per_channel(t, procedure, "fee")),
-    ]
-    lines.append(_("Documents to hand in: {count}").format(count=document_count(t, procedure)))
-    lines.append(_("File online: {online}").format(online=online(t, procedure)))
+    card = _Lines()
+    card.add(procedure.name, strong=len(procedure.name))
+    card.labelled(_("Where: {place}"), place=place(t, procedure))
+    card.labelled(_("Processing time: {time}"), time=per_channel(t, procedure, "time"))
+    card.labelled(_("Fee: {fee}"), fee=per_channel(t, procedure, "fee"))
+    card.labelled(_("Documents to hand in: {count}"), count=document_count(t, procedure))
+    card.labelled(_("File online: {online}"), online=online(t, procedure))
     # The long remarks come after the facts every citizen needs, so a phone's first screen
     # (see ``dialogs.flows.more``) holds those; the rest is one "More" away.
-    lines.extend(flags(t, procedure, today))
+    for line in flags(t, procedure, today):
+        card.add(line)
     if note := fee_note(procedure):
-        lines.append(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
+        card.add(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
     if procedure.source_url:
-        lines.append(_("On the portal: {url}").format(url=procedure.source_url))
-    lines.append(_("Procedure code: {code}").format(code=procedure.code))
-    return "\n".join(lines)
+        card.add(_("On the portal: {url}").format(url=procedure.source_url))
+    card.add(_("Procedure code: {code}").format(code=procedure.code))
+    return "\n".join(card.lines), tuple(card.strong)
+
+
+class _Lines:
+    """A card's lines and its marked spans, built together so each span stays on its words."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.strong: list[Span] = []
+        self._length = 0
+
+    def add(self, line: str, strong: int = 0) -> None:
+        """Add a line whose first ``strong`` characters are marked."""
+        start = self._length + (1 if self.lines else 0)  # after the line break
+        if strong:
+            self.strong.append((start, start + strong))
+        self.lines.append(line)
+        self._length = start + len(line)
+
+    def labelled(self, template: str, **values: str) -> None:
+        """Add "Label: {value}" (translated) with its label marked."""
+        label = template.partition("{")[0].rstrip()
+        self.add(template.format(**values), strong=len(label))
 
 
 def flags(t: Translator, procedure: Procedure, today: date) -> list[str]:
@@ -255,19 +284,35 @@ def channel_name(t: Translator, kind: ChannelKind) -> str:
 
 
 def per_channel(t: Translator, procedure: Procedure, what: str) -> str:
-    """Time or fee: one value when every channel agrees, else one value per channel."""
-    values: list[tuple[ChannelKind, str]] = []
+    """Time or fee: each value once, with the channels it applies to.
+
+    A procedure with several cases repeats its channels per case (1.115778 has 24 channels:
+    8 cases, each in person, online and by post), so a value is named once with its channels,
+    and where every value holds on every channel the difference comes from the case, not the
+    channel, and the card says so instead of listing the channels again.
+    """
+    values: dict[str, list[ChannelKind]] = {}
     for channel in procedure.channels:
         if what == "time" and channel.time is not None:
-            values.append((channel.kind, duration(t, channel.time)))
+            text = duration(t, channel.time)
         elif what == "fee" and channel.fee is not None:
-            values.append((channel.kind, fee(t, channel.fee)))
-    distinct = list(dict.fromkeys(text for _kind, text in values))
-    if not distinct:
+            text = fee(t, channel.fee)
+        else:
+            continue
+        kinds = values.setdefault(text, [])
+        if channel.kind not in kinds:
+            kinds.append(channel.kind)
+    if not values:
         return t.gettext("not stated by the portal")
-    if len(distinct) == 1:
-        return distinct[0]
-    return "; ".join(f"{channel_name(t, kind)}: {text}" for kind, text in values)
+    if len(values) == 1:
+        return next(iter(values))
+    every = {channel.kind for channel in procedure.channels}
+    if all(set(kinds) == every for kinds in values.values()):
+        return t.gettext("{values} (depending on your case)").format(values="; ".join(values))
+    return "; ".join(
+        f"{', '.join(channel_name(t, kind) for kind in kinds)}: {text}"
+        for text, kinds in values.items()
+    )
 
 
 def document_count(t: Translator, procedure: Procedure) -> str:

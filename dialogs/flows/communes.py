@@ -33,6 +33,7 @@ _OLD_MARKERS = ("huyen ", "quan ", "thi xa ", "thi tran ")
 
 def open_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     """The menu's "Commune announcements": the dispatcher says which commune was chosen."""
+    turn.state.pop("then", None)  # a question for the staff left waiting for a commune is not
     turn.effects.append(ShowCommune())
     return []
 
@@ -142,18 +143,21 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
 
 def confirm(turn: Turn, args: list[str]) -> list[Reply] | None:
     """The citizen chose a unit ("nw:ok:<code>"): keep it and say how to stop."""
+    done = chosen(turn, args)
+    return None if done is None else menu.show(turn, done)
+
+
+def chosen(turn: Turn, args: list[str]) -> str | None:
+    """Keep the unit chosen ("nw:ok:<code>"); what to tell the citizen, None for no unit."""
     unit = units.commune(int(args[0])) if len(args) == 1 and args[0].isdigit() else None
     if unit is None:
         return None
     turn.effects.append(ChooseCommune(unit.code))
     turn.state.pop("news", None)
-    return menu.show(
-        turn,
-        turn.t.gettext(
-            "Done: your commune is {name}. Announcements it sends through this chat will come "
-            "to you here. To stop them, type “Hủy đăng ký” or STOP."
-        ).format(name=unit.label),
-    )
+    return turn.t.gettext(
+        "Done: your commune is {name}. Announcements it sends through this chat will come "
+        "to you here. To stop them, type “Hủy đăng ký” or STOP."
+    ).format(name=unit.label)
 
 
 def stop(turn: Turn, _args: list[str] | None = None) -> list[Reply]:

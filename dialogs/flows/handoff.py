@@ -1,7 +1,9 @@
 """Talking to a person: the conversation is handed to the staff of the citizen's commune.
 
 "Talk to staff" asks for the question, then hands the conversation over (``RequestStaff``); the
-dispatcher queues it and says, with an internal ``hs:queued``, when someone will answer. From
+dispatcher queues it and says, with an internal ``hs:queued``, when someone will answer. A
+citizen who has not chosen their commune is asked which first (internal ``hs:where``, then the
+commune picker of ``dialogs.flows.communes``), so that commune's own staff get the question. From
 then on the assistant stays quiet: what the citizen writes is for the staff, who answer from the
 console (``hs:reply``), until the staff close it (``hs:closed``) or the citizen types
 “kết thúc” or taps “Back to the assistant”.
@@ -12,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dialogs.context import Turn
-from dialogs.flows import menu
+from dialogs.flows import communes, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import EndStaff, RequestStaff
 from dialogs.text import MAX_NOTE_CHARS, clean
@@ -52,6 +54,30 @@ def question(turn: Turn, text: str) -> list[Reply]:
     turn.set_step(TALKING)
     turn.effects.append(RequestStaff())
     return []
+
+
+def where(turn: Turn, _args: list[str]) -> list[Reply]:
+    """No commune chosen yet: ask which, before the question is handed over."""
+    replies = communes.ask(turn)
+    turn.state["then"] = "staff"
+    intro = turn.t.gettext(
+        "Before I pass your question on: which commune or ward are you in? Its one-stop staff "
+        "will answer you."
+    )
+    return [Reply(intro), *replies]
+
+
+def commune_chosen(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """A commune chosen ("nw:ok:<code>"): the waiting question goes to its staff, if any."""
+    if turn.state.get("then") != "staff":
+        return communes.confirm(turn, args)
+    done = communes.chosen(turn, args)
+    if done is None:
+        return None
+    turn.state.pop("then")
+    turn.set_step(TALKING)
+    turn.effects.append(RequestStaff())  # after the choice is kept, so it goes to that commune
+    return [Reply(done)]
 
 
 def queued(turn: Turn, _args: list[str]) -> list[Reply]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from dialogs.context import Turn
 from dialogs.messages import Button, Reply
-from dialogs.pages import PAGE_CHARS, split_text
+from dialogs.pages import PAGE_CHARS, marks_within, split_spans
 
 
 def paginate(turn: Turn, replies: Sequence[Reply]) -> list[Reply]:
@@ -32,15 +32,18 @@ def paginate(turn: Turn, replies: Sequence[Reply]) -> list[Reply]:
         if index not in long:
             shown.append(reply)
             continue
-        parts = split_text(reply.text, PAGE_CHARS)
+        spans = split_spans(reply.text, PAGE_CHARS)
+        parts = [reply.text[start:end] for start, end in spans]
+        strong = [marks_within(reply.strong, start, end) for start, end in spans]
         if index != long[-1]:
-            shown.extend(Reply(part) for part in parts[:-1])
-            shown.append(Reply(parts[-1], reply.buttons))
+            shown.extend(Reply(part, (), marks) for part, marks in zip(parts, strong, strict=True))
+            shown[-1] = Reply(parts[-1], reply.buttons, strong[-1])
             continue
         key = f"{zlib.crc32(reply.text.encode()):08x}"
         turn.state["more"] = {
             "key": key,
             "parts": parts,
+            "strong": [[list(mark) for mark in marks] for marks in strong],
             "buttons": [
                 {"l": b.label, "p": b.payload} if b.payload else {"l": b.label, "u": b.url or ""}
                 for b in reply.buttons
@@ -74,4 +77,5 @@ def _part(turn: Turn, index: int) -> Reply:
     if index + 1 < len(parts):
         label = turn.t.gettext("More ({part}/{parts})").format(part=index + 2, parts=len(parts))
         buttons.insert(0, Button(label, f"more:{kept['key']}:{index + 1}"))
-    return Reply(parts[index], tuple(buttons))
+    strong = kept.get("strong") or [[] for _part in parts]  # kept before marks existed
+    return Reply(parts[index], tuple(buttons), tuple((s, e) for s, e in strong[index]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dialogs import state as states
 from dialogs.context import Turn
 from dialogs.flows import card, menu
@@ -76,7 +78,8 @@ def with_miss(turn: Turn, replies: list[Reply]) -> list[Reply]:
         return replies
     last = replies[-1]
     button = Button(turn.t.gettext("Not what I meant"), "qa:miss")
-    return [*replies[:-1], Reply(last.text, (*last.buttons[:-1], button, *last.buttons[-1:]))]
+    buttons = (*last.buttons[:-1], button, *last.buttons[-1:])
+    return [*replies[:-1], dataclasses.replace(last, buttons=buttons)]
 
 
 def miss(turn: Turn, _args: list[str] | None = None) -> list[Reply] | None:

@@ -25,6 +25,7 @@ from types import TracebackType
 
 from aiohttp import web
 from telegram import CallbackQuery, ChatMember, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
@@ -34,7 +35,7 @@ from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import ButtonPayloads, Inbox, SecretStore, SendPace, UnreachableUsers
 from integrations.http_input import Refused, read_body
 from integrations.memory import LocalUnreachableUsers
-from integrations.render import render
+from integrations.render import as_html, render
 from integrations.telegram.convert import (
     CAPABILITIES,
     CHANNEL,
@@ -386,7 +387,10 @@ class TelegramChannel:
                 async with pace:
                     await self._pace.wait()
                     await self._app.bot.send_message(
-                        chat_id, message.text or EMPTY_TEXT, reply_markup=keyboard(message.buttons)
+                        chat_id,
+                        as_html(message) or EMPTY_TEXT,
+                        parse_mode=ParseMode.HTML,  # the marked facts in bold
+                        reply_markup=keyboard(message.buttons),
                     )
             except TelegramError as exc:
                 error = translate(exc)

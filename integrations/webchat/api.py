@@ -224,8 +224,12 @@ def button_json(button: Button) -> dict[str, str | None]:
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
-    """A reply as the API returns it: text and buttons."""
-    return {"text": reply.text, "buttons": [button_json(b) for b in reply.buttons]}
+    """A reply as the API returns it: text, buttons and the spans to show bold."""
+    return {
+        "text": reply.text,
+        "buttons": [button_json(b) for b in reply.buttons],
+        "strong": [list(span) for span in reply.strong],
+    }
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
@@ -235,4 +239,5 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "role": entry.role,
         "text": entry.text,
         "buttons": [button_json(b) for b in entry.buttons],
+        "strong": [list(span) for span in entry.strong],
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from dialogs.messages import Button
+from dialogs.messages import Button, Span
 
 Role = Literal["user", "bot"]
 
@@ -23,6 +23,8 @@ class Entry:
     role: Role
     text: str
     buttons: tuple[Button, ...] = field(default=())
+    strong: tuple[Span, ...] = field(default=())
+    """What the reply marked as mattering most; the page shows it bold."""
 
 
 class History(Protocol):

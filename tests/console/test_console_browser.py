@@ -94,12 +94,20 @@ async def test_staff_answer_a_web_chat_and_a_telegram_citizen(
         await expect(log).to_contain_text("Bạn hãy gõ câu hỏi gửi cán bộ")
         await citizen.get_by_label("Câu hỏi của bạn").fill("<b>Xin hỏi</b> giờ làm việc?")
         await citizen.keyboard.press("Enter")
+        # No commune chosen yet: which one is asked first, so its own staff get the question.
+        await expect(log).to_contain_text("Trước khi chuyển câu hỏi của bạn")
+        await citizen.get_by_label("Câu hỏi của bạn").fill("phuong ba dinh")
+        await citizen.keyboard.press("Enter")
+        await citizen.get_by_role("button", name="Đúng, nơi tôi ở").last.click()
         await expect(log).to_contain_text("đã được chuyển tới cán bộ")
 
         on_telegram = TelegramCitizen(telegram, app)
         await on_telegram.say("/start")
         await on_telegram.tap("Hỏi cán bộ")
-        queued = text_of(await on_telegram.say("Cho hỏi phí làm căn cước?"))
+        asked = text_of(await on_telegram.say("Cho hỏi phí làm căn cước?"))
+        assert "Trước khi chuyển câu hỏi của bạn" in asked
+        await on_telegram.say("phuong ba dinh")
+        queued = text_of(await on_telegram.tap("Đúng, nơi tôi ở"))
         assert "đã được chuyển tới cán bộ" in queued
 
         # The queue shows both, live, without a reload.

@@ -4,7 +4,7 @@ knowledge-base pages, analytics with CSV; commune staff see only their communes 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from console_support import Client, Staffing, csrf
@@ -174,3 +174,19 @@ async def test_commune_staff_see_only_their_communes(
         assert "outcome,none,1" in mine  # their commune's question only, not the other's
     async with app.database.transaction() as session:
         assert len(await store.review_queue(session)) == 2  # nothing was taught
+
+
+async def test_times_and_days_are_vietnam_time(app: App, admin: Client) -> None:
+    # 20:30 UTC on 1 December is 03:30 on 2 December in Hà Nội, where staff read the page.
+    asked = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)
+    async with app.database.transaction() as session:
+        await store.record(session, NoteQuestion("none", None, UNKNOWN), "telegram", None, asked)
+    html = await (await admin.get("/console/learn")).text()
+    assert "02/12/2026 03:30" in html and "20:30" not in html
+
+    async def per_day(day: str) -> str:
+        exported = await admin.get("/console/analytics.csv", params={"from": day, "to": day})
+        return await exported.text()
+
+    assert "questions_per_day,2026-12-02 telegram,1" in await per_day("2026-12-02")
+    assert "telegram" not in await per_day("2026-12-01")

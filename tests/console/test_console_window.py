@@ -50,7 +50,9 @@ async def test_an_answer_outside_the_window_waits_and_the_console_says_so(
     citizen = ZaloCitizen(zalo, app, USER)
     await citizen.say("menu")
     await citizen.say("Hỏi cán bộ")  # the menu is a numbered list on Zalo; the label works
-    assert "đã được chuyển tới cán bộ" in text_of(await citizen.say("Cho hỏi lịch làm việc"))
+    assert "Trước khi chuyển câu hỏi" in text_of(await citizen.say("Cho hỏi lịch làm việc"))
+    await citizen.say("phuong ba dinh")  # the commune is asked for first
+    assert "đã được chuyển tới cán bộ" in text_of(await citizen.tap("Đúng, nơi tôi ở"))
     zalo.clock.advance(timedelta(days=8))  # Zalo lets an OA write first for 7 days only
 
     await staffing.add("--admin", "admin@xa.vn")

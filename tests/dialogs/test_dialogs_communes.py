@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from chat_harness import ChatHarness
 
-from dialogs.step import ChooseCommune, ShowCommune
+from dialogs.step import ChooseCommune, RequestStaff, ShowCommune
 
 BA_DINH = 4  # Phường Ba Đình, Hà Nội
 HOAI_DUC = 9832  # Xã Hoài Đức, Hà Nội
@@ -88,3 +88,23 @@ def test_english_is_complete(chat: ChatHarness) -> None:
     chat.expect("Which commune or ward do you live in?").send("phuong ba dinh")
     chat.expect("Is it Phường Ba Đình, Hà Nội?").press("Yes, that is mine")
     assert chat.effects == (ChooseCommune(BA_DINH),)
+
+
+def test_a_question_for_the_staff_waits_for_the_commune_then_goes_to_it(
+    chat: ChatHarness,
+) -> None:
+    chat.send("/start").press("Hỏi cán bộ").send("Xin hỏi giờ làm việc?")
+    assert chat.effects == (RequestStaff(),)
+    chat.internal("hs:where").expect("Trước khi chuyển câu hỏi", "Bạn ở xã, phường nào?")
+    chat.send("phuong ba dinh").press("Đúng, nơi tôi ở")
+    assert chat.effects == (ChooseCommune(BA_DINH), RequestStaff())  # chosen, then handed over
+    assert chat.step == "staff:talking"
+
+
+def test_a_commune_chosen_later_for_the_announcements_does_not_hand_over(
+    chat: ChatHarness,
+) -> None:
+    chat.send("/start").press("Hỏi cán bộ").send("Xin hỏi giờ làm việc?").internal("hs:where")
+    chat.send("menu")  # the citizen gave up on the staff
+    _ask(chat).send("phuong ba dinh").press("Đúng, nơi tôi ở")
+    assert chat.effects == (ChooseCommune(BA_DINH),) and chat.step == "menu"

@@ -80,3 +80,21 @@ def test_a_fee_in_the_portals_words_is_cut_on_the_card(knowledge: LocalKnowledge
     # Its fee texts come to 52,000 characters over 24 channels; each is cut to 600 on the card.
     chat.payload("proc:1.115778").read_on()
     assert len(chat.text) < 53_954 / 3
+
+
+def test_channels_that_agree_are_named_once_with_their_value(knowledge: LocalKnowledgeBase) -> None:
+    # 1.115778 repeats in person, online and by post for each of its 8 cases: 24 channels whose
+    # fee texts are one 2,243-character text 23 times and another once.
+    chat = ChatHarness(knowledge=knowledge)
+    chat.payload("proc:1.115778").read_on()
+    assert len(chat.text) < 2_500  # 16,142 characters when each channel had its own block
+    whole = card.facts(translator("vi"), knowledge.get("1.115778"), date(2026, 12, 6))  # type: ignore[arg-type]
+    lines = whole.split("\n")
+    [time] = [line for line in lines if line.startswith("Thời gian giải quyết:")]
+    assert time == (
+        "Thời gian giải quyết: 13 ngày làm việc; 17 ngày làm việc; 27 ngày làm việc; "
+        "38 ngày làm việc; 8 ngày làm việc; 9 ngày làm việc; 14 ngày làm việc (tùy trường hợp)"
+    )
+    [fee] = [line for line in lines if line.startswith("Lệ phí:")]
+    assert fee.startswith("Lệ phí: trực tiếp, trực tuyến, qua bưu điện: Phí thẩm định:")
+    assert fee.count("trực tiếp") == 1 and fee.count("; qua bưu điện: ") == 1  # the odd one out

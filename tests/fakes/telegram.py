@@ -156,6 +156,16 @@ class SentMessage:
         """The buttons' texts."""
         return [button["text"] for button in self.buttons]
 
+    @property
+    def bold(self) -> list[str]:
+        """The parts of the text shown in bold (entities count UTF-16 units, as Telegram does)."""
+        units = self.text.encode("utf-16-le")
+        return [
+            units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in self.json.get("entities", ())
+            if e["type"] == "bold"
+        ]
+
 
 @dataclass
 class Delivery:
@@ -643,10 +653,10 @@ class FakeTelegram:
 
     async def _send_message(self, params: dict[str, Any]) -> tuple[Any, str | None]:
         chat_id = self._chat(params)
-        text = _checked_text(params)
+        text, entities = _checked_text(params)
         markup = _checked_markup(params.get("reply_markup"))
         message_id = self.next_message_id(chat_id)
-        message = self._store(chat_id, message_id, text, markup)
+        message = self._store(chat_id, message_id, text, markup, entities)
         self.sent.append(message)
         return message.json, None
 
@@ -655,11 +665,11 @@ class FakeTelegram:
         old = self._messages.get((chat_id, _opt_int(params, "message_id") or 0))
         if old is None:
             raise ApiError(400, "Bad Request: message to edit not found")
-        text = _checked_text(params)
+        text, entities = _checked_text(params)
         markup = _checked_markup(params.get("reply_markup"))
         if text == old.text and markup == old.reply_markup:
             raise ApiError(400, NOT_MODIFIED)
-        message = self._store(chat_id, old.message_id, text, markup)
+        message = self._store(chat_id, old.message_id, text, markup, entities)
         message.json["edit_date"] = int(time.time())
         self.edited.append(message)
         return message.json, None
@@ -711,7 +721,12 @@ class FakeTelegram:
         return chat_id
 
     def _store(
-        self, chat_id: int, message_id: int, text: str, markup: dict[str, Any] | None
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        markup: dict[str, Any] | None,
+        entities: list[dict[str, Any]],
     ) -> SentMessage:
         body: dict[str, Any] = {
             "message_id": message_id,
@@ -720,6 +735,8 @@ class FakeTelegram:
             "date": int(time.time()),
             "text": text,
         }
+        if entities:
+            body["entities"] = entities
         if markup is not None:
             body["reply_markup"] = markup
         message = SentMessage(chat_id, message_id, text, markup, body)
@@ -818,19 +835,68 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _checked_text(params: dict[str, Any]) -> str:
-    """The message text as Telegram counts it: after parsing entities, 1-4096 UTF-16 units."""
+def _checked_text(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The message text as Telegram counts it: after parsing entities, 1-4096 UTF-16 units;
+    with its bold entities when it came with ``parse_mode=HTML``."""
     text = params.get("text")
     if not isinstance(text, str):
         raise ApiError(400, "Bad Request: message text is empty")
-    shown = text
+    shown, entities = text, []
     if str(params.get("parse_mode", "")).lower() == "html":
-        shown = html.unescape(re.sub(r"<[^>]+>", "", text))
+        shown, entities = _parse_html(text)
     if not shown.strip():
         raise ApiError(400, "Bad Request: message text is empty")
     if _utf16_length(shown) > MAX_TEXT_LENGTH:
         raise ApiError(400, "Bad Request: message is too long")
-    return shown
+    return shown, entities
+
+
+_UNPARSED = "Bad Request: can't parse entities: "
+_HTML_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline"}
+_HTML_TOKEN = re.compile(r"<(/?)([A-Za-z-]*)[^<>]*>|&(lt|gt|amp|quot|#[0-9]+|#x[0-9A-Fa-f]+);|[<&]")
+
+
+def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram's HTML parse mode, as strict as the server about what it cannot parse: a bare
+    "<" or "&", an unsupported tag or an unclosed one refuse the whole message."""
+    shown: list[str] = []
+    entities: list[dict[str, Any]] = []
+    open_tags: list[tuple[str, int]] = []
+    last = 0
+    for token in _HTML_TOKEN.finditer(text):
+        shown.append(text[last : token.start()])
+        last = token.end()
+        offset = _utf16_length("".join(shown))
+        where = f"byte offset {len(text[: token.start()].encode())}"
+        if token.group(3):
+            shown.append(html.unescape(token.group(0)))
+        elif token.group(2) is None:
+            raise ApiError(
+                400,
+                _UNPARSED + f"Can't find end of the entity starting at {where}",
+            )
+        elif (name := token.group(2).lower()) not in _HTML_TAGS:
+            raise ApiError(
+                400,
+                _UNPARSED + f'Unsupported start tag "{name}" at {where}',
+            )
+        elif not token.group(1):
+            open_tags.append((name, offset))
+        elif not open_tags or open_tags[-1][0] != name:
+            raise ApiError(
+                400,
+                _UNPARSED + f'Unmatched end tag at {where}, expected "{name}"',
+            )
+        else:
+            _name, start = open_tags.pop()
+            entities.append({"type": _HTML_TAGS[name], "offset": start, "length": offset - start})
+    if open_tags:
+        unclosed = open_tags[-1][0]
+        raise ApiError(
+            400, _UNPARSED + f'Can\'t find end tag corresponding to start tag "{unclosed}"'
+        )
+    shown.append(text[last:])
+    return "".join(shown), [e for e in entities if e["length"]]
 
 
 def _checked_markup(markup: Any) -> dict[str, Any] | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
 from bot.storage.schema import ensure_schema
+from dialogs.ports import KnowledgeBase
 
 
 @pytest.fixture
@@ -106,3 +107,21 @@ async def small_phone_page(chromium_path: str, settings: Settings) -> AsyncItera
         phone_page(chromium_path, str(real_client.make_url("/")), width=320) as opened,
     ):
         yield opened
+
+
+@pytest.fixture
+def page_over(
+    chromium_path: str, settings: Settings
+) -> Callable[[KnowledgeBase], AbstractAsyncContextManager[Page]]:
+    """Opens the web chat on the real stack over a knowledge base the test chooses."""
+
+    @asynccontextmanager
+    async def opened(knowledge: KnowledgeBase) -> AsyncIterator[Page]:
+        async with (
+            build_app(settings, knowledge=knowledge) as app,
+            TestClient(TestServer(web_application(app))) as real_client,
+            phone_page(chromium_path, str(real_client.make_url("/"))) as page,
+        ):
+            yield page
+
+    return opened

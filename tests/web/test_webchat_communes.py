@@ -108,3 +108,25 @@ async def test_the_chosen_communes_desk_is_added_to_answers(real: tuple[App, Cli
     await _choose_ba_dinh(client)
     after = await _say(client, button="proc:1.014061")
     assert any("Số 1 Đội Cấn" in reply["text"] for reply in after)
+
+
+async def test_a_citizen_with_no_commune_is_asked_for_it_before_the_staff_get_the_question(
+    real: tuple[App, Client],
+) -> None:
+    app, client = real
+    replies = await _say(client, text="menu")
+    ref = ConversationRef("web", identity(client))
+    await _say(client, button=_payload(replies, "Hỏi cán bộ"))
+    replies = await _say(client, text="Xin hỏi thứ 7 có làm việc không?")
+    assert "Trước khi chuyển câu hỏi của bạn: bạn ở xã, phường nào?" in replies[0]["text"]
+    assert "Bạn ở xã, phường nào?" in replies[-1]["text"]  # the commune picker, as in the menu
+    async with app.database.transaction() as session:
+        assert await SqlHandoffs(session).open_for(ref) is None  # nothing handed over yet
+    replies = await _say(client, text="phuong ba dinh")
+    replies = await _say(client, button=_payload(replies, "Đúng, nơi tôi ở"))
+    assert "Phường Ba Đình, Hà Nội" in replies[0]["text"]
+    assert "Câu hỏi của bạn đã được chuyển" in replies[-1]["text"]
+    async with app.database.transaction() as session:
+        handoff = await SqlHandoffs(session).open_for(ref)
+    assert handoff is not None and handoff.commune == BA_DINH  # that commune's staff get it
+    assert await _commune(app, client) == "Phường Ba Đình, Hà Nội"

@@ -72,7 +72,8 @@
     const welcome = $("welcome");
     if (welcome) welcome.replaceWith(welcomeNode());
     for (const item of log.querySelectorAll(".msg.bot[data-text]")) {
-      item.querySelector(".bubble").replaceWith(bubble("bot", item.dataset.text).firstChild);
+      const strong = JSON.parse(item.dataset.strong || "[]");
+      item.querySelector(".bubble").replaceWith(bubble("bot", item.dataset.text, strong).firstChild);
     }
   }
 
@@ -129,7 +130,25 @@
     return fragment;
   }
 
-  function bubble(role, text) {
+  // What a reply marked as mattering most (spans counted in characters, as the server counts
+  // them) is shown in <strong>; the text itself is only ever added as text, never as markup.
+  function withStrong(text, strong) {
+    const chars = Array.from(text);
+    const fragment = document.createDocumentFragment();
+    let last = 0;
+    for (const [start, end] of strong || []) {
+      if (start < last) continue;
+      fragment.append(withLanguage(chars.slice(last, start).join("")));
+      const bold = document.createElement("strong");
+      bold.append(withLanguage(chars.slice(start, end).join("")));
+      fragment.append(bold);
+      last = end;
+    }
+    fragment.append(withLanguage(chars.slice(last).join("")));
+    return fragment;
+  }
+
+  function bubble(role, text, strong) {
     const item = document.createElement("div");
     item.className = "msg " + role;
     const who = document.createElement("span");
@@ -137,7 +156,7 @@
     who.textContent = (role === "user" ? t("you") : t("name")) + ": ";
     const body = document.createElement("p");
     body.className = "bubble";
-    body.append(who, role === "bot" ? withLanguage(text) : textWithLinks(text));
+    body.append(who, role === "bot" ? withStrong(text, strong) : textWithLinks(text));
     item.append(body);
     return item;
   }
@@ -186,9 +205,10 @@
   function render(entry) {
     if (seen.has(entry.seq)) return null;
     seen.add(entry.seq);
-    const item = bubble(entry.role, entry.text);
+    const item = bubble(entry.role, entry.text, entry.strong);
     item.dataset.seq = String(entry.seq);
     item.dataset.text = entry.text;
+    item.dataset.strong = JSON.stringify(entry.strong || []);
     if (entry.buttons.length) item.append(buttonGroup(entry.buttons));
     const later = Array.from(log.children).find(
       (el) => el.dataset.seq && Number(el.dataset.seq) > entry.seq,
@@ -327,7 +347,7 @@
     answers.forEach((item, i) => {
       const given = replies[i].text;
       if (item.dataset.text === given) return;
-      item.querySelector(".bubble").replaceWith(bubble("bot", given).firstChild);
+      item.querySelector(".bubble").replaceWith(bubble("bot", given, replies[i].strong).firstChild);
       item.dataset.text = given;
     });
   }
