@@ -167,7 +167,8 @@ def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
     """The represented person's consent: given in front of the volunteer, or on their own chat
     with a one-time code (the dispatcher makes it; ``for_code`` shows it)."""
     filing = _filing(turn)
-    if filing is None or turn.state.get("step") != "filing:for_consent" or not args:
+    step = turn.state.get("step")
+    if filing is None or step not in ("filing:for_consent", "filing:for_code") or not args:
         return None
     if args[0] == "code":
         helped = filing["for"]
@@ -177,6 +178,8 @@ def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
             )
         )
         return []
+    if step != "filing:for_consent":
+        return None
     if args[0] != "yes":
         turn.state.pop("filing", None)
         return menu.show(
@@ -207,7 +210,7 @@ def for_code(turn: Turn, args: list[str]) -> list[Reply] | None:
             "will tell you here, and we go on."
         ).format(name=name),
     ]
-    return [Reply("\n\n".join(lines), (_stop(turn),))]
+    return [Reply("\n\n".join(lines), (Button(_("Get a new code"), "f:fc:code"), _stop(turn)))]
 
 
 def for_answered(turn: Turn, _args: list[str], agreed: bool) -> list[Reply]:

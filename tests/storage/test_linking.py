@@ -18,8 +18,8 @@ from support.clock import ManualClock
 from bot import i18n
 from bot.dispatcher import HIDDEN_CODE, Dispatcher
 from bot.locks import LocalLocks
-from bot.storage.database import Database
 from bot.storage.codes import MAX_FAILURES
+from bot.storage.database import Database
 from bot.storage.identity import CODE_TTL, SqlIdentities
 from bot.storage.reminders import SqlReminders
 from bot.storage.tables import MessageLogRow, PersonConversationRow
