@@ -17,6 +17,7 @@ from bot.inbox import DurableInbox
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, UNNAMED, Retention
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
+from bot.storage.consents import SqlConsents
 from bot.storage.handoffs import SqlHandoffs
 from bot.storage.identity import SqlIdentities
 from bot.storage.lookups import SqlLookupGuard
@@ -59,6 +60,10 @@ async def _citizen(
         code = await identities.issue_code(person, clock.now())
         await identities.redeem_code("000000" if code != "000000" else "000001", app, clock.now())
         await identities.redeem_code(code, other, clock.now())
+        # A relative's consent asked for, to be given on their own app.
+        await SqlConsents(session).issue(
+            app, f"key-{app.user_id}", "1.001193", "Nguyễn Văn Tư", "cha", clock.now()
+        )
     await dispatcher.handle(IncomingMessage(other, text="tiep tuc"))  # the shared conversation
     window = MessagingWindow(SqlSecretStore(database, clock.now), clock)
     await window.touch(other.user_id, clock.now())
