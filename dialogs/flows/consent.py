@@ -10,7 +10,7 @@ with ``AnswerConsent``. The dispatcher's answers come back as internal messages 
 from __future__ import annotations
 
 from dialogs.context import Turn
-from dialogs.flows import menu
+from dialogs.flows import link, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import AnswerConsent, RedeemConsentCode
 
@@ -60,10 +60,7 @@ def ask(turn: Turn, _args: list[str]) -> list[Reply] | None:
             "app (Zalo, Telegram, Messenger or the website)."
         )
     elif outcome == "locked":
-        text = _(
-            "Too many wrong codes were typed here. For your safety, please wait a while and try "
-            "again later."
-        )
+        return [link.too_many_wrong(turn)]
     elif outcome == "invalid":
         text = _(
             "That code does not work: it may be mistyped or already used. Check it and type it "

@@ -143,9 +143,14 @@ def result(turn: Turn, args: list[str]) -> list[Reply] | None:
         return [Reply(text, (menu.menu_button(turn),))]
     if outcome == "locked":
         turn.set_step("menu")
-        text = _(
-            "Too many wrong codes were typed here. For your safety, please wait a while and try "
-            "again later."
-        )
-        return [Reply(text, (menu.menu_button(turn),))]
+        return [too_many_wrong(turn)]
     return None
+
+
+def too_many_wrong(turn: Turn) -> Reply:
+    """Said when this app (or its address) typed too many wrong one-time codes lately."""
+    text = turn.t.gettext(
+        "Too many wrong codes were typed here. For your safety, please wait a while and try "
+        "again later."
+    )
+    return Reply(text, (menu.menu_button(turn),))

@@ -15,9 +15,9 @@ from bot import personal_data
 from bot.dispatcher import Dispatcher
 from bot.inbox import DurableInbox
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, UNNAMED, Retention
+from bot.storage.consents import SqlConsents
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
-from bot.storage.consents import SqlConsents
 from bot.storage.handoffs import SqlHandoffs
 from bot.storage.identity import SqlIdentities
 from bot.storage.lookups import SqlLookupGuard
