@@ -297,7 +297,8 @@ class Dispatcher:
                         pending, code = await consents.carry_out(
                             session, current, effect, now, self._limiter
                         )
-                        codes.extend([code] if code else [])
+                        if code is not None:
+                            codes.append(code)
                         self._notice_queued |= isinstance(effect, AnswerConsent)
                 elif isinstance(effect, LookUpDossier | ListDossiers):
                     if not current.internal and self._portal is not None:
