@@ -29,7 +29,8 @@ from bench.workers import free_port
 from bot.app import build_app
 from bot.config import Settings
 from bot.server import listening, prepare_database
-from bot.storage.identity import CODE_DIGITS, CODE_TTL, MAX_WRONG_GUESSES
+from bot.storage.codes import CODE_DIGITS, MAX_WRONG_GUESSES
+from bot.storage.identity import CODE_TTL
 from bot.storage.tables import LinkCodeRow, LinkGuessesRow
 
 CODES = 10**CODE_DIGITS

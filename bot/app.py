@@ -233,6 +233,7 @@ async def build_app(
             database,
             deps,
             on_dossier=sender.queued.set,
+            wake_outbox=wake_outbox,
             limiter=limiter,
             portal=portal.client,
             locks=RedisLocks(redis) if redis else None,

@@ -26,7 +26,7 @@ from typing import Any
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import handoffs, logs, lookups, personal_data
+from bot import consents, handoffs, logs, lookups, personal_data
 from bot.insights import store as insights
 from bot.locks import ConversationLocks, LocalLocks
 from bot.ratelimits import LimitsRateLimiter
@@ -45,16 +45,19 @@ from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.ports import Limit, PortalClient, RateLimiter
 from dialogs.step import (
+    AnswerConsent,
     ChooseCommune,
     DeleteMyData,
     DialogDeps,
     EndStaff,
+    IssueConsentCode,
     IssueLinkCode,
     ListDossiers,
     LookUpDossier,
     NoteMilestone,
     NoteQuestion,
     RateHelp,
+    RedeemConsentCode,
     RedeemLinkCode,
     RequestStaff,
     ScheduleReminder,
@@ -119,6 +122,7 @@ class Dispatcher:
         dialog: Dialog | None = None,
         concurrent_turns: int = 30,
         on_dossier: Callable[[], None] | None = None,
+        wake_outbox: Callable[[], None] | None = None,
         limiter: RateLimiter | None = None,
         portal: PortalClient | None = None,
     ) -> None:
@@ -136,6 +140,8 @@ class Dispatcher:
             portal: where dossiers are looked up for the dialogs.
             on_dossier: called after a turn that queued a dossier has committed, so the
                 sender files it at once.
+            wake_outbox: called after a turn that queued a notice for another chat (a
+                relative's answer to a volunteer), so it is delivered at once.
             limiter: the rate limits on link codes typed from one address (the default
                 limits, counted in this process, by default).
         """
@@ -152,6 +158,8 @@ class Dispatcher:
         self._portal = portal
         # A hint only: set by any turn that queued a dossier, cleared by whoever wakes the sender.
         self._dossier_queued = False
+        self._wake_outbox = wake_outbox
+        self._notice_queued = False  # the same kind of hint, for the outbox
 
     async def handle(self, message: IncomingMessage, hook: TurnHook | None = None) -> list[Reply]:
         """Handle what a user sent; ``hook`` runs inside the turn's transaction with the replies.
@@ -185,6 +193,9 @@ class Dispatcher:
                 if self._dossier_queued and self._on_dossier is not None:
                     self._dossier_queued = False
                     self._on_dossier()
+                if self._notice_queued and self._wake_outbox is not None:
+                    self._notice_queued = False
+                    self._wake_outbox()
                 return replies
             except StaleConversation:
                 if attempt == MAX_ATTEMPTS:
@@ -280,11 +291,22 @@ class Dispatcher:
                 if isinstance(effect, SubmitDossier):
                     locale = str(step.state.get("locale") or message.locale or "vi")
                     commune = await handoffs.citizen_commune(session, message.ref)
-                    if await SqlDossiers(session).queue(message.ref, effect, locale, now, commune):
+                    agreement = await consents.agreement(session, message.ref, effect)
+                    if await SqlDossiers(session).queue(
+                        message.ref, effect, locale, now, commune, agreement
+                    ):
                         self._dossier_queued = True
                         await SqlPapers(session).assign(message.ref, effect.key, effect.papers, now)
                 elif isinstance(effect, SupplyPapers):
                     await self._supply(session, current.ref, effect, now)
+                elif isinstance(effect, IssueConsentCode | RedeemConsentCode | AnswerConsent):
+                    if not current.internal:
+                        pending, code = await consents.carry_out(
+                            session, current, effect, now, self._limiter
+                        )
+                        if code is not None:
+                            codes.append(code)
+                        self._notice_queued |= isinstance(effect, AnswerConsent)
                 elif isinstance(effect, LookUpDossier | ListDossiers):
                     if not current.internal and self._portal is not None:
                         pending = await lookups.answer(

@@ -12,6 +12,7 @@ in the citizen's language, and the reminder worker is woken so that takes millis
   recorded only when newer than the last one announced, and then announced once. Its loop also
   finds dossiers still open past their due date (counted in working days by the portal) and
   apologises once, with the new date when the desk gave one (its apology slip, Form 04).
+  A dossier a volunteer filed for someone who consented on their own chat is told to both.
 """
 
 from __future__ import annotations
@@ -290,7 +291,7 @@ class StatusAnnouncer:
                     ),
                     "reason": found.delay_reason[:1000],
                 }
-                await SqlReminders(session).schedule(dossier.ref, now, LATE, now, facts=facts)
+                await _tell(session, dossier, LATE, facts, now)
                 told += 1
         if told:
             self._wake_outbox()
@@ -331,5 +332,16 @@ class StatusAnnouncer:
             "fee_amount": dossier.fee_amount,
             "payment_url": dossier.payment_url,
         }
-        await SqlReminders(session).schedule(dossier.ref, now, STATUS, now, facts=facts)
+        await _tell(session, dossier, STATUS, facts, now)
         return True
+
+
+async def _tell(
+    session: AsyncSession, dossier: Dossier, payload: str, facts: dict[str, Any], now: datetime
+) -> None:
+    """A notice about a dossier to whoever filed it and, when a volunteer filed it for someone
+    who consented on their own chat, to that chat too: each rendered in its own language."""
+    outbox = SqlReminders(session)
+    for ref in (dossier.ref, dossier.helped):
+        if ref is not None:
+            await outbox.schedule(ref, now, payload, now, facts=facts)

@@ -70,15 +70,15 @@ async def _look_up(
     code = effect.code
     own = await SqlDossiers(session).by_code(code)
     id_number = effect.id_number
-    if own is not None and own.ref == message.ref:
+    theirs = own is None or message.ref not in (own.ref, own.helped)
+    if own is not None and not theirs:
         id_number = own.id_number
-        if own.on_behalf:
+        if own.on_behalf and own.ref == message.ref:
             await SqlDossiers(session).audit(own.id, message.ref, VIEWED_ON_BEHALF, now)
     elif id_number is None:
         return {"outcome": "ask_id", "code": code}
     guard = SqlLookupGuard(session)
     identity = message.ref.key
-    theirs = own is None or own.ref != message.ref
     if theirs and await guard.locked(code, identity, now):
         return {"outcome": "locked", "code": code}
     # Guesses from one address share the budget of link codes typed from it (also secrets).

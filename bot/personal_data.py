@@ -32,6 +32,7 @@ from bot.storage.reminders import ReminderStatus
 from bot.storage.sql import rowcount
 from bot.storage.tables import (
     Base,
+    ConsentRequestRow,
     ConversationRow,
     DossierAuditRow,
     DossierRow,
@@ -209,9 +210,12 @@ REGISTRY: tuple[PersonalTable, ...] = (
     ),
     PersonalTable(
         DossierRow,
-        "dossiers filed from the chat: the applicant's details, the answers, the consent, the "
-        "portal's code and status",
-        _of_refs(DossierRow.channel, DossierRow.user_id),
+        "dossiers filed from the chat (or for the citizen by a volunteer): the applicant's "
+        "details, the answers, the consent, the portal's code and status",
+        lambda subject: or_(
+            _of_refs(DossierRow.channel, DossierRow.user_id)(subject),
+            _of_refs(DossierRow.helped_channel, DossierRow.helped_user_id)(subject),
+        ),
         # A dossier still being followed is kept: only finished ones expire.
         lambda before: and_(
             DossierRow.updated_at < before,
@@ -222,6 +226,20 @@ REGISTRY: tuple[PersonalTable, ...] = (
                 ),
             ),
         ),
+    ),
+    PersonalTable(
+        ConsentRequestRow,
+        "a volunteer's request that a person consent, on their own app, to a filing for them: "
+        "the person's name, the relationship, and who agreed when (only a keyed hash of the "
+        "code)",
+        lambda subject: or_(
+            _of_refs(ConsentRequestRow.volunteer_channel, ConsentRequestRow.volunteer_user_id)(
+                subject
+            ),
+            _of_refs(ConsentRequestRow.person_channel, ConsentRequestRow.person_user_id)(subject),
+        ),
+        lambda before: ConsentRequestRow.expires_at < before,
+        omit=("code_hash",),
     ),
     PersonalTable(
         LookupFailureRow,

@@ -16,6 +16,7 @@ from dialogs.context import Turn, resolve_locale
 from dialogs.flows import (
     checklist,
     communes,
+    consent,
     dossiers,
     feedback,
     filing,
@@ -87,6 +88,8 @@ _PAYLOADS: dict[str, Handler] = {
     "f:c": filing.choice,
     "f:w": filing.whom,
     "f:fc": filing.for_consent,
+    "cs:y": partial(consent.answer, agreed=True),
+    "cs:n": partial(consent.answer, agreed=False),
     "f:skip": filing.skip,
     "f:d": filing.delivery,
     "f:chg": filing.change,
@@ -122,6 +125,11 @@ _COMMANDS: dict[str, Handler] = {
 _INTERNAL: dict[str, Handler] = {
     "lk:code": link.show_code,
     "lk:res": link.result,
+    "cs:code": filing.for_code,
+    "cs:yes": partial(filing.for_answered, agreed=True),
+    "cs:no": partial(filing.for_answered, agreed=False),
+    "cs:ask": consent.ask,
+    "cs:done": consent.done,
     "fd:rcpt": filing.receipt,
     "fd:wait": filing.waiting,
     "fd:fail": filing.refused,
@@ -196,6 +204,8 @@ def _route(turn: Turn) -> list[Reply]:
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
     if waiting is not None and (replies := waiting(turn, text)) is not None:
         return replies
+    if (one_time := link.code_in(text)) is not None:
+        return consent.typed(turn, one_time)
     if (code := dossiers.code_in(text)) is not None:
         return dossiers.code_typed(turn, code)
     if (number := digit(text)) is not None and _stored(turn):

@@ -58,6 +58,46 @@ class RedeemLinkCode:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueConsentCode:
+    """Make a one-time code for the person a volunteer files for, to type on their own chat.
+
+    The dispatcher keeps what the person will be shown and feeds back an internal message
+    ``"cs:code:<code>:<minutes valid>"``; the code is never kept in the state. ``key`` is the
+    filing's idempotency key, which ties the person's answer to this filing.
+    """
+
+    key: str
+    procedure: str
+    full_name: str = field(repr=False)
+    relationship: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemConsentCode:
+    """Show the person who typed ``code`` who asks to file what for them.
+
+    Answered with an internal ``cs:ask`` whose facts hold the ``outcome`` (``found``,
+    ``invalid``, ``expired``, ``own`` or ``locked``) and, when found, the request's ``id``,
+    ``procedure``, ``full_name`` and ``relationship``.
+    """
+
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerConsent:
+    """The person agrees (or not) to the filing of request ``request``.
+
+    The dispatcher records it, tells the volunteer's chat through the outbox (``cs:yes`` or
+    ``cs:no`` with the filing's ``key``), and answers with an internal ``cs:done`` whose facts
+    say the ``outcome`` (``agreed``, ``refused`` or ``gone``).
+    """
+
+    request: int
+    agreed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SubmitDossier:
     """File a confirmed dossier with the portal, exactly once.
 
@@ -195,6 +235,9 @@ Effect = (
     | ScheduleReminder
     | IssueLinkCode
     | RedeemLinkCode
+    | IssueConsentCode
+    | RedeemConsentCode
+    | AnswerConsent
     | SubmitDossier
     | SupplyPapers
     | DeleteMyData

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.consents import ConsentRequest
 from bot.storage.sql import dialect_insert, rowcount
 from bot.storage.tables import DossierAuditRow, DossierRow
 from dialogs.messages import ConversationRef
@@ -27,6 +28,7 @@ QUEUED = "queued"
 FILED = "filed"
 REJECTED = "rejected"
 
+CONSENTED_BY_CODE = "consented_by_code"
 FILED_ON_BEHALF = "filed_on_behalf"
 VIEWED_ON_BEHALF = "viewed_on_behalf"
 
@@ -52,6 +54,8 @@ class Dossier:
     commune: str | None = None
     """The citizen's commune when they filed, whose staff see the dossier in the console."""
     created_at: datetime | None = None
+    helped: ConversationRef | None = None
+    """The chat of the person filed for, when they consented there: told every change too."""
 
     @property
     def on_behalf(self) -> bool:
@@ -82,6 +86,11 @@ def _dossier(row: DossierRow) -> Dossier:
         payment_url=row.payment_url,
         commune=row.commune,
         created_at=row.created_at,
+        helped=(
+            ConversationRef(row.helped_channel, row.helped_user_id)
+            if row.helped_channel is not None and row.helped_user_id is not None
+            else None
+        ),
     )
 
 
@@ -98,8 +107,14 @@ class SqlDossiers:
         locale: str,
         now: datetime,
         commune: str | None = None,
+        consent: ConsentRequest | None = None,
     ) -> bool:
-        """Keep a confirmed filing to be sent; False when its key was queued already."""
+        """Keep a confirmed filing to be sent; False when its key was queued already.
+
+        ``consent`` is the agreement the person filed for gave on their own chat: that chat is
+        kept to be told of every change, and the agreement starts the audit trail.
+        """
+        helped = consent.person if consent is not None else None
         result = await self._session.execute(
             dialect_insert(self._session, DossierRow)
             .values(
@@ -112,6 +127,8 @@ class SqlDossiers:
                 request=dict(effect.request),
                 consent_at=datetime.fromisoformat(effect.consent_at),
                 consent_version=effect.consent_version,
+                helped_channel=helped.channel if helped else None,
+                helped_user_id=helped.user_id if helped else None,
                 state=QUEUED,
                 attempts=0,
                 next_attempt_at=now,
@@ -127,6 +144,8 @@ class SqlDossiers:
                 select(DossierRow.id).where(DossierRow.idempotency_key == effect.key)
             )
             assert dossier_id is not None
+            if helped is not None and consent is not None and consent.agreed_at is not None:
+                await self.audit(dossier_id, helped, CONSENTED_BY_CODE, consent.agreed_at)
             await self.audit(dossier_id, ref, FILED_ON_BEHALF, now)
         return True
 
@@ -240,10 +259,18 @@ class SqlDossiers:
         return [_dossier(row) for row in await self._session.scalars(query)]
 
     async def for_ref(self, ref: ConversationRef) -> list[Dossier]:
-        """The dossiers filed from one conversation, newest first."""
+        """The dossiers filed from one conversation, or for it by a volunteer, newest first."""
         rows = await self._session.scalars(
             select(DossierRow)
-            .where(DossierRow.channel == ref.channel, DossierRow.user_id == ref.user_id)
+            .where(
+                or_(
+                    and_(DossierRow.channel == ref.channel, DossierRow.user_id == ref.user_id),
+                    and_(
+                        DossierRow.helped_channel == ref.channel,
+                        DossierRow.helped_user_id == ref.user_id,
+                    ),
+                )
+            )
             .order_by(DossierRow.id.desc())
         )
         return [_dossier(row) for row in rows]

@@ -1,25 +1,15 @@
 """One citizen on several channels: persons, their (channel, user id) links and one-time codes.
 
 The linking conversation is ``dialogs.flows.link``; ``bot.dispatcher`` carries out its requests
-with this storage. A code is shown on one channel and typed on another; it is stored only as an
-HMAC under the server key (a bare hash of six digits is reversed by trying all of them), works
-once, expires, and a (channel, user id) that keeps typing wrong codes is locked out for a while.
-
-Six digits are few, and identities are free to make (a new web-chat cookie, a new address), so
-no per-guesser limit bounds what a crowd of guessers gets. Every wrong code typed anywhere
-therefore counts against every live code, and a code dies after :data:`MAX_WRONG_GUESSES` of
-them: however many identities guess, a live code meets at most that many wrong guesses, and a
-takeover's chance is at most one in 200,000 per code. The price is that someone else's typo can
-kill a citizen's code; they are told to get a new one, which takes a tap.
+with this storage. A code is shown on one channel and typed on another; it works once, expires,
+and is guarded like every one-time code (``bot.storage.codes``: keyed hashes, one wrong-guess
+budget shared by all codes, and a lockout of the (channel, user id) that keeps guessing).
 
 What a linked citizen's apps share is keyed on the person (see ``PersonConversationRow``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,31 +17,12 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.secrets import server_key
+from bot.storage.codes import CodeGuard, hash_code, random_code
 from bot.storage.sql import dialect_insert, rowcount
-from bot.storage.tables import (
-    IdentityLinkRow,
-    LinkAttemptRow,
-    LinkCodeRow,
-    LinkGuessesRow,
-    PersonRow,
-)
+from bot.storage.tables import IdentityLinkRow, LinkCodeRow, PersonRow
 from dialogs.messages import ConversationRef
-from dialogs.step import LINK_CODE_DIGITS
 
-CODE_DIGITS = LINK_CODE_DIGITS
 CODE_TTL = timedelta(minutes=10)
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(hours=1)
-MAX_WRONG_GUESSES = 5
-"""Wrong codes typed anywhere, by anyone, after which every code made before them is dead."""
-
-_GUESSES_ROW = 1
-
-
-def hash_code(key: bytes, code: str) -> str:
-    """The stored form of a link code: an HMAC-SHA256 under the server key."""
-    return hmac.new(key, b"link-code:" + code.strip().encode(), hashlib.sha256).hexdigest()
 
 
 class RedeemOutcome(StrEnum):
@@ -106,10 +77,10 @@ class SqlIdentities:
 
     async def issue_code(self, person_id: int, now: datetime, ttl: timedelta = CODE_TTL) -> str:
         """A fresh code for this person; the plain code is returned once and never stored."""
-        key = await server_key(self._session, now)
-        wrong = await self._wrong_guesses()
+        guard = CodeGuard(self._session)
+        key, wrong = await guard.key(now), await guard.wrong_so_far()
         while True:
-            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            code = random_code()
             if await self._live_code(hash_code(key, code), now, wrong) is None:
                 break
         self._session.add(
@@ -126,19 +97,11 @@ class SqlIdentities:
 
     async def redeem_code(self, code: str, ref: ConversationRef, now: datetime) -> Redemption:
         """Link ``ref`` to the person who asked for ``code``, if the code is live and unused."""
-        attempts = await self._session.get(
-            LinkAttemptRow, (ref.channel, ref.user_id), with_for_update=True
-        )
-        if attempts is not None and attempts.window_started_at + FAILURE_WINDOW <= now:
-            attempts.failures, attempts.window_started_at = 0, now
-        if attempts is not None and attempts.failures >= MAX_FAILURES:
+        guard = CodeGuard(self._session)
+        guess = await guard.begin(ref, now)
+        if guess is None:
             return Redemption(RedeemOutcome.LOCKED)
-
-        # Counted as wrong before it is checked: the update holds the counter's row until the
-        # turn commits, so guesses are checked one at a time and none sees a stale count.
-        wrong = await self._count_wrong_guess() - 1
-        key = await server_key(self._session, now)
-        row = await self._live_code(hash_code(key, code), now, wrong)
+        row = await self._live_code(hash_code(guess.key, code), now, guess.wrong)
         used = (
             row is not None
             and rowcount(
@@ -151,44 +114,11 @@ class SqlIdentities:
             == 1
         )
         if row is None or not used:
-            if attempts is None:
-                self._session.add(
-                    LinkAttemptRow(
-                        channel=ref.channel, user_id=ref.user_id, failures=1, window_started_at=now
-                    )
-                )
-            else:
-                attempts.failures += 1
-            await self._session.flush()
+            await guard.missed(guess, ref, now)
             return Redemption(RedeemOutcome.INVALID)
-
-        await self._session.execute(
-            update(LinkGuessesRow)
-            .where(LinkGuessesRow.id == _GUESSES_ROW)
-            .values(wrong=LinkGuessesRow.wrong - 1)
-        )
-        if attempts is not None:
-            await self._session.delete(attempts)
+        await guard.matched(guess)
         await self._link(ref, row.person_id, now)
         return Redemption(RedeemOutcome.LINKED, row.person_id)
-
-    async def _wrong_guesses(self) -> int:
-        """Wrong codes typed so far, anywhere."""
-        wrong = await self._session.scalar(
-            select(LinkGuessesRow.wrong).where(LinkGuessesRow.id == _GUESSES_ROW)
-        )
-        return wrong or 0
-
-    async def _count_wrong_guess(self) -> int:
-        """Add one to the wrong codes typed anywhere; the new count."""
-        insert = dialect_insert(self._session, LinkGuessesRow).values(id=_GUESSES_ROW, wrong=1)
-        return int(
-            await self._session.scalar(
-                insert.on_conflict_do_update(
-                    index_elements=["id"], set_={"wrong": LinkGuessesRow.wrong + 1}
-                ).returning(LinkGuessesRow.wrong)
-            )
-        )
 
     async def _live_code(self, code_hash: str, now: datetime, wrong: int) -> LinkCodeRow | None:
         """The unused, unexpired code with this hash that has not met too many wrong guesses."""
@@ -197,7 +127,7 @@ class SqlIdentities:
                 LinkCodeRow.code_hash == code_hash,
                 LinkCodeRow.used_at.is_(None),
                 LinkCodeRow.expires_at > now,
-                LinkCodeRow.wrong_before > wrong - MAX_WRONG_GUESSES,
+                CodeGuard.alive(LinkCodeRow.wrong_before, wrong),
             )
         )
 

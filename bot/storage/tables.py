@@ -212,7 +212,7 @@ class LinkCodeRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     wrong_before: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     """``link_guesses.wrong`` when the code was made: the code dies once wrong codes typed
-    anywhere since then reach ``bot.storage.identity.MAX_WRONG_GUESSES``."""
+    anywhere since then reach ``bot.storage.codes.MAX_WRONG_GUESSES``."""
 
 
 class LinkGuessesRow(Base):
@@ -272,12 +272,44 @@ class DossierRow(Base):
     overdue_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When the apology for a dossier past its due date was queued (once per dossier)."""
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    helped_channel: Mapped[str | None] = mapped_column(String(CHANNEL_LEN))
+    helped_user_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
+    """The chat of the person filed for, when they consented there: told every change too."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     __table_args__ = (
         Index("ix_dossiers_state_next_attempt_at", "state", "next_attempt_at"),
         Index("ix_dossiers_channel_user_id", "channel", "user_id"),
+        Index("ix_dossiers_helped_channel_helped_user_id", "helped_channel", "helped_user_id"),
     )
+
+
+class ConsentRequestRow(Base):
+    """A volunteer's request that a person consent, on their own chat, to a filing for them.
+
+    Only the code's keyed hash is kept; the person's name and the volunteer's relationship are
+    what the person is shown. A refusal deletes the row; an agreement keeps who agreed, where
+    and when, until the filing is queued with it (then the audit trail keeps the consent).
+    """
+
+    __tablename__ = "consent_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    wrong_before: Mapped[int] = mapped_column(BigInteger)
+    """``link_guesses.wrong`` when the code was made (see ``bot.storage.codes``)."""
+    volunteer_channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    volunteer_user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    filing_key: Mapped[str] = mapped_column(String(64), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    full_name: Mapped[str] = mapped_column(String(300))
+    relationship: Mapped[str] = mapped_column(String(300))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    person_channel: Mapped[str | None] = mapped_column(String(CHANNEL_LEN))
+    person_user_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
+    shown_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    agreed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class LookupFailureRow(Base):

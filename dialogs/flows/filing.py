@@ -27,7 +27,7 @@ from dialogs.filing.validate import Invalid, check
 from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
-from dialogs.step import SubmitDossier
+from dialogs.step import IssueConsentCode, SubmitDossier
 
 CONSENT_VERSION = "2026-12-01"
 """The version of the personal-data notice; kept with each consent, change it with the text."""
@@ -154,11 +154,13 @@ def for_typed(turn: Turn, text: str) -> list[Reply] | None:
         "Did {name} agree, in front of you, that this dossier is filed for them and that their "
         "details are used for it? Their agreement is recorded with the time."
     ).format(name=filing["for"]["full_name"])
+    text += "\n" + _("Or they can confirm on their own phone, with a code I give you.")
     return [
         Reply(
             text,
             (
                 Button(_("Yes, they agreed in front of me"), "f:fc:yes"),
+                Button(_("They will confirm on their own phone"), "f:fc:code"),
                 Button(_("No"), "f:fc:no"),
             ),
         )
@@ -166,9 +168,21 @@ def for_typed(turn: Turn, text: str) -> list[Reply] | None:
 
 
 def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
-    """The represented person's consent, recorded as given in front of the volunteer."""
+    """The represented person's consent: given in front of the volunteer, or on their own chat
+    with a one-time code (the dispatcher makes it; ``for_code`` shows it)."""
     filing = _filing(turn)
-    if filing is None or turn.state.get("step") != "filing:for_consent" or not args:
+    step = turn.state.get("step")
+    if filing is None or step not in ("filing:for_consent", "filing:for_code") or not args:
+        return None
+    if args[0] == "code":
+        helped = filing["for"]
+        turn.effects.append(
+            IssueConsentCode(
+                filing["key"], filing["proc"], helped["full_name"], helped["relationship"]
+            )
+        )
+        return []
+    if step != "filing:for_consent":
         return None
     if args[0] != "yes":
         turn.state.pop("filing", None)
@@ -180,6 +194,48 @@ def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
         )
     filing["for_consent"] = {"method": "in_person", "at": turn.deps.clock.now().isoformat()}
     return _ask(turn, filing)
+
+
+def for_code(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """The code for the person to send from their own app; their answer comes back here."""
+    filing = _filing(turn)
+    if filing is None or len(args) != 2 or not args[1].isdigit():
+        return None
+    _ = turn.t.gettext
+    code, name = args[0], filing["for"]["full_name"]
+    turn.set_step("filing:for_code")
+    lines = [
+        _("Code for {name}: {code} (valid for {minutes} minutes, once only).").format(
+            name=name, code=f"{code[:3]} {code[3:]}", minutes=int(args[1])
+        ),
+        _(
+            "Ask {name} to open motcua on their own phone (Zalo, Telegram, Messenger or the "
+            "website) and send me this code. They will see what you are filing and answer; I "
+            "will tell you here, and we go on."
+        ).format(name=name),
+    ]
+    return [Reply("\n\n".join(lines), (Button(_("Get a new code"), "f:fc:code"), _stop(turn)))]
+
+
+def for_answered(turn: Turn, _args: list[str], agreed: bool) -> list[Reply]:
+    """The person answered on their own chat: go on with the filing, or end it."""
+    _ = turn.t.gettext
+    facts = turn.message.facts or {}
+    filing = _filing(turn)
+    if filing is None or filing.get("key") != facts.get("key") or "for_consent" in filing:
+        return [Reply(_("An answer came for a filing that is no longer open; nothing was done."))]
+    name = filing["for"]["full_name"]
+    if not agreed:
+        turn.state.pop("filing", None)
+        return menu.show(
+            turn,
+            _("{name} did not agree, so the dossier cannot be filed. Nothing was kept.").format(
+                name=name
+            ),
+        )
+    filing["for_consent"] = {"method": "code", "at": facts.get("at")}
+    intro = Reply(_("{name} agreed on their own phone. Let us go on.").format(name=name))
+    return [intro, *_ask(turn, filing)]
 
 
 def typed(turn: Turn, text: str) -> list[Reply] | None:
@@ -555,9 +611,14 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     ]
     helped = filing.get("for")
     if isinstance(helped, dict) and filing.get("for_consent"):
+        shown = (
+            _("Filed for: {name} ({relationship}), who agreed on their own phone")
+            if filing["for_consent"].get("method") == "code"
+            else _("Filed for: {name} ({relationship}), who agreed in front of you")
+        )
         lines.append(
             "• "
-            + _("Filed for: {name} ({relationship}), who agreed in front of you").format(
+            + shown.format(
                 name=helped.get("full_name", ""), relationship=helped.get("relationship", "")
             )
         )

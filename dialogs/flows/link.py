@@ -20,6 +20,12 @@ _CODE = re.compile(rf"[0-9]{{{LINK_CODE_DIGITS}}}")
 _ANY_DIGIT = re.compile(r"[0-9]")
 
 
+def code_in(text: str) -> str | None:
+    """The one-time code a message is, spaced or not ("123 456"), or None."""
+    candidate = _SEPARATORS.sub("", text)
+    return candidate if _CODE.fullmatch(candidate) else None
+
+
 def start(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     """The menu entry: what linking gives, and its two big buttons."""
     _ = turn.t.gettext
@@ -74,8 +80,8 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     Text without any digit is not a code attempt at all (a question, say), so it returns None
     and is handled as usual.
     """
-    candidate = _SEPARATORS.sub("", text)
-    if _CODE.fullmatch(candidate):
+    candidate = code_in(text)
+    if candidate is not None:
         turn.set_step("link:checking")
         turn.effects.append(RedeemLinkCode(candidate))
         return []
@@ -137,9 +143,14 @@ def result(turn: Turn, args: list[str]) -> list[Reply] | None:
         return [Reply(text, (menu.menu_button(turn),))]
     if outcome == "locked":
         turn.set_step("menu")
-        text = _(
-            "Too many wrong codes were typed here. For your safety, please wait a while and try "
-            "again later."
-        )
-        return [Reply(text, (menu.menu_button(turn),))]
+        return [too_many_wrong(turn)]
     return None
+
+
+def too_many_wrong(turn: Turn) -> Reply:
+    """Said when this app (or its address) typed too many wrong one-time codes lately."""
+    text = turn.t.gettext(
+        "Too many wrong codes were typed here. For your safety, please wait a while and try "
+        "again later."
+    )
+    return Reply(text, (menu.menu_button(turn),))

@@ -8,16 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from support.clock import ManualClock
 
+from bot.storage.codes import FAILURE_WINDOW, MAX_FAILURES, MAX_WRONG_GUESSES
 from bot.storage.database import Database
-from bot.storage.identity import (
-    CODE_TTL,
-    FAILURE_WINDOW,
-    MAX_FAILURES,
-    MAX_WRONG_GUESSES,
-    RedeemOutcome,
-    Redemption,
-    SqlIdentities,
-)
+from bot.storage.identity import CODE_TTL, RedeemOutcome, Redemption, SqlIdentities
 from bot.storage.tables import LinkCodeRow
 from dialogs.messages import ConversationRef
 

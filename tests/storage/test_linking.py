@@ -18,8 +18,9 @@ from support.clock import ManualClock
 from bot import i18n
 from bot.dispatcher import HIDDEN_CODE, Dispatcher
 from bot.locks import LocalLocks
+from bot.storage.codes import MAX_FAILURES
 from bot.storage.database import Database
-from bot.storage.identity import CODE_TTL, MAX_FAILURES, SqlIdentities
+from bot.storage.identity import CODE_TTL, SqlIdentities
 from bot.storage.reminders import SqlReminders
 from bot.storage.tables import MessageLogRow, PersonConversationRow
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply

@@ -16,6 +16,7 @@ from bot.dispatcher import Dispatcher
 from bot.inbox import DurableInbox
 from bot.papers import Papers
 from bot.personal_data import FREE_OF_PERSONAL_DATA, REGISTRY, UNNAMED, Retention
+from bot.storage.consents import SqlConsents
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
 from bot.storage.handoffs import SqlHandoffs
@@ -60,6 +61,10 @@ async def _citizen(
         code = await identities.issue_code(person, clock.now())
         await identities.redeem_code("000000" if code != "000000" else "000001", app, clock.now())
         await identities.redeem_code(code, other, clock.now())
+        # A relative's consent asked for, to be given on their own app.
+        await SqlConsents(session).issue(
+            app, f"key-{app.user_id}", "1.001193", "Nguyễn Văn Tư", "cha", clock.now()
+        )
     await dispatcher.handle(IncomingMessage(other, text="tiep tuc"))  # the shared conversation
     window = MessagingWindow(SqlSecretStore(database, clock.now), clock)
     await window.touch(other.user_id, clock.now())

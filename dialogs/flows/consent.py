@@ -1,0 +1,107 @@
+"""A person's consent, on their own chat, to a dossier a volunteer files for them.
+
+The volunteer's filing (``dialogs.flows.filing``) gets a one-time code for the person. The
+person sends it here, from any app; the dialog cannot check codes (no I/O), so it asks the
+dispatcher with ``RedeemConsentCode``, is shown who asks to file what for them, and answers
+with ``AnswerConsent``. The dispatcher's answers come back as internal messages (``cs:ask``,
+``cs:done``) whose replies are what the person sees; the volunteer is told through the outbox.
+"""
+
+from __future__ import annotations
+
+from dialogs.context import Turn
+from dialogs.flows import link, menu
+from dialogs.messages import Button, Reply
+from dialogs.step import AnswerConsent, RedeemConsentCode
+
+ASKING = "consent:ask"
+
+
+def typed(turn: Turn, code: str) -> list[Reply]:
+    """A message that is just a one-time code: whose consent request is it?"""
+    turn.effects.append(RedeemConsentCode(code))
+    return []
+
+
+def ask(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """The dispatcher's verdict on the code: the request to answer, or why there is none."""
+    _ = turn.t.gettext
+    facts = turn.message.facts or {}
+    outcome = facts.get("outcome")
+    if outcome == "found" and isinstance(facts.get("id"), int):
+        turn.state["consent"] = {"id": facts["id"]}
+        turn.set_step(ASKING)
+        procedure = turn.procedure(str(facts.get("procedure")))
+        text = _(
+            "Someone who says they are your {relationship} asks to file the dossier “{name}” "
+            "for you, {person}, on the one-stop portal, using your name and ID number. You "
+            "will get news of the dossier here too. Do you agree?"
+        ).format(
+            relationship=facts.get("relationship", ""),
+            name=procedure.name if procedure else facts.get("procedure", ""),
+            person=facts.get("full_name", ""),
+        )
+        return [
+            Reply(
+                text,
+                (
+                    Button(_("Agree"), f"cs:y:{facts['id']}"),
+                    Button(_("Do not agree"), f"cs:n:{facts['id']}"),
+                ),
+            )
+        ]
+    if outcome == "expired":
+        text = _(
+            "This code has expired. Ask the person helping you to get a new code and send that one."
+        )
+    elif outcome == "own":
+        text = _(
+            "This code is for the person you are helping: they send it to me from their own "
+            "app (Zalo, Telegram, Messenger or the website)."
+        )
+    elif outcome == "locked":
+        return [link.too_many_wrong(turn)]
+    elif outcome == "invalid":
+        text = _(
+            "That code does not work: it may be mistyped or already used. Check it and type it "
+            "again, or ask the person helping you for a new code."
+        )
+    else:
+        return None
+    return [Reply(text, (menu.menu_button(turn),))]
+
+
+def answer(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
+    """The person taps "Agree" or "Do not agree" under the request they were shown."""
+    asked = turn.state.get("consent")
+    if (
+        turn.state.get("step") != ASKING
+        or not isinstance(asked, dict)
+        or len(args) != 1
+        or args[0] != str(asked.get("id"))
+    ):
+        return None
+    turn.effects.append(AnswerConsent(int(args[0]), agreed))
+    return []
+
+
+def done(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """The answer is recorded and the volunteer told: say what happens now."""
+    _ = turn.t.gettext
+    outcome = (turn.message.facts or {}).get("outcome")
+    turn.state.pop("consent", None)
+    if outcome == "agreed":
+        intro = _(
+            "Thank you, your agreement is recorded. The person helping you can now file the "
+            "dossier; I will write to you here at every step."
+        )
+    elif outcome == "refused":
+        intro = _(
+            "All right: nothing will be filed for you and nothing was kept. The person who "
+            "asked has been told."
+        )
+    elif outcome == "gone":
+        intro = _("This request is no longer open; nothing was done.")
+    else:
+        return None
+    return menu.show(turn, intro)

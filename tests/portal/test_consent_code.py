@@ -1,0 +1,180 @@
+"""A volunteer on Telegram files for a relative who consents on their own chat (the web chat)
+with a one-time code: the filing goes on once they agree, both chats get every status change
+in their own language, a refusal ends it on both sides with nothing kept, and wrong, expired
+and guessed codes are refused, limited per app and per address."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fakes.telegram import FakeTelegram
+from portal_support import KNOWLEDGE, web_citizen
+from sqlalchemy import func, select
+from support.apps import serving, telegram_env
+from support.citizens import TelegramCitizen, text_of
+from support.clock import ManualClock
+
+from bot.app import App
+from bot.storage.dossiers import SqlDossiers
+from bot.storage.tables import ConsentRequestRow
+
+DOSSIER = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
+SHOWN = re.compile(r"Mã cho Lê Thị Mai: (\d{3}) (\d{3})")
+
+
+@asynccontextmanager
+async def motcua(tmp_path: Path, clock: ManualClock) -> AsyncIterator[tuple[App, FakeTelegram]]:
+    """``motcua serve`` with Telegram on the fake, the web chat, and the sandbox in-process;
+    link and consent codes from one address limited to 10 an hour."""
+    async with FakeTelegram() as telegram:
+        env = {
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_PORTAL_SANDBOX_PORT": "0",
+            "MOTCUA_LIMIT_LINK_ADDRESS": "10/hour",
+            "MOTCUA_LIMIT_WEB_IDENTITY": "6000/minute",  # the page's history, polled while waiting
+            **telegram_env(telegram),
+        }
+        async with serving(env, knowledge=KNOWLEDGE, clock=clock) as app:
+            app.start_background()
+            yield app, telegram
+
+
+async def pushed(telegram: FakeTelegram, chat: TelegramCitizen, needle: str) -> str:
+    """Wait until a bot message containing ``needle`` reached the Telegram chat; its text."""
+
+    def found() -> list[str]:
+        return [m.text for m in chat.user.messages if needle in m.text]
+
+    await telegram.wait_for(lambda: bool(found()))
+    return found()[-1]
+
+
+async def ask_for_a_code(volunteer: TelegramCitizen) -> str:
+    """The volunteer starts a temporary residence filing for Lê Thị Mai; the code shown."""
+    await volunteer.say("/start")
+    await volunteer.tap("Nộp hồ sơ")
+    await volunteer.tap("Đăng ký tạm trú")
+    await volunteer.tap("Tôi đồng ý")
+    await volunteer.tap("Cho người tôi đang giúp")
+    await volunteer.say("Lê Thị Mai")
+    await volunteer.say("038156012345")
+    [question] = await volunteer.say("hàng xóm")
+    assert "Họ sẽ xác nhận trên điện thoại của họ" in question.labels
+    return await new_code(volunteer, "Họ sẽ xác nhận trên điện thoại của họ")
+
+
+async def new_code(volunteer: TelegramCitizen, label: str = "Lấy mã mới") -> str:
+    """Tap for a code; the code shown, without its space."""
+    found = SHOWN.search(text_of(await volunteer.tap(label)))
+    assert found is not None
+    return found.group(1) + found.group(2)
+
+
+def wrong(code: str, n: int = 1) -> str:
+    """Another code of the same length."""
+    return f"{(int(code) + n) % 1_000_000:06d}"
+
+
+async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier(
+    tmp_path: Path,
+) -> None:
+    async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
+        volunteer = TelegramCitizen(telegram, app)
+        code = await ask_for_a_code(volunteer)
+
+        asked = await mai.say(f"{code[:3]} {code[3:]}")
+        assert "your hàng xóm asks to file the dossier “Đăng ký tạm trú” for you, Lê Thị Mai" in (
+            asked
+        )
+        assert "recorded" in await mai.say("Agree")
+        first = await pushed(telegram, volunteer, "Câu 1/7")
+        assert "Lê Thị Mai đã đồng ý trên điện thoại của họ" in text_of(volunteer.user.messages)
+        assert "Họ tên của bạn" in first
+        for typed in (
+            "Trần Văn Bình",
+            "079195012345",
+            "0912345678",
+            "12 Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
+            "45 Nguyễn Huệ, phường Sài Gòn, TP Hồ Chí Minh",
+            "01/11/2026",
+        ):
+            await volunteer.say(typed)
+        await volunteer.tap("Bỏ qua")
+        [review] = await volunteer.tap("Nhận tại bộ phận một cửa")
+        assert "Nộp cho: Lê Thị Mai (hàng xóm), người đã đồng ý trên điện thoại của họ" in (
+            review.text
+        )
+        await volunteer.tap("Gửi hồ sơ")
+        found = DOSSIER.search(await pushed(telegram, volunteer, "Mã hồ sơ"))
+        assert found is not None
+        dossier_code = found.group(0)
+
+        await app.portal.client.transition(dossier_code, "accepted")
+        assert dossier_code in await pushed(telegram, volunteer, "Đã tiếp nhận")
+        assert "Accepted" in await mai.pushed(f"Dossier {dossier_code}")
+        await app.portal.client.transition(dossier_code, "processing")
+        await pushed(telegram, volunteer, "Đang xử lý")
+        await mai.pushed(f"Dossier {dossier_code}: Being processed")
+        # The relative follows it in their chat without typing their ID number.
+        assert dossier_code in await mai.press("m:lookup")
+        assert f"Dossier {dossier_code}: Being processed" in await mai.say(dossier_code)
+
+        async with app.database.transaction() as session:
+            dossier = await SqlDossiers(session).by_code(dossier_code)
+            assert dossier is not None
+            trail = await SqlDossiers(session).audit_trail(dossier.id)
+    assert dossier.request["on_behalf_of"]["consent"]["method"] == "code"
+    assert dossier.helped is not None and dossier.helped.channel == "web"
+    assert [action for _who, action, _at in trail] == ["consented_by_code", "filed_on_behalf"]
+    assert trail[0][0] == dossier.helped.key
+    assert trail[1][0] == dossier.ref.key and dossier.ref.channel == "telegram"
+
+
+async def test_a_refusal_ends_the_filing_on_both_sides_and_keeps_nothing(tmp_path: Path) -> None:
+    async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
+        volunteer = TelegramCitizen(telegram, app)
+        code = await ask_for_a_code(volunteer)
+        assert "Do you agree?" in await mai.say(code)
+        assert "nothing was kept" in await mai.say("Do not agree")
+        refused = await pushed(telegram, volunteer, "không đồng ý")
+        assert "Lê Thị Mai không đồng ý, nên không thể nộp hồ sơ" in refused
+        # The volunteer's filing is gone: its buttons are out of date.
+        assert "Nút này đã cũ" in text_of(await volunteer.tap("Lấy mã mới"))
+        async with app.database.transaction() as session:
+            left = await session.scalar(select(func.count()).select_from(ConsentRequestRow))
+    assert left == 0
+
+
+async def test_wrong_expired_and_guessed_codes_are_refused(tmp_path: Path) -> None:
+    clock = ManualClock()
+    async with (
+        motcua(tmp_path, clock) as (app, telegram),
+        web_citizen(app) as mai,
+        web_citizen(app) as guesser,
+        web_citizen(app) as third,
+        web_citizen(app) as fourth,
+    ):
+        volunteer = TelegramCitizen(telegram, app)
+        first = await ask_for_a_code(volunteer)
+        # The volunteer cannot consent for the person from their own chat.
+        assert "dành cho người bạn đang giúp" in text_of(await volunteer.say(first))
+
+        assert "does not work" in await mai.say(wrong(first))
+        clock.advance(minutes=31)
+        assert "expired" in await mai.say(first)
+
+        # Five wrong codes lock this app out, even for the right code.
+        second = await new_code(volunteer)
+        for n in range(1, 6):
+            assert "does not work" in await guesser.say(wrong(second, n))
+        assert "Too many wrong codes" in await guesser.say(second)
+        # ...and five wrong codes typed anywhere kill every code made before them.
+        assert "does not work" in await third.say(second)
+
+        third_code = await new_code(volunteer)
+        assert "Do you agree?" in await third.say(third_code)
+        # Ten codes an hour from one address: the eleventh is not even checked.
+        assert "Too many wrong codes" in await fourth.say(wrong(third_code))
