@@ -97,6 +97,7 @@ _PAYLOADS: dict[str, Handler] = {
     "nw:pv": communes.province,
     "nw:ok": communes.confirm,
     "nw:stop": communes.stop,
+    "nw:old": communes.older,
     "rm": reminders.button,
     "rem": reminders.fire,
     "pv:yes": privacy.confirm,
