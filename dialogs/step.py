@@ -151,7 +151,7 @@ class ShowCommune:
 
     Answered with an internal ``nw:mine`` whose facts hold its code (``commune``, None when none
     was chosen), the ``page`` asked for, that page's announcements newest first (``news``: each
-    ``{"at": ISO time, "text", "link"}`` in the citizen's language where staff wrote one) and
+    ``{"at": ISO time, "vi": text, "en": English text or None, "link"}``) and
     whether older ones are left (``older``).
     """
 

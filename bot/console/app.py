@@ -10,7 +10,15 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.console import accounts, audit, auth, communes, conversations, dossiers
+from bot.console import (
+    accounts,
+    announcements,
+    audit,
+    auth,
+    communes,
+    conversations,
+    dossiers,
+)
 from bot.console.context import CONSOLE, Console, render
 from bot.handoffs import VIETNAM
 from bot.insights import pages as insights
@@ -25,18 +33,27 @@ PAGES: list[web.RouteTableDef] = [
     conversations.routes,
     dossiers.routes,
     communes.routes,
+    announcements.routes,
     insights.routes,
     accounts.routes,
     audit.routes,
 ]
 """Every page module's routes; a new section adds its module here and its ``MENU`` entry."""
 
-_ERROR_PAGES = {403, 404, 405}
+_ERROR_PAGES = {403, 404, 405, 413}
+
+
+@web.middleware
+async def upload_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A form carrying a picture may be larger than the server's limit for other bodies."""
+    limit = announcements.UPLOAD_LIMITS.get(request.match_info.route.name or "")
+    return await handler(request if limit is None else request.clone(client_max_size=limit))
 
 
 @web.middleware
 async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A refusal (403), a missing page (404) is a page in the console's language, not bare text."""
+    """A refusal (403), a missing page (404), a body too large (413) is a page in the console's
+    language, not bare text."""
     try:
         return await handler(request)
     except web.HTTPException as error:
@@ -52,7 +69,7 @@ def vietnam_time(value: datetime, pattern: str = "%d/%m/%Y %H:%M") -> str:
 
 def console_application(deps: Console) -> web.Application:
     """The console with its templates (HTML-escaped always), static files and routes."""
-    application = web.Application(middlewares=[error_pages, auth.authenticate])
+    application = web.Application(middlewares=[error_pages, upload_limits, auth.authenticate])
     application[CONSOLE] = deps
     environment = aiohttp_jinja2.setup(
         application,

@@ -24,6 +24,8 @@ ACTIONS = {
     "account_add": N_("Added an account"),
     "account_delete": N_("Deleted an account"),
     "commune_save": N_("Saved local information"),
+    "announcement_create": N_("Sent or scheduled an announcement"),
+    "announcement_cancel": N_("Cancelled an announcement"),
 }
 """What each recorded action is called on the page."""
 

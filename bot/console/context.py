@@ -110,6 +110,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("conversations", N_("Conversations")),
     MenuEntry("dossiers", N_("Dossiers")),
     MenuEntry("communes", N_("Local information")),
+    MenuEntry("announcements", N_("Announcements")),
     MenuEntry("learn", N_("Questions to review")),
     MenuEntry("analytics", N_("Analytics")),
     MenuEntry("knowledge", N_("Knowledge base")),

@@ -81,8 +81,8 @@ def mine(turn: Turn, _args: list[str]) -> list[Reply]:
             else _("Older announcements of {name}:")
         )
         replies = [Reply(header.format(name=unit.label))]
-        replies.extend(Reply(_announcement(item)) for item in news[:-1])
-        return [*replies, Reply(_announcement(news[-1]), tuple(buttons))]
+        replies.extend(Reply(_announcement(turn, item)) for item in news[:-1])
+        return [*replies, Reply(_announcement(turn, news[-1]), tuple(buttons))]
     text = (
         _(
             "Your commune: {name}. It has not sent any announcement through this chat yet; "
@@ -94,10 +94,12 @@ def mine(turn: Turn, _args: list[str]) -> list[Reply]:
     return [Reply(text.format(name=unit.label), tuple(buttons))]
 
 
-def _announcement(item: Mapping[str, Any]) -> str:
-    """One announcement as a bubble: its date in Vietnam time, its text, its link."""
+def _announcement(turn: Turn, item: Mapping[str, Any]) -> str:
+    """One announcement as a bubble: its date in Vietnam time, its text (English where staff
+    wrote it and the citizen reads English), its link."""
     at = datetime.fromisoformat(str(item["at"])).astimezone(VIETNAM)
-    lines = [f"{at:%d/%m/%Y %H:%M}", str(item.get("text", ""))]
+    text = item.get("en") if turn.t.locale == "en" and item.get("en") else item.get("vi")
+    lines = [f"{at:%d/%m/%Y %H:%M}", str(text or "")]
     if item.get("link"):
         lines.append(str(item["link"]))
     return "\n".join(lines)

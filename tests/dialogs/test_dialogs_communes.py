@@ -89,8 +89,10 @@ def test_the_pickers_paging_is_never_taken_for_an_answers_more(chat: ChatHarness
     assert chat.step == "news:province"
 
 
-def _news(day: int, text: str, link: str | None = None) -> dict[str, str | None]:
-    return {"at": f"2026-12-{day:02d}T01:30:00+00:00", "text": text, "link": link}
+def _news(
+    day: int, text: str, link: str | None = None, en: str | None = None
+) -> dict[str, str | None]:
+    return {"at": f"2026-12-{day:02d}T01:30:00+00:00", "vi": text, "en": en, "link": link}
 
 
 def test_the_latest_announcements_are_listed_newest_first(chat: ChatHarness) -> None:
@@ -139,6 +141,17 @@ def test_a_chosen_commune_is_shown_with_change_and_stop(chat: ChatHarness) -> No
 def test_unsubscribe_words_end_it_anywhere(chat: ChatHarness, words: str) -> None:
     chat.send("/start").send(words).expect("không nhận thông báo của xã nữa")
     assert chat.effects == (ChooseCommune(None),)
+
+
+def test_an_english_reader_gets_the_english_text_where_staff_wrote_one(
+    chat: ChatHarness,
+) -> None:
+    chat.locale = "en"
+    chat.send("/start").press("Commune announcements")
+    latest = [_news(5, "Tiêm vắc-xin.", en="Vaccination day."), _news(3, "Họp dân.")]
+    chat.internal("nw:mine", {"commune": HOAI_DUC, "page": 0, "news": latest, "older": False})
+    chat.expect("Announcements of Xã Hoài Đức, Hà Nội, newest first:", "Vaccination day.")
+    chat.expect("Họp dân.").expect_not("Tiêm vắc-xin.")
 
 
 def test_english_is_complete(chat: ChatHarness) -> None:
