@@ -69,13 +69,13 @@ async def staff(staffing: Staffing) -> AsyncIterator[Client]:
     [
         ({"text_vi": "   "}, "Hãy viết nội dung thông báo bằng tiếng Việt."),
         ({"text_vi": "a" * (MAX_TEXT + 1)}, f"tối đa {MAX_TEXT} ký tự"),
-        ({"image": b"GIF89a" + b"\x00" * 64}, "Ảnh phải là ảnh JPEG hoặc PNG."),
+        ({"image": b"GIF89a" + b"\x00" * 64}, "Ảnh phải là tệp JPEG hoặc PNG."),
         ({"image": PNG + b"\x00" * MAX_IMAGE_BYTES}, "tối đa 1024 KB"),
         ({"link": "javascript:alert(1)"}, "https://"),
         ({"when": "later", "send_at": "2020-01-01T08:00"}, "Thời điểm gửi đã qua"),
         ({"when": "later", "send_at": "ngày mai"}, "24/12/2026 08:00"),
-        ({"typed_communes": "99999"}, "Không có xã nào có mã 99999"),
-        ({"communes": [], "typed_communes": ""}, "Hãy chọn ít nhất một xã hoặc một tỉnh."),
+        ({"typed_communes": "99999"}, "Không có xã/phường nào mang mã 99999"),
+        ({"communes": [], "typed_communes": ""}, "Hãy chọn ít nhất một xã/phường hoặc một tỉnh/thành phố."),
     ],
 )
 async def test_bad_input_is_refused_with_its_reason_and_nothing_is_stored(
@@ -100,9 +100,9 @@ async def test_a_staff_member_cannot_address_another_commune_or_a_province(
     staff: Client, app: App
 ) -> None:
     status, page = await _post(staff, text_vi="Họp dân", communes=[THEIRS], action="send")
-    assert status == 400 and f"không được gửi tới: {THEIRS}" in page
+    assert status == 400 and f"không được gửi cho: {THEIRS}" in page
     status, page = await _post(staff, text_vi="Họp dân", province="1", action="send")
-    assert status == 400 and "Chỉ quản trị viên mới được gửi cho cả một tỉnh." in page
+    assert status == 400 and "Chỉ quản trị viên mới được gửi thông báo cho cả tỉnh/thành phố." in page
     assert await _stored(app) == []
 
 
