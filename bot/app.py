@@ -50,6 +50,8 @@ from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, SendPace,
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
+from integrations.messenger import format as messenger_format
+from integrations.render import Capabilities
 from integrations.webchat import Identities, WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
@@ -279,6 +281,7 @@ async def build_app(
             wake_outbox=wake_outbox,
             secure_cookies=secure,
             session_ttl=timedelta(hours=settings.console_session_hours),
+            message_limits=message_limits,
             trusted_proxies=settings.trusted_proxies,
         )
         app = App(
@@ -401,6 +404,19 @@ def platform_channels(
             )
         )
     return found
+
+
+def message_limits() -> dict[str, Capabilities | None]:
+    """Each app's message limits, as its adapter sends (the web chat shows any length)."""
+    # python-telegram-bot is loaded by the first preview, not by every start (see above).
+    from integrations.telegram import CAPABILITIES as TELEGRAM
+
+    return {
+        "telegram": TELEGRAM,
+        "zalo": zalo.CAPABILITIES,
+        "messenger": messenger_format.QUICK_REPLY_CAPS,
+        "web": None,
+    }
 
 
 def telegram_pace(settings: Settings, redis: Redis | None) -> SendPace:

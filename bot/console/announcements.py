@@ -186,7 +186,7 @@ async def post(request: web.Request) -> web.Response:
     if errors:
         return _form(request, values, errors, status=400)
     if form.get("action") != "send":
-        shown = previews.of(composed.text_vi, composed.link, composed.image_type, _)
+        shown = _previews(request, composed.text_vi, composed.link, composed.image_type)
         return _form(request, values, {}, previewed=shown)
     async with deps.database.transaction() as session:
         created = await SqlAnnouncements(session).create(composed, Author.of(staff), now)
@@ -219,7 +219,9 @@ def _read(
     return values, image, errors
 
 
-def _when(values: dict[str, Any], errors: dict[str, str], _: Callable[[str], str]) -> datetime | None:
+def _when(
+    values: dict[str, Any], errors: dict[str, str], _: Callable[[str], str]
+) -> datetime | None:
     """The sending time: None for now, else the typed Vietnam time as an aware time."""
     if values["when"] != "later":
         values["when"] = "now"
@@ -230,6 +232,13 @@ def _when(values: dict[str, Any], errors: dict[str, str], _: Callable[[str], str
         errors["send_at"] = _("Enter a date and time such as 24/12/2026 08:00.")
         return None
     return typed.replace(tzinfo=VIETNAM) if typed.tzinfo is None else typed
+
+
+def _previews(
+    request: web.Request, text: str, link: str | None, image_type: str | None
+) -> list[previews.ChannelPreview]:
+    limits = console(request).message_limits()
+    return previews.of(text, link, image_type, limits, CHANNEL_NAMES, gettext(request))
 
 
 @routes.get("/announcements/{id}", name="announcement")
@@ -243,7 +252,7 @@ async def announcement(request: web.Request) -> web.Response:
 @allow(Role.ADMIN, Role.STAFF)
 async def progress(request: web.Request) -> web.Response:
     """The progress bars and counts alone, fetched every few seconds by the page."""
-    return render(request, "_progress.html", await _detail(request, error=None))
+    return render(request, "_progress.html", await _progress(request, await _announcement(request)))
 
 
 @routes.get("/announcements/{id}/image", name="announcement_image")
@@ -256,19 +265,17 @@ async def image(request: web.Request) -> web.Response:
     if picture is None:
         raise web.HTTPNotFound()
     data, kind = picture
-    return web.Response(
-        body=data, content_type=kind, headers={"X-Content-Type-Options": "nosniff"}
-    )
+    return web.Response(body=data, content_type=kind, headers={"X-Content-Type-Options": "nosniff"})
 
 
-async def _detail(request: web.Request, *, error: str | None) -> dict[str, Any]:
-    found = await _announcement(request)
+async def _progress(request: web.Request, found: Announcement) -> dict[str, Any]:
+    """The announcement's state and its deliveries' counts, per app and over every app."""
     async with console(request).database.transaction() as session:
         counts = await SqlAnnouncements(session).progress(found.id)
     _ = gettext(request)
     channels = [
         {
-            "name": CHANNEL_NAMES.get(channel, channel),
+            "name": _(CHANNEL_NAMES.get(channel, channel)),
             "total": sum(states.values()),
             "done": sum(n for state, n in states.items() if state is not Delivery.QUEUED),
             "counts": [(OUTCOMES[state], state.value, states.get(state, 0)) for state in Delivery],
@@ -279,12 +286,18 @@ async def _detail(request: web.Request, *, error: str | None) -> dict[str, Any]:
         "announcement": found,
         "states": STATES,
         "channels": channels,
-        "outcomes": OUTCOMES,
         "total": counts.total(),
         "totals": [(OUTCOMES[state], state.value, counts.total(state)) for state in Delivery],
+    }
+
+
+async def _detail(request: web.Request, *, error: str | None) -> dict[str, Any]:
+    found = await _announcement(request)
+    return {
+        **await _progress(request, found),
         "cancellable": found.state is State.SCHEDULED
         and _cancellable_by(current_staff(request), found),
-        "previews": previews.of(found.text_vi, found.link, found.image_type, _),
+        "previews": _previews(request, found.text_vi, found.link, found.image_type),
         "names": _names,
         "error": error,
     }

@@ -14,6 +14,7 @@ from bot.storage.database import Database
 from bot.storage.staff import Role, Staff
 from dialogs.ports import Clock, KnowledgeBase, RateLimiter, Translator
 from integrations.client_address import Networks
+from integrations.render import Capabilities
 
 LOCALES = ("vi", "en")
 """The console's languages; the first is the default."""
@@ -39,6 +40,9 @@ class Console:
     """Tells the outbox a staff answer is due now."""
     secure_cookies: bool
     session_ttl: timedelta
+    message_limits: Callable[[], Mapping[str, Capabilities | None]]
+    """Each app's message limits by channel name (None: no limit), for the announcement
+    previews; a function, so a platform's SDK is loaded only when a preview needs it."""
     trusted_proxies: Networks = ()
     """Reverse proxies whose ``X-Forwarded-For`` names the client (for sign-in limits)."""
 
