@@ -16,7 +16,6 @@ from webchat_support import Client, identity
 
 from bot.announcements.compose import Author, Draft, compose
 from bot.announcements.store import SqlAnnouncements
-
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
