@@ -28,6 +28,7 @@ from bot.console.context import N_, console, current_staff, gettext, render
 from bot.console.conversations import CHANNEL_NAMES
 from bot.handoffs import VIETNAM
 from bot.storage.staff import Role, SqlStaff, Staff
+from dialogs.messages import Button, Reply
 from knowledge.communes import units
 
 routes = web.RouteTableDef()
@@ -186,7 +187,9 @@ async def post(request: web.Request) -> web.Response:
     if errors:
         return _form(request, values, errors, status=400)
     if form.get("action") != "send":
-        shown = _previews(request, composed.text_vi, composed.link, composed.image_type)
+        shown = _previews(
+            request, composed.text_vi, composed.link, composed.image_type, composed.communes[0]
+        )
         return _form(request, values, {}, previewed=shown)
     async with deps.database.transaction() as session:
         created = await SqlAnnouncements(session).create(composed, Author.of(staff), now)
@@ -210,7 +213,8 @@ def _read(
     if isinstance(upload, web.FileField):
         with upload.file:  # a spooled temporary file: closed once read
             image = upload.file.read() or None
-    elif form.get("image_kept"):
+    # After a preview the picture travels in the form; the file field then comes empty.
+    if image is None and form.get("image_kept"):
         try:
             image = base64.b64decode(str(form["image_kept"]), validate=True) or None
         except (binascii.Error, ValueError):
@@ -235,10 +239,16 @@ def _when(
 
 
 def _previews(
-    request: web.Request, text: str, link: str | None, image_type: str | None
+    request: web.Request, text: str, link: str | None, image_type: str | None, commune: int
 ) -> list[previews.ChannelPreview]:
+    """The announcement as each app shows it to a Vietnamese reader of ``commune``."""
+    _ = gettext(request)
+    unit = units.commune(commune)
+    heading = _("Announcement for {commune}").format(commune=unit.label if unit else commune)
+    buttons = (Button(_("Open the link"), url=link),) if link else ()
+    replies = [Reply(f"📢 {heading}\n\n{text}", buttons)]
     limits = console(request).message_limits()
-    return previews.of(text, link, image_type, limits, CHANNEL_NAMES, gettext(request))
+    return previews.of(replies, image_type is not None, limits, CHANNEL_NAMES, _)
 
 
 @routes.get("/announcements/{id}", name="announcement")
@@ -297,7 +307,9 @@ async def _detail(request: web.Request, *, error: str | None) -> dict[str, Any]:
         **await _progress(request, found),
         "cancellable": found.state is State.SCHEDULED
         and _cancellable_by(current_staff(request), found),
-        "previews": _previews(request, found.text_vi, found.link, found.image_type),
+        "previews": _previews(
+            request, found.text_vi, found.link, found.image_type, found.communes[0]
+        ),
         "names": _names,
         "error": error,
     }

@@ -1,19 +1,19 @@
 """An announcement as each app will show it, for staff to check before sending.
 
-The text is cut by ``integrations.render`` with each platform's own limits (given by the
-composition root), the same rules the channels send by, so a preview split in two means
-citizens get two messages. The link follows the text (every app makes it tappable); the
-picture comes first, on Telegram as the picture's caption when the text fits one.
+The replies are the sender's own; ``integrations.render`` cuts them with each platform's
+limits (given by the composition root), the same rules the channels send by, so a preview split
+in two means citizens get two messages. The picture comes first, on Telegram as the picture's
+caption when the text fits one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from dialogs.messages import Reply
+from dialogs.messages import Button, Reply
 from dialogs.pages import text_length
-from integrations.render import Capabilities, render
+from integrations.render import Capabilities, RenderedMessage, render
 
 TELEGRAM_CAPTION = 1024
 """Telegram's longest picture caption (UTF-16 units); a longer text follows the picture."""
@@ -21,10 +21,11 @@ TELEGRAM_CAPTION = 1024
 
 @dataclass(frozen=True, slots=True)
 class PreviewMessage:
-    """One message a citizen receives: a picture note and/or text."""
+    """One message a citizen receives: a picture note, text, and the buttons under it."""
 
     text: str
     picture: str = ""
+    buttons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,36 +37,41 @@ class ChannelPreview:
     note: str = ""
 
 
-def announcement_text(text: str, link: str | None) -> str:
-    """The text citizens read: the announcement, then its link on a line of its own."""
-    return f"{text}\n\n{link}" if link else text
-
-
 def of(
-    text: str,
-    link: str | None,
-    image_type: str | None,
+    replies: Sequence[Reply],
+    has_picture: bool,
     limits: Mapping[str, Capabilities | None],
     names: Mapping[str, str],
     _: Callable[[str], str],
 ) -> list[ChannelPreview]:
-    """How each app in ``limits`` (named by ``names``) shows the announcement."""
-    body = announcement_text(text, link)
-    picture = _("[the picture]") if image_type else ""
+    """How each app in ``limits`` (named by ``names``) shows ``replies`` and the picture."""
+    picture = _("[the picture]") if has_picture else ""
     shown = []
     for channel, caps in limits.items():
-        parts = [m.text for m in render([Reply(body)], caps)] if caps else [body]
-        messages = [PreviewMessage(part) for part in parts]
-        if picture and channel == "telegram" and len(parts) == 1 and _fits_caption(parts[0]):
-            messages = [PreviewMessage(parts[0], picture)]
+        parts = (
+            render(replies, caps)
+            if caps
+            else [RenderedMessage(r.text.strip(), r.buttons) for r in replies]
+        )
+        messages = [
+            PreviewMessage(part.text, buttons=tuple(_button(b) for b in part.buttons))
+            for part in parts
+        ]
+        if picture and channel == "telegram" and len(parts) == 1 and _fits_caption(parts[0].text):
+            messages = [replace(messages[0], picture=picture)]
         elif picture:
             messages.insert(0, PreviewMessage("", picture))
         note = ""
-        if len(parts) > 1:
+        if len(parts) > len(replies):
             note = _("The text is longer than one message allows here: it arrives in {n} parts.")
             note = note.format(n=len(parts))
         shown.append(ChannelPreview(_(names.get(channel, channel)), tuple(messages), note))
     return shown
+
+
+def _button(button: Button) -> str:
+    """A button as the preview shows it: its label, and the address a link button opens."""
+    return f"{button.label} ({button.url})" if button.url else button.label
 
 
 def _fits_caption(text: str) -> bool:

@@ -116,7 +116,7 @@ async def test_a_body_too_large_is_a_page_in_the_consoles_language(admin: Client
 async def test_the_preview_shows_each_apps_messages_and_keeps_the_picture(
     admin: Client, app: App
 ) -> None:
-    text = "Thông báo dài. " * 133  # 1,995 characters: one message, but not with the link
+    text = "Thông báo dài. " * 133  # 1,995 characters: one message, but not with its heading
     status, page = await _post(
         admin,
         text_vi=text.strip(),
@@ -129,10 +129,25 @@ async def test_the_preview_shows_each_apps_messages_and_keeps_the_picture(
     for app_name in ("Telegram", "Zalo", "Messenger", "Trò chuyện trên web"):
         assert f"<h3>{app_name}</h3>" in page
     assert page.count("[ảnh]") == 4
-    assert "nhận được thành 2 phần" in page  # Zalo and Messenger cut the text and its link in two
+    assert "nhận được thành 2 phần" in page  # Zalo and Messenger cut it in two, Telegram not
+    assert page.count("nhận được thành 2 phần") == 2
     kept = re.search(r'name="image_kept" value="([^"]+)"', page)
     assert kept is not None
     assert await _stored(app) == []  # a preview sends nothing
+
+    # Sent after the preview without choosing the picture again: the kept one goes.
+    status, _ = await _post(
+        admin,
+        text_vi="Họp dân",
+        typed_communes=OURS,
+        image_kept=kept.group(1),
+        image=b"",
+        action="send",
+    )
+    assert status == 200
+    [made] = await _stored(app)
+    async with app.database.transaction() as session:
+        assert await SqlAnnouncements(session).image(made) == (PNG, "image/png")
 
 
 async def test_staff_see_and_cancel_only_their_own_communes_announcements(

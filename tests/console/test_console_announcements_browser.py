@@ -77,7 +77,11 @@ async def test_compose_preview_send_watch_progress_and_cancel_a_scheduled_one(
         await expect(previews.locator("h3")).to_have_text(
             ["Telegram", "Zalo", "Messenger", "Trò chuyện trên web"]
         )
-        await expect(previews.first).to_contain_text(f"{TEXT}\n\nhttps://xa.vn/tiem-soi")
+        await expect(previews.first).to_contain_text("📢 Thông báo cho Phường Ba Đình, Hà Nội")
+        await expect(previews.first).to_contain_text(TEXT)
+        await expect(previews.first.locator(".button-preview")).to_contain_text(
+            "https://xa.vn/tiem-soi"
+        )
         # What was typed is still in the form, ready to send.
         await expect(staff.get_by_label("Mã xã, cách nhau bằng dấu phẩy")).to_have_value("00004")
         await screenshot(staff, "console-announcement-preview")
