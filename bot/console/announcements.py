@@ -65,6 +65,10 @@ CANCEL_REFUSED = {
     Cancel.ALREADY: N_("It was already cancelled."),
 }
 
+TIME_PATTERNS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M")
+"""What the date-and-time field sends (to the minute or second), or what staff type without it;
+always Vietnam time."""
+
 UPLOAD_LIMITS = {"post_announcement": FORM_BYTES}
 """Routes whose form may be larger than the server's limit for other bodies (a picture)."""
 
@@ -230,12 +234,13 @@ def _when(
     if values["when"] != "later":
         values["when"] = "now"
         return None
-    try:
-        typed = datetime.fromisoformat(values["send_at"])
-    except ValueError:
-        errors["send_at"] = _("Enter a date and time such as 24/12/2026 08:00.")
-        return None
-    return typed.replace(tzinfo=VIETNAM) if typed.tzinfo is None else typed
+    for pattern in TIME_PATTERNS:
+        try:
+            return datetime.strptime(values["send_at"], pattern).replace(tzinfo=VIETNAM)
+        except ValueError:
+            continue
+    errors["send_at"] = _("Enter a date and time such as 24/12/2026 08:00.")
+    return None
 
 
 def _previews(

@@ -76,6 +76,8 @@ async def staff(staffing: Staffing) -> AsyncIterator[Client]:
         ({"link": "javascript:alert(1)"}, "https://"),
         ({"when": "later", "send_at": "2020-01-01T08:00"}, "Thời điểm gửi đã qua"),
         ({"when": "later", "send_at": "ngày mai"}, "24/12/2026 08:00"),
+        ({"when": "later", "send_at": "9999-12-31T23:59-07:00"}, "24/12/2026 08:00"),
+        ({"when": "later", "send_at": "01/01/0001 00:00"}, "Thời điểm gửi đã qua"),
         ({"typed_communes": "99999"}, "Không có xã/phường nào mang mã 99999"),
         ({"communes": [], "typed_communes": ""}, "Hãy chọn ít nhất một xã/phường"),
     ],
