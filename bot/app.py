@@ -19,6 +19,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import i18n
+from bot.announcements.sender import AnnouncementSender
 from bot.config import Settings
 from bot.console.context import Console
 from bot.dispatcher import Dialog, Dispatcher, TurnHook
@@ -60,6 +61,11 @@ TERMINAL = "terminal"
 """The channel of ``motcua chat``."""
 
 
+STOP_GRACE = 10.0
+"""Seconds a loop that stops by itself (the announcement sender) has to finish the sends in
+hand and settle them before it is cancelled."""
+
+
 class SystemClock:
     """The real time, in UTC."""
 
@@ -86,21 +92,28 @@ class App:
     metrics: Metrics
     clock: Clock
     console: Console
+    announcements: AnnouncementSender
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    stops_itself: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def run_in_background(
-        self, name: str, loop: Callable[[], Awaitable[None]]
+        self, name: str, loop: Callable[[], Awaitable[None]], *, stops_itself: bool = False
     ) -> asyncio.Task[None]:
         """Run a long-lived loop (the reminder worker) until the app shuts down.
 
         The loop is supervised (``bot.supervision``): should it die, that is logged and it is
         started again. The task is kept in ``tasks`` (a bare task could be garbage-collected
-        mid-run) and is cancelled and awaited when ``build_app``'s block ends.
+        mid-run) and is cancelled and awaited when ``build_app``'s block ends; one that
+        ``stops_itself`` when ``stopping`` is set is given ``STOP_GRACE`` seconds to do so
+        first, so it is not cancelled inside a unit of work.
         """
         task = asyncio.create_task(supervised(name, loop, self.stopping), name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        if stops_itself:
+            self.stops_itself.add(task)
+            task.add_done_callback(self.stops_itself.discard)
         return task
 
     def start_background(self) -> None:
@@ -110,6 +123,9 @@ class App:
         self.run_in_background("dossiers", self.dossiers.run)
         self.run_in_background("statuses", self.statuses.run)
         self.run_in_background("lessons", self.lessons.run)
+        self.run_in_background(
+            "announcements", lambda: self.announcements.run(self.stopping), stops_itself=True
+        )
 
     async def health(self) -> None:
         """Raise unless the app can serve: the database must answer."""
@@ -122,6 +138,8 @@ class App:
     async def stop_background(self) -> None:
         """Cancel the background loops and wait until they have stopped."""
         self.stopping.set()  # not to be started again
+        if self.stops_itself:
+            await asyncio.wait(self.stops_itself, timeout=STOP_GRACE)
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -284,6 +302,15 @@ async def build_app(
             message_limits=message_limits,
             trusted_proxies=settings.trusted_proxies,
         )
+        announcements = AnnouncementSender(
+            database,
+            channels,
+            clock,
+            translator,
+            default_locale=settings.default_locale,
+            lease=timedelta(seconds=settings.announcement_lease_seconds),
+            metrics=metrics,
+        )
         app = App(
             settings,
             database,
@@ -299,6 +326,7 @@ async def build_app(
             metrics,
             clock,
             console,
+            announcements,
         )
         stack.push_async_callback(app.stop_background)
         yield app

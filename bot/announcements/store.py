@@ -193,6 +193,25 @@ class SqlAnnouncements:
             counts.setdefault(channel, dict.fromkeys(Delivery, 0))[Delivery(state)] = count
         return Progress(counts)
 
+    async def audience(self, communes: Iterable[int]) -> dict[str, int]:
+        """Subscribers of ``communes`` per channel who would be sent to now (not blocked)."""
+        rows = await self._session.execute(
+            select(SubscriptionRow.channel, func.count())
+            .outerjoin(
+                UnreachableUserRow,
+                and_(
+                    UnreachableUserRow.channel == SubscriptionRow.channel,
+                    UnreachableUserRow.user_id == SubscriptionRow.user_id,
+                ),
+            )
+            .where(
+                SubscriptionRow.commune_code.in_(builtins.list(communes)),
+                UnreachableUserRow.user_id.is_(None),
+            )
+            .group_by(SubscriptionRow.channel)
+        )
+        return {channel: count for channel, count in rows}
+
     async def latest_for_commune(
         self, code: int, limit: int, now: datetime
     ) -> builtins.list[Announcement]:
@@ -269,6 +288,7 @@ class Claimed:
     id: int
     announcement_id: int
     ref: ConversationRef
+    commune_code: int
     locale: str | None
     attempts: int
     claimed_by: str
@@ -405,6 +425,7 @@ class SqlDeliveries:
                 AnnouncementDeliveryRow.announcement_id,
                 AnnouncementDeliveryRow.channel,
                 AnnouncementDeliveryRow.user_id,
+                AnnouncementDeliveryRow.commune_code,
                 AnnouncementDeliveryRow.locale,
                 AnnouncementDeliveryRow.attempts,
             )
@@ -414,8 +435,10 @@ class SqlDeliveries:
             .order_by(AnnouncementDeliveryRow.id)
         )
         return [
-            Claimed(id_, announcement, ConversationRef(channel, user), locale, attempts, claimant)
-            for id_, announcement, channel, user, locale, attempts in rows
+            Claimed(
+                id_, announcement, ConversationRef(channel, user), code, locale, tries, claimant
+            )
+            for id_, announcement, channel, user, code, locale, tries in rows
         ]
 
     async def settle(
@@ -433,11 +456,16 @@ class SqlDeliveries:
             updated_at=now,
         )
 
-    async def retry(self, claimed: Claimed, due_at: datetime, error: str, now: datetime) -> bool:
-        """Put a delivery back for another attempt at ``due_at``."""
+    async def retry(
+        self, claimed: Claimed, due_at: datetime, error: str, now: datetime, *, count: bool = True
+    ) -> bool:
+        """Put a delivery back for another attempt at ``due_at``.
+
+        ``count`` False when the platform only asked to slow down: that is no failed attempt.
+        """
         return await self._move(
             claimed,
-            attempts=claimed.attempts + 1,
+            attempts=claimed.attempts + int(count),
             due_at=due_at,
             last_error=error[:64],
             claimed_by=None,
