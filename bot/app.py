@@ -290,6 +290,15 @@ async def build_app(
             retention=Retention.of(settings),
             metrics=metrics,
         )
+        announcements = AnnouncementSender(
+            database,
+            channels,
+            clock,
+            translator,
+            default_locale=settings.default_locale,
+            lease=timedelta(seconds=settings.announcement_lease_seconds),
+            metrics=metrics,
+        )
         console = Console(
             database=database,
             clock=clock,
@@ -300,16 +309,8 @@ async def build_app(
             secure_cookies=secure,
             session_ttl=timedelta(hours=settings.console_session_hours),
             message_limits=message_limits,
+            wake_announcements=announcements.wake,
             trusted_proxies=settings.trusted_proxies,
-        )
-        announcements = AnnouncementSender(
-            database,
-            channels,
-            clock,
-            translator,
-            default_locale=settings.default_locale,
-            lease=timedelta(seconds=settings.announcement_lease_seconds),
-            metrics=metrics,
         )
         app = App(
             settings,

@@ -198,6 +198,8 @@ async def post(request: web.Request) -> web.Response:
     async with deps.database.transaction() as session:
         created = await SqlAnnouncements(session).create(composed, Author.of(staff), now)
         await _audit(session, staff, "announcement_create", created, now)
+    if created.send_at <= now:
+        deps.wake_announcements()
     raise web.HTTPSeeOther(request.app.router["announcement"].url_for(id=str(created.id)))
 
 

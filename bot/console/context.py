@@ -40,6 +40,8 @@ class Console:
     """Tells the outbox a staff answer is due now."""
     secure_cookies: bool
     session_ttl: timedelta
+    wake_announcements: Callable[[], None]
+    """Tells the announcement sender one is due now."""
     message_limits: Callable[[], Mapping[str, Capabilities | None]]
     """Each app's message limits by channel name (None: no limit), for the announcement
     previews; a function, so a platform's SDK is loaded only when a preview needs it."""
