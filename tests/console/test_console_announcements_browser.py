@@ -77,7 +77,7 @@ async def test_compose_preview_send_watch_progress_and_cancel_a_scheduled_one(
         await expect(previews.locator("h3")).to_have_text(
             ["Telegram", "Zalo", "Messenger", "Trò chuyện trên web"]
         )
-        await expect(previews.first).to_contain_text("📢 Thông báo cho Phường Ba Đình, Hà Nội")
+        await expect(previews.first).to_contain_text("📢 Thông báo của Phường Ba Đình, Hà Nội")
         await expect(previews.first).to_contain_text(TEXT)
         await expect(previews.first.locator(".button-preview")).to_contain_text(
             "https://xa.vn/tiem-soi"
