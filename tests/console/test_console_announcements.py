@@ -18,6 +18,7 @@ from bot.announcements.compose import MAX_IMAGE_BYTES, MAX_TEXT
 from bot.announcements.store import SqlAnnouncements, State
 from bot.app import App
 from bot.handoffs import VIETNAM
+from knowledge.communes import units
 
 OURS, THEIRS = "00004", "09832"  # Phường Ba Đình, Xã Hoài Đức (Hà Nội)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -193,3 +194,29 @@ async def test_staff_see_and_cancel_only_their_own_communes_announcements(
     audit = await (await staff.get("/console/audit")).text()
     assert "Đã hủy một thông báo" in audit and f"announcement:{ours}" in audit
     assert f"announcement:{theirs}" not in audit
+
+
+async def test_an_admin_addresses_a_whole_province_which_its_communes_staff_see_not_cancel(
+    admin: Client, staff: Client, app: App
+) -> None:
+    status, _ = await _post(
+        admin,
+        text_vi="Cảnh báo mưa lớn toàn thành phố",
+        province="1",  # Thành phố Hà Nội
+        when="later",
+        send_at=_later(app),
+        action="send",
+    )
+    assert status == 200
+    async with app.database.transaction() as session:
+        [made] = await SqlAnnouncements(session).list(None, 10)
+    assert made.provinces == (1,) and len(made.communes) == len(units.communes_of(1))
+    assert int(OURS) in made.communes
+
+    page = await (await staff.get(f"/console/announcements/{made.id}")).text()
+    assert "Cảnh báo mưa lớn toàn thành phố" in page and "Hủy thông báo này" not in page
+    token = await csrf(staff, "/console/announcements")
+    refused = await staff.post(f"/console/announcements/{made.id}/cancel", data={"csrf": token})
+    assert refused.status == 403
+    async with app.database.transaction() as session:
+        assert (await SqlAnnouncements(session).get(made.id)).state is State.SCHEDULED  # type: ignore[union-attr]
