@@ -192,7 +192,11 @@ async def post(request: web.Request) -> web.Response:
         return _form(request, values, errors, status=400)
     if form.get("action") != "send":
         shown = _previews(
-            request, composed.text_vi, composed.link, composed.image_type, composed.communes[0]
+            request,
+            composed.text_vi,
+            composed.link,
+            composed.image is not None,
+            composed.communes[0],
         )
         return _form(request, values, {}, previewed=shown)
     async with deps.database.transaction() as session:
@@ -246,16 +250,25 @@ def _when(
 
 
 def _previews(
-    request: web.Request, text: str, link: str | None, image_type: str | None, commune: int
+    request: web.Request,
+    text: str,
+    link: str | None,
+    picture: bool,
+    commune: int,
 ) -> list[previews.ChannelPreview]:
-    """The announcement as each app shows it to a Vietnamese reader of ``commune``."""
+    """The announcement as each app shows it to a Vietnamese reader of ``commune``: the
+    picture's button opens it where the server serves it once sent."""
     _ = gettext(request)
     unit = units.commune(commune)
     heading = _("Announcement for {commune}").format(commune=unit.label if unit else commune)
-    buttons = (Button(_("Open the link"), url=link),) if link else ()
-    replies = [Reply(f"📢 {heading}\n\n{text}", buttons)]
+    buttons = []
+    if picture:
+        buttons.append(Button(_("See the picture"), url=""))
+    if link:
+        buttons.append(Button(_("Open the link"), url=link))
+    replies = [Reply(f"📢 {heading}\n\n{text}", tuple(buttons))]
     limits = console(request).message_limits()
-    return previews.of(replies, image_type is not None, limits, CHANNEL_NAMES, _)
+    return previews.of(replies, limits, CHANNEL_NAMES, _)
 
 
 @routes.get("/announcements/{id}", name="announcement")
@@ -315,7 +328,7 @@ async def _detail(request: web.Request, *, error: str | None) -> dict[str, Any]:
         "cancellable": found.state is State.SCHEDULED
         and _cancellable_by(current_staff(request), found),
         "previews": _previews(
-            request, found.text_vi, found.link, found.image_type, found.communes[0]
+            request, found.text_vi, found.link, found.image_type is not None, found.communes[0]
         ),
         "names": _names,
         "error": error,

@@ -131,7 +131,7 @@ async def test_the_preview_shows_each_apps_messages_and_keeps_the_picture(
     assert status == 200
     for app_name in ("Telegram", "Zalo", "Messenger", "Trò chuyện trên web"):
         assert f"<h3>{app_name}</h3>" in page
-    assert page.count("[ảnh]") == 4
+    assert page.count("Xem ảnh") == 4
     assert "nhận được thành 2 phần" in page  # Zalo and Messenger cut it in two, Telegram not
     assert page.count("nhận được thành 2 phần") == 2
     kept = re.search(r'name="image_kept" value="([^"]+)"', page)
