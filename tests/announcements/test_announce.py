@@ -226,6 +226,9 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
             "web": {"sent": 1},
         }
         assert _count([m.text for m in reader.messages]) == 1
+        [got] = [m for m in reader.messages if TEXT in m.text]
+        assert got.text.startswith("📢 Thông báo của Phường Ba Đình, Hà Nội\n\n")
+        assert got.buttons == [{"text": "Mở đường dẫn", "url": "https://hanoi.gov.vn/soi"}]
         assert _count([m.text for m in zalo.sent_to(ZALO_USER)]) == 1
         assert _count([m.text for m in graph.messages_to(IN_WINDOW)]) == 1
         assert graph.messages_to(OUT_OF_WINDOW) == []  # never sent with a tag it may not use
