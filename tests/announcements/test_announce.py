@@ -219,9 +219,12 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
         assert dry.code == 0, dry.err
         assert dry.json()["would_send"] == {"messenger": 2, "telegram": 2, "web": 1, "zalo": 1}
 
+        picture = deployment.folder / "poster.jpg"
+        picture.write_bytes(b"\xff\xd8\xff\xe0" + bytes(2000))
         run = await announce(
             deployment.env,
-            "--commune", "00004", "--text-file", str(text_file), "--link", "https://hanoi.gov.vn/soi",
+            "--commune", "00004", "--text-file", str(text_file),
+            "--link", "https://hanoi.gov.vn/soi", "--image", str(picture),
             "--json", "--wait",
         )  # fmt: skip
         assert run.code == 0, run.err
@@ -238,7 +241,14 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
         assert _count([m.text for m in reader.messages]) == 1
         [got] = [m for m in reader.messages if TEXT in m.text]
         assert got.text.startswith("📢 Thông báo của Phường Ba Đình, Hà Nội\n\n")
-        assert got.buttons == [{"text": "Mở đường dẫn", "url": "https://hanoi.gov.vn/soi"}]
+        see, link = got.buttons
+        assert link == {"text": "Mở đường dẫn", "url": "https://hanoi.gov.vn/soi"}
+        assert see["text"] == "Xem ảnh"
+        async with web.get(see["url"]) as shown:  # every app's button opens it
+            assert shown.content_type == "image/jpeg"
+            assert await shown.read() == picture.read_bytes()
+        async with web.get(f"{url}/announcements/999/picture") as unknown:
+            assert unknown.status == 404
         assert _count([m.text for m in zalo.sent_to(ZALO_USER)]) == 1
         assert _count([m.text for m in graph.messages_to(IN_WINDOW)]) == 1
         assert graph.messages_to(OUT_OF_WINDOW) == []  # never sent with a tag it may not use
