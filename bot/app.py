@@ -19,6 +19,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import i18n
+from bot.announcements.pictures import Pictures
 from bot.announcements.sender import AnnouncementSender
 from bot.config import Settings
 from bot.console.context import Console
@@ -266,6 +267,7 @@ async def build_app(
         routes = list(webchat.routes())
         routes += PrintablePages(knowledge, translator, clock).routes()
         routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
+        routes += Pictures(database, clock).routes()
         adapters = (
             platform_channels(
                 settings, inbox, database, clock, metrics, receive=receive, redis=redis
@@ -296,6 +298,7 @@ async def build_app(
             clock,
             translator,
             default_locale=settings.default_locale,
+            public_url=callback,
             lease=timedelta(seconds=settings.announcement_lease_seconds),
             metrics=metrics,
         )

@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 from bot import logs
+from bot.announcements.pictures import picture_path
 from bot.announcements.store import Announcement, Claimed, Delivery, SqlAnnouncements, SqlDeliveries
 from bot.metrics import Metrics
 from bot.storage.database import Database
@@ -63,6 +64,7 @@ class AnnouncementSender:
         translator: Callable[[str], Translator],
         *,
         default_locale: str = "vi",
+        public_url: str = "",
         lease: timedelta = timedelta(seconds=60),
         poll_interval: float = 2.0,
         in_flight: int = 8,
@@ -76,6 +78,7 @@ class AnnouncementSender:
             channels: channel name -> adapter able to send proactively.
             translator: locale -> the words around an announcement (its heading, the link).
             default_locale: the language of a citizen who never said theirs.
+            public_url: the server's address, where a picture's link points.
             lease: how long a claimed delivery stays with this worker.
             poll_interval: seconds between looks for due announcements and deliveries.
             in_flight: sends at once per channel: the most a chat reply waits behind.
@@ -88,6 +91,7 @@ class AnnouncementSender:
         self._clock = clock
         self._translator = translator
         self._default_locale = default_locale
+        self._public_url = public_url.rstrip("/")
         self._lease = lease
         self._poll_interval = poll_interval
         self._in_flight = in_flight
@@ -244,8 +248,13 @@ class AnnouncementSender:
             if unit is not None
             else _("Announcement for your commune")
         )
-        buttons = (Button(_("Open the link"), url=announcement.link),) if announcement.link else ()
-        return (Reply(f"📢 {heading}\n\n{announcement.text(locale)}", buttons),)
+        buttons: list[Button] = []
+        if announcement.image_type is not None:
+            url = self._public_url + picture_path(announcement.id)
+            buttons.append(Button(_("See the picture"), url=url))
+        if announcement.link:
+            buttons.append(Button(_("Open the link"), url=announcement.link))
+        return (Reply(f"📢 {heading}\n\n{announcement.text(locale)}", tuple(buttons)),)
 
     async def _settle(self, delivery: Claimed, state: Delivery, error: str) -> Delivery:
         async with self._database.transaction() as session:

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -107,6 +107,38 @@ class Progress:
 FINAL = (Delivery.SENT, Delivery.FAILED, Delivery.UNREACHABLE, Delivery.BLOCKED)
 
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+def _blocked() -> ColumnElement[bool]:
+    """The subscriber's app is known to have blocked the bot and has not written since.
+
+    Only Telegram tells a bot when it is unblocked; on the other apps a citizen who writes
+    again can be written to again, so a later message clears the mark here.
+    """
+    return and_(
+        UnreachableUserRow.user_id.is_not(None),
+        or_(UserRow.last_seen_at.is_(None), UserRow.last_seen_at <= UnreachableUserRow.since),
+    )
+
+
+def _with_app_state(query: _Query) -> _Query:
+    """Subscribers joined to their app's user row and unreachable mark (either may be absent)."""
+    return query.outerjoin(
+        UserRow,
+        and_(
+            UserRow.channel == SubscriptionRow.channel,
+            UserRow.user_id == SubscriptionRow.user_id,
+        ),
+    ).outerjoin(
+        UnreachableUserRow,
+        and_(
+            UnreachableUserRow.channel == SubscriptionRow.channel,
+            UnreachableUserRow.user_id == SubscriptionRow.user_id,
+        ),
+    )
+
+
 class SqlAnnouncements:
     """The ``announcements`` and ``announcement_targets`` tables, in the caller's session."""
 
@@ -196,18 +228,8 @@ class SqlAnnouncements:
     async def audience(self, communes: Iterable[int]) -> dict[str, int]:
         """Subscribers of ``communes`` per channel who would be sent to now (not blocked)."""
         rows = await self._session.execute(
-            select(SubscriptionRow.channel, func.count())
-            .outerjoin(
-                UnreachableUserRow,
-                and_(
-                    UnreachableUserRow.channel == SubscriptionRow.channel,
-                    UnreachableUserRow.user_id == SubscriptionRow.user_id,
-                ),
-            )
-            .where(
-                SubscriptionRow.commune_code.in_(builtins.list(communes)),
-                UnreachableUserRow.user_id.is_(None),
-            )
+            _with_app_state(select(SubscriptionRow.channel, func.count()))
+            .where(SubscriptionRow.commune_code.in_(builtins.list(communes)), ~_blocked())
             .group_by(SubscriptionRow.channel)
         )
         return {channel: count for channel, count in rows}
@@ -326,40 +348,23 @@ class SqlDeliveries:
         )
         if rowcount(started) != 1:
             return None
-        blocked = UnreachableUserRow.user_id.is_not(None)
-        subscribers = (
+        queued = literal(Delivery.QUEUED.value)
+        subscribers = _with_app_state(
             select(
                 literal(announcement_id),
                 SubscriptionRow.channel,
                 SubscriptionRow.user_id,
                 SubscriptionRow.commune_code,
                 UserRow.locale,
-                case(
-                    (blocked, literal(Delivery.BLOCKED.value)), else_=literal(Delivery.QUEUED.value)
-                ),
+                case((_blocked(), literal(Delivery.BLOCKED.value)), else_=queued),
                 literal(0),
                 literal(now, AnnouncementDeliveryRow.due_at.type),
                 literal(now, AnnouncementDeliveryRow.updated_at.type),
-            )
-            .join(
+            ).join(
                 AnnouncementTargetRow,
                 and_(
                     AnnouncementTargetRow.announcement_id == announcement_id,
                     AnnouncementTargetRow.commune_code == SubscriptionRow.commune_code,
-                ),
-            )
-            .outerjoin(
-                UserRow,
-                and_(
-                    UserRow.channel == SubscriptionRow.channel,
-                    UserRow.user_id == SubscriptionRow.user_id,
-                ),
-            )
-            .outerjoin(
-                UnreachableUserRow,
-                and_(
-                    UnreachableUserRow.channel == SubscriptionRow.channel,
-                    UnreachableUserRow.user_id == SubscriptionRow.user_id,
                 ),
             )
         )

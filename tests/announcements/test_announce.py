@@ -90,8 +90,17 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
+def platform_env() -> dict[str, str]:
+    """Settings a test adds to the platforms' (a test may parametrise it)."""
+    return {}
+
+
+@pytest.fixture
 async def deployment(
-    env: dict[str, str], knowledge: LocalKnowledgeBase, tmp_path: Path
+    env: dict[str, str],
+    platform_env: dict[str, str],
+    knowledge: LocalKnowledgeBase,
+    tmp_path: Path,
 ) -> AsyncIterator[Deployment]:
     """``motcua serve`` in this process, its loops running, every platform on its fake."""
     async with FakeTelegram() as telegram, FakeZalo() as zalo:
@@ -106,6 +115,7 @@ async def deployment(
                 "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
                 "MOTCUA_MESSENGER_VERIFY_TOKEN": "announce-verify",
                 "MOTCUA_MESSENGER_API_URL": graph.api_url,
+                **platform_env,
             }
             # The real clock: the command stamps the announcement with the real time.
             async with serving(settings, knowledge=knowledge, clock=SystemClock()) as app:
@@ -209,9 +219,12 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
         assert dry.code == 0, dry.err
         assert dry.json()["would_send"] == {"messenger": 2, "telegram": 2, "web": 1, "zalo": 1}
 
+        picture = deployment.folder / "poster.jpg"
+        picture.write_bytes(b"\xff\xd8\xff\xe0" + bytes(2000))
         run = await announce(
             deployment.env,
-            "--commune", "00004", "--text-file", str(text_file), "--link", "https://hanoi.gov.vn/soi",
+            "--commune", "00004", "--text-file", str(text_file),
+            "--link", "https://hanoi.gov.vn/soi", "--image", str(picture),
             "--json", "--wait",
         )  # fmt: skip
         assert run.code == 0, run.err
@@ -226,6 +239,16 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
             "web": {"sent": 1},
         }
         assert _count([m.text for m in reader.messages]) == 1
+        [got] = [m for m in reader.messages if TEXT in m.text]
+        assert got.text.startswith("📢 Thông báo của Phường Ba Đình, Hà Nội\n\n")
+        see, link = got.buttons
+        assert link == {"text": "Mở đường dẫn", "url": "https://hanoi.gov.vn/soi"}
+        assert see["text"] == "Xem ảnh"
+        async with web.get(see["url"]) as shown:  # every app's button opens it
+            assert shown.content_type == "image/jpeg"
+            assert await shown.read() == picture.read_bytes()
+        async with web.get(f"{url}/announcements/999/picture") as unknown:
+            assert unknown.status == 404
         assert _count([m.text for m in zalo.sent_to(ZALO_USER)]) == 1
         assert _count([m.text for m in graph.messages_to(IN_WINDOW)]) == 1
         assert graph.messages_to(OUT_OF_WINDOW) == []  # never sent with a tag it may not use
@@ -242,6 +265,40 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
         assert len(telegram.calls_of("sendMessage")) == tries + 1  # only to the reader
         assert _count([m.text for m in reader.messages]) == 2
         assert _count(await _web_history(web, url)) == 2
+
+
+SLOW_RATE = 10
+"""Telegram's bot-wide rate in the priority test: 40 subscribers take four seconds."""
+
+
+@pytest.mark.parametrize("platform_env", [{"MOTCUA_TELEGRAM_GLOBAL_RATE": str(SLOW_RATE)}])
+async def test_a_chat_reply_during_a_broadcast_is_not_stuck_behind_it(
+    deployment: Deployment,
+) -> None:
+    app, telegram = deployment.app, deployment.telegram
+    citizens = [telegram.user(8_000 + n) for n in range(40)]
+    await _subscribe(app, *(ConversationRef("telegram", str(c.id)) for c in citizens))
+    text_file = deployment.folder / "announcement.txt"
+    text_file.write_text(TEXT, encoding="utf-8")
+
+    def announced() -> int:
+        return sum(TEXT in str(call.get("text")) for call in telegram.calls_of("sendMessage"))
+
+    run = await announce(deployment.env, "--commune", "00004", "--text-file", str(text_file))
+    assert run.code == 0, run.err
+    await telegram.wait_for(lambda: announced() >= 5, within=30)
+
+    asking = TelegramCitizen(telegram, app, citizens[-1])  # the last one the broadcast reaches
+    started = asyncio.get_running_loop().time()
+    answer = await asking.say("xin chao")
+    waited = asyncio.get_running_loop().time() - started
+
+    assert answer, "the citizen was answered"
+    under_way = announced()
+    assert under_way < len(citizens), "answered while the broadcast was still being sent"
+    # Behind at most the sends already waiting on the bot's pace (8), not the 35 left.
+    assert waited < 8 / SLOW_RATE + 2.0, waited
+    await telegram.wait_for(lambda: announced() == len(citizens), within=30)
 
 
 def command(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from storage.test_dispatcher import echo, make_deps
 from support.clock import ManualClock
 
 from bot.announcements.compose import Author, Draft, compose
@@ -15,10 +16,11 @@ from bot.announcements.store import (
     SqlDeliveries,
     State,
 )
+from bot.dispatcher import Dispatcher
 from bot.storage.database import Database
 from bot.storage.platform_state import SqlUnreachableUsers
 from bot.storage.subscriptions import SqlSubscriptions
-from dialogs.messages import ConversationRef
+from dialogs.messages import ConversationRef, IncomingMessage
 
 BA_DINH = 4  # Phường Ba Đình, Hà Nội
 HOAI_DUC = 9832  # Xã Hoài Đức, Hà Nội
@@ -80,6 +82,14 @@ async def test_fan_out_once_to_each_subscriber_then_claim_settle_and_count(
         assert await deliveries.finish(clock.now()) == [announcement]
     async with database.transaction() as session:
         store = SqlAnnouncements(session)
+        assert await store.audience([BA_DINH]) == {"telegram": 1, "messenger": 1, "web": 1}
+    clock.advance(minutes=1)
+    await Dispatcher(database, make_deps(clock), dialog=echo).handle(
+        IncomingMessage(refs[1], text="xin chao")  # wrote again: reachable again
+    )
+    async with database.transaction() as session:
+        store = SqlAnnouncements(session)
+        assert await store.audience([BA_DINH]) == dict.fromkeys(CHANNELS, 1)
         found = await store.get(announcement)
         progress = await store.progress(announcement)
         latest = await store.latest_for_commune(BA_DINH, 5, clock.now())
