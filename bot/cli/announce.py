@@ -81,7 +81,11 @@ def register(subparsers: Any) -> None:
         "--dry-run", action="store_true", help="count who would get it; send nothing"
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--wait", action="store_true", help="wait until it is sent to everyone")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait until a running motcua serve or worker has sent it to everyone",
+    )
     act = parser.add_mutually_exclusive_group()
     act.add_argument("--cancel", type=int, metavar="ID", help="cancel one not yet being sent")
     act.add_argument("--report", type=int, metavar="ID", help="the delivery report of one")
