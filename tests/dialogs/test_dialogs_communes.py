@@ -160,3 +160,16 @@ def test_english_is_complete(chat: ChatHarness) -> None:
     chat.expect("Which commune or ward do you live in?").send("phuong ba dinh")
     chat.expect("Is it Phường Ba Đình, Hà Nội?").press("Yes, that is mine")
     assert chat.effects == (ChooseCommune(BA_DINH),)
+
+
+def test_a_long_announcement_continues_behind_the_answers_own_more(chat: ChatHarness) -> None:
+    """A long one is cut to a phone screen; "Xem thêm (2/n)" reads on, then the list's buttons."""
+    long = "Lịch tiếp công dân tháng 12. " * 60
+    chat.send("/start").press("Thông báo của xã")
+    news = [_news(5, long.strip())]
+    chat.internal("nw:mine", {"commune": HOAI_DUC, "page": 0, "news": news, "older": True})
+    assert [label for label in chat.labels if label.startswith("Xem thêm (")]
+    chat.read_on().expect(long.strip()[-40:])
+    chat.expect_buttons(
+        "Xem thêm thông báo cũ hơn", "Đổi xã, phường", "Hủy đăng ký nhận thông báo", "Menu"
+    )
