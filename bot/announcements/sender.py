@@ -114,15 +114,14 @@ class AnnouncementSender:
                     await self.run_once(until)
                 except Exception:
                     logger.exception("announcement round failed")
-            with contextlib.suppress(TimeoutError):
-                waiting = [asyncio.ensure_future(e.wait()) for e in (self._wake, until)]
-                try:
-                    await asyncio.wait(
-                        waiting, timeout=self._poll_interval, return_when=asyncio.FIRST_COMPLETED
-                    )
-                finally:
-                    for each in waiting:
-                        each.cancel()
+            waiting = [asyncio.ensure_future(e.wait()) for e in (self._wake, until)]
+            try:
+                await asyncio.wait(
+                    waiting, timeout=self._poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                for each in waiting:
+                    each.cancel()
 
     async def run_once(self, until: asyncio.Event | None = None) -> int:
         """Fan out what fell due and send every delivery due now; returns how many were sent."""
@@ -141,7 +140,9 @@ class AnnouncementSender:
             due = await SqlDeliveries(session).due(self._clock.now())
         for announcement in due:
             async with self._database.transaction() as session:
-                added = await SqlDeliveries(session).fan_out(announcement, self._clock.now())
+                added = await SqlDeliveries(session).fan_out(
+                    announcement, self._clock.now(), self._channels
+                )
             if added is not None:
                 logger.info("announcement %s: %d deliveries", announcement, added)
 

@@ -7,7 +7,7 @@ ones of a commune); ``SqlDeliveries`` is the sender's side: fan-out, claims and 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -331,15 +331,18 @@ class SqlDeliveries:
         )
         return list(found)
 
-    async def fan_out(self, announcement_id: int, now: datetime) -> int | None:
+    async def fan_out(
+        self, announcement_id: int, now: datetime, channels: Collection[str]
+    ) -> int | None:
         """Start sending: one queued delivery per subscriber of the target communes now.
 
         The guarded move from scheduled to sending comes first: it takes the row's write lock,
         so of two workers (or a cancel) only one goes on, and the deliveries are inserted in
         the same transaction (an INSERT ... SELECT that skips rows already there, so even a
         second fan-out adds nothing twice). Citizens known to have blocked the bot on that app
-        are counted blocked at once and never sent to. Returns the deliveries added, or None
-        when the announcement was not scheduled any more.
+        are counted blocked at once and never sent to; those on an app this deployment does
+        not run (``channels`` are the ones it does) failed, as nothing could ever send them.
+        Returns the deliveries added, or None when the announcement was not scheduled any more.
         """
         started = await self._session.execute(
             update(AnnouncementRow)
@@ -348,7 +351,7 @@ class SqlDeliveries:
         )
         if rowcount(started) != 1:
             return None
-        queued = literal(Delivery.QUEUED.value)
+        queued, failed = literal(Delivery.QUEUED.value), literal(Delivery.FAILED.value)
         subscribers = _with_app_state(
             select(
                 literal(announcement_id),
@@ -356,7 +359,11 @@ class SqlDeliveries:
                 SubscriptionRow.user_id,
                 SubscriptionRow.commune_code,
                 UserRow.locale,
-                case((_blocked(), literal(Delivery.BLOCKED.value)), else_=queued),
+                case(
+                    (~SubscriptionRow.channel.in_(builtins.list(channels)), failed),
+                    (_blocked(), literal(Delivery.BLOCKED.value)),
+                    else_=queued,
+                ),
                 literal(0),
                 literal(now, AnnouncementDeliveryRow.due_at.type),
                 literal(now, AnnouncementDeliveryRow.updated_at.type),

@@ -72,7 +72,12 @@ async def announce(env: dict[str, str], *args: str) -> Run:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:  # timed out: it must not outlive the test
+            process.kill()
+            await process.wait()
     assert process.returncode is not None
     return Run(process.returncode, out.decode(), err.decode())
 

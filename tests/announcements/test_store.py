@@ -60,8 +60,10 @@ async def test_fan_out_once_to_each_subscriber_then_claim_settle_and_count(
     async with database.transaction() as session:
         deliveries = SqlDeliveries(session)
         assert await deliveries.due(clock.now()) == [announcement]
-        assert await deliveries.fan_out(announcement, clock.now()) == 4
-        assert await deliveries.fan_out(announcement, clock.now()) is None  # not scheduled now
+        assert await deliveries.fan_out(announcement, clock.now(), CHANNELS) == 4
+        assert (
+            await deliveries.fan_out(announcement, clock.now(), CHANNELS) is None
+        )  # not scheduled now
     async with database.transaction() as session:
         progress = await SqlAnnouncements(session).progress(announcement)
     assert progress.total() == 4
@@ -107,7 +109,7 @@ async def test_a_lapsed_lease_lets_another_worker_take_the_delivery(
         await SqlSubscriptions(session).choose(ConversationRef("web", "w"), BA_DINH, clock.now())
     announcement = await _announce(database, clock)
     async with database.transaction() as session:
-        await SqlDeliveries(session).fan_out(announcement, clock.now())
+        await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS)
         (dead,) = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "dead", CHANNELS)
     async with database.transaction() as session:
         assert await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "b", CHANNELS) == []
@@ -123,7 +125,7 @@ async def test_cancel_only_before_sending_starts(database: Database, clock: Manu
     later = await _announce(database, clock, send_at=clock.now() + timedelta(days=1))
     now = await _announce(database, clock)
     async with database.transaction() as session:
-        await SqlDeliveries(session).fan_out(now, clock.now())
+        await SqlDeliveries(session).fan_out(now, clock.now(), CHANNELS)
     async with database.transaction() as session:
         store = SqlAnnouncements(session)
         assert await store.cancel(later, clock.now()) is Cancel.CANCELLED
@@ -136,3 +138,17 @@ async def test_cancel_only_before_sending_starts(database: Database, clock: Manu
         listed = await SqlAnnouncements(session).list(None, 10)
         assert [a.id for a in listed] == [now, later]
         assert await SqlAnnouncements(session).list([HOAI_DUC], 10) == []
+
+
+async def test_a_subscriber_on_an_app_not_run_here_is_counted_failed(
+    database: Database, clock: ManualClock
+) -> None:
+    async with database.transaction() as session:
+        await SqlSubscriptions(session).choose(ConversationRef("zalo", "z"), BA_DINH, clock.now())
+    announcement = await _announce(database, clock)
+    async with database.transaction() as session:
+        await SqlDeliveries(session).fan_out(announcement, clock.now(), ["web", "telegram"])
+        assert await SqlDeliveries(session).finish(clock.now()) == [announcement]
+    async with database.transaction() as session:
+        progress = await SqlAnnouncements(session).progress(announcement)
+    assert progress.by_channel["zalo"][Delivery.FAILED] == 1

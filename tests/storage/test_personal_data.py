@@ -93,7 +93,7 @@ async def _citizen(
             CLI,
             clock.now(),
         )
-        await SqlDeliveries(session).fan_out(announcement.id, clock.now())
+        await SqlDeliveries(session).fan_out(announcement.id, clock.now(), [app.channel])
     await SqlUnreachableUsers(database, app.channel, clock.now).add(app.user_id)  # blocked us
 
 
