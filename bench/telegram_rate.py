@@ -8,7 +8,7 @@ through at once, so the achieved rate is measured after it: messages sent after 
 ``rate`` over the time they took. With ``--redis-url`` the pace is the one workers share in
 Redis. CPU and peak memory are this process's, fake server included.
 
-This measures the sending layer only: announcements to subscribers are not built yet.
+This measures the sending layer only; ``python -m bench.broadcast`` sends an announcement.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import i18n
+from bot.announcements.pictures import Pictures
+from bot.announcements.sender import AnnouncementSender
 from bot.config import Settings
 from bot.console.context import Console
 from bot.dispatcher import Dialog, Dispatcher, TurnHook
@@ -53,6 +55,8 @@ from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, SendPace,
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
+from integrations.messenger import format as messenger_format
+from integrations.render import Capabilities
 from integrations.webchat import Identities, WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
@@ -64,6 +68,11 @@ TERMINAL = "terminal"
 
 STOP_GRACE = 10.0
 """Seconds a background loop has to end its round at shutdown before it is cancelled."""
+
+
+STOP_GRACE = 10.0
+"""Seconds a loop that stops by itself (the announcement sender) has to finish the sends in
+hand and settle them before it is cancelled."""
 
 
 class SystemClock:
@@ -93,6 +102,7 @@ class App:
     clock: Clock
     console: Console
     papers: Papers
+    announcements: AnnouncementSender
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -124,6 +134,7 @@ class App:
         self.run_in_background("statuses", self.statuses.run)
         self.run_in_background("lessons", self.lessons.run)
         self.run_in_background("knowledge", self.console.knowledge_updates.run)
+        self.run_in_background("announcements", self.announcements.run)
 
     async def health(self) -> None:
         """Raise unless the app can serve: the database must answer."""
@@ -281,6 +292,7 @@ async def build_app(
         routes = list(webchat.routes())
         routes += PrintablePages(knowledge, translator, clock).routes()
         routes += PortalWebhook(inbox, clock, portal.webhook_secret).routes()
+        routes += Pictures(database, clock).routes()
         adapters = (
             platform_channels(
                 settings, inbox, database, clock, metrics, receive=receive, redis=redis
@@ -305,6 +317,16 @@ async def build_app(
             retention=Retention.of(settings),
             metrics=metrics,
         )
+        announcements = AnnouncementSender(
+            database,
+            channels,
+            clock,
+            translator,
+            default_locale=settings.default_locale,
+            public_url=callback,
+            lease=timedelta(seconds=settings.announcement_lease_seconds),
+            metrics=metrics,
+        )
         console = Console(
             database=database,
             clock=clock,
@@ -315,6 +337,8 @@ async def build_app(
             wake_outbox=wake_outbox,
             secure_cookies=secure,
             session_ttl=timedelta(hours=settings.console_session_hours),
+            message_limits=message_limits,
+            wake_announcements=announcements.wake,
             trusted_proxies=settings.trusted_proxies,
         )
         app = App(
@@ -333,6 +357,7 @@ async def build_app(
             clock,
             console,
             papers,
+            announcements,
         )
         stack.push_async_callback(app.stop_background)
         yield app
@@ -438,6 +463,19 @@ def platform_channels(
             )
         )
     return found
+
+
+def message_limits() -> dict[str, Capabilities | None]:
+    """Each app's message limits, as its adapter sends (the web chat shows any length)."""
+    # python-telegram-bot is loaded by the first preview, not by every start (see above).
+    from integrations.telegram import CAPABILITIES as TELEGRAM
+
+    return {
+        "telegram": TELEGRAM,
+        "zalo": zalo.CAPABILITIES,
+        "messenger": messenger_format.QUICK_REPLY_CAPS,
+        "web": None,
+    }
 
 
 def telegram_pace(settings: Settings, redis: Redis | None) -> SendPace:

@@ -75,6 +75,9 @@ class Settings:
     inbox_lease_seconds: float
     """Seconds a message being processed stays with its worker unless renewed: how long a
     worker that died mid-message delays it (the live holder renews every third of it)."""
+    announcement_lease_seconds: float
+    """Seconds an announcement's delivery stays with the worker that claimed it: how long a
+    worker that died mid-broadcast delays the deliveries it held (``bot.announcements``)."""
 
     log_format: str
     """``text`` (one readable line a record) or ``json`` (one JSON object a line, for a log
@@ -154,6 +157,10 @@ class Settings:
             retention_days=_bounded(e, "MOTCUA_RETENTION_DAYS", 365, 1, MAX_RETENTION_DAYS),
             inbox_lease_seconds=_seconds(
                 "MOTCUA_INBOX_LEASE_SECONDS", e.get("MOTCUA_INBOX_LEASE_SECONDS", "10")
+            ),
+            announcement_lease_seconds=_seconds(
+                "MOTCUA_ANNOUNCEMENT_LEASE_SECONDS",
+                e.get("MOTCUA_ANNOUNCEMENT_LEASE_SECONDS", "60"),
             ),
             log_format=_choice(e, "MOTCUA_LOG_FORMAT", ("text", "json")),
             console_session_hours=_bounded(e, "MOTCUA_CONSOLE_SESSION_HOURS", 8, 1, 720),

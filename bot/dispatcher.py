@@ -26,7 +26,7 @@ from typing import Any
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import consents, handoffs, logs, lookups, personal_data
+from bot import consents, handoffs, logs, lookups, news, personal_data
 from bot.insights import store as insights
 from bot.locks import ConversationLocks, LocalLocks
 from bot.ratelimits import LimitsRateLimiter
@@ -328,14 +328,14 @@ class Dispatcher:
                         await subscriptions.choose(current.ref, effect.code, now)
                 elif isinstance(effect, ShowCommune):
                     if not current.internal:
-                        chosen = await SqlSubscriptions(session).commune_of(current.ref)
+                        facts = await news.facts(session, current.ref, effect.page, now)
                         pending = IncomingMessage(
                             current.ref,
                             payload="nw:mine",
                             locale=current.locale,
                             received_at=current.received_at,
                             internal=True,
-                            facts={"commune": chosen.code if chosen else None},
+                            facts=facts,
                         )
                 elif isinstance(effect, RequestStaff):
                     if not current.internal:

@@ -31,6 +31,7 @@ from bot.storage.inbox import FINISHED
 from bot.storage.reminders import ReminderStatus
 from bot.storage.sql import rowcount
 from bot.storage.tables import (
+    AnnouncementDeliveryRow,
     Base,
     ConsentRequestRow,
     ConversationRow,
@@ -293,6 +294,13 @@ REGISTRY: tuple[PersonalTable, ...] = (
         ),
     ),
     PersonalTable(
+        AnnouncementDeliveryRow,
+        "which commune announcements were sent to the citizen's app, and whether they arrived",
+        _of_refs(AnnouncementDeliveryRow.channel, AnnouncementDeliveryRow.user_id),
+        # Sending takes hours at most: a row untouched for the whole period is of no more use.
+        lambda before: AnnouncementDeliveryRow.updated_at < before,
+    ),
+    PersonalTable(
         LinkCodeRow,
         "one-time codes made to link another app (only a keyed hash of each)",
         _of_person(LinkCodeRow.person_id),
@@ -357,6 +365,8 @@ FREE_OF_PERSONAL_DATA: dict[str, str] = {
     "commune_info": "each commune's one-stop address, hours and notes, public information",
     "knowledge_versions": "knowledge bases built from the portal's public procedure data",
     "knowledge_sources": "the portal's public procedure data files staff uploaded",
+    "announcements": "what staff announced to communes, and which staff member did",
+    "announcement_targets": "the communes each announcement was for",
 }
 """Tables that hold nothing about a citizen, and why (``secrets`` is registered for the
 Messenger windows among its rows; its other rows are platform credentials)."""

@@ -105,6 +105,7 @@ _PAYLOADS: dict[str, Handler] = {
     "nw:pv": communes.province,
     "nw:ok": handoff.commune_chosen,
     "nw:stop": communes.stop,
+    "nw:old": communes.older,
     "rm": reminders.button,
     "rem": reminders.fire,
     "pv:yes": privacy.confirm,

@@ -202,8 +202,15 @@ class RateHelp:
 
 @dataclass(frozen=True, slots=True)
 class ShowCommune:
-    """Say which commune the citizen chose; answered with an internal ``nw:mine`` whose facts
-    hold its code (``commune``, None when none was chosen)."""
+    """Say which commune the citizen chose and what it announced lately.
+
+    Answered with an internal ``nw:mine`` whose facts hold its code (``commune``, None when none
+    was chosen), the ``page`` asked for, that page's announcements newest first (``news``: each
+    ``{"at": ISO time, "vi": text, "en": English text or None, "link"}``) and
+    whether older ones are left (``older``).
+    """
+
+    page: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ _COMMANDS = (
     "bot.cli.ask",
     "bot.cli.user",
     "bot.cli.staff",
+    "bot.cli.announce",
     "bot.cli.portal_sandbox",
 )
 

@@ -10,7 +10,15 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.console import accounts, audit, auth, communes, conversations, dossiers
+from bot.console import (
+    accounts,
+    announcements,
+    audit,
+    auth,
+    communes,
+    conversations,
+    dossiers,
+)
 from bot.console.context import CONSOLE, Console, render
 from bot.handoffs import VIETNAM
 from bot.insights import pages as insights
@@ -30,6 +38,7 @@ PAGES: list[web.RouteTableDef] = [
     conversations.routes,
     dossiers.routes,
     communes.routes,
+    announcements.routes,
     insights.routes,
     knowledge_import.routes,
     accounts.routes,

@@ -27,6 +27,8 @@ ACTIONS = {
     "kb_upload": N_("Uploaded portal data"),
     "kb_apply": N_("Put a knowledge base in force"),
     "kb_discard": N_("Discarded an import"),
+    "announcement_create": N_("Sent or scheduled an announcement"),
+    "announcement_cancel": N_("Cancelled an announcement"),
 }
 """What each recorded action is called on the page."""
 

@@ -15,6 +15,7 @@ from bot.storage.database import Database
 from bot.storage.staff import Role, Staff
 from dialogs.ports import Clock, KnowledgeBase, RateLimiter, Translator
 from integrations.client_address import Networks
+from integrations.render import Capabilities
 
 LOCALES = ("vi", "en")
 """The console's languages; the first is the default."""
@@ -42,6 +43,11 @@ class Console:
     """Tells the outbox a staff answer is due now."""
     secure_cookies: bool
     session_ttl: timedelta
+    wake_announcements: Callable[[], None]
+    """Tells the announcement sender one is due now."""
+    message_limits: Callable[[], Mapping[str, Capabilities | None]]
+    """Each app's message limits by channel name (None: no limit), for the announcement
+    previews; a function, so a platform's SDK is loaded only when a preview needs it."""
     trusted_proxies: Networks = ()
     """Reverse proxies whose ``X-Forwarded-For`` names the client (for sign-in limits)."""
 
@@ -113,6 +119,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("conversations", N_("Conversations")),
     MenuEntry("dossiers", N_("Dossiers")),
     MenuEntry("communes", N_("Local information")),
+    MenuEntry("announcements", N_("Announcements")),
     MenuEntry("learn", N_("Questions to review")),
     MenuEntry("analytics", N_("Analytics")),
     MenuEntry("knowledge", N_("Knowledge base")),

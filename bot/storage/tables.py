@@ -646,3 +646,77 @@ class KnowledgeSourceRow(Base):
     )
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AnnouncementRow(Base):
+    """A commune announcement: what staff (or a script) wrote, for whom, and when it goes out.
+
+    ``state`` goes scheduled -> sending (fanned out to its deliveries) -> done, or scheduled ->
+    cancelled. The picture is kept in the row: it is at most ``bot.announcements.compose``'s
+    limit (1 MB), read once per sending round rather than per citizen, and so shares the
+    database's transactions and backups instead of needing a file store every worker reaches.
+    ``provinces`` only says how the target was chosen; the communes themselves are
+    ``announcement_targets`` rows, a whole province expanded into its communes.
+    """
+
+    __tablename__ = "announcements"
+    __table_args__ = (Index("ix_announcements_state_send_at", "state", "send_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    author: Mapped[str] = mapped_column(String(254))
+    author_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    text_vi: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    image_type: Mapped[str | None] = mapped_column(String(32))
+    link: Mapped[str | None] = mapped_column(Text)
+    provinces: Mapped[list[int]] = mapped_column(Json)
+    send_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AnnouncementTargetRow(Base):
+    """One commune an announcement is for (GSO code, as in ``commune_subscriptions``)."""
+
+    __tablename__ = "announcement_targets"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    commune_code: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class AnnouncementDeliveryRow(Base):
+    """One announcement to one subscriber's app: the unit that is claimed, sent and counted.
+
+    Unique per (announcement, channel, user id), so fanning out twice adds nothing. ``state``
+    is queued -> sent, or failed, unreachable (the platform's window is closed) or blocked;
+    ``claimed_by`` and ``claimed_at`` are the lease of the worker sending it (one claim token
+    per round), ``due_at`` the next attempt.
+    """
+
+    __tablename__ = "announcement_deliveries"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "channel", "user_id"),
+        Index("ix_announcement_deliveries_state_due_at", "state", "due_at"),
+        Index("ix_announcement_deliveries_channel_user_id", "channel", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    commune_code: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str | None] = mapped_column(String(LOCALE_LEN))
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,19 +1,26 @@
 """Choosing one's commune for its announcements: by buttons, by name, or by an old address.
 
-The menu's "Commune announcements" asks the dispatcher which commune the citizen chose
-(``ShowCommune``, answered with an internal ``nw:mine``); one not chosen yet is asked for:
+The menu's "Commune announcements" asks the dispatcher which commune the citizen chose and
+what it announced lately (``ShowCommune``, answered with an internal ``nw:mine``): the latest
+announcements, newest first, a page at a time; one not chosen yet is asked for:
 province then commune from short pages of big buttons, or a typed name (with or without
 diacritics, with its province or not), or an old address from before the 2025 rearrangement,
 which is mapped to the unit it now belongs to and confirmed. Names several units share are
 asked about ("which one?"). "Hủy đăng ký", "STOP" or the button ends it. The dispatcher
 stores the choice (``ChooseCommune``), once per citizen across linked apps.
+
+The pickers' paging buttons say what they page ("More communes", "More provinces"), so they
+are never taken for the "More" that continues a long answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from dialogs.context import Turn
+from dialogs.dates import VIETNAM
 from dialogs.flows import menu
 from dialogs.messages import Button, Reply
 from dialogs.step import ChooseCommune, ShowCommune
@@ -23,6 +30,9 @@ from knowledge.text import fold
 
 PAGE = 8
 """Buttons on one page of provinces or communes: big enough to tap, few enough to read."""
+
+MAX_NEWS_PAGE = 100
+"""Pages of older announcements a button may ask for; a higher one was not made by us."""
 
 MAX_OFFERED = 8
 """Units offered for a name several share, or for a misspelling."""
@@ -38,27 +48,62 @@ def open_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     return []
 
 
+def older(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """Older announcements of the chosen commune ("nw:old:<page>"), from the dispatcher."""
+    if len(args) != 1 or not args[0].isdigit() or int(args[0]) > MAX_NEWS_PAGE:
+        return None
+    turn.effects.append(ShowCommune(int(args[0])))
+    return []
+
+
 def mine(turn: Turn, _args: list[str]) -> list[Reply]:
-    """The chosen commune and what can be done with it, or the question when there is none."""
-    code = (turn.message.facts or {}).get("commune")
+    """The chosen commune's latest announcements and what can be done with it, or the question
+    when there is none."""
+    facts = turn.message.facts or {}
+    code = facts.get("commune")
     unit = units.commune(code) if isinstance(code, int) else None
     if unit is None:
         return ask(turn)
     _ = turn.t.gettext
     turn.set_step("news:mine")
-    text = _(
-        "Your commune: {name}. Announcements it sends through this chat come to you here."
-    ).format(name=unit.label)
-    return [
-        Reply(
-            text,
-            (
-                Button(_("Change my commune"), "nw:ask"),
-                Button(_("Stop the announcements"), "nw:stop"),
-                menu.menu_button(turn),
-            ),
-        )
+    page = facts.get("page", 0)
+    news = [item for item in facts.get("news", ()) if isinstance(item, Mapping)]
+    buttons = [
+        Button(_("Change my commune"), "nw:ask"),
+        Button(_("Stop the announcements"), "nw:stop"),
+        menu.menu_button(turn),
     ]
+    if facts.get("older") and isinstance(page, int):
+        buttons.insert(0, Button(_("Older announcements"), f"nw:old:{page + 1}"))
+    if news:
+        header = (
+            _("Announcements of {name}, newest first:")
+            if page == 0
+            else _("Older announcements of {name}:")
+        )
+        replies = [Reply(header.format(name=unit.label))]
+        replies.extend(Reply(_announcement(turn, item)) for item in news[:-1])
+        return [*replies, Reply(_announcement(turn, news[-1]), tuple(buttons))]
+    text = (
+        _(
+            "Your commune: {name}. It has not sent any announcement through this chat yet; "
+            "those it sends will come to you here."
+        )
+        if page == 0
+        else _("{name} has no older announcements.")
+    )
+    return [Reply(text.format(name=unit.label), tuple(buttons))]
+
+
+def _announcement(turn: Turn, item: Mapping[str, Any]) -> str:
+    """One announcement as a bubble: its date in Vietnam time, its text (English where staff
+    wrote it and the citizen reads English), its link."""
+    at = datetime.fromisoformat(str(item["at"])).astimezone(VIETNAM)
+    text = item.get("en") if turn.t.locale == "en" and item.get("en") else item.get("vi")
+    lines = [f"{at:%d/%m/%Y %H:%M}", str(text or "")]
+    if item.get("link"):
+        lines.append(str(item["link"]))
+    return "\n".join(lines)
 
 
 def ask(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
@@ -99,7 +144,7 @@ def province(turn: Turn, args: list[str]) -> list[Reply] | None:
     start = page * PAGE if page * PAGE < len(communes) else 0
     buttons = [Button(u.name, f"nw:ok:{u.code}") for u in communes[start : start + PAGE]]
     if start + PAGE < len(communes):
-        buttons.append(Button(_("More"), f"nw:pv:{chosen.code}:{start // PAGE + 1}"))
+        buttons.append(Button(_("More communes"), f"nw:pv:{chosen.code}:{start // PAGE + 1}"))
     buttons.append(Button(_("Another province"), "nw:ask"))
     return [Reply(text, tuple(buttons))]
 

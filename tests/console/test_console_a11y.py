@@ -12,6 +12,8 @@ from browser_support import chromium, phone, screenshot, sign_in
 from console_support import PASSWORD, Staffing
 from playwright.async_api import Page
 
+from bot.announcements.compose import Author, Draft, compose
+from bot.announcements.store import SqlAnnouncements
 from bot.app import App
 from bot.storage.handoffs import SqlHandoffs
 from dialogs.messages import ConversationRef
@@ -43,6 +45,10 @@ async def test_every_console_page_has_no_serious_accessibility_finding(
         asked = await SqlHandoffs(session).request(
             ConversationRef("web", "citizen-1"), "00004", app.console.clock.now()
         )
+        draft = Draft("Lịch tiêm chủng", link="https://xa.vn", communes=["00004"])
+        now = app.console.clock.now()
+        composed = compose(draft, Author.command_line(), now, lambda message: message)
+        announced = await SqlAnnouncements(session).create(composed, Author.command_line(), now)
     base = str(server.make_url("")).rstrip("/")
     pages = [
         "/console/",
@@ -53,6 +59,9 @@ async def test_every_console_page_has_no_serious_accessibility_finding(
         "/console/learn",
         "/console/analytics",
         "/console/knowledge?q=khai+sinh",
+        "/console/announcements",
+        "/console/announcements/new",
+        f"/console/announcements/{announced.id}",
         "/console/audit",
         "/console/accounts",
         "/console/no-such-page",
@@ -71,3 +80,12 @@ async def test_every_console_page_has_no_serious_accessibility_finding(
         await page.wait_for_selector("body[data-ready=true]")
         assert await serious_findings(page) == [], "a form with errors"
         await screenshot(page, "console-commune-errors")
+        await page.goto(f"{base}/console/announcements/new")
+        await page.get_by_role("button", name="Gửi hoặc hẹn giờ gửi").click()
+        await page.wait_for_selector("body[data-ready=true]")
+        assert await serious_findings(page) == [], "an announcement with errors"
+        await page.get_by_label("Nội dung tiếng Việt (tối đa 2000 ký tự)").fill("Họp dân")
+        await page.get_by_label("Mã xã, cách nhau bằng dấu phẩy").fill("00004")
+        await page.get_by_role("button", name="Xem trước").click()
+        await page.wait_for_selector(".preview")
+        assert await serious_findings(page) == [], "an announcement's preview"

@@ -1,5 +1,6 @@
 """Transcripts: choosing one's commune by buttons, by a name typed without diacritics, by an
-old address, and ending the subscription with "Hủy đăng ký", STOP or the button."""
+old address, and ending the subscription with "Hủy đăng ký", STOP or the button; the chosen
+commune's latest announcements, a page at a time."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_a_commune_is_chosen_with_buttons_province_then_commune(chat: ChatHarnes
         chat.press("Thêm tỉnh, thành phố")
     chat.press("Hà Nội").expect("Các xã, phường của Hà Nội")
     assert len(chat.labels) <= 10  # a short page of big buttons, then "Xem thêm"
-    chat.expect_has_buttons("Xem thêm", "Tỉnh, thành phố khác")
+    chat.expect_has_buttons("Xã, phường khác", "Tỉnh, thành phố khác")
     chat.send("ba dinh").expect("Có phải Phường Ba Đình, Hà Nội không?")
     chat.press("Đúng, nơi tôi ở").expect("xã, phường của bạn là Phường Ba Đình, Hà Nội")
     assert chat.effects == (ChooseCommune(BA_DINH),)
@@ -68,9 +69,69 @@ def test_a_name_nobody_has_says_so_and_offers_the_list(chat: ChatHarness) -> Non
     assert chat.effects == ()
 
 
+def test_the_pickers_paging_is_never_taken_for_an_answers_more(chat: ChatHarness) -> None:
+    """The picker's buttons say what they page; "Xem thêm" only ever continues a long text."""
+    _ask(chat)
+    seen = set(chat.labels)
+    while "Thêm tỉnh, thành phố" in chat.labels:
+        chat.press("Thêm tỉnh, thành phố")
+        seen |= set(chat.labels)
+    chat.press("Menu")
+    _ask(chat)
+    while "Hà Nội" not in chat.labels:
+        chat.press("Thêm tỉnh, thành phố")
+    chat.press("Hà Nội")
+    while "Xã, phường khác" in chat.labels:
+        seen |= set(chat.labels)
+        chat.press("Xã, phường khác")
+    seen |= set(chat.labels)
+    assert not [label for label in seen if label.startswith("Xem thêm")], seen
+    assert chat.step == "news:province"
+
+
+def _news(
+    day: int, text: str, link: str | None = None, en: str | None = None
+) -> dict[str, str | None]:
+    return {"at": f"2026-12-{day:02d}T01:30:00+00:00", "vi": text, "en": en, "link": link}
+
+
+def test_the_latest_announcements_are_listed_newest_first(chat: ChatHarness) -> None:
+    chat.send("/start").press("Thông báo của xã")
+    latest = [
+        _news(5, "Tiêm vắc-xin sởi cho trẻ ngày 10/12.", "https://xa.vn/vac-xin"),
+        _news(3, "Cảnh báo bão số 15: không ra khơi."),
+    ]
+    chat.internal("nw:mine", {"commune": HOAI_DUC, "page": 0, "news": latest, "older": True})
+    chat.expect("Thông báo của Xã Hoài Đức, Hà Nội, mới nhất trước:")
+    # In Vietnam time: 01:30 UTC is 08:30 there.
+    assert [r.text for r in chat.replies[1:]] == [
+        "05/12/2026 08:30\nTiêm vắc-xin sởi cho trẻ ngày 10/12.\nhttps://xa.vn/vac-xin",
+        "03/12/2026 08:30\nCảnh báo bão số 15: không ra khơi.",
+    ]
+    chat.expect_buttons(
+        "Xem thêm thông báo cũ hơn", "Đổi xã, phường", "Hủy đăng ký nhận thông báo", "Menu"
+    )
+    chat.press("Xem thêm thông báo cũ hơn")
+    assert chat.effects == (ShowCommune(1),)
+    chat.internal(
+        "nw:mine", {"commune": HOAI_DUC, "page": 1, "news": [_news(1, "Họp dân.")], "older": False}
+    )
+    chat.expect("Thông báo cũ hơn của Xã Hoài Đức, Hà Nội:", "01/12/2026 08:30\nHọp dân.")
+    chat.expect_buttons("Đổi xã, phường", "Hủy đăng ký nhận thông báo", "Menu")
+
+
+def test_a_page_past_the_last_says_there_is_nothing_older(chat: ChatHarness) -> None:
+    chat.send("/start").payload("nw:old:3")
+    assert chat.effects == (ShowCommune(3),)
+    chat.internal("nw:mine", {"commune": HOAI_DUC, "page": 3, "news": [], "older": False})
+    chat.expect("Xã Hoài Đức, Hà Nội không còn thông báo cũ hơn.")
+    chat.payload("nw:old:99999").expect("Nút này đã cũ")
+    assert chat.effects == ()
+
+
 def test_a_chosen_commune_is_shown_with_change_and_stop(chat: ChatHarness) -> None:
     chat.send("/start").press("Thông báo của xã").internal("nw:mine", {"commune": HOAI_DUC})
-    chat.expect("Xã, phường của bạn: Xã Hoài Đức, Hà Nội")
+    chat.expect("Xã, phường của bạn: Xã Hoài Đức, Hà Nội", "chưa gửi thông báo nào")
     chat.expect_buttons("Đổi xã, phường", "Hủy đăng ký nhận thông báo", "Menu")
     chat.press("Hủy đăng ký nhận thông báo").expect("không nhận thông báo của xã nữa")
     assert chat.effects == (ChooseCommune(None),)
@@ -80,6 +141,17 @@ def test_a_chosen_commune_is_shown_with_change_and_stop(chat: ChatHarness) -> No
 def test_unsubscribe_words_end_it_anywhere(chat: ChatHarness, words: str) -> None:
     chat.send("/start").send(words).expect("không nhận thông báo của xã nữa")
     assert chat.effects == (ChooseCommune(None),)
+
+
+def test_an_english_reader_gets_the_english_text_where_staff_wrote_one(
+    chat: ChatHarness,
+) -> None:
+    chat.locale = "en"
+    chat.send("/start").press("Commune announcements")
+    latest = [_news(5, "Tiêm vắc-xin.", en="Vaccination day."), _news(3, "Họp dân.")]
+    chat.internal("nw:mine", {"commune": HOAI_DUC, "page": 0, "news": latest, "older": False})
+    chat.expect("Announcements of Xã Hoài Đức, Hà Nội, newest first:", "Vaccination day.")
+    chat.expect("Họp dân.").expect_not("Tiêm vắc-xin.")
 
 
 def test_english_is_complete(chat: ChatHarness) -> None:
@@ -108,3 +180,16 @@ def test_a_commune_chosen_later_for_the_announcements_does_not_hand_over(
     chat.send("menu")  # the citizen gave up on the staff
     _ask(chat).send("phuong ba dinh").press("Đúng, nơi tôi ở")
     assert chat.effects == (ChooseCommune(BA_DINH),) and chat.step == "menu"
+
+
+def test_a_long_announcement_continues_behind_the_answers_own_more(chat: ChatHarness) -> None:
+    """A long one is cut to a phone screen; "Xem thêm (2/n)" reads on, then the list's buttons."""
+    long = "Lịch tiếp công dân tháng 12. " * 60
+    chat.send("/start").press("Thông báo của xã")
+    news = [_news(5, long.strip())]
+    chat.internal("nw:mine", {"commune": HOAI_DUC, "page": 0, "news": news, "older": True})
+    assert [label for label in chat.labels if label.startswith("Xem thêm (")]
+    chat.read_on().expect(long.strip()[-40:])
+    chat.expect_buttons(
+        "Xem thêm thông báo cũ hơn", "Đổi xã, phường", "Hủy đăng ký nhận thông báo", "Menu"
+    )

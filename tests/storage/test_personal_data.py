@@ -12,6 +12,8 @@ from sqlalchemy import select
 from support.clock import ManualClock
 
 from bot import personal_data
+from bot.announcements.compose import Author, Draft, compose
+from bot.announcements.store import SqlAnnouncements, SqlDeliveries
 from bot.dispatcher import Dispatcher
 from bot.inbox import DurableInbox
 from bot.papers import Papers
@@ -31,6 +33,7 @@ from dialogs.step import DeleteMyData, DialogDeps, Step, SubmitDossier
 from integrations.messenger.window import MessagingWindow
 from storage.test_dispatcher import echo, make_deps
 
+CLI = Author.command_line()
 AN = (ConversationRef("telegram", "111222333"), ConversationRef("messenger", "2400000000000001"))
 BINH = (ConversationRef("telegram", "444555666"), ConversationRef("messenger", "2400000000000002"))
 
@@ -93,6 +96,13 @@ async def _citizen(
         handoffs = SqlHandoffs(session)
         asked = await handoffs.request(app, "00004", clock.now())
         await handoffs.close(asked.id, "staff", clock.now())
+        # A commune announcement went to the app the commune was chosen on.
+        announcement = await SqlAnnouncements(session).create(
+            compose(Draft("Lịch tiêm", communes=["00004"]), CLI, clock.now(), str),
+            CLI,
+            clock.now(),
+        )
+        await SqlDeliveries(session).fan_out(announcement.id, clock.now(), [app.channel])
     await SqlUnreachableUsers(database, app.channel, clock.now).add(app.user_id)  # blocked us
 
 
@@ -142,8 +152,9 @@ async def test_retention_purges_only_what_expired(database: Database, clock: Man
         database, clock.now(), Retention(personal=timedelta(days=365), messages=timedelta(days=90))
     )
 
-    # A reminder not yet delivered is kept however old the request.
-    assert _non_empty(await _export(database, AN[0])) == {"reminders"}
+    # A reminder not yet delivered is kept however old the request; the announcement sent
+    # with Bình's (to everyone in the commune, An too) went out only 100 days ago.
+    assert _non_empty(await _export(database, AN[0])) == {"reminders", "announcement_deliveries"}
     # Papers never sent to the portal go with the messages, after 90 days.
     everything_but_messages = {entry.name for entry in REGISTRY} - {
         "message_log",

@@ -1,24 +1,31 @@
 """A citizen chooses their commune in the web chat on the whole real stack (dialogs, storage,
 catalogs): by typing it without diacritics, then STOP ends it; an old address is confirmed. The
-commune chosen is the one whose staff answer the citizen and whose desk their answer cards show."""
+commune chosen is the one whose staff answer the citizen and whose desk their answer cards show,
+and whose latest announcements "Thông báo của xã" lists, newest first, a page at a time."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from support.announcements import published
 from webchat_support import Client, identity
 
+from bot.announcements.compose import Author, Draft, compose
+from bot.announcements.store import SqlAnnouncements
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
 from bot.storage.handoffs import CommuneInfo, SqlCommuneInfo, SqlHandoffs
 from bot.storage.subscriptions import commune_of
+from dialogs.dates import VIETNAM
 from dialogs.messages import ConversationRef
 
 BA_DINH = "00004"  # Phường Ba Đình, Hà Nội, as staff type its code
+HOAI_DUC = 9832  # Xã Hoài Đức, Hà Nội
 
 
 @pytest.fixture
@@ -130,3 +137,53 @@ async def test_a_citizen_with_no_commune_is_asked_for_it_before_the_staff_get_th
         handoff = await SqlHandoffs(session).open_for(ref)
     assert handoff is not None and handoff.commune == BA_DINH  # that commune's staff get it
     assert await _commune(app, client) == "Phường Ba Đình, Hà Nội"
+
+
+def _texts(replies: list[dict[str, Any]]) -> list[str]:
+    return [str(reply["text"]) for reply in replies]
+
+
+async def test_the_chosen_communes_latest_announcements_are_listed(
+    real: tuple[App, Client],
+) -> None:
+    app, client = real
+    now = app.console.clock.now()
+    await _choose_ba_dinh(client)
+    replies = await _say(client, text="menu")
+    replies = await _say(client, button=_payload(replies, "Thông báo của xã"))
+    assert "chưa gửi thông báo nào" in replies[-1]["text"]
+    assert "Xem thêm thông báo cũ hơn" not in [b["label"] for b in replies[-1]["buttons"]]
+
+    day = timedelta(days=1)
+    for age, text in ((4, "Họp dân"), (3, "Nộp thuế đất"), (2, "Cảnh báo bão"), (1, "Tiêm sởi")):
+        await published(app.database, 4, text, now - age * day, link=f"https://xa.vn/{age}")
+    await published(app.database, HOAI_DUC, "Tin của xã khác", now - day)
+    scheduled = compose(
+        Draft("Tin chưa đến giờ gửi", communes=[BA_DINH], send_at=now + day),
+        Author.command_line(),
+        now,
+        lambda message: message,
+    )
+    async with app.database.transaction() as session:
+        await SqlAnnouncements(session).create(scheduled, Author.command_line(), now)
+
+    replies = await _say(client, button=_payload(replies, "Menu"))
+    replies = await _say(client, button=_payload(replies, "Thông báo của xã"))
+    texts = _texts(replies)
+    assert texts[0] == "Thông báo của Phường Ba Đình, Hà Nội, mới nhất trước:"
+    newest = (now - day).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+    assert texts[1] == f"{newest}\nTiêm sởi\nhttps://xa.vn/1"
+    assert [t.split("\n")[1] for t in texts[1:]] == ["Tiêm sởi", "Cảnh báo bão", "Nộp thuế đất"]
+    labels = [b["label"] for b in replies[-1]["buttons"]]
+    assert labels == [
+        "Xem thêm thông báo cũ hơn",
+        "Đổi xã, phường",
+        "Hủy đăng ký nhận thông báo",
+        "Menu",
+    ]
+
+    replies = await _say(client, button=_payload(replies, "Xem thêm thông báo cũ hơn"))
+    texts = _texts(replies)
+    assert texts[0] == "Thông báo cũ hơn của Phường Ba Đình, Hà Nội:"
+    assert [t.split("\n")[1] for t in texts[1:]] == ["Họp dân"]
+    assert "Xem thêm thông báo cũ hơn" not in [b["label"] for b in replies[-1]["buttons"]]

@@ -1,7 +1,7 @@
 """The photos and PDFs citizens send for their dossiers, kept until the portal has them.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Commune announcements: composed, fanned out to subscribers, sent within the platforms' rules."""

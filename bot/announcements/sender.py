@@ -1,0 +1,272 @@
+"""Sending announcements: fan-out when one falls due, then each delivery claimed, sent, settled.
+
+One loop per channel, side by side, so a slow platform (Telegram at 30 messages a second)
+never holds up a fast one (the web chat). Each claims a few deliveries under a lease, sends
+them through the channel's own adapter (which keeps the platform's rules: Telegram's bot-wide
+and per-chat pace, Messenger's 24-hour window, Zalo's window) and commits each outcome on its
+own, with the message written to the conversation's log in the same transaction.
+
+Chat replies keep priority: a channel's loop has at most ``in_flight`` sends waiting on the
+platform's shared pace at a time (``integrations.telegram.BotPace`` serves waiters in the
+order they came), so a citizen's answer waits behind at most that many announcement messages,
+never behind the whole broadcast.
+
+What a crash, ``kill -9`` or restart does, delivery by delivery:
+
+- claimed, not yet sent: nothing went out; once the lease
+  (``MOTCUA_ANNOUNCEMENT_LEASE_SECONDS``) runs out another worker (or this one, restarted)
+  claims it and sends it. Nothing lost, nothing repeated.
+- sent and settled: the outcome is committed; it is never claimed again.
+- the one window: the platform has accepted the message, but the commit recording it has not
+  happened when the process dies. Telegram, Messenger and Zalo take no idempotency key for a
+  chat message, so nothing can ask them afterwards whether it arrived; the delivery is sent
+  again after the lease, favouring a repeat over a loss (a storm warning must not go
+  missing). The window lasts from the platform's answer to the commit (milliseconds) and
+  covers at most ``in_flight`` deliveries per channel and worker; a stop asked for (SIGTERM,
+  ``motcua serve`` ending) is not a crash: the loops finish the sends in hand, settle them and
+  hand back the rest, so a restart repeats nothing. The web chat's "send" is the log row
+  itself, written in the settling transaction, so it has no window at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+
+from bot import logs
+from bot.announcements.pictures import picture_path
+from bot.announcements.store import Announcement, Claimed, Delivery, SqlAnnouncements, SqlDeliveries
+from bot.metrics import Metrics
+from bot.storage.database import Database
+from bot.storage.message_log import SqlMessageLog
+from bot.storage.platform_state import SqlUnreachableUsers
+from dialogs.context import SUPPORTED_LOCALES
+from dialogs.errors import DeliveryError, OutsideWindow, RateLimited, RecipientUnavailable
+from dialogs.messages import Button, Reply
+from dialogs.ports import Channel, Clock, Translator
+from knowledge.communes.units import commune
+
+logger = logging.getLogger(__name__)
+
+
+class AnnouncementSender:
+    """Fans out due announcements and sends their deliveries; ``run`` loops until told to stop."""
+
+    def __init__(
+        self,
+        database: Database,
+        channels: Mapping[str, Channel],
+        clock: Clock,
+        translator: Callable[[str], Translator],
+        *,
+        default_locale: str = "vi",
+        public_url: str = "",
+        lease: timedelta = timedelta(seconds=60),
+        poll_interval: float = 2.0,
+        in_flight: int = 8,
+        backoff: timedelta = timedelta(seconds=30),
+        max_attempts: int = 5,
+        metrics: Metrics | None = None,
+    ) -> None:
+        """Wire a sender.
+
+        Args:
+            channels: channel name -> adapter able to send proactively.
+            translator: locale -> the words around an announcement (its heading, the link).
+            default_locale: the language of a citizen who never said theirs.
+            public_url: the server's address, where a picture's link points.
+            lease: how long a claimed delivery stays with this worker.
+            poll_interval: seconds between looks for due announcements and deliveries.
+            in_flight: sends at once per channel: the most a chat reply waits behind.
+            backoff: the first retry delay after a passing failure, doubled after each.
+            max_attempts: tries before a delivery is counted failed.
+            metrics: counts what is sent and what fails.
+        """
+        self._database = database
+        self._channels = channels
+        self._clock = clock
+        self._translator = translator
+        self._default_locale = default_locale
+        self._public_url = public_url.rstrip("/")
+        self._lease = lease
+        self._poll_interval = poll_interval
+        self._in_flight = in_flight
+        self._backoff = backoff
+        self._max_attempts = max_attempts
+        self._metrics = metrics or Metrics()
+        self._wake = asyncio.Event()
+        self._announcements: dict[int, Announcement] = {}
+
+    def wake(self) -> None:
+        """Look for due announcements now (one was just composed to go at once)."""
+        self._wake.set()
+
+    async def run(self, until: asyncio.Event) -> None:
+        """Send until ``until`` is set; it is checked between deliveries, never mid-commit."""
+        while not until.is_set():
+            self._wake.clear()
+            with logs.unit_of_work():
+                try:
+                    await self.run_once(until)
+                except Exception:
+                    logger.exception("announcement round failed")
+            waiting = [asyncio.ensure_future(e.wait()) for e in (self._wake, until)]
+            try:
+                await asyncio.wait(
+                    waiting, timeout=self._poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                for each in waiting:
+                    each.cancel()
+
+    async def run_once(self, until: asyncio.Event | None = None) -> int:
+        """Fan out what fell due and send every delivery due now; returns how many were sent."""
+        stop = until or asyncio.Event()
+        await self.fan_out()
+        sent = await asyncio.gather(*(self._drain(name, stop) for name in self._channels))
+        async with self._database.transaction() as session:
+            for finished in await SqlDeliveries(session).finish(self._clock.now()):
+                self._announcements.pop(finished, None)
+                logger.info("announcement %s sent to every subscriber", finished)
+        return sum(sent)
+
+    async def fan_out(self) -> None:
+        """One delivery per subscriber for every announcement whose time has come."""
+        async with self._database.transaction() as session:
+            due = await SqlDeliveries(session).due(self._clock.now())
+        for announcement in due:
+            async with self._database.transaction() as session:
+                added = await SqlDeliveries(session).fan_out(
+                    announcement, self._clock.now(), self._channels
+                )
+            if added is not None:
+                logger.info("announcement %s: %d deliveries", announcement, added)
+
+    async def _drain(self, channel: str, until: asyncio.Event) -> int:
+        """Send the channel's due deliveries a few at a time, until none is left or told to."""
+        sent = 0
+        claimant = uuid.uuid4().hex
+        while not until.is_set():
+            async with self._database.transaction() as session:
+                claimed = await SqlDeliveries(session).claim(
+                    self._clock.now(), self._lease, self._in_flight * 2, claimant, [channel]
+                )
+            if not claimed:
+                return sent
+            outcomes = await self._send_batch(channel, claimed, until)
+            sent += sum(1 for outcome in outcomes if outcome is Delivery.SENT)
+            waits = [o.retry_after for o in outcomes if isinstance(o, RateLimited)]
+            if waits:
+                # The platform asked the whole bot to slow down: this channel waits, others go on.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(until.wait(), max(waits))
+        return sent
+
+    async def _send_batch(
+        self, channel: str, claimed: Sequence[Claimed], until: asyncio.Event
+    ) -> list[Delivery | RateLimited | None]:
+        gate = asyncio.Semaphore(self._in_flight)
+        slowed: list[RateLimited] = []
+
+        async def one(delivery: Claimed) -> Delivery | RateLimited | None:
+            async with gate:
+                if until.is_set() or slowed:
+                    # Stopping, or the platform asked to slow down: hand it back untried.
+                    async with self._database.transaction() as session:
+                        await SqlDeliveries(session).release([delivery], self._clock.now())
+                    return None
+                with logs.unit_of_work(f"announcement-{delivery.announcement_id}"):
+                    outcome = await self._deliver(channel, delivery)
+                if isinstance(outcome, RateLimited):
+                    slowed.append(outcome)
+                return outcome
+
+        return list(await asyncio.gather(*(one(each) for each in claimed)))
+
+    async def _deliver(self, channel: str, delivery: Claimed) -> Delivery | RateLimited | None:
+        adapter = self._channels[channel]
+        announcement = await self._announcement(delivery.announcement_id)
+        if announcement is None:  # deleted meanwhile (its deliveries go with it)
+            return None
+        replies = self._replies(
+            announcement, delivery.commune_code, delivery.locale or self._default_locale
+        )
+        now = self._clock.now()
+        try:
+            await adapter.send(delivery.ref, replies)
+        except OutsideWindow:
+            return await self._settle(delivery, Delivery.UNREACHABLE, "OutsideWindow")
+        except RecipientUnavailable:
+            await SqlUnreachableUsers(self._database, channel, self._clock.now).add(
+                delivery.ref.user_id
+            )
+            return await self._settle(delivery, Delivery.BLOCKED, "RecipientUnavailable")
+        except RateLimited as error:
+            self._metrics.send_failed(channel, error)
+            due = now + timedelta(seconds=error.retry_after)
+            async with self._database.transaction() as session:
+                await SqlDeliveries(session).retry(delivery, due, "RateLimited", now, count=False)
+            return error
+        except DeliveryError as error:
+            self._metrics.send_failed(channel, error)
+            if not error.retryable:
+                return await self._settle(delivery, Delivery.FAILED, type(error).__name__)
+            return await self._retry(delivery, error)
+        except Exception as error:
+            self._metrics.send_failed(channel, error)
+            logger.exception("announcement delivery %s could not be sent", delivery.id)
+            return await self._retry(delivery, error)
+        self._metrics.answered(channel, len(replies))
+        async with self._database.transaction() as session:
+            # The log row is the web chat's message: written with the outcome, exactly once.
+            if await SqlDeliveries(session).settle(delivery, Delivery.SENT, now):
+                await SqlMessageLog(session).record_replies(delivery.ref, replies, now)
+        return Delivery.SENT
+
+    async def _announcement(self, announcement_id: int) -> Announcement | None:
+        found = self._announcements.get(announcement_id)
+        if found is None:
+            async with self._database.transaction() as session:
+                found = await SqlAnnouncements(session).get(announcement_id)
+            if found is not None:
+                self._announcements[announcement_id] = found
+        return found
+
+    def _replies(
+        self, announcement: Announcement, commune_code: int, locale: str
+    ) -> tuple[Reply, ...]:
+        """The announcement as one message, headed by the citizen's commune."""
+        if locale not in SUPPORTED_LOCALES:
+            locale = self._default_locale
+        _ = self._translator(locale).gettext
+        unit = commune(commune_code)
+        heading = (
+            _("Announcement for {commune}").format(commune=unit.label)
+            if unit is not None
+            else _("Announcement for your commune")
+        )
+        buttons: list[Button] = []
+        if announcement.image_type is not None:
+            url = self._public_url + picture_path(announcement.id)
+            buttons.append(Button(_("See the picture"), url=url))
+        if announcement.link:
+            buttons.append(Button(_("Open the link"), url=announcement.link))
+        return (Reply(f"📢 {heading}\n\n{announcement.text(locale)}", tuple(buttons)),)
+
+    async def _settle(self, delivery: Claimed, state: Delivery, error: str) -> Delivery:
+        async with self._database.transaction() as session:
+            await SqlDeliveries(session).settle(delivery, state, self._clock.now(), error)
+        return state
+
+    async def _retry(self, delivery: Claimed, error: Exception) -> Delivery | None:
+        if delivery.attempts + 1 >= self._max_attempts:
+            return await self._settle(delivery, Delivery.FAILED, type(error).__name__)
+        now = self._clock.now()
+        due = now + self._backoff * 2**delivery.attempts
+        async with self._database.transaction() as session:
+            await SqlDeliveries(session).retry(delivery, due, type(error).__name__, now)
+        return None

@@ -1,0 +1,154 @@
+"""The announcement store: kept, fanned out once to the subscribers of its communes, claimed by
+one worker at a time, counted per channel, cancelled only before it starts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.test_dispatcher import echo, make_deps
+from support.clock import ManualClock
+
+from bot.announcements.compose import Author, Draft, compose
+from bot.announcements.store import (
+    Cancel,
+    Delivery,
+    SqlAnnouncements,
+    SqlDeliveries,
+    State,
+)
+from bot.dispatcher import Dispatcher
+from bot.storage.database import Database
+from bot.storage.platform_state import SqlUnreachableUsers
+from bot.storage.subscriptions import SqlSubscriptions
+from dialogs.messages import ConversationRef, IncomingMessage
+
+BA_DINH = 4  # Phường Ba Đình, Hà Nội
+HOAI_DUC = 9832  # Xã Hoài Đức, Hà Nội
+LEASE = timedelta(minutes=1)
+CLI = Author.command_line()
+CHANNELS = ("telegram", "zalo", "messenger", "web")
+
+
+def _english(message: str) -> str:
+    return message
+
+
+async def _announce(database: Database, clock: ManualClock, **draft: object) -> int:
+    fields: dict[str, object] = {"text_vi": "Lịch tiêm chủng", "communes": ["00004"]} | draft
+    composed = compose(Draft(**fields), CLI, clock.now(), _english)  # type: ignore[arg-type]
+    async with database.transaction() as session:
+        return (
+            await SqlAnnouncements(session).create(composed, Author.command_line(), clock.now())
+        ).id
+
+
+async def test_fan_out_once_to_each_subscriber_then_claim_settle_and_count(
+    database: Database, clock: ManualClock
+) -> None:
+    refs = [ConversationRef(channel, f"{channel}-1") for channel in CHANNELS]
+    elsewhere = ConversationRef("telegram", "far-away")
+    async with database.transaction() as session:
+        for ref in refs:
+            await SqlSubscriptions(session).choose(ref, BA_DINH, clock.now())
+        await SqlSubscriptions(session).choose(elsewhere, HOAI_DUC, clock.now())
+    await SqlUnreachableUsers(database, "zalo", clock.now).add("zalo-1")
+    announcement = await _announce(database, clock, send_at=clock.now() + timedelta(hours=1))
+
+    async with database.transaction() as session:
+        assert await SqlDeliveries(session).due(clock.now()) == []
+    clock.advance(hours=1)
+    async with database.transaction() as session:
+        deliveries = SqlDeliveries(session)
+        assert await deliveries.due(clock.now()) == [announcement]
+        assert await deliveries.fan_out(announcement, clock.now(), CHANNELS) == 4
+        assert (
+            await deliveries.fan_out(announcement, clock.now(), CHANNELS) is None
+        )  # not scheduled now
+    async with database.transaction() as session:
+        progress = await SqlAnnouncements(session).progress(announcement)
+    assert progress.total() == 4
+    assert progress.by_channel["zalo"][Delivery.BLOCKED] == 1  # blocked earlier: never sent
+    assert progress.total(Delivery.QUEUED) == 3
+
+    async with database.transaction() as session:
+        first = await SqlDeliveries(session).claim(clock.now(), LEASE, 2, "a", CHANNELS)
+    async with database.transaction() as session:
+        second = await SqlDeliveries(session).claim(clock.now(), LEASE, 10, "b", CHANNELS)
+    assert len(first) == 2 and len(second) == 1
+    assert not {c.id for c in first} & {c.id for c in second}
+    async with database.transaction() as session:
+        deliveries = SqlDeliveries(session)
+        for claimed in first + second:
+            assert await deliveries.settle(claimed, Delivery.SENT, clock.now())
+        assert not await deliveries.settle(first[0], Delivery.FAILED, clock.now())  # settled
+        assert await deliveries.finish(clock.now()) == [announcement]
+    async with database.transaction() as session:
+        store = SqlAnnouncements(session)
+        assert await store.audience([BA_DINH]) == {"telegram": 1, "messenger": 1, "web": 1}
+    clock.advance(minutes=1)
+    await Dispatcher(database, make_deps(clock), dialog=echo).handle(
+        IncomingMessage(refs[1], text="xin chao")  # wrote again: reachable again
+    )
+    async with database.transaction() as session:
+        store = SqlAnnouncements(session)
+        assert await store.audience([BA_DINH]) == dict.fromkeys(CHANNELS, 1)
+        found = await store.get(announcement)
+        progress = await store.progress(announcement)
+        latest = await store.latest_for_commune(BA_DINH, 5, clock.now())
+        assert await store.latest_for_commune(HOAI_DUC, 5, clock.now()) == []
+        assert await store.cancel(announcement, clock.now()) is Cancel.FINISHED
+    assert found is not None and found.state is State.DONE and found.communes == (BA_DINH,)
+    assert progress.total(Delivery.SENT) == 3 and progress.finished
+    assert [a.id for a in latest] == [announcement]
+
+
+async def test_a_lapsed_lease_lets_another_worker_take_the_delivery(
+    database: Database, clock: ManualClock
+) -> None:
+    async with database.transaction() as session:
+        await SqlSubscriptions(session).choose(ConversationRef("web", "w"), BA_DINH, clock.now())
+    announcement = await _announce(database, clock)
+    async with database.transaction() as session:
+        await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS)
+        (dead,) = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "dead", CHANNELS)
+    async with database.transaction() as session:
+        assert await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "b", CHANNELS) == []
+    clock.advance(LEASE)
+    async with database.transaction() as session:
+        (taken,) = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "b", CHANNELS)
+        assert taken.id == dead.id
+        assert not await SqlDeliveries(session).settle(dead, Delivery.SENT, clock.now())
+        assert await SqlDeliveries(session).settle(taken, Delivery.SENT, clock.now())
+
+
+async def test_cancel_only_before_sending_starts(database: Database, clock: ManualClock) -> None:
+    later = await _announce(database, clock, send_at=clock.now() + timedelta(days=1))
+    now = await _announce(database, clock)
+    async with database.transaction() as session:
+        await SqlDeliveries(session).fan_out(now, clock.now(), CHANNELS)
+    async with database.transaction() as session:
+        store = SqlAnnouncements(session)
+        assert await store.cancel(later, clock.now()) is Cancel.CANCELLED
+        assert await store.cancel(later, clock.now()) is Cancel.ALREADY
+        assert await store.cancel(now, clock.now()) is Cancel.STARTED
+        assert await store.cancel(999, clock.now()) is Cancel.NOT_FOUND
+    clock.advance(days=2)
+    async with database.transaction() as session:
+        assert await SqlDeliveries(session).due(clock.now()) == []
+        listed = await SqlAnnouncements(session).list(None, 10)
+        assert [a.id for a in listed] == [now, later]
+        assert await SqlAnnouncements(session).list([HOAI_DUC], 10) == []
+
+
+async def test_a_subscriber_on_an_app_not_run_here_is_counted_failed(
+    database: Database, clock: ManualClock
+) -> None:
+    async with database.transaction() as session:
+        await SqlSubscriptions(session).choose(ConversationRef("zalo", "z"), BA_DINH, clock.now())
+    announcement = await _announce(database, clock)
+    async with database.transaction() as session:
+        await SqlDeliveries(session).fan_out(announcement, clock.now(), ["web", "telegram"])
+        assert await SqlDeliveries(session).finish(clock.now()) == [announcement]
+    async with database.transaction() as session:
+        progress = await SqlAnnouncements(session).progress(announcement)
+    assert progress.by_channel["zalo"][Delivery.FAILED] == 1

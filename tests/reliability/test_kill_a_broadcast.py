@@ -1,0 +1,118 @@
+"""A real ``motcua serve`` killed (SIGKILL) halfway through a broadcast and started again: every
+subscriber gets the announcement, and a repeat can only be one of the few sends in flight at
+the kill (``bot.announcements.sender`` explains that window). Stopped (SIGTERM) instead, as a
+deployment restarts it, it settles the sends in hand first and repeats nothing.
+
+Sixty citizens on Telegram (the fake Bot API, at 20 messages a second for the bot) and ten in
+the web chat chose Phường Ba Đình; ``motcua announce`` queues one announcement; the worker is
+killed once about half of the Telegram citizens have it. Started again, it sends the rest once
+the dead worker's claims run out (``MOTCUA_ANNOUNCEMENT_LEASE_SECONDS``, 2 s here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fakes.telegram import FakeTelegram
+from support.apps import telegram_env
+
+from bot.announcements.store import Delivery, SqlAnnouncements, State
+from bot.storage.database import Database
+from bot.storage.subscriptions import SqlSubscriptions
+from dialogs.messages import ConversationRef
+from reliability.servers import MOTCUA, ServerProcess, small_knowledge
+
+TEXT = "Bão số 3 sắp đổ bộ: người dân ở nhà, tránh xa bờ sông."
+TELEGRAM_CITIZENS = 60
+WEB_CITIZENS = 10
+IN_FLIGHT = 8
+"""Sends one channel's loop has in hand at once (``AnnouncementSender``): the most that can be
+in the one window where a kill may repeat a message."""
+
+
+async def _subscribe(url: str, refs: list[ConversationRef]) -> None:
+    async with Database(url) as database, database.transaction() as session:
+        for ref in refs:
+            await SqlSubscriptions(session).choose(ref, 4, datetime.now(UTC))
+
+
+async def _progress(url: str) -> tuple[State | None, dict[str, dict[Delivery, int]]]:
+    async with Database(url) as database, database.transaction() as session:
+        store = SqlAnnouncements(session)
+        found = await store.get(1)
+        return None if found is None else found.state, (await store.progress(1)).by_channel
+
+
+@pytest.mark.parametrize("stop", ["kill", "terminate"])
+async def test_a_broadcast_stopped_halfway_resumes_losing_nothing(
+    tmp_path: Path, stop: str
+) -> None:
+    database_url = f"sqlite+aiosqlite:///{(tmp_path / 'motcua.sqlite3').as_posix()}"
+    async with FakeTelegram() as telegram:
+        server = ServerProcess(
+            {
+                **telegram_env(telegram),
+                "MOTCUA_DATA_DIR": str(tmp_path),
+                "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(tmp_path)),
+                "MOTCUA_TELEGRAM_GLOBAL_RATE": "20",
+                "MOTCUA_ANNOUNCEMENT_LEASE_SECONDS": "2",
+            },
+            tmp_path / "server.log",
+        )
+        server.env["MOTCUA_PUBLIC_URL"] = server.url
+        await server.start()  # it also creates the database
+        try:
+            chats = [telegram.user(9_000 + n).id for n in range(TELEGRAM_CITIZENS)]
+            await _subscribe(
+                database_url,
+                [ConversationRef("telegram", str(chat)) for chat in chats]
+                + [ConversationRef("web", f"web-{n}") for n in range(WEB_CITIZENS)],
+            )
+            (tmp_path / "storm.txt").write_text(TEXT, encoding="utf-8")
+            command = await asyncio.create_subprocess_exec(
+                MOTCUA,
+                "announce",
+                "--commune",
+                "00004",
+                "--text-file",
+                str(tmp_path / "storm.txt"),
+                env=server.env,
+                stdout=asyncio.subprocess.DEVNULL,
+            )
+            assert await command.wait() == 0
+
+            def received() -> Counter[int]:
+                return Counter(
+                    int(call["chat_id"])
+                    for call in telegram.calls_of("sendMessage")
+                    if TEXT in str(call.get("text"))
+                )
+
+            await telegram.wait_for(lambda: len(received()) >= TELEGRAM_CITIZENS // 2, within=30)
+            await (server.kill() if stop == "kill" else server.stop())
+            at_kill = sum(received().values())
+            assert at_kill < TELEGRAM_CITIZENS, "killed halfway, not at the end"
+
+            await server.start()
+
+            async def done() -> None:
+                while (await _progress(database_url))[0] is not State.DONE:  # noqa: ASYNC110
+                    await asyncio.sleep(0.2)
+
+            await asyncio.wait_for(done(), 40)
+        finally:
+            await server.stop()
+
+    _state, progress = await _progress(database_url)
+    counts = received()
+    lost = [chat for chat in chats if counts[chat] == 0]
+    repeated = sum(n - 1 for n in counts.values())
+    assert lost == []
+    assert repeated <= (IN_FLIGHT if stop == "kill" else 0), counts
+    assert progress["telegram"][Delivery.SENT] == TELEGRAM_CITIZENS
+    assert progress["web"][Delivery.SENT] == WEB_CITIZENS
+    print(f"{stop} after {at_kill} sends: 0 lost, {repeated} repeated")
