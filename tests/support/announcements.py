@@ -22,5 +22,6 @@ async def published(
     composed = Composed(text, text_en, None, None, link, (commune,), (), at)
     async with database.transaction() as session:
         made = await SqlAnnouncements(session).create(composed, Author.command_line(), at)
-        assert await SqlDeliveries(session).fan_out(made.id, at) is not None
+        channels = ("web", "telegram", "zalo", "messenger")
+        assert await SqlDeliveries(session).fan_out(made.id, at, channels) is not None
     return made.id
