@@ -34,7 +34,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bot import logs
@@ -147,45 +147,61 @@ class AnnouncementSender:
                 logger.info("announcement %s: %d deliveries", announcement, added)
 
     async def _drain(self, channel: str, until: asyncio.Event) -> int:
-        """Send the channel's due deliveries a few at a time, until none is left or told to."""
-        sent = 0
-        claimant = uuid.uuid4().hex
-        while not until.is_set():
-            async with self._database.transaction() as session:
-                claimed = await SqlDeliveries(session).claim(
-                    self._clock.now(), self._lease, self._in_flight * 2, claimant, [channel]
-                )
-            if not claimed:
-                return sent
-            outcomes = await self._send_batch(channel, claimed, until)
-            sent += sum(1 for outcome in outcomes if outcome is Delivery.SENT)
-            waits = [o.retry_after for o in outcomes if isinstance(o, RateLimited)]
-            if waits:
-                # The platform asked the whole bot to slow down: this channel waits, others go on.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(until.wait(), max(waits))
-        return sent
+        """Send the channel's due deliveries until none is left or told to stop.
 
-    async def _send_batch(
-        self, channel: str, claimed: Sequence[Claimed], until: asyncio.Event
-    ) -> list[Delivery | RateLimited | None]:
+        ``in_flight`` sends at a time, and the next few are claimed while the last ones are
+        still out, so the platform's pace is never left waiting on a claim.
+        """
         gate = asyncio.Semaphore(self._in_flight)
+        sending: set[asyncio.Task[None]] = set()
+        outcomes: list[Delivery | RateLimited | None] = []
         slowed: list[RateLimited] = []
 
-        async def one(delivery: Claimed) -> Delivery | RateLimited | None:
-            async with gate:
-                if until.is_set() or slowed:
-                    # Stopping, or the platform asked to slow down: hand it back untried.
-                    async with self._database.transaction() as session:
-                        await SqlDeliveries(session).release([delivery], self._clock.now())
-                    return None
+        async def one(delivery: Claimed) -> None:
+            try:
                 with logs.unit_of_work(f"announcement-{delivery.announcement_id}"):
                     outcome = await self._deliver(channel, delivery)
-                if isinstance(outcome, RateLimited):
-                    slowed.append(outcome)
-                return outcome
+            except Exception:  # its outcome was not recorded: the lease brings it back
+                logger.exception("announcement delivery %s not settled", delivery.id)
+                outcome = None
+            finally:
+                gate.release()
+            outcomes.append(outcome)
+            if isinstance(outcome, RateLimited):
+                slowed.append(outcome)
 
-        return list(await asyncio.gather(*(one(each) for each in claimed)))
+        while not until.is_set():
+            # A token per claim: the rows still out keep theirs, and are not taken again.
+            async with self._database.transaction() as session:
+                claimed = await SqlDeliveries(session).claim(
+                    self._clock.now(), self._lease, self._in_flight, uuid.uuid4().hex, [channel]
+                )
+            if not claimed:
+                if not sending:
+                    break
+                await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            for position, delivery in enumerate(claimed):
+                await gate.acquire()
+                if until.is_set() or slowed:
+                    # Stopping, or the platform asked to slow down: hand the rest back untried.
+                    gate.release()
+                    async with self._database.transaction() as session:
+                        await SqlDeliveries(session).release(claimed[position:], self._clock.now())
+                    break
+                task = asyncio.create_task(one(delivery))
+                sending.add(task)
+                task.add_done_callback(sending.discard)
+            if slowed:
+                if sending:
+                    await asyncio.wait(set(sending))
+                # The platform asked the whole bot to slow down: this channel waits, others go on.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(until.wait(), max(e.retry_after for e in slowed))
+                slowed.clear()
+        if sending:
+            await asyncio.wait(set(sending))
+        return sum(1 for outcome in outcomes if outcome is Delivery.SENT)
 
     async def _deliver(self, channel: str, delivery: Claimed) -> Delivery | RateLimited | None:
         adapter = self._channels[channel]

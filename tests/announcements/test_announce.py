@@ -34,6 +34,7 @@ from knowledge.base import LocalKnowledgeBase
 
 BA_DINH = 4  # Phường Ba Đình, Hà Nội
 TEXT = "Thứ Bảy này tiêm phòng sởi cho trẻ tại trạm y tế phường."
+ENGLISH = "Measles vaccination for children at the ward clinic this Saturday."
 PAGE_TOKEN = "announce-page-token"
 APP_SECRET = "announce-app-secret"
 ZALO_USER = "2468458835296197922"
@@ -195,7 +196,9 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
     url = app.settings.public_url
     assert url is not None
     reader, blocker = telegram.user(7_001), telegram.user(7_002)
+    english = telegram.user(7_003, language_code="en")
     await TelegramCitizen(telegram, app, reader).say("xin chao")
+    await TelegramCitizen(telegram, app, english).say("hello")
     await ZaloCitizen(zalo, app, ZALO_USER).say("xin chao")
     await _messenger_writes(deployment, IN_WINDOW)
     telegram.blocked.add(blocker.id)  # blocked the bot; motcua learns it when it writes
@@ -203,12 +206,15 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
         app,
         ConversationRef("telegram", str(reader.id)),
         ConversationRef("telegram", str(blocker.id)),
+        ConversationRef("telegram", str(english.id)),
         ConversationRef("zalo", ZALO_USER),
         ConversationRef("messenger", IN_WINDOW),
         ConversationRef("messenger", OUT_OF_WINDOW),  # never wrote: no window open
     )
     text_file = deployment.folder / "announcement.txt"
     text_file.write_text(TEXT, encoding="utf-8")
+    english_file = deployment.folder / "announcement.en.txt"
+    english_file.write_text(ENGLISH, encoding="utf-8")
 
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as web:
         await _web_citizen_chooses_ba_dinh(web, url)
@@ -222,13 +228,16 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
             "--json",
         )
         assert dry.code == 0, dry.err
-        assert dry.json()["would_send"] == {"messenger": 2, "telegram": 2, "web": 1, "zalo": 1}
+        assert dry.json()["would_send"] == {"messenger": 2, "telegram": 3, "web": 1, "zalo": 1}
 
+        # Telegram refuses past the adapter's own three retries: the sender waits retry_after.
+        telegram.flood(retry_after=1, times=4)
         picture = deployment.folder / "poster.jpg"
         picture.write_bytes(b"\xff\xd8\xff\xe0" + bytes(2000))
         run = await announce(
             deployment.env,
-            "--commune", "00004", "--text-file", str(text_file),
+            "--commune", "00004",
+            "--text-file", str(text_file), "--text-en-file", str(english_file),
             "--link", "https://hanoi.gov.vn/soi", "--image", str(picture),
             "--json", "--wait",
         )  # fmt: skip
@@ -238,12 +247,14 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
         assert {
             c: {s: n for s, n in counts.items() if n} for c, counts in report["channels"].items()
         } == {
-            "telegram": {"sent": 1, "blocked": 1},
+            "telegram": {"sent": 2, "blocked": 1},
             "zalo": {"sent": 1},
             "messenger": {"sent": 1, "unreachable": 1},
             "web": {"sent": 1},
         }
         assert _count([m.text for m in reader.messages]) == 1
+        [in_english] = [m.text for m in english.messages if ENGLISH in m.text]
+        assert in_english.startswith("📢 Announcement for Phường Ba Đình, Hà Nội\n\n")
         [got] = [m for m in reader.messages if TEXT in m.text]
         assert got.text.startswith("📢 Thông báo của Phường Ba Đình, Hà Nội\n\n")
         see, link = got.buttons
@@ -265,9 +276,9 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
             deployment.env, "--commune", "00004", "--text-file", str(text_file), "--json", "--wait"
         )
         assert again.json()["channels"]["telegram"] == {
-            "queued": 0, "sent": 1, "failed": 0, "unreachable": 0, "blocked": 1
+            "queued": 0, "sent": 2, "failed": 0, "unreachable": 0, "blocked": 1
         }  # fmt: skip
-        assert len(telegram.calls_of("sendMessage")) == tries + 1  # only to the reader
+        assert len(telegram.calls_of("sendMessage")) == tries + 2  # not to the blocker
         assert _count([m.text for m in reader.messages]) == 2
         assert _count(await _web_history(web, url)) == 2
 
