@@ -40,15 +40,16 @@ from datetime import timedelta
 from bot import logs
 from bot.announcements.pictures import picture_path
 from bot.announcements.store import Announcement, Claimed, Delivery, SqlAnnouncements, SqlDeliveries
+from bot.announcements.wording import announcement_message
 from bot.metrics import Metrics
 from bot.storage.database import Database
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.platform_state import SqlUnreachableUsers
+from bot.supervision import rest
 from dialogs.context import SUPPORTED_LOCALES
 from dialogs.errors import DeliveryError, OutsideWindow, RateLimited, RecipientUnavailable
-from dialogs.messages import Button, Reply
+from dialogs.messages import Reply
 from dialogs.ports import Channel, Clock, Translator
-from knowledge.communes.units import commune
 
 logger = logging.getLogger(__name__)
 
@@ -114,14 +115,7 @@ class AnnouncementSender:
                     await self.run_once(until)
                 except Exception:
                     logger.exception("announcement round failed")
-            waiting = [asyncio.ensure_future(e.wait()) for e in (self._wake, until)]
-            try:
-                await asyncio.wait(
-                    waiting, timeout=self._poll_interval, return_when=asyncio.FIRST_COMPLETED
-                )
-            finally:
-                for each in waiting:
-                    each.cancel()
+            await rest(until, self._poll_interval, self._wake)
 
     async def run_once(self, until: asyncio.Event | None = None) -> int:
         """Fan out what fell due and send every delivery due now; returns how many were sent."""
@@ -255,23 +249,21 @@ class AnnouncementSender:
     def _replies(
         self, announcement: Announcement, commune_code: int, locale: str
     ) -> tuple[Reply, ...]:
-        """The announcement as one message, headed by the citizen's commune."""
+        """The announcement as one message, in the citizen's language."""
         if locale not in SUPPORTED_LOCALES:
             locale = self._default_locale
-        _ = self._translator(locale).gettext
-        unit = commune(commune_code)
-        heading = (
-            _("Announcement for {commune}").format(commune=unit.label)
-            if unit is not None
-            else _("Announcement for your commune")
+        picture = (
+            None
+            if announcement.image_type is None
+            else self._public_url + picture_path(announcement.id)
         )
-        buttons: list[Button] = []
-        if announcement.image_type is not None:
-            url = self._public_url + picture_path(announcement.id)
-            buttons.append(Button(_("See the picture"), url=url))
-        if announcement.link:
-            buttons.append(Button(_("Open the link"), url=announcement.link))
-        return (Reply(f"📢 {heading}\n\n{announcement.text(locale)}", tuple(buttons)),)
+        return announcement_message(
+            self._translator(locale).gettext,
+            announcement.text(locale),
+            commune_code,
+            picture_url=picture,
+            link=announcement.link,
+        )
 
     async def _settle(self, delivery: Claimed, state: Delivery, error: str) -> Delivery:
         async with self._database.transaction() as session:

@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announcements.compose import MAX_IMAGE_BYTES, MAX_TEXT, Author, Draft, Refused, compose
 from bot.announcements.store import Announcement, Cancel, Delivery, SqlAnnouncements, State
+from bot.announcements.wording import announcement_message
 from bot.console import previews
 from bot.console.auth import accepts_upload, allow, scope
 from bot.console.context import N_, console, current_staff, gettext, render
 from bot.console.conversations import CHANNEL_NAMES
 from bot.handoffs import VIETNAM
 from bot.storage.staff import Role, SqlStaff, Staff
-from dialogs.messages import Button, Reply
 from knowledge.communes import units
 
 routes = web.RouteTableDef()
@@ -257,14 +257,7 @@ def _previews(
     """The announcement as each app shows it to a Vietnamese reader of ``commune``: the
     picture's button opens it where the server serves it once sent."""
     _ = gettext(request)
-    unit = units.commune(commune)
-    heading = _("Announcement for {commune}").format(commune=unit.label if unit else commune)
-    buttons = []
-    if picture:
-        buttons.append(Button(_("See the picture"), url=""))
-    if link:
-        buttons.append(Button(_("Open the link"), url=link))
-    replies = [Reply(f"📢 {heading}\n\n{text}", tuple(buttons))]
+    replies = announcement_message(_, text, commune, picture_url="" if picture else None, link=link)
     limits = console(request).message_limits()
     return previews.of(replies, limits, CHANNEL_NAMES, _)
 
