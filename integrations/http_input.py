@@ -59,8 +59,25 @@ PlatformText = Annotated[str, AfterValidator(clean_text)]
 Payload = Annotated[str, AfterValidator(lambda value: clean_text(value, MAX_PAYLOAD_CHARS))]
 """A button payload sent back by a platform, cleaned and capped."""
 
-PlatformId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
+
+def _no_nul(value: str) -> str:
+    """``value`` unchanged; an address or id with NUL is refused, not cleaned.
+
+    Unlike a text, an id or a file's address changed by cleaning would name something else,
+    and PostgreSQL refuses NUL in the columns that keep them.
+    """
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+PlatformId = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS), AfterValidator(_no_nul)
+]
 """A user, chat or message id as a platform writes it."""
+
+PlatformUrl = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS), AfterValidator(_no_nul)]
+"""The address a platform gives for a file a user sent."""
 
 EpochMillis = Annotated[int, Field(ge=0, lt=LAST_MILLISECOND)]
 """A platform timestamp in milliseconds (Messenger's numbers, Zalo's digit strings)."""

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import BeforeValidator
 
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage
 from integrations.http_input import (
-    MAX_TEXT_CHARS,
     EpochMillis,
     Lenient,
     Payload,
     PlatformId,
     PlatformText,
+    PlatformUrl,
     from_millis,
     validate,
 )
@@ -69,7 +69,7 @@ class _QuickReply(Lenient):
 
 
 class _FilePayload(Lenient):
-    url: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] | None = None
+    url: PlatformUrl | None = None
     sticker_id: Any = None
 
 

@@ -12,7 +12,14 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from integrations.http_input import EpochSeconds, Lenient, Payload, PlatformText, validate
+from integrations.http_input import (
+    EpochSeconds,
+    Lenient,
+    Payload,
+    PlatformId,
+    PlatformText,
+    validate,
+)
 
 TelegramId = Annotated[int, Field(gt=-(2**53), lt=2**53)]
 """Telegram ids have at most 52 significant bits."""
@@ -34,10 +41,12 @@ class _Chat(Lenient):
 
 
 class _PhotoSize(Lenient):
+    file_id: PlatformId
     file_size: _FileSize | None = None
 
 
 class _Document(Lenient):
+    file_id: PlatformId
     file_name: PlatformText | None = None
     file_size: _FileSize | None = None
 
@@ -54,7 +63,7 @@ class _Message(Lenient):
 
 
 class _CallbackQuery(Lenient):
-    id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    id: PlatformId
     from_: _User = Field(alias="from")
     data: Payload | None = None
 

@@ -14,11 +14,11 @@ from pydantic import BeforeValidator, StringConstraints
 
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage
 from integrations.http_input import (
-    MAX_TEXT_CHARS,
     EpochMillis,
     Lenient,
     PlatformId,
     PlatformText,
+    PlatformUrl,
     from_millis,
     validate,
 )
@@ -66,7 +66,7 @@ class _Party(Lenient):
 
 
 class _FilePayload(Lenient):
-    url: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] = ""
+    url: PlatformUrl = ""
     name: PlatformText = ""
     size: Annotated[int | None, BeforeValidator(_size)] = None
 

@@ -200,3 +200,35 @@ async def test_a_nul_character_from_each_platform_is_answered(
     ]
     assert {channel for channel, _text in rows} == {"messenger", "telegram", "zalo"}
     assert len(rows) > 3
+
+
+async def test_a_nul_character_in_an_id_or_a_file_address_is_refused_and_changes_nothing(
+    edge_on_each_database: Edge,
+) -> None:
+    """Fuzzing on PostgreSQL found 5xx from a NUL in Messenger and Zalo ids: unlike a text, an
+    id or a file's address cannot be cleaned without naming something else, so it is refused."""
+    edge = edge_on_each_database
+    image = [{"type": "image", "payload": {"url": "https://cdn.example/a\u0000.jpg"}}]
+    messenger = [
+        messenger_body(sender={"id": "65432\u000010987"}, message={"mid": "m1", "text": "hi"}),
+        messenger_body(message={"mid": "m_\u0000", "text": "hi"}),
+        messenger_body(message={"mid": "m2", "attachments": image}),
+    ]
+    zalo_image = {
+        "msg_id": "z3",
+        "attachments": [{"payload": {"url": "https://zalo.example/\u0000.jpg"}}],
+    }
+    zalo = [
+        zalo_body(sender={"id": "2468\u0000"}),
+        zalo_body(message={"text": "hi", "msg_id": "z\u00002"}),
+        zalo_body(event_name="user_send_image", message=zalo_image),
+    ]
+    update = json.loads(telegram_body("hi"))
+    update["message"]["photo"] = [{"file_id": "AgAC\u0000", "width": 90, "height": 90}]
+    answers = [await edge.messenger_event(body) for body in messenger]
+    answers += [await edge.zalo_event(body, "1795507140000") for body in zalo]
+    answers.append(await edge.telegram_update(json.dumps(update).encode()))
+    for answer in answers:
+        assert "NUL" in refused(answer, 400)["error"]
+    await edge.settle()
+    assert await stored(edge) == (0, 0)
