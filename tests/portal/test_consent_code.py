@@ -42,16 +42,6 @@ async def motcua(tmp_path: Path, clock: ManualClock) -> AsyncIterator[tuple[App,
             yield app, telegram
 
 
-async def pushed(telegram: FakeTelegram, chat: TelegramCitizen, needle: str) -> str:
-    """Wait until a bot message containing ``needle`` reached the Telegram chat; its text."""
-
-    def found() -> list[str]:
-        return [m.text for m in chat.user.messages if needle in m.text]
-
-    await telegram.wait_for(lambda: bool(found()))
-    return found()[-1]
-
-
 async def ask_for_a_code(volunteer: TelegramCitizen) -> str:
     """The volunteer starts a temporary residence filing for Lê Thị Mai; the code shown."""
     await volunteer.say("/start")
@@ -91,8 +81,8 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
         )
         assert "recorded" in await mai.say("Agree")
         # The notice of the consent and the first question are separate sends: wait for both.
-        await pushed(telegram, volunteer, "Lê Thị Mai đã đồng ý trên điện thoại của họ")
-        first = await pushed(telegram, volunteer, "Câu 1/7")
+        await volunteer.pushed("Lê Thị Mai đã đồng ý trên điện thoại của họ")
+        first = await volunteer.pushed("Câu 1/7")
         assert "Họ tên của bạn" in first
         for typed in (
             "Trần Văn Bình",
@@ -109,15 +99,15 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
             review.text
         )
         await volunteer.tap("Gửi hồ sơ")
-        found = DOSSIER.search(await pushed(telegram, volunteer, "Mã hồ sơ"))
+        found = DOSSIER.search(await volunteer.pushed("Mã hồ sơ"))
         assert found is not None
         dossier_code = found.group(0)
 
         await app.portal.client.transition(dossier_code, "accepted")
-        assert dossier_code in await pushed(telegram, volunteer, "Đã tiếp nhận")
+        assert dossier_code in await volunteer.pushed("Đã tiếp nhận")
         assert "Accepted" in await mai.pushed(f"Dossier {dossier_code}")
         await app.portal.client.transition(dossier_code, "processing")
-        await pushed(telegram, volunteer, "Đang xử lý")
+        await volunteer.pushed("Đang xử lý")
         await mai.pushed(f"Dossier {dossier_code}: Being processed")
         # The relative follows it in their chat without typing their ID number.
         assert dossier_code in await mai.press("m:lookup")
@@ -140,7 +130,7 @@ async def test_a_refusal_ends_the_filing_on_both_sides_and_keeps_nothing(tmp_pat
         code = await ask_for_a_code(volunteer)
         assert "Do you agree?" in await mai.say(code)
         assert "nothing was kept" in await mai.say("Do not agree")
-        refused = await pushed(telegram, volunteer, "không đồng ý")
+        refused = await volunteer.pushed("không đồng ý")
         assert "Lê Thị Mai không đồng ý, nên không thể nộp hồ sơ" in refused
         # The volunteer's filing is gone: its buttons are out of date.
         assert "Nút này đã cũ" in text_of(await volunteer.tap("Lấy mã mới"))

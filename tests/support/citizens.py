@@ -85,6 +85,16 @@ class TelegramCitizen:
         """Send a file; ``size`` is the size Telegram announces, if not its own."""
         return await self._turn(lambda: self.user.send_document(data, name, mime_type, size=size))
 
+    async def pushed(self, needle: str, times: int = 1) -> str:
+        """Wait until ``times`` bot messages containing ``needle`` reached the chat outside a
+        turn (a notice sent by the outbox); the text of the last."""
+
+        def found() -> list[str]:
+            return [m.text for m in self.user.messages if needle in m.text]
+
+        await self.telegram.wait_for(lambda: len(found()) >= times)
+        return found()[-1]
+
     async def _turn(self, act: Callable[[], dict[str, Any]]) -> list[TelegramMessage]:
         """Do ``act``, wait until the bot has acknowledged and answered it; what it sent."""
         before = len(self.user.messages)

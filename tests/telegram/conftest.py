@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from fakes.telegram import TOKEN, FakeTelegram
 from storage.databases import _postgres_database, database_url  # noqa: F401
+from support.apps import serving, telegram_env
+from support.clock import ManualClock
+from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 from telegram_support import ScriptedHandler, WebhookHost
 
+from bot.app import App
 from integrations.ordering import MemoryInbox
 from integrations.telegram import TelegramChannel
+from knowledge.base import LocalKnowledgeBase
 
 
 @pytest.fixture
@@ -50,3 +56,18 @@ async def webhook(webhook_host: WebhookHost) -> AsyncIterator[TelegramChannel]:
     await webhook_host.serve(channel)
     async with channel:
         yield channel
+
+
+@pytest.fixture
+async def app(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[App]:
+    """``motcua serve`` with Telegram on the fake and the sandbox portal in-process (test
+    modules with other needs define their own ``app``)."""
+    env = {
+        "MOTCUA_DATA_DIR": str(tmp_path),
+        "MOTCUA_PORTAL_SANDBOX_PORT": "0",
+        **telegram_env(telegram),
+    }
+    knowledge = LocalKnowledgeBase([BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE])
+    async with serving(env, knowledge=knowledge, clock=ManualClock()) as built:
+        built.start_background()
+        yield built

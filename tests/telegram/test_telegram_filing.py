@@ -5,44 +5,13 @@ pushed to the chat once, in Vietnamese."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from fakes.telegram import FakeTelegram
-from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen
-from support.clock import ManualClock
-from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 
 from bot.app import App
-from knowledge.base import LocalKnowledgeBase
 
 CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
-
-
-@pytest.fixture
-async def app(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[App]:
-    """``motcua serve`` with Telegram on the fake and the sandbox portal in-process."""
-    env = {
-        "MOTCUA_DATA_DIR": str(tmp_path),
-        "MOTCUA_PORTAL_SANDBOX_PORT": "0",
-        **telegram_env(telegram),
-    }
-    knowledge = LocalKnowledgeBase([BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE])
-    async with serving(env, knowledge=knowledge, clock=ManualClock()) as built:
-        built.start_background()
-        yield built
-
-
-async def pushed(telegram: FakeTelegram, chat: TelegramCitizen, needle: str, times: int = 1) -> str:
-    """Wait until ``times`` bot messages containing ``needle`` reached the chat; the last."""
-
-    def found() -> list[str]:
-        return [m.text for m in chat.user.messages if needle in m.text]
-
-    await telegram.wait_for(lambda: len(found()) >= times)
-    return found()[-1]
 
 
 async def test_a_temporary_residence_filed_on_telegram_is_followed_to_its_result(
@@ -84,7 +53,7 @@ async def test_a_temporary_residence_filed_on_telegram_is_followed_to_its_result
         )
     )
 
-    receipt = await pushed(telegram, chat, "Mã hồ sơ")
+    receipt = await chat.pushed("Mã hồ sơ")
     found = CODE.search(receipt)
     assert found is not None
     code = found.group(0)
@@ -96,14 +65,14 @@ async def test_a_temporary_residence_filed_on_telegram_is_followed_to_its_result
     )
 
     await app.portal.client.transition(code, "accepted")
-    await pushed(telegram, chat, "Đã tiếp nhận")
+    await chat.pushed("Đã tiếp nhận")
     await app.portal.client.transition(code, "processing")
     await app.portal.client.transition(code, "payment_required", "Nộp lệ phí đăng ký tạm trú")
-    payment = await pushed(telegram, chat, "Yêu cầu thực hiện nghĩa vụ tài chính")
+    payment = await chat.pushed("Yêu cầu thực hiện nghĩa vụ tài chính")
     assert "Số tiền cần nộp: 7.000" in payment and "Nộp lệ phí đăng ký tạm trú" in payment
     await app.portal.client.transition(code, "processing")
     await app.portal.client.transition(code, "result_ready")
-    ready = await pushed(telegram, chat, "Đã có kết quả")
+    ready = await chat.pushed("Đã có kết quả")
     assert "bộ phận một cửa" in ready
     texts = [m.text for m in chat.user.messages]
     assert sum("Mã hồ sơ:" in t for t in texts) == 1

@@ -6,14 +6,9 @@ later (``supplement_required``) sent from the chat."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from fakes.telegram import FakeTelegram
-from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen, text_of
-from support.clock import ManualClock
 from support.papers import (
     EXE,
     FORTY_MB,
@@ -24,36 +19,10 @@ from support.papers import (
     attached,
     kept_papers,
 )
-from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 
 from bot.app import App
-from knowledge.base import LocalKnowledgeBase
 
 CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
-
-
-@pytest.fixture
-async def app(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[App]:
-    """``motcua serve`` with Telegram on the fake and the sandbox portal in-process."""
-    env = {
-        "MOTCUA_DATA_DIR": str(tmp_path),
-        "MOTCUA_PORTAL_SANDBOX_PORT": "0",
-        **telegram_env(telegram),
-    }
-    knowledge = LocalKnowledgeBase([BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE])
-    async with serving(env, knowledge=knowledge, clock=ManualClock()) as built:
-        built.start_background()
-        yield built
-
-
-async def pushed(telegram: FakeTelegram, chat: TelegramCitizen, needle: str, times: int = 1) -> str:
-    """Wait until ``times`` bot messages containing ``needle`` reached the chat; the last."""
-
-    def found() -> list[str]:
-        return [m.text for m in chat.user.messages if needle in m.text]
-
-    await telegram.wait_for(lambda: len(found()) >= times)
-    return found()[-1]
 
 
 async def test_a_photo_sent_on_telegram_reaches_the_dossier_and_answers_a_supplement(
@@ -86,7 +55,7 @@ async def test_a_photo_sent_on_telegram_reaches_the_dossier_and_answers_a_supple
     assert telegram.downloads[-1].startswith("photos/")
     await chat.tap("Gửi hồ sơ")
 
-    found = CODE.search(await pushed(telegram, chat, "Mã hồ sơ"))
+    found = CODE.search(await chat.pushed("Mã hồ sơ"))
     assert found is not None
     code = found.group(0)
     await app.dossiers.run_once()
@@ -96,12 +65,12 @@ async def test_a_photo_sent_on_telegram_reaches_the_dossier_and_answers_a_supple
     for status in ("accepted", "processing"):
         await app.portal.client.transition(code, status)
     await app.portal.client.transition(code, "supplement_required", "Thiếu ảnh CCCD mặt sau")
-    notice = await pushed(telegram, chat, "Yêu cầu bổ sung giấy tờ")
+    notice = await chat.pushed("Yêu cầu bổ sung giấy tờ")
     assert "Thiếu ảnh CCCD mặt sau" in notice
     started = text_of(await chat.tap("Gửi giấy tờ bổ sung"))
     assert f"Mỗi tệp được gửi vào hồ sơ {code}" in started
     assert "Đã nhận (1)" in text_of(await chat.send_photo(JPEG))
     await app.dossiers.run_once()
     assert ("Giấy tờ bổ sung 1", "image/jpeg", len(JPEG)) in await attached(app, code)
-    moved = await pushed(telegram, chat, "Đang xử lý", 2)
+    moved = await chat.pushed("Đang xử lý", 2)
     assert "Đã nhận giấy tờ bổ sung" in moved
