@@ -3,6 +3,8 @@ what the sandbox portal kept of the papers attached to a dossier."""
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from sqlalchemy import func, select
 
 from bot.app import App
@@ -26,6 +28,25 @@ RESIDENCE_ANSWERS = (
     "01/11/2026",
 )
 """A temporary residence registration's answers, up to its last (optional) question."""
+
+
+class LabelledChat(Protocol):
+    """A citizen on an app whose buttons are tapped by their label (Telegram, Zalo)."""
+
+    async def say(self, text: str) -> Any: ...
+
+    async def tap(self, label: str) -> Any: ...
+
+
+async def answer_the_residence_form(chat: LabelledChat) -> None:
+    """From the menu to the delivery question of a temporary residence registration for
+    oneself: consent, every answer, the optional last one skipped."""
+    for label in ("Nộp hồ sơ", "Đăng ký tạm trú", "Tôi đồng ý", "Cho tôi"):
+        await chat.tap(label)
+    for typed in RESIDENCE_ANSWERS:
+        await chat.say(typed)
+    await chat.tap("Bỏ qua")
+
 
 PROOF = "Giấy tờ chứng minh chỗ ở hợp pháp (ví dụ hợp đồng thuê nhà)"
 """Its paper, as the portal names it."""

@@ -15,7 +15,7 @@ from support.papers import (
     JPEG,
     PDF,
     PROOF,
-    RESIDENCE_ANSWERS,
+    answer_the_residence_form,
     attached,
     kept_papers,
 )
@@ -30,13 +30,7 @@ async def test_a_photo_sent_on_telegram_reaches_the_dossier_and_answers_a_supple
 ) -> None:
     chat = TelegramCitizen(telegram, app)
     await chat.say("/start")
-    await chat.tap("Nộp hồ sơ")
-    await chat.tap("Đăng ký tạm trú")
-    await chat.tap("Tôi đồng ý")
-    await chat.tap("Cho tôi")
-    for typed in RESIDENCE_ANSWERS:
-        await chat.say(typed)
-    await chat.tap("Bỏ qua")
+    await answer_the_residence_form(chat)
     review = text_of(await chat.tap("Nhận tại bộ phận một cửa"))
     assert f"{PROOF}: chưa gửi kèm" in review
     asked = text_of(await chat.tap("Gửi ảnh giấy tờ"))

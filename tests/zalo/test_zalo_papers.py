@@ -12,7 +12,7 @@ import pytest
 from fakes.zalo import FakeZalo
 from support.apps import serving, zalo_env
 from support.citizens import ZaloCitizen, text_of
-from support.papers import EXE, FORTY_MB, JPEG, PDF, PROOF, RESIDENCE_ANSWERS, attached
+from support.papers import EXE, FORTY_MB, JPEG, PDF, PROOF, answer_the_residence_form, attached
 from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 
 from bot.app import App
@@ -39,13 +39,7 @@ async def test_a_photo_sent_on_zalo_reaches_the_dossier_and_bad_files_are_refuse
 ) -> None:
     chat = ZaloCitizen(zalo, app, USER)
     await chat.follow()
-    await chat.tap("Nộp hồ sơ")
-    await chat.tap("Đăng ký tạm trú")
-    await chat.tap("Tôi đồng ý")
-    await chat.tap("Cho tôi")
-    for typed in RESIDENCE_ANSWERS:
-        await chat.say(typed)
-    await chat.tap("Bỏ qua")
+    await answer_the_residence_form(chat)
     await chat.tap("Nhận tại bộ phận một cửa")
     assert "Gửi ảnh chụp (JPEG hoặc PNG)" in text_of(await chat.tap("Gửi ảnh giấy tờ"))
 
