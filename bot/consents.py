@@ -40,11 +40,11 @@ async def carry_out(
             message.ref, effect.key, effect.procedure, effect.full_name, effect.relationship, now
         )
         minutes = CONSENT_TTL // timedelta(minutes=1)
-        return _internal(message, f"cs:code:{code}:{minutes}", None), code
+        return message.follow_up(f"cs:code:{code}:{minutes}"), code
     if isinstance(effect, RedeemConsentCode):
         address = message.address
         if address is not None and await limiter.hit(Limit.LINK_ADDRESS, address):
-            return _internal(message, "cs:ask", {"outcome": CodeOutcome.LOCKED}), effect.code
+            return message.follow_up("cs:ask", {"outcome": CodeOutcome.LOCKED}), effect.code
         outcome, request = await consents.redeem(effect.code, message.ref, now)
         facts: dict[str, Any] = {"outcome": outcome}
         if request is not None:
@@ -54,16 +54,16 @@ async def carry_out(
                 full_name=request.full_name,
                 relationship=request.relationship,
             )
-        return _internal(message, "cs:ask", facts), effect.code
+        return message.follow_up("cs:ask", facts), effect.code
     answered = await consents.answer(effect.request, message.ref, effect.agreed, now)
     if answered is None:
-        return _internal(message, "cs:done", {"outcome": "gone"}), None
+        return message.follow_up("cs:done", {"outcome": "gone"}), None
     notice = {"key": answered.filing_key, "at": now.isoformat()}
     await SqlReminders(session).schedule(
         answered.volunteer, now, AGREED if effect.agreed else REFUSED, now, facts=notice
     )
     said = "agreed" if effect.agreed else "refused"
-    return _internal(message, "cs:done", {"outcome": said}), None
+    return message.follow_up("cs:done", {"outcome": said}), None
 
 
 async def agreement(
@@ -75,16 +75,3 @@ async def agreement(
     if not isinstance(consent, dict) or consent.get("method") != CONSENT_METHOD:
         return None
     return await SqlConsents(session).agreed(ref, effect.key)
-
-
-def _internal(
-    message: IncomingMessage, payload: str, facts: dict[str, Any] | None
-) -> IncomingMessage:
-    return IncomingMessage(
-        message.ref,
-        payload=payload,
-        locale=message.locale,
-        received_at=message.received_at,
-        internal=True,
-        facts=facts,
-    )

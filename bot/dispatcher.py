@@ -329,14 +329,7 @@ class Dispatcher:
                 elif isinstance(effect, ShowCommune):
                     if not current.internal:
                         facts = await news.facts(session, current.ref, effect.page, now)
-                        pending = IncomingMessage(
-                            current.ref,
-                            payload="nw:mine",
-                            locale=current.locale,
-                            received_at=current.received_at,
-                            internal=True,
-                            facts=facts,
-                        )
+                        pending = current.follow_up("nw:mine", facts)
                 elif isinstance(effect, RequestStaff):
                     if not current.internal:
                         pending = await handoffs.request(session, current, effect, now)
@@ -430,13 +423,7 @@ async def _link(
         else:
             redemption = await identities.redeem_code(code, message.ref, now)
             payload = f"lk:res:{redemption.outcome}"
-    outcome = IncomingMessage(
-        message.ref,
-        payload=payload,
-        locale=message.locale,
-        received_at=message.received_at,
-        internal=True,
-    )
+    outcome = message.follow_up(payload)
     return outcome, code
 
 

@@ -88,23 +88,12 @@ async def request(
     """
     commune = await citizen_commune(session, message.ref)
     if commune is None:
-        return IncomingMessage(
-            message.ref,
-            payload="hs:where",
-            locale=message.locale,
-            received_at=message.received_at,
-            internal=True,
-        )
+        return message.follow_up("hs:where")
     await SqlHandoffs(session).request(message.ref, commune, now)
     info = await SqlCommuneInfo(session).get(commune) if commune else None
     opens = OpeningHours.of(info).next_opening(now)
-    return IncomingMessage(
-        message.ref,
-        payload="hs:queued",
-        locale=message.locale,
-        received_at=message.received_at,
-        internal=True,
-        facts={"opens_at": None if opens is None else opens.isoformat()},
+    return message.follow_up(
+        "hs:queued", {"opens_at": None if opens is None else opens.isoformat()}
     )
 
 

@@ -54,9 +54,9 @@ async def answer(
             {"code": d.code, "procedure": d.procedure, "status": d.status}
             for d in mine[:MAX_LISTED]
         ]
-        return _internal(message, "ds:mine", {"items": items})
+        return message.follow_up("ds:mine", {"items": items})
     facts = await _look_up(session, portal, message, effect, now, limiter)
-    return _internal(message, "ds:found", facts)
+    return message.follow_up("ds:found", facts)
 
 
 async def _look_up(
@@ -95,14 +95,3 @@ async def _look_up(
         logger.warning("dossier lookup failed: %s", type(error).__name__)
         return {"outcome": "unavailable", "code": code}
     return {"outcome": "found", **status_facts(found)}
-
-
-def _internal(message: IncomingMessage, payload: str, facts: dict[str, Any]) -> IncomingMessage:
-    return IncomingMessage(
-        message.ref,
-        payload=payload,
-        locale=message.locale,
-        received_at=message.received_at,
-        internal=True,
-        facts=facts,
-    )

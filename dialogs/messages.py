@@ -70,6 +70,18 @@ class IncomingMessage:
     """What motcua learned outside the conversation for an internal message (a portal's
     receipt, a dossier's new status); plain JSON values."""
 
+    def follow_up(self, payload: str, facts: Mapping[str, Any] | None = None) -> IncomingMessage:
+        """The internal message that tells the dialogs what a side effect of this one found
+        (a link code's outcome, a queued handoff), in the same conversation and language."""
+        return IncomingMessage(
+            self.ref,
+            payload=payload,
+            locale=self.locale,
+            received_at=self.received_at,
+            internal=True,
+            facts=facts,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Button:
