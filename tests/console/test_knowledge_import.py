@@ -17,14 +17,12 @@ from typing import Any
 
 import pytest
 from aiohttp import FormData
-from aiohttp.test_utils import TestServer
 from console_support import Client, Staffing, csrf
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.knowledge_updates.build import rebuild, shipped_sources
 from bot.knowledge_updates.store import SqlKnowledgeVersions, VersionState
-from bot.server import web_application
 from bot.storage.schema import ensure_schema
 from knowledge.base import LocalKnowledgeBase
 from knowledge.store import decode_knowledge_base, default_path
@@ -87,26 +85,10 @@ def _knowledge(settings: Settings) -> LocalKnowledgeBase:
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[App]:
+    """The console's app on the shipped knowledge base (the conftest's has none): the server,
+    staff and admin fixtures of the conftest run on this one."""
     async with build_app(settings, knowledge=_knowledge(settings)) as built:
         yield built
-
-
-@pytest.fixture
-async def server(app: App) -> AsyncIterator[TestServer]:
-    async with TestServer(web_application(app)) as test_server:
-        yield test_server
-
-
-@pytest.fixture
-async def staffing(server: TestServer, monkeypatch: pytest.MonkeyPatch) -> Staffing:
-    return Staffing(server, monkeypatch)
-
-
-@pytest.fixture
-async def admin(staffing: Staffing) -> AsyncIterator[Client]:
-    await staffing.add("--admin", "admin@xa.vn")
-    async with staffing.signed_in("admin@xa.vn") as client:
-        yield client
 
 
 async def _upload(client: Client, *files: tuple[str, bytes]) -> Any:
