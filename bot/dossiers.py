@@ -12,7 +12,8 @@ in the citizen's language, and the reminder worker is woken so that takes millis
   recorded only when newer than the last one announced, and then announced once. Its loop also
   finds dossiers still open past their due date (counted in working days by the portal) and
   apologises once, with the new date when the desk gave one (its apology slip, Form 04).
-  A dossier a volunteer filed for someone who consented on their own chat is told to both.
+  A dossier a volunteer filed for someone who consented on their own chat is told to both,
+  its receipt included.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from integrations.portal.contract import CITIZEN_ACTS, CLOSED, LABELS
 logger = logging.getLogger(__name__)
 
 RECEIPT = "fd:rcpt"
+FILED_FOR_YOU = "fd:given"
 WAITING = "fd:wait"
 REFUSED = "fd:fail"
 STATUS = "fd:st"
@@ -161,11 +163,13 @@ class DossierSender:
             await self._failed(dossier, error)
             return False
         now = self._clock.now()
+        facts = receipt_facts(answer)
         async with self._database.transaction() as session:
             await SqlDossiers(session).filed(dossier, answer, now)
-            await SqlReminders(session).schedule(
-                dossier.ref, now, RECEIPT, now, facts=receipt_facts(answer)
-            )
+            outbox = SqlReminders(session)
+            await outbox.schedule(dossier.ref, now, RECEIPT, now, facts=facts)
+            if dossier.helped is not None:
+                await outbox.schedule(dossier.helped, now, FILED_FOR_YOU, now, facts=facts)
         self._wake_outbox()
         return True
 

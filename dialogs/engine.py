@@ -132,6 +132,7 @@ _INTERNAL: dict[str, Handler] = {
     "cs:ask": consent.ask,
     "cs:done": consent.done,
     "fd:rcpt": filing.receipt,
+    "fd:given": filing.filed_for_you,
     "fd:wait": filing.waiting,
     "fd:fail": filing.refused,
     "fd:st": dossiers.status_changed,

@@ -434,35 +434,20 @@ def receipt(turn: Turn, _args: list[str]) -> list[Reply]:
     facts = turn.message.facts or {}
     turn.state.pop("filing", None)
     turn.set_step("menu")
-    lines = [
-        _("Your dossier has been filed. Dossier code: {code}").format(code=facts.get("code", "")),
-        _("Keep this code: type it here at any time to see how the dossier is going."),
-        _(
-            "Next: the one-stop desk checks it and accepts it, or tells you what is missing. I "
-            "will write to you here at every step."
-        ),
-    ]
-    if isinstance(facts.get("due_date"), str):
-        due = date.fromisoformat(facts["due_date"])
-        lines.append(_("Expected result: {date}").format(date=_day(turn, due)))
-    amount = facts.get("fee_amount")
-    if isinstance(amount, int) and amount > 0:
-        lines.append(_("Fee: {amount}").format(amount=turn.t.format_money(amount)))
-    else:
-        lines.append(_("Fee: free of charge"))
-    buttons: list[Button] = []
-    if isinstance(facts.get("payment_url"), str):
-        lines.append(_("You can pay online with the button below."))
-        buttons.append(Button(_("Pay the fee"), url=facts["payment_url"]))
-    if facts.get("delivery") == "post":
-        lines.append(_("The result will come to you by post."))
-    else:
-        lines.append(_("Collect the result at the one-stop desk; bring your ID card."))
+    first = _("Your dossier has been filed. Dossier code: {code}")
+    reply = _receipt(turn, first.format(code=facts.get("code", "")))
     procedure = facts.get("procedure")
-    return [
-        Reply("\n".join(lines), (*buttons, menu.menu_button(turn))),
-        feedback.prompt(turn, "d", procedure if isinstance(procedure, str) else None),
-    ]
+    return [reply, feedback.prompt(turn, "d", procedure if isinstance(procedure, str) else None)]
+
+
+def filed_for_you(turn: Turn, _args: list[str]) -> list[Reply]:
+    """The receipt as the person a volunteer filed for reads it, on their own chat.
+
+    Whatever they were doing in their chat goes on: this is news, not a step of a filing.
+    """
+    _ = turn.t.gettext
+    first = _("The dossier you agreed to has been filed for you. Dossier code: {code}")
+    return [_receipt(turn, first.format(code=(turn.message.facts or {}).get("code", "")))]
 
 
 def waiting(turn: Turn, _args: list[str]) -> list[Reply]:
@@ -488,6 +473,37 @@ def refused(turn: Turn, _args: list[str]) -> list[Reply]:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _receipt(turn: Turn, first: str) -> Reply:
+    """A receipt under its first line: what happens next, due date, fee and payment, the result."""
+    _ = turn.t.gettext
+    facts = turn.message.facts or {}
+    lines = [
+        first,
+        _("Keep this code: type it here at any time to see how the dossier is going."),
+        _(
+            "Next: the one-stop desk checks it and accepts it, or tells you what is missing. I "
+            "will write to you here at every step."
+        ),
+    ]
+    if isinstance(facts.get("due_date"), str):
+        due = date.fromisoformat(facts["due_date"])
+        lines.append(_("Expected result: {date}").format(date=_day(turn, due)))
+    amount = facts.get("fee_amount")
+    if isinstance(amount, int) and amount > 0:
+        lines.append(_("Fee: {amount}").format(amount=turn.t.format_money(amount)))
+    else:
+        lines.append(_("Fee: free of charge"))
+    buttons: list[Button] = []
+    if isinstance(facts.get("payment_url"), str):
+        lines.append(_("You can pay online with the button below."))
+        buttons.append(Button(_("Pay the fee"), url=facts["payment_url"]))
+    if facts.get("delivery") == "post":
+        lines.append(_("The result will come to you by post."))
+    else:
+        lines.append(_("Collect the result at the one-stop desk; bring your ID card."))
+    return Reply("\n".join(lines), (*buttons, menu.menu_button(turn)))
 
 
 def _filing(turn: Turn) -> dict[str, Any] | None:

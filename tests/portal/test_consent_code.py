@@ -1,7 +1,7 @@
 """A volunteer on Telegram files for a relative who consents on their own chat (the web chat)
-with a one-time code: the filing goes on once they agree, both chats get every status change
-in their own language, a refusal ends it on both sides with nothing kept, and wrong, expired
-and guessed codes are refused, limited per app and per address."""
+with a one-time code: the filing goes on once they agree, both chats get the receipt and every
+status change in their own language, a refusal ends it on both sides with nothing kept, and
+wrong, expired and guessed codes are refused, limited per app and per address."""
 
 from __future__ import annotations
 
@@ -102,6 +102,9 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
         found = DOSSIER.search(await volunteer.pushed("Mã hồ sơ"))
         assert found is not None
         dossier_code = found.group(0)
+        # The relative gets the receipt too, in their own language.
+        receipt = await mai.pushed("filed for you")
+        assert f"Dossier code: {dossier_code}" in receipt and "Expected result" in receipt
 
         await app.portal.client.transition(dossier_code, "accepted")
         assert dossier_code in await volunteer.pushed("Đã tiếp nhận")
