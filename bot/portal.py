@@ -8,7 +8,9 @@ order they came. :class:`PortalEvents` is the inbox's turn for them.
 
 With ``MOTCUA_PORTAL_URL`` unset, ``motcua serve`` runs the sandbox portal in its own process,
 listening on localhost (``MOTCUA_PORTAL_SANDBOX_PORT``), so a fresh machine can file dossiers and
-an officer can move them with ``motcua portal-sandbox move``.
+an officer can move them with ``motcua portal-sandbox move``. A sandbox whose port was taken
+listens on another one; the address it got is kept in the data directory while it runs, which is
+where ``move`` finds it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -49,6 +53,8 @@ EVENTS_CHANNEL = "portal"
 message id."""
 
 SANDBOX_FILE = "portal-sandbox.sqlite3"
+SANDBOX_ADDRESS_FILE = "portal-sandbox.url"
+"""Where a running sandbox keeps its address, in the data directory beside its file."""
 UNSTATED_WORKING_DAYS = 10
 """The sandbox's processing time for a procedure whose time the portal does not state."""
 
@@ -134,19 +140,27 @@ async def connect_portal(
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(sandbox)
         port = settings.portal_sandbox_port
-        url = await stack.enter_async_context(serving_sandbox(sandbox, "127.0.0.1", port))
+        url = await stack.enter_async_context(
+            serving_sandbox(sandbox, "127.0.0.1", port, data_dir=settings.data_dir)
+        )
         client = await stack.enter_async_context(HttpPortalClient(url, sandbox.api_key))
         yield PortalLink(client, sandbox.webhook_secret, sandbox)
 
 
 @asynccontextmanager
 async def serving_sandbox(
-    sandbox: SandboxPortal, host: str, port: int, *, fallback: bool = True
+    sandbox: SandboxPortal,
+    host: str,
+    port: int,
+    *,
+    fallback: bool = True,
+    data_dir: Path | None = None,
 ) -> AsyncIterator[str]:
     """Serve the sandbox on ``host:port``; its URL.
 
     With ``fallback`` a taken port is no failure: a second motcua process on the same machine
-    (``motcua chat`` beside ``motcua serve``) gets its sandbox on any free port.
+    (``motcua chat`` beside ``motcua serve``) gets its sandbox on any free port. With
+    ``data_dir`` the URL is kept there while it serves, for ``motcua portal-sandbox move``.
     """
     runner = web.AppRunner(sandbox.application(), handle_signals=False, access_log=None)
     await runner.setup()
@@ -161,9 +175,37 @@ async def serving_sandbox(
         address = runner.addresses[0]
         sandbox.public_url = f"http://{address[0]}:{address[1]}"
         logger.info("sandbox portal listening on %s", sandbox.public_url)
-        yield sandbox.public_url
+        if data_dir is None:
+            yield sandbox.public_url
+        else:
+            with _address_kept(data_dir / SANDBOX_ADDRESS_FILE, sandbox.public_url):
+                yield sandbox.public_url
     finally:
         await runner.cleanup()
+
+
+@contextmanager
+def _address_kept(path: Path, url: str) -> Iterator[None]:
+    """Keep ``url`` in ``path`` while the block runs; then remove it, unless another sandbox
+    started since has put its own there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = path.with_name(f"{path.name}.{os.getpid()}")
+    written.write_text(url + "\n", encoding="utf-8")
+    written.replace(path)
+    try:
+        yield
+    finally:
+        if running_sandbox_url(path.parent) == url:
+            path.unlink(missing_ok=True)
+
+
+def running_sandbox_url(data_dir: Path) -> str | None:
+    """The address of the sandbox serving from ``data_dir``, when one is running."""
+    try:
+        kept = (data_dir / SANDBOX_ADDRESS_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return kept or None
 
 
 class PortalWebhook:

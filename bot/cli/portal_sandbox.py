@@ -4,8 +4,10 @@
 directory; ``motcua portal-sandbox move CODE STATUS [--note TEXT]`` moves a dossier along the
 status machine (as a one-stop officer would) on the running sandbox, which then tells motcua by
 webhook; ``motcua portal-sandbox reschedule CODE DATE [--reason TEXT]`` gives a late dossier a
-new date for its result (the desk's apology slip). All use ``MOTCUA_PORTAL_API_KEY`` when set,
-else the key the sandbox keeps in its file.
+new date for its result (the desk's apology slip). The officer's commands reach
+``MOTCUA_PORTAL_URL`` when set, else the sandbox running from the data directory (alone or inside
+``motcua serve``, whatever port it got); they use ``MOTCUA_PORTAL_API_KEY`` when set, else the
+key the sandbox keeps in its file.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.portal import SANDBOX_FILE, procedure_terms, serving_sandbox
+from bot.portal import SANDBOX_FILE, procedure_terms, running_sandbox_url, serving_sandbox
 from dialogs.errors import PortalError, PortalUnavailable
 from dialogs.ports import PortalDossier
 from integrations.portal import HttpPortalClient
@@ -92,7 +94,8 @@ async def _run(settings: Settings, knowledge: LocalKnowledgeBase, host: str, por
         api_key=settings.portal_api_key,
         webhook_secret=settings.portal_webhook_secret,
     )
-    async with sandbox, serving_sandbox(sandbox, host, port, fallback=False) as url:
+    serving = serving_sandbox(sandbox, host, port, fallback=False, data_dir=settings.data_dir)
+    async with sandbox, serving as url:
         print(f"sandbox portal listening on {url}", flush=True)
         await stop.wait()
 
@@ -116,7 +119,11 @@ def _officer(command: str, act: Callable[[HttpPortalClient], Awaitable[PortalDos
     settings = Settings.from_env()
     # The outcome is printed below in one line; the client's own warnings would repeat it.
     logging.getLogger("integrations.portal").setLevel(logging.ERROR)
-    url = settings.portal_url or f"http://127.0.0.1:{settings.portal_sandbox_port}"
+    url = (
+        settings.portal_url
+        or running_sandbox_url(settings.data_dir)
+        or f"http://127.0.0.1:{settings.portal_sandbox_port}"
+    )
     key = settings.portal_api_key or _kept_key(settings.data_dir / SANDBOX_FILE)
     if key is None:
         print(

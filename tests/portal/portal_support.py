@@ -120,8 +120,8 @@ async def receiving(failures: int = 0) -> AsyncIterator[Receiver]:
 class WebCitizen:
     """A citizen using the web chat's JSON API as the page does, known by the server's cookie."""
 
-    def __init__(self, app: App, locale: str = "en") -> None:
-        self.base = app.settings.public_url
+    def __init__(self, base: str, locale: str = "en") -> None:
+        self.base = base
         self.locale = locale
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
@@ -152,6 +152,10 @@ class WebCitizen:
         """Tap a button; the text of the answer."""
         return "\n".join(r["text"] for r in await self._post(button=payload))
 
+    async def labels(self, payload: str) -> list[str]:
+        """Tap a button; the labels of the buttons the answer offers."""
+        return [b["label"] for r in await self._post(button=payload) for b in r["buttons"]]
+
     async def history(self) -> list[dict[str, Any]]:
         async with self.http.get(f"{self.base}/api/history") as got:
             return list((await got.json())["entries"])
@@ -174,7 +178,7 @@ class WebCitizen:
 @asynccontextmanager
 async def web_citizen(app: App) -> AsyncIterator[WebCitizen]:
     """A web-chat citizen with their own cookie jar."""
-    citizen = WebCitizen(app)
+    citizen = WebCitizen(app.settings.public_url)
     try:
         yield citizen
     finally:
