@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import string
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,26 @@ def test_the_template_has_every_message_the_code_uses() -> None:
     template = ids(catalog(I18N / "messages.pot"))
     assert not in_code - template, "run pybabel extract/update (see bot/i18n/__init__.py)"
     assert not template - in_code, "the template has messages no code uses any more"
+
+
+def test_no_message_hides_inside_an_f_string() -> None:
+    """Babel does not extract ``_("...")`` written inside an f-string: such text would never
+    reach the catalogs and would be shown in English to everyone."""
+    hidden = []
+    for package in ("bot", "dialogs", "integrations"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for call in ast.walk(node):
+                    if (
+                        isinstance(call, ast.Call)
+                        and isinstance(call.func, ast.Name)
+                        and call.func.id in {"_", "gettext", "ngettext", "N_"}
+                        and any(isinstance(a, ast.Constant) for a in call.args)
+                    ):
+                        hidden.append(f"{path.relative_to(ROOT)}:{call.lineno}")
+    assert not hidden, "move these messages out of their f-strings: " + ", ".join(hidden)
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

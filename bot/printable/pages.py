@@ -123,7 +123,7 @@ class Page:
                     ).format(code=self.code)
                 )
                 + "</p>",
-                f'<p><a href="/">{html.escape(_("Back to the chat"))}</a></p>',
+                '<p><a href="/">' + html.escape(_("Back to the chat")) + "</a></p>",
             ]
         )
         return self._document(_("Procedure not found"), body, "")

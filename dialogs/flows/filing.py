@@ -530,7 +530,10 @@ def _day(turn: Turn, value: date) -> str:
 
 
 def _short(name: str) -> str:
+    """A procedure's name as a button shows it: without "Thủ tục", starting with a capital,
+    cut at 40 characters."""
     name = name.removeprefix("Thủ tục ").strip()
+    name = name[:1].upper() + name[1:]
     return name if len(name) <= 40 else name[:39] + "…"
 
 
@@ -646,7 +649,7 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
         where = _("by post to {address}").format(address=filing["delivery"].get("address", ""))
     else:
         where = _("pick up at the one-stop desk")
-    lines.append(f"• {_('Result')}: {where}")
+    lines.append("• " + _("Result: {how}").format(how=where))
     attached = _attached(filing)
     for paper in form.papers:
         state = _("attached") if paper.key in attached else _("not attached")

@@ -123,7 +123,7 @@ def test_submit_for_an_in_person_procedure_says_where_to_go(chat: ChatHarness) -
 
 def test_submit_without_a_procedure_offers_those_filed_from_the_chat(chat: ChatHarness) -> None:
     chat.send("/start").press("Nộp hồ sơ").expect("có thể nộp ngay trong cuộc trò chuyện")
-    chat.expect_has_buttons("đăng ký khai sinh", "cấp Giấy xác nhận tình trạng hôn nhân")
+    chat.expect_has_buttons("Đăng ký khai sinh", "Cấp Giấy xác nhận tình trạng hôn nhân")
     assert chat.url_of("Mở Cổng Dịch vụ công") == "https://dichvucong.gov.vn"
     chat.send("đăng ký kết hôn").expect("Mã thủ tục: 1.000894")
 
