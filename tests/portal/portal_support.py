@@ -139,11 +139,13 @@ class WebCitizen:
         """Type a message; the text of the answer."""
         return "\n".join(r["text"] for r in await self._post(text=text))
 
-    async def upload(self, data: bytes, name: str) -> str:
-        """Send a file from the page's upload button; the text of the answer."""
+    async def upload(self, data: bytes | AsyncIterator[bytes], name: str) -> str:
+        """Send a file from the page's upload button (bytes, or a stream sent without a
+        declared length); the text of the answer."""
         url = f"{self.base}/api/chat/file"
         query = {"name": name, "locale": self.locale}
-        async with self.http.post(url, params=query, data=io.BytesIO(data)) as got:
+        body = io.BytesIO(data) if isinstance(data, bytes) else data
+        async with self.http.post(url, params=query, data=body) as got:
             assert got.status == 200, await got.text()
             replies = (await got.json())["replies"]
         return "\n".join(r["text"] for r in replies)
