@@ -151,7 +151,6 @@ REFERENCE_BURST = 50
 FILING = (
     ("button", "f:go:1.001193"),
     ("button", "f:ok"),
-    ("button", "f:w:me"),
     ("text", "Nguyễn Thị Hoà"),
     ("text", "001190012345"),
     ("text", "0912 345 678"),

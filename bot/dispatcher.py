@@ -26,7 +26,7 @@ from typing import Any
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import consents, handoffs, logs, lookups, news, personal_data
+from bot import consents, handoffs, logs, lookups, news, personal_data, volunteers
 from bot.insights import store as insights
 from bot.locks import ConversationLocks, LocalLocks
 from bot.ratelimits import LimitsRateLimiter
@@ -52,6 +52,7 @@ from dialogs.step import (
     EndStaff,
     IssueConsentCode,
     IssueLinkCode,
+    JoinGroup,
     ListDossiers,
     LookUpDossier,
     NoteMilestone,
@@ -280,7 +281,10 @@ class Dispatcher:
             if joining is not None and joining[0] != stored.person_id:
                 state = states.merge(stored.state, joining[1])
             desk = await handoffs.local_desk(session, current.ref)
-            deps = self._deps if desk is None else replace(self._deps, local_desk=desk)
+            membership = await volunteers.membership(session, current.ref, person)
+            deps = replace(
+                self._deps, local_desk=desk or self._deps.local_desk, membership=membership
+            )
             step = self._step(stored, state, current, deps)
             if step is None:
                 replies.append(Reply(self._apology_text(stored, message)))
@@ -333,6 +337,8 @@ class Dispatcher:
                 elif isinstance(effect, RequestStaff):
                     if not current.internal:
                         pending = await handoffs.request(session, current, effect, now)
+                elif isinstance(effect, JoinGroup):
+                    await volunteers.ask(session, current.ref, effect, now)
                 elif isinstance(effect, EndStaff):
                     await handoffs.end_by_citizen(session, current, now)
                 elif isinstance(effect, DeleteMyData):

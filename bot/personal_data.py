@@ -54,6 +54,7 @@ from bot.storage.tables import (
     UnansweredRow,
     UnreachableUserRow,
     UserRow,
+    VolunteerRow,
 )
 from dialogs.messages import ConversationRef
 from integrations.messenger.webhook import CHANNEL as MESSENGER
@@ -241,6 +242,21 @@ REGISTRY: tuple[PersonalTable, ...] = (
         ),
         lambda before: ConsentRequestRow.expires_at < before,
         omit=("code_hash",),
+    ),
+    PersonalTable(
+        VolunteerRow,
+        "the citizen's request to join the community digital-technology group (name, commune, "
+        "phone) and the coordinator's decision",
+        _of_refs(VolunteerRow.channel, VolunteerRow.user_id),
+        # A member is kept while they still use the app; a request refused, revoked or never
+        # decided goes after the period.
+        lambda before: and_(
+            VolunteerRow.updated_at < before,
+            or_(
+                VolunteerRow.status != "approved",
+                _app_unused_since(VolunteerRow.channel, VolunteerRow.user_id, before),
+            ),
+        ),
     ),
     PersonalTable(
         LookupFailureRow,

@@ -29,6 +29,7 @@ from dialogs.flows import (
     reminders,
     services,
     uploads,
+    volunteers,
 )
 from dialogs.messages import Attachment, IncomingMessage, Reply
 from dialogs.step import DialogDeps, Step
@@ -52,6 +53,14 @@ MAX_INPUT_CHARS = 4000
 MAX_PAYLOAD_BYTES = 64
 """Telegram's callback_data limit; anything longer did not come from us."""
 
+
+def _commune_chosen(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """A commune chosen in the picker: the answer of the form that asked for it, if any."""
+    if volunteers.waits_for_commune(turn):
+        return volunteers.commune_chosen(turn, args)
+    return handoff.commune_chosen(turn, args)
+
+
 _PAYLOADS: dict[str, Handler] = {
     "m:menu": menu.menu,
     "m:help": menu.help_,
@@ -64,6 +73,9 @@ _PAYLOADS: dict[str, Handler] = {
     "hs:end": handoff.end,
     "m:lang": menu.ask_language,
     "m:link": link.start,
+    "m:join": volunteers.start,
+    "vo:send": volunteers.send,
+    "vo:stop": volunteers.stop,
     "lk:get": link.get,
     "lk:enter": link.enter,
     "lang": menu.set_language,
@@ -103,7 +115,7 @@ _PAYLOADS: dict[str, Handler] = {
     "nw:ask": communes.ask,
     "nw:pp": communes.provinces,
     "nw:pv": communes.province,
-    "nw:ok": handoff.commune_chosen,
+    "nw:ok": _commune_chosen,
     "nw:stop": communes.stop,
     "nw:old": communes.older,
     "rm": reminders.button,
@@ -144,6 +156,7 @@ _INTERNAL: dict[str, Handler] = {
     "hs:where": handoff.where,
     "hs:reply": handoff.staff_reply,
     "hs:closed": handoff.closed,
+    "vo": volunteers.decided,
 }
 """Payloads only the dispatcher raises (``IncomingMessage.internal``); a user's are stale."""
 
@@ -153,6 +166,8 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "filing:field": filing.typed,
     "filing:post_address": filing.post_address,
     "filing:for": filing.for_typed,
+    "volunteer:name": volunteers.name_typed,
+    "volunteer:phone": volunteers.phone_typed,
     "filing:paper": filing.paper_typed,
     uploads.WAITING: uploads.typed,
     "lookup:id": dossiers.id_typed,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from dialogs.messages import Reply
@@ -235,6 +236,19 @@ class EndStaff:
     """The citizen takes the conversation back from the staff: its handoff is closed."""
 
 
+@dataclass(frozen=True, slots=True)
+class JoinGroup:
+    """Ask to join the community digital-technology group; a coordinator decides in the console.
+
+    The dispatcher keeps the request with this app; the decision comes back through the outbox
+    as an internal ``vo:approved``, ``vo:rejected`` or ``vo:revoked``.
+    """
+
+    full_name: str = field(repr=False)
+    commune: int
+    phone: str = field(repr=False)
+
+
 Effect = (
     NoteQuestion
     | NoteMilestone
@@ -254,7 +268,18 @@ Effect = (
     | ChooseCommune
     | RequestStaff
     | EndStaff
+    | JoinGroup
 )
+
+
+class Membership(StrEnum):
+    """Where a citizen's request to join the digital-technology group stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    """A member: may file dossiers on someone else's behalf."""
+    REJECTED = "rejected"
+    REVOKED = "revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +321,9 @@ class DialogDeps:
     public_url: str = ""
     """motcua's own public base URL (``MOTCUA_PUBLIC_URL``), for links to its printable pages
     from apps other than the web chat, which links to them by path."""
+    membership: Membership | None = None
+    """The citizen's standing in the digital-technology group, read afresh for every turn,
+    so a revoked member loses filing on someone else's behalf at once."""
     messaging_windows: Mapping[str, timedelta] = field(default_factory=dict)
     """Channel name -> how long after a user's last message the platform lets us write first.
 

@@ -225,7 +225,6 @@ def test_a_script_files_papers_with_file_lines_and_gets_clear_errors(
         "files",
         {"button": "f:go:1.000656"},
         {"button": "f:ok"},
-        {"button": "f:w:me"},
         *(
             {"text": t}
             for t in ("Lê Thị Mai", "001190012345", "0912345678", "Số 5 Hàng Bài, Hà Nội")

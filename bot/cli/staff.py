@@ -1,8 +1,9 @@
 """``motcua staff``: console accounts from the command line, the first admin above all.
 
 ``staff add --admin EMAIL`` creates an admin, ``staff add --commune CODE EMAIL`` a commune's
-staff member; the password is asked twice at a terminal, or read as the first line of standard
-input (``echo "$PASSWORD" | motcua staff add --admin a@b.vn``). ``staff list`` shows them all.
+staff member, ``staff add --coordinator EMAIL`` a volunteer coordinator; the password is asked
+twice at a terminal, or read as the first line of standard input
+(``echo "$PASSWORD" | motcua staff add --admin a@b.vn``). ``staff list`` shows them all.
 """
 
 from __future__ import annotations
@@ -37,11 +38,16 @@ def register(subparsers: Any) -> None:
     add = actions.add_parser(
         "add",
         help="add an account (password asked, or read from standard input)",
-        description="Add an admin (--admin EMAIL) or a commune's staff member "
-        "(--commune CODES EMAIL).",
+        description="Add an admin (--admin EMAIL), a commune's staff member "
+        "(--commune CODES EMAIL) or a volunteer coordinator (--coordinator EMAIL).",
     )
     who = add.add_mutually_exclusive_group(required=True)
     who.add_argument("--admin", metavar="EMAIL", help="add an admin with this e-mail")
+    who.add_argument(
+        "--coordinator",
+        metavar="EMAIL",
+        help="add a volunteer coordinator, who approves digital-technology group members",
+    )
     who.add_argument(
         "--commune",
         metavar="CODES",
@@ -66,11 +72,13 @@ def _password() -> str | None:
 
 def _add(args: argparse.Namespace) -> int:
     logs.configure(logging.WARNING)
-    if args.admin is not None:
+    alone = args.admin if args.admin is not None else args.coordinator
+    if alone is not None:
         if args.email is not None:
-            print("motcua staff: give the e-mail once, after --admin", file=sys.stderr)
+            print("motcua staff: give the e-mail once, after the role", file=sys.stderr)
             return 2
-        email, role, communes = args.admin, Role.ADMIN, []
+        email, communes = alone, []
+        role = Role.ADMIN if args.admin is not None else Role.COORDINATOR
     else:
         if args.email is None:
             print("motcua staff: --commune needs the staff member's e-mail", file=sys.stderr)
@@ -131,7 +139,7 @@ def _list(_args: argparse.Namespace) -> int:
     if not found:
         print("no accounts yet: motcua staff add --admin EMAIL")
     for staff in found:
-        print(f"{staff.role.value:6} {staff.email}  {staff.name}" + _communes(staff))
+        print(f"{staff.role.value:11} {staff.email}  {staff.name}" + _communes(staff))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Accounts (admins only): add an admin or a commune's staff member, delete an account."""
+"""Accounts (admins only): add an admin, a commune's staff member or a volunteer coordinator,
+delete an account."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def account_errors(
         errors["name"] = N_("Enter a name of at most 120 characters.")
     if (weak := passwords.weakness(password)) is not None:
         errors["password"] = weak
-    if role not in (Role.ADMIN.value, Role.STAFF.value):
+    if role not in tuple(Role):
         errors["role"] = N_("Choose a role.")
     elif role == Role.STAFF.value and not communes:
         errors["communes"] = N_("Commune staff need at least one commune code.")
@@ -88,7 +89,7 @@ async def add(request: web.Request) -> web.Response:
                 values["name"],
                 passwords.hash_password(password),
                 role,
-                [] if role is Role.ADMIN else communes,
+                communes if role is Role.STAFF else [],
                 now,
             )
             if created is not None:

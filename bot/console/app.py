@@ -18,6 +18,7 @@ from bot.console import (
     communes,
     conversations,
     dossiers,
+    volunteers,
 )
 from bot.console.context import CONSOLE, Console, render
 from bot.handoffs import VIETNAM
@@ -41,6 +42,7 @@ PAGES: list[web.RouteTableDef] = [
     announcements.routes,
     insights.routes,
     knowledge_import.routes,
+    volunteers.routes,
     accounts.routes,
     audit.routes,
 ]

@@ -29,6 +29,9 @@ ACTIONS = {
     "kb_discard": N_("Discarded an import"),
     "announcement_create": N_("Sent or scheduled an announcement"),
     "announcement_cancel": N_("Cancelled an announcement"),
+    "volunteer_approve": N_("Approved a digital-technology group member"),
+    "volunteer_reject": N_("Rejected a request to join the digital-technology group"),
+    "volunteer_revoke": N_("Revoked a digital-technology group membership"),
 }
 """What each recorded action is called on the page."""
 

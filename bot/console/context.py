@@ -124,6 +124,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("analytics", N_("Analytics")),
     MenuEntry("knowledge", N_("Knowledge base")),
     MenuEntry("kb_import", N_("Import portal data"), (Role.ADMIN,)),
+    MenuEntry("volunteers", N_("Digital-technology group"), (Role.ADMIN, Role.COORDINATOR)),
     MenuEntry("audit", N_("Audit log")),
     MenuEntry("accounts", N_("Accounts"), (Role.ADMIN,)),
 ]

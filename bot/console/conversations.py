@@ -39,9 +39,15 @@ STATUS_NAMES = {
 
 
 @routes.get("/", name="conversations")
-@allow(Role.ADMIN, Role.STAFF)
+@allow(*Role)
 async def queue(request: web.Request) -> web.Response:
-    """Conversations waiting for a person or being answered, oldest first; refreshed live."""
+    """Conversations waiting for a person or being answered, oldest first; refreshed live.
+
+    This is where signing in lands: a volunteer coordinator, who answers no conversations, is
+    sent on to the digital-technology group's page.
+    """
+    if current_staff(request).role is Role.COORDINATOR:
+        raise web.HTTPSeeOther(request.app.router["volunteers"].url_for())
     return render(request, "conversations.html", await _queue(request))
 
 

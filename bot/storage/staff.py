@@ -21,6 +21,9 @@ class Role(StrEnum):
     """Everything, in every commune, accounts included."""
     STAFF = "staff"
     """Conversations, dossiers and local information of their own communes."""
+    COORDINATOR = "coordinator"
+    """Approves, refuses and revokes members of the community digital-technology groups, who
+    may then file dossiers on someone else's behalf; nothing else."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -518,6 +518,30 @@ class StaffRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class VolunteerRow(Base):
+    """A citizen's request to join the community digital-technology group, and its decision.
+
+    One per app: asking again after a refusal or a revocation puts the same row back to
+    ``pending``. Only an ``approved`` member may file a dossier on someone else's behalf.
+    ``decided_by`` copies the coordinator's e-mail, as the audit log does.
+    """
+
+    __tablename__ = "volunteers"
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    full_name: Mapped[str] = mapped_column(String(300))
+    commune_code: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class StaffSessionRow(Base):
     """A signed-in console session, server-side so a deleted account's cookie stops at once.
 

@@ -27,7 +27,7 @@ from dialogs.filing.validate import Invalid, check
 from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
-from dialogs.step import IssueConsentCode, SubmitDossier
+from dialogs.step import IssueConsentCode, Membership, SubmitDossier
 
 CONSENT_VERSION = "2026-12-01"
 """The version of the personal-data notice; kept with each consent, change it with the text."""
@@ -106,6 +106,8 @@ def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
             ),
         )
     filing["consent"] = {"at": turn.deps.clock.now().isoformat(), "version": CONSENT_VERSION}
+    if not helps_others(turn):
+        return _ask(turn, filing)
     turn.set_step("filing:whom")
     text = _("Who is this dossier for?")
     return [
@@ -120,6 +122,12 @@ def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
     ]
 
 
+def helps_others(turn: Turn) -> bool:
+    """Whether this citizen may file on someone else's behalf: only an approved member of the
+    community digital-technology group, as of this very turn."""
+    return turn.deps.membership is Membership.APPROVED
+
+
 def whom(turn: Turn, args: list[str]) -> list[Reply] | None:
     """For oneself, or on behalf of a relative or neighbour (a volunteer helping them)."""
     filing = _filing(turn)
@@ -129,6 +137,8 @@ def whom(turn: Turn, args: list[str]) -> list[Reply] | None:
         return _ask(turn, filing)
     if args[0] != "other":
         return None
+    if not helps_others(turn):
+        return _no_longer_member(turn)
     filing["for"] = {}
     filing["for_at"] = 0
     return _ask_for(turn, filing)
@@ -140,6 +150,8 @@ def for_typed(turn: Turn, text: str) -> list[Reply] | None:
     at = filing.get("for_at") if filing else None
     if filing is None or not isinstance(at, int) or not 0 <= at < len(ON_BEHALF):
         return None
+    if not helps_others(turn):
+        return _no_longer_member(turn)
     spec = ON_BEHALF[at]
     result = check(spec, text, _today(turn))
     if isinstance(result, Invalid):
@@ -174,6 +186,8 @@ def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
     step = turn.state.get("step")
     if filing is None or step not in ("filing:for_consent", "filing:for_code") or not args:
         return None
+    if not helps_others(turn):
+        return _no_longer_member(turn)
     if args[0] == "code":
         helped = filing["for"]
         turn.effects.append(
@@ -224,6 +238,8 @@ def for_answered(turn: Turn, _args: list[str], agreed: bool) -> list[Reply]:
     filing = _filing(turn)
     if filing is None or filing.get("key") != facts.get("key") or "for_consent" in filing:
         return [Reply(_("An answer came for a filing that is no longer open; nothing was done."))]
+    if not helps_others(turn):
+        return _no_longer_member(turn)
     name = filing["for"]["full_name"]
     if not agreed:
         turn.state.pop("filing", None)
@@ -391,6 +407,8 @@ def confirm(turn: Turn, _args: list[str]) -> list[Reply] | None:
     form = _form(filing)
     if filing is None or form is None or turn.state.get("step") != "filing:review":
         return None
+    if "for" in filing and not helps_others(turn):
+        return _no_longer_member(turn)
     values = filing["values"]
     request: dict[str, Any] = {
         "procedure_code": form.procedure,
@@ -718,3 +736,16 @@ def _shown(turn: Turn, spec: Field, value: Any) -> str:
     if spec.kind == "choice":
         return next((_(label) for v, label in spec.choices if v == value), value)
     return value
+
+
+def _no_longer_member(turn: Turn) -> list[Reply]:
+    """A filing for someone else by a citizen who is not (or no longer) an approved member of
+    the digital-technology group: it ends, and nothing is sent."""
+    turn.state.pop("filing", None)
+    return menu.show(
+        turn,
+        turn.t.gettext(
+            "Only members of the digital-technology group can file for someone else, and you "
+            "are not one now. This filing was stopped and nothing was sent."
+        ),
+    )

@@ -20,6 +20,7 @@ def buttons(turn: Turn) -> tuple[Button, ...]:
         Button(_("Talk to staff"), "m:staff"),
         Button(_("Language / Ngôn ngữ"), "m:lang"),
         Button(_("Link my apps"), "m:link"),
+        Button(_("Join the digital-technology group"), "m:join"),
     )
 
 

@@ -57,13 +57,15 @@ async def phone(browser: Browser, url: str) -> Page:
     return page
 
 
-async def sign_in(page: Page, base: str, email: str, password: str) -> None:
-    """Fill in the console's sign-in form."""
+async def sign_in(
+    page: Page, base: str, email: str, password: str, landing: str = "/console/"
+) -> None:
+    """Fill in the console's sign-in form; wait for the page the role lands on."""
     await page.goto(f"{base}/console/login")
     await page.get_by_label("Thư điện tử").fill(email)
     await page.get_by_label("Mật khẩu").fill(password)
     await page.get_by_role("button", name="Đăng nhập").click()
-    await page.wait_for_url(f"{base}/console/")
+    await page.wait_for_url(f"{base}{landing}")
 
 
 async def screenshot(page: Page, name: str) -> None:

@@ -16,6 +16,7 @@ from bot.announcements.compose import Author, Draft, compose
 from bot.announcements.store import SqlAnnouncements
 from bot.app import App
 from bot.storage.handoffs import SqlHandoffs
+from bot.storage.volunteers import SqlVolunteers
 from dialogs.messages import ConversationRef
 
 pytestmark = pytest.mark.browser
@@ -49,6 +50,14 @@ async def test_every_console_page_has_no_serious_accessibility_finding(
         now = app.console.clock.now()
         composed = compose(draft, Author.command_line(), now, lambda message: message)
         announced = await SqlAnnouncements(session).create(composed, Author.command_line(), now)
+        volunteers = SqlVolunteers(session)
+        await volunteers.ask(
+            ConversationRef("web", "citizen-2"), "Trần Văn Bình", 4, "+84912345678", now
+        )
+        member = await volunteers.ask(
+            ConversationRef("telegram", "42"), "Nguyễn Thị Hoà", 4, "+84987654321", now
+        )
+        await volunteers.decide(member.id, "approve", "dieu.phoi@xa.vn", now)
     base = str(server.make_url("")).rstrip("/")
     pages = [
         "/console/",
@@ -62,6 +71,7 @@ async def test_every_console_page_has_no_serious_accessibility_finding(
         "/console/announcements",
         "/console/announcements/new",
         f"/console/announcements/{announced.id}",
+        "/console/volunteers",
         "/console/audit",
         "/console/accounts",
         "/console/no-such-page",

@@ -14,7 +14,7 @@ def test_the_filing_menu_names_each_procedure_with_a_capital(chat: ChatHarness) 
 
 def test_the_review_says_how_the_result_comes_back_in_vietnamese(chat: ChatHarness) -> None:
     chat.send("/start").press("Nộp hồ sơ").press("Cấp Giấy xác nhận tình trạng hôn nhân")
-    chat.press("Tôi đồng ý").press("Cho tôi")
+    chat.press("Tôi đồng ý")
     for typed in ("Trần Thị Lan", "001190012345", "0912345678", "Số 1 Tràng Tiền, Hà Nội"):
         chat.send(typed)
     chat.send("02/09/1995").press("Đã ly hôn").send("để đăng ký kết hôn")

@@ -77,7 +77,7 @@ def test_a_number_out_of_range_says_which_numbers_exist_and_keeps_the_list(
 ) -> None:
     chat.send("/start")
     before = dict(chat.state)
-    chat.send("9").expect("Không có lựa chọn số 9. Bạn chọn một số từ 1 đến 8.")
+    chat.send("10").expect("Không có lựa chọn số 10. Bạn chọn một số từ 1 đến 9.")
     assert chat.state == before
     chat.send("6").expect("Bạn hãy gõ câu hỏi gửi cán bộ")
 

@@ -16,6 +16,7 @@ MENU_VI = (
     "Hỏi cán bộ",
     "Ngôn ngữ / Language",
     "Liên kết tài khoản",
+    "Tham gia tổ công nghệ số",
 )
 MENU_EN = (
     "Ask about a procedure",
@@ -26,6 +27,7 @@ MENU_EN = (
     "Talk to staff",
     "Language / Ngôn ngữ",
     "Link my apps",
+    "Join the digital-technology group",
 )
 
 

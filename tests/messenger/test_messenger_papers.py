@@ -30,7 +30,6 @@ async def test_a_photo_sent_on_messenger_reaches_the_dossier_and_a_renamed_progr
         await citizen.tap("m:submit")
         await citizen.tap("f:go:1.004194")
         await citizen.tap("f:ok")
-        await citizen.tap("f:w:me")
         for typed in RESIDENCE_ANSWERS:
             await citizen.say(typed)
         await citizen.tap("f:skip")

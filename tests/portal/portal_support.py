@@ -192,8 +192,7 @@ async def fill_birth_registration(citizen: WebCitizen) -> str:
     assert "Birth" in await citizen.press("m:submit") or True
     consent = await citizen.press("f:go:1.001193")
     assert "Decree 13/2023" in consent
-    assert "Who is this dossier for?" in await citizen.press("f:ok")
-    assert "Question 1 of 11: Your full name" in await citizen.press("f:w:me")
+    assert "Question 1 of 11: Your full name" in await citizen.press("f:ok")
     assert "Question 2" in await citizen.say("Nguyễn Thị Hoà")
     assert "you typed 11" in await citizen.say("00119001234")
     assert "Question 3" in await citizen.say("001190012345")
@@ -210,3 +209,13 @@ async def fill_birth_registration(citizen: WebCitizen) -> str:
     assert "Question 11" in await citizen.say("Nguyễn Thị Hoà")
     assert "receive the result" in await citizen.press("f:skip")
     return await citizen.press("f:d:pickup")
+
+
+async def join_the_group(citizen: WebCitizen, name: str = "Trần Văn Bình") -> None:
+    """Ask to join the digital-technology group from the menu: name, commune, phone, send."""
+    assert "Question 1 of 3" in await citizen.press("m:join")
+    assert "Question 2 of 3" in await citizen.say(name)
+    assert "Is it Phường Ba Đình, Hà Nội?" in await citizen.say("phuong Ba Dinh")
+    assert "Question 3 of 3" in await citizen.press("nw:ok:4")
+    assert "+84912345678" in await citizen.say("0912 345 678")
+    assert "with the group's coordinators" in await citizen.press("vo:send")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen, text_of
 from support.clock import ManualClock
+from support.volunteers import approve_requests
 
 from bot.app import App
 from bot.storage.dossiers import SqlDossiers
@@ -42,8 +43,22 @@ async def motcua(tmp_path: Path, clock: ManualClock) -> AsyncIterator[tuple[App,
             yield app, telegram
 
 
-async def ask_for_a_code(volunteer: TelegramCitizen) -> str:
-    """The volunteer starts a temporary residence filing for Lê Thị Mai; the code shown."""
+async def join_the_group(volunteer: TelegramCitizen) -> None:
+    """Ask to join the digital-technology group from the menu: name, commune, phone, send."""
+    await volunteer.say("/start")
+    await volunteer.tap("Tham gia tổ công nghệ số")
+    await volunteer.say("Trần Văn Bình")
+    await volunteer.say("phường Ba Đình")
+    await volunteer.tap("Đúng, nơi tôi ở")
+    await volunteer.say("0912345678")
+    await volunteer.tap("Gửi yêu cầu")
+
+
+async def ask_for_a_code(volunteer: TelegramCitizen, app: App) -> str:
+    """The volunteer, approved as a member of the digital-technology group, starts a temporary
+    residence filing for Lê Thị Mai; the code shown."""
+    await join_the_group(volunteer)
+    assert await approve_requests(app) == 1
     await volunteer.say("/start")
     await volunteer.tap("Nộp hồ sơ")
     await volunteer.tap("Đăng ký tạm trú")
@@ -73,7 +88,7 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
 ) -> None:
     async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
         volunteer = TelegramCitizen(telegram, app)
-        code = await ask_for_a_code(volunteer)
+        code = await ask_for_a_code(volunteer, app)
 
         asked = await mai.say(f"{code[:3]} {code[3:]}")
         assert "your hàng xóm asks to file the dossier “Đăng ký tạm trú” for you, Lê Thị Mai" in (
@@ -130,7 +145,7 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
 async def test_a_refusal_ends_the_filing_on_both_sides_and_keeps_nothing(tmp_path: Path) -> None:
     async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
         volunteer = TelegramCitizen(telegram, app)
-        code = await ask_for_a_code(volunteer)
+        code = await ask_for_a_code(volunteer, app)
         assert "Do you agree?" in await mai.say(code)
         assert "nothing was kept" in await mai.say("Do not agree")
         refused = await volunteer.pushed("không đồng ý")
@@ -152,7 +167,7 @@ async def test_wrong_expired_and_guessed_codes_are_refused(tmp_path: Path) -> No
         web_citizen(app) as fourth,
     ):
         volunteer = TelegramCitizen(telegram, app)
-        first = await ask_for_a_code(volunteer)
+        first = await ask_for_a_code(volunteer, app)
         # The volunteer cannot consent for the person from their own chat.
         assert "dành cho người bạn đang giúp" in text_of(await volunteer.say(first))
 

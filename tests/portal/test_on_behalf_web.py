@@ -1,15 +1,16 @@
-"""A volunteer files for a relative in the web chat: the person's details and in-person
-consent go to the portal as ``on_behalf_of``, every action is in the audit trail, and the
-volunteer sees only the dossiers they helped with."""
+"""A volunteer (an approved member of the digital-technology group) files for a relative in the
+web chat: the person's details and in-person consent go to the portal as ``on_behalf_of``,
+every action is in the audit trail, and the volunteer sees only the dossiers they helped with."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from portal_support import KNOWLEDGE, web_citizen
+from portal_support import KNOWLEDGE, join_the_group, web_citizen
 from support.apps import serving
 from support.clock import ManualClock
+from support.volunteers import approve_requests
 
 from bot.storage.dossiers import SqlDossiers
 
@@ -26,6 +27,8 @@ async def test_a_volunteer_files_a_marital_status_confirmation_for_a_neighbour(
         web_citizen(app) as stranger,
     ):
         app.start_background()
+        await join_the_group(volunteer)
+        assert await approve_requests(app) == 1
         await volunteer.press("f:go:1.004873")
         assert "Who is this dossier for?" in await volunteer.press("f:ok")
         assert "1 of 3" in await volunteer.press("f:w:other")

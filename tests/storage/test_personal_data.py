@@ -28,6 +28,7 @@ from bot.storage.platform_state import SqlUnreachableUsers
 from bot.storage.secrets import SERVER_KEY, SqlSecretStore
 from bot.storage.subscriptions import SqlSubscriptions
 from bot.storage.tables import Base, SecretRow
+from bot.storage.volunteers import SqlVolunteers
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply
 from dialogs.step import DeleteMyData, DialogDeps, Step, SubmitDossier
 from integrations.messenger.window import MessagingWindow
@@ -103,6 +104,10 @@ async def _citizen(
             clock.now(),
         )
         await SqlDeliveries(session).fan_out(announcement.id, clock.now(), [app.channel])
+        # Asked to join the digital-technology group from the other app, and was approved.
+        volunteers = SqlVolunteers(session)
+        joined = await volunteers.ask(other, "Nguyễn Thị Hoà", 4, "+84912345678", clock.now())
+        await volunteers.decide(joined.id, "approve", "dieu.phoi@xa.vn", clock.now())
     await SqlUnreachableUsers(database, app.channel, clock.now).add(app.user_id)  # blocked us
 
 

@@ -41,7 +41,7 @@ class LabelledChat(Protocol):
 async def answer_the_residence_form(chat: LabelledChat) -> None:
     """From the menu to the delivery question of a temporary residence registration for
     oneself: consent, every answer, the optional last one skipped."""
-    for label in ("Nộp hồ sơ", "Đăng ký tạm trú", "Tôi đồng ý", "Cho tôi"):
+    for label in ("Nộp hồ sơ", "Đăng ký tạm trú", "Tôi đồng ý"):
         await chat.tap(label)
     for typed in RESIDENCE_ANSWERS:
         await chat.say(typed)

@@ -1,0 +1,133 @@
+"""Requests to join the community digital-technology group, and coordinators' decisions.
+
+A citizen asks from the chat; a coordinator approves or rejects the request in the console and
+may later revoke an approved member. Each decision is a compare-and-set on the status, so two
+coordinators deciding at once cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.sql import rowcount
+from bot.storage.tables import VolunteerRow
+from dialogs.messages import ConversationRef
+from dialogs.step import Membership
+
+DECISIONS: dict[str, tuple[Membership, Membership]] = {
+    "approve": (Membership.PENDING, Membership.APPROVED),
+    "reject": (Membership.PENDING, Membership.REJECTED),
+    "revoke": (Membership.APPROVED, Membership.REVOKED),
+}
+"""Each decision a coordinator can take: the status it applies to, and the status it sets."""
+
+
+@dataclass(frozen=True, slots=True)
+class Volunteer:
+    """A request to join, as the console shows it."""
+
+    id: int
+    ref: ConversationRef
+    full_name: str
+    commune: int
+    phone: str
+    status: Membership
+    requested_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+
+
+def _volunteer(row: VolunteerRow) -> Volunteer:
+    return Volunteer(
+        row.id,
+        ConversationRef(row.channel, row.user_id),
+        row.full_name,
+        row.commune_code,
+        row.phone,
+        Membership(row.status),
+        row.requested_at,
+        row.decided_at,
+        row.decided_by,
+    )
+
+
+class SqlVolunteers:
+    """The ``volunteers`` table, in the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def ask(
+        self, ref: ConversationRef, full_name: str, commune: int, phone: str, now: datetime
+    ) -> Volunteer:
+        """Keep a request to join; an earlier one of this app (refused, revoked) is replaced."""
+        row = await self._session.scalar(
+            select(VolunteerRow).where(
+                VolunteerRow.channel == ref.channel, VolunteerRow.user_id == ref.user_id
+            )
+        )
+        if row is None:
+            row = VolunteerRow(channel=ref.channel, user_id=ref.user_id, requested_at=now)
+            self._session.add(row)
+        row.full_name, row.commune_code, row.phone = full_name, commune, phone
+        row.status, row.requested_at, row.updated_at = Membership.PENDING.value, now, now
+        row.decided_at = row.decided_by = None
+        await self._session.flush()
+        return _volunteer(row)
+
+    async def membership(self, refs: Sequence[ConversationRef]) -> Membership | None:
+        """The standing of the citizen whose apps are ``refs``: approved on any app wins,
+        else the latest request's status; None when they never asked."""
+        if not refs:
+            return None
+        found = await self._session.execute(
+            select(VolunteerRow.status)
+            .where(
+                or_(
+                    *(
+                        and_(VolunteerRow.channel == r.channel, VolunteerRow.user_id == r.user_id)
+                        for r in refs
+                    )
+                )
+            )
+            .order_by(VolunteerRow.updated_at.desc())
+        )
+        statuses = [Membership(status) for (status,) in found]
+        if Membership.APPROVED in statuses:
+            return Membership.APPROVED
+        return statuses[0] if statuses else None
+
+    async def listed(self, limit: int) -> list[Volunteer]:
+        """Requests waiting for a decision first, then members, then the rest; newest first."""
+        rows = await self._session.scalars(
+            select(VolunteerRow).order_by(VolunteerRow.updated_at.desc()).limit(limit)
+        )
+        order = list(Membership)
+        return sorted((_volunteer(r) for r in rows), key=lambda v: order.index(v.status))
+
+    async def get(self, volunteer_id: int) -> Volunteer | None:
+        """One request by id."""
+        row = await self._session.get(VolunteerRow, volunteer_id)
+        return None if row is None else _volunteer(row)
+
+    async def decide(
+        self, volunteer_id: int, decision: str, by: str, now: datetime
+    ) -> Volunteer | None:
+        """Apply ``decision`` (a key of :data:`DECISIONS`); None when the request is not (or
+        no longer) in the status it applies to."""
+        before, after = DECISIONS[decision]
+        result = await self._session.execute(
+            update(VolunteerRow)
+            .where(VolunteerRow.id == volunteer_id, VolunteerRow.status == before.value)
+            .values(status=after.value, decided_at=now, decided_by=by, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) == 0:
+            return None
+        row = await self._session.get(VolunteerRow, volunteer_id, populate_existing=True)
+        return None if row is None else _volunteer(row)
