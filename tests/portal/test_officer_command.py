@@ -37,8 +37,7 @@ async def file_a_birth_registration(citizen: WebCitizen) -> str:
     """The README's transcript up to the receipt; the dossier code."""
     assert "Đăng ký khai sinh" in await citizen.labels("m:submit")
     assert "Bạn có đồng ý không?" in await citizen.press("f:go:1.001193")
-    assert "Hồ sơ này nộp cho ai?" in await citizen.press("f:ok")
-    assert "Câu 1/11: Họ tên của bạn" in await citizen.press("f:w:me")
+    assert "Câu 1/11: Họ tên của bạn" in await citizen.press("f:ok")
     assert "Câu 2/11" in await citizen.say("Nguyễn Thị Hoà")
     assert "bạn đã nhập 11 chữ số" in await citizen.say("00119001234")
     for typed in ("001190012345", "0912345678", "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội"):
