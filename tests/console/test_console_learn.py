@@ -12,6 +12,7 @@ from sqlalchemy import update
 from support.procedures import MARRIAGE, PROCEDURES
 
 from bot.app import App, build_app
+from bot.handoffs import VIETNAM
 from bot.config import Settings
 from bot.insights import store
 from bot.storage.handoffs import SqlHandoffs
@@ -126,7 +127,7 @@ async def test_analytics_show_charts_and_export_csv(app: App, admin: Client) -> 
     assert "Thời gian trung vị đến khi cán bộ trả lời: 10.0 phút" in html
     assert page.status == 200 and html.count("<svg") == 6
     assert MARRIAGE.name in html and "Rõ ràng" in html
-    today = app.console.clock.now().date()
+    today = app.console.clock.now().astimezone(VIETNAM).date()  # the console's days
     exported = await admin.get(
         "/console/analytics.csv", params={"from": today.isoformat(), "to": today.isoformat()}
     )

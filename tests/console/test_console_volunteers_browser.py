@@ -45,7 +45,7 @@ async def app(
 async def offered_whom(citizen: TelegramCitizen) -> list[str]:
     """Start a marital status confirmation and agree to the notice; the buttons offered next."""
     await citizen.tap("Nộp hồ sơ")
-    await citizen.tap("cấp Giấy xác nhận tình trạng hôn nhân")
+    await citizen.tap("Cấp Giấy xác nhận tình trạng hôn nhân")
     [after] = await citizen.tap("Tôi đồng ý")
     await citizen.say("/cancel")
     return after.labels
