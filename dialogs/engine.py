@@ -178,6 +178,10 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
 
+_FORM_STEPS = frozenset({"filing:field", "filing:post_address", "filing:for"})
+"""Steps asking one field of a form: a blank answer is refused with what that field expects,
+not with the general hint for empty messages."""
+
 _TAKES_FILES: dict[str, Callable[[Turn, Attachment], list[Reply] | None]] = {
     "filing:paper": filing.paper_sent,
     uploads.WAITING: uploads.sent,
@@ -214,8 +218,9 @@ def _route(turn: Turn) -> list[Reply]:
     if attachment is not None and takes is not None and (found := takes(turn, attachment)):
         return found
     text = (message.text or "")[:MAX_INPUT_CHARS]
-    if not text.strip():
-        return [_calm(turn, attachment=message.attachment is not None)]
+    blank_is_an_answer = attachment is None and turn.state["step"] in _FORM_STEPS
+    if not text.strip() and not blank_is_an_answer:
+        return [_calm(turn, attachment=attachment is not None)]
     if (name := command(text)) is not None:
         return _COMMANDS[name](turn, []) or menu.show(turn)
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])

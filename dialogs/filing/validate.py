@@ -42,7 +42,7 @@ def check(spec: Field, text: str, today: date) -> str | Invalid:
 
 def _name(_spec: Field, text: str, _today: date) -> str | Invalid:
     if not text:
-        return Invalid(N_("Please type the name."))
+        return Invalid(N_("The name is empty: please type the full name, e.g. Nguyễn Thị Hoà."))
     if len(text) > MAX_NAME:
         return Invalid(
             N_("A name has at most {limit} characters; this one has {count}."),

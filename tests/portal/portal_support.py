@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import io
+import json
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,14 @@ from aiohttp import web
 from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 
 from bot.app import App
-from bot.portal import procedure_terms, serving_sandbox
+from bot.portal import WEBHOOK_PATH, procedure_terms, serving_sandbox
 from integrations.portal import HttpPortalClient
+from integrations.portal.contract import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from integrations.portal.sandbox import SandboxPortal
 from knowledge.base import LocalKnowledgeBase
 
 KNOWLEDGE = LocalKnowledgeBase([BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE])
+ONE_SECOND = timedelta(seconds=1)
 
 BODY: dict[str, Any] = {
     "procedure_code": "1.001193",
@@ -72,6 +75,96 @@ async def running_sandbox(
         client = HttpPortalClient(url, sandbox.api_key, backoff=0.01)
         async with client:
             yield Running(sandbox, client, url)
+
+
+PORTAL_KEY = "key-for-the-test"
+PORTAL_SECRET = "secret-for-the-test"
+
+
+def down_portal_env(tmp_path: Path) -> tuple[dict[str, str], int]:
+    """Settings naming a portal on a free port where nothing listens yet; the port."""
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port: int = spare.getsockname()[1]
+    env = {
+        "MOTCUA_DATA_DIR": str(tmp_path),
+        "MOTCUA_PORTAL_URL": f"http://127.0.0.1:{port}",
+        "MOTCUA_PORTAL_API_KEY": PORTAL_KEY,
+        "MOTCUA_PORTAL_WEBHOOK_SECRET": PORTAL_SECRET,
+    }
+    return env, port
+
+
+@asynccontextmanager
+async def portal_back(
+    tmp_path: Path, port: int, now: Callable[[], datetime]
+) -> AsyncIterator[SandboxPortal]:
+    """The portal of :func:`down_portal_env` coming back: a sandbox on its port."""
+    sandbox = SandboxPortal(
+        tmp_path / "later.sqlite3",
+        procedure_terms(KNOWLEDGE),
+        public_url=f"http://127.0.0.1:{port}",
+        api_key=PORTAL_KEY,
+        webhook_secret=PORTAL_SECRET,
+        now=now,
+    )
+    async with sandbox, serving_sandbox(sandbox, "127.0.0.1", port, fallback=False):
+        yield sandbox
+
+
+def status_event(code: str, status: str, event_id: str, at: datetime) -> bytes:
+    """A portal webhook's body: ``code`` moved to ``status`` at ``at``."""
+    return json.dumps(
+        {
+            "event_id": event_id,
+            "event": "dossier.status_changed",
+            "code": code,
+            "status": status,
+            "note": "",
+            "occurred_at": at.isoformat(),
+        }
+    ).encode()
+
+
+async def post_webhook(app: App, raw: bytes, stamp: str, signature: str) -> int:
+    """POST a portal webhook to motcua; the HTTP status it answered."""
+    url = f"{app.settings.public_url}{WEBHOOK_PATH}"
+    headers = {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: signature}
+    async with aiohttp.ClientSession() as http, http.post(url, data=raw, headers=headers) as got:
+        return got.status
+
+
+async def forge_stale_and_replay(app: App, code: str, now: datetime) -> list[int]:
+    """Webhooks about dossier ``code`` that must change nothing, around real ones; the statuses
+    motcua answered, in order.
+
+    A forged "result_ready" (signed with another secret, then unsigned) and a stale one (right
+    signature, timestamp 301 s old); then a genuine "accepted", the same event replayed, the
+    same event id carrying "result_ready", and last a genuine "processing". Events of one
+    dossier are applied in order, so once "processing" reached the citizen, so did everything
+    that was going to: "accepted" once, "result_ready" never.
+    """
+    secret = app.portal.webhook_secret
+    stamp = str(int(now.timestamp()))
+    stale = str(int(now.timestamp()) - 301)
+    ready = status_event(code, "result_ready", "forged", now)
+    accepted = status_event(code, "accepted", "ev-1", now)
+    answers = [
+        await post_webhook(app, ready, stamp, sign("not-the-secret", stamp, ready)),
+        await post_webhook(app, ready, stamp, ""),
+        await post_webhook(app, ready, stale, sign(secret, stale, ready)),
+        await post_webhook(app, accepted, stamp, sign(secret, stamp, accepted)),
+        await post_webhook(app, accepted, stamp, sign(secret, stamp, accepted)),
+    ]
+    same_id = status_event(code, "result_ready", "ev-1", now)
+    answers.append(await post_webhook(app, same_id, stamp, sign(secret, stamp, same_id)))
+    later = status_event(code, "processing", "ev-2", now.replace(microsecond=0) + ONE_SECOND)
+    answers.append(await post_webhook(app, later, stamp, sign(secret, stamp, later)))
+    return answers
+
+
+FORGED_STALE_AND_REPLAYED = [401, 401, 400, 200, 200, 200, 200]
+"""What motcua answers :func:`forge_stale_and_replay`'s webhooks."""
 
 
 @dataclass
@@ -196,6 +289,7 @@ async def fill_birth_registration(citizen: WebCitizen) -> str:
     assert "Question 2" in await citizen.say("Nguyễn Thị Hoà")
     assert "you typed 11" in await citizen.say("00119001234")
     assert "Question 3" in await citizen.say("001190012345")
+    assert "not a Vietnamese phone number" in await citizen.say("0912 345 67")
     assert "Question 4" in await citizen.say("+84 912 345 678")
     assert "Question 5" in await citizen.say("Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội")
     assert "Question 6" in await citizen.press("f:c:mother")

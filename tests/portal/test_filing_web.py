@@ -1,19 +1,26 @@
 """Filing a birth registration in the web chat against the sandbox portal over HTTP, then
-following it: the receipt, every status change the officer makes, pushed once each."""
+following it: the receipt, every status change the officer makes, pushed once each; forged,
+stale and replayed webhooks reach nobody; a portal down when the dossier is sent."""
 
 from __future__ import annotations
 
 import re
-import socket
 from datetime import timedelta
 from pathlib import Path
 
-from portal_support import KNOWLEDGE, fill_birth_registration, web_citizen
+from portal_support import (
+    FORGED_STALE_AND_REPLAYED,
+    KNOWLEDGE,
+    down_portal_env,
+    fill_birth_registration,
+    forge_stale_and_replay,
+    portal_back,
+    web_citizen,
+)
 from support.apps import serving
 from support.clock import ManualClock
 
-from bot.portal import procedure_terms, serving_sandbox
-from integrations.portal.sandbox import SandboxPortal
+from bot.storage.dossiers import SqlDossiers
 
 CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
 
@@ -66,16 +73,7 @@ async def test_a_newcomer_files_a_birth_registration_and_sees_every_change(
 async def test_a_dossier_waits_while_the_portal_is_down_and_is_sent_when_it_is_back(
     tmp_path: Path,
 ) -> None:
-    with socket.socket() as spare:
-        spare.bind(("127.0.0.1", 0))
-        port = spare.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    settings = env(
-        tmp_path,
-        MOTCUA_PORTAL_URL=url,
-        MOTCUA_PORTAL_API_KEY="key-for-the-test",
-        MOTCUA_PORTAL_WEBHOOK_SECRET="secret-for-the-test",
-    )
+    settings, port = down_portal_env(tmp_path)
     clock = ManualClock()
     async with (
         serving(settings, knowledge=KNOWLEDGE, clock=clock) as app,
@@ -85,15 +83,7 @@ async def test_a_dossier_waits_while_the_portal_is_down_and_is_sent_when_it_is_b
         await fill_birth_registration(citizen)
         await citizen.press("f:send")
         await citizen.pushed("not answering right now")
-        sandbox = SandboxPortal(
-            tmp_path / "later.sqlite3",
-            procedure_terms(KNOWLEDGE),
-            public_url=url,
-            api_key="key-for-the-test",
-            webhook_secret="secret-for-the-test",
-            now=clock.now,
-        )
-        async with sandbox, serving_sandbox(sandbox, "127.0.0.1", port, fallback=False):
+        async with portal_back(tmp_path, port, clock.now):
             clock.advance(minutes=1)
             await app.dossiers.run_once()
             receipt = await citizen.pushed("Dossier code")
@@ -102,3 +92,26 @@ async def test_a_dossier_waits_while_the_portal_is_down_and_is_sent_when_it_is_b
     found = CODE.search(receipt)
     assert found is not None
     assert [d.code for d in filed] == [found.group(0)]
+
+
+async def test_forged_stale_and_replayed_webhooks_never_reach_the_citizen(tmp_path: Path) -> None:
+    clock = ManualClock()
+    async with (
+        serving(env(tmp_path), knowledge=KNOWLEDGE, clock=clock) as app,
+        web_citizen(app) as citizen,
+    ):
+        app.start_background()
+        await fill_birth_registration(citizen)
+        await citizen.press("f:send")
+        found = CODE.search(await citizen.pushed("Dossier code"))
+        assert found is not None
+        code = found.group(0)
+        answers = await forge_stale_and_replay(app, code, clock.now())
+        await citizen.pushed("Being processed")
+        texts = [e["text"] for e in await citizen.history() if e["role"] == "bot"]
+        async with app.database.transaction() as session:
+            dossier = await SqlDossiers(session).by_code(code)
+    assert answers == FORGED_STALE_AND_REPLAYED
+    assert dossier is not None and dossier.status == "processing"
+    assert sum("Accepted by the one-stop desk" in t for t in texts) == 1
+    assert not any("Result ready" in t for t in texts)

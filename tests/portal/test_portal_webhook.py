@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import json
+from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 import pytest
-from portal_support import KNOWLEDGE, body
+from portal_support import KNOWLEDGE, body, post_webhook, status_event
 from sqlalchemy import func, select
 from support.apps import serving
 from support.clock import ManualClock
 
 from bot.app import App
 from bot.cli import main
-from bot.portal import WEBHOOK_PATH
 from bot.storage.tables import InboxRow
-from integrations.portal.contract import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from integrations.portal.contract import sign
+
+OCCURRED = datetime(2026, 11, 24, 8, tzinfo=UTC)
 
 
 def env(tmp_path: Path) -> dict[str, str]:
@@ -36,23 +36,7 @@ async def events_kept(app: App) -> int:
 
 
 def event(event_id: str = "ev-1") -> bytes:
-    return json.dumps(
-        {
-            "event_id": event_id,
-            "event": "dossier.status_changed",
-            "code": "000.00.20.H39-261124-0001",
-            "status": "accepted",
-            "note": "",
-            "occurred_at": "2026-11-24T08:00:00+00:00",
-        }
-    ).encode()
-
-
-async def post(app: App, raw: bytes, stamp: str, signature: str) -> int:
-    url = f"{app.settings.public_url}{WEBHOOK_PATH}"
-    headers = {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: signature}
-    async with aiohttp.ClientSession() as http, http.post(url, data=raw, headers=headers) as got:
-        return got.status
+    return status_event("000.00.20.H39-261124-0001", "accepted", event_id, OCCURRED)
 
 
 async def test_serve_without_a_portal_runs_the_sandbox_in_process(tmp_path: Path) -> None:
@@ -69,16 +53,16 @@ async def test_forged_stale_and_replayed_webhooks_change_nothing(tmp_path: Path)
         secret = app.portal.webhook_secret
         now = str(int(clock.now().timestamp()))
         raw = event()
-        assert await post(app, raw, now, sign("not-the-secret", now, raw)) == 401
-        assert await post(app, raw, now, "") == 401
+        assert await post_webhook(app, raw, now, sign("not-the-secret", now, raw)) == 401
+        assert await post_webhook(app, raw, now, "") == 401
         stale = str(int(clock.now().timestamp()) - 301)
-        assert await post(app, raw, stale, sign(secret, stale, raw)) == 400
+        assert await post_webhook(app, raw, stale, sign(secret, stale, raw)) == 400
         assert await events_kept(app) == 0
-        assert await post(app, raw, now, sign(secret, now, raw)) == 200
-        assert await post(app, raw, now, sign(secret, now, raw)) == 200
+        assert await post_webhook(app, raw, now, sign(secret, now, raw)) == 200
+        assert await post_webhook(app, raw, now, sign(secret, now, raw)) == 200
         assert await events_kept(app) == 1
         nonsense = b'{"event": "dossier.status_changed"}'
-        assert await post(app, nonsense, now, sign(secret, now, nonsense)) == 400
+        assert await post_webhook(app, nonsense, now, sign(secret, now, nonsense)) == 400
 
 
 async def test_the_officer_command_moves_a_dossier_on_the_running_sandbox(
