@@ -12,6 +12,7 @@ from aiohttp import web
 from bot import volunteers
 from bot.console.auth import allow
 from bot.console.context import N_, console, current_staff, gettext, render
+from bot.console.conversations import CHANNEL_NAMES
 from bot.storage.staff import Role
 from bot.storage.volunteers import DECISIONS, SqlVolunteers
 from dialogs.step import Membership
@@ -30,14 +31,6 @@ STATUS_NAMES = {
     Membership.APPROVED: N_("Member"),
     Membership.REJECTED: N_("Not approved"),
     Membership.REVOKED: N_("Membership revoked"),
-}
-
-CHANNEL_NAMES = {
-    "web": N_("Web chat"),
-    "telegram": N_("Telegram"),
-    "zalo": "Zalo",
-    "messenger": "Messenger",
-    "terminal": N_("Terminal"),
 }
 
 DECISION_LABELS = {

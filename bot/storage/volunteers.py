@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.sql import rowcount
@@ -104,11 +104,15 @@ class SqlVolunteers:
 
     async def listed(self, limit: int) -> list[Volunteer]:
         """Requests waiting for a decision first, then members, then the rest; newest first."""
-        rows = await self._session.scalars(
-            select(VolunteerRow).order_by(VolunteerRow.updated_at.desc()).limit(limit)
+        rank = case(
+            (VolunteerRow.status == Membership.PENDING.value, 0),
+            (VolunteerRow.status == Membership.APPROVED.value, 1),
+            else_=2,
         )
-        order = list(Membership)
-        return sorted((_volunteer(r) for r in rows), key=lambda v: order.index(v.status))
+        rows = await self._session.scalars(
+            select(VolunteerRow).order_by(rank, VolunteerRow.updated_at.desc()).limit(limit)
+        )
+        return [_volunteer(row) for row in rows]
 
     async def get(self, volunteer_id: int) -> Volunteer | None:
         """One request by id."""
