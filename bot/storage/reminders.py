@@ -165,9 +165,25 @@ class SqlReminders:
         """Keep the rendered replies with the claimed reminder (same transaction as the turn)."""
         return await self._finish(reminder, replies=replies_to_json(replies))
 
-    async def mark_done(self, reminder: Reminder, now: datetime) -> bool:
-        """Delivered. False if the claim was lost (lease ran out and another worker took it)."""
-        return await self._finish(reminder, status=ReminderStatus.DONE, updated_at=now)
+    async def mark_done_all(self, reminders: Sequence[Reminder], now: datetime) -> int:
+        """Delivered, all of them in one statement per claim; how many were still this
+        worker's (the others' lease ran out and another worker took them)."""
+        claims: dict[datetime | None, list[int]] = {}
+        for reminder in reminders:
+            claims.setdefault(reminder.claimed_at, []).append(reminder.id)
+        done = 0
+        for claimed_at, ids in claims.items():
+            result = await self._session.execute(
+                update(ReminderRow)
+                .where(
+                    ReminderRow.id.in_(ids),
+                    ReminderRow.status == ReminderStatus.SENDING,
+                    ReminderRow.claimed_at == claimed_at,
+                )
+                .values(status=ReminderStatus.DONE, updated_at=now)
+            )
+            done += rowcount(result)
+        return done
 
     async def retry(self, reminder: Reminder, due_at: datetime, error: str, now: datetime) -> bool:
         """Put back as pending for another attempt at ``due_at``."""
