@@ -5,13 +5,15 @@ real turn, the filing sent to the portal, the receipt delivered): dossiers a sec
 Then 50 dossiers change status at once (the reference: a burst that does not queue), then N;
 how fast each citizen hears it.
 
-``python -m bench.status_push`` builds the whole application as ``motcua serve`` does (SQLite,
-the sandbox portal in-process over HTTP, the webhook receiver on a local port), files N dossiers
-through the portal, then has the officer move all N at the same moment. For each dossier it
-measures the time from the officer's move (the moment the portal has queued its webhook) to the
-moment the citizen's channel is handed the message, and counts messages lost and doubled. The
-channel is a recording stand-in for a platform with no rate limit of its own: Telegram's ~30
-messages a second per bot would otherwise dominate (1,000 messages take ~33 s there).
+``python -m bench.status_push`` builds the whole application as ``motcua serve`` does (SQLite, or
+with ``--database-url`` a scratch database on that PostgreSQL server, created for each run and
+dropped after it; the sandbox portal in-process over HTTP, the webhook receiver on a local
+port), files N dossiers through the portal, then has the officer move all N at the same moment.
+For each dossier it measures the time from the officer's move (the moment the portal has queued
+its webhook) to the moment the citizen's channel is handed the message, and counts messages lost
+and doubled. The channel is a recording stand-in for a platform with no rate limit of its own:
+Telegram's ~30 messages a second per bot would otherwise dominate (1,000 messages take ~33 s
+there).
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from aiohttp import web
 
+from bench.workers import scratch_postgres
 from bot.app import App, SystemClock, build_app
 from bot.config import Settings
 from bot.server import web_application
@@ -72,18 +75,26 @@ def percentile(values: list[float], share: float) -> float:
 
 
 @asynccontextmanager
-async def serving() -> AsyncIterator[tuple[App, RecordingChannel, str]]:
-    """The whole app on a fresh SQLite file and a local port, its web channel recorded."""
-    with tempfile.TemporaryDirectory() as folder, socket.socket() as listener:
+async def serving(
+    database_url: str | None = None,
+) -> AsyncIterator[tuple[App, RecordingChannel, str]]:
+    """The whole app on a fresh database (a SQLite file, or a scratch database on the server
+    of ``database_url``) and a local port, its web channel recorded."""
+    async with AsyncExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        listener = stack.enter_context(socket.socket())
         listener.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        settings = Settings.from_env(
-            {
-                "MOTCUA_DATA_DIR": folder,
-                "MOTCUA_PUBLIC_URL": url,
-                "MOTCUA_PORTAL_SANDBOX_PORT": "0",
-            }
-        )
+        env = {
+            "MOTCUA_DATA_DIR": folder,
+            "MOTCUA_PUBLIC_URL": url,
+            "MOTCUA_PORTAL_SANDBOX_PORT": "0",
+        }
+        if database_url:
+            env["MOTCUA_DATABASE_URL"] = await stack.enter_async_context(
+                scratch_postgres(database_url)
+            )
+        settings = Settings.from_env(env)
         await ensure_schema(settings.database_url)
         async with build_app(settings) as app:
             runner = web.AppRunner(web_application(app), handle_signals=False, access_log=None)
@@ -97,9 +108,9 @@ async def serving() -> AsyncIterator[tuple[App, RecordingChannel, str]]:
                 await runner.cleanup()
 
 
-async def run(count: int) -> dict[str, float]:
+async def run(count: int, database_url: str | None = None) -> dict[str, float]:
     """File ``count`` dossiers, move them all at once; latency and loss figures."""
-    async with serving() as (app, recorder, url):
+    async with serving(database_url) as (app, recorder, url):
         sandbox = app.portal.sandbox
         assert sandbox is not None
         clock = SystemClock()
@@ -168,9 +179,9 @@ FILING = (
 """A whole birth registration, as a citizen taps and types it."""
 
 
-async def filing_rate(count: int) -> dict[str, float]:
+async def filing_rate(count: int, database_url: str | None = None) -> dict[str, float]:
     """``count`` citizens file a birth registration at once; dossiers a second, end to end."""
-    async with serving() as (app, recorder, _url):
+    async with serving(database_url) as (app, recorder, _url):
         app.start_background()
 
         async def citizen(n: int) -> None:
@@ -199,8 +210,13 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.status_push", description=__doc__)
     parser.add_argument("--dossiers", type=int, default=1000, help="dossiers moved at once")
     parser.add_argument("--filers", type=int, default=100, help="citizens filing at once")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (postgresql+asyncpg://…) to run on instead of SQLite; each "
+        "run gets a scratch database of its own there, dropped afterwards",
+    )
     args = parser.parse_args(argv)
-    filed = await filing_rate(args.filers)
+    filed = await filing_rate(args.filers, args.database_url)
     print(
         f"{filed['citizens']:.0f} citizens filing a birth registration at once: "
         f"{filed['receipts']:.0f} receipts, {filed['per_second']:.1f} dossiers a second "
@@ -208,7 +224,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
     )
     # The reference, measured in the same run: a burst small enough not to queue.
     for count in (REFERENCE_BURST, args.dossiers):
-        figures = await run(count)
+        figures = await run(count, args.database_url)
         print(
             f"{figures['dossiers']:.0f} dossiers moved at once: "
             f"p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms, "

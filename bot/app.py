@@ -258,10 +258,8 @@ async def build_app(
         papers = Papers(database, clock, channels)
 
         async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
-            """A portal event is applied; anything else is a citizen's turn, its file (if it
-            sent one) fetched and checked first, outside the conversation's lock."""
-            if message.ref.channel == EVENTS_CHANNEL:
-                return await events.turn(message, hook)
+            """A citizen's turn, its file (if it sent one) fetched and checked first, outside
+            the conversation's lock (portal events are applied in batches, by ``events``)."""
             return await dispatcher.handle(await papers.settle(message), hook)
 
         inbox = DurableInbox(
@@ -270,6 +268,7 @@ async def build_app(
             clock,
             lease=timedelta(seconds=settings.inbox_lease_seconds),
             metrics=metrics,
+            batches={EVENTS_CHANNEL: events.apply_all},
         )
 
         async def key() -> bytes:

@@ -19,6 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,6 +104,11 @@ def conversation_hash(ref: ConversationRef) -> str:
     return hashlib.sha256(ref.key.encode()).hexdigest()[:12]
 
 
+def _lock_key(key: str, person: int | None) -> str:
+    """The lock of a conversation: its person's, when the app is (thought to be) linked."""
+    return key if person is None else f"person:{person}"
+
+
 def _check_sizes(message: IncomingMessage) -> None:
     # Longer values would be refused by PostgreSQL but silently kept by SQLite.
     if len(message.ref.channel) > CHANNEL_LEN or len(message.ref.user_id) > USER_ID_LEN:
@@ -180,6 +186,61 @@ class Dispatcher:
         async with self._admission:
             return await self._turn(message, from_citizen=False, hook=hook)
 
+    async def handle_proactive_all(
+        self, turns: Sequence[tuple[IncomingMessage, TurnHook]]
+    ) -> list[list[Reply] | Exception]:
+        """Handle several events motcua raised itself (a burst of due notices) together.
+
+        They run in one transaction, every conversation they touch locked meanwhile: a burst
+        of status changes then costs one commit, not one per citizen (on SQLite each commit
+        waits for the one writer). Should that fail (one turn the database refuses, a claim
+        lost, a conversation linked to a person since it was looked up), nothing of it is kept
+        and each is handled alone, as :meth:`handle_proactive`. Per event, its replies or what
+        it failed with, in order.
+        """
+        if len(turns) > 1:
+            try:
+                async with self._admission:
+                    return list(await self._attempt_all(turns))
+            except Exception as error:
+                # Type only: database errors quote the statement's parameters.
+                logger.warning("proactive turns handled one by one: %s", type(error).__name__)
+        results: list[list[Reply] | Exception] = []
+        for message, hook in turns:
+            try:
+                results.append(await self.handle_proactive(message, hook))
+            except Exception as error:
+                results.append(error)
+        return results
+
+    async def _attempt_all(
+        self, turns: Sequence[tuple[IncomingMessage, TurnHook]]
+    ) -> list[list[Reply]]:
+        """One run of several proactive turns in one transaction, holding all their locks
+        (taken in one order, so two batches never wait for each other)."""
+        logs.ensure_request_id()
+        for message, _ in turns:
+            logs.conceal(message.text, message.ref.user_id)
+            _check_sizes(message)
+        guesses = {message.ref.key: self._persons.get(message.ref.key) for message, _ in turns}
+        keys = sorted({_lock_key(key, guess) for key, guess in guesses.items()})
+        async with AsyncExitStack() as held:
+            for key in keys:
+                await held.enter_async_context(self._locks.hold(key))
+            async with self._database.transaction() as session:
+                identities = SqlIdentities(session)
+                results = []
+                for message, hook in turns:
+                    person = await identities.person_of(message.ref)
+                    if person != guesses[message.ref.key]:
+                        self._remember(message.ref, person)
+                        raise StaleConversation("the app's person is not the one locked")
+                    results.append(
+                        await self._run(session, message, person, from_citizen=False, hook=hook)
+                    )
+        self._wake_after_turn()
+        return results
+
     async def _turn(
         self, message: IncomingMessage, *, from_citizen: bool, hook: TurnHook | None
     ) -> list[Reply]:
@@ -191,17 +252,21 @@ class Dispatcher:
         while True:
             try:
                 replies = await self._attempt(message, from_citizen=from_citizen, hook=hook)
-                if self._dossier_queued and self._on_dossier is not None:
-                    self._dossier_queued = False
-                    self._on_dossier()
-                if self._notice_queued and self._wake_outbox is not None:
-                    self._notice_queued = False
-                    self._wake_outbox()
+                self._wake_after_turn()
                 return replies
             except StaleConversation:
                 if attempt == MAX_ATTEMPTS:
                     raise
                 attempt += 1
+
+    def _wake_after_turn(self) -> None:
+        """Once a turn has committed: wake the sender and the outbox if it queued their work."""
+        if self._dossier_queued and self._on_dossier is not None:
+            self._dossier_queued = False
+            self._on_dossier()
+        if self._notice_queued and self._wake_outbox is not None:
+            self._notice_queued = False
+            self._wake_outbox()
 
     async def _attempt(
         self, message: IncomingMessage, *, from_citizen: bool, hook: TurnHook | None
@@ -210,7 +275,7 @@ class Dispatcher:
         ref = message.ref
         guess = self._persons.get(ref.key)
         async with (
-            self._locks.hold(ref.key if guess is None else f"person:{guess}"),
+            self._locks.hold(_lock_key(ref.key, guess)),
             self._database.transaction() as session,
         ):
             person = await SqlIdentities(session).person_of(ref)

@@ -8,6 +8,10 @@ while they work), the oldest open row of each conversation first, so one user's 
 answered in order whichever worker takes them. The turn marks its row answered in its own
 transaction: the deduplication mark and the turn's effects are committed together or not at
 all, and a redelivery of an answered message changes nothing.
+
+A channel whose messages need no answer (the portal's events) may be worked through in batches
+instead: the rows claimed together are applied in one transaction, each marked done in it, so a
+burst of them costs one commit rather than one each (see :data:`BatchTurn`).
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +42,10 @@ logger = logging.getLogger(__name__)
 
 Turn = Callable[[IncomingMessage, TurnHook], Awaitable[Sequence[Reply]]]
 """Runs one turn, committing ``hook``'s writes with it (``Dispatcher.handle``)."""
+
+BatchTurn = Callable[[Sequence[tuple[IncomingMessage, TurnHook]]], Awaitable[Sequence[bool]]]
+"""Runs several turns of a channel that answers nothing, each committing its ``hook``'s writes
+with it; whether each was applied (one that was not stays leased, to be tried again)."""
 
 MAX_ATTEMPTS = 5
 """Claims of one row before it is given up (a message that always crashes its worker)."""
@@ -66,6 +75,7 @@ class DurableInbox:
         shutdown_grace: float = 10.0,
         restart_pause: float = FIRST_PAUSE,
         metrics: Metrics | None = None,
+        batches: Mapping[str, BatchTurn] | None = None,
     ) -> None:
         """Wire the inbox.
 
@@ -80,6 +90,8 @@ class DurableInbox:
             shutdown_grace: seconds given to the messages in hand when the block ends.
             restart_pause: seconds before the loop starts again after it died.
             metrics: counts messages kept and answered, latency and failed sends.
+            batches: channel -> the turn that applies several of its messages together, for
+                channels that answer nothing (nobody waits for their replies).
         """
         self._database = database
         self._turn = turn
@@ -90,6 +102,7 @@ class DurableInbox:
         self._shutdown_grace = shutdown_grace
         self._restart_pause = restart_pause
         self._metrics = metrics or Metrics()
+        self._batches = dict(batches or {})
         self.owner = f"{uuid.uuid4().hex[:16]}"
         self._responders: dict[str, Responder] = {}
         self._arrived = asyncio.Event()
@@ -195,13 +208,26 @@ class DurableInbox:
                     logger.error("inbox claim failed: %s", type(error).__name__)
                 finally:
                     self._claiming = False
-                for entry in claimed:
-                    task = asyncio.create_task(self._work(entry), name="inbox-turn")
+                for work in self._works(claimed):
+                    task = asyncio.create_task(work, name="inbox-turn")
                     self._working.add(task)
                     task.add_done_callback(self._finished)
             if not claimed and not self._stopping.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._arrived.wait(), self._poll_interval)
+
+    def _works(self, claimed: Sequence[InboxEntry]) -> list[Coroutine[Any, Any, None]]:
+        """The claimed rows' work: one turn each, or one batch per batched channel."""
+        works: list[Coroutine[Any, Any, None]] = []
+        together: dict[str, list[InboxEntry]] = {}
+        for entry in claimed:
+            if entry.message.ref.channel in self._batches:
+                together.setdefault(entry.message.ref.channel, []).append(entry)
+            else:
+                works.append(self._work(entry))
+        for channel, entries in together.items():
+            works.append(self._work_batch(self._batches[channel], entries))
+        return works
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._working.discard(task)
@@ -243,13 +269,11 @@ class DurableInbox:
 
     async def _work_logged(self, entry: InboxEntry) -> None:
         channel = entry.message.ref.channel
-        if entry.attempts > MAX_ATTEMPTS:
-            logger.error("inbox message given up: channel=%s entry=%d", channel, entry.id)
-            await self._finish(entry, FAILED)
+        if await self._given_up(entry):
             return
         respond = self._responders.get(channel)
         worked = asyncio.Event()
-        renewing = asyncio.create_task(self._renew(entry.id, worked))
+        renewing = asyncio.create_task(self._renew([entry.id], worked))
         try:
             replies = entry.replies
             if entry.status == PENDING:
@@ -279,6 +303,37 @@ class DurableInbox:
             # Told to stop rather than cancelled, like the loop: it may be in a unit of work.
             worked.set()
             await asyncio.shield(renewing)
+
+    async def _work_batch(self, turn: BatchTurn, entries: Sequence[InboxEntry]) -> None:
+        """Apply rows of a channel that answers nothing in one go, each marked done with its
+        effects; a row the batch could not apply stays leased and is tried again."""
+        with logs.unit_of_work():
+            for entry in entries:
+                logs.conceal(entry.message.text, entry.message.payload, entry.message.ref.user_id)
+            due = [entry for entry in entries if not await self._given_up(entry)]
+            if not due:
+                return
+            worked = asyncio.Event()
+            renewing = asyncio.create_task(self._renew([entry.id for entry in due], worked))
+            try:
+                applied = await turn(
+                    [(entry.message, self._marker(entry.id, finished=True)) for entry in due]
+                )
+            finally:
+                worked.set()
+                await asyncio.shield(renewing)
+            for entry, done in zip(due, applied, strict=True):
+                if done:
+                    await self._respond(entry, None, ())
+
+    async def _given_up(self, entry: InboxEntry) -> bool:
+        """Mark a row claimed too often as failed (it always crashes its worker)."""
+        if entry.attempts <= MAX_ATTEMPTS:
+            return False
+        channel = entry.message.ref.channel
+        logger.error("inbox message given up: channel=%s entry=%d", channel, entry.id)
+        await self._finish(entry, FAILED)
+        return True
 
     async def _postpone(self, entry: InboxEntry) -> None:
         now = self._clock.now()
@@ -315,8 +370,8 @@ class DurableInbox:
 
         return mark
 
-    async def _renew(self, entry_id: int, worked: asyncio.Event) -> None:
-        """Keep the lease until ``worked`` is set: a live worker's claim never runs out."""
+    async def _renew(self, entry_ids: Sequence[int], worked: asyncio.Event) -> None:
+        """Keep the leases until ``worked`` is set: a live worker's claim never runs out."""
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(worked.wait(), self._lease.total_seconds() / 3)
@@ -325,7 +380,7 @@ class DurableInbox:
             try:
                 async with self._database.transaction() as session:
                     until = self._clock.now() + self._lease
-                    if not await SqlInbox(session).renew(entry_id, self.owner, until):
+                    if not await SqlInbox(session).renew(entry_ids, self.owner, until):
                         return
             except Exception as error:
                 logger.warning("inbox lease renewal failed: %s", type(error).__name__)

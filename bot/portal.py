@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.dispatcher import TurnHook
 from bot.storage.database import Database
-from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.messages import ConversationRef, IncomingMessage
 from dialogs.ports import Clock, Inbox, KnowledgeBase
 from integrations.portal import HttpPortalClient
 from integrations.portal.contract import (
@@ -244,8 +244,16 @@ class PortalWebhook:
 
 
 class PortalEvents:
-    """The inbox's turn for portal events: each is applied in the transaction that marks it
-    answered, so it is applied once even when a worker dies in between."""
+    """The inbox's batch turn for portal events: each is applied in the transaction that marks
+    it done, so it is applied once even when a worker dies in between.
+
+    A burst of events (an officer moving a thousand dossiers) is applied several at a time, in
+    one transaction: on SQLite every transaction waits for the one writer, so one commit per
+    event would queue the last citizen's notice behind a thousand others. Should the batch
+    fail (one event the database refuses, or one row another worker took over), nothing of it
+    is kept and its events are applied again one by one, so that one bad event holds back
+    nothing but itself.
+    """
 
     def __init__(
         self, database: Database, apply: EventHandler, after: Callable[[], None] | None = None
@@ -253,22 +261,41 @@ class PortalEvents:
         """Wire the turn.
 
         Args:
-            apply: acts on the event within the transaction that marks it answered.
-            after: called once that transaction has committed with something queued.
+            apply: acts on an event within the transaction that marks it done.
+            after: called once such a transaction has committed with something queued.
         """
         self._database = database
         self._apply = apply
         self._after = after
 
-    async def turn(self, message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
-        """Apply the event ``message`` carries; there is nothing to answer the portal."""
-        event = _kept_event(message)
+    async def apply_all(self, turns: Sequence[tuple[IncomingMessage, TurnHook]]) -> list[bool]:
+        """Apply the events these inbox rows carry; which ones were (``BatchTurn``)."""
+        try:
+            await self._apply_together(turns)
+            return [True] * len(turns)
+        except Exception as error:
+            # Type only: database errors quote the statement's parameters.
+            logger.warning("portal events applied one by one: %s", type(error).__name__)
+        applied = []
+        for turn in turns:
+            try:
+                await self._apply_together([turn])
+                applied.append(True)
+            except Exception:
+                logger.exception("portal event not applied: left to be tried again")
+                applied.append(False)
+        return applied
+
+    async def _apply_together(self, turns: Sequence[tuple[IncomingMessage, TurnHook]]) -> None:
+        """Apply the events in one transaction, each with its row marked done."""
+        queued = False
         async with self._database.transaction() as session:
-            queued = event is not None and await self._apply(session, event)
-            await hook(session, ())
+            for message, hook in turns:
+                event = _kept_event(message)
+                queued = (event is not None and await self._apply(session, event)) or queued
+                await hook(session, ())
         if queued and self._after is not None:
             self._after()
-        return ()
 
 
 def event_message(event: PortalEvent, clock: Clock) -> IncomingMessage:

@@ -3,7 +3,9 @@
 A reminder is a row, not a timer: a worker claims due rows, runs each through the dialogs as an
 ``IncomingMessage`` carrying the reminder's payload, keeps the rendered replies with the row (in
 the same transaction as the turn, so the dialog runs once), sends them through the user's
-channel and marks the row done. Retryable delivery errors put the row back with a growing delay.
+channel and marks the row done. The rows claimed together are rendered together and marked done
+together, in one transaction each, so a burst of status notices does not cost three commits a
+citizen. Retryable delivery errors put the row back with a growing delay.
 A channel whose messaging window has closed (Messenger after 24 hours, Zalo after 7 days) refuses
 the send: the row is held with its replies, and the dispatcher puts them before the answer to the
 citizen's next message on that channel, since nothing the citizen asked for may be lost.
@@ -18,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, TurnHook
 from bot.metrics import Metrics
 from bot.personal_data import Retention, purge
 from bot.storage.database import Database
@@ -47,6 +49,10 @@ DEFAULT_RETENTION = Retention(personal=timedelta(days=365), messages=timedelta(d
 
 class ClaimLost(MotcuaError):
     """Another worker took the reminder over (this worker's lease ran out)."""
+
+
+Rendered = Sequence[Reply] | Exception
+"""What rendering a reminder gave: its replies, or what it failed with."""
 
 
 class ReminderWorker:
@@ -132,11 +138,17 @@ class ReminderWorker:
             sent = asyncio.Event()
             renewal = asyncio.create_task(self._keep_lease(claimed, sent), name="outbox-lease")
             try:
-                counts = await asyncio.gather(*(self._deliver_in_order(q) for q in queues.values()))
+                rendered = await self._render_all(claimed)
+                handed = await asyncio.gather(
+                    *(self._deliver_in_order(q, rendered) for q in queues.values())
+                )
             finally:
                 sent.set()
                 await renewal
-            delivered += sum(counts)
+            async with self._database.transaction() as session:
+                delivered += await SqlReminders(session).mark_done_all(
+                    [reminder for q in handed for reminder in q], self._clock.now()
+                )
 
     async def _keep_lease(self, claimed: Sequence[Reminder], sent: asyncio.Event) -> None:
         """Renew the batch's lease until ``sent`` is set: a batch slowed down by a platform's
@@ -152,12 +164,16 @@ class ReminderWorker:
                 # Type only: database errors quote the statement's parameters.
                 logger.warning("outbox lease renewal failed: %s", type(error).__name__)
 
-    async def _deliver_in_order(self, reminders: Sequence[Reminder]) -> int:
-        delivered = 0
+    async def _deliver_in_order(
+        self, reminders: Sequence[Reminder], rendered: Mapping[int, Rendered]
+    ) -> list[Reminder]:
+        """Send one conversation's reminders in turn; those handed to the channel."""
+        handed = []
         for reminder in reminders:
             with logs.unit_of_work(f"reminder-{reminder.id}"):
-                delivered += await self._deliver(reminder)
-        return delivered
+                if await self._deliver(reminder, rendered.get(reminder.id)):
+                    handed.append(reminder)
+        return handed
 
     async def forget_old_message_ids(self) -> int:
         """Drop finished inbox rows older than ``FORGET_MESSAGE_IDS_AFTER``."""
@@ -169,15 +185,17 @@ class ReminderWorker:
         """Delete personal data past its retention period; rows deleted per table."""
         return await purge(self._database, self._clock.now(), self._retention)
 
-    async def _deliver(self, reminder: Reminder) -> bool:
+    async def _deliver(self, reminder: Reminder, rendered: Rendered | None) -> bool:
+        """Send the reminder's replies (``rendered`` now, or kept from an earlier claim); True
+        when the channel took them (the row is then marked done with its batch)."""
         channel = self._channels.get(reminder.ref.channel)
         if channel is None:
             await self._fail(reminder, "UnknownChannel")
             return False
         try:
-            replies = reminder.replies
-            if replies is None:
-                replies = tuple(await self._render(reminder))
+            if isinstance(rendered, Exception):
+                raise rendered
+            replies = reminder.replies if rendered is None else rendered
             if replies:
                 await channel.send(reminder.ref, replies)
         except ClaimLost:
@@ -195,29 +213,43 @@ class ReminderWorker:
             return False
         except Exception as error:
             self._metrics.send_failed(reminder.ref.channel, error)
-            logger.exception("reminder %s could not be delivered", reminder.id)
+            logger.error("reminder %s could not be delivered", reminder.id, exc_info=error)
             await self._retry(reminder, error)
             return False
-        self._metrics.answered(reminder.ref.channel, len(replies))
-        async with self._database.transaction() as session:
-            return await SqlReminders(session).mark_done(reminder, self._clock.now())
+        self._metrics.answered(reminder.ref.channel, len(replies or ()))
+        return True
 
-    async def _render(self, reminder: Reminder) -> Sequence[Reply]:
-        """Run the reminder through the dialogs once; the replies are stored with the row."""
+    async def _render_all(self, claimed: Sequence[Reminder]) -> dict[int, Rendered]:
+        """Run the claimed reminders not rendered yet through the dialogs, together; the
+        replies are stored with each row in the same transaction, so each renders once."""
+        due = [r for r in claimed if r.replies is None and r.ref.channel in self._channels]
+        if not due:
+            return {}
+        now = self._clock.now()
+        turns = [(self._message(reminder, now), self._keeper(reminder)) for reminder in due]
+        results = await self._dispatcher.handle_proactive_all(turns)
+        return {reminder.id: result for reminder, result in zip(due, results, strict=True)}
+
+    @staticmethod
+    def _message(reminder: Reminder, now: datetime) -> IncomingMessage:
+        return IncomingMessage(
+            ref=reminder.ref,
+            payload=reminder.payload,
+            message_id=f"reminder:{reminder.id}",
+            received_at=now,
+            internal=reminder.facts is not None,
+            facts=reminder.facts,
+        )
+
+    @staticmethod
+    def _keeper(reminder: Reminder) -> TurnHook:
+        """Keeps the rendered replies with the row, unless another worker claimed it since."""
 
         async def keep(session: AsyncSession, replies: Sequence[Reply]) -> None:
             if not await SqlReminders(session).store_replies(reminder, replies):
                 raise ClaimLost(f"reminder {reminder.id} was claimed by another worker")
 
-        message = IncomingMessage(
-            ref=reminder.ref,
-            payload=reminder.payload,
-            message_id=f"reminder:{reminder.id}",
-            received_at=self._clock.now(),
-            internal=reminder.facts is not None,
-            facts=reminder.facts,
-        )
-        return await self._dispatcher.handle_proactive(message, keep)
+        return keep
 
     async def _retry(self, reminder: Reminder, error: Exception) -> None:
         if reminder.attempts + 1 >= self._max_attempts:

@@ -190,14 +190,14 @@ class SqlInbox:
         await self._session.flush()
         return [_entry(row) for row in rows]
 
-    async def renew(self, entry_id: int, owner: str, until: datetime) -> bool:
-        """Extend a lease the owner still holds; False when it was lost."""
+    async def renew(self, entry_ids: Sequence[int], owner: str, until: datetime) -> int:
+        """Extend the leases the owner still holds on these rows; how many it still holds."""
         result = await self._session.execute(
             update(InboxRow)
-            .where(InboxRow.id == entry_id, InboxRow.owner == owner)
+            .where(InboxRow.id.in_(entry_ids), InboxRow.owner == owner)
             .values(lease_until=until)
         )
-        return rowcount(result) == 1
+        return rowcount(result)
 
     async def answered(
         self,

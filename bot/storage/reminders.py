@@ -108,12 +108,14 @@ class SqlReminders:
         return [_reminder(row) for row in rows]
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]:
-        """Mark up to ``limit`` due reminders as sending and return them.
+        """Mark up to ``limit`` due reminders as sending and return them, soonest first.
 
-        PostgreSQL skips rows another worker has locked (FOR UPDATE SKIP LOCKED); SQLite has
-        one writer at a time and the guarded UPDATE (status still as selected) settles races.
-        A reminder whose worker died mid-send is reclaimed once its lease has run out: its
-        ``updated_at``, which a live worker keeps renewing (``renew``), is older than ``lease``.
+        One ``UPDATE … RETURNING`` claims them: SQLite runs it as its one writer, and on
+        PostgreSQL its subquery skips rows another worker has locked (FOR UPDATE SKIP LOCKED),
+        the outer condition checking them again once locked. A reminder whose worker died
+        mid-send is reclaimed once its lease has run out: its ``updated_at``, which a live
+        worker keeps renewing (``renew``), is older than ``lease``. ``claimed_at`` becomes
+        ``now``, the claim that guards every later update of the row.
         """
         claimable = or_(
             and_(ReminderRow.status == ReminderStatus.PENDING, ReminderRow.due_at <= now),
@@ -121,39 +123,22 @@ class SqlReminders:
                 ReminderRow.status == ReminderStatus.SENDING, ReminderRow.updated_at <= now - lease
             ),
         )
-        candidates = (
-            await self._session.execute(
-                select(ReminderRow.id, ReminderRow.status, ReminderRow.claimed_at)
-                .where(claimable)
-                .order_by(ReminderRow.due_at, ReminderRow.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        claimed = []
-        for reminder_id, status, claimed_at in candidates:
-            result = await self._session.execute(
-                update(ReminderRow)
-                .where(
-                    ReminderRow.id == reminder_id,
-                    ReminderRow.status == status,
-                    ReminderRow.claimed_at.is_(None)
-                    if claimed_at is None
-                    else ReminderRow.claimed_at == claimed_at,
-                )
-                .values(status=ReminderStatus.SENDING, claimed_at=now, updated_at=now)
-            )
-            if rowcount(result) == 1:
-                claimed.append(reminder_id)
-        if not claimed:
-            return []
-        rows = await self._session.scalars(
-            select(ReminderRow)
-            .where(ReminderRow.id.in_(claimed))
+        due = (
+            select(ReminderRow.id)
+            .where(claimable)
             .order_by(ReminderRow.due_at, ReminderRow.id)
-            .execution_options(populate_existing=True)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        return [_reminder(row) for row in rows]
+        rows = await self._session.scalars(
+            update(ReminderRow)
+            .where(ReminderRow.id.in_(due.scalar_subquery()), claimable)
+            .values(status=ReminderStatus.SENDING, claimed_at=now, updated_at=now)
+            .returning(ReminderRow)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        claimed = [_reminder(row) for row in rows]
+        return sorted(claimed, key=lambda reminder: (reminder.due_at, reminder.id))
 
     async def renew(self, reminders: Sequence[Reminder], now: datetime) -> int:
         """Extend the lease on reminders this worker still holds; how many it still holds.
@@ -180,9 +165,25 @@ class SqlReminders:
         """Keep the rendered replies with the claimed reminder (same transaction as the turn)."""
         return await self._finish(reminder, replies=replies_to_json(replies))
 
-    async def mark_done(self, reminder: Reminder, now: datetime) -> bool:
-        """Delivered. False if the claim was lost (lease ran out and another worker took it)."""
-        return await self._finish(reminder, status=ReminderStatus.DONE, updated_at=now)
+    async def mark_done_all(self, reminders: Sequence[Reminder], now: datetime) -> int:
+        """Delivered, all of them in one statement per claim; how many were still this
+        worker's (the others' lease ran out and another worker took them)."""
+        claims: dict[datetime | None, list[int]] = {}
+        for reminder in reminders:
+            claims.setdefault(reminder.claimed_at, []).append(reminder.id)
+        done = 0
+        for claimed_at, ids in claims.items():
+            result = await self._session.execute(
+                update(ReminderRow)
+                .where(
+                    ReminderRow.id.in_(ids),
+                    ReminderRow.status == ReminderStatus.SENDING,
+                    ReminderRow.claimed_at == claimed_at,
+                )
+                .values(status=ReminderStatus.DONE, updated_at=now)
+            )
+            done += rowcount(result)
+        return done
 
     async def retry(self, reminder: Reminder, due_at: datetime, error: str, now: datetime) -> bool:
         """Put back as pending for another attempt at ``due_at``."""

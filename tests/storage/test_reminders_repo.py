@@ -38,7 +38,7 @@ async def test_only_due_reminders_are_claimed_and_only_once(
         reminders = SqlReminders(session)
         (claimed,) = await reminders.claim_due(clock.now(), LEASE, 10)
         assert claimed.id == soon
-        assert await reminders.mark_done(claimed, clock.now())
+        assert await reminders.mark_done_all([claimed], clock.now()) == 1
     assert await _claim(database, clock) == []
     clock.advance(timedelta(days=3))
     assert await _claim(database, clock) == [later]
@@ -84,8 +84,8 @@ async def test_a_claim_whose_worker_died_is_taken_over_after_the_lease(
         (second,) = await reminders.claim_due(clock.now(), LEASE, 10)
         assert second.id == reminder_id
         # The first worker woke up too late: its claim no longer moves the row.
-        assert not await reminders.mark_done(first, clock.now())
-        assert await reminders.mark_done(second, clock.now())
+        assert await reminders.mark_done_all([first], clock.now()) == 0
+        assert await reminders.mark_done_all([second], clock.now()) == 1
         stored = await reminders.get(reminder_id)
     assert stored is not None and stored.status is ReminderStatus.DONE
 
