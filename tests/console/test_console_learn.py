@@ -12,8 +12,8 @@ from sqlalchemy import update
 from support.procedures import MARRIAGE, PROCEDURES
 
 from bot.app import App, build_app
-from bot.handoffs import VIETNAM
 from bot.config import Settings
+from bot.handoffs import VIETNAM
 from bot.insights import store
 from bot.storage.handoffs import SqlHandoffs
 from bot.storage.tables import HandoffRow
