@@ -36,9 +36,7 @@ class SqlSubscriptions:
         if unit is None:
             raise ValueError(f"no commune has the code {code}")
         person = await SqlIdentities(self._session).person_of(ref)
-        created = await self._session.scalar(
-            select(SubscriptionRow.created_at).where(_owned(ref))
-        )
+        created = await self._session.scalar(select(SubscriptionRow.created_at).where(_owned(ref)))
         await self.end(ref)
         self._session.add(
             SubscriptionRow(
