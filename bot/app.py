@@ -14,10 +14,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
-from redis.asyncio import Redis
 
 from bot import i18n
 from bot.announcements.pictures import Pictures
@@ -30,7 +29,6 @@ from bot.history import LoggedOnlyChannel, LogHistory
 from bot.inbox import DurableInbox
 from bot.insights.lessons import LessonBook
 from bot.knowledge_updates.service import KnowledgeUpdates
-from bot.locks import RedisLocks
 from bot.metrics import Metrics
 from bot.papers import Papers
 from bot.personal_data import Retention
@@ -44,7 +42,6 @@ from bot.portal import (
 )
 from bot.printable.pages import PrintablePages
 from bot.ratelimits import LimitsRateLimiter, redis_storage
-from bot.redis_pool import shared_redis
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
 from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
@@ -60,6 +57,11 @@ from integrations.render import Capabilities
 from integrations.webchat import Identities, WebChat
 from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
+
+if TYPE_CHECKING:  # redis-py is imported only by a process configured with Redis
+    from redis.asyncio import Redis
+
+    from bot.redis_locks import RedisLocks
 
 logger = logging.getLogger(__name__)
 
@@ -199,13 +201,19 @@ async def build_app(
         stack.push_async_callback(updates.join, STOP_GRACE)
         portal = await stack.enter_async_context(connect_portal(settings, knowledge, clock))
         redis: Redis | None = None
+        locks: RedisLocks | None = None
         if settings.redis_url:
+            # Imported only here: a single process without Redis never loads redis-py.
+            from bot.redis_locks import RedisLocks
+            from bot.redis_pool import shared_redis
+
             redis = shared_redis(
                 settings.redis_url,
                 max_connections=settings.redis_max_connections,
                 timeout=settings.redis_pool_timeout,
             )
             stack.push_async_callback(redis.aclose)
+            locks = RedisLocks(redis)
         deps = DialogDeps(
             knowledge=knowledge,
             clock=clock,
@@ -247,7 +255,7 @@ async def build_app(
             wake_outbox=wake_outbox,
             limiter=limiter,
             portal=portal.client,
-            locks=RedisLocks(redis) if redis else None,
+            locks=locks,
             dialog=dialog,
             concurrent_turns=settings.db_pool_size + settings.db_max_overflow,
         )

@@ -345,7 +345,10 @@ class Dispatcher:
             state = stored.state
             if joining is not None and joining[0] != stored.person_id:
                 state = states.merge(stored.state, joining[1])
-            desk = await handoffs.local_desk(session, current.ref)
+            # Read once a turn: the desk shown with answers and the commune of each question
+            # noted; only choosing a commune or erasing the citizen's data changes it.
+            commune = await handoffs.citizen_commune(session, current.ref)
+            desk = await handoffs.local_desk(session, commune)
             membership = await volunteers.membership(session, current.ref, person)
             deps = replace(
                 self._deps, local_desk=desk or self._deps.local_desk, membership=membership
@@ -359,10 +362,10 @@ class Dispatcher:
             for effect in step.effects:
                 if isinstance(effect, SubmitDossier):
                     locale = str(step.state.get("locale") or message.locale or "vi")
-                    commune = await handoffs.citizen_commune(session, message.ref)
+                    filed_in = await handoffs.citizen_commune(session, message.ref)
                     agreement = await consents.agreement(session, message.ref, effect)
                     if await SqlDossiers(session).queue(
-                        message.ref, effect, locale, now, commune, agreement
+                        message.ref, effect, locale, now, filed_in, agreement
                     ):
                         self._dossier_queued = True
                         await SqlPapers(session).assign(message.ref, effect.key, effect.papers, now)
@@ -387,7 +390,6 @@ class Dispatcher:
                         message.ref, effect.due_at, effect.payload, now
                     )
                 elif isinstance(effect, NoteQuestion | NoteMilestone | RateHelp):
-                    commune = await handoffs.citizen_commune(session, current.ref)
                     await insights.record(session, effect, current.ref.channel, commune, now)
                 elif isinstance(effect, ChooseCommune):
                     subscriptions = SqlSubscriptions(session)
@@ -395,6 +397,7 @@ class Dispatcher:
                         await subscriptions.end(current.ref)
                     else:
                         await subscriptions.choose(current.ref, effect.code, now)
+                    commune = await handoffs.citizen_commune(session, current.ref)
                 elif isinstance(effect, ShowCommune):
                     if not current.internal:
                         facts = await news.facts(session, current.ref, effect.page, now)
@@ -408,6 +411,7 @@ class Dispatcher:
                     await handoffs.end_by_citizen(session, current, now)
                 elif isinstance(effect, DeleteMyData):
                     await personal_data.erase(session, current.ref)
+                    commune = await handoffs.citizen_commune(session, current.ref)
                     forgotten = True
                 elif not current.internal:  # an internal turn never asks again
                     pending, code = await _link(session, current, effect, now, self._limiter)

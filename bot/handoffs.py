@@ -68,9 +68,9 @@ async def citizen_commune(session: AsyncSession, ref: ConversationRef) -> str | 
     return None if chosen is None else f"{chosen.code:05d}"
 
 
-async def local_desk(session: AsyncSession, ref: ConversationRef) -> LocalDesk | None:
-    """The citizen's commune desk as its staff entered it, for the dialogs to show."""
-    commune = await citizen_commune(session, ref)
+async def local_desk(session: AsyncSession, commune: str | None) -> LocalDesk | None:
+    """The desk of the citizen's commune (``citizen_commune``) as its staff entered it, for the
+    dialogs to show."""
     info = await SqlCommuneInfo(session).get(commune) if commune else None
     if info is None:
         return None

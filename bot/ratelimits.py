@@ -10,14 +10,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
-from redis.asyncio import Redis
 
 from dialogs.ports import Limit
+
+if TYPE_CHECKING:  # redis-py is imported only by a process configured with Redis
+    from redis.asyncio import Redis
 
 DEFAULT_LIMITS: Mapping[Limit, str] = {
     Limit.WEB_ADDRESS: "600/minute",

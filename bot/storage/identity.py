@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codes import CodeGuard, hash_code, random_code
@@ -41,6 +41,12 @@ class Redemption:
     person_id: int | None = None
 
 
+_PERSON_OF = select(IdentityLinkRow.person_id).where(
+    IdentityLinkRow.channel == bindparam("channel"), IdentityLinkRow.user_id == bindparam("user_id")
+)
+"""``person_of``'s statement, built once: every turn starts with it."""
+
+
 class SqlIdentities:
     """Persons, links and link codes, within the caller's session."""
 
@@ -50,9 +56,7 @@ class SqlIdentities:
     async def person_of(self, ref: ConversationRef) -> int | None:
         """The person a (channel, user id) belongs to, if linked."""
         return await self._session.scalar(
-            select(IdentityLinkRow.person_id).where(
-                IdentityLinkRow.channel == ref.channel, IdentityLinkRow.user_id == ref.user_id
-            )
+            _PERSON_OF, {"channel": ref.channel, "user_id": ref.user_id}
         )
 
     async def ensure_person(self, ref: ConversationRef, now: datetime) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.identity import SqlIdentities
 from bot.storage.sql import rowcount
-from bot.storage.tables import SubscriptionRow
+from bot.storage.tables import IdentityLinkRow, SubscriptionRow
 from dialogs.messages import ConversationRef
 from knowledge.communes.units import Commune, commune
 
@@ -36,7 +37,7 @@ class SqlSubscriptions:
             raise ValueError(f"no commune has the code {code}")
         person = await SqlIdentities(self._session).person_of(ref)
         created = await self._session.scalar(
-            select(SubscriptionRow.created_at).where(await self._owned(ref, person))
+            select(SubscriptionRow.created_at).where(_owned(ref.channel, ref.user_id))
         )
         await self.end(ref)
         self._session.add(
@@ -55,33 +56,51 @@ class SqlSubscriptions:
 
     async def end(self, ref: ConversationRef) -> bool:
         """Unsubscribe the citizen behind ``ref`` (on every linked app); False if they were not."""
-        person = await SqlIdentities(self._session).person_of(ref)
         result = await self._session.execute(
-            delete(SubscriptionRow).where(await self._owned(ref, person))
+            delete(SubscriptionRow).where(_owned(ref.channel, ref.user_id))
         )
         return rowcount(result) > 0
 
     async def commune_of(self, ref: ConversationRef) -> Commune | None:
-        """The commune the citizen behind ``ref`` chose, on this app or a linked one."""
-        person = await SqlIdentities(self._session).person_of(ref)
+        """The commune the citizen behind ``ref`` chose, on this app or a linked one.
+
+        One statement, built once: it is asked on nearly every turn (the local desk shown
+        with answers, the commune of each question noted).
+        """
         code = await self._session.scalar(
-            select(SubscriptionRow.commune_code)
-            .where(await self._owned(ref, person))
-            .order_by(SubscriptionRow.updated_at.desc())
-            .limit(1)
+            _COMMUNE_OF, {"channel": ref.channel, "user_id": ref.user_id}
         )
         return None if code is None else commune(code)
 
-    async def _owned(self, ref: ConversationRef, person: int | None) -> ColumnElement[bool]:
-        """The rows of the citizen: this app's, and every linked app's when it has a person."""
-        refs = [ref] if person is None else await SqlIdentities(self._session).refs_of(person)
-        mine = [
-            and_(SubscriptionRow.channel == r.channel, SubscriptionRow.user_id == r.user_id)
-            for r in refs
-        ]
-        if person is not None:
-            mine.append(SubscriptionRow.person_id == person)
-        return or_(*mine)
+
+def _owned(
+    channel: str | BindParameter[str], user_id: str | BindParameter[str]
+) -> ColumnElement[bool]:
+    """The rows of the citizen on (``channel``, ``user_id``): this app's, and, when it is linked
+    to a person, the person's and every linked app's (the links are read in the same
+    statement)."""
+    person = (
+        select(IdentityLinkRow.person_id)
+        .where(IdentityLinkRow.channel == channel, IdentityLinkRow.user_id == user_id)
+        .scalar_subquery()
+    )
+    link = aliased(IdentityLinkRow)
+    linked_app = exists().where(
+        link.person_id == person,
+        link.channel == SubscriptionRow.channel,
+        link.user_id == SubscriptionRow.user_id,
+    )
+    this_app = and_(SubscriptionRow.channel == channel, SubscriptionRow.user_id == user_id)
+    return or_(this_app, SubscriptionRow.person_id == person, linked_app)
+
+
+_COMMUNE_OF = (
+    select(SubscriptionRow.commune_code)
+    .where(_owned(bindparam("channel"), bindparam("user_id")))
+    .order_by(SubscriptionRow.updated_at.desc())
+    .limit(1)
+)
+"""``commune_of``'s statement, built once: it runs on nearly every turn."""
 
 
 async def commune_of(session: AsyncSession, ref: ConversationRef) -> Commune | None:

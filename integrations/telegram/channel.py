@@ -45,8 +45,8 @@ from integrations.telegram.convert import (
     with_payloads,
 )
 from integrations.telegram.errors import translate
-from integrations.telegram.logs import TokenRedactor
 from integrations.telegram.pacing import TELEGRAM_PACE, BotPace, ChatPace, ChatPacer
+from integrations.telegram.request import AiohttpRequest
 from integrations.telegram.schema import checked_update
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,6 @@ class TelegramChannel:
         self._tokens = CallbackTokens(payloads)
         self._unreachable = unreachable if unreachable is not None else LocalUnreachableUsers()
         self._answering: set[asyncio.Task[None]] = set()
-        self._redactor = TokenRedactor(token)
         self._pacer = ChatPacer(chat_pace)
         self._pace = pace if pace is not None else BotPace()
         self._receive = receive
@@ -180,6 +179,8 @@ class TelegramChannel:
             .base_url(f"{api_url.rstrip('/')}/bot")
             .base_file_url(f"{api_url.rstrip('/')}/file/bot")
             .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=flood_retries))
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
             .update_queue(_KeepingQueue(self._keep))
         )
         if self.webhook_mode or not receive:
@@ -215,7 +216,6 @@ class TelegramChannel:
             ConfigurationError: Telegram rejected the token (which is never put in the message).
             DeliveryError: Telegram could not be reached or refused the webhook.
         """
-        self._redactor.install()
         try:
             await self._app.initialize()
             if self._public_url is not None and self._receive:
@@ -247,7 +247,6 @@ class TelegramChannel:
         await self.join()
         await self._app.shutdown()
         await self._app.bot.shutdown()  # also after a failed start, which leaves no app to stop
-        self._redactor.uninstall()
 
     async def join(self) -> None:
         """Wait until every update received so far has been answered."""

@@ -9,9 +9,11 @@ error code; getUpdates with offset confirmation, negative offsets, long polls ca
 the secret header, one update in flight per chat and retries with the server's backoff; the
 text and keyboard limits with their exact error descriptions; injectable 429 and 403 replies;
 and, when asked, a per-chat flood limit (a burst, then a steady rate) answered with 429 and
-``Retry-After`` as the real server may. Files users send (photos in several sizes, documents)
-are fetched as on the real server: ``getFile`` gives a ``file_path`` (refused with "file is too
-big" past the 20 MB download limit), and ``GET /file/bot<token>/<file_path>`` serves the bytes.
+``Retry-After`` as the real server may. The bot sends photos and documents with ``sendPhoto``
+and ``sendDocument`` (a multipart upload or a known ``file_id``). Files users send (photos in
+several sizes, documents) and files the bot uploaded are fetched as on the real server:
+``getFile`` gives a ``file_path`` (refused with "file is too big" past the 20 MB download
+limit), and ``GET /file/bot<token>/<file_path>`` serves the bytes.
 Tests drive it through :class:`FakeUser` and read what the bot sent from ``sent``.
 
 One deliberate difference: ``setWebhook`` accepts plain ``http://`` URLs on any port, since
@@ -504,6 +506,8 @@ class FakeTelegram:
             "editmessagetext": self._edit_message_text,
             "answercallbackquery": self._answer_callback_query,
             "getfile": self._get_file,
+            "sendphoto": self._send_photo,
+            "senddocument": self._send_document,
         }
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -520,7 +524,13 @@ class FakeTelegram:
                 form = await request.post()
                 for key, value in form.items():
                     if isinstance(value, web.FileField):
-                        params[key] = {"filename": value.filename, "size": len(value.file.read())}
+                        data = value.file.read()
+                        params[key] = {
+                            "filename": value.filename,
+                            "size": len(data),
+                            "content_type": value.content_type,
+                            "data": data,
+                        }
                     elif isinstance(value, bytes | bytearray):
                         params[key] = value.decode()
                     else:
@@ -659,6 +669,48 @@ class FakeTelegram:
         message = self._store(chat_id, message_id, text, markup, entities)
         self.sent.append(message)
         return message.json, None
+
+    async def _send_photo(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        data, _name = self._upload(params, "photo")
+        sizes = [{**self.host_file(data, "photos"), "width": 1280, "height": 960}]
+        return self._store_upload(params, {"photo": sizes}), None
+
+    async def _send_document(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        data, name = self._upload(params, "document")
+        document = self.host_file(data, "documents", name)
+        return self._store_upload(params, {"document": {**document, "file_name": name}}), None
+
+    def _upload(self, params: dict[str, Any], field: str) -> tuple[bytes, str]:
+        """The file a ``sendPhoto``/``sendDocument`` carries: uploaded in a multipart body, or
+        the ``file_id`` of a file the server has."""
+        given = params.get(field)
+        if isinstance(given, dict):
+            if not given["size"]:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            return given["data"], given["filename"] or ""
+        if isinstance(given, str) and given in self.files:
+            data, path, _size = self.files[given]
+            return data, path.rsplit("/", 1)[-1]
+        raise ApiError(400, f"Bad Request: there is no {field} in the request")
+
+    def _store_upload(self, params: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
+        """Keep a photo or document the bot sent (its caption is the message's text)."""
+        chat_id = self._chat(params)
+        caption = str(params.get("caption") or "")
+        message_id = self.next_message_id(chat_id)
+        body: dict[str, Any] = {
+            "message_id": message_id,
+            "from": BOT_USER,
+            "chat": self._users[chat_id].chat,
+            "date": int(time.time()),
+            **content,
+        }
+        if caption:
+            body["caption"] = caption
+        message = SentMessage(chat_id, message_id, caption, None, body)
+        self._messages[(chat_id, message_id)] = message
+        self.sent.append(message)
+        return body
 
     async def _edit_message_text(self, params: dict[str, Any]) -> tuple[Any, str | None]:
         chat_id = self._chat(params)

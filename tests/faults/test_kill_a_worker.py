@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.redis]
 PAGE_TOKEN = "faults-page-token"
 APP_SECRET = "faults-app-secret"
 LOCK_EXPIRY = 10.0
-"""Seconds a dead worker's conversation lock outlives it (``bot.locks.RedisLocks``)."""
+"""Seconds a dead worker's conversation lock outlives it (``bot.redis_locks.RedisLocks``)."""
 LEASE = 10.0
 """``MOTCUA_INBOX_LEASE_SECONDS`` (the default): a dead worker's claim on a message runs out
 after this long. Much shorter, a live worker on a loaded machine loses claims it still works

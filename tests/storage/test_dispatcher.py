@@ -18,7 +18,7 @@ from support.clock import ManualClock
 
 from bot import i18n
 from bot.dispatcher import APOLOGY, Dispatcher, conversation_hash
-from bot.locks import RedisLocks
+from bot.redis_locks import RedisLocks
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.message_log import Direction, SqlMessageLog

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from bot.locks import ConversationLocks, LocalLocks, LockTimeout, RedisLocks
+from bot.locks import ConversationLocks, LocalLocks, LockTimeout
+from bot.redis_locks import RedisLocks
 
 
 @pytest.fixture(params=["local", "redis"])

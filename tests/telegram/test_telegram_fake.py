@@ -75,6 +75,8 @@ async def test_parameters_arrive_in_every_encoding(
     assert telegram.calls_of("sendMessage")[3]["document"] == {
         "filename": "to-khai.pdf",
         "size": 8,
+        "content_type": "application/octet-stream",
+        "data": b"%PDF-1.4",
     }
 
 
