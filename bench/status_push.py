@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from aiohttp import web
+from sqlalchemy import event
 
 from bench.workers import scratch_postgres
 from bot.app import App, SystemClock, build_app
@@ -66,6 +67,24 @@ class RecordingChannel:
         self.received.setdefault(ref.user_id, []).append(time.perf_counter())
         for reply in replies:
             self.texts[reply.text.split("\n", 1)[0]] += 1
+
+
+class Work:
+    """The statements and commits the app's database runs: what a dossier costs, whatever the
+    machine's load (which the latencies depend on)."""
+
+    def __init__(self, app: App) -> None:
+        self.statements = 0
+        self.commits = 0
+        engine = app.database.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, *_args: object) -> None:
+        self.statements += 1
+
+    def _commit(self, *_args: object) -> None:
+        self.commits += 1
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -129,6 +148,7 @@ async def run(count: int, database_url: str | None = None) -> dict[str, float]:
                 await dossiers.filed(queued, answer, clock.now())
             codes[ref.user_id] = answer.code
         app.start_background()
+        work = Work(app)
 
         moved_at: dict[str, float] = {}
 
@@ -153,6 +173,8 @@ async def run(count: int, database_url: str | None = None) -> dict[str, float]:
         "all_delivered_s": finished - started,
         "lost": count - len(recorder.received),
         "doubled": sum(len(ts) - 1 for ts in recorder.received.values()),
+        "statements": work.statements / count,
+        "commits": work.commits / count,
     }
 
 
@@ -229,7 +251,8 @@ async def main(argv: Sequence[str] | None = None) -> None:
             f"{figures['dossiers']:.0f} dossiers moved at once: "
             f"p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms, "
             f"max {figures['max_ms']:.0f} ms, all delivered in {figures['all_delivered_s']:.1f} s, "
-            f"lost {figures['lost']:.0f}, doubled {figures['doubled']:.0f}"
+            f"lost {figures['lost']:.0f}, doubled {figures['doubled']:.0f}; "
+            f"{figures['statements']:.1f} statements and {figures['commits']:.1f} commits a dossier"
         )
 
 

@@ -21,6 +21,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
 from typing import Any
@@ -52,6 +53,19 @@ MAX_ATTEMPTS = 5
 
 BUSY_PAUSE = timedelta(seconds=1)
 """How long a message whose conversation another worker kept busy waits before its next try."""
+
+KEEP_BATCH = 500
+"""Messages kept with one statement at most (SQLite takes some 32,000 parameters in one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ToKeep:
+    """A message waiting to be kept, and the future its webhook awaits (row id, whether new)."""
+
+    message: IncomingMessage
+    message_id: str
+    request_id: str
+    kept: asyncio.Future[tuple[int, bool]]
 
 
 class DurableInbox:
@@ -111,6 +125,8 @@ class DurableInbox:
         self._loop: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._claiming = False
+        self._to_keep: list[_ToKeep] = []
+        self._keeper: asyncio.Task[None] | None = None
 
     def subscribe(self, channel: str, respond: Responder) -> None:
         """Send the replies to ``channel``'s messages through ``respond``."""
@@ -234,24 +250,62 @@ class DurableInbox:
         self._arrived.set()  # the conversation's next message may be taken now
 
     async def _keep(self, message: IncomingMessage) -> tuple[int, bool]:
-        """The message's row id, and whether it was new; committed before returning."""
+        """The message's row id, and whether it was new; committed before returning.
+
+        Messages handed over meanwhile are kept together, in one transaction (group commit):
+        a burst of webhooks then waits for one commit, not for a thousand in turn.
+        """
         # A message without a platform id cannot be recognised again: it gets one of its own.
         message_id = message.message_id or f"inbox:{uuid.uuid4().hex}"
+        kept = asyncio.get_running_loop().create_future()
+        self._to_keep.append(_ToKeep(message, message_id, logs.ensure_request_id(), kept))
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.create_task(self._keep_waiting(), name="inbox-keep")
+        return await asyncio.shield(kept)
+
+    async def _keep_waiting(self) -> None:
+        """Keep what is waiting, a batch per transaction; should a batch fail, its messages
+        are kept one by one, so one bad message fails only its own webhook."""
+        while self._to_keep:
+            batch, self._to_keep = self._to_keep[:KEEP_BATCH], self._to_keep[KEEP_BATCH:]
+            try:
+                for item, result in zip(batch, await self._keep_all(batch), strict=True):
+                    item.kept.set_result(result)
+                continue
+            except Exception as error:
+                if len(batch) == 1:
+                    batch[0].kept.set_exception(error)
+                    continue
+                logger.warning("inbox messages kept one by one: %s", type(error).__name__)
+            for item in batch:
+                try:
+                    (result,) = await self._keep_all([item])
+                    item.kept.set_result(result)
+                except Exception as error:
+                    item.kept.set_exception(error)
+
+    async def _keep_all(self, batch: Sequence[_ToKeep]) -> list[tuple[int, bool]]:
+        """Keep the batch in one transaction; each message's row id and whether it was new."""
+        kept: list[tuple[int, bool]] = []
         async with self._database.transaction() as session:
             inbox = SqlInbox(session)
-            entry_id = await inbox.add(
-                message, message_id, self._clock.now(), logs.ensure_request_id()
+            added = await inbox.add_all(
+                [(item.message, item.message_id, item.request_id) for item in batch],
+                self._clock.now(),
             )
-            new = entry_id is not None
-            if entry_id is None:
-                found = await inbox.find(message.ref.channel, message_id)
+            for item, entry_id in zip(batch, added, strict=True):
+                if entry_id is not None:
+                    kept.append((entry_id, True))
+                    continue
+                found = await inbox.find(item.message.ref.channel, item.message_id)
                 if found is None:  # pruned between the two statements: the id is stale
                     raise ClaimLost("inbox row vanished")
-                entry_id = found.id
-        if new:
-            self._metrics.received(message.ref.channel)
-            self._arrived.set()
-        return entry_id, new
+                kept.append((found.id, False))
+        for item, (_entry_id, new) in zip(batch, kept, strict=True):
+            if new:
+                self._metrics.received(item.message.ref.channel)
+                self._arrived.set()
+        return kept
 
     async def _get(self, entry_id: int) -> InboxEntry | None:
         async with self._database.transaction() as session:

@@ -103,26 +103,36 @@ class SqlInbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(
-        self, message: IncomingMessage, message_id: str, now: datetime, request_id: str
-    ) -> int | None:
-        """Keep a message; its row id, or None when (channel, message id) was kept before."""
+    async def add_all(
+        self, messages: Sequence[tuple[IncomingMessage, str, str]], now: datetime
+    ) -> list[int | None]:
+        """Keep messages (each with its message id and request id) with one statement; each
+        one's row id, or None when its (channel, message id) was kept before, or earlier in
+        ``messages``."""
+        rows = [
+            {
+                "channel": message.ref.channel,
+                "message_id": message_id,
+                "user_id": message.ref.user_id,
+                "message": {**message_to_json(message), "request_id": request_id},
+                "status": PENDING,
+                "attempts": 0,
+                "accepted_at": now,
+                "updated_at": now,
+            }
+            for message, message_id, request_id in messages
+        ]
         result = await self._session.execute(
             dialect_insert(self._session, InboxRow)
-            .values(
-                channel=message.ref.channel,
-                message_id=message_id,
-                user_id=message.ref.user_id,
-                message={**message_to_json(message), "request_id": request_id},
-                status=PENDING,
-                attempts=0,
-                accepted_at=now,
-                updated_at=now,
-            )
+            .values(rows)
             .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-            .returning(InboxRow.id)
+            .returning(InboxRow.id, InboxRow.channel, InboxRow.message_id)
         )
-        return result.scalar_one_or_none()
+        added = {(channel, message_id): row_id for row_id, channel, message_id in result}
+        return [
+            added.pop((message.ref.channel, message_id), None)
+            for message, message_id, _request_id in messages
+        ]
 
     async def find(self, channel: str, message_id: str) -> InboxEntry | None:
         """The row kept for (channel, message id), if any."""

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from support.clock import ManualClock
 
@@ -289,3 +290,20 @@ async def test_a_message_whose_conversation_stays_busy_is_never_given_up(
         await inbox.join()
     assert sent.texts == ["1: u1"]
     assert await turns(database) == 1
+
+
+async def test_a_burst_handed_over_at_once_is_kept_with_few_commits_each_once(
+    database: Database, clock: ManualClock
+) -> None:
+    commits: list[object] = []
+    event.listen(database.engine.sync_engine, "commit", commits.append)
+    inbox = worker(database, clock)
+    burst = [said(f"u{n}") for n in range(40)] + [said("u7"), said("u7")]
+    kept = await asyncio.gather(*(inbox.accept(message) for message in burst))
+    assert kept.count(True) == 40  # u7 handed over three times: kept once
+    assert kept[7] and not kept[40] and not kept[41]
+    assert len(commits) < 10
+    sent = Sent()
+    async with worker(database, clock, sent) as second:
+        await second.join()
+    assert sent.texts == [f"{n + 1}: u{n}" for n in range(40)]
