@@ -282,7 +282,7 @@ def table(runs: Sequence[Run], reference: Run) -> str:
     return "\n".join(lines)
 
 
-def profile_table(raw: Path, lines: int = 25) -> str:
+def profile_table(raw: Path, lines: int = 40) -> str:
     """The top of a py-spy flame graph (collapsed stacks) as two Markdown tables.
 
     Own time is the sampled stack's last frame; cumulative time counts each frame once per
