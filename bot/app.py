@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from bot import i18n
 from bot.announcements.pictures import Pictures
 from bot.announcements.sender import AnnouncementSender
+from bot.backends import RedisHealth
 from bot.config import Settings
 from bot.console.context import Console
 from bot.dispatcher import Dialog, Dispatcher, TurnHook
@@ -30,7 +31,7 @@ from bot.history import LoggedOnlyChannel, LogHistory
 from bot.inbox import DurableInbox
 from bot.insights.lessons import LessonBook
 from bot.knowledge_updates.service import KnowledgeUpdates
-from bot.locks import RedisLocks
+from bot.locks import FallbackLocks, RedisLocks
 from bot.metrics import Metrics
 from bot.papers import Papers
 from bot.personal_data import Retention
@@ -103,6 +104,8 @@ class App:
     console: Console
     papers: Papers
     announcements: AnnouncementSender
+    redis: RedisHealth | None = None
+    """Whether Redis answers (None without Redis)."""
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -136,9 +139,14 @@ class App:
         self.run_in_background("knowledge", self.console.knowledge_updates.run)
         self.run_in_background("announcements", self.announcements.run)
 
-    async def health(self) -> None:
-        """Raise unless the app can serve: the database must answer."""
+    async def health(self) -> dict[str, str]:
+        """Raise unless the app can serve (the database must answer); else how each backend
+        is doing. A worker without Redis still serves, with in-process locks and limits."""
         await self.database.ping()
+        found = {"database": "ok"}
+        if self.redis is not None:
+            found["redis"] = "degraded" if self.redis.degraded else "ok"
+        return found
 
     async def metrics_text(self) -> bytes:
         """What ``/metrics`` shows, queue depths read now."""
@@ -192,13 +200,17 @@ async def build_app(
         # Reading and indexing the file takes a moment; keep the event loop free meanwhile.
         knowledge = await asyncio.to_thread(LocalKnowledgeBase.load, settings.knowledge_path)
     async with AsyncExitStack() as stack:
+        metrics = Metrics()
         pool = PoolSize(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)
-        database = await stack.enter_async_context(Database(settings.database_url, pool))
+        database = await stack.enter_async_context(
+            Database(settings.database_url, pool, lambda: metrics.backend_failed("database"))
+        )
         updates = KnowledgeUpdates(database, knowledge, clock, settings.knowledge_sources)
         await updates.follow()  # portal data put in force from the console, from the first answer
         stack.push_async_callback(updates.join, STOP_GRACE)
         portal = await stack.enter_async_context(connect_portal(settings, knowledge, clock))
         redis: Redis | None = None
+        redis_health: RedisHealth | None = None
         if settings.redis_url:
             redis = shared_redis(
                 settings.redis_url,
@@ -206,6 +218,7 @@ async def build_app(
                 timeout=settings.redis_pool_timeout,
             )
             stack.push_async_callback(redis.aclose)
+            redis_health = RedisHealth(metrics)
         deps = DialogDeps(
             knowledge=knowledge,
             clock=clock,
@@ -228,16 +241,15 @@ async def build_app(
             database, portal.client, clock, wake_outbox, callback_url=callback + WEBHOOK_PATH
         )
         statuses = StatusAnnouncer(database, portal.client, clock, wake_outbox)
-        metrics = Metrics()
 
         def refused(limit: Limit) -> None:
             metrics.waited(limit.value)
 
         limiter = (
             LimitsRateLimiter.in_redis(
-                settings.rate_limits, redis, settings.redis_url, on_refused=refused
+                settings.rate_limits, redis, settings.redis_url, redis_health, on_refused=refused
             )
-            if redis is not None and settings.redis_url
+            if redis is not None and redis_health is not None and settings.redis_url
             else LimitsRateLimiter.in_memory(settings.rate_limits, refused)
         )
         dispatcher = Dispatcher(
@@ -247,7 +259,9 @@ async def build_app(
             wake_outbox=wake_outbox,
             limiter=limiter,
             portal=portal.client,
-            locks=RedisLocks(redis) if redis else None,
+            locks=FallbackLocks(RedisLocks(redis), redis_health)
+            if redis and redis_health
+            else None,
             dialog=dialog,
             concurrent_turns=settings.db_pool_size + settings.db_max_overflow,
         )
@@ -295,7 +309,14 @@ async def build_app(
         routes += Pictures(database, clock).routes()
         adapters = (
             platform_channels(
-                settings, inbox, database, clock, metrics, receive=receive, redis=redis
+                settings,
+                inbox,
+                database,
+                clock,
+                metrics,
+                receive=receive,
+                redis=redis,
+                redis_health=redis_health,
             )
             if platforms
             else []
@@ -358,6 +379,7 @@ async def build_app(
             console,
             papers,
             announcements,
+            redis_health,
         )
         stack.push_async_callback(app.stop_background)
         yield app
@@ -393,6 +415,7 @@ def platform_channels(
     *,
     receive: bool = True,
     redis: Redis | None = None,
+    redis_health: RedisHealth | None = None,
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
 
@@ -401,7 +424,8 @@ def platform_channels(
 
     What an adapter must share with the other workers (secrets, who blocked the bot, long
     button payloads) it keeps in ``database``, never in this process alone; with ``redis``,
-    Telegram's bot-wide rate is one allowance for every worker.
+    Telegram's bot-wide rate is one allowance for every worker (this process's own while
+    ``redis_health`` says Redis is away).
     """
     secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
@@ -420,7 +444,7 @@ def platform_channels(
                 payloads=SqlButtonPayloads(database, clock.now),
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
-                pace=telegram_pace(settings, redis),
+                pace=telegram_pace(settings, redis, redis_health),
                 receive=receive,
                 on_paced=lambda: metrics.waited("telegram_chat"),
             )
@@ -478,12 +502,13 @@ def message_limits() -> dict[str, Capabilities | None]:
     }
 
 
-def telegram_pace(settings: Settings, redis: Redis | None) -> SendPace:
+def telegram_pace(settings: Settings, redis: Redis | None, health: RedisHealth | None) -> SendPace:
     """Telegram's bot-wide rate (``MOTCUA_TELEGRAM_GLOBAL_RATE``): shared in Redis when there
     is one, else kept by this process."""
     from integrations.telegram import BotPace  # only with Telegram configured, like the channel
 
     rate = settings.telegram_global_rate
-    if redis is None or not settings.redis_url:
+    if redis is None or health is None or not settings.redis_url:
         return BotPace(rate)
-    return BotPace(rate, redis_storage(redis, settings.redis_url, "motcua:pace"), "telegram")
+    storage = redis_storage(redis, settings.redis_url, "motcua:pace", health)
+    return BotPace(rate, storage, "telegram")
