@@ -28,7 +28,7 @@ from bot import logs
 from bot.dispatcher import TurnHook
 from bot.locks import LockTimeout
 from bot.metrics import Metrics
-from bot.storage.database import Database
+from bot.storage.database import Database, unreachable
 from bot.storage.inbox import ANSWERED, DONE, FAILED, PENDING, ClaimLost, InboxEntry, SqlInbox
 from bot.supervision import FIRST_PAUSE, supervised
 from dialogs.errors import DeliveryError, RateLimited
@@ -48,6 +48,9 @@ BUSY_PAUSE = timedelta(seconds=1)
 
 SEND_PAUSE_CAP = timedelta(minutes=1)
 """The longest wait between two sends of replies a platform refused for a while (429, 5xx)."""
+
+FINISH_PAUSE = 0.5
+"""Seconds between two tries to mark sent replies done while the database does not answer."""
 
 REPLY_DEADLINE = timedelta(days=1)
 """Replies a platform still refuses this long after the message arrived are given up."""
@@ -270,7 +273,7 @@ class DurableInbox:
                     await self._respond(entry, None, replies)
                     return
             if await self._respond(entry, respond, replies or ()):
-                await self._finish(entry, DONE)
+                await self._finish_sent(entry)
         except ClaimLost:
             logger.info("inbox message taken over by another worker: entry=%d", entry.id)
         except LockTimeout:
@@ -368,6 +371,24 @@ class DurableInbox:
                         return
             except Exception as error:
                 logger.warning("inbox lease renewal failed: %s", type(error).__name__)
+
+    async def _finish_sent(self, entry: InboxEntry) -> None:
+        """Mark the row done once its replies were sent.
+
+        Should the database be away just then, marking is tried again for as long as the claim
+        surely lasts (two thirds of the lease: it was renewed at most a third ago): given up at
+        once, the claim would run out and the replies be sent a second time.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._lease.total_seconds() * 2 / 3
+        while True:
+            try:
+                await self._finish(entry, DONE)
+                return
+            except Exception as error:
+                if not unreachable(error) or loop.time() + FINISH_PAUSE >= deadline:
+                    raise
+            await asyncio.sleep(FINISH_PAUSE)
 
     async def _finish(self, entry: InboxEntry, status: str) -> None:
         async with self._database.transaction() as session:

@@ -210,3 +210,52 @@ async def test_replies_a_platform_refuses_for_a_while_are_sent_once_without_a_se
             errors = "motcua_send_errors_total"
             assert value(samples, errors, channel="telegram", kind="TemporaryFailure") == 2
             assert value(samples, errors, channel="telegram", kind="RateLimited") == 1
+
+
+@pytest.mark.postgres
+async def test_replies_sent_as_the_database_goes_away_are_not_sent_again(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    async with (
+        scratch_postgres(postgres_url) as database,
+        FakeTelegram() as telegram,
+        link_to(database) as link,
+    ):
+        await ensure_schema(database)
+        env = {
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_DATABASE_URL": link.url(database),
+            "MOTCUA_INBOX_LEASE_SECONDS": "6",  # 4 s surely left of a claim: more than 2 s away
+            **telegram_env(telegram),
+        }
+        async with serving(env, knowledge=KNOWLEDGE, clock=SystemClock()) as app:
+            restored: list[asyncio.Task[None]] = []
+
+            async def away_for_two_seconds() -> None:
+                await link.cut()
+
+                async def restore() -> None:
+                    await asyncio.sleep(2)
+                    await link.restore()
+
+                restored.append(asyncio.create_task(restore()))
+
+            # The reply reaches the citizen, then the database goes away before it is marked
+            # sent: marking it is tried again, within the claim, instead of sending it again.
+            telegram.before_answering_a_send = away_for_two_seconds
+            citizen = telegram.user()
+            citizen.send("khai sinh")
+            await telegram.wait_for(lambda: len(citizen.messages) == 1)
+            await asyncio.gather(*restored)
+
+            async def done() -> bool:
+                async with app.database.transaction() as session:
+                    found = await session.scalar(
+                        text("SELECT count(*) FROM inbox WHERE status = 'done'")
+                    )
+                    return found == 1
+
+            await eventually(done, within=15)
+            await asyncio.sleep(7)  # longer than the claim: a reply sent again would show
+            assert len(citizen.messages) == 1
+            assert await said_in(app, "telegram") == ["khai sinh"]
