@@ -42,7 +42,7 @@ async def measure(rate: int, seconds: float, redis_url: str | None) -> dict[str,
     pace = BotPace(rate)
     if redis is not None and redis_url:
         prefix = f"motcua-bench:{uuid.uuid4().hex[:8]}:"
-        storage = redis_storage(redis, redis_url, prefix, RedisHealth(Metrics()))
+        storage = redis_storage(redis, redis_url, prefix, RedisHealth(redis, Metrics()))
         pace = BotPace(rate, storage, "telegram")
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     async with FakeTelegram(bot_limit=ChatLimit(burst=rate + 1, per_second=rate)) as telegram:

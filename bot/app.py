@@ -145,11 +145,14 @@ class App:
         await self.database.ping()
         found = {"database": "ok"}
         if self.redis is not None:
+            await self.redis.check()
             found["redis"] = "degraded" if self.redis.degraded else "ok"
         return found
 
     async def metrics_text(self) -> bytes:
-        """What ``/metrics`` shows, queue depths read now."""
+        """What ``/metrics`` shows, queue depths (and whether Redis is back) read now."""
+        if self.redis is not None:
+            await self.redis.check()
         return await self.metrics.exposition(self.database, self.clock.now())
 
     async def stop_background(self) -> None:
@@ -218,7 +221,7 @@ async def build_app(
                 timeout=settings.redis_pool_timeout,
             )
             stack.push_async_callback(redis.aclose)
-            redis_health = RedisHealth(metrics)
+            redis_health = RedisHealth(redis, metrics)
         deps = DialogDeps(
             knowledge=knowledge,
             clock=clock,

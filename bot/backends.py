@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from limits.errors import StorageError
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -36,16 +37,20 @@ class RedisHealth:
 
     After a failure the callers use their in-process fallback and try Redis again only every
     ``retry`` seconds, so a Redis that is away costs one refused connection per interval, not
-    one per message. Going away and coming back are logged once each and shown in ``/metrics``.
+    one per message. Going away and coming back are logged once each and shown in ``/metrics``;
+    a worker that gets no work meanwhile learns Redis is back when it is checked (``/healthz``,
+    ``/metrics``).
     """
 
     def __init__(
         self,
+        redis: Redis,
         metrics: Metrics,
         *,
         retry: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._redis = redis
         self._metrics = metrics
         self._retry = retry
         self._clock = clock
@@ -56,6 +61,17 @@ class RedisHealth:
     def degraded(self) -> bool:
         """True while the callers keep their state in this process."""
         return self._last_failure is not None
+
+    async def check(self) -> None:
+        """While Redis is away, see whether it answers again (once a ``retry`` interval)."""
+        if not self.degraded or not self.worth_trying():
+            return
+        try:
+            await self._redis.ping()
+        except REDIS_DOWN as error:
+            self.failed(error)
+        else:
+            self.succeeded()
 
     def worth_trying(self) -> bool:
         """Whether to call Redis now: always while it answers, else once a ``retry`` interval."""

@@ -105,13 +105,14 @@ async def test_without_redis_a_worker_answers_with_its_own_locks_and_limits_then
 
                 await link.restore()
                 await asyncio.sleep(2.1)  # Redis is tried again every 2 s while away
+                # A worker given no work learns Redis is back when /metrics or /healthz look.
+                samples = await scrape(http, url)
+                assert value(samples, "motcua_backend_degraded", backend="redis") == 0
                 after, statuses = await citizen(1)
                 assert statuses == [200]
                 assert await counted_in_redis(after)
                 async with http.get("/healthz") as r:
                     assert (await r.json())["redis"] == "ok"
-                samples = await scrape(http, url)
-                assert value(samples, "motcua_backend_degraded", backend="redis") == 0
             assert len(await said_in(app, "web")) == 5  # each message kept, one turn each
         await redis.aclose()
     told = [r.getMessage() for r in caplog.records if r.name == "bot.backends"]

@@ -76,7 +76,7 @@ async def test_two_workers_share_one_allowance_through_redis(
     redis_url: str,
     redis_prefix: str,  # noqa: F811
 ) -> None:
-    health = RedisHealth(Metrics())
+    health = RedisHealth(redis, Metrics())
     paces = [
         BotPace(RATE, redis_storage(redis, redis_url, redis_prefix, health), "t") for _ in "ab"
     ]
