@@ -19,7 +19,9 @@ import resource
 import time
 import uuid
 
-from bot.ratelimits import redis_storage
+from bot.backends import RedisHealth
+from bot.metrics import Metrics
+from bot.redis_limits import redis_storage
 from bot.redis_pool import shared_redis
 from dialogs.messages import ConversationRef, Reply
 from integrations.ordering import MemoryInbox
@@ -40,7 +42,8 @@ async def measure(rate: int, seconds: float, redis_url: str | None) -> dict[str,
     pace = BotPace(rate)
     if redis is not None and redis_url:
         prefix = f"motcua-bench:{uuid.uuid4().hex[:8]}:"
-        pace = BotPace(rate, redis_storage(redis, redis_url, prefix), "telegram")
+        storage = redis_storage(redis, redis_url, prefix, RedisHealth(redis, Metrics()))
+        pace = BotPace(rate, storage, "telegram")
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     async with FakeTelegram(bot_limit=ChatLimit(burst=rate + 1, per_second=rate)) as telegram:
         chats = [FIRST_CHAT + i for i in range(count)]

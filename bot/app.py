@@ -41,7 +41,7 @@ from bot.portal import (
     connect_portal,
 )
 from bot.printable.pages import PrintablePages
-from bot.ratelimits import LimitsRateLimiter, redis_storage
+from bot.ratelimits import LimitsRateLimiter
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
 from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
@@ -59,9 +59,11 @@ from integrations.zalo import ZaloChannel
 from knowledge.base import LocalKnowledgeBase
 
 if TYPE_CHECKING:  # redis-py is imported only by a process configured with Redis
+    from limits.aio.storage import Storage
     from redis.asyncio import Redis
 
-    from bot.redis_locks import RedisLocks
+    from bot.backends import RedisHealth
+    from bot.redis_locks import FallbackLocks
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,8 @@ class App:
     console: Console
     papers: Papers
     announcements: AnnouncementSender
+    redis: RedisHealth | None = None
+    """Whether Redis answers (None without Redis)."""
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -138,12 +142,20 @@ class App:
         self.run_in_background("knowledge", self.console.knowledge_updates.run)
         self.run_in_background("announcements", self.announcements.run)
 
-    async def health(self) -> None:
-        """Raise unless the app can serve: the database must answer."""
+    async def health(self) -> dict[str, str]:
+        """Raise unless the app can serve (the database must answer); else how each backend
+        is doing. A worker without Redis still serves, with in-process locks and limits."""
         await self.database.ping()
+        found = {"database": "ok"}
+        if self.redis is not None:
+            await self.redis.check()
+            found["redis"] = "degraded" if self.redis.degraded else "ok"
+        return found
 
     async def metrics_text(self) -> bytes:
-        """What ``/metrics`` shows, queue depths read now."""
+        """What ``/metrics`` shows, queue depths (and whether Redis is back) read now."""
+        if self.redis is not None:
+            await self.redis.check()
         return await self.metrics.exposition(self.database, self.clock.now())
 
     async def stop_background(self) -> None:
@@ -194,17 +206,24 @@ async def build_app(
         # Reading and indexing the file takes a moment; keep the event loop free meanwhile.
         knowledge = await asyncio.to_thread(LocalKnowledgeBase.load, settings.knowledge_path)
     async with AsyncExitStack() as stack:
+        metrics = Metrics()
         pool = PoolSize(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)
-        database = await stack.enter_async_context(Database(settings.database_url, pool))
+        database = await stack.enter_async_context(
+            Database(settings.database_url, pool, lambda: metrics.backend_failed("database"))
+        )
         updates = KnowledgeUpdates(database, knowledge, clock, settings.knowledge_sources)
         await updates.follow()  # portal data put in force from the console, from the first answer
         stack.push_async_callback(updates.join, STOP_GRACE)
         portal = await stack.enter_async_context(connect_portal(settings, knowledge, clock))
         redis: Redis | None = None
-        locks: RedisLocks | None = None
+        redis_health: RedisHealth | None = None
+        locks: FallbackLocks | None = None
+        shared_counts: Storage | None = None
         if settings.redis_url:
             # Imported only here: a single process without Redis never loads redis-py.
-            from bot.redis_locks import RedisLocks
+            from bot.backends import RedisHealth
+            from bot.redis_limits import redis_storage
+            from bot.redis_locks import FallbackLocks, RedisLocks
             from bot.redis_pool import shared_redis
 
             redis = shared_redis(
@@ -213,7 +232,9 @@ async def build_app(
                 timeout=settings.redis_pool_timeout,
             )
             stack.push_async_callback(redis.aclose)
-            locks = RedisLocks(redis)
+            redis_health = RedisHealth(redis, metrics)
+            locks = FallbackLocks(RedisLocks(redis), redis_health)
+            shared_counts = redis_storage(redis, settings.redis_url, "motcua:limits", redis_health)
         deps = DialogDeps(
             knowledge=knowledge,
             clock=clock,
@@ -236,16 +257,13 @@ async def build_app(
             database, portal.client, clock, wake_outbox, callback_url=callback + WEBHOOK_PATH
         )
         statuses = StatusAnnouncer(database, portal.client, clock, wake_outbox)
-        metrics = Metrics()
 
         def refused(limit: Limit) -> None:
             metrics.waited(limit.value)
 
         limiter = (
-            LimitsRateLimiter.in_redis(
-                settings.rate_limits, redis, settings.redis_url, on_refused=refused
-            )
-            if redis is not None and settings.redis_url
+            LimitsRateLimiter(settings.rate_limits, shared_counts, refused)
+            if shared_counts is not None
             else LimitsRateLimiter.in_memory(settings.rate_limits, refused)
         )
         dispatcher = Dispatcher(
@@ -302,7 +320,14 @@ async def build_app(
         routes += Pictures(database, clock).routes()
         adapters = (
             platform_channels(
-                settings, inbox, database, clock, metrics, receive=receive, redis=redis
+                settings,
+                inbox,
+                database,
+                clock,
+                metrics,
+                receive=receive,
+                redis=redis,
+                redis_health=redis_health,
             )
             if platforms
             else []
@@ -365,6 +390,7 @@ async def build_app(
             console,
             papers,
             announcements,
+            redis_health,
         )
         stack.push_async_callback(app.stop_background)
         yield app
@@ -400,6 +426,7 @@ def platform_channels(
     *,
     receive: bool = True,
     redis: Redis | None = None,
+    redis_health: RedisHealth | None = None,
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
 
@@ -408,7 +435,8 @@ def platform_channels(
 
     What an adapter must share with the other workers (secrets, who blocked the bot, long
     button payloads) it keeps in ``database``, never in this process alone; with ``redis``,
-    Telegram's bot-wide rate is one allowance for every worker.
+    Telegram's bot-wide rate is one allowance for every worker (this process's own while
+    ``redis_health`` says Redis is away).
     """
     secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
@@ -427,7 +455,7 @@ def platform_channels(
                 payloads=SqlButtonPayloads(database, clock.now),
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
-                pace=telegram_pace(settings, redis),
+                pace=telegram_pace(settings, redis, redis_health),
                 receive=receive,
                 on_paced=lambda: metrics.waited("telegram_chat"),
             )
@@ -485,12 +513,15 @@ def message_limits() -> dict[str, Capabilities | None]:
     }
 
 
-def telegram_pace(settings: Settings, redis: Redis | None) -> SendPace:
+def telegram_pace(settings: Settings, redis: Redis | None, health: RedisHealth | None) -> SendPace:
     """Telegram's bot-wide rate (``MOTCUA_TELEGRAM_GLOBAL_RATE``): shared in Redis when there
     is one, else kept by this process."""
     from integrations.telegram import BotPace  # only with Telegram configured, like the channel
 
     rate = settings.telegram_global_rate
-    if redis is None or not settings.redis_url:
+    if redis is None or health is None or not settings.redis_url:
         return BotPace(rate)
-    return BotPace(rate, redis_storage(redis, settings.redis_url, "motcua:pace"), "telegram")
+    from bot.redis_limits import redis_storage  # only with Redis configured
+
+    storage = redis_storage(redis, settings.redis_url, "motcua:pace", health)
+    return BotPace(rate, storage, "telegram")

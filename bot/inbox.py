@@ -7,7 +7,9 @@ row is still pending when a worker starts again. Workers lease rows (owner and e
 while they work), the oldest open row of each conversation first, so one user's messages are
 answered in order whichever worker takes them. The turn marks its row answered in its own
 transaction: the deduplication mark and the turn's effects are committed together or not at
-all, and a redelivery of an answered message changes nothing.
+all, and a redelivery of an answered message changes nothing. A platform that refuses the
+replies for a while (429, 5xx, unreachable) gets them again later from the kept row, without a
+second turn.
 
 A channel whose messages need no answer (the portal's events) may be worked through in batches
 instead: the rows claimed together are applied in one transaction, each marked done in it, so a
@@ -32,10 +34,10 @@ from bot import logs
 from bot.dispatcher import TurnHook
 from bot.locks import LockTimeout
 from bot.metrics import Metrics
-from bot.storage.database import Database
+from bot.storage.database import Database, unreachable
 from bot.storage.inbox import ANSWERED, DONE, FAILED, PENDING, ClaimLost, InboxEntry, SqlInbox
 from bot.supervision import FIRST_PAUSE, supervised
-from dialogs.errors import DeliveryError
+from dialogs.errors import DeliveryError, RateLimited
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.ports import Clock, Responder
 
@@ -53,6 +55,15 @@ MAX_ATTEMPTS = 5
 
 BUSY_PAUSE = timedelta(seconds=1)
 """How long a message whose conversation another worker kept busy waits before its next try."""
+
+SEND_PAUSE_CAP = timedelta(minutes=1)
+"""The longest wait between two sends of replies a platform refused for a while (429, 5xx)."""
+
+FINISH_PAUSE = 0.5
+"""Seconds between two tries to mark sent replies done while the database does not answer."""
+
+REPLY_DEADLINE = timedelta(days=1)
+"""Replies a platform still refuses this long after the message arrived are given up."""
 
 KEEP_BATCH = 500
 """Messages kept with one statement at most (SQLite takes some 32,000 parameters in one)."""
@@ -339,8 +350,8 @@ class DurableInbox:
                 if respond is None:  # released by the turn's own transaction
                     await self._respond(entry, None, replies)
                     return
-            await self._respond(entry, respond, replies or ())
-            await self._finish(entry, DONE)
+            if await self._respond(entry, respond, replies or ()):
+                await self._finish_sent(entry)
         except ClaimLost:
             logger.info("inbox message taken over by another worker: entry=%d", entry.id)
         except LockTimeout:
@@ -389,29 +400,60 @@ class DurableInbox:
         await self._finish(entry, FAILED)
         return True
 
-    async def _postpone(self, entry: InboxEntry) -> None:
+    async def _postpone(self, entry: InboxEntry, pause: timedelta = BUSY_PAUSE) -> None:
         now = self._clock.now()
         async with self._database.transaction() as session:
-            await SqlInbox(session).postpone(entry.id, self.owner, now + BUSY_PAUSE, now)
+            await SqlInbox(session).postpone(entry.id, self.owner, now + pause, now)
 
     async def _respond(
         self, entry: InboxEntry, respond: Responder | None, replies: Sequence[Reply]
-    ) -> None:
-        """Hand the replies to the channel (none to hand for a channel that waits for them); a
-        platform's refusal is logged and counted, and the message is done all the same (the
-        turn is not run again for it)."""
+    ) -> bool:
+        """Hand the replies to the channel (none to hand for a channel that waits for them).
+
+        A refusal the platform may lift (429, 5xx, unreachable) hands the row back to be sent
+        again later, its turn already committed (False); any other refusal is logged and
+        counted, and the message is done all the same (True).
+        """
         channel = entry.message.ref.channel
         try:
             if respond is not None:
                 await respond(entry.message, replies)
         except DeliveryError as error:
             self._metrics.send_failed(channel, error)
+            pause = self._send_pause(entry, error)
+            if pause is not None:
+                logger.warning(
+                    "%s reply not delivered, sent again in %.0f s: entry=%d %s",
+                    channel,
+                    pause.total_seconds(),
+                    entry.id,
+                    type(error).__name__,
+                )
+                await self._postpone(entry, pause)
+                return False
             logger.warning("%s reply not delivered: %s: %s", channel, type(error).__name__, error)
-            return
+            return True
         latency = None
         if entry.accepted_at is not None:
             latency = (self._clock.now() - entry.accepted_at).total_seconds()
         self._metrics.answered(channel, len(replies), latency)
+        return True
+
+    def _send_pause(self, entry: InboxEntry, error: DeliveryError) -> timedelta | None:
+        """How long to wait before sending refused replies again; None to give them up.
+
+        A 429 says how long; otherwise the wait grows with how long the platform has refused
+        (half the message's age, from ``BUSY_PAUSE`` up to ``SEND_PAUSE_CAP``), so a short
+        outage costs seconds and a long one a try a minute.
+        """
+        age = timedelta(0)
+        if entry.accepted_at is not None:
+            age = self._clock.now() - entry.accepted_at
+        if not error.retryable or age > REPLY_DEADLINE:
+            return None
+        if isinstance(error, RateLimited):
+            return timedelta(seconds=max(error.retry_after, BUSY_PAUSE.total_seconds()))
+        return min(SEND_PAUSE_CAP, max(BUSY_PAUSE, age / 2))
 
     def _marker(self, entry_id: int, *, finished: bool) -> TurnHook:
         """The write that marks the row answered (or, with nothing to send, done), committed
@@ -438,6 +480,24 @@ class DurableInbox:
                         return
             except Exception as error:
                 logger.warning("inbox lease renewal failed: %s", type(error).__name__)
+
+    async def _finish_sent(self, entry: InboxEntry) -> None:
+        """Mark the row done once its replies were sent.
+
+        Should the database be away just then, marking is tried again for as long as the claim
+        surely lasts (two thirds of the lease: it was renewed at most a third ago): given up at
+        once, the claim would run out and the replies be sent a second time.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._lease.total_seconds() * 2 / 3
+        while True:
+            try:
+                await self._finish(entry, DONE)
+                return
+            except Exception as error:
+                if not unreachable(error) or loop.time() + FINISH_PAUSE >= deadline:
+                    raise
+            await asyncio.sleep(FINISH_PAUSE)
 
     async def _finish(self, entry: InboxEntry, status: str) -> None:
         async with self._database.transaction() as session:

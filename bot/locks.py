@@ -3,8 +3,10 @@
 In one process an ``asyncio.Lock`` per conversation is enough; several workers share Redis
 (``bot.redis_locks``, imported only when Redis is configured), where a lock carries its
 holder's token and a short expiry that the holder keeps renewing, so a worker that dies blocks
-its users only until the expiry. Locks only make conflicts rare: the
-conversation's version column still catches a write that outlived its lock.
+its users only until the expiry. While Redis is away a worker holds its locks in-process
+(``bot.redis_locks.FallbackLocks``). Locks only make conflicts rare: the inbox takes one message
+of a conversation at a time whatever the locks do, and the conversation's version column still
+catches a write that outlived its lock.
 """
 
 from __future__ import annotations

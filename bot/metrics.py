@@ -21,7 +21,7 @@ from prometheus_client import (
 )
 from sqlalchemy import func, select
 
-from bot.storage.database import Database
+from bot.storage.database import Database, unreachable
 from bot.storage.dossiers import QUEUED
 from bot.storage.inbox import OPEN
 from bot.storage.reminders import ReminderStatus
@@ -72,6 +72,18 @@ class Metrics:
             ["limit"],
             registry=self.registry,
         )
+        self._backend_errors = Counter(
+            "motcua_backend_errors",
+            "Calls to a backend (database, redis) that failed because it did not answer.",
+            ["backend"],
+            registry=self.registry,
+        )
+        self._degraded = Gauge(
+            "motcua_backend_degraded",
+            "1 while this process works without a backend (Redis: locks and limits in memory).",
+            ["backend"],
+            registry=self.registry,
+        )
         self._inbox = Gauge(
             "motcua_inbox_depth",
             "Messages kept and not yet answered and sent (all workers).",
@@ -102,8 +114,25 @@ class Metrics:
         """The rate limit ``limit`` held a send back or refused a request."""
         self._waits.labels(limit).inc()
 
+    def backend_failed(self, backend: str) -> None:
+        """A call to ``backend`` failed because it did not answer."""
+        self._backend_errors.labels(backend).inc()
+
+    def degraded(self, backend: str, degraded: bool) -> None:
+        """This process works without ``backend`` (True) or with it again (False)."""
+        self._degraded.labels(backend).set(1 if degraded else 0)
+
     async def exposition(self, database: Database, now: datetime) -> bytes:
-        """The text format, with the queue depths read from ``database`` just now."""
+        """The text format, with the queue depths read from ``database`` just now (their last
+        values while it does not answer: then the failures counted are what to show)."""
+        try:
+            await self._read_depths(database, now)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+        return generate_latest(self.registry)
+
+    async def _read_depths(self, database: Database, now: datetime) -> None:
         async with database.transaction() as session:
             inbox = await session.scalar(
                 select(func.count()).select_from(InboxRow).where(InboxRow.status.in_(OPEN))
@@ -122,4 +151,3 @@ class Metrics:
         self._inbox.set(inbox or 0)
         self._outbox.labels("reminders").set(reminders or 0)
         self._outbox.labels("filings").set(filings or 0)
-        return generate_latest(self.registry)

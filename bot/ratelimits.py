@@ -1,8 +1,10 @@
 """Rate limits with the ``limits`` library: in memory for one process, in Redis for many.
 
 A fixed-window counter per (limit, key): one counter a key, and the same Retry-After from memory
-and from Redis (the window's end). With Redis the counts are shared, so a client spreading
-requests over several workers gets no more.
+and from Redis (the window's end). With Redis (``bot.redis_limits``, imported only when Redis is
+configured) the counts are shared, so a client spreading requests over several workers gets no
+more; while Redis is away each worker counts in its own memory, so nobody is refused or answered
+500 for it.
 """
 
 from __future__ import annotations
@@ -10,16 +12,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
 from dialogs.ports import Limit
-
-if TYPE_CHECKING:  # redis-py is imported only by a process configured with Redis
-    from redis.asyncio import Redis
 
 DEFAULT_LIMITS: Mapping[Limit, str] = {
     Limit.WEB_ADDRESS: "600/minute",
@@ -41,12 +39,6 @@ def parse_limit(name: str, value: str) -> RateLimitItem:
         ) from None
 
 
-def redis_storage(redis: Redis, url: str, prefix: str) -> Storage:
-    """Counts every worker shares, over the process's one Redis pool."""
-    options: dict[str, Any] = {"connection_pool": redis.connection_pool}
-    return RedisStorage(f"async+{url}", implementation="redispy", key_prefix=prefix, **options)
-
-
 class LimitsRateLimiter:
     """The ``RateLimiter`` port on the ``limits`` library."""
 
@@ -56,7 +48,8 @@ class LimitsRateLimiter:
         storage: Storage,
         on_refused: Callable[[Limit], None] | None = None,
     ) -> None:
-        """Count ``limits`` (each a rate such as ``60/minute``) in ``storage``.
+        """Count ``limits`` (each a rate such as ``60/minute``) in ``storage`` (shared by every
+        worker: ``bot.redis_limits.redis_storage``).
 
         ``on_refused`` is told of every refusal (``/metrics`` counts them).
         """
@@ -72,18 +65,6 @@ class LimitsRateLimiter:
     ) -> LimitsRateLimiter:
         """Counts kept in this process: right for one worker."""
         return cls(limits, MemoryStorage(), on_refused)
-
-    @classmethod
-    def in_redis(
-        cls,
-        limits: Mapping[Limit, str],
-        redis: Redis,
-        url: str,
-        prefix: str = "motcua:limits",
-        on_refused: Callable[[Limit], None] | None = None,
-    ) -> LimitsRateLimiter:
-        """Counts every worker shares, over the process's one Redis pool."""
-        return cls(limits, redis_storage(redis, url, prefix), on_refused)
 
     async def hit(self, limit: Limit, key: str) -> int:
         """Count one request for ``key``: 0 when allowed, else whole seconds to wait."""

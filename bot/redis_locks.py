@@ -1,4 +1,5 @@
-"""Conversation locks in Redis, shared by every worker (``bot.locks`` describes the locks).
+"""Conversation locks in Redis, shared by every worker (``bot.locks`` describes the locks),
+and this process's own while Redis is away (``FallbackLocks``).
 
 A module of its own so that a process without Redis never imports redis-py.
 """
@@ -8,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
-from redis.exceptions import LockError, LockNotOwnedError
+from redis.exceptions import LockNotOwnedError, RedisError
 
-from bot.locks import LockTimeout
+from bot.backends import REDIS_DOWN, RedisHealth
+from bot.locks import LocalLocks, LockTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ class RedisLocks:
             except LockNotOwnedError:
                 # The work outlived the lock's expiry; the version check guards the data.
                 logger.warning("conversation lock expired before release")
+            except RedisError as error:  # Redis went away meanwhile: the lock expires by itself
+                logger.warning("conversation lock not released: %s", type(error).__name__)
 
     async def _renew(self, lock: Lock) -> None:
         """Give the lock its full expiry again, every third of it, while it is held."""
@@ -71,6 +75,38 @@ class RedisLocks:
             await asyncio.sleep(self._expire / 3)
             try:
                 await lock.reacquire()
-            except LockError as error:
+            except RedisError as error:  # lost, or Redis went away
                 logger.warning("conversation lock not renewed: %s", type(error).__name__)
                 return
+
+
+class FallbackLocks:
+    """Redis locks while Redis answers, this process's own while it does not.
+
+    During an outage two workers may each hold a conversation's lock; the inbox still gives
+    one worker a conversation's message at a time, so a citizen is answered (in order) instead
+    of waiting for Redis.
+    """
+
+    def __init__(self, shared: RedisLocks, health: RedisHealth) -> None:
+        self._shared = shared
+        self._local = LocalLocks()
+        self._health = health
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold ``key``'s lock in Redis, or in this process while Redis is away."""
+        async with AsyncExitStack() as stack:
+            await self._enter(stack, key)
+            yield
+
+    async def _enter(self, stack: AsyncExitStack, key: str) -> None:
+        if self._health.worth_trying():
+            try:
+                await stack.enter_async_context(self._shared.hold(key))
+            except REDIS_DOWN as error:
+                self._health.failed(error)
+            else:
+                self._health.succeeded()
+                return
+        await stack.enter_async_context(self._local.hold(key))

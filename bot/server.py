@@ -19,9 +19,9 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.console.app import PREFIX, console_application
 from bot.metrics import CONTENT_TYPE
-from bot.storage.database import sqlite_file
+from bot.storage.database import sqlite_file, unreachable
 from bot.storage.schema import current_revision, ensure_schema, head_revision
-from integrations.http_input import MAX_REQUEST_BYTES
+from integrations.http_input import MAX_REQUEST_BYTES, RETRY_AFTER
 from knowledge.store import KnowledgeBaseFormatError
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,15 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
         except web.HTTPException as exc:
             exc.headers[logs.REQUEST_ID_HEADER] = logs.request_id()
             raise
-        except Exception:
+        except Exception as error:
+            if unreachable(error):  # counted in /metrics by the database itself
+                log.warning(
+                    "%s %s: database unavailable: %s",
+                    request.method,
+                    request.path,
+                    type(error).__name__,
+                )
+                return unavailable()
             # Logged here, inside the request's context, so the line carries its id.
             log.exception("%s %s failed", request.method, request.path)
             return web.json_response(
@@ -74,14 +82,31 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
         return response
 
 
+def unavailable() -> web.Response:
+    """503 with ``Retry-After``: the platform sends it again later, and nothing is lost."""
+    return web.json_response(
+        {"error": "unavailable", "request_id": logs.request_id()},
+        status=503,
+        headers={"Retry-After": RETRY_AFTER, logs.REQUEST_ID_HEADER: logs.request_id()},
+    )
+
+
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 otherwise: what a load balancer polls."""
+    """200 when the database answers, 503 otherwise: what a load balancer polls.
+
+    The body names each backend's state: ``{"status": "ok", "database": "ok", "redis":
+    "degraded"}`` is a worker serving with in-process locks while Redis is away.
+    """
     try:
-        await request.app[APP_KEY].health()
-    except Exception:  # any failure means "do not send traffic here"
-        log.warning("health check failed", exc_info=True)
-        return web.json_response({"status": "unavailable"}, status=503)
-    return web.json_response({"status": "ok"})
+        backends = await request.app[APP_KEY].health()
+    except Exception as error:  # any failure means "do not send traffic here"
+        log.warning("health check failed: %s", type(error).__name__)
+        return web.json_response(
+            {"status": "unavailable", "database": "unavailable"},
+            status=503,
+            headers={"Retry-After": RETRY_AFTER},
+        )
+    return web.json_response({"status": "ok", **backends})
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -22,6 +22,10 @@ from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
+RETRY_AFTER = "5"
+"""Seconds (a ``Retry-After`` value) a platform or page is told to wait before sending again
+what could not be kept (the database did not answer): it is sent again, and nothing is lost."""
+
 MAX_REQUEST_BYTES = 1024 * 1024
 """The server-wide body limit (aiohttp's ``client_max_size``); routes set lower ones."""
 

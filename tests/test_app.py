@@ -67,7 +67,10 @@ async def test_one_server_hosts_web_chat_telegram_webhook_and_health(tmp_path: P
                 assert response.status == 200
                 assert "Thủ tục đăng ký khai sinh" in (await response.json())["replies"][0]["text"]
             async with http.get("/healthz") as response:
-                assert (response.status, await response.json()) == (200, {"status": "ok"})
+                assert (response.status, await response.json()) == (
+                    200,
+                    {"status": "ok", "database": "ok"},
+                )
 
 
 async def test_database_down_fails_health_and_answers_politely(
@@ -84,13 +87,17 @@ async def test_database_down_fails_health_and_answers_politely(
         aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
         http.get("/healthz") as response,
     ):
-        assert (response.status, await response.json()) == (503, {"status": "unavailable"})
+        assert (response.status, await response.json()) == (
+            503,
+            {"status": "unavailable", "database": "unavailable"},
+        )
         body = {"text": "dang ky khai sinh"}
         async with http.post("/api/chat", json=body) as chat:
-            assert chat.status == 500
+            assert chat.status == 503
+            assert chat.headers["Retry-After"] == "5"
             assert (await chat.json())["code"] == "unavailable"  # a polite JSON answer
         async with http.get("/api/history") as polled:
-            assert polled.status == 500
+            assert polled.status == 503
             assert (await polled.json())["code"] == "unavailable"
     assert "web chat message failed" in caplog.text
     assert "khai sinh" not in caplog.text

@@ -1,18 +1,26 @@
-"""The async engine and its units of work, set up the same way for SQLite and PostgreSQL."""
+"""The async engine and its units of work, set up the same way for SQLite and PostgreSQL.
+
+A database that does not answer (restarting, unreachable, out of connections) is told apart
+from one that refused a statement (``unreachable``), and each unit of work it failed is
+reported once (``on_unreachable``: ``/metrics`` counts them).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 # How long a SQLite writer waits for another writer before giving up (seconds).
@@ -35,6 +43,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached, rather than refused a query.
+
+    A connection refused, reset or timed out (the driver's bare ``OSError``, not an HTTP
+    client's subclass of it), the pool's wait running out, PostgreSQL shutting down or starting
+    up: what trying again later cures.
+    """
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OSError):
+        return type(error).__module__ in ("builtins", "socket")
+    return isinstance(
+        error,
+        OperationalError
+        | InterfaceError
+        | PoolTimeout
+        | PostgresConnectionError
+        | OperatorInterventionError,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PoolSize:
     """How many connections a server database's engine holds, and how long a request waits.
@@ -52,8 +81,16 @@ class PoolSize:
 class Database:
     """One engine per process; ``transaction()`` opens one session per unit of work."""
 
-    def __init__(self, url: str, pool: PoolSize | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        pool: PoolSize | None = None,
+        on_unreachable: Callable[[], None] | None = None,
+    ) -> None:
+        """An engine for ``url``; ``on_unreachable`` is told of each unit of work that failed
+        because the database did not answer."""
         self.url = make_url(url)
+        self._on_unreachable = on_unreachable
         connect_args: dict[str, Any] = {}
         engine_args: dict[str, Any] = {}
         if self.url.get_backend_name() == "sqlite":
@@ -93,8 +130,16 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error."""
         queue = self._sqlite_queue or nullcontext()
-        async with queue, self._sessions() as session, session.begin():
-            yield session
+        try:
+            async with queue, self._sessions() as session, session.begin():
+                yield session
+        except Exception as error:
+            self._noticed(error)
+            raise
+
+    def _noticed(self, error: BaseException) -> None:
+        if self._on_unreachable is not None and unreachable(error):
+            self._on_unreachable()
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
@@ -116,8 +161,12 @@ class Database:
 
     async def ping(self) -> None:
         """Raise unless the database answers (for health checks)."""
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:
+            self._noticed(error)
+            raise
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

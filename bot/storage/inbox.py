@@ -241,7 +241,8 @@ class SqlInbox:
 
     async def postpone(self, entry_id: int, owner: str, until: datetime, now: datetime) -> None:
         """Hand the row back to be claimed again after ``until`` without counting this attempt:
-        it could not start because its conversation was busy, which is no fault of its own."""
+        its conversation was busy, or the platform refused its replies for a while, which is no
+        fault of the message's own."""
         await self._session.execute(
             update(InboxRow)
             .where(InboxRow.id == entry_id, InboxRow.owner == owner)

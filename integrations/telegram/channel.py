@@ -33,7 +33,7 @@ from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 from dialogs.errors import ConfigurationError, FileTooBig, FileUnavailable, RecipientUnavailable
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import ButtonPayloads, Inbox, SecretStore, SendPace, UnreachableUsers
-from integrations.http_input import Refused, read_body
+from integrations.http_input import RETRY_AFTER, Refused, read_body
 from integrations.memory import LocalUnreachableUsers
 from integrations.render import as_html, render
 from integrations.telegram.convert import (
@@ -273,7 +273,9 @@ class TelegramChannel:
             await self._keep(update)
         except Exception:  # Telegram sends the update again after a failed answer
             log.exception("telegram update not kept")
-            return web.Response(status=503, text="not kept, send again")
+            return web.Response(
+                status=503, text="not kept, send again", headers={"Retry-After": RETRY_AFTER}
+            )
         return web.Response(status=200)
 
     async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:

@@ -16,7 +16,7 @@ from babel import negotiate_locale
 
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
-from integrations.http_input import Refused, clean_text, parse_json
+from integrations.http_input import RETRY_AFTER, Refused, clean_text, parse_json
 from integrations.webchat.history import Entry
 from integrations.webchat.page import N_, PAGE_LOCALES
 
@@ -88,9 +88,12 @@ def too_large() -> ApiError:
 
 
 def unavailable() -> ApiError:
-    """The answer when the service itself failed: the page may retry."""
+    """The answer when the service itself failed (its database away): the page may retry."""
     return ApiError(
-        500, "unavailable", N_("Sorry, the service is busy. Please try again in a few minutes.")
+        503,
+        "unavailable",
+        N_("Sorry, the service is busy. Please try again in a few minutes."),
+        headers={"Retry-After": RETRY_AFTER},
     )
 
 

@@ -31,7 +31,7 @@ import math
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -339,6 +339,9 @@ class FakeTelegram:
         self.blocked: set[int] = set()
         self.flooded: list[int | None] = []  # the chat_id of every call answered 429
         self.webhook: Webhook | None = None
+        self.before_answering_a_send: Callable[[], Awaitable[None]] | None = None
+        """Awaited once a message is sent and before the bot is told so (then forgotten): what
+        happens to the bot between the two, e.g. its database going away."""
         self._users: dict[int, FakeUser] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(700_000_001)
@@ -486,6 +489,9 @@ class FakeTelegram:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result, description = await handler(params)
+            if method == "sendmessage" and self.before_answering_a_send is not None:
+                happening, self.before_answering_a_send = self.before_answering_a_send, None
+                await happening()
         except ApiError as error:
             if error.code == 429:
                 self.flooded.append(_opt_int(params, "chat_id"))

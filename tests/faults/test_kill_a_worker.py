@@ -27,6 +27,7 @@ from reliability.servers import MOTCUA, ServerProcess, free_port, small_knowledg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from support.apps import telegram_env, zalo_env
+from support.waiting import eventually
 
 from bench.workers import UNLIMITED, scratch_postgres
 from integrations.messenger import WEBHOOK_PATH as MESSENGER_WEBHOOK
@@ -143,15 +144,6 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
                 yield Deployment(workers, database, redis, telegram, graph, zalo)
             finally:
                 await asyncio.gather(*(worker.stop() for worker in workers))
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float) -> None:
-    """Wait until ``check()`` holds, looking every tenth of a second; fail after ``within``."""
-    async with asyncio.timeout(within):
-        while True:
-            if await check():
-                return
-            await asyncio.sleep(0.1)
 
 
 Post = Callable[[str], Awaitable[int]]

@@ -18,8 +18,10 @@ from storage.databases import redis, redis_prefix  # noqa: F401
 from telegram_support import ScriptedHandler
 
 from bot.app import telegram_pace
+from bot.backends import RedisHealth
 from bot.config import Settings
-from bot.ratelimits import redis_storage
+from bot.metrics import Metrics
+from bot.redis_limits import redis_storage
 from dialogs.messages import ConversationRef, Reply
 from dialogs.ports import SendPace
 from integrations.ordering import MemoryInbox
@@ -74,7 +76,10 @@ async def test_two_workers_share_one_allowance_through_redis(
     redis_url: str,
     redis_prefix: str,  # noqa: F811
 ) -> None:
-    paces = [BotPace(RATE, redis_storage(redis, redis_url, redis_prefix), "t") for _ in "ab"]
+    health = RedisHealth(redis, Metrics())
+    paces = [
+        BotPace(RATE, redis_storage(redis, redis_url, redis_prefix, health), "t") for _ in "ab"
+    ]
     async with (
         _channel(telegram, handler, paces[0]) as first,
         _channel(telegram, handler, paces[1]) as second,
@@ -90,7 +95,7 @@ async def test_two_workers_share_one_allowance_through_redis(
 
 
 def test_the_setting_picks_the_pace() -> None:
-    assert isinstance(telegram_pace(Settings.from_env({}), None), BotPace)
+    assert isinstance(telegram_pace(Settings.from_env({}), None, None), BotPace)
     with pytest.raises(ValueError, match="MOTCUA_TELEGRAM_GLOBAL_RATE must be a number from 1"):
         Settings.from_env({"MOTCUA_TELEGRAM_GLOBAL_RATE": "1001"})
     assert Settings.from_env({"MOTCUA_TELEGRAM_GLOBAL_RATE": "1000"}).telegram_global_rate == 1000

@@ -196,13 +196,13 @@ async def test_a_failing_service_apologises_in_the_requests_language(
         await connection.execute(text("DROP TABLE message_log"))
 
     response = await client.post("/api/chat", json={"text": "hi", "locale": "en"})
-    assert response.status == 500
+    assert response.status == 503
     assert await response.json() == {
         "error": "Sorry, the service is busy. Please try again in a few minutes.",
         "code": "unavailable",
     }
     response = await client.get("/api/history")
-    assert response.status == 500
+    assert response.status == 503
     assert (await response.json())["error"] == (
         "Xin lỗi, hệ thống đang bận. Bạn vui lòng thử lại sau ít phút."
     )
@@ -325,4 +325,4 @@ async def test_healthz_reports_the_database(client: Client) -> None:
     response = await client.get("/healthz")
 
     assert response.status == 200
-    assert await response.json() == {"status": "ok"}
+    assert await response.json() == {"status": "ok", "database": "ok"}

@@ -59,7 +59,7 @@ async def test_a_failing_database_is_logged_with_its_cause_and_request_id(
     await client.get("/")  # the page hands out the citizen's identity
     response = await client.post("/api/chat", json={"text": SAID})
 
-    assert response.status == 500
+    assert response.status == 503
     assert (await response.json())["code"] == "unavailable"
     [record] = _failures(caplog, "web chat message failed")
     assert record.request_id == response.headers["X-Request-Id"]
