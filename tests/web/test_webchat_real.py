@@ -110,7 +110,9 @@ async def test_english_marks_vietnamese_and_both_language_controls_agree(real_pa
     await expect(page.get_by_role("button", name="Switch to English")).to_be_visible()
     await expect(marked).to_have_count(0)  # a Vietnamese page needs no marks
 
-    # And the page's button, pressed after that choice, wins in the chat.
+    # And the page's button, pressed after that choice, wins in the chat. (The page takes no
+    # new message while the choice is on its way: wait for its answer first.)
+    await expect(page.locator("#send")).to_be_enabled()
     await page.get_by_role("button", name="Switch to English").click()
     await page.get_by_label("Your question").fill("menu")
     await page.keyboard.press("Enter")
