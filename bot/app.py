@@ -71,12 +71,8 @@ TERMINAL = "terminal"
 """The channel of ``motcua chat``."""
 
 STOP_GRACE = 10.0
-"""Seconds a background loop has to end its round at shutdown before it is cancelled."""
-
-
-STOP_GRACE = 10.0
-"""Seconds a loop that stops by itself (the announcement sender) has to finish the sends in
-hand and settle them before it is cancelled."""
+"""Seconds a background loop has at shutdown to end its round (the announcement sender: to
+finish the sends in hand and settle them) before it is cancelled."""
 
 
 class SystemClock:
