@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from fakes.telegram import FakeTelegram
-from reliability.servers import MOTCUA, ServerProcess, free_port, small_knowledge
+from reliability.servers import MOTCUA, free_port, small_knowledge, worker_processes
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -137,14 +137,7 @@ async def test_redis_and_the_database_away_and_a_refusing_platform_lose_and_doub
                 "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(tmp_path)),
                 "MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
             }
-            workers = [
-                ServerProcess(
-                    {**env, "MOTCUA_DATA_DIR": str(tmp_path / f"worker-{n}")},
-                    tmp_path / f"worker-{n}.log",
-                    port,
-                )
-                for n, port in enumerate(ports)
-            ]
+            workers = worker_processes(env, tmp_path, ports)
             try:
                 for worker in workers:
                     await worker.start()

@@ -23,7 +23,13 @@ from fakes.messenger import FakeGraphApi
 from fakes.telegram import FakeTelegram
 from fakes.zalo import FakeZalo
 from redis.asyncio import Redis
-from reliability.servers import MOTCUA, ServerProcess, free_port, small_knowledge
+from reliability.servers import (
+    MOTCUA,
+    ServerProcess,
+    free_port,
+    small_knowledge,
+    worker_processes,
+)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from support.apps import telegram_env, zalo_env
@@ -125,14 +131,7 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
         await migrate(env)
         async with graph:
             env["MOTCUA_MESSENGER_API_URL"] = graph.api_url
-            workers = [
-                ServerProcess(
-                    {**env, "MOTCUA_DATA_DIR": str(tmp_path / f"worker-{n}")},
-                    tmp_path / f"worker-{n}.log",
-                    port,
-                )
-                for n, port in enumerate(ports)
-            ]
+            workers = worker_processes(env, tmp_path, ports)
             try:
                 # Both started before either failure is raised, so neither outlives the test.
                 started = await asyncio.gather(

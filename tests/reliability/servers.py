@@ -86,6 +86,19 @@ class ServerProcess:
                 await self.kill()
 
 
+def worker_processes(env: Mapping[str, str], folder: Path, ports: list[int]) -> list[ServerProcess]:
+    """``motcua serve`` workers sharing ``env``, one a port, each with its own data directory
+    and log in ``folder`` (what is shared lives in the database and Redis)."""
+    return [
+        ServerProcess(
+            {**env, "MOTCUA_DATA_DIR": str(folder / f"worker-{n}")},
+            folder / f"worker-{n}.log",
+            port,
+        )
+        for n, port in enumerate(ports)
+    ]
+
+
 def incoming_texts(database: Path, channel: str) -> dict[str, list[str]]:
     """What the message log says each user of ``channel`` wrote, from a SQLite file."""
     with sqlite3.connect(database) as connection:

@@ -21,19 +21,11 @@ from portal.portal_support import (
 from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen, text_of
 from support.clock import ManualClock
+from support.papers import RESIDENCE_ANSWERS
 
 from bot.app import App
 
 CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
-ANSWERS = (
-    "Trần Văn Bình",
-    "079195012345",
-    "0912 345 678",
-    "12 Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
-    "45 Nguyễn Huệ, phường Sài Gòn, TP Hồ Chí Minh",
-    "01/11/2026",
-)
-"""A temporary residence registration's answers, up to its last (optional) question."""
 
 
 async def start_residence(chat: TelegramCitizen) -> None:
@@ -48,7 +40,7 @@ async def start_residence(chat: TelegramCitizen) -> None:
 async def file_residence(chat: TelegramCitizen) -> str:
     """A whole temporary residence filing, sent; what the bot answered "send" with."""
     await start_residence(chat)
-    for typed in ANSWERS:
+    for typed in RESIDENCE_ANSWERS:
         await chat.say(typed)
     await chat.tap("Bỏ qua")
     await chat.tap("Nhận tại bộ phận một cửa")
