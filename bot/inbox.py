@@ -484,18 +484,20 @@ class DurableInbox:
     async def _finish_sent(self, entry: InboxEntry) -> None:
         """Mark the row done once its replies were sent.
 
-        Should the database be away just then, marking is tried again for as long as the claim
-        surely lasts (two thirds of the lease: it was renewed at most a third ago): given up at
-        once, the claim would run out and the replies be sent a second time.
+        Should the database be away just then, marking is tried again until it answers, not
+        only while the claim surely lasts: nobody can take the row over while the database is
+        away, so once it is back the mark lands first unless the claim ran out and another
+        claim won the race (an outage longer than what was left of the lease, at least two
+        thirds of it). Given up sooner, the row would stay answered and its replies be sent a
+        second time. The mark is the claimant's only, so a late one changes nothing that
+        another worker took over.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._lease.total_seconds() * 2 / 3
         while True:
             try:
                 await self._finish(entry, DONE)
                 return
             except Exception as error:
-                if not unreachable(error) or loop.time() + FINISH_PAUSE >= deadline:
+                if not unreachable(error):
                     raise
             await asyncio.sleep(FINISH_PAUSE)
 

@@ -226,24 +226,26 @@ async def test_replies_sent_as_the_database_goes_away_are_not_sent_again(
         env = {
             "MOTCUA_DATA_DIR": str(tmp_path),
             "MOTCUA_DATABASE_URL": link.url(database),
-            "MOTCUA_INBOX_LEASE_SECONDS": "6",  # 4 s surely left of a claim: more than 2 s away
+            # Away 6 s: longer than the two thirds of the claim surely left (5.3 s), shorter
+            # than what is left of a claim taken just before the send.
+            "MOTCUA_INBOX_LEASE_SECONDS": "8",
             **telegram_env(telegram),
         }
         async with serving(env, knowledge=KNOWLEDGE, clock=SystemClock()) as app:
             restored: list[asyncio.Task[None]] = []
 
-            async def away_for_two_seconds() -> None:
+            async def away_for_six_seconds() -> None:
                 await link.cut()
 
                 async def restore() -> None:
-                    await asyncio.sleep(2)
+                    await asyncio.sleep(6)
                     await link.restore()
 
                 restored.append(asyncio.create_task(restore()))
 
             # The reply reaches the citizen, then the database goes away before it is marked
-            # sent: marking it is tried again, within the claim, instead of sending it again.
-            telegram.before_answering_a_send = away_for_two_seconds
+            # sent: marking it is tried again until it answers, instead of sending it again.
+            telegram.before_answering_a_send = away_for_six_seconds
             citizen = telegram.user()
             citizen.send("khai sinh")
             await telegram.wait_for(lambda: len(citizen.messages) == 1)
@@ -257,6 +259,6 @@ async def test_replies_sent_as_the_database_goes_away_are_not_sent_again(
                     return found == 1
 
             await eventually(done, within=15)
-            await asyncio.sleep(7)  # longer than the claim: a reply sent again would show
+            await asyncio.sleep(4)  # past the claim: a reply sent again would show
             assert len(citizen.messages) == 1
             assert await said_in(app, "telegram") == ["khai sinh"]
