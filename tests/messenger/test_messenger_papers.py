@@ -11,7 +11,7 @@ from pathlib import Path
 from fakes.messenger import FakeGraphApi
 from messenger_support import USER, messenger_env, running
 from support.clock import ManualClock
-from support.papers import EXE, JPEG, PROOF, RESIDENCE_ANSWERS, attached
+from support.papers import EXE, JPEG, PROOF, RESIDENCE_ANSWERS, sent_to_portal
 from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 
 from knowledge.base import LocalKnowledgeBase
@@ -51,6 +51,6 @@ async def test_a_photo_sent_on_messenger_reaches_the_dossier_and_a_renamed_progr
             await asyncio.sleep(0.05)
         found = CODE.search(receipts[0])
         assert found is not None
-        await citizen.app.dossiers.run_once()
-        assert await attached(citizen.app, found.group(0)) == [(PROOF, "image/jpeg", len(JPEG))]
+        sent = await sent_to_portal(citizen.app, found.group(0), 1)
+        assert sent == [(PROOF, "image/jpeg", len(JPEG))]
         assert len(graph.downloads) == 2  # each file fetched once, from its attachment URL

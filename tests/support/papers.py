@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.storage.tables import PaperRow
+from support.waiting import eventually
 
 JPEG = (
     b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) * 8
@@ -65,3 +66,18 @@ async def kept_papers(app: App) -> int:
     """How many citizens' files motcua still keeps."""
     async with app.database.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(PaperRow)) or 0)
+
+
+async def sent_to_portal(app: App, code: str, count: int) -> list[tuple[str, str, int]]:
+    """What the sandbox keeps for ``code`` once it holds ``count`` files and motcua keeps none.
+
+    Waited for, not looked at once: the app's own filing loop may be sending the papers just
+    as the test's round runs, and that round then finds nothing left to do.
+    """
+
+    async def sent() -> bool:
+        await app.dossiers.run_once()
+        return len(await attached(app, code)) >= count and await kept_papers(app) == 0
+
+    await eventually(sent, within=20)
+    return await attached(app, code)

@@ -16,8 +16,7 @@ from support.papers import (
     PDF,
     PROOF,
     answer_the_residence_form,
-    attached,
-    kept_papers,
+    sent_to_portal,
 )
 
 from bot.app import App
@@ -52,9 +51,7 @@ async def test_a_photo_sent_on_telegram_reaches_the_dossier_and_answers_a_supple
     found = CODE.search(await chat.pushed("Mã hồ sơ"))
     assert found is not None
     code = found.group(0)
-    await app.dossiers.run_once()
-    assert await attached(app, code) == [(PROOF, "image/jpeg", len(JPEG))]
-    assert await kept_papers(app) == 0
+    assert await sent_to_portal(app, code, 1) == [(PROOF, "image/jpeg", len(JPEG))]
 
     for status in ("accepted", "processing"):
         await app.portal.client.transition(code, status)
@@ -64,7 +61,6 @@ async def test_a_photo_sent_on_telegram_reaches_the_dossier_and_answers_a_supple
     started = text_of(await chat.tap("Gửi giấy tờ bổ sung"))
     assert f"Mỗi tệp được gửi vào hồ sơ {code}" in started
     assert "Đã nhận (1)" in text_of(await chat.send_photo(JPEG))
-    await app.dossiers.run_once()
-    assert ("Giấy tờ bổ sung 1", "image/jpeg", len(JPEG)) in await attached(app, code)
+    assert ("Giấy tờ bổ sung 1", "image/jpeg", len(JPEG)) in await sent_to_portal(app, code, 2)
     moved = await chat.pushed("Đang xử lý", 2)
     assert "Đã nhận giấy tờ bổ sung" in moved

@@ -12,7 +12,15 @@ import pytest
 from fakes.zalo import FakeZalo
 from support.apps import serving, zalo_env
 from support.citizens import ZaloCitizen, text_of
-from support.papers import EXE, FORTY_MB, JPEG, PDF, PROOF, answer_the_residence_form, attached
+from support.papers import (
+    EXE,
+    FORTY_MB,
+    JPEG,
+    PDF,
+    PROOF,
+    answer_the_residence_form,
+    sent_to_portal,
+)
 from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE
 
 from bot.app import App
@@ -54,5 +62,4 @@ async def test_a_photo_sent_on_zalo_reaches_the_dossier_and_bad_files_are_refuse
     await zalo.wait_until(lambda: any("Mã hồ sơ" in m.text for m in zalo.sent_to(USER)))
     found = CODE.search(next(m.text for m in zalo.sent_to(USER) if "Mã hồ sơ" in m.text))
     assert found is not None
-    await app.dossiers.run_once()
-    assert await attached(app, found.group(0)) == [(PROOF, "image/jpeg", len(JPEG))]
+    assert await sent_to_portal(app, found.group(0), 1) == [(PROOF, "image/jpeg", len(JPEG))]
