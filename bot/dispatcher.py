@@ -345,11 +345,12 @@ class Dispatcher:
             state = stored.state
             if joining is not None and joining[0] != stored.person_id:
                 state = states.merge(stored.state, joining[1])
-            # Read once a turn: the desk shown with answers and the commune of each question
-            # noted; only choosing a commune or erasing the citizen's data changes it.
+            # Read once a turn: the desk shown with answers, the commune a dossier is filed in
+            # and that of each question noted; only choosing a commune or erasing the
+            # citizen's data changes it.
             commune = await handoffs.citizen_commune(session, current.ref)
             desk = await handoffs.local_desk(session, commune)
-            membership = await volunteers.membership(session, current.ref, person)
+            membership = await volunteers.membership(session, current.ref)
             deps = replace(
                 self._deps, local_desk=desk or self._deps.local_desk, membership=membership
             )
@@ -362,10 +363,9 @@ class Dispatcher:
             for effect in step.effects:
                 if isinstance(effect, SubmitDossier):
                     locale = str(step.state.get("locale") or message.locale or "vi")
-                    filed_in = await handoffs.citizen_commune(session, message.ref)
                     agreement = await consents.agreement(session, message.ref, effect)
                     if await SqlDossiers(session).queue(
-                        message.ref, effect, locale, now, filed_in, agreement
+                        message.ref, effect, locale, now, commune, agreement
                     ):
                         self._dossier_queued = True
                         await SqlPapers(session).assign(message.ref, effect.key, effect.papers, now)

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.identity import SqlIdentities
 from bot.storage.reminders import SqlReminders
 from bot.storage.staff import SqlStaff, Staff
 from bot.storage.volunteers import SqlVolunteers, Volunteer
@@ -25,12 +24,9 @@ NOTICE = "vo"
 """The outbox payload prefix of a decision told to the citizen (``vo:<new status>``)."""
 
 
-async def membership(
-    session: AsyncSession, ref: ConversationRef, person: int | None
-) -> Membership | None:
+async def membership(session: AsyncSession, ref: ConversationRef) -> Membership | None:
     """The standing of the citizen behind ``ref`` (any of their linked apps counts)."""
-    refs = [ref] if person is None else await SqlIdentities(session).refs_of(person)
-    return await SqlVolunteers(session).membership(refs if ref in refs else [ref, *refs])
+    return await SqlVolunteers(session).membership(ref)
 
 
 async def ask(

@@ -7,15 +7,15 @@ coordinators deciding at once cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.sql import rowcount
-from bot.storage.tables import VolunteerRow
+from bot.storage.tables import IdentityLinkRow, VolunteerRow
 from dialogs.messages import ConversationRef
 from dialogs.step import Membership
 
@@ -80,27 +80,16 @@ class SqlVolunteers:
         await self._session.flush()
         return _volunteer(row)
 
-    async def membership(self, refs: Sequence[ConversationRef]) -> Membership | None:
-        """The standing of the citizen whose apps are ``refs``: approved on any app wins,
-        else the latest request's status; None when they never asked."""
-        if not refs:
-            return None
-        found = await self._session.execute(
-            select(VolunteerRow.status)
-            .where(
-                or_(
-                    *(
-                        and_(VolunteerRow.channel == r.channel, VolunteerRow.user_id == r.user_id)
-                        for r in refs
-                    )
-                )
-            )
-            .order_by(VolunteerRow.updated_at.desc())
+    async def membership(self, ref: ConversationRef) -> Membership | None:
+        """The standing of the citizen behind ``ref``, on this app or a linked one: approved on
+        any app wins, else the latest request's status; None when they never asked.
+
+        One statement, built once: the dispatcher asks on every turn.
+        """
+        status = await self._session.scalar(
+            _STANDING, {"channel": ref.channel, "user_id": ref.user_id}
         )
-        statuses = [Membership(status) for (status,) in found]
-        if Membership.APPROVED in statuses:
-            return Membership.APPROVED
-        return statuses[0] if statuses else None
+        return None if status is None else Membership(status)
 
     async def listed(self, limit: int) -> list[Volunteer]:
         """Requests waiting for a decision first, then members, then the rest; newest first."""
@@ -135,3 +124,32 @@ class SqlVolunteers:
             return None
         row = await self._session.get(VolunteerRow, volunteer_id, populate_existing=True)
         return None if row is None else _volunteer(row)
+
+
+def _standing() -> Select[str]:
+    """``membership``'s statement: the requests made on the app or on any app linked to the
+    same person (the links read in the same statement), an approval first, then the newest."""
+    channel: BindParameter[str] = bindparam("channel")
+    user_id: BindParameter[str] = bindparam("user_id")
+    person = (
+        select(IdentityLinkRow.person_id)
+        .where(IdentityLinkRow.channel == channel, IdentityLinkRow.user_id == user_id)
+        .scalar_subquery()
+    )
+    link = aliased(IdentityLinkRow)
+    linked_app = exists().where(
+        link.person_id == person,
+        link.channel == VolunteerRow.channel,
+        link.user_id == VolunteerRow.user_id,
+    )
+    this_app = and_(VolunteerRow.channel == channel, VolunteerRow.user_id == user_id)
+    approved_first = case((VolunteerRow.status == Membership.APPROVED.value, 0), else_=1)
+    return (
+        select(VolunteerRow.status)
+        .where(or_(this_app, linked_app))
+        .order_by(approved_first, VolunteerRow.updated_at.desc())
+        .limit(1)
+    )
+
+
+_STANDING = _standing()

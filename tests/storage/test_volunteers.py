@@ -31,10 +31,10 @@ async def test_a_member_approved_on_one_app_is_one_on_every_linked_app(
         asked = await SqlVolunteers(session).ask(
             TELEGRAM, "Trần Văn Bình", 4, "+84912345678", clock.now()
         )
-        assert await volunteers.membership(session, ZALO, person) is Membership.PENDING
+        assert await volunteers.membership(session, ZALO) is Membership.PENDING
         await SqlVolunteers(session).decide(asked.id, "approve", BY, clock.now())
-        assert await volunteers.membership(session, ZALO, person) is Membership.APPROVED
-        assert await volunteers.membership(session, WEB, None) is None
+        assert await volunteers.membership(session, ZALO) is Membership.APPROVED
+        assert await volunteers.membership(session, WEB) is None
 
 
 async def test_waiting_requests_come_first_and_a_decision_applies_once(
