@@ -28,6 +28,7 @@ from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import consents, handoffs, logs, lookups, news, personal_data, volunteers
+from bot.batches import together_or_alone
 from bot.insights import store as insights
 from bot.locks import ConversationLocks, LocalLocks
 from bot.ratelimits import LimitsRateLimiter
@@ -198,20 +199,17 @@ class Dispatcher:
         and each is handled alone, as :meth:`handle_proactive`. Per event, its replies or what
         it failed with, in order.
         """
-        if len(turns) > 1:
-            try:
-                async with self._admission:
-                    return list(await self._attempt_all(turns))
-            except Exception as error:
-                # Type only: database errors quote the statement's parameters.
-                logger.warning("proactive turns handled one by one: %s", type(error).__name__)
-        results: list[list[Reply] | Exception] = []
-        for message, hook in turns:
-            try:
-                results.append(await self.handle_proactive(message, hook))
-            except Exception as error:
-                results.append(error)
-        return results
+
+        async def together(
+            turns: Sequence[tuple[IncomingMessage, TurnHook]],
+        ) -> list[list[Reply]]:
+            async with self._admission:
+                return await self._attempt_all(turns)
+
+        async def alone(turn: tuple[IncomingMessage, TurnHook]) -> list[Reply]:
+            return await self.handle_proactive(*turn)
+
+        return await together_or_alone(turns, together, alone, "proactive turns handled")
 
     async def _attempt_all(
         self, turns: Sequence[tuple[IncomingMessage, TurnHook]]

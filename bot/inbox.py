@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
+from bot.batches import together_or_alone
 from bot.dispatcher import TurnHook
 from bot.locks import LockTimeout
 from bot.metrics import Metrics
@@ -279,21 +280,18 @@ class DurableInbox:
         are kept one by one, so one bad message fails only its own webhook."""
         while self._to_keep:
             batch, self._to_keep = self._to_keep[:KEEP_BATCH], self._to_keep[KEEP_BATCH:]
-            try:
-                for item, result in zip(batch, await self._keep_all(batch), strict=True):
-                    item.kept.set_result(result)
-                continue
-            except Exception as error:
-                if len(batch) == 1:
-                    batch[0].kept.set_exception(error)
-                    continue
-                logger.warning("inbox messages kept one by one: %s", type(error).__name__)
-            for item in batch:
-                try:
-                    (result,) = await self._keep_all([item])
-                    item.kept.set_result(result)
-                except Exception as error:
-                    item.kept.set_exception(error)
+            outcomes = await together_or_alone(
+                batch, self._keep_all, self._keep_one, "inbox messages kept"
+            )
+            for item, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    item.kept.set_exception(outcome)
+                else:
+                    item.kept.set_result(outcome)
+
+    async def _keep_one(self, item: _ToKeep) -> tuple[int, bool]:
+        (kept,) = await self._keep_all([item])
+        return kept
 
     async def _keep_all(self, batch: Sequence[_ToKeep]) -> list[tuple[int, bool]]:
         """Keep the batch in one transaction; each message's row id and whether it was new."""

@@ -28,6 +28,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.batches import together_or_alone
 from bot.config import Settings
 from bot.dispatcher import TurnHook
 from bot.storage.database import Database
@@ -270,23 +271,22 @@ class PortalEvents:
 
     async def apply_all(self, turns: Sequence[tuple[IncomingMessage, TurnHook]]) -> list[bool]:
         """Apply the events these inbox rows carry; which ones were (``BatchTurn``)."""
-        try:
-            await self._apply_together(turns)
-            return [True] * len(turns)
-        except Exception as error:
-            # Type only: database errors quote the statement's parameters.
-            logger.warning("portal events applied one by one: %s", type(error).__name__)
+
+        async def alone(turn: tuple[IncomingMessage, TurnHook]) -> bool:
+            return (await self._apply_together([turn]))[0]
+
         applied = []
-        for turn in turns:
-            try:
-                await self._apply_together([turn])
-                applied.append(True)
-            except Exception:
-                logger.exception("portal event not applied: left to be tried again")
-                applied.append(False)
+        for outcome in await together_or_alone(
+            turns, self._apply_together, alone, "portal events applied"
+        ):
+            if isinstance(outcome, Exception):
+                logger.error("portal event not applied: left to be tried again", exc_info=outcome)
+            applied.append(outcome is True)
         return applied
 
-    async def _apply_together(self, turns: Sequence[tuple[IncomingMessage, TurnHook]]) -> None:
+    async def _apply_together(
+        self, turns: Sequence[tuple[IncomingMessage, TurnHook]]
+    ) -> list[bool]:
         """Apply the events in one transaction, each with its row marked done."""
         queued = False
         async with self._database.transaction() as session:
@@ -296,6 +296,7 @@ class PortalEvents:
                 await hook(session, ())
         if queued and self._after is not None:
             self._after()
+        return [True] * len(turns)
 
 
 def event_message(event: PortalEvent, clock: Clock) -> IncomingMessage:
