@@ -14,8 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    ScalarSelect,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.storage.codes import CodeGuard, hash_code, random_code
 from bot.storage.sql import dialect_insert, rowcount
@@ -146,3 +157,32 @@ class SqlIdentities:
                 set_={"person_id": person_id, "linked_at": now},
             )
         )
+
+
+def person_of_app(
+    channel: str | BindParameter[str], user_id: str | BindParameter[str]
+) -> ScalarSelect[int]:
+    """The person the app (``channel``, ``user_id``) is linked to, as a subquery (NULL when
+    it is not linked): read in the statement that needs it, not in one of its own."""
+    return (
+        select(IdentityLinkRow.person_id)
+        .where(IdentityLinkRow.channel == channel, IdentityLinkRow.user_id == user_id)
+        .scalar_subquery()
+    )
+
+
+def on_citizens_apps(
+    row_channel: InstrumentedAttribute[str],
+    row_user_id: InstrumentedAttribute[str],
+    channel: str | BindParameter[str],
+    user_id: str | BindParameter[str],
+) -> ColumnElement[bool]:
+    """Whether a row kept for the app (``row_channel``, ``row_user_id``) is the citizen's on
+    (``channel``, ``user_id``): that very app, or one linked to the same person."""
+    link = aliased(IdentityLinkRow)
+    linked_app = exists().where(
+        link.person_id == person_of_app(channel, user_id),
+        link.channel == row_channel,
+        link.user_id == row_user_id,
+    )
+    return or_(and_(row_channel == channel, row_user_id == user_id), linked_app)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, delete, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from bot.storage.identity import SqlIdentities
+from bot.storage.identity import SqlIdentities, on_citizens_apps, person_of_app
 from bot.storage.sql import rowcount
-from bot.storage.tables import IdentityLinkRow, SubscriptionRow
+from bot.storage.tables import SubscriptionRow
 from dialogs.messages import ConversationRef
 from knowledge.communes.units import Commune, commune
 
@@ -79,19 +78,10 @@ def _owned(
     """The rows of the citizen on (``channel``, ``user_id``): this app's, and, when it is linked
     to a person, the person's and every linked app's (the links are read in the same
     statement)."""
-    person = (
-        select(IdentityLinkRow.person_id)
-        .where(IdentityLinkRow.channel == channel, IdentityLinkRow.user_id == user_id)
-        .scalar_subquery()
+    return or_(
+        on_citizens_apps(SubscriptionRow.channel, SubscriptionRow.user_id, channel, user_id),
+        SubscriptionRow.person_id == person_of_app(channel, user_id),
     )
-    link = aliased(IdentityLinkRow)
-    linked_app = exists().where(
-        link.person_id == person,
-        link.channel == SubscriptionRow.channel,
-        link.user_id == SubscriptionRow.user_id,
-    )
-    this_app = and_(SubscriptionRow.channel == channel, SubscriptionRow.user_id == user_id)
-    return or_(this_app, SubscriptionRow.person_id == person, linked_app)
 
 
 _COMMUNE_OF = (

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, case, exists, or_, select, update
+from sqlalchemy import BindParameter, Select, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
+from bot.storage.identity import on_citizens_apps
 from bot.storage.sql import rowcount
-from bot.storage.tables import IdentityLinkRow, VolunteerRow
+from bot.storage.tables import VolunteerRow
 from dialogs.messages import ConversationRef
 from dialogs.step import Membership
 
@@ -131,22 +131,11 @@ def _standing() -> Select[str]:
     same person (the links read in the same statement), an approval first, then the newest."""
     channel: BindParameter[str] = bindparam("channel")
     user_id: BindParameter[str] = bindparam("user_id")
-    person = (
-        select(IdentityLinkRow.person_id)
-        .where(IdentityLinkRow.channel == channel, IdentityLinkRow.user_id == user_id)
-        .scalar_subquery()
-    )
-    link = aliased(IdentityLinkRow)
-    linked_app = exists().where(
-        link.person_id == person,
-        link.channel == VolunteerRow.channel,
-        link.user_id == VolunteerRow.user_id,
-    )
-    this_app = and_(VolunteerRow.channel == channel, VolunteerRow.user_id == user_id)
+    theirs = on_citizens_apps(VolunteerRow.channel, VolunteerRow.user_id, channel, user_id)
     approved_first = case((VolunteerRow.status == Membership.APPROVED.value, 0), else_=1)
     return (
         select(VolunteerRow.status)
-        .where(or_(this_app, linked_app))
+        .where(theirs)
         .order_by(approved_first, VolunteerRow.updated_at.desc())
         .limit(1)
     )
