@@ -39,8 +39,8 @@ fuzz: install
 	MOTCUA_FUZZ_EXAMPLES=10000 $(BIN)/pytest tests/http_edge/test_fuzz_routes.py -q
 
 # Two real workers on PostgreSQL and Redis, one killed (SIGKILL) while messages are in flight on
-# every channel and while it holds a conversation lock; Redis (a redis-server of the test's own)
-# stopped, the database cut and Telegram refusing while citizens write (needs the PostgreSQL and
-# Redis test URLs, and redis-server).
+# every channel and while it holds a conversation lock; Redis and PostgreSQL (servers of the
+# test's own) stopped and started again and Telegram refusing while citizens write (needs the
+# PostgreSQL and Redis test URLs, redis-server, and PostgreSQL's pg_ctl).
 faults: install
 	$(BIN)/pytest -m faults tests/faults -q
