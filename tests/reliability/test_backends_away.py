@@ -19,14 +19,14 @@ from fakes.telegram import FakeTelegram
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from support.apps import serving, telegram_env
+from support.apps import said_in, serving, telegram_env
 from support.procedures import BIRTH
 from support.proxy import CuttableLink
 from support.waiting import eventually
 from test_metrics import scrape, value
 
 from bench.workers import scratch_postgres
-from bot.app import App, SystemClock
+from bot.app import SystemClock
 from bot.storage.schema import ensure_schema
 from integrations.messenger import WEBHOOK_PATH as MESSENGER_WEBHOOK
 from integrations.webchat.identity import COOKIE
@@ -40,19 +40,6 @@ APP_SECRET = "away-app-secret"
 def link_to(url: str) -> CuttableLink:
     parsed = make_url(url)
     return CuttableLink(parsed.host or "127.0.0.1", parsed.port or 0)
-
-
-async def said_in(app: App, channel: str) -> list[str]:
-    """What the message log says citizens of ``channel`` wrote: one row per turn run."""
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            text(
-                "SELECT text FROM message_log WHERE channel = :channel AND direction = 'in' "
-                "ORDER BY id"
-            ),
-            {"channel": channel},
-        )
-        return [row[0] for row in rows]
 
 
 @pytest.mark.redis

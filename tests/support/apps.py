@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 from fakes.telegram import TOKEN, FakeTelegram
 from fakes.zalo import FakeZalo
+from sqlalchemy import text
 
 from bot.app import App, build_app
 from bot.config import Settings
@@ -40,6 +41,19 @@ async def serving(
                 yield built
             finally:
                 await runner.cleanup()
+
+
+async def said_in(app: App, channel: str) -> list[str]:
+    """What the message log says citizens of ``channel`` wrote: one row per turn run."""
+    async with app.database.transaction() as session:
+        rows = await session.execute(
+            text(
+                "SELECT text FROM message_log WHERE channel = :channel AND direction = 'in' "
+                "ORDER BY id"
+            ),
+            {"channel": channel},
+        )
+        return [row[0] for row in rows]
 
 
 def telegram_env(telegram: FakeTelegram) -> dict[str, str]:

@@ -1,0 +1,112 @@
+"""Replies Messenger and Zalo refuse for longer than their adapters retry are sent again later,
+once, without running the citizen's turn a second time (Telegram's case is in
+``test_backends_away.py``).
+
+The whole app is served as ``motcua serve`` builds it, on the platforms' fakes, which answer
+the Send API with the platforms' own rate-limit and temporary-failure errors. The clock is the
+test's: the kept reply is sent again only once the pause the inbox chose has passed on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+from fakes.messenger import FakeGraphApi
+from fakes.zalo import FakeZalo
+from sqlalchemy import text
+from support.apps import said_in, serving, zalo_env
+from support.clock import ManualClock
+from support.procedures import BIRTH
+from support.waiting import eventually
+from test_metrics import scrape, value
+
+from bot.app import App
+from integrations.messenger import WEBHOOK_PATH as MESSENGER_WEBHOOK
+from integrations.zalo import WEBHOOK_PATH as ZALO_WEBHOOK
+from knowledge.base import LocalKnowledgeBase
+
+KNOWLEDGE = LocalKnowledgeBase([BIRTH])
+PAGE_TOKEN = "refused-page-token"
+APP_SECRET = "refused-app-secret"
+PSID = "6543210987654399"
+ZALO_USER = "2468458835296197999"
+ADAPTER_ATTEMPTS = 4
+"""Calls each adapter makes for one send before handing the refusal to the inbox."""
+
+GRAPH_RATE_LIMIT = 613
+ZALO_TEMPORARY = -200
+
+
+async def handed_back(app: App, channel: str) -> bool:
+    """Whether ``channel``'s message waits in the inbox, its turn run and its replies kept, to
+    be sent again later (answered, claimed by no one)."""
+    async with app.database.transaction() as session:
+        found = await session.scalar(
+            text(
+                "SELECT count(*) FROM inbox "
+                "WHERE status = 'answered' AND owner IS NULL AND channel = :channel"
+            ),
+            {"channel": channel},
+        )
+        return bool(found)
+
+
+async def test_messenger_and_zalo_replies_refused_for_a_while_are_sent_once_later(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock()
+    graph = FakeGraphApi(page_token=PAGE_TOKEN, app_secret=APP_SECRET, clock=clock)
+    async with graph, FakeZalo(clock=clock) as zalo:
+        env = {
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
+            "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
+            "MOTCUA_MESSENGER_VERIFY_TOKEN": "refused-verify",
+            "MOTCUA_MESSENGER_API_URL": graph.api_url,
+            **zalo_env(zalo),
+        }
+        async with serving(env, knowledge=KNOWLEDGE, clock=clock) as app:
+            url = app.settings.public_url or ""
+            graph.webhook_url = f"{url}{MESSENGER_WEBHOOK}"
+            zalo.webhook_url = f"{url}{ZALO_WEBHOOK}"
+            zalo.user(ZALO_USER)
+
+            # More refusals than each adapter absorbs: its last one reaches the inbox.
+            graph.fail_next(GRAPH_RATE_LIMIT, times=ADAPTER_ATTEMPTS)
+            zalo.inject(*[ZALO_TEMPORARY] * ADAPTER_ATTEMPTS)
+            await asyncio.gather(
+                graph.deliver([graph.text(PSID, "khai sinh")]),
+                zalo.emit(zalo.text_event(ZALO_USER, "khai sinh")),
+            )
+
+            async def both_kept() -> bool:
+                return await handed_back(app, "messenger") and await handed_back(app, "zalo")
+
+            await eventually(both_kept, within=30)
+            assert graph.messages_to(PSID) == []
+            assert zalo.sent_to(ZALO_USER) == []
+
+            # Nothing is sent before the pause has passed on the app's clock ...
+            await asyncio.sleep(1.5)
+            assert graph.messages_to(PSID) == [] and zalo.sent_to(ZALO_USER) == []
+            # ... and once it has, each kept reply is sent, once.
+            clock.advance(seconds=120)
+
+            async def both_sent() -> bool:
+                return bool(graph.messages_to(PSID)) and bool(zalo.sent_to(ZALO_USER))
+
+            await eventually(both_sent, within=20)
+            sent = (len(graph.messages_to(PSID)), len(zalo.sent_to(ZALO_USER)))
+            clock.advance(seconds=120)
+            await asyncio.sleep(1.5)  # time for a wrong second send to show
+            assert (len(graph.messages_to(PSID)), len(zalo.sent_to(ZALO_USER))) == sent
+            assert await said_in(app, "messenger") == ["khai sinh"]  # one turn each
+            assert await said_in(app, "zalo") == ["khai sinh"]
+
+            async with aiohttp.ClientSession() as http:
+                samples = await scrape(http, url)
+            errors = "motcua_send_errors_total"
+            assert value(samples, errors, channel="messenger", kind="RateLimited") == 1
+            assert value(samples, errors, channel="zalo", kind="TemporaryFailure") == 1
