@@ -60,6 +60,25 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     assert load_knowledge_base(path) == (DEATH, BIRTH)  # sorted by code
 
 
+def test_a_text_repeated_across_procedures_is_kept_once(tmp_path: Path) -> None:
+    # A large base repeats agencies, fees and legal titles thousands of times; each distinct
+    # text is one string in memory, not one per occurrence.
+    death = Procedure(
+        code=DEATH.code,
+        name=DEATH.name,
+        agencies=BIRTH.agencies,
+        legal_basis=(LegalBasis("Luật Hộ tịch", "60/2014/QH13"),),
+        steps=("Bước 1: nộp hồ sơ",),
+    )
+    path = tmp_path / "kb.json.gz"
+    save_knowledge_base([BIRTH, death], path)
+    loaded_death, loaded_birth = load_knowledge_base(path)
+    assert (loaded_birth, loaded_death) == (BIRTH, death)
+    assert loaded_death.agencies[0] is loaded_birth.agencies[0]
+    assert loaded_death.legal_basis[0].title is loaded_birth.legal_basis[0].title
+    assert loaded_death.steps[0] is loaded_birth.steps[0]
+
+
 def test_same_procedures_give_the_same_bytes_in_any_order() -> None:
     first = encode_knowledge_base([BIRTH, DEATH])
     assert encode_knowledge_base([DEATH, BIRTH]) == first
