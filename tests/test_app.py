@@ -20,8 +20,9 @@ from support.procedures import BIRTH
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.server import listening, prepare_database, web_application
+from bot.server import listening, web_application
 from bot.storage.message_log import SqlMessageLog
+from bot.storage.schema import prepare_database
 from dialogs.messages import ConversationRef, IncomingMessage
 from integrations.webchat.identity import COOKIE
 from knowledge.base import LocalKnowledgeBase
