@@ -1,7 +1,8 @@
 """A process loads the libraries of what it is configured for, not of every channel and
 feature: a worker built from settings alone, as ``motcua serve`` builds it, never imports
 redis-py or python-telegram-bot without Redis or Telegram, nor what it only needs later or
-elsewhere (Alembic, the holiday calendars, the date parser, the PostgreSQL driver on SQLite);
+elsewhere (Alembic, the holiday calendars, the date parser, the phone number rules, the
+communes' tables, the PostgreSQL driver on SQLite);
 they cost memory and start-up time in every worker that does not use them. One configured with
 Redis and Telegram loads those two."""
 
@@ -17,7 +18,16 @@ from fakes.telegram import TOKEN, FakeTelegram
 
 from bot.cli import COMMANDS, build_parser
 
-OPTIONAL = ("redis", "telegram", "alembic", "holidays", "dateparser", "asyncpg")
+OPTIONAL = (
+    "redis",
+    "telegram",
+    "alembic",
+    "holidays",
+    "dateparser",
+    "asyncpg",
+    "phonenumbers",
+    "vietnam_provinces",
+)
 
 BUILD_AND_LIST = f"""
 import asyncio, sys
