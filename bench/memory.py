@@ -5,7 +5,9 @@ in a temporary directory, web chat, the sandbox portal) in this very process and
 resident memory (anonymous: this process's own; file: shared library pages other workers
 share) and the modules loaded after each step: the imports, the database's schema (migrated by
 a process of its own, as ``motcua serve`` does), reading the
-knowledge base, building its search index, assembling the app and its web application. With
+knowledge base, building its search index, assembling the app and its web application, then
+the first use of each library a worker loads only when a citizen needs it (with the same call
+again, for its cost without the import). With
 ``--trace`` it also prints what Python allocated and still holds, by file and by line
 (``tracemalloc``; tracing costs memory and time itself, so its run's RSS is not the figure).
 
@@ -23,7 +25,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 TOP = 15
@@ -45,7 +48,7 @@ class Steps:
 
     def __init__(self) -> None:
         self._last = sum(resident())
-        print(f"{'step':<34} {'s':>5} {'anon MB':>8} {'file MB':>8} {'+MB':>6} {'modules':>8}")
+        print(f"{'step':<34} {'s':>6} {'anon MB':>8} {'file MB':>8} {'+MB':>6} {'modules':>8}")
         self.row("interpreter", 0.0)
 
     def row(self, name: str, seconds: float) -> None:
@@ -54,7 +57,7 @@ class Steps:
         anon, file = resident()
         added, self._last = anon + file - self._last, anon + file
         print(
-            f"{name:<34} {seconds:>5.2f} {anon:>8.1f} {file:>8.1f} {added:>+6.1f}"
+            f"{name:<34} {seconds:>6.3f} {anon:>8.1f} {file:>8.1f} {added:>+6.1f}"
             f" {len(sys.modules):>8}"
         )
 
@@ -102,6 +105,32 @@ async def start_up(steps: Steps, data: str, trace: bool) -> None:
             snapshot = tracemalloc.take_snapshot()
             print_top(snapshot, "filename")
             print_top(snapshot, "lineno")
+    first_uses(steps)
+
+
+def first_uses(steps: Steps) -> None:
+    """What the first use of each library left for later costs: its row, then the same call
+    again (the difference is the import a citizen's first such message waits for)."""
+    from dialogs.dates import parse_moment
+    from dialogs.filing.forms import Field
+    from dialogs.filing.validate import check
+    from integrations.portal.sandbox.calendar import WorkingCalendar
+    from knowledge.communes import units
+
+    now = datetime.now(UTC)
+    phone = Field("phone", "phone", "", "")
+    calendar = WorkingCalendar()
+    uses: list[tuple[str, Callable[[], object]]] = [
+        ("reminder date read", lambda: parse_moment("7 gio toi mai", now)),
+        ("phone number checked", lambda: check(phone, "0912 345 678", now.date())),
+        ("commune looked up", lambda: units.search("phuong ba dinh")),
+        ("working days counted", lambda: calendar.add(now.date(), 10)),
+    ]
+    for name, use in uses:
+        for when in ("first", "next"):
+            began = time.perf_counter()
+            use()
+            steps.row(f"{when} {name}", time.perf_counter() - began)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
