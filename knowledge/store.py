@@ -26,8 +26,12 @@ from knowledge.model import (
     OnlineFiling,
     Procedure,
 )
+from knowledge.packed import PackedTexts
 
 FORMAT = 1
+PACKED = frozenset({"steps"})
+"""Fields kept compressed (``knowledge.packed``): their texts are not shared, as nothing
+keeps them once packed."""
 T = TypeVar("T")
 DEFAULT_PATH = "kb.json.gz"
 
@@ -114,7 +118,7 @@ def procedure_from_dict(d: Mapping[str, Any], share: Share = _as_is) -> Procedur
         present_documents=tuple(
             share(_document_from_dict(x)) for x in d.get("present_documents", ())
         ),
-        steps=tuple(d.get("steps", ())),
+        steps=PackedTexts(d.get("steps", ())),
         conditions=d.get("conditions", ""),
         result=d.get("result", ""),
         legal_basis=share(
@@ -236,6 +240,6 @@ class _Reader:
         for key, value in obj.items():
             if isinstance(value, str):
                 obj[key] = self.share(value)
-            elif isinstance(value, list):
+            elif isinstance(value, list) and key not in PACKED:
                 obj[key] = [self.share(v) if isinstance(v, str) else v for v in value]
         return procedure_from_dict(obj, self.share) if "source_url" in obj else obj

@@ -69,7 +69,6 @@ def test_a_text_or_part_repeated_across_procedures_is_kept_once(tmp_path: Path) 
         name=DEATH.name,
         agencies=BIRTH.agencies,
         legal_basis=(LegalBasis("Luật Hộ tịch", "60/2014/QH13"),),
-        steps=("Bước 1: nộp hồ sơ",),
     )
     path = tmp_path / "kb.json.gz"
     save_knowledge_base([BIRTH, death], path)
@@ -78,7 +77,6 @@ def test_a_text_or_part_repeated_across_procedures_is_kept_once(tmp_path: Path) 
     assert loaded_death.agencies[0] is loaded_birth.agencies[0]
     assert loaded_death.legal_basis[0] is loaded_birth.legal_basis[0]
     assert loaded_death.agencies is loaded_birth.agencies
-    assert loaded_death.steps[0] is loaded_birth.steps[0]
 
 
 def test_the_shipped_knowledge_base_reads_back_to_the_same_bytes() -> None:
