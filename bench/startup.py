@@ -91,7 +91,9 @@ async def store_users(path: str, count: int) -> str:
     """A migrated SQLite database at ``path`` holding ``count`` web chat citizens, each with
     a conversation and a question and answer logged; its URL."""
     url = f"sqlite+aiosqlite:///{path}"
-    migrate = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.storage.schema", url)
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.storage.schema", env={**os.environ, "MOTCUA_DATABASE_URL": url}
+    )
     if await migrate.wait() != 0:
         raise SystemExit("migrating the database failed")
     now = datetime.now(UTC)

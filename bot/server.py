@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -185,7 +186,11 @@ async def prepare_apart(settings: Settings) -> None:
     """
     json_logs = ["--json-logs"] if settings.log_format == "json" else []
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.storage.schema", settings.database_url, *json_logs
+        sys.executable,
+        "-m",
+        "bot.storage.schema",
+        *json_logs,
+        env={**os.environ, "MOTCUA_DATABASE_URL": settings.database_url},
     )
     if await child.wait() != 0:
         raise SchemaNotReady(f"preparing the database failed (exit status {child.returncode})")

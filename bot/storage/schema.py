@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import sys
 import threading
 
 from alembic import command
@@ -18,6 +20,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
 from bot.storage.database import Database, sqlite_file
@@ -93,17 +96,22 @@ async def prepare_database(url: str) -> None:
 
 
 def main() -> None:
-    """``python -m bot.storage.schema URL``: ``prepare_database`` as a process of its own.
+    """``python -m bot.storage.schema``: ``prepare_database`` on ``MOTCUA_DATABASE_URL``, as a
+    process of its own.
 
     A serving worker runs it so (``bot.server.prepare_apart``): Alembic and the migration
-    scripts are loaded by this short-lived process, never by the worker.
+    scripts are loaded by this short-lived process, never by the worker. The URL comes through
+    the environment, as a password in it must not show in the process list.
     """
     parser = argparse.ArgumentParser(prog="python -m bot.storage.schema")
-    parser.add_argument("url", help="the database URL")
     parser.add_argument("--json-logs", action="store_true", help="log JSON lines")
     args = parser.parse_args()
     logs.configure(logging.INFO, json_lines=args.json_logs)
-    asyncio.run(prepare_database(args.url))
+    try:
+        asyncio.run(prepare_database(os.environ["MOTCUA_DATABASE_URL"]))
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
 
 
 if __name__ == "__main__":
