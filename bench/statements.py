@@ -27,7 +27,8 @@ from bench.throughput import motcua_env
 from bench.web_roundtrip import QUESTIONS
 from bot.app import App, build_app
 from bot.config import Settings
-from bot.server import prepare_database, web_application
+from bot.server import web_application
+from bot.storage.schema import prepare_database
 from tests.fakes.telegram import FakeTelegram, FakeUser
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +13,6 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 from aiohttp.web_request import BaseRequest
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
@@ -19,14 +20,23 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.console.app import PREFIX, console_application
 from bot.metrics import CONTENT_TYPE
-from bot.storage.database import sqlite_file, unreachable
-from bot.storage.schema import current_revision, ensure_schema, head_revision
+from bot.storage.database import unreachable
 from integrations.http_input import MAX_REQUEST_BYTES, RETRY_AFTER
 from knowledge.store import KnowledgeBaseFormatError
 
 log = logging.getLogger(__name__)
 
-STARTUP_ERRORS: tuple[type[Exception], ...] = (OSError, KnowledgeBaseFormatError, SQLAlchemyError)
+
+class SchemaNotReady(RuntimeError):
+    """The database could not be brought to this code's schema (its process said why)."""
+
+
+STARTUP_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    KnowledgeBaseFormatError,
+    SQLAlchemyError,
+    SchemaNotReady,
+)
 """What can stop the app from starting (port taken, knowledge base or database unusable);
 commands report these in one line instead of a traceback."""
 
@@ -164,21 +174,31 @@ async def run_until(
         await stop.wait()
 
 
-async def prepare_database(url: str) -> None:
-    """Migrate a SQLite file by itself; a shared database is migrated by ``motcua db upgrade``.
+async def prepare_apart(settings: Settings) -> None:
+    """``bot.storage.schema.prepare_database`` run by a short-lived process of its own.
 
-    Several workers starting together must not race to migrate PostgreSQL, so there a schema
-    behind the code is only reported.
+    Alembic and every migration script take about 10 MB a worker would keep for its whole
+    life after using them once; the child process loads them instead, and its log lines go
+    where this process's do.
+
+    Raises:
+        SchemaNotReady: the child failed (the database is unreachable, a migration failed).
     """
-    if sqlite_file(make_url(url)) is not None:
-        await ensure_schema(url)
-    elif await current_revision(url) != head_revision():
-        log.warning("database schema is not up to date: run `motcua db upgrade`")
+    json_logs = ["--json-logs"] if settings.log_format == "json" else []
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.storage.schema",
+        *json_logs,
+        env={**os.environ, "MOTCUA_DATABASE_URL": settings.database_url},
+    )
+    if await child.wait() != 0:
+        raise SchemaNotReady(f"preparing the database failed (exit status {child.returncode})")
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """``motcua serve``: the whole application on one port until ``stop`` is set."""
-    await prepare_database(settings.database_url)
+    await prepare_apart(settings)
     async with build_app(settings) as app:
         app.start_background()
         await run_until(app, settings.host, settings.port, stop)
@@ -192,7 +212,7 @@ async def work(settings: Settings, stop: asyncio.Event) -> None:
     it (it registers no webhook and does not poll), and its port serves ``/healthz`` and
     ``/metrics`` only.
     """
-    await prepare_database(settings.database_url)
+    await prepare_apart(settings)
     async with build_app(settings, receive=False) as app:
         app.start_background()
         await run_until(app, settings.host, settings.port, stop, public=False)

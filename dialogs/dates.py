@@ -13,8 +13,6 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
 
-import dateparser
-
 from knowledge.text import fold
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
@@ -143,6 +141,10 @@ def _dateparser(phrase: str, local: datetime) -> datetime | None:
         "DATE_ORDER": "DMY",
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
+    # dateparser and its language data take about 6 MB and 60 ms to import: loaded by the first
+    # reminder a citizen asks for, not by every worker.
+    import dateparser
+
     return dateparser.parse(phrase, languages=["en"], settings=settings)
 
 

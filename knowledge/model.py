@@ -7,6 +7,7 @@ mark what it does not say (``None``) instead of guessing.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -97,7 +98,8 @@ class Procedure:
     channels: tuple[Channel, ...] = ()
     documents: tuple[DocumentGroup, ...] = ()
     present_documents: tuple[Document, ...] = ()
-    steps: tuple[str, ...] = ()
+    # A tuple from the importer; read from the file, ``knowledge.packed.PackedTexts``.
+    steps: Sequence[str] = ()
     conditions: str = ""
     result: str = ""
     legal_basis: tuple[LegalBasis, ...] = ()

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from knowledge.model import (
     Channel,
@@ -26,8 +26,13 @@ from knowledge.model import (
     OnlineFiling,
     Procedure,
 )
+from knowledge.packed import PackedTexts
 
 FORMAT = 1
+PACKED = frozenset({"steps"})
+"""Fields kept compressed (``knowledge.packed``): their texts are not shared, as nothing
+keeps them once packed."""
+T = TypeVar("T")
 DEFAULT_PATH = "kb.json.gz"
 
 
@@ -76,31 +81,49 @@ def procedure_to_dict(p: Procedure) -> dict[str, Any]:
     }
 
 
-def procedure_from_dict(d: Mapping[str, Any]) -> Procedure:
-    """The procedure a :func:`procedure_to_dict` dict describes."""
+class Share(Protocol):
+    """Maps an immutable value to the one equal copy kept (or to itself)."""
+
+    def __call__(self, value: T, /) -> T: ...
+
+
+def _as_is(value: T, /) -> T:
+    return value
+
+
+def procedure_from_dict(d: Mapping[str, Any], share: Share = _as_is) -> Procedure:
+    """The procedure a :func:`procedure_to_dict` dict describes.
+
+    ``share`` is given each part built (a channel, a fee, a paper, a legal basis, a tuple of
+    names), so a reader of many procedures keeps one copy of the parts they have in common.
+    """
     return Procedure(
         code=d["code"],
         name=d["name"],
-        levels=tuple(d.get("levels", ())),
+        levels=share(tuple(d.get("levels", ()))),
         field=d.get("field", ""),
-        applicants=tuple(d.get("applicants", ())),
-        agencies=tuple(d.get("agencies", ())),
+        applicants=share(tuple(d.get("applicants", ()))),
+        agencies=share(tuple(d.get("agencies", ()))),
         authority=d.get("authority", ""),
         address=d.get("address", ""),
-        channels=tuple(_channel_from_dict(c) for c in d.get("channels", ())),
+        channels=share(tuple(_channel_from_dict(c, share) for c in d.get("channels", ()))),
         documents=tuple(
             DocumentGroup(
                 g["title"],
-                tuple(_document_from_dict(x) for x in g["documents"]),
+                tuple(share(_document_from_dict(x)) for x in g["documents"]),
                 case=bool(g.get("case", False)),
             )
             for g in d.get("documents", ())
         ),
-        present_documents=tuple(_document_from_dict(x) for x in d.get("present_documents", ())),
-        steps=tuple(d.get("steps", ())),
+        present_documents=tuple(
+            share(_document_from_dict(x)) for x in d.get("present_documents", ())
+        ),
+        steps=PackedTexts(d.get("steps", ())),
         conditions=d.get("conditions", ""),
         result=d.get("result", ""),
-        legal_basis=tuple(LegalBasis(b["title"], b["code"]) for b in d.get("legal_basis", ())),
+        legal_basis=share(
+            tuple(share(LegalBasis(b["title"], b["code"])) for b in d.get("legal_basis", ()))
+        ),
         online=OnlineFiling(d["online"]) if d.get("online") else None,
         source_url=d.get("source_url", ""),
         decision=d.get("decision", ""),
@@ -117,13 +140,15 @@ def _channel_to_dict(c: Channel) -> dict[str, Any]:
     return {"kind": c.kind.value, "time": time, "fee": fee, "description": c.description}
 
 
-def _channel_from_dict(d: Mapping[str, Any]) -> Channel:
+def _channel_from_dict(d: Mapping[str, Any], share: Share) -> Channel:
     t, f = d.get("time"), d.get("fee")
-    return Channel(
-        kind=ChannelKind(d["kind"]),
-        time=Duration(t["value"], t["unit"], t["text"]) if t else None,
-        fee=Fee(f["amount"], f["text"]) if f else None,
-        description=d.get("description", ""),
+    return share(
+        Channel(
+            kind=ChannelKind(d["kind"]),
+            time=share(Duration(t["value"], t["unit"], t["text"])) if t else None,
+            fee=share(Fee(f["amount"], f["text"])) if f else None,
+            description=d.get("description", ""),
+        )
     )
 
 
@@ -177,14 +202,44 @@ def load_knowledge_base(path: str | Path | None = None) -> tuple[Procedure, ...]
 def decode_knowledge_base(data: bytes, source: str = "knowledge base") -> tuple[Procedure, ...]:
     """The procedures in a knowledge base's bytes (``encode_knowledge_base``'s inverse).
 
+    Each procedure becomes a ``Procedure`` as soon as the parser has read it, and every string
+    is kept once (the same agency, fee text or legal title recurs thousands of times): the
+    parsed dicts of the whole file never exist at the same time, so a worker does not keep the
+    memory they took (about half of what it would hold otherwise).
+
     Raises:
         KnowledgeBaseFormatError: the bytes are not a knowledge base of a known format.
     """
     try:
-        document = json.loads(gzip.decompress(data))
-    except (OSError, EOFError, ValueError) as exc:
+        document = json.loads(gzip.decompress(data), object_hook=_Reader())
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
         raise KnowledgeBaseFormatError(f"{source}: not a knowledge-base file ({exc})") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else None
         raise KnowledgeBaseFormatError(f"{source}: format {found!r}, expected {FORMAT}")
-    return tuple(procedure_from_dict(d) for d in document["procedures"])
+    return tuple(document["procedures"])
+
+
+class _Reader:
+    """The JSON parser's ``object_hook``: keeps one copy of each repeated value, builds each
+    procedure.
+
+    The parser calls it for every object, innermost first; a procedure's object is the one
+    with a ``source_url`` (``procedure_to_dict`` always writes it, no other object has it).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[Any, Any] = {}
+
+    def share(self, value: T, /) -> T:
+        """The copy kept of ``value`` (``value`` itself the first time)."""
+        kept: T = self._kept.setdefault(value, value)
+        return kept
+
+    def __call__(self, obj: dict[str, Any]) -> Any:
+        for key, value in obj.items():
+            if isinstance(value, str):
+                obj[key] = self.share(value)
+            elif isinstance(value, list) and key not in PACKED:
+                obj[key] = [self.share(v) if isinstance(v, str) else v for v in value]
+        return procedure_from_dict(obj, self.share) if "source_url" in obj else obj

@@ -20,8 +20,9 @@ from support.procedures import BIRTH
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.server import listening, prepare_database, web_application
+from bot.server import listening, web_application
 from bot.storage.message_log import SqlMessageLog
+from bot.storage.schema import prepare_database
 from dialogs.messages import ConversationRef, IncomingMessage
 from integrations.webchat.identity import COOKIE
 from knowledge.base import LocalKnowledgeBase
@@ -237,3 +238,29 @@ async def test_with_redis_a_retry_reaching_another_worker_is_answered_once(
 
     assert first["replies"] and again == first  # the retry gets the first answer, not a new one
     assert [e["role"] for e in history["entries"]].count("user") == 1
+
+
+async def test_motcua_serve_that_cannot_prepare_its_database_says_so_in_two_lines(
+    tmp_path: Path,
+) -> None:
+    # The schema is prepared by a child process; its failure stops the worker with its reason.
+    env = {
+        **os.environ,
+        "MOTCUA_DATA_DIR": str(tmp_path),
+        "MOTCUA_PORT": str(free_port()),
+        "MOTCUA_DATABASE_URL": "postgresql+asyncpg://motcua:secret@127.0.0.1:9/motcua",
+    }
+    server = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("motcua")),
+        "serve",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(server.communicate(), timeout=120)
+    assert server.returncode == 1
+    lines = stderr.decode().splitlines()
+    assert "Traceback" not in stderr.decode()
+    assert "secret" not in stderr.decode()
+    assert lines[-1].startswith("motcua serve: cannot start: SchemaNotReady")
+    assert "Error" in lines[-2]  # the child's reason, e.g. ConnectionRefusedError

@@ -15,7 +15,8 @@ from support.procedures import BIRTH
 from bot import logs
 from bot.app import build_app
 from bot.config import Settings
-from bot.server import prepare_database, web_application
+from bot.server import web_application
+from bot.storage.schema import prepare_database
 from knowledge.base import LocalKnowledgeBase
 
 PERSONAL = "số điện thoại 0912 345 678, CCCD 001090012345, thư an.nguyen@example.vn"

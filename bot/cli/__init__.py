@@ -8,34 +8,40 @@ import os
 import sys
 from collections.abc import Sequence
 
-# Sub-command modules; each exposes ``register(subparsers)`` and sets ``func`` on its parser.
-_COMMANDS = (
-    "bot.cli.serve",
-    "bot.cli.chat",
-    "bot.cli.db",
-    "bot.cli.kb",
-    "bot.cli.ask",
-    "bot.cli.user",
-    "bot.cli.staff",
-    "bot.cli.announce",
-    "bot.cli.portal_sandbox",
-)
+COMMANDS = {
+    "serve": "bot.cli.serve",
+    "worker": "bot.cli.serve",
+    "chat": "bot.cli.chat",
+    "db": "bot.cli.db",
+    "kb": "bot.cli.kb",
+    "ask": "bot.cli.ask",
+    "user": "bot.cli.user",
+    "staff": "bot.cli.staff",
+    "announce": "bot.cli.announce",
+    "portal-sandbox": "bot.cli.portal_sandbox",
+}
+"""Each sub-command and the module that registers it (``register(subparsers)``, setting
+``func`` on its parser). A command's process imports its own module only: ``motcua serve``
+does not keep what the other commands use (Alembic alone is about 8 MB)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every sub-command registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser for ``command`` alone, or with every sub-command registered (for
+    the help, or a command that does not exist)."""
     parser = argparse.ArgumentParser(
         prog="motcua", description="Một cửa: public-service chat assistant"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in _COMMANDS:
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in dict.fromkeys(modules):
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``motcua`` console script."""
-    args = build_parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(given[0] if given else None).parse_args(given)
     try:
         result = args.func(args)
         sys.stdout.flush()

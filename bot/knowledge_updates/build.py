@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from knowledge.importer import compare, import_files
 from knowledge.model import Procedure
 from knowledge.store import encode_knowledge_base, procedure_to_dict
 
@@ -51,6 +50,9 @@ def rebuild(
         OSError, EOFError: a file is not readable (a damaged gzip).
         ValueError: a line is not a JSON object.
     """
+    # The importer (its parsers, tqdm) is loaded by the first rebuild, not by every worker.
+    from knowledge.importer import compare, import_files
+
     with tempfile.TemporaryDirectory(prefix="motcua-kb-") as folder:
         paths = dict(shipped)
         for name, data in uploaded.items():

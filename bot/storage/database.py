@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -54,13 +54,12 @@ def unreachable(error: BaseException) -> bool:
         return True
     if isinstance(error, OSError):
         return type(error).__module__ in ("builtins", "socket")
-    return isinstance(
-        error,
-        OperationalError
-        | InterfaceError
-        | PoolTimeout
-        | PostgresConnectionError
-        | OperatorInterventionError,
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    # asyncpg is loaded by a PostgreSQL engine only: without it, none of its errors exist.
+    postgres = sys.modules.get("asyncpg.exceptions")
+    return postgres is not None and isinstance(
+        error, postgres.PostgresConnectionError | postgres.OperatorInterventionError
     )
 
 

@@ -8,16 +8,24 @@ message=..., autogenerate=True, rev_id="0002")`` on a connection to an up-to-dat
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import logging
+import os
+import sys
 import threading
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.storage.database import Database
+from bot import logs
+from bot.storage.database import Database, sqlite_file
+
+log = logging.getLogger(__name__)
 
 SCRIPT_LOCATION = "bot.storage:migrations"
 
@@ -73,3 +81,38 @@ async def ensure_schema(url: str) -> None:
     Cheap when already up to date, so ``motcua serve`` calls it on every start.
     """
     await asyncio.to_thread(_migrate_in_thread, url, "head", only_if_behind=True)
+
+
+async def prepare_database(url: str) -> None:
+    """Migrate a SQLite file by itself; a shared database is migrated by ``motcua db upgrade``.
+
+    Several workers starting together must not race to migrate PostgreSQL, so there a schema
+    behind the code is only reported.
+    """
+    if sqlite_file(make_url(url)) is not None:
+        await ensure_schema(url)
+    elif await current_revision(url) != head_revision():
+        log.warning("database schema is not up to date: run `motcua db upgrade`")
+
+
+def main() -> None:
+    """``python -m bot.storage.schema``: ``prepare_database`` on ``MOTCUA_DATABASE_URL``, as a
+    process of its own.
+
+    A serving worker runs it so (``bot.server.prepare_apart``): Alembic and the migration
+    scripts are loaded by this short-lived process, never by the worker. The URL comes through
+    the environment, as a password in it must not show in the process list.
+    """
+    parser = argparse.ArgumentParser(prog="python -m bot.storage.schema")
+    parser.add_argument("--json-logs", action="store_true", help="log JSON lines")
+    args = parser.parse_args()
+    logs.configure(logging.INFO, json_lines=args.json_logs)
+    try:
+        asyncio.run(prepare_database(os.environ["MOTCUA_DATABASE_URL"]))
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
+
+
+if __name__ == "__main__":
+    main()

@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import phonenumbers
-
 from dialogs.filing.forms import N_, Field
 
 MAX_NAME = 100
@@ -90,6 +88,9 @@ def _phone(_spec: Field, text: str, _today: date) -> str | Invalid:
             "with 0, e.g. 0912 345 678 (or +84 912 345 678)."
         )
     )
+    # Loaded by the first number a citizen gives (about 60 modules), not by every worker.
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, "VN")
     except phonenumbers.NumberParseException:

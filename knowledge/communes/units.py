@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from rapidfuzz import fuzz, process
-from vietnam_provinces import Province as _Province
-from vietnam_provinces import Ward as _Ward
 
 from knowledge.text import fold
 
@@ -84,6 +82,10 @@ class Found:
 
 @cache
 def _catalogue() -> tuple[dict[int, Province], dict[int, Commune]]:
+    # The library's tables (about 4 MB) load with the first look-up, not with every worker.
+    from vietnam_provinces import Province as _Province
+    from vietnam_provinces import Ward as _Ward
+
     provinces = {int(p.code): Province(int(p.code), p.name) for p in _Province.iter_all()}
     communes = {
         int(w.code): Commune(

@@ -593,11 +593,14 @@ _NONE = np.zeros(0, dtype=np.int32)
 
 
 def _followers(df: Counter[str], lex: Lexicon) -> dict[str, dict[str, int]]:
-    """Syllable → the syllables that follow it in names and phrases, with how often."""
+    """Syllable → the syllables that follow it in names and phrases, with how often.
+
+    The syllables are the interned ones the vocabulary holds, not a copy per pair.
+    """
     followers: dict[str, dict[str, int]] = defaultdict(dict)
     for term, count in df.items():
         if " " in term:
-            a, b = term.split(" ")
+            a, b = _interned(term.split(" "))
             followers[a][b] = count
     for phrase in (*lex.abbreviations.keys(), *lex.phrases.keys()):
         for a, b in itertools.pairwise(phrase):

@@ -22,6 +22,7 @@ from knowledge.model import (
 from knowledge.store import (
     FORMAT,
     KnowledgeBaseFormatError,
+    default_path,
     encode_knowledge_base,
     load_knowledge_base,
     save_knowledge_base,
@@ -58,6 +59,29 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     path = tmp_path / "kb.json.gz"
     save_knowledge_base([BIRTH, DEATH], path)
     assert load_knowledge_base(path) == (DEATH, BIRTH)  # sorted by code
+
+
+def test_a_text_or_part_repeated_across_procedures_is_kept_once(tmp_path: Path) -> None:
+    # A large base repeats agencies, fees and legal bases thousands of times; each distinct
+    # text or part is one object in memory, not one per occurrence.
+    death = Procedure(
+        code=DEATH.code,
+        name=DEATH.name,
+        agencies=BIRTH.agencies,
+        legal_basis=(LegalBasis("Luật Hộ tịch", "60/2014/QH13"),),
+    )
+    path = tmp_path / "kb.json.gz"
+    save_knowledge_base([BIRTH, death], path)
+    loaded_death, loaded_birth = load_knowledge_base(path)
+    assert (loaded_birth, loaded_death) == (BIRTH, death)
+    assert loaded_death.agencies[0] is loaded_birth.agencies[0]
+    assert loaded_death.legal_basis[0] is loaded_birth.legal_basis[0]
+    assert loaded_death.agencies is loaded_birth.agencies
+
+
+def test_the_shipped_knowledge_base_reads_back_to_the_same_bytes() -> None:
+    # Keeping one copy of equal parts must never change a value (1 and 1.0 are equal).
+    assert encode_knowledge_base(load_knowledge_base()) == default_path().read_bytes()
 
 
 def test_same_procedures_give_the_same_bytes_in_any_order() -> None:

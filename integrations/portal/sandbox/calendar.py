@@ -1,21 +1,29 @@
 """Working days as Vietnamese one-stop desks count them: weekends and public holidays excluded.
 
 The holidays (Tết, Hùng Kings, 30/4, 1/5, 2/9 and the days the government adds) come from the
-maintained ``holidays`` library, so a new year's Tết dates need no code change here.
+maintained ``holidays`` library, so a new year's Tết dates need no code change here. The library
+loads every country's calendar (about 280 modules, 8 MB): it is imported by the first count, not
+by every worker that runs the sandbox portal and may never file a dossier.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 
 class WorkingCalendar:
     """Counts working days in Vietnam."""
 
-    def __init__(self) -> None:
-        self._holidays = holidays.country_holidays("VN")
+    @cached_property
+    def _holidays(self) -> HolidayBase:
+        import holidays  # see the module docstring
+
+        return holidays.country_holidays("VN")
 
     def is_working_day(self, day: date) -> bool:
         """Monday to Friday and not a public holiday."""
