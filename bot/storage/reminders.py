@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
@@ -92,6 +92,31 @@ class SqlReminders:
         self._session.add(row)
         await self._session.flush()
         return row.id
+
+    async def schedule_notices(
+        self, notices: Sequence[tuple[ConversationRef, str, dict[str, Any]]], now: datetime
+    ) -> None:
+        """Add notices motcua raised itself, each (to whom, payload, facts), due ``now``, with
+        one statement: a burst of status changes costs one insert, not one each."""
+        if not notices:
+            return
+        await self._session.execute(
+            insert(ReminderRow),
+            [
+                {
+                    "facts": facts,
+                    "channel": ref.channel,
+                    "user_id": ref.user_id,
+                    "due_at": now,
+                    "payload": payload,
+                    "status": ReminderStatus.PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for ref, payload, facts in notices
+            ],
+        )
 
     async def get(self, reminder_id: int) -> Reminder | None:
         """One reminder by id."""
