@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
-from bot.dispatcher import Dispatcher, TurnHook
+from bot.dispatcher import Dispatcher
 from bot.metrics import Metrics
 from bot.personal_data import Retention, purge
 from bot.storage.database import Database
@@ -226,8 +226,21 @@ class ReminderWorker:
         if not due:
             return {}
         now = self._clock.now()
-        turns = [(self._message(reminder, now), self._keeper(reminder)) for reminder in due]
-        results = await self._dispatcher.handle_proactive_all(turns)
+        messages = [self._message(reminder, now) for reminder in due]
+        of_message = {m.message_id: r for m, r in zip(messages, due, strict=True)}
+
+        async def keep(
+            session: AsyncSession, rendered: Sequence[tuple[IncomingMessage, Sequence[Reply]]]
+        ) -> None:
+            """Keep the rendered replies with their rows, unless another worker claimed one
+            since (then nothing of the turns is kept)."""
+            kept = await SqlReminders(session).store_replies_all(
+                [(of_message[message.message_id], replies) for message, replies in rendered]
+            )
+            if len(kept) != len(rendered):
+                raise ClaimLost("a reminder was claimed by another worker")
+
+        results = await self._dispatcher.handle_proactive_all(messages, keep)
         return {reminder.id: result for reminder, result in zip(due, results, strict=True)}
 
     @staticmethod
@@ -240,16 +253,6 @@ class ReminderWorker:
             internal=reminder.facts is not None,
             facts=reminder.facts,
         )
-
-    @staticmethod
-    def _keeper(reminder: Reminder) -> TurnHook:
-        """Keeps the rendered replies with the row, unless another worker claimed it since."""
-
-        async def keep(session: AsyncSession, replies: Sequence[Reply]) -> None:
-            if not await SqlReminders(session).store_replies(reminder, replies):
-                raise ClaimLost(f"reminder {reminder.id} was claimed by another worker")
-
-        return keep
 
     async def _retry(self, reminder: Reminder, error: Exception) -> None:
         if reminder.attempts + 1 >= self._max_attempts:
