@@ -58,6 +58,7 @@ from dialogs.step import (
     JoinGroup,
     ListDossiers,
     LookUpDossier,
+    Membership,
     NoteMilestone,
     NoteQuestion,
     RateHelp,
@@ -268,7 +269,12 @@ class Dispatcher:
         opening = [
             (m.ref, m.locale) for m, batched in zip(messages, together, strict=True) if batched
         ]
-        deferred = _Deferred(await SqlConversations(session).open_all(opening, now))
+        refs = [ref for ref, _ in opening]
+        deferred = _Deferred(
+            await SqlConversations(session).open_all(opening, now),
+            await handoffs.citizen_communes(session, refs),
+            await volunteers.memberships(session, refs),
+        )
         results: list[list[Reply]] = []
         for message, batched in zip(messages, together, strict=True):
             if batched:
@@ -410,9 +416,13 @@ class Dispatcher:
             # Read once a turn: the desk shown with answers, the commune a dossier is filed in
             # and that of each question noted; only choosing a commune or erasing the
             # citizen's data changes it.
-            commune = await handoffs.citizen_commune(session, current.ref)
+            if deferred is not None:
+                commune = deferred.communes[current.ref.key]
+                membership = deferred.memberships[current.ref.key]
+            else:
+                commune = await handoffs.citizen_commune(session, current.ref)
+                membership = await volunteers.membership(session, current.ref)
             desk = await handoffs.local_desk(session, commune)
-            membership = await volunteers.membership(session, current.ref)
             deps = replace(
                 self._deps, local_desk=desk or self._deps.local_desk, membership=membership
             )
@@ -531,10 +541,13 @@ class Dispatcher:
 
 @dataclass(slots=True)
 class _Deferred:
-    """The conversations of a batch of notices, opened together, and what their turns save
-    and log, kept to be written with one statement each once every turn has run."""
+    """The conversations of a batch of notices and their citizens' communes and standing,
+    read together, and what their turns save and log, kept to be written with one statement
+    each once every turn has run."""
 
     opened: dict[str, StoredConversation]
+    communes: dict[str, str | None]
+    memberships: dict[str, Membership | None]
     saves: list[tuple[StoredConversation, State]] = field(default_factory=list)
     logged: list[tuple[ConversationRef, IncomingMessage | None, Sequence[Reply]]] = field(
         default_factory=list

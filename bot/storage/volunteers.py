@@ -7,6 +7,7 @@ coordinators deciding at once cannot both win.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,6 +92,22 @@ class SqlVolunteers:
         )
         return None if status is None else Membership(status)
 
+    async def memberships(self, refs: Sequence[ConversationRef]) -> dict[str, Membership | None]:
+        """Ref key -> each citizen's standing, as ``membership``, with one statement for them
+        all (one subquery a citizen): a burst of notices reads them together."""
+        unique = list({ref.key: ref for ref in refs}.values())
+        if not unique:
+            return {}
+        statuses = (
+            await self._session.execute(
+                select(*(_standing(ref.channel, ref.user_id).scalar_subquery() for ref in unique))
+            )
+        ).one()
+        return {
+            ref.key: None if status is None else Membership(status)
+            for ref, status in zip(unique, statuses, strict=True)
+        }
+
     async def listed(self, limit: int) -> list[Volunteer]:
         """Requests waiting for a decision first, then members, then the rest; newest first."""
         rank = case(
@@ -126,11 +143,9 @@ class SqlVolunteers:
         return None if row is None else _volunteer(row)
 
 
-def _standing() -> Select[str]:
-    """``membership``'s statement: the requests made on the app or on any app linked to the
-    same person (the links read in the same statement), an approval first, then the newest."""
-    channel: BindParameter[str] = bindparam("channel")
-    user_id: BindParameter[str] = bindparam("user_id")
+def _standing(channel: str | BindParameter[str], user_id: str | BindParameter[str]) -> Select[str]:
+    """The status of the requests made on the app or on any app linked to the same person
+    (the links read in the same statement), an approval first, then the newest."""
     theirs = on_citizens_apps(VolunteerRow.channel, VolunteerRow.user_id, channel, user_id)
     approved_first = case((VolunteerRow.status == Membership.APPROVED.value, 0), else_=1)
     return (
@@ -141,4 +156,5 @@ def _standing() -> Select[str]:
     )
 
 
-_STANDING = _standing()
+_STANDING = _standing(bindparam("channel"), bindparam("user_id"))
+"""``membership``'s statement, built once: the dispatcher asks on every turn."""
