@@ -10,15 +10,17 @@ What a linked citizen's apps share is keyed on the person (see ``PersonConversat
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
     ScalarSelect,
+    Select,
     and_,
     bindparam,
     exists,
@@ -190,6 +192,27 @@ def person_of_app(
         .where(IdentityLinkRow.channel == channel, IdentityLinkRow.user_id == user_id)
         .scalar_subquery()
     )
+
+
+def for_each_citizen(
+    build: Callable[[BindParameter[str], BindParameter[str]], Select[Any]], count: int
+) -> Select[Any]:
+    """One statement reading ``build``'s single value for ``count`` citizens at once (one
+    subquery each, the n-th bound as ``channel_n`` and ``user_id_n``: see ``each_citizen``)."""
+    return select(
+        *(
+            build(bindparam(f"channel_{n}"), bindparam(f"user_id_{n}")).scalar_subquery()
+            for n in range(count)
+        )
+    )
+
+
+def each_citizen(refs: Sequence[ConversationRef]) -> dict[str, str]:
+    """The parameters of a ``for_each_citizen`` statement for ``refs``."""
+    params = {}
+    for n, ref in enumerate(refs):
+        params[f"channel_{n}"], params[f"user_id_{n}"] = ref.channel, ref.user_id
+    return params
 
 
 def on_citizens_apps(

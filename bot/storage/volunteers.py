@@ -7,14 +7,16 @@ coordinators deciding at once cannot both win.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.identity import on_citizens_apps
+from bot.storage.identity import each_citizen, for_each_citizen, on_citizens_apps
 from bot.storage.sql import rowcount
 from bot.storage.tables import VolunteerRow
 from dialogs.messages import ConversationRef
@@ -99,9 +101,7 @@ class SqlVolunteers:
         if not unique:
             return {}
         statuses = (
-            await self._session.execute(
-                select(*(_standing(ref.channel, ref.user_id).scalar_subquery() for ref in unique))
-            )
+            await self._session.execute(_standings(len(unique)), each_citizen(unique))
         ).one()
         return {
             ref.key: None if status is None else Membership(status)
@@ -158,3 +158,10 @@ def _standing(channel: str | BindParameter[str], user_id: str | BindParameter[st
 
 _STANDING = _standing(bindparam("channel"), bindparam("user_id"))
 """``membership``'s statement, built once: the dispatcher asks on every turn."""
+
+
+@functools.lru_cache(maxsize=128)
+def _standings(count: int) -> Select[Any]:
+    """``memberships``'s statement for ``count`` citizens (see ``each_citizen``), built once
+    for each count: building its subqueries costs milliseconds, far more than running them."""
+    return for_each_citizen(_standing, count)
