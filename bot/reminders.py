@@ -102,23 +102,40 @@ class ReminderWorker:
         self._wake.set()
 
     async def run(self, until: asyncio.Event) -> None:
-        """Deliver due reminders every ``poll_interval`` seconds, until ``until`` is set."""
-        forgotten_at = None
+        """Deliver due reminders every ``poll_interval`` seconds, until ``until`` is set.
+
+        The hourly housekeeping runs beside it (``_keep_house``): a burst of notices arriving
+        while old rows are purged (on SQLite a purge holds the one writer for seconds) does not
+        wait for the purge to end.
+        """
+        house = asyncio.create_task(self._keep_house(until), name="outbox-housekeeping")
+        try:
+            while not until.is_set():
+                # Cleared before the round: a wake-up arriving during it starts the next at once.
+                self._wake.clear()
+                with logs.unit_of_work():
+                    try:
+                        await self.run_once()
+                    except Exception:
+                        # Database errors hide their parameters; bot.logs redacts the rest.
+                        logger.exception("reminder round failed")
+                await rest(until, self._poll_interval, self._wake)
+        finally:
+            if not until.is_set():
+                house.cancel()
+            await asyncio.gather(house, return_exceptions=True)
+
+    async def _keep_house(self, until: asyncio.Event) -> None:
+        """Every ``FORGET_EVERY``, until ``until`` is set: forget old platform message ids and
+        delete personal data past its retention period."""
         while not until.is_set():
-            # Cleared before the round: a wake-up arriving during it starts the next at once.
-            self._wake.clear()
             with logs.unit_of_work():
                 try:
-                    await self.run_once()
-                    now = self._clock.now()
-                    if forgotten_at is None or now - forgotten_at >= FORGET_EVERY:
-                        await self.forget_old_message_ids()
-                        await self.purge_personal_data()
-                        forgotten_at = now
+                    await self.forget_old_message_ids()
+                    await self.purge_personal_data()
                 except Exception:
-                    # Database errors hide their parameters; bot.logs redacts the rest.
-                    logger.exception("reminder round failed")
-            await rest(until, self._poll_interval, self._wake)
+                    logger.exception("outbox housekeeping failed")
+            await rest(until, FORGET_EVERY.total_seconds())
 
     async def run_once(self) -> int:
         """Deliver every reminder due now; returns how many were delivered."""
