@@ -273,7 +273,7 @@ async def build_app(
             dialog=dialog,
             concurrent_turns=settings.db_pool_size + settings.db_max_overflow,
         )
-        events = PortalEvents(database, statuses.apply, wake_outbox)
+        events = PortalEvents(database, statuses.apply_all, wake_outbox)
 
         # Filled below, once the channels (which fetch the files citizens send) are built.
         channels: dict[str, Channel] = {}

@@ -18,9 +18,10 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,7 @@ from dialogs.step import (
     JoinGroup,
     ListDossiers,
     LookUpDossier,
+    Membership,
     NoteMilestone,
     NoteQuestion,
     RateHelp,
@@ -79,6 +81,12 @@ Dialog = Callable[[State, IncomingMessage, DialogDeps], Step]
 TurnHook = Callable[[AsyncSession, Sequence[Reply]], Awaitable[None]]
 """Extra writes committed with a turn, given its replies (the reminder outbox keeps them, the
 inbox marks its row answered)."""
+
+BatchHook = Callable[
+    [AsyncSession, Sequence[tuple[IncomingMessage, Sequence[Reply]]]], Awaitable[None]
+]
+"""Extra writes committed with several turns, given each one's replies, for one statement
+for them all (the reminder outbox keeps the replies of a burst of notices)."""
 
 # Said when the dialog itself fails; kept here so it works even when the catalogs do not.
 APOLOGY = {
@@ -188,55 +196,102 @@ class Dispatcher:
             return await self._turn(message, from_citizen=False, hook=hook)
 
     async def handle_proactive_all(
-        self, turns: Sequence[tuple[IncomingMessage, TurnHook]]
+        self, messages: Sequence[IncomingMessage], keep: BatchHook
     ) -> list[list[Reply] | Exception]:
         """Handle several events motcua raised itself (a burst of due notices) together.
 
         They run in one transaction, every conversation they touch locked meanwhile: a burst
         of status changes then costs one commit, not one per citizen (on SQLite each commit
-        waits for the one writer). Should that fail (one turn the database refuses, a claim
-        lost, a conversation linked to a person since it was looked up), nothing of it is kept
-        and each is handled alone, as :meth:`handle_proactive`. Per event, its replies or what
-        it failed with, in order.
+        waits for the one writer), and their reads and writes one statement each where they
+        can (``_run_all``). Should that fail (one turn the database refuses, a claim lost, a
+        conversation linked to a person since it was looked up), nothing of it is kept and
+        each is handled alone, as :meth:`handle_proactive`. Per event, its replies or what it
+        failed with, in order.
         """
 
-        async def together(
-            turns: Sequence[tuple[IncomingMessage, TurnHook]],
-        ) -> list[list[Reply]]:
+        async def together(batch: Sequence[IncomingMessage]) -> list[list[Reply]]:
             async with self._admission:
-                return await self._attempt_all(turns)
+                return await self._attempt_all(batch, keep)
 
-        async def alone(turn: tuple[IncomingMessage, TurnHook]) -> list[Reply]:
-            return await self.handle_proactive(*turn)
+        async def alone(message: IncomingMessage) -> list[Reply]:
+            async def hook(session: AsyncSession, replies: Sequence[Reply]) -> None:
+                await keep(session, [(message, replies)])
 
-        return await together_or_alone(turns, together, alone, "proactive turns handled")
+            return await self.handle_proactive(message, hook)
+
+        return await together_or_alone(messages, together, alone, "proactive turns handled")
 
     async def _attempt_all(
-        self, turns: Sequence[tuple[IncomingMessage, TurnHook]]
+        self, messages: Sequence[IncomingMessage], keep: BatchHook
     ) -> list[list[Reply]]:
         """One run of several proactive turns in one transaction, holding all their locks
         (taken in one order, so two batches never wait for each other)."""
         logs.ensure_request_id()
-        for message, _ in turns:
+        for message in messages:
             logs.conceal(message.text, message.ref.user_id)
             _check_sizes(message)
-        guesses = {message.ref.key: self._persons.get(message.ref.key) for message, _ in turns}
+        guesses = {message.ref.key: self._persons.get(message.ref.key) for message in messages}
         keys = sorted({_lock_key(key, guess) for key, guess in guesses.items()})
         async with AsyncExitStack() as held:
             for key in keys:
                 await held.enter_async_context(self._locks.hold(key))
             async with self._database.transaction() as session:
-                identities = SqlIdentities(session)
-                results = []
-                for message, hook in turns:
-                    person = await identities.person_of(message.ref)
+                persons = await SqlIdentities(session).persons_of([m.ref for m in messages])
+                for message in messages:
+                    person = persons[message.ref.key]
                     if person != guesses[message.ref.key]:
                         self._remember(message.ref, person)
                         raise StaleConversation("the app's person is not the one locked")
-                    results.append(
-                        await self._run(session, message, person, from_citizen=False, hook=hook)
-                    )
+                results = await self._run_all(session, messages, persons)
+                await keep(session, list(zip(messages, results, strict=True)))
         self._wake_after_turn()
+        return results
+
+    async def _run_all(
+        self,
+        session: AsyncSession,
+        messages: Sequence[IncomingMessage],
+        persons: Mapping[str, int | None],
+    ) -> list[list[Reply]]:
+        """Several proactive turns, in one transaction.
+
+        Notices to distinct apps not linked to a person (internal messages, which never lead
+        to a follow-up turn) run together: their conversations opened, saved and logged with
+        one statement each for them all (``_Deferred``). The others (a linked app's, a second
+        one to the same app, a reminder the citizen asked for) run after them one by one, as a
+        single turn does.
+        """
+        counts = Counter(message.ref.key for message in messages)
+        together = [
+            m.internal and counts[m.ref.key] == 1 and persons[m.ref.key] is None for m in messages
+        ]
+        now = self._deps.clock.now()
+        opening = [
+            (m.ref, m.locale) for m, batched in zip(messages, together, strict=True) if batched
+        ]
+        refs = [ref for ref, _ in opening]
+        deferred = _Deferred(
+            await SqlConversations(session).open_all(opening, now),
+            await handoffs.citizen_communes(session, refs),
+            await volunteers.memberships(session, refs),
+        )
+        results: list[list[Reply]] = []
+        for message, batched in zip(messages, together, strict=True):
+            if batched:
+                results.append(
+                    await self._run(
+                        session, message, None, from_citizen=False, hook=None, deferred=deferred
+                    )
+                )
+            else:
+                results.append([])
+        await deferred.flush(session, now)
+        for at, (message, batched) in enumerate(zip(messages, together, strict=True)):
+            if not batched:
+                person = persons[message.ref.key]
+                results[at] = await self._run(
+                    session, message, person, from_citizen=False, hook=None
+                )
         return results
 
     async def _turn(
@@ -295,13 +350,14 @@ class Dispatcher:
         *,
         from_citizen: bool,
         hook: TurnHook | None,
+        deferred: _Deferred | None = None,
     ) -> list[Reply]:
         ref, now = message.ref, self._deps.clock.now()
         # The citizen wrote, so the channel's window is open again: reminders held while it was
         # closed go first, taken in this transaction so they are sent once with this answer.
         # They were logged when rendered.
         held = await SqlReminders(session).take_held(ref, now) if from_citizen else []
-        replies, codes, forgotten = await self._converse(session, message, person, now)
+        replies, codes, forgotten = await self._converse(session, message, person, now, deferred)
         if forgotten:  # the citizen's data was erased: this turn is not kept either
             self._remember(ref, None)
             return held + replies
@@ -311,17 +367,27 @@ class Dispatcher:
             if text is None and message.attachment is not None:  # shown again as "📎 name"
                 text = f"📎 {message.attachment.name or message.attachment.kind}"
             said = replace(message, text=text)
-        await SqlMessageLog(session).record_turn(
-            ref, said, [replace(r, text=_hide(r.text, codes)) for r in replies], now
-        )
+        logged = [replace(r, text=_hide(r.text, codes)) for r in replies]
+        if deferred is not None:
+            deferred.logged.append((ref, said, logged))
+        else:
+            await SqlMessageLog(session).record_turn(ref, said, logged, now)
         if hook is not None:
             await hook(session, held + replies)
         return held + replies
 
     async def _converse(
-        self, session: AsyncSession, message: IncomingMessage, person: int | None, now: datetime
+        self,
+        session: AsyncSession,
+        message: IncomingMessage,
+        person: int | None,
+        now: datetime,
+        deferred: _Deferred | None = None,
     ) -> tuple[list[Reply], list[str], bool]:
         """Run the dialog and carry out its effects.
+
+        With ``deferred`` (an internal message to an app not linked to a person, never followed
+        by another turn) the conversation comes from its batch, and is saved with it.
 
         Returns the replies, the link codes to hide, and whether the citizen's data was erased.
 
@@ -339,16 +405,24 @@ class Dispatcher:
             current, pending = pending, None
             if current is not message:  # after a link code: the app may belong to a person now
                 person = await SqlIdentities(session).person_of(current.ref)
-            stored = await _open(session, current, person, now)
+            stored = (
+                deferred.opened[current.ref.key]
+                if deferred is not None
+                else await _open(session, current, person, now)
+            )
             state = stored.state
             if joining is not None and joining[0] != stored.person_id:
                 state = states.merge(stored.state, joining[1])
             # Read once a turn: the desk shown with answers, the commune a dossier is filed in
             # and that of each question noted; only choosing a commune or erasing the
             # citizen's data changes it.
-            commune = await handoffs.citizen_commune(session, current.ref)
+            if deferred is not None:
+                commune = deferred.communes[current.ref.key]
+                membership = deferred.memberships[current.ref.key]
+            else:
+                commune = await handoffs.citizen_commune(session, current.ref)
+                membership = await volunteers.membership(session, current.ref)
             desk = await handoffs.local_desk(session, commune)
-            membership = await volunteers.membership(session, current.ref)
             deps = replace(
                 self._deps, local_desk=desk or self._deps.local_desk, membership=membership
             )
@@ -357,7 +431,10 @@ class Dispatcher:
                 replies.append(Reply(self._apology_text(stored, message)))
                 break
             replies.extend(step.replies)
-            await conversations.save_stored(stored, step.state, now)
+            if deferred is not None:
+                deferred.saves.append((stored, step.state))
+            else:
+                await conversations.save_stored(stored, step.state, now)
             for effect in step.effects:
                 if isinstance(effect, SubmitDossier):
                     locale = str(step.state.get("locale") or message.locale or "vi")
@@ -460,6 +537,30 @@ class Dispatcher:
             if isinstance(locale, str) and (language := locale[:2].lower()) in APOLOGY:
                 return APOLOGY[language]
         return APOLOGY.get(self._deps.default_locale, APOLOGY["vi"])
+
+
+@dataclass(slots=True)
+class _Deferred:
+    """The conversations of a batch of notices and their citizens' communes and standing,
+    read together, and what their turns save and log, kept to be written with one statement
+    each once every turn has run."""
+
+    opened: dict[str, StoredConversation]
+    communes: dict[str, str | None]
+    memberships: dict[str, Membership | None]
+    saves: list[tuple[StoredConversation, State]] = field(default_factory=list)
+    logged: list[tuple[ConversationRef, IncomingMessage | None, Sequence[Reply]]] = field(
+        default_factory=list
+    )
+
+    async def flush(self, session: AsyncSession, now: datetime) -> None:
+        """Save and log what the turns left.
+
+        Raises:
+            StaleConversation: a conversation changed since it was opened.
+        """
+        await SqlConversations(session).save_all(self.saves, now)
+        await SqlMessageLog(session).record_turns(self.logged, now)
 
 
 async def _open(

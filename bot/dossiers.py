@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,11 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import logs
 from bot.portal import PortalEvent
 from bot.storage.database import Database
-from bot.storage.dossiers import Dossier, SqlDossiers
+from bot.storage.dossiers import Change, Dossier, SqlDossiers
 from bot.storage.papers import SqlPapers
 from bot.storage.reminders import SqlReminders
 from bot.supervision import rest
 from dialogs.errors import PortalError
+from dialogs.messages import ConversationRef
 from dialogs.ports import Clock, PortalClient, PortalDossier
 from integrations.portal.contract import CITIZEN_ACTS, CLOSED, LABELS
 
@@ -217,19 +218,18 @@ class StatusAnnouncer:
         self._wake_outbox = wake_outbox
         self._poll_interval = poll_interval
 
-    async def apply(self, session: AsyncSession, event: PortalEvent) -> bool:
-        """A verified webhook event, inside the transaction that claimed its id."""
-        try:
-            at = datetime.fromisoformat(event.occurred_at)
-        except ValueError:
-            logger.warning("portal event with an unreadable time ignored")
-            return False
-        if at.tzinfo is None:
-            return False
-        dossier = await SqlDossiers(session).by_code(event.code)
-        if dossier is None:
-            return False
-        return await self._announce(session, dossier, event.status, event.note, None, at)
+    async def apply_all(self, session: AsyncSession, events: Sequence[PortalEvent]) -> bool:
+        """Verified webhook events, inside the transaction that claims their ids; whether any
+        was new. Their dossiers are read with one statement, and their changes recorded and
+        their notices queued with one each (``_announce``)."""
+        timed = [(event, at) for event in events if (at := _occurred(event)) is not None]
+        dossiers = await SqlDossiers(session).by_codes({event.code for event, _ in timed})
+        changes = [
+            (Change(dossiers[event.code], event.status, None, at), event.note)
+            for event, at in timed
+            if event.code in dossiers
+        ]
+        return bool(await self._announce(session, changes))
 
     async def poll_once(self) -> int:
         """Ask the portal what changed since the last change announced; how many were new."""
@@ -249,9 +249,8 @@ class StatusAnnouncer:
                 if dossier is None or not found.history:
                     continue
                 last = found.history[-1]
-                new += await self._announce(
-                    session, dossier, found.status, last.note, found.due_date, last.at
-                )
+                change = Change(dossier, found.status, found.due_date, last.at)
+                new += await self._announce(session, [(change, last.note)])
         if new:
             self._wake_outbox()
         return new
@@ -295,7 +294,7 @@ class StatusAnnouncer:
                     ),
                     "reason": found.delay_reason[:1000],
                 }
-                await _tell(session, dossier, LATE, facts, now)
+                await SqlReminders(session).schedule_notices(_notices(dossier, LATE, facts), now)
                 told += 1
         if told:
             self._wake_outbox()
@@ -315,37 +314,67 @@ class StatusAnnouncer:
                     except Exception:
                         logger.exception("%s round failed", name)
 
-    async def _announce(
-        self,
-        session: AsyncSession,
-        dossier: Dossier,
-        status: str,
-        note: str,
-        due_date: date | None,
-        at: datetime,
-    ) -> bool:
+    async def _announce(self, session: AsyncSession, changes: Sequence[tuple[Change, str]]) -> int:
+        """Record each change (with the officer's note) that is newer than the last one of its
+        dossier and queue its notices; how many were new.
+
+        One statement records a round of changes, one dossier's at most, and one queues their
+        notices: a dossier's second change in the same burst goes in the next round, after
+        its first.
+        """
         now = self._clock.now()
-        if not await SqlDossiers(session).announce(dossier, status, due_date, at, now):
-            return False
-        facts = {
-            "code": dossier.code,
-            "status": status,
-            "note": note[:1000],
-            "delivery": dossier.delivery,
-            "due_date": due.isoformat() if (due := due_date or dossier.due_date) else None,
-            "fee_amount": dossier.fee_amount,
-            "payment_url": dossier.payment_url,
-        }
-        await _tell(session, dossier, STATUS, facts, now)
-        return True
+        new = 0
+        while changes:
+            now_changes: list[tuple[Change, str]] = []
+            later: list[tuple[Change, str]] = []
+            for change, note in changes:
+                taken = any(c.dossier.id == change.dossier.id for c, _ in now_changes)
+                (later if taken else now_changes).append((change, note))
+            announced = await SqlDossiers(session).announce_all(
+                [change for change, _ in now_changes], now
+            )
+            await SqlReminders(session).schedule_notices(
+                [
+                    notice
+                    for change, note in now_changes
+                    if change.dossier.id in announced
+                    for notice in _notices(change.dossier, STATUS, _status_facts(change, note))
+                ],
+                now,
+            )
+            new += len(announced)
+            changes = later
+        return new
 
 
-async def _tell(
-    session: AsyncSession, dossier: Dossier, payload: str, facts: dict[str, Any], now: datetime
-) -> None:
+def _occurred(event: PortalEvent) -> datetime | None:
+    """When the event happened, or None (logged) for a time that cannot be compared."""
+    try:
+        at = datetime.fromisoformat(event.occurred_at)
+    except ValueError:
+        logger.warning("portal event with an unreadable time ignored")
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def _status_facts(change: Change, note: str) -> dict[str, Any]:
+    """What a status notice shows."""
+    dossier = change.dossier
+    due = change.due_date or dossier.due_date
+    return {
+        "code": dossier.code,
+        "status": change.status,
+        "note": note[:1000],
+        "delivery": dossier.delivery,
+        "due_date": due.isoformat() if due else None,
+        "fee_amount": dossier.fee_amount,
+        "payment_url": dossier.payment_url,
+    }
+
+
+def _notices(
+    dossier: Dossier, payload: str, facts: dict[str, Any]
+) -> list[tuple[ConversationRef, str, dict[str, Any]]]:
     """A notice about a dossier to whoever filed it and, when a volunteer filed it for someone
     who consented on their own chat, to that chat too: each rendered in its own language."""
-    outbox = SqlReminders(session)
-    for ref in (dossier.ref, dossier.helped):
-        if ref is not None:
-            await outbox.schedule(ref, now, payload, now, facts=facts)
+    return [(ref, payload, facts) for ref in (dossier.ref, dossier.helped) if ref is not None]

@@ -10,6 +10,7 @@ the citizen writes again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.handoffs import CommuneInfo, Handoff, SqlCommuneInfo, SqlHandoffs
 from bot.storage.reminders import SqlReminders
 from bot.storage.staff import Staff
-from bot.storage.subscriptions import commune_of
+from bot.storage.subscriptions import SqlSubscriptions, commune_of
 from dialogs.messages import ConversationRef, IncomingMessage
 from dialogs.step import LocalDesk, RequestStaff
 
@@ -66,6 +67,14 @@ async def citizen_commune(session: AsyncSession, ref: ConversationRef) -> str | 
     """
     chosen = await commune_of(session, ref)
     return None if chosen is None else f"{chosen.code:05d}"
+
+
+async def citizen_communes(
+    session: AsyncSession, refs: Sequence[ConversationRef]
+) -> dict[str, str | None]:
+    """Ref key -> each citizen's commune code, as ``citizen_commune``, read together."""
+    chosen = await SqlSubscriptions(session).communes_of(refs)
+    return {key: None if found is None else f"{found.code:05d}" for key, found in chosen.items()}
 
 
 async def local_desk(session: AsyncSession, commune: str | None) -> LocalDesk | None:

@@ -47,9 +47,17 @@ logger = logging.getLogger(__name__)
 Turn = Callable[[IncomingMessage, TurnHook], Awaitable[Sequence[Reply]]]
 """Runs one turn, committing ``hook``'s writes with it (``Dispatcher.handle``)."""
 
-BatchTurn = Callable[[Sequence[tuple[IncomingMessage, TurnHook]]], Awaitable[Sequence[bool]]]
-"""Runs several turns of a channel that answers nothing, each committing its ``hook``'s writes
-with it; whether each was applied (one that was not stays leased, to be tried again)."""
+MarkDone = Callable[[AsyncSession, Sequence[IncomingMessage]], Awaitable[None]]
+"""Marks the rows of these messages done in the caller's transaction, with one statement.
+
+Raises:
+    ClaimLost: one of them is no longer this worker's; the transaction must roll back.
+"""
+
+BatchTurn = Callable[[Sequence[IncomingMessage], MarkDone], Awaitable[Sequence[bool]]]
+"""Applies several messages of a channel that answers nothing, committing each with its row
+marked done (``MarkDone``); whether each was applied (one that was not stays leased, to be
+tried again)."""
 
 MAX_ATTEMPTS = 5
 """Claims of one row before it is given up (a message that always crashes its worker)."""
@@ -378,10 +386,14 @@ class DurableInbox:
                 return
             worked = asyncio.Event()
             renewing = asyncio.create_task(self._renew([entry.id for entry in due], worked))
+            rows = {entry.message.message_id: entry.id for entry in due}
+
+            async def mark_done(session: AsyncSession, messages: Sequence[IncomingMessage]) -> None:
+                entry_ids = [rows[message.message_id] for message in messages]
+                await SqlInbox(session).done_all(entry_ids, self.owner, self._clock.now())
+
             try:
-                applied = await turn(
-                    [(entry.message, self._marker(entry.id, finished=True)) for entry in due]
-                )
+                applied = await turn([entry.message for entry in due], mark_done)
             finally:
                 worked.set()
                 await asyncio.shield(renewing)

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.batches import together_or_alone
 from bot.config import Settings
-from bot.dispatcher import TurnHook
+from bot.inbox import MarkDone
 from bot.storage.database import Database
 from dialogs.messages import ConversationRef, IncomingMessage
 from dialogs.ports import Clock, Inbox, KnowledgeBase
@@ -73,8 +73,8 @@ class PortalEvent:
     occurred_at: str
 
 
-EventHandler = Callable[[AsyncSession, PortalEvent], Awaitable[bool]]
-"""What a verified, first-seen event changes, inside the transaction that claims its id;
+EventHandler = Callable[[AsyncSession, Sequence[PortalEvent]], Awaitable[bool]]
+"""What verified, first-seen events change, inside the transaction that claims their ids;
 True when something was queued for delivery."""
 
 
@@ -269,34 +269,35 @@ class PortalEvents:
         self._apply = apply
         self._after = after
 
-    async def apply_all(self, turns: Sequence[tuple[IncomingMessage, TurnHook]]) -> list[bool]:
+    async def apply_all(
+        self, messages: Sequence[IncomingMessage], mark_done: MarkDone
+    ) -> list[bool]:
         """Apply the events these inbox rows carry; which ones were (``BatchTurn``)."""
 
-        async def alone(turn: tuple[IncomingMessage, TurnHook]) -> bool:
-            return (await self._apply_together([turn]))[0]
+        async def together(batch: Sequence[IncomingMessage]) -> list[bool]:
+            return await self._apply_together(batch, mark_done)
+
+        async def alone(message: IncomingMessage) -> bool:
+            return (await self._apply_together([message], mark_done))[0]
 
         applied = []
-        for outcome in await together_or_alone(
-            turns, self._apply_together, alone, "portal events applied"
-        ):
+        for outcome in await together_or_alone(messages, together, alone, "portal events applied"):
             if isinstance(outcome, Exception):
                 logger.error("portal event not applied: left to be tried again", exc_info=outcome)
             applied.append(outcome is True)
         return applied
 
     async def _apply_together(
-        self, turns: Sequence[tuple[IncomingMessage, TurnHook]]
+        self, messages: Sequence[IncomingMessage], mark_done: MarkDone
     ) -> list[bool]:
-        """Apply the events in one transaction, each with its row marked done."""
-        queued = False
+        """Apply the events in one transaction, their rows marked done in it."""
+        events = [event for message in messages if (event := _kept_event(message)) is not None]
         async with self._database.transaction() as session:
-            for message, hook in turns:
-                event = _kept_event(message)
-                queued = (event is not None and await self._apply(session, event)) or queued
-                await hook(session, ())
+            queued = await self._apply(session, events)
+            await mark_done(session, messages)
         if queued and self._after is not None:
             self._after()
-        return [True] * len(turns)
+        return [True] * len(messages)
 
 
 def event_message(event: PortalEvent, clock: Clock) -> IncomingMessage:

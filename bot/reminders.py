@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
-from bot.dispatcher import Dispatcher, TurnHook
+from bot.dispatcher import Dispatcher
 from bot.metrics import Metrics
 from bot.personal_data import Retention, purge
 from bot.storage.database import Database
@@ -102,23 +102,40 @@ class ReminderWorker:
         self._wake.set()
 
     async def run(self, until: asyncio.Event) -> None:
-        """Deliver due reminders every ``poll_interval`` seconds, until ``until`` is set."""
-        forgotten_at = None
+        """Deliver due reminders every ``poll_interval`` seconds, until ``until`` is set.
+
+        The hourly housekeeping runs beside it (``_keep_house``): a burst of notices arriving
+        while old rows are purged (on SQLite a purge holds the one writer for seconds) does not
+        wait for the purge to end.
+        """
+        house = asyncio.create_task(self._keep_house(until), name="outbox-housekeeping")
+        try:
+            while not until.is_set():
+                # Cleared before the round: a wake-up arriving during it starts the next at once.
+                self._wake.clear()
+                with logs.unit_of_work():
+                    try:
+                        await self.run_once()
+                    except Exception:
+                        # Database errors hide their parameters; bot.logs redacts the rest.
+                        logger.exception("reminder round failed")
+                await rest(until, self._poll_interval, self._wake)
+        finally:
+            if not until.is_set():
+                house.cancel()
+            await asyncio.gather(house, return_exceptions=True)
+
+    async def _keep_house(self, until: asyncio.Event) -> None:
+        """Every ``FORGET_EVERY``, until ``until`` is set: forget old platform message ids and
+        delete personal data past its retention period."""
         while not until.is_set():
-            # Cleared before the round: a wake-up arriving during it starts the next at once.
-            self._wake.clear()
             with logs.unit_of_work():
                 try:
-                    await self.run_once()
-                    now = self._clock.now()
-                    if forgotten_at is None or now - forgotten_at >= FORGET_EVERY:
-                        await self.forget_old_message_ids()
-                        await self.purge_personal_data()
-                        forgotten_at = now
+                    await self.forget_old_message_ids()
+                    await self.purge_personal_data()
                 except Exception:
-                    # Database errors hide their parameters; bot.logs redacts the rest.
-                    logger.exception("reminder round failed")
-            await rest(until, self._poll_interval, self._wake)
+                    logger.exception("outbox housekeeping failed")
+            await rest(until, FORGET_EVERY.total_seconds())
 
     async def run_once(self) -> int:
         """Deliver every reminder due now; returns how many were delivered."""
@@ -226,8 +243,21 @@ class ReminderWorker:
         if not due:
             return {}
         now = self._clock.now()
-        turns = [(self._message(reminder, now), self._keeper(reminder)) for reminder in due]
-        results = await self._dispatcher.handle_proactive_all(turns)
+        messages = [self._message(reminder, now) for reminder in due]
+        of_message = {m.message_id: r for m, r in zip(messages, due, strict=True)}
+
+        async def keep(
+            session: AsyncSession, rendered: Sequence[tuple[IncomingMessage, Sequence[Reply]]]
+        ) -> None:
+            """Keep the rendered replies with their rows, unless another worker claimed one
+            since (then nothing of the turns is kept)."""
+            kept = await SqlReminders(session).store_replies_all(
+                [(of_message[message.message_id], replies) for message, replies in rendered]
+            )
+            if len(kept) != len(rendered):
+                raise ClaimLost("a reminder was claimed by another worker")
+
+        results = await self._dispatcher.handle_proactive_all(messages, keep)
         return {reminder.id: result for reminder, result in zip(due, results, strict=True)}
 
     @staticmethod
@@ -240,16 +270,6 @@ class ReminderWorker:
             internal=reminder.facts is not None,
             facts=reminder.facts,
         )
-
-    @staticmethod
-    def _keeper(reminder: Reminder) -> TurnHook:
-        """Keeps the rendered replies with the row, unless another worker claimed it since."""
-
-        async def keep(session: AsyncSession, replies: Sequence[Reply]) -> None:
-            if not await SqlReminders(session).store_replies(reminder, replies):
-                raise ClaimLost(f"reminder {reminder.id} was claimed by another worker")
-
-        return keep
 
     async def _retry(self, reminder: Reminder, error: Exception) -> None:
         if reminder.attempts + 1 >= self._max_attempts:

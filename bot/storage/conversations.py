@@ -6,12 +6,12 @@ A user on one app has a conversation of their own; once they link apps (see
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.sql import dialect_insert, rowcount
@@ -29,6 +29,7 @@ class StoredConversation:
     version: int
     locale: str | None  # the platform's language code last seen for this user
     person_id: int | None = None  # set when this is the conversation a person's apps share
+    user_pk: int | None = None  # the app's own row, when loaded by ``open``
 
 
 class SqlConversations:
@@ -45,15 +46,31 @@ class SqlConversations:
         Also records when the user was last seen and the platform's language code, if given
         (cut to the column's size: a platform's odd value must not cost the user their turn).
         """
-        locale = locale[:LOCALE_LEN] if locale else None
+        return (await self.open_all([(ref, locale)], now))[ref.key]
+
+    async def open_all(
+        self, opening: Sequence[tuple[ConversationRef, str | None]], now: datetime
+    ) -> dict[str, StoredConversation]:
+        """Ref key -> its conversation, as ``open`` (each ref with its platform's language
+        code), for different apps at once: two statements for the lot, three when some are
+        new."""
+        if not opening:
+            return {}
+        locales = {ref.key: locale[:LOCALE_LEN] if locale else None for ref, locale in opening}
+        refs = {ref.key: ref for ref, _ in opening}
         insert = dialect_insert(self._session, UserRow)
         upsert = (
             insert.values(
-                channel=ref.channel,
-                user_id=ref.user_id,
-                locale=locale,
-                created_at=now,
-                last_seen_at=now,
+                [
+                    {
+                        "channel": ref.channel,
+                        "user_id": ref.user_id,
+                        "locale": locales[key],
+                        "created_at": now,
+                        "last_seen_at": now,
+                    }
+                    for key, ref in refs.items()
+                ]
             )
             .on_conflict_do_update(
                 index_elements=["channel", "user_id"],
@@ -62,27 +79,37 @@ class SqlConversations:
                     "locale": func.coalesce(insert.excluded.locale, UserRow.locale),
                 },
             )
-            .returning(UserRow.id, UserRow.locale)
+            .returning(UserRow.id, UserRow.channel, UserRow.user_id, UserRow.locale)
         )
-        user_pk, stored_locale = (await self._session.execute(upsert)).one()
+        users = {
+            ConversationRef(channel, user_id).key: (user_pk, locale)
+            for user_pk, channel, user_id, locale in await self._session.execute(upsert)
+        }
         # Read first: every message but a user's first finds its conversation in one statement.
-        found = (
-            await self._session.execute(
-                select(ConversationRow.state, ConversationRow.version).where(
-                    ConversationRow.user_pk == user_pk
-                )
+        found = {
+            user_pk: (state, version)
+            for user_pk, state, version in await self._session.execute(
+                select(
+                    ConversationRow.user_pk, ConversationRow.state, ConversationRow.version
+                ).where(ConversationRow.user_pk.in_([pk for pk, _ in users.values()]))
             )
-        ).one_or_none()
-        if found is not None:
-            return StoredConversation(ref, dict(found.state), found.version, stored_locale)
-        # Should another turn create it first, saving over version 0 fails as stale and the
-        # turn runs again on what that one stored.
-        await self._session.execute(
-            dialect_insert(self._session, ConversationRow)
-            .values(user_pk=user_pk, state={}, version=0, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["user_pk"])
-        )
-        return StoredConversation(ref, {}, 0, stored_locale)
+        }
+        new = [pk for pk, _ in users.values() if pk not in found]
+        if new:
+            # Should another turn create one first, saving over version 0 fails as stale and
+            # the turn runs again on what that one stored.
+            await self._session.execute(
+                dialect_insert(self._session, ConversationRow)
+                .values(
+                    [{"user_pk": pk, "state": {}, "version": 0, "updated_at": now} for pk in new]
+                )
+                .on_conflict_do_nothing(index_elements=["user_pk"])
+            )
+        opened = {}
+        for key, (user_pk, locale) in users.items():
+            state, version = found.get(user_pk, ({}, 0))
+            opened[key] = StoredConversation(refs[key], dict(state), version, locale, None, user_pk)
+        return opened
 
     async def load(self, ref: ConversationRef) -> StoredConversation | None:
         """A conversation without touching it, or None for a user never seen."""
@@ -139,6 +166,42 @@ class SqlConversations:
             )
         ).one()
         return StoredConversation(own.ref, dict(state), version, own.locale, person_id)
+
+    async def save_all(
+        self, saves: Sequence[tuple[StoredConversation, Mapping[str, Any]]], now: datetime
+    ) -> None:
+        """Save over several apps' own conversations (loaded by ``open_all``) with one
+        statement, each only if nobody saved it since it was loaded.
+
+        Raises:
+            StaleConversation: one of them changed since; nothing is to be kept.
+        """
+        if not saves:
+            return
+        pks = [stored.user_pk for stored, _ in saves]
+        if None in pks or any(stored.person_id is not None for stored, _ in saves):
+            raise ValueError("save_all saves apps' own conversations, as open_all loads them")
+
+        def per_user(values: dict[Any, Any], column: Any) -> Any:
+            whens = {pk: literal(value, column.type) for pk, value in values.items()}
+            return case(whens, value=ConversationRow.user_pk)
+
+        version = per_user({s.user_pk: s.version for s, _ in saves}, ConversationRow.version)
+        result = await self._session.scalars(
+            update(ConversationRow)
+            .where(ConversationRow.user_pk.in_(pks), ConversationRow.version == version)
+            .values(
+                state=per_user(
+                    {s.user_pk: dict(state) for s, state in saves}, ConversationRow.state
+                ),
+                version=ConversationRow.version + 1,
+                updated_at=now,
+            )
+            .returning(ConversationRow.user_pk)
+            .execution_options(synchronize_session=False)
+        )
+        if len(set(result)) != len(set(pks)):
+            raise StaleConversation("a conversation changed since it was loaded")
 
     async def save_stored(
         self, stored: StoredConversation, state: Mapping[str, Any], now: datetime

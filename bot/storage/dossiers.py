@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.consents import ConsentRequest
@@ -66,6 +66,16 @@ class Dossier:
     def id_number(self) -> str:
         """The applicant's ID number, the second factor of a lookup."""
         return str(self.request.get("applicant", {}).get("id_number", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A status change the portal reported for a dossier, with the due date it gave (if any)."""
+
+    dossier: Dossier
+    status: str
+    due_date: date | None
+    at: datetime
 
 
 def _dossier(row: DossierRow) -> Dossier:
@@ -243,8 +253,7 @@ class SqlDossiers:
 
     async def by_code(self, code: str) -> Dossier | None:
         """The filed dossier with this portal code."""
-        row = await self._session.scalar(select(DossierRow).where(DossierRow.code == code))
-        return None if row is None else _dossier(row)
+        return (await self.by_codes([code])).get(code)
 
     async def get(self, dossier_id: int) -> Dossier | None:
         """One dossier by id."""
@@ -275,22 +284,42 @@ class SqlDossiers:
         )
         return [_dossier(row) for row in rows]
 
-    async def announce(
-        self, dossier: Dossier, status: str, due_date: date | None, at: datetime, now: datetime
-    ) -> bool:
-        """Record a status change unless it is older than (or the same as) the last one
-        recorded; True when it is new.
+    async def by_codes(self, codes: Collection[str]) -> dict[str, Dossier]:
+        """Code -> filed dossier, for those of ``codes`` kept here, with one statement."""
+        if not codes:
+            return {}
+        rows = await self._session.scalars(select(DossierRow).where(DossierRow.code.in_(codes)))
+        return {row.code: _dossier(row) for row in rows if row.code is not None}
+
+    async def announce_all(self, changes: Sequence[Change], now: datetime) -> set[int]:
+        """Record status changes, one a dossier at most, with one statement; the ids of the
+        dossiers whose change was new (not older than, nor the same as, the last recorded).
 
         The guarded UPDATE is the only place deciding that a change gets announced, so the
         webhook and the polling loop seeing the same change announce it once between them.
+        Each dossier's own values are picked by ``CASE id``, so a burst of changes costs one
+        statement instead of one each, and ``RETURNING`` tells which were new.
         """
+        if not changes:
+            return set()
+        if len({change.dossier.id for change in changes}) != len(changes):
+            raise ValueError("one change a dossier per statement")
+
+        def per_dossier(values: dict[int, Any], column: Any, otherwise: Any = None) -> Any:
+            whens = {key: literal(value, column.type) for key, value in values.items()}
+            return case(whens, value=DossierRow.id, else_=otherwise)
+
+        ids = [change.dossier.id for change in changes]
+        at = per_dossier({c.dossier.id: c.at for c in changes}, DossierRow.announced_at)
+        status = per_dossier({c.dossier.id: c.status for c in changes}, DossierRow.status)
         values: dict[str, Any] = {"status": status, "announced_at": at, "updated_at": now}
-        if due_date is not None:
-            values["due_date"] = due_date
-        result = await self._session.execute(
+        due = {c.dossier.id: c.due_date for c in changes if c.due_date is not None}
+        if due:
+            values["due_date"] = per_dossier(due, DossierRow.due_date, DossierRow.due_date)
+        announced = await self._session.scalars(
             update(DossierRow)
             .where(
-                DossierRow.id == dossier.id,
+                DossierRow.id.in_(ids),
                 or_(
                     DossierRow.announced_at.is_(None),
                     DossierRow.announced_at < at,
@@ -298,8 +327,10 @@ class SqlDossiers:
                 ),
             )
             .values(**values)
+            .returning(DossierRow.id)
+            .execution_options(synchronize_session=False)
         )
-        return rowcount(result) == 1
+        return set(announced)
 
     async def past_due(self, today: date, open_statuses: Collection[str]) -> list[Dossier]:
         """Filed dossiers still being processed whose due date is before ``today`` and whose

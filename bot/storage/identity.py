@@ -10,19 +10,23 @@ What a linked citizen's apps share is keyed on the person (see ``PersonConversat
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
     ScalarSelect,
+    Select,
     and_,
     bindparam,
     exists,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,6 +73,25 @@ class SqlIdentities:
         return await self._session.scalar(
             _PERSON_OF, {"channel": ref.channel, "user_id": ref.user_id}
         )
+
+    async def persons_of(self, refs: Collection[ConversationRef]) -> dict[str, int | None]:
+        """Ref key -> the person each (channel, user id) belongs to (None when not linked),
+        with one statement: a burst of notices reads its links together."""
+        found: dict[str, int | None] = {ref.key: None for ref in refs}
+        if not refs:
+            return found
+        rows = await self._session.execute(
+            select(
+                IdentityLinkRow.channel, IdentityLinkRow.user_id, IdentityLinkRow.person_id
+            ).where(
+                tuple_(IdentityLinkRow.channel, IdentityLinkRow.user_id).in_(
+                    [(ref.channel, ref.user_id) for ref in refs]
+                )
+            )
+        )
+        for channel, user_id, person_id in rows:
+            found[ConversationRef(channel, user_id).key] = person_id
+        return found
 
     async def ensure_person(self, ref: ConversationRef, now: datetime) -> int:
         """The person behind ``ref``, created (and linked) on first use."""
@@ -169,6 +192,27 @@ def person_of_app(
         .where(IdentityLinkRow.channel == channel, IdentityLinkRow.user_id == user_id)
         .scalar_subquery()
     )
+
+
+def for_each_citizen(
+    build: Callable[[BindParameter[str], BindParameter[str]], Select[Any]], count: int
+) -> Select[Any]:
+    """One statement reading ``build``'s single value for ``count`` citizens at once (one
+    subquery each, the n-th bound as ``channel_n`` and ``user_id_n``: see ``each_citizen``)."""
+    return select(
+        *(
+            build(bindparam(f"channel_{n}"), bindparam(f"user_id_{n}")).scalar_subquery()
+            for n in range(count)
+        )
+    )
+
+
+def each_citizen(refs: Sequence[ConversationRef]) -> dict[str, str]:
+    """The parameters of a ``for_each_citizen`` statement for ``refs``."""
+    params = {}
+    for n, ref in enumerate(refs):
+        params[f"channel_{n}"], params[f"user_id_{n}"] = ref.channel, ref.user_id
+    return params
 
 
 def on_citizens_apps(

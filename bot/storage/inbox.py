@@ -239,6 +239,28 @@ class SqlInbox:
         if rowcount(result) != 1:
             raise ClaimLost("the inbox row is no longer this worker's")
 
+    async def done_all(self, entry_ids: Sequence[int], owner: str, now: datetime) -> None:
+        """Mark rows of messages that answer nothing (the portal's events) done and release
+        them, in the transaction that applied them, with one statement for the lot.
+
+        Raises:
+            ClaimLost: one of them is no longer this owner's (or no longer pending); the
+                transaction must roll back.
+        """
+        result = await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id.in_(entry_ids), InboxRow.owner == owner, InboxRow.status == PENDING)
+            .values(
+                status=DONE,
+                owner=None,
+                lease_until=None,
+                replies=replies_to_json(()),
+                updated_at=now,
+            )
+        )
+        if rowcount(result) != len(set(entry_ids)):
+            raise ClaimLost("an inbox row is no longer this worker's")
+
     async def postpone(self, entry_id: int, owner: str, until: datetime, now: datetime) -> None:
         """Hand the row back to be claimed again after ``until`` without counting this attempt:
         its conversation was busy, or the platform refused its replies for a while, which is no

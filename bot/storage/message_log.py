@@ -55,19 +55,30 @@ class SqlMessageLog:
     ) -> None:
         """Log a turn in one statement: what the user typed or tapped (None when motcua spoke
         first, e.g. a reminder), then what motcua answered, buttons included."""
-        rows = [] if said is None else [_row(ref, Direction.IN, at, said.text, said.payload)]
-        rows += [
-            _row(
-                ref,
-                Direction.OUT,
-                at,
-                r.text,
-                None,
-                buttons_to_json(r.buttons) or None,
-                [list(span) for span in r.strong] or None,
-            )
-            for r in replies
-        ]
+        await self.record_turns([(ref, said, replies)], at)
+
+    async def record_turns(
+        self,
+        turns: Sequence[tuple[ConversationRef, IncomingMessage | None, Sequence[Reply]]],
+        at: datetime,
+    ) -> None:
+        """Log several turns, each as ``record_turn`` does, in one statement for them all."""
+        rows = []
+        for ref, said, replies in turns:
+            if said is not None:
+                rows.append(_row(ref, Direction.IN, at, said.text, said.payload))
+            rows += [
+                _row(
+                    ref,
+                    Direction.OUT,
+                    at,
+                    r.text,
+                    None,
+                    buttons_to_json(r.buttons) or None,
+                    [list(span) for span in r.strong] or None,
+                )
+                for r in replies
+            ]
         if rows:
             # One bulk insert of all rows: the ORM's unit of work costs more than the statement.
             await self._session.execute(insert(MessageLogRow), rows)

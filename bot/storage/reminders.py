@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
@@ -93,6 +93,31 @@ class SqlReminders:
         await self._session.flush()
         return row.id
 
+    async def schedule_notices(
+        self, notices: Sequence[tuple[ConversationRef, str, dict[str, Any]]], now: datetime
+    ) -> None:
+        """Add notices motcua raised itself, each (to whom, payload, facts), due ``now``, with
+        one statement: a burst of status changes costs one insert, not one each."""
+        if not notices:
+            return
+        await self._session.execute(
+            insert(ReminderRow),
+            [
+                {
+                    "facts": facts,
+                    "channel": ref.channel,
+                    "user_id": ref.user_id,
+                    "due_at": now,
+                    "payload": payload,
+                    "status": ReminderStatus.PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for ref, payload, facts in notices
+            ],
+        )
+
     async def get(self, reminder_id: int) -> Reminder | None:
         """One reminder by id."""
         row = await self._session.get(ReminderRow, reminder_id)
@@ -161,9 +186,32 @@ class SqlReminders:
             )
         return renewed
 
-    async def store_replies(self, reminder: Reminder, replies: Sequence[Reply]) -> bool:
-        """Keep the rendered replies with the claimed reminder (same transaction as the turn)."""
-        return await self._finish(reminder, replies=replies_to_json(replies))
+    async def store_replies_all(
+        self, rendered: Sequence[tuple[Reminder, Sequence[Reply]]]
+    ) -> set[int]:
+        """Keep each claimed reminder's rendered replies, with one statement for them all
+        (same transaction as their turns); the ids of those still this worker's."""
+        if not rendered:
+            return set()
+
+        def per_reminder(values: dict[int, Any], column: Any) -> Any:
+            whens = {key: literal(value, column.type) for key, value in values.items()}
+            return case(whens, value=ReminderRow.id)
+
+        claims = per_reminder({r.id: r.claimed_at for r, _ in rendered}, ReminderRow.claimed_at)
+        replies = {r.id: replies_to_json(replies) for r, replies in rendered}
+        kept = await self._session.scalars(
+            update(ReminderRow)
+            .where(
+                ReminderRow.id.in_([r.id for r, _ in rendered]),
+                ReminderRow.status == ReminderStatus.SENDING,
+                ReminderRow.claimed_at == claims,
+            )
+            .values(replies=per_reminder(replies, ReminderRow.replies))
+            .returning(ReminderRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(kept)
 
     async def mark_done_all(self, reminders: Sequence[Reminder], now: datetime) -> int:
         """Delivered, all of them in one statement per claim; how many were still this

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event as sql_event
 from sqlalchemy import func, select, text
 from support.clock import ManualClock
 
@@ -80,7 +81,7 @@ async def worker(
     """An inbox whose portal events are applied in batches, as ``motcua serve`` wires it."""
     portal = HttpPortalClient("http://127.0.0.1:9", "unused: events need no portal call")
     statuses = StatusAnnouncer(database, portal, clock, lambda: None)
-    events = PortalEvents(database, statuses.apply)
+    events = PortalEvents(database, statuses.apply_all)
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
     yield DurableInbox(
         database,
@@ -125,6 +126,37 @@ async def test_a_burst_is_applied_once_each_in_every_dossiers_order(
     for n in range(DOSSIERS):
         assert await told(database, n) == ["accepted", "processing"]
     assert await rows(database, DONE) == 2 * DOSSIERS
+
+
+async def test_a_burst_costs_one_statement_a_table_whatever_its_size(
+    database: Database, clock: ManualClock
+) -> None:
+    await file_dossiers(database, clock)
+    at = clock.now().isoformat()
+    executed: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        executed.append(" ".join(statement.split()))
+
+    async with worker(database, clock) as inbox:
+        for n in range(DOSSIERS):
+            assert await inbox.accept(event_message(event(n, "accepted", at), clock))
+        sql_event.listen(database.engine.sync_engine, "before_cursor_execute", note)
+        try:
+            async with inbox:
+                await inbox.join()
+        finally:
+            sql_event.remove(database.engine.sync_engine, "before_cursor_execute", note)
+    for n in range(DOSSIERS):
+        assert await told(database, n) == ["accepted"]
+    writes = [s.split("=")[0][:21] for s in executed if s.startswith(("INSERT", "UPDATE"))]
+    assert sorted(writes) == [
+        "INSERT INTO reminders",  # every notice
+        "UPDATE dossiers SET s",  # every change recorded
+        "UPDATE inbox SET owne",  # the claim
+        "UPDATE inbox SET stat",  # every row marked done
+    ]
+    assert sum(s.startswith("SELECT dossiers.") for s in executed) == 1
 
 
 async def test_one_event_that_cannot_be_applied_holds_back_only_itself(

@@ -332,6 +332,41 @@ async def test_a_notice_queued_during_a_round_goes_out_without_waiting_for_the_p
     assert [ref for ref, _replies in channel.sent] == [REF]
 
 
+async def test_a_notice_goes_out_while_the_housekeeping_is_still_purging(
+    database: Database, clock: ManualClock
+) -> None:
+    channel = RecordingChannel()
+    purging, released = asyncio.Event(), asyncio.Event()
+
+    class Worker(ReminderWorker):
+        """Its purge lasts until the test releases it, as one of a large table would."""
+
+        async def purge_personal_data(self) -> dict[str, int]:
+            purging.set()
+            await released.wait()
+            return await super().purge_personal_data()
+
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    busy = Worker(database, dispatcher, {"telegram": channel}, clock, poll_interval=60)
+    stop = asyncio.Event()
+    running = asyncio.create_task(busy.run(stop))
+    try:
+        async with asyncio.timeout(5):
+            await purging.wait()
+            async with database.transaction() as session:
+                await SqlReminders(session).schedule(REF, clock.now(), "remind:due", clock.now())
+            busy.wake()
+            while not channel.sent:
+                channel.delivered.clear()
+                await channel.delivered.wait()
+    finally:
+        released.set()
+        stop.set()
+        async with asyncio.timeout(5):
+            await running
+    assert [ref for ref, _replies in channel.sent] == [REF]
+
+
 async def test_a_batch_slowed_by_the_platform_keeps_its_lease(
     database: Database, clock: ManualClock
 ) -> None:

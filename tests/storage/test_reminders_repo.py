@@ -98,7 +98,7 @@ async def test_replies_are_kept_and_a_retry_reschedules(
     async with database.transaction() as session:
         reminders = SqlReminders(session)
         (claimed,) = await reminders.claim_due(clock.now(), LEASE, 10)
-        assert await reminders.store_replies(claimed, replies)
+        assert await reminders.store_replies_all([(claimed, replies)]) == {claimed.id}
         assert await reminders.retry(
             claimed, clock.now() + timedelta(minutes=1), "TemporaryFailure", clock.now()
         )

@@ -20,7 +20,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -46,7 +46,7 @@ from integrations.portal.contract import (
     sign,
 )
 from integrations.portal.sandbox.calendar import WorkingCalendar
-from integrations.portal.sandbox.store import SandboxStore, StoredDossier
+from integrations.portal.sandbox.store import PendingWebhook, SandboxStore, StoredDossier
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,18 @@ SUPPLEMENT_RECEIVED = "Đã nhận giấy tờ bổ sung"
 
 WEBHOOK_TIMEOUT = 5.0
 WEBHOOK_CONCURRENCY = 32
+WEBHOOK_ROUND = 500
+"""Webhooks taken per round of the sender, their outcomes committed together."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """An officer's move waiting for its batch, and the future its caller awaits."""
+
+    code: str
+    status: str
+    note: str
+    done: asyncio.Future[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +157,8 @@ class SandboxPortal:
         self._webhook_backoff = webhook_backoff
         self._webhook_attempts = webhook_attempts
         self._sender: asyncio.Task[None] | None = None
+        self._moves: list[_Move] = []
+        self._mover: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> SandboxPortal:
@@ -157,7 +171,9 @@ class SandboxPortal:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        """Stop the webhook loop and close everything."""
+        """Stop the webhook loop, finish the moves in hand and close everything."""
+        if self._mover is not None:
+            await asyncio.gather(self._mover, return_exceptions=True)
         if self._sender is not None:
             self._sender.cancel()
             await asyncio.gather(self._sender, return_exceptions=True)
@@ -310,7 +326,7 @@ class SandboxPortal:
                 422, "validation_failed", "limit must be 1 to 1000", {"limit": "1 to 1000"}
             )
         found = await self.store.changed_since(since, int(limit_text))
-        return web.json_response({"items": [await self._view(d) for d in found]})
+        return web.json_response({"items": await self._views(found)})
 
     async def _attach(self, request: web.Request) -> web.Response:
         dossier = await self._dossier(request)
@@ -415,48 +431,111 @@ class SandboxPortal:
             return await self._view(replace(dossier, record=record))
 
     async def move(self, code: str, status: str, note: str = "") -> dict[str, Any]:
-        """The officer moves a dossier; the webhook is queued in the same transaction."""
+        """The officer moves a dossier; the webhook is queued in the same transaction.
+
+        Moves asked for while others are being made wait and are then made together, in one
+        transaction (group commit, see ``_make_moves``): a desk moving a thousand dossiers at
+        once costs a few commits, not a thousand queued behind each other.
+
+        Raises:
+            ContractError: no such dossier (404), or a move its status does not allow (409).
+        """
+        done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._moves.append(_Move(code, status, note, done))
+        if self._mover is None or self._mover.done():
+            self._mover = asyncio.create_task(self._make_moves(), name="sandbox-moves")
+        return await asyncio.shield(done)
+
+    async def _make_moves(self) -> None:
+        """Make the moves waiting, all of them together, until none is left.
+
+        A move the status machine refuses fails alone; should the store fail (nothing of the
+        batch is then kept), every move of the batch fails with it, as one alone would.
+        """
+        while self._moves:
+            batch, self._moves = self._moves, []
+            try:
+                outcomes = await self._move_all(batch)
+            except Exception as error:
+                outcomes = [error] * len(batch)
+            for move, outcome in zip(batch, outcomes, strict=True):
+                if move.done.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    move.done.set_exception(outcome)
+                else:
+                    move.done.set_result(outcome)
+
+    async def _move_all(self, moves: Sequence[_Move]) -> list[dict[str, Any] | Exception]:
+        """Apply ``moves`` in order in one transaction; per move its view, or its refusal."""
         async with self._lock:
-            dossier = await self.store.get(code)
-            if dossier is None:
-                raise ContractError(404, "not_found", "no such dossier")
-            if status not in TRANSITIONS[dossier.status]:
-                raise ContractError(
-                    409,
-                    "illegal_transition",
-                    f"a dossier in {dossier.status} cannot move to {status}",
-                )
             now = self._now()
-            moved = replace(dossier, status=status, updated_at=now)
-            if dossier.status in CITIZEN_ACTS and dossier.paused_since is not None:
-                paused = self._calendar.between(
-                    dossier.paused_since.astimezone(VIETNAM).date(), now.astimezone(VIETNAM).date()
-                )
-                due = date.fromisoformat(dossier.due_date)
-                moved = replace(
-                    moved, due_date=self._calendar.add(due, paused).isoformat(), paused_since=None
-                )
-            if status in CITIZEN_ACTS:
-                moved = replace(moved, paused_since=now)
-            await self.store.update(moved)
-            await self.store.add_history(code, status, now, note)
-            callback = dossier.record.get("callback_url")
-            if isinstance(callback, str) and callback:
-                event = {
-                    "event_id": uuid.uuid4().hex,
-                    "event": STATUS_CHANGED,
-                    "code": code,
-                    "status": status,
-                    "note": note,
-                    "occurred_at": now.isoformat(),
-                }
-                await self.store.queue_webhook(
-                    event["event_id"], callback, json.dumps(event, ensure_ascii=False), now
-                )
-            await self.store.commit()
-            view = await self._view(moved)
-        self._wake.set()
-        return view
+            try:
+                current = await self.store.get_many({move.code for move in moves})
+                changed: dict[str, StoredDossier] = {}
+                outcomes: list[StoredDossier | ContractError] = []
+                histories: list[tuple[str, str, datetime, str]] = []
+                webhooks: list[tuple[str, str, str, datetime]] = []
+                for move in moves:
+                    try:
+                        moved = self._moved(current.get(move.code), move.status, now)
+                    except ContractError as refused:
+                        outcomes.append(refused)
+                        continue
+                    current[move.code] = changed[move.code] = moved
+                    outcomes.append(moved)
+                    histories.append((move.code, move.status, now, move.note))
+                    callback = moved.record.get("callback_url")
+                    if isinstance(callback, str) and callback:
+                        event = {
+                            "event_id": uuid.uuid4().hex,
+                            "event": STATUS_CHANGED,
+                            "code": move.code,
+                            "status": move.status,
+                            "note": move.note,
+                            "occurred_at": now.isoformat(),
+                        }
+                        body = json.dumps(event, ensure_ascii=False)
+                        webhooks.append((event["event_id"], callback, body, now))
+                if changed:
+                    await self.store.update_many(list(changed.values()))
+                    await self.store.add_histories(histories)
+                    await self.store.queue_webhooks(webhooks)
+                    await self.store.commit()
+            except BaseException:
+                await self.store.rollback()
+                raise
+            made = [outcome for outcome in outcomes if isinstance(outcome, StoredDossier)]
+            views = iter(await self._views(made))
+        if webhooks:
+            self._wake.set()
+        return [
+            outcome if isinstance(outcome, ContractError) else next(views) for outcome in outcomes
+        ]
+
+    def _moved(self, dossier: StoredDossier | None, status: str, now: datetime) -> StoredDossier:
+        """The dossier once moved to ``status`` at ``now``: its due date pushed on by the days
+        it waited for the citizen, paused again when the citizen must act now."""
+        if dossier is None:
+            raise ContractError(404, "not_found", "no such dossier")
+        if status not in TRANSITIONS[dossier.status]:
+            raise ContractError(
+                409,
+                "illegal_transition",
+                f"a dossier in {dossier.status} cannot move to {status}",
+            )
+        moved = replace(dossier, status=status, updated_at=now)
+        if dossier.status in CITIZEN_ACTS and dossier.paused_since is not None:
+            paused = self._calendar.between(
+                dossier.paused_since.astimezone(VIETNAM).date(), now.astimezone(VIETNAM).date()
+            )
+            due = date.fromisoformat(dossier.due_date)
+            moved = replace(
+                moved, due_date=self._calendar.add(due, paused).isoformat(), paused_since=None
+            )
+        if status in CITIZEN_ACTS:
+            moved = replace(moved, paused_since=now)
+        return moved
 
     # --- payment -----------------------------------------------------------------------------
 
@@ -501,7 +580,27 @@ class SandboxPortal:
 
     async def _view(self, dossier: StoredDossier) -> dict[str, Any]:
         """A dossier as the contract shows it (no applicant data: the caller has it)."""
+        (view,) = await self._views([dossier])
+        return view
+
+    async def _views(self, dossiers: Sequence[StoredDossier]) -> list[dict[str, Any]]:
+        """Several dossiers as the contract shows them, their histories read together."""
+        codes = {dossier.code for dossier in dossiers}
+        histories = await self.store.histories(codes)
+        attachments = await self.store.attachment_names(codes)
         today = self._now().astimezone(VIETNAM).date()
+        return [
+            self._shown(dossier, today, histories[dossier.code], attachments[dossier.code])
+            for dossier in dossiers
+        ]
+
+    def _shown(
+        self,
+        dossier: StoredDossier,
+        today: date,
+        history: Sequence[tuple[str, str, str]],
+        attachments: list[str],
+    ) -> dict[str, Any]:
         fee: dict[str, Any] = {
             "amount": dossier.fee_amount,
             "currency": "VND",
@@ -531,23 +630,23 @@ class SandboxPortal:
                 "method": delivery["method"],
                 **({"address": delivery["address"]} if delivery.get("address") else {}),
             },
-            "history": [
-                {"status": s, "at": at, "note": note}
-                for s, at, note in await self.store.history(dossier.code)
-            ],
-            "attachments": await self.store.attachment_names(dossier.code),
+            "history": [{"status": s, "at": at, "note": note} for s, at, note in history],
+            "attachments": attachments,
         }
 
     async def _send_webhooks(self) -> None:
-        """Deliver queued webhooks until cancelled: at once when queued, then with backoff."""
+        """Deliver queued webhooks until cancelled: at once when queued, then with backoff.
+
+        A round's webhooks are sent side by side and their outcomes kept in one commit: a
+        crash before it sends them again, which receivers recognise by the event id.
+        """
         limit = asyncio.Semaphore(WEBHOOK_CONCURRENCY)
         while True:
             self._wake.clear()
             try:
-                due = await self.store.due_webhooks(self._now(), 500)
-                await asyncio.gather(
-                    *(self._deliver(w.event_id, w.url, w.body, w.attempts, limit) for w in due)
-                )
+                due = await self.store.due_webhooks(self._now(), WEBHOOK_ROUND)
+                acknowledged = await asyncio.gather(*(self._deliver(w, limit) for w in due))
+                await self._settle(list(zip(due, acknowledged, strict=True)))
             except Exception:  # the loop must outlive one bad round
                 logger.exception("sandbox webhook round failed")
             if due := await self.store.due_webhooks(self._now(), 1):
@@ -555,34 +654,52 @@ class SandboxPortal:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._webhook_backoff / 2)
 
-    async def _deliver(
-        self, event_id: str, url: str, body: str, attempts: int, limit: asyncio.Semaphore
-    ) -> None:
+    async def _deliver(self, webhook: PendingWebhook, limit: asyncio.Semaphore) -> bool:
+        """Send one webhook, signed now; whether the receiver acknowledged it (2xx)."""
         assert self._http is not None
-        raw = body.encode()
+        raw = webhook.body.encode()
         stamp = str(int(self._now().timestamp()))
         headers = {
             "Content-Type": "application/json",
             TIMESTAMP_HEADER: stamp,
             SIGNATURE_HEADER: sign(self.webhook_secret, stamp, raw),
         }
-        ok = False
         async with limit:
             try:
-                async with self._http.post(url, data=raw, headers=headers) as response:
-                    ok = 200 <= response.status < 300
+                async with self._http.post(webhook.url, data=raw, headers=headers) as response:
+                    return 200 <= response.status < 300
             except (aiohttp.ClientError, TimeoutError) as error:
-                logger.info("sandbox webhook %s: %s", event_id, type(error).__name__)
-        if ok:
-            await self.store.webhook_done(event_id, self._now())
+                logger.info("sandbox webhook %s: %s", webhook.event_id, type(error).__name__)
+                return False
+
+    async def _settle(self, outcomes: Sequence[tuple[PendingWebhook, bool]]) -> None:
+        """Keep a round's outcomes: acknowledged ones (and those tried too often) are done,
+        the others tried again after a backoff doubling with each attempt."""
+        now = self._now()
+        finished: list[str] = []
+        retries: list[tuple[str, int, datetime]] = []
+        for webhook, acknowledged in outcomes:
+            attempts = webhook.attempts + 1
+            if acknowledged:
+                finished.append(webhook.event_id)
+            elif attempts >= self._webhook_attempts:
+                logger.warning(
+                    "sandbox webhook %s given up after %d attempts", webhook.event_id, attempts
+                )
+                finished.append(webhook.event_id)
+            else:
+                delay = min(self._webhook_backoff * 2 ** (attempts - 1), 3600.0)
+                retries.append((webhook.event_id, attempts, now + timedelta(seconds=delay)))
+        if not outcomes:
             return
-        attempts += 1
-        if attempts >= self._webhook_attempts:
-            logger.warning("sandbox webhook %s given up after %d attempts", event_id, attempts)
-            await self.store.webhook_done(event_id, self._now())
-            return
-        delay = min(self._webhook_backoff * 2 ** (attempts - 1), 3600.0)
-        await self.store.webhook_retry(event_id, attempts, self._now() + timedelta(seconds=delay))
+        async with self._lock:
+            try:
+                await self.store.webhooks_delivered(finished, now)
+                await self.store.webhooks_retried(retries)
+                await self.store.commit()
+            except BaseException:
+                await self.store.rollback()
+                raise
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

@@ -3,12 +3,18 @@
 It is deliberately separate from motcua's database: the sandbox plays another organisation's
 system, so it shares nothing with motcua but the HTTP contract. One connection serves the
 process; the sandbox serialises its writes with one lock, which is plenty for a sandbox.
+
+Every call is a trip to aiosqlite's thread and back, and every commit an fsync: the methods
+taking many rows (``get_many``, ``update_many``, ``histories``, ``webhooks_delivered``, ...)
+do a burst's work in one trip each, so an officer moving a thousand dossiers costs a handful
+of statements and one commit, not thousands.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Collection, Sequence, Sized
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -183,17 +189,24 @@ class SandboxStore:
 
     async def update(self, dossier: StoredDossier) -> None:
         """Save a dossier's processing state."""
-        await self.db.execute(
+        await self.update_many([dossier])
+
+    async def update_many(self, dossiers: Sequence[StoredDossier]) -> None:
+        """Save the processing state of several dossiers in one trip."""
+        await self.db.executemany(
             "UPDATE dossiers SET status = ?, updated_at = ?, due_date = ?, paused_since = ?, "
             "fee_paid = ? WHERE code = ?",
-            (
-                dossier.status,
-                dossier.updated_at.isoformat(),
-                dossier.due_date,
-                dossier.paused_since.isoformat() if dossier.paused_since else None,
-                int(dossier.fee_paid),
-                dossier.code,
-            ),
+            [
+                (
+                    dossier.status,
+                    dossier.updated_at.isoformat(),
+                    dossier.due_date,
+                    dossier.paused_since.isoformat() if dossier.paused_since else None,
+                    int(dossier.fee_paid),
+                    dossier.code,
+                )
+                for dossier in dossiers
+            ],
         )
 
     async def set_record(self, code: str, record: dict[str, Any]) -> None:
@@ -205,9 +218,17 @@ class SandboxStore:
 
     async def get(self, code: str) -> StoredDossier | None:
         """The dossier with this code, or None."""
-        async with self.db.execute(_SELECT + " WHERE code = ?", (code,)) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else _dossier(row)
+        return (await self.get_many([code])).get(code)
+
+    async def get_many(self, codes: Collection[str]) -> dict[str, StoredDossier]:
+        """Code -> dossier, for those of ``codes`` that exist, in one trip."""
+        found: dict[str, StoredDossier] = {}
+        for chunk in _chunks(sorted(set(codes))):
+            async with self.db.execute(
+                _SELECT + f" WHERE code IN ({_marks(chunk)})", chunk
+            ) as cursor:
+                found.update((row[0], _dossier(row)) for row in await cursor.fetchall())
+        return found
 
     async def changed_since(self, since: datetime, limit: int) -> list[StoredDossier]:
         """Dossiers updated at or after ``since``, oldest first."""
@@ -219,17 +240,27 @@ class SandboxStore:
 
     async def add_history(self, code: str, status: str, at: datetime, note: str) -> None:
         """Record a status change."""
-        await self.db.execute(
+        await self.add_histories([(code, status, at, note)])
+
+    async def add_histories(self, changes: Sequence[tuple[str, str, datetime, str]]) -> None:
+        """Record status changes, each (code, status, at, note), in order, in one trip."""
+        await self.db.executemany(
             "INSERT INTO history (code, status, at, note) VALUES (?, ?, ?, ?)",
-            (code, status, at.isoformat(), note),
+            [(code, status, at.isoformat(), note) for code, status, at, note in changes],
         )
 
-    async def history(self, code: str) -> list[tuple[str, str, str]]:
-        """(status, at, note) of every change of a dossier, oldest first."""
-        async with self.db.execute(
-            "SELECT status, at, note FROM history WHERE code = ? ORDER BY id", (code,)
-        ) as cursor:
-            return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+    async def histories(self, codes: Collection[str]) -> dict[str, list[tuple[str, str, str]]]:
+        """Code -> (status, at, note) of every change of that dossier, oldest first."""
+        found: dict[str, list[tuple[str, str, str]]] = {code: [] for code in codes}
+        for chunk in _chunks(sorted(found)):
+            async with self.db.execute(
+                f"SELECT code, status, at, note FROM history WHERE code IN ({_marks(chunk)}) "
+                "ORDER BY id",
+                chunk,
+            ) as cursor:
+                for code, status, at, note in await cursor.fetchall():
+                    found[code].append((status, at, note))
+        return found
 
     async def add_attachment(
         self,
@@ -248,18 +279,24 @@ class SandboxStore:
         )
         return int(cursor.lastrowid or 0)
 
-    async def attachment_names(self, code: str) -> list[str]:
-        """The document names attached to a dossier, in order."""
-        async with self.db.execute(
-            "SELECT document_name FROM attachments WHERE code = ? ORDER BY id", (code,)
-        ) as cursor:
-            return [r[0] for r in await cursor.fetchall()]
+    async def attachment_names(self, codes: Collection[str]) -> dict[str, list[str]]:
+        """Code -> the document names attached to that dossier, in order."""
+        found: dict[str, list[str]] = {code: [] for code in codes}
+        for chunk in _chunks(sorted(found)):
+            async with self.db.execute(
+                f"SELECT code, document_name FROM attachments WHERE code IN ({_marks(chunk)}) "
+                "ORDER BY id",
+                chunk,
+            ) as cursor:
+                for code, name in await cursor.fetchall():
+                    found[code].append(name)
+        return found
 
-    async def queue_webhook(self, event_id: str, url: str, body: str, at: datetime) -> None:
-        """Queue a webhook for delivery (first try at ``at``)."""
-        await self.db.execute(
+    async def queue_webhooks(self, webhooks: Sequence[tuple[str, str, str, datetime]]) -> None:
+        """Queue webhooks, each (event id, url, body, first try at), in one trip."""
+        await self.db.executemany(
             "INSERT INTO webhooks (event_id, url, body, attempts, next_at) VALUES (?, ?, ?, 0, ?)",
-            (event_id, url, body, at.isoformat()),
+            [(event_id, url, body, at.isoformat()) for event_id, url, body, at in webhooks],
         )
 
     async def due_webhooks(self, now: datetime, limit: int) -> list[PendingWebhook]:
@@ -271,20 +308,33 @@ class SandboxStore:
         ) as cursor:
             return [PendingWebhook(r[0], r[1], r[2], int(r[3])) for r in await cursor.fetchall()]
 
-    async def webhook_done(self, event_id: str, at: datetime) -> None:
-        """The receiver acknowledged the webhook."""
-        await self.db.execute(
-            "UPDATE webhooks SET delivered_at = ? WHERE event_id = ?", (at.isoformat(), event_id)
+    async def webhooks_delivered(self, event_ids: Sequence[str], at: datetime) -> None:
+        """The receivers acknowledged these webhooks (or they were given up on): not sent
+        again. Not committed: the caller commits a round's outcomes together."""
+        await self.db.executemany(
+            "UPDATE webhooks SET delivered_at = ? WHERE event_id = ?",
+            [(at.isoformat(), event_id) for event_id in event_ids],
         )
-        await self.db.commit()
 
-    async def webhook_retry(self, event_id: str, attempts: int, next_at: datetime) -> None:
-        """The receiver did not acknowledge; try again at ``next_at``."""
-        await self.db.execute(
+    async def webhooks_retried(self, retries: Sequence[tuple[str, int, datetime]]) -> None:
+        """Webhooks not acknowledged, each (event id, attempts so far, next try at).
+        Not committed: the caller commits a round's outcomes together."""
+        await self.db.executemany(
             "UPDATE webhooks SET attempts = ?, next_at = ? WHERE event_id = ?",
-            (attempts, next_at.isoformat(), event_id),
+            [(attempts, next_at.isoformat(), event_id) for event_id, attempts, next_at in retries],
         )
-        await self.db.commit()
+
+
+MAX_PARAMETERS = 500
+"""Codes read with one statement at most (SQLite's default limit is 999 parameters)."""
+
+
+def _chunks(codes: Sequence[str]) -> list[Sequence[str]]:
+    return [codes[at : at + MAX_PARAMETERS] for at in range(0, len(codes), MAX_PARAMETERS)]
+
+
+def _marks(values: Sized) -> str:
+    return ", ".join("?" * len(values))
 
 
 _SELECT = (
