@@ -251,9 +251,15 @@ class SqlInbox:
 
     async def finish(self, entry_id: int, owner: str, status: str, now: datetime) -> None:
         """Release the row as done (replies sent) or failed (given up)."""
+        await self.finish_all([entry_id], owner, status, now)
+
+    async def finish_all(
+        self, entry_ids: Sequence[int], owner: str, status: str, now: datetime
+    ) -> None:
+        """Release the rows the owner holds as done or failed, with one statement."""
         await self._session.execute(
             update(InboxRow)
-            .where(InboxRow.id == entry_id, InboxRow.owner == owner)
+            .where(InboxRow.id.in_(entry_ids), InboxRow.owner == owner)
             .values(status=status, owner=None, lease_until=None, updated_at=now)
         )
 
