@@ -11,13 +11,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.reminders import any_held
 from bot.storage.sql import dialect_insert, rowcount
 from bot.storage.tables import LOCALE_LEN, ConversationRow, PersonConversationRow, UserRow
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef
+
+# Named in full: a RETURNING clause is not correlated, and would read ``users`` once more.
+_USER_PK: ColumnElement[int] = literal_column(f"{UserRow.__tablename__}.{UserRow.id.name}")
+_HELD = any_held(
+    literal_column(f"{UserRow.__tablename__}.{UserRow.channel.name}"),
+    literal_column(f"{UserRow.__tablename__}.{UserRow.user_id.name}"),
+)
+"""Whether reminders are held for the user's app, read with the user's row."""
+_STATE = select(ConversationRow.state).where(ConversationRow.user_pk == _USER_PK).scalar_subquery()
+_VERSION = (
+    select(ConversationRow.version).where(ConversationRow.user_pk == _USER_PK).scalar_subquery()
+)
+"""The state and version of the user's own conversation, read with the user's row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +43,7 @@ class StoredConversation:
     version: int
     locale: str | None  # the platform's language code last seen for this user
     person_id: int | None = None  # set when this is the conversation a person's apps share
+    held_reminders: bool = False  # reminders wait for this app's next message (when opened)
 
 
 class SqlConversations:
@@ -62,19 +77,15 @@ class SqlConversations:
                     "locale": func.coalesce(insert.excluded.locale, UserRow.locale),
                 },
             )
-            .returning(UserRow.id, UserRow.locale)
+            # The conversation comes back with the user: every message but a user's first
+            # finds it in this one statement.
+            .returning(UserRow.id, UserRow.locale, _STATE, _VERSION, _HELD)
         )
-        user_pk, stored_locale = (await self._session.execute(upsert)).one()
-        # Read first: every message but a user's first finds its conversation in one statement.
-        found = (
-            await self._session.execute(
-                select(ConversationRow.state, ConversationRow.version).where(
-                    ConversationRow.user_pk == user_pk
-                )
+        user_pk, stored_locale, state, version, held = (await self._session.execute(upsert)).one()
+        if version is not None:
+            return StoredConversation(
+                ref, dict(state), version, stored_locale, held_reminders=bool(held)
             )
-        ).one_or_none()
-        if found is not None:
-            return StoredConversation(ref, dict(found.state), found.version, stored_locale)
         # Should another turn create it first, saving over version 0 fails as stale and the
         # turn runs again on what that one stored.
         await self._session.execute(
@@ -82,7 +93,7 @@ class SqlConversations:
             .values(user_pk=user_pk, state={}, version=0, updated_at=now)
             .on_conflict_do_nothing(index_elements=["user_pk"])
         )
-        return StoredConversation(ref, {}, 0, stored_locale)
+        return StoredConversation(ref, {}, 0, stored_locale, held_reminders=bool(held))
 
     async def load(self, ref: ConversationRef) -> StoredConversation | None:
         """A conversation without touching it, or None for a user never seen."""
@@ -138,7 +149,9 @@ class SqlConversations:
                 )
             )
         ).one()
-        return StoredConversation(own.ref, dict(state), version, own.locale, person_id)
+        return StoredConversation(
+            own.ref, dict(state), version, own.locale, person_id, own.held_reminders
+        )
 
     async def save_stored(
         self, stored: StoredConversation, state: Mapping[str, Any], now: datetime

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
@@ -55,6 +55,16 @@ def _reminder(row: ReminderRow) -> Reminder:
         replies=None if row.replies is None else replies_from_json(row.replies),
         last_error=row.last_error,
         facts=row.facts,
+    )
+
+
+def any_held(channel: ColumnElement[str], user_id: ColumnElement[str]) -> Exists:
+    """Whether reminders are held for an app, to be read with another statement: a turn
+    looks for them (:meth:`SqlReminders.take_held`) only when there are some."""
+    return exists().where(
+        ReminderRow.channel == channel,
+        ReminderRow.user_id == user_id,
+        ReminderRow.status == ReminderStatus.HELD,
     )
 
 
