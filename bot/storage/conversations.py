@@ -15,23 +15,29 @@ from sqlalchemy import ColumnElement, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.reminders import any_held
-from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.sql import dialect_insert, rowcount, table
 from bot.storage.tables import LOCALE_LEN, ConversationRow, PersonConversationRow, UserRow
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef
 
+_USERS = table(UserRow)
+_CONVERSATIONS = table(ConversationRow)
+"""The tables themselves, for the statements every turn runs (see ``bot.storage.sql.table``)."""
+
 # Named in full: a RETURNING clause is not correlated, and would read ``users`` once more.
 _USER_PK: ColumnElement[int] = literal_column(f"{UserRow.__tablename__}.{UserRow.id.name}")
+_STATE = (
+    select(_CONVERSATIONS.c.state).where(_CONVERSATIONS.c.user_pk == _USER_PK).scalar_subquery()
+)
+_VERSION = (
+    select(_CONVERSATIONS.c.version).where(_CONVERSATIONS.c.user_pk == _USER_PK).scalar_subquery()
+)
+"""The state and version of the user's own conversation, read with the user's row."""
 _HELD = any_held(
     literal_column(f"{UserRow.__tablename__}.{UserRow.channel.name}"),
     literal_column(f"{UserRow.__tablename__}.{UserRow.user_id.name}"),
 )
 """Whether reminders are held for the user's app, read with the user's row."""
-_STATE = select(ConversationRow.state).where(ConversationRow.user_pk == _USER_PK).scalar_subquery()
-_VERSION = (
-    select(ConversationRow.version).where(ConversationRow.user_pk == _USER_PK).scalar_subquery()
-)
-"""The state and version of the user's own conversation, read with the user's row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +67,7 @@ class SqlConversations:
         (cut to the column's size: a platform's odd value must not cost the user their turn).
         """
         locale = locale[:LOCALE_LEN] if locale else None
-        insert = dialect_insert(self._session, UserRow)
+        insert = dialect_insert(self._session, _USERS)
         upsert = (
             insert.values(
                 channel=ref.channel,
@@ -74,12 +80,12 @@ class SqlConversations:
                 index_elements=["channel", "user_id"],
                 set_={
                     "last_seen_at": now,
-                    "locale": func.coalesce(insert.excluded.locale, UserRow.locale),
+                    "locale": func.coalesce(insert.excluded.locale, _USERS.c.locale),
                 },
             )
             # The conversation comes back with the user: every message but a user's first
             # finds it in this one statement.
-            .returning(UserRow.id, UserRow.locale, _STATE, _VERSION, _HELD)
+            .returning(_USERS.c.id, _USERS.c.locale, _STATE, _VERSION, _HELD)
         )
         user_pk, stored_locale, state, version, held = (await self._session.execute(upsert)).one()
         if version is not None:
@@ -117,13 +123,13 @@ class SqlConversations:
             StaleConversation: the stored version is no longer ``version``.
         """
         user_pk = (
-            select(UserRow.id)
-            .where(UserRow.channel == ref.channel, UserRow.user_id == ref.user_id)
+            select(_USERS.c.id)
+            .where(_USERS.c.channel == ref.channel, _USERS.c.user_id == ref.user_id)
             .scalar_subquery()
         )
         result = await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.user_pk == user_pk, ConversationRow.version == version)
+            update(_CONVERSATIONS)
+            .where(_CONVERSATIONS.c.user_pk == user_pk, _CONVERSATIONS.c.version == version)
             .values(state=dict(state), version=version + 1, updated_at=now)
         )
         if rowcount(result) != 1:

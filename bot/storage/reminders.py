@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import rowcount
+from bot.storage.sql import rowcount, table
 from bot.storage.tables import ReminderRow
 from dialogs.messages import ConversationRef, Reply
 
@@ -61,10 +61,11 @@ def _reminder(row: ReminderRow) -> Reminder:
 def any_held(channel: ColumnElement[str], user_id: ColumnElement[str]) -> Exists:
     """Whether reminders are held for an app, to be read with another statement: a turn
     looks for them (:meth:`SqlReminders.take_held`) only when there are some."""
+    reminders = table(ReminderRow)
     return exists().where(
-        ReminderRow.channel == channel,
-        ReminderRow.user_id == user_id,
-        ReminderRow.status == ReminderStatus.HELD,
+        reminders.c.channel == channel,
+        reminders.c.user_id == user_id,
+        reminders.c.status == ReminderStatus.HELD,
     )
 
 
