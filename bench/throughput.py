@@ -127,7 +127,12 @@ async def drive(
         if len(answered) == users and seen - before >= expected and now - last_change > 1.0:
             return seen - before, last_change - began
         if now - last_change > 60:
-            raise Stalled(f"{name}: no reply for 60 s, {seen - before} replies to {expected} texts")
+            refused = Counter(d.status for d in telegram.deliveries if not 200 <= d.status < 300)
+            raise Stalled(
+                f"{name}: no reply for 60 s, {seen - before} replies to {expected} texts, "
+                f"{len(answered)} of {users} chats answered; webhook deliveries refused, by "
+                f"status (0: no answer): {dict(refused) or 'none'}"
+            )
 
 
 async def measure(
