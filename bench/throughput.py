@@ -13,8 +13,10 @@ Printed per server: messages a second (texts answered / time to the last reply) 
 to the echo bot's in the same run; CPU milliseconds per message (from the servers'
 ``process_cpu_seconds_total``), the messages a second one free core would answer at that cost
 (1000 / CPU ms) and its ratio to the echo bot's (on a shared machine the wall-clock rate
-follows the neighbours' load, the CPU cost does not); resident memory idle after start-up
-(the whole knowledge base loaded) and at the end. Two workers' figures are their sum.
+follows the neighbours' load, the CPU cost does not); the CPU milliseconds per message of this
+process, the load (the fake Bot API, the chats and the balancer), which shares the second
+worker's core; resident memory idle after start-up (the whole knowledge base loaded) and at
+the end. Two workers' figures are their sum.
 ``--profile PATH`` also samples the SQLite server with py-spy under the same load and writes
 the top of the flame graph to PATH (``bench/throughput-profile.md``).
 """
@@ -68,6 +70,7 @@ class Run:
     replies: int
     seconds: float
     cpu_seconds: float
+    load_cpu_seconds: float
     idle_rss_bytes: float
     rss_bytes: float
 
@@ -80,6 +83,11 @@ class Run:
     def cpu_ms_per_message(self) -> float:
         """The servers' CPU time per text, in milliseconds."""
         return 1000 * self.cpu_seconds / self.messages
+
+    @property
+    def load_ms_per_message(self) -> float:
+        """This process's CPU time per text (the fake, the balancer, the chats), in ms."""
+        return 1000 * self.load_cpu_seconds / self.messages
 
 
 async def process_figures(urls: Sequence[str]) -> tuple[float, float]:
@@ -119,7 +127,12 @@ async def drive(
         if len(answered) == users and seen - before >= expected and now - last_change > 1.0:
             return seen - before, last_change - began
         if now - last_change > 60:
-            raise Stalled(f"{name}: no reply for 60 s, {seen - before} replies to {expected} texts")
+            refused = Counter(d.status for d in telegram.deliveries if not 200 <= d.status < 300)
+            raise Stalled(
+                f"{name}: no reply for 60 s, {seen - before} replies to {expected} texts, "
+                f"{len(answered)} of {users} chats answered; webhook deliveries refused, by "
+                f"status (0: no answer): {dict(refused) or 'none'}"
+            )
 
 
 async def measure(
@@ -156,12 +169,16 @@ async def measure(
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
+    load_before = time.process_time()
     replies, seconds = await drive(name, telegram, users, messages, first_id=1_000_000)
+    load_cpu = time.process_time() - load_before
     if sampler is not None:
         sampler.send_signal(signal.SIGINT)  # stop sampling and write the stacks
         await sampler.wait()
     cpu_after, rss = await process_figures(urls)
-    return Run(name, users * messages, replies, seconds, cpu_after - cpu_before, idle_rss, rss)
+    return Run(
+        name, users * messages, replies, seconds, cpu_after - cpu_before, load_cpu, idle_rss, rss
+    )
 
 
 @asynccontextmanager
@@ -269,7 +286,7 @@ def table(runs: Sequence[Run], reference: Run) -> str:
     """The printed table."""
     lines = [
         f"{'server':<38} {'msg/s':>7} {'× echo':>6} {'CPU ms/msg':>10} {'msg/s/core':>10} "
-        f"{'× echo':>6} {'idle MB':>7} {'end MB':>6}"
+        f"{'× echo':>6} {'load ms/msg':>11} {'idle MB':>7} {'end MB':>6}"
     ]
     for run in runs:
         per_core = 1000 / run.cpu_ms_per_message
@@ -277,7 +294,8 @@ def table(runs: Sequence[Run], reference: Run) -> str:
             f"{run.name:<38} {run.per_second:>7.1f} "
             f"{run.per_second / reference.per_second:>6.2f} {run.cpu_ms_per_message:>10.2f} "
             f"{per_core:>10.0f} {reference.cpu_ms_per_message / run.cpu_ms_per_message:>6.2f} "
-            f"{run.idle_rss_bytes / 2**20:>7.0f} {run.rss_bytes / 2**20:>6.0f}"
+            f"{run.load_ms_per_message:>11.2f} {run.idle_rss_bytes / 2**20:>7.0f} "
+            f"{run.rss_bytes / 2**20:>6.0f}"
         )
     return "\n".join(lines)
 

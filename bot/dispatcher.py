@@ -353,11 +353,9 @@ class Dispatcher:
         deferred: _Deferred | None = None,
     ) -> list[Reply]:
         ref, now = message.ref, self._deps.clock.now()
-        # The citizen wrote, so the channel's window is open again: reminders held while it was
-        # closed go first, taken in this transaction so they are sent once with this answer.
-        # They were logged when rendered.
-        held = await SqlReminders(session).take_held(ref, now) if from_citizen else []
-        replies, codes, forgotten = await self._converse(session, message, person, now, deferred)
+        held, replies, codes, forgotten = await self._converse(
+            session, message, person, now, deferred, from_citizen=from_citizen
+        )
         if forgotten:  # the citizen's data was erased: this turn is not kept either
             self._remember(ref, None)
             return held + replies
@@ -383,19 +381,23 @@ class Dispatcher:
         person: int | None,
         now: datetime,
         deferred: _Deferred | None = None,
-    ) -> tuple[list[Reply], list[str], bool]:
+        *,
+        from_citizen: bool,
+    ) -> tuple[list[Reply], list[Reply], list[str], bool]:
         """Run the dialog and carry out its effects.
 
         With ``deferred`` (an internal message to an app not linked to a person, never followed
         by another turn) the conversation comes from its batch, and is saved with it.
 
-        Returns the replies, the link codes to hide, and whether the citizen's data was erased.
+        Returns the held reminders' replies (to go first), the replies, the link codes to hide,
+        and whether the citizen's data was erased.
 
         A link-code request is answered by a second, internal turn. When that turn finds the
         app newly linked to a person, what the app had on its own is merged into the person's
         conversation first, so nothing started on either side is lost.
         """
         conversations = SqlConversations(session)
+        held: list[Reply] = []
         replies: list[Reply] = []
         codes: list[str] = []
         forgotten = False
@@ -410,6 +412,11 @@ class Dispatcher:
                 if deferred is not None
                 else await _open(session, current, person, now)
             )
+            if current is message and from_citizen and stored.held_reminders:
+                # The citizen wrote, so the channel's window is open again: reminders held
+                # while it was closed go first, taken in this transaction so they are sent
+                # once with this answer. They were logged when rendered.
+                held = await SqlReminders(session).take_held(message.ref, now)
             state = stored.state
             if joining is not None and joining[0] != stored.person_id:
                 state = states.merge(stored.state, joining[1])
@@ -492,7 +499,7 @@ class Dispatcher:
                     pending, code = await _link(session, current, effect, now, self._limiter)
                     codes.append(code)
                     joining = (stored.person_id, step.state)
-        return replies, codes, forgotten
+        return held, replies, codes, forgotten
 
     async def _supply(
         self, session: AsyncSession, ref: ConversationRef, effect: SupplyPapers, now: datetime

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import logs
-from bot.batches import together_or_alone
+from bot.batches import GroupCommit
 from bot.dispatcher import TurnHook
 from bot.locks import LockTimeout
 from bot.metrics import Metrics
@@ -74,18 +74,18 @@ FINISH_PAUSE = 0.5
 REPLY_DEADLINE = timedelta(days=1)
 """Replies a platform still refuses this long after the message arrived are given up."""
 
-KEEP_BATCH = 500
-"""Messages kept with one statement at most (SQLite takes some 32,000 parameters in one)."""
+BATCH = 500
+"""Messages kept, or marked done, with one statement at most (SQLite takes some 32,000
+parameters in one)."""
 
 
 @dataclass(frozen=True, slots=True)
 class _ToKeep:
-    """A message waiting to be kept, and the future its webhook awaits (row id, whether new)."""
+    """A message waiting to be kept, with its message id and the id of its request."""
 
     message: IncomingMessage
     message_id: str
     request_id: str
-    kept: asyncio.Future[tuple[int, bool]]
 
 
 class DurableInbox:
@@ -145,8 +145,12 @@ class DurableInbox:
         self._loop: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._claiming = False
-        self._to_keep: list[_ToKeep] = []
-        self._keeper: asyncio.Task[None] | None = None
+        self._keeping = GroupCommit(
+            self._keep_all, self._keep_one, "inbox messages kept", limit=BATCH
+        )
+        self._finishing = GroupCommit(
+            self._finish_all, self._finish_one, "inbox messages marked done", limit=BATCH
+        )
 
     def subscribe(self, channel: str, respond: Responder) -> None:
         """Send the replies to ``channel``'s messages through ``respond``."""
@@ -273,29 +277,13 @@ class DurableInbox:
         """The message's row id, and whether it was new; committed before returning.
 
         Messages handed over meanwhile are kept together, in one transaction (group commit):
-        a burst of webhooks then waits for one commit, not for a thousand in turn.
+        a burst of webhooks then waits for one commit, not for a thousand in turn; should a
+        batch fail, its messages are kept one by one, so one bad message fails only its own
+        webhook.
         """
         # A message without a platform id cannot be recognised again: it gets one of its own.
         message_id = message.message_id or f"inbox:{uuid.uuid4().hex}"
-        kept = asyncio.get_running_loop().create_future()
-        self._to_keep.append(_ToKeep(message, message_id, logs.ensure_request_id(), kept))
-        if self._keeper is None or self._keeper.done():
-            self._keeper = asyncio.create_task(self._keep_waiting(), name="inbox-keep")
-        return await asyncio.shield(kept)
-
-    async def _keep_waiting(self) -> None:
-        """Keep what is waiting, a batch per transaction; should a batch fail, its messages
-        are kept one by one, so one bad message fails only its own webhook."""
-        while self._to_keep:
-            batch, self._to_keep = self._to_keep[:KEEP_BATCH], self._to_keep[KEEP_BATCH:]
-            outcomes = await together_or_alone(
-                batch, self._keep_all, self._keep_one, "inbox messages kept"
-            )
-            for item, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, Exception):
-                    item.kept.set_exception(outcome)
-                else:
-                    item.kept.set_result(outcome)
+        return await self._keeping(_ToKeep(message, message_id, logs.ensure_request_id()))
 
     async def _keep_one(self, item: _ToKeep) -> tuple[int, bool]:
         (kept,) = await self._keep_all([item])
@@ -500,16 +488,25 @@ class DurableInbox:
         claim won the race (an outage longer than what was left of the lease, at least two
         thirds of it). Given up sooner, the row would stay answered and its replies be sent a
         second time. The mark is the claimant's only, so a late one changes nothing that
-        another worker took over.
+        another worker took over. Rows sent meanwhile are marked together (group commit).
         """
         while True:
             try:
-                await self._finish(entry, DONE)
+                await self._finishing(entry.id)
                 return
             except Exception as error:
                 if not unreachable(error):
                     raise
             await asyncio.sleep(FINISH_PAUSE)
+
+    async def _finish_one(self, entry_id: int) -> None:
+        await self._finish_all([entry_id])
+
+    async def _finish_all(self, entry_ids: Sequence[int]) -> list[None]:
+        """Mark the rows done in one transaction."""
+        async with self._database.transaction() as session:
+            await SqlInbox(session).finish_all(entry_ids, self.owner, DONE, self._clock.now())
+        return [None] * len(entry_ids)
 
     async def _finish(self, entry: InboxEntry, status: str) -> None:
         async with self._database.transaction() as session:

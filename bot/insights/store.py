@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.sql import dialect_insert
+from bot.storage.sql import dialect_insert, table
 from bot.storage.tables import (
     LessonRow,
     MilestoneRow,
@@ -43,8 +43,8 @@ async def record(
 ) -> None:
     """Keep what a turn noted for staff, in the turn's own transaction."""
     if isinstance(insight, NoteQuestion):
-        session.add(
-            QuestionRow(
+        await session.execute(
+            insert(table(QuestionRow)).values(
                 at=now,
                 channel=channel,
                 commune=commune,
@@ -53,8 +53,8 @@ async def record(
             )
         )
         if insight.outcome in UNANSWERED and insight.text and question_key(insight.text):
-            session.add(
-                UnansweredRow(
+            await session.execute(
+                insert(table(UnansweredRow)).values(
                     at=now,
                     channel=channel,
                     commune=commune,
@@ -65,8 +65,8 @@ async def record(
                 )
             )
     elif isinstance(insight, NoteMilestone):
-        session.add(
-            MilestoneRow(
+        await session.execute(
+            insert(table(MilestoneRow)).values(
                 at=now,
                 channel=channel,
                 commune=commune,
@@ -93,8 +93,6 @@ async def record(
         else:
             statement = statement.on_conflict_do_nothing(index_elements=["key"])
         await session.execute(statement)
-        return
-    await session.flush()
 
 
 @dataclass(frozen=True, slots=True)

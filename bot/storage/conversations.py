@@ -11,13 +11,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import ColumnElement, case, func, literal, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.reminders import any_held
+from bot.storage.sql import dialect_insert, rowcount, table
 from bot.storage.tables import LOCALE_LEN, ConversationRow, PersonConversationRow, UserRow
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef
+
+_USERS = table(UserRow)
+_CONVERSATIONS = table(ConversationRow)
+"""The tables themselves, for the statements every turn runs (see ``bot.storage.sql.table``)."""
+
+# Named in full: a RETURNING clause is not correlated, and would read ``users`` once more.
+_USER_PK: ColumnElement[int] = literal_column(f"{UserRow.__tablename__}.{UserRow.id.name}")
+_STATE = (
+    select(_CONVERSATIONS.c.state).where(_CONVERSATIONS.c.user_pk == _USER_PK).scalar_subquery()
+)
+_VERSION = (
+    select(_CONVERSATIONS.c.version).where(_CONVERSATIONS.c.user_pk == _USER_PK).scalar_subquery()
+)
+"""The state and version of the user's own conversation, read with the user's row."""
+_HELD = any_held(
+    literal_column(f"{UserRow.__tablename__}.{UserRow.channel.name}"),
+    literal_column(f"{UserRow.__tablename__}.{UserRow.user_id.name}"),
+)
+"""Whether reminders are held for the user's app, read with the user's row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +49,7 @@ class StoredConversation:
     version: int
     locale: str | None  # the platform's language code last seen for this user
     person_id: int | None = None  # set when this is the conversation a person's apps share
+    held_reminders: bool = False  # reminders wait for this app's next message (when opened)
     user_pk: int | None = None  # the app's own row, when loaded by ``open``
 
 
@@ -52,13 +73,12 @@ class SqlConversations:
         self, opening: Sequence[tuple[ConversationRef, str | None]], now: datetime
     ) -> dict[str, StoredConversation]:
         """Ref key -> its conversation, as ``open`` (each ref with its platform's language
-        code), for different apps at once: two statements for the lot, three when some are
-        new."""
+        code), for different apps at once: one statement for the lot, two when some are new."""
         if not opening:
             return {}
         locales = {ref.key: locale[:LOCALE_LEN] if locale else None for ref, locale in opening}
         refs = {ref.key: ref for ref, _ in opening}
-        insert = dialect_insert(self._session, UserRow)
+        insert = dialect_insert(self._session, _USERS)
         upsert = (
             insert.values(
                 [
@@ -76,25 +96,37 @@ class SqlConversations:
                 index_elements=["channel", "user_id"],
                 set_={
                     "last_seen_at": now,
-                    "locale": func.coalesce(insert.excluded.locale, UserRow.locale),
+                    "locale": func.coalesce(insert.excluded.locale, _USERS.c.locale),
                 },
             )
-            .returning(UserRow.id, UserRow.channel, UserRow.user_id, UserRow.locale)
-        )
-        users = {
-            ConversationRef(channel, user_id).key: (user_pk, locale)
-            for user_pk, channel, user_id, locale in await self._session.execute(upsert)
-        }
-        # Read first: every message but a user's first finds its conversation in one statement.
-        found = {
-            user_pk: (state, version)
-            for user_pk, state, version in await self._session.execute(
-                select(
-                    ConversationRow.user_pk, ConversationRow.state, ConversationRow.version
-                ).where(ConversationRow.user_pk.in_([pk for pk, _ in users.values()]))
+            # The conversation comes back with the user: every message but a user's first
+            # finds it in this one statement.
+            .returning(
+                _USERS.c.id,
+                _USERS.c.channel,
+                _USERS.c.user_id,
+                _USERS.c.locale,
+                _STATE,
+                _VERSION,
+                _HELD,
             )
-        }
-        new = [pk for pk, _ in users.values() if pk not in found]
+        )
+        opened: dict[str, StoredConversation] = {}
+        new: list[int] = []
+        for user_pk, channel, user_id, locale, state, version, held in await self._session.execute(
+            upsert
+        ):
+            key = ConversationRef(channel, user_id).key
+            if version is None:
+                new.append(user_pk)
+            opened[key] = StoredConversation(
+                refs[key],
+                dict(state) if version is not None else {},
+                version if version is not None else 0,
+                locale,
+                held_reminders=bool(held),
+                user_pk=user_pk,
+            )
         if new:
             # Should another turn create one first, saving over version 0 fails as stale and
             # the turn runs again on what that one stored.
@@ -105,10 +137,6 @@ class SqlConversations:
                 )
                 .on_conflict_do_nothing(index_elements=["user_pk"])
             )
-        opened = {}
-        for key, (user_pk, locale) in users.items():
-            state, version = found.get(user_pk, ({}, 0))
-            opened[key] = StoredConversation(refs[key], dict(state), version, locale, None, user_pk)
         return opened
 
     async def load(self, ref: ConversationRef) -> StoredConversation | None:
@@ -133,13 +161,13 @@ class SqlConversations:
             StaleConversation: the stored version is no longer ``version``.
         """
         user_pk = (
-            select(UserRow.id)
-            .where(UserRow.channel == ref.channel, UserRow.user_id == ref.user_id)
+            select(_USERS.c.id)
+            .where(_USERS.c.channel == ref.channel, _USERS.c.user_id == ref.user_id)
             .scalar_subquery()
         )
         result = await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.user_pk == user_pk, ConversationRow.version == version)
+            update(_CONVERSATIONS)
+            .where(_CONVERSATIONS.c.user_pk == user_pk, _CONVERSATIONS.c.version == version)
             .values(state=dict(state), version=version + 1, updated_at=now)
         )
         if rowcount(result) != 1:
@@ -165,7 +193,9 @@ class SqlConversations:
                 )
             )
         ).one()
-        return StoredConversation(own.ref, dict(state), version, own.locale, person_id)
+        return StoredConversation(
+            own.ref, dict(state), version, own.locale, person_id, own.held_reminders
+        )
 
     async def save_all(
         self, saves: Sequence[tuple[StoredConversation, Mapping[str, Any]]], now: datetime

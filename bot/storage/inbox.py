@@ -16,10 +16,9 @@ from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.sql import dialect_insert, rowcount, table
 from bot.storage.tables import InboxRow
 from dialogs.errors import MotcuaError
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
@@ -30,6 +29,10 @@ DONE = "done"
 FAILED = "failed"
 OPEN = (PENDING, ANSWERED)
 FINISHED = (DONE, FAILED)
+
+
+_INBOX = table(InboxRow)
+"""The table itself, for the statements each message costs (see ``bot.storage.sql.table``)."""
 
 
 class ClaimLost(MotcuaError):
@@ -85,12 +88,13 @@ def message_from_json(
     )
 
 
-def _entry(row: Any) -> InboxEntry:
+def _entry(row: Any, attempts: int | None = None) -> InboxEntry:
+    """The entry a row stands for (``attempts`` counted anew by a claim)."""
     return InboxEntry(
         id=row.id,
         message=message_from_json(row.channel, row.user_id, row.message_id, row.message),
         status=row.status,
-        attempts=row.attempts,
+        attempts=row.attempts if attempts is None else attempts,
         replies=None if row.replies is None else replies_from_json(row.replies),
         request_id=row.message.get("request_id"),
         accepted_at=row.accepted_at,
@@ -123,10 +127,10 @@ class SqlInbox:
             for message, message_id, request_id in messages
         ]
         result = await self._session.execute(
-            dialect_insert(self._session, InboxRow)
+            dialect_insert(self._session, _INBOX)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-            .returning(InboxRow.id, InboxRow.channel, InboxRow.message_id)
+            .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.message_id)
         )
         added = {(channel, message_id): row_id for row_id, channel, message_id in result}
         return [
@@ -152,23 +156,23 @@ class SqlInbox:
 
     def _claimable(self, now: datetime) -> Any:
         """Open rows nobody holds whose conversation has no older open row (order per user)."""
-        earlier = aliased(InboxRow)
+        earlier = _INBOX.alias("earlier")
         blocked = exists().where(
-            earlier.channel == InboxRow.channel,
-            earlier.user_id == InboxRow.user_id,
-            earlier.id < InboxRow.id,
-            earlier.status.in_(OPEN),
+            earlier.c.channel == _INBOX.c.channel,
+            earlier.c.user_id == _INBOX.c.user_id,
+            earlier.c.id < _INBOX.c.id,
+            earlier.c.status.in_(OPEN),
         )
         return (
-            InboxRow.status.in_(OPEN),
-            or_(InboxRow.lease_until.is_(None), InboxRow.lease_until < now),
+            _INBOX.c.status.in_(OPEN),
+            or_(_INBOX.c.lease_until.is_(None), _INBOX.c.lease_until < now),
             ~blocked,
         )
 
     async def has_claimable(self, now: datetime) -> bool:
         """Whether a worker could take a row right now."""
         found = await self._session.execute(
-            select(InboxRow.id).where(*self._claimable(now)).limit(1)
+            select(_INBOX.c.id).where(*self._claimable(now)).limit(1)
         )
         return found.first() is not None
 
@@ -180,31 +184,33 @@ class SqlInbox:
         On PostgreSQL rows another worker is claiming are skipped rather than waited for.
         """
         rows = (
-            (
-                await self._session.execute(
-                    select(InboxRow)
-                    .where(*self._claimable(now))
-                    .order_by(InboxRow.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True, of=InboxRow)
-                )
+            await self._session.execute(
+                select(_INBOX)
+                .where(*self._claimable(now))
+                .order_by(_INBOX.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=_INBOX)
             )
-            .scalars()
-            .all()
+        ).all()
+        if not rows:
+            return []
+        await self._session.execute(
+            update(_INBOX)
+            .where(_INBOX.c.id.in_([row.id for row in rows]))
+            .values(
+                owner=owner,
+                lease_until=now + lease,
+                attempts=_INBOX.c.attempts + 1,
+                updated_at=now,
+            )
         )
-        for row in rows:
-            row.owner = owner
-            row.lease_until = now + lease
-            row.attempts += 1
-            row.updated_at = now
-        await self._session.flush()
-        return [_entry(row) for row in rows]
+        return [_entry(row, attempts=row.attempts + 1) for row in rows]
 
     async def renew(self, entry_ids: Sequence[int], owner: str, until: datetime) -> int:
         """Extend the leases the owner still holds on these rows; how many it still holds."""
         result = await self._session.execute(
-            update(InboxRow)
-            .where(InboxRow.id.in_(entry_ids), InboxRow.owner == owner)
+            update(_INBOX)
+            .where(_INBOX.c.id.in_(entry_ids), _INBOX.c.owner == owner)
             .values(lease_until=until)
         )
         return rowcount(result)
@@ -232,8 +238,8 @@ class SqlInbox:
         else:
             values.update(status=ANSWERED)
         result = await self._session.execute(
-            update(InboxRow)
-            .where(InboxRow.id == entry_id, InboxRow.owner == owner, InboxRow.status == PENDING)
+            update(_INBOX)
+            .where(_INBOX.c.id == entry_id, _INBOX.c.owner == owner, _INBOX.c.status == PENDING)
             .values(**values)
         )
         if rowcount(result) != 1:
@@ -266,16 +272,22 @@ class SqlInbox:
         its conversation was busy, or the platform refused its replies for a while, which is no
         fault of the message's own."""
         await self._session.execute(
-            update(InboxRow)
-            .where(InboxRow.id == entry_id, InboxRow.owner == owner)
-            .values(owner=None, lease_until=until, attempts=InboxRow.attempts - 1, updated_at=now)
+            update(_INBOX)
+            .where(_INBOX.c.id == entry_id, _INBOX.c.owner == owner)
+            .values(owner=None, lease_until=until, attempts=_INBOX.c.attempts - 1, updated_at=now)
         )
 
     async def finish(self, entry_id: int, owner: str, status: str, now: datetime) -> None:
         """Release the row as done (replies sent) or failed (given up)."""
+        await self.finish_all([entry_id], owner, status, now)
+
+    async def finish_all(
+        self, entry_ids: Sequence[int], owner: str, status: str, now: datetime
+    ) -> None:
+        """Release the rows the owner holds as done or failed, with one statement."""
         await self._session.execute(
-            update(InboxRow)
-            .where(InboxRow.id == entry_id, InboxRow.owner == owner)
+            update(_INBOX)
+            .where(_INBOX.c.id.in_(entry_ids), _INBOX.c.owner == owner)
             .values(status=status, owner=None, lease_until=None, updated_at=now)
         )
 

@@ -3,11 +3,12 @@ shortened button stands for (the ``UnreachableUsers`` and ``ButtonPayloads`` por
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
+from bot.batches import GroupCommit
 from bot.storage.database import Database
 from bot.storage.sql import dialect_insert
 from bot.storage.tables import ButtonPayloadRow, UnreachableUserRow
@@ -25,6 +26,11 @@ class SqlUnreachableUsers:
         self._database = database
         self._channel = channel
         self._now = now
+        # Every message a user sends forgets their mark: under a burst, one statement forgets
+        # the marks of all the users who wrote meanwhile.
+        self._discarding = GroupCommit(
+            self._discard_all, self._discard_one, "unreachable marks forgotten"
+        )
 
     async def add(self, user_id: str) -> None:
         """Remember that ``user_id`` cannot be written to (kept if already known)."""
@@ -38,13 +44,20 @@ class SqlUnreachableUsers:
 
     async def discard(self, user_id: str) -> None:
         """Forget it: the user wrote again or unblocked the bot."""
+        await self._discarding(user_id)
+
+    async def _discard_one(self, user_id: str) -> None:
+        await self._discard_all([user_id])
+
+    async def _discard_all(self, user_ids: Sequence[str]) -> list[None]:
         async with self._database.transaction() as session:
             await session.execute(
                 delete(UnreachableUserRow).where(
                     UnreachableUserRow.channel == self._channel,
-                    UnreachableUserRow.user_id == user_id,
+                    UnreachableUserRow.user_id.in_(user_ids),
                 )
             )
+        return [None] * len(user_ids)
 
     async def contains(self, user_id: str) -> bool:
         """Whether ``user_id`` is known to be unreachable."""

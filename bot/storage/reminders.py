@@ -8,11 +8,22 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    and_,
+    case,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import rowcount
+from bot.storage.sql import rowcount, table
 from bot.storage.tables import ReminderRow
 from dialogs.messages import ConversationRef, Reply
 
@@ -55,6 +66,17 @@ def _reminder(row: ReminderRow) -> Reminder:
         replies=None if row.replies is None else replies_from_json(row.replies),
         last_error=row.last_error,
         facts=row.facts,
+    )
+
+
+def any_held(channel: ColumnElement[str], user_id: ColumnElement[str]) -> Exists:
+    """Whether reminders are held for an app, to be read with another statement: a turn
+    looks for them (:meth:`SqlReminders.take_held`) only when there are some."""
+    reminders = table(ReminderRow)
+    return exists().where(
+        reminders.c.channel == channel,
+        reminders.c.user_id == user_id,
+        reminders.c.status == ReminderStatus.HELD,
     )
 
 
