@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from fakes.telegram import TOKEN, FakeTelegram
+from reliability.servers import small_knowledge
 
 BUILD_AND_LIST = """
 import asyncio, sys
@@ -36,7 +37,13 @@ async def loaded(tmp_path: Path, env: dict[str, str]) -> set[str]:
         sys.executable,
         "-c",
         BUILD_AND_LIST,
-        env={**clean, "MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_PORTAL_SANDBOX_PORT": "0", **env},
+        env={
+            **clean,
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(tmp_path)),  # starts in a moment
+            "MOTCUA_PORTAL_SANDBOX_PORT": "0",
+            **env,
+        },
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
