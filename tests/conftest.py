@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 from bot import logs
+from bot.console import passwords
 from knowledge.base import LocalKnowledgeBase
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
@@ -69,4 +71,15 @@ def _shipped_knowledge_read_once() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(LocalKnowledgeBase, "load", staticmethod(load_once))
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheapest_password_hashes() -> Iterator[None]:
+    """Staff passwords are hashed with argon2-cffi's ``CHEAPEST`` profile, the one it ships for
+    tests: the same argon2id code, without the 64 MiB and three passes each sign-in costs in
+    production (tenths of a second per hash, in every console test).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
         yield

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from fakes.telegram import TOKEN, FakeTelegram
+from reliability.servers import small_knowledge
 
 from bot.cli import COMMANDS, build_parser
 
@@ -62,7 +63,13 @@ async def output(tmp_path: Path, script: str, env: dict[str, str]) -> str:
         sys.executable,
         "-c",
         script,
-        env={**clean, "MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_PORTAL_SANDBOX_PORT": "0", **env},
+        env={
+            **clean,
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(tmp_path)),  # starts in a moment
+            "MOTCUA_PORTAL_SANDBOX_PORT": "0",
+            **env,
+        },
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

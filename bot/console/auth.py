@@ -189,7 +189,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         accounts = SqlStaff(session)
         found = await accounts.credentials(email)
         if found is None:
-            passwords.verify(passwords.DUMMY_HASH, password)  # the same time as a real check
+            passwords.verify(passwords.dummy_hash(), password)  # the same time as a real check
             return _login_form(
                 request, email=email, error=_("Wrong e-mail or password."), status=401
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -15,8 +17,15 @@ MAX_LENGTH = 256
 
 _HASHER = PasswordHasher()
 
-DUMMY_HASH = _HASHER.hash("an account that does not exist")
-"""Checked against when the e-mail is unknown, so the answer takes as long as for a real one."""
+
+@cache
+def dummy_hash() -> str:
+    """Checked against when the e-mail is unknown, so the answer takes as long as for a real one.
+
+    Made on first use, not on import: every ``motcua`` process imports this module, and most
+    never check a password.
+    """
+    return _HASHER.hash("an account that does not exist")
 
 
 def hash_password(password: str) -> str:

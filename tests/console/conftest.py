@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 from console_support import Client, Staffing
+from support.schema import migrated
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
-from bot.storage.schema import ensure_schema
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 from webchat_support import NoKnowledge
@@ -24,7 +24,7 @@ async def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Embedded defaults on a fresh SQLite file, also what ``motcua staff`` reads."""
     monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path)})
-    await ensure_schema(settings.database_url)
+    await migrated(settings.database_url)
     return settings
 
 

@@ -13,11 +13,11 @@ from console_support import Staffing, csrf
 from fakes.zalo import FakeZalo
 from support.apps import zalo_env
 from support.citizens import ZaloCitizen, text_of
+from support.schema import migrated
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.storage.handoffs import SqlHandoffs
-from bot.storage.schema import ensure_schema
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 from webchat_support import NoKnowledge
@@ -38,7 +38,7 @@ async def app(
     """The app with the Zalo Official Account on its fake, on the fake's clock."""
     monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))  # where ``motcua staff`` writes
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path), **zalo_env(zalo)})
-    await ensure_schema(settings.database_url)
+    await migrated(settings.database_url)
     async with build_app(settings, knowledge=NoKnowledge(), clock=zalo.clock) as built:
         yield built
 

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from aiohttp import FormData
 from console_support import Client, Staffing, csrf
+from support.schema import migrated
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.knowledge_updates.build import rebuild, shipped_sources
 from bot.knowledge_updates.store import SqlKnowledgeVersions, VersionState
-from bot.storage.schema import ensure_schema
 from knowledge.base import LocalKnowledgeBase
 from knowledge.store import decode_knowledge_base, default_path
 
@@ -73,7 +73,7 @@ async def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings = Settings.from_env(env)
-    await ensure_schema(settings.database_url)
+    await migrated(settings.database_url)
     return settings
 
 

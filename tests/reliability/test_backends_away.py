@@ -22,12 +22,12 @@ from sqlalchemy.engine import make_url
 from support.apps import said_in, serving, telegram_env
 from support.procedures import BIRTH
 from support.proxy import CuttableLink
+from support.schema import migrated
 from support.waiting import eventually
 from test_metrics import scrape, value
 
 from bench.workers import scratch_postgres
 from bot.app import SystemClock
-from bot.storage.schema import ensure_schema
 from integrations.messenger import WEBHOOK_PATH as MESSENGER_WEBHOOK
 from integrations.webchat.identity import COOKIE
 from knowledge.base import LocalKnowledgeBase
@@ -116,7 +116,7 @@ async def test_a_database_away_is_answered_503_with_retry_after_and_nothing_is_l
         FakeTelegram(backoff_factor=0.2) as telegram,  # Retry-After 5 s: sent again after 1 s
         link_to(database) as link,
     ):
-        await ensure_schema(database)
+        await migrated(database)
         graph = FakeGraphApi(page_token=PAGE_TOKEN, app_secret=APP_SECRET, clock=SystemClock())
         async with graph:
             env = {
@@ -209,7 +209,7 @@ async def test_replies_sent_as_the_database_goes_away_are_not_sent_again(
         FakeTelegram() as telegram,
         link_to(database) as link,
     ):
-        await ensure_schema(database)
+        await migrated(database)
         env = {
             "MOTCUA_DATA_DIR": str(tmp_path),
             "MOTCUA_DATABASE_URL": link.url(database),

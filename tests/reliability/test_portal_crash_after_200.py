@@ -20,11 +20,11 @@ import aiohttp
 import pytest
 from fakes.telegram import TOKEN, FakeTelegram
 from portal.portal_support import running_sandbox
+from support.schema import migrated
 
 from bot.portal import WEBHOOK_PATH
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
-from bot.storage.schema import ensure_schema
 from dialogs.messages import ConversationRef
 from dialogs.step import SubmitDossier
 from integrations.portal.contract import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -108,7 +108,7 @@ async def test_status_webhooks_answered_200_survive_a_kill_and_are_told_once(
         user = telegram.user()
         ref = ConversationRef("telegram", str(user.id))
         url = f"sqlite+aiosqlite:///{tmp_path / 'motcua.sqlite3'}"
-        await ensure_schema(url)
+        await migrated(url)
         codes = []
         async with Database(url) as database:
             for n in range(DOSSIERS):

@@ -20,9 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from support.clock import ManualClock
+from support.schema import migrated
 
 from bot.storage.database import Database
-from bot.storage.schema import upgrade
 from bot.storage.tables import Base
 
 
@@ -58,7 +58,7 @@ def _postgres_database() -> Iterator[str]:
     _run(create_database(admin_url, name))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        _run(upgrade(url))
+        _run(migrated(url))
         yield url
     finally:
         _run(drop_database(admin_url, name))
@@ -75,7 +75,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database: a fresh SQLite file, or the session's PostgreSQL database."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{(tmp_path / 'motcua.sqlite3').as_posix()}"
-        _run(upgrade(url))
+        _run(migrated(url))
         return url
     request.getfixturevalue("postgres_url")  # skips visibly when PostgreSQL is not configured
     postgres: str = request.getfixturevalue("_postgres_database")

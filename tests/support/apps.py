@@ -15,8 +15,8 @@ from sqlalchemy import text
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
-from bot.storage.schema import ensure_schema
 from dialogs.ports import Clock, KnowledgeBase
+from support.schema import migrated
 
 
 @asynccontextmanager
@@ -32,7 +32,7 @@ async def serving(
         listener.bind(("127.0.0.1", 0))
         public_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         settings = Settings.from_env({**env, "MOTCUA_PUBLIC_URL": public_url})
-        await ensure_schema(settings.database_url)
+        await migrated(settings.database_url)
         async with build_app(settings, knowledge=knowledge, clock=clock) as built:
             runner = web.AppRunner(web_application(built), handle_signals=False)
             await runner.setup()

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Page, async_playwright
+from support.schema import migrated
 from webchat_support import Client, NoKnowledge, ScriptedDialog
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
-from bot.storage.schema import ensure_schema
 from dialogs.ports import KnowledgeBase
 
 
@@ -22,7 +22,7 @@ from dialogs.ports import KnowledgeBase
 async def settings(tmp_path: Path) -> Settings:
     """Embedded defaults on a freshly migrated SQLite file in a temporary folder."""
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path)})
-    await ensure_schema(settings.database_url)
+    await migrated(settings.database_url)
     return settings
 
 

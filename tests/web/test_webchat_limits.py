@@ -13,12 +13,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from support.schema import migrated
 from webchat_support import NoKnowledge, ScriptedDialog
 
 from bot.app import build_app
 from bot.config import Settings
 from bot.server import web_application
-from bot.storage.schema import ensure_schema
 from knowledge.base import LocalKnowledgeBase
 
 
@@ -33,7 +33,7 @@ async def served(
     tmp_path: Path, env: Mapping[str, str], **overrides: Any
 ) -> AsyncIterator[TestServer]:
     settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path), **env})
-    await ensure_schema(settings.database_url)
+    await migrated(settings.database_url)
     async with build_app(settings, **overrides) as app, TestServer(web_application(app)) as server:
         yield server
 

@@ -4,9 +4,11 @@ together: spreading them over the workers buys nothing."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import aiohttp
 import pytest
+from reliability.servers import small_knowledge
 
 from bench.workers import scratch_postgres, workers
 
@@ -14,12 +16,16 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 async def test_two_workers_share_the_limit_of_one_address(
-    postgres_url: str, redis_url: str
+    postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     # A client address of this test's own (behind the trusted proxy), so earlier runs' counts
     # in the same Redis do not matter.
     client = f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
-    env = {"MOTCUA_LIMIT_WEB_ADDRESS": "5/minute", "MOTCUA_TRUSTED_PROXIES": "127.0.0.1"}
+    env = {
+        "MOTCUA_LIMIT_WEB_ADDRESS": "5/minute",
+        "MOTCUA_TRUSTED_PROXIES": "127.0.0.1",
+        "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(tmp_path)),
+    }
     statuses = []
     async with (
         scratch_postgres(postgres_url) as database,

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from fakes.zalo import FakeZalo
 from support.handlers import RecordingHandler
+from support.schema import migrated
 from support.secret_store import MemorySecrets
 from zalo_support import running_bot
 
 from bot.storage.database import Database
-from bot.storage.schema import ensure_schema
 from bot.storage.secrets import SqlSecretStore
 from dialogs.errors import ConfigurationError
 from dialogs.messages import ConversationRef, Reply
@@ -166,7 +166,7 @@ async def test_the_rotated_refresh_token_survives_a_restart(
     zalo: FakeZalo, handler: RecordingHandler, tmp_path: Path
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'motcua.sqlite3'}"
-    await ensure_schema(url)
+    await migrated(url)
     configured = zalo.issue_tokens()
     async with sql_store(url) as store, running_bot(zalo, handler, store, configured) as bot:
         zalo.revoke(configured[0])
