@@ -6,7 +6,7 @@ What users type is personal data, kept only for the retention period
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -56,18 +56,7 @@ class SqlMessageLog:
         """Log a turn in one statement: what the user typed or tapped (None when motcua spoke
         first, e.g. a reminder), then what motcua answered, buttons included."""
         rows = [] if said is None else [_row(ref, Direction.IN, at, said.text, said.payload)]
-        rows += [
-            _row(
-                ref,
-                Direction.OUT,
-                at,
-                r.text,
-                None,
-                buttons_to_json(r.buttons) or None,
-                [list(span) for span in r.strong] or None,
-            )
-            for r in replies
-        ]
+        rows += _reply_rows(ref, replies, at)
         if rows:
             # One bulk insert of all rows: the ORM's unit of work costs more than the statement.
             await self._session.execute(insert(MessageLogRow), rows)
@@ -81,6 +70,15 @@ class SqlMessageLog:
     ) -> None:
         """Log what motcua answered, buttons included."""
         await self.record_turn(ref, None, replies, at)
+
+    async def record_sent(
+        self, sent: Iterable[tuple[ConversationRef, Sequence[Reply]]], at: datetime
+    ) -> None:
+        """Log what motcua sent into many conversations (a batch of one announcement), in one
+        statement."""
+        rows = [row for ref, replies in sent for row in _reply_rows(ref, replies, at)]
+        if rows:
+            await self._session.execute(insert(MessageLogRow), rows)
 
     async def history(self, ref: ConversationRef, limit: int = 100) -> list[LoggedMessage]:
         """The last ``limit`` messages of a conversation, oldest first."""
@@ -102,6 +100,23 @@ class SqlMessageLog:
             )
             for row in reversed(rows.all())
         ]
+
+
+def _reply_rows(
+    ref: ConversationRef, replies: Sequence[Reply], at: datetime
+) -> list[dict[str, Any]]:
+    return [
+        _row(
+            ref,
+            Direction.OUT,
+            at,
+            r.text,
+            None,
+            buttons_to_json(r.buttons) or None,
+            [list(span) for span in r.strong] or None,
+        )
+        for r in replies
+    ]
 
 
 def _row(
