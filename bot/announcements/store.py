@@ -426,7 +426,9 @@ class SqlDeliveries:
             await self._session.scalars(
                 select(AnnouncementDeliveryRow.id)
                 .where(claimable)
-                .order_by(AnnouncementDeliveryRow.due_at, AnnouncementDeliveryRow.id)
+                # Only by due time, the index's own order: adding the id made PostgreSQL read
+                # and sort every delivery due at the same moment (a whole fan-out) per claim.
+                .order_by(AnnouncementDeliveryRow.due_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
