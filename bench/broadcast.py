@@ -1,20 +1,25 @@
 """One announcement to many subscribers: the rate achieved against Telegram's configured limit,
-the sender's CPU and memory, and nothing lost or repeated after a kill -9 halfway.
+the time to fan it out, the senders' CPU and memory, and nothing lost or repeated after a
+kill -9 halfway.
 
-``python -m bench.broadcast [--subscribers 100000] [--window 60]`` puts that many Telegram
-citizens in Phường Ba Đình (a SQLite file), queues one announcement with ``motcua announce``
-and lets a real ``motcua worker`` send it through the fake Bot API (``tests/fakes/telegram.py``,
-which answers 429 to whatever goes over the bot-wide limit). Three runs:
+``python -m bench.broadcast [--subscribers 100000] [--window 60] [--database-url URL]
+[--redis-url URL]`` puts that many Telegram citizens in Phường Ba Đình, queues one
+announcement with ``motcua announce`` and lets real ``motcua worker`` processes send it through
+the fake Bot API (``tests/fakes/telegram.py``, which answers 429 to whatever goes over the
+bot-wide limit). The runs:
 
-- 30 messages a second (Telegram's default): a ``--window`` of sending is measured, not all
-  of them (100,000 would take an hour);
-- 1,000 a second (bots with paid broadcasts): every subscriber;
-- 1,000 a second, the worker killed (SIGKILL) once half have it and started again: every
-  subscriber's messages counted at the fake.
+- SQLite, one worker, 30 messages a second (Telegram's default): a ``--window`` of sending is
+  measured, not all of them (100,000 would take an hour);
+- SQLite, one worker, 1,000 a second (bots with paid broadcasts): every subscriber; then the
+  same with the worker killed (SIGKILL) once half have it and started again;
+- with a PostgreSQL server (``--database-url``, a new database made beside it) and Redis
+  (``--redis-url``, where the workers share the bot-wide pace): one worker, then two, at 1,000
+  a second, and two killed at half and started again.
 
 The achieved rate leaves out the first second's burst (the pace lets a second's allowance
-through at once). CPU and peak memory (VmHWM) are the worker process's own; the fake server
-runs in this process.
+through at once). The fan-out time is the worker's own (it logs it); CPU and peak memory
+(VmHWM) are the worker processes' (CPU summed, memory the largest); the fake server runs in
+this process, on the same two cores.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sqlite3
+import re
 import tempfile
 import time
 from collections import Counter
@@ -31,24 +36,40 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.workers import MOTCUA, _upgrade, _wait_healthy, free_port
+from sqlalchemy import insert
+
+from bench.workers import MOTCUA, _upgrade, _wait_healthy, free_port, scratch_postgres
+from bot.storage.database import Database
+from bot.storage.tables import SubscriptionRow
 from tests.fakes.telegram import TOKEN, ChatLimit, FakeTelegram
 
 FIRST_CHAT = 9_000_000_001
 TEXT = "Bão số 3 sắp đổ bộ: người dân ở nhà, tránh xa bờ sông."
 TICKS = os.sysconf("SC_CLK_TCK")
+FANNED_OUT = re.compile(r"announcement \d+: \d+ deliveries in ([0-9.]+) s")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where a run keeps its data and how many workers send."""
+
+    name: str
+    workers: int
+    postgres: bool
 
 
 @dataclass
 class Row:
     """One run's figures."""
 
+    setup: Setup
     rate: int
-    subscribers: int
+    run: str
     sent: int
     seconds: float
     achieved: float
     flooded: int
+    fan_out: float | None
     cpu: float
     rss_mb: float
     lost: int | None = None
@@ -56,25 +77,27 @@ class Row:
 
 
 class Worker:
-    """One ``motcua worker`` process: started, measured, killed."""
+    """One ``motcua worker`` process: started, measured, killed; its log kept in a file."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env = env
+        self.log = log
         self.process: asyncio.subprocess.Process | None = None
         self.cpu = 0.0
         self.rss_mb = 0.0
 
     async def start(self) -> None:
         port = free_port()
-        self.process = await asyncio.create_subprocess_exec(
-            MOTCUA,
-            "worker",
-            "--port",
-            str(port),
-            env=self.env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                MOTCUA,
+                "worker",
+                "--port",
+                str(port),
+                env=self.env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log,
+            )
         await _wait_healthy(f"http://127.0.0.1:{port}", self.process)
 
     def measure(self) -> None:
@@ -96,41 +119,69 @@ class Worker:
             self.process.terminate()
         await self.process.wait()
 
+    def fan_out(self) -> float | None:
+        """Seconds the worker took to fan the announcement out, if it did."""
+        found = FANNED_OUT.search(self.log.read_text(encoding="utf-8", errors="replace"))
+        return float(found.group(1)) if found else None
 
-async def measure(rate: int, subscribers: int, window: float | None, kill: bool) -> Row:
+
+async def measure(
+    setup: Setup,
+    rate: int,
+    subscribers: int,
+    window: float | None,
+    kill: bool,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+) -> Row:
     """Send one announcement to ``subscribers`` at ``rate``; for ``window`` seconds if given."""
     with tempfile.TemporaryDirectory(prefix="motcua-broadcast-") as folder:
-        database = Path(folder) / "motcua.sqlite3"
         async with FakeTelegram(bot_limit=ChatLimit(burst=rate + 1, per_second=rate)) as telegram:
             env = {
                 **os.environ,
                 "MOTCUA_DATA_DIR": folder,
-                "MOTCUA_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+                "MOTCUA_DATABASE_URL": database_url
+                or f"sqlite+aiosqlite:///{Path(folder) / 'motcua.sqlite3'}",
                 "MOTCUA_TELEGRAM_TOKEN": TOKEN,
                 "MOTCUA_TELEGRAM_API_URL": telegram.url,
                 "MOTCUA_TELEGRAM_GLOBAL_RATE": str(rate),
                 "MOTCUA_ANNOUNCEMENT_LEASE_SECONDS": "5",
             }
+            env.pop("MOTCUA_REDIS_URL", None)
+            if redis_url:
+                env["MOTCUA_REDIS_URL"] = redis_url
             await _upgrade(env)
             chats = [FIRST_CHAT + n for n in range(subscribers)]
             for chat in chats:
                 telegram.user(chat)
-            _subscribe(database, chats)
+            await _subscribe(env["MOTCUA_DATABASE_URL"], chats)
             text_file = Path(folder) / "storm.txt"
             text_file.write_text(TEXT, encoding="utf-8")
             announce = await asyncio.create_subprocess_exec(
-                MOTCUA, "announce", "--commune", "00004", "--text-file", str(text_file), env=env
+                MOTCUA,
+                "announce",
+                "--commune",
+                "00004",
+                "--text-file",
+                str(text_file),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
             )
             assert await announce.wait() == 0
-            worker = Worker(env)
-            await worker.start()
+            workers = [
+                Worker(
+                    {**env, "MOTCUA_DATA_DIR": f"{folder}/worker-{n}"}, Path(f"{folder}/{n}.log")
+                )
+                for n in range(setup.workers)
+            ]
+            await asyncio.gather(*(worker.start() for worker in workers))
             goal = subscribers if window is None else None
             first = await _when(telegram, lambda n: n >= min(rate, subscribers))
             started, at_start = time.perf_counter(), len(telegram.sent)
             if kill:
                 await _when(telegram, lambda n: n >= subscribers // 2)
-                await worker.end(kill=True)
-                await worker.start()
+                await asyncio.gather(*(worker.end(kill=True) for worker in workers))
+                await asyncio.gather(*(worker.start() for worker in workers))
             if goal is not None:
                 await _when(telegram, lambda n: n >= goal)
                 await asyncio.sleep(2 if kill else 0)  # time for a repeat to show
@@ -138,17 +189,20 @@ async def measure(rate: int, subscribers: int, window: float | None, kill: bool)
                 assert window is not None
                 await asyncio.sleep(window - (time.perf_counter() - first))
             ended, at_end = time.perf_counter(), len(telegram.sent)
-            await worker.end()
+            await asyncio.gather(*(worker.end() for worker in workers))
             counts = Counter(m.chat_id for m in telegram.sent)
+            fanned = [seconds for worker in workers if (seconds := worker.fan_out()) is not None]
             row = Row(
+                setup=setup,
                 rate=rate,
-                subscribers=subscribers,
+                run="",
                 sent=at_end,
                 seconds=ended - first,
                 achieved=(at_end - at_start) / (ended - started),
                 flooded=len(telegram.flooded),
-                cpu=worker.cpu,
-                rss_mb=worker.rss_mb,
+                fan_out=fanned[0] if fanned else None,
+                cpu=sum(worker.cpu for worker in workers),
+                rss_mb=max(worker.rss_mb for worker in workers),
             )
             if goal is not None:
                 row.lost = sum(1 for chat in chats if counts[chat] == 0)
@@ -156,15 +210,25 @@ async def measure(rate: int, subscribers: int, window: float | None, kill: bool)
             return row
 
 
-def _subscribe(database: Path, chats: list[int]) -> None:
-    """Every chat chose Phường Ba Đình (GSO 00004, Hà Nội 01), in one bulk insert."""
-    now = datetime.now(UTC).isoformat()
-    with sqlite3.connect(database) as connection:
-        connection.executemany(
-            "INSERT INTO commune_subscriptions (channel, user_id, person_id, commune_code, "
-            "province_code, created_at, updated_at) VALUES ('telegram', ?, NULL, 4, 1, ?, ?)",
-            ((str(chat), now, now) for chat in chats),
-        )
+async def _subscribe(database_url: str, chats: list[int]) -> None:
+    """Every chat chose Phường Ba Đình (GSO 00004, Hà Nội 01), in bulk inserts."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "channel": "telegram",
+            "user_id": str(chat),
+            "person_id": None,
+            "commune_code": 4,
+            "province_code": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for chat in chats
+    ]
+    async with Database(database_url) as database:
+        for start in range(0, len(rows), 10_000):
+            async with database.transaction() as session:
+                await session.execute(insert(SubscriptionRow), rows[start : start + 10_000])
 
 
 async def _when(telegram: FakeTelegram, reached: Callable[[int], bool]) -> float:
@@ -174,31 +238,70 @@ async def _when(telegram: FakeTelegram, reached: Callable[[int], bool]) -> float
     return time.perf_counter()
 
 
+async def run(
+    setup: Setup,
+    rate: int,
+    name: str,
+    args: argparse.Namespace,
+    window: float | None = None,
+    kill: bool = False,
+) -> Row:
+    """One run, in a PostgreSQL database of its own when the setup asks for one."""
+    if not setup.postgres:
+        row = await measure(setup, rate, args.subscribers, window, kill)
+    else:
+        async with scratch_postgres(args.database_url) as database:
+            row = await measure(
+                setup, rate, args.subscribers, window, kill, database, args.redis_url
+            )
+    row.run = name
+    return row
+
+
 def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--window", type=float, default=60.0)
-    args = parser.parse_args()
-    print(f"one announcement to {args.subscribers:,} Telegram subscribers, SQLite, one worker")
-    print(
-        "| limit/s | run | sent | seconds | achieved/s | of limit | 429s | worker CPU s "
-        "| worker peak RSS MB | lost | repeated |"
+    parser.add_argument("--database-url", default=os.environ.get("MOTCUA_TEST_POSTGRES_URL"))
+    parser.add_argument("--redis-url", default=os.environ.get("MOTCUA_TEST_REDIS_URL"))
+    parser.add_argument(
+        "--only", choices=["sqlite", "postgres"], help="only the runs on this database"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    runs = [
-        (30, f"{args.window:g} s window", args.window, False),
-        (1000, "all", None, False),
-        (1000, "all, kill -9 at half", None, True),
-    ]
-    for rate, name, window, kill in runs:
-        row = asyncio.run(measure(rate, args.subscribers, window, kill))
+    args = parser.parse_args()
+    sqlite = Setup("SQLite, 1 worker", 1, postgres=False)
+    plans = []
+    if args.only != "postgres":
+        plans += [
+            (sqlite, 30, f"{args.window:g} s window", args.window, False),
+            (sqlite, 1000, "all", None, False),
+            (sqlite, 1000, "all, kill -9 at half", None, True),
+        ]
+    if args.database_url and args.redis_url and args.only != "sqlite":
+        one, two = (
+            Setup(f"PostgreSQL + Redis, {n} worker{'s' * (n > 1)}", n, postgres=True)
+            for n in (1, 2)
+        )
+        plans += [
+            (one, 1000, "all", None, False),
+            (two, 1000, "all", None, False),
+            (two, 1000, "all, kill -9 at half", None, True),
+        ]
+    print(f"one announcement to {args.subscribers:,} Telegram subscribers")
+    print(
+        "| setup | limit/s | run | fan-out s | sent | seconds | achieved/s | of limit | 429s "
+        "| workers' CPU s | CPU ms/message | peak RSS MB | lost | repeated |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for setup, rate, name, window, kill in plans:
+        row = asyncio.run(run(setup, rate, name, args, window, kill))
         lost = "" if row.lost is None else str(row.lost)
         repeated = "" if row.repeated is None else str(row.repeated)
+        fan_out = "" if row.fan_out is None else f"{row.fan_out:.2f}"
         print(
-            f"| {rate} | {name} | {row.sent:,} | {row.seconds:.1f} | {row.achieved:.1f} "
-            f"| {row.achieved / rate:.1%} | {row.flooded} | {row.cpu:.1f} | {row.rss_mb:.0f} "
-            f"| {lost} | {repeated} |",
+            f"| {setup.name} | {rate} | {name} | {fan_out} | {row.sent:,} | {row.seconds:.1f} "
+            f"| {row.achieved:.1f} | {row.achieved / rate:.1%} | {row.flooded} | {row.cpu:.1f} "
+            f"| {row.cpu / row.sent * 1000:.2f} | {row.rss_mb:.0f} | {lost} | {repeated} |",
             flush=True,
         )
 

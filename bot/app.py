@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot import i18n
 from bot.announcements.pictures import Pictures
-from bot.announcements.sender import AnnouncementSender
+from bot.announcements.sender import AnnouncementSender, in_flight_for
 from bot.config import Settings
 from bot.console.context import Console
 from bot.dispatcher import Dialog, Dispatcher, TurnHook
@@ -353,6 +353,7 @@ async def build_app(
             default_locale=settings.default_locale,
             public_url=callback,
             lease=timedelta(seconds=settings.announcement_lease_seconds),
+            in_flight=in_flight_for(settings.telegram_global_rate),
             metrics=metrics,
         )
         console = Console(

@@ -124,6 +124,19 @@ class Channel(Protocol):
 
 
 @runtime_checkable
+class PrecheckedChannel(Protocol):
+    """A channel whose ``send`` first asks its store whether the user blocked the bot.
+
+    A broadcast checks a whole batch of recipients in one query before sending, so it sends
+    through ``send_prechecked``, which skips that per-message question.
+    """
+
+    async def send_prechecked(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+        """``send`` to a user just checked not to be marked unreachable."""
+        ...
+
+
+@runtime_checkable
 class FileSource(Protocol):
     """A channel whose users send files that must be fetched from the platform."""
 

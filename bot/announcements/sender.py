@@ -1,15 +1,20 @@
-"""Sending announcements: fan-out when one falls due, then each delivery claimed, sent, settled.
+"""Sending announcements: fan-out when one falls due, then deliveries claimed, sent, settled.
 
 One loop per channel, side by side, so a slow platform (Telegram at 30 messages a second)
-never holds up a fast one (the web chat). Each claims a few deliveries under a lease, sends
-them through the channel's own adapter (which keeps the platform's rules: Telegram's bot-wide
-and per-chat pace, Messenger's 24-hour window, Zalo's window) and commits each outcome on its
-own, with the message written to the conversation's log in the same transaction.
+never holds up a fast one (the web chat). Each claims deliveries under a lease (skipping, in
+the same statement, citizens who blocked the bot since the fan-out), sends them through the
+channel's own adapter (which keeps the platform's rules: Telegram's bot-wide and per-chat
+pace, Messenger's 24-hour window, Zalo's window) and commits the accepted ones in groups
+(``recording.record_sent`` in a ``GroupCommit``: one UPDATE for the group, with the messages
+written to the conversations' log in the same transaction). Several ``motcua worker``
+processes may send one announcement together: claims never overlap, and the bot-wide pace is
+shared in Redis.
 
-Chat replies keep priority: a channel's loop has at most ``in_flight`` sends waiting on the
-platform's shared pace at a time (``integrations.telegram.BotPace`` serves waiters in the
-order they came), so a citizen's answer waits behind at most that many announcement messages,
-never behind the whole broadcast.
+Chat replies keep priority: a channel's loop has at most ``in_flight`` sends out at a time
+(``in_flight_for``: a twentieth of a second of the bot-wide rate, at least eight), and
+``integrations.telegram.BotPace`` serves waiters in the order they came, so a citizen's
+answer waits behind at most that many announcement messages, never behind the whole
+broadcast.
 
 What a crash, ``kill -9`` or restart does, delivery by delivery:
 
@@ -21,11 +26,13 @@ What a crash, ``kill -9`` or restart does, delivery by delivery:
   happened when the process dies. Telegram, Messenger and Zalo take no idempotency key for a
   chat message, so nothing can ask them afterwards whether it arrived; the delivery is sent
   again after the lease, favouring a repeat over a loss (a storm warning must not go
-  missing). The window lasts from the platform's answer to the commit (milliseconds) and
-  covers at most ``in_flight`` deliveries per channel and worker; a stop asked for (SIGTERM,
-  ``motcua serve`` ending) is not a crash: the loops finish the sends in hand, settle them and
-  hand back the rest, so a restart repeats nothing. The web chat's "send" is the log row
-  itself, written in the settling transaction, so it has no window at all.
+  missing). A send keeps its ``in_flight`` slot until its group is committed, so the window
+  covers at most ``in_flight`` deliveries per channel and worker: the sends out at the
+  platform or waiting for their commit at the kill, about a round trip and a commit's worth
+  of the rate. A stop asked for (SIGTERM, ``motcua serve`` ending) is not a crash: the loops
+  finish the sends in hand, commit them and hand back the rest, so a restart repeats
+  nothing. The web chat's "send" is the log row itself, written in the settling transaction,
+  so it has no window at all.
 """
 
 from __future__ import annotations
@@ -33,25 +40,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 from bot import logs
 from bot.announcements.pictures import picture_path
+from bot.announcements.recording import Sent, record_sent
 from bot.announcements.store import Announcement, Claimed, Delivery, SqlAnnouncements, SqlDeliveries
 from bot.announcements.wording import announcement_message
+from bot.batches import GroupCommit
 from bot.metrics import Metrics
 from bot.storage.database import Database
-from bot.storage.message_log import SqlMessageLog
 from bot.storage.platform_state import SqlUnreachableUsers
 from bot.supervision import rest
 from dialogs.context import SUPPORTED_LOCALES
 from dialogs.errors import DeliveryError, OutsideWindow, RateLimited, RecipientUnavailable
 from dialogs.messages import Reply
-from dialogs.ports import Channel, Clock, Translator
+from dialogs.ports import Channel, Clock, PrecheckedChannel, Translator
 
 logger = logging.getLogger(__name__)
+
+FEWEST_IN_FLIGHT = 8
+
+
+def in_flight_for(rate: int) -> int:
+    """Sends a channel's loop keeps out at once at a bot-wide ``rate`` a second: a twentieth
+    of a second's worth, at least ``FEWEST_IN_FLIGHT``.
+
+    Enough to cover the platform's round trip at 1,000 a second, while a chat reply still
+    waits behind at most that many announcement messages on the shared pace: about 50 ms at
+    the limit, at most eight messages at a slow one.
+    """
+    return max(FEWEST_IN_FLIGHT, rate // 20)
 
 
 class AnnouncementSender:
@@ -68,7 +90,7 @@ class AnnouncementSender:
         public_url: str = "",
         lease: timedelta = timedelta(seconds=60),
         poll_interval: float = 2.0,
-        in_flight: int = 8,
+        in_flight: int = FEWEST_IN_FLIGHT,
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 5,
         metrics: Metrics | None = None,
@@ -89,7 +111,16 @@ class AnnouncementSender:
         """
         self._database = database
         self._channels = channels
+        # The claim has just counted those who blocked the bot: no need to ask again per send.
+        # (Chosen once: a check against a runtime protocol costs more than the send's own work.)
+        self._send = {
+            name: adapter.send_prechecked
+            if isinstance(adapter, PrecheckedChannel)
+            else adapter.send
+            for name, adapter in channels.items()
+        }
         self._clock = clock
+        self._recorded = GroupCommit(self._record_group, self._record_one, "announcement sends")
         self._translator = translator
         self._default_locale = default_locale
         self._public_url = public_url.rstrip("/")
@@ -101,6 +132,7 @@ class AnnouncementSender:
         self._metrics = metrics or Metrics()
         self._wake = asyncio.Event()
         self._announcements: dict[int, Announcement] = {}
+        self._messages: dict[int, dict[tuple[int, str], tuple[Reply, ...]]] = {}
 
     def wake(self) -> None:
         """Look for due announcements now (one was just composed to go at once)."""
@@ -125,6 +157,7 @@ class AnnouncementSender:
         async with self._database.transaction() as session:
             for finished in await SqlDeliveries(session).finish(self._clock.now()):
                 self._announcements.pop(finished, None)
+                self._messages.pop(finished, None)
                 logger.info("announcement %s sent to every subscriber", finished)
         return sum(sent)
 
@@ -133,18 +166,25 @@ class AnnouncementSender:
         async with self._database.transaction() as session:
             due = await SqlDeliveries(session).due(self._clock.now())
         for announcement in due:
+            started = time.perf_counter()
             async with self._database.transaction() as session:
                 added = await SqlDeliveries(session).fan_out(
                     announcement, self._clock.now(), self._channels
                 )
             if added is not None:
-                logger.info("announcement %s: %d deliveries", announcement, added)
+                logger.info(
+                    "announcement %s: %d deliveries in %.2f s",
+                    announcement,
+                    added,
+                    time.perf_counter() - started,
+                )
 
     async def _drain(self, channel: str, until: asyncio.Event) -> int:
         """Send the channel's due deliveries until none is left or told to stop.
 
         ``in_flight`` sends at a time, and the next few are claimed while the last ones are
-        still out, so the platform's pace is never left waiting on a claim.
+        still out, so the platform's pace is never left waiting on a claim; accepted sends
+        are committed in groups (``GroupCommit``), all of them before this returns.
         """
         gate = asyncio.Semaphore(self._in_flight)
         sending: set[asyncio.Task[None]] = set()
@@ -189,7 +229,8 @@ class AnnouncementSender:
             if slowed:
                 if sending:
                     await asyncio.wait(set(sending))
-                # The platform asked the whole bot to slow down: this channel waits, others go on.
+                # The platform asked the whole bot to slow down: this channel waits, others
+                # go on.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(until.wait(), max(e.retry_after for e in slowed))
                 slowed.clear()
@@ -198,7 +239,6 @@ class AnnouncementSender:
         return sum(1 for outcome in outcomes if outcome is Delivery.SENT)
 
     async def _deliver(self, channel: str, delivery: Claimed) -> Delivery | RateLimited | None:
-        adapter = self._channels[channel]
         announcement = await self._announcement(delivery.announcement_id)
         if announcement is None:  # deleted meanwhile (its deliveries go with it)
             return None
@@ -207,7 +247,7 @@ class AnnouncementSender:
         )
         now = self._clock.now()
         try:
-            await adapter.send(delivery.ref, replies)
+            await self._send[channel](delivery.ref, replies)
         except OutsideWindow:
             return await self._settle(delivery, Delivery.UNREACHABLE, "OutsideWindow")
         except RecipientUnavailable:
@@ -231,11 +271,17 @@ class AnnouncementSender:
             logger.exception("announcement delivery %s could not be sent", delivery.id)
             return await self._retry(delivery, error)
         self._metrics.answered(channel, len(replies))
-        async with self._database.transaction() as session:
-            # The log row is the web chat's message: written with the outcome, exactly once.
-            if await SqlDeliveries(session).settle(delivery, Delivery.SENT, now):
-                await SqlMessageLog(session).record_replies(delivery.ref, replies, now)
+        # Its slot is free once the outcome is committed: at most ``in_flight`` sends are ever
+        # accepted by the platform and not yet recorded (what a kill -9 can repeat).
+        await self._recorded((delivery, replies))
         return Delivery.SENT
+
+    async def _record_group(self, group: Sequence[Sent]) -> list[bool]:
+        return await record_sent(self._database, group, self._clock.now())
+
+    async def _record_one(self, sent: Sent) -> bool:
+        (recorded,) = await record_sent(self._database, [sent], self._clock.now())
+        return recorded
 
     async def _announcement(self, announcement_id: int) -> Announcement | None:
         found = self._announcements.get(announcement_id)
@@ -249,21 +295,26 @@ class AnnouncementSender:
     def _replies(
         self, announcement: Announcement, commune_code: int, locale: str
     ) -> tuple[Reply, ...]:
-        """The announcement as one message, in the citizen's language."""
+        """The announcement as one message, in the citizen's language: worded once per commune
+        and language, not once per citizen."""
         if locale not in SUPPORTED_LOCALES:
             locale = self._default_locale
-        picture = (
-            None
-            if announcement.image_type is None
-            else self._public_url + picture_path(announcement.id)
-        )
-        return announcement_message(
-            self._translator(locale).gettext,
-            announcement.text(locale),
-            commune_code,
-            picture_url=picture,
-            link=announcement.link,
-        )
+        worded = self._messages.setdefault(announcement.id, {})
+        found = worded.get((commune_code, locale))
+        if found is None:
+            picture = (
+                None
+                if announcement.image_type is None
+                else self._public_url + picture_path(announcement.id)
+            )
+            found = worded[commune_code, locale] = announcement_message(
+                self._translator(locale).gettext,
+                announcement.text(locale),
+                commune_code,
+                picture_url=picture,
+                link=announcement.link,
+            )
+        return found
 
     async def _settle(self, delivery: Claimed, state: Delivery, error: str) -> Delivery:
         async with self._database.transaction() as session:

@@ -13,7 +13,17 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -122,20 +132,17 @@ def _blocked() -> ColumnElement[bool]:
     )
 
 
-def _with_app_state(query: _Query) -> _Query:
-    """Subscribers joined to their app's user row and unreachable mark (either may be absent)."""
+def _with_app_state(
+    query: _Query, app: type[SubscriptionRow] | type[AnnouncementDeliveryRow] = SubscriptionRow
+) -> _Query:
+    """Subscribers (or deliveries: ``app``) joined to their app's user row and unreachable mark
+    (either may be absent)."""
     return query.outerjoin(
         UserRow,
-        and_(
-            UserRow.channel == SubscriptionRow.channel,
-            UserRow.user_id == SubscriptionRow.user_id,
-        ),
+        and_(UserRow.channel == app.channel, UserRow.user_id == app.user_id),
     ).outerjoin(
         UnreachableUserRow,
-        and_(
-            UnreachableUserRow.channel == SubscriptionRow.channel,
-            UnreachableUserRow.user_id == SubscriptionRow.user_id,
-        ),
+        and_(UnreachableUserRow.channel == app.channel, UnreachableUserRow.user_id == app.user_id),
     )
 
 
@@ -403,7 +410,8 @@ class SqlDeliveries:
         another worker has locked (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time,
         and the UPDATE checks the condition again, so a row another worker took in the
         meantime is left to it. A delivery whose worker died is taken again once its lease
-        has run out.
+        has run out. Those whose citizen blocked the bot since the fan-out are counted blocked
+        here and not returned.
         """
         claimable = and_(
             AnnouncementDeliveryRow.state == Delivery.QUEUED,
@@ -418,7 +426,9 @@ class SqlDeliveries:
             await self._session.scalars(
                 select(AnnouncementDeliveryRow.id)
                 .where(claimable)
-                .order_by(AnnouncementDeliveryRow.due_at, AnnouncementDeliveryRow.id)
+                # Only by due time, the index's own order: adding the id made PostgreSQL read
+                # and sort every delivery due at the same moment (a whole fan-out) per claim.
+                .order_by(AnnouncementDeliveryRow.due_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
@@ -431,6 +441,12 @@ class SqlDeliveries:
             .values(claimed_by=claimant, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
+        held = and_(
+            AnnouncementDeliveryRow.id.in_(candidates),
+            AnnouncementDeliveryRow.claimed_by == claimant,
+            AnnouncementDeliveryRow.state == Delivery.QUEUED,
+        )
+        await self._skip_blocked(held, now)
         rows = await self._session.execute(
             select(
                 AnnouncementDeliveryRow.id,
@@ -441,9 +457,7 @@ class SqlDeliveries:
                 AnnouncementDeliveryRow.locale,
                 AnnouncementDeliveryRow.attempts,
             )
-            .where(AnnouncementDeliveryRow.claimed_by == claimant)
-            .where(AnnouncementDeliveryRow.claimed_at == now)
-            .where(AnnouncementDeliveryRow.state == Delivery.QUEUED)
+            .where(held)
             .order_by(AnnouncementDeliveryRow.id)
         )
         return [
@@ -452,6 +466,52 @@ class SqlDeliveries:
             )
             for id_, announcement, channel, user, code, locale, tries in rows
         ]
+
+    async def _skip_blocked(self, held: ColumnElement[bool], now: datetime) -> None:
+        """Count blocked, unsent, the deliveries in ``held`` whose citizen blocked the bot since
+        the fan-out: one statement for the whole claim, where a check before each send would
+        cost a query per message (``send_prechecked``)."""
+        blocked = _with_app_state(
+            select(AnnouncementDeliveryRow.id), AnnouncementDeliveryRow
+        ).where(held, _blocked())
+        await self._session.execute(
+            update(AnnouncementDeliveryRow)
+            .where(AnnouncementDeliveryRow.id.in_(blocked))
+            .values(state=Delivery.BLOCKED, claimed_by=None, claimed_at=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def settle_sent(self, sent: Sequence[Claimed], now: datetime) -> list[Claimed]:
+        """Record many sends, one statement per claim they came from; those whose claim still
+        held, which alone may be logged as sent (a lapsed claim's delivery is another's now)."""
+        by_claim: dict[str, list[Claimed]] = {}
+        for each in sent:
+            by_claim.setdefault(each.claimed_by, []).append(each)
+        settled: list[Claimed] = []
+        for claimant, deliveries in by_claim.items():
+            moved = set(
+                await self._session.scalars(
+                    update(AnnouncementDeliveryRow)
+                    .where(
+                        AnnouncementDeliveryRow.id.in_([each.id for each in deliveries]),
+                        AnnouncementDeliveryRow.claimed_by == claimant,
+                        AnnouncementDeliveryRow.state == Delivery.QUEUED,
+                    )
+                    .values(
+                        state=Delivery.SENT,
+                        attempts=AnnouncementDeliveryRow.attempts + 1,
+                        sent_at=now,
+                        last_error=None,
+                        claimed_by=None,
+                        claimed_at=None,
+                        updated_at=now,
+                    )
+                    .returning(AnnouncementDeliveryRow.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            settled += [each for each in deliveries if each.id in moved]
+        return settled
 
     async def settle(
         self, claimed: Claimed, state: Delivery, now: datetime, error: str | None = None

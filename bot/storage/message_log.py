@@ -6,7 +6,7 @@ What users type is personal data, kept only for the retention period
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -59,7 +59,7 @@ class SqlMessageLog:
 
     async def record_turns(
         self,
-        turns: Sequence[tuple[ConversationRef, IncomingMessage | None, Sequence[Reply]]],
+        turns: Iterable[tuple[ConversationRef, IncomingMessage | None, Sequence[Reply]]],
         at: datetime,
     ) -> None:
         """Log several turns, each as ``record_turn`` does, in one statement for them all."""
@@ -67,18 +67,7 @@ class SqlMessageLog:
         for ref, said, replies in turns:
             if said is not None:
                 rows.append(_row(ref, Direction.IN, at, said.text, said.payload))
-            rows += [
-                _row(
-                    ref,
-                    Direction.OUT,
-                    at,
-                    r.text,
-                    None,
-                    buttons_to_json(r.buttons) or None,
-                    [list(span) for span in r.strong] or None,
-                )
-                for r in replies
-            ]
+            rows += _reply_rows(ref, replies, at)
         if rows:
             # One bulk insert of all rows: the ORM's unit of work costs more than the statement.
             await self._session.execute(insert(MessageLogRow), rows)
@@ -92,6 +81,13 @@ class SqlMessageLog:
     ) -> None:
         """Log what motcua answered, buttons included."""
         await self.record_turn(ref, None, replies, at)
+
+    async def record_sent(
+        self, sent: Iterable[tuple[ConversationRef, Sequence[Reply]]], at: datetime
+    ) -> None:
+        """Log what motcua sent into many conversations (a batch of one announcement), in one
+        statement."""
+        await self.record_turns(((ref, None, replies) for ref, replies in sent), at)
 
     async def history(self, ref: ConversationRef, limit: int = 100) -> list[LoggedMessage]:
         """The last ``limit`` messages of a conversation, oldest first."""
@@ -113,6 +109,23 @@ class SqlMessageLog:
             )
             for row in reversed(rows.all())
         ]
+
+
+def _reply_rows(
+    ref: ConversationRef, replies: Sequence[Reply], at: datetime
+) -> list[dict[str, Any]]:
+    return [
+        _row(
+            ref,
+            Direction.OUT,
+            at,
+            r.text,
+            None,
+            buttons_to_json(r.buttons) or None,
+            [list(span) for span in r.strong] or None,
+        )
+        for r in replies
+    ]
 
 
 def _row(

@@ -286,13 +286,18 @@ class TelegramChannel:
             RateLimited: Telegram still refused after the configured flood retries.
             DeliveryError: any other refusal, translated by ``errors.translate``.
         """
-        try:
-            chat_id = int(ref.user_id)
-        except ValueError:
-            raise RecipientUnavailable("not a Telegram chat id") from None
+        chat_id = _chat_id(ref)
         if await self._unreachable.contains(str(chat_id)):
             raise RecipientUnavailable("the user blocked the bot")
         await self._deliver(chat_id, replies)
+
+    async def send_prechecked(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+        """``send`` without asking the store first: the caller (a broadcast) checked in bulk.
+
+        A block since then is still caught: Telegram refuses with 403 (``RecipientUnavailable``),
+        and the user is marked.
+        """
+        await self._deliver(_chat_id(ref), replies)
 
     async def download(self, attachment: Attachment, limit: int) -> bytes:
         """A file a user sent, through ``getFile``; one whose announced size is over ``limit``
@@ -398,3 +403,10 @@ class TelegramChannel:
                 if isinstance(error, RecipientUnavailable):
                     await self._unreachable.add(str(chat_id))
                 raise error from exc
+
+
+def _chat_id(ref: ConversationRef) -> int:
+    try:
+        return int(ref.user_id)
+    except ValueError:
+        raise RecipientUnavailable("not a Telegram chat id") from None

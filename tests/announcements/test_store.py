@@ -152,3 +152,47 @@ async def test_a_subscriber_on_an_app_not_run_here_is_counted_failed(
     async with database.transaction() as session:
         progress = await SqlAnnouncements(session).progress(announcement)
     assert progress.by_channel["zalo"][Delivery.FAILED] == 1
+
+
+async def test_sends_are_settled_together_only_where_the_claim_still_holds(
+    database: Database, clock: ManualClock
+) -> None:
+    refs = [ConversationRef("web", f"w{n}") for n in range(3)]
+    async with database.transaction() as session:
+        for ref in refs:
+            await SqlSubscriptions(session).choose(ref, BA_DINH, clock.now())
+    announcement = await _announce(database, clock)
+    async with database.transaction() as session:
+        await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS)
+        dead = await SqlDeliveries(session).claim(clock.now(), LEASE, 1, "dead", CHANNELS)
+    clock.advance(LEASE)
+    async with database.transaction() as session:
+        alive = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "alive", CHANNELS)
+    assert {c.id for c in dead} < {c.id for c in alive}  # the dead worker's lease ran out
+    async with database.transaction() as session:
+        assert await SqlDeliveries(session).settle_sent(dead, clock.now()) == []
+        assert await SqlDeliveries(session).settle_sent(alive, clock.now()) == alive
+        assert await SqlDeliveries(session).settle_sent(alive, clock.now()) == []  # once
+        progress = await SqlAnnouncements(session).progress(announcement)
+    assert progress.by_channel["web"][Delivery.SENT] == 3 and progress.finished
+
+
+async def test_a_citizen_who_blocked_the_bot_after_the_fan_out_is_counted_not_claimed(
+    database: Database, clock: ManualClock
+) -> None:
+    blocker, reader = ConversationRef("telegram", "1"), ConversationRef("telegram", "2")
+    async with database.transaction() as session:
+        for ref in (blocker, reader):
+            await SqlSubscriptions(session).choose(ref, BA_DINH, clock.now())
+    announcement = await _announce(database, clock)
+    async with database.transaction() as session:
+        assert await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS) == 2
+    clock.advance(minutes=1)
+    await SqlUnreachableUsers(database, "telegram", clock.now).add(blocker.user_id)
+    async with database.transaction() as session:
+        claimed = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "a", CHANNELS)
+    assert [c.ref for c in claimed] == [reader]
+    async with database.transaction() as session:
+        progress = await SqlAnnouncements(session).progress(announcement)
+    assert progress.by_channel["telegram"][Delivery.BLOCKED] == 1
+    assert progress.by_channel["telegram"][Delivery.QUEUED] == 1
