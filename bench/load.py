@@ -30,9 +30,10 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 
@@ -86,20 +87,23 @@ async def resident_bytes(http: aiohttp.ClientSession, urls: Sequence[str]) -> fl
     return total
 
 
-async def _answered_later(session: aiohttp.ClientSession, url: str, said: str) -> None:
-    """Wait until the history shows ``said`` as the last thing the citizen wrote, answered.
+def answered_last(entries: Sequence[Mapping[str, Any]], said: str) -> bool:
+    """Whether the history's ``entries`` show ``said`` as the last thing the citizen wrote,
+    answered. A citizen's consecutive questions differ, so the last user entry carrying this
+    text is this message once its turn has run."""
+    users = [i for i, entry in enumerate(entries) if entry["role"] == "user"]
+    return bool(users) and entries[users[-1]]["text"] == said and users[-1] < len(entries) - 1
 
-    A citizen's consecutive questions differ, so the last user entry carrying this text is this
-    message once its turn has run.
-    """
+
+async def _answered_later(session: aiohttp.ClientSession, url: str, said: str) -> None:
+    """Wait until the history shows ``said`` answered, reading it as the page polls."""
     while True:
         await asyncio.sleep(HISTORY_POLL)
         async with session.get(url + "/api/history") as response:
             if response.status != 200:
                 continue
             entries = (await response.json())["entries"]
-        users = [i for i, entry in enumerate(entries) if entry["role"] == "user"]
-        if users and entries[users[-1]]["text"] == said and users[-1] < len(entries) - 1:
+        if answered_last(entries, said):
             return
 
 

@@ -46,6 +46,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.load import answered_last
 from bench.throughput import UNLIMITED_SENDS, balancer
 from bench.web_roundtrip import QUESTIONS
 from bench.workers import UNLIMITED, ServerProcess, _upgrade, free_port, scratch_postgres
@@ -424,15 +425,13 @@ async def web_citizen(
 
 
 async def _in_history(page: WebPage, said: str) -> bool:
-    """Whether the history shows ``said`` answered within :data:`LATE` seconds (a citizen's
-    consecutive questions differ, so the last user entry with this text is this message)."""
+    """Whether the history shows ``said`` answered within :data:`LATE` seconds."""
     ends = time.monotonic() + LATE
     while time.monotonic() < ends:
         await asyncio.sleep(RETRY_PAUSE)
         _status, body = await page.request("GET", "/api/history")
         entries = body["entries"] if body else []
-        users = [i for i, entry in enumerate(entries) if entry["role"] == "user"]
-        if users and entries[users[-1]]["text"] == said and users[-1] < len(entries) - 1:
+        if answered_last(entries, said):
             return True
     return False
 
