@@ -212,15 +212,26 @@ async def echo_bot(telegram: FakeTelegram) -> AsyncIterator[list[str]]:
 
 @asynccontextmanager
 async def balancer(targets: Sequence[str]) -> AsyncIterator[str]:
-    """Round-robin HTTP forwarding to ``targets``: the load balancer in front of the workers."""
+    """Round-robin HTTP forwarding to ``targets``: the load balancer in front of the workers.
+
+    A target that refuses the connection or drops it (a worker killed or restarting) is skipped
+    for the next one, as nginx's ``proxy_next_upstream error``; 502 when none answers.
+    """
     turn = itertools.cycle(targets)
     async with aiohttp.ClientSession() as http:
 
         async def forward(request: web.Request) -> web.Response:
             body = await request.read()
             headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
-            async with http.post(next(turn) + request.path, data=body, headers=headers) as answer:
-                return web.Response(status=answer.status, body=await answer.read())
+            for _ in targets:
+                try:
+                    async with http.post(
+                        next(turn) + request.path, data=body, headers=headers
+                    ) as answer:
+                        return web.Response(status=answer.status, body=await answer.read())
+                except aiohttp.ClientError:
+                    continue
+            return web.Response(status=502)
 
         app = web.Application()
         app.router.add_post("/{path:.*}", forward)

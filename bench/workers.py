@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import signal
 import socket
 import sys
 import tempfile
@@ -132,6 +133,60 @@ async def workers(
                 started.append((f"http://127.0.0.1:{port}", process))
             await asyncio.gather(*(_wait_healthy(url, process) for url, process in started))
             yield [url for url, _ in started[: len(ports)]]
+
+
+class ServerProcess:
+    """One ``motcua serve`` (or ``command``) process on its own port, logging to ``log_path``,
+    that a test or a fault run can start, SIGKILL and start again."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_path: Path,
+        port: int | None = None,
+        command: str = "serve",
+    ) -> None:
+        self.command = command
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env, "MOTCUA_PORT": str(self.port)}
+        self.log_path = log_path
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self, within: float = 60.0) -> None:
+        """Start the worker and wait until ``/healthz`` answers 200."""
+        with self.log_path.open("ab") as log:
+            self._process = await asyncio.create_subprocess_exec(
+                MOTCUA, self.command, env=self.env, stdout=log, stderr=log
+            )
+        async with asyncio.timeout(within), aiohttp.ClientSession() as http:
+            while True:
+                if self._process.returncode is not None:
+                    log_tail = self.log_path.read_text()[-2000:]
+                    raise RuntimeError(f"motcua {self.command} exited: {log_tail}")
+                try:
+                    async with http.get(self.url + "/healthz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when a machine or a container dies."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGKILL)
+        await self._process.wait()
+
+    async def stop(self) -> None:
+        """SIGTERM, as a deployment stops a worker, and wait for it to exit."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.terminate()
+            try:
+                async with asyncio.timeout(30):
+                    await self._process.wait()
+            except TimeoutError:
+                await self.kill()
 
 
 async def _upgrade(env: Mapping[str, str]) -> None:

@@ -353,11 +353,13 @@ class DurableInbox:
             # shortly, and never given up for it, or a busy citizen's message would be lost.
             logger.info("inbox message waits for its conversation: entry=%d", entry.id)
             await self._postpone(entry)
-        except Exception:
-            # Left leased: retried when the lease runs out.
-            logger.exception(
-                "%s message failed: entry=%d attempt=%d", channel, entry.id, entry.attempts
-            )
+        except Exception as error:
+            if unreachable(error):
+                await self._hand_back(entry, error)
+            else:  # left leased: retried when the lease runs out, and given up at last
+                logger.exception(
+                    "%s message failed: entry=%d attempt=%d", channel, entry.id, entry.attempts
+                )
         finally:
             # Told to stop rather than cancelled, like the loop: it may be in a unit of work.
             worked.set()
@@ -397,6 +399,23 @@ class DurableInbox:
         logger.error("inbox message given up: channel=%s entry=%d", channel, entry.id)
         await self._finish(entry, FAILED)
         return True
+
+    async def _hand_back(self, entry: InboxEntry, error: BaseException) -> None:
+        """The database did not answer the turn (away, or every pooled connection busy under
+        load): no fault of the message's own, so the claim is handed back uncounted, or a
+        citizen's message would be given up after a few slow minutes. While the database is
+        still away the lease runs out instead, and that one claim counts."""
+        logger.warning(
+            "%s message waits for the database: entry=%d %s",
+            entry.message.ref.channel,
+            entry.id,
+            type(error).__name__,
+        )
+        try:
+            await self._postpone(entry)
+        except Exception as again:
+            if not unreachable(again):
+                raise
 
     async def _postpone(self, entry: InboxEntry, pause: timedelta = BUSY_PAUSE) -> None:
         now = self._clock.now()

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from support.apps import telegram_env
 from support.postgres_server import available, postgres_server
+from support.redis_server import RedisServer
 from support.waiting import eventually
 from test_metrics import scrape, value
 
@@ -38,46 +39,6 @@ pytestmark = [
 USERS = 4
 REDIS_AWAY = 30.0
 DATABASE_AWAY = 8.0
-
-
-class RedisServer:
-    """A ``redis-server`` of the test's own, nothing persisted, that it may stop and start."""
-
-    def __init__(self, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._log = log
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self._log.open("ab") as log:
-            self._process = await asyncio.create_subprocess_exec(
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                stdout=log,
-                stderr=log,
-            )
-        async with asyncio.timeout(10):
-            while True:
-                try:
-                    _reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                except OSError:
-                    await asyncio.sleep(0.05)
-                    continue
-                writer.close()
-                return
-
-    async def stop(self) -> None:
-        if self._process is not None and self._process.returncode is None:
-            self._process.terminate()
-            await self._process.wait()
 
 
 @pytest.fixture

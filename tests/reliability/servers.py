@@ -1,29 +1,25 @@
-"""``motcua serve`` (or ``worker``) as a real process tests can start, SIGKILL and start again."""
+"""Real ``motcua serve`` workers for tests (``bench.workers.ServerProcess``), each with its own
+data directory and log, a one-procedure knowledge base, and what their database logged."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import socket
 import sqlite3
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import aiohttp
 from support.procedures import BIRTH
 
+from bench.workers import MOTCUA, ServerProcess, free_port
 from knowledge.store import save_knowledge_base
 
-MOTCUA = str(Path(sys.executable).with_name("motcua"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+__all__ = [
+    "MOTCUA",
+    "ServerProcess",
+    "free_port",
+    "incoming_texts",
+    "small_knowledge",
+    "worker_processes",
+]
 
 
 def small_knowledge(folder: Path) -> Path:
@@ -31,59 +27,6 @@ def small_knowledge(folder: Path) -> Path:
     path = folder / "kb.json.gz"
     save_knowledge_base([BIRTH], path)
     return path
-
-
-class ServerProcess:
-    """One ``motcua serve`` (or ``command``) process on its own port; logs go to ``log_path``."""
-
-    def __init__(
-        self,
-        env: Mapping[str, str],
-        log_path: Path,
-        port: int | None = None,
-        command: str = "serve",
-    ) -> None:
-        self.command = command
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env, "MOTCUA_PORT": str(self.port)}
-        self.log_path = log_path
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def start(self, within: float = 60.0) -> None:
-        """Start the worker and wait until ``/healthz`` answers 200."""
-        with self.log_path.open("ab") as log:
-            self._process = await asyncio.create_subprocess_exec(
-                MOTCUA, self.command, env=self.env, stdout=log, stderr=log
-            )
-        async with asyncio.timeout(within), aiohttp.ClientSession() as http:
-            while True:
-                if self._process.returncode is not None:
-                    log_tail = self.log_path.read_text()[-2000:]
-                    raise RuntimeError(f"motcua {self.command} exited: {log_tail}")
-                try:
-                    async with http.get(self.url + "/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-
-    async def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as when a machine or a container dies."""
-        assert self._process is not None
-        self._process.send_signal(signal.SIGKILL)
-        await self._process.wait()
-
-    async def stop(self) -> None:
-        """SIGTERM, as a deployment stops a worker, and wait for it to exit."""
-        if self._process is not None and self._process.returncode is None:
-            self._process.terminate()
-            try:
-                async with asyncio.timeout(30):
-                    await self._process.wait()
-            except TimeoutError:
-                await self.kill()
 
 
 def worker_processes(env: Mapping[str, str], folder: Path, ports: list[int]) -> list[ServerProcess]:

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 from support.clock import ManualClock
 
@@ -277,6 +278,32 @@ async def test_a_message_whose_conversation_stays_busy_is_never_given_up(
     async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
         if busy:
             raise busy.pop()  # another worker holds the conversation past the lock's wait
+        return await dispatcher.handle(message, hook)
+
+    sent = Sent()
+    inbox = DurableInbox(database, turn, clock, lease=LEASE, poll_interval=0.05)
+    inbox.subscribe(REF.channel, sent)
+    async with inbox:
+        await inbox.accept(said("u1"))
+        for _ in range(MAX_ATTEMPTS + 2):
+            await inbox.join()
+            clock.advance(BUSY_PAUSE + timedelta(seconds=1))  # far shorter than the lease
+        await inbox.join()
+    assert sent.texts == ["1: u1"]
+    assert await turns(database) == 1
+
+
+async def test_a_message_whose_turn_finds_no_database_connection_is_never_given_up(
+    database: Database, clock: ManualClock
+) -> None:
+    """Under load every pooled connection may stay busy past the pool's wait: the turn fails
+    with the pool's timeout, again and again, and the message must still be answered."""
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    unreached = [PoolTimeout("QueuePool limit reached, connection timed out")] * (MAX_ATTEMPTS + 2)
+
+    async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
+        if unreached:
+            raise unreached.pop()
         return await dispatcher.handle(message, hook)
 
     sent = Sent()

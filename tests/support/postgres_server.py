@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from reliability.servers import free_port
+from bench.workers import free_port
 
 SERVER_ACCOUNT = "postgres"
 
