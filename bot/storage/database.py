@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
@@ -55,12 +56,28 @@ def unreachable(error: BaseException) -> bool:
     if isinstance(error, OSError):
         return type(error).__module__ in ("builtins", "socket")
     if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
-        return True
+        return not _refused_by_sqlite(error)
     # asyncpg is loaded by a PostgreSQL engine only: without it, none of its errors exist.
     postgres = sys.modules.get("asyncpg.exceptions")
     return postgres is not None and isinstance(
         error, postgres.PostgresConnectionError | postgres.OperatorInterventionError
     )
+
+
+_SQLITE_AWAY = frozenset(
+    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
+)
+"""SQLite's answers that trying again cures: another writer holds the file, or the file could
+not be read or opened. SQLite reports a missing table or a bad statement as an "operational"
+error too, and that is a fault to be logged with its cause, not a database away."""
+
+
+def _refused_by_sqlite(error: DBAPIError | PoolTimeout) -> bool:
+    cause = getattr(error, "orig", None)
+    if not isinstance(cause, sqlite3.Error):
+        return False
+    code = getattr(cause, "sqlite_errorcode", None)
+    return code is None or code & 0xFF not in _SQLITE_AWAY
 
 
 @dataclass(frozen=True, slots=True)
