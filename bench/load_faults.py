@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.load import answered_last
 from bench.throughput import UNLIMITED_SENDS, balancer
 from bench.web_roundtrip import QUESTIONS
-from bench.workers import UNLIMITED, ServerProcess, _upgrade, free_port
+from bench.workers import UNLIMITED, ServerProcess, _upgrade, free_port, open_messages
 from integrations.webchat.identity import COOKIE
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.support.postgres_server import PostgresServer, postgres_server
@@ -258,18 +258,6 @@ class Deployment:
         self.telegram.flood(retry_after=1, times=2 * refusals)
         await asyncio.sleep(PLATFORM_AWAY + CALM)
         self.note("faults over")
-
-    async def open_messages(self) -> int:
-        """Inbox rows whose turn or replies are not done yet."""
-        engine = create_async_engine(self.database)
-        try:
-            async with engine.connect() as connection:
-                found = await connection.scalar(
-                    text("SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'failed')")
-                )
-                return int(found or 0)
-        finally:
-            await engine.dispose()
 
     async def message_log(
         self,
@@ -513,7 +501,7 @@ async def run_with_faults(
             deployed.note("citizens stopped writing")
 
             async def all_answered() -> bool:
-                return await deployed.open_messages() == 0
+                return await open_messages(deployed.database) == 0
 
             await eventually(all_answered, within=DRAIN)
             await asyncio.sleep(2)  # time for a wrong second send to show

@@ -237,6 +237,20 @@ async def _wait_healthy(url: str, server: asyncio.subprocess.Process) -> None:
     raise SystemExit("a motcua worker did not become healthy in 300 s")
 
 
+async def open_messages(database: str) -> int:
+    """Inbox rows of ``database`` whose turn or replies are not done yet: none once every
+    message a run sent is answered."""
+    engine = create_async_engine(database)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                text("SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'failed')")
+            )
+            return int(found or 0)
+    finally:
+        await engine.dispose()
+
+
 @asynccontextmanager
 async def scratch_postgres(admin_url: str) -> AsyncIterator[str]:
     """A new, empty PostgreSQL database next to ``admin_url``'s, dropped afterwards."""

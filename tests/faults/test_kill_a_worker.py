@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from support.apps import telegram_env, zalo_env
 from support.waiting import eventually
 
-from bench.workers import UNLIMITED, scratch_postgres
+from bench.workers import UNLIMITED, open_messages, scratch_postgres
 from integrations.messenger import WEBHOOK_PATH as MESSENGER_WEBHOOK
 from integrations.webchat.identity import COOKIE
 from integrations.zalo import WEBHOOK_PATH as ZALO_WEBHOOK
@@ -78,18 +78,6 @@ class Deployment:
                 for channel, user, said_text in rows:
                     said.setdefault((channel, user), []).append(said_text)
                 return said
-        finally:
-            await engine.dispose()
-
-    async def open_messages(self) -> int:
-        """Inbox rows whose turn or replies are not done yet."""
-        engine = create_async_engine(self.database)
-        try:
-            async with engine.connect() as connection:
-                found = await connection.scalar(
-                    text("SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'failed')")
-                )
-                return int(found or 0)
         finally:
             await engine.dispose()
 
@@ -264,7 +252,7 @@ async def test_a_worker_killed_while_messages_are_in_flight_loses_and_doubles_no
         )
 
     async def all_answered() -> bool:
-        return await deployment.open_messages() == 0
+        return await open_messages(deployment.database) == 0
 
     await eventually(all_answered, within=60)  # every message answered
     said = await deployment.incoming()
@@ -314,7 +302,7 @@ async def test_a_worker_killed_holding_a_conversation_lock_blocks_it_only_until_
             assert status in (200, 202)  # "one moment" while the lock runs out, never a 5xx
 
             async def answered() -> bool:
-                return await deployment.open_messages() == 0
+                return await open_messages(deployment.database) == 0
 
             await eventually(answered, within=LOCK_EXPIRY + LEASE + 10)
             waited = time.monotonic() - started
