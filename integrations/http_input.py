@@ -64,7 +64,7 @@ Payload = Annotated[str, AfterValidator(lambda value: clean_text(value, MAX_PAYL
 """A button payload sent back by a platform, cleaned and capped."""
 
 
-def _no_nul(value: str) -> str:
+def no_nul(value: str) -> str:
     """``value`` unchanged; an address or id with NUL is refused, not cleaned.
 
     Unlike a text, an id or a file's address changed by cleaning would name something else,
@@ -76,11 +76,11 @@ def _no_nul(value: str) -> str:
 
 
 PlatformId = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS), AfterValidator(_no_nul)
+    str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS), AfterValidator(no_nul)
 ]
 """A user, chat or message id as a platform writes it."""
 
-PlatformUrl = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS), AfterValidator(_no_nul)]
+PlatformUrl = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS), AfterValidator(no_nul)]
 """The address a platform gives for a file a user sent."""
 
 EpochMillis = Annotated[int, Field(ge=0, lt=LAST_MILLISECOND)]

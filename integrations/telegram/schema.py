@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from integrations.http_input import (
     EpochSeconds,
@@ -18,6 +18,7 @@ from integrations.http_input import (
     Payload,
     PlatformId,
     PlatformText,
+    no_nul,
     validate,
 )
 
@@ -25,7 +26,8 @@ TelegramId = Annotated[int, Field(gt=-(2**53), lt=2**53)]
 """Telegram ids have at most 52 significant bits."""
 
 _FileSize = Annotated[int, Field(ge=0, lt=2**53)]
-_LanguageCode = Annotated[str, StringConstraints(max_length=16)]
+_LanguageCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(no_nul)]
+"""Kept with the message (its language), so held to the rule of a kept id."""
 
 
 class _User(Lenient):

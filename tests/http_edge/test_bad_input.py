@@ -228,6 +228,10 @@ async def test_a_nul_character_in_an_id_or_a_file_address_is_refused_and_changes
     answers = [await edge.messenger_event(body) for body in messenger]
     answers += [await edge.zalo_event(body, "1795507140000") for body in zalo]
     answers.append(await edge.telegram_update(json.dumps(update).encode()))
+    # The user's language code is kept with the message (make fuzz on PostgreSQL found it).
+    update = json.loads(telegram_body("hi"))
+    update["message"]["from"]["language_code"] = "vi\u0000"
+    answers.append(await edge.telegram_update(json.dumps(update).encode()))
     for answer in answers:
         assert "NUL" in refused(answer, 400)["error"]
     await edge.settle()
