@@ -251,16 +251,7 @@ class SandboxStore:
 
     async def histories(self, codes: Collection[str]) -> dict[str, list[tuple[str, str, str]]]:
         """Code -> (status, at, note) of every change of that dossier, oldest first."""
-        found: dict[str, list[tuple[str, str, str]]] = {code: [] for code in codes}
-        for chunk in _chunks(sorted(found)):
-            async with self.db.execute(
-                f"SELECT code, status, at, note FROM history WHERE code IN ({_marks(chunk)}) "
-                "ORDER BY id",
-                chunk,
-            ) as cursor:
-                for code, status, at, note in await cursor.fetchall():
-                    found[code].append((status, at, note))
-        return found
+        return await self._rows_by_code("status, at, note", "history", codes)
 
     async def add_attachment(
         self,
@@ -281,15 +272,22 @@ class SandboxStore:
 
     async def attachment_names(self, codes: Collection[str]) -> dict[str, list[str]]:
         """Code -> the document names attached to that dossier, in order."""
-        found: dict[str, list[str]] = {code: [] for code in codes}
+        found = await self._rows_by_code("document_name", "attachments", codes)
+        return {code: [name for (name,) in rows] for code, rows in found.items()}
+
+    async def _rows_by_code(
+        self, columns: str, table: str, codes: Collection[str]
+    ) -> dict[str, list[Any]]:
+        """Code -> ``columns`` of ``table``'s rows for that dossier, in the order they were
+        added, read a chunk of codes at a time."""
+        found: dict[str, list[Any]] = {code: [] for code in codes}
         for chunk in _chunks(sorted(found)):
             async with self.db.execute(
-                f"SELECT code, document_name FROM attachments WHERE code IN ({_marks(chunk)}) "
-                "ORDER BY id",
+                f"SELECT code, {columns} FROM {table} WHERE code IN ({_marks(chunk)}) ORDER BY id",
                 chunk,
             ) as cursor:
-                for code, name in await cursor.fetchall():
-                    found[code].append(name)
+                for code, *rest in await cursor.fetchall():
+                    found[code].append(tuple(rest))
         return found
 
     async def queue_webhooks(self, webhooks: Sequence[tuple[str, str, str, datetime]]) -> None:
