@@ -48,14 +48,13 @@ class GroupCommit(Generic[T, R]):
     Items handed over while nothing is being written are written at once; those that arrive
     while a batch is written go together in the next one (``together_or_alone``), and so on:
     under a burst, one commit serves many callers, while a lone caller waits for nothing but
-    its own. Each caller gets its own item's
-    result, or what it failed with.
+    its own. Each caller gets its own item's result, or what it failed with; should a batch
+    fail, each of its items is written again as a batch of one.
     """
 
     def __init__(
         self,
         together: Callable[[Sequence[T]], Awaitable[Sequence[R]]],
-        alone: Callable[[T], Awaitable[R]],
         what: str,
         *,
         limit: int = 500,
@@ -63,7 +62,6 @@ class GroupCommit(Generic[T, R]):
         """``limit``: items in one batch at most (SQLite takes some 32,000 parameters in one
         statement)."""
         self._together = together
-        self._alone = alone
         self._what = what
         self._limit = limit
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
@@ -77,6 +75,10 @@ class GroupCommit(Generic[T, R]):
             self._writer = asyncio.create_task(self._write(), name=self._what)
         # Shielded: a caller that gives up leaves its item to the batch it is in.
         return await asyncio.shield(done)
+
+    async def _alone(self, item: T) -> R:
+        (result,) = await self._together([item])
+        return result
 
     async def _write(self) -> None:
         while self._waiting:

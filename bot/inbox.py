@@ -145,12 +145,8 @@ class DurableInbox:
         self._loop: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._claiming = False
-        self._keeping = GroupCommit(
-            self._keep_all, self._keep_one, "inbox messages kept", limit=BATCH
-        )
-        self._finishing = GroupCommit(
-            self._finish_all, self._finish_one, "inbox messages marked done", limit=BATCH
-        )
+        self._keeping = GroupCommit(self._keep_all, "inbox messages kept", limit=BATCH)
+        self._finishing = GroupCommit(self._finish_all, "inbox messages marked done", limit=BATCH)
 
     def subscribe(self, channel: str, respond: Responder) -> None:
         """Send the replies to ``channel``'s messages through ``respond``."""
@@ -284,10 +280,6 @@ class DurableInbox:
         # A message without a platform id cannot be recognised again: it gets one of its own.
         message_id = message.message_id or f"inbox:{uuid.uuid4().hex}"
         return await self._keeping(_ToKeep(message, message_id, logs.ensure_request_id()))
-
-    async def _keep_one(self, item: _ToKeep) -> tuple[int, bool]:
-        (kept,) = await self._keep_all([item])
-        return kept
 
     async def _keep_all(self, batch: Sequence[_ToKeep]) -> list[tuple[int, bool]]:
         """Keep the batch in one transaction; each message's row id and whether it was new."""
@@ -517,9 +509,6 @@ class DurableInbox:
                 if not unreachable(error):
                     raise
             await asyncio.sleep(FINISH_PAUSE)
-
-    async def _finish_one(self, entry_id: int) -> None:
-        await self._finish_all([entry_id])
 
     async def _finish_all(self, entry_ids: Sequence[int]) -> list[None]:
         """Mark the rows done in one transaction."""

@@ -25,14 +25,10 @@ class Writer:
             raise ValueError("negative")
         return [2 * item for item in items]
 
-    async def alone(self, item: int) -> int:
-        (result,) = await self.together([item])
-        return result
-
 
 async def test_callers_arriving_during_a_write_share_the_next_batch() -> None:
     writer = Writer()
-    group = GroupCommit(writer.together, writer.alone, "doubled", limit=3)
+    group = GroupCommit(writer.together, "doubled", limit=3)
     calls = [asyncio.create_task(group(0))]
     await writer.writing.wait()  # the first is being written
     calls += [asyncio.create_task(group(n)) for n in range(1, 6)]
@@ -46,7 +42,7 @@ async def test_callers_arriving_during_a_write_share_the_next_batch() -> None:
 async def test_a_failing_item_fails_only_its_own_caller() -> None:
     writer = Writer()
     writer.gate.set()
-    group = GroupCommit(writer.together, writer.alone, "doubled")
+    group = GroupCommit(writer.together, "doubled")
     calls = [asyncio.create_task(group(n)) for n in (2, -3, 4)]
     results = await asyncio.gather(*calls, return_exceptions=True)
     assert results[0] == 4 and results[2] == 8

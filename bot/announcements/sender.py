@@ -120,7 +120,7 @@ class AnnouncementSender:
             for name, adapter in channels.items()
         }
         self._clock = clock
-        self._recorded = GroupCommit(self._record_group, self._record_one, "announcement sends")
+        self._recorded = GroupCommit(self._record_group, "announcement sends")
         self._translator = translator
         self._default_locale = default_locale
         self._public_url = public_url.rstrip("/")
@@ -278,10 +278,6 @@ class AnnouncementSender:
 
     async def _record_group(self, group: Sequence[Sent]) -> list[bool]:
         return await record_sent(self._database, group, self._clock.now())
-
-    async def _record_one(self, sent: Sent) -> bool:
-        (recorded,) = await record_sent(self._database, [sent], self._clock.now())
-        return recorded
 
     async def _announcement(self, announcement_id: int) -> Announcement | None:
         found = self._announcements.get(announcement_id)

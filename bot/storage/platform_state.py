@@ -28,9 +28,7 @@ class SqlUnreachableUsers:
         self._now = now
         # Every message a user sends forgets their mark: under a burst, one statement forgets
         # the marks of all the users who wrote meanwhile.
-        self._discarding = GroupCommit(
-            self._discard_all, self._discard_one, "unreachable marks forgotten"
-        )
+        self._discarding = GroupCommit(self._discard_all, "unreachable marks forgotten")
 
     async def add(self, user_id: str) -> None:
         """Remember that ``user_id`` cannot be written to (kept if already known)."""
@@ -45,9 +43,6 @@ class SqlUnreachableUsers:
     async def discard(self, user_id: str) -> None:
         """Forget it: the user wrote again or unblocked the bot."""
         await self._discarding(user_id)
-
-    async def _discard_one(self, user_id: str) -> None:
-        await self._discard_all([user_id])
 
     async def _discard_all(self, user_ids: Sequence[str]) -> list[None]:
         async with self._database.transaction() as session:

@@ -55,10 +55,7 @@ async def test_sends_handed_in_together_are_recorded_once_in_one_group(
     async def group(sends: Sequence[Sent]) -> list[bool]:
         return await record_sent(database, sends, clock.now())
 
-    async def alone(send: Sent) -> bool:
-        return (await group([send]))[0]
-
-    recorded = GroupCommit(group, alone, "announcement sends")
+    recorded = GroupCommit(group, "announcement sends")
     outcomes = await asyncio.gather(*(recorded((each, message)) for each in [lapsed, *claimed]))
     event.remove(database.engine.sync_engine, "commit", count)
 
