@@ -13,26 +13,22 @@ from bot.storage.database import unreachable
 
 
 def sqlite_error(statement: str, *, locked: bool = False) -> OperationalError:
-    """The error SQLAlchemy raises for what the real SQLite answers to ``statement``."""
-    holder = sqlite3.connect(":memory:")
-    if locked:
-        holder = sqlite3.connect("file:locked?mode=memory&cache=shared", uri=True)
-        holder.execute("CREATE TABLE t (x)")
-        holder.execute("BEGIN EXCLUSIVE")
-        holder.execute("INSERT INTO t VALUES (1)")
-        other = sqlite3.connect("file:locked?mode=memory&cache=shared", uri=True, timeout=0)
-        try:
-            other.execute(statement)
-        except sqlite3.OperationalError as cause:
-            return OperationalError(statement, {}, cause)
-        finally:
-            other.close()
-            holder.close()
+    """The error SQLAlchemy raises for what the real SQLite answers to ``statement`` (with
+    ``locked``, while another connection holds the database in an exclusive transaction)."""
+    shared = "file:locked?mode=memory&cache=shared"
+    holder = sqlite3.connect(shared, uri=True)
+    asker = holder
     try:
-        holder.execute(statement)
+        if locked:
+            holder.execute("CREATE TABLE t (x)")
+            holder.execute("BEGIN EXCLUSIVE")
+            holder.execute("INSERT INTO t VALUES (1)")
+            asker = sqlite3.connect(shared, uri=True, timeout=0)
+        asker.execute(statement)
     except sqlite3.OperationalError as cause:
         return OperationalError(statement, {}, cause)
     finally:
+        asker.close()
         holder.close()
     raise AssertionError(f"SQLite accepted {statement}")
 
