@@ -269,41 +269,27 @@ async def test_leaving_the_inbox_lets_its_loop_finish_the_unit_of_work_in_hand(
     assert not held.cancelled
 
 
-async def test_a_message_whose_conversation_stays_busy_is_never_given_up(
-    database: Database, clock: ManualClock
+@pytest.mark.parametrize(
+    "failure",
+    [
+        # Another worker holds the conversation past the lock's wait.
+        LockTimeout("conversation lock not acquired in time"),
+        # Under load every pooled connection stays busy past the pool's wait.
+        PoolTimeout("QueuePool limit reached, connection timed out"),
+    ],
+    ids=["conversation busy", "no database connection"],
+)
+async def test_a_message_failing_for_want_of_a_lock_or_a_connection_is_never_given_up(
+    database: Database, clock: ManualClock, failure: Exception
 ) -> None:
+    """Neither is the message's own fault: however often its turn fails for it, the message
+    is tried again and answered once, never given up after ``MAX_ATTEMPTS``."""
     dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
-    busy = [LockTimeout("conversation lock not acquired in time")] * (MAX_ATTEMPTS + 2)
+    failures = [failure] * (MAX_ATTEMPTS + 2)
 
     async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
-        if busy:
-            raise busy.pop()  # another worker holds the conversation past the lock's wait
-        return await dispatcher.handle(message, hook)
-
-    sent = Sent()
-    inbox = DurableInbox(database, turn, clock, lease=LEASE, poll_interval=0.05)
-    inbox.subscribe(REF.channel, sent)
-    async with inbox:
-        await inbox.accept(said("u1"))
-        for _ in range(MAX_ATTEMPTS + 2):
-            await inbox.join()
-            clock.advance(BUSY_PAUSE + timedelta(seconds=1))  # far shorter than the lease
-        await inbox.join()
-    assert sent.texts == ["1: u1"]
-    assert await turns(database) == 1
-
-
-async def test_a_message_whose_turn_finds_no_database_connection_is_never_given_up(
-    database: Database, clock: ManualClock
-) -> None:
-    """Under load every pooled connection may stay busy past the pool's wait: the turn fails
-    with the pool's timeout, again and again, and the message must still be answered."""
-    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
-    unreached = [PoolTimeout("QueuePool limit reached, connection timed out")] * (MAX_ATTEMPTS + 2)
-
-    async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
-        if unreached:
-            raise unreached.pop()
+        if failures:
+            raise failures.pop()
         return await dispatcher.handle(message, hook)
 
     sent = Sent()
