@@ -1,6 +1,7 @@
 """What citizens get back: the answer route measured on a query set, with every miss listed.
 
-``python -m bench.answers bench/queries/fresh.jsonl`` runs each question through the whole
+``python -m bench.answers [FILE...]`` (the tuning set ``bench/queries/letters.jsonl`` by default;
+a held-out set is named on the command line and measured once) runs each question through the whole
 answer route (``LocalKnowledgeBase.answer``: portal help, the law, then the search's tiers) over
 the shipped knowledge base, catalogue entries included, and prints:
 
@@ -87,7 +88,13 @@ def measure(kb: LocalKnowledgeBase, rows: Sequence[dict[str, object]]) -> dict[s
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure each query file and print its figures and misses."""
     parser = argparse.ArgumentParser(prog="python -m bench.answers", description=__doc__)
-    parser.add_argument("files", nargs="+", type=Path, help="JSONL query files")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        default=[Path(__file__).parent / "queries" / "letters.jsonl"],
+        help="JSONL query files (default: the tuning set of letters)",
+    )
     args = parser.parse_args(argv)
     kb = LocalKnowledgeBase.load()
     for path in args.files:

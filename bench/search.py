@@ -1,10 +1,11 @@
 """Search benchmark: accuracy, rejection, latency, build time and memory, against two baselines.
 
-``python -m bench.search`` prints one table per query file (dev, eval, holdout3, holdout2,
-holdout) for the motcua search and two baselines: plain rapidfuzz matching of the query against
-the names, and BM25 (bm25s) over diacritic-folded names. ``--scale 50000`` repeats the run on
-knowledge bases grown with generated variants of real procedures (2.8k, 10k, 25k, 50k) to show
-how latency and memory grow. Each engine runs in its own process so its memory is measured alone.
+``python -m bench.search`` prints one table per query file (dev, eval, letters, holdout3,
+holdout2, holdout) for the motcua search and two baselines: plain rapidfuzz matching of the query
+against the names, and BM25 (bm25s) over diacritic-folded names. ``--scale 50000`` repeats the
+run on knowledge bases grown with generated variants of real procedures (2.8k, 10k, 25k, 50k) to
+show how latency and memory grow. Each engine runs in its own process so its memory is measured
+alone.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from pathlib import Path
 
 QUERIES = Path(__file__).parent / "queries"
 # The scale curve runs on the last file: the held-out set nobody has read.
-DEFAULT_FILES = ("dev.jsonl", "eval.jsonl", "holdout3.jsonl", "holdout2.jsonl", "holdout.jsonl")
+DEFAULT_FILES = (
+    "dev.jsonl",
+    "eval.jsonl",
+    "letters.jsonl",
+    "holdout3.jsonl",
+    "holdout2.jsonl",
+    "holdout.jsonl",
+)
 ENGINES = ("motcua", "bm25", "fuzzy")
 SCALE_POINTS = (10_000, 25_000, 50_000)
 TIMING_RUNS = 3  # each query's latency is its best of 3 runs: the machine may be shared
