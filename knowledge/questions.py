@@ -3,21 +3,26 @@
 A citizen asking how to pay online or how to log in with VNeID needs a short true answer, not a
 procedure card; one asking "có bị phạt không" asks for legal advice, which the assistant does
 not give. Both are recognised from phrases kept as data (``knowledge/data/faq/``): curated
-answers with their sources, and the cues of legal questions. Matching ignores diacritics and
-looks for whole words, so "đăng nhập" is heard in "dang nhap vneid" but not inside other words.
+answers with their sources, and the cues of legal questions; in a long letter, only in the part
+that asks (``knowledge.asking``), which is also what the procedure search reads first. Matching
+ignores diacritics and looks for whole words, so "đăng nhập" is heard in "dang nhap vneid" but
+not inside other words.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
+from knowledge.asking import Asking
 from knowledge.results import SearchResult
 from knowledge.search.tokens import tokenize
+
+SUPPORT = 10  # a letter's asking part's procedure must be among this many of the whole letter's
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,13 @@ class _Cue:
 class Questions:
     """Recognises portal-usage and legal questions from the curated data files."""
 
-    def __init__(self, help_entries: list[tuple[HelpAnswer, list[str]]], law: list[str]) -> None:
+    def __init__(
+        self,
+        help_entries: list[tuple[HelpAnswer, list[str]]],
+        law: list[str],
+        asking: Asking,
+    ) -> None:
+        self.asking = asking
         self._help = [
             (answer, [_Cue(tuple(tokenize(c))) for c in cues if tokenize(c)])
             for answer, cues in help_entries
@@ -70,7 +81,7 @@ class Questions:
             for line in (source / "law.txt").read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.lstrip().startswith("#")
         ]
-        return cls(entries, law)
+        return cls(entries, law, Asking.load(source))
 
     def portal_help(self, query: str) -> HelpAnswer | None:
         """The curated answer whose cue the question says (the longest cue wins), or None."""
@@ -119,13 +130,45 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
 
     A legal question still carries the search result, so a procedure it clearly involves can
     be offered beside the disclaimer; portal help does too ("nộp lệ phí trực tuyến khai sinh").
+    A long letter is read by the part that asks: portal help and the law are heard there only,
+    and its procedure wins over the whole letter's when the letter supports it (see
+    ``_read_by_asking``).
     """
-    result = search(query, locale, limit)
-    help_answer = questions.portal_help(query)
+    asked = questions.asking.part(query)
+    if asked is None:
+        result = search(query, locale, limit)
+    else:
+        result = _read_by_asking(
+            search(asked, locale, limit), search(query, locale, max(limit, SUPPORT)), limit
+        )
+    help_answer = questions.portal_help(asked or query)
     if help_answer is not None:
         return Answer(AnswerKind.HELP, result, help_answer)
-    if questions.about_law(query):
+    if questions.about_law(asked or query):
         return Answer(AnswerKind.LAW, result)
     if result.match is not None:
         return Answer(AnswerKind.PROCEDURE, result)
     return Answer(AnswerKind.UNSURE if result.candidates else AnswerKind.NONE, result)
+
+
+def _read_by_asking(asked: SearchResult, whole: SearchResult, limit: int) -> SearchResult:
+    """One result for a letter from its asking part's and its whole text's.
+
+    The asking part alone may have lost the subject to the story ("Nghe nói có bảo hiểm xã
+    hội tự nguyện... Cho tôi hỏi đăng ký tham gia như thế nào?"), so its sure procedure is the
+    answer only when the whole letter ranks it among its first ``SUPPORT`` too, or ranks
+    nothing at all (its story drowned every name); otherwise the whole letter's sure procedure
+    is, and with none, the asking part's procedures are offered as guesses, never as the
+    answer.
+    """
+    shown = [*([whole.match] if whole.match else []), *whole.alternatives, *whole.candidates]
+    if asked.match is not None and (not shown or asked.match.code in {h.code for h in shown}):
+        return replace(asked, query=whole.query)
+    if whole.match is not None:
+        return replace(whole, alternatives=whole.alternatives[: max(limit - 1, 0)])
+    guesses = asked.candidates or tuple(
+        replace(h, variant=False) for h in (asked.match, *asked.alternatives) if h is not None
+    )
+    if guesses:
+        return SearchResult(whole.query, None, candidates=guesses[:limit])
+    return replace(whole, candidates=whole.candidates[:limit])

@@ -60,7 +60,13 @@ LEAD_WEIGHT = 0.08  # bonus when the name starts with a phrase of the query
 FIELD_WEIGHT = 0.3  # bonus scale for the share of the query's weight the field names
 UNKNOWN_IDF = 2.0  # weight of a query word no procedure uses: it lowers every coverage
 LEVEL_PENALTY = 0.02  # province-only procedures; ministry-only ones get twice as much
-CATALOGUE_PENALTY = 0.1  # known from the catalogue only: a detailed procedure comes first
+CATALOGUE_PENALTY = 0.1  # known from the catalogue only: a detailed procedure comes first,
+# unless the query says the catalogue name: the penalty shrinks with the share of the name's
+# weight the query covers, so "hưởng trợ cấp thất nghiệp" finds the catalogue's "Hưởng trợ cấp
+# thất nghiệp" before a detailed name that only contains it ("Ủy quyền lĩnh thay ... trợ cấp
+# thất nghiệp")
+SAID_BETTER = 0.25  # ... when it says this much more of the name than any detailed rival's
+RIVAL_COVERAGE = 0.8  # whose coverage is at least this share of the catalogue entry's
 LOCAL_PENALTY = 0.3  # a province's own procedure: the national one comes first
 ABROAD_PENALTY = 0.3  # done at the missions abroad (Foreign Affairs): for citizens living there
 MIN_COVERAGE = 0.4  # below this share of the query's weight, nothing fits (calibrated on off-topic)
@@ -159,6 +165,7 @@ class SearchIndex:
             ],
             dtype=np.float32,
         )
+        self._catalogue = np.array([p.catalogue_only for p in self._procedures], dtype=bool)
         self._markers = markers = lex.variants + lex.qualifiers
         plain = [_offers_plain_operation(p.name) for p in self._procedures]
         self._marked, self._group = _markers_and_groups(name_tokens, plain, lex)
@@ -529,6 +536,7 @@ class SearchIndex:
                 penalty[marked] += m.penalty
         # Precision and a leading phrase only separate procedures that fit the query already.
         fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
+        penalty += CATALOGUE_PENALTY * (self._catalogue & ~self._said_better(coverage, precision))
         total_score = fit + self._prior - penalty
         return _Scores(
             total=total_score,
@@ -538,6 +546,21 @@ class SearchIndex:
             terms=tuple(uni_ids + pair_ids),
             weight=total,
         )
+
+    def _said_better(self, coverage: np.ndarray, precision: np.ndarray) -> np.ndarray:
+        """The catalogue entries whose name the query says clearly better than any detailed one.
+
+        Such an entry is what the citizen asked for, not a detailed look-alike that merely
+        contains the words, so it loses its catalogue penalty: its name is said almost whole
+        (``WHOLE_NAME``), and by ``SAID_BETTER`` more of its weight than the name of any detailed
+        procedure covering nearly as much of the query (``RIVAL_COVERAGE``).
+        """
+        said = self._catalogue & (precision >= WHOLE_NAME)
+        if not said.any():
+            return said
+        rivals = ~self._catalogue & (coverage >= RIVAL_COVERAGE * coverage[said].max())
+        rival = float(precision[rivals].max()) if rivals.any() else 0.0
+        return said & (precision >= rival + SAID_BETTER)
 
     def _sum(self, postings: _Postings, ids: Sequence[int] | dict[int, float]) -> np.ndarray:
         """Per procedure: the summed weight of the given terms it has in these postings.
@@ -735,12 +758,11 @@ _LOCAL_ISSUERS = ("ubnd ", "uy ban nhan dan ", "so ", "trung tam phuc vu hanh ch
 
 
 def _source_penalty(p: Procedure) -> float:
-    """Catalogue-only entries, a province's own procedures and those done abroad come later."""
-    penalty = CATALOGUE_PENALTY if p.catalogue_only else 0.0
+    """A province's own procedures and those done abroad come later."""
     issuer = fold(p.ministry)
     if issuer.startswith(_LOCAL_ISSUERS):
-        return penalty + LOCAL_PENALTY
-    return penalty + (ABROAD_PENALTY if issuer == "bo ngoai giao" else 0.0)
+        return LOCAL_PENALTY
+    return ABROAD_PENALTY if issuer == "bo ngoai giao" else 0.0
 
 
 def _grams(tokens: Sequence[str], lengths: Iterable[int]) -> frozenset[Phrase]:

@@ -1,0 +1,64 @@
+"""The part of a long message that asks: what a citizen's letter wants, without its story.
+
+Citizens write to the one-stop shop as to a newspaper's Q&A column: a greeting, who they are,
+what happened, and only then the question ("Chào anh chị, em năm nay 22 tuổi, quê ở Thanh
+Hóa... Em muốn hỏi em cần làm thủ tục gì để đăng ký tạm trú?"). Searched whole, the story's
+words dilute every procedure name below "not sure" and may say words of the law that the
+question does not ask about ("đất không tranh chấp"). The asking part is every sentence that
+ends with "?" and, in the other sentences, every comma-separated clause that says a phrase of
+``knowledge/data/faq/asking.txt`` ("thủ tục", "cần giấy tờ gì", "muốn"). A message that is all
+asking, or that asks nowhere, has no separate asking part.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+from knowledge.search.tokens import tokenize
+
+# A sentence ends at ".", "!", "?", ";", "…" or a line break, the mark kept with it.
+_SENTENCE = re.compile(r"[^.!?;…\n]+[.!?;…]*")
+_CLAUSE = re.compile(r"[^,]+")
+
+
+class Asking:
+    """Finds the clauses of a message that ask, from the phrases in the curated data file."""
+
+    def __init__(self, cues: list[str]) -> None:
+        self._cues = [tuple(tokenize(c)) for c in cues if tokenize(c)]
+
+    @classmethod
+    def load(cls, folder: str | Path | None = None) -> Asking:
+        """The curated phrases (``knowledge/data/faq/asking.txt`` by default)."""
+        source = Path(folder) if folder else Path(str(resources.files("knowledge.data.faq")))
+        lines = (source / "asking.txt").read_text(encoding="utf-8").splitlines()
+        return cls([line.strip() for line in lines if line.strip() and line[0] != "#"])
+
+    def part(self, message: str) -> str | None:
+        """The asking clauses of ``message`` joined, or None when they are the whole of it."""
+        kept: list[str] = []
+        told = False  # whether some clause was left out as story
+        for sentence in _SENTENCE.findall(message):
+            if not tokenize(sentence):
+                continue
+            if sentence.rstrip().endswith("?"):
+                kept.append(sentence.strip())
+                continue
+            for clause in _CLAUSE.findall(sentence):
+                if not tokenize(clause):
+                    continue
+                if self._asks(clause):
+                    kept.append(clause.strip())
+                else:
+                    told = True
+        return " ".join(kept) if kept and told else None
+
+    def _asks(self, clause: str) -> bool:
+        tokens = tuple(tokenize(clause))
+        return any(
+            tokens[i : i + len(cue)] == cue
+            for cue in self._cues
+            for i in range(len(tokens) - len(cue) + 1)
+        )

@@ -1,0 +1,121 @@
+"""Long letters are read by the part that asks; catalogue names said whole beat look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.asking import Asking
+from knowledge.base import LocalKnowledgeBase
+from knowledge.questions import AnswerKind, _read_by_asking
+from knowledge.results import SearchHit, SearchResult
+
+TEMPORARY_RESIDENCE = "1.004194"
+FIRST_LAND_CERTIFICATE = "1.013978"
+BIRTH = {"1.001193", "2.000986", "2.001023"}
+
+LETTER = (
+    "Dạ chào các anh chị, em là sinh viên năm hai, quê em ở Quảng Bình, từ tháng 9 em vào "
+    "Đà Nẵng học và thuê phòng ở cùng hai bạn gần trường, chủ nhà rất tốt. Em muốn hỏi em phải "
+    "làm thủ tục gì để đăng ký tạm trú ạ?"
+)
+
+
+@pytest.fixture(scope="module")
+def kb() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase.load()
+
+
+@pytest.fixture(scope="module")
+def asking() -> Asking:
+    return Asking.load()
+
+
+def test_the_asking_part_of_a_letter_leaves_its_greeting_and_story_out(asking: Asking) -> None:
+    assert asking.part(LETTER) == "Em muốn hỏi em phải làm thủ tục gì để đăng ký tạm trú ạ?"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "thủ tục đăng ký tạm trú",  # all of it asks
+        "Cho hỏi đăng ký tạm trú ở đâu? Cần giấy tờ gì?",  # every sentence asks
+        "em ở trọ gần trường, chủ nhà rất tốt",  # it asks nowhere
+    ],
+)
+def test_a_message_that_is_all_asking_or_never_asks_has_no_separate_part(
+    asking: Asking, message: str
+) -> None:
+    assert asking.part(message) is None
+
+
+def test_a_long_letter_whose_question_names_the_procedure_gets_it(kb: LocalKnowledgeBase) -> None:
+    whole = kb.search(LETTER, limit=3)
+    assert whole.match is None or whole.match.code != TEMPORARY_RESIDENCE  # diluted by the story
+    answer = kb.answer(LETTER, limit=3)
+    assert answer.kind is AnswerKind.PROCEDURE
+    assert answer.result.match is not None and answer.result.match.code == TEMPORARY_RESIDENCE
+    assert answer.result.query == LETTER
+
+
+def test_words_of_the_law_in_the_story_do_not_make_the_question_legal(
+    kb: LocalKnowledgeBase,
+) -> None:
+    letter = (
+        "Ông bà tôi khai hoang mảnh đất này từ năm 1988, đất không có tranh chấp với ai, "
+        "nhà tôi ở ổn định từ đó. Xin hỏi giờ muốn làm sổ đỏ lần đầu thì cần những gì?"
+    )
+    answer = kb.answer(letter, limit=3)
+    assert answer.kind is AnswerKind.PROCEDURE
+    assert answer.result.match is not None
+    assert answer.result.match.code == FIRST_LAND_CERTIFICATE
+
+
+def test_a_legal_question_that_asks_for_papers_gets_the_disclaimer_and_the_procedure(
+    kb: LocalKnowledgeBase,
+) -> None:
+    letter = (
+        "Cháu nội tôi sinh ở bệnh viện huyện được gần hai năm, bố mẹ cháu đi làm ăn xa nên chưa "
+        "làm giấy khai sinh. Làm muộn như vậy có bị phạt không? Giờ cần chuẩn bị giấy tờ gì "
+        "để đăng ký khai sinh cho cháu?"
+    )
+    answer = kb.answer(letter, limit=3)
+    assert answer.kind is AnswerKind.LAW
+    assert answer.result.match is not None and answer.result.match.code in BIRTH
+
+
+def _hit(code: str) -> SearchHit:
+    return SearchHit(code, code, 1.0)
+
+
+def test_the_asking_parts_procedure_without_the_letters_support_is_only_a_guess() -> None:
+    asked = SearchResult("hỏi", _hit("A"), alternatives=(_hit("B"),))
+    unsupported = SearchResult("thư", None, candidates=(_hit("C"),))
+    read = _read_by_asking(asked, unsupported, limit=3)
+    assert read.match is None
+    assert [h.code for h in read.candidates] == ["A", "B"]
+    assert read.query == "thư"
+    supported = SearchResult("thư", None, candidates=(_hit("C"), _hit("A")))
+    read = _read_by_asking(asked, supported, limit=3)
+    assert read.match is not None and read.match.code == "A"
+    sure = SearchResult("thư", _hit("C"))
+    read = _read_by_asking(asked, sure, limit=3)
+    assert read.match is not None and read.match.code == "C"
+    drowned = SearchResult("thư", None)  # the story drowned every name: nothing disagrees
+    read = _read_by_asking(asked, drowned, limit=3)
+    assert read.match is not None and read.match.code == "A"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        # the catalogue's name said whole beats "Ủy quyền lĩnh thay ... trợ cấp thất nghiệp"
+        ("hưởng trợ cấp thất nghiệp", "1.014748"),
+        # a detailed name said nearly as well keeps its place before the catalogue's twin
+        ("hưởng bảo hiểm xã hội một lần", "1.001613"),
+    ],
+)
+def test_a_catalogue_name_said_clearly_better_than_any_detailed_one_comes_first(
+    kb: LocalKnowledgeBase, query: str, code: str
+) -> None:
+    result = kb.search(query, limit=3)
+    assert result.match is not None and result.match.code == code
