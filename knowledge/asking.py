@@ -16,6 +16,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from knowledge.cues import Cue, read_cues, says_any
 from knowledge.search.tokens import tokenize
 
 # A sentence ends at ".", "!", "?", ";", "…" or a line break, the mark kept with it.
@@ -26,15 +27,14 @@ _CLAUSE = re.compile(r"[^,]+")
 class Asking:
     """Finds the clauses of a message that ask, from the phrases in the curated data file."""
 
-    def __init__(self, cues: list[str]) -> None:
-        self._cues = [tuple(tokenize(c)) for c in cues if tokenize(c)]
+    def __init__(self, cues: list[Cue]) -> None:
+        self._cues = cues
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> Asking:
         """The curated phrases (``knowledge/data/faq/asking.txt`` by default)."""
         source = Path(folder) if folder else Path(str(resources.files("knowledge.data.faq")))
-        lines = (source / "asking.txt").read_text(encoding="utf-8").splitlines()
-        return cls([line.strip() for line in lines if line.strip() and line[0] != "#"])
+        return cls(read_cues(source / "asking.txt"))
 
     def part(self, message: str) -> str | None:
         """The asking clauses of ``message`` joined, or None when they are the whole of it."""
@@ -49,16 +49,8 @@ class Asking:
             for clause in _CLAUSE.findall(sentence):
                 if not tokenize(clause):
                     continue
-                if self._asks(clause):
+                if says_any(self._cues, clause):
                     kept.append(clause.strip())
                 else:
                     told = True
         return " ".join(kept) if kept and told else None
-
-    def _asks(self, clause: str) -> bool:
-        tokens = tuple(tokenize(clause))
-        return any(
-            tokens[i : i + len(cue)] == cue
-            for cue in self._cues
-            for i in range(len(tokens) - len(cue) + 1)
-        )

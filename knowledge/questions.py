@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from knowledge.asking import Asking
+from knowledge.cues import Cue, read_cues, says_any
 from knowledge.results import SearchResult
 from knowledge.search.tokens import tokenize
 
@@ -40,12 +41,14 @@ class HelpAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class _Cue:
-    words: tuple[str, ...]
+class Law:
+    """The cues of legal questions (``law.txt``), of questions about what the rules are
+    (``rules.txt``), and of asking how to do something (``howto.txt``), which makes a question
+    about the rules a procedure question ("có được hưởng không, hồ sơ gồm những gì?")."""
 
-    def said_in(self, tokens: tuple[str, ...]) -> bool:
-        n = len(self.words)
-        return any(tokens[i : i + n] == self.words for i in range(len(tokens) - n + 1))
+    cues: list[Cue]
+    rules: list[Cue]
+    howto: list[Cue]
 
 
 class Questions:
@@ -54,15 +57,15 @@ class Questions:
     def __init__(
         self,
         help_entries: list[tuple[HelpAnswer, list[str]]],
-        law: list[str],
+        law: Law,
         asking: Asking,
     ) -> None:
         self.asking = asking
         self._help = [
-            (answer, [_Cue(tuple(tokenize(c))) for c in cues if tokenize(c)])
+            (answer, [cue for cue in map(Cue.of, cues) if cue is not None])
             for answer, cues in help_entries
         ]
-        self._law = [_Cue(tuple(tokenize(c))) for c in law if tokenize(c)]
+        self._law = law
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> Questions:
@@ -76,18 +79,18 @@ class Questions:
             )
             for e in document["entry"]
         ]
-        law = [
-            line.strip()
-            for line in (source / "law.txt").read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.lstrip().startswith("#")
-        ]
+        law = Law(
+            read_cues(source / "law.txt"),
+            read_cues(source / "rules.txt"),
+            read_cues(source / "howto.txt"),
+        )
         return cls(entries, law, Asking.load(source))
 
     def portal_help(self, query: str) -> HelpAnswer | None:
         """The curated answer whose cue the question says (the longest cue wins), or None."""
         tokens = tuple(tokenize(query))
         found = [
-            (len(cue.words), answer)
+            (cue.length, answer)
             for answer, cues in self._help
             for cue in cues
             if cue.said_in(tokens)
@@ -95,9 +98,12 @@ class Questions:
         return max(found, key=lambda f: f[0])[1] if found else None
 
     def about_law(self, query: str) -> bool:
-        """Whether the question asks about the law (fines, legality, disputes)."""
-        tokens = tuple(tokenize(query))
-        return any(cue.said_in(tokens) for cue in self._law)
+        """Whether the question asks about the law: fines, legality, disputes, or only what
+        the rules are (who may, when, how much) without asking how to do anything."""
+        law = self._law
+        return says_any(law.cues, query) or (
+            says_any(law.rules, query) and not says_any(law.howto, query)
+        )
 
 
 class AnswerKind(StrEnum):

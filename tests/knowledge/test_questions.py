@@ -22,6 +22,11 @@ def questions() -> Questions:
         ("dịch vụ công toàn trình là gì", "full-process"),
         ("có cần chữ ký số để nộp hồ sơ không", "digital-signature"),
         ("tra cứu hồ sơ đã nộp ở đâu", "track-dossier"),
+        ("nộp hồ sơ trên cổng rồi làm sao biết hồ sơ được duyệt chưa", "track-dossier"),
+        ("đổi điện thoại mới thì đăng nhập vneid thế nào", "vneid-new-device"),
+        ("vneid báo tài khoản đang dùng trên thiết bị khác", "vneid-new-device"),
+        ("cai vneid khong nhan duoc ma otp", "vneid-activation"),
+        ("làm sao tích hợp bằng lái xe vào VNeID", "vneid-documents"),
         ("I forgot password for the portal", "forgot-password"),
     ],
 )
@@ -40,6 +45,10 @@ def test_each_portal_topic_is_answered_from_the_curated_set(
         "đăng ký khai sinh",
         "làm căn cước cho con",
         "tách thửa một phần đất cho con",  # "một phần" is no question about the portal
+        "đăng ký xe máy mới mua",  # "máy mới" is a new motorbike, not a new phone
+        "tích hợp thông tin trên thẻ căn cước",  # a procedure, not the VNeID wallet
+        "mẹ tôi có được hưởng trợ cấp hưu trí xã hội không, thủ tục thế nào",
+        "xây nhà 2 tầng có phải xin phép không",
     ],
 )
 def test_procedure_questions_are_not_portal_help(questions: Questions, query: str) -> None:
@@ -55,6 +64,11 @@ def test_procedure_questions_are_not_portal_help(questions: Questions, query: st
         "tranh chấp đất với hàng xóm",
         "muốn khởi kiện công ty nợ lương",
         "is it legal to rent out my flat",
+        # what the rules are, asked without asking how to do anything
+        "tuổi nghỉ hưu của lao động nữ là bao nhiêu",
+        "hàng xóm lấn đất thì giải quyết như thế nào",
+        "khi ly hôn thì chia đất như thế nào",
+        "mua đất bằng giấy tay có được pháp luật công nhận không",
     ],
 )
 def test_questions_about_the_law_are_recognised(questions: Questions, query: str) -> None:
