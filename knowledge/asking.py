@@ -6,8 +6,9 @@ Hóa... Em muốn hỏi em cần làm thủ tục gì để đăng ký tạm tr�
 words dilute every procedure name below "not sure" and may say words of the law that the
 question does not ask about ("đất không tranh chấp"). The asking part is every sentence that
 ends with "?" and, in the other sentences, every comma-separated clause that says a phrase of
-``knowledge/data/faq/asking.txt`` ("thủ tục", "cần giấy tờ gì", "muốn"). A message that is all
-asking, or that asks nowhere, has no separate asking part.
+``knowledge/data/faq/asking.txt`` ("thủ tục", "cần giấy tờ gì", "muốn"). A question sentence is
+kept whole: its first clause often holds the subject ("Em quên mật khẩu VNeID, giờ lấy lại thế
+nào?"). A message that is all asking, or that asks nowhere, has no separate asking part.
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ class Asking:
         kept: list[str] = []
         told = False  # whether some clause was left out as story
         for sentence in _SENTENCE.findall(message):
-            if not tokenize(sentence):
-                continue
             if sentence.rstrip().endswith("?"):
                 kept.append(sentence.strip())
                 continue

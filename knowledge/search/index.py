@@ -65,7 +65,8 @@ CATALOGUE_PENALTY = 0.1  # known from the catalogue only: a detailed procedure c
 # weight the query covers, so "hưởng trợ cấp thất nghiệp" finds the catalogue's "Hưởng trợ cấp
 # thất nghiệp" before a detailed name that only contains it ("Ủy quyền lĩnh thay ... trợ cấp
 # thất nghiệp")
-SAID_BETTER = 0.25  # ... when it says this much more of the name than any detailed rival's
+SAID_NAME = 0.6  # ... when the query says this share of the catalogue name's weight
+SAID_BETTER = 0.25  # and this much more of it than of any detailed rival's name
 RIVAL_COVERAGE = 0.8  # whose coverage is at least this share of the catalogue entry's
 LOCAL_PENALTY = 0.3  # a province's own procedure: the national one comes first
 ABROAD_PENALTY = 0.3  # done at the missions abroad (Foreign Affairs): for citizens living there
@@ -551,11 +552,11 @@ class SearchIndex:
         """The catalogue entries whose name the query says clearly better than any detailed one.
 
         Such an entry is what the citizen asked for, not a detailed look-alike that merely
-        contains the words, so it loses its catalogue penalty: its name is said almost whole
-        (``WHOLE_NAME``), and by ``SAID_BETTER`` more of its weight than the name of any detailed
+        contains the words, so it loses its catalogue penalty: most of its name is said
+        (``SAID_NAME``), and by ``SAID_BETTER`` more of its weight than the name of any detailed
         procedure covering nearly as much of the query (``RIVAL_COVERAGE``).
         """
-        said = self._catalogue & (precision >= WHOLE_NAME)
+        said = self._catalogue & (precision >= SAID_NAME)
         if not said.any():
             return said
         rivals = ~self._catalogue & (coverage >= RIVAL_COVERAGE * coverage[said].max())

@@ -34,6 +34,13 @@ def test_the_asking_part_of_a_letter_leaves_its_greeting_and_story_out(asking: A
     assert asking.part(LETTER) == "Em muốn hỏi em phải làm thủ tục gì để đăng ký tạm trú ạ?"
 
 
+def test_a_one_word_cue_is_not_heard_in_a_common_word_of_the_story(asking: Asking) -> None:
+    letter = (
+        "Kính gửi anh chị, gia đình tôi mới chuyển đến phường này. Tôi muốn đăng ký thường trú."
+    )
+    assert asking.part(letter) == "Tôi muốn đăng ký thường trú."  # "gia đình" is no "định"
+
+
 @pytest.mark.parametrize(
     "message",
     [
@@ -110,11 +117,26 @@ def test_the_asking_parts_procedure_without_the_letters_support_is_only_a_guess(
     [
         # the catalogue's name said whole beats "Ủy quyền lĩnh thay ... trợ cấp thất nghiệp"
         ("hưởng trợ cấp thất nghiệp", "1.014748"),
+        ("nhận trợ cấp thất nghiệp thì nộp hồ sơ ở đâu", "1.014748"),
         # a detailed name said nearly as well keeps its place before the catalogue's twin
         ("hưởng bảo hiểm xã hội một lần", "1.001613"),
     ],
 )
 def test_a_catalogue_name_said_clearly_better_than_any_detailed_one_comes_first(
+    kb: LocalKnowledgeBase, query: str, code: str
+) -> None:
+    result = kb.search(query, limit=3)
+    assert result.match is not None and result.match.code == code
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("điều kiện để được công nhận hộ nghèo", "1.011607"),  # a condition is no lawsuit
+        ("người nghèo bị kiện ra tòa có được luật sư miễn phí không", "2.000829"),
+    ],
+)
+def test_the_kien_of_dieu_kien_is_not_a_lawsuit(
     kb: LocalKnowledgeBase, query: str, code: str
 ) -> None:
     result = kb.search(query, limit=3)
