@@ -164,17 +164,22 @@ def _read_by_asking(asked: SearchResult, whole: SearchResult, limit: int) -> Sea
     hội tự nguyện... Cho tôi hỏi đăng ký tham gia như thế nào?"), so its sure procedure is the
     answer only when the whole letter ranks it among its first ``SUPPORT`` too, or ranks
     nothing at all (its story drowned every name); otherwise the whole letter's sure procedure
-    is, and with none, the asking part's procedures are offered as guesses, never as the
-    answer.
+    is. With neither sure, the guesses are the asking part's when it has only guesses, the
+    whole letter's when the asking part was sure of a procedure the letter does not support,
+    and never an answer.
     """
     shown = [*([whole.match] if whole.match else []), *whole.alternatives, *whole.candidates]
     if asked.match is not None and (not shown or asked.match.code in {h.code for h in shown}):
         return replace(asked, query=whole.query)
     if whole.match is not None:
         return replace(whole, alternatives=whole.alternatives[: max(limit - 1, 0)])
-    guesses = asked.candidates or tuple(
-        replace(h, variant=False) for h in (asked.match, *asked.alternatives) if h is not None
+    if asked.match is None and asked.candidates:
+        return replace(asked, query=whole.query)
+    if whole.candidates:  # the asking part's sure procedure has lost the letter's subject
+        return replace(whole, candidates=whole.candidates[:limit])
+    guesses = (asked.match, *asked.alternatives)
+    return SearchResult(
+        whole.query,
+        None,
+        candidates=tuple(replace(h, variant=False) for h in guesses if h is not None),
     )
-    if guesses:
-        return SearchResult(whole.query, None, candidates=guesses[:limit])
-    return replace(whole, candidates=whole.candidates[:limit])

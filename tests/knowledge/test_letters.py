@@ -94,22 +94,24 @@ def _hit(code: str) -> SearchHit:
     return SearchHit(code, code, 1.0)
 
 
-def test_the_asking_parts_procedure_without_the_letters_support_is_only_a_guess() -> None:
-    asked = SearchResult("hỏi", _hit("A"), alternatives=(_hit("B"),))
-    unsupported = SearchResult("thư", None, candidates=(_hit("C"),))
-    read = _read_by_asking(asked, unsupported, limit=3)
-    assert read.match is None
-    assert [h.code for h in read.candidates] == ["A", "B"]
-    assert read.query == "thư"
-    supported = SearchResult("thư", None, candidates=(_hit("C"), _hit("A")))
-    read = _read_by_asking(asked, supported, limit=3)
-    assert read.match is not None and read.match.code == "A"
-    sure = SearchResult("thư", _hit("C"))
-    read = _read_by_asking(asked, sure, limit=3)
-    assert read.match is not None and read.match.code == "C"
+def _codes(result: SearchResult) -> tuple[str | None, list[str]]:
+    return (result.match.code if result.match else None), [h.code for h in result.candidates]
+
+
+def test_the_asking_parts_procedure_answers_only_with_the_letters_support() -> None:
+    sure = SearchResult("hỏi", _hit("A"), alternatives=(_hit("B"),))
+    unsure = SearchResult("hỏi", None, candidates=(_hit("B"),))
+    letter_unsure = SearchResult("thư", None, candidates=(_hit("C"),))
+    letter_supports = SearchResult("thư", None, candidates=(_hit("C"), _hit("A")))
+    letter_sure = SearchResult("thư", _hit("C"))
     drowned = SearchResult("thư", None)  # the story drowned every name: nothing disagrees
-    read = _read_by_asking(asked, drowned, limit=3)
-    assert read.match is not None and read.match.code == "A"
+    assert _codes(_read_by_asking(sure, letter_supports, 3)) == ("A", [])
+    assert _codes(_read_by_asking(sure, drowned, 3)) == ("A", [])
+    assert _codes(_read_by_asking(sure, letter_sure, 3)) == ("C", [])
+    # a sure asking part the letter does not support lost its subject: the letter's guesses
+    assert _codes(_read_by_asking(sure, letter_unsure, 3)) == (None, ["C"])
+    assert _codes(_read_by_asking(unsure, letter_unsure, 3)) == (None, ["B"])
+    assert _read_by_asking(sure, letter_unsure, 3).query == "thư"
 
 
 @pytest.mark.parametrize(
