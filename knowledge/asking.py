@@ -8,7 +8,9 @@ question does not ask about ("đất không tranh chấp"). The asking part is e
 ends with "?" and, in the other sentences, every comma-separated clause that says a phrase of
 ``knowledge/data/faq/asking.txt`` ("thủ tục", "cần giấy tờ gì", "muốn"). A question sentence is
 kept whole: its first clause often holds the subject ("Em quên mật khẩu VNeID, giờ lấy lại thế
-nào?"). A message that is all asking, or that asks nowhere, has no separate asking part.
+nào?"). A short message (under ``LETTER_WORDS`` words) is one question whose clauses all
+count ("giấy xác nhận độc thân, hóa ra cần cho thủ tục mua nhà"); one that is all asking, or
+that asks nowhere, has no separate asking part either.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from knowledge.search.tokens import tokenize
 # A sentence ends at ".", "!", "?", ";", "…" or a line break, the mark kept with it.
 _SENTENCE = re.compile(r"[^.!?;…\n]+[.!?;…]*")
 _CLAUSE = re.compile(r"[^,]+")
+LETTER_WORDS = 25  # a shorter message is one question, read whole as the search reads it
 
 
 class Asking:
@@ -39,6 +42,8 @@ class Asking:
 
     def part(self, message: str) -> str | None:
         """The asking clauses of ``message`` joined, or None when they are the whole of it."""
+        if len(tokenize(message)) < LETTER_WORDS:
+            return None
         kept: list[str] = []
         told = False  # whether some clause was left out as story
         for sentence in _SENTENCE.findall(message):

@@ -36,7 +36,8 @@ def test_the_asking_part_of_a_letter_leaves_its_greeting_and_story_out(asking: A
 
 def test_a_one_word_cue_is_not_heard_in_a_common_word_of_the_story(asking: Asking) -> None:
     letter = (
-        "Kính gửi anh chị, gia đình tôi mới chuyển đến phường này. Tôi muốn đăng ký thường trú."
+        "Kính gửi anh chị cán bộ phường, gia đình tôi gồm hai vợ chồng và ba con nhỏ mới chuyển "
+        "từ quê lên đây ở được gần một năm. Tôi muốn đăng ký thường trú."
     )
     assert asking.part(letter) == "Tôi muốn đăng ký thường trú."  # "gia đình" is no "định"
 
@@ -46,7 +47,11 @@ def test_a_one_word_cue_is_not_heard_in_a_common_word_of_the_story(asking: Askin
     [
         "thủ tục đăng ký tạm trú",  # all of it asks
         "Cho hỏi đăng ký tạm trú ở đâu? Cần giấy tờ gì?",  # every sentence asks
-        "em ở trọ gần trường, chủ nhà rất tốt",  # it asks nowhere
+        # it asks nowhere
+        "em ở trọ gần trường đại học bách khoa cùng hai bạn cùng lớp từ đầu năm học, chủ nhà "
+        "rất tốt, tiền phòng cũng rẻ, điện nước tính theo giá nhà nước",
+        # a short message is one question: its clauses all count
+        "giấy xác nhận tình trạng hôn nhân, hoá ra cần cho thủ tục mua nhà",
     ],
 )
 def test_a_message_that_is_all_asking_or_never_asks_has_no_separate_part(
