@@ -3,7 +3,8 @@
 The sets live in bench/queries (dev = the project's development set, eval = the tuned set of
 citizen-style queries, letters = the tuned set of long letters and benefit, legal, portal and
 land questions for the whole answer route, holdout, holdout2 and holdout3 = written before
-tuning and never tuned on). The floors sit a little under the measured figures
+tuning and never tuned on; fresh and fresh2 = real citizen questions measured once through the
+answer route, ``bench/answers.md``). The floors sit a little under the measured figures
 (``python -m bench.search`` prints them).
 """
 
@@ -110,6 +111,7 @@ def test_query_set_is_large_and_covers_every_style(
         "holdout.jsonl",
         "holdout2.jsonl",
         "holdout3.jsonl",
+        "fresh2.jsonl",
     ],
 )
 def test_every_accepted_code_is_a_real_procedure(kb: LocalKnowledgeBase, name: str) -> None:
@@ -131,10 +133,11 @@ ALL_SETS = (
     "holdout2.jsonl",
     "holdout3.jsonl",
     "fresh.jsonl",
+    "fresh2.jsonl",
 )
 
 
-@pytest.mark.parametrize("name", ["letters.jsonl", "fresh.jsonl"])
+@pytest.mark.parametrize("name", ["letters.jsonl", "fresh.jsonl", "fresh2.jsonl"])
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
     keys = _keys(name)
     for other in ALL_SETS:
@@ -156,4 +159,11 @@ def test_every_fresh_question_names_its_public_source() -> None:
     rows = [json.loads(line) for line in (QUERIES / "fresh.jsonl").read_text("utf-8").splitlines()]
     assert len(rows) >= 30
     assert all(r["source"].startswith(("http://", "https://")) for r in rows)
+    assert sum(not r["accept"] for r in rows) >= 10
+
+
+def test_every_fresh2_question_says_where_such_questions_are_asked() -> None:
+    rows = [json.loads(line) for line in (QUERIES / "fresh2.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) >= 40
+    assert all(r["source"].strip() for r in rows)
     assert sum(not r["accept"] for r in rows) >= 10
