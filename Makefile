@@ -23,11 +23,11 @@ lint: install
 	$(BIN)/lint-imports
 
 # Every core runs tests (each worker has its own PostgreSQL database and Redis key prefix).
-# The code's bytecode is written first: with PYTHONDONTWRITEBYTECODE set (as in Python's
-# container images) every `motcua` process a test starts would compile it all from source again.
+# Bytecode is kept even where PYTHONDONTWRITEBYTECODE is set (Python's container images set
+# it): otherwise every `motcua` process a test starts compiles all of bot/ from source again,
+# and each pytest worker rewrites every test module's assertions again on every run.
 test: lint
-	$(BIN)/python -m compileall -q -j 0 bot dialogs knowledge integrations bench
-	$(BIN)/pytest -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto
 
 bench: install
 	$(BIN)/python -m bench.search
