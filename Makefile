@@ -23,8 +23,11 @@ lint: install
 	$(BIN)/lint-imports
 
 # Every core runs tests (each worker has its own PostgreSQL database and Redis key prefix).
+# Bytecode is kept even where PYTHONDONTWRITEBYTECODE is set (Python's container images set
+# it): otherwise every `motcua` process a test starts compiles all of bot/ from source again,
+# and each pytest worker rewrites every test module's assertions again on every run.
 test: lint
-	$(BIN)/pytest -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto
 
 bench: install
 	$(BIN)/python -m bench.search

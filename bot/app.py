@@ -471,6 +471,7 @@ def platform_channels(
                 api_url=settings.messenger_api_url,
                 store=secrets,
                 clock=clock,
+                retry_delay=settings.messenger_retry_seconds,
             )
         )
     if (
@@ -492,6 +493,7 @@ def platform_channels(
                 api_url=settings.zalo_api_url,
                 oauth_url=settings.zalo_oauth_url,
                 clock=clock,
+                retry_backoff=settings.zalo_retry_seconds,
             )
         )
     return found

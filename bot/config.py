@@ -104,6 +104,9 @@ class Settings:
     messenger_app_secret: str | None
     messenger_verify_token: str | None
     messenger_api_url: str
+    messenger_retry_seconds: float
+    """Seconds before the first retry of a send Messenger refused for a passing reason
+    (doubled each time, three retries); still refused, the reply waits in the inbox."""
 
     zalo_app_id: str | None
     zalo_oa_secret: str | None
@@ -112,6 +115,9 @@ class Settings:
     zalo_refresh_token: str | None
     zalo_api_url: str
     zalo_oauth_url: str
+    zalo_retry_seconds: float
+    """Seconds before the first retry of a send Zalo refused for a passing reason (doubled
+    each time, three retries); still refused, the reply waits in the inbox."""
 
     portal_url: str | None
     """The public-service portal's base URL; unset runs the sandbox portal in-process."""
@@ -173,6 +179,7 @@ class Settings:
             messenger_app_secret=opt("MOTCUA_MESSENGER_APP_SECRET"),
             messenger_verify_token=opt("MOTCUA_MESSENGER_VERIFY_TOKEN"),
             messenger_api_url=e.get("MOTCUA_MESSENGER_API_URL", "https://graph.facebook.com/v25.0"),
+            messenger_retry_seconds=_bounded(e, "MOTCUA_MESSENGER_RETRY_SECONDS", 0.5, 0.01, 60.0),
             zalo_app_id=opt("MOTCUA_ZALO_APP_ID"),
             zalo_oa_secret=opt("MOTCUA_ZALO_OA_SECRET"),
             zalo_app_secret=opt("MOTCUA_ZALO_APP_SECRET"),
@@ -180,6 +187,7 @@ class Settings:
             zalo_refresh_token=opt("MOTCUA_ZALO_REFRESH_TOKEN"),
             zalo_api_url=e.get("MOTCUA_ZALO_API_URL", "https://openapi.zalo.me"),
             zalo_oauth_url=e.get("MOTCUA_ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
+            zalo_retry_seconds=_bounded(e, "MOTCUA_ZALO_RETRY_SECONDS", 1.0, 0.01, 60.0),
             portal_url=opt("MOTCUA_PORTAL_URL"),
             portal_api_key=opt("MOTCUA_PORTAL_API_KEY"),
             portal_webhook_secret=opt("MOTCUA_PORTAL_WEBHOOK_SECRET"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, profiles
+from support.procedures import shipped
 
 from bot import logs
 from bot.console import passwords
@@ -54,20 +55,21 @@ def _redacted_logs() -> Iterator[None]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _shipped_knowledge_read_once() -> Iterator[None]:
-    """The shipped knowledge base is read and indexed once per session (seconds each time).
+    """The shipped knowledge base is read and indexed once per session (seconds each time),
+    from the procedures ``support.procedures.shipped`` read.
 
     Every load of it gives a shallow copy: the procedures and their index are immutable and
     shared, while lessons taught and procedures replaced stay with the copy that got them.
     """
     load = LocalKnowledgeBase.load
-    shipped: list[LocalKnowledgeBase] = []
+    indexed: list[LocalKnowledgeBase] = []
 
     def load_once(path: str | Path | None = None) -> LocalKnowledgeBase:
         if path is not None:
             return load(path)
-        if not shipped:
-            shipped.append(load())
-        return copy.copy(shipped[0])
+        if not indexed:
+            indexed.append(LocalKnowledgeBase(shipped()))
+        return copy.copy(indexed[0])
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(LocalKnowledgeBase, "load", staticmethod(load_once))

@@ -1,13 +1,22 @@
-"""``motcua chat`` run for real in a subprocess: the JSON-lines protocol for scripts, resuming a
-conversation with ``--user`` across runs, the interactive prompt with numbered buttons, and a
-citizen deleting their data from the chat."""
+"""``motcua chat``: the JSON-lines protocol for scripts, resuming a conversation with ``--user``
+across runs, the interactive prompt with numbered buttons, and a citizen deleting their data
+from the chat.
+
+The console script is run for real in a subprocess where the process is what is shown (its
+output, its exit status); a conversation of several runs calls the same ``bot.cli.main`` in
+this process, each run building the app from the data directory again, without a second of
+interpreter start-up a run.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +24,7 @@ import pytest
 from support.papers import EXE, FORTY_MB, JPEG
 from support.procedures import BIRTH
 
+from bot.cli import main
 from bot.cli.chat import render_text
 from dialogs.messages import Button, Reply
 from knowledge.model import Document, DocumentGroup, Procedure
@@ -46,23 +56,66 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def motcua(env: dict[str, str], *args: str, stdin: str) -> list[str]:
-    done = subprocess.run(
-        [MOTCUA, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout.splitlines()
+@dataclass(frozen=True)
+class Done:
+    """How a run of ``motcua`` ended."""
+
+    code: int
+    out: str
+    err: str
 
 
-def jsonl(env: dict[str, str], user: str, *requests: dict[str, Any] | str) -> list[dict[str, Any]]:
+Motcua = Callable[..., Done]
+"""``run(*args, stdin=...)``: one run of ``motcua ARGS`` reading ``stdin``."""
+
+
+@pytest.fixture
+def spawned(env: dict[str, str]) -> Motcua:
+    """``motcua`` as the installed console script, in a process of its own."""
+
+    def run(*args: str, stdin: str) -> Done:
+        done = subprocess.run(
+            [MOTCUA, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            timeout=120,
+        )
+        return Done(done.returncode, done.stdout, done.stderr)
+
+    return run
+
+
+@pytest.fixture
+def here(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Motcua:
+    """``motcua`` as the console script runs it (``bot.cli.main``), in this process."""
+    for name in ("MOTCUA_DATA_DIR", "MOTCUA_KNOWLEDGE_PATH"):
+        monkeypatch.setenv(name, env[name])
+
+    def run(*args: str, stdin: str) -> Done:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Done(code, out, err)
+
+    return run
+
+
+def motcua(run: Motcua, *args: str, stdin: str) -> list[str]:
+    """The lines a successful run printed."""
+    done = run(*args, stdin=stdin)
+    assert done.code == 0, done.err
+    return done.out.splitlines()
+
+
+def jsonl(run: Motcua, user: str, *requests: dict[str, Any] | str) -> list[dict[str, Any]]:
     lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in requests]
-    out = motcua(env, "chat", "--jsonl", "--user", user, stdin="\n".join(lines) + "\n")
+    out = motcua(run, "chat", "--jsonl", "--user", user, stdin="\n".join(lines) + "\n")
     return [json.loads(line) for line in out]
 
 
@@ -74,9 +127,9 @@ def button(answer: dict[str, Any], payload_prefix: str) -> dict[str, Any]:
     return found
 
 
-def test_jsonl_answers_each_line_and_survives_bad_ones(env: dict[str, str]) -> None:
+def test_jsonl_answers_each_line_and_survives_bad_ones(spawned: Motcua) -> None:
     answers = jsonl(
-        env,
+        spawned,
         "script-a",
         {"text": "dang ky khai sinh"},
         "this is not json",
@@ -96,24 +149,24 @@ def test_jsonl_answers_each_line_and_survives_bad_ones(env: dict[str, str]) -> N
     assert button(answers[5], "cl:have:1.001193")
 
 
-def test_user_resumes_across_runs_and_presses_by_label(env: dict[str, str]) -> None:
-    (card,) = jsonl(env, "resume-me", {"text": "dang ky khai sinh"})
+def test_user_resumes_across_runs_and_presses_by_label(here: Motcua) -> None:
+    (card,) = jsonl(here, "resume-me", {"text": "dang ky khai sinh"})
     checklist = button(card, "cl:go:1.001193")
 
-    (first_item,) = jsonl(env, "resume-me", {"button": checklist["label"]})
+    (first_item,) = jsonl(here, "resume-me", {"button": checklist["label"]})
     assert "Tờ khai đăng ký khai sinh" in first_item["replies"][-1]["text"]
 
     have = button(first_item, "cl:have:")
-    (second_item,) = jsonl(env, "resume-me", {"button": have["label"].upper()})
+    (second_item,) = jsonl(here, "resume-me", {"button": have["label"].upper()})
     assert "Giấy chứng sinh" in second_item["replies"][-1]["text"]
 
     # Another user's conversation is separate: the same label means nothing there yet.
-    (other,) = jsonl(env, "someone-else", {"button": have["label"]})
+    (other,) = jsonl(here, "someone-else", {"button": have["label"]})
     assert "Giấy chứng sinh" not in json.dumps(other, ensure_ascii=False)
 
 
-def test_interactive_numbers_press_buttons(env: dict[str, str]) -> None:
-    out = "\n".join(motcua(env, "chat", "--user", "tty", stdin="dang ky khai sinh\n1\n/quit\n"))
+def test_interactive_numbers_press_buttons(spawned: Motcua) -> None:
+    out = "\n".join(motcua(spawned, "chat", "--user", "tty", stdin="dang ky khai sinh\n1\n/quit\n"))
 
     assert "> " in out
     assert "Thủ tục đăng ký khai sinh" in out
@@ -121,10 +174,10 @@ def test_interactive_numbers_press_buttons(env: dict[str, str]) -> None:
     assert "Tờ khai đăng ký khai sinh" in out  # "1" pressed the checklist button
 
 
-def test_interactive_session_opens_on_the_last_answer(env: dict[str, str]) -> None:
-    jsonl(env, "comes-back", {"text": "dang ky khai sinh"})
+def test_interactive_session_opens_on_the_last_answer(here: Motcua) -> None:
+    jsonl(here, "comes-back", {"text": "dang ky khai sinh"})
 
-    out = "\n".join(motcua(env, "chat", "--user", "comes-back", stdin="/quit\n"))
+    out = "\n".join(motcua(here, "chat", "--user", "comes-back", stdin="/quit\n"))
 
     assert "Thủ tục đăng ký khai sinh" in out  # where the earlier run left off
     assert "  [1] " in out  # with its buttons ready to press by number
@@ -151,47 +204,39 @@ def test_an_unusable_knowledge_base_is_one_clear_line(env: dict[str, str], tmp_p
 PRIVACY_USER = "privacy-user"
 
 
-def user_export(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [MOTCUA, "user", "export", "--channel", "terminal", "--user", PRIVACY_USER],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-        check=False,
-    )
+def user_export(run: Motcua) -> Done:
+    return run("user", "export", "--channel", "terminal", "--user", PRIVACY_USER, stdin="")
 
 
 def texts_of(answer: dict[str, Any]) -> str:
     return "\n".join(r["text"] for r in answer["replies"])
 
 
-def test_delete_my_data_asks_first_then_erases_everything(env: dict[str, str]) -> None:
+def test_delete_my_data_asks_first_then_erases_everything(here: Motcua) -> None:
     _, asked = jsonl(
-        env,
+        here,
         PRIVACY_USER,
         {"text": "dang ky khai sinh, con toi sinh ngay 3/4"},
         {"text": "xoá dữ liệu của tôi"},
     )
     assert "không thể hoàn tác" in texts_of(asked)
     assert button(asked, "pv:no") and button(asked, "pv:yes")
-    [declined] = jsonl(env, PRIVACY_USER, {"button": "pv:no"})
+    [declined] = jsonl(here, PRIVACY_USER, {"button": "pv:no"})
     assert "Chưa xoá gì" in texts_of(declined)
-    before = user_export(env)
-    assert before.returncode == 0
-    assert "con toi sinh ngay 3/4" in json.loads(before.stdout)["tables"]["message_log"][0]["text"]
+    before = user_export(here)
+    assert before.code == 0
+    assert "con toi sinh ngay 3/4" in json.loads(before.out)["tables"]["message_log"][0]["text"]
 
     stale, asked_again, done = jsonl(
-        env, PRIVACY_USER, {"button": "pv:yes"}, {"text": "delete my data"}, {"button": "pv:yes"}
+        here, PRIVACY_USER, {"button": "pv:yes"}, {"text": "delete my data"}, {"button": "pv:yes"}
     )
     assert "Đã xoá" not in texts_of(stale)  # a "yes" not right after the question deletes nothing
     assert button(asked_again, "pv:yes")
     assert "Đã xoá toàn bộ" in texts_of(done)
 
-    after = user_export(env)
-    assert after.returncode == 1 and "nothing is kept" in after.stderr
-    [fresh] = jsonl(env, PRIVACY_USER, {"text": "menu"})
+    after = user_export(here)
+    assert after.code == 1 and "nothing is kept" in after.err
+    [fresh] = jsonl(here, PRIVACY_USER, {"text": "menu"})
     assert button(fresh, "m:ask")  # a new conversation starts as for anyone new
 
 
@@ -209,7 +254,7 @@ def test_terminal_text_wraps_at_word_boundaries_and_keeps_links_whole() -> None:
 
 
 def test_a_script_files_papers_with_file_lines_and_gets_clear_errors(
-    env: dict[str, str], tmp_path: Path
+    here: Motcua, tmp_path: Path
 ) -> None:
     photo, renamed, huge = (
         tmp_path / "giay-bao-tu.jpg",
@@ -221,7 +266,7 @@ def test_a_script_files_papers_with_file_lines_and_gets_clear_errors(
     with huge.open("wb") as sparse:  # 40 MB on paper, nothing written: it is never read
         sparse.truncate(FORTY_MB)
     answers = jsonl(
-        env,
+        here,
         "files",
         {"button": "f:go:1.000656"},
         {"button": "f:ok"},

@@ -1,4 +1,4 @@
-"""Pool and rate settings: read from the environment, refused at start-up when out of range."""
+"""Pool, rate and retry settings: from the environment, refused at start-up when out of range."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def test_pool_sizes_have_defaults_and_follow_the_environment() -> None:
         ("MOTCUA_REDIS_MAX_CONNECTIONS", "many"),
         ("MOTCUA_DB_POOL_SIZE", "-1"),
         ("MOTCUA_DB_POOL_TIMEOUT", "nan"),
+        ("MOTCUA_ZALO_RETRY_SECONDS", "0"),
+        ("MOTCUA_MESSENGER_RETRY_SECONDS", "120"),
     ],
 )
 def test_a_setting_out_of_range_stops_start_up_naming_the_variable(name: str, value: str) -> None:

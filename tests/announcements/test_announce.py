@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,6 @@ import pytest
 from fakes.messenger import FakeGraphApi
 from fakes.telegram import FakeTelegram
 from fakes.zalo import FakeZalo
-from reliability.servers import MOTCUA
 from support.apps import serving, telegram_env, zalo_env
 from support.citizens import TelegramCitizen, ZaloCitizen
 
@@ -63,24 +61,37 @@ class Run:
         return json.loads(self.out)
 
 
-async def announce(env: dict[str, str], *args: str) -> Run:
-    """``motcua announce ARGS`` as a script would run it."""
-    process = await asyncio.create_subprocess_exec(
-        MOTCUA,
-        "announce",
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), 60)
-    finally:
-        if process.returncode is None:  # timed out: it must not outlive the test
-            process.kill()
-            await process.wait()
-    assert process.returncode is not None
-    return Run(process.returncode, out.decode(), err.decode())
+def command(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Run]:
+    """``motcua announce ARGS`` through the console script's entry point, in this process."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    def run(*args: str) -> Run:
+        code = main(["announce", *args])
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def announce(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Awaitable[Run]]:
+    """``motcua announce ARGS`` against the running app, as a script beside it would run it.
+
+    The command runs in a thread, with its own event loop and database engine, while the app
+    goes on serving in the test's loop: it reaches the app only through the database, as from
+    a process of its own, without a second of interpreter start-up a run.
+    """
+    run = command(deployment.env, monkeypatch, capsys)
+
+    async def in_thread(*args: str) -> Run:
+        return await asyncio.to_thread(run, *args)
+
+    return in_thread
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +196,7 @@ def _count(texts: list[str]) -> int:
 
 
 async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable_are_counted(
-    deployment: Deployment,
+    deployment: Deployment, announce: Callable[..., Awaitable[Run]]
 ) -> None:
     app, telegram, zalo, graph = (
         deployment.app,
@@ -219,7 +230,6 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as web:
         await _web_citizen_chooses_ba_dinh(web, url)
         dry = await announce(
-            deployment.env,
             "--commune",
             "00004",
             "--text-file",
@@ -235,7 +245,6 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
         picture = deployment.folder / "poster.jpg"
         picture.write_bytes(b"\xff\xd8\xff\xe0" + bytes(2000))
         run = await announce(
-            deployment.env,
             "--commune", "00004",
             "--text-file", str(text_file), "--text-en-file", str(english_file),
             "--link", "https://hanoi.gov.vn/soi", "--image", str(picture),
@@ -273,7 +282,7 @@ async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable
         # Next time the citizen who blocked the bot is skipped without a try.
         tries = len(telegram.calls_of("sendMessage"))
         again = await announce(
-            deployment.env, "--commune", "00004", "--text-file", str(text_file), "--json", "--wait"
+            "--commune", "00004", "--text-file", str(text_file), "--json", "--wait"
         )
         assert again.json()["channels"]["telegram"] == {
             "queued": 0, "sent": 2, "failed": 0, "unreachable": 0, "blocked": 1
@@ -289,7 +298,7 @@ SLOW_RATE = 10
 
 @pytest.mark.parametrize("platform_env", [{"MOTCUA_TELEGRAM_GLOBAL_RATE": str(SLOW_RATE)}])
 async def test_a_chat_reply_during_a_broadcast_is_not_stuck_behind_it(
-    deployment: Deployment,
+    deployment: Deployment, announce: Callable[..., Awaitable[Run]]
 ) -> None:
     app, telegram = deployment.app, deployment.telegram
     citizens = [telegram.user(8_000 + n) for n in range(40)]
@@ -300,7 +309,7 @@ async def test_a_chat_reply_during_a_broadcast_is_not_stuck_behind_it(
     def announced() -> int:
         return sum(TEXT in str(call.get("text")) for call in telegram.calls_of("sendMessage"))
 
-    run = await announce(deployment.env, "--commune", "00004", "--text-file", str(text_file))
+    run = await announce("--commune", "00004", "--text-file", str(text_file))
     assert run.code == 0, run.err
     await telegram.wait_for(lambda: announced() >= 5, within=30)
 
@@ -315,21 +324,6 @@ async def test_a_chat_reply_during_a_broadcast_is_not_stuck_behind_it(
     # Behind at most the sends already waiting on the bot's pace (8), not the 35 left.
     assert waited < 8 / SLOW_RATE + 2.0, waited
     await telegram.wait_for(lambda: announced() == len(citizens), within=30)
-
-
-def command(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Run]:
-    """``motcua announce ARGS`` through the console script's entry point, in this process."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-
-    def run(*args: str) -> Run:
-        code = main(["announce", *args])
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
-
-    return run
 
 
 @pytest.mark.parametrize(

@@ -12,14 +12,13 @@ from bot.i18n import translator
 from dialogs.flows import card
 from dialogs.pages import PAGE_CHARS
 from knowledge.base import LocalKnowledgeBase
-from knowledge.store import load_knowledge_base
 
 RESIDENCE = "1.004194"  # Đăng ký tạm trú: a long fee note
 
 
 @pytest.fixture(scope="module")
 def knowledge() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase(tuple(load_knowledge_base()))
+    return LocalKnowledgeBase.load()
 
 
 def _more(chat: ChatHarness) -> list[str]:

@@ -6,7 +6,6 @@ import pytest
 from chat_harness import ChatHarness
 
 from knowledge.base import LocalKnowledgeBase
-from knowledge.store import load_knowledge_base
 
 BIRTH = "1.001193"
 ABANDONED = "1"  # the section "Trường hợp trẻ em bị bỏ rơi" of the birth registration
@@ -14,7 +13,7 @@ ABANDONED = "1"  # the section "Trường hợp trẻ em bị bỏ rơi" of the 
 
 @pytest.fixture(scope="module")
 def knowledge() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase(tuple(load_knowledge_base()))
+    return LocalKnowledgeBase.load()
 
 
 def test_the_card_and_the_summary_link_to_the_page(knowledge: LocalKnowledgeBase) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from chat_harness import ChatHarness
+from support import procedures
 
 from knowledge.base import LocalKnowledgeBase
 from knowledge.model import Procedure
-from knowledge.store import load_knowledge_base
 
 SAMPLE_EVERY = 25
 """Every 25th shipped procedure is walked end to end (all of them take ~10 s; see bench/)."""
@@ -15,12 +15,12 @@ SAMPLE_EVERY = 25
 
 @pytest.fixture(scope="module")
 def shipped() -> tuple[Procedure, ...]:
-    return tuple(load_knowledge_base())
+    return procedures.shipped()
 
 
 @pytest.fixture(scope="module")
-def knowledge(shipped: tuple[Procedure, ...]) -> LocalKnowledgeBase:
-    return LocalKnowledgeBase(shipped)
+def knowledge() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase.load()  # the shipped one, indexed once per session
 
 
 def test_birth_registration(knowledge: LocalKnowledgeBase) -> None:

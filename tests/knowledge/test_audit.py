@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from support.procedures import shipped
 
 from bot.cli import main
 from knowledge.audit import GLUED_TEMPLATE, HEADING_PAPER, LONG, audit, paper_findings
 from knowledge.checks import Check, contradictions
 from knowledge.importer import structure
 from knowledge.model import Channel, ChannelKind, Document, Duration, Fee, Procedure
-from knowledge.store import load_knowledge_base
 
 TODAY = date(2026, 12, 5)
 # Template file names the portal glued to a paper with nothing to tell where the name ends
@@ -20,13 +20,13 @@ KNOWN_GLUED = {"1.002046", "1.002286", "1.014132", "2.001095"}
 
 
 def test_the_shipped_knowledge_base_has_no_heading_or_paragraph_papers() -> None:
-    report = audit(load_knowledge_base(), TODAY)
+    report = audit(shipped(), TODAY)
     assert report.count(HEADING_PAPER) == 0, [
         f for f in report.findings if f.check == HEADING_PAPER
     ]
     assert report.count(LONG) == 0
     assert {f.code for f in report.findings if f.check == GLUED_TEMPLATE} <= KNOWN_GLUED
-    assert report.counts["procedures"] == len(load_knowledge_base())
+    assert report.counts["procedures"] == len(shipped())
     assert report.counts["cases"] > 2000  # the case groups the citizen is asked about
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import procedures
 
 from knowledge.importer import parse_record, preference
 from knowledge.importer.common import Problems
-from knowledge.store import load_knowledge_base, procedure_from_dict, procedure_to_dict
+from knowledge.store import procedure_from_dict, procedure_to_dict
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.json"))
 # Defects in the portal text itself, reported by the importer rather than guessed around.
@@ -44,7 +45,7 @@ def test_shipped_knowledge_base_holds_the_golden_records(
     api_records: dict[str, dict[str, Any]],
 ) -> None:
     """Each golden record is shipped, unless the portal API's record of it is better structured."""
-    shipped = {p.code: p for p in load_knowledge_base()}
+    shipped = {p.code: p for p in procedures.shipped()}
     replaced = 0
     for golden in GOLDEN:
         expected = json.loads(golden.read_text(encoding="utf-8"))

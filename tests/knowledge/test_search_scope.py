@@ -7,12 +7,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from support.procedures import shipped
 
 from knowledge.base import LocalKnowledgeBase
 from knowledge.model import Procedure
 from knowledge.search import Lexicon
 from knowledge.search.lexicon import LexiconError
-from knowledge.store import load_knowledge_base
 
 BIRTH = {"1.001193", "2.000986", "2.001023"}
 MATERNITY = "2.000693"
@@ -22,12 +22,12 @@ INSURANCE_RECORD = "1.002759"  # cấp lại, đổi, điều chỉnh thông tin
 
 @pytest.fixture(scope="module")
 def procedures() -> tuple[Procedure, ...]:
-    return load_knowledge_base()
+    return shipped()
 
 
 @pytest.fixture(scope="module")
-def kb(procedures: tuple[Procedure, ...]) -> LocalKnowledgeBase:
-    return LocalKnowledgeBase(procedures)
+def kb() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase.load()  # the shipped one, indexed once per session
 
 
 @pytest.fixture

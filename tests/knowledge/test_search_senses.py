@@ -7,11 +7,11 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from support.procedures import shipped
 
 from knowledge.base import LocalKnowledgeBase
 from knowledge.search import Lexicon
 from knowledge.search.lexicon import read_senses
-from knowledge.store import load_knowledge_base
 
 RESIDENCE = "1.004222"  # Đăng ký thường trú
 REMOVE_RESIDENCE = "1.003197"  # Xóa đăng ký thường trú
@@ -88,6 +88,6 @@ def test_senses_are_data_staff_can_change(tmp_path: Path) -> None:
         if data_file.suffix in {".tsv", ".txt"}:
             shutil.copy(data_file, tmp_path / data_file.name)
     (tmp_path / "senses.tsv").write_text("nhập khẩu\t*\txóa đăng ký thường trú\n", "utf-8")
-    procedures = [p for p in load_knowledge_base() if p.code in {RESIDENCE, REMOVE_RESIDENCE}]
+    procedures = [p for p in shipped() if p.code in {RESIDENCE, REMOVE_RESIDENCE}]
     changed = LocalKnowledgeBase(procedures, Lexicon.load(tmp_path))
     assert best(changed, "nhập khẩu cho con") == REMOVE_RESIDENCE

@@ -7,11 +7,11 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from support.procedures import shipped
 
 from knowledge.base import LocalKnowledgeBase
 from knowledge.model import Procedure
 from knowledge.search import Lexicon
-from knowledge.store import load_knowledge_base
 
 DEATH = "1.000656"  # đăng ký khai tử
 ID_CARD_FIRST = {"1.014061", "2.000200", "1.001247"}  # thẻ căn cước, from 14 years old
@@ -23,12 +23,12 @@ LONG_AGO = "bà nội mất lâu rồi mà chưa báo tử, giờ phải làm sa
 
 @pytest.fixture(scope="module")
 def procedures() -> tuple[Procedure, ...]:
-    return load_knowledge_base()
+    return shipped()
 
 
 @pytest.fixture(scope="module")
-def kb(procedures: tuple[Procedure, ...]) -> LocalKnowledgeBase:
-    return LocalKnowledgeBase(procedures)
+def kb() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase.load()  # the shipped one, indexed once per session
 
 
 def top(kb: LocalKnowledgeBase, query: str) -> str | None:

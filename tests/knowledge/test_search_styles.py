@@ -7,11 +7,11 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from support.procedures import shipped
 
 from knowledge.base import LocalKnowledgeBase
 from knowledge.model import Procedure
 from knowledge.search import Lexicon
-from knowledge.store import load_knowledge_base
 
 BIRTH = {"1.001193", "2.000986", "2.001023"}
 MARRIAGE = {"1.000894"}
@@ -20,12 +20,12 @@ ID_CARD = {"1.014061", "2.000200", "1.001247"}
 
 @pytest.fixture(scope="module")
 def procedures() -> tuple[Procedure, ...]:
-    return load_knowledge_base()
+    return shipped()
 
 
 @pytest.fixture(scope="module")
-def kb(procedures: tuple[Procedure, ...]) -> LocalKnowledgeBase:
-    return LocalKnowledgeBase(procedures)
+def kb() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase.load()  # the shipped one, indexed once per session
 
 
 def top(kb: LocalKnowledgeBase, query: str, locale: str = "vi") -> str | None:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.procedures import shipped
 
 from knowledge.model import (
     Channel,
@@ -113,7 +114,7 @@ def test_a_file_that_is_not_a_knowledge_base_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_shipped_knowledge_base_loads_with_every_source() -> None:
-    procedures = load_knowledge_base()
+    procedures = shipped()
     codes = {p.code for p in procedures}
     assert len(procedures) == 5774
     assert sum(p.catalogue_only for p in procedures) == 2500

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from knowledge.model import (
     Channel,
     ChannelKind,
@@ -12,6 +14,7 @@ from knowledge.model import (
     OnlineFiling,
     Procedure,
 )
+from knowledge.store import load_knowledge_base
 
 PORTAL = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
 
@@ -231,3 +234,14 @@ TEMPORARY_RESIDENCE = Procedure(
     source_url=PORTAL + "1.004194",
 )
 """Not in ``PROCEDURES``: a procedure with a fee, for the portal's payment links."""
+
+
+@cache
+def shipped() -> tuple[Procedure, ...]:
+    """Every procedure of the shipped knowledge base, read once per test process.
+
+    Reading the file takes most of a second of CPU each time; procedures are immutable, so the
+    tests that look at them all may share one read (``LocalKnowledgeBase.load()`` indexes
+    these too, see ``tests/conftest.py``).
+    """
+    return load_knowledge_base()
