@@ -18,8 +18,9 @@ session, PTB's form encoding (multipart when files go up), and its timeouts (whi
 
 Failures are PTB's: a timeout is ``TimedOut``, anything else on the network ``NetworkError``
 whose text never holds the request URL (the token is in it); HTTP statuses (429 with
-``retry_after``, 5xx, 403 ...) are turned into errors by PTB's ``BaseRequest`` as before, and
-PTB's rate limiter retries floods as it did. Nothing is logged per request.
+``retry_after``, 5xx, 403 ...) are turned into errors by PTB's ``BaseRequest`` as before (by
+``outgoing.refusal``, which reads them the same way, for ``post_json``), and PTB's rate limiter
+retries floods as it did. Nothing is logged per request.
 """
 
 from __future__ import annotations
