@@ -9,7 +9,7 @@ import pytest
 from fakes.telegram import TOKEN, FakeTelegram
 from telegram.error import ChatMigrated, RetryAfter, TelegramError
 from telegram.request import BaseRequest, RequestData
-from telegram_support import ScriptedHandler
+from telegram_support import LONG_PAYLOAD, ScriptedHandler
 
 from dialogs.errors import (
     DeliveryError,
@@ -181,3 +181,21 @@ async def test_one_encoded_message_reaches_every_chat_as_sent(telegram: FakeTele
     for chat in (an, binh):
         [got] = chat.messages
         assert (got.text, got.bold, got.labels) == ("Bão số 3: ở nhà", ["Bão số 3"], ["Đã rõ"])
+
+
+async def test_one_reply_encoded_once_reaches_each_chat_with_buttons_that_resolve(
+    polling: TelegramChannel, telegram: FakeTelegram, handler: ScriptedHandler
+) -> None:
+    an, binh = telegram.user(5_550_001), telegram.user(5_550_002, "Bình")
+    announcement = (Reply("Danh sách giấy tờ", (Button("Đã có", LONG_PAYLOAD),)),)
+    for chat in (an, binh):
+        await polling.send(ConversationRef("telegram", str(chat.id)), announcement)
+    tokens = {chat.messages[0].buttons[0]["callback_data"] for chat in (an, binh)}
+    assert len(tokens) == 1 and LONG_PAYLOAD not in tokens  # the one encoded body, shortened
+    for chat in (an, binh):
+        chat.press(chat.messages[0], "Đã có")
+    await telegram.wait_for(lambda: len(handler.seen) == 2)
+    assert {(m.ref.user_id, m.payload) for m in handler.seen} == {
+        (str(an.id), LONG_PAYLOAD),
+        (str(binh.id), LONG_PAYLOAD),
+    }
