@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -171,7 +172,20 @@ async def run_until(
     async with listening(app, host, port, public=public) as addresses:
         for address in addresses:
             log.info("motcua listening on %s", address)
+        settle_start_up()
         await stop.wait()
+
+
+def settle_start_up() -> None:
+    """Take what start-up built out of the garbage collector's full rounds, for good.
+
+    The knowledge base and the imported modules are about 180,000 objects that live as long
+    as the process; each full collection walked all of them again (about 0.1 s of CPU, every
+    few thousand messages sent: 13 % of a sender's CPU at 1,000 messages a second, measured
+    with ``gc.callbacks``). Start-up's garbage is collected first, so none of it stays frozen.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def prepare_apart(settings: Settings) -> None:

@@ -4,6 +4,7 @@ same port, built from settings alone; a database that stops answering fails the 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import sys
@@ -20,7 +21,7 @@ from support.procedures import BIRTH
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.server import listening, web_application
+from bot.server import listening, run_until, web_application
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.schema import prepare_database
 from dialogs.messages import ConversationRef, IncomingMessage
@@ -112,6 +113,23 @@ async def test_without_credentials_only_web_and_terminal_exist(tmp_path: Path) -
         assert set(app.channels) == {"web", "terminal"}
         paths = {r.path for r in app.routes if isinstance(r, web.RouteDef)}
         assert {"/", "/api/chat", "/api/history"} <= paths
+
+
+async def test_what_start_up_built_stays_out_of_the_collectors_full_rounds(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path)})
+    await prepare_database(settings.database_url)
+    stop = asyncio.Event()
+    stop.set()  # serve, then stop at once
+    async with build_app(settings, knowledge=KNOWLEDGE) as app:
+        gc.unfreeze()
+        try:
+            await run_until(app, "127.0.0.1", free_port(), stop, public=False)
+            assert gc.get_freeze_count() > 0
+            assert not any(tracked is app for tracked in gc.get_objects())  # frozen with it
+        finally:
+            gc.unfreeze()
 
 
 async def test_the_message_log_is_kept_for_the_configured_days(tmp_path: Path) -> None:

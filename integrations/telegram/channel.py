@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import functools
 import hmac
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
 from types import TracebackType
 
 from aiohttp import web
 from telegram import CallbackQuery, ChatMember, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
@@ -40,11 +42,11 @@ from integrations.telegram.convert import (
     CAPABILITIES,
     CHANNEL,
     CallbackTokens,
-    keyboard,
     to_incoming,
     with_payloads,
 )
 from integrations.telegram.errors import translate
+from integrations.telegram.outgoing import TextMessage, refusal
 from integrations.telegram.pacing import TELEGRAM_PACE, BotPace, ChatPace, ChatPacer
 from integrations.telegram.request import AiohttpRequest
 from integrations.telegram.schema import checked_update
@@ -60,6 +62,9 @@ EMPTY_TEXT = "👇"  # Telegram refuses empty text; a reply that is only buttons
 MAX_BODY_BYTES = 256 * 1024
 """An update holds one message (4096 characters at most) and what it replies to: far below this."""
 _SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+PREPARED_REPLIES = 256
+"""Replies kept rendered and encoded: a broadcast has one wording per commune and language,
+and the menus and prompts of a conversation come back often."""
 
 
 KEEP_RETRY_PAUSE = 1.0
@@ -100,6 +105,19 @@ def _note_keep_failure(state: RetryCallState) -> None:
         state.upcoming_sleep,
         exc_info=error,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """Replies rendered for Telegram and encoded, ready for any chat.
+
+    Attributes:
+        tokens: short tokens standing for long button payloads, to keep before sending.
+        messages: the ``sendMessage`` bodies, in order, without their chat.
+    """
+
+    tokens: Mapping[str, str]
+    messages: tuple[TextMessage, ...]
 
 
 class TelegramChannel:
@@ -172,14 +190,19 @@ class TelegramChannel:
         self._pace = pace if pace is not None else BotPace()
         self._receive = receive
         self._on_paced = on_paced
+        self._prepared = functools.lru_cache(maxsize=PREPARED_REPLIES)(self._prepare)
+        # Messages go through these two directly (see ``outgoing``); PTB's bot uses them too.
+        self._request = AiohttpRequest()
+        self._flood_retries = AIORateLimiter(overall_max_rate=0, max_retries=flood_retries)
+        self._send_url = f"{api_url.rstrip('/')}/bot{token}/sendMessage"
 
         builder = (
             Application.builder()
             .token(token)
             .base_url(f"{api_url.rstrip('/')}/bot")
             .base_file_url(f"{api_url.rstrip('/')}/file/bot")
-            .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=flood_retries))
-            .request(AiohttpRequest())
+            .rate_limiter(self._flood_retries)
+            .request(self._request)
             .get_updates_request(AiohttpRequest(connection_pool_size=1))
             .update_queue(_KeepingQueue(self._keep))
         )
@@ -375,7 +398,17 @@ class TelegramChannel:
         except TelegramError as exc:
             log.info("callback query not answered: %s", type(translate(exc)).__name__)
 
-    async def _deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
+    async def _post(self, body: bytes) -> bool:
+        """One ``sendMessage``: True once accepted (the answer is not read further); a refusal
+        is raised as PTB's exception, for the rate limiter and ``translate`` (see ``outgoing``).
+        """
+        status, answer = await self._request.post_json(self._send_url, body)
+        if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
+            raise refusal(status, answer)
+        return True
+
+    def _prepare(self, replies: tuple[Reply, ...]) -> _Prepared:
+        """Render and encode replies once, whichever chats they then go to."""
         shortened: dict[str, str] = {}
 
         def shorten(payload: str) -> str:
@@ -383,20 +416,29 @@ class TelegramChannel:
             shortened[token] = payload
             return token
 
-        messages = render([with_payloads(r) for r in replies], CAPABILITIES, shorten)
-        await self._tokens.keep(shortened)  # before any button that needs them is sent
-        for message in messages:
+        rendered = render([with_payloads(r) for r in replies], CAPABILITIES, shorten)
+        messages = tuple(  # the marked facts in bold
+            TextMessage(as_html(message) or EMPTY_TEXT, message.buttons) for message in rendered
+        )
+        return _Prepared(shortened, messages)
+
+    async def _deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        prepared = self._prepared(tuple(replies))
+        await self._tokens.keep(prepared.tokens)  # before any button that needs them is sent
+        for message in prepared.messages:
             pace = self._pacer(chat_id)
             if self._on_paced is not None and not pace.has_capacity():
                 self._on_paced()
             try:
                 async with pace:
                     await self._pace.wait()
-                    await self._app.bot.send_message(
-                        chat_id,
-                        as_html(message) or EMPTY_TEXT,
-                        parse_mode=ParseMode.HTML,  # the marked facts in bold
-                        reply_markup=keyboard(message.buttons),
+                    await self._flood_retries.process_request(
+                        callback=self._post,
+                        args=(message.body_for(chat_id),),
+                        kwargs={},
+                        endpoint="sendMessage",
+                        data={"chat_id": chat_id},
+                        rate_limit_args=None,
                     )
             except TelegramError as exc:
                 error = translate(exc)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from cachetools import LRUCache
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from dialogs.messages import Attachment, Button, ConversationRef, IncomingMessage, Reply
+from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import ButtonPayloads
 from integrations.render import Capabilities
 
@@ -130,18 +130,3 @@ def with_payloads(reply: Reply) -> Reply:
         for button in reply.buttons
     )
     return replace(reply, buttons=buttons)
-
-
-def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    """An inline keyboard with one button per row, since Vietnamese labels are long."""
-    if not buttons:
-        return None
-    rows = [
-        [
-            InlineKeyboardButton(button.label, callback_data=button.payload)
-            if button.payload
-            else InlineKeyboardButton(button.label, url=button.url)
-        ]
-        for button in buttons
-    ]
-    return InlineKeyboardMarkup(rows)

@@ -4,7 +4,8 @@ Sending a reply through PTB took 19.5 % of a worker's sampled CPU on PTB's defau
 (httpx and httpcore) while it answered the throughput benchmark, 9.8 % on this one
 (``python -m bench.throughput --profile``, ``TelegramChannel._deliver``).
 :class:`AiohttpRequest` does what ``HTTPXRequest`` does, no more: one pooled
-session, PTB's form encoding (multipart when files go up), and its timeouts:
+session, PTB's form encoding (multipart when files go up), and its timeouts (which
+``post_json`` keeps too, for the bodies ``outgoing`` encodes itself):
 
 - ``pool``: waiting for one of the pool's connections; a request that waited longer is not
   sent at all (aiohttp would count this wait in its connect timeout, so the pool's size is
@@ -17,8 +18,9 @@ session, PTB's form encoding (multipart when files go up), and its timeouts:
 
 Failures are PTB's: a timeout is ``TimedOut``, anything else on the network ``NetworkError``
 whose text never holds the request URL (the token is in it); HTTP statuses (429 with
-``retry_after``, 5xx, 403 ...) are turned into errors by PTB's ``BaseRequest`` as before, and
-PTB's rate limiter retries floods as it did. Nothing is logged per request.
+``retry_after``, 5xx, 403 ...) are turned into errors by PTB's ``BaseRequest`` as before (by
+``outgoing.refusal``, which reads them the same way, for ``post_json``), and PTB's rate limiter
+retries floods as it did. Nothing is logged per request.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 FORM = "application/x-www-form-urlencoded"
+JSON_HEADERS = {"Content-Type": "application/json"}
 _TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s]+")
 
 
@@ -51,7 +54,7 @@ class AiohttpRequest(BaseRequest):
         media_write_timeout: the write timeout of a request that uploads files.
     """
 
-    __slots__ = ("_media_write_timeout", "_session", "_slots", "_timeouts")
+    __slots__ = ("_json_timeout", "_media_write_timeout", "_session", "_slots", "_timeouts")
 
     def __init__(
         self,
@@ -63,6 +66,9 @@ class AiohttpRequest(BaseRequest):
         media_write_timeout: float | None = 20.0,
     ) -> None:
         self._timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
+        self._json_timeout = _client_timeout(
+            read_timeout, write_timeout, connect_timeout, has_body=True
+        )
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(connection_pool_size)
@@ -96,8 +102,6 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """One call to the Bot API: its HTTP status and body (PTB reads the errors off them)."""
-        if self._session is None or self._session.closed:
-            raise RuntimeError("this AiohttpRequest is not initialized")
         files = request_data.contains_files if request_data else False
         default_read, default_write, default_connect, default_pool = self._timeouts
         if files:
@@ -109,23 +113,43 @@ class AiohttpRequest(BaseRequest):
         body: aiohttp.FormData | str | None = None
         if request_data is not None:
             body = _multipart(request_data) if files else request_data.url_encoded_parameters()
-        timeout = aiohttp.ClientTimeout(
-            total=_sum(connect, write, read) if body is not None else None,
-            connect=connect,
-            sock_connect=connect,
-            sock_read=read,
-        )
+        timeout = _client_timeout(read, write, connect, has_body=body is not None)
         headers = {"Content-Type": FORM} if isinstance(body, str) else None
-        try:
-            async with asyncio.timeout(pool):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise TimedOut(
-                "Pool timeout: every connection to the Bot API is busy; the request was not sent"
-            ) from None
+        return await self._exchange(method, url, body, headers, timeout, pool)
+
+    async def post_json(self, url: str, body: bytes) -> tuple[int, bytes]:
+        """POST a body already encoded as JSON, with this layer's default timeouts: the HTTP
+        status and the answer (``outgoing`` sends messages this way)."""
+        return await self._exchange(
+            "POST", url, body, JSON_HEADERS, self._json_timeout, self._timeouts[3]
+        )
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        body: aiohttp.FormData | str | bytes | None,
+        headers: dict[str, str] | None,
+        limits: aiohttp.ClientTimeout,
+        pool: float | None,
+    ) -> tuple[int, bytes]:
+        """Wait ``pool`` at most for a connection, then make the request."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("this AiohttpRequest is not initialized")
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(pool):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise TimedOut(
+                    "Pool timeout: every connection to the Bot API is busy; "
+                    "the request was not sent"
+                ) from None
+        else:
+            await self._slots.acquire()  # free: returns at once
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout
+                method, url, data=body, headers=headers, timeout=limits
             ) as response:
                 return response.status, await response.read()
         except TimeoutError:
@@ -139,6 +163,18 @@ class AiohttpRequest(BaseRequest):
 def _given(value: ODVInput[float], default: float | None) -> float | None:
     """A call's timeout, or this layer's default when the call left it unset."""
     return default if isinstance(value, DefaultValue) else value
+
+
+def _client_timeout(
+    read: float | None, write: float | None, connect: float | None, *, has_body: bool
+) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for PTB's read, write and connect ones."""
+    return aiohttp.ClientTimeout(
+        total=_sum(connect, write, read) if has_body else None,
+        connect=connect,
+        sock_connect=connect,
+        sock_read=read,
+    )
 
 
 def _sum(*timeouts: float | None) -> float | None:
