@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, literal_column, select, update
+from sqlalchemy import ColumnElement, bindparam, case, func, literal, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.identity import person_of_app
@@ -69,6 +69,20 @@ def _upsert(insert: Any) -> Any:
 
 
 _UPSERTS = per_dialect(_upsert)
+_SAVE = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.user_pk
+        == select(_USERS.c.id)
+        .where(_USERS.c.channel == bindparam("channel"), _USERS.c.user_id == bindparam("user_id"))
+        .scalar_subquery(),
+        _CONVERSATIONS.c.version == bindparam("loaded"),
+    )
+    .values(
+        state=bindparam("new_state"), version=bindparam("new_version"), updated_at=bindparam("at")
+    )
+)
+"""``save``'s statement, built once: every turn runs it."""
 _NEW_CONVERSATIONS = per_dialect(
     lambda insert: insert(_CONVERSATIONS).on_conflict_do_nothing(index_elements=["user_pk"])
 )
@@ -171,15 +185,16 @@ class SqlConversations:
         Raises:
             StaleConversation: the stored version is no longer ``version``.
         """
-        user_pk = (
-            select(_USERS.c.id)
-            .where(_USERS.c.channel == ref.channel, _USERS.c.user_id == ref.user_id)
-            .scalar_subquery()
-        )
         result = await self._session.execute(
-            update(_CONVERSATIONS)
-            .where(_CONVERSATIONS.c.user_pk == user_pk, _CONVERSATIONS.c.version == version)
-            .values(state=dict(state), version=version + 1, updated_at=now)
+            _SAVE,
+            {
+                "channel": ref.channel,
+                "user_id": ref.user_id,
+                "loaded": version,
+                "new_state": dict(state),
+                "new_version": version + 1,
+                "at": now,
+            },
         )
         if rowcount(result) != 1:
             raise StaleConversation(f"conversation changed since version {version}")
