@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -196,10 +197,23 @@ async def prepare_apart(settings: Settings) -> None:
         raise SchemaNotReady(f"preparing the database failed (exit status {child.returncode})")
 
 
+def _freeze_start_up_heap() -> None:
+    """Leave what start-up built out of the cyclic garbage collector's passes.
+
+    The knowledge base's index and the imported modules are some 240,000 objects that live as
+    long as the process; each full pass of the collector walked them all (about 140 ms, close
+    to 1 ms of CPU per message answered). Start-up's own garbage is collected first. An index
+    replaced by an import is still freed, by reference counting: it holds no cycles.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """``motcua serve``: the whole application on one port until ``stop`` is set."""
     await prepare_apart(settings)
     async with build_app(settings) as app:
+        _freeze_start_up_heap()
         app.start_background()
         await run_until(app, settings.host, settings.port, stop)
 
@@ -214,5 +228,6 @@ async def work(settings: Settings, stop: asyncio.Event) -> None:
     """
     await prepare_apart(settings)
     async with build_app(settings, receive=False) as app:
+        _freeze_start_up_heap()
         app.start_background()
         await run_until(app, settings.host, settings.port, stop, public=False)
