@@ -10,14 +10,18 @@ looks for whole words, so "đăng nhập" is heard in "dang nhap vneid" but not 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from knowledge.results import SearchResult
 from knowledge.search.tokens import tokenize
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,24 +38,31 @@ class HelpAnswer:
         return self.en if locale.lower().startswith("en") else self.vi
 
 
-@dataclass(frozen=True, slots=True)
-class _Cue:
-    words: tuple[str, ...]
+class _Cues(Generic[T]):
+    """Phrases, each standing for a value, found in a question by their first word: each of the
+    question's words is checked against the few cues it could start, not every cue against
+    every word (hundreds of cues are checked on every question asked)."""
 
-    def said_in(self, tokens: tuple[str, ...]) -> bool:
-        n = len(self.words)
-        return any(tokens[i : i + n] == self.words for i in range(len(tokens) - n + 1))
+    def __init__(self, cues: Iterable[tuple[str, T]]) -> None:
+        self._by_first: dict[str, list[tuple[int, tuple[str, ...], T]]] = defaultdict(list)
+        for order, (cue, value) in enumerate(cues):
+            if words := tuple(tokenize(cue)):
+                self._by_first[words[0]].append((order, words, value))
+
+    def said(self, tokens: tuple[str, ...]) -> Iterator[tuple[int, tuple[str, ...], T]]:
+        """Each cue said in ``tokens`` (whole words), with its place among the cues."""
+        for i, token in enumerate(tokens):
+            for order, words, value in self._by_first.get(token, ()):
+                if tokens[i : i + len(words)] == words:
+                    yield order, words, value
 
 
 class Questions:
     """Recognises portal-usage and legal questions from the curated data files."""
 
     def __init__(self, help_entries: list[tuple[HelpAnswer, list[str]]], law: list[str]) -> None:
-        self._help = [
-            (answer, [_Cue(tuple(tokenize(c))) for c in cues if tokenize(c)])
-            for answer, cues in help_entries
-        ]
-        self._law = [_Cue(tuple(tokenize(c))) for c in law if tokenize(c)]
+        self._help = _Cues((cue, answer) for answer, cues in help_entries for cue in cues)
+        self._law = _Cues((cue, None) for cue in law)
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> Questions:
@@ -74,19 +85,15 @@ class Questions:
 
     def portal_help(self, query: str) -> HelpAnswer | None:
         """The curated answer whose cue the question says (the longest cue wins), or None."""
-        tokens = tuple(tokenize(query))
-        found = [
-            (len(cue.words), answer)
-            for answer, cues in self._help
-            for cue in cues
-            if cue.said_in(tokens)
-        ]
-        return max(found, key=lambda f: f[0])[1] if found else None
+        found = list(self._help.said(tuple(tokenize(query))))
+        if not found:
+            return None
+        # Among the longest cues said, the first in the data file's order.
+        return min(found, key=lambda f: (-len(f[1]), f[0]))[2]
 
     def about_law(self, query: str) -> bool:
         """Whether the question asks about the law (fines, legality, disputes)."""
-        tokens = tuple(tokenize(query))
-        return any(cue.said_in(tokens) for cue in self._law)
+        return next(self._law.said(tuple(tokenize(query))), None) is not None
 
 
 class AnswerKind(StrEnum):
