@@ -58,7 +58,6 @@ from dialogs.step import (
     JoinGroup,
     ListDossiers,
     LookUpDossier,
-    Membership,
     NoteMilestone,
     NoteQuestion,
     RateHelp,
@@ -269,12 +268,7 @@ class Dispatcher:
         opening = [
             (m.ref, m.locale) for m, batched in zip(messages, together, strict=True) if batched
         ]
-        refs = [ref for ref, _ in opening]
-        deferred = _Deferred(
-            await SqlConversations(session).open_all(opening, now),
-            await handoffs.citizen_communes(session, refs),
-            await volunteers.memberships(session, refs),
-        )
+        deferred = _Deferred(await SqlConversations(session).open_all(opening, now))
         results: list[list[Reply]] = []
         for message, batched in zip(messages, together, strict=True):
             if batched:
@@ -288,10 +282,7 @@ class Dispatcher:
         await deferred.flush(session, now)
         for at, (message, batched) in enumerate(zip(messages, together, strict=True)):
             if not batched:
-                person = persons[message.ref.key]
-                results[at] = await self._run(
-                    session, message, person, from_citizen=False, hook=None
-                )
+                results[at] = await self._run(session, message, None, from_citizen=False, hook=None)
         return results
 
     async def _turn(
@@ -324,18 +315,22 @@ class Dispatcher:
     async def _attempt(
         self, message: IncomingMessage, *, from_citizen: bool, hook: TurnHook | None
     ) -> list[Reply]:
-        """One run of a turn, holding the lock of the person (or of the app, when unlinked)."""
+        """One run of a turn, holding the lock of the person (or of the app, when unlinked).
+
+        The app's conversation is opened first: the statement that does so also reads the
+        person the app is linked to, checked against the one locked.
+        """
         ref = message.ref
         guess = self._persons.get(ref.key)
         async with (
             self._locks.hold(_lock_key(ref.key, guess)),
             self._database.transaction() as session,
         ):
-            person = await SqlIdentities(session).person_of(ref)
-            if person != guess:
-                self._remember(ref, person)
+            own = await SqlConversations(session).open(ref, self._deps.clock.now(), message.locale)
+            if own.linked_person != guess:
+                self._remember(ref, own.linked_person)
                 raise StaleConversation("the app's person is not the one locked")
-            return await self._run(session, message, person, from_citizen=from_citizen, hook=hook)
+            return await self._run(session, message, own, from_citizen=from_citizen, hook=hook)
 
     def _remember(self, ref: ConversationRef, person: int | None) -> None:
         self._persons.pop(ref.key, None)
@@ -346,15 +341,16 @@ class Dispatcher:
         self,
         session: AsyncSession,
         message: IncomingMessage,
-        person: int | None,
+        own: StoredConversation | None,
         *,
         from_citizen: bool,
         hook: TurnHook | None,
         deferred: _Deferred | None = None,
     ) -> list[Reply]:
+        """One turn in ``session``; ``own`` is the app's conversation when already opened."""
         ref, now = message.ref, self._deps.clock.now()
         held, replies, codes, forgotten = await self._converse(
-            session, message, person, now, deferred, from_citizen=from_citizen
+            session, message, own, now, deferred, from_citizen=from_citizen
         )
         if forgotten:  # the citizen's data was erased: this turn is not kept either
             self._remember(ref, None)
@@ -378,7 +374,7 @@ class Dispatcher:
         self,
         session: AsyncSession,
         message: IncomingMessage,
-        person: int | None,
+        own: StoredConversation | None,
         now: datetime,
         deferred: _Deferred | None = None,
         *,
@@ -386,6 +382,8 @@ class Dispatcher:
     ) -> tuple[list[Reply], list[Reply], list[str], bool]:
         """Run the dialog and carry out its effects.
 
+        The message's app's own conversation is ``own`` when the caller opened it already;
+        with it come the person the app is linked to, the citizen's commune and standing.
         With ``deferred`` (an internal message to an app not linked to a person, never followed
         by another turn) the conversation comes from its batch, and is saved with it.
 
@@ -405,13 +403,16 @@ class Dispatcher:
         joining: tuple[int | None, dict[str, Any]] | None = None  # (person before, app state)
         while pending is not None:
             current, pending = pending, None
-            if current is not message:  # after a link code: the app may belong to a person now
-                person = await SqlIdentities(session).person_of(current.ref)
-            stored = (
-                deferred.opened[current.ref.key]
-                if deferred is not None
-                else await _open(session, current, person, now)
-            )
+            if deferred is not None:
+                stored = deferred.opened[current.ref.key]
+            else:
+                # After a link code, opened again: the app may belong to a person now.
+                if own is None or current is not message:
+                    own = await conversations.open(current.ref, now, current.locale)
+                person = own.linked_person
+                stored = (
+                    own if person is None else await conversations.open_shared(own, person, now)
+                )
             if current is message and from_citizen and stored.held_reminders:
                 # The citizen wrote, so the channel's window is open again: reminders held
                 # while it was closed go first, taken in this transaction so they are sent
@@ -420,18 +421,13 @@ class Dispatcher:
             state = stored.state
             if joining is not None and joining[0] != stored.person_id:
                 state = states.merge(stored.state, joining[1])
-            # Read once a turn: the desk shown with answers, the commune a dossier is filed in
-            # and that of each question noted; only choosing a commune or erasing the
+            # Read with the conversation: the desk shown with answers, the commune a dossier is
+            # filed in and that of each question noted; only choosing a commune or erasing the
             # citizen's data changes it.
-            if deferred is not None:
-                commune = deferred.communes[current.ref.key]
-                membership = deferred.memberships[current.ref.key]
-            else:
-                commune = await handoffs.citizen_commune(session, current.ref)
-                membership = await volunteers.membership(session, current.ref)
+            commune = handoffs.commune_code(stored.commune)
             desk = await handoffs.local_desk(session, commune)
             deps = replace(
-                self._deps, local_desk=desk or self._deps.local_desk, membership=membership
+                self._deps, local_desk=desk or self._deps.local_desk, membership=stored.membership
             )
             step = self._step(stored, state, current, deps)
             if step is None:
@@ -548,13 +544,11 @@ class Dispatcher:
 
 @dataclass(slots=True)
 class _Deferred:
-    """The conversations of a batch of notices and their citizens' communes and standing,
+    """The conversations of a batch of notices (with their citizens' communes and standing),
     read together, and what their turns save and log, kept to be written with one statement
     each once every turn has run."""
 
     opened: dict[str, StoredConversation]
-    communes: dict[str, str | None]
-    memberships: dict[str, Membership | None]
     saves: list[tuple[StoredConversation, State]] = field(default_factory=list)
     logged: list[tuple[ConversationRef, IncomingMessage | None, Sequence[Reply]]] = field(
         default_factory=list
@@ -568,15 +562,6 @@ class _Deferred:
         """
         await SqlConversations(session).save_all(self.saves, now)
         await SqlMessageLog(session).record_turns(self.logged, now)
-
-
-async def _open(
-    session: AsyncSession, message: IncomingMessage, person: int | None, now: datetime
-) -> StoredConversation:
-    """The conversation a message belongs to: its person's shared one, or its app's own."""
-    conversations = SqlConversations(session)
-    own = await conversations.open(message.ref, now, message.locale)
-    return own if person is None else await conversations.open_shared(own, person, now)
 
 
 async def _link(

@@ -10,7 +10,6 @@ the citizen writes again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -19,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.handoffs import CommuneInfo, Handoff, SqlCommuneInfo, SqlHandoffs
 from bot.storage.reminders import SqlReminders
 from bot.storage.staff import Staff
-from bot.storage.subscriptions import SqlSubscriptions, commune_of
+from bot.storage.subscriptions import commune_of
 from dialogs.messages import ConversationRef, IncomingMessage
 from dialogs.step import LocalDesk, RequestStaff
+from knowledge.communes.units import Commune
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 """Vietnam keeps one offset all year, so no time-zone database is needed."""
@@ -63,18 +63,15 @@ async def citizen_commune(session: AsyncSession, ref: ConversationRef) -> str | 
     """The commune code the citizen behind ``ref`` chose, whose staff serve them.
 
     The one place the console's side reads it: handoffs, dossiers and the local desk added to
-    answers all go through here. Codes are the five-digit form staff type (``00004``).
+    answers all go through here (or ``commune_code``, for the commune read with the
+    conversation). Codes are the five-digit form staff type (``00004``).
     """
-    chosen = await commune_of(session, ref)
+    return commune_code(await commune_of(session, ref))
+
+
+def commune_code(chosen: Commune | None) -> str | None:
+    """A chosen commune as the five-digit code staff type, as ``citizen_commune`` gives it."""
     return None if chosen is None else f"{chosen.code:05d}"
-
-
-async def citizen_communes(
-    session: AsyncSession, refs: Sequence[ConversationRef]
-) -> dict[str, str | None]:
-    """Ref key -> each citizen's commune code, as ``citizen_commune``, read together."""
-    chosen = await SqlSubscriptions(session).communes_of(refs)
-    return {key: None if found is None else f"{found.code:05d}" for key, found in chosen.items()}
 
 
 async def local_desk(session: AsyncSession, commune: str | None) -> LocalDesk | None:

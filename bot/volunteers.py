@@ -10,7 +10,6 @@ follows the latest decision at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +27,6 @@ NOTICE = "vo"
 async def membership(session: AsyncSession, ref: ConversationRef) -> Membership | None:
     """The standing of the citizen behind ``ref`` (any of their linked apps counts)."""
     return await SqlVolunteers(session).membership(ref)
-
-
-async def memberships(
-    session: AsyncSession, refs: Sequence[ConversationRef]
-) -> dict[str, Membership | None]:
-    """Ref key -> each citizen's standing, as ``membership``, read together."""
-    return await SqlVolunteers(session).memberships(refs)
 
 
 async def ask(

@@ -77,6 +77,9 @@ def _prefix_fitting(text: str, limit: int, utf16: bool) -> int:
     """How many leading characters of ``text`` fit in ``limit``."""
     if not utf16:
         return min(len(text), limit)
+    head = text[:limit]
+    if text_length(head, utf16=True) == len(head):  # no character takes two units: all fit
+        return len(head)
     units = 0
     for index, char in enumerate(text):
         units += 2 if ord(char) > 0xFFFF else 1

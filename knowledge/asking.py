@@ -19,7 +19,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from knowledge.cues import Cue, read_cues, says_any
+from knowledge.cues import Cues, read_cues
 from knowledge.search.tokens import tokenize
 
 # A sentence ends at ".", "!", "?", ";", "…" or a line break, the mark kept with it.
@@ -31,7 +31,7 @@ LETTER_WORDS = 25  # a shorter message is one question, read whole as the search
 class Asking:
     """Finds the clauses of a message that ask, from the phrases in the curated data file."""
 
-    def __init__(self, cues: list[Cue]) -> None:
+    def __init__(self, cues: Cues[None]) -> None:
         self._cues = cues
 
     @classmethod
@@ -53,7 +53,7 @@ class Asking:
             for clause in _CLAUSE.findall(sentence):
                 if not tokenize(clause):
                     continue
-                if says_any(self._cues, clause):
+                if self._cues.any_in(clause):
                     kept.append(clause.strip())
                 else:
                     told = True

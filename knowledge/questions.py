@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from knowledge.asking import Asking
-from knowledge.cues import Cue, read_cues, says_any
+from knowledge.cues import Cue, Cues, read_cues
 from knowledge.results import SearchResult
 from knowledge.search.tokens import tokenize
 
@@ -46,9 +46,9 @@ class Law:
     (``rules.txt``), and of asking how to do something (``howto.txt``), which makes a question
     about the rules a procedure question ("có được hưởng không, hồ sơ gồm những gì?")."""
 
-    cues: list[Cue]
-    rules: list[Cue]
-    howto: list[Cue]
+    cues: Cues[None]
+    rules: Cues[None]
+    howto: Cues[None]
 
 
 class Questions:
@@ -61,10 +61,12 @@ class Questions:
         asking: Asking,
     ) -> None:
         self.asking = asking
-        self._help = [
-            (answer, [cue for cue in map(Cue.of, cues) if cue is not None])
-            for answer, cues in help_entries
-        ]
+        self._help = Cues(
+            (cue, answer)
+            for answer, phrases in help_entries
+            for cue in map(Cue.of, phrases)
+            if cue is not None
+        )
         self._law = law
 
     @classmethod
@@ -88,22 +90,17 @@ class Questions:
 
     def portal_help(self, query: str) -> HelpAnswer | None:
         """The curated answer whose cue the question says (the longest cue wins), or None."""
-        tokens = tuple(tokenize(query))
-        found = [
-            (cue.length, answer)
-            for answer, cues in self._help
-            for cue in cues
-            if cue.said_in(tokens)
-        ]
-        return max(found, key=lambda f: f[0])[1] if found else None
+        found = list(self._help.said(tuple(tokenize(query))))
+        if not found:
+            return None
+        # Among the longest cues said, the first in the data file's order.
+        return min(found, key=lambda f: (-f[1].length, f[0]))[2]
 
     def about_law(self, query: str) -> bool:
         """Whether the question asks about the law: fines, legality, disputes, or only what
         the rules are (who may, when, how much) without asking how to do anything."""
         law = self._law
-        return says_any(law.cues, query) or (
-            says_any(law.rules, query) and not says_any(law.howto, query)
-        )
+        return law.cues.any_in(query) or (law.rules.any_in(query) and not law.howto.any_in(query))
 
 
 class AnswerKind(StrEnum):

@@ -37,42 +37,37 @@ REVIEW_WINDOW = 5000
 
 Insight = NoteQuestion | NoteMilestone | RateHelp
 
+_QUESTION = insert(table(QuestionRow))
+_UNANSWERED = insert(table(UnansweredRow))
+_MILESTONE = insert(table(MilestoneRow))
+"""The INSERTs of what turns note, built once: nearly every turn runs one."""
+
 
 async def record(
     session: AsyncSession, insight: Insight, channel: str, commune: str | None, now: datetime
 ) -> None:
     """Keep what a turn noted for staff, in the turn's own transaction."""
     if isinstance(insight, NoteQuestion):
-        await session.execute(
-            insert(table(QuestionRow)).values(
-                at=now,
-                channel=channel,
-                commune=commune,
-                outcome=insight.outcome,
-                procedure=insight.procedure,
-            )
-        )
-        if insight.outcome in UNANSWERED and insight.text and question_key(insight.text):
-            await session.execute(
-                insert(table(UnansweredRow)).values(
-                    at=now,
-                    channel=channel,
-                    commune=commune,
-                    outcome=insight.outcome,
-                    procedure=insight.procedure,
-                    text=insight.text,
-                    key=question_key(insight.text),
-                )
-            )
+        noted = {
+            "at": now,
+            "channel": channel,
+            "commune": commune,
+            "outcome": insight.outcome,
+            "procedure": insight.procedure,
+        }
+        await session.execute(_QUESTION, noted)
+        if insight.outcome in UNANSWERED and insight.text and (key := question_key(insight.text)):
+            await session.execute(_UNANSWERED, {**noted, "text": insight.text, "key": key})
     elif isinstance(insight, NoteMilestone):
         await session.execute(
-            insert(table(MilestoneRow)).values(
-                at=now,
-                channel=channel,
-                commune=commune,
-                kind=insight.kind,
-                procedure=insight.procedure,
-            )
+            _MILESTONE,
+            {
+                "at": now,
+                "channel": channel,
+                "commune": commune,
+                "kind": insight.kind,
+                "procedure": insight.procedure,
+            },
         )
     else:
         values = {

@@ -7,18 +7,23 @@ A user on one app has a conversation of their own; once they link apps (see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, literal_column, select, update
+from sqlalchemy import ColumnElement, bindparam, case, func, literal, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.identity import person_of_app
 from bot.storage.reminders import any_held
-from bot.storage.sql import dialect_insert, rowcount, table
+from bot.storage.sql import dialect, dialect_insert, per_dialect, rowcount, table
+from bot.storage.subscriptions import commune_of_app
 from bot.storage.tables import LOCALE_LEN, ConversationRow, PersonConversationRow, UserRow
+from bot.storage.volunteers import standing_of_app
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef
+from dialogs.step import Membership
+from knowledge.communes.units import Commune, commune
 
 _USERS = table(UserRow)
 _CONVERSATIONS = table(ConversationRow)
@@ -26,6 +31,8 @@ _CONVERSATIONS = table(ConversationRow)
 
 # Named in full: a RETURNING clause is not correlated, and would read ``users`` once more.
 _USER_PK: ColumnElement[int] = literal_column(f"{UserRow.__tablename__}.{UserRow.id.name}")
+_CHANNEL: ColumnElement[str] = literal_column(f"{UserRow.__tablename__}.{UserRow.channel.name}")
+_USER_ID: ColumnElement[str] = literal_column(f"{UserRow.__tablename__}.{UserRow.user_id.name}")
 _STATE = (
     select(_CONVERSATIONS.c.state).where(_CONVERSATIONS.c.user_pk == _USER_PK).scalar_subquery()
 )
@@ -33,11 +40,53 @@ _VERSION = (
     select(_CONVERSATIONS.c.version).where(_CONVERSATIONS.c.user_pk == _USER_PK).scalar_subquery()
 )
 """The state and version of the user's own conversation, read with the user's row."""
-_HELD = any_held(
-    literal_column(f"{UserRow.__tablename__}.{UserRow.channel.name}"),
-    literal_column(f"{UserRow.__tablename__}.{UserRow.user_id.name}"),
+
+
+def _upsert(insert: Any) -> Any:
+    """``open_all``'s statement: the users' rows touched (created on first contact), read back
+    with all a turn needs before the dialog runs, so that a returning user's turn reads with
+    this one statement: their conversation, whether reminders are held for the app, the person
+    it is linked to, the commune chosen and the standing in the volunteers' group."""
+    statement = insert(_USERS)
+    return statement.on_conflict_do_update(
+        index_elements=["channel", "user_id"],
+        set_={
+            "last_seen_at": statement.excluded.last_seen_at,
+            "locale": func.coalesce(statement.excluded.locale, _USERS.c.locale),
+        },
+    ).returning(
+        _USERS.c.id,
+        _USERS.c.channel,
+        _USERS.c.user_id,
+        _USERS.c.locale,
+        _STATE,
+        _VERSION,
+        any_held(_CHANNEL, _USER_ID),
+        person_of_app(_CHANNEL, _USER_ID),
+        commune_of_app(_CHANNEL, _USER_ID),
+        standing_of_app(_CHANNEL, _USER_ID),
+    )
+
+
+_UPSERTS = per_dialect(_upsert)
+_SAVE = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.user_pk
+        == select(_USERS.c.id)
+        .where(_USERS.c.channel == bindparam("channel"), _USERS.c.user_id == bindparam("user_id"))
+        .scalar_subquery(),
+        _CONVERSATIONS.c.version == bindparam("loaded"),
+    )
+    .values(
+        state=bindparam("new_state"), version=bindparam("new_version"), updated_at=bindparam("at")
+    )
 )
-"""Whether reminders are held for the user's app, read with the user's row."""
+"""``save``'s statement, built once: every turn runs it."""
+_NEW_CONVERSATIONS = per_dialect(
+    lambda insert: insert(_CONVERSATIONS).on_conflict_do_nothing(index_elements=["user_pk"])
+)
+"""The empty conversations of users seen for the first time (see ``open_all``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +100,10 @@ class StoredConversation:
     person_id: int | None = None  # set when this is the conversation a person's apps share
     held_reminders: bool = False  # reminders wait for this app's next message (when opened)
     user_pk: int | None = None  # the app's own row, when loaded by ``open``
+    # Read with the conversation by ``open``, as of the turn's start:
+    linked_person: int | None = None  # the person the app is linked to
+    commune: Commune | None = None  # the commune the citizen chose (on any of their apps)
+    membership: Membership | None = None  # their standing in the volunteers' group
 
 
 class SqlConversations:
@@ -76,67 +129,39 @@ class SqlConversations:
         code), for different apps at once: one statement for the lot, two when some are new."""
         if not opening:
             return {}
-        locales = {ref.key: locale[:LOCALE_LEN] if locale else None for ref, locale in opening}
+        rows = [
+            {
+                "channel": ref.channel,
+                "user_id": ref.user_id,
+                "locale": locale[:LOCALE_LEN] if locale else None,
+                "created_at": now,
+                "last_seen_at": now,
+            }
+            for ref, locale in {ref.key: (ref, locale) for ref, locale in opening}.values()
+        ]
         refs = {ref.key: ref for ref, _ in opening}
-        insert = dialect_insert(self._session, _USERS)
-        upsert = (
-            insert.values(
-                [
-                    {
-                        "channel": ref.channel,
-                        "user_id": ref.user_id,
-                        "locale": locales[key],
-                        "created_at": now,
-                        "last_seen_at": now,
-                    }
-                    for key, ref in refs.items()
-                ]
-            )
-            .on_conflict_do_update(
-                index_elements=["channel", "user_id"],
-                set_={
-                    "last_seen_at": now,
-                    "locale": func.coalesce(insert.excluded.locale, _USERS.c.locale),
-                },
-            )
-            # The conversation comes back with the user: every message but a user's first
-            # finds it in this one statement.
-            .returning(
-                _USERS.c.id,
-                _USERS.c.channel,
-                _USERS.c.user_id,
-                _USERS.c.locale,
-                _STATE,
-                _VERSION,
-                _HELD,
-            )
-        )
         opened: dict[str, StoredConversation] = {}
-        new: list[int] = []
-        for user_pk, channel, user_id, locale, state, version, held in await self._session.execute(
-            upsert
-        ):
+        new: list[dict[str, Any]] = []
+        found = await self._session.execute(_UPSERTS[dialect(self._session)], rows)
+        for pk, channel, user_id, locale, state, version, held, person, code, status in found:
             key = ConversationRef(channel, user_id).key
             if version is None:
-                new.append(user_pk)
+                new.append({"user_pk": pk, "state": {}, "version": 0, "updated_at": now})
             opened[key] = StoredConversation(
                 refs[key],
                 dict(state) if version is not None else {},
                 version if version is not None else 0,
                 locale,
                 held_reminders=bool(held),
-                user_pk=user_pk,
+                user_pk=pk,
+                linked_person=person,
+                commune=None if code is None else commune(code),
+                membership=None if status is None else Membership(status),
             )
         if new:
             # Should another turn create one first, saving over version 0 fails as stale and
             # the turn runs again on what that one stored.
-            await self._session.execute(
-                dialect_insert(self._session, ConversationRow)
-                .values(
-                    [{"user_pk": pk, "state": {}, "version": 0, "updated_at": now} for pk in new]
-                )
-                .on_conflict_do_nothing(index_elements=["user_pk"])
-            )
+            await self._session.execute(_NEW_CONVERSATIONS[dialect(self._session)], new)
         return opened
 
     async def load(self, ref: ConversationRef) -> StoredConversation | None:
@@ -160,15 +185,16 @@ class SqlConversations:
         Raises:
             StaleConversation: the stored version is no longer ``version``.
         """
-        user_pk = (
-            select(_USERS.c.id)
-            .where(_USERS.c.channel == ref.channel, _USERS.c.user_id == ref.user_id)
-            .scalar_subquery()
-        )
         result = await self._session.execute(
-            update(_CONVERSATIONS)
-            .where(_CONVERSATIONS.c.user_pk == user_pk, _CONVERSATIONS.c.version == version)
-            .values(state=dict(state), version=version + 1, updated_at=now)
+            _SAVE,
+            {
+                "channel": ref.channel,
+                "user_id": ref.user_id,
+                "loaded": version,
+                "new_state": dict(state),
+                "new_version": version + 1,
+                "at": now,
+            },
         )
         if rowcount(result) != 1:
             raise StaleConversation(f"conversation changed since version {version}")
@@ -193,9 +219,7 @@ class SqlConversations:
                 )
             )
         ).one()
-        return StoredConversation(
-            own.ref, dict(state), version, own.locale, person_id, own.held_reminders
-        )
+        return replace(own, state=dict(state), version=version, person_id=person_id)
 
     async def save_all(
         self, saves: Sequence[tuple[StoredConversation, Mapping[str, Any]]], now: datetime

@@ -10,17 +10,14 @@ What a linked citizen's apps share is keyed on the person (see ``PersonConversat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     ScalarSelect,
-    Select,
     and_,
     bindparam,
     exists,
@@ -183,7 +180,7 @@ class SqlIdentities:
 
 
 def person_of_app(
-    channel: str | BindParameter[str], user_id: str | BindParameter[str]
+    channel: str | ColumnElement[str], user_id: str | ColumnElement[str]
 ) -> ScalarSelect[int]:
     """The person the app (``channel``, ``user_id``) is linked to, as a subquery (NULL when
     it is not linked): read in the statement that needs it, not in one of its own."""
@@ -194,32 +191,11 @@ def person_of_app(
     )
 
 
-def for_each_citizen(
-    build: Callable[[BindParameter[str], BindParameter[str]], Select[Any]], count: int
-) -> Select[Any]:
-    """One statement reading ``build``'s single value for ``count`` citizens at once (one
-    subquery each, the n-th bound as ``channel_n`` and ``user_id_n``: see ``each_citizen``)."""
-    return select(
-        *(
-            build(bindparam(f"channel_{n}"), bindparam(f"user_id_{n}")).scalar_subquery()
-            for n in range(count)
-        )
-    )
-
-
-def each_citizen(refs: Sequence[ConversationRef]) -> dict[str, str]:
-    """The parameters of a ``for_each_citizen`` statement for ``refs``."""
-    params = {}
-    for n, ref in enumerate(refs):
-        params[f"channel_{n}"], params[f"user_id_{n}"] = ref.channel, ref.user_id
-    return params
-
-
 def on_citizens_apps(
     row_channel: InstrumentedAttribute[str],
     row_user_id: InstrumentedAttribute[str],
-    channel: str | BindParameter[str],
-    user_id: str | BindParameter[str],
+    channel: str | ColumnElement[str],
+    user_id: str | ColumnElement[str],
 ) -> ColumnElement[bool]:
     """Whether a row kept for the app (``row_channel``, ``row_user_id``) is the citizen's on
     (``channel``, ``user_id``): that very app, or one linked to the same person."""

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
@@ -33,6 +33,23 @@ FINISHED = (DONE, FAILED)
 
 _INBOX = table(InboxRow)
 """The table itself, for the statements each message costs (see ``bot.storage.sql.table``)."""
+
+
+def _answer(**values: Any) -> Any:
+    """``answered``'s statement setting ``values`` too, built once: every message runs one."""
+    return (
+        update(_INBOX)
+        .where(
+            _INBOX.c.id == bindparam("entry"),
+            _INBOX.c.owner == bindparam("holder"),
+            _INBOX.c.status == PENDING,
+        )
+        .values(replies=bindparam("replies"), updated_at=bindparam("at"), **values)
+    )
+
+
+_ANSWERED = _answer(status=ANSWERED)
+_FINISHED = _answer(status=DONE, owner=None, lease_until=None)
 
 
 class ClaimLost(MotcuaError):
@@ -232,15 +249,9 @@ class SqlInbox:
         Raises:
             ClaimLost: another worker holds the row or answered it; the turn must roll back.
         """
-        values: dict[str, Any] = {"replies": replies_to_json(replies), "updated_at": now}
-        if finished:
-            values.update(status=DONE, owner=None, lease_until=None)
-        else:
-            values.update(status=ANSWERED)
         result = await self._session.execute(
-            update(_INBOX)
-            .where(_INBOX.c.id == entry_id, _INBOX.c.owner == owner, _INBOX.c.status == PENDING)
-            .values(**values)
+            _FINISHED if finished else _ANSWERED,
+            {"entry": entry_id, "holder": owner, "replies": replies_to_json(replies), "at": now},
         )
         if rowcount(result) != 1:
             raise ClaimLost("the inbox row is no longer this worker's")

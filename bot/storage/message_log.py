@@ -16,8 +16,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import buttons_from_json, buttons_to_json
+from bot.storage.sql import table
 from bot.storage.tables import MessageLogRow
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply, Span
+
+_INSERT = insert(table(MessageLogRow))
+"""The table's INSERT, built once: every turn runs it."""
 
 
 class Direction(StrEnum):
@@ -69,8 +73,8 @@ class SqlMessageLog:
                 rows.append(_row(ref, Direction.IN, at, said.text, said.payload))
             rows += _reply_rows(ref, replies, at)
         if rows:
-            # One bulk insert of all rows: the ORM's unit of work costs more than the statement.
-            await self._session.execute(insert(MessageLogRow), rows)
+            # One statement for all rows, through Core: the ORM's bulk insert costs more.
+            await self._session.execute(_INSERT, rows)
 
     async def record_incoming(self, message: IncomingMessage, at: datetime) -> None:
         """Log what the user typed or tapped."""

@@ -8,21 +8,12 @@ conversation's?"), for announcements, staff hand-offs and local information.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.identity import (
-    SqlIdentities,
-    each_citizen,
-    for_each_citizen,
-    on_citizens_apps,
-    person_of_app,
-)
+from bot.storage.identity import SqlIdentities, on_citizens_apps, person_of_app
 from bot.storage.sql import rowcount
 from bot.storage.tables import SubscriptionRow
 from dialogs.messages import ConversationRef
@@ -80,21 +71,9 @@ class SqlSubscriptions:
         )
         return None if code is None else commune(code)
 
-    async def communes_of(self, refs: Sequence[ConversationRef]) -> dict[str, Commune | None]:
-        """Ref key -> the commune each citizen chose, as ``commune_of``, with one statement
-        for them all (one subquery a citizen): a burst of notices reads them together."""
-        unique = list({ref.key: ref for ref in refs}.values())
-        if not unique:
-            return {}
-        codes = (await self._session.execute(_communes_of(len(unique)), each_citizen(unique))).one()
-        return {
-            ref.key: None if code is None else commune(code)
-            for ref, code in zip(unique, codes, strict=True)
-        }
-
 
 def _owned(
-    channel: str | BindParameter[str], user_id: str | BindParameter[str]
+    channel: str | ColumnElement[str], user_id: str | ColumnElement[str]
 ) -> ColumnElement[bool]:
     """The rows of the citizen on (``channel``, ``user_id``): this app's, and, when it is linked
     to a person, the person's and every linked app's (the links are read in the same
@@ -106,7 +85,7 @@ def _owned(
 
 
 def _commune_of(
-    channel: str | BindParameter[str], user_id: str | BindParameter[str]
+    channel: str | ColumnElement[str], user_id: str | ColumnElement[str]
 ) -> Select[int]:
     """The citizen's latest commune choice, on this app or a linked one."""
     return (
@@ -121,11 +100,10 @@ _COMMUNE_OF = _commune_of(bindparam("channel"), bindparam("user_id"))
 """``commune_of``'s statement, built once: it runs on nearly every turn."""
 
 
-@functools.lru_cache(maxsize=128)
-def _communes_of(count: int) -> Select[Any]:
-    """``communes_of``'s statement for ``count`` citizens (see ``each_citizen``), built once
-    for each count: building its subqueries costs milliseconds, far more than running them."""
-    return for_each_citizen(_commune_of, count)
+def commune_of_app(channel: ColumnElement[str], user_id: ColumnElement[str]) -> ScalarSelect[int]:
+    """The code of the commune chosen on the app (``channel``, ``user_id``) or one linked to
+    it, as a subquery: read with the statement that opens the conversation, every turn."""
+    return _commune_of(channel, user_id).scalar_subquery()
 
 
 async def commune_of(session: AsyncSession, ref: ConversationRef) -> Commune | None:

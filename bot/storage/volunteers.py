@@ -7,16 +7,13 @@ coordinators deciding at once cannot both win.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, case, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.identity import each_citizen, for_each_citizen, on_citizens_apps
+from bot.storage.identity import on_citizens_apps
 from bot.storage.sql import rowcount
 from bot.storage.tables import VolunteerRow
 from dialogs.messages import ConversationRef
@@ -94,20 +91,6 @@ class SqlVolunteers:
         )
         return None if status is None else Membership(status)
 
-    async def memberships(self, refs: Sequence[ConversationRef]) -> dict[str, Membership | None]:
-        """Ref key -> each citizen's standing, as ``membership``, with one statement for them
-        all (one subquery a citizen): a burst of notices reads them together."""
-        unique = list({ref.key: ref for ref in refs}.values())
-        if not unique:
-            return {}
-        statuses = (
-            await self._session.execute(_standings(len(unique)), each_citizen(unique))
-        ).one()
-        return {
-            ref.key: None if status is None else Membership(status)
-            for ref, status in zip(unique, statuses, strict=True)
-        }
-
     async def listed(self, limit: int) -> list[Volunteer]:
         """Requests waiting for a decision first, then members, then the rest; newest first."""
         rank = case(
@@ -143,7 +126,7 @@ class SqlVolunteers:
         return None if row is None else _volunteer(row)
 
 
-def _standing(channel: str | BindParameter[str], user_id: str | BindParameter[str]) -> Select[str]:
+def _standing(channel: str | ColumnElement[str], user_id: str | ColumnElement[str]) -> Select[str]:
     """The status of the requests made on the app or on any app linked to the same person
     (the links read in the same statement), an approval first, then the newest."""
     theirs = on_citizens_apps(VolunteerRow.channel, VolunteerRow.user_id, channel, user_id)
@@ -160,8 +143,7 @@ _STANDING = _standing(bindparam("channel"), bindparam("user_id"))
 """``membership``'s statement, built once: the dispatcher asks on every turn."""
 
 
-@functools.lru_cache(maxsize=128)
-def _standings(count: int) -> Select[Any]:
-    """``memberships``'s statement for ``count`` citizens (see ``each_citizen``), built once
-    for each count: building its subqueries costs milliseconds, far more than running them."""
-    return for_each_citizen(_standing, count)
+def standing_of_app(channel: ColumnElement[str], user_id: ColumnElement[str]) -> ScalarSelect[str]:
+    """The standing (``membership``) of the citizen on the app (``channel``, ``user_id``), as
+    a subquery: read with the statement that opens the conversation, every turn."""
+    return _standing(channel, user_id).scalar_subquery()

@@ -148,3 +148,16 @@ def test_a_situation_line_without_terms_is_refused(vocabulary: Path) -> None:
         f.write("sinh con + tiền\n")
     with pytest.raises(LexiconError, match=r"situations\.tsv"):
         Lexicon.load(vocabulary)
+
+
+def test_a_query_asked_again_is_answered_from_the_kept_result_until_an_import(
+    procedures: tuple[Procedure, ...],
+) -> None:
+    kb = LocalKnowledgeBase(procedures)
+    first = kb.search("đăng ký kết hôn")
+    assert first.match is not None
+    assert kb.search("đăng ký kết hôn") is first
+    assert kb.search("đăng ký kết hôn", limit=3) is not first  # another question to the index
+    kb.replace(p for p in procedures if p.code != first.match.code)
+    again = kb.search("đăng ký kết hôn")
+    assert again.match is not None and again.match.code != first.match.code
