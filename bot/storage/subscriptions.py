@@ -8,23 +8,23 @@ conversation's?"), for announcements, staff hand-offs and local information.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, delete, or_, select
+from sqlalchemy import BindParameter, ColumnElement, CompoundSelect, delete, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.identity import (
     SqlIdentities,
-    each_citizen,
-    for_each_citizen,
+    asked,
+    asked_apps,
     on_citizens_apps,
     person_of_app,
+    rows_on_citizens_apps,
 )
 from bot.storage.sql import rowcount
-from bot.storage.tables import SubscriptionRow
+from bot.storage.tables import IdentityLinkRow, SubscriptionRow
 from dialogs.messages import ConversationRef
 from knowledge.communes.units import Commune, commune
 
@@ -70,27 +70,23 @@ class SqlSubscriptions:
         return rowcount(result) > 0
 
     async def commune_of(self, ref: ConversationRef) -> Commune | None:
-        """The commune the citizen behind ``ref`` chose, on this app or a linked one.
-
-        One statement, built once: it is asked on nearly every turn (the local desk shown
-        with answers, the commune of each question noted).
-        """
-        code = await self._session.scalar(
-            _COMMUNE_OF, {"channel": ref.channel, "user_id": ref.user_id}
-        )
-        return None if code is None else commune(code)
+        """The commune the citizen behind ``ref`` chose, on this app or a linked one: it is
+        asked on nearly every turn (the local desk shown with answers, the commune of each
+        question noted)."""
+        return (await self.communes_of([ref]))[ref.key]
 
     async def communes_of(self, refs: Sequence[ConversationRef]) -> dict[str, Commune | None]:
         """Ref key -> the commune each citizen chose, as ``commune_of``, with one statement
-        for them all (one subquery a citizen): a burst of notices reads them together."""
-        unique = list({ref.key: ref for ref in refs}.values())
+        for them all, built once: a burst of notices reads them together."""
+        unique = {(ref.channel, ref.user_id): ref.key for ref in refs}
         if not unique:
             return {}
-        codes = (await self._session.execute(_communes_of(len(unique)), each_citizen(unique))).one()
-        return {
-            ref.key: None if code is None else commune(code)
-            for ref, code in zip(unique, codes, strict=True)
-        }
+        found: dict[str, list[tuple[datetime, int]]] = {key: [] for key in unique.values()}
+        for channel, user_id, code, updated_at in await self._session.execute(
+            _CHOICES, asked(refs)
+        ):
+            found[unique[channel, user_id]].append((updated_at, code))
+        return {key: commune(max(rows)[1]) if rows else None for key, rows in found.items()}
 
 
 def _owned(
@@ -105,27 +101,23 @@ def _owned(
     )
 
 
-def _commune_of(
-    channel: str | BindParameter[str], user_id: str | BindParameter[str]
-) -> Select[int]:
-    """The citizen's latest commune choice, on this app or a linked one."""
-    return (
-        select(SubscriptionRow.commune_code)
-        .where(_owned(channel, user_id))
-        .order_by(SubscriptionRow.updated_at.desc())
-        .limit(1)
+def _choices() -> CompoundSelect:
+    """The subscription rows of the asked apps (``asked_apps``): each app's own, its linked
+    apps', and its person's, led by the app they were found for (``communes_of`` takes the
+    latest)."""
+    columns = (SubscriptionRow.commune_code, SubscriptionRow.updated_at)
+    mine = aliased(IdentityLinkRow)
+    persons = select(mine.channel, mine.user_id, *columns).where(
+        asked_apps(mine.channel, mine.user_id), SubscriptionRow.person_id == mine.person_id
+    )
+    return union_all(
+        *rows_on_citizens_apps(SubscriptionRow.channel, SubscriptionRow.user_id, *columns),
+        persons,
     )
 
 
-_COMMUNE_OF = _commune_of(bindparam("channel"), bindparam("user_id"))
-"""``commune_of``'s statement, built once: it runs on nearly every turn."""
-
-
-@functools.lru_cache(maxsize=128)
-def _communes_of(count: int) -> Select[Any]:
-    """``communes_of``'s statement for ``count`` citizens (see ``each_citizen``), built once
-    for each count: building its subqueries costs milliseconds, far more than running them."""
-    return for_each_citizen(_commune_of, count)
+_CHOICES = _choices()
+"""``communes_of``'s statement, built once: it runs on nearly every turn."""
 
 
 async def commune_of(session: AsyncSession, ref: ConversationRef) -> Commune | None:

@@ -7,16 +7,14 @@ coordinators deciding at once cannot both win.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, case, select, update
+from sqlalchemy import case, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.identity import each_citizen, for_each_citizen, on_citizens_apps
+from bot.storage.identity import asked, rows_on_citizens_apps
 from bot.storage.sql import rowcount
 from bot.storage.tables import VolunteerRow
 from dialogs.messages import ConversationRef
@@ -85,28 +83,24 @@ class SqlVolunteers:
 
     async def membership(self, ref: ConversationRef) -> Membership | None:
         """The standing of the citizen behind ``ref``, on this app or a linked one: approved on
-        any app wins, else the latest request's status; None when they never asked.
-
-        One statement, built once: the dispatcher asks on every turn.
-        """
-        status = await self._session.scalar(
-            _STANDING, {"channel": ref.channel, "user_id": ref.user_id}
-        )
-        return None if status is None else Membership(status)
+        any app wins, else the latest request's status; None when they never asked."""
+        return (await self.memberships([ref]))[ref.key]
 
     async def memberships(self, refs: Sequence[ConversationRef]) -> dict[str, Membership | None]:
         """Ref key -> each citizen's standing, as ``membership``, with one statement for them
-        all (one subquery a citizen): a burst of notices reads them together."""
-        unique = list({ref.key: ref for ref in refs}.values())
+        all, built once: the dispatcher asks on every turn, and a burst of notices reads them
+        together."""
+        unique = {(ref.channel, ref.user_id): ref.key for ref in refs}
         if not unique:
             return {}
-        statuses = (
-            await self._session.execute(_standings(len(unique)), each_citizen(unique))
-        ).one()
-        return {
-            ref.key: None if status is None else Membership(status)
-            for ref, status in zip(unique, statuses, strict=True)
-        }
+        found: dict[str, list[tuple[bool, datetime, str]]] = {key: [] for key in unique.values()}
+        for channel, user_id, status, updated_at in await self._session.execute(
+            _STANDINGS, asked(refs)
+        ):
+            found[unique[channel, user_id]].append(
+                (status == Membership.APPROVED.value, updated_at, status)
+            )
+        return {key: Membership(max(rows)[2]) if rows else None for key, rows in found.items()}
 
     async def listed(self, limit: int) -> list[Volunteer]:
         """Requests waiting for a decision first, then members, then the rest; newest first."""
@@ -143,25 +137,10 @@ class SqlVolunteers:
         return None if row is None else _volunteer(row)
 
 
-def _standing(channel: str | BindParameter[str], user_id: str | BindParameter[str]) -> Select[str]:
-    """The status of the requests made on the app or on any app linked to the same person
-    (the links read in the same statement), an approval first, then the newest."""
-    theirs = on_citizens_apps(VolunteerRow.channel, VolunteerRow.user_id, channel, user_id)
-    approved_first = case((VolunteerRow.status == Membership.APPROVED.value, 0), else_=1)
-    return (
-        select(VolunteerRow.status)
-        .where(theirs)
-        .order_by(approved_first, VolunteerRow.updated_at.desc())
-        .limit(1)
+_STANDINGS = union_all(
+    *rows_on_citizens_apps(
+        VolunteerRow.channel, VolunteerRow.user_id, VolunteerRow.status, VolunteerRow.updated_at
     )
-
-
-_STANDING = _standing(bindparam("channel"), bindparam("user_id"))
-"""``membership``'s statement, built once: the dispatcher asks on every turn."""
-
-
-@functools.lru_cache(maxsize=128)
-def _standings(count: int) -> Select[Any]:
-    """``memberships``'s statement for ``count`` citizens (see ``each_citizen``), built once
-    for each count: building its subqueries costs milliseconds, far more than running them."""
-    return for_each_citizen(_standing, count)
+)
+"""The requests made on the asked apps or on apps linked to the same persons, each led by the
+app it was found for (``memberships`` ranks them: an approval first, then the newest)."""
