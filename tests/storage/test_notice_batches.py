@@ -107,3 +107,21 @@ async def test_a_notice_that_cannot_be_rendered_holds_back_only_itself(
         (held,) = await SqlReminders(session).for_conversation(unfit)
     assert held.status is ReminderStatus.PENDING  # tried again later, then given up
     assert held.replies is None
+
+
+async def test_a_burst_goes_out_in_rounds_of_a_hundred_at_least_each_citizen_told_once(
+    database: Database, clock: ManualClock
+) -> None:
+    refs = [citizen(n) for n in range(250)]
+    await queue(database, clock, refs)
+    channel = RecordingChannel()
+    worker = ReminderWorker(
+        database, Dispatcher(database, make_deps(clock), dialog=echo), {"telegram": channel}, clock
+    )
+    with counted(database) as executed:
+        assert await worker.run_once() == len(refs)
+    rounds = [s for s in executed if s.startswith("UPDATE reminders SET replies=")]
+    # Each round keeps its rendered replies with one statement: three rounds at most, not
+    # thirteen of twenty (PostgreSQL's claim may take more than a round's worth at once).
+    assert 1 <= len(rounds) <= 3
+    assert sorted(ref.user_id for ref, _ in channel.sent) == sorted(r.user_id for r in refs)
