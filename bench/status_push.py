@@ -1,7 +1,8 @@
 """Status pushes under load, and filing throughput.
 
 First M citizens file a birth registration through the dialogs at once (every tap and answer a
-real turn, the filing sent to the portal, the receipt delivered): dossiers a second end to end.
+real turn, the filing sent to the portal, the receipt delivered): dossiers a second end to end,
+and the process's CPU time a dossier.
 Then 50 dossiers change status at once (the reference: a burst that does not queue), then N;
 how fast each citizen hears it.
 
@@ -11,7 +12,10 @@ dropped after it; the sandbox portal in-process over HTTP, the webhook receiver 
 port), files N dossiers through the portal, then has the officer move all N at the same moment.
 For each dossier it measures the time from the officer's move (the moment the portal has queued
 its webhook) to the moment the citizen's channel is handed the message, and counts messages lost
-and doubled. The channel is a recording stand-in for a platform with no rate limit of its own:
+and doubled, and the process's CPU time (the sandbox, the receiver and the workers all run in
+it) from the moves to the last message, divided by the dossiers: a measure of the work a status
+change costs that does not depend, as the latencies do, on what else the machine is running.
+The channel is a recording stand-in for a platform with no rate limit of its own:
 Telegram's ~30 messages a second per bot would otherwise dominate (1,000 messages take ~33 s
 there).
 """
@@ -157,11 +161,13 @@ async def run(count: int, database_url: str | None = None) -> dict[str, float]:
             moved_at[user] = time.perf_counter()
 
         started = time.perf_counter()
+        cpu_started = time.process_time()
         await asyncio.gather(*(move(user, code) for user, code in codes.items()))
         for _ in range(6000):  # a minute at most
             if len(recorder.received) >= count:
                 break
             await asyncio.sleep(0.01)
+        cpu = time.process_time() - cpu_started
         await asyncio.sleep(1.0)  # anything doubled arrives meanwhile
         finished = max((t for ts in recorder.received.values() for t in ts), default=started)
     latencies = [recorder.received[u][0] - moved_at[u] for u in codes if u in recorder.received]
@@ -175,6 +181,7 @@ async def run(count: int, database_url: str | None = None) -> dict[str, float]:
         "doubled": sum(len(ts) - 1 for ts in recorder.received.values()),
         "statements": work.statements / count,
         "commits": work.commits / count,
+        "cpu_ms": 1000 * cpu / count,
     }
 
 
@@ -217,14 +224,21 @@ async def filing_rate(count: int, database_url: str | None = None) -> dict[str, 
                 await app.dispatcher.handle(message)
 
         started = time.perf_counter()
+        cpu_started = time.process_time()
         await asyncio.gather(*(citizen(n) for n in range(count)))
         for _ in range(6000):  # a minute at most
             if sum(recorder.texts[t] for t in recorder.texts if "Mã hồ sơ" in t) >= count:
                 break
             await asyncio.sleep(0.01)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         receipts = sum(recorder.texts[t] for t in recorder.texts if "Mã hồ sơ" in t)
-    return {"citizens": count, "receipts": receipts, "per_second": receipts / elapsed}
+    return {
+        "citizens": count,
+        "receipts": receipts,
+        "per_second": receipts / elapsed,
+        "cpu_ms": 1000 * cpu / max(1, receipts),
+    }
 
 
 async def main(argv: Sequence[str] | None = None) -> None:
@@ -242,7 +256,8 @@ async def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"{filed['citizens']:.0f} citizens filing a birth registration at once: "
         f"{filed['receipts']:.0f} receipts, {filed['per_second']:.1f} dossiers a second "
-        "end to end (16 turns each, filing, receipt delivered)"
+        f"end to end (16 turns each, filing, receipt delivered), {filed['cpu_ms']:.0f} ms of CPU "
+        "a dossier"
     )
     # The reference, measured in the same run: a burst small enough not to queue.
     for count in (REFERENCE_BURST, args.dossiers):
@@ -252,7 +267,8 @@ async def main(argv: Sequence[str] | None = None) -> None:
             f"p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms, "
             f"max {figures['max_ms']:.0f} ms, all delivered in {figures['all_delivered_s']:.1f} s, "
             f"lost {figures['lost']:.0f}, doubled {figures['doubled']:.0f}; "
-            f"{figures['statements']:.1f} statements and {figures['commits']:.1f} commits a dossier"
+            f"{figures['statements']:.1f} statements and {figures['commits']:.1f} commits, "
+            f"{figures['cpu_ms']:.2f} ms of CPU a dossier"
         )
 
 

@@ -76,7 +76,8 @@ REPLY_DEADLINE = timedelta(days=1)
 
 BATCH = 500
 """Messages kept, or marked done, with one statement at most (SQLite takes some 32,000
-parameters in one)."""
+parameters in one); also the rows of batched channels claimed at once, beside the
+``concurrency`` turns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +238,12 @@ class DurableInbox:
                 try:
                     async with self._database.transaction() as session:
                         claimed = await SqlInbox(session).claim(
-                            self.owner, self._clock.now(), self._lease, room
+                            self.owner,
+                            self._clock.now(),
+                            self._lease,
+                            room,
+                            batched=self._batches,
+                            batch_limit=BATCH if self._batches else 0,
                         )
                 except Exception as error:
                     # Type only: database errors quote the statement's parameters.

@@ -66,7 +66,7 @@ class ReminderWorker:
         clock: Clock,
         *,
         poll_interval: float = 5.0,
-        batch: int = 20,
+        batch: int = 100,
         lease: timedelta = timedelta(minutes=5),
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 6,
@@ -78,6 +78,10 @@ class ReminderWorker:
         Args:
             channels: channel name -> adapter able to send proactively.
             poll_interval: seconds between looks at the table.
+            batch: reminders claimed, rendered and marked done together at most. A burst of
+                status notices (a thousand dossiers moved at once) comes in rounds of this
+                many, one after the other, each costing the same few statements whatever its
+                size: with 20 a round, a thousand notices took 50 rounds.
             lease: how long a claimed reminder stays with one worker before another may retry it.
             backoff: the first retry delay, doubled on every further attempt.
             max_attempts: deliveries tried before a reminder is marked failed.

@@ -9,7 +9,7 @@ that dies leaves a lease that simply runs out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -194,21 +194,37 @@ class SqlInbox:
         return found.first() is not None
 
     async def claim(
-        self, owner: str, now: datetime, lease: timedelta, limit: int
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        *,
+        batched: Collection[str] = (),
+        batch_limit: int = 0,
     ) -> list[InboxEntry]:
-        """Lease up to ``limit`` rows to ``owner``, at most one per conversation, oldest first.
+        """Lease up to ``limit`` rows to ``owner``, at most one per conversation, oldest first,
+        and besides them up to ``batch_limit`` rows of the ``batched`` channels: those are
+        worked through together (a burst of portal events is applied in one transaction), so
+        they need no room of their own and a burst is claimed in one go, not ``limit`` at a
+        time.
 
         On PostgreSQL rows another worker is claiming are skipped rather than waited for.
         """
-        rows = (
+        found = (
             await self._session.execute(
                 select(_INBOX)
                 .where(*self._claimable(now))
                 .order_by(_INBOX.c.id)
-                .limit(limit)
+                .limit(limit + batch_limit)
                 .with_for_update(skip_locked=True, of=_INBOX)
             )
         ).all()
+        together = [row for row in found if row.channel in batched][:batch_limit]
+        rows = sorted(
+            [row for row in found if row.channel not in batched][:limit] + together,
+            key=lambda row: row.id,
+        )
         if not rows:
             return []
         await self._session.execute(

@@ -7,13 +7,14 @@ coordinators deciding at once cannot both win.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, case, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, case, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.identity import on_citizens_apps
+from bot.storage.identity import asked, on_citizens_apps, rows_on_citizens_apps
 from bot.storage.sql import rowcount
 from bot.storage.tables import VolunteerRow
 from dialogs.messages import ConversationRef
@@ -82,14 +83,24 @@ class SqlVolunteers:
 
     async def membership(self, ref: ConversationRef) -> Membership | None:
         """The standing of the citizen behind ``ref``, on this app or a linked one: approved on
-        any app wins, else the latest request's status; None when they never asked.
+        any app wins, else the latest request's status; None when they never asked."""
+        return (await self.memberships([ref]))[ref.key]
 
-        One statement, built once: the dispatcher asks on every turn.
-        """
-        status = await self._session.scalar(
-            _STANDING, {"channel": ref.channel, "user_id": ref.user_id}
-        )
-        return None if status is None else Membership(status)
+    async def memberships(self, refs: Sequence[ConversationRef]) -> dict[str, Membership | None]:
+        """Ref key -> each citizen's standing, as ``membership``, with one statement for them
+        all, built once: the dispatcher asks on every turn, and a burst of notices reads them
+        together."""
+        unique = {(ref.channel, ref.user_id): ref.key for ref in refs}
+        if not unique:
+            return {}
+        found: dict[str, list[tuple[bool, datetime, str]]] = {key: [] for key in unique.values()}
+        for channel, user_id, status, updated_at in await self._session.execute(
+            _STANDINGS, asked(refs)
+        ):
+            found[unique[channel, user_id]].append(
+                (status == Membership.APPROVED.value, updated_at, status)
+            )
+        return {key: Membership(max(rows)[2]) if rows else None for key, rows in found.items()}
 
     async def listed(self, limit: int) -> list[Volunteer]:
         """Requests waiting for a decision first, then members, then the rest; newest first."""
@@ -139,11 +150,16 @@ def _standing(channel: str | ColumnElement[str], user_id: str | ColumnElement[st
     )
 
 
-_STANDING = _standing(bindparam("channel"), bindparam("user_id"))
-"""``membership``'s statement, built once: the dispatcher asks on every turn."""
-
-
 def standing_of_app(channel: ColumnElement[str], user_id: ColumnElement[str]) -> ScalarSelect[str]:
     """The standing (``membership``) of the citizen on the app (``channel``, ``user_id``), as
     a subquery: read with the statement that opens the conversation, every turn."""
     return _standing(channel, user_id).scalar_subquery()
+
+
+_STANDINGS = union_all(
+    *rows_on_citizens_apps(
+        VolunteerRow.channel, VolunteerRow.user_id, VolunteerRow.status, VolunteerRow.updated_at
+    )
+)
+"""The requests made on the asked apps or on apps linked to the same persons, each led by the
+app it was found for (``memberships`` ranks them: an approval first, then the newest)."""

@@ -19,6 +19,7 @@ from bot.dispatcher import Dispatcher
 from bot.reminders import ReminderWorker
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
+from bot.storage.identity import SqlIdentities
 from bot.storage.reminders import ReminderStatus, SqlReminders
 from bot.storage.tables import USER_ID_LEN
 from dialogs.messages import ConversationRef
@@ -107,3 +108,43 @@ async def test_a_notice_that_cannot_be_rendered_holds_back_only_itself(
         (held,) = await SqlReminders(session).for_conversation(unfit)
     assert held.status is ReminderStatus.PENDING  # tried again later, then given up
     assert held.replies is None
+
+
+async def test_a_burst_goes_out_in_rounds_of_a_hundred_at_least_each_citizen_told_once(
+    database: Database, clock: ManualClock
+) -> None:
+    refs = [citizen(n) for n in range(250)]
+    await queue(database, clock, refs)
+    channel = RecordingChannel()
+    worker = ReminderWorker(
+        database, Dispatcher(database, make_deps(clock), dialog=echo), {"telegram": channel}, clock
+    )
+    with counted(database) as executed:
+        assert await worker.run_once() == len(refs)
+    rounds = [s for s in executed if s.startswith("UPDATE reminders SET replies=")]
+    # Each round keeps its rendered replies with one statement: three rounds at most, not
+    # thirteen of twenty (PostgreSQL's claim may take more than a round's worth at once).
+    assert 1 <= len(rounds) <= 3
+    assert sorted(ref.user_id for ref, _ in channel.sent) == sorted(r.user_id for r in refs)
+
+
+async def test_two_linked_apps_are_told_once_each_beside_a_burst(
+    database: Database, clock: ManualClock
+) -> None:
+    first, second = citizen(0), citizen(1)
+    async with database.transaction() as session:
+        identities = SqlIdentities(session)
+        person = await identities.ensure_person(first, clock.now())
+        await identities.redeem_code(
+            await identities.issue_code(person, clock.now()), second, clock.now()
+        )
+    refs = [first, *[citizen(n) for n in range(2, 60)], second]
+    await queue(database, clock, refs)
+    channel = RecordingChannel()
+    worker = outbox(database, clock, channel)
+    assert await worker.run_once() == len(refs)
+    assert await worker.run_once() == 0
+    assert sorted(ref.user_id for ref, _ in channel.sent) == sorted(r.user_id for r in refs)
+    told = {ref.user_id: replies[0].text for ref, replies in channel.sent}
+    # The linked apps share the person's conversation: its two turns, one on each app.
+    assert sorted([told[first.user_id], told[second.user_id]]) == ["1: fd:st", "2: fd:st"]

@@ -76,7 +76,7 @@ def event(n: int, status: str, at: str, event_id: str | None = None) -> PortalEv
 
 @asynccontextmanager
 async def worker(
-    database: Database, clock: ManualClock, shutdown_grace: float = 10.0
+    database: Database, clock: ManualClock, shutdown_grace: float = 10.0, concurrency: int = 32
 ) -> AsyncIterator[DurableInbox]:
     """An inbox whose portal events are applied in batches, as ``motcua serve`` wires it."""
     portal = HttpPortalClient("http://127.0.0.1:9", "unused: events need no portal call")
@@ -90,6 +90,7 @@ async def worker(
         lease=LEASE,
         poll_interval=0.05,
         shutdown_grace=shutdown_grace,
+        concurrency=concurrency,
         batches={EVENTS_CHANNEL: events.apply_all},
     )
 
@@ -126,6 +127,32 @@ async def test_a_burst_is_applied_once_each_in_every_dossiers_order(
     for n in range(DOSSIERS):
         assert await told(database, n) == ["accepted", "processing"]
     assert await rows(database, DONE) == 2 * DOSSIERS
+
+
+async def test_a_burst_larger_than_the_turns_at_once_is_claimed_and_applied_in_one_go(
+    database: Database, clock: ManualClock
+) -> None:
+    await file_dossiers(database, clock)
+    at = clock.now().isoformat()
+    announced: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.startswith("UPDATE dossiers"):
+            announced.append(statement)
+
+    async with worker(database, clock, concurrency=2) as inbox:
+        for n in range(DOSSIERS):
+            assert await inbox.accept(event_message(event(n, "accepted", at), clock))
+        sql_event.listen(database.engine.sync_engine, "before_cursor_execute", note)
+        try:
+            async with inbox:
+                await inbox.join()
+        finally:
+            sql_event.remove(database.engine.sync_engine, "before_cursor_execute", note)
+    assert len(announced) == 1  # not four batches of two
+    for n in range(DOSSIERS):
+        assert await told(database, n) == ["accepted"]
+    assert await rows(database, DONE) == DOSSIERS
 
 
 async def test_a_burst_costs_one_statement_a_table_whatever_its_size(

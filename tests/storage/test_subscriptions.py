@@ -63,3 +63,25 @@ async def test_a_code_that_is_no_commune_is_refused(database: Database, clock: M
         with pytest.raises(ValueError, match="no commune"):
             await SqlSubscriptions(session).choose(TELEGRAM, 99999, clock.now())
         assert await commune_of(session, TELEGRAM) is None
+
+
+async def test_the_communes_of_many_citizens_read_together_are_each_ones_own(
+    database: Database, clock: ManualClock
+) -> None:
+    await _link(database, clock)
+    others = [ConversationRef("web", f"hang-xom-{n}") for n in range(30)]
+    async with database.transaction() as session:
+        subscriptions = SqlSubscriptions(session)
+        await subscriptions.choose(ZALO, HOAI_DUC, clock.now())
+        for ref in others[::3]:
+            await subscriptions.choose(ref, BA_DINH, clock.now())
+    refs = [TELEGRAM, STRANGER, *others, ZALO]
+    async with database.transaction() as session:
+        together = await SqlSubscriptions(session).communes_of(refs)
+        alone = {ref.key: await commune_of(session, ref) for ref in refs}
+    assert together == alone
+    assert [together[ref.key] is not None and together[ref.key].code for ref in refs[:3]] == [
+        HOAI_DUC,
+        False,
+        BA_DINH,
+    ]

@@ -56,3 +56,27 @@ async def test_waiting_requests_come_first_and_a_decision_applies_once(
         again = await store.ask(WEB, "Nguyễn Thị Hoà", 4, "+84987654321", clock.now())
         assert again.id == member.id and again.status is Membership.PENDING
         assert again.decided_by is None
+
+
+async def test_the_standings_of_many_citizens_read_together_are_each_ones_own(
+    database: Database, clock: ManualClock
+) -> None:
+    others = [ConversationRef("web", f"hang-xom-{n}") for n in range(30)]
+    async with database.transaction() as session:
+        identities = SqlIdentities(session)
+        person = await identities.ensure_person(TELEGRAM, clock.now())
+        await identities.redeem_code(
+            await identities.issue_code(person, clock.now()), ZALO, clock.now()
+        )
+        store = SqlVolunteers(session)
+        approved = await store.ask(TELEGRAM, "Trần Văn Bình", 4, "+84912345678", clock.now())
+        await store.decide(approved.id, "approve", BY, clock.now())
+        for ref in others[::3]:
+            await store.ask(ref, "Lê Thị Cúc", 4, "+84912345679", clock.now())
+    refs = [ZALO, WEB, TELEGRAM, *others, ZALO]
+    async with database.transaction() as session:
+        together = await SqlVolunteers(session).memberships(refs)
+        alone = {ref.key: await volunteers.membership(session, ref) for ref in refs}
+    assert together == alone
+    assert together[ZALO.key] is Membership.APPROVED and together[WEB.key] is None
+    assert [together[ref.key] for ref in others[:3]] == [Membership.PENDING, None, None]
