@@ -170,16 +170,21 @@ class SqlReminders:
                 ReminderRow.status == ReminderStatus.SENDING, ReminderRow.updated_at <= now - lease
             ),
         )
+        # Materialized, so that PostgreSQL picks the rows once: run again for each row the
+        # UPDATE met, the locking subquery skipped the rows this statement had just claimed
+        # and handed over the next ones, past the limit.
         due = (
             select(ReminderRow.id)
             .where(claimable)
             .order_by(ReminderRow.due_at, ReminderRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         rows = await self._session.scalars(
             update(ReminderRow)
-            .where(ReminderRow.id.in_(due.scalar_subquery()), claimable)
+            .where(ReminderRow.id.in_(select(due.c.id)), claimable)
             .values(status=ReminderStatus.SENDING, claimed_at=now, updated_at=now)
             .returning(ReminderRow)
             .execution_options(synchronize_session=False, populate_existing=True)

@@ -122,9 +122,9 @@ async def test_a_burst_goes_out_in_rounds_of_a_hundred_at_least_each_citizen_tol
     with counted(database) as executed:
         assert await worker.run_once() == len(refs)
     rounds = [s for s in executed if s.startswith("UPDATE reminders SET replies=")]
-    # Each round keeps its rendered replies with one statement: three rounds at most, not
-    # thirteen of twenty (PostgreSQL's claim may take more than a round's worth at once).
-    assert 1 <= len(rounds) <= 3
+    # Each round keeps its rendered replies with one statement: three rounds of at most a
+    # hundred, not thirteen of twenty.
+    assert len(rounds) == 3
     assert sorted(ref.user_id for ref, _ in channel.sent) == sorted(r.user_id for r in refs)
 
 

@@ -44,6 +44,16 @@ async def test_only_due_reminders_are_claimed_and_only_once(
     assert await _claim(database, clock) == [later]
 
 
+async def test_a_claim_takes_no_more_than_its_limit(database: Database, clock: ManualClock) -> None:
+    # On PostgreSQL the locking subquery could run again for each row the UPDATE met, each run
+    # skipping the rows the statement had already claimed: a round of 100 took 250.
+    ids = [await _schedule(database, clock, timedelta(0)) for _ in range(60)]
+    async with database.transaction() as session:
+        first = [r.id for r in await SqlReminders(session).claim_due(clock.now(), LEASE, 25)]
+    assert first == ids[:25]
+    assert await _claim(database, clock) == ids[25:35]
+
+
 async def test_due_times_keep_their_instant_whatever_the_time_zone(
     database: Database, clock: ManualClock
 ) -> None:
