@@ -5,9 +5,10 @@ to), then in turn: a bare PTB echo bot (``bench.echo_bot``: webhook in aiohttp, 
 limits) as the reference; ``motcua serve`` on SQLite; on PostgreSQL; and two ``motcua serve``
 workers on PostgreSQL + Redis behind a round-robin balancer. Each server is pinned to one core
 with ``taskset`` (the two workers to one core each); this process, the fake and the balancer run
-on the other core. ``--users`` chats each send ``--messages`` texts at once; the fake delivers
-them by webhook (one update in flight per chat, as Telegram does) and the run ends when the
-replies stop. Per-chat and bot-wide send limits are lifted for every server.
+on the other core. ``--users`` chats each send ``--messages`` texts at once (the evaluation
+set's citizen questions, each once: ``citizen_questions``); the fake delivers them by webhook
+(one update in flight per chat, as Telegram does) and the run ends when the replies stop.
+Per-chat and bot-wide send limits are lifted for every server.
 
 Printed per server: messages a second (texts answered / time to the last reply) and its ratio
 to the echo bot's in the same run; CPU milliseconds per message (from the servers'
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import re
 import signal
@@ -41,7 +43,6 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.web_roundtrip import QUESTIONS
 from bench.workers import free_port, scratch_postgres, workers
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
@@ -104,13 +105,24 @@ async def process_figures(urls: Sequence[str]) -> tuple[float, float]:
     return cpu, rss
 
 
+EVAL = Path(__file__).parent / "queries" / "eval.jsonl"
+
+
+def citizen_questions() -> list[str]:
+    """The evaluation set's citizen questions in its order, each once (1,189 of them, short
+    and long, with and without diacritics): citizens' texts rarely repeat word for word, so a
+    run of up to that many texts is never answered from the results a search index keeps."""
+    with EVAL.open(encoding="utf-8") as lines:
+        return [json.loads(line)["q"] for line in lines if line.strip()]
+
+
 async def drive(
     name: str, telegram: FakeTelegram, users: int, messages: int, first_id: int
 ) -> tuple[int, float]:
     """``users`` chats send ``messages`` texts each at once; (replies, seconds to the last)."""
     before = len(telegram.sent)
     chats = [telegram.user(first_id + n) for n in range(users)]
-    texts = itertools.cycle(QUESTIONS)
+    texts = itertools.cycle(citizen_questions())
     expected = users * messages
     began = time.perf_counter()
     for chat in chats:
