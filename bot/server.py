@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -196,10 +197,25 @@ async def prepare_apart(settings: Settings) -> None:
         raise SchemaNotReady(f"preparing the database failed (exit status {child.returncode})")
 
 
+def keep_out_of_collections() -> None:
+    """Put what start-up built (imports, the knowledge base and its index, the app) out of the
+    cyclic garbage collector's reach, once it is built.
+
+    It lives as long as the process, yet every full collection walked it again: some 180,000
+    objects, about 100 ms of CPU each time, during which the event loop answers nobody (under
+    load, a full collection took 1 to 1.7 s of wall time and every request in flight waited
+    for it). Frozen objects are still freed by reference counting; the knowledge base holds
+    no reference cycles, so one replaced from the console is freed as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """``motcua serve``: the whole application on one port until ``stop`` is set."""
     await prepare_apart(settings)
     async with build_app(settings) as app:
+        keep_out_of_collections()
         app.start_background()
         await run_until(app, settings.host, settings.port, stop)
 
@@ -214,5 +230,6 @@ async def work(settings: Settings, stop: asyncio.Event) -> None:
     """
     await prepare_apart(settings)
     async with build_app(settings, receive=False) as app:
+        keep_out_of_collections()
         app.start_background()
         await run_until(app, settings.host, settings.port, stop, public=False)

@@ -4,6 +4,7 @@ same port, built from settings alone; a database that stops answering fails the 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import sys
@@ -20,7 +21,7 @@ from support.procedures import BIRTH
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.server import listening, web_application
+from bot.server import keep_out_of_collections, listening, web_application
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.schema import prepare_database
 from dialogs.messages import ConversationRef, IncomingMessage
@@ -264,3 +265,13 @@ async def test_motcua_serve_that_cannot_prepare_its_database_says_so_in_two_line
     assert "secret" not in stderr.decode()
     assert lines[-1].startswith("motcua serve: cannot start: SchemaNotReady")
     assert "Error" in lines[-2]  # the child's reason, e.g. ConnectionRefusedError
+
+
+def test_what_start_up_built_is_left_out_of_every_later_collection() -> None:
+    built = {"index": [["thủ tục"]]}  # as the knowledge base's index, built once
+    try:
+        keep_out_of_collections()
+        assert not any(tracked is built for tracked in gc.get_objects())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the rest of the test process is collected as usual
