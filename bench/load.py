@@ -11,7 +11,8 @@ the page does; the latency counts until it is there.
 
 It prints one row per user count: users, requests, errors (any answer but 200 or 202, or a
 failed connection), p50 and p99 reply latency, requests per second, and the workers' resident
-memory (summed, from their ``/metrics``) after the warm-up and at the end. With ``--duration``
+memory (summed, from their ``/metrics``) after the warm-up and at the end; then, per user
+count, how many answers came within each band of latency (the tail's shape). With ``--duration``
 the memory is also sampled every minute and printed, so a leak shows as a slope.
 
 ``--sqlite`` runs one worker on a SQLite file without Redis (the embedded default) instead.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import statistics
@@ -210,6 +212,34 @@ def table(results: Sequence[LoadResult]) -> str:
     return "\n".join(lines)
 
 
+SPREAD = (0.1, 0.3, 1.0, 1.5, 3.0)
+"""Upper bounds, in seconds, of the latency bands :func:`spread_table` counts answers in; a
+band at 1-1.5 s is where a request waiting for another worker's turn lands (it looks at its
+row again once a second)."""
+
+
+def spread_table(results: Sequence[LoadResult]) -> str:
+    """How many answers came within each band of :data:`SPREAD`, one row per run: the shape of
+    the tail, which one percentile hides."""
+    bounds = (0.0, *SPREAD, float("inf"))
+    bands = [
+        f"<{high:g} s"
+        if low == 0
+        else f">{low:g} s"
+        if high == float("inf")
+        else f"{low:g}-{high:g} s"
+        for low, high in itertools.pairwise(bounds)
+    ]
+    lines = [f"{'users':>6} " + " ".join(f"{band:>9}" for band in bands)]
+    for r in results:
+        counts = [
+            sum(low <= latency < high for latency in r.latencies)
+            for low, high in itertools.pairwise(bounds)
+        ]
+        lines.append(f"{r.users:>6} " + " ".join(f"{count:>9}" for count in counts))
+    return "\n".join(lines)
+
+
 def memory_table(result: LoadResult) -> str:
     """The memory samples of a timed run, one line each."""
     lines = [f"{'second':>7} {'RSS MB':>8}"]
@@ -260,6 +290,8 @@ async def main(argv: Sequence[str] | None = None) -> None:
     )
     print(f"web chat under load: {setup}, {per_user}")
     print(table(results))
+    print("answers by latency")
+    print(spread_table(results))
     for result in results:
         if result.errors:
             kinds = sorted(set(result.errors))

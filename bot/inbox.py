@@ -82,11 +82,13 @@ parameters in one); also the rows of batched channels claimed at once, beside th
 
 @dataclass(frozen=True, slots=True)
 class _ToKeep:
-    """A message waiting to be kept, with its message id and the id of its request."""
+    """A message waiting to be kept, with its message id, the id of its request, and whether
+    it is reserved for this worker (its request waits here for the replies)."""
 
     message: IncomingMessage
     message_id: str
     request_id: str
+    reserved: bool
 
 
 class DurableInbox:
@@ -155,11 +157,17 @@ class DurableInbox:
 
     async def accept(self, message: IncomingMessage) -> bool:
         """Commit the message to the inbox; False when its (channel, message id) came before."""
-        return (await self._keep(message))[1]
+        return (await self._keep(message, reserve=False))[1]
 
     async def answer(self, message: IncomingMessage, patience: float) -> Sequence[Reply] | None:
-        """Commit the message and wait up to ``patience`` seconds for its turn's replies."""
-        entry_id, new = await self._keep(message)
+        """Commit the message and wait up to ``patience`` seconds for its turn's replies.
+
+        The message is reserved for this worker for one ``poll_interval``: its turn's replies
+        wake this wait the moment they commit, whereas another worker's are only seen at the
+        next look, up to ``poll_interval`` later (under load, at p99, that was the whole
+        latency). Should this worker be too busy to take it meanwhile, any worker may.
+        """
+        entry_id, new = await self._keep(message, reserve=True)
         loop = asyncio.get_running_loop()
         waiter = self._waiters.setdefault(entry_id, loop.create_future())
         deadline = loop.time() + patience
@@ -196,7 +204,7 @@ class DurableInbox:
             if self._loop is None or self._loop.done():
                 return
             async with self._database.transaction() as session:
-                waiting = await SqlInbox(session).has_claimable(self._clock.now())
+                waiting = await SqlInbox(session).has_claimable(self._clock.now(), self.owner)
             if not waiting and not self._working and not self._claiming:
                 return  # (the loop may have taken a row while the table was looked at)
             await asyncio.sleep(0.02)
@@ -275,7 +283,7 @@ class DurableInbox:
         self._working.discard(task)
         self._arrived.set()  # the conversation's next message may be taken now
 
-    async def _keep(self, message: IncomingMessage) -> tuple[int, bool]:
+    async def _keep(self, message: IncomingMessage, *, reserve: bool) -> tuple[int, bool]:
         """The message's row id, and whether it was new; committed before returning.
 
         Messages handed over meanwhile are kept together, in one transaction (group commit):
@@ -285,7 +293,7 @@ class DurableInbox:
         """
         # A message without a platform id cannot be recognised again: it gets one of its own.
         message_id = message.message_id or f"inbox:{uuid.uuid4().hex}"
-        return await self._keeping(_ToKeep(message, message_id, logs.ensure_request_id()))
+        return await self._keeping(_ToKeep(message, message_id, logs.ensure_request_id(), reserve))
 
     async def _keep_all(self, batch: Sequence[_ToKeep]) -> list[tuple[int, bool]]:
         """Keep the batch in one transaction; each message's row id and whether it was new."""
@@ -293,8 +301,17 @@ class DurableInbox:
         async with self._database.transaction() as session:
             inbox = SqlInbox(session)
             added = await inbox.add_all(
-                [(item.message, item.message_id, item.request_id) for item in batch],
+                [
+                    (
+                        item.message,
+                        item.message_id,
+                        item.request_id,
+                        self.owner if item.reserved else None,
+                    )
+                    for item in batch
+                ],
                 self._clock.now(),
+                timedelta(seconds=self._poll_interval),
             )
             for item, entry_id in zip(batch, added, strict=True):
                 if entry_id is not None:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
@@ -125,11 +125,20 @@ class SqlInbox:
         self._session = session
 
     async def add_all(
-        self, messages: Sequence[tuple[IncomingMessage, str, str]], now: datetime
+        self,
+        messages: Sequence[tuple[IncomingMessage, str, str, str | None]],
+        now: datetime,
+        reserve: timedelta = timedelta(0),
     ) -> list[int | None]:
-        """Keep messages (each with its message id and request id) with one statement; each
-        one's row id, or None when its (channel, message id) was kept before, or earlier in
-        ``messages``."""
+        """Keep messages (each with its message id, request id and the worker it is reserved
+        for, if any) with one statement; each one's row id, or None when its (channel, message
+        id) was kept before, or earlier in ``messages``.
+
+        A reserved message is claimed by no other worker for ``reserve``: the one where the
+        citizen's request waits for the replies hears them the moment its own turn commits,
+        while another worker's turn is only seen at its next look (``DurableInbox.answer``).
+        A reservation is not a claim: it counts no attempt, and only delays other workers.
+        """
         rows = [
             {
                 "channel": message.ref.channel,
@@ -137,11 +146,13 @@ class SqlInbox:
                 "user_id": message.ref.user_id,
                 "message": {**message_to_json(message), "request_id": request_id},
                 "status": PENDING,
+                "owner": owner,
+                "lease_until": None if owner is None else now + reserve,
                 "attempts": 0,
                 "accepted_at": now,
                 "updated_at": now,
             }
-            for message, message_id, request_id in messages
+            for message, message_id, request_id, owner in messages
         ]
         result = await self._session.execute(
             dialect_insert(self._session, _INBOX)
@@ -152,7 +163,7 @@ class SqlInbox:
         added = {(channel, message_id): row_id for row_id, channel, message_id in result}
         return [
             added.pop((message.ref.channel, message_id), None)
-            for message, message_id, _request_id in messages
+            for message, message_id, _request_id, _owner in messages
         ]
 
     async def find(self, channel: str, message_id: str) -> InboxEntry | None:
@@ -171,8 +182,9 @@ class SqlInbox:
         row = await self._session.get(InboxRow, entry_id, populate_existing=True)
         return None if row is None else _entry(row)
 
-    def _claimable(self, now: datetime) -> Any:
-        """Open rows nobody holds whose conversation has no older open row (order per user)."""
+    def _claimable(self, now: datetime, owner: str) -> Any:
+        """Open rows nobody else holds or has reserved, whose conversation has no older open
+        row (order per user). A reservation is the only lease on a row never claimed."""
         earlier = _INBOX.alias("earlier")
         blocked = exists().where(
             earlier.c.channel == _INBOX.c.channel,
@@ -182,14 +194,18 @@ class SqlInbox:
         )
         return (
             _INBOX.c.status.in_(OPEN),
-            or_(_INBOX.c.lease_until.is_(None), _INBOX.c.lease_until < now),
+            or_(
+                _INBOX.c.lease_until.is_(None),
+                _INBOX.c.lease_until < now,
+                and_(_INBOX.c.owner == owner, _INBOX.c.attempts == 0),
+            ),
             ~blocked,
         )
 
-    async def has_claimable(self, now: datetime) -> bool:
-        """Whether a worker could take a row right now."""
+    async def has_claimable(self, now: datetime, owner: str) -> bool:
+        """Whether worker ``owner`` could take a row right now."""
         found = await self._session.execute(
-            select(_INBOX.c.id).where(*self._claimable(now)).limit(1)
+            select(_INBOX.c.id).where(*self._claimable(now, owner)).limit(1)
         )
         return found.first() is not None
 
@@ -214,7 +230,7 @@ class SqlInbox:
         found = (
             await self._session.execute(
                 select(_INBOX)
-                .where(*self._claimable(now))
+                .where(*self._claimable(now, owner))
                 .order_by(_INBOX.c.id)
                 .limit(limit + batch_limit)
                 .with_for_update(skip_locked=True, of=_INBOX)

@@ -198,6 +198,20 @@ async def test_answer_stops_waiting_but_the_message_is_kept(
     assert sent.texts == ["1: hello"]
 
 
+async def test_a_message_answered_on_the_page_waits_a_moment_for_its_own_worker_only(
+    database: Database, clock: ManualClock
+) -> None:
+    sent = Sent()
+    busy = worker(database, clock, sent)  # holds the request, its loop not taking anything
+    assert await busy.answer(said("w1", "hello"), patience=0.1) is None
+    async with worker(database, clock, sent) as other:
+        await other.join()
+        assert sent.texts == []  # reserved for the worker the request waits on
+        clock.advance(timedelta(seconds=1))  # longer than the reservation (its poll interval)
+        await other.join()
+    assert sent.texts == ["1: hello"]
+
+
 class StrayCancellation(Database):
     """A database on which the inbox loop's next unit of work ends in a ``CancelledError``
     nobody asked for, as a driver or a pool can leak one (armed with ``armed = True``)."""
