@@ -23,15 +23,16 @@ In-process, one core does both the portal's work (moving the dossiers, signing a
 webhooks) and motcua's. With ``--portal-apart`` the sandbox runs as a deployment's portal would,
 another process (``motcua portal-sandbox`` on a free port with its own data directory, the same
 API key and webhook secret given to both sides), motcua reaches it by ``MOTCUA_PORTAL_URL``, and
-the officer moves the dossiers through the sandbox's HTTP officer route; each latency starts when
-that request is answered (the webhook is queued). The two processes' CPU times are then reported
-apart: motcua's (the officer's HTTP requests included, as they run in it) and the sandbox's.
+the officer, a third process, moves the dossiers through the sandbox's HTTP officer route; each
+latency starts when that request is answered (the webhook is queued). The CPU times of motcua's
+process and of the sandbox's are then reported apart.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import socket
@@ -82,7 +83,7 @@ class RecordingChannel:
 
     async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
         """Note the time and the text, as a platform receiving the message would."""
-        self.received.setdefault(ref.user_id, []).append(time.perf_counter())
+        self.received.setdefault(ref.user_id, []).append(time.monotonic())
         for reply in replies:
             self.texts[reply.text.split("\n", 1)[0]] += 1
 
@@ -111,14 +112,73 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+Moves = tuple[float, dict[str, float]]
+"""When the moves began, and when each dossier's move was answered, by code: on
+``time.monotonic()``, the machine's monotonic clock, which every process on it shares."""
+
+
 @dataclass(frozen=True, slots=True)
 class Desk:
-    """The portal's officer desk as the benchmark uses it: how a dossier is moved, and the CPU
-    seconds the portal's process has used so far (None when the portal runs in this process,
-    whose own CPU time then includes it)."""
+    """The portal's officer desk as the benchmark uses it: how dossiers are all moved at once,
+    and the CPU seconds the portal's process has used so far (None when the portal runs in this
+    process, whose own CPU time then includes it)."""
 
-    move: Callable[[str], Awaitable[object]]
+    move_all: Callable[[Sequence[str]], Awaitable[Moves]]
     portal_cpu: Callable[[], float | None]
+
+
+async def move_all(move: Callable[[str], Awaitable[object]], codes: Sequence[str]) -> Moves:
+    """Move every dossier at the same moment; when each move was answered."""
+    started, answered = time.monotonic(), {}
+
+    async def one(code: str) -> None:
+        await move(code)
+        answered[code] = time.monotonic()
+
+    await asyncio.gather(*(one(code) for code in codes))
+    return started, answered
+
+
+@asynccontextmanager
+async def officer_apart(
+    url: str, api_key: str
+) -> AsyncIterator[Callable[[Sequence[str]], Awaitable[Moves]]]:
+    """The officer at a desk of their own: a process, started and connected before anything is
+    measured, that moves the dossiers it is given through the portal's HTTP officer route, so
+    that neither motcua's CPU time nor the portal's has its requests in it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.status_push",
+        "--officer",
+        url,
+        env={**os.environ, "MOTCUA_PORTAL_API_KEY": api_key},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+    async def moves(codes: Sequence[str]) -> Moves:
+        out, _ = await process.communicate("\n".join(codes).encode())
+        started, answered = json.loads(out)
+        return started, answered
+
+    try:
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), timeout=60)  # connected, waiting
+        yield moves
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def officer(url: str) -> None:
+    """The ``--officer`` process: say it is ready, read the codes, move them all at once, print
+    the moves as JSON."""
+    async with HttpPortalClient(url, os.environ["MOTCUA_PORTAL_API_KEY"]) as client:
+        print("ready", flush=True)
+        codes = sys.stdin.read().split()
+        print(json.dumps(await move_all(lambda code: client.transition(code, "accepted"), codes)))
 
 
 def process_cpu(pid: int) -> float:
@@ -190,16 +250,15 @@ async def serving(
         if pid is None:
             sandbox = app.portal.sandbox
             assert sandbox is not None
-            desk = Desk(lambda code: sandbox.move(code, "accepted"), lambda: None)
-        else:
-            # The officer's own connection, as a desk elsewhere would have, not motcua's.
-            officer = await stack.enter_async_context(
-                HttpPortalClient(app.portal.url, env["MOTCUA_PORTAL_API_KEY"])
-            )
             desk = Desk(
-                lambda code: officer.transition(code, "accepted"),
-                lambda: process_cpu(pid),
+                lambda codes: move_all(lambda code: sandbox.move(code, "accepted"), codes),
+                lambda: None,
             )
+        else:
+            moves = await stack.enter_async_context(
+                officer_apart(app.portal.url, env["MOTCUA_PORTAL_API_KEY"])
+            )
+            desk = Desk(moves, lambda: process_cpu(pid))
         runner = web.AppRunner(web_application(app), handle_signals=False, access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
@@ -238,16 +297,10 @@ async def run(count: int, database_url: str | None = None, apart: bool = False) 
         app.start_background()
         work = Work(app)
 
-        moved_at: dict[str, float] = {}
-
-        async def move(user: str, code: str) -> None:
-            await desk.move(code)
-            moved_at[user] = time.perf_counter()
-
-        started = time.perf_counter()
         cpu_started = time.process_time()
         portal_started = desk.portal_cpu()
-        await asyncio.gather(*(move(user, code) for user, code in codes.items()))
+        started, answered = await desk.move_all(list(codes.values()))
+        moved_at = {user: answered[code] for user, code in codes.items()}
         for _ in range(6000):  # a minute at most
             if len(recorder.received) >= count:
                 break
@@ -349,7 +402,11 @@ async def main(argv: Sequence[str] | None = None) -> None:
         help="run the sandbox portal as its own `motcua portal-sandbox` process, reached by URL "
         "as a deployment's portal is, and report its CPU time apart",
     )
+    parser.add_argument("--officer", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.officer:
+        await officer(args.officer)
+        return
     apart = args.portal_apart
     print(
         "mode: sandbox portal in its own process (motcua portal-sandbox), officer over HTTP"
