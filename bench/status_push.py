@@ -18,19 +18,33 @@ change costs that does not depend, as the latencies do, on what else the machine
 The channel is a recording stand-in for a platform with no rate limit of its own:
 Telegram's ~30 messages a second per bot would otherwise dominate (1,000 messages take ~33 s
 there).
+
+In-process, one core does both the portal's work (moving the dossiers, signing and sending the
+webhooks) and motcua's. With ``--portal-apart`` the sandbox runs as a deployment's portal would,
+another process (``motcua portal-sandbox`` on a free port with its own data directory, the same
+API key and webhook secret given to both sides), motcua reaches it by ``MOTCUA_PORTAL_URL``, and
+the officer, a third process, moves the dossiers through the sandbox's HTTP officer route; each
+latency starts when that request is answered (the webhook is queued). The CPU times of motcua's
+process and of the sandbox's are then reported apart.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import secrets
 import socket
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import event
@@ -43,6 +57,7 @@ from bot.storage.dossiers import SqlDossiers
 from bot.storage.schema import ensure_schema
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from dialogs.step import SubmitDossier
+from integrations.portal import HttpPortalClient
 
 REQUEST = {
     "procedure_code": "1.001193",
@@ -68,7 +83,7 @@ class RecordingChannel:
 
     async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
         """Note the time and the text, as a platform receiving the message would."""
-        self.received.setdefault(ref.user_id, []).append(time.perf_counter())
+        self.received.setdefault(ref.user_id, []).append(time.monotonic())
         for reply in replies:
             self.texts[reply.text.split("\n", 1)[0]] += 1
 
@@ -97,45 +112,173 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+Moves = tuple[float, dict[str, float]]
+"""When the moves began, and when each dossier's move was answered, by code: on
+``time.monotonic()``, the machine's monotonic clock, which every process on it shares."""
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """The portal's officer desk as the benchmark uses it: how dossiers are all moved at once,
+    and the CPU seconds the portal's process has used so far (None when the portal runs in this
+    process, whose own CPU time then includes it)."""
+
+    move_all: Callable[[Sequence[str]], Awaitable[Moves]]
+    portal_cpu: Callable[[], float | None]
+
+
+async def move_all(move: Callable[[str], Awaitable[object]], codes: Sequence[str]) -> Moves:
+    """Move every dossier at the same moment; when each move was answered."""
+    started, answered = time.monotonic(), {}
+
+    async def one(code: str) -> None:
+        await move(code)
+        answered[code] = time.monotonic()
+
+    await asyncio.gather(*(one(code) for code in codes))
+    return started, answered
+
+
+@asynccontextmanager
+async def officer_apart(
+    url: str, api_key: str
+) -> AsyncIterator[Callable[[Sequence[str]], Awaitable[Moves]]]:
+    """The officer at a desk of their own: a process, started and connected before anything is
+    measured, that moves the dossiers it is given through the portal's HTTP officer route, so
+    that neither motcua's CPU time nor the portal's has its requests in it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.status_push",
+        "--officer",
+        url,
+        env={**os.environ, "MOTCUA_PORTAL_API_KEY": api_key},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+    async def moves(codes: Sequence[str]) -> Moves:
+        out, _ = await process.communicate("\n".join(codes).encode())
+        started, answered = json.loads(out)
+        return started, answered
+
+    try:
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), timeout=60)  # connected, waiting
+        yield moves
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def officer(url: str) -> None:
+    """The ``--officer`` process: say it is ready, read the codes, move them all at once, print
+    the moves as JSON."""
+    async with HttpPortalClient(url, os.environ["MOTCUA_PORTAL_API_KEY"]) as client:
+        print("ready", flush=True)
+        codes = sys.stdin.read().split()
+        print(json.dumps(await move_all(lambda code: client.transition(code, "accepted"), codes)))
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system) process ``pid`` has used, from ``/proc/<pid>/stat``."""
+    # The command name (field 2) may hold spaces; the fields after its closing parenthesis are
+    # state, ppid, … with utime and stime the 12th and 13th.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@asynccontextmanager
+async def portal_apart(folder: Path) -> AsyncIterator[tuple[dict[str, str], int]]:
+    """``motcua portal-sandbox`` in a process of its own on a free port, with its data under
+    ``folder``; the settings that point motcua at it, and its process id."""
+    settings = {
+        "MOTCUA_PORTAL_API_KEY": secrets.token_urlsafe(24),
+        "MOTCUA_PORTAL_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("motcua")),
+        "portal-sandbox",
+        "--port",
+        "0",
+        env={**os.environ, **settings, "MOTCUA_DATA_DIR": str(folder)},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode()
+        if not line.startswith("sandbox portal listening on "):
+            raise RuntimeError(f"motcua portal-sandbox did not start: {line!r}")
+        yield {**settings, "MOTCUA_PORTAL_URL": line.rsplit(" ", 1)[1].strip()}, process.pid
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()
+
+
 @asynccontextmanager
 async def serving(
-    database_url: str | None = None,
-) -> AsyncIterator[tuple[App, RecordingChannel, str]]:
+    database_url: str | None = None, apart: bool = False
+) -> AsyncIterator[tuple[App, RecordingChannel, str, Desk]]:
     """The whole app on a fresh database (a SQLite file, or a scratch database on the server
-    of ``database_url``) and a local port, its web channel recorded."""
+    of ``database_url``) and a local port, its web channel recorded; the sandbox portal in it,
+    or with ``apart`` in a process of its own."""
     async with AsyncExitStack() as stack:
-        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         listener = stack.enter_context(socket.socket())
         listener.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         env = {
-            "MOTCUA_DATA_DIR": folder,
+            "MOTCUA_DATA_DIR": str(folder),
             "MOTCUA_PUBLIC_URL": url,
             "MOTCUA_PORTAL_SANDBOX_PORT": "0",
         }
+        pid = None
+        if apart:
+            portal, pid = await stack.enter_async_context(
+                portal_apart(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+            )
+            env.update(portal)
         if database_url:
             env["MOTCUA_DATABASE_URL"] = await stack.enter_async_context(
                 scratch_postgres(database_url)
             )
         settings = Settings.from_env(env)
         await ensure_schema(settings.database_url)
-        async with build_app(settings) as app:
-            runner = web.AppRunner(web_application(app), handle_signals=False, access_log=None)
-            await runner.setup()
-            await web.SockSite(runner, listener).start()
-            recorder = RecordingChannel()
-            app.channels["web"] = recorder
-            try:
-                yield app, recorder, url
-            finally:
-                await runner.cleanup()
+        app = await stack.enter_async_context(build_app(settings))
+        if pid is None:
+            sandbox = app.portal.sandbox
+            assert sandbox is not None
+            desk = Desk(
+                lambda codes: move_all(lambda code: sandbox.move(code, "accepted"), codes),
+                lambda: None,
+            )
+        else:
+            moves = await stack.enter_async_context(
+                officer_apart(app.portal.url, env["MOTCUA_PORTAL_API_KEY"])
+            )
+            desk = Desk(moves, lambda: process_cpu(pid))
+        runner = web.AppRunner(web_application(app), handle_signals=False, access_log=None)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.SockSite(runner, listener).start()
+        recorder = RecordingChannel()
+        app.channels["web"] = recorder
+        yield app, recorder, url, desk
 
 
-async def run(count: int, database_url: str | None = None) -> dict[str, float]:
+def portal_cpu_ms(desk: Desk, started: float | None, count: int) -> float:
+    """The portal process's CPU milliseconds a dossier since ``started`` (NaN in-process)."""
+    now = desk.portal_cpu()
+    if now is None or started is None:
+        return float("nan")
+    return 1000 * (now - started) / max(1, count)
+
+
+async def run(count: int, database_url: str | None = None, apart: bool = False) -> dict[str, float]:
     """File ``count`` dossiers, move them all at once; latency and loss figures."""
-    async with serving(database_url) as (app, recorder, url):
-        sandbox = app.portal.sandbox
-        assert sandbox is not None
+    async with serving(database_url, apart) as (app, recorder, url, desk):
         clock = SystemClock()
         codes: dict[str, str] = {}
         for n in range(count):
@@ -154,20 +297,16 @@ async def run(count: int, database_url: str | None = None) -> dict[str, float]:
         app.start_background()
         work = Work(app)
 
-        moved_at: dict[str, float] = {}
-
-        async def move(user: str, code: str) -> None:
-            await sandbox.move(code, "accepted")
-            moved_at[user] = time.perf_counter()
-
-        started = time.perf_counter()
         cpu_started = time.process_time()
-        await asyncio.gather(*(move(user, code) for user, code in codes.items()))
+        portal_started = desk.portal_cpu()
+        started, answered = await desk.move_all(list(codes.values()))
+        moved_at = {user: answered[code] for user, code in codes.items()}
         for _ in range(6000):  # a minute at most
             if len(recorder.received) >= count:
                 break
             await asyncio.sleep(0.01)
         cpu = time.process_time() - cpu_started
+        portal_cpu = portal_cpu_ms(desk, portal_started, count)
         await asyncio.sleep(1.0)  # anything doubled arrives meanwhile
         finished = max((t for ts in recorder.received.values() for t in ts), default=started)
     latencies = [recorder.received[u][0] - moved_at[u] for u in codes if u in recorder.received]
@@ -182,6 +321,7 @@ async def run(count: int, database_url: str | None = None) -> dict[str, float]:
         "statements": work.statements / count,
         "commits": work.commits / count,
         "cpu_ms": 1000 * cpu / count,
+        "portal_cpu_ms": portal_cpu,
     }
 
 
@@ -208,9 +348,11 @@ FILING = (
 """A whole birth registration, as a citizen taps and types it."""
 
 
-async def filing_rate(count: int, database_url: str | None = None) -> dict[str, float]:
+async def filing_rate(
+    count: int, database_url: str | None = None, apart: bool = False
+) -> dict[str, float]:
     """``count`` citizens file a birth registration at once; dossiers a second, end to end."""
-    async with serving(database_url) as (app, recorder, _url):
+    async with serving(database_url, apart) as (app, recorder, _url, desk):
         app.start_background()
 
         async def citizen(n: int) -> None:
@@ -225,6 +367,7 @@ async def filing_rate(count: int, database_url: str | None = None) -> dict[str, 
 
         started = time.perf_counter()
         cpu_started = time.process_time()
+        portal_started = desk.portal_cpu()
         await asyncio.gather(*(citizen(n) for n in range(count)))
         for _ in range(6000):  # a minute at most
             if sum(recorder.texts[t] for t in recorder.texts if "Mã hồ sơ" in t) >= count:
@@ -233,11 +376,13 @@ async def filing_rate(count: int, database_url: str | None = None) -> dict[str, 
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         receipts = sum(recorder.texts[t] for t in recorder.texts if "Mã hồ sơ" in t)
+        portal_cpu = portal_cpu_ms(desk, portal_started, receipts)
     return {
         "citizens": count,
         "receipts": receipts,
         "per_second": receipts / elapsed,
         "cpu_ms": 1000 * cpu / max(1, receipts),
+        "portal_cpu_ms": portal_cpu,
     }
 
 
@@ -251,25 +396,48 @@ async def main(argv: Sequence[str] | None = None) -> None:
         help="a PostgreSQL server (postgresql+asyncpg://…) to run on instead of SQLite; each "
         "run gets a scratch database of its own there, dropped afterwards",
     )
+    parser.add_argument(
+        "--portal-apart",
+        action="store_true",
+        help="run the sandbox portal as its own `motcua portal-sandbox` process, reached by URL "
+        "as a deployment's portal is, and report its CPU time apart",
+    )
+    parser.add_argument("--officer", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    filed = await filing_rate(args.filers, args.database_url)
+    if args.officer:
+        await officer(args.officer)
+        return
+    apart = args.portal_apart
+    print(
+        "mode: sandbox portal in its own process (motcua portal-sandbox), officer over HTTP"
+        if apart
+        else "mode: sandbox portal in this process (as motcua serve runs it)"
+    )
+    filed = await filing_rate(args.filers, args.database_url, apart)
     print(
         f"{filed['citizens']:.0f} citizens filing a birth registration at once: "
         f"{filed['receipts']:.0f} receipts, {filed['per_second']:.1f} dossiers a second "
         f"end to end (16 turns each, filing, receipt delivered), {filed['cpu_ms']:.0f} ms of CPU "
-        "a dossier"
+        f"a dossier{portal_part(filed, apart, '.0f')}"
     )
     # The reference, measured in the same run: a burst small enough not to queue.
     for count in (REFERENCE_BURST, args.dossiers):
-        figures = await run(count, args.database_url)
+        figures = await run(count, args.database_url, apart)
         print(
             f"{figures['dossiers']:.0f} dossiers moved at once: "
             f"p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms, "
             f"max {figures['max_ms']:.0f} ms, all delivered in {figures['all_delivered_s']:.1f} s, "
             f"lost {figures['lost']:.0f}, doubled {figures['doubled']:.0f}; "
             f"{figures['statements']:.1f} statements and {figures['commits']:.1f} commits, "
-            f"{figures['cpu_ms']:.2f} ms of CPU a dossier"
+            f"{figures['cpu_ms']:.2f} ms of CPU a dossier{portal_part(figures, apart, '.2f')}"
         )
+
+
+def portal_part(figures: dict[str, float], apart: bool, spec: str) -> str:
+    """Whose CPU the figure is, and the portal process's beside it when it runs apart."""
+    if not apart:
+        return " (portal included)"
+    return f" in motcua, {figures['portal_cpu_ms']:{spec}} ms in the portal"
 
 
 if __name__ == "__main__":
