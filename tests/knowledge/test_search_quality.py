@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,8 +35,13 @@ def kb() -> LocalKnowledgeBase:
     return LocalKnowledgeBase.load()
 
 
+def _rows(name: str) -> list[dict[str, Any]]:
+    lines = (QUERIES / name).read_text("utf-8").splitlines()
+    return [json.loads(line) for line in lines if line]
+
+
 def measure(kb: LocalKnowledgeBase, name: str) -> Figures:
-    rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines() if line]
+    rows = _rows(name)
     top1 = top3 = rejected = 0
     for row in rows:
         result = kb.search(row["q"], limit=3)
@@ -84,7 +90,7 @@ COPIED_STYLES = {"mixed-diacritics", "old-tone"}
 def test_query_set_is_large_and_covers_every_style(
     name: str, size: int, off_topic: int, missing: set[str]
 ) -> None:
-    rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines()]
+    rows = _rows(name)
     kinds = {r["kind"] for r in rows}
     assert len(rows) >= size
     assert sum(not r["accept"] for r in rows) >= off_topic
@@ -102,29 +108,6 @@ def test_query_set_is_large_and_covers_every_style(
     } - missing <= kinds
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "dev.jsonl",
-        "eval.jsonl",
-        "letters.jsonl",
-        "holdout.jsonl",
-        "holdout2.jsonl",
-        "holdout3.jsonl",
-        "fresh2.jsonl",
-    ],
-)
-def test_every_accepted_code_is_a_real_procedure(kb: LocalKnowledgeBase, name: str) -> None:
-    rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines() if line]
-    unknown = {c for r in rows for c in r["accept"] if kb.get(c) is None}
-    assert not unknown
-
-
-def _keys(name: str) -> set[str]:
-    rows = [json.loads(line) for line in (QUERIES / name).read_text("utf-8").splitlines() if line]
-    return {" ".join(fold(r["q"]).split()) for r in rows}
-
-
 ALL_SETS = (
     "dev.jsonl",
     "eval.jsonl",
@@ -135,6 +118,16 @@ ALL_SETS = (
     "fresh.jsonl",
     "fresh2.jsonl",
 )
+
+
+@pytest.mark.parametrize("name", ALL_SETS)
+def test_every_accepted_code_is_a_real_procedure(kb: LocalKnowledgeBase, name: str) -> None:
+    unknown = {c for r in _rows(name) for c in r["accept"] if kb.get(c) is None}
+    assert not unknown
+
+
+def _keys(name: str) -> set[str]:
+    return {" ".join(fold(r["q"]).split()) for r in _rows(name)}
 
 
 @pytest.mark.parametrize("name", ["letters.jsonl", "fresh.jsonl", "fresh2.jsonl"])
@@ -156,14 +149,14 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
 
 
 def test_every_fresh_question_names_its_public_source() -> None:
-    rows = [json.loads(line) for line in (QUERIES / "fresh.jsonl").read_text("utf-8").splitlines()]
+    rows = _rows("fresh.jsonl")
     assert len(rows) >= 30
     assert all(r["source"].startswith(("http://", "https://")) for r in rows)
     assert sum(not r["accept"] for r in rows) >= 10
 
 
 def test_every_fresh2_question_says_where_such_questions_are_asked() -> None:
-    rows = [json.loads(line) for line in (QUERIES / "fresh2.jsonl").read_text("utf-8").splitlines()]
+    rows = _rows("fresh2.jsonl")
     assert len(rows) >= 40
     assert all(r["source"].strip() for r in rows)
     assert sum(not r["accept"] for r in rows) >= 10
