@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import re
 import signal
@@ -43,6 +42,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bench.search import QUERIES, read_queries
 from bench.workers import free_port, scratch_postgres, workers
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
@@ -105,15 +105,11 @@ async def process_figures(urls: Sequence[str]) -> tuple[float, float]:
     return cpu, rss
 
 
-EVAL = Path(__file__).parent / "queries" / "eval.jsonl"
-
-
 def citizen_questions() -> list[str]:
     """The evaluation set's citizen questions in its order, each once (1,189 of them, short
     and long, with and without diacritics): citizens' texts rarely repeat word for word, so a
     run of up to that many texts is never answered from the results a search index keeps."""
-    with EVAL.open(encoding="utf-8") as lines:
-        return [json.loads(line)["q"] for line in lines if line.strip()]
+    return [query.q for query in read_queries(QUERIES / "eval.jsonl")]
 
 
 async def drive(
