@@ -15,9 +15,9 @@ from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event as sql_event
 from sqlalchemy import func, select, text
 from support.clock import ManualClock
+from support.statements import counted
 
 from bot.dispatcher import Dispatcher
 from bot.dossiers import StatusAnnouncer
@@ -134,21 +134,13 @@ async def test_a_burst_larger_than_the_turns_at_once_is_claimed_and_applied_in_o
 ) -> None:
     await file_dossiers(database, clock)
     at = clock.now().isoformat()
-    announced: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if statement.startswith("UPDATE dossiers"):
-            announced.append(statement)
-
     async with worker(database, clock, concurrency=2) as inbox:
         for n in range(DOSSIERS):
             assert await inbox.accept(event_message(event(n, "accepted", at), clock))
-        sql_event.listen(database.engine.sync_engine, "before_cursor_execute", note)
-        try:
+        with counted(database) as executed:
             async with inbox:
                 await inbox.join()
-        finally:
-            sql_event.remove(database.engine.sync_engine, "before_cursor_execute", note)
+    announced = [s for s in executed if s.startswith("UPDATE dossiers")]
     assert len(announced) == 1  # not four batches of two
     for n in range(DOSSIERS):
         assert await told(database, n) == ["accepted"]
@@ -160,20 +152,12 @@ async def test_a_burst_costs_one_statement_a_table_whatever_its_size(
 ) -> None:
     await file_dossiers(database, clock)
     at = clock.now().isoformat()
-    executed: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        executed.append(" ".join(statement.split()))
-
     async with worker(database, clock) as inbox:
         for n in range(DOSSIERS):
             assert await inbox.accept(event_message(event(n, "accepted", at), clock))
-        sql_event.listen(database.engine.sync_engine, "before_cursor_execute", note)
-        try:
+        with counted(database) as executed:
             async with inbox:
                 await inbox.join()
-        finally:
-            sql_event.remove(database.engine.sync_engine, "before_cursor_execute", note)
     for n in range(DOSSIERS):
         assert await told(database, n) == ["accepted"]
     writes = [s.split("=")[0][:21] for s in executed if s.startswith(("INSERT", "UPDATE"))]
