@@ -49,6 +49,9 @@ def test_each_portal_topic_is_answered_from_the_curated_set(
         "tích hợp thông tin trên thẻ căn cước",  # a procedure, not the VNeID wallet
         "mẹ tôi có được hưởng trợ cấp hưu trí xã hội không, thủ tục thế nào",
         "xây nhà 2 tầng có phải xin phép không",
+        "lam ho chieu mat bao lau thi co",  # the processing time, not a rule
+        "đã đủ tuổi nghỉ hưu thì làm hồ sơ hưởng lương hưu ở đâu",
+        "bản án có hiệu lực mà bên kia không trả tiền thì làm sao",
     ],
 )
 def test_procedure_questions_are_not_portal_help(questions: Questions, query: str) -> None:
@@ -69,6 +72,13 @@ def test_procedure_questions_are_not_portal_help(questions: Questions, query: st
         "hàng xóm lấn đất thì giải quyết như thế nào",
         "khi ly hôn thì chia đất như thế nào",
         "mua đất bằng giấy tay có được pháp luật công nhận không",
+        # how long, how an amount is worked out, whether a paper is valid, at what age
+        "thời gian hưởng trợ cấp thất nghiệp là bao lâu",
+        "mức lương hưu được tính như thế nào",
+        "cach tinh tien bao hiem xa hoi mot lan",
+        "hop dong dat coc viet tay co hieu luc khong",
+        "bao nhieu tuoi thi phai di nghia vu quan su",
+        "đóng bảo hiểm bao nhiêu năm thì được nhận lương hưu",
     ],
 )
 def test_questions_about_the_law_are_recognised(questions: Questions, query: str) -> None:

@@ -2,10 +2,11 @@
 
 The sets live in bench/queries (dev = the project's development set, eval = the tuned set of
 citizen-style queries, letters = the tuned set of long letters and benefit, legal, portal and
-land questions for the whole answer route, holdout, holdout2 and holdout3 = written before
-tuning and never tuned on; fresh and fresh2 = real citizen questions measured once through the
-answer route, ``bench/answers.md``). The floors sit a little under the measured figures
-(``python -m bench.search`` prints them).
+land questions for the whole answer route, tune3 = a third tuning set typed as citizens type
+(shorthand, no diacritics, letters) with many questions about the rules; holdout, holdout2
+and holdout3 = written before tuning and never tuned on; fresh and fresh2 = real citizen
+questions measured once through the answer route, ``bench/answers.md``). The floors sit a
+little under the measured figures (``python -m bench.search`` prints them).
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ ALL_SETS = (
     "dev.jsonl",
     "eval.jsonl",
     "letters.jsonl",
+    "tune3.jsonl",
     "holdout.jsonl",
     "holdout2.jsonl",
     "holdout3.jsonl",
@@ -130,7 +132,7 @@ def _keys(name: str) -> set[str]:
     return {" ".join(fold(r["q"]).split()) for r in _rows(name)}
 
 
-@pytest.mark.parametrize("name", ["letters.jsonl", "fresh.jsonl", "fresh2.jsonl"])
+@pytest.mark.parametrize("name", ["letters.jsonl", "tune3.jsonl", "fresh.jsonl", "fresh2.jsonl"])
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
     keys = _keys(name)
     for other in ALL_SETS:
@@ -139,7 +141,7 @@ def test_set_shares_no_question_with_any_other_set(name: str) -> None:
 
 
 def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> None:
-    tuned = _keys("dev.jsonl") | _keys("eval.jsonl") | _keys("letters.jsonl")
+    tuned = _keys("dev.jsonl") | _keys("eval.jsonl") | _keys("letters.jsonl") | _keys("tune3.jsonl")
     seen: set[str] = set()
     for name in ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl"):
         keys = _keys(name)
@@ -155,8 +157,9 @@ def test_every_fresh_question_names_its_public_source() -> None:
     assert sum(not r["accept"] for r in rows) >= 10
 
 
-def test_every_fresh2_question_says_where_such_questions_are_asked() -> None:
-    rows = _rows("fresh2.jsonl")
+@pytest.mark.parametrize("name", ["fresh2.jsonl", "tune3.jsonl"])
+def test_every_question_says_where_such_questions_are_asked(name: str) -> None:
+    rows = _rows(name)
     assert len(rows) >= 40
     assert all(r["source"].strip() for r in rows)
     assert sum(not r["accept"] for r in rows) >= 10
