@@ -85,6 +85,11 @@ STORY_PRECISION = 0.3  # so saying this much of a name's weight
 STORY_COVERAGE = 0.28  # with this share of coverage names the procedure
 SMALL_TALK_COVERAGE = 0.85  # small talk needs this much to be taken as a procedure question,
 SMALL_TALK_PRECISION = 0.5  # and to cover this much of the procedure's name
+CONTESTED_SCORE = 0.95  # a rival scoring this share of the best's score is level with it,
+SIBLING_SHARE = 0.5  # unless their names share this much of their syllables (the same
+# procedure for another age, level or case); this many level strangers
+CONTESTED_RIVALS = 3
+CONTESTED_PRECISION = 0.5  # make a best whose name the query says less than this a guess
 COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
 RESPELL_ROUNDS = 20  # leaders checked for words that only match without their diacritics
@@ -152,8 +157,9 @@ class SearchIndex:
             ],
         )
         unigram = np.array([" " not in t for t in vocabulary])
+        self._name_syllables = [ids[unigram[ids]] for ids in name_ids]
         self._name_weight = np.array(
-            [self._idf[ids[unigram[ids]]].sum() for ids in name_ids], dtype=np.float32
+            [self._idf[ids].sum() for ids in self._name_syllables], dtype=np.float32
         )
         self._field_postings = _Postings(
             len(vocabulary), [self._ids(_terms(f)) for f in field_tokens]
@@ -237,7 +243,7 @@ class SearchIndex:
             return SearchResult(query=query, match=None)
         candidates = np.flatnonzero(scores.coverage > 0)
         best = self._best(analysis, scores, candidates)
-        if not self._fits(analysis, scores, best):
+        if not self._fits(analysis, scores, best) or self._contested(scores, candidates, best):
             if not self._close(analysis, scores, best):
                 return SearchResult(query=query, match=None)
             k = min(len(candidates), max(limit, 1))
@@ -279,6 +285,28 @@ class SearchIndex:
         return not analysis.small_talk or (
             coverage >= SMALL_TALK_COVERAGE and scores.precision[best] >= SMALL_TALK_PRECISION
         )
+
+    def _contested(self, scores: _Scores, candidates: np.ndarray, best: int) -> bool:
+        """Whether procedures unlike the best score level with it, its name said only in part.
+
+        A query that says only words many unrelated names share ("trả lại tiền" is in "Trả
+        lại giấy phép nhận chìm", "Trả lại khu vực biển"...) gives no ground to pick one of
+        them: the best is then a guess, not the answer. Rivals that are the same procedure for
+        another case ("Cấp thẻ căn cước cho người dưới 14 tuổi" beside "... từ đủ 14 tuổi trở
+        lên") share most of its name and do not count: the card offers them as alternatives.
+        """
+        if float(scores.precision[best]) >= CONTESTED_PRECISION:
+            return False
+        level = candidates[scores.total[candidates] >= CONTESTED_SCORE * scores.total[best]]
+        own = self._name_syllables[best]
+        strangers = 0
+        for i in level:
+            if i == best or self._group[i] == self._group[best]:
+                continue
+            theirs = self._name_syllables[i]
+            shared = len(np.intersect1d(own, theirs, assume_unique=True))
+            strangers += shared < SIBLING_SHARE * (len(own) + len(theirs) - shared)
+        return strangers >= CONTESTED_RIVALS
 
     def _close(self, analysis: _Analysis, scores: _Scores, best: int) -> bool:
         """Whether the best procedure, though it does not fit, is worth offering as a guess."""

@@ -1,0 +1,45 @@
+"""When the answer route is sure: a card only where the question gives ground to pick it."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.base import LocalKnowledgeBase
+from knowledge.questions import AnswerKind
+
+
+@pytest.fixture(scope="module")
+def kb() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase.load()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "muốn được trả lại tiền",  # "Trả lại giấy phép nhận chìm", "Trả lại khu vực biển"...
+        "xin cấp phép",
+        "hủy bỏ",
+    ],
+)
+def test_words_many_unlike_names_share_get_guesses_not_a_card(
+    kb: LocalKnowledgeBase, query: str
+) -> None:
+    answer = kb.answer(query, limit=3)
+    assert answer.kind is AnswerKind.UNSURE
+    assert len(answer.result.candidates) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("làm căn cước", "1.014061"),  # level with the same card for under-14s: a sibling
+        ("chứng thực chữ ký người dịch", "2.000992"),
+        ("đăng ký khai sinh", "1.001193"),
+    ],
+)
+def test_a_best_level_only_with_its_siblings_is_the_answer(
+    kb: LocalKnowledgeBase, query: str, code: str
+) -> None:
+    answer = kb.answer(query, limit=3)
+    assert answer.kind is AnswerKind.PROCEDURE
+    assert answer.result.match is not None and answer.result.match.code == code
