@@ -64,6 +64,7 @@ def top(kb: LocalKnowledgeBase, query: str, locale: str = "vi") -> str | None:
         ("mất bằng lái xe", {"3.000348"}),
         ("công chứng bản sao", {"2.000815"}),
         ("làm khai sanh cho con", BIRTH),
+        ("thủ tục nhận con nuôi", {"2.001263"}),  # adoption, not acknowledging a child
         # typos
         ("dang ky khia sinh", BIRTH),
         ("đăng ký kết hôm", MARRIAGE),
