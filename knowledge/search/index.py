@@ -43,6 +43,7 @@ from knowledge.model import Procedure
 from knowledge.results import SearchHit, SearchResult
 from knowledge.search.lexicon import Lexicon, Phrase, Topic, VariantMarker, read_senses
 from knowledge.search.tokens import (
+    clause_starts,
     fits_marks,
     looks_foreign,
     marks,
@@ -380,11 +381,16 @@ class SearchIndex:
         phrases = self._en_phrases if english else self._vi_phrases
         tokens, typed, weights = phrases.rewrite_weighted(tokens, typed, [1.0] * len(tokens))
         said = _grams(raw, self._phrase_lengths) | _grams(tokens, self._phrase_lengths)
+        # A phrase of small talk or a cue is said within one clause: "xe máy, giờ làm lại"
+        # says no "mấy giờ".
+        breaks = clause_starts(text)
         heard = frozenset(
             topic
             for i, key in enumerate(raw)
             for topic in self._topics.get(key, ())
-            if topic.said_in(raw, words, i) and not self._runs_on(topic, raw, words, i)
+            if topic.said_in(raw, words, i)
+            and breaks.isdisjoint(range(i + 1, i + len(topic.phrase)))
+            and not self._runs_on(topic, raw, words, i)
         )
         # Only words still there as typed can disagree with a name's diacritics.
         as_typed = {t for t, kept in zip(tokens, typed, strict=True) if kept}

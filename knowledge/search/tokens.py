@@ -53,6 +53,22 @@ def spelled_words(text: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+def clause_starts(text: str) -> frozenset[int]:
+    """The indexes of the words (as :func:`spelled_keys` counts them) that start a new clause:
+    a comma, a full stop or another mark stands between them and the word before."""
+    folded = fold(text.lower())
+    starts: set[int] = set()
+    end = 0
+    for i, m in enumerate(_WORD.finditer(folded)):
+        if i and any(mark in folded[end : m.start()] for mark in _CLAUSE_MARKS):
+            starts.add(i)
+        end = m.end()
+    return frozenset(starts)
+
+
+_CLAUSE_MARKS = ",.;:!?…\n"
+
+
 def telex_key(token: str) -> str:
     """A syllable typed in Telex with the input method off, as a search key ("ddawngf" → "dang").
 

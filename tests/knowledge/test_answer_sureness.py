@@ -1,4 +1,5 @@
-"""When the answer route is sure: a card only where the question gives ground to pick it."""
+"""When the answer route is sure: a card only where the question gives ground to pick it, and
+no small talk heard where the question never spoke of it."""
 
 from __future__ import annotations
 
@@ -43,3 +44,23 @@ def test_a_best_level_only_with_its_siblings_is_the_answer(
     answer = kb.answer(query, limit=3)
     assert answer.kind is AnswerKind.PROCEDURE
     assert answer.result.match is not None and answer.result.match.code == code
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("lỡ làm mất bằng lái xe máy, giờ xin cấp lại", "3.000348"),
+        ("mất cái thẻ căn cước với bằng lái xe máy, giờ làm lại ở đâu", "1.014064"),
+    ],
+)
+def test_small_talk_is_not_heard_across_a_comma(
+    kb: LocalKnowledgeBase, query: str, code: str
+) -> None:
+    """ "xe máy, giờ" says no "mấy giờ" (what time is it): the comma ends the clause."""
+    answer = kb.answer(query, limit=3)
+    assert answer.kind is AnswerKind.PROCEDURE
+    assert answer.result.match is not None and answer.result.match.code == code
+
+
+def test_small_talk_within_a_clause_is_still_heard(kb: LocalKnowledgeBase) -> None:
+    assert kb.answer("bây giờ là mấy giờ", limit=3).kind is AnswerKind.NONE
