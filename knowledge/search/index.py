@@ -307,7 +307,9 @@ class SearchIndex:
             theirs = self._name_syllables[i]
             shared = len(np.intersect1d(own, theirs, assume_unique=True))
             strangers += shared < SIBLING_SHARE * (len(own) + len(theirs) - shared)
-        return strangers >= CONTESTED_RIVALS
+            if strangers >= CONTESTED_RIVALS:
+                return True
+        return False
 
     def _close(self, analysis: _Analysis, scores: _Scores, best: int) -> bool:
         """Whether the best procedure, though it does not fit, is worth offering as a guess."""
