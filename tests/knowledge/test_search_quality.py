@@ -5,7 +5,8 @@ citizen-style queries, letters = the tuned set of long letters and benefit, lega
 land questions for the whole answer route, tune3 = a third tuning set typed as citizens type
 (shorthand, no diacritics, letters) with many questions about the rules; holdout, holdout2
 and holdout3 = written before tuning and never tuned on; fresh and fresh2 = real citizen
-questions measured once through the answer route, ``bench/answers.md``). The floors sit a
+questions measured once through the answer route, fresh3 = citizen questions written after
+the tune3 round and measured once, ``bench/answers.md``). The floors sit a
 little under the measured figures (``python -m bench.search`` prints them).
 """
 
@@ -119,6 +120,7 @@ ALL_SETS = (
     "holdout3.jsonl",
     "fresh.jsonl",
     "fresh2.jsonl",
+    "fresh3.jsonl",
 )
 
 
@@ -132,7 +134,9 @@ def _keys(name: str) -> set[str]:
     return {" ".join(fold(r["q"]).split()) for r in _rows(name)}
 
 
-@pytest.mark.parametrize("name", ["letters.jsonl", "tune3.jsonl", "fresh.jsonl", "fresh2.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["letters.jsonl", "tune3.jsonl", "fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl"]
+)
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
     keys = _keys(name)
     for other in ALL_SETS:
@@ -157,7 +161,7 @@ def test_every_fresh_question_names_its_public_source() -> None:
     assert sum(not r["accept"] for r in rows) >= 10
 
 
-@pytest.mark.parametrize("name", ["fresh2.jsonl", "tune3.jsonl"])
+@pytest.mark.parametrize("name", ["fresh2.jsonl", "tune3.jsonl", "fresh3.jsonl"])
 def test_every_question_says_where_such_questions_are_asked(name: str) -> None:
     rows = _rows(name)
     assert len(rows) >= 40
