@@ -2,8 +2,9 @@
 
 The whole app serves Telegram (on the fake Bot API) and the web chat: messages in and out by
 channel, the reply latency histogram, the inbox depth while replies are still being paced and
-after, a reply refused by Telegram counted by kind, and rate-limit waits (a chat's pace, Telegram's 429, a web
-identity over its limit) are all read back from ``/metrics``, parsed by prometheus-client.
+after, a reply refused by Telegram counted by kind, and rate-limit waits (a chat's pace,
+Telegram's 429, a web identity over its limit) are all read back from ``/metrics``, parsed by
+prometheus-client.
 """
 
 from __future__ import annotations
