@@ -448,10 +448,13 @@ class WebPage:
         )
 
     async def request(self, method: str, path: str, **options: Any) -> tuple[int, Any]:
-        """Send until a worker answers below 500 (and not 429); its status and JSON body."""
+        """Send until a worker answers below 500 (and not 429); its status and JSON body, or
+        status 0 when none has for :data:`LATE` seconds (so a run whose deployment never
+        recovers ends, with the question counted late)."""
         workers = self._deployment.workers
         attempt = 0
-        while True:
+        gives_up = time.monotonic() + LATE
+        while time.monotonic() < gives_up:
             url = workers[(self._first + attempt) % len(workers)].url
             attempt += 1
             try:
@@ -465,6 +468,7 @@ class WebPage:
                     return status, body
                 self._refusals.append((time.monotonic(), f"HTTP {status}"))
             await asyncio.sleep(RETRY_PAUSE)
+        return 0, None
 
     def user(self) -> str:
         """The identity the server gave this page (its cookie's value before the signature)."""
@@ -475,13 +479,15 @@ class WebPage:
 
 
 async def web_citizen(
-    citizen: Citizen, page: WebPage, index: int, ask: Callable[[], Awaitable[bool]]
+    citizen: Citizen, page: WebPage, index: int, ask: Callable[[bool], Awaitable[bool]]
 ) -> None:
     """Load the page, then ask until ``ask`` says stop; an answer kept for later (202) is
     waited for in the history, as the page polls it."""
-    await page.request("GET", "/")
+    status, _body = await page.request("GET", "/")
+    if status == 0:
+        return
     citizen.user = page.user()
-    while await ask():
+    while await ask(not citizen.sent):
         said = QUESTIONS[(index + len(citizen.sent)) % len(QUESTIONS)]
         message_id = f"m{len(citizen.sent)}"
         citizen.sent.append(said)
@@ -489,7 +495,7 @@ async def web_citizen(
         status, _body = await page.request(
             "POST", "/api/chat", json={"text": said, "id": message_id}
         )
-        if status == 202 and not await _in_history(page, said):
+        if status == 0 or (status == 202 and not await _in_history(page, said)):
             citizen.late.append(begun)
             continue
         citizen.answers.append((begun, time.monotonic() - begun))
@@ -509,11 +515,11 @@ async def _in_history(page: WebPage, said: str) -> bool:
 
 
 async def telegram_citizen(
-    citizen: Citizen, telegram: FakeTelegram, index: int, ask: Callable[[], Awaitable[bool]]
+    citizen: Citizen, telegram: FakeTelegram, index: int, ask: Callable[[bool], Awaitable[bool]]
 ) -> None:
     """Write on Telegram until ``ask`` says stop, each time waiting for the first reply."""
     user = telegram.user(int(citizen.user))
-    while await ask():
+    while await ask(not citizen.sent):
         said = QUESTIONS[(index + len(citizen.sent)) % len(QUESTIONS)]
         citizen.sent.append(said)
         before = len(citizen.received)
@@ -572,10 +578,10 @@ async def run_with_faults(
         faults_over = asyncio.Event()
         ends = time.monotonic() + duration
 
-        async def ask() -> bool:
-            """Pause as a person does (the first question too, so not all come at once);
-            whether to ask again."""
-            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+        async def ask(first: bool) -> bool:
+            """Pause as a person does, the first question coming at any moment within one
+            pause (so not all come at once, nor all late); whether to ask (again)."""
+            await asyncio.sleep(think * (rng.uniform(0, 1) if first else rng.uniform(0.5, 1.5)))
             return time.monotonic() < ends or not faults_over.is_set()
 
         async def hurt() -> None:
