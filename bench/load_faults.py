@@ -143,6 +143,8 @@ class Citizen:
     answers: list[tuple[float, float]] = field(default_factory=list)
     """(when asked, on the monotonic clock; seconds until the answer)."""
     received: list[str] = field(default_factory=list)
+    received_at: list[float] = field(default_factory=list)
+    """When each received message was seen (monotonic clock)."""
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     late: list[float] = field(default_factory=list)
     """When each question was asked whose answer was not there within :data:`LATE` s."""
@@ -217,6 +219,33 @@ class FaultRun:
             if c.channel == "telegram"
             and _joined(c.received) != _joined(self.replies.get((c.channel, c.user), []))
         ]
+
+    def mismatch(self, user: str) -> str:
+        """How one Telegram citizen's received messages differ from the logged replies."""
+        citizen = next(c for c in self.citizens if c.user == user)
+        received, logged = citizen.received, self.replies.get((citizen.channel, user), [])
+        got, wanted = _joined(received), _joined(logged)
+        at = next(
+            (n for n, (a, b) in enumerate(zip(got, wanted, strict=False)) if a != b),
+            min(len(got), len(wanted)),
+        )
+        message = next(
+            (n for n in range(len(received)) if len(_joined(received[: n + 1])) > at),
+            len(received),
+        )
+        repeated = [
+            n
+            for n in range(1, len(received))
+            if received[n] in received[:n] and len(received[n]) > 20
+        ]
+        when = ", ".join(
+            f"{n + 1} at {citizen.received_at[n] - self.began:.1f} s" for n in repeated
+        )
+        return (
+            f"{user}: {len(received)} messages received ({len(got)} characters) for "
+            f"{len(logged)} logged replies ({len(wanted)}); they part at received message "
+            f"{message + 1}; received again later: {when or 'none'}"
+        )
 
     @property
     def late(self) -> int:
@@ -537,18 +566,32 @@ async def telegram_citizen(
         citizen.answers.append((begun, time.monotonic() - begun))
 
 
-async def deliver_to_citizens(telegram: FakeTelegram, citizens: Mapping[int, Citizen]) -> None:
-    """Hand what the fake received to each Telegram citizen as it arrives (one reader for all,
-    rather than every citizen scanning everything sent)."""
-    seen = 0
-    while True:
-        await asyncio.sleep(0.02)
-        for message in telegram.sent[seen:]:
-            citizen = citizens.get(message.chat_id)
+class Mailroom:
+    """Hands what the fake received to each Telegram citizen as it arrives, with when (one
+    reader for all, rather than every citizen scanning everything sent)."""
+
+    def __init__(self, telegram: FakeTelegram, citizens: Mapping[int, Citizen]) -> None:
+        self._telegram = telegram
+        self._citizens = citizens
+        self._seen = 0
+
+    def look(self) -> None:
+        """Hand over what arrived since the last look."""
+        arrived = self._telegram.sent[self._seen :]
+        self._seen += len(arrived)
+        now = time.monotonic()
+        for message in arrived:
+            citizen = self._citizens.get(message.chat_id)
             if citizen is not None:
                 citizen.received.append(message.text)
+                citizen.received_at.append(now)
                 citizen.arrived.set()
-        seen = len(telegram.sent)
+
+    async def keep_looking(self) -> None:
+        """Look every 20 ms until cancelled."""
+        while True:
+            await asyncio.sleep(0.02)
+            self.look()
 
 
 def refusals_for(telegram_citizens: int, think: float) -> int:
@@ -590,7 +633,8 @@ async def run_with_faults(
 
         by_chat = {int(c.user): c for c in telegram_citizens}
         targets = {name: process.url for name, process in deployed.processes.items()}
-        reader = asyncio.create_task(deliver_to_citizens(deployed.telegram, by_chat))
+        mailroom = Mailroom(deployed.telegram, by_chat)
+        reader = asyncio.create_task(mailroom.keep_looking())
         pages = [WebPage(deployed, n, refusals) for n in range(len(web))]
         async with scraping(targets, every=SCRAPE_EVERY) as scrapes:
             began = deployed.start()
@@ -621,10 +665,7 @@ async def run_with_faults(
                 await asyncio.gather(*(page.session.close() for page in pages))
             wall = time.monotonic() - began
         turns, replies, unanswered = await deployed.message_log()
-    for citizen in telegram_citizens:  # all that arrived, after the reader's last look too
-        citizen.received = []
-    for message in deployed.telegram.sent:
-        by_chat[message.chat_id].received.append(message.text)
+    mailroom.look()  # all that arrived, after the reader's last look too
     logs = _read(process.log_path for process in deployed.processes.values())
     starts = deployed.phases
     phases = [
@@ -687,6 +728,7 @@ def report(run: FaultRun) -> str:
             f"{channel:<9} {len(times):>8} {percentile(times, 50):>9.1f} "
             f"{percentile(times, 99):>9.1f}"
         )
+    lines += [f"  {run.mismatch(user)}" for user in run.replies_wrong[:5]]
     lines.append("by phase (a fault and the calm after it):")
     lines.append(phase_table(run))
     refused = ", ".join(f"{kind} {count}" for kind, count in sorted(run.refused.items()))
