@@ -9,7 +9,11 @@ its last scrape; :class:`Scrapes` reads a run's scrapes the same way. A restart 
 past its old values before its first scrape is still seen, and is counted as a restart.
 
 What a process counted after its last scrape before it died is lost, as it is to Prometheus:
-scraping often keeps that short.
+scraping often keeps that short. The processes do not keep their counts across a restart
+(in the database or Redis) instead: a count would then cost a write on every message, the
+failures of a backend could not be counted in that backend while it is away, and Prometheus,
+which already reads restarts this way, would see counters that never drop and could not tell
+a restart from a quiet spell.
 """
 
 from __future__ import annotations
