@@ -73,9 +73,14 @@ class LoadResult:
 
     def percentile(self, p: int) -> float:
         """The ``p``-th percentile of the answered requests' latency, in milliseconds."""
-        if len(self.latencies) < 2:
-            return 1000 * (self.latencies[0] if self.latencies else 0.0)
-        return 1000 * statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
+        return percentile(self.latencies, p)
+
+
+def percentile(times: Sequence[float], p: int) -> float:
+    """The ``p``-th percentile of ``times`` (seconds), in milliseconds."""
+    if len(times) < 2:
+        return 1000 * (times[0] if times else 0.0)
+    return 1000 * statistics.quantiles(times, n=100, method="inclusive")[p - 1]
 
 
 async def resident_bytes(http: aiohttp.ClientSession, urls: Sequence[str]) -> float:

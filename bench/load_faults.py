@@ -38,7 +38,6 @@ import contextlib
 import os
 import random
 import re
-import statistics
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -51,7 +50,7 @@ import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.load import HISTORY_POLL, answered_last
+from bench.load import HISTORY_POLL, answered_last, percentile
 from bench.scrapes import Scrapes, scraping, series
 from bench.throughput import UNLIMITED_SENDS, balancer
 from bench.web_roundtrip import QUESTIONS
@@ -302,13 +301,6 @@ class FaultRun:
             for asked, seconds in c.answers
             if phase is None or phase.begin <= asked < phase.end
         ]
-
-
-def percentile(times: Sequence[float], p: int) -> float:
-    """The ``p``-th percentile of ``times`` (seconds), in milliseconds."""
-    if len(times) < 2:
-        return 1000 * (times[0] if times else 0.0)
-    return 1000 * statistics.quantiles(times, n=100, method="inclusive")[p - 1]
 
 
 def _shown(name: str, labels: Iterable[tuple[str, str]]) -> str:
