@@ -65,7 +65,7 @@ def read(exposition: str) -> tuple[dict[Series, float], dict[Series, float]]:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything known after one round of scrapes."""
+    """Everything known after one scrape."""
 
     at: float
     counters: Mapping[Series, float]
@@ -105,7 +105,7 @@ class Scrapes:
         self._gauges[target] = gauges
 
     def snapshot(self, at: float) -> Snapshot:
-        """Keep the totals as they are at ``at`` (after a round of scrapes)."""
+        """Keep the totals as they are at ``at`` (after a scrape)."""
         totals = Counter(self._ended)
         for counters in self._last.values():
             totals.update(counters)
@@ -167,38 +167,36 @@ class Scrapes:
 @contextlib.asynccontextmanager
 async def scraping(targets: Mapping[str, str], every: float = 1.0) -> AsyncIterator[Scrapes]:
     """Scrape each target's ``/metrics`` (name -> base URL) every ``every`` seconds while the
-    block runs, and once more at its end. A target that does not answer within a few periods
-    (dead, restarting, its database away) is left out of that round, as Prometheus marks it
-    down and keeps the rest."""
+    block runs, and once more at its end; a snapshot follows every scrape. Each target is
+    scraped on its own, so one slow to answer (its database away) delays no other's; one that
+    does not answer within a few periods (dead, restarting) is left out until it does, as
+    Prometheus marks it down and keeps the rest."""
     scrapes = Scrapes()
     timeout = aiohttp.ClientTimeout(total=max(5.0, 5 * every))
     async with aiohttp.ClientSession(timeout=timeout) as http:
 
-        async def scrape(url: str) -> str | None:
+        async def scrape(target: str) -> None:
             try:
-                async with http.get(url + "/metrics") as response:
-                    return await response.text() if response.status == 200 else None
+                async with http.get(targets[target] + "/metrics") as response:
+                    if response.status != 200:
+                        return
+                    exposition = await response.text()
             except (aiohttp.ClientError, TimeoutError):
-                return None
-
-        async def round_of_scrapes() -> None:
-            texts = await asyncio.gather(*(scrape(url) for url in targets.values()))
-            for target, exposition in zip(targets, texts, strict=True):
-                if exposition is not None:
-                    scrapes.observe(target, exposition)
+                return
+            scrapes.observe(target, exposition)
             scrapes.snapshot(time.monotonic())
 
-        async def keep_scraping() -> None:
+        async def keep_scraping(target: str) -> None:
             while True:
                 began = time.monotonic()
-                await round_of_scrapes()
+                await scrape(target)
                 await asyncio.sleep(max(0.0, every - (time.monotonic() - began)))
 
-        task = asyncio.create_task(keep_scraping())
+        tasks = [asyncio.create_task(keep_scraping(target)) for target in targets]
         try:
             yield scrapes
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await round_of_scrapes()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*(scrape(target) for target in targets))
