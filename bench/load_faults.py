@@ -619,7 +619,6 @@ async def run_with_faults(
     calm = max(CALM, (duration - FAULTS_TAKE) / STRETCHES)
     async with deployment(folder, env or {}) as deployed:
         faults_over = asyncio.Event()
-        ends = time.monotonic() + duration
 
         async def ask(first: bool) -> bool:
             """Pause as a person does, the first question coming at any moment within one
@@ -638,6 +637,7 @@ async def run_with_faults(
         pages = [WebPage(deployed, n, refusals) for n in range(len(web))]
         async with scraping(targets, every=SCRAPE_EVERY) as scrapes:
             began = deployed.start()
+            ends = began + duration
             try:
                 await asyncio.gather(
                     hurt(),
