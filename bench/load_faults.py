@@ -99,10 +99,14 @@ SCRAPE_EVERY = 1.0
 since its last scrape is lost to the totals, as it is to Prometheus (which scrapes every 15 s
 by default); a second keeps that small."""
 
-LEASE = "15"
-"""``MOTCUA_INBOX_LEASE_SECONDS``: a reply sent as the database goes away is marked sent when
-it is back; two thirds of the claim (renewed every third) must outlast the cut, or the claim
-may run out and another worker send the reply again (Telegram takes no idempotency key)."""
+LEASE = "30"
+"""``MOTCUA_INBOX_LEASE_SECONDS``: a claim held across PostgreSQL's restart must outlast it, or
+another worker takes the message over and sends its reply again (Telegram takes no
+idempotency key). A claim is renewed every third of the lease, and a renewal that fails is
+tried again only a third later, so the restart (8 s away, some 9 s with the shutdown and the
+start) must be shorter than a third: with 15 s, claims renewed just before the shutdown ran
+out as the database came back, and a reply now and then reached a citizen twice. A killed
+worker's messages wait this long for another worker."""
 
 TELEGRAM_IDS = 7_400_000
 """The first simulated Telegram user's id."""
