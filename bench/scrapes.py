@@ -167,31 +167,39 @@ class Scrapes:
 @contextlib.asynccontextmanager
 async def scraping(targets: Mapping[str, str], every: float = 1.0) -> AsyncIterator[Scrapes]:
     """Scrape each target's ``/metrics`` (name -> base URL) every ``every`` seconds while the
-    block runs, and once more at its end; a snapshot follows every scrape. Each target is
-    scraped on its own, so one slow to answer (its database away) delays no other's; one that
-    does not answer within a few periods (dead, restarting) is left out until it does, as
-    Prometheus marks it down and keeps the rest."""
+    block runs, a snapshot after every scrape; all together once before the block (so the
+    first snapshot has every target) and once at its end. Each target is scraped on its own
+    meanwhile, so one slow to answer (its database away) delays no other's; one that does not
+    answer within a few periods (dead, restarting) is left out until it does, as Prometheus
+    marks it down and keeps the rest."""
     scrapes = Scrapes()
     timeout = aiohttp.ClientTimeout(total=max(5.0, 5 * every))
     async with aiohttp.ClientSession(timeout=timeout) as http:
 
-        async def scrape(target: str) -> None:
+        async def fetch(target: str) -> str | None:
             try:
                 async with http.get(targets[target] + "/metrics") as response:
-                    if response.status != 200:
-                        return
-                    exposition = await response.text()
+                    return await response.text() if response.status == 200 else None
             except (aiohttp.ClientError, TimeoutError):
-                return
-            scrapes.observe(target, exposition)
+                return None
+
+        async def all_at_once() -> None:
+            texts = await asyncio.gather(*(fetch(target) for target in targets))
+            for target, exposition in zip(targets, texts, strict=True):
+                if exposition is not None:
+                    scrapes.observe(target, exposition)
             scrapes.snapshot(time.monotonic())
 
         async def keep_scraping(target: str) -> None:
             while True:
                 began = time.monotonic()
-                await scrape(target)
+                exposition = await fetch(target)
+                if exposition is not None:
+                    scrapes.observe(target, exposition)
+                    scrapes.snapshot(time.monotonic())
                 await asyncio.sleep(max(0.0, every - (time.monotonic() - began)))
 
+        await all_at_once()
         tasks = [asyncio.create_task(keep_scraping(target)) for target in targets]
         try:
             yield scrapes
@@ -199,4 +207,4 @@ async def scraping(targets: Mapping[str, str], every: float = 1.0) -> AsyncItera
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.gather(*(scrape(target) for target in targets))
+            await all_at_once()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -128,23 +128,28 @@ async def serving(process: Process, port: int) -> AsyncIterator[None]:
 
 
 async def test_scraping_keeps_a_dead_targets_counts_and_adds_its_next_lifes() -> None:
-    port = free_port()
-    targets = {"worker": f"http://127.0.0.1:{port}"}
-    first = Process(started=100.0)
-    async with scraping(targets, every=0.02) as scrapes:
+    port, other_port = free_port(), free_port()
+    targets = {"worker": f"http://127.0.0.1:{port}", "other": f"http://127.0.0.1:{other_port}"}
+    first, other = Process(started=100.0).count(5), Process(started=100.0).count(4)
+    messages = series("motcua_messages_in_total", channel="web")
 
-        async def counted(messages: float) -> bool:
-            return scrapes.total("motcua_messages_in_total", channel="web") == messages
+    async def counted(total: float) -> bool:
+        return scrapes.total("motcua_messages_in_total", channel="web") == total
 
-        async with serving(first, port):
-            first.count(5)
-            await eventually(lambda: counted(5), within=10)
-        await asyncio.sleep(0.1)  # rounds while nobody answers
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(serving(other, other_port))
+        first_life = AsyncExitStack()
+        await first_life.enter_async_context(serving(first, port))
+        scrapes = await stack.enter_async_context(scraping(targets, every=0.02))
+        assert scrapes.history[0].counters[messages] == 5 + 4  # every target from the start
+        await asyncio.sleep(0.1)
+        await first_life.aclose()  # killed: it answers no more
+        await asyncio.sleep(0.1)  # rounds while nobody answers there
         again = Process(started=130.0)
-        async with serving(again, port):
-            again.count(2)
-            await eventually(lambda: counted(7), within=10)
+        await stack.enter_async_context(serving(again, port))
+        again.count(2)
+        await eventually(lambda: counted(5 + 4 + 2), within=10)
 
-    assert scrapes.total("motcua_messages_in_total", channel="web") == 7
-    assert scrapes.live("motcua_messages_in_total", channel="web") == 2
+    assert scrapes.live("motcua_messages_in_total", channel="web") == 2 + 4
     assert scrapes.restarts("worker") == 1
+    assert scrapes.restarts("other") == 0
