@@ -44,7 +44,8 @@ fuzz: install
 # Two real workers on PostgreSQL and Redis, one killed (SIGKILL) while messages are in flight on
 # every channel and while it holds a conversation lock; Redis and PostgreSQL (servers of the
 # test's own) stopped and started again and Telegram refusing while citizens write; all of it in
-# turn under the load of 40 citizens (`python -m bench.load --faults` at full size). Needs the
+# turn under the load of 40 citizens, each failure checked in the processes' /metrics
+# (`python -m bench.load --faults --users 1000 --duration 600` at full size). Needs the
 # PostgreSQL and Redis test URLs, redis-server, and PostgreSQL's pg_ctl.
 faults: install
 	$(BIN)/pytest -m faults tests/faults -q

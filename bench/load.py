@@ -5,9 +5,9 @@
 ``--users`` count lets that many simulated citizens write at the same moment, spread over the
 workers. Each citizen sends a question, waits for its answer, and so on: ``--messages`` of them,
 or, with ``--duration``, for that many seconds with a pause of ``--think`` seconds (on average,
-a half to one and a half of it) between an answer and its next question, as people read and
-type. An answer the server keeps for later (202, "one moment") is waited for in the history, as
-the page does; the latency counts until it is there.
+a half to one and a half of it; 30 s unless given) between an answer and its next question,
+as people read and type. An answer the server keeps for later (202, "one moment") is waited
+for in the history, as the page does; the latency counts until it is there.
 
 It prints one row per user count: users, requests, errors (any answer but 200 or 202, or a
 failed connection), p50 and p99 reply latency, requests per second, and the workers' resident
@@ -40,7 +40,7 @@ from typing import Any
 import aiohttp
 
 from bench.web_roundtrip import QUESTIONS
-from bench.workers import scratch_postgres, workers
+from bench.workers import allow_open_files, scratch_postgres, workers
 
 MEMORY_EVERY = 60.0
 """Seconds between two memory samples of a timed run."""
@@ -73,9 +73,14 @@ class LoadResult:
 
     def percentile(self, p: int) -> float:
         """The ``p``-th percentile of the answered requests' latency, in milliseconds."""
-        if len(self.latencies) < 2:
-            return 1000 * (self.latencies[0] if self.latencies else 0.0)
-        return 1000 * statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
+        return percentile(self.latencies, p)
+
+
+def percentile(times: Sequence[float], p: int) -> float:
+    """The ``p``-th percentile of ``times`` (seconds), in milliseconds."""
+    if len(times) < 2:
+        return 1000 * (times[0] if times else 0.0)
+    return 1000 * statistics.quantiles(times, n=100, method="inclusive")[p - 1]
 
 
 async def resident_bytes(http: aiohttp.ClientSession, urls: Sequence[str]) -> float:
@@ -253,13 +258,20 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--messages", type=int, default=3, help="questions per user")
     parser.add_argument("--duration", type=float, help="seconds each user keeps asking")
-    parser.add_argument("--think", type=float, default=0.0, help="mean seconds between questions")
+    parser.add_argument(
+        "--think",
+        type=float,
+        help="mean seconds between questions (30 with --duration, as people read; else 0)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="motcua serve processes")
     parser.add_argument("--sqlite", action="store_true", help="one worker, SQLite, no Redis")
     parser.add_argument("--faults", action="store_true", help="hurt the deployment meanwhile")
     parser.add_argument("--database-url", default=os.environ.get("MOTCUA_TEST_POSTGRES_URL"))
     parser.add_argument("--redis-url", default=os.environ.get("MOTCUA_TEST_REDIS_URL"))
     args = parser.parse_args(argv)
+    if args.think is None:
+        args.think = 30.0 if args.duration else 0.0
+    allow_open_files(max(args.users))
     if args.faults:
         from bench.load_faults import main as faults_main
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -35,6 +36,23 @@ UNLIMITED = {
 }
 """Rate limits out of the way: every simulated citizen comes from this machine's one address,
 and a benchmark measures the server, not its limits. ``env`` may set them again."""
+
+
+def allow_open_files(users: int) -> None:
+    """Raise this process's soft limit of open files, which the workers it starts inherit, to
+    what ``users`` simulated citizens need: a connection each on this side and on a worker's,
+    two for a page that went to the other worker while its own was away, beside the pools,
+    the platform fakes and the files. Many systems' soft limit, 1,024, runs out from about 300
+    citizens, and a connection refused for it looks like a fault of the server's."""
+    needed = 4 * users + 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise SystemExit(
+                f"{users} citizens need {needed} open files; the hard limit is {hard} "
+                "(raise it: ulimit -Hn, or LimitNOFILE for a service)"
+            )
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
 def free_port() -> int:

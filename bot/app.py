@@ -455,6 +455,7 @@ def platform_channels(
                 pace=telegram_pace(settings, redis, redis_health),
                 receive=receive,
                 on_paced=lambda: metrics.waited("telegram_chat"),
+                on_flood=lambda: metrics.waited("telegram_flood"),
             )
         )
     if (

@@ -2,8 +2,9 @@
 
 The whole app serves Telegram (on the fake Bot API) and the web chat: messages in and out by
 channel, the reply latency histogram, the inbox depth while replies are still being paced and
-after, a reply refused by Telegram counted by kind, and rate-limit waits (a chat's pace, a web
-identity over its limit) are all read back from ``/metrics``, parsed by prometheus-client.
+after, a reply refused by Telegram counted by kind, and rate-limit waits (a chat's pace,
+Telegram's 429, a web identity over its limit) are all read back from ``/metrics``, parsed by
+prometheus-client.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ async def test_metrics_count_traffic_latency_queues_failures_and_waits(tmp_path:
             url = app.settings.public_url or ""
             citizen, blocked = telegram.user(), telegram.user(5_550_999)
             telegram.blocked.add(blocked.id)  # blocked without telling the bot
+            telegram.flood(retry_after=1)  # the first send is refused once, then retried
             for n in range(8):
                 citizen.send(f"khai sinh {n}")
             blocked.send("khai sinh")
@@ -85,6 +87,7 @@ async def test_metrics_count_traffic_latency_queues_failures_and_waits(tmp_path:
     )
     assert errors == 1
     assert value(samples, "motcua_rate_limit_waits_total", limit="telegram_chat") >= 1
+    assert value(samples, "motcua_rate_limit_waits_total", limit="telegram_flood") == 1
     assert value(samples, "motcua_rate_limit_waits_total", limit="web_identity") == 1
     assert ("motcua_outbox_depth", frozenset({("kind", "reminders")})) in samples
     assert value(samples, "process_resident_memory_bytes") > 0

@@ -28,7 +28,7 @@ from types import TracebackType
 
 from aiohttp import web
 from telegram import CallbackQuery, ChatMember, Update
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
@@ -151,6 +151,8 @@ class TelegramChannel:
         receive: take updates (register the webhook or poll); False for a worker that only
             sends, which must neither move the webhook nor compete with the poller.
         on_paced: called each time a send must wait for its chat's pace (for ``/metrics``).
+        on_flood: called each time Telegram answers a send with 429 (``retry_after``): the
+            flood retries wait it out, so without this a 429 they absorb is seen nowhere.
     """
 
     name = CHANNEL
@@ -172,6 +174,7 @@ class TelegramChannel:
         pace: SendPace | None = None,
         receive: bool = True,
         on_paced: Callable[[], None] | None = None,
+        on_flood: Callable[[], None] | None = None,
     ) -> None:
         if webhook_secret is not None and not _SECRET_FORMAT.fullmatch(webhook_secret):
             raise ValueError(
@@ -190,6 +193,7 @@ class TelegramChannel:
         self._pace = pace if pace is not None else BotPace()
         self._receive = receive
         self._on_paced = on_paced
+        self._on_flood = on_flood
         self._prepared = functools.lru_cache(maxsize=PREPARED_REPLIES)(self._prepare)
         # Messages go through these two directly (see ``outgoing``); PTB's bot uses them too.
         self._request = AiohttpRequest()
@@ -404,7 +408,10 @@ class TelegramChannel:
         """
         status, answer = await self._request.post_json(self._send_url, body)
         if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
-            raise refusal(status, answer)
+            error = refusal(status, answer)
+            if isinstance(error, RetryAfter) and self._on_flood is not None:
+                self._on_flood()
+            raise error
         return True
 
     def _prepare(self, replies: tuple[Reply, ...]) -> _Prepared:

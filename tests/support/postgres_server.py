@@ -57,8 +57,11 @@ class PostgresServer:
 
     async def start(self) -> None:
         """Start and wait until it accepts logins (``pg_ctl -w``)."""
+        # Room for three workers' whole pools (30 connections each by default) and the run's
+        # own reads beside them: the default 100 leaves too few once a fourth process connects.
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off"
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= "
+            "-c fsync=off -c max_connections=200"
         )
         await self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.log), "-o", options)
         self.running = True
