@@ -102,11 +102,10 @@ by default); a second keeps that small."""
 LEASE = "30"
 """``MOTCUA_INBOX_LEASE_SECONDS``: a claim held across PostgreSQL's restart must outlast it, or
 another worker takes the message over and sends its reply again (Telegram takes no
-idempotency key). A claim is renewed every third of the lease, and a renewal that fails is
-tried again only a third later, so the restart (8 s away, some 9 s with the shutdown and the
-start) must be shorter than a third: with 15 s, claims renewed just before the shutdown ran
-out as the database came back, and a reply now and then reached a citizen twice. A killed
-worker's messages wait this long for another worker."""
+idempotency key). A claim renewed just before the shutdown outlasts two thirds of the lease
+less the half second between renewals that failed (``bot/inbox.py``, ``_renew``): with 15 s
+that is 9.5 s, too close to the restart's (8 s away, some 9 s with the shutdown and the
+start); with 30 s, 19.5 s. A killed worker's messages wait this long for another worker."""
 
 TELEGRAM_IDS = 7_400_000
 """The first simulated Telegram user's id."""

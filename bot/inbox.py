@@ -499,10 +499,18 @@ class DurableInbox:
         return mark
 
     async def _renew(self, entry_ids: Sequence[int], worked: asyncio.Event) -> None:
-        """Keep the leases until ``worked`` is set: a live worker's claim never runs out."""
+        """Keep the leases until ``worked`` is set: a live worker's claim never runs out.
+
+        A renewal the database did not take is tried again after ``FINISH_PAUSE``, not a third
+        of the lease later: the claim then outlasts an outage of nearly two thirds of the lease
+        (a third and a pause), where waiting the whole period let one of just over a third end
+        it, and another worker would send the same replies again.
+        """
+        period = self._lease.total_seconds() / 3
+        pause = period
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(worked.wait(), self._lease.total_seconds() / 3)
+                await asyncio.wait_for(worked.wait(), pause)
             if worked.is_set():
                 return
             try:
@@ -510,8 +518,10 @@ class DurableInbox:
                     until = self._clock.now() + self._lease
                     if not await SqlInbox(session).renew(entry_ids, self.owner, until):
                         return
+                pause = period
             except Exception as error:
                 logger.warning("inbox lease renewal failed: %s", type(error).__name__)
+                pause = min(FINISH_PAUSE, period)
 
     async def _finish_sent(self, entry: InboxEntry) -> None:
         """Mark the row done once its replies were sent.

@@ -101,9 +101,10 @@ async def test_redis_and_the_database_away_and_a_refusing_platform_lose_and_doub
             "MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
             # A reply sent as the database goes away is marked sent when it is back; it is
             # sent again only if the claim ran out meanwhile and another claim won the
-            # race (Telegram takes no idempotency key). Two thirds of a claim are surely
-            # left (renewed every third): 10 s, longer than the database is away.
-            "MOTCUA_INBOX_LEASE_SECONDS": "15",
+            # race (Telegram takes no idempotency key). A claim renewed just before the
+            # database went away outlasts two thirds of the lease less a renewal's pause
+            # (bot/inbox.py, _renew): 12.8 s, longer than the database is away (some 9 s).
+            "MOTCUA_INBOX_LEASE_SECONDS": "20",
         }
         workers = worker_processes(env, tmp_path, ports)
         try:

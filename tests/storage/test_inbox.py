@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -317,6 +318,42 @@ async def test_a_message_failing_for_want_of_a_lock_or_a_connection_is_never_giv
         await inbox.join()
     assert sent.texts == ["1: u1"]
     assert await turns(database) == 1
+
+
+async def test_a_lease_renewal_the_database_refused_is_tried_again_within_a_pause(
+    database: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waiting a whole renewal period after a refused renewal let an outage of just over a
+    third of the lease end the claim, and another worker send the replies again."""
+    lease = timedelta(seconds=6)  # renewed every 2 s
+    tries: list[float] = []
+    renewed = asyncio.Event()
+    renew = SqlInbox.renew
+
+    async def refused_once(
+        inbox: SqlInbox, entry_ids: Sequence[int], owner: str, until: datetime
+    ) -> int:
+        tries.append(time.monotonic())
+        if len(tries) == 1:
+            raise ConnectionError("the database is restarting")
+        renewed.set()
+        return await renew(inbox, entry_ids, owner, until)
+
+    monkeypatch.setattr(SqlInbox, "renew", refused_once)
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+
+    async def slow_turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
+        await asyncio.wait_for(renewed.wait(), 10)  # the platform keeps the turn waiting
+        return await dispatcher.handle(message, hook)
+
+    sent = Sent()
+    inbox = DurableInbox(database, slow_turn, clock, lease=lease, poll_interval=0.05)
+    inbox.subscribe(REF.channel, sent)
+    async with inbox:
+        await inbox.accept(said("u1"))
+        await inbox.join()
+    assert tries[1] - tries[0] < 1.25  # FINISH_PAUSE (0.5 s), not the 2 s period
+    assert sent.texts == ["1: u1"]
 
 
 async def test_a_burst_handed_over_at_once_is_kept_with_few_commits_each_once(
