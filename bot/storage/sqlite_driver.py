@@ -90,8 +90,30 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's connection to aiosqlite, with cursors of one trip a statement, and no trip
+    to commit or roll back when no transaction is open.
+
+    sqlite3 itself does nothing then (it asks SQLite whether a transaction is open), but the
+    trip to ask it is made all the same: after every read-only unit of work, and when the pool
+    rolls back each connection handed back to it, most of them committed already.
+    """
+
     __slots__ = ()
     _cursor_cls = _OneTripCursor  # type: ignore[assignment]
+
+    def commit(self) -> None:
+        """Commit the open transaction, if any."""
+        if self._open():
+            super().commit()
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any."""
+        if self._open():
+            super().rollback()
+
+    def _open(self) -> bool:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        return connection._connection is not None and connection.in_transaction
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
