@@ -54,9 +54,10 @@ from knowledge.search.tokens import (
 )
 from knowledge.text import fold
 
-PENALTIES_KEPT = 64
-"""Sets of waived markers whose penalties an index keeps: most queries waive none, and the
-rest a few of some fifty markers, so a handful of sets covers nearly every query."""
+PENALTIES_KEPT = 16
+"""Sets of waived markers whose penalties an index keeps (a 23 KB array each on the shipped
+base): half the questions waive none, and the rest a few of some fifty markers, the same few
+sets again and again ("lại", "cấp lại")."""
 RESULTS_KEPT = 1024
 """Queries whose results an index keeps, for the questions citizens ask again and again
 ("đăng ký khai sinh"): ranking one costs about a millisecond, finding it kept microseconds.
