@@ -110,12 +110,16 @@ class Database:
         connect_args: dict[str, Any] = {}
         engine_args: dict[str, Any] = {}
         if self.url.get_backend_name() == "sqlite":
+            # Loaded here: a PostgreSQL worker has no use for aiosqlite.
+            from bot.storage.sqlite_driver import OneTripDBAPI
+
             connect_args["timeout"] = SQLITE_BUSY_TIMEOUT
+            engine_args["module"] = OneTripDBAPI()
             if (path := sqlite_file(self.url)) is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
         else:
             pool = pool or PoolSize()
-            engine_args = {
+            engine_args |= {
                 "pool_size": pool.size,
                 "max_overflow": pool.overflow,
                 "pool_timeout": pool.timeout,
@@ -123,7 +127,9 @@ class Database:
         self.engine = create_async_engine(
             self.url,
             connect_args=connect_args,
-            pool_pre_ping=True,
+            # A server's connection may have died while pooled; a SQLite file's cannot, and its
+            # check would cost a trip to aiosqlite's thread per unit of work.
+            pool_pre_ping=self.url.get_backend_name() != "sqlite",
             # Errors would otherwise quote the statement's parameters (what users typed) in logs.
             hide_parameters=True,
             **engine_args,

@@ -55,6 +55,10 @@ from knowledge.search.tokens import (
 )
 from knowledge.text import fold
 
+PENALTIES_KEPT = 16
+"""Sets of waived markers whose penalties an index keeps (a 23 KB array each on the shipped
+base): half the questions waive none, and the rest a few of some fifty markers, the same few
+sets again and again ("lại", "cấp lại")."""
 RESULTS_KEPT = 1024
 """Queries whose results an index keeps, for the questions citizens ask again and again
 ("đăng ký khai sinh"): ranking one costs about a millisecond, finding it kept microseconds.
@@ -183,6 +187,15 @@ class SearchIndex:
         self._markers = markers = lex.variants + lex.qualifiers
         plain = [_offers_plain_operation(p.name) for p in self._procedures]
         self._marked, self._group = _markers_and_groups(name_tokens, plain, lex)
+        # Which markers a phrase said or a cue heard waives, to find them without a pass over
+        # every marker; the penalties of each set of waived markers, built once (few sets occur).
+        self._waived_by_phrase: dict[Phrase, list[int]] = defaultdict(list)
+        self._waived_by_cue: dict[Topic, list[int]] = defaultdict(list)
+        for j, m in enumerate(markers):
+            self._waived_by_phrase[m.marker].append(j)
+            for cue in m.cues:
+                self._waived_by_cue[cue].append(j)
+        self._penalties: LRUCache[frozenset[int], np.ndarray] = LRUCache(PENALTIES_KEPT)
         self._phrase_lengths = {
             len(p)
             for p in (
@@ -190,10 +203,15 @@ class SearchIndex:
                 *(t.phrase for s in lex.situations for cue in s.cues for t in cue),
             )
         }
-        # Each situation with its cues' phrases, to skip the situations a query cannot describe.
+        # Each situation with its cues' phrases, to skip the situations a query cannot describe,
+        # and the situations each phrase of a first cue may begin, to look at those only.
         self._situations = [
             (s, [frozenset(t.phrase for t in cue) for cue in s.cues]) for s in lex.situations
         ]
+        self._situations_cued: dict[Phrase, list[int]] = defaultdict(list)
+        for j, (_, cues) in enumerate(self._situations):
+            for phrase in cues[0]:  # every situation has a cue (the lexicon checks)
+                self._situations_cued[phrase].append(j)
         self._small_talk = frozenset(lex.small_talk)
         self._topics: dict[str, list[Topic]] = defaultdict(list)
         for topic in {*lex.small_talk, *_cues(markers)}:
@@ -353,9 +371,10 @@ class SearchIndex:
             if written.get(key) and not any(fits_marks(word, w) for w in written[key])
         }
         lost = lost_pairs = 0.0
+        named = self._name_postings.terms_of(i) if other else set()
         for tid in scores.terms if other else ():
             term = self._vocabulary[tid]
-            if other.intersection(term.split(" ")) and self._has(self._name_postings, tid, i):
+            if other.intersection(term.split(" ")) and tid in named:
                 lost += float(self._idf[tid])
                 lost_pairs += float(self._idf[tid]) if " " in term else 0.0
         return lost, lost_pairs
@@ -470,9 +489,10 @@ class SearchIndex:
             if not all(typed[i : i + n])
         )
         present = rewritten | typed_at.keys()
+        cued = sorted({j for p in present for j in self._situations_cued.get(p, ())})
         return tuple(
             s.terms
-            for s, cues in self._situations
+            for s, cues in map(self._situations.__getitem__, cued)
             if all(not cue.isdisjoint(present) for cue in cues)
             and s.applies(rewritten, typed_at, raw, words)
         )
@@ -569,22 +589,27 @@ class SearchIndex:
         uni_ids, all_ids = list(uni), list(both)
         pair_ids = all_ids[len(uni_ids) :]
         total = float((self._idf[all_ids] * list(both.values())).sum()) + UNKNOWN_IDF * unknown
-        name_uni = self._sum(self._name_postings, uni)
-        phrase = self._sum(self._name_postings, {i: both[i] for i in pair_ids})
-        context = self._sum(self._context_postings, both)
+        idf = self._idf[all_ids]
+        # Each term's weight in the query (a long expansion's words weigh less); the pairs'
+        # weights left out (zero) to sum the syllables alone, and the syllables' for the pairs.
+        weighted = idf * np.array(list(both.values()), dtype=np.float32)
+        syllable = np.arange(len(all_ids)) < len(uni_ids)
+        name_uni, phrase, said = self._sum(
+            self._name_postings,
+            all_ids,
+            np.where(syllable, weighted, 0),
+            np.where(syllable, 0, weighted),
+            np.where(syllable, idf, 0),
+        )
+        (context,) = self._sum(self._context_postings, all_ids, weighted)
         coverage = (name_uni + phrase + CONTEXT_WEIGHT * context) / total
-        precision = self._sum(self._name_postings, uni_ids) / np.maximum(self._name_weight, 1e-6)
+        precision = said / np.maximum(self._name_weight, 1e-6)
         # The field names the domain ("Hoạt động xây dựng"): a query naming it belongs there.
-        field = self._sum(self._field_postings, both) / total
+        field = self._sum(self._field_postings, all_ids, weighted)[0] / total
         lead = np.zeros(n, dtype=np.float32)
         for i in pair_ids:
             lead[self._lead.get(i, _NONE)] = LEAD_WEIGHT
-        said, heard = analysis.said, analysis.heard
-        waived = [m.marker in said or not heard.isdisjoint(m.cues) for m in self._markers]
-        penalty = np.zeros(n, dtype=np.float32)
-        for m, marked, asked in zip(self._markers, self._marked, waived, strict=True):
-            if not asked:
-                penalty[marked] += m.penalty
+        penalty = self._penalty(analysis).copy()
         # Precision and a leading phrase only separate procedures that fit the query already.
         fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
         penalty += CATALOGUE_PENALTY * (self._catalogue & ~self._said_better(coverage, precision))
@@ -597,6 +622,24 @@ class SearchIndex:
             terms=tuple(uni_ids + pair_ids),
             weight=total,
         )
+
+    def _penalty(self, analysis: _Analysis) -> np.ndarray:
+        """Per procedure: the penalties of the markers in its name the query did not ask for
+        (by saying the marker or one of its cues); shared, not to be changed in place."""
+        waived = frozenset(
+            itertools.chain(
+                *(self._waived_by_phrase[p] for p in self._waived_by_phrase.keys() & analysis.said),
+                *(self._waived_by_cue[t] for t in self._waived_by_cue.keys() & analysis.heard),
+            )
+        )
+        penalty = self._penalties.get(waived)
+        if penalty is None:
+            penalty = np.zeros(len(self._procedures), dtype=np.float32)
+            for j, (m, marked) in enumerate(zip(self._markers, self._marked, strict=True)):
+                if j not in waived:
+                    penalty[marked] += m.penalty
+            self._penalties[waived] = penalty
+        return penalty
 
     def _said_better(self, coverage: np.ndarray, precision: np.ndarray) -> np.ndarray:
         """The catalogue entries whose name the query says clearly better than any detailed one.
@@ -613,22 +656,19 @@ class SearchIndex:
         rival = float(precision[rivals].max()) if rivals.any() else 0.0
         return said & (precision >= rival + SAID_BETTER)
 
-    def _sum(self, postings: _Postings, ids: Sequence[int] | dict[int, float]) -> np.ndarray:
-        """Per procedure: the summed weight of the given terms it has in these postings.
+    def _sum(
+        self, postings: _Postings, terms: Sequence[int], *weights: np.ndarray
+    ) -> list[np.ndarray]:
+        """Per procedure, for each of ``weights`` (one weight per term): the summed weight of
+        the given terms it has in these postings.
 
-        ``ids`` may map each term to its share in the query (a long expansion's words weigh
-        less); a plain sequence counts every term whole.
+        The terms' postings are gathered once for all the sums; each procedure's sum adds its
+        terms in the order given.
         """
-        n = len(self._procedures)
-        if not ids:
-            return np.zeros(n)
-        terms = list(ids)
-        weights = self._idf[terms]
-        if isinstance(ids, dict):
-            weights = weights * np.array(list(ids.values()), dtype=np.float32)
         docs = np.concatenate([postings[i] for i in terms])
-        repeated = np.repeat(weights, [postings.length(i) for i in terms])
-        return np.bincount(docs, weights=repeated, minlength=n)
+        lengths = [postings.length(i) for i in terms]
+        n = len(self._procedures)
+        return [np.bincount(docs, weights=np.repeat(w, lengths), minlength=n) for w in weights]
 
     def _hit(self, i: int, scores: _Scores, analysis: _Analysis, variant: bool) -> SearchHit:
         p = self._procedures[i]
@@ -645,22 +685,14 @@ class SearchIndex:
         words = list(spelled_keys(self._procedures[i].name))
         keys = [k for k, _ in words]
         first = dict(reversed(words))
+        has = self._name_postings.terms_of(i) | self._context_postings.terms_of(i)
         runs: list[list[str]] = [[]]
         for t in tokens:
-            tid = self._terms.get(t)
-            if tid is not None and (
-                self._has(self._name_postings, tid, i) or self._has(self._context_postings, tid, i)
-            ):
+            if self._terms.get(t) in has:
                 runs[-1].append(t)
             elif runs[-1]:
                 runs.append([])
         return tuple(dict.fromkeys(_spell(run, keys, words, first) for run in runs if run))
-
-    @staticmethod
-    def _has(postings: _Postings, term_id: int, i: int) -> bool:
-        docs = postings[term_id]  # ascending procedure indexes
-        j = int(np.searchsorted(docs, i))
-        return j < len(docs) and int(docs[j]) == i
 
 
 _NONE = np.zeros(0, dtype=np.int32)
@@ -722,10 +754,13 @@ def _terms(tokens: Sequence[str]) -> set[str]:
 
 
 class _Postings:
-    """For each term id, the ascending indexes of the procedures that have it, in one array."""
+    """For each term id, the ascending indexes of the procedures that have it, in one array;
+    and for each procedure, the ids of its terms (to tell a hit's matched words)."""
 
     def __init__(self, terms: int, per_procedure: Sequence[np.ndarray]) -> None:
         term_ids = np.concatenate([*per_procedure, np.zeros(0, dtype=np.int32)])
+        self._terms = term_ids
+        self._term_offsets = np.concatenate(([0], np.cumsum([len(ids) for ids in per_procedure])))
         docs = np.repeat(
             np.arange(len(per_procedure), dtype=np.int32), [len(ids) for ids in per_procedure]
         )
@@ -738,6 +773,10 @@ class _Postings:
 
     def length(self, term_id: int) -> int:
         return int(self._offsets[term_id + 1] - self._offsets[term_id])
+
+    def terms_of(self, i: int) -> set[int]:
+        """The ids of the terms procedure ``i`` has."""
+        return set(self._terms[self._term_offsets[i] : self._term_offsets[i + 1]].tolist())
 
 
 def _leads(name_tokens: Sequence[Sequence[str]], terms: dict[str, int]) -> dict[int, np.ndarray]:
