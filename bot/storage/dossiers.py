@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.consents import ConsentRequest
-from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.sql import dialect_insert, rowcount, table
 from bot.storage.tables import DossierAuditRow, DossierRow
 from dialogs.messages import ConversationRef
 from dialogs.ports import PortalDossier
@@ -78,7 +78,13 @@ class Change:
     at: datetime
 
 
-def _dossier(row: DossierRow) -> Dossier:
+_DOSSIERS = table(DossierRow)
+"""The table itself, for the statements a burst of status changes runs (see
+``bot.storage.sql.table``)."""
+
+
+def _dossier(row: Any) -> Dossier:
+    """The dossier a row (of the table, or the mapped class) stands for."""
     return Dossier(
         id=row.id,
         key=row.idempotency_key,
@@ -288,7 +294,7 @@ class SqlDossiers:
         """Code -> filed dossier, for those of ``codes`` kept here, with one statement."""
         if not codes:
             return {}
-        rows = await self._session.scalars(select(DossierRow).where(DossierRow.code.in_(codes)))
+        rows = await self._session.execute(select(_DOSSIERS).where(_DOSSIERS.c.code.in_(codes)))
         return {row.code: _dossier(row) for row in rows if row.code is not None}
 
     async def announce_all(self, changes: Sequence[Change], now: datetime) -> set[int]:
@@ -307,28 +313,27 @@ class SqlDossiers:
 
         def per_dossier(values: dict[int, Any], column: Any, otherwise: Any = None) -> Any:
             whens = {key: literal(value, column.type) for key, value in values.items()}
-            return case(whens, value=DossierRow.id, else_=otherwise)
+            return case(whens, value=_DOSSIERS.c.id, else_=otherwise)
 
         ids = [change.dossier.id for change in changes]
-        at = per_dossier({c.dossier.id: c.at for c in changes}, DossierRow.announced_at)
-        status = per_dossier({c.dossier.id: c.status for c in changes}, DossierRow.status)
+        at = per_dossier({c.dossier.id: c.at for c in changes}, _DOSSIERS.c.announced_at)
+        status = per_dossier({c.dossier.id: c.status for c in changes}, _DOSSIERS.c.status)
         values: dict[str, Any] = {"status": status, "announced_at": at, "updated_at": now}
         due = {c.dossier.id: c.due_date for c in changes if c.due_date is not None}
         if due:
-            values["due_date"] = per_dossier(due, DossierRow.due_date, DossierRow.due_date)
+            values["due_date"] = per_dossier(due, _DOSSIERS.c.due_date, _DOSSIERS.c.due_date)
         announced = await self._session.scalars(
-            update(DossierRow)
+            update(_DOSSIERS)
             .where(
-                DossierRow.id.in_(ids),
+                _DOSSIERS.c.id.in_(ids),
                 or_(
-                    DossierRow.announced_at.is_(None),
-                    DossierRow.announced_at < at,
-                    and_(DossierRow.announced_at == at, DossierRow.status != status),
+                    _DOSSIERS.c.announced_at.is_(None),
+                    _DOSSIERS.c.announced_at < at,
+                    and_(_DOSSIERS.c.announced_at == at, _DOSSIERS.c.status != status),
                 ),
             )
             .values(**values)
-            .returning(DossierRow.id)
-            .execution_options(synchronize_session=False)
+            .returning(_DOSSIERS.c.id)
         )
         return set(announced)
 

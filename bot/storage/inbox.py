@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import dialect_insert, rowcount, table
+from bot.storage.sql import dialect, per_dialect, rowcount, table
 from bot.storage.tables import InboxRow
 from dialogs.errors import MotcuaError
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
@@ -33,6 +33,15 @@ FINISHED = (DONE, FAILED)
 
 _INBOX = table(InboxRow)
 """The table itself, for the statements each message costs (see ``bot.storage.sql.table``)."""
+_ADD = per_dialect(
+    lambda insert: (
+        insert(_INBOX)
+        .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+        .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.message_id)
+    )
+)
+"""``add_all``'s statement, built once: every message and webhook kept runs it, its rows sent
+as one multi-row INSERT (SQLAlchemy's "insertmanyvalues")."""
 
 
 def _answer(**values: Any) -> Any:
@@ -154,12 +163,7 @@ class SqlInbox:
             }
             for message, message_id, request_id, owner in messages
         ]
-        result = await self._session.execute(
-            dialect_insert(self._session, _INBOX)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-            .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.message_id)
-        )
+        result = await self._session.execute(_ADD[dialect(self._session)], rows)
         added = {(channel, message_id): row_id for row_id, channel, message_id in result}
         return [
             added.pop((message.ref.channel, message_id), None)
@@ -297,8 +301,8 @@ class SqlInbox:
                 transaction must roll back.
         """
         result = await self._session.execute(
-            update(InboxRow)
-            .where(InboxRow.id.in_(entry_ids), InboxRow.owner == owner, InboxRow.status == PENDING)
+            update(_INBOX)
+            .where(_INBOX.c.id.in_(entry_ids), _INBOX.c.owner == owner, _INBOX.c.status == PENDING)
             .values(
                 status=DONE,
                 owner=None,

@@ -54,7 +54,12 @@ class Reminder:
     facts: dict[str, Any] | None = None
 
 
-def _reminder(row: ReminderRow) -> Reminder:
+_REMINDERS = table(ReminderRow)
+"""The table itself, for the statements each notice costs (see ``bot.storage.sql.table``)."""
+
+
+def _reminder(row: Any) -> Reminder:
+    """The reminder a row (of the table, or the mapped class) stands for."""
     return Reminder(
         id=row.id,
         ref=ConversationRef(row.channel, row.user_id),
@@ -72,11 +77,10 @@ def _reminder(row: ReminderRow) -> Reminder:
 def any_held(channel: ColumnElement[str], user_id: ColumnElement[str]) -> Exists:
     """Whether reminders are held for an app, to be read with another statement: a turn
     looks for them (:meth:`SqlReminders.take_held`) only when there are some."""
-    reminders = table(ReminderRow)
     return exists().where(
-        reminders.c.channel == channel,
-        reminders.c.user_id == user_id,
-        reminders.c.status == ReminderStatus.HELD,
+        _REMINDERS.c.channel == channel,
+        _REMINDERS.c.user_id == user_id,
+        _REMINDERS.c.status == ReminderStatus.HELD,
     )
 
 
@@ -165,29 +169,29 @@ class SqlReminders:
         ``now``, the claim that guards every later update of the row.
         """
         claimable = or_(
-            and_(ReminderRow.status == ReminderStatus.PENDING, ReminderRow.due_at <= now),
+            and_(_REMINDERS.c.status == ReminderStatus.PENDING, _REMINDERS.c.due_at <= now),
             and_(
-                ReminderRow.status == ReminderStatus.SENDING, ReminderRow.updated_at <= now - lease
+                _REMINDERS.c.status == ReminderStatus.SENDING,
+                _REMINDERS.c.updated_at <= now - lease,
             ),
         )
         # Materialized, so that PostgreSQL picks the rows once: run again for each row the
         # UPDATE met, the locking subquery skipped the rows this statement had just claimed
         # and handed over the next ones, past the limit.
         due = (
-            select(ReminderRow.id)
+            select(_REMINDERS.c.id)
             .where(claimable)
-            .order_by(ReminderRow.due_at, ReminderRow.id)
+            .order_by(_REMINDERS.c.due_at, _REMINDERS.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
             .cte("due")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
-        rows = await self._session.scalars(
-            update(ReminderRow)
-            .where(ReminderRow.id.in_(select(due.c.id)), claimable)
+        rows = await self._session.execute(
+            update(_REMINDERS)
+            .where(_REMINDERS.c.id.in_(select(due.c.id)), claimable)
             .values(status=ReminderStatus.SENDING, claimed_at=now, updated_at=now)
-            .returning(ReminderRow)
-            .execution_options(synchronize_session=False, populate_existing=True)
+            .returning(*_REMINDERS.c)
         )
         claimed = [_reminder(row) for row in rows]
         return sorted(claimed, key=lambda reminder: (reminder.due_at, reminder.id))
@@ -223,20 +227,19 @@ class SqlReminders:
 
         def per_reminder(values: dict[int, Any], column: Any) -> Any:
             whens = {key: literal(value, column.type) for key, value in values.items()}
-            return case(whens, value=ReminderRow.id)
+            return case(whens, value=_REMINDERS.c.id)
 
-        claims = per_reminder({r.id: r.claimed_at for r, _ in rendered}, ReminderRow.claimed_at)
+        claims = per_reminder({r.id: r.claimed_at for r, _ in rendered}, _REMINDERS.c.claimed_at)
         replies = {r.id: replies_to_json(replies) for r, replies in rendered}
         kept = await self._session.scalars(
-            update(ReminderRow)
+            update(_REMINDERS)
             .where(
-                ReminderRow.id.in_([r.id for r, _ in rendered]),
-                ReminderRow.status == ReminderStatus.SENDING,
-                ReminderRow.claimed_at == claims,
+                _REMINDERS.c.id.in_([r.id for r, _ in rendered]),
+                _REMINDERS.c.status == ReminderStatus.SENDING,
+                _REMINDERS.c.claimed_at == claims,
             )
-            .values(replies=per_reminder(replies, ReminderRow.replies))
-            .returning(ReminderRow.id)
-            .execution_options(synchronize_session=False)
+            .values(replies=per_reminder(replies, _REMINDERS.c.replies))
+            .returning(_REMINDERS.c.id)
         )
         return set(kept)
 
@@ -249,11 +252,11 @@ class SqlReminders:
         done = 0
         for claimed_at, ids in claims.items():
             result = await self._session.execute(
-                update(ReminderRow)
+                update(_REMINDERS)
                 .where(
-                    ReminderRow.id.in_(ids),
-                    ReminderRow.status == ReminderStatus.SENDING,
-                    ReminderRow.claimed_at == claimed_at,
+                    _REMINDERS.c.id.in_(ids),
+                    _REMINDERS.c.status == ReminderStatus.SENDING,
+                    _REMINDERS.c.claimed_at == claimed_at,
                 )
                 .values(status=ReminderStatus.DONE, updated_at=now)
             )
