@@ -6,16 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Exists,
     and_,
-    case,
+    bindparam,
     exists,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import rowcount, table
+from bot.storage.sql import per_row, per_row_values, rowcount, table
 from bot.storage.tables import ReminderRow
 from dialogs.messages import ConversationRef, Reply
 
@@ -71,6 +71,23 @@ def _reminder(row: Any) -> Reminder:
         replies=None if row.replies is None else replies_from_json(row.replies),
         last_error=row.last_error,
         facts=row.facts,
+    )
+
+
+@lru_cache(maxsize=128)
+def _store_replies(size: int) -> Any:
+    """``store_replies_all``'s statement for ``size`` reminders, built once per size: each
+    row's claim and replies picked by ``CASE id`` (``per_row``)."""
+    key, claimed_at = _REMINDERS.c.id, _REMINDERS.c.claimed_at
+    return (
+        update(_REMINDERS)
+        .where(
+            key.in_(bindparam("ids", expanding=True)),
+            _REMINDERS.c.status == ReminderStatus.SENDING,
+            claimed_at == per_row(key, claimed_at, size),
+        )
+        .values(replies=per_row(key, _REMINDERS.c.replies, size))
+        .returning(key)
     )
 
 
@@ -224,22 +241,17 @@ class SqlReminders:
         (same transaction as their turns); the ids of those still this worker's."""
         if not rendered:
             return set()
-
-        def per_reminder(values: dict[int, Any], column: Any) -> Any:
-            whens = {key: literal(value, column.type) for key, value in values.items()}
-            return case(whens, value=_REMINDERS.c.id)
-
-        claims = per_reminder({r.id: r.claimed_at for r, _ in rendered}, _REMINDERS.c.claimed_at)
-        replies = {r.id: replies_to_json(replies) for r, replies in rendered}
+        ids = [reminder.id for reminder, _ in rendered]
         kept = await self._session.scalars(
-            update(_REMINDERS)
-            .where(
-                _REMINDERS.c.id.in_([r.id for r, _ in rendered]),
-                _REMINDERS.c.status == ReminderStatus.SENDING,
-                _REMINDERS.c.claimed_at == claims,
-            )
-            .values(replies=per_reminder(replies, _REMINDERS.c.replies))
-            .returning(_REMINDERS.c.id)
+            _store_replies(len(rendered)),
+            {
+                "ids": ids,
+                **per_row_values(
+                    ids,
+                    claimed_at=[reminder.claimed_at for reminder, _ in rendered],
+                    replies=[replies_to_json(replies) for _, replies in rendered],
+                ),
+            },
         )
         return set(kept)
 
