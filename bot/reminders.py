@@ -3,9 +3,11 @@
 A reminder is a row, not a timer: a worker claims due rows, runs each through the dialogs as an
 ``IncomingMessage`` carrying the reminder's payload, keeps the rendered replies with the row (in
 the same transaction as the turn, so the dialog runs once), sends them through the user's
-channel and marks the row done. The rows claimed together are rendered together and marked done
-together, in one transaction each, so a burst of status notices does not cost three commits a
-citizen. Retryable delivery errors put the row back with a growing delay.
+channel and marks the row done. The rows claimed together are rendered together, in one
+transaction, and marked done a chunk at a time as they are sent (``RECORD_EVERY``), so a burst
+of status notices does not cost three commits a citizen, and a worker dying mid-round sends
+no more than one chunk a second time.
+Retryable delivery errors put the row back with a growing delay.
 A channel whose messaging window has closed (Messenger after 24 hours, Zalo after 7 days) refuses
 the send: the row is held with its replies, and the dispatcher puts them before the answer to the
 citizen's next message on that channel, since nothing the citizen asked for may be lost.
@@ -44,6 +46,11 @@ FORGET_MESSAGE_IDS_AFTER = timedelta(days=2)
 FORGET_EVERY = timedelta(hours=1)
 
 
+RECORD_EVERY = 20
+"""Reminders a round sends before marking them done (one statement and one commit): a crash
+between the sends and that commit sends these again, at most, rather than the whole round;
+a hundred notices cost five such commits instead of one."""
+
 DEFAULT_RETENTION = Retention(personal=timedelta(days=365), messages=timedelta(days=90))
 
 
@@ -67,6 +74,7 @@ class ReminderWorker:
         *,
         poll_interval: float = 5.0,
         batch: int = 100,
+        record_every: int = RECORD_EVERY,
         lease: timedelta = timedelta(minutes=5),
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 6,
@@ -78,10 +86,13 @@ class ReminderWorker:
         Args:
             channels: channel name -> adapter able to send proactively.
             poll_interval: seconds between looks at the table.
-            batch: reminders claimed, rendered and marked done together at most. A burst of
-                status notices (a thousand dossiers moved at once) comes in rounds of this
-                many, one after the other, each costing the same few statements whatever its
-                size: with 20 a round, a thousand notices took 50 rounds.
+            batch: reminders claimed and rendered together at most. A burst of status
+                notices (a thousand dossiers moved at once) comes in rounds of this many, one
+                after the other, each costing the same few statements whatever its size (and
+                one mark a chunk, ``record_every``): with 20 a round, a thousand notices took
+                50 rounds.
+            record_every: reminders sent before those sent are marked done, within a round:
+                what a worker dying mid-round sends a second time, at most.
             lease: how long a claimed reminder stays with one worker before another may retry it.
             backoff: the first retry delay, doubled on every further attempt.
             max_attempts: deliveries tried before a reminder is marked failed.
@@ -94,6 +105,7 @@ class ReminderWorker:
         self._clock = clock
         self._poll_interval = poll_interval
         self._batch = batch
+        self._record_every = record_every
         self._lease = lease
         self._backoff = backoff
         self._max_attempts = max_attempts
@@ -151,25 +163,39 @@ class ReminderWorker:
                 )
             if not claimed:
                 return delivered
-            # Conversations are served side by side (a burst of status changes must not wait
-            # on each platform call in turn); one conversation's notices keep their order.
-            queues: dict[str, list[Reminder]] = {}
-            for reminder in claimed:
-                queues.setdefault(reminder.ref.key, []).append(reminder)
             sent = asyncio.Event()
             renewal = asyncio.create_task(self._keep_lease(claimed, sent), name="outbox-lease")
             try:
                 rendered = await self._render_all(claimed)
-                handed = await asyncio.gather(
-                    *(self._deliver_in_order(q, rendered) for q in queues.values())
-                )
+                for start in range(0, len(claimed), self._record_every):
+                    delivered += await self._deliver_chunk(
+                        claimed[start : start + self._record_every], rendered
+                    )
             finally:
                 sent.set()
                 await renewal
-            async with self._database.transaction() as session:
-                delivered += await SqlReminders(session).mark_done_all(
-                    [reminder for q in handed for reminder in q], self._clock.now()
-                )
+
+    async def _deliver_chunk(
+        self, chunk: Sequence[Reminder], rendered: Mapping[int, Rendered]
+    ) -> int:
+        """Send a chunk of the round and mark what its channels took done, before the next
+        chunk is sent: a worker dying after a send resends at most this chunk.
+
+        Conversations are served side by side (a burst of status changes must not wait on
+        each platform call in turn); one conversation's notices keep their order, as the
+        chunks go in the order the round was claimed.
+        """
+        queues: dict[str, list[Reminder]] = {}
+        for reminder in chunk:
+            queues.setdefault(reminder.ref.key, []).append(reminder)
+        handed = await asyncio.gather(
+            *(self._deliver_in_order(q, rendered) for q in queues.values())
+        )
+        taken = [reminder for q in handed for reminder in q]
+        if not taken:
+            return 0
+        async with self._database.transaction() as session:
+            return await SqlReminders(session).mark_done_all(taken, self._clock.now())
 
     async def _keep_lease(self, claimed: Sequence[Reminder], sent: asyncio.Event) -> None:
         """Renew the batch's lease until ``sent`` is set: a batch slowed down by a platform's

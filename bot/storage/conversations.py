@@ -9,14 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, func, literal, literal_column, select, update
+from sqlalchemy import ColumnElement, bindparam, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.identity import person_of_app
 from bot.storage.reminders import any_held
-from bot.storage.sql import dialect, dialect_insert, per_dialect, rowcount, table
+from bot.storage.sql import (
+    dialect,
+    dialect_insert,
+    per_dialect,
+    per_row,
+    per_row_values,
+    rowcount,
+    table,
+)
 from bot.storage.subscriptions import commune_of_app
 from bot.storage.tables import LOCALE_LEN, ConversationRow, PersonConversationRow, UserRow
 from bot.storage.volunteers import standing_of_app
@@ -87,6 +96,23 @@ _NEW_CONVERSATIONS = per_dialect(
     lambda insert: insert(_CONVERSATIONS).on_conflict_do_nothing(index_elements=["user_pk"])
 )
 """The empty conversations of users seen for the first time (see ``open_all``)."""
+
+
+@lru_cache(maxsize=128)
+def _save_all(size: int) -> Any:
+    """``save_all``'s statement for ``size`` conversations, built once per size: each row's
+    loaded version and new state picked by ``CASE user_pk`` (``per_row``)."""
+    pk, version = _CONVERSATIONS.c.user_pk, _CONVERSATIONS.c.version
+    return (
+        update(_CONVERSATIONS)
+        .where(pk.in_(bindparam("pks", expanding=True)), version == per_row(pk, version, size))
+        .values(
+            state=per_row(pk, _CONVERSATIONS.c.state, size),
+            version=version + 1,
+            updated_at=bindparam("at"),
+        )
+        .returning(pk)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,24 +261,17 @@ class SqlConversations:
         pks = [stored.user_pk for stored, _ in saves]
         if None in pks or any(stored.person_id is not None for stored, _ in saves):
             raise ValueError("save_all saves apps' own conversations, as open_all loads them")
-
-        def per_user(values: dict[Any, Any], column: Any) -> Any:
-            whens = {pk: literal(value, column.type) for pk, value in values.items()}
-            return case(whens, value=ConversationRow.user_pk)
-
-        version = per_user({s.user_pk: s.version for s, _ in saves}, ConversationRow.version)
         result = await self._session.scalars(
-            update(ConversationRow)
-            .where(ConversationRow.user_pk.in_(pks), ConversationRow.version == version)
-            .values(
-                state=per_user(
-                    {s.user_pk: dict(state) for s, state in saves}, ConversationRow.state
+            _save_all(len(saves)),
+            {
+                "pks": pks,
+                "at": now,
+                **per_row_values(
+                    pks,
+                    version=[stored.version for stored, _ in saves],
+                    state=[dict(state) for _, state in saves],
                 ),
-                version=ConversationRow.version + 1,
-                updated_at=now,
-            )
-            .returning(ConversationRow.user_pk)
-            .execution_options(synchronize_session=False)
+            },
         )
         if len(set(result)) != len(set(pks)):
             raise StaleConversation("a conversation changed since it was loaded")

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, literal, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.consents import ConsentRequest
-from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.sql import dialect_insert, per_row, per_row_values, rowcount, table
 from bot.storage.tables import DossierAuditRow, DossierRow
 from dialogs.messages import ConversationRef
 from dialogs.ports import PortalDossier
@@ -78,7 +79,35 @@ class Change:
     at: datetime
 
 
-def _dossier(row: DossierRow) -> Dossier:
+_DOSSIERS = table(DossierRow)
+"""The table itself, for the statements a burst of status changes runs (see
+``bot.storage.sql.table``)."""
+
+
+@lru_cache(maxsize=128)
+def _announce_all(size: int) -> Any:
+    """``announce_all``'s statement for ``size`` dossiers, built once per size: each row's
+    time, status and due date (kept when none is given) picked by ``CASE id`` (``per_row``)."""
+    key, announced_at, status = _DOSSIERS.c.id, _DOSSIERS.c.announced_at, _DOSSIERS.c.status
+    at, new_status = per_row(key, announced_at, size), per_row(key, status, size)
+    due = func.coalesce(per_row(key, _DOSSIERS.c.due_date, size), _DOSSIERS.c.due_date)
+    return (
+        update(_DOSSIERS)
+        .where(
+            key.in_(bindparam("ids", expanding=True)),
+            or_(
+                announced_at.is_(None),
+                announced_at < at,
+                and_(announced_at == at, status != new_status),
+            ),
+        )
+        .values(status=new_status, announced_at=at, due_date=due, updated_at=bindparam("now"))
+        .returning(key)
+    )
+
+
+def _dossier(row: Any) -> Dossier:
+    """The dossier a row (of the table, or the mapped class) stands for."""
     return Dossier(
         id=row.id,
         key=row.idempotency_key,
@@ -288,7 +317,7 @@ class SqlDossiers:
         """Code -> filed dossier, for those of ``codes`` kept here, with one statement."""
         if not codes:
             return {}
-        rows = await self._session.scalars(select(DossierRow).where(DossierRow.code.in_(codes)))
+        rows = await self._session.execute(select(_DOSSIERS).where(_DOSSIERS.c.code.in_(codes)))
         return {row.code: _dossier(row) for row in rows if row.code is not None}
 
     async def announce_all(self, changes: Sequence[Change], now: datetime) -> set[int]:
@@ -304,31 +333,19 @@ class SqlDossiers:
             return set()
         if len({change.dossier.id for change in changes}) != len(changes):
             raise ValueError("one change a dossier per statement")
-
-        def per_dossier(values: dict[int, Any], column: Any, otherwise: Any = None) -> Any:
-            whens = {key: literal(value, column.type) for key, value in values.items()}
-            return case(whens, value=DossierRow.id, else_=otherwise)
-
         ids = [change.dossier.id for change in changes]
-        at = per_dossier({c.dossier.id: c.at for c in changes}, DossierRow.announced_at)
-        status = per_dossier({c.dossier.id: c.status for c in changes}, DossierRow.status)
-        values: dict[str, Any] = {"status": status, "announced_at": at, "updated_at": now}
-        due = {c.dossier.id: c.due_date for c in changes if c.due_date is not None}
-        if due:
-            values["due_date"] = per_dossier(due, DossierRow.due_date, DossierRow.due_date)
         announced = await self._session.scalars(
-            update(DossierRow)
-            .where(
-                DossierRow.id.in_(ids),
-                or_(
-                    DossierRow.announced_at.is_(None),
-                    DossierRow.announced_at < at,
-                    and_(DossierRow.announced_at == at, DossierRow.status != status),
+            _announce_all(len(changes)),
+            {
+                "ids": ids,
+                "now": now,
+                **per_row_values(
+                    ids,
+                    announced_at=[change.at for change in changes],
+                    status=[change.status for change in changes],
+                    due_date=[change.due_date for change in changes],
                 ),
-            )
-            .values(**values)
-            .returning(DossierRow.id)
-            .execution_options(synchronize_session=False)
+            },
         )
         return set(announced)
 

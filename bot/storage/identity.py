@@ -10,16 +10,14 @@ What a linked citizen's apps share is keyed on the person (see ``PersonConversat
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
-    Select,
     and_,
     bindparam,
     exists,
@@ -191,41 +189,6 @@ def person_of_app(
         .where(IdentityLinkRow.channel == channel, IdentityLinkRow.user_id == user_id)
         .scalar_subquery()
     )
-
-
-def asked_apps(
-    channel: InstrumentedAttribute[str], user_id: InstrumentedAttribute[str]
-) -> ColumnElement[bool]:
-    """Whether (``channel``, ``user_id``) is one of the apps a statement is asked about, its
-    ``apps`` parameter (see ``asked``): one expanding parameter, so the statement is built and
-    compiled once whatever the number of citizens, where one subquery a citizen cost more to
-    build and compile than to run."""
-    return tuple_(channel, user_id).in_(bindparam("apps", expanding=True))
-
-
-def asked(refs: Sequence[ConversationRef]) -> dict[str, list[tuple[str, str]]]:
-    """The ``apps`` parameter of a statement using ``asked_apps``, for ``refs``."""
-    return {"apps": [(ref.channel, ref.user_id) for ref in refs]}
-
-
-def rows_on_citizens_apps(
-    row_channel: InstrumentedAttribute[str],
-    row_user_id: InstrumentedAttribute[str],
-    *columns: InstrumentedAttribute[Any],
-) -> list[Select[Any]]:
-    """What ``on_citizens_apps`` finds, for the citizens of the ``apps`` parameter at once:
-    ``columns`` of each row kept for a citizen's app or for an app linked to the same person,
-    led by that citizen's (channel, user id). Two selects, for the caller to join with its own
-    in one ``UNION ALL``; a row may come twice."""
-    own = select(row_channel, row_user_id, *columns).where(asked_apps(row_channel, row_user_id))
-    mine, theirs = aliased(IdentityLinkRow), aliased(IdentityLinkRow)
-    linked = select(mine.channel, mine.user_id, *columns).where(
-        asked_apps(mine.channel, mine.user_id),
-        theirs.person_id == mine.person_id,
-        row_channel == theirs.channel,
-        row_user_id == theirs.user_id,
-    )
-    return [own, linked]
 
 
 def on_citizens_apps(

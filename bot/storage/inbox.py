@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import dialect_insert, rowcount, table
+from bot.storage.sql import dialect, per_dialect, rowcount, table
 from bot.storage.tables import InboxRow
 from dialogs.errors import MotcuaError
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
@@ -33,6 +33,24 @@ FINISHED = (DONE, FAILED)
 
 _INBOX = table(InboxRow)
 """The table itself, for the statements each message costs (see ``bot.storage.sql.table``)."""
+_ADD = per_dialect(
+    lambda insert: (
+        insert(_INBOX)
+        .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+        .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.message_id)
+    )
+)
+"""``add_all``'s statement, built once: every message and webhook kept runs it, its rows sent
+as one multi-row INSERT (SQLAlchemy's "insertmanyvalues")."""
+_EARLIER = _INBOX.alias("earlier")
+_NONE_EARLIER = ~exists().where(
+    _EARLIER.c.channel == _INBOX.c.channel,
+    _EARLIER.c.user_id == _INBOX.c.user_id,
+    _EARLIER.c.id < _INBOX.c.id,
+    _EARLIER.c.status.in_(OPEN),
+)
+"""No older open row of the same conversation (built once: an alias's columns cost more to
+set up than the claim that reads them)."""
 
 
 def _answer(**values: Any) -> Any:
@@ -154,12 +172,7 @@ class SqlInbox:
             }
             for message, message_id, request_id, owner in messages
         ]
-        result = await self._session.execute(
-            dialect_insert(self._session, _INBOX)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-            .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.message_id)
-        )
+        result = await self._session.execute(_ADD[dialect(self._session)], rows)
         added = {(channel, message_id): row_id for row_id, channel, message_id in result}
         return [
             added.pop((message.ref.channel, message_id), None)
@@ -185,13 +198,6 @@ class SqlInbox:
     def _claimable(self, now: datetime, owner: str) -> Any:
         """Open rows nobody else holds or has reserved, whose conversation has no older open
         row (order per user). A reservation is the only lease on a row never claimed."""
-        earlier = _INBOX.alias("earlier")
-        blocked = exists().where(
-            earlier.c.channel == _INBOX.c.channel,
-            earlier.c.user_id == _INBOX.c.user_id,
-            earlier.c.id < _INBOX.c.id,
-            earlier.c.status.in_(OPEN),
-        )
         return (
             _INBOX.c.status.in_(OPEN),
             or_(
@@ -199,7 +205,7 @@ class SqlInbox:
                 _INBOX.c.lease_until < now,
                 and_(_INBOX.c.owner == owner, _INBOX.c.attempts == 0),
             ),
-            ~blocked,
+            _NONE_EARLIER,
         )
 
     async def has_claimable(self, now: datetime, owner: str) -> bool:
@@ -297,8 +303,8 @@ class SqlInbox:
                 transaction must roll back.
         """
         result = await self._session.execute(
-            update(InboxRow)
-            .where(InboxRow.id.in_(entry_ids), InboxRow.owner == owner, InboxRow.status == PENDING)
+            update(_INBOX)
+            .where(_INBOX.c.id.in_(entry_ids), _INBOX.c.owner == owner, _INBOX.c.status == PENDING)
             .values(
                 status=DONE,
                 owner=None,

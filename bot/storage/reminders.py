@@ -6,16 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Exists,
     and_,
-    case,
+    bindparam,
     exists,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import rowcount, table
+from bot.storage.sql import per_row, per_row_values, rowcount, table
 from bot.storage.tables import ReminderRow
 from dialogs.messages import ConversationRef, Reply
 
@@ -54,7 +54,12 @@ class Reminder:
     facts: dict[str, Any] | None = None
 
 
-def _reminder(row: ReminderRow) -> Reminder:
+_REMINDERS = table(ReminderRow)
+"""The table itself, for the statements each notice costs (see ``bot.storage.sql.table``)."""
+
+
+def _reminder(row: Any) -> Reminder:
+    """The reminder a row (of the table, or the mapped class) stands for."""
     return Reminder(
         id=row.id,
         ref=ConversationRef(row.channel, row.user_id),
@@ -69,14 +74,30 @@ def _reminder(row: ReminderRow) -> Reminder:
     )
 
 
+@lru_cache(maxsize=128)
+def _store_replies(size: int) -> Any:
+    """``store_replies_all``'s statement for ``size`` reminders, built once per size: each
+    row's claim and replies picked by ``CASE id`` (``per_row``)."""
+    key, claimed_at = _REMINDERS.c.id, _REMINDERS.c.claimed_at
+    return (
+        update(_REMINDERS)
+        .where(
+            key.in_(bindparam("ids", expanding=True)),
+            _REMINDERS.c.status == ReminderStatus.SENDING,
+            claimed_at == per_row(key, claimed_at, size),
+        )
+        .values(replies=per_row(key, _REMINDERS.c.replies, size))
+        .returning(key)
+    )
+
+
 def any_held(channel: ColumnElement[str], user_id: ColumnElement[str]) -> Exists:
     """Whether reminders are held for an app, to be read with another statement: a turn
     looks for them (:meth:`SqlReminders.take_held`) only when there are some."""
-    reminders = table(ReminderRow)
     return exists().where(
-        reminders.c.channel == channel,
-        reminders.c.user_id == user_id,
-        reminders.c.status == ReminderStatus.HELD,
+        _REMINDERS.c.channel == channel,
+        _REMINDERS.c.user_id == user_id,
+        _REMINDERS.c.status == ReminderStatus.HELD,
     )
 
 
@@ -165,29 +186,29 @@ class SqlReminders:
         ``now``, the claim that guards every later update of the row.
         """
         claimable = or_(
-            and_(ReminderRow.status == ReminderStatus.PENDING, ReminderRow.due_at <= now),
+            and_(_REMINDERS.c.status == ReminderStatus.PENDING, _REMINDERS.c.due_at <= now),
             and_(
-                ReminderRow.status == ReminderStatus.SENDING, ReminderRow.updated_at <= now - lease
+                _REMINDERS.c.status == ReminderStatus.SENDING,
+                _REMINDERS.c.updated_at <= now - lease,
             ),
         )
         # Materialized, so that PostgreSQL picks the rows once: run again for each row the
         # UPDATE met, the locking subquery skipped the rows this statement had just claimed
         # and handed over the next ones, past the limit.
         due = (
-            select(ReminderRow.id)
+            select(_REMINDERS.c.id)
             .where(claimable)
-            .order_by(ReminderRow.due_at, ReminderRow.id)
+            .order_by(_REMINDERS.c.due_at, _REMINDERS.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
             .cte("due")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
-        rows = await self._session.scalars(
-            update(ReminderRow)
-            .where(ReminderRow.id.in_(select(due.c.id)), claimable)
+        rows = await self._session.execute(
+            update(_REMINDERS)
+            .where(_REMINDERS.c.id.in_(select(due.c.id)), claimable)
             .values(status=ReminderStatus.SENDING, claimed_at=now, updated_at=now)
-            .returning(ReminderRow)
-            .execution_options(synchronize_session=False, populate_existing=True)
+            .returning(*_REMINDERS.c)
         )
         claimed = [_reminder(row) for row in rows]
         return sorted(claimed, key=lambda reminder: (reminder.due_at, reminder.id))
@@ -220,23 +241,17 @@ class SqlReminders:
         (same transaction as their turns); the ids of those still this worker's."""
         if not rendered:
             return set()
-
-        def per_reminder(values: dict[int, Any], column: Any) -> Any:
-            whens = {key: literal(value, column.type) for key, value in values.items()}
-            return case(whens, value=ReminderRow.id)
-
-        claims = per_reminder({r.id: r.claimed_at for r, _ in rendered}, ReminderRow.claimed_at)
-        replies = {r.id: replies_to_json(replies) for r, replies in rendered}
+        ids = [reminder.id for reminder, _ in rendered]
         kept = await self._session.scalars(
-            update(ReminderRow)
-            .where(
-                ReminderRow.id.in_([r.id for r, _ in rendered]),
-                ReminderRow.status == ReminderStatus.SENDING,
-                ReminderRow.claimed_at == claims,
-            )
-            .values(replies=per_reminder(replies, ReminderRow.replies))
-            .returning(ReminderRow.id)
-            .execution_options(synchronize_session=False)
+            _store_replies(len(rendered)),
+            {
+                "ids": ids,
+                **per_row_values(
+                    ids,
+                    claimed_at=[reminder.claimed_at for reminder, _ in rendered],
+                    replies=[replies_to_json(replies) for _, replies in rendered],
+                ),
+            },
         )
         return set(kept)
 
@@ -249,11 +264,11 @@ class SqlReminders:
         done = 0
         for claimed_at, ids in claims.items():
             result = await self._session.execute(
-                update(ReminderRow)
+                update(_REMINDERS)
                 .where(
-                    ReminderRow.id.in_(ids),
-                    ReminderRow.status == ReminderStatus.SENDING,
-                    ReminderRow.claimed_at == claimed_at,
+                    _REMINDERS.c.id.in_(ids),
+                    _REMINDERS.c.status == ReminderStatus.SENDING,
+                    _REMINDERS.c.claimed_at == claimed_at,
                 )
                 .values(status=ReminderStatus.DONE, updated_at=now)
             )

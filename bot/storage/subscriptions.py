@@ -8,32 +8,14 @@ conversation's?"), for announcements, staff hand-offs and local information.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
-    ScalarSelect,
-    Select,
-    delete,
-    or_,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from bot.storage.identity import (
-    SqlIdentities,
-    asked,
-    asked_apps,
-    on_citizens_apps,
-    person_of_app,
-    rows_on_citizens_apps,
-)
+from bot.storage.identity import SqlIdentities, on_citizens_apps, person_of_app
 from bot.storage.sql import rowcount
-from bot.storage.tables import IdentityLinkRow, SubscriptionRow
+from bot.storage.tables import SubscriptionRow
 from dialogs.messages import ConversationRef
 from knowledge.communes.units import Commune, commune
 
@@ -79,23 +61,12 @@ class SqlSubscriptions:
         return rowcount(result) > 0
 
     async def commune_of(self, ref: ConversationRef) -> Commune | None:
-        """The commune the citizen behind ``ref`` chose, on this app or a linked one: it is
-        asked on nearly every turn (the local desk shown with answers, the commune of each
-        question noted)."""
-        return (await self.communes_of([ref]))[ref.key]
-
-    async def communes_of(self, refs: Sequence[ConversationRef]) -> dict[str, Commune | None]:
-        """Ref key -> the commune each citizen chose, as ``commune_of``, with one statement
-        for them all, built once: a burst of notices reads them together."""
-        unique = {(ref.channel, ref.user_id): ref.key for ref in refs}
-        if not unique:
-            return {}
-        found: dict[str, list[tuple[datetime, int]]] = {key: [] for key in unique.values()}
-        for channel, user_id, code, updated_at in await self._session.execute(
-            _CHOICES, asked(refs)
-        ):
-            found[unique[channel, user_id]].append((updated_at, code))
-        return {key: commune(max(rows)[1]) if rows else None for key, rows in found.items()}
+        """The commune the citizen behind ``ref`` chose, on this app or a linked one, as the
+        statement that opens a turn reads it (``commune_of_app``): one definition for both."""
+        code = await self._session.scalar(
+            _COMMUNE_OF, {"channel": ref.channel, "user_id": ref.user_id}
+        )
+        return None if code is None else commune(code)
 
 
 def _owned(
@@ -128,23 +99,8 @@ def commune_of_app(channel: ColumnElement[str], user_id: ColumnElement[str]) -> 
     return _commune_of(channel, user_id).scalar_subquery()
 
 
-def _choices() -> CompoundSelect:
-    """The subscription rows of the asked apps (``asked_apps``): each app's own, its linked
-    apps', and its person's, led by the app they were found for (``communes_of`` takes the
-    latest)."""
-    columns = (SubscriptionRow.commune_code, SubscriptionRow.updated_at)
-    mine = aliased(IdentityLinkRow)
-    persons = select(mine.channel, mine.user_id, *columns).where(
-        asked_apps(mine.channel, mine.user_id), SubscriptionRow.person_id == mine.person_id
-    )
-    return union_all(
-        *rows_on_citizens_apps(SubscriptionRow.channel, SubscriptionRow.user_id, *columns),
-        persons,
-    )
-
-
-_CHOICES = _choices()
-"""``communes_of``'s statement, built once: it runs on nearly every turn."""
+_COMMUNE_OF = _commune_of(bindparam("channel"), bindparam("user_id"))
+"""``commune_of``'s statement, built once."""
 
 
 async def commune_of(session: AsyncSession, ref: ConversationRef) -> Commune | None:

@@ -7,14 +7,13 @@ coordinators deciding at once cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, case, select, union_all, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.identity import asked, on_citizens_apps, rows_on_citizens_apps
+from bot.storage.identity import on_citizens_apps
 from bot.storage.sql import rowcount
 from bot.storage.tables import VolunteerRow
 from dialogs.messages import ConversationRef
@@ -83,24 +82,12 @@ class SqlVolunteers:
 
     async def membership(self, ref: ConversationRef) -> Membership | None:
         """The standing of the citizen behind ``ref``, on this app or a linked one: approved on
-        any app wins, else the latest request's status; None when they never asked."""
-        return (await self.memberships([ref]))[ref.key]
-
-    async def memberships(self, refs: Sequence[ConversationRef]) -> dict[str, Membership | None]:
-        """Ref key -> each citizen's standing, as ``membership``, with one statement for them
-        all, built once: the dispatcher asks on every turn, and a burst of notices reads them
-        together."""
-        unique = {(ref.channel, ref.user_id): ref.key for ref in refs}
-        if not unique:
-            return {}
-        found: dict[str, list[tuple[bool, datetime, str]]] = {key: [] for key in unique.values()}
-        for channel, user_id, status, updated_at in await self._session.execute(
-            _STANDINGS, asked(refs)
-        ):
-            found[unique[channel, user_id]].append(
-                (status == Membership.APPROVED.value, updated_at, status)
-            )
-        return {key: Membership(max(rows)[2]) if rows else None for key, rows in found.items()}
+        any app wins, else the latest request's status; None when they never asked. Read as
+        the statement that opens a turn reads it (``standing_of_app``): one definition."""
+        status = await self._session.scalar(
+            _STANDING, {"channel": ref.channel, "user_id": ref.user_id}
+        )
+        return None if status is None else Membership(status)
 
     async def listed(self, limit: int) -> list[Volunteer]:
         """Requests waiting for a decision first, then members, then the rest; newest first."""
@@ -156,10 +143,5 @@ def standing_of_app(channel: ColumnElement[str], user_id: ColumnElement[str]) ->
     return _standing(channel, user_id).scalar_subquery()
 
 
-_STANDINGS = union_all(
-    *rows_on_citizens_apps(
-        VolunteerRow.channel, VolunteerRow.user_id, VolunteerRow.status, VolunteerRow.updated_at
-    )
-)
-"""The requests made on the asked apps or on apps linked to the same persons, each led by the
-app it was found for (``memberships`` ranks them: an approval first, then the newest)."""
+_STANDING = _standing(bindparam("channel"), bindparam("user_id"))
+"""``membership``'s statement, built once."""

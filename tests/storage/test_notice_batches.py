@@ -8,6 +8,8 @@ tables; only the dialog is the storage tests' echo.
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Sequence
 
 import pytest
@@ -15,13 +17,13 @@ from support.clock import ManualClock
 from support.statements import counted
 
 from bot.dispatcher import Dispatcher
-from bot.reminders import ReminderWorker
+from bot.reminders import RECORD_EVERY, ReminderWorker
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.identity import SqlIdentities
 from bot.storage.reminders import ReminderStatus, SqlReminders
 from bot.storage.tables import USER_ID_LEN
-from dialogs.messages import ConversationRef
+from dialogs.messages import ConversationRef, Reply
 from storage.test_dispatcher import echo, make_deps
 from storage.test_reminders import RecordingChannel
 
@@ -54,8 +56,14 @@ async def test_a_burst_of_notices_costs_the_same_statements_whatever_its_size(
         assert sorted(ref.user_id for ref, _ in channel.sent) == sorted(r.user_id for r in refs)
         assert {replies[0].text for _, replies in channel.sent} == {"1: fd:st"}
         runs.append(executed)
-    small, large = runs
-    assert [s[:40] for s in large] == [s[:40] for s in small]
+    # The same statements whatever the size of the burst, but for one mark done a chunk.
+    marks = "UPDATE reminders SET status="
+    (small, small_marks), (large, large_marks) = (
+        ([s[:40] for s in run if not s.startswith(marks)], sum(s.startswith(marks) for s in run))
+        for run in runs
+    )
+    assert large == small
+    assert (small_marks, large_marks) == (1, -(-40 // RECORD_EVERY))
     async with database.transaction() as session:
         stored = await SqlConversations(session).load(citizen(139))
     assert stored is not None and stored.state["count"] == 1
@@ -132,3 +140,43 @@ async def test_two_linked_apps_are_told_once_each_beside_a_burst(
     told = {ref.user_id: replies[0].text for ref, replies in channel.sent}
     # The linked apps share the person's conversation: its two turns, one on each app.
     assert sorted([told[first.user_id], told[second.user_id]]) == ["1: fd:st", "2: fd:st"]
+
+
+class DyingChannel(RecordingChannel):
+    """Sends as the platform would, and kills the worker's round (its task cancelled, as a
+    SIGKILL leaves it: nothing after the send runs) once ``after`` notices are sent."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after = after
+        self.round: asyncio.Task[int] | None = None
+
+    async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
+        await super().send(ref, replies)
+        if len(self.sent) == self.after and self.round is not None:
+            self.round.cancel()
+
+
+async def test_a_worker_dying_mid_round_resends_one_chunk_at_most_and_loses_none(
+    database: Database, clock: ManualClock
+) -> None:
+    refs = [citizen(n) for n in range(100)]
+    await queue(database, clock, refs)
+    dying = DyingChannel(after=50)
+    first = outbox(database, clock, dying)
+    dying.round = asyncio.create_task(first.run_once())
+    with pytest.raises(asyncio.CancelledError):
+        await dying.round
+    assert 50 <= len(dying.sent) < len(refs)
+    clock.advance(minutes=6)  # the dead worker's lease on what it did not mark runs out
+    channel = RecordingChannel()
+    assert await outbox(database, clock, channel).run_once() == len(refs) - len(dying.sent) + (
+        len(dying.sent) % RECORD_EVERY or RECORD_EVERY
+    )
+    told = Counter(ref.user_id for ref, _ in [*dying.sent, *channel.sent])
+    assert set(told) == {ref.user_id for ref in refs}  # none lost
+    doubled = sum(times - 1 for times in told.values())
+    assert 0 < doubled <= RECORD_EVERY  # the chunk in hand, not the round of a hundred
+    # What was sent again is what had been rendered: the same words, not a second turn.
+    again = {ref.user_id: replies for ref, replies in channel.sent}
+    assert all(again.get(ref.user_id, replies) == replies for ref, replies in dying.sent)

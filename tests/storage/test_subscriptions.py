@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from support.clock import ManualClock
 
+from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.identity import SqlIdentities
 from bot.storage.subscriptions import SqlSubscriptions, commune_of
@@ -68,6 +69,8 @@ async def test_a_code_that_is_no_commune_is_refused(database: Database, clock: M
 async def test_the_communes_of_many_citizens_read_together_are_each_ones_own(
     database: Database, clock: ManualClock
 ) -> None:
+    """A burst of notices opens its conversations together (``open_all``), each with its
+    citizen's commune: the same answer as the single read, linked apps included."""
     await _link(database, clock)
     others = [ConversationRef("web", f"hang-xom-{n}") for n in range(30)]
     async with database.transaction() as session:
@@ -75,13 +78,21 @@ async def test_the_communes_of_many_citizens_read_together_are_each_ones_own(
         await subscriptions.choose(ZALO, HOAI_DUC, clock.now())
         for ref in others[::3]:
             await subscriptions.choose(ref, BA_DINH, clock.now())
+        clock.advance(minutes=1)
+        await subscriptions.choose(others[3], HOAI_DUC, clock.now())  # the latest choice wins
     refs = [TELEGRAM, STRANGER, *others, ZALO]
     async with database.transaction() as session:
-        together = await SqlSubscriptions(session).communes_of(refs)
+        opened = await SqlConversations(session).open_all(
+            [(ref, None) for ref in refs], clock.now()
+        )
+        together = {key: stored.commune for key, stored in opened.items()}
         alone = {ref.key: await commune_of(session, ref) for ref in refs}
     assert together == alone
-    assert [together[ref.key] is not None and together[ref.key].code for ref in refs[:3]] == [
+    assert [(found := together[ref.key]) and found.code for ref in refs[:6]] == [
         HOAI_DUC,
-        False,
+        None,
         BA_DINH,
+        None,
+        None,
+        HOAI_DUC,
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from support.clock import ManualClock
 
 from bot import volunteers
+from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.identity import SqlIdentities
 from bot.storage.volunteers import SqlVolunteers
@@ -75,7 +76,11 @@ async def test_the_standings_of_many_citizens_read_together_are_each_ones_own(
             await store.ask(ref, "Lê Thị Cúc", 4, "+84912345679", clock.now())
     refs = [ZALO, WEB, TELEGRAM, *others, ZALO]
     async with database.transaction() as session:
-        together = await SqlVolunteers(session).memberships(refs)
+        # A burst of notices opens its conversations together, each with its standing.
+        opened = await SqlConversations(session).open_all(
+            [(ref, None) for ref in refs], clock.now()
+        )
+        together = {key: stored.membership for key, stored in opened.items()}
         alone = {ref.key: await volunteers.membership(session, ref) for ref in refs}
     assert together == alone
     assert together[ZALO.key] is Membership.APPROVED and together[WEB.key] is None
