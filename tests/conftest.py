@@ -1,4 +1,5 @@
-"""Suite-wide fixtures: optional PostgreSQL and Redis, and the Chromium used by browser tests."""
+"""Suite-wide fixtures: optional PostgreSQL (with the session's own database) and Redis, and the
+Chromium used by browser tests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, profiles
+from storage.databases import _postgres_database  # noqa: F401
 from support.procedures import shipped
 
 from bot import logs
