@@ -87,3 +87,19 @@ def _cheapest_password_hashes() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a slow or browser test run first, each module's tests still together.
+
+    ``pytest -n auto`` hands whole modules to its workers in this order (``--dist loadfile``
+    in pyproject.toml), each worker taking the next as it runs out: the longest modules start
+    while every worker is free, and the run ends on short ones instead of keeping one worker
+    in a slow test while the others have nothing left.
+    """
+    first = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in first)
