@@ -1,4 +1,5 @@
-"""Suite-wide fixtures: optional PostgreSQL and Redis, and the Chromium used by browser tests."""
+"""Suite-wide fixtures: optional PostgreSQL (with the session's own database) and Redis, and the
+Chromium used by browser tests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, profiles
+from storage.databases import _postgres_database  # noqa: F401
 from support.procedures import shipped
 
 from bot import logs
@@ -85,3 +87,19 @@ def _cheapest_password_hashes() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a slow or browser test run first, each module's tests still together.
+
+    ``pytest -n auto`` hands whole modules to its workers in this order (``--dist loadfile``
+    in pyproject.toml), each worker taking the next as it runs out: the longest modules start
+    while every worker is free, and the run ends on short ones instead of keeping one worker
+    in a slow test while the others have nothing left.
+    """
+    first = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in first)

@@ -153,6 +153,7 @@ async def test_the_message_log_is_kept_for_the_configured_days(tmp_path: Path) -
             assert await SqlMessageLog(session).history(ref) == []
 
 
+@pytest.mark.slow
 async def test_motcua_serve_migrates_a_fresh_file_serves_and_stops_on_sigterm(
     tmp_path: Path,
 ) -> None:
@@ -258,6 +259,7 @@ async def test_with_redis_a_retry_reaching_another_worker_is_answered_once(
     assert [e["role"] for e in history["entries"]].count("user") == 1
 
 
+@pytest.mark.slow
 async def test_motcua_serve_that_cannot_prepare_its_database_says_so_in_two_lines(
     tmp_path: Path,
 ) -> None:

@@ -30,6 +30,8 @@ from dialogs.messages import Button, Reply
 from knowledge.model import Document, DocumentGroup, Procedure
 from knowledge.store import save_knowledge_base
 
+pytestmark = pytest.mark.slow
+
 DEATH = Procedure(
     code="1.000656",
     name="Thủ tục đăng ký khai tử",

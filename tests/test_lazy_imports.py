@@ -14,10 +14,13 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from fakes.telegram import TOKEN, FakeTelegram
 from reliability.servers import small_knowledge
 
 from bot.cli import COMMANDS, build_parser
+
+pytestmark = pytest.mark.slow
 
 OPTIONAL = (
     "redis",

@@ -1,7 +1,6 @@
 """Announcement fixtures: every store test runs on a SQLite file and on PostgreSQL."""
 
 from storage.databases import (  # noqa: F401
-    _postgres_database,
     clock,
     database,
     database_url,

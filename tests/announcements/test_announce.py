@@ -195,6 +195,7 @@ def _count(texts: list[str]) -> int:
     return sum(TEXT in text for text in texts)
 
 
+@pytest.mark.slow
 async def test_each_subscriber_on_every_channel_gets_it_once_and_the_unreachable_are_counted(
     deployment: Deployment, announce: Callable[..., Awaitable[Run]]
 ) -> None:
@@ -296,6 +297,7 @@ SLOW_RATE = 10
 """Telegram's bot-wide rate in the priority test: 40 subscribers take four seconds."""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("platform_env", [{"MOTCUA_TELEGRAM_GLOBAL_RATE": str(SLOW_RATE)}])
 async def test_a_chat_reply_during_a_broadcast_is_not_stuck_behind_it(
     deployment: Deployment, announce: Callable[..., Awaitable[Run]]

@@ -21,7 +21,7 @@ from fakes.messenger import FakeGraphApi
 from fakes.telegram import FakeTelegram
 from fakes.zalo import FakeZalo
 from storage.databases import _empty_tables as empty_tables
-from storage.databases import _postgres_database, database_url  # noqa: F401
+from storage.databases import database_url  # noqa: F401
 from support.apps import serving, telegram_env, zalo_env
 
 from integrations.zalo import WEBHOOK_PATH as ZALO_WEBHOOK

@@ -21,6 +21,8 @@ from edge_support import FUZZ_EXAMPLES, STATUSES, TELEGRAM_SECRET, Answer, Edge
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow
+
 fuzz = settings(
     max_examples=FUZZ_EXAMPLES,
     deadline=None,

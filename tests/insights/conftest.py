@@ -1,7 +1,6 @@
 """Fixtures for what staff learn: the storage fixtures, shared with the storage tests."""
 
 from storage.databases import (  # noqa: F401
-    _postgres_database,
     clock,
     database,
     database_url,

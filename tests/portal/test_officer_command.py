@@ -19,6 +19,8 @@ from reliability.servers import ServerProcess, free_port, small_knowledge
 
 from bot.cli import main
 
+pytestmark = pytest.mark.slow
+
 CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
 
 

@@ -32,6 +32,8 @@ from integrations.messenger import WEBHOOK_PATH as MESSENGER_WEBHOOK
 from integrations.webchat.identity import COOKIE
 from knowledge.base import LocalKnowledgeBase
 
+pytestmark = pytest.mark.slow
+
 KNOWLEDGE = LocalKnowledgeBase([BIRTH])
 PAGE_TOKEN = "away-page-token"
 APP_SECRET = "away-app-secret"

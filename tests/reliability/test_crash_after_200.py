@@ -18,6 +18,8 @@ from fakes.telegram import TOKEN, FakeTelegram
 
 from reliability.servers import ServerProcess, incoming_texts, small_knowledge
 
+pytestmark = pytest.mark.slow
+
 TEXTS = [f"cau hoi so {n}" for n in range(10)]
 
 

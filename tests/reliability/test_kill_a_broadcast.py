@@ -30,6 +30,8 @@ from bot.storage.subscriptions import SqlSubscriptions
 from dialogs.messages import ConversationRef
 from reliability.servers import ServerProcess, small_knowledge
 
+pytestmark = pytest.mark.slow
+
 TEXT = "Bão số 3 sắp đổ bộ: người dân ở nhà, tránh xa bờ sông."
 WEB_CITIZENS = 10
 

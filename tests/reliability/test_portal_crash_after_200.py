@@ -30,6 +30,8 @@ from dialogs.step import SubmitDossier
 from integrations.portal.contract import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from reliability.servers import ServerProcess, small_knowledge
 
+pytestmark = pytest.mark.slow
+
 DOSSIERS = 10
 REQUEST = {
     "procedure_code": "1.001193",

@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
+import pytest
 from fakes.messenger import FakeGraphApi
 from fakes.zalo import FakeZalo
 from sqlalchemy import text
@@ -26,6 +27,8 @@ from bot.app import App
 from integrations.messenger import WEBHOOK_PATH as MESSENGER_WEBHOOK
 from integrations.zalo import WEBHOOK_PATH as ZALO_WEBHOOK
 from knowledge.base import LocalKnowledgeBase
+
+pytestmark = pytest.mark.slow
 
 KNOWLEDGE = LocalKnowledgeBase([BIRTH])
 PAGE_TOKEN = "refused-page-token"

@@ -17,6 +17,8 @@ from fakes.telegram import TOKEN, FakeTelegram
 
 from reliability.servers import ServerProcess, incoming_texts, small_knowledge
 
+pytestmark = pytest.mark.slow
+
 TEXTS = [f"cau hoi so {n}" for n in range(10)]
 RECEIVING = ("setwebhook", "deletewebhook", "getupdates")
 

@@ -1,7 +1,6 @@
 """Storage fixtures (defined in ``storage.databases``, shared with other test modules)."""
 
 from storage.databases import (  # noqa: F401
-    _postgres_database,
     clock,
     database,
     database_url,

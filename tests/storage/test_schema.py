@@ -89,6 +89,7 @@ def test_db_command_never_prints_the_database_password(
     assert "cannot use" in output.err
 
 
+@pytest.mark.slow
 async def test_workers_starting_together_migrate_postgres_once(postgres_url: str) -> None:
     name = f"motcua_test_{uuid.uuid4().hex[:12]}"
     await create_database(postgres_url, name)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fakes.telegram import TOKEN, FakeTelegram
-from storage.databases import _postgres_database, database_url  # noqa: F401
+from storage.databases import database_url  # noqa: F401
 from support.apps import serving, telegram_env
 from support.clock import ManualClock
 from support.procedures import BIRTH, SINGLE_STATUS, TEMPORARY_RESIDENCE

@@ -12,7 +12,7 @@ from reliability.servers import small_knowledge
 
 from bench.workers import scratch_postgres, workers
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
 async def test_two_workers_share_the_limit_of_one_address(

@@ -30,7 +30,12 @@ from integrations.telegram import WEBHOOK_PATH as TELEGRAM_WEBHOOK
 from integrations.zalo import WEBHOOK_PATH as ZALO_WEBHOOK
 from knowledge.store import save_knowledge_base
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+]
 
 
 @dataclass
