@@ -426,7 +426,8 @@ class SqlDeliveries:
         """Take up to ``limit`` queued deliveries due now on ``channels``, for ``lease``.
 
         Three statements, whatever the number of queued deliveries: the oldest due, read in
-        the order of the partial index on queued rows (``_QUEUED``); their claim, by id, which
+        the order of the partial index on queued rows (``_QUEUED``) when one channel is asked
+        for, as the sender does (several are read apart and sorted); their claim, by id, which
         returns what a send needs; and the move of those whose citizen blocked the bot since
         the fan-out to blocked (they are not returned). PostgreSQL skips rows another worker
         has locked (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time. A delivery whose
