@@ -20,6 +20,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     update,
@@ -115,6 +116,11 @@ class Progress:
 
 
 FINAL = (Delivery.SENT, Delivery.FAILED, Delivery.UNREACHABLE, Delivery.BLOCKED)
+
+_QUEUED = AnnouncementDeliveryRow.state == literal_column(f"'{Delivery.QUEUED.value}'")
+"""The predicate of the partial index on queued deliveries, written as the index's own
+literal: a database uses a partial index only for a query whose WHERE says the same, and a
+bound value (``state = ?``) does not."""
 
 
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
@@ -323,6 +329,19 @@ class Claimed:
     claimed_by: str
 
 
+def _held(ids: Sequence[int], claimant: str) -> ColumnElement[bool]:
+    """The deliveries among ``ids`` that the claim ``claimant`` still holds, by primary key.
+
+    A delivery carries a claim token only while it is queued (every outcome, retry and
+    hand-back clears it, and each round's token is new), so the token alone says the claim
+    holds. A test of the state as well let the planner take the index of queued rows instead
+    of the primary key (PostgreSQL plans with the bound values, and until the table is
+    analysed after a fan-out it counts a few queued rows, not 100,000): every queued delivery
+    was read for each group of sends.
+    """
+    return and_(AnnouncementDeliveryRow.id.in_(ids), AnnouncementDeliveryRow.claimed_by == claimant)
+
+
 class SqlDeliveries:
     """The sender's side of ``announcement_deliveries``, in the caller's session."""
 
@@ -406,26 +425,28 @@ class SqlDeliveries:
     ) -> list[Claimed]:
         """Take up to ``limit`` queued deliveries due now on ``channels``, for ``lease``.
 
-        The candidates are marked with this round's ``claimant`` token. PostgreSQL skips rows
-        another worker has locked (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time,
-        and the UPDATE checks the condition again, so a row another worker took in the
-        meantime is left to it. A delivery whose worker died is taken again once its lease
-        has run out. Those whose citizen blocked the bot since the fan-out are counted blocked
-        here and not returned.
+        Three statements, whatever the number of queued deliveries: the oldest due, read in
+        the order of the partial index on queued rows (``_QUEUED``) when one channel is asked
+        for, as the sender does (several are read apart and sorted); their claim, by id, which
+        returns what a send needs; and the move of those whose citizen blocked the bot since
+        the fan-out to blocked (they are not returned). PostgreSQL skips rows another worker
+        has locked (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time. A delivery whose
+        worker died is taken again once its lease has run out; each round has its own
+        ``claimant`` token.
         """
-        claimable = and_(
-            AnnouncementDeliveryRow.state == Delivery.QUEUED,
-            AnnouncementDeliveryRow.due_at <= now,
-            AnnouncementDeliveryRow.channel.in_(list(channels)),
-            or_(
-                AnnouncementDeliveryRow.claimed_at.is_(None),
-                AnnouncementDeliveryRow.claimed_at <= now - lease,
-            ),
+        free = or_(
+            AnnouncementDeliveryRow.claimed_at.is_(None),
+            AnnouncementDeliveryRow.claimed_at <= now - lease,
         )
         candidates = list(
             await self._session.scalars(
                 select(AnnouncementDeliveryRow.id)
-                .where(claimable)
+                .where(
+                    _QUEUED,
+                    AnnouncementDeliveryRow.channel.in_(list(channels)),
+                    AnnouncementDeliveryRow.due_at <= now,
+                    free,
+                )
                 # Only by due time, the index's own order: adding the id made PostgreSQL read
                 # and sort every delivery due at the same moment (a whole fan-out) per claim.
                 .order_by(AnnouncementDeliveryRow.due_at)
@@ -435,20 +456,14 @@ class SqlDeliveries:
         )
         if not candidates:
             return []
-        await self._session.execute(
-            update(AnnouncementDeliveryRow)
-            .where(AnnouncementDeliveryRow.id.in_(candidates), claimable)
-            .values(claimed_by=claimant, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        held = and_(
-            AnnouncementDeliveryRow.id.in_(candidates),
-            AnnouncementDeliveryRow.claimed_by == claimant,
-            AnnouncementDeliveryRow.state == Delivery.QUEUED,
-        )
-        await self._skip_blocked(held, now)
+        # By id, the lease checked again; no state test: the candidates are queued (locked on
+        # PostgreSQL, and SQLite has no other writer), and one here let the planner read every
+        # queued row (``_held``).
         rows = await self._session.execute(
-            select(
+            update(AnnouncementDeliveryRow)
+            .where(AnnouncementDeliveryRow.id.in_(candidates), free)
+            .values(claimed_by=claimant, claimed_at=now)
+            .returning(
                 AnnouncementDeliveryRow.id,
                 AnnouncementDeliveryRow.announcement_id,
                 AnnouncementDeliveryRow.channel,
@@ -457,28 +472,33 @@ class SqlDeliveries:
                 AnnouncementDeliveryRow.locale,
                 AnnouncementDeliveryRow.attempts,
             )
-            .where(held)
-            .order_by(AnnouncementDeliveryRow.id)
+            .execution_options(synchronize_session=False)
         )
-        return [
-            Claimed(
+        claimed = {
+            id_: Claimed(
                 id_, announcement, ConversationRef(channel, user), code, locale, tries, claimant
             )
             for id_, announcement, channel, user, code, locale, tries in rows
-        ]
+        }
+        for blocked in await self._skip_blocked(list(claimed), now):
+            del claimed[blocked]
+        return [claimed[id_] for id_ in sorted(claimed)]
 
-    async def _skip_blocked(self, held: ColumnElement[bool], now: datetime) -> None:
-        """Count blocked, unsent, the deliveries in ``held`` whose citizen blocked the bot since
-        the fan-out: one statement for the whole claim, where a check before each send would
-        cost a query per message (``send_prechecked``)."""
+    async def _skip_blocked(self, claimed: list[int], now: datetime) -> list[int]:
+        """Count blocked, unsent, the ``claimed`` deliveries whose citizen blocked the bot since
+        the fan-out; their ids. One statement for the whole claim, where a check before each
+        send would cost a query per message (``send_prechecked``)."""
         blocked = _with_app_state(
             select(AnnouncementDeliveryRow.id), AnnouncementDeliveryRow
-        ).where(held, _blocked())
-        await self._session.execute(
-            update(AnnouncementDeliveryRow)
-            .where(AnnouncementDeliveryRow.id.in_(blocked))
-            .values(state=Delivery.BLOCKED, claimed_by=None, claimed_at=None, updated_at=now)
-            .execution_options(synchronize_session=False)
+        ).where(AnnouncementDeliveryRow.id.in_(claimed), _blocked())
+        return list(
+            await self._session.scalars(
+                update(AnnouncementDeliveryRow)
+                .where(AnnouncementDeliveryRow.id.in_(blocked))
+                .values(state=Delivery.BLOCKED, claimed_by=None, claimed_at=None, updated_at=now)
+                .returning(AnnouncementDeliveryRow.id)
+                .execution_options(synchronize_session=False)
+            )
         )
 
     async def settle_sent(self, sent: Sequence[Claimed], now: datetime) -> list[Claimed]:
@@ -492,11 +512,7 @@ class SqlDeliveries:
             moved = set(
                 await self._session.scalars(
                     update(AnnouncementDeliveryRow)
-                    .where(
-                        AnnouncementDeliveryRow.id.in_([each.id for each in deliveries]),
-                        AnnouncementDeliveryRow.claimed_by == claimant,
-                        AnnouncementDeliveryRow.state == Delivery.QUEUED,
-                    )
+                    .where(_held([each.id for each in deliveries], claimant))
                     .values(
                         state=Delivery.SENT,
                         attempts=AnnouncementDeliveryRow.attempts + 1,
@@ -577,11 +593,7 @@ class SqlDeliveries:
         # Only the worker holding the current claim may move the row on.
         result = await self._session.execute(
             update(AnnouncementDeliveryRow)
-            .where(
-                AnnouncementDeliveryRow.id == claimed.id,
-                AnnouncementDeliveryRow.claimed_by == claimed.claimed_by,
-                AnnouncementDeliveryRow.state == Delivery.QUEUED,
-            )
+            .where(_held([claimed.id], claimed.claimed_by))
             .values(**values)
         )
         return rowcount(result) == 1

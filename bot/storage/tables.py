@@ -726,7 +726,15 @@ class AnnouncementDeliveryRow(Base):
     __tablename__ = "announcement_deliveries"
     __table_args__ = (
         UniqueConstraint("announcement_id", "channel", "user_id"),
-        Index("ix_announcement_deliveries_state_due_at", "state", "due_at"),
+        # Only the queued rows, in the claim's order: ``SqlDeliveries.claim`` names the same
+        # predicate, as a literal, so both databases can use it (migration 0024 says why).
+        Index(
+            "ix_announcement_deliveries_queued",
+            "channel",
+            "due_at",
+            sqlite_where=text("state = 'queued'"),
+            postgresql_where=text("state = 'queued'"),
+        ),
         Index("ix_announcement_deliveries_channel_user_id", "channel", "user_id"),
     )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import insert, select, update
 from storage.test_dispatcher import echo, make_deps
 from support.clock import ManualClock
+from support.statements import work
 
 from bot.announcements.compose import Author, Draft, compose
 from bot.announcements.store import (
@@ -20,6 +22,7 @@ from bot.dispatcher import Dispatcher
 from bot.storage.database import Database
 from bot.storage.platform_state import SqlUnreachableUsers
 from bot.storage.subscriptions import SqlSubscriptions
+from bot.storage.tables import AnnouncementDeliveryRow, SubscriptionRow
 from dialogs.messages import ConversationRef, IncomingMessage
 
 BA_DINH = 4  # Phường Ba Đình, Hà Nội
@@ -196,3 +199,65 @@ async def test_a_citizen_who_blocked_the_bot_after_the_fan_out_is_counted_not_cl
         progress = await SqlAnnouncements(session).progress(announcement)
     assert progress.by_channel["telegram"][Delivery.BLOCKED] == 1
     assert progress.by_channel["telegram"][Delivery.QUEUED] == 1
+
+
+async def test_a_round_of_sends_reads_as_little_with_20000_queued_as_with_100(
+    database: Database, clock: ManualClock
+) -> None:
+    """The sender's round, a claim of 50 and the settling of their sends, reads the rows it
+    takes, not the queue: a broadcast to 100,000 costs as much a message at its start as at
+    its end. (Through an index of every delivery's state, the statements by id read every
+    queued row, for each round: 50 times the work here at the start.)"""
+    queue, round_ = 20_000, 50
+    async with database.transaction() as session:
+        await session.execute(
+            insert(SubscriptionRow),
+            [
+                {
+                    "channel": "telegram",
+                    "user_id": str(9_000_000 + n),
+                    "commune_code": BA_DINH,
+                    "province_code": 1,
+                    "created_at": clock.now(),
+                    "updated_at": clock.now(),
+                }
+                for n in range(queue)
+            ],
+        )
+    announcement = await _announce(database, clock)
+    async with database.transaction() as session:
+        assert await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS) == queue
+
+    async def one_round(token: str) -> int:
+        async with (
+            database.transaction() as session,
+            work(session, "announcement_deliveries") as measured,
+        ):
+            claimed = await SqlDeliveries(session).claim(
+                clock.now(), LEASE, round_, token, ["telegram"]
+            )
+            assert len(claimed) == round_
+            assert await SqlDeliveries(session).settle_sent(claimed, clock.now()) == claimed
+        return measured.units
+
+    at_start = await one_round("first")
+    async with database.transaction() as session:  # sent meanwhile: all but 150
+        deliveries = AnnouncementDeliveryRow
+        last = await session.scalar(
+            select(deliveries.id)
+            .where(deliveries.state == Delivery.QUEUED)
+            .order_by(deliveries.id.desc())
+            .offset(150)
+            .limit(1)
+        )
+        await session.execute(
+            update(deliveries)
+            .where(deliveries.state == Delivery.QUEUED, deliveries.id <= last)
+            .values(state=Delivery.SENT, attempts=1, sent_at=clock.now())
+        )
+    near_the_end = await one_round("last")
+    async with database.transaction() as session:
+        progress = await SqlAnnouncements(session).progress(announcement)
+    assert progress.by_channel["telegram"][Delivery.QUEUED] == 100
+    assert progress.by_channel["telegram"][Delivery.SENT] == queue - 100
+    assert at_start <= 2 * near_the_end, (at_start, near_the_end)

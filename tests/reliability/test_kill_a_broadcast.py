@@ -8,20 +8,25 @@ Citizens on Telegram (the fake Bot API, at 20 messages a second for the bot, or 
 citizens and more sends in flight) and ten in the web chat chose Phường Ba Đình; ``motcua
 announce`` queues one announcement; the worker is killed once about half of the Telegram
 citizens have it. Started again, it sends the rest once the dead worker's claims run out
-(``MOTCUA_ANNOUNCEMENT_LEASE_SECONDS``, 2 s here).
+(``MOTCUA_ANNOUNCEMENT_LEASE_SECONDS``, 2 s here). On SQLite, and on PostgreSQL at 400 a
+second.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fakes.telegram import FakeTelegram
 from support.apps import telegram_env
+from support.schema import migrated
 
+from bench.workers import scratch_postgres
 from bot.announcements.sender import in_flight_for
 from bot.announcements.store import Delivery, SqlAnnouncements, State
 from bot.cli import main
@@ -49,18 +54,43 @@ async def _progress(url: str) -> tuple[State | None, dict[str, dict[Delivery, in
         return None if found is None else found.state, (await store.progress(1)).by_channel
 
 
+@asynccontextmanager
+async def _database(
+    backend: str, folder: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """A SQLite file in ``folder`` (the server creates it), or a migrated PostgreSQL database
+    of the test's own."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{(folder / 'motcua.sqlite3').as_posix()}"
+        return
+    async with scratch_postgres(request.getfixturevalue("postgres_url")) as url:
+        await migrated(url)
+        yield url
+
+
 @pytest.mark.parametrize(
-    ("stop", "rate", "telegram_citizens"),
-    [("kill", 20, 60), ("terminate", 20, 60), ("kill", 400, 800)],
+    ("stop", "rate", "telegram_citizens", "backend"),
+    [
+        ("kill", 20, 60, "sqlite"),
+        ("terminate", 20, 60, "sqlite"),
+        ("kill", 400, 800, "sqlite"),
+        pytest.param("kill", 400, 800, "postgres", marks=pytest.mark.postgres),
+    ],
 )
 async def test_a_broadcast_stopped_halfway_resumes_losing_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str, rate: int, telegram_citizens: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    stop: str,
+    rate: int,
+    telegram_citizens: int,
+    backend: str,
 ) -> None:
-    database_url = f"sqlite+aiosqlite:///{(tmp_path / 'motcua.sqlite3').as_posix()}"
-    async with FakeTelegram() as telegram:
+    async with FakeTelegram() as telegram, _database(backend, tmp_path, request) as database_url:
         server = ServerProcess(
             {
                 **telegram_env(telegram),
+                "MOTCUA_DATABASE_URL": database_url,
                 "MOTCUA_DATA_DIR": str(tmp_path),
                 "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(tmp_path)),
                 "MOTCUA_TELEGRAM_GLOBAL_RATE": str(rate),
@@ -80,7 +110,7 @@ async def test_a_broadcast_stopped_halfway_resumes_losing_nothing(
             (tmp_path / "storm.txt").write_text(TEXT, encoding="utf-8")
             # The console script's entry point, in a thread with its own event loop: like a
             # process beside the server, it reaches it only through the database.
-            for name in ("MOTCUA_DATA_DIR", "MOTCUA_KNOWLEDGE_PATH"):
+            for name in ("MOTCUA_DATABASE_URL", "MOTCUA_DATA_DIR", "MOTCUA_KNOWLEDGE_PATH"):
                 monkeypatch.setenv(name, server.env[name])
             queued = ["announce", "--commune", "00004", "--text-file", str(tmp_path / "storm.txt")]
             assert await asyncio.to_thread(main, queued) == 0
@@ -106,8 +136,8 @@ async def test_a_broadcast_stopped_halfway_resumes_losing_nothing(
             await asyncio.wait_for(done(), 40)
         finally:
             await server.stop()
+        _state, progress = await _progress(database_url)
 
-    _state, progress = await _progress(database_url)
     counts = received()
     lost = [chat for chat in chats if counts[chat] == 0]
     repeated = sum(n - 1 for n in counts.values())
