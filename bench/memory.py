@@ -7,7 +7,9 @@ share) and the modules loaded after each step: the imports, the database's schem
 a process of its own, as ``motcua serve`` does), reading the
 knowledge base, building its search index, assembling the app and its web application, then
 the first use of each library a worker loads only when a citizen needs it (with the same call
-again, for its cost without the import). With
+again, for its cost without the import), then the libraries a worker configured with Redis and
+Telegram (webhook), as a scaled deployment runs it, imports at start on top of these (each row
+with what it brings along that is not loaded yet). With
 ``--trace`` it also prints what Python allocated and still holds, by file and by line
 (``tracemalloc``; tracing costs memory and time itself, so its run's RSS is not the figure).
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import os
 import sys
 import tempfile
@@ -106,6 +109,7 @@ async def start_up(steps: Steps, data: str, trace: bool) -> None:
             print_top(snapshot, "filename")
             print_top(snapshot, "lineno")
     first_uses(steps)
+    configured(steps)
 
 
 def first_uses(steps: Steps) -> None:
@@ -131,6 +135,26 @@ def first_uses(steps: Steps) -> None:
             began = time.perf_counter()
             use()
             steps.row(f"{when} {name}", time.perf_counter() - began)
+
+
+CONFIGURED = (
+    ("Redis: redis-py", ("bot.backends", "bot.redis_limits", "bot.redis_locks", "bot.redis_pool")),
+    ("Telegram: httpx (PTB's client)", ("httpx",)),
+    ("Telegram: python-telegram-bot", ("telegram",)),
+    ("Telegram: telegram.ext", ("telegram.ext",)),
+    ("Telegram: the adapter", ("integrations.telegram",)),
+)
+"""The modules ``build_app`` imports when ``MOTCUA_REDIS_URL`` and ``MOTCUA_TELEGRAM_TOKEN``
+are set, in the order they are loaded, grouped by what loads them."""
+
+
+def configured(steps: Steps) -> None:
+    """What Redis and Telegram add to a worker's start, library by library."""
+    for name, modules in CONFIGURED:
+        began = time.perf_counter()
+        for module in modules:
+            importlib.import_module(module)
+        steps.row(name, time.perf_counter() - began)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

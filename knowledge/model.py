@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from knowledge.packed import Text
+
 
 class ChannelKind(StrEnum):
     """How a dossier can be handed in."""
@@ -51,7 +53,8 @@ class Channel:
     kind: ChannelKind
     time: Duration | None
     fee: Fee | None
-    description: str = ""
+    # A string from the importer; read from the file, long ones are ``knowledge.packed``'s.
+    description: Text = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +65,9 @@ class Document:
     originals: int | None = None
     copies: int | None = None
     template: str | None = None
-    # What the portal says about the paper beyond its name (sub-items, explanations).
-    details: str = ""
+    # What the portal says about the paper beyond its name (sub-items, explanations); read from
+    # the file, long ones are kept packed (``knowledge.packed``).
+    details: Text = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,7 @@ class Procedure:
     present_documents: tuple[Document, ...] = ()
     # A tuple from the importer; read from the file, ``knowledge.packed.PackedTexts``.
     steps: Sequence[str] = ()
-    conditions: str = ""
+    conditions: Text = ""  # packed when long, like a channel's description
     result: str = ""
     legal_basis: tuple[LegalBasis, ...] = ()
     online: OnlineFiling | None = None

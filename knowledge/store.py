@@ -26,12 +26,12 @@ from knowledge.model import (
     OnlineFiling,
     Procedure,
 )
-from knowledge.packed import PackedTexts
+from knowledge.packed import PackedText, PackedTexts, pack
 
 FORMAT = 1
-PACKED = frozenset({"steps"})
+PACKED = frozenset({"steps", "conditions", "description", "details"})
 """Fields kept compressed (``knowledge.packed``): their texts are not shared, as nothing
-keeps them once packed."""
+keeps them once packed (equal packed texts are)."""
 T = TypeVar("T")
 DEFAULT_PATH = "kb.json.gz"
 
@@ -67,7 +67,7 @@ def procedure_to_dict(p: Procedure) -> dict[str, Any]:
         ],
         "present_documents": [_document_to_dict(d) for d in p.present_documents],
         "steps": list(p.steps),
-        "conditions": p.conditions,
+        "conditions": str(p.conditions),
         "result": p.result,
         "legal_basis": [{"title": b.title, "code": b.code} for b in p.legal_basis],
         "online": p.online.value if p.online else None,
@@ -110,16 +110,16 @@ def procedure_from_dict(d: Mapping[str, Any], share: Share = _as_is) -> Procedur
         documents=tuple(
             DocumentGroup(
                 g["title"],
-                tuple(share(_document_from_dict(x)) for x in g["documents"]),
+                tuple(share(_document_from_dict(x, share)) for x in g["documents"]),
                 case=bool(g.get("case", False)),
             )
             for g in d.get("documents", ())
         ),
         present_documents=tuple(
-            share(_document_from_dict(x)) for x in d.get("present_documents", ())
+            share(_document_from_dict(x, share)) for x in d.get("present_documents", ())
         ),
         steps=PackedTexts(d.get("steps", ())),
-        conditions=d.get("conditions", ""),
+        conditions=share(pack(d.get("conditions", ""))),
         result=d.get("result", ""),
         legal_basis=share(
             tuple(share(LegalBasis(b["title"], b["code"])) for b in d.get("legal_basis", ()))
@@ -137,7 +137,7 @@ def procedure_from_dict(d: Mapping[str, Any], share: Share = _as_is) -> Procedur
 def _channel_to_dict(c: Channel) -> dict[str, Any]:
     time = c.time and {"value": c.time.value, "unit": c.time.unit, "text": c.time.text}
     fee = c.fee and {"amount": c.fee.amount, "text": c.fee.text}
-    return {"kind": c.kind.value, "time": time, "fee": fee, "description": c.description}
+    return {"kind": c.kind.value, "time": time, "fee": fee, "description": str(c.description)}
 
 
 def _channel_from_dict(d: Mapping[str, Any], share: Share) -> Channel:
@@ -147,7 +147,7 @@ def _channel_from_dict(d: Mapping[str, Any], share: Share) -> Channel:
             kind=ChannelKind(d["kind"]),
             time=share(Duration(t["value"], t["unit"], t["text"])) if t else None,
             fee=share(Fee(f["amount"], f["text"])) if f else None,
-            description=d.get("description", ""),
+            description=share(pack(d.get("description", ""))),
         )
     )
 
@@ -158,14 +158,13 @@ def _document_to_dict(doc: Document) -> dict[str, Any]:
         "originals": doc.originals,
         "copies": doc.copies,
         "template": doc.template,
-        "details": doc.details,
+        "details": str(doc.details),
     }
 
 
-def _document_from_dict(d: Mapping[str, Any]) -> Document:
-    return Document(
-        d["name"], d.get("originals"), d.get("copies"), d.get("template"), d.get("details", "")
-    )
+def _document_from_dict(d: Mapping[str, Any], share: Share) -> Document:
+    details = share(pack(d.get("details", "")))
+    return Document(d["name"], d.get("originals"), d.get("copies"), d.get("template"), details)
 
 
 def encode_knowledge_base(procedures: Iterable[Procedure]) -> bytes:
@@ -230,16 +229,25 @@ class _Reader:
 
     def __init__(self) -> None:
         self._kept: dict[Any, Any] = {}
+        self._packed: dict[Any, Any] = {}
 
     def share(self, value: T, /) -> T:
-        """The copy kept of ``value`` (``value`` itself the first time)."""
-        kept: T = self._kept.setdefault(value, value)
+        """The copy kept of ``value`` (``value`` itself the first time).
+
+        Packed texts are kept apart: one equals its string, and a name equal to some paper's
+        details must stay a string.
+        """
+        kept: T = (self._packed if isinstance(value, PackedText) else self._kept).setdefault(
+            value, value
+        )
         return kept
 
     def __call__(self, obj: dict[str, Any]) -> Any:
         for key, value in obj.items():
+            if key in PACKED:
+                continue  # packed, then shared, by ``procedure_from_dict``
             if isinstance(value, str):
                 obj[key] = self.share(value)
-            elif isinstance(value, list) and key not in PACKED:
+            elif isinstance(value, list):
                 obj[key] = [self.share(v) if isinstance(v, str) else v for v in value]
         return procedure_from_dict(obj, self.share) if "source_url" in obj else obj

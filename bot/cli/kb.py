@@ -284,7 +284,7 @@ def _steps(p: Procedure) -> list[str]:
 
 
 def _conditions(p: Procedure) -> list[str]:
-    return ["Điều kiện:", p.conditions] if p.conditions else []
+    return ["Điều kiện:", str(p.conditions)] if p.conditions else []
 
 
 def _result(p: Procedure) -> list[str]:

@@ -223,7 +223,7 @@ def _mode(heading: str) -> str:
 
 
 def _remark(row: Document) -> str:
-    return " ".join(part for part in (normalize_text(row.name), row.details) if part)
+    return " ".join(part for part in (normalize_text(row.name), str(row.details)) if part)
 
 
 def _glued_case(row: Document) -> tuple[str, Document] | None:
@@ -264,7 +264,7 @@ def tidy(document: Document) -> Document:
         name, template = detach_template(name)
     name = normalize_text(name).lstrip("-+*•.\uf0fc\uf0d8 ").rstrip(" ;,:").strip()
     name = _LIST_PREFIX.sub("", name, count=1) if _LIST_PREFIX.sub("", name, count=1) else name
-    details = document.details
+    details = str(document.details)
     intro = _GLUED_INTRO.match(name)
     if intro and kind(Document(intro["head"])) == Kind.HEADING:
         # "(i) Thành phần hồ sơ do tổ chức tín dụng lập gồm: + Văn bản ...": the list is the paper
