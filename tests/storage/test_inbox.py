@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from support.clock import ManualClock
 
 from bot.dispatcher import Dispatcher, TurnHook
-from bot.inbox import BUSY_PAUSE, MAX_ATTEMPTS, DurableInbox
+from bot.inbox import BUSY_PAUSE, MAX_ATTEMPTS, DurableInbox, Turn
 from bot.locks import LockTimeout
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
@@ -59,6 +59,15 @@ def worker(
     )
     if sent is not None:
         inbox.subscribe(REF.channel, sent)
+    return inbox
+
+
+def running(
+    database: Database, turn: Turn, clock: ManualClock, sent: Sent, lease: timedelta = LEASE
+) -> DurableInbox:
+    """An inbox that runs a test's own turn, its replies told to ``sent``."""
+    inbox = DurableInbox(database, turn, clock, lease=lease, poll_interval=0.05)
+    inbox.subscribe(REF.channel, sent)
     return inbox
 
 
@@ -128,8 +137,7 @@ async def test_a_turn_that_did_not_commit_leaves_no_mark_and_is_run_again(
         return await dispatcher.handle(message, then_fail)
 
     sent = Sent()
-    inbox = DurableInbox(database, turn, clock, lease=LEASE, poll_interval=0.05)
-    inbox.subscribe(REF.channel, sent)
+    inbox = running(database, turn, clock, sent)
     async with inbox:
         await inbox.accept(said("u1"))
         await inbox.join()
@@ -308,8 +316,7 @@ async def test_a_message_failing_for_want_of_a_lock_or_a_connection_is_never_giv
         return await dispatcher.handle(message, hook)
 
     sent = Sent()
-    inbox = DurableInbox(database, turn, clock, lease=LEASE, poll_interval=0.05)
-    inbox.subscribe(REF.channel, sent)
+    inbox = running(database, turn, clock, sent)
     async with inbox:
         await inbox.accept(said("u1"))
         for _ in range(MAX_ATTEMPTS + 2):
@@ -347,8 +354,7 @@ async def test_a_lease_renewal_the_database_refused_is_tried_again_within_a_paus
         return await dispatcher.handle(message, hook)
 
     sent = Sent()
-    inbox = DurableInbox(database, slow_turn, clock, lease=lease, poll_interval=0.05)
-    inbox.subscribe(REF.channel, sent)
+    inbox = running(database, slow_turn, clock, sent, lease)
     async with inbox:
         await inbox.accept(said("u1"))
         await inbox.join()
