@@ -7,6 +7,7 @@ A module of its own so that a process without Redis never imports redis-py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -55,12 +56,16 @@ class RedisLocks:
         )
         if not await lock.acquire():
             raise LockTimeout("conversation lock not acquired in time")
-        renewing = asyncio.create_task(self._renew(lock))
+        released = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(lock, released))
         try:
             yield
         finally:
-            renewing.cancel()
-            await asyncio.gather(renewing, return_exceptions=True)
+            # Told to stop rather than cancelled: redis-py (8.2) can swallow the cancellation
+            # of a renewal waiting for Redis, and the renewal then went on for ever, holding
+            # the conversation on a live worker (seen under heavy load: chats never answered).
+            released.set()
+            await asyncio.shield(renewing)
             try:
                 await lock.release()
             except LockNotOwnedError:
@@ -69,10 +74,13 @@ class RedisLocks:
             except RedisError as error:  # Redis went away meanwhile: the lock expires by itself
                 logger.warning("conversation lock not released: %s", type(error).__name__)
 
-    async def _renew(self, lock: Lock) -> None:
-        """Give the lock its full expiry again, every third of it, while it is held."""
+    async def _renew(self, lock: Lock, released: asyncio.Event) -> None:
+        """Give the lock its full expiry again, every third of it, until ``released``."""
         while True:
-            await asyncio.sleep(self._expire / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(released.wait(), self._expire / 3)
+            if released.is_set():
+                return
             try:
                 await lock.reacquire()
             except RedisError as error:  # lost, or Redis went away

@@ -76,3 +76,18 @@ async def test_a_dead_holders_lock_frees_itself(redis: Redis, redis_prefix: str)
     locks = RedisLocks(redis, prefix=redis_prefix, wait=2)
     async with asyncio.timeout(1.5), locks.hold("web:orphan"):
         assert await redis.get(f"{redis_prefix}web:orphan") != b"dead-worker-token"
+
+
+async def test_locks_are_released_whenever_their_turns_end(redis: Redis, redis_prefix: str) -> None:
+    # Turns end at any moment of their locks' renewals, some while a renewal waits for Redis:
+    # each block must still end and free its conversation, not keep renewing it for ever.
+    locks = RedisLocks(redis, prefix=redis_prefix, expire=0.03)  # renewed every 10 ms
+
+    async def turns(chat: int) -> None:
+        for turn in range(40):
+            async with locks.hold(f"telegram:{chat}"):
+                await asyncio.sleep((chat * 7 + turn * 13) % 50 / 1000)
+
+    async with asyncio.timeout(30):  # some 4 s on a busy machine; hung for ever before
+        await asyncio.gather(*(turns(chat) for chat in range(50)))
+    assert await redis.keys(f"{redis_prefix}*") == []
