@@ -24,6 +24,7 @@ from knowledge.results import SearchResult
 from knowledge.search.tokens import tokenize
 
 SUPPORT = 10  # a letter's asking part's procedure must be among this many of the whole letter's
+WEAK_FIT = 0.35  # a procedure whose name a question asking "whether" says less of is no answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Law:
     cues: Cues[None]
     rules: Cues[None]
     howto: Cues[None]
+    whether: Cues[None]
 
 
 class Questions:
@@ -85,6 +87,7 @@ class Questions:
             read_cues(source / "law.txt"),
             read_cues(source / "rules.txt"),
             read_cues(source / "howto.txt"),
+            read_cues(source / "whether.txt"),
         )
         return cls(entries, law, Asking.load(source))
 
@@ -101,6 +104,12 @@ class Questions:
         the rules are (who may, when, how much) without asking how to do anything."""
         law = self._law
         return law.cues.any_in(query) or (law.rules.any_in(query) and not law.howto.any_in(query))
+
+    def asks_whether(self, query: str) -> bool:
+        """Whether the question asks if something is allowed, owed or how much ("có được …
+        không", "bao nhiêu"), not how to do anything."""
+        law = self._law
+        return law.whether.any_in(query) and not law.howto.any_in(query)
 
 
 class AnswerKind(StrEnum):
@@ -131,8 +140,11 @@ Search = Callable[[str, str, int], SearchResult]
 def route(questions: Questions, search: Search, query: str, locale: str, limit: int) -> Answer:
     """Portal help first, then the law, then the procedure search's tiers.
 
-    A legal question still carries the search result, so a procedure it clearly involves can
-    be offered beside the disclaimer; portal help does too ("nộp lệ phí trực tuyến khai sinh").
+    A question asking whether something is allowed or how much ("có được … không", "bao
+    nhiêu") whose best procedure is a name it says little of (``WEAK_FIT``) is one about the
+    rules too: the name only happens to share its words. A legal question still carries the
+    search result, so a procedure it clearly involves can be offered beside the disclaimer;
+    portal help does too ("nộp lệ phí trực tuyến khai sinh").
     A long letter is read by the part that asks: portal help and the law are heard there only,
     and its procedure wins over the whole letter's when the letter supports it (see
     ``_read_by_asking``).
@@ -147,7 +159,8 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     help_answer = questions.portal_help(asked or query)
     if help_answer is not None:
         return Answer(AnswerKind.HELP, result, help_answer)
-    if questions.about_law(asked or query):
+    weak = result.match is not None and result.match.said < WEAK_FIT
+    if questions.about_law(asked or query) or (weak and questions.asks_whether(asked or query)):
         return Answer(AnswerKind.LAW, result)
     if result.match is not None:
         return Answer(AnswerKind.PROCEDURE, result)

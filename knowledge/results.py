@@ -18,6 +18,10 @@ class SearchHit:
     score: float
     matched_terms: tuple[str, ...] = ()
     variant: bool = False
+    said: float = 1.0
+    """The share of the name's weight the query says: a question that only shares a few of
+    its words ("có được đứng tên mua đất không" with "Đăng ký đất đai...") is about something
+    else the name happens to mention."""
 
 
 @dataclass(frozen=True, slots=True)

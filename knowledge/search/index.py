@@ -95,6 +95,9 @@ SIBLING_SHARE = 0.5  # unless their names share this much of their syllables (th
 # procedure for another age, level or case); this many level strangers
 CONTESTED_RIVALS = 3
 CONTESTED_PRECISION = 0.5  # make a best whose name the query says less than this a guess
+NARROW_PRECISION = 0.35  # a best whose name the query says less than this,
+NARROW_COVERAGE = 0.6  # covering less than this share of the query,
+NARROW_SCORE = 1.05  # that scores less than this many times a stranger's score is a guess
 COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
 RESPELL_ROUNDS = 20  # leaders checked for words that only match without their diacritics
@@ -313,10 +316,18 @@ class SearchIndex:
         them: the best is then a guess, not the answer. Rivals that are the same procedure for
         another case ("Cấp thẻ căn cước cho người dưới 14 tuổi" beside "... từ đủ 14 tuổi trở
         lên") share most of its name and do not count: the card offers them as alternatives.
+        A best whose name the query says even less of (``NARROW_PRECISION``) and that covers
+        only part of the query (``NARROW_COVERAGE``) has no ground against a single stranger
+        within ``NARROW_SCORE`` of it ("chủ nhà không trả lại tiền cọc" is no more about a
+        fund's deposit than about any other name with "trả lại tiền").
         """
-        if float(scores.precision[best]) >= CONTESTED_PRECISION:
+        precision = float(scores.precision[best])
+        if precision >= CONTESTED_PRECISION:
             return False
-        level = candidates[scores.total[candidates] >= CONTESTED_SCORE * scores.total[best]]
+        narrow = precision < NARROW_PRECISION and scores.coverage[best] < NARROW_COVERAGE
+        best_score = scores.total[best]
+        score = best_score / NARROW_SCORE if narrow else CONTESTED_SCORE * best_score
+        level = candidates[scores.total[candidates] >= score]
         own = self._name_syllables[best]
         strangers = 0
         for i in level:
@@ -325,7 +336,7 @@ class SearchIndex:
             theirs = self._name_syllables[i]
             shared = len(np.intersect1d(own, theirs, assume_unique=True))
             strangers += shared < SIBLING_SHARE * (len(own) + len(theirs) - shared)
-            if strangers >= CONTESTED_RIVALS:
+            if strangers >= (1 if narrow else CONTESTED_RIVALS):
                 return True
         return False
 
@@ -678,6 +689,7 @@ class SearchIndex:
             score=round(float(scores.total[i]), 4),
             matched_terms=self._matched(i, analysis.tokens),
             variant=variant,
+            said=round(float(scores.precision[i]), 4),
         )
 
     def _matched(self, i: int, tokens: Sequence[str]) -> tuple[str, ...]:

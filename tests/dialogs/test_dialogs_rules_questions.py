@@ -1,0 +1,68 @@
+"""Questions a procedure card would answer wrongly: whether something is allowed or how much,
+with a procedure whose name they say little of, and words a stranger's name fits as well."""
+
+from __future__ import annotations
+
+import pytest
+from chat_harness import ChatHarness
+
+from knowledge.base import LocalKnowledgeBase
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> LocalKnowledgeBase:
+    return LocalKnowledgeBase.load()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "người nước ngoài có được đứng tên mua nhà ở Việt Nam không",
+        "con riêng của chồng có được hưởng thừa kế không",
+        "lương 20 triệu thì đóng thuế thu nhập cá nhân bao nhiêu",
+    ],
+)
+def test_asking_whether_with_a_name_said_little_gets_the_legal_reply(
+    knowledge: LocalKnowledgeBase, question: str
+) -> None:
+    chat = ChatHarness(knowledge=knowledge).send(question)
+    chat.expect("không tư vấn pháp luật", "Trung tâm trợ giúp pháp lý nhà nước")
+    chat.expect_not("Mã thủ tục")
+    assert chat.step == "qa:law"
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        # the name said whole: a procedure question, whatever "có được … không" says
+        ("có được đăng ký tạm trú cho con ở nhà thuê không", "Đăng ký tạm trú"),
+        # asks for the papers as well
+        ("con tôi có được làm căn cước không, thủ tục thế nào", "Cấp thẻ căn cước"),
+        # "có phải … không" asks whether a procedure is needed
+        ("xây nhà 2 tầng ở nông thôn có phải xin phép không", "giấy phép xây dựng"),
+        # can it be done at all
+        ("bà tôi 80 tuổi chưa làm chứng minh bao giờ, giờ làm căn cước có được không", "căn cước"),
+    ],
+)
+def test_asking_whether_a_procedure_can_be_done_still_gets_it(
+    knowledge: LocalKnowledgeBase, question: str, procedure: str
+) -> None:
+    chat = ChatHarness(knowledge=knowledge).send(question)
+    chat.expect(procedure)
+    chat.expect_not("không tư vấn pháp luật", "Tôi chưa chắc")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "chủ nhà không trả lại tiền cọc thì làm sao",
+        "em mới tốt nghiệp đại học, nên xin việc ở đâu lương cao",
+    ],
+)
+def test_a_best_said_little_with_a_stranger_level_with_it_is_only_a_guess(
+    knowledge: LocalKnowledgeBase, question: str
+) -> None:
+    chat = ChatHarness(knowledge=knowledge).send(question)
+    chat.expect("Tôi chưa chắc bạn hỏi thủ tục nào")
+    chat.expect_not("Mã thủ tục")
+    assert chat.step == "qa:unsure"
