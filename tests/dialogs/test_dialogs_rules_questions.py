@@ -66,3 +66,46 @@ def test_a_best_said_little_with_a_stranger_level_with_it_is_only_a_guess(
     chat.expect("Tôi chưa chắc bạn hỏi thủ tục nào")
     chat.expect_not("Mã thủ tục")
     assert chat.step == "qa:unsure"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("ứng dụng VNeID cứ báo lỗi, không vào được thì làm sao", "18001096"),
+        ("trang dịch vụ công bị treo không nộp được hồ sơ", "18001096"),
+        ("bộ phận một cửa của phường có làm việc thứ bảy không", "sáng thứ Bảy"),
+    ],
+)
+def test_portal_faults_and_office_hours_get_the_curated_answer(
+    knowledge: LocalKnowledgeBase, question: str, answer: str
+) -> None:
+    chat = ChatHarness(knowledge=knowledge).send(question)
+    chat.expect(answer, "Nguồn:")
+    chat.expect_not("Mã thủ tục")
+    assert chat.step == "qa:help"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "trợ cấp thất nghiệp được hưởng tối đa mấy tháng",  # how long a right lasts
+        "có nên mua nhà chưa có sổ hồng không",  # advice on a choice
+        "công ty chậm trả lương ba tháng nay thì tôi phải làm gì",  # a labour dispute
+        "đóng bảo hiểm xã hội tự nguyện thấp nhất mỗi tháng là bao nhiêu",  # an amount
+    ],
+)
+def test_questions_about_rights_and_amounts_get_the_legal_reply(
+    knowledge: LocalKnowledgeBase, question: str
+) -> None:
+    chat = ChatHarness(knowledge=knowledge).send(question)
+    chat.expect("không tư vấn pháp luật")
+    chat.expect_not("Mã thủ tục")
+    assert chat.step == "qa:law"
+
+
+def test_shopping_for_a_service_is_not_a_procedure_question(
+    knowledge: LocalKnowledgeBase,
+) -> None:
+    ChatHarness(knowledge=knowledge).send("mua bảo hiểm ô tô ở đâu uy tín giá rẻ").expect_not(
+        "Mã thủ tục"
+    )

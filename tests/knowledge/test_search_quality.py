@@ -3,11 +3,12 @@
 The sets live in bench/queries (dev = the project's development set, eval = the tuned set of
 citizen-style queries, letters = the tuned set of long letters and benefit, legal, portal and
 land questions for the whole answer route, tune3 = a third tuning set typed as citizens type
-(shorthand, no diacritics, letters) with many questions about the rules; holdout, holdout2
-and holdout3 = written before tuning and never tuned on; fresh and fresh2 = real citizen
-questions measured once through the answer route, fresh3 = citizen questions written after
-the tune3 round and measured once, ``bench/answers.md``). The floors sit a
-little under the measured figures (``python -m bench.search`` prints them).
+(shorthand, no diacritics, letters) with many questions about the rules, tune4 = a fourth
+tuning set mostly of everyday, money, rights and portal questions no procedure answers;
+holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
+real citizen questions measured once through the answer route, fresh3 = citizen questions
+written after the tune3 round and measured once, ``bench/answers.md``). The floors sit a little
+under the measured figures (``python -m bench.search`` prints them).
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ ALL_SETS = (
     "eval.jsonl",
     "letters.jsonl",
     "tune3.jsonl",
+    "tune4.jsonl",
     "holdout.jsonl",
     "holdout2.jsonl",
     "holdout3.jsonl",
@@ -135,7 +137,8 @@ def _keys(name: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "name", ["letters.jsonl", "tune3.jsonl", "fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl"]
+    "name",
+    ["letters.jsonl", "tune3.jsonl", "tune4.jsonl", "fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl"],
 )
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
     keys = _keys(name)
@@ -145,7 +148,9 @@ def test_set_shares_no_question_with_any_other_set(name: str) -> None:
 
 
 def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> None:
-    tuned = _keys("dev.jsonl") | _keys("eval.jsonl") | _keys("letters.jsonl") | _keys("tune3.jsonl")
+    tuned = set().union(
+        *map(_keys, ("dev.jsonl", "eval.jsonl", "letters.jsonl", "tune3.jsonl", "tune4.jsonl"))
+    )
     seen: set[str] = set()
     for name in ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl"):
         keys = _keys(name)
@@ -161,7 +166,7 @@ def test_every_fresh_question_names_its_public_source() -> None:
     assert sum(not r["accept"] for r in rows) >= 10
 
 
-@pytest.mark.parametrize("name", ["fresh2.jsonl", "tune3.jsonl", "fresh3.jsonl"])
+@pytest.mark.parametrize("name", ["fresh2.jsonl", "tune3.jsonl", "fresh3.jsonl", "tune4.jsonl"])
 def test_every_question_says_where_such_questions_are_asked(name: str) -> None:
     rows = _rows(name)
     assert len(rows) >= 40
