@@ -74,6 +74,7 @@ def test_a_best_said_little_with_a_stranger_level_with_it_is_only_a_guess(
         ("ứng dụng VNeID cứ báo lỗi, không vào được thì làm sao", "18001096"),
         ("trang dịch vụ công bị treo không nộp được hồ sơ", "18001096"),
         ("bộ phận một cửa của phường có làm việc thứ bảy không", "sáng thứ Bảy"),
+        ("đã nộp trực tuyến thì có phải mang bản giấy lên xã nữa không", "toàn trình"),
     ],
 )
 def test_portal_faults_and_office_hours_get_the_curated_answer(
