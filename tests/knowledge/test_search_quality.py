@@ -7,7 +7,8 @@ land questions for the whole answer route, tune3 = a third tuning set typed as c
 tuning set mostly of everyday, money, rights and portal questions no procedure answers;
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
-written after the tune3 round and measured once, ``bench/answers.md``). The floors sit a little
+written after the tune3 round and measured once, fresh4 = citizen questions written after the
+tune4 round and measured once, ``bench/answers.md``). The floors sit a little
 under the measured figures (``python -m bench.search`` prints them).
 """
 
@@ -123,6 +124,7 @@ ALL_SETS = (
     "fresh.jsonl",
     "fresh2.jsonl",
     "fresh3.jsonl",
+    "fresh4.jsonl",
 )
 
 
@@ -138,7 +140,15 @@ def _keys(name: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "name",
-    ["letters.jsonl", "tune3.jsonl", "tune4.jsonl", "fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl"],
+    [
+        "letters.jsonl",
+        "tune3.jsonl",
+        "tune4.jsonl",
+        "fresh.jsonl",
+        "fresh2.jsonl",
+        "fresh3.jsonl",
+        "fresh4.jsonl",
+    ],
 )
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
     keys = _keys(name)
@@ -166,7 +176,9 @@ def test_every_fresh_question_names_its_public_source() -> None:
     assert sum(not r["accept"] for r in rows) >= 10
 
 
-@pytest.mark.parametrize("name", ["fresh2.jsonl", "tune3.jsonl", "fresh3.jsonl", "tune4.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["fresh2.jsonl", "tune3.jsonl", "fresh3.jsonl", "tune4.jsonl", "fresh4.jsonl"]
+)
 def test_every_question_says_where_such_questions_are_asked(name: str) -> None:
     rows = _rows(name)
     assert len(rows) >= 40
