@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Updater
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
+from integrations.http_input import describe
 from integrations.telegram.errors import from_ptb
 from integrations.telegram.request import AiohttpRequest
 from integrations.telegram.schema import TelegramUpdate
@@ -48,7 +49,7 @@ class _KeepingQueue(asyncio.Queue[object]):
         try:
             update = TelegramUpdate.model_validate(item.to_dict())
         except ValidationError as error:  # what a webhook would refuse with 400: skipped
-            log.warning("telegram update %d refused: %s", item.update_id, error.error_count())
+            log.warning("telegram update %d refused: %s", item.update_id, describe(error))
             return
         retrying = AsyncRetrying(
             wait=wait_exponential(multiplier=KEEP_RETRY_PAUSE, max=60),
