@@ -9,7 +9,7 @@ knowledge base, building its search index, assembling the app and its web applic
 the first use of each library a worker loads only when a citizen needs it (with the same call
 again, for its cost without the import), then the libraries a worker configured with Redis and
 Telegram (webhook), as a scaled deployment runs it, imports at start on top of these (each row
-with what it brings along that is not loaded yet). With
+with what it brings along that is not loaded yet), and what long polling would add. With
 ``--trace`` it also prints what Python allocated and still holds, by file and by line
 (``tracemalloc``; tracing costs memory and time itself, so its run's RSS is not the figure).
 
@@ -139,13 +139,12 @@ def first_uses(steps: Steps) -> None:
 
 CONFIGURED = (
     ("Redis: redis-py", ("bot.backends", "bot.redis_limits", "bot.redis_locks", "bot.redis_pool")),
-    ("Telegram: httpx (PTB's client)", ("httpx",)),
-    ("Telegram: python-telegram-bot", ("telegram",)),
-    ("Telegram: telegram.ext", ("telegram.ext",)),
     ("Telegram: the adapter", ("integrations.telegram",)),
+    ("Telegram, polling: PTB and httpx", ("integrations.telegram.polling",)),
 )
 """The modules ``build_app`` imports when ``MOTCUA_REDIS_URL`` and ``MOTCUA_TELEGRAM_TOKEN``
-are set, in the order they are loaded, grouped by what loads them."""
+are set, in the order they are loaded, grouped by what loads them: a webhook worker stops after
+the adapter, one that long-polls also loads python-telegram-bot (and httpx, which it imports)."""
 
 
 def configured(steps: Steps) -> None:

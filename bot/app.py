@@ -438,7 +438,7 @@ def platform_channels(
     secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
     if settings.telegram_token:
-        # python-telegram-bot and httpx take about 30 MB: imported only when Telegram is used.
+        # Imported only when Telegram is used (and python-telegram-bot only to poll).
         from integrations.telegram import ChatPace, TelegramChannel
 
         found.append(
@@ -502,7 +502,7 @@ def platform_channels(
 
 def message_limits() -> dict[str, Capabilities | None]:
     """Each app's message limits, as its adapter sends (the web chat shows any length)."""
-    # python-telegram-bot is loaded by the first preview, not by every start (see above).
+    # The Telegram adapter is loaded by the first preview, not by every start (see above).
     from integrations.telegram import CAPABILITIES as TELEGRAM
 
     return {

@@ -4,7 +4,8 @@ redis-py or python-telegram-bot without Redis or Telegram, nor what it only need
 elsewhere (Alembic, the holiday calendars, the date parser, the phone number rules, the
 communes' tables, the PostgreSQL driver on SQLite);
 they cost memory and start-up time in every worker that does not use them. One configured with
-Redis and Telegram loads those two."""
+Redis and Telegram loads those two, and python-telegram-bot only to poll: a webhook worker
+calls the Bot API without it."""
 
 from __future__ import annotations
 
@@ -98,6 +99,20 @@ async def test_what_is_configured_is_loaded(tmp_path: Path, redis_url: str) -> N
             "MOTCUA_TELEGRAM_API_URL": telegram.url,
         }
         assert await loaded(tmp_path, env) == {"redis", "telegram"}
+
+
+async def test_a_telegram_webhook_worker_does_without_python_telegram_bot(
+    tmp_path: Path, redis_url: str
+) -> None:
+    async with FakeTelegram() as telegram:
+        env = {
+            "MOTCUA_REDIS_URL": redis_url,
+            "MOTCUA_TELEGRAM_TOKEN": TOKEN,
+            "MOTCUA_TELEGRAM_API_URL": telegram.url,
+            "MOTCUA_PUBLIC_URL": "http://127.0.0.1:9",
+        }
+        assert await loaded(tmp_path, env) == {"redis"}
+        assert telegram.webhook is not None  # it did start, in webhook mode
 
 
 async def test_the_first_reminder_asked_for_loads_the_date_parser(tmp_path: Path) -> None:

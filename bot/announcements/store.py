@@ -23,13 +23,14 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from bot.announcements.compose import Author, Composed
-from bot.storage.sql import dialect_insert, rowcount
+from bot.storage.sql import dialect, dialect_insert, rowcount
 from bot.storage.tables import (
     AnnouncementDeliveryRow,
     AnnouncementRow,
@@ -342,6 +343,21 @@ def _held(ids: Sequence[int], claimant: str) -> ColumnElement[bool]:
     return and_(AnnouncementDeliveryRow.id.in_(ids), AnnouncementDeliveryRow.claimed_by == claimant)
 
 
+async def _write_locked(session: AsyncSession) -> None:
+    """Hold SQLite's write lock from now to the end of the session's transaction.
+
+    SQLite's driver begins a transaction only at the first write, so a claim's candidates
+    would be read outside it, and another process could claim, send and settle one of them
+    before the claim's UPDATE took it again (their lease is free once more). ``BEGIN
+    IMMEDIATE`` takes the lock before the read, as FOR UPDATE does on PostgreSQL; a
+    transaction that has written already holds it.
+    """
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is not None and not driver.in_transaction:
+        await session.execute(text("BEGIN IMMEDIATE"))
+
+
 class SqlDeliveries:
     """The sender's side of ``announcement_deliveries``, in the caller's session."""
 
@@ -430,10 +446,13 @@ class SqlDeliveries:
         for, as the sender does (several are read apart and sorted); their claim, by id, which
         returns what a send needs; and the move of those whose citizen blocked the bot since
         the fan-out to blocked (they are not returned). PostgreSQL skips rows another worker
-        has locked (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time. A delivery whose
-        worker died is taken again once its lease has run out; each round has its own
+        has locked (FOR UPDATE SKIP LOCKED); on SQLite the claim takes the database's one write
+        lock before it reads (``_write_locked``). A delivery
+        whose worker died is taken again once its lease has run out; each round has its own
         ``claimant`` token.
         """
+        if dialect(self._session) == "sqlite":
+            await _write_locked(self._session)
         free = or_(
             AnnouncementDeliveryRow.claimed_at.is_(None),
             AnnouncementDeliveryRow.claimed_at <= now - lease,
@@ -456,9 +475,9 @@ class SqlDeliveries:
         )
         if not candidates:
             return []
-        # By id, the lease checked again; no state test: the candidates are queued (locked on
-        # PostgreSQL, and SQLite has no other writer), and one here let the planner read every
-        # queued row (``_held``).
+        # By id, the lease checked again; no state test: the candidates are queued (locked, by
+        # FOR UPDATE or SQLite's write lock), and one here let the planner read every queued
+        # row (``_held``).
         rows = await self._session.execute(
             update(AnnouncementDeliveryRow)
             .where(AnnouncementDeliveryRow.id.in_(candidates), free)

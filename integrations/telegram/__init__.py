@@ -1,4 +1,4 @@
-"""Telegram: the bot adapter built on python-telegram-bot (polling or webhook)."""
+"""Telegram: the bot adapter, on the Bot API over aiohttp (python-telegram-bot only to poll)."""
 
 from integrations.telegram.channel import WEBHOOK_PATH, TelegramChannel
 from integrations.telegram.convert import CAPABILITIES

@@ -1,4 +1,5 @@
-"""Translation between Telegram's objects and motcua's platform-neutral message model."""
+"""Translation between Telegram's updates (as ``schema`` checks them) and motcua's
+platform-neutral message model."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import base64
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from cachetools import LRUCache
-from telegram import Update
 
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import ButtonPayloads
 from integrations.render import Capabilities
+from integrations.telegram.schema import Chat, Message, TelegramUpdate, User
 
 CHANNEL = "telegram"
 
@@ -67,43 +69,36 @@ class CallbackTokens:
         return self._known.get(data, data)
 
 
-def conversation_ref(update: Update) -> ConversationRef | None:
-    """Whose conversation an update belongs to: the chat, or the user outside any chat."""
-    if update.effective_chat is not None:
-        return ConversationRef(CHANNEL, str(update.effective_chat.id))
-    if update.effective_user is not None:
-        return ConversationRef(CHANNEL, str(update.effective_user.id))
-    return None
-
-
-def to_incoming(update: Update, resolve: Callable[[str], str]) -> IncomingMessage | None:
+def to_incoming(update: TelegramUpdate, resolve: Callable[[str], str]) -> IncomingMessage | None:
     """The user's action in ``update``, or None for updates that carry nothing to answer."""
-    ref = conversation_ref(update)
-    if ref is None:
-        return None
-    user = update.effective_user
-    base = IncomingMessage(
-        ref=ref,
-        locale=user.language_code if user is not None else None,
-        message_id=str(update.update_id),  # what the dispatcher deduplicates on
-    )
-    query = update.callback_query
+    query, message = update.callback_query, update.message
     if query is not None:
+        # A button's conversation is the chat of the message it was under, else its user's.
+        where = query.message.chat if query.message is not None else query.from_
+        base = _incoming(update, where, query.from_)
         return replace(base, payload=resolve(query.data)) if query.data else None
-    message = update.message
     if message is None:
         return None
-    attachment = _attachment(update)
+    attachment = _attachment(message)
     text = message.text or message.caption
     if text is None and attachment is None:
         return None
-    return replace(base, text=text, attachment=attachment, received_at=message.date)
+    received_at = datetime.fromtimestamp(message.date, tz=UTC)
+    base = _incoming(update, message.chat, message.from_)
+    return replace(base, text=text, attachment=attachment, received_at=received_at)
 
 
-def _attachment(update: Update) -> Attachment | None:
-    message = update.message
-    if message is None:
-        return None
+def _incoming(update: TelegramUpdate, where: Chat | User, user: User | None) -> IncomingMessage:
+    """The message of a conversation (``where``: a chat, or a user outside any chat) in the
+    language of ``user``, without its content yet."""
+    return IncomingMessage(
+        ref=ConversationRef(CHANNEL, str(where.id)),
+        locale=user.language_code if user is not None else None,
+        message_id=str(update.update_id),  # what the dispatcher deduplicates on
+    )
+
+
+def _attachment(message: Message) -> Attachment | None:
     if message.photo:
         largest = message.photo[-1]
         return Attachment(kind="image", size=largest.file_size, file_id=largest.file_id)

@@ -1,32 +1,42 @@
-"""Translate python-telegram-bot errors into motcua's one error hierarchy, in one place."""
+"""python-telegram-bot's exceptions (raised while polling) as motcua's errors, like every other
+Bot API failure (``botapi.judge``)."""
 
 from __future__ import annotations
 
 import datetime as dtm
 
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Conflict,
-    EndPointNotFound,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import ChatMigrated, RetryAfter, TelegramError
 
-from dialogs.errors import (
-    ConfigurationError,
-    DeliveryError,
-    MotcuaError,
-    RateLimited,
-    RecipientUnavailable,
-    TemporaryFailure,
-)
+from dialogs.errors import MotcuaError
+from integrations.telegram.botapi import ApiError, judge
 
-# Bad requests that mean the chat itself is gone, not that our message was malformed.
-_GONE = ("chat not found", "user not found", "peer_id_invalid", "have no rights to send")
+KINDS = (
+    "RetryAfter",
+    "ChatMigrated",
+    "Forbidden",
+    "InvalidToken",
+    "EndPointNotFound",
+    "Conflict",
+    "BadRequest",
+    "TimedOut",
+    "NetworkError",
+)
+"""The exceptions ``botapi.ApiError`` names, the most precise first."""
+
+
+def from_ptb(exc: TelegramError) -> ApiError:
+    """The :class:`~integrations.telegram.botapi.ApiError` for one of PTB's exceptions: its
+    kind is the closest of PTB's classes (``TimedOut`` is a ``NetworkError``)."""
+    match exc:
+        case RetryAfter():
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)
+            return ApiError("RetryAfter", exc.message, retry_after=seconds)
+        case ChatMigrated():
+            return ApiError("ChatMigrated", exc.message, new_chat_id=exc.new_chat_id)
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    kind = next((name for name in KINDS if name in names), "TelegramError")
+    return ApiError(kind, exc.message)
 
 
 def translate(exc: TelegramError) -> MotcuaError:
@@ -34,21 +44,4 @@ def translate(exc: TelegramError) -> MotcuaError:
 
     Only the error class and Telegram's own description are kept: never message text.
     """
-    description = exc.message
-    match exc:
-        case RetryAfter():
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)
-            return RateLimited(description, retry_after=seconds)
-        case Forbidden() | ChatMigrated():
-            # Blocked, deactivated, kicked, never started, or the group moved: do not retry.
-            return RecipientUnavailable(description)
-        case InvalidToken() | EndPointNotFound() | Conflict():
-            return ConfigurationError(description)
-        case BadRequest() if any(gone in description.lower() for gone in _GONE):
-            return RecipientUnavailable(description)
-        case BadRequest():
-            return DeliveryError(description)
-        case NetworkError():
-            return TemporaryFailure(description)
-    return DeliveryError(description)
+    return judge(from_ptb(exc))

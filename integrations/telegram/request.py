@@ -1,32 +1,18 @@
-"""python-telegram-bot's HTTP layer on aiohttp, the client the rest of motcua already uses.
+"""python-telegram-bot's HTTP layer on aiohttp, the client the rest of motcua already uses, for
+the updater that long-polls (``polling``); everything else calls the Bot API without
+python-telegram-bot (``botapi``), on the same :class:`~integrations.telegram.botapi.Connection`.
 
 Sending a reply through PTB took 19.5 % of a worker's sampled CPU on PTB's default layer
 (httpx and httpcore) while it answered the throughput benchmark, 9.8 % on this one
 (``python -m bench.throughput --profile``, ``TelegramChannel._deliver``).
-:class:`AiohttpRequest` does what ``HTTPXRequest`` does, no more: one pooled
-session, PTB's form encoding (multipart when files go up), and its timeouts (which
-``post_json`` keeps too, for the bodies ``outgoing`` encodes itself):
-
-- ``pool``: waiting for one of the pool's connections; a request that waited longer is not
-  sent at all (aiohttp would count this wait in its connect timeout, so the pool's size is
-  kept here, by a semaphore);
-- ``connect``: reaching Telegram;
-- ``read``: the longest silence while the answer comes in, counted once the request is sent;
-- ``write``: sending the request; aiohttp has no timer per write, so a request with a body must
-  be over within all its timeouts together (a Bot API answer is small; downloads are GETs and
-  keep the read timer only).
-
-Failures are PTB's: a timeout is ``TimedOut``, anything else on the network ``NetworkError``
-whose text never holds the request URL (the token is in it); HTTP statuses (429 with
-``retry_after``, 5xx, 403 ...) are turned into errors by PTB's ``BaseRequest`` as before (by
-``outgoing.refusal``, which reads them the same way, for ``post_json``), and PTB's rate limiter
-retries floods as it did. Nothing is logged per request.
+:class:`AiohttpRequest` does what ``HTTPXRequest`` does, no more: one pooled session (see
+``botapi`` for its timeouts), PTB's form encoding (multipart when files go up), and PTB's
+exceptions: a timeout is ``TimedOut``, anything else on the network ``NetworkError`` whose text
+never holds the request URL (the token is in it); HTTP statuses (429 with ``retry_after``,
+5xx, 403 ...) are turned into errors by PTB's ``BaseRequest``. Nothing is logged per request.
 """
 
 from __future__ import annotations
-
-import asyncio
-import re
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -34,18 +20,13 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from integrations.telegram.botapi import ApiError, Connection, client_timeout
+
 FORM = "application/x-www-form-urlencoded"
-JSON_HEADERS = {"Content-Type": "application/json"}
-_TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s]+")
-
-
-def _redacted(error: BaseException) -> str:
-    """The error's text without the token aiohttp may quote with the URL."""
-    return _TOKEN_IN_URL.sub(r"/\1bot<token>", str(error))
 
 
 class AiohttpRequest(BaseRequest):
-    """A ``BaseRequest`` on one ``aiohttp.ClientSession`` (created by :meth:`initialize`).
+    """A ``BaseRequest`` on one ``botapi.Connection`` (opened by :meth:`initialize`).
 
     Args:
         connection_pool_size: connections kept to the Bot API at most (PTB's default, 256).
@@ -54,7 +35,7 @@ class AiohttpRequest(BaseRequest):
         media_write_timeout: the write timeout of a request that uploads files.
     """
 
-    __slots__ = ("_json_timeout", "_media_write_timeout", "_session", "_slots", "_timeouts")
+    __slots__ = ("_connection", "_media_write_timeout")
 
     def __init__(
         self,
@@ -65,31 +46,28 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
     ) -> None:
-        self._timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
-        self._json_timeout = _client_timeout(
-            read_timeout, write_timeout, connect_timeout, has_body=True
+        self._connection = Connection(
+            connection_pool_size,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            user_agent=self.USER_AGENT,
         )
         self._media_write_timeout = media_write_timeout
-        self._session: aiohttp.ClientSession | None = None
-        self._slots = asyncio.Semaphore(connection_pool_size)
 
     @property
     def read_timeout(self) -> float | None:
         """The default read timeout (PTB adds a long poll's wait to it)."""
-        return self._timeouts[0]
+        return self._connection.timeouts[0]
 
     async def initialize(self) -> None:
         """Open the session (again, after a shutdown)."""
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=0)  # the pool's size is ``_slots``
-            self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}
-            )
+        await self._connection.open()
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+        await self._connection.close()
 
     async def do_request(
         self,
@@ -103,7 +81,7 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """One call to the Bot API: its HTTP status and body (PTB reads the errors off them)."""
         files = request_data.contains_files if request_data else False
-        default_read, default_write, default_connect, default_pool = self._timeouts
+        default_read, default_write, default_connect, default_pool = self._connection.timeouts
         if files:
             default_write = self._media_write_timeout
         read = _given(read_timeout, default_read)
@@ -113,75 +91,17 @@ class AiohttpRequest(BaseRequest):
         body: aiohttp.FormData | str | None = None
         if request_data is not None:
             body = _multipart(request_data) if files else request_data.url_encoded_parameters()
-        timeout = _client_timeout(read, write, connect, has_body=body is not None)
+        timeout = client_timeout(read, write, connect, has_body=body is not None)
         headers = {"Content-Type": FORM} if isinstance(body, str) else None
-        return await self._exchange(method, url, body, headers, timeout, pool)
-
-    async def post_json(self, url: str, body: bytes) -> tuple[int, bytes]:
-        """POST a body already encoded as JSON, with this layer's default timeouts: the HTTP
-        status and the answer (``outgoing`` sends messages this way)."""
-        return await self._exchange(
-            "POST", url, body, JSON_HEADERS, self._json_timeout, self._timeouts[3]
-        )
-
-    async def _exchange(
-        self,
-        method: str,
-        url: str,
-        body: aiohttp.FormData | str | bytes | None,
-        headers: dict[str, str] | None,
-        limits: aiohttp.ClientTimeout,
-        pool: float | None,
-    ) -> tuple[int, bytes]:
-        """Wait ``pool`` at most for a connection, then make the request."""
-        if self._session is None or self._session.closed:
-            raise RuntimeError("this AiohttpRequest is not initialized")
-        if self._slots.locked():
-            try:
-                async with asyncio.timeout(pool):
-                    await self._slots.acquire()
-            except TimeoutError:
-                raise TimedOut(
-                    "Pool timeout: every connection to the Bot API is busy; "
-                    "the request was not sent"
-                ) from None
-        else:
-            await self._slots.acquire()  # free: returns at once
         try:
-            async with self._session.request(
-                method, url, data=body, headers=headers, timeout=limits
-            ) as response:
-                return response.status, await response.read()
-        except TimeoutError:
-            raise TimedOut(f"no answer from the Bot API within the {method} timeouts") from None
-        except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {_redacted(error)}") from None
-        finally:
-            self._slots.release()
+            return await self._connection.exchange(method, url, body, headers, timeout, pool)
+        except ApiError as error:  # a network failure: PTB names it the same way
+            raise (TimedOut if error.kind == "TimedOut" else NetworkError)(error.message) from None
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
     """A call's timeout, or this layer's default when the call left it unset."""
     return default if isinstance(value, DefaultValue) else value
-
-
-def _client_timeout(
-    read: float | None, write: float | None, connect: float | None, *, has_body: bool
-) -> aiohttp.ClientTimeout:
-    """aiohttp's timeouts for PTB's read, write and connect ones."""
-    return aiohttp.ClientTimeout(
-        total=_sum(connect, write, read) if has_body else None,
-        connect=connect,
-        sock_connect=connect,
-        sock_read=read,
-    )
-
-
-def _sum(*timeouts: float | None) -> float | None:
-    """Timeouts of consecutive phases together; unlimited if any of them is."""
-    if any(t is None for t in timeouts):
-        return None
-    return sum(t for t in timeouts if t is not None)
 
 
 def _multipart(request_data: RequestData) -> aiohttp.FormData:

@@ -3,9 +3,11 @@ one worker at a time, counted per channel, cancelled only before it starts."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.util import await_only
 from storage.test_dispatcher import echo, make_deps
 from support.clock import ManualClock
 from support.statements import work
@@ -13,6 +15,7 @@ from support.statements import work
 from bot.announcements.compose import Author, Draft, compose
 from bot.announcements.store import (
     Cancel,
+    Claimed,
     Delivery,
     SqlAnnouncements,
     SqlDeliveries,
@@ -261,3 +264,48 @@ async def test_a_round_of_sends_reads_as_little_with_20000_queued_as_with_100(
     assert progress.by_channel["telegram"][Delivery.QUEUED] == 100
     assert progress.by_channel["telegram"][Delivery.SENT] == queue - 100
     assert at_start <= 2 * near_the_end, (at_start, near_the_end)
+
+
+async def test_two_senders_never_both_take_a_delivery_while_one_sends_it(
+    database: Database, database_url: str, clock: ManualClock
+) -> None:
+    """Two sender processes on one database (two engines): the other one claims, sends and
+    settles the very deliveries this one's claim has just read as candidates, before the claim
+    takes them. The claim must not take them again: they were sent. (On SQLite the candidates
+    were read outside the claim's transaction, and their free lease let it take them.)"""
+    refs = [ConversationRef("web", f"w{n}") for n in range(5)]
+    async with database.transaction() as session:
+        for ref in refs:
+            await SqlSubscriptions(session).choose(ref, BA_DINH, clock.now())
+    announcement = await _announce(database, clock)
+    async with database.transaction() as session:
+        await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS)
+
+    async with Database(database_url) as other:
+
+        async def other_round() -> list[Claimed]:
+            async with other.transaction() as session:
+                taken = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "other", CHANNELS)
+            async with other.transaction() as session:  # sent meanwhile
+                return await SqlDeliveries(session).settle_sent(taken, clock.now())
+
+        rounds: list[asyncio.Task[list[Claimed]]] = []
+
+        def after(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+            if rounds or not statement.startswith("SELECT announcement_deliveries.id"):
+                return
+            rounds.append(asyncio.create_task(other_round()))
+            # Let the other sender go first while this claim sits between its read and its
+            # UPDATE; a claim that holds the database keeps it waiting (for a second at most
+            # here, then the claim goes on and the other sender is let through after it).
+            await_only(asyncio.wait(rounds, timeout=1.0))
+
+        event.listen(database.engine.sync_engine, "after_cursor_execute", after)
+        try:
+            async with database.transaction() as session:
+                mine = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "mine", CHANNELS)
+        finally:
+            event.remove(database.engine.sync_engine, "after_cursor_execute", after)
+        (theirs,) = await asyncio.gather(*rounds)
+    assert len(mine) + len(theirs) == len(refs)
+    assert {c.id for c in mine}.isdisjoint(c.id for c in theirs)

@@ -21,9 +21,8 @@ from dialogs.errors import (
 from dialogs.messages import Button, ConversationRef, Reply
 from integrations.ordering import MemoryInbox
 from integrations.telegram import TelegramChannel
-from integrations.telegram.errors import translate
-from integrations.telegram.outgoing import TextMessage, refusal
-from integrations.telegram.request import AiohttpRequest
+from integrations.telegram.botapi import ApiError, Connection, judge, refused
+from integrations.telegram.outgoing import TextMessage
 
 
 def answer(**fields: object) -> bytes:
@@ -89,7 +88,7 @@ class Answers(BaseRequest):
         return self._answer
 
 
-def described(error: TelegramError) -> tuple[type[TelegramError], str, object]:
+def described(error: TelegramError) -> tuple[str, str, object]:
     extra = (
         error.retry_after
         if isinstance(error, RetryAfter)
@@ -97,14 +96,18 @@ def described(error: TelegramError) -> tuple[type[TelegramError], str, object]:
         if isinstance(error, ChatMigrated)
         else None
     )
-    return type(error), error.message, extra
+    return type(error).__name__, error.message, extra
+
+
+def described_api(error: ApiError) -> tuple[str, str, object]:
+    return error.kind, error.message, error.retry_after or error.new_chat_id
 
 
 @pytest.mark.parametrize(("status", "body"), REFUSALS)
 async def test_a_refusal_is_the_exception_ptb_raises_for_it(status: int, body: bytes) -> None:
     with pytest.raises(TelegramError) as ptb:
         await Answers(status, body).post("https://api.telegram.org/botX/sendMessage", RequestData())
-    assert described(refusal(status, body)) == described(ptb.value)
+    assert described_api(refused(status, body)) == described(ptb.value)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +146,7 @@ async def test_the_channel_raises_the_error_of_each_refusal(
 
 def test_a_flood_keeps_its_wait_through_translate() -> None:
     status, body = REFUSALS[0]
-    translated = translate(refusal(status, body))
+    translated = judge(refused(status, body))
     assert isinstance(translated, RateLimited) and translated.retry_after == 7
 
 
@@ -168,16 +171,16 @@ def test_the_body_holds_the_chat_text_and_keyboard() -> None:
 async def test_one_encoded_message_reaches_every_chat_as_sent(telegram: FakeTelegram) -> None:
     an, binh = telegram.user(), telegram.user(5_550_002, "Bình")
     message = TextMessage("<b>Bão số 3</b>: ở nhà", [Button("Đã rõ", "ack")])
-    request = AiohttpRequest()
-    await request.initialize()
+    connection = Connection()
+    await connection.open()
     try:
         for chat in (an, binh):
-            status, _ = await request.post_json(
+            status, _ = await connection.post_json(
                 f"{telegram.url}/bot{TOKEN}/sendMessage", message.body_for(chat.id)
             )
             assert status == 200
     finally:
-        await request.shutdown()
+        await connection.close()
     for chat in (an, binh):
         [got] = chat.messages
         assert (got.text, got.bold, got.labels) == ("Bão số 3: ở nhà", ["Bão số 3"], ["Đã rõ"])

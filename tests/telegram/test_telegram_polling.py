@@ -225,3 +225,22 @@ async def test_an_update_the_inbox_could_not_keep_is_kept_later_and_polling_goes
     assert [m.text for m in handler.seen] == ["xin chao", "con do khong?"]
     [failure, *_] = [r for r in caplog.records if r.getMessage().startswith("telegram update not")]
     assert failure.levelno == logging.ERROR and failure.exc_info is not None
+
+
+async def test_a_polled_update_the_webhook_would_refuse_is_skipped_and_polling_goes_on(
+    polling: TelegramChannel,
+    telegram: FakeTelegram,
+    handler: ScriptedHandler,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    an = telegram.user()
+    future = {"message_id": 1, "date": 5_000_000_000, "chat": an.chat, "from": an.json}
+    odd = telegram.enqueue({"message": future | {"text": "nam 2128"}}, key=an.id)
+    an.send("xin chao")
+    await telegram.wait_for(lambda: len(an.messages) == 1)
+    assert handler.texts == ["xin chao"]
+    [refused] = [r for r in caplog.records if r.getMessage().startswith("telegram update ")]
+    assert refused.getMessage() == (
+        f"telegram update {odd['update_id']} refused: message.date: "
+        "Input should be less than 4102444800"
+    )
