@@ -39,7 +39,7 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's Chromium for Playwright; skips visibly when it is not installed."""
     if not CHROMIUM:
