@@ -1,9 +1,5 @@
-"""Fixtures for the web chat: the composed app on a test server, with a scripted dialog.
-
-Every test here runs in the event loop its pytest worker keeps for the session, so that one
-Chromium serves them all (a launch costs Playwright's driver and the browser's start-up, about a
-second each time); each test still gets a fresh browser context: its own cookies and storage.
-"""
+"""Fixtures for the web chat: the composed app on a test server, with a scripted dialog, in the
+worker's session event loop (tests/conftest.py says why)."""
 
 from __future__ import annotations
 
@@ -14,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from support.schema import migrated
 from webchat_support import Client, NoKnowledge, ScriptedDialog
 
@@ -22,17 +18,6 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
 from dialogs.ports import KnowledgeBase
-
-SHARED_LOOP = pytest.mark.asyncio(loop_scope="session")
-"""The loop of every test in this folder: the one the shared browser was started in."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run this folder's asynchronous tests in the worker's session loop."""
-    here = Path(__file__).parent
-    for item in items:
-        if item.path.is_relative_to(here) and item.get_closest_marker("asyncio"):
-            item.add_marker(SHARED_LOOP, append=False)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -61,31 +46,6 @@ async def client(app: App) -> AsyncIterator[Client]:
     """An HTTP client for the app's server."""
     async with TestClient(TestServer(web_application(app))) as test_client:
         yield test_client
-
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def browser(chromium_path: str) -> AsyncIterator[Browser]:
-    """Debian's headless Chromium, started the first time a test asks for it in this worker."""
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=chromium_path, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @asynccontextmanager
