@@ -1,16 +1,24 @@
 """Suite-wide fixtures: optional PostgreSQL (with the session's own database) and Redis, and the
-Chromium used by browser tests."""
+Chromium used by browser tests.
+
+The web chat's and the console's tests run in the event loop each pytest worker keeps for the
+session, so that one Chromium serves them all (a launch costs Playwright's driver and the
+browser's start-up, about a second each time); each test opens browser contexts of its own
+(its own cookies and storage), closed after it.
+"""
 
 from __future__ import annotations
 
 import copy
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from argon2 import PasswordHasher, profiles
+from playwright.async_api import Browser, async_playwright
 from storage.databases import _postgres_database  # noqa: F401
 from support.procedures import shipped
 
@@ -21,6 +29,18 @@ from knowledge.base import LocalKnowledgeBase
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("MOTCUA_TEST_REDIS_URL")
 CHROMIUM = os.environ.get("MOTCUA_TEST_CHROMIUM") or shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHARED_LOOP_FOLDERS = [Path(__file__).parent / "web", Path(__file__).parent / "console"]
+"""Folders whose tests run in the worker's session event loop, the one its Chromium runs in."""
 
 
 @pytest.fixture
@@ -39,12 +59,25 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's Chromium for Playwright; skips visibly when it is not installed."""
     if not CHROMIUM:
         pytest.skip("no Chromium found (install Debian's chromium): browser tests skipped")
     return CHROMIUM
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser(chromium_path: str) -> AsyncIterator[Browser]:
+    """Debian's headless Chromium, started the first time a test of this worker asks for it."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -103,3 +136,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("slow") or item.get_closest_marker("browser")
     }
     items.sort(key=lambda item: item.path not in first)
+    shared_loop = pytest.mark.asyncio(loop_scope="session")
+    for item in items:
+        shared = any(item.path.is_relative_to(folder) for folder in SHARED_LOOP_FOLDERS)
+        if shared and item.get_closest_marker("asyncio"):
+            item.add_marker(shared_loop, append=False)

@@ -10,20 +10,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from bot.cli import main
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 SCREENSHOTS = os.environ.get("MOTCUA_CONSOLE_SCREENSHOTS")
 """A folder to save the console's screenshots in (the README's come from here)."""
@@ -36,14 +25,16 @@ async def cli(monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: str = "") -> i
 
 
 @asynccontextmanager
-async def chromium(path: str) -> AsyncIterator[Browser]:
-    """Debian's headless Chromium."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+async def closing_contexts(browser: Browser) -> AsyncIterator[None]:
+    """Close the browser contexts (pages, cookies) opened in the block: the worker's Chromium
+    serves the next test with none of them."""
+    before = set(browser.contexts)
+    try:
+        yield
+    finally:
+        for context in browser.contexts:
+            if context not in before:
+                await context.close()
 
 
 async def phone(browser: Browser, url: str) -> Page:

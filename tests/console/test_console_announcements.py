@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+import pytest_asyncio
 from aiohttp import FormData
 from console_support import Client, Staffing, csrf
 
@@ -59,7 +60,7 @@ async def _post(client: Client, **fields: str | bytes | list[str]) -> tuple[int,
     return answer.status, await answer.text()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def staff(staffing: Staffing) -> AsyncIterator[Client]:
     """Signed in as a staff member of commune 00004 only."""
     await staffing.add("--commune", OURS, "can.bo@xa.vn")

@@ -10,8 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from browser_support import chromium, cli, phone, screenshot, sign_in
-from playwright.async_api import Page, expect
+import pytest_asyncio
+from browser_support import cli, closing_contexts, phone, screenshot, sign_in
+from playwright.async_api import Browser, Page, expect
 from support.apps import serving
 
 from bot.announcements.store import SqlAnnouncements, State
@@ -25,7 +26,7 @@ PASSWORD = "mật khẩu đủ dài 2026"
 TEXT = "Ngày 10/12 trạm y tế phường tiêm vắc-xin sởi cho trẻ dưới 5 tuổi."
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
     """``motcua serve`` with its background loops (the announcements' sender) on."""
     monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
@@ -56,13 +57,13 @@ async def _compose(staff: Page, text: str) -> None:
 
 
 async def test_compose_preview_send_watch_progress_and_cancel_a_scheduled_one(
-    app: App, chromium_path: str, monkeypatch: pytest.MonkeyPatch
+    app: App, browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = app.settings.public_url
     assert base is not None
     assert await cli(monkeypatch, "staff", "add", "--admin", "admin@xa.vn", stdin=PASSWORD) == 0
 
-    async with chromium(chromium_path) as browser:
+    async with closing_contexts(browser):
         citizen = await phone(browser, f"{base}/")
         await _subscribe(citizen)
 

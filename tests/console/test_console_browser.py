@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from browser_support import chromium, cli, phone, screenshot, sign_in
+import pytest_asyncio
+from browser_support import cli, closing_contexts, phone, screenshot, sign_in
 from fakes.telegram import FakeTelegram
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen, text_of
 
@@ -29,13 +30,13 @@ def knowledge() -> LocalKnowledgeBase:
     return LocalKnowledgeBase.load()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(
     telegram: FakeTelegram,
     knowledge: LocalKnowledgeBase,
@@ -65,14 +66,14 @@ async def _answer(staff: Page, conversation: str, answer: str) -> None:
 
 
 async def test_staff_answer_a_web_chat_and_a_telegram_citizen(
-    app: App, telegram: FakeTelegram, chromium_path: str, monkeypatch: pytest.MonkeyPatch
+    app: App, telegram: FakeTelegram, browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = app.settings.public_url
     assert base is not None
     added = await cli(monkeypatch, "staff", "add", "--admin", "admin@xa.vn", stdin=PASSWORD)
     assert added == 0
 
-    async with chromium(chromium_path) as browser:
+    async with closing_contexts(browser):
         staff = await phone(browser, f"{base}/console/login")
         await sign_in(staff, base, "admin@xa.vn", PASSWORD)
         await staff.get_by_role("link", name="Tài khoản").click()

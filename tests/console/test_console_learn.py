@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
+import pytest_asyncio
 from console_support import Client, Staffing, csrf
 from sqlalchemy import update
 from support.procedures import MARRIAGE, PROCEDURES
@@ -25,7 +25,7 @@ CITIZEN = ConversationRef("web", "citizen-1")
 UNKNOWN = "thủ tục cho chó mèo đi tiêm phòng"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(settings: Settings) -> AsyncIterator[App]:
     """The composed app over a few real procedures, so questions find (or miss) them."""
     async with build_app(

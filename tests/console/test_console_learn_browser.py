@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from browser_support import chromium, cli, phone, screenshot, sign_in
-from playwright.async_api import Page, expect
+import pytest_asyncio
+from browser_support import cli, closing_contexts, phone, screenshot, sign_in
+from playwright.async_api import Browser, Page, expect
 from support.apps import serving
 from support.procedures import MARRIAGE, PROCEDURES
 from test_console_a11y import serious_findings
@@ -23,7 +24,7 @@ PASSWORD = "mật khẩu đủ dài 2026"
 UNKNOWN = "thủ tục cho chó mèo đi tiêm phòng"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
     """``motcua serve`` over a few real procedures."""
     monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
@@ -43,7 +44,7 @@ async def _tap(citizen: Page, label: str) -> None:
 
 
 async def test_staff_teach_an_unanswered_question_and_see_the_figures(
-    app: App, chromium_path: str, monkeypatch: pytest.MonkeyPatch
+    app: App, browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = app.settings.public_url
     assert base is not None
@@ -53,7 +54,7 @@ async def test_staff_teach_an_unanswered_question_and_see_the_figures(
     )
     assert added == 0
 
-    async with chromium(chromium_path) as browser:
+    async with closing_contexts(browser):
         citizen = await phone(browser, f"{base}/")
         log = citizen.get_by_role("log")
         await _say(citizen, UNKNOWN)

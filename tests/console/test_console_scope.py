@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import pytest
+import pytest_asyncio
 from console_support import Client, Staffing, csrf
 
 from bot.app import App
@@ -19,7 +19,7 @@ from dialogs.step import SubmitDossier
 OURS, THEIRS = "00004", "00005"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def records(app: App) -> dict[str, int]:
     """A handed-over conversation and a dossier in each of two communes."""
     now = app.console.clock.now()
@@ -42,7 +42,7 @@ async def records(app: App) -> dict[str, int]:
     return found
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def staff(staffing: Staffing) -> AsyncIterator[Client]:
     """Signed in as a staff member of commune 00004 only."""
     await staffing.add("--commune", OURS, "can.bo@xa.vn")

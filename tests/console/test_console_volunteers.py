@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from console_support import PASSWORD, Client, Staffing, csrf, login
 
@@ -28,7 +29,7 @@ from webchat_support import NoKnowledge
 COORDINATOR = "dieu.phoi@xa.vn"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(settings: Settings) -> AsyncIterator[App]:
     """The conftest's app with its inbox and background loops on: the web chat's turns are
     answered, and decisions reach the citizen through the outbox."""
@@ -63,7 +64,7 @@ async def standing(app: App) -> Volunteer:
     return found
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def coordinator(staffing: Staffing) -> AsyncIterator[Client]:
     """A client signed in as a coordinator made with ``motcua staff add --coordinator``."""
     assert await staffing.add("--coordinator", COORDINATOR) == 0

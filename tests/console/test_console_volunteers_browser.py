@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from browser_support import chromium, cli, phone, screenshot, sign_in
+import pytest_asyncio
+from browser_support import cli, closing_contexts, phone, screenshot, sign_in
 from fakes.telegram import FakeTelegram
-from playwright.async_api import expect
+from playwright.async_api import Browser, expect
 from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen, text_of
 
@@ -24,13 +25,13 @@ PASSWORD = "mật khẩu đủ dài 2026"
 COORDINATOR = "dieu.phoi@xa.vn"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(
     telegram: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[App]:
@@ -52,7 +53,7 @@ async def offered_whom(citizen: TelegramCitizen) -> list[str]:
 
 
 async def test_a_coordinator_approves_then_revokes_a_member(
-    app: App, telegram: FakeTelegram, chromium_path: str, monkeypatch: pytest.MonkeyPatch
+    app: App, telegram: FakeTelegram, browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = app.settings.public_url
     assert base is not None
@@ -69,7 +70,7 @@ async def test_a_coordinator_approves_then_revokes_a_member(
     assert "người điều phối" in text_of(await citizen.tap("Gửi yêu cầu"))
     assert "Cho người tôi đang giúp" not in await offered_whom(citizen)
 
-    async with chromium(chromium_path) as browser:
+    async with closing_contexts(browser):
         page = await phone(browser, f"{base}/console/login")
         await sign_in(page, base, COORDINATOR, PASSWORD, landing="/console/volunteers")
         await expect(page.get_by_role("heading", level=1)).to_have_text("Tổ công nghệ số cộng đồng")

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from console_support import Staffing, csrf
 from fakes.zalo import FakeZalo
 from support.apps import zalo_env
@@ -25,13 +26,13 @@ from webchat_support import NoKnowledge
 USER = "2468458835296197922"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def zalo() -> AsyncIterator[FakeZalo]:
     async with FakeZalo() as fake:
         yield fake
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(
     zalo: FakeZalo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[App]:

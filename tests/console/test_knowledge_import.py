@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiohttp import FormData
 from console_support import Client, Staffing, csrf
 from support.schema import migrated
@@ -66,7 +67,7 @@ def _source_folder(tmp_path: Path) -> Path:
     return sources
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     sources = _source_folder(tmp_path)
     env = {"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_KNOWLEDGE_SOURCES": str(sources)}
@@ -83,7 +84,7 @@ def _knowledge(settings: Settings) -> LocalKnowledgeBase:
     return LocalKnowledgeBase(decode_knowledge_base(built.data))
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(settings: Settings) -> AsyncIterator[App]:
     """The console's app on the shipped knowledge base (the conftest's has none): the server,
     staff and admin fixtures of the conftest run on this one."""

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from browser_support import chromium, cli, phone, screenshot, sign_in
-from playwright.async_api import expect
+import pytest_asyncio
+from browser_support import cli, closing_contexts, phone, screenshot, sign_in
+from playwright.async_api import Browser, expect
 from support.apps import serving
 from test_console_a11y import serious_findings
 from test_knowledge_import import BIRTH, RAW, _knowledge, _new_portal_file, _source_folder
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "mật khẩu đủ dài 2026"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
     env = {
         "MOTCUA_DATA_DIR": str(tmp_path),
@@ -36,7 +37,7 @@ async def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 
 
 async def test_an_admin_imports_portal_data_and_citizens_are_answered_from_it(
-    app: App, chromium_path: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    app: App, browser: Browser, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     base = app.settings.public_url
     assert base is not None
@@ -44,7 +45,7 @@ async def test_an_admin_imports_portal_data_and_citizens_are_answered_from_it(
     upload = tmp_path / RAW
     upload.write_bytes(_new_portal_file())
 
-    async with chromium(chromium_path) as browser:
+    async with closing_contexts(browser):
         admin = await phone(browser, f"{base}/console/login")
         await sign_in(admin, base, "admin@xa.vn", PASSWORD)
         await admin.get_by_role("link", name="Nhập dữ liệu của Cổng").click()

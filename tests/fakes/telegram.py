@@ -31,7 +31,7 @@ import math
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -343,6 +343,7 @@ class FakeTelegram:
         """Awaited once a message is sent and before the bot is told so (then forgotten): what
         happens to the bot between the two, e.g. its database going away."""
         self._users: dict[int, FakeUser] = {}
+        self._held: list[tuple[Callable[[dict[str, Any]], bool], asyncio.Event]] = []
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(700_000_001)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
@@ -452,6 +453,19 @@ class FakeTelegram:
             times=times,
         )
 
+    @contextlib.asynccontextmanager
+    async def holding(self, sends: Callable[[dict[str, Any]], bool]) -> AsyncIterator[None]:
+        """Until the block ends, take every ``sendMessage`` whose parameters ``sends`` picks
+        (recorded in ``calls`` as it comes) without answering it, as a server stalling on them;
+        other calls are answered as ever."""
+        hold = (sends, asyncio.Event())
+        self._held.append(hold)
+        try:
+            yield
+        finally:
+            self._held.remove(hold)
+            hold[1].set()
+
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         """The parameters of every call of ``method`` so far, in order."""
         return [params for name, params in self.calls if name == method.lower()]
@@ -482,6 +496,9 @@ class FakeTelegram:
             params = await self._params(request)
             self.calls.append((method, params))
             self._touch()
+            for sends, released in list(self._held):
+                if method == "sendmessage" and sends(params):
+                    await released.wait()
             self._injected_failure(method, params)
             await self._chat_flood_limit(method, params)
             await self._bot_flood_limit(method)

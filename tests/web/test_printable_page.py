@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
+import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +26,7 @@ SURROGACY_PAPER = "mang thai hộ"  # only in the surrogacy case's papers
 VIETNAMESE = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def real_client(settings: Settings) -> AsyncIterator[Client]:
     """The whole app (shipped knowledge base and catalogs) over HTTP."""
     async with (

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
+import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from support.announcements import published
 from webchat_support import Client, identity
@@ -28,7 +28,7 @@ BA_DINH = "00004"  # Phường Ba Đình, Hà Nội, as staff type its code
 HOAI_DUC = 9832  # Xã Hoài Đức, Hà Nội
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def real(settings: Settings) -> AsyncIterator[tuple[App, Client]]:
     async with (
         build_app(settings) as app,

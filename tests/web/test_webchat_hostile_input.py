@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from webchat_support import Client, identity
 
@@ -24,14 +25,14 @@ from dialogs.messages import ConversationRef
 BIRTH = "1.001193"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def real_app(settings: Settings) -> AsyncIterator[App]:
     """The composed app with the shipped knowledge base, dialogs and catalogs."""
     async with build_app(settings) as app:
         yield app
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def real_client(real_app: App) -> AsyncIterator[Client]:
     """An HTTP client for the real app's server."""
     async with TestClient(TestServer(web_application(real_app))) as test_client:
