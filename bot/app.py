@@ -271,7 +271,7 @@ async def build_app(
             portal=portal.client,
             locks=locks,
             dialog=dialog,
-            concurrent_turns=settings.db_pool_size + settings.db_max_overflow,
+            concurrent_turns=settings.db_pool_size,
         )
         events = PortalEvents(database, statuses.apply_all, wake_outbox)
 

@@ -149,9 +149,12 @@ class Dispatcher:
             locks: per-conversation locks; in-process ones by default, Redis for several workers.
             dialog: the conversation function; ``dialogs.engine.handle`` by default.
             concurrent_turns: turns run at once; later ones wait their turn, first come first
-                served. A turn needs a database connection, so this is the pool's size: a
-                burst of users then queues here, holding nothing, instead of holding
-                conversation locks while waiting (and timing out) for a connection.
+                served. A turn needs a database connection, so this is the connections the
+                pool keeps: a burst of users then queues here, holding nothing, instead of
+                holding conversation locks while waiting (and timing out) for a connection,
+                and a steady load of turns never opens and closes PostgreSQL connections
+                (the pool closes each one above its size as soon as it is handed back); the
+                overflow is left to the inbox's and the web's short units of work.
             portal: where dossiers are looked up for the dialogs.
             on_dossier: called after a turn that queued a dossier has committed, so the
                 sender files it at once.

@@ -148,6 +148,11 @@ class DurableInbox:
         self._loop: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._claiming = False
+        # Rows whose work is under way, their leases renewed together by one loop (a task and
+        # a timer per message cost more than the turn's own statements).
+        self._in_hand: dict[int, int] = {}
+        self._renewals: asyncio.Task[None] | None = None
+        self._left = asyncio.Event()
         self._keeping = GroupCommit(self._keep_all, "inbox messages kept", limit=BATCH)
         self._finishing = GroupCommit(self._finish_all, "inbox messages marked done", limit=BATCH)
 
@@ -211,6 +216,8 @@ class DurableInbox:
 
     async def __aenter__(self) -> DurableInbox:
         self._stopping.clear()
+        self._left.clear()
+        self._renewals = asyncio.create_task(self._renew(), name="inbox-leases")
         self._loop = asyncio.create_task(
             supervised("inbox", self.run, self._stopping, first_pause=self._restart_pause),
             name="inbox",
@@ -234,6 +241,9 @@ class DurableInbox:
             for task in late:  # left pending in the table for the next worker
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self._renewals is not None:
+            self._left.set()
+            await asyncio.gather(self._renewals, return_exceptions=True)
 
     async def run(self) -> None:
         """Take rows as they arrive (or every ``poll_interval``) until the inbox is left."""
@@ -346,8 +356,7 @@ class DurableInbox:
         if await self._given_up(entry):
             return
         respond = self._responders.get(channel)
-        worked = asyncio.Event()
-        renewing = asyncio.create_task(self._renew([entry.id], worked))
+        self._hold([entry.id])
         try:
             replies = entry.replies
             if entry.status == PENDING:
@@ -376,9 +385,7 @@ class DurableInbox:
                     "%s message failed: entry=%d attempt=%d", channel, entry.id, entry.attempts
                 )
         finally:
-            # Told to stop rather than cancelled, like the loop: it may be in a unit of work.
-            worked.set()
-            await asyncio.shield(renewing)
+            self._release([entry.id])
 
     async def _work_batch(self, turn: BatchTurn, entries: Sequence[InboxEntry]) -> None:
         """Apply rows of a channel that answers nothing in one go, each marked done with its
@@ -389,8 +396,7 @@ class DurableInbox:
             due = [entry for entry in entries if not await self._given_up(entry)]
             if not due:
                 return
-            worked = asyncio.Event()
-            renewing = asyncio.create_task(self._renew([entry.id for entry in due], worked))
+            self._hold([entry.id for entry in due])
             rows = {entry.message.message_id: entry.id for entry in due}
 
             async def mark_done(session: AsyncSession, messages: Sequence[IncomingMessage]) -> None:
@@ -400,8 +406,7 @@ class DurableInbox:
             try:
                 applied = await turn([entry.message for entry in due], mark_done)
             finally:
-                worked.set()
-                await asyncio.shield(renewing)
+                self._release([entry.id for entry in due])
             for entry, done in zip(due, applied, strict=True):
                 if done:
                     await self._respond(entry, None, ())
@@ -498,27 +503,45 @@ class DurableInbox:
 
         return mark
 
-    async def _renew(self, entry_ids: Sequence[int], worked: asyncio.Event) -> None:
-        """Keep the leases until ``worked`` is set: a live worker's claim never runs out.
+    def _hold(self, entry_ids: Sequence[int]) -> None:
+        """Keep renewing these rows' leases until they are released (a row may be in hand
+        twice: a batch and a turn of the same row, after a lease ran out)."""
+        for entry_id in entry_ids:
+            self._in_hand[entry_id] = self._in_hand.get(entry_id, 0) + 1
+
+    def _release(self, entry_ids: Sequence[int]) -> None:
+        for entry_id in entry_ids:
+            if self._in_hand[entry_id] == 1:
+                del self._in_hand[entry_id]
+            else:
+                self._in_hand[entry_id] -= 1
+
+    async def _renew(self) -> None:
+        """Keep the leases of the rows in hand, every third of the lease, until the inbox is
+        left: a live worker's claim never runs out. A row taken in hand between two renewals
+        is renewed at the next, within a third of its lease.
 
         A renewal the database did not take is tried again after ``FINISH_PAUSE``, not a third
-        of the lease later: the claim then outlasts an outage of nearly two thirds of the lease
+        of the lease later: the claims then outlast an outage of nearly two thirds of the lease
         (a third and a pause), where waiting the whole period let one of just over a third end
-        it, and another worker would send the same replies again.
+        them, and another worker would send the same replies again. The renewal is the
+        claimant's only, so a row another worker took over meanwhile is left as it is.
         """
         period = self._lease.total_seconds() / 3
         pause = period
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(worked.wait(), pause)
-            if worked.is_set():
+                await asyncio.wait_for(self._left.wait(), pause)
+            if self._left.is_set():
                 return
+            pause = period
+            entry_ids = sorted(self._in_hand)
             try:
-                async with self._database.transaction() as session:
-                    until = self._clock.now() + self._lease
-                    if not await SqlInbox(session).renew(entry_ids, self.owner, until):
-                        return
-                pause = period
+                until = self._clock.now() + self._lease
+                for start in range(0, len(entry_ids), BATCH):
+                    async with self._database.transaction() as session:
+                        chunk = entry_ids[start : start + BATCH]
+                        await SqlInbox(session).renew(chunk, self.owner, until)
             except Exception as error:
                 logger.warning("inbox lease renewal failed: %s", type(error).__name__)
                 pause = min(FINISH_PAUSE, period)

@@ -17,6 +17,8 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+import uvloop
+
 from bot import logs
 from bot.config import Settings
 from bot.server import STARTUP_ERRORS, serve, work
@@ -62,7 +64,9 @@ def run(command: str, process: Process, args: argparse.Namespace) -> int:
     )
     logs.configure(logging.INFO, json_lines=settings.log_format == "json")
     try:
-        asyncio.run(_until_signalled(process, settings))
+        # libuv's loop: its transports and scheduling cost a busy worker less CPU per message
+        # than asyncio's own (``python -m bench.throughput``).
+        uvloop.run(_until_signalled(process, settings))
     except STARTUP_ERRORS as exc:
         print(f"motcua {command}: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -11,6 +11,8 @@ import re
 from datetime import date
 from urllib.parse import quote, urlencode
 
+from cachetools import LRUCache
+
 from dialogs.context import Turn
 from dialogs.filing.forms import N_, form_for
 from dialogs.flows import menu, papers
@@ -49,7 +51,7 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     actions.append(Button(_("Other procedures"), "qa:more"))
     actions.append(menu.menu_button(turn))
     today = turn.deps.clock.now().date()
-    text, strong = marked_facts(turn.t, procedure, today)
+    text, strong = _kept_facts(turn.t, procedure, today)
     if turn.t.locale != "vi" and turn.message.ref.channel != "web":
         # The web page marks the Vietnamese wording itself (lang="vi"); other apps cannot.
         note = _("Names and papers are in Vietnamese, as the portal publishes them.") + "\n"
@@ -128,6 +130,26 @@ def facts(t: Translator, procedure: Procedure, today: date) -> str:
     whether a temporary fee has ended).
     """
     return marked_facts(t, procedure, today)[0]
+
+
+CARDS_KEPT = 256
+"""Answer cards whose facts are kept: a few hundred procedures answer most questions, so most
+cards were written the same way earlier the same day. A procedure replaced by a new import is
+another object, and so never gets the card of the old one."""
+
+_cards: LRUCache[tuple[int, str, date], tuple[Translator, Procedure, tuple[str, tuple[Span, ...]]]]
+_cards = LRUCache(CARDS_KEPT)
+
+
+def _kept_facts(t: Translator, procedure: Procedure, today: date) -> tuple[str, tuple[Span, ...]]:
+    """:func:`marked_facts`, written once a day per procedure and translator."""
+    key = (id(t), procedure.code, today)
+    kept = _cards.get(key)
+    if kept is not None and kept[0] is t and kept[1] is procedure:
+        return kept[2]
+    facts = marked_facts(t, procedure, today)
+    _cards[key] = (t, procedure, facts)
+    return facts
 
 
 def marked_facts(t: Translator, procedure: Procedure, today: date) -> tuple[str, tuple[Span, ...]]:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 # A bucket empties ``burst / per_second`` seconds after its chat's last send (3 s by default),
@@ -62,13 +63,16 @@ MIN_WAIT = 0.005
 
 
 class BotPace:
-    """The ``SendPace`` port on a moving window of the ``limits`` library.
+    """The ``SendPace`` port on a moving window: of the ``limits`` library in a shared store,
+    of this process's own send times without one.
 
     A moving window, not a fixed one or a leaky bucket: a fixed window lets a whole allowance
     through at the end of one second and another at the start of the next, which Telegram
     counts as a flood, and ``aiolimiter``'s bucket reached only three quarters of its rate
     with many senders waiting (``python -m bench.telegram_rate``). The window's counts live in
-    ``storage``: this process's memory by default, Redis for workers that share the rate.
+    ``storage`` (Redis, for workers that share the rate) or, by default, in this process: the
+    times of the last second's sends, since ``limits``' memory store starts a task and a thread
+    job for nearly every send to expire its entries (a third of the pacing's CPU).
     """
 
     def __init__(
@@ -78,7 +82,8 @@ class BotPace:
             raise ValueError("a bot-wide rate must be at least one message a second")
         self._rate = RateLimitItemPerSecond(rate)
         self._key = key
-        self._window = MovingWindowRateLimiter(storage if storage is not None else MemoryStorage())
+        self._window = MovingWindowRateLimiter(storage) if storage is not None else None
+        self._sent: deque[float] = deque()  # without a store: this process's sends, oldest first
         # One waiter of this process asks the store at a time, in the order they came: a
         # thousand refused senders polling at once would only load Redis and jumble the order.
         self._turn = asyncio.Lock()
@@ -86,9 +91,27 @@ class BotPace:
     async def wait(self) -> None:
         """Return once one more message fits in the window (it is counted)."""
         async with self._turn:
+            if self._window is None:
+                pause = self._hit_here()
+                while pause > 0:
+                    await asyncio.sleep(max(MIN_WAIT, pause))
+                    pause = self._hit_here()
+                return
             while not await self._window.hit(self._rate, self._key):
                 stats = await self._window.get_window_stats(self._rate, self._key)
                 await asyncio.sleep(max(MIN_WAIT, stats.reset_time - time.time()))
+
+    def _hit_here(self) -> float:
+        """Count one more send in this process's window: 0 when it fits, else the seconds
+        until its oldest send leaves the window."""
+        now = time.monotonic()
+        second = self._rate.get_expiry()
+        while self._sent and self._sent[0] <= now - second:
+            self._sent.popleft()
+        if len(self._sent) < self._rate.amount:
+            self._sent.append(now)
+            return 0.0
+        return self._sent[0] + second - now
 
 
 class ChatPacer:
