@@ -16,7 +16,7 @@ and doubled, and the process's CPU time (the sandbox, the receiver and the worke
 it) from the moves to the last message, divided by the dossiers: a measure of the work a status
 change costs that does not depend, as the latencies do, on what else the machine is running.
 The background loops start before the dossiers are filed, so the housekeeping a fresh start
-runs (old message ids forgotten, expired personal data purged) runs while they are filed.
+runs (old message ids forgotten, expired personal data purged) is done while they are filed.
 The channel is a recording stand-in for a platform with no rate limit of its own:
 Telegram's ~30 messages a second per bot would otherwise dominate (1,000 messages take ~33 s
 there).
