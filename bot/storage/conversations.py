@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.identity import person_of_app
 from bot.storage.reminders import any_held
 from bot.storage.sql import (
+    batch_size,
     dialect,
     dialect_insert,
     per_dialect,
@@ -262,7 +263,7 @@ class SqlConversations:
         if None in pks or any(stored.person_id is not None for stored, _ in saves):
             raise ValueError("save_all saves apps' own conversations, as open_all loads them")
         result = await self._session.scalars(
-            _save_all(len(saves)),
+            _save_all(batch_size(len(saves))),
             {
                 "pks": pks,
                 "at": now,

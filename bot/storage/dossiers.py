@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.consents import ConsentRequest
-from bot.storage.sql import dialect_insert, per_row, per_row_values, rowcount, table
+from bot.storage.sql import batch_size, dialect_insert, per_row, per_row_values, rowcount, table
 from bot.storage.tables import DossierAuditRow, DossierRow
 from dialogs.messages import ConversationRef
 from dialogs.ports import PortalDossier
@@ -335,7 +335,7 @@ class SqlDossiers:
             raise ValueError("one change a dossier per statement")
         ids = [change.dossier.id for change in changes]
         announced = await self._session.scalars(
-            _announce_all(len(changes)),
+            _announce_all(batch_size(len(changes))),
             {
                 "ids": ids,
                 "now": now,

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import per_row, per_row_values, rowcount, table
+from bot.storage.sql import batch_size, per_row, per_row_values, rowcount, table
 from bot.storage.tables import ReminderRow
 from dialogs.messages import ConversationRef, Reply
 
@@ -243,7 +243,7 @@ class SqlReminders:
             return set()
         ids = [reminder.id for reminder, _ in rendered]
         kept = await self._session.scalars(
-            _store_replies(len(rendered)),
+            _store_replies(batch_size(len(rendered))),
             {
                 "ids": ids,
                 **per_row_values(

@@ -49,6 +49,14 @@ def table(model: type[DeclarativeBase]) -> Table:
     return cast(Table, model.__table__)
 
 
+def batch_size(rows: int) -> int:
+    """The size a ``per_row`` statement is built for to take ``rows`` rows: the next power of
+    two. Bursts come in every size, and a statement built for each size is compiled again for
+    nearly every burst (a millisecond and more at a hundred rows); ten sizes cover 1 to 512,
+    each compiled once, the rows short of the size padded (``per_row_values``)."""
+    return 1 << max(0, rows - 1).bit_length()
+
+
 def per_row(key: ColumnElement[Any], column: ColumnElement[Any], size: int) -> Any:
     """``CASE key WHEN :row_key_0 THEN :row_<column>_0 …`` for ``size`` rows, the value ``column``
     takes in each row of a batch, the rows' keys and values bound at each run
@@ -67,8 +75,12 @@ def per_row(key: ColumnElement[Any], column: ColumnElement[Any], size: int) -> A
 
 
 def per_row_values(keys: Sequence[Any], **columns: Sequence[Any]) -> dict[str, Any]:
-    """The parameters of ``per_row`` cases: each row's key, and its value of each column."""
-    values = {f"row_key_{n}": key for n, key in enumerate(keys)}
+    """The parameters of ``per_row`` cases built for ``batch_size(len(keys))`` rows: each row's
+    key, and its value of each column; the rows past ``keys`` padded with NULL keys, which no
+    ``CASE key WHEN NULL`` matches."""
+    size = batch_size(len(keys))
+    padding = [None] * (size - len(keys))
+    values = {f"row_key_{n}": key for n, key in enumerate([*keys, *padding])}
     for name, column in columns.items():
-        values.update((f"row_{name}_{n}", value) for n, value in enumerate(column))
+        values.update((f"row_{name}_{n}", value) for n, value in enumerate([*column, *padding]))
     return values

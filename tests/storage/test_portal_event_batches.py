@@ -170,6 +170,35 @@ async def test_a_burst_costs_one_statement_a_table_whatever_its_size(
     assert sum(s.startswith("SELECT dossiers.") for s in executed) == 1
 
 
+async def test_bursts_of_sizes_short_of_the_same_power_of_two_share_one_statement(
+    database: Database, clock: ManualClock
+) -> None:
+    """Five changes, then six, are recorded by one statement built for eight rows, the rows
+    short of it padded: each burst size does not get (and compile) a statement of its own."""
+    await file_dossiers(database, clock)
+    at = clock.now().isoformat()
+    later = (clock.now() + timedelta(seconds=1)).isoformat()
+    bursts = [
+        [event(n, "accepted", at) for n in range(5)],
+        [event(n, "accepted", at) for n in range(5, DOSSIERS)]
+        + [event(n, "processing", later) for n in range(3)],
+    ]
+    shapes = []
+    for burst in bursts:
+        async with worker(database, clock) as inbox:
+            for change in burst:
+                assert await inbox.accept(event_message(change, clock))
+            with counted(database) as executed:
+                async with inbox:
+                    await inbox.join()
+        (recorded,) = [s for s in executed if s.startswith("UPDATE dossiers")]
+        shapes.append(recorded.split(" WHERE ")[0])
+    assert shapes[0] == shapes[1]
+    assert shapes[0].split(" END")[0].count(" WHEN ") == 8
+    for n in range(DOSSIERS):
+        assert await told(database, n) == (["accepted", "processing"] if n < 3 else ["accepted"])
+
+
 async def test_one_event_that_cannot_be_applied_holds_back_only_itself(
     database: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:

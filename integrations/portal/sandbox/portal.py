@@ -380,7 +380,9 @@ class SandboxPortal:
         return web.json_response(await self.move(dossier.code, "withdrawn", "Công dân rút hồ sơ"))
 
     async def _transition(self, request: web.Request) -> web.Response:
-        await self._dossier(request)
+        # Not read first: the move finds the dossier, or answers 404, with the moves made with it.
+        if not CODE_PATTERN.fullmatch(request.match_info["code"]):
+            raise ContractError(404, "not_found", "no such dossier")
         body = await _json_object(request)
         status, note = body.get("status"), body.get("note", "")
         if not isinstance(status, str) or status not in LABELS:
