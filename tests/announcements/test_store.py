@@ -48,6 +48,20 @@ async def _announce(database: Database, clock: ManualClock, **draft: object) -> 
         ).id
 
 
+async def _fanned_out(
+    database: Database, clock: ManualClock, refs: list[ConversationRef]
+) -> tuple[int, int | None]:
+    """An announcement to Ba Đình, chosen by ``refs``, fanned out: its id and its deliveries."""
+    async with database.transaction() as session:
+        for ref in refs:
+            await SqlSubscriptions(session).choose(ref, BA_DINH, clock.now())
+    announcement = await _announce(database, clock)
+    async with database.transaction() as session:
+        return announcement, await SqlDeliveries(session).fan_out(
+            announcement, clock.now(), CHANNELS
+        )
+
+
 async def test_fan_out_once_to_each_subscriber_then_claim_settle_and_count(
     database: Database, clock: ManualClock
 ) -> None:
@@ -164,12 +178,8 @@ async def test_sends_are_settled_together_only_where_the_claim_still_holds(
     database: Database, clock: ManualClock
 ) -> None:
     refs = [ConversationRef("web", f"w{n}") for n in range(3)]
+    announcement, _ = await _fanned_out(database, clock, refs)
     async with database.transaction() as session:
-        for ref in refs:
-            await SqlSubscriptions(session).choose(ref, BA_DINH, clock.now())
-    announcement = await _announce(database, clock)
-    async with database.transaction() as session:
-        await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS)
         dead = await SqlDeliveries(session).claim(clock.now(), LEASE, 1, "dead", CHANNELS)
     clock.advance(LEASE)
     async with database.transaction() as session:
@@ -187,12 +197,8 @@ async def test_a_citizen_who_blocked_the_bot_after_the_fan_out_is_counted_not_cl
     database: Database, clock: ManualClock
 ) -> None:
     blocker, reader = ConversationRef("telegram", "1"), ConversationRef("telegram", "2")
-    async with database.transaction() as session:
-        for ref in (blocker, reader):
-            await SqlSubscriptions(session).choose(ref, BA_DINH, clock.now())
-    announcement = await _announce(database, clock)
-    async with database.transaction() as session:
-        assert await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS) == 2
+    announcement, queued = await _fanned_out(database, clock, [blocker, reader])
+    assert queued == 2
     clock.advance(minutes=1)
     await SqlUnreachableUsers(database, "telegram", clock.now).add(blocker.user_id)
     async with database.transaction() as session:
@@ -274,12 +280,7 @@ async def test_two_senders_never_both_take_a_delivery_while_one_sends_it(
     takes them. The claim must not take them again: they were sent. (On SQLite the candidates
     were read outside the claim's transaction, and their free lease let it take them.)"""
     refs = [ConversationRef("web", f"w{n}") for n in range(5)]
-    async with database.transaction() as session:
-        for ref in refs:
-            await SqlSubscriptions(session).choose(ref, BA_DINH, clock.now())
-    announcement = await _announce(database, clock)
-    async with database.transaction() as session:
-        await SqlDeliveries(session).fan_out(announcement, clock.now(), CHANNELS)
+    await _fanned_out(database, clock, refs)
 
     async with Database(database_url) as other:
 
