@@ -4,12 +4,13 @@
 run's commands alone) and runs, per message, what a worker does around a Telegram turn: hold
 the conversation's lock (in Redis: taken, renewed while held, released) and take the reply's
 place in the bot's rate over all chats (Telegram's pace, in Redis shared by every worker), wired
-as ``bot.app`` wires them. The reference, in the same run, is the same done in one process (one
-worker: in-process locks and pace). ``--concurrency`` turns run at once, ``--messages`` in a
-round, seven rounds a second apart (the pace allows 1,000 messages a second, the most the
-setting takes); printed per path: this process's CPU microseconds a message (least and median
-round) and the Redis round trips a message (the server's read events: a pipeline arrives in
-one).
+as ``bot.app`` wires them. The references, in the same run: the same done in one process (one
+worker: in-process locks and pace), and the Redis path with the locks' releases sent without
+the pace's requests (alone, or with each other). ``--concurrency`` turns run at once,
+``--messages`` in a round, seven rounds a second apart (the pace allows 1,000 messages a
+second, the most the setting takes); printed per path: this process's CPU microseconds a
+message (least and median round) and the Redis round trips a message (the server's read
+events: a pipeline arrives in one).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
     print(f"{'path':<40} {'CPU µs/msg (least, median)':>27} {'Redis round trips/msg':>22}")
     for name, costs, each in (
         ("in one process (one worker)", local, 0.0),
-        ("Redis, each release alone", *shared[0]),
+        ("Redis, releases without the pace", *shared[0]),
         ("Redis, releases riding with the pace", *shared[1]),
     ):
         spread = f"{min(costs):.0f}, {statistics.median(costs):.0f}"
