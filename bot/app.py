@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # redis-py is imported only by a process configured with Redi
 
     from bot.backends import RedisHealth
     from bot.redis_locks import FallbackLocks
+    from bot.redis_pool import Trips
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +214,7 @@ async def build_app(
         portal = await stack.enter_async_context(connect_portal(settings, knowledge, clock))
         redis: Redis | None = None
         redis_health: RedisHealth | None = None
+        trips: Trips | None = None
         locks: FallbackLocks | None = None
         shared_counts: Storage | None = None
         if settings.redis_url:
@@ -220,7 +222,7 @@ async def build_app(
             from bot.backends import RedisHealth
             from bot.redis_limits import redis_storage
             from bot.redis_locks import FallbackLocks, RedisLocks
-            from bot.redis_pool import shared_redis
+            from bot.redis_pool import Trips, shared_redis
 
             redis = shared_redis(
                 settings.redis_url,
@@ -229,7 +231,8 @@ async def build_app(
             )
             stack.push_async_callback(redis.aclose)
             redis_health = RedisHealth(redis, metrics)
-            locks = FallbackLocks(RedisLocks(redis), redis_health)
+            trips = Trips(redis)  # the locks' releases ride with the Telegram pace's places
+            locks = FallbackLocks(RedisLocks(redis, trips=trips), redis_health)
             shared_counts = redis_storage(redis, settings.redis_url, "motcua:limits", redis_health)
         deps = DialogDeps(
             knowledge=knowledge,
@@ -324,6 +327,7 @@ async def build_app(
                 receive=receive,
                 redis=redis,
                 redis_health=redis_health,
+                trips=trips,
             )
             if platforms
             else []
@@ -424,6 +428,7 @@ def platform_channels(
     receive: bool = True,
     redis: Redis | None = None,
     redis_health: RedisHealth | None = None,
+    trips: Trips | None = None,
 ) -> list[PlatformChannel]:
     """An adapter for every platform whose credentials ``settings`` hold.
 
@@ -433,7 +438,7 @@ def platform_channels(
     What an adapter must share with the other workers (secrets, who blocked the bot, long
     button payloads) it keeps in ``database``, never in this process alone; with ``redis``,
     Telegram's bot-wide rate is one allowance for every worker (this process's own while
-    ``redis_health`` says Redis is away).
+    ``redis_health`` says Redis is away), asked for through ``trips`` when given.
     """
     secrets = SqlSecretStore(database, clock.now)
     found: list[PlatformChannel] = []
@@ -452,7 +457,7 @@ def platform_channels(
                 payloads=SqlButtonPayloads(database, clock.now),
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
-                pace=telegram_pace(settings, redis, redis_health),
+                pace=telegram_pace(settings, redis, redis_health, trips),
                 receive=receive,
                 on_paced=lambda: metrics.waited("telegram_chat"),
                 on_flood=lambda: metrics.waited("telegram_flood"),
@@ -513,9 +518,15 @@ def message_limits() -> dict[str, Capabilities | None]:
     }
 
 
-def telegram_pace(settings: Settings, redis: Redis | None, health: RedisHealth | None) -> SendPace:
+def telegram_pace(
+    settings: Settings,
+    redis: Redis | None,
+    health: RedisHealth | None,
+    trips: Trips | None = None,
+) -> SendPace:
     """Telegram's bot-wide rate (``MOTCUA_TELEGRAM_GLOBAL_RATE``): shared in Redis when there
-    is one, else kept by this process."""
+    is one (its places asked for through ``trips``, with the locks' releases), else kept by
+    this process."""
     from integrations.telegram import BotPace  # only with Telegram configured, like the channel
 
     rate = settings.telegram_global_rate
@@ -523,5 +534,5 @@ def telegram_pace(settings: Settings, redis: Redis | None, health: RedisHealth |
         return BotPace(rate)
     from bot.redis_limits import redis_storage  # only with Redis configured
 
-    storage = redis_storage(redis, settings.redis_url, "motcua:pace", health)
+    storage = redis_storage(redis, settings.redis_url, "motcua:pace", health, trips)
     return BotPace(rate, storage, "telegram")

@@ -6,6 +6,7 @@ A module of its own so that a process without Redis never imports redis-py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -13,22 +14,54 @@ from limits.aio.storage import MemoryStorage, MovingWindowSupport, RedisStorage,
 from redis.asyncio import Redis
 
 from bot.backends import REDIS_DOWN, RedisHealth
+from bot.redis_pool import Trips
 
 T = TypeVar("T")
 
 
-def redis_storage(redis: Redis, url: str, prefix: str, health: RedisHealth) -> Storage:
+def redis_storage(
+    redis: Redis, url: str, prefix: str, health: RedisHealth, trips: Trips | None = None
+) -> Storage:
     """Counts every worker shares, over the process's one Redis pool, kept in this process
-    while Redis is away."""
-    options: dict[str, Any] = {"connection_pool": redis.connection_pool}
-    shared = RedisStorage(
-        f"async+{url}",
-        implementation="redispy",
-        key_prefix=prefix,
-        wrap_exceptions=True,
-        **options,
+    while Redis is away; with ``trips``, a moving window's places are asked for with the
+    commands riding along (``RidingStorage``)."""
+    options: dict[str, Any] = {"connection_pool": redis.connection_pool, "key_prefix": prefix}
+    shared = (
+        RedisStorage(f"async+{url}", implementation="redispy", wrap_exceptions=True, **options)
+        if trips is None
+        else RidingStorage(trips, f"async+{url}", **options)
     )
     return FallbackStorage(shared, health)
+
+
+class RidingStorage(RedisStorage):
+    """``limits``' Redis storage whose moving-window places are asked for through ``Trips``.
+
+    The Telegram pace asks for a place right after a turn released its conversation's lock:
+    the release rides with that request, one round trip for both. Same script, same keys as
+    the library's own, so its window stats read what this storage counts.
+    """
+
+    STORAGE_SCHEME = None  # type: ignore[assignment]  # built here, never from a URL
+
+    def __init__(self, trips: Trips, uri: str, **options: Any) -> None:
+        super().__init__(uri, implementation="redispy", wrap_exceptions=True, **options)
+        self._trips = trips
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        """Take ``amount`` places in ``key``'s moving window, if ``limit`` leaves room."""
+        bridge = self.bridge
+        acquired = await self._trips.execute(
+            "EVAL",
+            bridge.SCRIPT_ACQUIRE_MOVING_WINDOW,
+            1,
+            bridge.prefixed_key(key),
+            time.time(),
+            limit,
+            expiry,
+            amount,
+        )
+        return bool(acquired)
 
 
 class FallbackStorage(Storage, MovingWindowSupport):

@@ -9,26 +9,105 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
-from redis.exceptions import LockNotOwnedError, RedisError
+from redis.exceptions import RedisError
 
 from bot.backends import REDIS_DOWN, RedisHealth
 from bot.locks import LocalLocks, LockTimeout
+from bot.redis_pool import Trips
 
 logger = logging.getLogger(__name__)
 
+POLL = 0.02
+"""Seconds between two tries for a lock another holder has."""
+
+
+class _Held:
+    """A lock this process holds: its key, its owner's token, and its renewal."""
+
+    def __init__(self, key: str, token: str, renewal: _Renewal) -> None:
+        self.key = key
+        self.token = token
+        self.renewal = renewal
+
+
+class _Renewal:
+    """Gives a held lock its full expiry again every third of it until stopped.
+
+    Started by a timer, not a task: nearly every turn ends long before its lock's first
+    renewal is due, and cancelling a timer costs far less than a task, its event and its
+    timeout for each message.
+    """
+
+    def __init__(self, redis: Redis, key: str, token: str, expire_ms: int) -> None:
+        self._redis = redis
+        self._key = key
+        self._token = token
+        self._expire_ms = expire_ms
+        self._released = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(self._every, self._start)
+
+    @property
+    def _every(self) -> float:
+        return self._expire_ms / 3000
+
+    def _start(self) -> None:
+        self._task = asyncio.create_task(self._renew(), name="lock-renewal")
+
+    async def _renew(self) -> None:
+        while not self._released.is_set():
+            try:
+                renewed = await self._redis.eval(
+                    Lock.LUA_REACQUIRE_SCRIPT, 1, self._key, self._token, self._expire_ms
+                )
+            except RedisError as error:  # Redis went away
+                logger.warning("conversation lock not renewed: %s", type(error).__name__)
+                return
+            if not renewed:
+                logger.warning("conversation lock not renewed: LockNotOwnedError")
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), self._every)
+
+    async def stop(self) -> None:
+        """Stop renewing; returns once no renewal is under way."""
+        self._timer.cancel()
+        if self._task is not None:
+            # Told to stop rather than cancelled: redis-py (8.2) can swallow the cancellation
+            # of a renewal waiting for Redis, and the renewal then went on for ever, holding
+            # the conversation on a live worker (seen under heavy load: chats never answered).
+            self._released.set()
+            await asyncio.shield(self._task)
+
+
+def _released(said: Any) -> None:
+    """What Redis answered a lock's release (1: freed; 0: no longer this holder's)."""
+    if isinstance(said, Exception):  # Redis went away meanwhile: the lock expires by itself
+        logger.warning("conversation lock not released: %s", type(said).__name__)
+    elif not said:  # the work outlived the lock's expiry; the version check guards the data
+        logger.warning("conversation lock expired before release")
+
 
 class RedisLocks:
-    """Redis locks shared by every worker, owned by a token and renewed while held."""
+    """Redis locks shared by every worker, owned by a token and renewed while held.
+
+    A lock is a key set only if absent, holding its owner's token, with an expiry (redis-py's
+    ``Lock`` protocol and scripts); its release rides to Redis with the next command this
+    process sends (``bot.redis_pool.Trips``), mostly the reply's place in Telegram's pace.
+    """
 
     def __init__(
         self,
         redis: Redis,
         *,
+        trips: Trips | None = None,
         prefix: str = "motcua:lock:",
         expire: float = 10.0,
         wait: float = 30.0,
@@ -37,55 +116,44 @@ class RedisLocks:
 
         Args:
             redis: the shared Redis.
+            trips: the process's commands to Redis, which releases ride with (their own by
+                default).
             expire: seconds a lock outlives a holder that stopped renewing it (a dead worker);
                 the holder renews it every third of that.
             wait: seconds to wait for a lock before giving up with ``LockTimeout``; longer than
                 ``expire``, so only a live holder that keeps it that long makes a waiter fail.
         """
         self._redis = redis
+        self._trips = trips if trips is not None else Trips(redis)
         self._prefix = prefix
-        self._expire = expire
+        self._expire_ms = int(expire * 1000)
         self._wait = wait
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         """Hold the Redis lock for ``key``; raises LockTimeout after waiting ``wait`` seconds."""
-        # A short poll: a user tapping twice should not wait a tenth of a second per turn.
-        lock = self._redis.lock(
-            self._prefix + key, timeout=self._expire, blocking_timeout=self._wait, sleep=0.02
-        )
-        if not await lock.acquire():
-            raise LockTimeout("conversation lock not acquired in time")
-        released = asyncio.Event()
-        renewing = asyncio.create_task(self._renew(lock, released))
+        held = await self.acquire(key)
         try:
             yield
         finally:
-            # Told to stop rather than cancelled: redis-py (8.2) can swallow the cancellation
-            # of a renewal waiting for Redis, and the renewal then went on for ever, holding
-            # the conversation on a live worker (seen under heavy load: chats never answered).
-            released.set()
-            await asyncio.shield(renewing)
-            try:
-                await lock.release()
-            except LockNotOwnedError:
-                # The work outlived the lock's expiry; the version check guards the data.
-                logger.warning("conversation lock expired before release")
-            except RedisError as error:  # Redis went away meanwhile: the lock expires by itself
-                logger.warning("conversation lock not released: %s", type(error).__name__)
+            await self.release(held)
 
-    async def _renew(self, lock: Lock, released: asyncio.Event) -> None:
-        """Give the lock its full expiry again, every third of it, until ``released``."""
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(released.wait(), self._expire / 3)
-            if released.is_set():
-                return
-            try:
-                await lock.reacquire()
-            except RedisError as error:  # lost, or Redis went away
-                logger.warning("conversation lock not renewed: %s", type(error).__name__)
-                return
+    async def acquire(self, key: str) -> _Held:
+        """Take ``key``'s lock (hand it to ``release``); LockTimeout after ``wait`` seconds."""
+        name, token = self._prefix + key, uuid.uuid4().hex
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._wait
+        while not await self._trips.execute("SET", name, token, "NX", "PX", self._expire_ms):
+            # A short poll: a user tapping twice should not wait a tenth of a second per turn.
+            if loop.time() + POLL > give_up:
+                raise LockTimeout("conversation lock not acquired in time")
+            await asyncio.sleep(POLL)
+        return _Held(name, token, _Renewal(self._redis, name, token, self._expire_ms))
+
+    async def release(self, held: _Held) -> None:
+        """Stop renewing a lock ``acquire`` took, and free it with the next command sent."""
+        await held.renewal.stop()
+        self._trips.later(_released, "EVAL", Lock.LUA_RELEASE_SCRIPT, 1, held.key, held.token)
 
 
 class FallbackLocks:
@@ -104,17 +172,17 @@ class FallbackLocks:
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         """Hold ``key``'s lock in Redis, or in this process while Redis is away."""
-        async with AsyncExitStack() as stack:
-            await self._enter(stack, key)
-            yield
-
-    async def _enter(self, stack: AsyncExitStack, key: str) -> None:
         if self._health.worth_trying():
             try:
-                await stack.enter_async_context(self._shared.hold(key))
+                held = await self._shared.acquire(key)
             except REDIS_DOWN as error:
                 self._health.failed(error)
             else:
                 self._health.succeeded()
+                try:
+                    yield
+                finally:
+                    await self._shared.release(held)
                 return
-        await stack.enter_async_context(self._local.hold(key))
+        async with self._local.hold(key):
+            yield

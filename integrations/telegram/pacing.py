@@ -84,19 +84,25 @@ class BotPace:
         self._key = key
         self._window = MovingWindowRateLimiter(storage) if storage is not None else None
         self._sent: deque[float] = deque()  # without a store: this process's sends, oldest first
-        # One waiter of this process asks the store at a time, in the order they came: a
-        # thousand refused senders polling at once would only load Redis and jumble the order.
+        # Refused senders wait in line and one of them asks the store at a time, in the order
+        # they came: a thousand of them polling at once would only load Redis and jumble the
+        # order. While nobody waits, a sender asks at once, not behind the request in flight:
+        # its request then leaves in the same turn of the event loop as the reply's turn ended,
+        # so a worker sends that turn's lock release to Redis with it, in one round trip.
         self._turn = asyncio.Lock()
 
     async def wait(self) -> None:
         """Return once one more message fits in the window (it is counted)."""
-        async with self._turn:
-            if self._window is None:
+        if self._window is None:
+            async with self._turn:
                 pause = self._hit_here()
                 while pause > 0:
                     await asyncio.sleep(max(MIN_WAIT, pause))
                     pause = self._hit_here()
-                return
+            return
+        if not self._turn.locked() and await self._window.hit(self._rate, self._key):
+            return
+        async with self._turn:
             while not await self._window.hit(self._rate, self._key):
                 stats = await self._window.get_window_stats(self._rate, self._key)
                 await asyncio.sleep(max(MIN_WAIT, stats.reset_time - time.time()))

@@ -9,12 +9,14 @@ the outcome. Only what arrived and what was refused is asserted, never how long 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 
 import pytest
 from fakes.telegram import TOKEN, ChatLimit, FakeTelegram
 from redis.asyncio import Redis
 from storage.databases import redis, redis_prefix  # noqa: F401
+from support.waiting import eventually
 from telegram_support import ScriptedHandler
 
 from bot.app import telegram_pace
@@ -22,6 +24,8 @@ from bot.backends import RedisHealth
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.redis_limits import redis_storage
+from bot.redis_locks import RedisLocks
+from bot.redis_pool import Trips
 from dialogs.messages import ConversationRef, Reply
 from dialogs.ports import SendPace
 from integrations.ordering import MemoryInbox
@@ -68,18 +72,41 @@ async def test_one_worker_keeps_the_bot_wide_rate(
     assert sorted(m.chat_id for m in telegram.sent) == list(range(7_000_001, 7_000_016))
 
 
+class _AfterATurn:
+    """The pace as a worker meets it: asked right after a turn freed its conversation's lock,
+    whose release rides to Redis with the pace's request."""
+
+    def __init__(self, pace: SendPace, locks: RedisLocks) -> None:
+        self._pace = pace
+        self._locks = locks
+        self._turns = itertools.count()
+
+    async def wait(self) -> None:
+        async with self._locks.hold(f"telegram:{next(self._turns)}"):
+            await asyncio.sleep(0)
+        await self._pace.wait()
+
+
 @pytest.mark.redis
+@pytest.mark.parametrize("after_turns", [False, True], ids=["alone", "after-turns"])
 async def test_two_workers_share_one_allowance_through_redis(
     telegram: FakeTelegram,
     handler: ScriptedHandler,
     redis: Redis,  # noqa: F811
     redis_url: str,
     redis_prefix: str,  # noqa: F811
+    after_turns: bool,
 ) -> None:
     health = RedisHealth(redis, Metrics())
-    paces = [
-        BotPace(RATE, redis_storage(redis, redis_url, redis_prefix, health), "t") for _ in "ab"
-    ]
+    paces: list[SendPace] = []
+    for worker in "ab":
+        if not after_turns:
+            paces.append(BotPace(RATE, redis_storage(redis, redis_url, redis_prefix, health), "t"))
+            continue
+        trips = Trips(redis)  # what the app shares between a worker's locks and its pace
+        locks = RedisLocks(redis, trips=trips, prefix=f"{redis_prefix}lock:{worker}:", expire=60)
+        storage = redis_storage(redis, redis_url, redis_prefix, health, trips)
+        paces.append(_AfterATurn(BotPace(RATE, storage, "t"), locks))
     async with (
         _channel(telegram, handler, paces[0]) as first,
         _channel(telegram, handler, paces[1]) as second,
@@ -92,6 +119,11 @@ async def test_two_workers_share_one_allowance_through_redis(
     # Each worker alone keeping the rate would have sent twice as fast as the bot may.
     assert telegram.flooded == []
     assert len(telegram.sent) == 20
+
+    async def locks_freed() -> bool:  # released long before their minute's expiry
+        return await redis.keys(f"{redis_prefix}lock:*") == []
+
+    await eventually(locks_freed, within=5)
 
 
 def test_the_setting_picks_the_pace() -> None:
