@@ -20,11 +20,10 @@ from pathlib import Path
 
 from knowledge.asking import Asking
 from knowledge.cues import Cue, Cues, read_cues
-from knowledge.results import SearchResult
+from knowledge.results import SAYS_LITTLE, SearchResult
 from knowledge.search.tokens import tokenize
 
 SUPPORT = 10  # a letter's asking part's procedure must be among this many of the whole letter's
-WEAK_FIT = 0.35  # a procedure whose name a question asking "whether" says less of is no answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +140,7 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     """Portal help first, then the law, then the procedure search's tiers.
 
     A question asking whether something is allowed or how much ("có được … không", "bao
-    nhiêu") whose best procedure is a name it says little of (``WEAK_FIT``) is one about the
+    nhiêu") whose best procedure is a name it says little of (``SAYS_LITTLE``) is one about the
     rules too: the name only happens to share its words. A legal question still carries the
     search result, so a procedure it clearly involves can be offered beside the disclaimer;
     portal help does too ("nộp lệ phí trực tuyến khai sinh").
@@ -159,7 +158,7 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     help_answer = questions.portal_help(asked or query)
     if help_answer is not None:
         return Answer(AnswerKind.HELP, result, help_answer)
-    weak = result.match is not None and result.match.said < WEAK_FIT
+    weak = result.match is not None and result.match.said < SAYS_LITTLE
     if questions.about_law(asked or query) or (weak and questions.asks_whether(asked or query)):
         return Answer(AnswerKind.LAW, result)
     if result.match is not None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SAYS_LITTLE = 0.35
+"""A query that says less than this share of a procedure's name (``SearchHit.said``) only shares
+a few of its words: the search makes such a best a guess against a single level stranger, and a
+question asking "whether" gets the legal reply rather than that procedure."""
+
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:

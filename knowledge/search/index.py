@@ -40,7 +40,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.model import Procedure
-from knowledge.results import SearchHit, SearchResult
+from knowledge.results import SAYS_LITTLE, SearchHit, SearchResult
 from knowledge.search.lexicon import Lexicon, Phrase, Topic, VariantMarker, read_senses
 from knowledge.search.tokens import (
     clause_starts,
@@ -95,8 +95,7 @@ SIBLING_SHARE = 0.5  # unless their names share this much of their syllables (th
 # procedure for another age, level or case); this many level strangers
 CONTESTED_RIVALS = 3
 CONTESTED_PRECISION = 0.5  # make a best whose name the query says less than this a guess
-NARROW_PRECISION = 0.35  # a best whose name the query says less than this,
-NARROW_COVERAGE = 0.6  # covering less than this share of the query,
+NARROW_COVERAGE = 0.6  # a best the query says little of (SAYS_LITTLE), covering less than this,
 NARROW_SCORE = 1.05  # that scores less than this many times a stranger's score is a guess
 COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
@@ -316,7 +315,7 @@ class SearchIndex:
         them: the best is then a guess, not the answer. Rivals that are the same procedure for
         another case ("Cấp thẻ căn cước cho người dưới 14 tuổi" beside "... từ đủ 14 tuổi trở
         lên") share most of its name and do not count: the card offers them as alternatives.
-        A best whose name the query says even less of (``NARROW_PRECISION``) and that covers
+        A best whose name the query says even less of (``SAYS_LITTLE``) and that covers
         only part of the query (``NARROW_COVERAGE``) has no ground against a single stranger
         within ``NARROW_SCORE`` of it ("chủ nhà không trả lại tiền cọc" is no more about a
         fund's deposit than about any other name with "trả lại tiền").
@@ -324,7 +323,7 @@ class SearchIndex:
         precision = float(scores.precision[best])
         if precision >= CONTESTED_PRECISION:
             return False
-        narrow = precision < NARROW_PRECISION and scores.coverage[best] < NARROW_COVERAGE
+        narrow = precision < SAYS_LITTLE and scores.coverage[best] < NARROW_COVERAGE
         best_score = scores.total[best]
         score = best_score / NARROW_SCORE if narrow else CONTESTED_SCORE * best_score
         level = candidates[scores.total[candidates] >= score]
