@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from knowledge.search.ages import AgeBand, read_band
 from knowledge.search.tokens import fits_marks, spelled_keys, tokenize
 
 Phrase = tuple[str, ...]
@@ -192,15 +193,20 @@ def read_senses(senses: Sequence[Sense], keys: Sequence[str]) -> tuple[list[str]
     """
     out: list[str] = []
     typed: list[bool] = []
+    firsts = {s.phrase[0] for s in senses}  # most words begin no sensed phrase
     i = 0
     while i < len(keys):
-        chosen = next(
-            (
-                s
-                for s in senses
-                if tuple(keys[i : i + len(s.phrase)]) == s.phrase and s.applies(keys)
-            ),
-            None,
+        chosen = (
+            next(
+                (
+                    s
+                    for s in senses
+                    if tuple(keys[i : i + len(s.phrase)]) == s.phrase and s.applies(keys)
+                ),
+                None,
+            )
+            if keys[i] in firsts
+            else None
         )
         if chosen is None or chosen.meaning is None:
             n = len(chosen.phrase) if chosen else 1
@@ -228,6 +234,7 @@ class Lexicon:
     situations: tuple[Situation, ...]  # cue words anywhere → the terms names use
     filler: dict[str, tuple[str, ...]]  # key → the words it is filler as ("thi" → "thì")
     senses: tuple[Sense, ...] = ()  # colloquial phrases read by the words around them
+    ages: tuple[AgeBand, ...] = ()  # the bands an age told falls in ("dưới 14 tuổi")
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Lexicon:
@@ -249,6 +256,7 @@ class Lexicon:
             situations=tuple(_situations(root / "situations.tsv")),
             filler=_filler(root / "filler.txt"),
             senses=tuple(_senses(root / "senses.tsv")),
+            ages=tuple(_ages(root / "ages.tsv")),
         )
 
 
@@ -339,18 +347,33 @@ def _situations(path: Path) -> Iterator[Situation]:
 
 
 def _senses(path: Path) -> Iterator[Sense]:
-    """Rows of ``phrase, cues (| separated, * for the default), meaning (= keeps the words)``."""
+    """Rows of ``phrases (| separated), cues (| separated, * for the default), meaning (= keeps
+    the words)``: each phrase of a row is read the same way."""
     if not path.is_file():
         return
     for row in _rows(path):
-        phrase, cues, meaning = [*row, "", ""][:3]
-        if not tokenize(phrase) or not meaning:
+        phrases, cues, meaning = [*row, "", ""][:3]
+        said = [tuple(tokenize(p)) for p in phrases.split("|") if tokenize(p)]
+        if not said or not meaning:
             line = "\t".join(row)
             raise LexiconError(f"{path.name}: the line {line!r} needs a phrase, cues and a meaning")
-        yield Sense(
-            phrase=tuple(tokenize(phrase)),
-            cues=()
-            if cues.strip() == "*"
-            else tuple(tuple(tokenize(c)) for c in cues.split("|") if tokenize(c)),
-            meaning=None if meaning.strip() == "=" else tuple(tokenize(meaning)),
-        )
+        for phrase in said:
+            yield Sense(
+                phrase=phrase,
+                cues=()
+                if cues.strip() == "*"
+                else tuple(tuple(tokenize(c)) for c in cues.split("|") if tokenize(c)),
+                meaning=None if meaning.strip() == "=" else tuple(tokenize(meaning)),
+            )
+
+
+def _ages(path: Path) -> Iterator[AgeBand]:
+    """Rows of ``band phrase, lowest age, highest age`` (whole years, both included)."""
+    if not path.is_file():
+        return
+    for row in _rows(path):
+        band = read_band(*[*row, "", ""][:3])
+        if band is None:
+            line = "\t".join(row)
+            raise LexiconError(f"{path.name}: the line {line!r} needs a phrase and two ages")
+        yield band
