@@ -55,7 +55,7 @@ def test_asking_whether_a_procedure_can_be_done_still_gets_it(
 @pytest.mark.parametrize(
     "question",
     [
-        "chủ nhà không trả lại tiền cọc thì làm sao",
+        "muốn được trả lại tiền thì làm sao",
         "em mới tốt nghiệp đại học, nên xin việc ở đâu lương cao",
     ],
 )
@@ -119,6 +119,8 @@ def test_shopping_for_a_service_is_not_a_procedure_question(
         "Nhà bên cạnh xây tường lấn sang đất nhà tôi gần nửa mét, giờ tôi nên làm gì?",
         "Tôi cho thuê nhà, người thuê nợ ba tháng tiền nhà mà không chịu trả, tôi phải làm sao?",
         "chu tro tu y tang gia dien nuoc gap doi thi em phai lam gi",
+        # a deposit kept in a private deal
+        "chủ nhà không trả lại tiền cọc thì làm sao",
         # advice on a choice
         "nên để sổ đỏ đứng tên cả hai vợ chồng hay một người thì tốt hơn",
     ],

@@ -86,6 +86,8 @@ def test_the_bands_are_data_staff_can_change(tmp_path: Path) -> None:
         ("Bố đẻ của tôi quốc tịch Pháp, ông muốn làm giấy tờ nhận tôi là con", "2.000779"),
         # someone hired: the foreign worker's work permit
         ("công ty muốn thuê kỹ sư người Nhật sang làm việc, xin giấy phép lao động", "1.014199"),
+        # the permit itself, not the certificate that someone needs none (qualifiers.tsv)
+        ("nhà hàng muốn nhận đầu bếp người Thái vào làm, xin giấy phép lao động", "1.014199"),
         # a foreigner's own stay: the foreigner's procedure
         ("khách người Nhật thuê phòng homestay, tôi khai báo tạm trú cho họ thế nào", "1.000253"),
     ],
