@@ -9,7 +9,8 @@ a fifth tuning set of ages, nationalities, disputes, tenancy and advice;
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
-tune4 round and measured once, ``bench/answers.md``). The floors sit a little
+tune4 round and measured once, fresh5 = citizen questions collected from public pages after the
+tune5 round and measured once, ``bench/answers.md``). The floors sit a little
 under the measured figures (``python -m bench.search`` prints them).
 """
 
@@ -127,6 +128,7 @@ ALL_SETS = (
     "fresh2.jsonl",
     "fresh3.jsonl",
     "fresh4.jsonl",
+    "fresh5.jsonl",
 )
 
 
@@ -151,6 +153,7 @@ def _keys(name: str) -> set[str]:
         "fresh2.jsonl",
         "fresh3.jsonl",
         "fresh4.jsonl",
+        "fresh5.jsonl",
     ],
 )
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
@@ -182,8 +185,9 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         seen |= keys
 
 
-def test_every_fresh_question_names_its_public_source() -> None:
-    rows = _rows("fresh.jsonl")
+@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh5.jsonl"])
+def test_every_fresh_question_names_its_public_source(name: str) -> None:
+    rows = _rows(name)
     assert len(rows) >= 30
     assert all(r["source"].startswith(("http://", "https://")) for r in rows)
     assert sum(not r["accept"] for r in rows) >= 10
