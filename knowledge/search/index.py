@@ -41,6 +41,7 @@ from rapidfuzz.distance import OSA
 
 from knowledge.model import Procedure
 from knowledge.results import SAYS_LITTLE, SearchHit, SearchResult
+from knowledge.search.ages import bands_said
 from knowledge.search.lexicon import Lexicon, Phrase, Topic, VariantMarker, read_senses
 from knowledge.search.tokens import (
     clause_starts,
@@ -497,7 +498,7 @@ class SearchIndex:
             for n in lengths
             for i in range(len(tokens) - n + 1)
             if not all(typed[i : i + n])
-        )
+        ) | bands_said(self._lexicon.ages, raw)  # "10 tuổi" says "dưới 14 tuổi"
         present = rewritten | typed_at.keys()
         cued = sorted({j for p in present for j in self._situations_cued.get(p, ())})
         return tuple(

@@ -8,10 +8,11 @@ names use, or names a topic that is not a procedure question.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from knowledge.search.ages import AgeBand, read_band
 from knowledge.search.tokens import fits_marks, spelled_keys, tokenize
 
 Phrase = tuple[str, ...]
@@ -184,7 +185,29 @@ class Sense:
         return any(cue in grams for cue in self.cues)
 
 
-def read_senses(senses: Sequence[Sense], keys: Sequence[str]) -> tuple[list[str], list[bool]]:
+class Senses:
+    """The readings of the colloquial phrases, found by the phrases a question says: hundreds
+    of readings (a row may read dozens of phrases) are checked on every question asked, so each
+    word looks up only the readings of the phrases that start there."""
+
+    def __init__(self, senses: Iterable[Sense] = ()) -> None:
+        self._by_phrase: dict[Phrase, list[tuple[int, Sense]]] = {}
+        for order, sense in enumerate(senses):
+            self._by_phrase.setdefault(sense.phrase, []).append((order, sense))
+        self._lengths = sorted({len(p) for p in self._by_phrase})
+
+    def at(self, keys: Sequence[str], start: int) -> Sense | None:
+        """The first reading, in the file's order, of a phrase said from ``start`` whose cues
+        the question says."""
+        found = [
+            hit
+            for n in self._lengths
+            for hit in self._by_phrase.get(tuple(keys[start : start + n]), ())
+        ]
+        return next((s for _, s in sorted(found, key=lambda h: h[0]) if s.applies(keys)), None)
+
+
+def read_senses(senses: Senses, keys: Sequence[str]) -> tuple[list[str], list[bool]]:
     """The keys with each sensed phrase replaced by its meaning in this query.
 
     Returns the keys and, for each, whether it is a word as typed (a meaning's words are not).
@@ -194,14 +217,7 @@ def read_senses(senses: Sequence[Sense], keys: Sequence[str]) -> tuple[list[str]
     typed: list[bool] = []
     i = 0
     while i < len(keys):
-        chosen = next(
-            (
-                s
-                for s in senses
-                if tuple(keys[i : i + len(s.phrase)]) == s.phrase and s.applies(keys)
-            ),
-            None,
-        )
+        chosen = senses.at(keys, i)
         if chosen is None or chosen.meaning is None:
             n = len(chosen.phrase) if chosen else 1
             out.extend(keys[i : i + n])
@@ -227,7 +243,8 @@ class Lexicon:
     small_talk: tuple[Topic, ...]  # weather, prices, jokes: not a procedure question
     situations: tuple[Situation, ...]  # cue words anywhere → the terms names use
     filler: dict[str, tuple[str, ...]]  # key → the words it is filler as ("thi" → "thì")
-    senses: tuple[Sense, ...] = ()  # colloquial phrases read by the words around them
+    senses: Senses = field(default_factory=Senses)  # colloquial phrases read in context
+    ages: tuple[AgeBand, ...] = ()  # the bands an age told falls in ("dưới 14 tuổi")
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Lexicon:
@@ -248,7 +265,8 @@ class Lexicon:
             small_talk=tuple(_topics(root / "small-talk.txt")),
             situations=tuple(_situations(root / "situations.tsv")),
             filler=_filler(root / "filler.txt"),
-            senses=tuple(_senses(root / "senses.tsv")),
+            senses=Senses(_senses(root / "senses.tsv")),
+            ages=tuple(_ages(root / "ages.tsv")),
         )
 
 
@@ -339,18 +357,33 @@ def _situations(path: Path) -> Iterator[Situation]:
 
 
 def _senses(path: Path) -> Iterator[Sense]:
-    """Rows of ``phrase, cues (| separated, * for the default), meaning (= keeps the words)``."""
+    """Rows of ``phrases (| separated), cues (| separated, * for the default), meaning (= keeps
+    the words)``: each phrase of a row is read the same way."""
     if not path.is_file():
         return
     for row in _rows(path):
-        phrase, cues, meaning = [*row, "", ""][:3]
-        if not tokenize(phrase) or not meaning:
+        phrases, cues, meaning = [*row, "", ""][:3]
+        said = [tuple(tokenize(p)) for p in phrases.split("|") if tokenize(p)]
+        if not said or not meaning:
             line = "\t".join(row)
             raise LexiconError(f"{path.name}: the line {line!r} needs a phrase, cues and a meaning")
-        yield Sense(
-            phrase=tuple(tokenize(phrase)),
-            cues=()
-            if cues.strip() == "*"
-            else tuple(tuple(tokenize(c)) for c in cues.split("|") if tokenize(c)),
-            meaning=None if meaning.strip() == "=" else tuple(tokenize(meaning)),
-        )
+        for phrase in said:
+            yield Sense(
+                phrase=phrase,
+                cues=()
+                if cues.strip() == "*"
+                else tuple(tuple(tokenize(c)) for c in cues.split("|") if tokenize(c)),
+                meaning=None if meaning.strip() == "=" else tuple(tokenize(meaning)),
+            )
+
+
+def _ages(path: Path) -> Iterator[AgeBand]:
+    """Rows of ``band phrase, lowest age, highest age`` (whole years, both included)."""
+    if not path.is_file():
+        return
+    for row in _rows(path):
+        band = read_band(*[*row, "", ""][:3])
+        if band is None:
+            line = "\t".join(row)
+            raise LexiconError(f"{path.name}: the line {line!r} needs a phrase and two ages")
+        yield band

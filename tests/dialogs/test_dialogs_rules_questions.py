@@ -55,7 +55,7 @@ def test_asking_whether_a_procedure_can_be_done_still_gets_it(
 @pytest.mark.parametrize(
     "question",
     [
-        "chủ nhà không trả lại tiền cọc thì làm sao",
+        "muốn được trả lại tiền thì làm sao",
         "em mới tốt nghiệp đại học, nên xin việc ở đâu lương cao",
     ],
 )
@@ -110,3 +110,42 @@ def test_shopping_for_a_service_is_not_a_procedure_question(
     ChatHarness(knowledge=knowledge).send("mua bảo hiểm ô tô ở đâu uy tín giá rẻ").expect_not(
         "Mã thủ tục"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a quarrel told as what the other party did, without "tranh chấp" or "khởi kiện"
+        "Nhà bên cạnh xây tường lấn sang đất nhà tôi gần nửa mét, giờ tôi nên làm gì?",
+        "Tôi cho thuê nhà, người thuê nợ ba tháng tiền nhà mà không chịu trả, tôi phải làm sao?",
+        "chu tro tu y tang gia dien nuoc gap doi thi em phai lam gi",
+        # a deposit kept in a private deal
+        "chủ nhà không trả lại tiền cọc thì làm sao",
+        # advice on a choice
+        "nên để sổ đỏ đứng tên cả hai vợ chồng hay một người thì tốt hơn",
+    ],
+)
+def test_a_quarrel_or_a_choice_gets_the_legal_reply_not_a_card(
+    knowledge: LocalKnowledgeBase, question: str
+) -> None:
+    chat = ChatHarness(knowledge=knowledge).send(question)
+    chat.expect("không tư vấn pháp luật")
+    chat.expect_not("Mã thủ tục")
+    assert chat.step == "qa:law"
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        # a landlord's word is no quarrel
+        ("chủ trọ bảo em phải đi đăng ký tạm trú thì cần mang gì", "Đăng ký tạm trú"),
+        # a choice that asks for the papers too
+        ("nên làm căn cước ở phường nào nhanh hơn, cần giấy tờ gì", "căn cước"),
+    ],
+)
+def test_a_landlord_or_a_choice_asking_for_the_papers_still_gets_the_procedure(
+    knowledge: LocalKnowledgeBase, question: str, procedure: str
+) -> None:
+    chat = ChatHarness(knowledge=knowledge).send(question)
+    chat.expect(procedure)
+    chat.expect_not("không tư vấn pháp luật")

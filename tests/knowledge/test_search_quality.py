@@ -4,11 +4,13 @@ The sets live in bench/queries (dev = the project's development set, eval = the 
 citizen-style queries, letters = the tuned set of long letters and benefit, legal, portal and
 land questions for the whole answer route, tune3 = a third tuning set typed as citizens type
 (shorthand, no diacritics, letters) with many questions about the rules, tune4 = a fourth
-tuning set mostly of everyday, money, rights and portal questions no procedure answers;
+tuning set mostly of everyday, money, rights and portal questions no procedure answers, tune5 =
+a fifth tuning set of ages, nationalities, disputes, tenancy and advice;
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
-tune4 round and measured once, ``bench/answers.md``). The floors sit a little
+tune4 round and measured once, fresh5 = citizen questions collected from public pages after the
+tune5 round and measured once, ``bench/answers.md``). The floors sit a little
 under the measured figures (``python -m bench.search`` prints them).
 """
 
@@ -118,6 +120,7 @@ ALL_SETS = (
     "letters.jsonl",
     "tune3.jsonl",
     "tune4.jsonl",
+    "tune5.jsonl",
     "holdout.jsonl",
     "holdout2.jsonl",
     "holdout3.jsonl",
@@ -125,6 +128,7 @@ ALL_SETS = (
     "fresh2.jsonl",
     "fresh3.jsonl",
     "fresh4.jsonl",
+    "fresh5.jsonl",
 )
 
 
@@ -144,10 +148,12 @@ def _keys(name: str) -> set[str]:
         "letters.jsonl",
         "tune3.jsonl",
         "tune4.jsonl",
+        "tune5.jsonl",
         "fresh.jsonl",
         "fresh2.jsonl",
         "fresh3.jsonl",
         "fresh4.jsonl",
+        "fresh5.jsonl",
     ],
 )
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
@@ -159,7 +165,17 @@ def test_set_shares_no_question_with_any_other_set(name: str) -> None:
 
 def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> None:
     tuned = set().union(
-        *map(_keys, ("dev.jsonl", "eval.jsonl", "letters.jsonl", "tune3.jsonl", "tune4.jsonl"))
+        *map(
+            _keys,
+            (
+                "dev.jsonl",
+                "eval.jsonl",
+                "letters.jsonl",
+                "tune3.jsonl",
+                "tune4.jsonl",
+                "tune5.jsonl",
+            ),
+        )
     )
     seen: set[str] = set()
     for name in ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl"):
@@ -169,15 +185,17 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         seen |= keys
 
 
-def test_every_fresh_question_names_its_public_source() -> None:
-    rows = _rows("fresh.jsonl")
+@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh5.jsonl"])
+def test_every_fresh_question_names_its_public_source(name: str) -> None:
+    rows = _rows(name)
     assert len(rows) >= 30
     assert all(r["source"].startswith(("http://", "https://")) for r in rows)
     assert sum(not r["accept"] for r in rows) >= 10
 
 
 @pytest.mark.parametrize(
-    "name", ["fresh2.jsonl", "tune3.jsonl", "fresh3.jsonl", "tune4.jsonl", "fresh4.jsonl"]
+    "name",
+    ["fresh2.jsonl", "tune3.jsonl", "fresh3.jsonl", "tune4.jsonl", "fresh4.jsonl", "tune5.jsonl"],
 )
 def test_every_question_says_where_such_questions_are_asked(name: str) -> None:
     rows = _rows(name)
