@@ -186,7 +186,7 @@ class SearchIndex:
             dtype=np.float32,
         )
         self._catalogue = np.array([p.catalogue_only for p in self._procedures], dtype=bool)
-        self._markers = markers = lex.variants + lex.qualifiers
+        markers = lex.variants + lex.qualifiers
         plain = [_offers_plain_operation(p.name) for p in self._procedures]
         marked, self._group = _markers_and_groups(name_tokens, plain, lex)
         # Every marker's procedures in one array, marker after marker, each with its marker's

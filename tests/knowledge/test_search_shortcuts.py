@@ -30,7 +30,7 @@ class PlainIndex(SearchIndex):
     def _penalty(self, analysis: _Analysis) -> np.ndarray:
         said, heard = analysis.said, analysis.heard
         penalty = np.zeros(len(self), dtype=np.float32)
-        for j, m in enumerate(self._markers):
+        for j, m in enumerate(self._lexicon.variants + self._lexicon.qualifiers):
             if not (m.marker in said or not heard.isdisjoint(m.cues)):
                 penalty[self._marked[self._marked_by == j]] += m.penalty
         return penalty
