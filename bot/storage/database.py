@@ -37,23 +37,12 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(url.database)
 
 
-SQLITE_MMAP_BYTES = 256 * 2**20
-"""How much of the database file SQLite reads through a memory map instead of a ``pread``
-system call per page. A connection's page cache starts afresh whenever another connection
-wrote since its last transaction, so a turn read most of its pages again: those calls were
-about as much of the SQLite thread's time as running the statements (py-spy ``--native`` on
-``python -m bench.throughput``); mapped, they are gone. Pages the map touches are the file's,
-shared with the system's file cache, and given back under memory pressure."""
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers run beside the one writer; foreign keys are off by default in SQLite;
-    pages are read through a memory map (``SQLITE_MMAP_BYTES``)."""
+    """WAL lets readers run beside the one writer; foreign keys are off by default in SQLite."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 

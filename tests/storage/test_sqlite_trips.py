@@ -18,7 +18,7 @@ from support.clock import ManualClock
 from support.statements import counted
 
 from bot.storage.conversations import SqlConversations
-from bot.storage.database import SQLITE_MMAP_BYTES, Database
+from bot.storage.database import Database
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef
 
@@ -69,13 +69,3 @@ async def test_a_turns_statements_take_one_trip_each(
     async with database.transaction() as session:
         again = await SqlConversations(session).open(REF, clock.now())
     assert (again.state, again.version) == ({"step": "a"}, 1)
-
-
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_sqlite_reads_its_pages_through_a_memory_map(database: Database) -> None:
-    """Every connection of the pool maps the file (``SQLITE_MMAP_BYTES``): no ``pread`` per
-    page when another connection's write emptied its page cache."""
-    async with database.transaction() as first, database.engine.connect() as second:
-        for connection in (await first.connection(), second):
-            mapped = (await connection.execute(text("PRAGMA mmap_size"))).scalar()
-            assert mapped == SQLITE_MMAP_BYTES
