@@ -37,6 +37,7 @@ from bot.storage.conversations import SqlConversations, StoredConversation
 from bot.storage.database import Database
 from bot.storage.dossiers import SqlDossiers
 from bot.storage.identity import CODE_TTL, RedeemOutcome, SqlIdentities
+from bot.storage.json_text import JsonText
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.papers import SqlPapers
 from bot.storage.reminders import SqlReminders
@@ -432,15 +433,16 @@ class Dispatcher:
             deps = replace(
                 self._deps, local_desk=desk or self._deps.local_desk, membership=stored.membership
             )
-            step = self._step(stored, state, current, deps)
-            if step is None:
+            stepped = self._step(stored, state, current, deps)
+            if stepped is None:
                 replies.append(Reply(self._apology_text(stored, message)))
                 break
+            step, serialised = stepped
             replies.extend(step.replies)
             if deferred is not None:
                 deferred.saves.append((stored, step.state))
             else:
-                await conversations.save_stored(stored, step.state, now)
+                await conversations.save_stored(stored, serialised, now)
             for effect in step.effects:
                 if isinstance(effect, SubmitDossier):
                     locale = str(step.state.get("locale") or message.locale or "vi")
@@ -521,11 +523,13 @@ class Dispatcher:
         state: State,
         message: IncomingMessage,
         deps: DialogDeps,
-    ) -> Step | None:
-        """The dialog's step, or None (logged, without personal data) when the dialog failed."""
+    ) -> tuple[Step, JsonText] | None:
+        """The dialog's step with its new state serialised, or None (logged, without personal
+        data) when the dialog failed."""
         try:
             step = self._dialog(state, message, deps)
-            json.dumps(step.state)  # the state is stored as JSON: fail here, not at commit
+            # The state is stored as JSON: fail here, not at commit; the text is what is saved.
+            serialised = JsonText(json.dumps(step.state))
         except Exception:
             # The traceback is redacted by bot.logs (the message's text was concealed).
             logger.exception(
@@ -535,7 +539,7 @@ class Dispatcher:
                 conversation_hash(stored.ref),
             )
             return None
-        return step
+        return step, serialised
 
     def _apology_text(self, stored: StoredConversation, message: IncomingMessage) -> str:
         candidates: list[Any] = [stored.state.get("locale"), message.locale, stored.locale]

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, bindparam, func, literal_column, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.identity import person_of_app
+from bot.storage.json_text import JsonText
 from bot.storage.reminders import any_held
 from bot.storage.sql import (
     batch_size,
@@ -205,9 +206,11 @@ class SqlConversations:
         return StoredConversation(ref, dict(row.state), row.version, row.locale)
 
     async def save(
-        self, ref: ConversationRef, state: Mapping[str, Any], version: int, now: datetime
+        self, ref: ConversationRef, state: Mapping[str, Any] | JsonText, version: int, now: datetime
     ) -> int:
         """Store a new state if nobody saved since ``version`` was loaded; returns the new version.
+
+        ``state`` may come serialised already (``JsonText``): it is stored as that text.
 
         Raises:
             StaleConversation: the stored version is no longer ``version``.
@@ -218,7 +221,7 @@ class SqlConversations:
                 "channel": ref.channel,
                 "user_id": ref.user_id,
                 "loaded": version,
-                "new_state": dict(state),
+                "new_state": _bound(state),
                 "new_version": version + 1,
                 "at": now,
             },
@@ -278,9 +281,10 @@ class SqlConversations:
             raise StaleConversation("a conversation changed since it was loaded")
 
     async def save_stored(
-        self, stored: StoredConversation, state: Mapping[str, Any], now: datetime
+        self, stored: StoredConversation, state: Mapping[str, Any] | JsonText, now: datetime
     ) -> int:
-        """Save over a loaded conversation, the person's shared one or the app's own.
+        """Save over a loaded conversation, the person's shared one or the app's own (``state``
+        serialised already, or not, as for ``save``).
 
         Raises:
             StaleConversation: somebody saved it since it was loaded.
@@ -293,8 +297,13 @@ class SqlConversations:
                 PersonConversationRow.person_id == stored.person_id,
                 PersonConversationRow.version == stored.version,
             )
-            .values(state=dict(state), version=stored.version + 1, updated_at=now)
+            .values(state=_bound(state), version=stored.version + 1, updated_at=now)
         )
         if rowcount(result) != 1:
             raise StaleConversation(f"conversation changed since version {stored.version}")
         return stored.version + 1
+
+
+def _bound(state: Mapping[str, Any] | JsonText) -> dict[str, Any] | JsonText:
+    """A state as a statement binds it: serialised text as it is, a mapping as a plain dict."""
+    return state if isinstance(state, JsonText) else dict(state)

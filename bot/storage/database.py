@@ -24,6 +24,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.storage.json_text import serialise
+
 # How long a SQLite writer waits for another writer before giving up (seconds).
 SQLITE_BUSY_TIMEOUT = 30
 
@@ -132,6 +134,7 @@ class Database:
             pool_pre_ping=self.url.get_backend_name() != "sqlite",
             # Errors would otherwise quote the statement's parameters (what users typed) in logs.
             hide_parameters=True,
+            json_serializer=serialise,  # a state serialised already is not serialised again
             **engine_args,
         )
         if self.dialect == "sqlite":

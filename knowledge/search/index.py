@@ -187,9 +187,17 @@ class SearchIndex:
             dtype=np.float32,
         )
         self._catalogue = np.array([p.catalogue_only for p in self._procedures], dtype=bool)
-        self._markers = markers = lex.variants + lex.qualifiers
+        markers = lex.variants + lex.qualifiers
         plain = [_offers_plain_operation(p.name) for p in self._procedures]
-        self._marked, self._group = _markers_and_groups(name_tokens, plain, lex)
+        marked, self._group = _markers_and_groups(name_tokens, plain, lex)
+        # Every marker's procedures in one array, marker after marker, each with its marker's
+        # number and penalty: a set of waived markers' penalties is then one ordered sum.
+        counts = [len(ids) for ids in marked]
+        self._marked = np.concatenate([*marked, np.zeros(0, dtype=np.int32)]).astype(np.intp)
+        self._marked_by = np.repeat(np.arange(len(markers)), counts)
+        self._marked_penalty = np.repeat(
+            np.array([m.penalty for m in markers], dtype=np.float32), counts
+        )
         # Which markers a phrase said or a cue heard waives, to find them without a pass over
         # every marker; the penalties of each set of waived markers, built once (few sets occur).
         self._waived_by_phrase: dict[Phrase, list[int]] = defaultdict(list)
@@ -645,10 +653,11 @@ class SearchIndex:
         )
         penalty = self._penalties.get(waived)
         if penalty is None:
+            # Added in the markers' order, one marker's penalty after another's where a name
+            # has several (``add.at`` keeps the order), as marker by marker would.
+            kept = ~np.isin(self._marked_by, list(waived)) if waived else slice(None)
             penalty = np.zeros(len(self._procedures), dtype=np.float32)
-            for j, (m, marked) in enumerate(zip(self._markers, self._marked, strict=True)):
-                if j not in waived:
-                    penalty[marked] += m.penalty
+            np.add.at(penalty, self._marked[kept], self._marked_penalty[kept])
             self._penalties[waived] = penalty
         return penalty
 

@@ -1,10 +1,10 @@
 """The search index's shortcuts rank exactly as their plain definitions, on the tuning sets.
 
-The index caches the penalties of each set of waived markers, gathers a query's postings once
-for several sums, looks only at the situations a phrase of the query may begin, and reads a
-hit's terms from a per-procedure list. Each shortcut is replaced here by the plain computation
-it stands for, and every query of the tuning sets must get the same scores, bit for bit, and
-the same result.
+The index caches the penalties of each set of waived markers (summed over every marker's procedures
+in one array), gathers a query's postings once for several sums, looks only at the situations a
+phrase of the query may begin, and reads a hit's terms from a per-procedure list. Each shortcut is
+replaced here by the plain computation it stands for, and every query of the tuning sets must get
+the same scores, bit for bit, and the same result.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ class PlainIndex(SearchIndex):
     def _penalty(self, analysis: _Analysis) -> np.ndarray:
         said, heard = analysis.said, analysis.heard
         penalty = np.zeros(len(self), dtype=np.float32)
-        for m, marked in zip(self._markers, self._marked, strict=True):
+        for j, m in enumerate(self._lexicon.variants + self._lexicon.qualifiers):
             if not (m.marker in said or not heard.isdisjoint(m.cues)):
-                penalty[marked] += m.penalty
+                penalty[self._marked[self._marked_by == j]] += m.penalty
         return penalty
 
     def _sum(

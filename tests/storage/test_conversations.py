@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -9,6 +11,8 @@ from support.clock import ManualClock
 
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
+from bot.storage.identity import SqlIdentities
+from bot.storage.json_text import JsonText
 from dialogs.errors import StaleConversation
 from dialogs.messages import ConversationRef
 
@@ -32,6 +36,27 @@ async def test_saved_state_is_loaded_again_in_a_new_unit_of_work(
     async with database.transaction() as session:
         again = await SqlConversations(session).open(REF, clock.now())
     assert (again.state, again.version) == (state, 1)
+
+
+async def test_a_state_serialised_already_is_stored_as_that_json(
+    database: Database, clock: ManualClock
+) -> None:
+    """A turn saves the text it checked its state with (``JsonText``): read back, it is the
+    state itself, on the app's own conversation and on a person's shared one, and a plain
+    string in a state is still stored as a string."""
+    state = {"v": 1, "step": "menu", "said": '{"not": "json text"}', "n": [1, 2.5, None]}
+    async with database.transaction() as session:
+        conversations = SqlConversations(session)
+        own = await conversations.open(REF, clock.now())
+        person = await SqlIdentities(session).ensure_person(REF, clock.now())
+        shared = await conversations.open_shared(own, person, clock.now())
+        await conversations.save_stored(own, JsonText(json.dumps(state)), clock.now())
+        await conversations.save_stored(shared, JsonText(json.dumps(state)), clock.now())
+    async with database.transaction() as session:
+        conversations = SqlConversations(session)
+        again = await conversations.open(REF, clock.now())
+        assert (again.state, again.version) == (state, 1)
+        assert (await conversations.open_shared(again, person, clock.now())).state == state
 
 
 async def test_locale_is_kept_when_a_platform_stops_sending_it(
