@@ -18,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.identity import person_of_app
 from bot.storage.reminders import any_held
 from bot.storage.sql import (
-    batch_size,
     dialect,
     dialect_insert,
     per_dialect,
     per_row,
-    per_row_values,
+    per_row_batch,
     rowcount,
     table,
 )
@@ -262,18 +261,13 @@ class SqlConversations:
         pks = [stored.user_pk for stored, _ in saves]
         if None in pks or any(stored.person_id is not None for stored, _ in saves):
             raise ValueError("save_all saves apps' own conversations, as open_all loads them")
-        result = await self._session.scalars(
-            _save_all(batch_size(len(saves))),
-            {
-                "pks": pks,
-                "at": now,
-                **per_row_values(
-                    pks,
-                    version=[stored.version for stored, _ in saves],
-                    state=[dict(state) for _, state in saves],
-                ),
-            },
+        statement, values = per_row_batch(
+            _save_all,
+            pks,
+            version=[stored.version for stored, _ in saves],
+            state=[dict(state) for _, state in saves],
         )
+        result = await self._session.scalars(statement, {"pks": pks, "at": now, **values})
         if len(set(result)) != len(set(pks)):
             raise StaleConversation("a conversation changed since it was loaded")
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import batch_size, per_row, per_row_values, rowcount, table
+from bot.storage.sql import per_row, per_row_batch, rowcount, table
 from bot.storage.tables import ReminderRow
 from dialogs.messages import ConversationRef, Reply
 
@@ -242,17 +242,13 @@ class SqlReminders:
         if not rendered:
             return set()
         ids = [reminder.id for reminder, _ in rendered]
-        kept = await self._session.scalars(
-            _store_replies(batch_size(len(rendered))),
-            {
-                "ids": ids,
-                **per_row_values(
-                    ids,
-                    claimed_at=[reminder.claimed_at for reminder, _ in rendered],
-                    replies=[replies_to_json(replies) for _, replies in rendered],
-                ),
-            },
+        statement, values = per_row_batch(
+            _store_replies,
+            ids,
+            claimed_at=[reminder.claimed_at for reminder, _ in rendered],
+            replies=[replies_to_json(replies) for _, replies in rendered],
         )
+        kept = await self._session.scalars(statement, {"ids": ids, **values})
         return set(kept)
 
     async def mark_done_all(self, reminders: Sequence[Reminder], now: datetime) -> int:
