@@ -289,6 +289,16 @@ class PortalEvents:
             applied.append(outcome is True)
         return applied
 
+    async def on_receipt(
+        self, session: AsyncSession, messages: Sequence[IncomingMessage]
+    ) -> Callable[[], None]:
+        """Apply the events just received in the transaction that keeps them (``ReceiptTurn``):
+        their notices are queued by the time the portal hears the 200; what to call once
+        that transaction has committed."""
+        events = [event for message in messages if (event := _kept_event(message)) is not None]
+        queued = await self._apply(session, events)
+        return self._after if queued and self._after is not None else _nothing
+
     async def _apply_together(
         self, messages: Sequence[IncomingMessage], mark_done: MarkDone
     ) -> list[bool]:
@@ -300,6 +310,10 @@ class PortalEvents:
         if queued and self._after is not None:
             self._after()
         return [True] * len(messages)
+
+
+def _nothing() -> None:
+    """Nothing to do once committed: no event queued a notice."""
 
 
 def event_message(event: PortalEvent, clock: Clock) -> IncomingMessage:
