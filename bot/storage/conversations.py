@@ -23,6 +23,7 @@ from bot.storage.sql import (
     per_dialect,
     per_row,
     per_row_batch,
+    per_row_keys,
     rowcount,
     table,
 )
@@ -105,7 +106,7 @@ def _save_all(size: int) -> Any:
     pk, version = _CONVERSATIONS.c.user_pk, _CONVERSATIONS.c.version
     return (
         update(_CONVERSATIONS)
-        .where(pk.in_(bindparam("pks", expanding=True)), version == per_row(pk, version, size))
+        .where(per_row_keys(pk, size), version == per_row(pk, version, size))
         .values(
             state=per_row(pk, _CONVERSATIONS.c.state, size),
             version=version + 1,
@@ -267,7 +268,7 @@ class SqlConversations:
             version=[stored.version for stored, _ in saves],
             state=[dict(state) for _, state in saves],
         )
-        result = await self._session.scalars(statement, {"pks": pks, "at": now, **values})
+        result = await self._session.scalars(statement, {"at": now, **values})
         if len(set(result)) != len(set(pks)):
             raise StaleConversation("a conversation changed since it was loaded")
 

@@ -74,6 +74,15 @@ def per_row(key: ColumnElement[Any], column: ColumnElement[Any], size: int) -> A
     )
 
 
+def per_row_keys(key: ColumnElement[Any], size: int) -> Any:
+    """``key IN (:row_key_0, …)`` for ``size`` rows: the rows a ``per_row`` statement touches,
+    bound by the same parameters as its cases (the padding's NULL keys match nothing). A list
+    of this size's own parameters, rendered once with the statement, where an expanding one
+    (``bindparam(…, expanding=True)``) had the whole statement's text rendered again at every
+    run: a long text, for cases of a hundred rows."""
+    return key.in_([bindparam(f"row_key_{n}", type_=key.type) for n in range(size)])
+
+
 def per_row_batch(
     build: Callable[[int], T], keys: Sequence[Any], **columns: Sequence[Any]
 ) -> tuple[T, dict[str, Any]]:
