@@ -4,7 +4,8 @@
 A verified event is kept in the durable inbox (``bot.inbox``) before the portal gets its 200,
 like a chat platform's message, as one of the dossier's "messages": a crash after the 200 loses
 nothing, a replayed event id is recognised there, and one dossier's events are applied in the
-order they came. :class:`PortalEvents` is the inbox's turn for them.
+order they came. :class:`PortalEvents` applies them in the transaction that keeps them, and is
+the inbox's turn for those kept to be applied later.
 
 With ``MOTCUA_PORTAL_URL`` unset, ``motcua serve`` runs the sandbox portal in its own process,
 listening on localhost (``MOTCUA_PORTAL_SANDBOX_PORT``), so a fresh machine can file dossiers and
@@ -247,8 +248,9 @@ class PortalWebhook:
 
 
 class PortalEvents:
-    """The inbox's batch turn for portal events: each is applied in the transaction that marks
-    it done, so it is applied once even when a worker dies in between.
+    """Portal events applied as they are received (``on_receipt``), in the transaction that
+    keeps them, or later by the inbox's batch turn (``apply_all``): each is applied in the
+    transaction that marks it done, so it is applied once even when a worker dies in between.
 
     A burst of events (an officer moving a thousand dossiers) is applied several at a time, in
     one transaction: on SQLite every transaction waits for the one writer, so one commit per
