@@ -15,8 +15,10 @@ its webhook) to the moment the citizen's channel is handed the message, and coun
 and doubled, and the process's CPU time (the sandbox, the receiver and the workers all run in
 it) from the moves to the last message, divided by the dossiers: a measure of the work a status
 change costs that does not depend, as the latencies do, on what else the machine is running.
-The background loops start before the dossiers are filed, so the housekeeping a fresh start
-runs (old message ids forgotten, expired personal data purged) is done while they are filed.
+Once it listens, start-up's objects are taken out of the garbage collector's full rounds, as
+``motcua serve`` does (``bot.server.settle_start_up``). The background loops start before the
+dossiers are filed, so the housekeeping a fresh start runs (old message ids forgotten, expired
+personal data purged) is done while they are filed.
 The channel is a recording stand-in for a platform with no rate limit of its own:
 Telegram's ~30 messages a second per bot would otherwise dominate (1,000 messages take ~33 s
 there).
@@ -54,7 +56,7 @@ from sqlalchemy import event
 from bench.workers import scratch_postgres
 from bot.app import App, SystemClock, build_app
 from bot.config import Settings
-from bot.server import web_application
+from bot.server import settle_start_up, web_application
 from bot.storage.dossiers import SqlDossiers
 from bot.storage.schema import ensure_schema
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
@@ -265,6 +267,7 @@ async def serving(
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.SockSite(runner, listener).start()
+        settle_start_up()  # as `motcua serve` does once it listens
         recorder = RecordingChannel()
         app.channels["web"] = recorder
         yield app, recorder, url, desk

@@ -284,7 +284,8 @@ async def build_app(
 
         async def turn(message: IncomingMessage, hook: TurnHook) -> Sequence[Reply]:
             """A citizen's turn, its file (if it sent one) fetched and checked first, outside
-            the conversation's lock (portal events are applied in batches, by ``events``)."""
+            the conversation's lock (portal events are applied by ``events``, as they are
+            received or in batches)."""
             return await dispatcher.handle(await papers.settle(message), hook)
 
         inbox = DurableInbox(
@@ -294,6 +295,7 @@ async def build_app(
             lease=timedelta(seconds=settings.inbox_lease_seconds),
             metrics=metrics,
             batches={EVENTS_CHANNEL: events.apply_all},
+            on_receipt={EVENTS_CHANNEL: events.on_receipt},
         )
 
         async def key() -> bytes:

@@ -239,13 +239,17 @@ class Dispatcher:
             for key in keys:
                 await held.enter_async_context(self._locks.hold(key))
             async with self._database.transaction() as session:
-                persons = await SqlIdentities(session).persons_of([m.ref for m in messages])
+                # The statement that opens the apps' conversations also reads the person each
+                # is linked to, checked against the one locked.
+                opened = await SqlConversations(session).open_all(
+                    [(m.ref, m.locale) for m in messages], self._deps.clock.now()
+                )
                 for message in messages:
-                    person = persons[message.ref.key]
+                    person = opened[message.ref.key].linked_person
                     if person != guesses[message.ref.key]:
                         self._remember(message.ref, person)
                         raise StaleConversation("the app's person is not the one locked")
-                results = await self._run_all(session, messages, persons)
+                results = await self._run_all(session, messages, opened)
                 await keep(session, list(zip(messages, results, strict=True)))
         self._wake_after_turn()
         return results
@@ -254,25 +258,23 @@ class Dispatcher:
         self,
         session: AsyncSession,
         messages: Sequence[IncomingMessage],
-        persons: Mapping[str, int | None],
+        opened: Mapping[str, StoredConversation],
     ) -> list[list[Reply]]:
-        """Several proactive turns, in one transaction.
+        """Several proactive turns, in one transaction, their apps' conversations ``opened``.
 
         Notices to distinct apps not linked to a person (internal messages, which never lead
-        to a follow-up turn) run together: their conversations opened, saved and logged with
-        one statement each for them all (``_Deferred``). The others (a linked app's, a second
+        to a follow-up turn) run together: their conversations saved and logged with one
+        statement each for them all (``_Deferred``). The others (a linked app's, a second
         one to the same app, a reminder the citizen asked for) run after them one by one, as a
         single turn does.
         """
         counts = Counter(message.ref.key for message in messages)
         together = [
-            m.internal and counts[m.ref.key] == 1 and persons[m.ref.key] is None for m in messages
+            m.internal and counts[m.ref.key] == 1 and opened[m.ref.key].linked_person is None
+            for m in messages
         ]
         now = self._deps.clock.now()
-        opening = [
-            (m.ref, m.locale) for m, batched in zip(messages, together, strict=True) if batched
-        ]
-        deferred = _Deferred(await SqlConversations(session).open_all(opening, now))
+        deferred = _Deferred(dict(opened))
         results: list[list[Reply]] = []
         for message, batched in zip(messages, together, strict=True):
             if batched:

@@ -24,7 +24,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -58,6 +58,10 @@ BatchTurn = Callable[[Sequence[IncomingMessage], MarkDone], Awaitable[Sequence[b
 """Applies several messages of a channel that answers nothing, committing each with its row
 marked done (``MarkDone``); whether each was applied (one that was not stays leased, to be
 tried again)."""
+
+ReceiptTurn = Callable[[AsyncSession, Sequence[IncomingMessage]], Awaitable[Callable[[], None]]]
+"""Applies new messages of a channel that answers nothing inside the transaction that keeps
+them (the portal's events, as they are received); what to call once it has committed."""
 
 MAX_ATTEMPTS = 5
 """Claims of one row before it is given up (a message that always crashes its worker)."""
@@ -113,6 +117,7 @@ class DurableInbox:
         restart_pause: float = FIRST_PAUSE,
         metrics: Metrics | None = None,
         batches: Mapping[str, BatchTurn] | None = None,
+        on_receipt: Mapping[str, ReceiptTurn] | None = None,
     ) -> None:
         """Wire the inbox.
 
@@ -129,6 +134,11 @@ class DurableInbox:
             metrics: counts messages kept and answered, latency and failed sends.
             batches: channel -> the turn that applies several of its messages together, for
                 channels that answer nothing (nobody waits for their replies).
+            on_receipt: channel -> the turn that applies its new messages in the transaction
+                that keeps them, for channels that answer nothing: a burst of them then costs
+                one transaction and one commit, not a keep, a claim and an apply, and nothing
+                waits for the loop to take them. A message whose conversation has a row still
+                open, or a batch that could not be applied, is kept for ``batches`` instead.
         """
         self._database = database
         self._turn = turn
@@ -140,6 +150,7 @@ class DurableInbox:
         self._restart_pause = restart_pause
         self._metrics = metrics or Metrics()
         self._batches = dict(batches or {})
+        self._on_receipt = dict(on_receipt or {})
         self.owner = f"{uuid.uuid4().hex[:16]}"
         self._responders: dict[str, Responder] = {}
         self._arrived = asyncio.Event()
@@ -306,8 +317,27 @@ class DurableInbox:
         return await self._keeping(_ToKeep(message, message_id, logs.ensure_request_id(), reserve))
 
     async def _keep_all(self, batch: Sequence[_ToKeep]) -> list[tuple[int, bool]]:
-        """Keep the batch in one transaction; each message's row id and whether it was new."""
+        """Keep the batch in one transaction; each message's row id and whether it was new.
+
+        The new messages of ``on_receipt`` channels are applied in that transaction too; should
+        that fail, the batch is kept without applying them, for the loop to apply as usual.
+        """
+        if any(item.message.ref.channel in self._on_receipt for item in batch):
+            try:
+                return await self._keep_batch(batch, apply=True)
+            except Exception as error:
+                if unreachable(error):
+                    raise
+                # Type only: database errors quote the statement's parameters.
+                logger.warning("inbox messages kept to be applied later: %s", type(error).__name__)
+        return await self._keep_batch(batch, apply=False)
+
+    async def _keep_batch(self, batch: Sequence[_ToKeep], *, apply: bool) -> list[tuple[int, bool]]:
+        """Keep the batch, applying the new messages of ``on_receipt`` channels with ``apply``."""
         kept: list[tuple[int, bool]] = []
+        applied: list[int] = []
+        committed: list[Callable[[], None]] = []
+        now = self._clock.now()
         async with self._database.transaction() as session:
             inbox = SqlInbox(session)
             added = await inbox.add_all(
@@ -320,7 +350,7 @@ class DurableInbox:
                     )
                     for item in batch
                 ],
-                self._clock.now(),
+                now,
                 timedelta(seconds=self._poll_interval),
             )
             for item, entry_id in zip(batch, added, strict=True):
@@ -331,11 +361,51 @@ class DurableInbox:
                 if found is None:  # pruned between the two statements: the id is stale
                     raise ClaimLost("inbox row vanished")
                 kept.append((found.id, False))
-        for item, (_entry_id, new) in zip(batch, kept, strict=True):
+            if apply:
+                applied, committed = await self._apply_on_receipt(session, batch, kept, now)
+        for callback in committed:
+            callback()
+        done = set(applied)
+        for item, (entry_id, new) in zip(batch, kept, strict=True):
             if new:
                 self._metrics.received(item.message.ref.channel)
-                self._arrived.set()
+                if entry_id in done:
+                    self._metrics.answered(item.message.ref.channel, 0, 0.0)
+                else:
+                    self._arrived.set()
         return kept
+
+    async def _apply_on_receipt(
+        self,
+        session: AsyncSession,
+        batch: Sequence[_ToKeep],
+        kept: Sequence[tuple[int, bool]],
+        now: datetime,
+    ) -> tuple[list[int], list[Callable[[], None]]]:
+        """Apply the new messages of ``on_receipt`` channels whose conversation has no older
+        row still open (those wait for it, in order), and mark their rows done; the rows
+        applied, and what to call once committed."""
+        fresh: dict[str, list[tuple[int, IncomingMessage]]] = {}
+        for item, (entry_id, new) in zip(batch, kept, strict=True):
+            if new and item.message.ref.channel in self._on_receipt:
+                fresh.setdefault(item.message.ref.channel, []).append((entry_id, item.message))
+        inbox = SqlInbox(session)
+        applied: list[int] = []
+        committed: list[Callable[[], None]] = []
+        for channel, rows in fresh.items():
+            ids = {entry_id for entry_id, _ in rows}
+            # Open rows of their own conversations, kept in this batch, do not count.
+            waiting = await inbox.open_conversations(
+                channel, {message.ref.user_id for _, message in rows}, besides=ids
+            )
+            due = [(i, message) for i, message in rows if message.ref.user_id not in waiting]
+            if not due:
+                continue
+            committed.append(await self._on_receipt[channel](session, [m for _, m in due]))
+            applied.extend(entry_id for entry_id, _ in due)
+        if applied:
+            await inbox.applied(applied, now)
+        return applied, committed
 
     async def _get(self, entry_id: int) -> InboxEntry | None:
         async with self._database.transaction() as session:

@@ -4,7 +4,8 @@
 A verified event is kept in the durable inbox (``bot.inbox``) before the portal gets its 200,
 like a chat platform's message, as one of the dossier's "messages": a crash after the 200 loses
 nothing, a replayed event id is recognised there, and one dossier's events are applied in the
-order they came. :class:`PortalEvents` is the inbox's turn for them.
+order they came. :class:`PortalEvents` applies them in the transaction that keeps them, and is
+the inbox's turn for those kept to be applied later.
 
 With ``MOTCUA_PORTAL_URL`` unset, ``motcua serve`` runs the sandbox portal in its own process,
 listening on localhost (``MOTCUA_PORTAL_SANDBOX_PORT``), so a fresh machine can file dossiers and
@@ -247,8 +248,9 @@ class PortalWebhook:
 
 
 class PortalEvents:
-    """The inbox's batch turn for portal events: each is applied in the transaction that marks
-    it done, so it is applied once even when a worker dies in between.
+    """Portal events applied as they are received (``on_receipt``), in the transaction that
+    keeps them, or later by the inbox's batch turn (``apply_all``): each is applied in the
+    transaction that marks it done, so it is applied once even when a worker dies in between.
 
     A burst of events (an officer moving a thousand dossiers) is applied several at a time, in
     one transaction: on SQLite every transaction waits for the one writer, so one commit per
@@ -289,6 +291,16 @@ class PortalEvents:
             applied.append(outcome is True)
         return applied
 
+    async def on_receipt(
+        self, session: AsyncSession, messages: Sequence[IncomingMessage]
+    ) -> Callable[[], None]:
+        """Apply the events just received in the transaction that keeps them (``ReceiptTurn``):
+        their notices are queued by the time the portal hears the 200; what to call once
+        that transaction has committed."""
+        events = [event for message in messages if (event := _kept_event(message)) is not None]
+        queued = await self._apply(session, events)
+        return self._after if queued and self._after is not None else _nothing
+
     async def _apply_together(
         self, messages: Sequence[IncomingMessage], mark_done: MarkDone
     ) -> list[bool]:
@@ -300,6 +312,10 @@ class PortalEvents:
         if queued and self._after is not None:
             self._after()
         return [True] * len(messages)
+
+
+def _nothing() -> None:
+    """Nothing to do once committed: no event queued a notice."""
 
 
 def event_message(event: PortalEvent, clock: Clock) -> IncomingMessage:

@@ -19,12 +19,12 @@ from bot.storage.identity import person_of_app
 from bot.storage.json_text import JsonText
 from bot.storage.reminders import any_held
 from bot.storage.sql import (
-    batch_size,
     dialect,
     dialect_insert,
     per_dialect,
     per_row,
-    per_row_values,
+    per_row_batch,
+    per_row_keys,
     rowcount,
     table,
 )
@@ -107,7 +107,7 @@ def _save_all(size: int) -> Any:
     pk, version = _CONVERSATIONS.c.user_pk, _CONVERSATIONS.c.version
     return (
         update(_CONVERSATIONS)
-        .where(pk.in_(bindparam("pks", expanding=True)), version == per_row(pk, version, size))
+        .where(per_row_keys(pk, size), version == per_row(pk, version, size))
         .values(
             state=per_row(pk, _CONVERSATIONS.c.state, size),
             version=version + 1,
@@ -265,18 +265,13 @@ class SqlConversations:
         pks = [stored.user_pk for stored, _ in saves]
         if None in pks or any(stored.person_id is not None for stored, _ in saves):
             raise ValueError("save_all saves apps' own conversations, as open_all loads them")
-        result = await self._session.scalars(
-            _save_all(batch_size(len(saves))),
-            {
-                "pks": pks,
-                "at": now,
-                **per_row_values(
-                    pks,
-                    version=[stored.version for stored, _ in saves],
-                    state=[dict(state) for _, state in saves],
-                ),
-            },
+        statement, values = per_row_batch(
+            _save_all,
+            pks,
+            version=[stored.version for stored, _ in saves],
+            state=[dict(state) for _, state in saves],
         )
+        result = await self._session.scalars(statement, {"at": now, **values})
         if len(set(result)) != len(set(pks)):
             raise StaleConversation("a conversation changed since it was loaded")
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.consents import ConsentRequest
-from bot.storage.sql import batch_size, dialect_insert, per_row, per_row_values, rowcount, table
+from bot.storage.sql import dialect_insert, per_row, per_row_batch, per_row_keys, rowcount, table
 from bot.storage.tables import DossierAuditRow, DossierRow
 from dialogs.messages import ConversationRef
 from dialogs.ports import PortalDossier
@@ -94,7 +94,7 @@ def _announce_all(size: int) -> Any:
     return (
         update(_DOSSIERS)
         .where(
-            key.in_(bindparam("ids", expanding=True)),
+            per_row_keys(key, size),
             or_(
                 announced_at.is_(None),
                 announced_at < at,
@@ -334,19 +334,14 @@ class SqlDossiers:
         if len({change.dossier.id for change in changes}) != len(changes):
             raise ValueError("one change a dossier per statement")
         ids = [change.dossier.id for change in changes]
-        announced = await self._session.scalars(
-            _announce_all(batch_size(len(changes))),
-            {
-                "ids": ids,
-                "now": now,
-                **per_row_values(
-                    ids,
-                    announced_at=[change.at for change in changes],
-                    status=[change.status for change in changes],
-                    due_date=[change.due_date for change in changes],
-                ),
-            },
+        statement, values = per_row_batch(
+            _announce_all,
+            ids,
+            announced_at=[change.at for change in changes],
+            status=[change.status for change in changes],
+            due_date=[change.due_date for change in changes],
         )
+        announced = await self._session.scalars(statement, {"now": now, **values})
         return set(announced)
 
     async def past_due(self, today: date, open_statuses: Collection[str]) -> list[Dossier]:

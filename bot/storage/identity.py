@@ -10,7 +10,6 @@ What a linked citizen's apps share is keyed on the person (see ``PersonConversat
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -23,7 +22,6 @@ from sqlalchemy import (
     exists,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,25 +68,6 @@ class SqlIdentities:
         return await self._session.scalar(
             _PERSON_OF, {"channel": ref.channel, "user_id": ref.user_id}
         )
-
-    async def persons_of(self, refs: Collection[ConversationRef]) -> dict[str, int | None]:
-        """Ref key -> the person each (channel, user id) belongs to (None when not linked),
-        with one statement: a burst of notices reads its links together."""
-        found: dict[str, int | None] = {ref.key: None for ref in refs}
-        if not refs:
-            return found
-        rows = await self._session.execute(
-            select(
-                IdentityLinkRow.channel, IdentityLinkRow.user_id, IdentityLinkRow.person_id
-            ).where(
-                tuple_(IdentityLinkRow.channel, IdentityLinkRow.user_id).in_(
-                    [(ref.channel, ref.user_id) for ref in refs]
-                )
-            )
-        )
-        for channel, user_id, person_id in rows:
-            found[ConversationRef(channel, user_id).key] = person_id
-        return found
 
     async def ensure_person(self, ref: ConversationRef, now: datetime) -> int:
         """The person behind ``ref``, created (and linked) on first use."""

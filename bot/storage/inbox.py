@@ -208,6 +208,39 @@ class SqlInbox:
             _NONE_EARLIER,
         )
 
+    async def open_conversations(
+        self, channel: str, user_ids: Collection[str], besides: Collection[int] = ()
+    ) -> set[str]:
+        """Which of these conversations of ``channel`` have a row still open, other than the
+        rows ``besides``: a message kept for them is applied after that row, not at once
+        (order per conversation)."""
+        if not user_ids:
+            return set()
+        found = await self._session.scalars(
+            select(_INBOX.c.user_id)
+            .where(
+                _INBOX.c.channel == channel,
+                _INBOX.c.user_id.in_(user_ids),
+                _INBOX.c.status.in_(OPEN),
+                _INBOX.c.id.not_in(besides),
+            )
+            .distinct()
+        )
+        return set(found)
+
+    async def applied(self, entry_ids: Sequence[int], now: datetime) -> None:
+        """Mark rows kept in this transaction done: what they carry was applied in it too (a
+        portal event applied as it is received), so no worker is to claim them."""
+        await self._session.execute(
+            update(_INBOX)
+            .where(
+                _INBOX.c.id.in_(entry_ids),
+                _INBOX.c.status == PENDING,
+                _INBOX.c.owner.is_(None),
+            )
+            .values(status=DONE, replies=replies_to_json(()), updated_at=now)
+        )
+
     async def has_claimable(self, now: datetime, owner: str) -> bool:
         """Whether worker ``owner`` could take a row right now."""
         found = await self._session.execute(

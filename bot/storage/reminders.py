@@ -13,7 +13,6 @@ from sqlalchemy import (
     ColumnElement,
     Exists,
     and_,
-    bindparam,
     exists,
     insert,
     or_,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import batch_size, per_row, per_row_values, rowcount, table
+from bot.storage.sql import per_row, per_row_batch, per_row_keys, rowcount, table
 from bot.storage.tables import ReminderRow
 from dialogs.messages import ConversationRef, Reply
 
@@ -82,7 +81,7 @@ def _store_replies(size: int) -> Any:
     return (
         update(_REMINDERS)
         .where(
-            key.in_(bindparam("ids", expanding=True)),
+            per_row_keys(key, size),
             _REMINDERS.c.status == ReminderStatus.SENDING,
             claimed_at == per_row(key, claimed_at, size),
         )
@@ -242,17 +241,13 @@ class SqlReminders:
         if not rendered:
             return set()
         ids = [reminder.id for reminder, _ in rendered]
-        kept = await self._session.scalars(
-            _store_replies(batch_size(len(rendered))),
-            {
-                "ids": ids,
-                **per_row_values(
-                    ids,
-                    claimed_at=[reminder.claimed_at for reminder, _ in rendered],
-                    replies=[replies_to_json(replies) for _, replies in rendered],
-                ),
-            },
+        statement, values = per_row_batch(
+            _store_replies,
+            ids,
+            claimed_at=[reminder.claimed_at for reminder, _ in rendered],
+            replies=[replies_to_json(replies) for _, replies in rendered],
         )
+        kept = await self._session.scalars(statement, values)
         return set(kept)
 
     async def mark_done_all(self, reminders: Sequence[Reminder], now: datetime) -> int:
