@@ -437,7 +437,13 @@ class SqlDeliveries:
         return rowcount(added)
 
     async def claim(
-        self, now: datetime, lease: timedelta, limit: int, claimant: str, channels: Sequence[str]
+        self,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        claimant: str,
+        channels: Sequence[str],
+        held: Collection[int] = (),
     ) -> list[Claimed]:
         """Take up to ``limit`` queued deliveries due now on ``channels``, for ``lease``.
 
@@ -449,7 +455,8 @@ class SqlDeliveries:
         has locked (FOR UPDATE SKIP LOCKED); on SQLite the claim takes the database's one write
         lock before it reads (``_write_locked``). A delivery
         whose worker died is taken again once its lease has run out; each round has its own
-        ``claimant`` token.
+        ``claimant`` token. ``held`` are the deliveries the caller holds already: never taken
+        again by it, even once their lease ran out (``bot.announcements.holding``).
         """
         if dialect(self._session) == "sqlite":
             await _write_locked(self._session)
@@ -465,6 +472,7 @@ class SqlDeliveries:
                     AnnouncementDeliveryRow.channel.in_(list(channels)),
                     AnnouncementDeliveryRow.due_at <= now,
                     free,
+                    *([AnnouncementDeliveryRow.id.not_in(list(held))] if held else []),
                 )
                 # Only by due time, the index's own order: adding the id made PostgreSQL read
                 # and sort every delivery due at the same moment (a whole fan-out) per claim.
@@ -515,6 +523,24 @@ class SqlDeliveries:
                 update(AnnouncementDeliveryRow)
                 .where(AnnouncementDeliveryRow.id.in_(blocked))
                 .values(state=Delivery.BLOCKED, claimed_by=None, claimed_at=None, updated_at=now)
+                .returning(AnnouncementDeliveryRow.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+
+    async def renew(self, held: Sequence[Claimed], now: datetime) -> list[int]:
+        """Date the leases of the deliveries in ``held`` whose claim still holds ``now``; their
+        ids. Rows another transaction has locked are skipped, not waited for: being settled, or
+        taken by another worker, they need no renewal."""
+        holding = select(AnnouncementDeliveryRow.id).where(
+            AnnouncementDeliveryRow.id.in_([each.id for each in held]),
+            AnnouncementDeliveryRow.claimed_by.in_({each.claimed_by for each in held}),
+        )
+        return list(
+            await self._session.scalars(
+                update(AnnouncementDeliveryRow)
+                .where(AnnouncementDeliveryRow.id.in_(holding.with_for_update(skip_locked=True)))
+                .values(claimed_at=now)
                 .returning(AnnouncementDeliveryRow.id)
                 .execution_options(synchronize_session=False)
             )

@@ -141,6 +141,31 @@ async def test_a_lapsed_lease_lets_another_worker_take_the_delivery(
         assert await SqlDeliveries(session).settle(taken, Delivery.SENT, clock.now())
 
 
+async def test_a_renewed_lease_stays_with_its_holder_and_a_holder_never_retakes_its_own(
+    database: Database, clock: ManualClock
+) -> None:
+    refs = [ConversationRef("web", f"w{n}") for n in range(3)]
+    await _fanned_out(database, clock, refs)
+    async with database.transaction() as session:
+        held = await SqlDeliveries(session).claim(clock.now(), LEASE, 2, "slow", CHANNELS)
+    clock.advance(LEASE * 3 / 4)
+    async with database.transaction() as session:
+        renewed = await SqlDeliveries(session).renew(held, clock.now())
+    assert sorted(renewed) == sorted(each.id for each in held)
+    clock.advance(LEASE * 3 / 4)  # past the first lease, within the renewed one
+    async with database.transaction() as session:
+        (other,) = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "other", CHANNELS)
+    assert other.id not in renewed
+    clock.advance(LEASE)  # every lease lapsed: the holder's own claim still leaves its own
+    async with database.transaction() as session:
+        again = await SqlDeliveries(session).claim(
+            clock.now(), LEASE, 5, "slow-2", CHANNELS, [each.id for each in held]
+        )
+    assert [each.id for each in again] == [other.id]
+    async with database.transaction() as session:  # "slow-2" took it from "other"
+        assert await SqlDeliveries(session).renew([other], clock.now()) == []
+
+
 async def test_cancel_only_before_sending_starts(database: Database, clock: ManualClock) -> None:
     later = await _announce(database, clock, send_at=clock.now() + timedelta(days=1))
     now = await _announce(database, clock)
