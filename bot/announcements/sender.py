@@ -20,7 +20,9 @@ What a crash, ``kill -9`` or restart does, delivery by delivery:
 
 - claimed, not yet sent: nothing went out; once the lease
   (``MOTCUA_ANNOUNCEMENT_LEASE_SECONDS``) runs out another worker (or this one, restarted)
-  claims it and sends it. Nothing lost, nothing repeated.
+  claims it and sends it. Nothing lost, nothing repeated. While the worker lives, it renews
+  the leases of all it holds (``holding``), however long a send waits for its slot, its pace
+  or its commit, and a send whose lease it could not renew in time is left to the next claim.
 - sent and settled: the outcome is committed; it is never claimed again.
 - the one window: the platform has accepted the message, but the commit recording it has not
   happened when the process dies. Telegram, Messenger and Zalo take no idempotency key for a
@@ -46,6 +48,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 from bot import logs
+from bot.announcements.holding import Holding
 from bot.announcements.pictures import picture_path
 from bot.announcements.recording import Sent, record_sent
 from bot.announcements.store import Announcement, Claimed, Delivery, SqlAnnouncements, SqlDeliveries
@@ -187,6 +190,19 @@ class AnnouncementSender:
         are committed in groups (``GroupCommit``), all of them before this returns.
         """
         gate = asyncio.Semaphore(self._in_flight)
+        holding = Holding(self._database, self._clock, self._lease)
+        done = asyncio.Event()
+        renewing = asyncio.create_task(holding.keep(done))
+        try:
+            return await self._send_held(channel, until, gate, holding)
+        finally:
+            done.set()
+            await renewing
+
+    async def _send_held(
+        self, channel: str, until: asyncio.Event, gate: asyncio.Semaphore, holding: Holding
+    ) -> int:
+        """``_drain``'s sends, while ``holding``'s leases are renewed beside them."""
         sending: set[asyncio.Task[None]] = set()
         outcomes: list[Delivery | RateLimited | None] = []
         slowed: list[RateLimited] = []
@@ -194,11 +210,12 @@ class AnnouncementSender:
         async def one(delivery: Claimed) -> None:
             try:
                 with logs.unit_of_work(f"announcement-{delivery.announcement_id}"):
-                    outcome = await self._deliver(channel, delivery)
+                    outcome = await self._deliver(channel, delivery, holding)
             except Exception:  # its outcome was not recorded: the lease brings it back
                 logger.exception("announcement delivery %s not settled", delivery.id)
                 outcome = None
             finally:
+                holding.drop([delivery])
                 gate.release()
             outcomes.append(outcome)
             if isinstance(outcome, RateLimited):
@@ -206,10 +223,12 @@ class AnnouncementSender:
 
         while not until.is_set():
             # A token per claim: the rows still out keep theirs, and are not taken again.
+            now = self._clock.now()
             async with self._database.transaction() as session:
                 claimed = await SqlDeliveries(session).claim(
-                    self._clock.now(), self._lease, self._in_flight, uuid.uuid4().hex, [channel]
+                    now, self._lease, self._in_flight, uuid.uuid4().hex, [channel], holding.ids()
                 )
+            holding.take(claimed, now)
             if not claimed:
                 if not sending:
                     break
@@ -222,6 +241,7 @@ class AnnouncementSender:
                     gate.release()
                     async with self._database.transaction() as session:
                         await SqlDeliveries(session).release(claimed[position:], self._clock.now())
+                    holding.drop(claimed[position:])
                     break
                 task = asyncio.create_task(one(delivery))
                 sending.add(task)
@@ -238,13 +258,19 @@ class AnnouncementSender:
             await asyncio.wait(set(sending))
         return sum(1 for outcome in outcomes if outcome is Delivery.SENT)
 
-    async def _deliver(self, channel: str, delivery: Claimed) -> Delivery | RateLimited | None:
+    async def _deliver(
+        self, channel: str, delivery: Claimed, holding: Holding
+    ) -> Delivery | RateLimited | None:
         announcement = await self._announcement(delivery.announcement_id)
         if announcement is None:  # deleted meanwhile (its deliveries go with it)
             return None
         replies = self._replies(
             announcement, delivery.commune_code, delivery.locale or self._default_locale
         )
+        if not holding.sendable(delivery):
+            # Its lease may have run out: whoever claims it next sends it, this loop does not.
+            logger.info("announcement delivery %s: lease not renewed in time", delivery.id)
+            return None
         now = self._clock.now()
         try:
             await self._send[channel](delivery.ref, replies)

@@ -23,14 +23,13 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from bot.announcements.compose import Author, Composed
-from bot.storage.sql import dialect, dialect_insert, rowcount
+from bot.storage.sql import dialect_insert, rowcount
 from bot.storage.tables import (
     AnnouncementDeliveryRow,
     AnnouncementRow,
@@ -39,6 +38,7 @@ from bot.storage.tables import (
     UnreachableUserRow,
     UserRow,
 )
+from bot.storage.write_lock import lock_for_claim
 from dialogs.messages import ConversationRef
 
 
@@ -343,21 +343,6 @@ def _held(ids: Sequence[int], claimant: str) -> ColumnElement[bool]:
     return and_(AnnouncementDeliveryRow.id.in_(ids), AnnouncementDeliveryRow.claimed_by == claimant)
 
 
-async def _write_locked(session: AsyncSession) -> None:
-    """Hold SQLite's write lock from now to the end of the session's transaction.
-
-    SQLite's driver begins a transaction only at the first write, so a claim's candidates
-    would be read outside it, and another process could claim, send and settle one of them
-    before the claim's UPDATE took it again (their lease is free once more). ``BEGIN
-    IMMEDIATE`` takes the lock before the read, as FOR UPDATE does on PostgreSQL; a
-    transaction that has written already holds it.
-    """
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    if driver is not None and not driver.in_transaction:
-        await session.execute(text("BEGIN IMMEDIATE"))
-
-
 class SqlDeliveries:
     """The sender's side of ``announcement_deliveries``, in the caller's session."""
 
@@ -437,7 +422,13 @@ class SqlDeliveries:
         return rowcount(added)
 
     async def claim(
-        self, now: datetime, lease: timedelta, limit: int, claimant: str, channels: Sequence[str]
+        self,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        claimant: str,
+        channels: Sequence[str],
+        held: Collection[int] = (),
     ) -> list[Claimed]:
         """Take up to ``limit`` queued deliveries due now on ``channels``, for ``lease``.
 
@@ -447,12 +438,12 @@ class SqlDeliveries:
         returns what a send needs; and the move of those whose citizen blocked the bot since
         the fan-out to blocked (they are not returned). PostgreSQL skips rows another worker
         has locked (FOR UPDATE SKIP LOCKED); on SQLite the claim takes the database's one write
-        lock before it reads (``_write_locked``). A delivery
+        lock before it reads (``lock_for_claim``). A delivery
         whose worker died is taken again once its lease has run out; each round has its own
-        ``claimant`` token.
+        ``claimant`` token. ``held`` are the deliveries the caller holds already: never taken
+        again by it, even once their lease ran out (``bot.announcements.holding``).
         """
-        if dialect(self._session) == "sqlite":
-            await _write_locked(self._session)
+        await lock_for_claim(self._session)
         free = or_(
             AnnouncementDeliveryRow.claimed_at.is_(None),
             AnnouncementDeliveryRow.claimed_at <= now - lease,
@@ -465,6 +456,7 @@ class SqlDeliveries:
                     AnnouncementDeliveryRow.channel.in_(list(channels)),
                     AnnouncementDeliveryRow.due_at <= now,
                     free,
+                    *([AnnouncementDeliveryRow.id.not_in(list(held))] if held else []),
                 )
                 # Only by due time, the index's own order: adding the id made PostgreSQL read
                 # and sort every delivery due at the same moment (a whole fan-out) per claim.
@@ -515,6 +507,24 @@ class SqlDeliveries:
                 update(AnnouncementDeliveryRow)
                 .where(AnnouncementDeliveryRow.id.in_(blocked))
                 .values(state=Delivery.BLOCKED, claimed_by=None, claimed_at=None, updated_at=now)
+                .returning(AnnouncementDeliveryRow.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+
+    async def renew(self, held: Sequence[Claimed], now: datetime) -> list[int]:
+        """Date the leases of the deliveries in ``held`` whose claim still holds ``now``; their
+        ids. Rows another transaction has locked are skipped, not waited for: being settled, or
+        taken by another worker, they need no renewal."""
+        holding = select(AnnouncementDeliveryRow.id).where(
+            AnnouncementDeliveryRow.id.in_([each.id for each in held]),
+            AnnouncementDeliveryRow.claimed_by.in_({each.claimed_by for each in held}),
+        )
+        return list(
+            await self._session.scalars(
+                update(AnnouncementDeliveryRow)
+                .where(AnnouncementDeliveryRow.id.in_(holding.with_for_update(skip_locked=True)))
+                .values(claimed_at=now)
                 .returning(AnnouncementDeliveryRow.id)
                 .execution_options(synchronize_session=False)
             )

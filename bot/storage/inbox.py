@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.codec import replies_from_json, replies_to_json
 from bot.storage.sql import dialect, per_dialect, rowcount, table
 from bot.storage.tables import InboxRow
+from bot.storage.write_lock import lock_for_claim
 from dialogs.errors import MotcuaError
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
 
@@ -264,8 +265,11 @@ class SqlInbox:
         they need no room of their own and a burst is claimed in one go, not ``limit`` at a
         time.
 
-        On PostgreSQL rows another worker is claiming are skipped rather than waited for.
+        On PostgreSQL rows another worker is claiming are skipped rather than waited for; on
+        SQLite the claim holds the write lock before it reads (``lock_for_claim``): its UPDATE
+        takes the rows read by id alone.
         """
+        await lock_for_claim(self._session)
         found = (
             await self._session.execute(
                 select(_INBOX)

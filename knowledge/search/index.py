@@ -97,7 +97,7 @@ SIBLING_SHARE = 0.5  # unless their names share this much of their syllables (th
 CONTESTED_RIVALS = 3
 CONTESTED_PRECISION = 0.5  # make a best whose name the query says less than this a guess
 NARROW_COVERAGE = 0.6  # a best the query says little of (SAYS_LITTLE), covering less than this,
-NARROW_SCORE = 1.05  # that scores less than this many times a stranger's score is a guess
+# is a guess beside a single level stranger
 COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
 RESPELL_ROUNDS = 20  # leaders checked for words that only match without their diacritics
@@ -326,16 +326,14 @@ class SearchIndex:
         lên") share most of its name and do not count: the card offers them as alternatives.
         A best whose name the query says even less of (``SAYS_LITTLE``) and that covers
         only part of the query (``NARROW_COVERAGE``) has no ground against a single stranger
-        within ``NARROW_SCORE`` of it ("chủ nhà không trả lại tiền cọc" is no more about a
+        level with it ("chủ nhà không trả lại tiền cọc" is no more about a
         fund's deposit than about any other name with "trả lại tiền").
         """
         precision = float(scores.precision[best])
         if precision >= CONTESTED_PRECISION:
             return False
         narrow = precision < SAYS_LITTLE and scores.coverage[best] < NARROW_COVERAGE
-        best_score = scores.total[best]
-        score = best_score / NARROW_SCORE if narrow else CONTESTED_SCORE * best_score
-        level = candidates[scores.total[candidates] >= score]
+        level = candidates[scores.total[candidates] >= CONTESTED_SCORE * scores.total[best]]
         own = self._name_syllables[best]
         strangers = 0
         for i in level:

@@ -13,6 +13,7 @@ from support.clock import ManualClock
 from support.statements import work
 
 from bot.announcements.compose import Author, Draft, compose
+from bot.announcements.holding import Holding
 from bot.announcements.store import (
     Cancel,
     Claimed,
@@ -139,6 +140,56 @@ async def test_a_lapsed_lease_lets_another_worker_take_the_delivery(
         assert taken.id == dead.id
         assert not await SqlDeliveries(session).settle(dead, Delivery.SENT, clock.now())
         assert await SqlDeliveries(session).settle(taken, Delivery.SENT, clock.now())
+
+
+async def test_a_renewed_lease_stays_with_its_holder_and_a_holder_never_retakes_its_own(
+    database: Database, clock: ManualClock
+) -> None:
+    refs = [ConversationRef("web", f"w{n}") for n in range(3)]
+    await _fanned_out(database, clock, refs)
+    async with database.transaction() as session:
+        held = await SqlDeliveries(session).claim(clock.now(), LEASE, 2, "slow", CHANNELS)
+    clock.advance(LEASE * 3 / 4)
+    async with database.transaction() as session:
+        renewed = await SqlDeliveries(session).renew(held, clock.now())
+    assert sorted(renewed) == sorted(each.id for each in held)
+    clock.advance(LEASE * 3 / 4)  # past the first lease, within the renewed one
+    async with database.transaction() as session:
+        (other,) = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "other", CHANNELS)
+    assert other.id not in renewed
+    clock.advance(LEASE)  # every lease lapsed: the holder's own claim still leaves its own
+    async with database.transaction() as session:
+        again = await SqlDeliveries(session).claim(
+            clock.now(), LEASE, 5, "slow-2", CHANNELS, [each.id for each in held]
+        )
+    assert [each.id for each in again] == [other.id]
+    async with database.transaction() as session:  # "slow-2" took it from "other"
+        assert await SqlDeliveries(session).renew([other], clock.now()) == []
+
+
+async def test_a_held_delivery_is_sent_only_while_its_renewed_lease_surely_lasts(
+    database: Database, clock: ManualClock
+) -> None:
+    await _fanned_out(database, clock, [ConversationRef("web", "w1")])
+    holding = Holding(database, clock, LEASE)
+    async with database.transaction() as session:
+        (held,) = await SqlDeliveries(session).claim(clock.now(), LEASE, 1, "loop", CHANNELS)
+    holding.take([held], clock.now())
+    assert holding.sendable(held) and holding.ids() == [held.id]
+
+    clock.advance(LEASE * 0.6)  # not renewed: too little of it left to send
+    assert not holding.sendable(held)
+    await holding.renew()
+    assert holding.sendable(held)
+
+    clock.advance(LEASE * 1.5)  # a renewal missed: another worker takes it over
+    async with database.transaction() as session:
+        (taken,) = await SqlDeliveries(session).claim(clock.now(), LEASE, 1, "other", CHANNELS)
+    await holding.renew()  # and this loop's renewal does not take it back
+    assert taken.id == held.id and not holding.sendable(held)
+
+    holding.drop([held])
+    assert holding.ids() == []
 
 
 async def test_cancel_only_before_sending_starts(database: Database, clock: ManualClock) -> None:

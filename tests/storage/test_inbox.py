@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.util import await_only
 from support.clock import ManualClock
 
 from bot.dispatcher import Dispatcher, TurnHook
@@ -120,6 +121,54 @@ async def test_a_dead_workers_claim_runs_out_and_the_message_is_answered_once(
         await alive.join()
     assert sent.texts == ["1: u1", "2: u2"]
     assert await turns(database) == 2
+
+
+async def test_two_workers_claiming_at_once_never_both_take_a_message(
+    database: Database, database_url: str, clock: ManualClock
+) -> None:
+    """Two worker processes on one database (two engines): the other one claims while this
+    one's claim sits between reading the free rows and marking them taken. Each message goes
+    to one of them. (On SQLite the rows were read outside the claim's transaction, and both
+    claims took them all: their UPDATE takes the rows read by id.)"""
+    messages = [
+        (
+            IncomingMessage(ConversationRef("telegram", str(n)), text="hi", message_id=f"m{n}"),
+            f"m{n}",
+            f"r{n}",
+            None,
+        )
+        for n in range(4)
+    ]
+    async with database.transaction() as session:
+        await SqlInbox(session).add_all(messages, clock.now())
+
+    async with Database(database_url) as other:
+
+        async def other_claim() -> list[int]:
+            async with other.transaction() as session:
+                taken = await SqlInbox(session).claim("other", clock.now(), LEASE, 4)
+            return [entry.id for entry in taken]
+
+        claims: list[asyncio.Task[list[int]]] = []
+
+        def after(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+            if claims or not statement.startswith("SELECT inbox.id"):
+                return
+            claims.append(asyncio.create_task(other_claim()))
+            # The other claim goes first while this one sits between its read and its UPDATE;
+            # a claim that holds the database keeps it waiting (a second at most here).
+            await_only(asyncio.wait(claims, timeout=1.0))
+
+        event.listen(database.engine.sync_engine, "after_cursor_execute", after)
+        try:
+            async with database.transaction() as session:
+                mine = [e.id for e in await SqlInbox(session).claim("mine", clock.now(), LEASE, 4)]
+        finally:
+            event.remove(database.engine.sync_engine, "after_cursor_execute", after)
+        (theirs,) = await asyncio.gather(*claims)
+    assert claims, "the claim read the inbox"
+    assert len(mine) + len(theirs) == len(messages)
+    assert set(mine).isdisjoint(theirs)
 
 
 async def test_a_turn_that_did_not_commit_leaves_no_mark_and_is_run_again(
