@@ -132,7 +132,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
-    cores = len(os.sched_getaffinity(0))
+    usable = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
+    cores = len(usable(0)) if usable else os.cpu_count() or 1
     return cores + cores // 2
 
 
