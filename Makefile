@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench load fuzz faults install
+.PHONY: run test suite lint bench load fuzz faults install
 
 $(BIN)/motcua: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,17 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Every core runs tests (each worker has its own PostgreSQL database and Redis key prefix).
-# Bytecode is kept even where PYTHONDONTWRITEBYTECODE is set (Python's container images set
-# it): otherwise every `motcua` process a test starts compiles all of bot/ from source again,
-# and each pytest worker rewrites every test module's assertions again on every run.
-test: lint
+# The lint runs beside the tests (mypy from a fresh clone keeps a core busy for about 15 s, as
+# long as the test workers spend waiting in that time); either failing fails `make test`.
+test: install
+	$(MAKE) --no-print-directory -j2 lint suite
+
+# Three test workers for every two cores (tests/conftest.py says why; each worker has its own
+# PostgreSQL database and Redis key prefix). Bytecode is kept even where PYTHONDONTWRITEBYTECODE
+# is set (Python's container images set it): otherwise every `motcua` process a test starts
+# compiles all of bot/ from source again, and each pytest worker rewrites every test module's
+# assertions again on every run.
+suite: install
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto
 
 bench: install
