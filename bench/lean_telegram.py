@@ -130,6 +130,12 @@ class LeanTelegram(FakeTelegram):
         self._targets = list(targets)
         self._posting: _Targets | None = None
         self._posting_for: tuple[str, str | None] | None = None
+        self.last_sent_at = 0.0
+        """``time.perf_counter()`` when the last message was sent."""
+
+    async def __aenter__(self) -> LeanTelegram:
+        await super().__aenter__()
+        return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await super().__aexit__(*exc_info)
@@ -163,10 +169,17 @@ class LeanTelegram(FakeTelegram):
             "text": text,
         }
         self.sent.append(SentMessage(chat_id, message_id, text, params.get("reply_markup"), body))
+        self.last_sent_at = time.perf_counter()
         return web.Response(
             body=json.dumps({"ok": True, "result": body}, ensure_ascii=False).encode(),
             content_type="application/json",
         )
+
+    async def _send_message(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        """The full fake's ``sendMessage`` (a form-encoded one: python-telegram-bot's)."""
+        sent = await super()._send_message(params)
+        self.last_sent_at = time.perf_counter()
+        return sent
 
     def _webhook_targets(self) -> _Targets:
         assert self.webhook is not None
