@@ -1,25 +1,32 @@
 """Messages a second through the whole Telegram path, against a bare python-telegram-bot echo bot.
 
-``python -m bench.throughput`` starts the fake Bot API from the tests (the one both bots talk
-to), then in turn: a bare PTB echo bot (``bench.echo_bot``: webhook in aiohttp, no storage, no
-limits) as the reference; ``motcua serve`` on SQLite; on PostgreSQL; and two ``motcua serve``
-workers on PostgreSQL + Redis behind a round-robin balancer. Each server is pinned to one core
-with ``taskset`` (the two workers to one core each); this process, the fake and the balancer run
-on the other core. ``--users`` chats each send ``--messages`` texts at once (the evaluation
-set's citizen questions, each once: ``citizen_questions``); the fake delivers them by webhook
-(one update in flight per chat, as Telegram does) and the run ends when the replies stop.
-Per-chat and bot-wide send limits are lifted for every server.
+``python -m bench.throughput`` starts a fake Bot API (``bench.lean_telegram``: the tests' fake,
+made cheap for a load; the one both bots talk to), then in turn: a bare PTB echo bot
+(``bench.echo_bot``: webhook in aiohttp, no storage, no limits) as the reference; ``motcua
+serve`` on SQLite; on PostgreSQL; and two ``motcua serve`` workers on PostgreSQL + Redis, the
+fake posting each webhook to the next worker in turn (the round-robin balancer). Each server is
+pinned to one core with ``taskset`` (the two workers to one core each); this process (the
+fake, the chats) runs on the second. ``--users`` chats each send ``--messages`` texts at once
+(the evaluation set's citizen questions, each once: ``citizen_questions``); the fake delivers
+them by webhook (one update in flight per chat, as Telegram does) and the run ends when the
+replies stop. Per-chat and bot-wide send limits are lifted for every server.
 
 Printed per server: messages a second (texts answered / time to the last reply) and its ratio
 to the echo bot's in the same run; CPU milliseconds per message (from the servers'
 ``process_cpu_seconds_total``), the messages a second one free core would answer at that cost
 (1000 / CPU ms) and its ratio to the echo bot's (on a shared machine the wall-clock rate
 follows the neighbours' load, the CPU cost does not); the CPU milliseconds per message of this
-process, the load (the fake Bot API, the chats and the balancer), which shares the second
-worker's core; resident memory idle after start-up (the whole knowledge base loaded) and at
-the end. Two workers' figures are their sum.
+process, the load (the fake Bot API and the chats), which shares the second worker's core;
+PostgreSQL's CPU milliseconds per message (its backends for the servers' database,
+``bench.backend_cpu``), which shares both cores; resident memory idle after start-up (the whole
+knowledge base loaded) and at the end. Two workers' figures are their sum. Then two workers'
+rate over one's, beside the most these two cores allow at the costs measured
+(``two_against_one``, ``bench/workers.md``).
 ``--profile PATH`` also samples the SQLite server with py-spy under the same load and writes
-the top of the flame graph to PATH (``bench/throughput-profile.md``).
+the top of the flame graph to PATH (``bench/throughput-profile.md``). ``--profile-workers
+PATH`` instead samples one worker on PostgreSQL, then both of two on PostgreSQL + Redis, and
+writes each function's CPU milliseconds a message in both and the difference: where the
+second worker's CPU goes (``bench/workers-profile.md``).
 """
 
 from __future__ import annotations
@@ -64,6 +71,13 @@ UNLIMITED_SENDS = {
 bot-wide rate to the most the setting allows (1,000 a second, Telegram's paid broadcasts), far
 above what one worker answers, and each chat's rate out of the way."""
 
+
+WARM_UP = (40, 3)
+"""Chats and texts each before the measured load: the first searches, the caches, and every
+pooled database connection of every worker (ten each) with its statements prepared. Warmed
+with four chats, a worker still prepared statements on its other connections during the
+load, and two workers twice as many as one (0.14 ms a message more in ``--profile-workers``):
+a cost of starting, not of answering."""
 
 LOOK = 0.1
 """Seconds between two counts of the replies while a load runs."""
@@ -181,7 +195,7 @@ async def measure(
     writes its collapsed stacks to its file.
     """
     _, idle_rss = await process_figures(urls)
-    await drive(name, telegram, 4, 3, first_id=9_000_000)  # first searches, connections, caches
+    await drive(name, telegram, *WARM_UP, first_id=9_000_000)
     cpu_before, _ = await process_figures(urls)
     samplers = [
         await asyncio.create_subprocess_exec(
