@@ -100,6 +100,8 @@ class Run:
     database_cpu_seconds: float
     idle_rss_bytes: float
     rss_bytes: float
+    split: tuple[tuple[float, float], ...] = ()
+    """Per worker of several: its CPU seconds and the messages it answered."""
 
     @property
     def per_second(self) -> float:
@@ -134,6 +136,23 @@ async def process_figures(urls: Sequence[str]) -> tuple[float, float]:
                     elif line.startswith("process_resident_memory_bytes "):
                         rss += float(line.split()[1])
     return cpu, rss
+
+
+async def worker_figures(urls: Sequence[str]) -> list[tuple[float, float]]:
+    """Each server's CPU seconds and Telegram messages answered so far, from its ``/metrics``
+    (the reply latency's count: one a message answered, by the worker that answered it)."""
+    figures = []
+    async with aiohttp.ClientSession() as http:
+        for url in urls:
+            cpu = answered = 0.0
+            async with http.get(url + "/metrics") as response:
+                for line in (await response.text()).splitlines():
+                    if line.startswith("process_cpu_seconds_total "):
+                        cpu = float(line.split()[1])
+                    elif line.startswith('motcua_reply_latency_seconds_count{channel="telegram"}'):
+                        answered = float(line.split()[1])
+            figures.append((cpu, answered))
+    return figures
 
 
 def citizen_questions() -> list[str]:
@@ -197,6 +216,7 @@ async def measure(
     _, idle_rss = await process_figures(urls)
     await drive(name, telegram, *WARM_UP, first_id=9_000_000)
     cpu_before, _ = await process_figures(urls)
+    split_before = await worker_figures(urls) if len(urls) > 1 else []
     samplers = [
         await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("py-spy")),
@@ -229,6 +249,12 @@ async def measure(
         sampler.send_signal(signal.SIGINT)  # stop sampling and write the stacks
         await sampler.wait()
     cpu_after, rss = await process_figures(urls)
+    split = [
+        (cpu - cpu_was, answered - answered_was)
+        for (cpu, answered), (cpu_was, answered_was) in zip(
+            await worker_figures(urls) if split_before else [], split_before, strict=True
+        )
+    ]
     return Run(
         name,
         users * messages,
@@ -239,6 +265,7 @@ async def measure(
         database_cpu,
         idle_rss,
         rss,
+        tuple(split),
     )
 
 
@@ -398,6 +425,18 @@ def two_against_one(one: Run, two: Run) -> str:
     )
 
 
+def per_worker(run: Run) -> str:
+    """Each worker's CPU a message it answered: the one alone on its core (``SERVER_CPUS[0]``)
+    against the one sharing its core with the load, which tells a cost of coordination (both
+    pay it) from one of a crowded core."""
+    return "per worker: " + "; ".join(
+        f"core {SERVER_CPUS[n]}: {1000 * cpu / answered:.2f} CPU ms a message over "
+        f"{answered:.0f} messages"
+        for n, (cpu, answered) in enumerate(run.split)
+        if answered
+    )
+
+
 def profile_counts(raws: Sequence[Path]) -> tuple[Counter[str], Counter[str], int]:
     """Own and cumulative samples per frame of py-spy's collapsed stacks, and the total.
 
@@ -524,6 +563,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
     found = {run.name: run for run in runs}
     if ONE_POSTGRES in found and TWO_WORKERS in found:
         print(two_against_one(found[ONE_POSTGRES], found[TWO_WORKERS]))
+        print(per_worker(found[TWO_WORKERS]))
     for line in stalled:
         print(f"did not finish: {line}")
     if args.profile:
