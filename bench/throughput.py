@@ -1,25 +1,32 @@
 """Messages a second through the whole Telegram path, against a bare python-telegram-bot echo bot.
 
-``python -m bench.throughput`` starts the fake Bot API from the tests (the one both bots talk
-to), then in turn: a bare PTB echo bot (``bench.echo_bot``: webhook in aiohttp, no storage, no
-limits) as the reference; ``motcua serve`` on SQLite; on PostgreSQL; and two ``motcua serve``
-workers on PostgreSQL + Redis behind a round-robin balancer. Each server is pinned to one core
-with ``taskset`` (the two workers to one core each); this process, the fake and the balancer run
-on the other core. ``--users`` chats each send ``--messages`` texts at once (the evaluation
-set's citizen questions, each once: ``citizen_questions``); the fake delivers them by webhook
-(one update in flight per chat, as Telegram does) and the run ends when the replies stop.
-Per-chat and bot-wide send limits are lifted for every server.
+``python -m bench.throughput`` starts a fake Bot API (``bench.lean_telegram``: the tests' fake,
+made cheap for a load; the one both bots talk to), then in turn: a bare PTB echo bot
+(``bench.echo_bot``: webhook in aiohttp, no storage, no limits) as the reference; ``motcua
+serve`` on SQLite; on PostgreSQL; and two ``motcua serve`` workers on PostgreSQL + Redis, the
+fake posting each webhook to the next worker in turn (the round-robin balancer). Each server is
+pinned to one core with ``taskset`` (the two workers to one core each); this process (the
+fake, the chats) runs on the second. ``--users`` chats each send ``--messages`` texts at once
+(the evaluation set's citizen questions, each once: ``citizen_questions``); the fake delivers
+them by webhook (one update in flight per chat, as Telegram does) and the run ends when the
+replies stop. Per-chat and bot-wide send limits are lifted for every server.
 
 Printed per server: messages a second (texts answered / time to the last reply) and its ratio
 to the echo bot's in the same run; CPU milliseconds per message (from the servers'
 ``process_cpu_seconds_total``), the messages a second one free core would answer at that cost
 (1000 / CPU ms) and its ratio to the echo bot's (on a shared machine the wall-clock rate
 follows the neighbours' load, the CPU cost does not); the CPU milliseconds per message of this
-process, the load (the fake Bot API, the chats and the balancer), which shares the second
-worker's core; resident memory idle after start-up (the whole knowledge base loaded) and at
-the end. Two workers' figures are their sum.
+process, the load (the fake Bot API and the chats), which shares the second worker's core;
+PostgreSQL's CPU milliseconds per message (its backends for the servers' database,
+``bench.backend_cpu``), which shares both cores; resident memory idle after start-up (the whole
+knowledge base loaded) and at the end. Two workers' figures are their sum. Then two workers'
+rate over one's, beside the most these two cores allow at the costs measured
+(``two_against_one``, ``bench/workers.md``).
 ``--profile PATH`` also samples the SQLite server with py-spy under the same load and writes
-the top of the flame graph to PATH (``bench/throughput-profile.md``).
+the top of the flame graph to PATH (``bench/throughput-profile.md``). ``--profile-workers
+PATH`` instead samples one worker on PostgreSQL, then both of two on PostgreSQL + Redis, and
+writes each function's CPU milliseconds a message in both and the difference: where the
+second worker's CPU goes (``bench/workers-profile.md``).
 """
 
 from __future__ import annotations
@@ -40,11 +47,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import uvloop
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
+from bench import backend_cpu
+from bench.lean_telegram import LeanTelegram
 from bench.search import QUERIES, read_queries
 from bench.workers import free_port, scratch_postgres, workers
 from tests.fakes.telegram import TOKEN, FakeTelegram
+
+ONE_POSTGRES = "motcua, PostgreSQL, 1 worker"
+TWO_WORKERS = "motcua, PostgreSQL + Redis, 2 workers"
 
 SERVER_CPUS = (0, 1)
 """Core of the one-worker servers (the first), and of the second of two workers."""
@@ -56,6 +70,17 @@ UNLIMITED_SENDS = {
 """The echo bot has no send limits; motcua's are lifted so the two do the same work: the
 bot-wide rate to the most the setting allows (1,000 a second, Telegram's paid broadcasts), far
 above what one worker answers, and each chat's rate out of the way."""
+
+
+WARM_UP = (40, 3)
+"""Chats and texts each before the measured load: the first searches, the caches, and every
+pooled database connection of every worker (ten each) with its statements prepared. Warmed
+with four chats, a worker still prepared statements on its other connections during the
+load, and two workers twice as many as one (0.14 ms a message more in ``--profile-workers``):
+a cost of starting, not of answering."""
+
+LOOK = 0.1
+"""Seconds between two counts of the replies while a load runs."""
 
 
 class Stalled(Exception):
@@ -72,8 +97,11 @@ class Run:
     seconds: float
     cpu_seconds: float
     load_cpu_seconds: float
+    database_cpu_seconds: float
     idle_rss_bytes: float
     rss_bytes: float
+    split: tuple[tuple[float, float], ...] = ()
+    """Per worker of several: its CPU seconds and the messages it answered."""
 
     @property
     def per_second(self) -> float:
@@ -90,6 +118,11 @@ class Run:
         """This process's CPU time per text (the fake, the balancer, the chats), in ms."""
         return 1000 * self.load_cpu_seconds / self.messages
 
+    @property
+    def database_ms_per_message(self) -> float:
+        """PostgreSQL's CPU time per text (its backends for the servers' database), in ms."""
+        return 1000 * self.database_cpu_seconds / self.messages
+
 
 async def process_figures(urls: Sequence[str]) -> tuple[float, float]:
     """Summed CPU seconds and resident bytes of the servers, from their ``/metrics``."""
@@ -105,6 +138,23 @@ async def process_figures(urls: Sequence[str]) -> tuple[float, float]:
     return cpu, rss
 
 
+async def worker_figures(urls: Sequence[str]) -> list[tuple[float, float]]:
+    """Each server's CPU seconds and Telegram messages answered so far, from its ``/metrics``
+    (the reply latency's count: one a message answered, by the worker that answered it)."""
+    figures = []
+    async with aiohttp.ClientSession() as http:
+        for url in urls:
+            cpu = answered = 0.0
+            async with http.get(url + "/metrics") as response:
+                for line in (await response.text()).splitlines():
+                    if line.startswith("process_cpu_seconds_total "):
+                        cpu = float(line.split()[1])
+                    elif line.startswith('motcua_reply_latency_seconds_count{channel="telegram"}'):
+                        answered = float(line.split()[1])
+            figures.append((cpu, answered))
+    return figures
+
+
 def citizen_questions() -> list[str]:
     """The evaluation set's citizen questions in its order, each once (1,189 of them, short
     and long, with and without diacritics): citizens' texts rarely repeat word for word, so a
@@ -113,9 +163,13 @@ def citizen_questions() -> list[str]:
 
 
 async def drive(
-    name: str, telegram: FakeTelegram, users: int, messages: int, first_id: int
+    name: str, telegram: LeanTelegram, users: int, messages: int, first_id: int
 ) -> tuple[int, float]:
-    """``users`` chats send ``messages`` texts each at once; (replies, seconds to the last)."""
+    """``users`` chats send ``messages`` texts each at once; (replies, seconds to the last).
+
+    The replies are counted every ``LOOK`` seconds and the last one's time is the fake's own
+    note of it: looking more often only spent the load's CPU (waking 200 times a second cost
+    about a tenth of a millisecond a message on a run of 20 seconds)."""
     before = len(telegram.sent)
     chats = [telegram.user(first_id + n) for n in range(users)]
     texts = itertools.cycle(citizen_questions())
@@ -126,14 +180,14 @@ async def drive(
             chat.send(next(texts))
     last_change, seen = began, before
     while True:
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(LOOK)
         now = time.perf_counter()
         if len(telegram.sent) != seen:
             seen, last_change = len(telegram.sent), now
             continue
         answered = {m.chat_id for m in telegram.sent[before:]}
         if len(answered) == users and seen - before >= expected and now - last_change > 1.0:
-            return seen - before, last_change - began
+            return seen - before, telegram.last_sent_at - began
         if now - last_change > 60:
             refused = Counter(d.status for d in telegram.deliveries if not 200 <= d.status < 300)
             raise Stalled(
@@ -145,24 +199,26 @@ async def drive(
 
 async def measure(
     name: str,
-    telegram: FakeTelegram,
+    telegram: LeanTelegram,
     urls: Sequence[str],
     users: int,
     messages: int,
-    profile: tuple[int, Path] | None = None,
+    *,
+    database: str | None = None,
+    profile: Sequence[tuple[int, Path]] = (),
 ) -> Run:
     """Read the idle servers' memory, warm them up, then drive the load and read their figures.
 
-    ``profile`` (a process id and a file): py-spy samples that process during the load and
-    writes its collapsed stacks to the file.
+    ``database``: the PostgreSQL database the servers use, whose backends' CPU is counted.
+    ``profile`` (process ids and files): py-spy samples each process during the load and
+    writes its collapsed stacks to its file.
     """
     _, idle_rss = await process_figures(urls)
-    await drive(name, telegram, 4, 3, first_id=9_000_000)  # first searches, connections, caches
+    await drive(name, telegram, *WARM_UP, first_id=9_000_000)
     cpu_before, _ = await process_figures(urls)
-    sampler = None
-    if profile is not None:
-        pid, raw = profile
-        sampler = await asyncio.create_subprocess_exec(
+    split_before = await worker_figures(urls) if len(urls) > 1 else []
+    samplers = [
+        await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("py-spy")),
             "record",
             "--pid",
@@ -177,15 +233,39 @@ async def measure(
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
+        for pid, raw in profile
+    ]
+    backends = None if database is None else backend_cpu.Sampler(make_url(database).database or "")
+    if backends is not None:
+        backends.start()
     load_before = time.process_time()
     replies, seconds = await drive(name, telegram, users, messages, first_id=1_000_000)
     load_cpu = time.process_time() - load_before
-    if sampler is not None:
+    database_cpu = 0.0
+    if backends is not None:
+        database_cpu = backends.stop()
+        load_cpu -= backends.own  # its thread's looking is not the load's
+    for sampler in samplers:
         sampler.send_signal(signal.SIGINT)  # stop sampling and write the stacks
         await sampler.wait()
     cpu_after, rss = await process_figures(urls)
+    split = [
+        (cpu - cpu_was, answered - answered_was)
+        for (cpu, answered), (cpu_was, answered_was) in zip(
+            await worker_figures(urls) if split_before else [], split_before, strict=True
+        )
+    ]
     return Run(
-        name, users * messages, replies, seconds, cpu_after - cpu_before, load_cpu, idle_rss, rss
+        name,
+        users * messages,
+        replies,
+        seconds,
+        cpu_after - cpu_before,
+        load_cpu,
+        database_cpu,
+        idle_rss,
+        rss,
+        tuple(split),
     )
 
 
@@ -273,31 +353,37 @@ async def run_motcua(
     redis_url: str | None = None,
     profile_to: Path | None = None,
 ) -> Run:
-    """``count`` motcua workers (one core each) measured on a fresh fake; the first one's
-    collapsed stacks are written to ``profile_to`` when given."""
-    async with FakeTelegram() as telegram:
-        ports = [free_port() for _ in range(count)]
+    """``count`` motcua workers (one core each) measured on a fresh fake, which posts each
+    webhook to the next worker in turn (the load balancer, ``bench.lean_telegram``); each
+    worker's collapsed stacks are written to :func:`stacks_of` ``profile_to`` when given."""
+    ports = [free_port() for _ in range(count)]
+    targets = [f"http://127.0.0.1:{p}" for p in ports]
+    async with LeanTelegram(targets) as telegram:
         pids: list[int] = []
-        targets = [f"http://127.0.0.1:{p}" for p in ports]
-        async with balancer(targets) as front:
-            public = front if count > 1 else targets[0]
-            async with workers(
-                count,
-                database_url=database_url,
-                redis_url=redis_url,
-                env=motcua_env(telegram, public),
-                ports=ports,
-                cpus=SERVER_CPUS[:count],
-                pids=pids,
-            ) as urls:
-                await telegram.wait_for(lambda: telegram.webhook is not None, within=60)
-                profile = (pids[0], profile_to) if profile_to is not None else None
-                return await measure(name, telegram, urls, users, messages, profile)
+        async with workers(
+            count,
+            database_url=database_url,
+            redis_url=redis_url,
+            env=motcua_env(telegram, targets[0]),
+            ports=ports,
+            cpus=SERVER_CPUS[:count],
+            pids=pids,
+        ) as urls:
+            await telegram.wait_for(lambda: telegram.webhook is not None, within=60)
+            profile = list(zip(pids, stacks_of(profile_to, count), strict=False))
+            return await measure(
+                name, telegram, urls, users, messages, database=database_url, profile=profile
+            )
+
+
+def stacks_of(prefix: Path | None, count: int) -> list[Path]:
+    """Where ``count`` workers' collapsed stacks go: ``prefix-0.txt`` … (none without one)."""
+    return [] if prefix is None else [Path(f"{prefix}-{n}.txt") for n in range(count)]
 
 
 async def run_reference(users: int, messages: int) -> Run:
     """The bare echo bot measured on a fresh fake."""
-    async with FakeTelegram() as telegram, echo_bot(telegram) as urls:
+    async with LeanTelegram() as telegram, echo_bot(telegram) as urls:
         return await measure("PTB echo bot (reference)", telegram, urls, users, messages)
 
 
@@ -305,7 +391,7 @@ def table(runs: Sequence[Run], reference: Run) -> str:
     """The printed table."""
     lines = [
         f"{'server':<38} {'msg/s':>7} {'× echo':>6} {'CPU ms/msg':>10} {'msg/s/core':>10} "
-        f"{'× echo':>6} {'load ms/msg':>11} {'idle MB':>7} {'end MB':>6}"
+        f"{'× echo':>6} {'load ms/msg':>11} {'PG ms/msg':>9} {'idle MB':>7} {'end MB':>6}"
     ]
     for run in runs:
         per_core = 1000 / run.cpu_ms_per_message
@@ -313,35 +399,108 @@ def table(runs: Sequence[Run], reference: Run) -> str:
             f"{run.name:<38} {run.per_second:>7.1f} "
             f"{run.per_second / reference.per_second:>6.2f} {run.cpu_ms_per_message:>10.2f} "
             f"{per_core:>10.0f} {reference.cpu_ms_per_message / run.cpu_ms_per_message:>6.2f} "
-            f"{run.load_ms_per_message:>11.2f} {run.idle_rss_bytes / 2**20:>7.0f} "
-            f"{run.rss_bytes / 2**20:>6.0f}"
+            f"{run.load_ms_per_message:>11.2f} {run.database_ms_per_message:>9.2f} "
+            f"{run.idle_rss_bytes / 2**20:>7.0f} {run.rss_bytes / 2**20:>6.0f}"
         )
     return "\n".join(lines)
 
 
-def profile_table(raw: Path, lines: int = 40) -> str:
-    """The top of a py-spy flame graph (collapsed stacks) as two Markdown tables.
+def two_against_one(one: Run, two: Run) -> str:
+    """Two workers' rate over one's, beside what these two cores allow at the costs measured.
+
+    One worker has a core of its own (``SERVER_CPUS[0]``) and answers at most 1000 / w a
+    second; two workers share both cores with the load and PostgreSQL, so together they answer
+    at most 2000 / (w2 + l + p) a second (w2: both workers' CPU a message, l: the load's, p:
+    PostgreSQL's): the ratio is at most 2 w / (w2 + l + p), whatever the workers do, and 2 w /
+    w2 with the two cores theirs alone (the load and the database elsewhere, as deployed).
+    """
+    w, w2 = one.cpu_ms_per_message, two.cpu_ms_per_message
+    rest = two.load_ms_per_message + two.database_ms_per_message
+    return (
+        f"two workers ÷ one: {two.per_second / one.per_second:.2f}× messages/s; "
+        f"these 2 cores allow at most 2w/(w2+l+p) = 2×{w:.2f}/({w2:.2f}+"
+        f"{two.load_ms_per_message:.2f}+{two.database_ms_per_message:.2f}) = "
+        f"{2 * w / (w2 + rest):.2f}×; with two cores for the workers alone 2w/w2 = "
+        f"{2 * w / w2:.2f}×"
+    )
+
+
+def per_worker(run: Run) -> str:
+    """Each worker's CPU a message it answered: the one alone on its core (``SERVER_CPUS[0]``)
+    against the one sharing its core with the load, which tells a cost of coordination (both
+    pay it) from one of a crowded core."""
+    return "per worker: " + "; ".join(
+        f"core {SERVER_CPUS[n]}: {1000 * cpu / answered:.2f} CPU ms a message over "
+        f"{answered:.0f} messages"
+        for n, (cpu, answered) in enumerate(run.split)
+        if answered
+    )
+
+
+def profile_counts(raws: Sequence[Path]) -> tuple[Counter[str], Counter[str], int]:
+    """Own and cumulative samples per frame of py-spy's collapsed stacks, and the total.
 
     Own time is the sampled stack's last frame; cumulative time counts each frame once per
-    sample it appears in. Frames are shown as ``function (file)``, without line numbers, so a
-    function's samples add up.
+    sample it appears in. Frames are ``function (file)``, without line numbers, so a
+    function's samples add up; several processes' stacks (two workers) are added together.
     """
     own: Counter[str] = Counter()
     cumulative: Counter[str] = Counter()
     total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack:
-            continue
-        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
-        total += int(count)
-        own[frames[-1]] += int(count)
-        for frame in set(frames):
-            cumulative[frame] += int(count)
+    for raw in raws:
+        for line in raw.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack:
+                continue
+            frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+            total += int(count)
+            own[frames[-1]] += int(count)
+            for frame in set(frames):
+                cumulative[frame] += int(count)
+    return own, cumulative, total
+
+
+def profile_table(raws: Sequence[Path], lines: int = 40) -> str:
+    """The top of a py-spy flame graph (collapsed stacks) as two Markdown tables."""
+    own, cumulative, total = profile_counts(raws)
     out = [f"{total} samples of the motcua server while it answered the load.", ""]
     for title, counts in (("own", own), ("cumulative", cumulative)):
         out += [f"| % {title} | function (file) |", "|---:|---|"]
         out += [f"| {100 * n / total:.1f} | `{f}` |" for f, n in counts.most_common(lines)]
+        out.append("")
+    return "\n".join(out)
+
+
+def compare_table(
+    one: tuple[Run, Sequence[Path]], two: tuple[Run, Sequence[Path]], lines: int = 40
+) -> str:
+    """Where two workers' extra CPU a message goes: each function's share of the samples
+    times the run's CPU ms a message, for one worker and for both of two, and the difference,
+    largest first (own time, then cumulative)."""
+    (run1, raws1), (run2, raws2) = one, two
+    own1, cumulative1, total1 = profile_counts(raws1)
+    own2, cumulative2, total2 = profile_counts(raws2)
+    scale1 = run1.cpu_ms_per_message / max(total1, 1)
+    scale2 = run2.cpu_ms_per_message / max(total2, 1)
+    out = [
+        f"One worker: {total1} samples, {run1.cpu_ms_per_message:.2f} CPU ms a message; two "
+        f"workers: {total2} samples, {run2.cpu_ms_per_message:.2f} ms (both together).",
+        "",
+    ]
+    for title, counts1, counts2 in (
+        ("own", own1, own2),
+        ("cumulative", cumulative1, cumulative2),
+    ):
+        frames = set(counts1) | set(counts2)
+        change = {f: counts2[f] * scale2 - counts1[f] * scale1 for f in frames}
+        out += [
+            f"| ms/msg {title}, 1 worker | 2 workers | difference | function (file) |",
+            "|---:|---:|---:|---|",
+        ]
+        out += [
+            f"| {counts1[f] * scale1:.3f} | {counts2[f] * scale2:.3f} | {change[f]:+.3f} | `{f}` |"
+            for f in sorted(frames, key=lambda f: -abs(change[f]))[:lines]
+        ]
         out.append("")
     return "\n".join(out)
 
@@ -356,17 +515,28 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--profile", type=Path, help="also profile the SQLite server; the top goes to this file"
     )
+    parser.add_argument(
+        "--profile-workers",
+        type=Path,
+        help="only profile one worker and two on PostgreSQL (+ Redis) and write where the "
+        "second worker's CPU goes to this file",
+    )
     args = parser.parse_args(argv)
-    os.sched_setaffinity(0, {SERVER_CPUS[-1]})  # the fake and the balancer off the servers' core
+    os.sched_setaffinity(0, {SERVER_CPUS[-1]})  # the load off the first server's core
+    if args.profile_workers:
+        if not (args.database_url and args.redis_url):
+            parser.error("--profile-workers needs --database-url and --redis-url")
+        await profile_workers(args.profile_workers, args)
+        return
 
     reference = await run_reference(args.users, args.messages)
     runs = [reference]
     stalled: list[str] = []
     variants: list[tuple[str, int, bool, bool]] = [("motcua, SQLite, 1 worker", 1, False, False)]
     if args.database_url:
-        variants.append(("motcua, PostgreSQL, 1 worker", 1, True, False))
+        variants.append((ONE_POSTGRES, 1, True, False))
         if args.redis_url:
-            variants.append(("motcua, PostgreSQL + Redis, 2 workers", 2, True, True))
+            variants.append((TWO_WORKERS, 2, True, True))
     for name, count, postgres, redis in variants:
         try:
             if not postgres:
@@ -390,6 +560,10 @@ async def main(argv: Sequence[str] | None = None) -> None:
         f"servers pinned to one core each (taskset)"
     )
     print(table(runs, reference))
+    found = {run.name: run for run in runs}
+    if ONE_POSTGRES in found and TWO_WORKERS in found:
+        print(two_against_one(found[ONE_POSTGRES], found[TWO_WORKERS]))
+        print(per_worker(found[TWO_WORKERS]))
     for line in stalled:
         print(f"did not finish: {line}")
     if args.profile:
@@ -399,18 +573,49 @@ async def main(argv: Sequence[str] | None = None) -> None:
 async def profile_motcua(out: Path, users: int, messages: int) -> None:
     """Sample the SQLite server with py-spy under the same load; the top goes to ``out``."""
     with tempfile.TemporaryDirectory(prefix="motcua-profile-") as folder:
-        raw = Path(folder) / "stacks.txt"
-        run = await run_motcua("profiled", 1, users, messages, profile_to=raw)
+        stacks = Path(folder) / "worker"
+        run = await run_motcua("profiled", 1, users, messages, profile_to=stacks)
         heading = (
             f"# Where the CPU goes: motcua, SQLite, 1 worker\n\n"
             f"`python -m bench.throughput --users {users} --messages {messages} --profile {out}`"
             " — py-spy, 200 samples a second of the thread holding the GIL, "
             f"{run.per_second:.1f} messages/s while sampled.\n\n"
         )
-        text = heading + await asyncio.to_thread(profile_table, raw) + "\n"
+        text = heading + await asyncio.to_thread(profile_table, stacks_of(stacks, 1)) + "\n"
     await asyncio.to_thread(out.write_text, text)
     print(f"profile of the SQLite server: {out}")
 
 
+async def profile_workers(out: Path, args: argparse.Namespace) -> None:
+    """Sample one worker on PostgreSQL, then both of two on PostgreSQL + Redis, with py-spy
+    under the same load; where the second worker's CPU goes is written to ``out``."""
+    profiled: list[tuple[Run, Sequence[Path]]] = []
+    with tempfile.TemporaryDirectory(prefix="motcua-profile-") as folder:
+        for name, count, redis in ((ONE_POSTGRES, 1, None), (TWO_WORKERS, 2, args.redis_url)):
+            stacks = Path(folder) / f"{count}-workers"
+            async with scratch_postgres(args.database_url) as database:
+                run = await run_motcua(
+                    name,
+                    count,
+                    args.users,
+                    args.messages,
+                    database_url=database,
+                    redis_url=redis,
+                    profile_to=stacks,
+                )
+            profiled.append((run, stacks_of(stacks, count)))
+        heading = (
+            "# Where a second worker's CPU goes\n\n"
+            f"`python -m bench.throughput --users {args.users} --messages {args.messages} "
+            f"--database-url … --redis-url … --profile-workers {out}` — py-spy, 200 samples a "
+            "second of the thread holding the GIL of every worker; "
+            f"{profiled[0][0].per_second:.1f} and {profiled[1][0].per_second:.1f} messages/s "
+            "while sampled.\n\n"
+        )
+        text = heading + await asyncio.to_thread(compare_table, profiled[0], profiled[1]) + "\n"
+    await asyncio.to_thread(out.write_text, text)
+    print(f"where the second worker's CPU goes: {out}")
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    uvloop.run(main())

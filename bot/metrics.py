@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from bot.storage.database import Database, unreachable
 from bot.storage.dossiers import QUEUED
-from bot.storage.inbox import OPEN
+from bot.storage.inbox import is_open
 from bot.storage.reminders import ReminderStatus
 from bot.storage.tables import DossierRow, InboxRow, ReminderRow
 
@@ -135,7 +135,7 @@ class Metrics:
     async def _read_depths(self, database: Database, now: datetime) -> None:
         async with database.transaction() as session:
             inbox = await session.scalar(
-                select(func.count()).select_from(InboxRow).where(InboxRow.status.in_(OPEN))
+                select(func.count()).select_from(InboxRow).where(is_open(InboxRow.status))
             )
             reminders = await session.scalar(
                 select(func.count())

@@ -14,7 +14,17 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
@@ -34,6 +44,16 @@ FINISHED = (DONE, FAILED)
 
 _INBOX = table(InboxRow)
 """The table itself, for the statements each message costs (see ``bot.storage.sql.table``)."""
+
+
+def is_open(status: Any) -> ColumnElement[bool]:
+    """``status IN ('pending', 'answered')`` with the statuses written in the statement, as
+    the partial index of open rows (``ix_inbox_open``) says it: a database uses that index only
+    for a statement whose condition says what the index's does, and bound parameters (whose
+    values a cached plan does not know) would not."""
+    return status.in_([literal_column(f"'{value}'") for value in OPEN])
+
+
 _ADD = per_dialect(
     lambda insert: (
         insert(_INBOX)
@@ -48,7 +68,7 @@ _NONE_EARLIER = ~exists().where(
     _EARLIER.c.channel == _INBOX.c.channel,
     _EARLIER.c.user_id == _INBOX.c.user_id,
     _EARLIER.c.id < _INBOX.c.id,
-    _EARLIER.c.status.in_(OPEN),
+    is_open(_EARLIER.c.status),
 )
 """No older open row of the same conversation (built once: an alias's columns cost more to
 set up than the claim that reads them)."""
@@ -200,7 +220,7 @@ class SqlInbox:
         """Open rows nobody else holds or has reserved, whose conversation has no older open
         row (order per user). A reservation is the only lease on a row never claimed."""
         return (
-            _INBOX.c.status.in_(OPEN),
+            is_open(_INBOX.c.status),
             or_(
                 _INBOX.c.lease_until.is_(None),
                 _INBOX.c.lease_until < now,

@@ -89,7 +89,14 @@ class InboxRow(Base):
         UniqueConstraint("channel", "message_id"),
         # The oldest open message of each conversation is taken first.
         Index("ix_inbox_channel_user_id_id", "channel", "user_id", "id"),
-        Index("ix_inbox_status_id", "status", "id"),
+        # The open messages alone, oldest first: the claim's order, without a day of done ones
+        # (see ``bot.storage.inbox.is_open``, whose words it must be).
+        Index(
+            "ix_inbox_open",
+            "id",
+            sqlite_where=text("status IN ('pending', 'answered')"),
+            postgresql_where=text("status IN ('pending', 'answered')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
