@@ -58,3 +58,21 @@ class Asking:
                 else:
                     told = True
         return " ".join(kept) if kept and told else None
+
+    def clauses(self, message: str) -> list[str]:
+        """The asking part's clauses one by one, questions split at their commas too.
+
+        A letter often asks several things at once ("xin cấp sổ đỏ thì làm hồ sơ gì, lệ phí
+        gồm những khoản nào, cấp thẩm quyền nào giải quyết?"): the fees and authority asked
+        about are words of every procedure, and read together they drown the subject, which one
+        clause alone may name.
+        """
+        found: list[str] = []
+        for sentence in _SENTENCE.findall(message):
+            question = sentence.rstrip().endswith("?")
+            found.extend(
+                clause.strip()
+                for clause in _CLAUSE.findall(sentence)
+                if tokenize(clause) and (question or self._cues.any_in(clause))
+            )
+        return found

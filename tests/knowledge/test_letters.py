@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.asking import Asking
 from knowledge.base import LocalKnowledgeBase
-from knowledge.questions import AnswerKind, _read_by_asking
+from knowledge.questions import AnswerKind, Questions, _read_by_asking, route
 from knowledge.results import SearchHit, SearchResult
 
 TEMPORARY_RESIDENCE = "1.004194"
@@ -148,3 +148,71 @@ def test_the_kien_of_dieu_kien_is_not_a_lawsuit(
 ) -> None:
     result = kb.search(query, limit=3)
     assert result.match is not None and result.match.code == code
+
+
+MARRIAGE_STATUS = "1.004873"
+
+# A letter whose asking part refers back to its story ("giấy trên") and whose best name for
+# that part alone shares only everyday words with it ("xác nhận"): the foreign-exchange
+# registration of an oil and gas investment.
+REFERS_BACK = (
+    "Tôi sắp đăng ký kết hôn, theo quy định thì phải có giấy xác nhận tình trạng độc thân. "
+    "Muốn xin giấy trên, tôi phải làm những thủ tục gì và đến đâu để được xác nhận?"
+)
+# A letter asking three things at once: its fees and authority drown the subject.
+ASKS_THREE_THINGS = (
+    "Năm 2005 bố mẹ tôi mua một mảnh đất ở ngoại thành bằng giấy viết tay, đã xây nhà ở ổn "
+    "định từ đó đến nay. Cho tôi hỏi giờ muốn xin cấp sổ đỏ cho mảnh đất đó thì làm hồ sơ gì, "
+    "lệ phí gồm những khoản nào, cơ quan nào có thẩm quyền giải quyết?"
+)
+SUBJECT = "Cho tôi hỏi giờ muốn xin cấp sổ đỏ cho mảnh đất đó thì làm hồ sơ gì"
+
+
+def _said(code: str, said: float) -> SearchHit:
+    return SearchHit(code, code, 1.0, said=said)
+
+
+def test_an_asking_part_saying_little_of_its_best_name_gives_way_to_one_the_letter_names() -> None:
+    little = SearchResult("hỏi", _said("A", 0.15), alternatives=(_hit("B"),))
+    letter_names = SearchResult("thư", _said("C", 0.8), alternatives=(_hit("A"),))
+    letter_says_little = SearchResult("thư", _said("C", 0.2), alternatives=(_hit("A"),))
+    # the letter names its procedure: that one, though it also ranks the part's
+    assert _codes(_read_by_asking(little, letter_names, 3)) == ("C", [])
+    # the letter names none: the part's, which the letter supports, stands
+    assert _codes(_read_by_asking(little, letter_says_little, 3)) == ("A", [])
+
+
+def test_a_letter_naming_its_procedure_in_the_story_gets_it_not_a_name_sharing_words(
+    kb: LocalKnowledgeBase,
+) -> None:
+    answer = kb.answer(REFERS_BACK, limit=3)
+    assert answer.kind is AnswerKind.PROCEDURE
+    assert answer.result.match is not None and answer.result.match.code == MARRIAGE_STATUS
+
+
+def test_the_clauses_of_a_letters_asking_part_are_its_sub_questions(asking: Asking) -> None:
+    assert asking.clauses(ASKS_THREE_THINGS) == [
+        SUBJECT,
+        "lệ phí gồm những khoản nào",
+        "cơ quan nào có thẩm quyền giải quyết?",
+    ]
+
+
+def test_a_letter_whose_sub_questions_drown_its_subject_gets_the_clauses_guess() -> None:
+    def search(query: str, locale: str, limit: int) -> SearchResult:
+        # only the subject's clause, read alone, names a procedure
+        if query == SUBJECT:
+            return SearchResult(query, _hit("X"), alternatives=(_hit("Y"),))
+        return SearchResult(query, None)
+
+    answer = route(Questions.load(), search, ASKS_THREE_THINGS, "vi", 3)
+    assert answer.kind is AnswerKind.UNSURE  # a clause out of its letter is only a guess
+    assert answer.result.match is None
+    assert [h.code for h in answer.result.candidates] == ["X", "Y"]
+    assert answer.result.query == ASKS_THREE_THINGS
+
+
+def test_the_clauses_guess_on_the_shipped_base(kb: LocalKnowledgeBase) -> None:
+    answer = kb.answer(ASKS_THREE_THINGS, limit=3)
+    assert answer.kind is AnswerKind.UNSURE
+    assert [h.code for h in answer.result.candidates][:1] == [FIRST_LAND_CERTIFICATE]

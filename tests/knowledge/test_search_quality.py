@@ -5,7 +5,8 @@ citizen-style queries, letters = the tuned set of long letters and benefit, lega
 land questions for the whole answer route, tune3 = a third tuning set typed as citizens type
 (shorthand, no diacritics, letters) with many questions about the rules, tune4 = a fourth
 tuning set mostly of everyday, money, rights and portal questions no procedure answers, tune5 =
-a fifth tuning set of ages, nationalities, disputes, tenancy and advice;
+a fifth tuning set of ages, nationalities, disputes, tenancy and advice, tune6 = a sixth
+tuning set of long letters (a story, then the question) collected from public pages;
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
@@ -121,6 +122,7 @@ ALL_SETS = (
     "tune3.jsonl",
     "tune4.jsonl",
     "tune5.jsonl",
+    "tune6.jsonl",
     "holdout.jsonl",
     "holdout2.jsonl",
     "holdout3.jsonl",
@@ -149,6 +151,7 @@ def _keys(name: str) -> set[str]:
         "tune3.jsonl",
         "tune4.jsonl",
         "tune5.jsonl",
+        "tune6.jsonl",
         "fresh.jsonl",
         "fresh2.jsonl",
         "fresh3.jsonl",
@@ -174,6 +177,7 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
                 "tune3.jsonl",
                 "tune4.jsonl",
                 "tune5.jsonl",
+                "tune6.jsonl",
             ),
         )
     )
@@ -185,12 +189,24 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         seen |= keys
 
 
-@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh5.jsonl"])
-def test_every_fresh_question_names_its_public_source(name: str) -> None:
+@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh5.jsonl", "tune6.jsonl"])
+def test_every_collected_question_names_its_public_source(name: str) -> None:
     rows = _rows(name)
     assert len(rows) >= 30
     assert all(r["source"].startswith(("http://", "https://")) for r in rows)
     assert sum(not r["accept"] for r in rows) >= 10
+
+
+def _pages(name: str) -> set[str]:
+    return {r["source"].split("#")[0].rstrip("/") for r in _rows(name)}
+
+
+@pytest.mark.parametrize(
+    "held_out", ["fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl", "fresh5.jsonl"]
+)
+def test_tune6_takes_no_page_a_held_out_set_took(held_out: str) -> None:
+    """A page one of its letters came from would leak that set's wording into the tuning."""
+    assert not _pages("tune6.jsonl") & _pages(held_out)
 
 
 @pytest.mark.parametrize(
