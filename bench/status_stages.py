@@ -23,7 +23,7 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from bot.app import build_app
@@ -33,8 +33,7 @@ from bot.server import settle_start_up
 from bot.storage.dossiers import SqlDossiers
 from bot.storage.schema import ensure_schema
 from dialogs.messages import ConversationRef, Reply
-from dialogs.ports import PortalDossier, PortalFee
-from dialogs.step import SubmitDossier
+from tests.support.received import dossier_code, file_received
 
 
 class Channel:
@@ -50,11 +49,6 @@ class Channel:
         self.sent += 1
 
 
-def code(n: int) -> str:
-    """The portal's code of dossier ``n``."""
-    return f"000.00.20.H39-261124-{n:04d}"
-
-
 async def measure(rounds: int, burst: int, warm: int) -> dict[str, float]:
     """µs of CPU a change in each stage, over the rounds after the first ``warm``."""
     folder = Path(tempfile.mkdtemp())
@@ -68,29 +62,13 @@ async def measure(rounds: int, burst: int, warm: int) -> dict[str, float]:
         app.channels["web"] = channel
         clock = app.clock
         async with app.database.transaction() as session:
-            dossiers = SqlDossiers(session)
-            for n in range(rounds * burst):
-                ref = ConversationRef("web", f"citizen-{n:05d}")
-                effect = SubmitDossier(f"k{n}", "1.001193", {}, clock.now().isoformat(), "bench")
-                await dossiers.queue(ref, effect, "vi", clock.now())
-                (queued,) = await dossiers.for_ref(ref)
-                receipt = PortalDossier(
-                    code=code(n),
-                    status="submitted",
-                    label="Đã nộp",
-                    procedure_code="1.001193",
-                    due_date=date(2026, 12, 21),
-                    overdue=False,
-                    fee=PortalFee(0),
-                    delivery="pickup",
-                    updated_at=clock.now() - timedelta(minutes=1),
-                )
-                await dossiers.filed(queued, receipt, clock.now())
+            refs = (ConversationRef("web", f"citizen-{n:05d}") for n in range(rounds * burst))
+            await file_received(SqlDossiers(session), refs, clock.now(), date(2026, 12, 21))
         at = clock.now().isoformat()
         spent = {"events": 0.0, "notices": 0.0}
         for r in range(rounds):
             events = [
-                PortalEvent(f"ev-{r}-{i}", code(r * burst + i), "accepted", "", at)
+                PortalEvent(f"ev-{r}-{i}", dossier_code(r * burst + i), "accepted", "", at)
                 for i in range(burst)
             ]
             started = time.process_time()

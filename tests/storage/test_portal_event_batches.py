@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 from support.clock import ManualClock
+from support.received import dossier_code, file_received
 from support.statements import counted
 
 from bot.dispatcher import Dispatcher
@@ -29,8 +30,6 @@ from bot.storage.inbox import DONE, PENDING
 from bot.storage.reminders import SqlReminders
 from bot.storage.tables import DossierRow, InboxRow
 from dialogs.messages import ConversationRef
-from dialogs.ports import PortalDossier, PortalFee
-from dialogs.step import SubmitDossier
 from integrations.portal import HttpPortalClient
 from storage.test_dispatcher import echo, make_deps
 
@@ -44,34 +43,15 @@ def citizen(n: int) -> ConversationRef:
     return ConversationRef("web", f"citizen-{n}")
 
 
-def code(n: int) -> str:
-    return f"000.00.20.H39-261124-{n:04d}"
-
-
 async def file_dossiers(database: Database, clock: ManualClock) -> None:
     """``DOSSIERS`` dossiers filed, each by its own citizen, as the portal received them."""
     async with database.transaction() as session:
-        dossiers = SqlDossiers(session)
-        for n in range(DOSSIERS):
-            effect = SubmitDossier(f"key-{n}", "1.001193", {}, clock.now().isoformat(), "test")
-            await dossiers.queue(citizen(n), effect, "vi", clock.now())
-            (queued,) = await dossiers.for_ref(citizen(n))
-            receipt = PortalDossier(
-                code=code(n),
-                status="submitted",
-                label="Đã nộp",
-                procedure_code="1.001193",
-                due_date=date(2026, 12, 8),
-                overdue=False,
-                fee=PortalFee(0),
-                delivery="pickup",
-                updated_at=clock.now() - timedelta(minutes=1),
-            )
-            await dossiers.filed(queued, receipt, clock.now())
+        refs = (citizen(n) for n in range(DOSSIERS))
+        await file_received(SqlDossiers(session), refs, clock.now(), date(2026, 12, 8))
 
 
 def event(n: int, status: str, at: str, event_id: str | None = None) -> PortalEvent:
-    return PortalEvent(event_id or f"ev-{n}-{status}", code(n), status, "", at)
+    return PortalEvent(event_id or f"ev-{n}-{status}", dossier_code(n), status, "", at)
 
 
 @asynccontextmanager
@@ -234,7 +214,7 @@ async def test_a_worker_stopped_mid_batch_leaves_every_event_to_the_next_once(
         async with database.transaction() as blocker:
             await blocker.execute(
                 select(DossierRow.id)
-                .where(DossierRow.code == code(DOSSIERS // 2))
+                .where(DossierRow.code == dossier_code(DOSSIERS // 2))
                 .with_for_update()
             )
             async with inbox:
