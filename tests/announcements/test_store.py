@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import event, insert, select, update
-from sqlalchemy.util import await_only
+from sqlalchemy import insert, select, update
 from storage.test_dispatcher import echo, make_deps
 from support.clock import ManualClock
+from support.interleave import first_after_the_read
 from support.statements import work
 
 from bot.announcements.compose import Author, Draft, compose
@@ -341,23 +341,10 @@ async def test_two_senders_never_both_take_a_delivery_while_one_sends_it(
             async with other.transaction() as session:  # sent meanwhile
                 return await SqlDeliveries(session).settle_sent(taken, clock.now())
 
-        rounds: list[asyncio.Task[list[Claimed]]] = []
-
-        def after(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-            if rounds or not statement.startswith("SELECT announcement_deliveries.id"):
-                return
-            rounds.append(asyncio.create_task(other_round()))
-            # Let the other sender go first while this claim sits between its read and its
-            # UPDATE; a claim that holds the database keeps it waiting (for a second at most
-            # here, then the claim goes on and the other sender is let through after it).
-            await_only(asyncio.wait(rounds, timeout=1.0))
-
-        event.listen(database.engine.sync_engine, "after_cursor_execute", after)
-        try:
+        read = "SELECT announcement_deliveries.id"
+        with first_after_the_read(database, read, other_round) as rounds:
             async with database.transaction() as session:
                 mine = await SqlDeliveries(session).claim(clock.now(), LEASE, 5, "mine", CHANNELS)
-        finally:
-            event.remove(database.engine.sync_engine, "after_cursor_execute", after)
         (theirs,) = await asyncio.gather(*rounds)
     assert len(mine) + len(theirs) == len(refs)
     assert {c.id for c in mine}.isdisjoint(c.id for c in theirs)

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.util import await_only
 from support.clock import ManualClock
+from support.interleave import first_after_the_read
 
 from bot.dispatcher import Dispatcher, TurnHook
 from bot.inbox import BUSY_PAUSE, MAX_ATTEMPTS, DurableInbox, Turn
@@ -149,22 +149,9 @@ async def test_two_workers_claiming_at_once_never_both_take_a_message(
                 taken = await SqlInbox(session).claim("other", clock.now(), LEASE, 4)
             return [entry.id for entry in taken]
 
-        claims: list[asyncio.Task[list[int]]] = []
-
-        def after(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-            if claims or not statement.startswith("SELECT inbox.id"):
-                return
-            claims.append(asyncio.create_task(other_claim()))
-            # The other claim goes first while this one sits between its read and its UPDATE;
-            # a claim that holds the database keeps it waiting (a second at most here).
-            await_only(asyncio.wait(claims, timeout=1.0))
-
-        event.listen(database.engine.sync_engine, "after_cursor_execute", after)
-        try:
+        with first_after_the_read(database, "SELECT inbox.id", other_claim) as claims:
             async with database.transaction() as session:
                 mine = [e.id for e in await SqlInbox(session).claim("mine", clock.now(), LEASE, 4)]
-        finally:
-            event.remove(database.engine.sync_engine, "after_cursor_execute", after)
         (theirs,) = await asyncio.gather(*claims)
     assert claims, "the claim read the inbox"
     assert len(mine) + len(theirs) == len(messages)
