@@ -11,8 +11,9 @@ holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
 tune4 round and measured once, fresh5 = citizen questions collected from public pages after the
-tune5 round and measured once, ``bench/answers.md``). The floors sit a little
-under the measured figures (``python -m bench.search`` prints them).
+tune5 round and measured once, fresh6 = citizen questions collected from public pages
+(government Q&A, law firms' Q&A, forums), not yet measured, ``bench/answers.md``). The floors
+sit a little under the measured figures (``python -m bench.search`` prints them).
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ ALL_SETS = (
     "fresh3.jsonl",
     "fresh4.jsonl",
     "fresh5.jsonl",
+    "fresh6.jsonl",
 )
 
 
@@ -157,6 +159,7 @@ def _keys(name: str) -> set[str]:
         "fresh3.jsonl",
         "fresh4.jsonl",
         "fresh5.jsonl",
+        "fresh6.jsonl",
     ],
 )
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
@@ -189,7 +192,7 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         seen |= keys
 
 
-@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh5.jsonl", "tune6.jsonl"])
+@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh5.jsonl", "fresh6.jsonl", "tune6.jsonl"])
 def test_every_collected_question_names_its_public_source(name: str) -> None:
     rows = _rows(name)
     assert len(rows) >= 30
@@ -202,7 +205,8 @@ def _pages(name: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "held_out", ["fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl", "fresh5.jsonl"]
+    "held_out",
+    ["fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl", "fresh5.jsonl", "fresh6.jsonl"],
 )
 def test_tune6_takes_no_page_a_held_out_set_took(held_out: str) -> None:
     """A page one of its letters came from would leak that set's wording into the tuning."""
