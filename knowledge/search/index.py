@@ -99,7 +99,7 @@ CONTESTED_PRECISION = 0.5  # make a best whose name the query says less than thi
 NARROW_COVERAGE = 0.6  # a best the query says little of (SAYS_LITTLE), covering less than this,
 # is a guess beside a single level stranger
 SAID_PART = 0.5  # a best the query says less than this share of its name's weight
-SAID_LEVEL = 0.85  # loses to a name scoring at least this share of its score
+SAID_LEVEL = 0.9  # loses to a name scoring at least this share of its score
 SAID_WHOLE = 0.75  # that the query says at least this share of (see ``_said_whole``)
 LIFT = 1e-4  # how far a name put first is lifted above the score of the one it passes
 COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
