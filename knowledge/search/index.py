@@ -98,6 +98,10 @@ CONTESTED_RIVALS = 3
 CONTESTED_PRECISION = 0.5  # make a best whose name the query says less than this a guess
 NARROW_COVERAGE = 0.6  # a best the query says little of (SAYS_LITTLE), covering less than this,
 # is a guess beside a single level stranger
+SAID_PART = 0.5  # a best the query says less than this share of its name's weight
+SAID_LEVEL = 0.9  # loses to a name scoring at least this share of its score
+SAID_WHOLE = 0.75  # that the query says at least this share of (see ``_said_whole``)
+LIFT = 1e-4  # how far a name put first is lifted above the score of the one it passes
 COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
 RESPELL_ROUNDS = 20  # leaders checked for words that only match without their diacritics
@@ -272,9 +276,13 @@ class SearchIndex:
         if scores is None:
             return SearchResult(query=query, match=None)
         candidates = np.flatnonzero(scores.coverage > 0)
-        best = self._best(analysis, scores, candidates)
-        if not self._fits(analysis, scores, best) or self._contested(scores, candidates, best):
-            if not self._close(analysis, scores, best):
+        found = self._best(analysis, scores, candidates)
+        sure = self._fits(analysis, scores, found) and not self._contested(
+            scores, candidates, found
+        )
+        best = self._said_whole(analysis, scores, candidates, found)
+        if not sure:
+            if not self._close(analysis, scores, found):
                 return SearchResult(query=query, match=None)
             k = min(len(candidates), max(limit, 1))
             top = candidates[np.argpartition(-scores.total[candidates], k - 1)[:k]]
@@ -345,6 +353,35 @@ class SearchIndex:
             if strangers >= (1 if narrow else CONTESTED_RIVALS):
                 return True
         return False
+
+    def _said_whole(
+        self, analysis: _Analysis, scores: _Scores, candidates: np.ndarray, best: int
+    ) -> int:
+        """The best, or a name nearly level with it that the query says whole where it says
+        only part of the best's.
+
+        A letter telling its story with a procedure's everyday words ("làm thủ tục đăng ký tạm
+        trú", "hồ sơ", "giấy xác nhận") lifts a longer name built of those words
+        ("Khai báo thông tin về cư trú đối với người chưa đủ điều kiện đăng ký thường trú, tạm
+        trú...") just above the plain one the letter names whole ("Đăng ký tạm trú"). A best the
+        query says less than ``SAID_PART`` of loses to a name within ``SAID_LEVEL`` of its score
+        that the query says at least ``SAID_WHOLE`` of, unless that name is a special operation
+        (a reissue, a change...) the query only hints at by a cue ("mất" in "có mất phí
+        không"): its marker must be said. The winner's score is lifted just above the best's,
+        so the guesses are shown in the same order.
+        """
+        if float(scores.precision[best]) >= SAID_PART:
+            return best
+        near = candidates[
+            (scores.total[candidates] >= SAID_LEVEL * scores.total[best])
+            & (scores.precision[candidates] >= SAID_WHOLE)
+            & (self._penalty(analysis, cued=False)[candidates] <= 0)
+        ]
+        if not len(near):
+            return best
+        rival = int(near[np.argmax(scores.total[near])])
+        scores.total[rival] = scores.total[best] + LIFT
+        return rival
 
     def _close(self, analysis: _Analysis, scores: _Scores, best: int) -> bool:
         """Whether the best procedure, though it does not fit, is worth offering as a guess."""
@@ -640,13 +677,15 @@ class SearchIndex:
             weight=total,
         )
 
-    def _penalty(self, analysis: _Analysis) -> np.ndarray:
+    def _penalty(self, analysis: _Analysis, *, cued: bool = True) -> np.ndarray:
         """Per procedure: the penalties of the markers in its name the query did not ask for
-        (by saying the marker or one of its cues); shared, not to be changed in place."""
+        (by saying the marker or, unless not ``cued``, one of its cues); shared, not to be
+        changed in place."""
+        heard = analysis.heard if cued else frozenset()
         waived = frozenset(
             itertools.chain(
                 *(self._waived_by_phrase[p] for p in self._waived_by_phrase.keys() & analysis.said),
-                *(self._waived_by_cue[t] for t in self._waived_by_cue.keys() & analysis.heard),
+                *(self._waived_by_cue[t] for t in self._waived_by_cue.keys() & heard),
             )
         )
         penalty = self._penalties.get(waived)
@@ -842,13 +881,14 @@ def _offers_plain_operation(name: str) -> bool:
     """Whether a name lists operations starting with the plain one.
 
     "Đăng ký, đăng ký lại, điều chỉnh đóng BHXH tự nguyện" offers the other operations beside
-    the plain registration, so they do not make it a special case.
+    the plain registration, so they do not make it a special case; so does "Thực hiện, điều
+    chỉnh, thôi hưởng trợ cấp xã hội hàng tháng" beside granting the allowance.
     """
     head, comma, _ = name.partition(",")
     return bool(comma) and fold(head).strip() in _PLAIN_OPERATIONS
 
 
-_PLAIN_OPERATIONS = frozenset({"dang ky", "cap", "thu tuc dang ky", "thu tuc cap"})
+_PLAIN_OPERATIONS = frozenset({"dang ky", "cap", "thuc hien", "thu tuc dang ky", "thu tuc cap"})
 
 
 def _cues(markers: Iterable[VariantMarker]) -> Iterable[Topic]:

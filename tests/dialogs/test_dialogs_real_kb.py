@@ -146,3 +146,17 @@ def test_english_cards_say_the_official_wording_stays_vietnamese(
     ChatHarness(knowledge=knowledge, channel="telegram").payload("proc:1.001193").expect_not(
         "tiếng Việt, như Cổng"
     )
+
+
+def test_a_letter_sharing_a_names_words_gets_a_guess_not_a_card(
+    knowledge: LocalKnowledgeBase,
+) -> None:
+    # "hưởng lương hưu hàng tháng" is most of the commune officials' pension, which the letter
+    # does not name: offered as a guess to tap, not given as the answer
+    chat = ChatHarness(knowledge=knowledge)
+    chat.send(
+        "Năm nay tôi 60 tuổi, làm việc ở một công ty tư nhân và đã đóng bảo hiểm xã hội được "
+        "25 năm. Nay tôi muốn nghỉ hưu và hưởng lương hưu hàng tháng."
+    ).expect("Tôi chưa chắc bạn hỏi thủ tục nào", "1. Giải quyết hưởng lương hưu")
+    assert chat.step == "qa:unsure"
+    chat.expect_not("Mã thủ tục:")

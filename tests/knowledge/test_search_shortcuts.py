@@ -27,8 +27,8 @@ TUNING_SETS = ("dev.jsonl", "eval.jsonl", "letters.jsonl")
 class PlainIndex(SearchIndex):
     """The same index with every shortcut computed the plain way."""
 
-    def _penalty(self, analysis: _Analysis) -> np.ndarray:
-        said, heard = analysis.said, analysis.heard
+    def _penalty(self, analysis: _Analysis, *, cued: bool = True) -> np.ndarray:
+        said, heard = analysis.said, analysis.heard if cued else frozenset()
         penalty = np.zeros(len(self), dtype=np.float32)
         for j, m in enumerate(self._lexicon.variants + self._lexicon.qualifiers):
             if not (m.marker in said or not heard.isdisjoint(m.cues)):
