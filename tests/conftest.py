@@ -60,6 +60,15 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def knowledge() -> LocalKnowledgeBase:
+    """The shipped knowledge base, loaded and indexed once a worker for every test that reads it.
+
+    A module that needs a knowledge base of its own defines its own ``knowledge``.
+    """
+    return LocalKnowledgeBase.load()
+
+
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's Chromium for Playwright; skips visibly when it is not installed."""
     if not CHROMIUM:

@@ -24,12 +24,6 @@ ZALO_USER = "2468458835296197922"
 CODE = re.compile(r"Mã: (\d{3} \d{3}) — dùng trong 10 phút, chỉ một lần\.")
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base, read once for this module."""
-    return LocalKnowledgeBase.load()
-
-
 @pytest.fixture
 async def zalo() -> AsyncIterator[FakeZalo]:
     async with FakeZalo() as fake:

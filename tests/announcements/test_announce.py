@@ -95,12 +95,6 @@ def announce(
     return in_thread
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base, read once for this module."""
-    return LocalKnowledgeBase.load()
-
-
 @pytest.fixture
 def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     """What ``motcua announce`` is given: the database the app uses."""

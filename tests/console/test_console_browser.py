@@ -24,12 +24,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "mật khẩu đủ dài 2026"
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base, read once for this module."""
-    return LocalKnowledgeBase.load()
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from chat_harness import ChatHarness
 
 from bot.i18n import translator
@@ -14,11 +13,6 @@ from dialogs.pages import PAGE_CHARS
 from knowledge.base import LocalKnowledgeBase
 
 RESIDENCE = "1.004194"  # Đăng ký tạm trú: a long fee note
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
 
 
 def _more(chat: ChatHarness) -> list[str]:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from chat_harness import ChatHarness
 
 from knowledge.base import LocalKnowledgeBase
 
 BIRTH = "1.001193"
 ABANDONED = "1"  # the section "Trường hợp trẻ em bị bỏ rơi" of the birth registration
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
 
 
 def test_the_card_and_the_summary_link_to_the_page(knowledge: LocalKnowledgeBase) -> None:

@@ -18,11 +18,6 @@ def shipped() -> tuple[Procedure, ...]:
     return procedures.shipped()
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()  # the shipped one, indexed once per session
-
-
 def test_birth_registration(knowledge: LocalKnowledgeBase) -> None:
     chat = ChatHarness(knowledge=knowledge)
     chat.send("dang ky khai sinh").pick("1.001193").expect(

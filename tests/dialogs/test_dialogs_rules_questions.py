@@ -9,11 +9,6 @@ from chat_harness import ChatHarness
 from knowledge.base import LocalKnowledgeBase
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
-
-
 @pytest.mark.parametrize(
     "question",
     [

@@ -30,12 +30,6 @@ from knowledge.base import LocalKnowledgeBase
 FUZZ_POSTGRES_FROM = 1000
 
 
-@pytest.fixture(scope="session")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base, read once."""
-    return LocalKnowledgeBase.load()
-
-
 FUZZ_LIMITS = {
     "MOTCUA_LIMIT_WEB_ADDRESS": "1000000/minute",
     "MOTCUA_LIMIT_WEB_IDENTITY": "1000000/minute",

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from knowledge.base import LocalKnowledgeBase
 from knowledge.store import default_path
 
 SOURCE_DIR = default_path().parent / "source"
@@ -65,3 +66,9 @@ def write_source(tmp_path: Path) -> Callable[[str, list[dict[str, Any]]], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def kb(knowledge: LocalKnowledgeBase) -> LocalKnowledgeBase:
+    """The shipped knowledge base (``tests/conftest.py``), by the name the knowledge tests use."""
+    return knowledge

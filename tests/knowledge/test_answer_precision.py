@@ -24,11 +24,6 @@ ID_CARD_REISSUE = "1.014064"
 
 
 @pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
-
-
-@pytest.fixture(scope="module")
 def questions() -> Questions:
     return Questions.load()
 

@@ -9,11 +9,6 @@ from knowledge.base import LocalKnowledgeBase
 from knowledge.questions import AnswerKind
 
 
-@pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
-
-
 def card(kb: LocalKnowledgeBase, query: str) -> str | None:
     """The procedure the question gets as its answer, or None when it gets no card."""
     answer = kb.answer(query, limit=3)

@@ -21,11 +21,6 @@ LETTER = (
 
 
 @pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
-
-
-@pytest.fixture(scope="module")
 def asking() -> Asking:
     return Asking.load()
 

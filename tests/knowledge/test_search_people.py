@@ -20,11 +20,6 @@ CARD_UNDER_14 = "1.014062"  # Cấp thẻ căn cước cho người dưới 14 t
 CARD_FROM_14 = "1.014061"  # Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên
 
 
-@pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
-
-
 def best(kb: LocalKnowledgeBase, query: str) -> str | None:
     result = kb.search(query)
     return result.match.code if result.match else None

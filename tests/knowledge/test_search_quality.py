@@ -39,11 +39,6 @@ class Figures:
     rejection: float
 
 
-@pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
-
-
 def _rows(name: str) -> list[dict[str, Any]]:
     lines = (QUERIES / name).read_text("utf-8").splitlines()
     return [json.loads(line) for line in lines if line]

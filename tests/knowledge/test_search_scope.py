@@ -25,11 +25,6 @@ def procedures() -> tuple[Procedure, ...]:
     return shipped()
 
 
-@pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()  # the shipped one, indexed once per session
-
-
 @pytest.fixture
 def vocabulary(tmp_path: Path) -> Path:
     """A copy of the shipped vocabulary files, to extend in a test."""

@@ -17,11 +17,6 @@ RESIDENCE = "1.004222"  # Đăng ký thường trú
 REMOVE_RESIDENCE = "1.003197"  # Xóa đăng ký thường trú
 
 
-@pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()
-
-
 def best(kb: LocalKnowledgeBase, query: str) -> str | None:
     result = kb.search(query)
     return result.match.code if result.match else None

@@ -26,11 +26,6 @@ def procedures() -> tuple[Procedure, ...]:
     return shipped()
 
 
-@pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()  # the shipped one, indexed once per session
-
-
 def top(kb: LocalKnowledgeBase, query: str) -> str | None:
     result = kb.search(query)
     return result.match.code if result.match else None

@@ -23,11 +23,6 @@ def procedures() -> tuple[Procedure, ...]:
     return shipped()
 
 
-@pytest.fixture(scope="module")
-def kb() -> LocalKnowledgeBase:
-    return LocalKnowledgeBase.load()  # the shipped one, indexed once per session
-
-
 def top(kb: LocalKnowledgeBase, query: str, locale: str = "vi") -> str | None:
     result = kb.search(query, locale=locale)
     return result.match.code if result.match else None

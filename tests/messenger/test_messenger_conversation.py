@@ -20,12 +20,6 @@ BIRTH = "1.001193"
 REF = ConversationRef("messenger", USER)
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base (loaded once: it indexes every procedure)."""
-    return LocalKnowledgeBase.load()
-
-
 @pytest.fixture
 def env(tmp_path: Path, graph: FakeGraphApi) -> dict[str, str]:
     """The app's settings with Messenger pointed at the fake, on a SQLite file."""

@@ -35,12 +35,6 @@ MARRIAGE = "1.000894"
 CODE = re.compile(r"Mã: (\d{3}) (\d{3}) — dùng trong 10 phút, chỉ một lần\.")
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base, read once for this module."""
-    return LocalKnowledgeBase.load()
-
-
 @pytest.fixture
 def dispatcher(database: Database, clock: ManualClock, knowledge: LocalKnowledgeBase) -> Dispatcher:
     deps = DialogDeps(knowledge=knowledge, clock=clock, translator=i18n.translator)

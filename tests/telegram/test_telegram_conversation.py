@@ -19,12 +19,6 @@ from integrations.telegram import WEBHOOK_PATH
 from knowledge.base import LocalKnowledgeBase
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base, read once for this module."""
-    return LocalKnowledgeBase.load()
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 from support.schema import migrated
 from webchat_support import NoKnowledge, ScriptedDialog
@@ -20,12 +19,6 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.server import web_application
 from knowledge.base import LocalKnowledgeBase
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base, read once for this module (the linking dialogs need it)."""
-    return LocalKnowledgeBase.load()
 
 
 @asynccontextmanager

@@ -19,12 +19,6 @@ from knowledge.base import LocalKnowledgeBase
 USER = "2468458835296197922"
 
 
-@pytest.fixture(scope="module")
-def knowledge() -> LocalKnowledgeBase:
-    """The shipped knowledge base, read once for this module."""
-    return LocalKnowledgeBase.load()
-
-
 @pytest.fixture
 async def app(zalo: FakeZalo, knowledge: LocalKnowledgeBase, tmp_path: Path) -> AsyncIterator[App]:
     """The application as ``motcua serve`` builds it, with Zalo configured to use the fake."""
