@@ -112,7 +112,7 @@ def test_query_set_is_large_and_covers_every_style(
     } - missing <= kinds
 
 
-ALL_SETS = (
+TUNED_SETS = (
     "dev.jsonl",
     "eval.jsonl",
     "letters.jsonl",
@@ -121,9 +121,9 @@ ALL_SETS = (
     "tune5.jsonl",
     "tune6.jsonl",
     "tune7.jsonl",
-    "holdout.jsonl",
-    "holdout2.jsonl",
-    "holdout3.jsonl",
+)
+HOLDOUT_SETS = ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl")
+FRESH_SETS = (
     "fresh.jsonl",
     "fresh2.jsonl",
     "fresh3.jsonl",
@@ -131,6 +131,7 @@ ALL_SETS = (
     "fresh5.jsonl",
     "fresh6.jsonl",
 )
+ALL_SETS = TUNED_SETS + HOLDOUT_SETS + FRESH_SETS
 
 
 @pytest.mark.parametrize("name", ALL_SETS)
@@ -143,23 +144,7 @@ def _keys(name: str) -> set[str]:
     return {" ".join(fold(r["q"]).split()) for r in _rows(name)}
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "letters.jsonl",
-        "tune3.jsonl",
-        "tune4.jsonl",
-        "tune5.jsonl",
-        "tune6.jsonl",
-        "tune7.jsonl",
-        "fresh.jsonl",
-        "fresh2.jsonl",
-        "fresh3.jsonl",
-        "fresh4.jsonl",
-        "fresh5.jsonl",
-        "fresh6.jsonl",
-    ],
-)
+@pytest.mark.parametrize("name", [*TUNED_SETS[2:], *FRESH_SETS])
 def test_set_shares_no_question_with_any_other_set(name: str) -> None:
     keys = _keys(name)
     for other in ALL_SETS:
@@ -168,23 +153,9 @@ def test_set_shares_no_question_with_any_other_set(name: str) -> None:
 
 
 def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> None:
-    tuned = set().union(
-        *map(
-            _keys,
-            (
-                "dev.jsonl",
-                "eval.jsonl",
-                "letters.jsonl",
-                "tune3.jsonl",
-                "tune4.jsonl",
-                "tune5.jsonl",
-                "tune6.jsonl",
-                "tune7.jsonl",
-            ),
-        )
-    )
+    tuned = set().union(*map(_keys, TUNED_SETS))
     seen: set[str] = set()
-    for name in ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl"):
+    for name in HOLDOUT_SETS:
         keys = _keys(name)
         assert not keys & tuned, name
         assert not keys & seen, name
@@ -207,10 +178,7 @@ def _pages(name: str) -> set[str]:
     return {s.split("#")[0].rstrip("/") for s in sources if s.startswith(("http://", "https://"))}
 
 
-@pytest.mark.parametrize(
-    "held_out",
-    ["fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl", "fresh5.jsonl", "fresh6.jsonl"],
-)
+@pytest.mark.parametrize("held_out", FRESH_SETS)
 def test_tune6_takes_no_page_a_held_out_set_took(held_out: str) -> None:
     """A page one of its letters came from would leak that set's wording into the tuning."""
     assert not _pages("tune6.jsonl") & _pages(held_out)
