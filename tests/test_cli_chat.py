@@ -297,3 +297,40 @@ def test_a_script_files_papers_with_file_lines_and_gets_clear_errors(
     assert set(blank) == {"error"}
     assert "error" not in review
     assert "Giấy báo tử: đã gửi kèm" in texts_of(review) and "Lê Văn Tùng" in texts_of(review)
+
+
+def payloads(answer: dict[str, Any]) -> list[str]:
+    return [b["payload"] or "" for r in answer["replies"] for b in r["buttons"]]
+
+
+APPLICANT = ("Nguyễn Thị Hoà", "001190012345", "0912 345 678", "12 Hàng Bạc, Hà Nội")
+"""A mother's answers to the birth registration's first four questions."""
+
+
+def birth_filing(*then: dict[str, str]) -> list[dict[str, str]]:
+    """The lines that start a birth registration, agree and answer the applicant's questions."""
+    return [
+        {"button": "f:go:1.001193"},
+        {"button": "f:ok"},
+        *({"text": t} for t in APPLICANT),
+        *then,
+    ]
+
+
+def test_my_address_above_sends_the_result_there(here: Motcua) -> None:
+    *_, asked_where, review = jsonl(
+        here,
+        "by-post",
+        *birth_filing(
+            {"button": "f:c:mother"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026")),
+            {"button": "f:c:male"},
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà")),
+            {"button": "f:skip"},
+            {"button": "f:d:post"},
+            {"button": "Địa chỉ của tôi ở trên"},
+        ),
+    )
+    assert "Bưu điện gửi kết quả tới đâu" in texts_of(asked_where)
+    assert "qua bưu điện tới 12 Hàng Bạc, Hà Nội" in texts_of(review)
+    assert "f:send" in payloads(review)

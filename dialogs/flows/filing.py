@@ -297,20 +297,24 @@ def skip(turn: Turn, _args: list[str]) -> list[Reply] | None:
 def delivery(turn: Turn, args: list[str]) -> list[Reply] | None:
     """Pickup at the desk, or delivery by post (which asks where)."""
     filing = _filing(turn)
-    if filing is None or turn.state.get("step") != "filing:delivery" or not args:
+    step = turn.state.get("step")
+    if filing is None or not args:
+        return None
+    if args[0] == "same" and step == "filing:post_address":
+        # "My address above", offered where the post's address is asked.
+        filing["delivery"] = {"method": "post", "address": filing["values"].get("address", "")}
+        return _review(turn, filing)
+    if step != "filing:delivery":
         return None
     _ = turn.t.gettext
     if args[0] == "pickup":
         filing["delivery"] = {"method": "pickup"}
         return _review(turn, filing)
-    if args[0] == "same":
-        filing["delivery"] = {"method": "post", "address": filing["values"].get("address", "")}
-        return _review(turn, filing)
     if args[0] != "post":
         return None
     turn.set_step("filing:post_address")
     text = _("Where should the post bring the result? Type the full address.")
-    return [Reply(text, (Button(_("My address above"), "f:d:same:x"), _stop(turn)))]
+    return [Reply(text, (Button(_("My address above"), "f:d:same"), _stop(turn)))]
 
 
 def post_address(turn: Turn, text: str) -> list[Reply] | None:
