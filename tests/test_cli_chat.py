@@ -334,3 +334,18 @@ def test_my_address_above_sends_the_result_there(here: Motcua) -> None:
     assert "Bưu điện gửi kết quả tới đâu" in texts_of(asked_where)
     assert "qua bưu điện tới 12 Hàng Bạc, Hà Nội" in texts_of(review)
     assert "f:send" in payloads(review)
+
+
+def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:
+    """Citizens type "me" for "Mẹ", or the option's number as chats without buttons show it."""
+    *_, relationship, _child, _born, sex = jsonl(
+        here,
+        "types-choices",
+        *birth_filing(
+            {"text": "me"}, {"text": "Nguyễn Văn An"}, {"text": "20/11/2026"}, {"text": "2"}
+        ),
+    )
+    assert "Câu 6/11" in texts_of(relationship)  # "me" answered question 5
+    assert "Câu 9/11" in texts_of(sex)  # "2" answered question 8
+    [birthplace] = jsonl(here, "types-choices", {"text": "1"})
+    assert "Xin nhập đầy đủ địa chỉ" in texts_of(birthplace)  # typed text here, not a button

@@ -28,6 +28,8 @@ from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
+from dialogs.text import digit
+from knowledge.text import fold
 
 CONSENT_VERSION = "2026-12-01"
 """The version of the personal-data notice; kept with each consent, change it with the text."""
@@ -261,10 +263,25 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     if filing is None or form is None:
         return None
     spec = form.fields[filing["at"]]
-    result = check(spec, text, _today(turn))
+    chosen = _typed_choice(turn, spec, text) if spec.choices else None
+    result = chosen or check(spec, text, _today(turn))
     if isinstance(result, Invalid):
         return [_refusal(turn, spec, result)]
     return _answered(turn, filing, form, spec, result)
+
+
+def _typed_choice(turn: Turn, spec: Field, text: str) -> str | None:
+    """The option of a choice question that a citizen typed rather than tapped: its label
+    ("me" for "Mẹ", diacritics and case aside) or its number, as chats without buttons show
+    them."""
+    typed = fold(text).strip(" .!")
+    labels = [fold(turn.t.gettext(label)) for _value, label in spec.choices]
+    if typed in labels:
+        return spec.choices[labels.index(typed)][0]
+    number = digit(text)
+    if number is not None and 1 <= number <= len(spec.choices):
+        return spec.choices[number - 1][0]
+    return None
 
 
 def choice(turn: Turn, args: list[str]) -> list[Reply] | None:
