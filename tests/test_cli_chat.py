@@ -349,3 +349,17 @@ def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> 
     assert "Câu 9/11" in texts_of(sex)  # "2" answered question 8
     [birthplace] = jsonl(here, "types-choices", {"text": "1"})
     assert "Xin nhập đầy đủ địa chỉ" in texts_of(birthplace)  # typed text here, not a button
+
+
+def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: Motcua) -> None:
+    """Going to the menu halfway (or tapping an old button) and back through "Submit a
+    dossier" loses nothing typed."""
+    user = "comes-back-to-file"
+    jsonl(here, user, *birth_filing({"button": "f:c:mother"}))
+    menu_shown, resumed, child = jsonl(
+        here, user, {"text": "menu"}, {"button": "m:submit"}, {"text": "Nguyễn Văn An"}
+    )
+    assert "m:submit" in payloads(menu_shown)
+    assert "Bạn đang nộp dở hồ sơ “Thủ tục đăng ký khai sinh”" in texts_of(resumed)
+    assert "Câu 6/11" in texts_of(resumed) and "f:ok" not in payloads(resumed)
+    assert "Câu 7/11" in texts_of(child)

@@ -11,6 +11,9 @@ State (``state["filing"]``)::
      "values": {"full_name": "Nguyễn Thị Hoà", ...}, "at": 3, "delivery": {"method": "post",
      "address": "..."}, "review": true, "papers": {"birth_certificate": 12}, "paper_at": 0}
 
+``answered`` is set once every question is answered (delivery comes next), ``review`` once the
+summary was shown: an unfinished filing picked up again from the menu goes back there.
+
 Papers are sent from the review ("Attach papers"): one question per paper not yet attached;
 ``papers`` maps each paper's key to the id of the checked file kept for it (``bot.papers``).
 """
@@ -43,6 +46,8 @@ def fileable(turn: Turn, code: str | None) -> bool:
 def choose(turn: Turn, _args: list[str] | None = None) -> list[Reply] | None:
     """The menu's "Submit a dossier": the procedures that can be filed here."""
     _ = turn.t.gettext
+    if (resumed := _resume(turn)) is not None:
+        return resumed
     current = turn.state.get("proc")
     if isinstance(current, str) and fileable(turn, current):
         return start(turn, [current])
@@ -65,6 +70,8 @@ def start(turn: Turn, args: list[str]) -> list[Reply] | None:
     if not fileable(turn, code):
         return None
     assert code is not None
+    if (resumed := _resume(turn, code)) is not None:
+        return resumed
     _ = turn.t.gettext
     procedure = turn.procedure(code)
     assert procedure is not None
@@ -90,6 +97,36 @@ def start(turn: Turn, args: list[str]) -> list[Reply] | None:
             (Button(_("I agree"), "f:ok"), Button(_("No, thank you"), "f:no")),
         )
     ]
+
+
+def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
+    """An unfinished filing (of ``code``, when given) taken up where it stopped, so that going
+    to the menu, asking a question or tapping an old button on the way loses nothing typed.
+
+    A filing with no answer yet, or still waiting for the consent of the person a volunteer
+    helps, has nothing typed worth keeping: it starts again."""
+    filing = _filing(turn)
+    form = _form(filing)
+    if filing is None or form is None or "consent" not in filing:
+        return None
+    if not filing["values"] and "for" not in filing:
+        return None
+    if code is not None and filing["proc"] != code:
+        return None
+    if "for" in filing and "for_consent" not in filing:
+        return None
+    procedure = turn.procedure(form.procedure)
+    intro = Reply(
+        turn.t.gettext(
+            "You have a dossier for “{name}” under way: we go on where you stopped. Everything "
+            "you typed is kept."
+        ).format(name=procedure.name if procedure else form.procedure)
+    )
+    if filing.get("review"):
+        return [intro, *_review(turn, filing)]
+    if filing.get("answered"):
+        return [intro, *_ask_delivery(turn)]
+    return [intro, *_ask(turn, filing)]
 
 
 def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
@@ -626,6 +663,7 @@ def _next(turn: Turn, filing: dict[str, Any], form: Form) -> list[Reply]:
     if filing["at"] < len(form.fields):
         return _ask(turn, filing)
     filing["at"] = len(form.fields) - 1
+    filing["answered"] = True
     return _ask_delivery(turn)
 
 
