@@ -27,7 +27,7 @@ from support.procedures import BIRTH
 from bot.cli import main
 from bot.cli.chat import render_text
 from dialogs.messages import Button, Reply
-from knowledge.model import Document, DocumentGroup, Procedure
+from knowledge.model import Channel, ChannelKind, Document, DocumentGroup, Duration, Fee, Procedure
 from knowledge.store import save_knowledge_base
 
 pytestmark = pytest.mark.slow
@@ -363,3 +363,31 @@ def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: M
     assert "Bạn đang nộp dở hồ sơ “Thủ tục đăng ký khai sinh”" in texts_of(resumed)
     assert "Câu 6/11" in texts_of(resumed) and "f:ok" not in payloads(resumed)
     assert "Câu 7/11" in texts_of(child)
+
+
+def test_a_fee_that_contradicts_itself_twice_is_quoted_once(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Free" beside a price, with a discount that ended: two contradictions in one passage."""
+    fee = (
+        "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần. Nộp trực tuyến: kể từ ngày "
+        "01/12/2023 đến hết ngày 31/12/2025, áp dụng mức thu lệ phí là 115.000 đồng/lần cấp.)"
+    )
+    licence = Procedure(
+        code="3.000348",
+        name="Cấp lại giấy phép lái xe",
+        levels=("Cấp tỉnh",),
+        channels=(Channel(ChannelKind.IN_PERSON, Duration(5, "working_days", "5"), Fee(0, fee)),),
+        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
+    )
+    knowledge = tmp_path / "licence.json.gz"
+    save_knowledge_base([licence], knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+    card, more = jsonl(
+        here, "driver", {"text": "cap lai giay phep lai xe"}, {"button": "Xem thêm (2/2)"}
+    )
+    shown = texts_of(card) + texts_of(more)
+    assert "Mã thủ tục: 3.000348" in shown  # the card's last line: the whole card was read
+    assert "31/12/2025" in shown
+    assert shown.count("Hãy hỏi lại bộ phận một cửa") == 1

@@ -197,12 +197,15 @@ class _Lines:
 
 
 def flags(t: Translator, procedure: Procedure, today: date) -> list[str]:
-    """One "check with the one-stop shop" line per contradiction, quoting the portal."""
+    """One "check with the one-stop shop" line per passage of the portal's that contradicts
+    itself: a fee both "free" and priced, with a discount that has ended, is one passage with
+    two contradictions, and quoting it twice would only make the card longer."""
+    passages = dict.fromkeys(found.words for found in contradictions(procedure, today))
     return [
         t.gettext("⚠ Check with the one-stop shop; the portal says: “{words}”").format(
-            words=shorten(found.words, NOTE_CHARS)
+            words=shorten(words, NOTE_CHARS)
         )
-        for found in contradictions(procedure, today)
+        for words in passages
     ]
 
 
