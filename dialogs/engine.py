@@ -133,6 +133,12 @@ _COMMANDS: dict[str, Handler] = {
     "link": link.start,
     "forget": privacy.start,
     "unsubscribe": communes.stop,
+    "documents": checklist.my_documents,
+    "submit": filing.choose,
+    "lookup": dossiers.lookup_menu,
+    "news": communes.open_,
+    "staff": handoff.start,
+    "language": menu.ask_language,
 }
 
 _INTERNAL: dict[str, Handler] = {
@@ -222,7 +228,9 @@ def _route(turn: Turn) -> list[Reply]:
     if not text.strip() and not blank_is_an_answer:
         return [_calm(turn, attachment=attachment is not None)]
     if (name := command(text)) is not None:
-        return _COMMANDS[name](turn, []) or menu.show(turn)
+        # No replies yet is an answer too: a list of dossiers comes from the dispatcher.
+        done = _COMMANDS[name](turn, [])
+        return menu.show(turn) if done is None else done
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
     if waiting is not None and (replies := waiting(turn, text)) is not None:
         return replies

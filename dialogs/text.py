@@ -36,6 +36,19 @@ _COMMANDS = {
     "stop": "unsubscribe",
     "huy dang ky": "unsubscribe",
     "unsubscribe": "unsubscribe",
+    # The menu's own words, typed by those who type rather than tap (Vietnamese and English).
+    **dict.fromkeys(("kiem tra giay to", "check my documents"), "documents"),
+    **dict.fromkeys(("nop ho so", "nop ho so truc tuyen", "submit a dossier"), "submit"),
+    **dict.fromkeys(
+        ("ho so cua toi", "ho so da nop", "my dossiers", "look up a dossier"), "lookup"
+    ),
+    **dict.fromkeys(("thong bao cua xa", "commune announcements"), "news"),
+    **dict.fromkeys(
+        ("hoi can bo", "gap can bo", "noi chuyen voi can bo", "talk to staff"), "staff"
+    ),
+    **dict.fromkeys(
+        ("ngon ngu", "tieng anh", "tieng viet", "language", "english", "vietnamese"), "language"
+    ),
 }
 _SMALL_TALK = {
     **dict.fromkeys(("chao", "xin chao", "chao ban", "alo", "hello", "hi", "hey"), "hello"),

@@ -391,3 +391,21 @@ def test_a_fee_that_contradicts_itself_twice_is_quoted_once(
     assert "Mã thủ tục: 3.000348" in shown  # the card's last line: the whole card was read
     assert "31/12/2025" in shown
     assert shown.count("Hãy hỏi lại bộ phận một cửa") == 1
+
+
+def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Motcua) -> None:
+    """Those who type rather than tap write the menu's words: "nop ho so", "ho so cua toi"."""
+    submit, mine, staff, language, english = jsonl(
+        here,
+        "types-the-menu",
+        {"text": "nop ho so"},
+        {"text": "Hồ sơ của tôi"},
+        {"text": "hoi can bo"},
+        {"text": "tieng anh"},
+        {"text": "talk to staff"},
+    )
+    assert "f:go:1.001193" in payloads(submit)
+    assert "chưa nộp hồ sơ nào" in texts_of(mine) and "m:ask" not in payloads(mine)
+    assert "cán bộ" in texts_of(staff) and "Xin lỗi" not in texts_of(staff)
+    assert {"lang:vi", "lang:en"} <= set(payloads(language))
+    assert texts_of(english) == texts_of(staff)
