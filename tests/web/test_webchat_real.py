@@ -119,3 +119,19 @@ async def test_english_marks_vietnamese_and_both_language_controls_agree(real_pa
     await expect(page.locator('#log button:enabled[data-payload="m:ask"]')).to_have_text(
         "Ask about a procedure"
     )
+
+
+async def test_a_long_paste_is_sent_whole_and_the_answer_says_how_much_was_read(
+    real_page: Page,
+) -> None:
+    """A citizen pastes a letter of 5,000 characters: the page used to cut it to 1,000 without
+    a word, and the answer then named the wrong length."""
+    page = real_page
+    letter = ("Tôi muốn hỏi thủ tục đăng ký khai sinh cho con tôi sinh ở bệnh viện. " * 80)[:5000]
+    await page.get_by_label("Câu hỏi của bạn").focus()
+    await page.keyboard.insert_text(letter)
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("log")).to_contain_text(
+        "tôi đọc 300 ký tự đầu trong số 5000 ký tự"
+    )
+    await expect(page.locator("#log .msg.user").last).to_contain_text(letter[-40:])
