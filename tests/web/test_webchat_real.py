@@ -135,3 +135,26 @@ async def test_a_long_paste_is_sent_whole_and_the_answer_says_how_much_was_read(
         "tôi đọc 300 ký tự đầu trong số 5000 ký tự"
     )
     await expect(page.locator("#log .msg.user").last).to_contain_text(letter[-40:])
+
+
+async def test_back_to_the_assistant_stays_in_reach_while_writing_to_the_staff(
+    real_page: Page,
+) -> None:
+    """What a citizen writes to the commune staff gets no answer from motcua: the button that
+    takes them back must not be greyed out by it."""
+    page, log = real_page, real_page.get_by_role("log")
+    box = page.get_by_label("Câu hỏi của bạn")
+    for typed in ("hoi can bo", "Cho tôi hỏi làm khai sinh cho cháu ở đâu ạ", "ba dinh ha noi"):
+        await box.fill(typed)
+        await box.press("Enter")
+        await expect(page.locator("#send")).to_be_enabled()
+    await page.locator("#log button:enabled", has_text="Đúng, nơi tôi ở").click()
+    back = page.locator("#log button", has_text="Quay lại trợ lý")
+    await expect(back).to_be_enabled()
+    await box.fill("Cán bộ ơi, cháu sinh ở bệnh viện tỉnh")
+    await box.press("Enter")
+    await expect(log.locator(".msg.user").last).to_contain_text("bệnh viện tỉnh")
+    await expect(page.locator("#send")).to_be_enabled()
+    await expect(back).to_be_enabled()
+    await back.click()
+    await expect(log).to_contain_text("Bạn đã quay lại với trợ lý")

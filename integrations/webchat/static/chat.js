@@ -219,15 +219,19 @@
     return item;
   }
 
-  // Only the buttons of the latest answer can be pressed; older ones are kept as a record.
+  // Only the buttons of the latest answer can be pressed; older ones are kept as a record. A
+  // message that gets no answer (written to the commune staff, who answer later) leaves the
+  // latest answer's buttons as they were: "Back to the assistant" must stay in reach.
   function markCurrent() {
     const items = Array.from(log.children);
+    let answered = -1;
     let lastUser = -1;
     items.forEach((el, i) => {
       if (el.classList.contains("user")) lastUser = i;
+      else if (el.classList.contains("bot") && lastUser >= 0) answered = lastUser;
     });
     items.forEach((el, i) => {
-      const old = i < lastUser;
+      const old = i < answered;
       el.classList.toggle("old", old);
       for (const b of el.querySelectorAll("button.btn")) b.disabled = old || busy;
     });
