@@ -365,10 +365,11 @@ def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: M
     assert "Câu 7/11" in texts_of(child)
 
 
-def test_a_fee_that_contradicts_itself_twice_is_quoted_once(
+def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
     here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ "Free" beside a price, with a discount that ended: two contradictions in one passage."""
+    """A time of "5" without its unit, and a fee that is "free" beside a price with a discount
+    that ended (two contradictions in one passage): a line each, saying which fact to check."""
     fee = (
         "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần. Nộp trực tuyến: kể từ ngày "
         "01/12/2023 đến hết ngày 31/12/2025, áp dụng mức thu lệ phí là 115.000 đồng/lần cấp.)"
@@ -377,7 +378,7 @@ def test_a_fee_that_contradicts_itself_twice_is_quoted_once(
         code="3.000348",
         name="Cấp lại giấy phép lái xe",
         levels=("Cấp tỉnh",),
-        channels=(Channel(ChannelKind.IN_PERSON, Duration(5, "working_days", "5"), Fee(0, fee)),),
+        channels=(Channel(ChannelKind.IN_PERSON, Duration(5, None, "5"), Fee(None, fee)),),
         documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
     )
     knowledge = tmp_path / "licence.json.gz"
@@ -387,10 +388,13 @@ def test_a_fee_that_contradicts_itself_twice_is_quoted_once(
     card, more = jsonl(
         here, "driver", {"text": "cap lai giay phep lai xe"}, {"button": "Xem thêm (2/2)"}
     )
-    shown = texts_of(card) + texts_of(more)
+    shown = texts_of(card) + "\n" + texts_of(more)
     assert "Mã thủ tục: 3.000348" in shown  # the card's last line: the whole card was read
-    assert "31/12/2025" in shown
-    assert shown.count("Hãy hỏi lại bộ phận một cửa") == 1
+    flags = [line for line in shown.splitlines() if line.startswith("⚠")]
+    assert flags == [
+        "⚠ Hãy hỏi lại bộ phận một cửa về thời gian giải quyết; cổng dịch vụ công chỉ ghi: “5”",
+        f"⚠ Hãy hỏi lại bộ phận một cửa về lệ phí; cổng dịch vụ công ghi: “{fee}”",
+    ]
 
 
 def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Motcua) -> None:
