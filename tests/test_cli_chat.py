@@ -351,6 +351,24 @@ def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> 
     assert "Xin nhập đầy đủ địa chỉ" in texts_of(birthplace)  # typed text here, not a button
 
 
+def test_typing_skip_skips_an_optional_question_instead_of_becoming_its_answer(
+    here: Motcua,
+) -> None:
+    """ "bo qua" at the father's name used to be kept as the father's name."""
+    *_, delivery, review = jsonl(
+        here,
+        "types-skip",
+        *birth_filing(
+            {"text": "me"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+            {"text": "nhan tai bo phan mot cua"},
+        ),
+    )
+    assert "Bạn muốn nhận kết quả bằng cách nào?" in texts_of(delivery)
+    assert "Họ tên người cha: (bỏ qua)" in texts_of(review)
+
+
 def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: Motcua) -> None:
     """Going to the menu halfway (or tapping an old button) and back through "Submit a
     dossier" loses nothing typed."""

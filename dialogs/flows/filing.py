@@ -300,25 +300,31 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     if filing is None or form is None:
         return None
     spec = form.fields[filing["at"]]
-    chosen = _typed_choice(turn, spec, text) if spec.choices else None
-    result = chosen or check(spec, text, _today(turn))
+    pressed = _typed_button(turn, spec, text)
+    if pressed is not None:
+        return pressed
+    result = check(spec, text, _today(turn))
     if isinstance(result, Invalid):
         return [_refusal(turn, spec, result)]
     return _answered(turn, filing, form, spec, result)
 
 
-def _typed_choice(turn: Turn, spec: Field, text: str) -> str | None:
-    """The option of a choice question that a citizen typed rather than tapped: its label
-    ("me" for "Mẹ", diacritics and case aside) or its number, as chats without buttons show
-    them."""
+def _typed_button(turn: Turn, spec: Field, text: str) -> list[Reply] | None:
+    """A button of the question typed rather than tapped: its label ("me" for "Mẹ", "bo qua"
+    for "Bỏ qua", diacritics and case aside), or for a choice its number, as chats without
+    buttons show them. A number is an answer anywhere else: "1" is no ID number, but it must
+    not stop the filing either."""
     typed = fold(text).strip(" .!")
-    labels = [fold(turn.t.gettext(label)) for _value, label in spec.choices]
-    if typed in labels:
-        return spec.choices[labels.index(typed)][0]
-    number = digit(text)
-    if number is not None and 1 <= number <= len(spec.choices):
-        return spec.choices[number - 1][0]
-    return None
+    offered = _field_buttons(turn, spec)
+    found = next((b for b in offered if fold(b.label) == typed), None)
+    number = digit(text) if spec.choices else None
+    if found is None and number is not None and 1 <= number <= len(spec.choices):
+        found = offered[number - 1]
+    if found is None or found.payload is None:
+        return None
+    if found.payload.startswith("f:c:"):
+        return choice(turn, [found.payload.removeprefix("f:c:")])
+    return skip(turn, []) if found.payload == "f:skip" else stop(turn, [])
 
 
 def choice(turn: Turn, args: list[str]) -> list[Reply] | None:
