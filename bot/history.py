@@ -46,8 +46,8 @@ class LogHistory:
 class LoggedOnlyChannel:
     """A channel whose user reads the message log (the terminal): ``send`` has nothing to do.
 
-    Replies to a reminder are logged by the dispatcher; ``motcua chat`` shows them when the
-    user comes back.
+    Replies to a reminder, a dossier's notices and staff answers are logged by the dispatcher;
+    ``motcua chat`` shows them at its prompt as they arrive, or when the user comes back.
     """
 
     def __init__(self, name: str) -> None:
