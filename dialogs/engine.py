@@ -245,7 +245,7 @@ def _route(turn: Turn) -> list[Reply]:
     if asks_reminder(text):
         return reminders.from_text(turn, text)
     if (talk := small_talk(text)) is not None:
-        return menu.start(turn) if talk == "hello" else [menu.thanks(turn)]
+        return menu.start(turn) if talk == "hello" else [menu.small_talk(turn, talk)]
     query = clean(text)
     if not has_words(query):
         return [_calm(turn)]

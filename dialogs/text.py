@@ -59,22 +59,16 @@ _SMALL_TALK = {
             "cam on nhieu",
             "cam on nhe",
             "cam on a",
+            "ok cam on",
             "thanks",
             "thank you",
-            "ok",
-            "oke",
-            "okay",
-            "ok cam on",
-            "vang",
-            "da",
-            "duoc roi",
-            "bye",
-            "tam biet",
             "tot qua",
             "hay qua",
         ),
         "thanks",
     ),
+    **dict.fromkeys(("ok", "oke", "okay", "vang", "da", "duoc roi"), "ok"),
+    **dict.fromkeys(("bye", "tam biet", "goodbye"), "bye"),
 }
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
@@ -112,7 +106,8 @@ def command(text: str) -> str | None:
 
 
 def small_talk(text: str) -> str | None:
-    """ "hello" for a greeting ("chào", "xin chào"), "thanks" for "cảm ơn", "ok", "tạm biệt"."""
+    """ "hello" for a greeting ("chào", "xin chào"), "thanks" for "cảm ơn", "ok" for "ok" or
+    "vâng", "bye" for "tạm biệt"."""
     words = _SPACE.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
     return _SMALL_TALK.get(words)
 

@@ -431,3 +431,18 @@ def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Mot
     assert "cán bộ" in texts_of(staff) and "Xin lỗi" not in texts_of(staff)
     assert {"lang:vi", "lang:en"} <= set(payloads(language))
     assert texts_of(english) == texts_of(staff)
+
+
+def test_ok_and_goodbye_are_not_answered_you_are_welcome(here: Motcua) -> None:
+    thanks, ok, yes, bye = jsonl(
+        here,
+        "small-talk",
+        {"text": "cam on nhieu"},
+        {"text": "ok"},
+        {"text": "Vâng."},
+        {"text": "tạm biệt"},
+    )
+    assert texts_of(thanks).startswith("Không có gì!")
+    assert texts_of(ok).startswith("Vâng.") and texts_of(yes) == texts_of(ok)
+    assert texts_of(bye).startswith("Chào bạn, hẹn gặp lại!")
+    assert all(payloads(a) == ["m:menu"] for a in (thanks, ok, yes, bye))
