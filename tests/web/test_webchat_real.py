@@ -84,6 +84,9 @@ async def test_the_link_code_asked_for_is_shown_and_never_restored(real_page: Pa
     await page.reload()
     await page.wait_for_selector("body[data-ready=true]")
     await expect(log).to_contain_text("Mã: ••• •••")  # kept nowhere, so not shown again
+    # Lost with the reload, a new one is one tap away.
+    await page.get_by_role("button", name="Lấy mã mới").click()
+    await expect(log.locator(".msg.bot").last).to_contain_text(re.compile(r"Mã: \d{3} \d{3}"))
 
 
 async def test_english_marks_vietnamese_and_both_language_controls_agree(real_page: Page) -> None:
