@@ -161,3 +161,26 @@ async def test_back_to_the_assistant_stays_in_reach_while_writing_to_the_staff(
     await expect(back).to_be_enabled()
     await back.click()
     await expect(log).to_contain_text("Bạn đã quay lại với trợ lý")
+
+
+async def test_deleting_my_data_is_confirmed_on_the_page_and_gone_after_a_reload(
+    real_page: Page,
+) -> None:
+    """The erasure keeps nothing of its own turn, not even its answer: the page used to read
+    the answer from the history only, and showed nothing at all."""
+    page, log = real_page, real_page.get_by_role("log")
+    box = page.get_by_label("Câu hỏi của bạn")
+    for typed in ("dang ky ket hon", "xoá dữ liệu của tôi"):
+        await box.fill(typed)
+        await box.press("Enter")
+        await expect(page.locator("#send")).to_be_enabled()
+    yes = page.locator("#log button", has_text="Có, xoá hết")
+    await yes.click()
+    await expect(log.locator(".msg.bot").last).to_contain_text("Đã xoá toàn bộ dữ liệu")
+    await expect(yes).to_be_disabled()
+
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    await expect(log).not_to_contain_text("kết hôn")
+    await expect(log).not_to_contain_text("Đã xoá")
+    await expect(page.locator("#welcome")).to_be_visible()

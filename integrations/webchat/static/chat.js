@@ -329,9 +329,14 @@
     }
     // The page shows only what the server recorded, so it reads the answer from the history.
     const added = await poll();
-    if (answer && !answer.pending) showAsAnswered(added, answer.replies);
-    pending.remove();
     const arrived = added.some((el) => el.classList.contains("user"));
+    if (answer && !answer.pending && !arrived && answer.replies.length) {
+      // A turn the server kept nothing of: the answer to "delete my data", given once.
+      showUnkept(label, answer.replies);
+    } else if (answer && !answer.pending) {
+      showAsAnswered(added, answer.replies);
+    }
+    pending.remove();
     if (failure && !arrived) {
       status.textContent = failure.status ? failure.message : t("offline");
       if (fields.text !== undefined && !input.value) input.value = fields.text;
@@ -354,6 +359,17 @@
       item.querySelector(".bubble").replaceWith(bubble("bot", given, replies[i].strong).firstChild);
       item.dataset.text = given;
     });
+  }
+
+  // Shown as given, after everything else, and gone on the next visit, as on the server.
+  function showUnkept(label, replies) {
+    log.append(bubble("user", label));
+    for (const reply of replies) {
+      const item = bubble("bot", reply.text, reply.strong);
+      if (reply.buttons.length) item.append(buttonGroup(reply.buttons));
+      log.append(item);
+    }
+    markCurrent();
   }
 
   async function poll() {
