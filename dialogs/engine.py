@@ -125,11 +125,20 @@ _PAYLOADS: dict[str, Handler] = {
     "more": more.more,
 }
 
+
+def _cancel(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """ "hủy" stops what is under way: a filing is stopped as its own button stops it (nothing
+    kept), anything else goes back to the menu with checklists kept."""
+    if str(turn.state.get("step")).startswith("filing:") and (stopped := filing.stop(turn, args)):
+        return stopped
+    return menu.cancel(turn, args)
+
+
 _COMMANDS: dict[str, Handler] = {
     "start": menu.start,
     "menu": menu.menu,
     "help": menu.help_,
-    "cancel": menu.cancel,
+    "cancel": _cancel,
     "link": link.start,
     "forget": privacy.start,
     "unsubscribe": communes.stop,

@@ -446,3 +446,12 @@ def test_ok_and_goodbye_are_not_answered_you_are_welcome(here: Motcua) -> None:
     assert texts_of(ok).startswith("Vâng.") and texts_of(yes) == texts_of(ok)
     assert texts_of(bye).startswith("Chào bạn, hẹn gặp lại!")
     assert all(payloads(a) == ["m:menu"] for a in (thanks, ok, yes, bye))
+
+
+def test_cancel_typed_during_a_filing_stops_it_as_its_button_does(here: Motcua) -> None:
+    """ "hủy" used to say only that checklists were kept, and left the filing to come back."""
+    *_, cancelled, again = jsonl(
+        here, "cancels", *birth_filing({"text": "hủy"}), {"button": "f:go:1.001193"}
+    )
+    assert "Đã dừng nộp hồ sơ. Không có gì được gửi" in texts_of(cancelled)
+    assert "Bạn có đồng ý không?" in texts_of(again)  # a new filing, from the notice
