@@ -455,3 +455,16 @@ def test_cancel_typed_during_a_filing_stops_it_as_its_button_does(here: Motcua) 
     )
     assert "Đã dừng nộp hồ sơ. Không có gì được gửi" in texts_of(cancelled)
     assert "Bạn có đồng ý không?" in texts_of(again)  # a new filing, from the notice
+
+
+def test_a_case_typed_by_its_number_is_the_case_listed_under_that_number(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The birth registration's list read "1. abandoned child, 2. surrogacy" while its buttons
+    began with the usual case, so "2" chose the abandoned child."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: the real cases
+    asked, chosen = jsonl(here, "case-by-number", {"button": "cl:go:1.001193"}, {"text": "2"})
+    listed = [line for line in texts_of(asked).splitlines() if line[:3] in ("1. ", "2. ")]
+    assert listed[0] == "1. Thông thường, không thuộc trường hợp nào"
+    assert "bỏ rơi" in listed[1]
+    assert "Giấy tờ 1/7" in texts_of(chosen)  # the abandoned child's papers, as listed

@@ -154,10 +154,11 @@ def ask_case(turn: Turn, procedure: Procedure, intro: str | None = None) -> list
         Button(label, f"cl:case:{procedure.code}:{gi}")
         for label, gi in zip(labels[:MAX_CASES], choices[:MAX_CASES], strict=False)
     )
-    listed = "\n".join(
-        f"{number}. {card.shorten(parts[gi].title, CASE_CHARS)}"
-        for number, gi in enumerate(choices[:MAX_CASES], start=1)
-    )
+    # Numbered as the buttons are: a citizen who answers with a number gets what they read.
+    titles = [card.shorten(parts[gi].title, CASE_CHARS) for gi in choices[:MAX_CASES]]
+    if len(buttons) > len(titles):
+        titles.insert(0, buttons[0].label)
+    listed = "\n".join(f"{number}. {title}" for number, title in enumerate(titles, start=1))
     text = _("The papers depend on your situation. Which one is yours?")
     head = [intro] if intro else []
     return [Reply("\n\n".join([*head, f"{text}\n{listed}"]), (*buttons, menu.menu_button(turn)))]
