@@ -176,6 +176,7 @@ _INTERNAL: dict[str, Handler] = {
 """Payloads only the dispatcher raises (``IncomingMessage.internal``); a user's are stale."""
 
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
+    "checklist:item": checklist.typed,
     "staff:wait_text": handoff.question,
     "link:wait_code": link.typed,
     "filing:field": filing.typed,

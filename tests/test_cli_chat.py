@@ -468,3 +468,15 @@ def test_a_case_typed_by_its_number_is_the_case_listed_under_that_number(
     assert listed[0] == "1. Thông thường, không thuộc trường hợp nào"
     assert "bỏ rơi" in listed[1]
     assert "Giấy tờ 1/7" in texts_of(chosen)  # the abandoned child's papers, as listed
+
+
+def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
+    """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
+    _first, have, missing = jsonl(
+        here, "answers-in-words", {"button": "cl:go:1.001193"}, {"text": "co"}, {"text": "Chưa."}
+    )
+    assert "Giấy tờ 2/" in texts_of(have)
+    assert "Giấy tờ 3/" in texts_of(missing)
+    assert "chưa tìm thấy thủ tục" not in texts_of(have) + texts_of(missing)
+    [words] = jsonl(here, "answers-in-words", {"text": "dang ky khai tu"})
+    assert "Thủ tục đăng ký khai tử" in texts_of(words)  # any other words are still a question

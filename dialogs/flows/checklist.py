@@ -27,6 +27,7 @@ from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
 from dialogs.step import NoteMilestone
 from knowledge.model import Document, Procedure
+from knowledge.text import fold
 
 Node = tuple[int, int]
 """(section index, paper index)."""
@@ -279,6 +280,24 @@ def answer(turn: Turn, args: list[str], kind: str) -> list[Reply] | None:
     record["at"] += 1
     _skip(procedure, record)
     return _finished(turn, procedure, record, current(turn, procedure, record))
+
+
+_TYPED_ANSWERS = {
+    **dict.fromkeys(("co", "co a", "roi", "co roi a", "da co", "yes", "y"), "have"),
+    **dict.fromkeys(("chua", "chua a", "chua co", "khong", "khong co", "no", "not yet"), "miss"),
+    **dict.fromkeys(("khong phai", "khong can", "khong lien quan", "not mine"), "na"),
+}
+"""Answers to "Do you have it?" in a word, as those who type rather than tap write them."""
+
+
+def typed(turn: Turn, text: str) -> list[Reply] | None:
+    """ "có", "chưa", "không phải" typed at a document: its answer; other words are not."""
+    kind = _TYPED_ANSWERS.get(fold(text).strip(" .!?"))
+    code = turn.state.get("proc")
+    record = states.checklist(turn.state, code) if kind and isinstance(code, str) else None
+    if kind is None or record is None:
+        return None
+    return answer(turn, [str(code), str(record.get("at"))], kind)
 
 
 def _finished(
