@@ -179,6 +179,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "checklist:item": checklist.typed,
     "staff:wait_text": handoff.question,
     "link:wait_code": link.typed,
+    "filing:consent": filing.consent_typed,
     "filing:field": filing.typed,
     "filing:post_address": filing.post_address,
     "filing:for": filing.for_typed,

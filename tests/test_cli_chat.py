@@ -480,3 +480,13 @@ def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     assert "chưa tìm thấy thủ tục" not in texts_of(have) + texts_of(missing)
     [words] = jsonl(here, "answers-in-words", {"text": "dang ky khai tu"})
     assert "Thủ tục đăng ký khai tử" in texts_of(words)  # any other words are still a question
+
+
+def test_the_notice_is_agreed_to_or_refused_in_words(here: Motcua) -> None:
+    """ "đồng ý" typed at "Do you agree?" used to be searched as a procedure's name."""
+    _notice, agreed = jsonl(here, "agrees", {"button": "f:go:1.001193"}, {"text": "đồng ý"})
+    assert "Câu 1/11" in texts_of(agreed)
+    _notice, refused = jsonl(here, "refuses", {"button": "f:go:1.001193"}, {"text": "Không."})
+    assert "không có thông tin nào được lưu" in texts_of(refused)
+    _notice, unclear = jsonl(here, "unclear", {"button": "f:go:1.001193"}, {"text": "ok"})
+    assert "Câu 1/11" not in texts_of(unclear)  # consent is given only in so many words

@@ -161,6 +161,20 @@ def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
     ]
 
 
+_CONSENT_WORDS = {
+    **dict.fromkeys(("dong y", "toi dong y", "co", "co dong y", "dong y a", "yes", "agree"), True),
+    **dict.fromkeys(("khong", "khong dong y", "toi khong dong y", "no"), False),
+}
+"""Answers to "Do you agree?" typed in words: each says yes or no in so many words."""
+
+
+def consent_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """ "đồng ý" or "không" typed at the notice: the same as its buttons; other words are not
+    an answer (consent is given only in so many words)."""
+    agreed = _CONSENT_WORDS.get(fold(text).strip(" .!"))
+    return None if agreed is None else consent(turn, [], agreed)
+
+
 def helps_others(turn: Turn) -> bool:
     """Whether this citizen may file on someone else's behalf: only an approved member of the
     community digital-technology group, as of this very turn."""
