@@ -181,6 +181,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "link:wait_code": link.typed,
     "filing:consent": filing.consent_typed,
     "filing:field": filing.typed,
+    "filing:delivery": filing.delivery_typed,
     "filing:post_address": filing.post_address,
     "filing:for": filing.for_typed,
     "volunteer:name": volunteers.name_typed,

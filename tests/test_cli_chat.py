@@ -490,3 +490,18 @@ def test_the_notice_is_agreed_to_or_refused_in_words(here: Motcua) -> None:
     assert "không có thông tin nào được lưu" in texts_of(refused)
     _notice, unclear = jsonl(here, "unclear", {"button": "f:go:1.001193"}, {"text": "ok"})
     assert "Câu 1/11" not in texts_of(unclear)  # consent is given only in so many words
+
+
+def test_the_way_to_receive_the_result_is_answered_in_words(here: Motcua) -> None:
+    """ "buu dien" typed where the delivery is asked used to be searched as a procedure."""
+    *_, by_post = jsonl(
+        here,
+        "types-delivery",
+        *birth_filing(
+            {"text": "me"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+            {"text": "Bưu điện"},
+        ),
+    )
+    assert "Bưu điện gửi kết quả tới đâu" in texts_of(by_post)

@@ -391,6 +391,25 @@ def delivery(turn: Turn, args: list[str]) -> list[Reply] | None:
     return [Reply(text, (Button(_("My address above"), "f:d:same"), _stop(turn)))]
 
 
+_DELIVERY_WORDS = {
+    **dict.fromkeys(
+        ("buu dien", "qua buu dien", "gui buu dien", "gui qua buu dien", "by post", "post"),
+        "post",
+    ),
+    **dict.fromkeys(
+        ("mot cua", "tai mot cua", "nhan tai mot cua", "truc tiep", "nhan truc tiep", "pick up"),
+        "pickup",
+    ),
+}
+"""The two ways of receiving the result in the words citizens type for them."""
+
+
+def delivery_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """ "bưu điện" or "trực tiếp" typed where the delivery is asked: as its buttons."""
+    method = _DELIVERY_WORDS.get(fold(text).strip(" .!"))
+    return None if method is None else delivery(turn, [method])
+
+
 def post_address(turn: Turn, text: str) -> list[Reply] | None:
     """The typed address for delivery by post."""
     filing = _filing(turn)
