@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.storage.database import Database
-from bot.storage.message_log import Direction, LoggedMessage, SqlMessageLog
-from dialogs.messages import Button, ConversationRef, Reply
+from bot.storage.message_log import Direction, LoggedMessage, SqlMessageLog, pressed_labels
+from dialogs.messages import ConversationRef, Reply
 from integrations.webchat import Entry
 
 # How many logged messages are read to rebuild a conversation.
@@ -46,8 +46,8 @@ class LogHistory:
 class LoggedOnlyChannel:
     """A channel whose user reads the message log (the terminal): ``send`` has nothing to do.
 
-    Replies to a reminder are logged by the dispatcher; ``motcua chat`` shows them when the
-    user comes back.
+    Replies to a reminder, a dossier's notices and staff answers are logged by the dispatcher;
+    ``motcua chat`` shows them at its prompt as they arrive, or when the user comes back.
     """
 
     def __init__(self, name: str) -> None:
@@ -59,6 +59,7 @@ class LoggedOnlyChannel:
 
 def as_entries(logged: Sequence[LoggedMessage]) -> list[Entry]:
     """Logged messages as the user saw them, in order; ``seq`` is the log's id."""
+    labels = pressed_labels(logged)
     entries: list[Entry] = []
     for message in logged:
         if message.direction is Direction.OUT:
@@ -67,20 +68,6 @@ def as_entries(logged: Sequence[LoggedMessage]) -> list[Entry]:
             )
         elif message.text is not None:
             entries.append(Entry(message.id, "user", message.text))
-        elif (label := _label(current_buttons(entries), message.payload)) is not None:
-            entries.append(Entry(message.id, "user", label))
+        elif message.id in labels:
+            entries.append(Entry(message.id, "user", labels[message.id]))
     return entries
-
-
-def current_buttons(entries: Sequence[Entry]) -> tuple[Button, ...]:
-    """The buttons of the replies after the user's last message."""
-    buttons: list[Button] = []
-    for entry in reversed(entries):
-        if entry.role == "user":
-            break
-        buttons[:0] = entry.buttons
-    return tuple(buttons)
-
-
-def _label(buttons: Sequence[Button], payload: str | None) -> str | None:
-    return next((b.label for b in buttons if payload is not None and b.payload == payload), None)

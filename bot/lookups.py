@@ -68,13 +68,14 @@ async def _look_up(
     limiter: RateLimiter,
 ) -> dict[str, Any]:
     code = effect.code
-    own = await SqlDossiers(session).by_code(code)
+    dossiers = SqlDossiers(session)
+    own = await dossiers.by_code(code)
     id_number = effect.id_number
-    theirs = own is None or message.ref not in (own.ref, own.helped)
+    theirs = own is None or not await dossiers.is_citizens(own.id, message.ref)
     if own is not None and not theirs:
         id_number = own.id_number
         if own.on_behalf and own.ref == message.ref:
-            await SqlDossiers(session).audit(own.id, message.ref, VIEWED_ON_BEHALF, now)
+            await dossiers.audit(own.id, message.ref, VIEWED_ON_BEHALF, now)
     elif id_number is None:
         return {"outcome": "ask_id", "code": code}
     guard = SqlLookupGuard(session)

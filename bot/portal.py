@@ -190,17 +190,27 @@ async def serving_sandbox(
 
 @contextmanager
 def _address_kept(path: Path, url: str) -> Iterator[None]:
-    """Keep ``url`` in ``path`` while the block runs; then remove it, unless another sandbox
-    started since has put its own there."""
+    """Keep ``url`` in ``path`` while the block runs; then put back the address it replaced
+    (``motcua chat`` run beside ``motcua serve`` must leave the server's sandbox findable), or
+    remove it, unless another sandbox started since has put its own there."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    written = path.with_name(f"{path.name}.{os.getpid()}")
-    written.write_text(url + "\n", encoding="utf-8")
-    written.replace(path)
+    before = running_sandbox_url(path.parent)
+    _write_address(path, url)
     try:
         yield
     finally:
         if running_sandbox_url(path.parent) == url:
-            path.unlink(missing_ok=True)
+            if before is None or before == url:
+                path.unlink(missing_ok=True)
+            else:
+                _write_address(path, before)
+
+
+def _write_address(path: Path, url: str) -> None:
+    """Replace ``path`` with ``url`` at once: a reader sees the old address or the new one."""
+    written = path.with_name(f"{path.name}.{os.getpid()}")
+    written.write_text(url + "\n", encoding="utf-8")
+    written.replace(path)
 
 
 def running_sandbox_url(data_dir: Path) -> str | None:

@@ -125,14 +125,29 @@ _PAYLOADS: dict[str, Handler] = {
     "more": more.more,
 }
 
+
+def _cancel(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """ "hủy" stops what is under way: a filing is stopped as its own button stops it (nothing
+    kept), anything else goes back to the menu with checklists kept."""
+    if str(turn.state.get("step")).startswith("filing:") and (stopped := filing.stop(turn, args)):
+        return stopped
+    return menu.cancel(turn, args)
+
+
 _COMMANDS: dict[str, Handler] = {
     "start": menu.start,
     "menu": menu.menu,
     "help": menu.help_,
-    "cancel": menu.cancel,
+    "cancel": _cancel,
     "link": link.start,
     "forget": privacy.start,
     "unsubscribe": communes.stop,
+    "documents": checklist.my_documents,
+    "submit": filing.choose,
+    "lookup": dossiers.lookup_menu,
+    "news": communes.open_,
+    "staff": handoff.start,
+    "language": menu.ask_language,
 }
 
 _INTERNAL: dict[str, Handler] = {
@@ -161,9 +176,12 @@ _INTERNAL: dict[str, Handler] = {
 """Payloads only the dispatcher raises (``IncomingMessage.internal``); a user's are stale."""
 
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
+    "checklist:item": checklist.typed,
     "staff:wait_text": handoff.question,
     "link:wait_code": link.typed,
+    "filing:consent": filing.consent_typed,
     "filing:field": filing.typed,
+    "filing:delivery": filing.delivery_typed,
     "filing:post_address": filing.post_address,
     "filing:for": filing.for_typed,
     "volunteer:name": volunteers.name_typed,
@@ -222,7 +240,9 @@ def _route(turn: Turn) -> list[Reply]:
     if not text.strip() and not blank_is_an_answer:
         return [_calm(turn, attachment=attachment is not None)]
     if (name := command(text)) is not None:
-        return _COMMANDS[name](turn, []) or menu.show(turn)
+        # No replies yet is an answer too: a list of dossiers comes from the dispatcher.
+        done = _COMMANDS[name](turn, [])
+        return menu.show(turn) if done is None else done
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
     if waiting is not None and (replies := waiting(turn, text)) is not None:
         return replies
@@ -237,7 +257,7 @@ def _route(turn: Turn) -> list[Reply]:
     if asks_reminder(text):
         return reminders.from_text(turn, text)
     if (talk := small_talk(text)) is not None:
-        return menu.start(turn) if talk == "hello" else [menu.thanks(turn)]
+        return menu.start(turn) if talk == "hello" else [menu.small_talk(turn, talk)]
     query = clean(text)
     if not has_words(query):
         return [_calm(turn)]

@@ -36,6 +36,19 @@ _COMMANDS = {
     "stop": "unsubscribe",
     "huy dang ky": "unsubscribe",
     "unsubscribe": "unsubscribe",
+    # The menu's own words, typed by those who type rather than tap (Vietnamese and English).
+    **dict.fromkeys(("kiem tra giay to", "check my documents"), "documents"),
+    **dict.fromkeys(("nop ho so", "nop ho so truc tuyen", "submit a dossier"), "submit"),
+    **dict.fromkeys(
+        ("ho so cua toi", "ho so da nop", "my dossiers", "look up a dossier"), "lookup"
+    ),
+    **dict.fromkeys(("thong bao cua xa", "commune announcements"), "news"),
+    **dict.fromkeys(
+        ("hoi can bo", "gap can bo", "noi chuyen voi can bo", "talk to staff"), "staff"
+    ),
+    **dict.fromkeys(
+        ("ngon ngu", "tieng anh", "tieng viet", "language", "english", "vietnamese"), "language"
+    ),
 }
 _SMALL_TALK = {
     **dict.fromkeys(("chao", "xin chao", "chao ban", "alo", "hello", "hi", "hey"), "hello"),
@@ -46,22 +59,16 @@ _SMALL_TALK = {
             "cam on nhieu",
             "cam on nhe",
             "cam on a",
+            "ok cam on",
             "thanks",
             "thank you",
-            "ok",
-            "oke",
-            "okay",
-            "ok cam on",
-            "vang",
-            "da",
-            "duoc roi",
-            "bye",
-            "tam biet",
             "tot qua",
             "hay qua",
         ),
         "thanks",
     ),
+    **dict.fromkeys(("ok", "oke", "okay", "vang", "da", "duoc roi"), "ok"),
+    **dict.fromkeys(("bye", "tam biet", "goodbye"), "bye"),
 }
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
@@ -99,7 +106,8 @@ def command(text: str) -> str | None:
 
 
 def small_talk(text: str) -> str | None:
-    """ "hello" for a greeting ("chào", "xin chào"), "thanks" for "cảm ơn", "ok", "tạm biệt"."""
+    """ "hello" for a greeting ("chào", "xin chào"), "thanks" for "cảm ơn", "ok" for "ok" or
+    "vâng", "bye" for "tạm biệt"."""
     words = _SPACE.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
     return _SMALL_TALK.get(words)
 

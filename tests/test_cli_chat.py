@@ -27,7 +27,7 @@ from support.procedures import BIRTH
 from bot.cli import main
 from bot.cli.chat import render_text
 from dialogs.messages import Button, Reply
-from knowledge.model import Document, DocumentGroup, Procedure
+from knowledge.model import Channel, ChannelKind, Document, DocumentGroup, Duration, Fee, Procedure
 from knowledge.store import save_knowledge_base
 
 pytestmark = pytest.mark.slow
@@ -297,3 +297,211 @@ def test_a_script_files_papers_with_file_lines_and_gets_clear_errors(
     assert set(blank) == {"error"}
     assert "error" not in review
     assert "Giấy báo tử: đã gửi kèm" in texts_of(review) and "Lê Văn Tùng" in texts_of(review)
+
+
+def payloads(answer: dict[str, Any]) -> list[str]:
+    return [b["payload"] or "" for r in answer["replies"] for b in r["buttons"]]
+
+
+APPLICANT = ("Nguyễn Thị Hoà", "001190012345", "0912 345 678", "12 Hàng Bạc, Hà Nội")
+"""A mother's answers to the birth registration's first four questions."""
+
+
+def birth_filing(*then: dict[str, str]) -> list[dict[str, str]]:
+    """The lines that start a birth registration, agree and answer the applicant's questions."""
+    return [
+        {"button": "f:go:1.001193"},
+        {"button": "f:ok"},
+        *({"text": t} for t in APPLICANT),
+        *then,
+    ]
+
+
+def test_my_address_above_sends_the_result_there(here: Motcua) -> None:
+    *_, asked_where, review = jsonl(
+        here,
+        "by-post",
+        *birth_filing(
+            {"button": "f:c:mother"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026")),
+            {"button": "f:c:male"},
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà")),
+            {"button": "f:skip"},
+            {"button": "f:d:post"},
+            {"button": "Địa chỉ của tôi ở trên"},
+        ),
+    )
+    assert "Bưu điện gửi kết quả tới đâu" in texts_of(asked_where)
+    assert "qua bưu điện tới 12 Hàng Bạc, Hà Nội" in texts_of(review)
+    assert "f:send" in payloads(review)
+
+
+def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:
+    """Citizens type "me" for "Mẹ", or the option's number as chats without buttons show it."""
+    *_, relationship, _child, _born, sex = jsonl(
+        here,
+        "types-choices",
+        *birth_filing(
+            {"text": "me"}, {"text": "Nguyễn Văn An"}, {"text": "20/11/2026"}, {"text": "2"}
+        ),
+    )
+    assert "Câu 6/11" in texts_of(relationship)  # "me" answered question 5
+    assert "Câu 9/11" in texts_of(sex)  # "2" answered question 8
+    [birthplace] = jsonl(here, "types-choices", {"text": "1"})
+    assert "Xin nhập đầy đủ địa chỉ" in texts_of(birthplace)  # typed text here, not a button
+
+
+def test_typing_skip_skips_an_optional_question_instead_of_becoming_its_answer(
+    here: Motcua,
+) -> None:
+    """ "bo qua" at the father's name used to be kept as the father's name."""
+    *_, delivery, review = jsonl(
+        here,
+        "types-skip",
+        *birth_filing(
+            {"text": "me"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+            {"text": "nhan tai bo phan mot cua"},
+        ),
+    )
+    assert "Bạn muốn nhận kết quả bằng cách nào?" in texts_of(delivery)
+    assert "Họ tên người cha: (bỏ qua)" in texts_of(review)
+
+
+def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: Motcua) -> None:
+    """Going to the menu halfway (or tapping an old button) and back through "Submit a
+    dossier" loses nothing typed."""
+    user = "comes-back-to-file"
+    jsonl(here, user, *birth_filing({"button": "f:c:mother"}))
+    menu_shown, resumed, child = jsonl(
+        here, user, {"text": "menu"}, {"button": "m:submit"}, {"text": "Nguyễn Văn An"}
+    )
+    assert "m:submit" in payloads(menu_shown)
+    assert "Bạn đang nộp dở hồ sơ “Thủ tục đăng ký khai sinh”" in texts_of(resumed)
+    assert "Câu 6/11" in texts_of(resumed) and "f:ok" not in payloads(resumed)
+    assert "Câu 7/11" in texts_of(child)
+
+
+def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A time of "5" without its unit, and a fee that is "free" beside a price with a discount
+    that ended (two contradictions in one passage): a line each, saying which fact to check."""
+    fee = (
+        "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần. Nộp trực tuyến: kể từ ngày "
+        "01/12/2023 đến hết ngày 31/12/2025, áp dụng mức thu lệ phí là 115.000 đồng/lần cấp.)"
+    )
+    licence = Procedure(
+        code="3.000348",
+        name="Cấp lại giấy phép lái xe",
+        levels=("Cấp tỉnh",),
+        channels=(Channel(ChannelKind.IN_PERSON, Duration(5, None, "5"), Fee(None, fee)),),
+        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
+    )
+    knowledge = tmp_path / "licence.json.gz"
+    save_knowledge_base([licence], knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+    card, more = jsonl(
+        here, "driver", {"text": "cap lai giay phep lai xe"}, {"button": "Xem thêm (2/2)"}
+    )
+    shown = texts_of(card) + "\n" + texts_of(more)
+    assert "Mã thủ tục: 3.000348" in shown  # the card's last line: the whole card was read
+    flags = [line for line in shown.splitlines() if line.startswith("⚠")]
+    assert flags == [
+        "⚠ Hãy hỏi lại bộ phận một cửa về thời gian giải quyết; cổng dịch vụ công chỉ ghi: “5”",
+        f"⚠ Hãy hỏi lại bộ phận một cửa về lệ phí; cổng dịch vụ công ghi: “{fee}”",
+    ]
+
+
+def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Motcua) -> None:
+    """Those who type rather than tap write the menu's words: "nop ho so", "ho so cua toi"."""
+    submit, mine, staff, language, english = jsonl(
+        here,
+        "types-the-menu",
+        {"text": "nop ho so"},
+        {"text": "Hồ sơ của tôi"},
+        {"text": "hoi can bo"},
+        {"text": "tieng anh"},
+        {"text": "talk to staff"},
+    )
+    assert "f:go:1.001193" in payloads(submit)
+    assert "chưa nộp hồ sơ nào" in texts_of(mine) and "m:ask" not in payloads(mine)
+    assert "cán bộ" in texts_of(staff) and "Xin lỗi" not in texts_of(staff)
+    assert {"lang:vi", "lang:en"} <= set(payloads(language))
+    assert texts_of(english) == texts_of(staff)
+
+
+def test_ok_and_goodbye_are_not_answered_you_are_welcome(here: Motcua) -> None:
+    thanks, ok, yes, bye = jsonl(
+        here,
+        "small-talk",
+        {"text": "cam on nhieu"},
+        {"text": "ok"},
+        {"text": "Vâng."},
+        {"text": "tạm biệt"},
+    )
+    assert texts_of(thanks).startswith("Không có gì!")
+    assert texts_of(ok).startswith("Vâng.") and texts_of(yes) == texts_of(ok)
+    assert texts_of(bye).startswith("Chào bạn, hẹn gặp lại!")
+    assert all(payloads(a) == ["m:menu"] for a in (thanks, ok, yes, bye))
+
+
+def test_cancel_typed_during_a_filing_stops_it_as_its_button_does(here: Motcua) -> None:
+    """ "hủy" used to say only that checklists were kept, and left the filing to come back."""
+    *_, cancelled, again = jsonl(
+        here, "cancels", *birth_filing({"text": "hủy"}), {"button": "f:go:1.001193"}
+    )
+    assert "Đã dừng nộp hồ sơ. Không có gì được gửi" in texts_of(cancelled)
+    assert "Bạn có đồng ý không?" in texts_of(again)  # a new filing, from the notice
+
+
+def test_a_case_typed_by_its_number_is_the_case_listed_under_that_number(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The birth registration's list read "1. abandoned child, 2. surrogacy" while its buttons
+    began with the usual case, so "2" chose the abandoned child."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: the real cases
+    asked, chosen = jsonl(here, "case-by-number", {"button": "cl:go:1.001193"}, {"text": "2"})
+    listed = [line for line in texts_of(asked).splitlines() if line[:3] in ("1. ", "2. ")]
+    assert listed[0] == "1. Thông thường, không thuộc trường hợp nào"
+    assert "bỏ rơi" in listed[1]
+    assert "Giấy tờ 1/7" in texts_of(chosen)  # the abandoned child's papers, as listed
+
+
+def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
+    """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
+    _first, have, missing = jsonl(
+        here, "answers-in-words", {"button": "cl:go:1.001193"}, {"text": "co"}, {"text": "Chưa."}
+    )
+    assert "Giấy tờ 2/" in texts_of(have)
+    assert "Giấy tờ 3/" in texts_of(missing)
+    assert "chưa tìm thấy thủ tục" not in texts_of(have) + texts_of(missing)
+    [words] = jsonl(here, "answers-in-words", {"text": "dang ky khai tu"})
+    assert "Thủ tục đăng ký khai tử" in texts_of(words)  # any other words are still a question
+
+
+def test_the_notice_is_agreed_to_or_refused_in_words(here: Motcua) -> None:
+    """ "đồng ý" typed at "Do you agree?" used to be searched as a procedure's name."""
+    _notice, agreed = jsonl(here, "agrees", {"button": "f:go:1.001193"}, {"text": "đồng ý"})
+    assert "Câu 1/11" in texts_of(agreed)
+    _notice, refused = jsonl(here, "refuses", {"button": "f:go:1.001193"}, {"text": "Không."})
+    assert "không có thông tin nào được lưu" in texts_of(refused)
+    _notice, unclear = jsonl(here, "unclear", {"button": "f:go:1.001193"}, {"text": "ok"})
+    assert "Câu 1/11" not in texts_of(unclear)  # consent is given only in so many words
+
+
+def test_the_way_to_receive_the_result_is_answered_in_words(here: Motcua) -> None:
+    """ "buu dien" typed where the delivery is asked used to be searched as a procedure."""
+    *_, by_post = jsonl(
+        here,
+        "types-delivery",
+        *birth_filing(
+            {"text": "me"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+            {"text": "Bưu điện"},
+        ),
+    )
+    assert "Bưu điện gửi kết quả tới đâu" in texts_of(by_post)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import shutil
@@ -20,13 +21,18 @@ from typing import Any, TextIO
 from bot import logs
 from bot.app import TERMINAL, build_app
 from bot.config import Settings
-from bot.history import LogHistory
+from bot.history import WINDOW, LogHistory
 from bot.server import STARTUP_ERRORS
 from bot.storage.schema import prepare_database
 from dialogs.messages import Attachment, Button, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import MAX_PAPER_BYTES, MessageHandler, PaperStore
 
 QUIT = {"/quit", "/exit", "quit", "exit", "thoát", "thoat"}
+
+NEWS_POLL_SECONDS = 2.0
+"""How often a session at the prompt looks for replies nobody typed for: a dossier's receipt
+and status changes, a staff member's answer, a reminder (a ``motcua serve`` or ``motcua
+worker`` on the same database sends them; the terminal's channel only logs them)."""
 
 _REFUSALS = {
     "too_big": f"file refused: larger than {MAX_PAPER_BYTES // (1024 * 1024)} MB",
@@ -104,6 +110,8 @@ class Terminal:
         self._history = history
         self._ref = ConversationRef(TERMINAL, user)
         self.buttons: tuple[Button, ...] = ()
+        self._seen = 0
+        self._turn_lock = asyncio.Lock()
 
     async def resume(self) -> list[Reply]:
         """The latest answer of an earlier run (or a reminder since), whose buttons still work."""
@@ -111,7 +119,24 @@ class Terminal:
             Reply(e.text, e.buttons) for e in await self._history.latest_answer(self._ref.user_id)
         ]
         self.buttons = tuple(b for r in answer for b in r.buttons)
+        self._seen = await self._newest()
         return answer
+
+    async def news(self) -> list[Reply]:
+        """The replies logged since the last answer that no turn of this session asked for;
+        their buttons are the ones a number presses from now on."""
+        async with self._turn_lock:
+            entries = await self._history.since(self._ref.user_id, self._seen, WINDOW)
+            if entries:
+                self._seen = entries[-1].seq
+            replies = [Reply(e.text, e.buttons) for e in entries if e.role == "bot"]
+            if replies:
+                self.buttons = tuple(b for r in replies for b in r.buttons)
+            return replies
+
+    async def _newest(self) -> int:
+        last = await self._history.since(self._ref.user_id, 0, 1)
+        return last[-1].seq if last else 0
 
     async def say(self, text: str) -> list[Reply]:
         """Send typed text."""
@@ -145,10 +170,12 @@ class Terminal:
         return None
 
     async def _turn(self, message: IncomingMessage) -> list[Reply]:
-        replies = list(await self._handler(message))
-        if replies:
-            self.buttons = tuple(b for r in replies for b in r.buttons)
-        return replies
+        async with self._turn_lock:
+            replies = list(await self._handler(message))
+            if replies:
+                self.buttons = tuple(b for r in replies for b in r.buttons)
+            self._seen = await self._newest()
+            return replies
 
     async def run_jsonl(self, source: TextIO, out: TextIO) -> None:
         """One JSON object per input line, one JSON line per answer; bad lines get an error."""
@@ -193,22 +220,37 @@ class Terminal:
         width = shutil.get_terminal_size().columns
         if answer:
             print(render_text(answer, width))
-        while True:
-            try:
-                line = (await asyncio.to_thread(input, "> ")).strip()
-            except EOFError:
-                print()
-                return
-            if line.casefold() in QUIT:
-                return
-            if not line:
-                continue
-            button = self._numbered(line)
-            if button is not None and button.url is not None:
-                print(f"  → {button.url}\n")
-                continue
-            replies = await (self.press(button) if button else self.say(line))
-            print(render_text(replies, width))
+        stop = asyncio.Event()
+        watching = asyncio.create_task(self._show_news(stop, width))
+        try:
+            while True:
+                try:
+                    line = (await asyncio.to_thread(input, "> ")).strip()
+                except EOFError:
+                    print()
+                    return
+                if line.casefold() in QUIT:
+                    return
+                if not line:
+                    continue
+                button = self._numbered(line)
+                if button is not None and button.url is not None:
+                    print(f"  → {button.url}\n")
+                    continue
+                replies = await (self.press(button) if button else self.say(line))
+                print(render_text(replies, width))
+        finally:
+            # Not cancelled: a read cut off inside its transaction can hang on SQLite.
+            stop.set()
+            await watching
+
+    async def _show_news(self, stop: asyncio.Event, width: int) -> None:
+        """Print what arrives while the citizen sits at the prompt, then the prompt again."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), NEWS_POLL_SECONDS)
+            if not stop.is_set() and (news := await self.news()):
+                print("\n" + render_text(news, width), end="> ", flush=True)
 
     def _numbered(self, line: str) -> Button | None:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):

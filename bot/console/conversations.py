@@ -11,7 +11,7 @@ from bot import handoffs
 from bot.console.auth import allow, ensure_serves, scope
 from bot.console.context import N_, console, current_staff, gettext, render
 from bot.storage.handoffs import Handoff, HandoffStatus, SqlHandoffs
-from bot.storage.message_log import SqlMessageLog
+from bot.storage.message_log import SqlMessageLog, pressed_labels
 from bot.storage.reminders import ReminderStatus, SqlReminders
 from bot.storage.staff import Role, SqlStaff, Staff
 
@@ -110,6 +110,7 @@ async def _conversation(
     return {
         "handoff": handoff,
         "history": history,
+        "pressed": pressed_labels(history),
         "undelivered": waiting,
         "held": ReminderStatus.HELD,
         "mine": handoff.status is HandoffStatus.CLAIMED

@@ -20,7 +20,6 @@ from aiohttp import web
 from dialogs.context import SUPPORTED_LOCALES
 from dialogs.flows import card, checklist, papers
 from dialogs.ports import Clock, KnowledgeBase, Translator
-from knowledge.checks import contradictions
 from knowledge.model import Procedure
 
 HERE = Path(__file__).parent
@@ -220,10 +219,9 @@ class Page:
             html.escape(_("File online: {online}").format(online=card.online(self.t, procedure))),
         ]
         items = [f"<li>{row}</li>" for row in rows]
-        flag = html.escape(_("⚠ Check with the one-stop shop; the portal says: “{words}”"))
-        for found in contradictions(procedure, today):
-            words = self.vi(card.shorten(found.words, card.NOTE_CHARS))
-            items.append(f'<li class="flag">{flag.format(words=words)}</li>')
+        for line, quoted in card.flagged(procedure, today):
+            words = self.vi(card.shorten(quoted, card.NOTE_CHARS))
+            items.append(f'<li class="flag">{html.escape(_(line)).format(words=words)}</li>')
         return [_heading("h2", _("Where and how")), "<ul>" + "".join(items) + "</ul>"]
 
     def _document(self, title: str, body: str, footer: str) -> str:

@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.consents import ConsentRequest
+from bot.storage.identity import on_citizens_apps
 from bot.storage.sql import dialect_insert, per_row, per_row_batch, per_row_keys, rowcount, table
 from bot.storage.tables import DossierAuditRow, DossierRow
 from dialogs.messages import ConversationRef
@@ -297,21 +299,20 @@ class SqlDossiers:
         return [_dossier(row) for row in await self._session.scalars(query)]
 
     async def for_ref(self, ref: ConversationRef) -> list[Dossier]:
-        """The dossiers filed from one conversation, or for it by a volunteer, newest first."""
+        """The dossiers filed from one conversation, or for it by a volunteer, newest first;
+        those of the apps the citizen linked to it are theirs too."""
         rows = await self._session.scalars(
-            select(DossierRow)
-            .where(
-                or_(
-                    and_(DossierRow.channel == ref.channel, DossierRow.user_id == ref.user_id),
-                    and_(
-                        DossierRow.helped_channel == ref.channel,
-                        DossierRow.helped_user_id == ref.user_id,
-                    ),
-                )
-            )
-            .order_by(DossierRow.id.desc())
+            select(DossierRow).where(_citizens(ref)).order_by(DossierRow.id.desc())
         )
         return [_dossier(row) for row in rows]
+
+    async def is_citizens(self, dossier_id: int, ref: ConversationRef) -> bool:
+        """Whether the citizen on ``ref`` filed this dossier, or had it filed for them, on this
+        app or one linked to it."""
+        found = await self._session.scalar(
+            select(DossierRow.id).where(DossierRow.id == dossier_id, _citizens(ref))
+        )
+        return found is not None
 
     async def by_codes(self, codes: Collection[str]) -> dict[str, Dossier]:
         """Code -> filed dossier, for those of ``codes`` kept here, with one statement."""
@@ -381,3 +382,13 @@ class SqlDossiers:
         return await self._session.scalar(
             select(DossierRow.announced_at).order_by(DossierRow.announced_at.desc()).limit(1)
         )
+
+
+def _citizens(ref: ConversationRef) -> ColumnElement[bool]:
+    """Dossiers filed by the citizen on ``ref``, or for them, on any of their linked apps."""
+    return or_(
+        on_citizens_apps(DossierRow.channel, DossierRow.user_id, ref.channel, ref.user_id),
+        on_citizens_apps(
+            DossierRow.helped_channel, DossierRow.helped_user_id, ref.channel, ref.user_id
+        ),
+    )

@@ -171,8 +171,8 @@ def person_of_app(
 
 
 def on_citizens_apps(
-    row_channel: InstrumentedAttribute[str],
-    row_user_id: InstrumentedAttribute[str],
+    row_channel: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
+    row_user_id: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
     channel: str | ColumnElement[str],
     user_id: str | ColumnElement[str],
 ) -> ColumnElement[bool]:

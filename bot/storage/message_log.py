@@ -44,6 +44,27 @@ class LoggedMessage:
     strong: tuple[Span, ...] = ()
 
 
+def pressed_labels(logged: Sequence[LoggedMessage]) -> dict[int, str]:
+    """The label of each logged button press, by the press's id: the button with its payload
+    among the replies since the user's last message. A press that matches no button offered
+    just before it (a forged or stale one) was nothing the user did on screen: it has none."""
+    labels: dict[int, str] = {}
+    offered: list[Button] = []
+    for message in logged:
+        if message.direction is Direction.OUT:
+            offered.extend(message.buttons)
+            continue
+        if message.text is None:
+            label = next(
+                (b.label for b in offered if b.payload and b.payload == message.payload), None
+            )
+            if label is None:
+                continue
+            labels[message.id] = label
+        offered = []
+    return labels
+
+
 class SqlMessageLog:
     """The ``message_log`` table, within the caller's session."""
 

@@ -19,7 +19,7 @@ from dialogs.flows import menu, papers
 from dialogs.messages import Button, Reply, Span
 from dialogs.ports import Translator
 from dialogs.step import LocalDesk
-from knowledge.checks import contradictions
+from knowledge.checks import Check, contradictions
 from knowledge.model import ChannelKind, Duration, Fee, OnlineFiling, Procedure
 
 LABEL_CHARS = 40
@@ -196,13 +196,36 @@ class _Lines:
         self.add(template.format(**values), strong=len(label))
 
 
+_FLAGGED = {
+    Check.TIME_WITHOUT_UNIT: N_(
+        "⚠ Check the processing time with the one-stop shop; the portal says only: “{words}”"
+    ),
+    Check.DISTRICT_LEVEL: N_(
+        "⚠ Check where to file with the one-stop shop: district offices closed in July 2025, "
+        "and the portal still says: “{words}”"
+    ),
+}
+"""What each contradiction is about, so that a short quote ("1") still says something; the
+fee's contradictions share one line."""
+
+_FEE_FLAG = N_("⚠ Check the fee with the one-stop shop; the portal says: “{words}”")
+
+
+def flagged(procedure: Procedure, today: date) -> list[tuple[str, str]]:
+    """Each passage of the portal's that contradicts itself, once, with the line (a message id
+    whose ``{words}`` quotes it) that says what it is about: a fee both "free" and priced, with
+    a discount that has ended, is one passage with two contradictions."""
+    passages: dict[str, str] = {}
+    for found in contradictions(procedure, today):
+        passages.setdefault(found.words, _FLAGGED.get(found.check, _FEE_FLAG))
+    return [(line, words) for words, line in passages.items()]
+
+
 def flags(t: Translator, procedure: Procedure, today: date) -> list[str]:
-    """One "check with the one-stop shop" line per contradiction, quoting the portal."""
+    """The card's "check with the one-stop shop" lines, quoting the portal."""
     return [
-        t.gettext("⚠ Check with the one-stop shop; the portal says: “{words}”").format(
-            words=shorten(found.words, NOTE_CHARS)
-        )
-        for found in contradictions(procedure, today)
+        t.gettext(line).format(words=shorten(words, NOTE_CHARS))
+        for line, words in flagged(procedure, today)
     ]
 
 

@@ -27,6 +27,7 @@ from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
 from dialogs.step import NoteMilestone
 from knowledge.model import Document, Procedure
+from knowledge.text import fold
 
 Node = tuple[int, int]
 """(section index, paper index)."""
@@ -154,10 +155,11 @@ def ask_case(turn: Turn, procedure: Procedure, intro: str | None = None) -> list
         Button(label, f"cl:case:{procedure.code}:{gi}")
         for label, gi in zip(labels[:MAX_CASES], choices[:MAX_CASES], strict=False)
     )
-    listed = "\n".join(
-        f"{number}. {card.shorten(parts[gi].title, CASE_CHARS)}"
-        for number, gi in enumerate(choices[:MAX_CASES], start=1)
-    )
+    # Numbered as the buttons are: a citizen who answers with a number gets what they read.
+    titles = [card.shorten(parts[gi].title, CASE_CHARS) for gi in choices[:MAX_CASES]]
+    if len(buttons) > len(titles):
+        titles.insert(0, buttons[0].label)
+    listed = "\n".join(f"{number}. {title}" for number, title in enumerate(titles, start=1))
     text = _("The papers depend on your situation. Which one is yours?")
     head = [intro] if intro else []
     return [Reply("\n\n".join([*head, f"{text}\n{listed}"]), (*buttons, menu.menu_button(turn)))]
@@ -278,6 +280,24 @@ def answer(turn: Turn, args: list[str], kind: str) -> list[Reply] | None:
     record["at"] += 1
     _skip(procedure, record)
     return _finished(turn, procedure, record, current(turn, procedure, record))
+
+
+_TYPED_ANSWERS = {
+    **dict.fromkeys(("co", "co a", "roi", "co roi a", "da co", "yes", "y"), "have"),
+    **dict.fromkeys(("chua", "chua a", "chua co", "khong", "khong co", "no", "not yet"), "miss"),
+    **dict.fromkeys(("khong phai", "khong can", "khong lien quan", "not mine"), "na"),
+}
+"""Answers to "Do you have it?" in a word, as those who type rather than tap write them."""
+
+
+def typed(turn: Turn, text: str) -> list[Reply] | None:
+    """ "có", "chưa", "không phải" typed at a document: its answer; other words are not."""
+    kind = _TYPED_ANSWERS.get(fold(text).strip(" .!?"))
+    code = turn.state.get("proc")
+    record = states.checklist(turn.state, code) if kind and isinstance(code, str) else None
+    if kind is None or record is None:
+        return None
+    return answer(turn, [str(code), str(record.get("at"))], kind)
 
 
 def _finished(

@@ -11,6 +11,9 @@ State (``state["filing"]``)::
      "values": {"full_name": "Nguyễn Thị Hoà", ...}, "at": 3, "delivery": {"method": "post",
      "address": "..."}, "review": true, "papers": {"birth_certificate": 12}, "paper_at": 0}
 
+``answered`` is set once every question is answered (delivery comes next), ``review`` once the
+summary was shown: an unfinished filing picked up again from the menu goes back there.
+
 Papers are sent from the review ("Attach papers"): one question per paper not yet attached;
 ``papers`` maps each paper's key to the id of the checked file kept for it (``bot.papers``).
 """
@@ -28,6 +31,8 @@ from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
+from dialogs.text import digit
+from knowledge.text import fold
 
 CONSENT_VERSION = "2026-12-01"
 """The version of the personal-data notice; kept with each consent, change it with the text."""
@@ -41,6 +46,8 @@ def fileable(turn: Turn, code: str | None) -> bool:
 def choose(turn: Turn, _args: list[str] | None = None) -> list[Reply] | None:
     """The menu's "Submit a dossier": the procedures that can be filed here."""
     _ = turn.t.gettext
+    if (resumed := _resume(turn)) is not None:
+        return resumed
     current = turn.state.get("proc")
     if isinstance(current, str) and fileable(turn, current):
         return start(turn, [current])
@@ -63,6 +70,8 @@ def start(turn: Turn, args: list[str]) -> list[Reply] | None:
     if not fileable(turn, code):
         return None
     assert code is not None
+    if (resumed := _resume(turn, code)) is not None:
+        return resumed
     _ = turn.t.gettext
     procedure = turn.procedure(code)
     assert procedure is not None
@@ -88,6 +97,36 @@ def start(turn: Turn, args: list[str]) -> list[Reply] | None:
             (Button(_("I agree"), "f:ok"), Button(_("No, thank you"), "f:no")),
         )
     ]
+
+
+def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
+    """An unfinished filing (of ``code``, when given) taken up where it stopped, so that going
+    to the menu, asking a question or tapping an old button on the way loses nothing typed.
+
+    A filing with no answer yet, or still waiting for the consent of the person a volunteer
+    helps, has nothing typed worth keeping: it starts again."""
+    filing = _filing(turn)
+    form = _form(filing)
+    if filing is None or form is None or "consent" not in filing:
+        return None
+    if not filing["values"] and "for" not in filing:
+        return None
+    if code is not None and filing["proc"] != code:
+        return None
+    if "for" in filing and "for_consent" not in filing:
+        return None
+    procedure = turn.procedure(form.procedure)
+    intro = Reply(
+        turn.t.gettext(
+            "You have a dossier for “{name}” under way: we go on where you stopped. Everything "
+            "you typed is kept."
+        ).format(name=procedure.name if procedure else form.procedure)
+    )
+    if filing.get("review"):
+        return [intro, *_review(turn, filing)]
+    if filing.get("answered"):
+        return [intro, *_ask_delivery(turn)]
+    return [intro, *_ask(turn, filing)]
 
 
 def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
@@ -120,6 +159,20 @@ def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
             ),
         )
     ]
+
+
+_CONSENT_WORDS = {
+    **dict.fromkeys(("dong y", "toi dong y", "co", "co dong y", "dong y a", "yes", "agree"), True),
+    **dict.fromkeys(("khong", "khong dong y", "toi khong dong y", "no"), False),
+}
+"""Answers to "Do you agree?" typed in words: each says yes or no in so many words."""
+
+
+def consent_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """ "đồng ý" or "không" typed at the notice: the same as its buttons; other words are not
+    an answer (consent is given only in so many words)."""
+    agreed = _CONSENT_WORDS.get(fold(text).strip(" .!"))
+    return None if agreed is None else consent(turn, [], agreed)
 
 
 def helps_others(turn: Turn) -> bool:
@@ -261,10 +314,31 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     if filing is None or form is None:
         return None
     spec = form.fields[filing["at"]]
+    pressed = _typed_button(turn, spec, text)
+    if pressed is not None:
+        return pressed
     result = check(spec, text, _today(turn))
     if isinstance(result, Invalid):
         return [_refusal(turn, spec, result)]
     return _answered(turn, filing, form, spec, result)
+
+
+def _typed_button(turn: Turn, spec: Field, text: str) -> list[Reply] | None:
+    """A button of the question typed rather than tapped: its label ("me" for "Mẹ", "bo qua"
+    for "Bỏ qua", diacritics and case aside), or for a choice its number, as chats without
+    buttons show them. A number is an answer anywhere else: "1" is no ID number, but it must
+    not stop the filing either."""
+    typed = fold(text).strip(" .!")
+    offered = _field_buttons(turn, spec)
+    found = next((b for b in offered if fold(b.label) == typed), None)
+    number = digit(text) if spec.choices else None
+    if found is None and number is not None and 1 <= number <= len(spec.choices):
+        found = offered[number - 1]
+    if found is None or found.payload is None:
+        return None
+    if found.payload.startswith("f:c:"):
+        return choice(turn, [found.payload.removeprefix("f:c:")])
+    return skip(turn, []) if found.payload == "f:skip" else stop(turn, [])
 
 
 def choice(turn: Turn, args: list[str]) -> list[Reply] | None:
@@ -297,20 +371,43 @@ def skip(turn: Turn, _args: list[str]) -> list[Reply] | None:
 def delivery(turn: Turn, args: list[str]) -> list[Reply] | None:
     """Pickup at the desk, or delivery by post (which asks where)."""
     filing = _filing(turn)
-    if filing is None or turn.state.get("step") != "filing:delivery" or not args:
+    step = turn.state.get("step")
+    if filing is None or not args:
+        return None
+    if args[0] == "same" and step == "filing:post_address":
+        # "My address above", offered where the post's address is asked.
+        filing["delivery"] = {"method": "post", "address": filing["values"].get("address", "")}
+        return _review(turn, filing)
+    if step != "filing:delivery":
         return None
     _ = turn.t.gettext
     if args[0] == "pickup":
         filing["delivery"] = {"method": "pickup"}
         return _review(turn, filing)
-    if args[0] == "same":
-        filing["delivery"] = {"method": "post", "address": filing["values"].get("address", "")}
-        return _review(turn, filing)
     if args[0] != "post":
         return None
     turn.set_step("filing:post_address")
     text = _("Where should the post bring the result? Type the full address.")
-    return [Reply(text, (Button(_("My address above"), "f:d:same:x"), _stop(turn)))]
+    return [Reply(text, (Button(_("My address above"), "f:d:same"), _stop(turn)))]
+
+
+_DELIVERY_WORDS = {
+    **dict.fromkeys(
+        ("buu dien", "qua buu dien", "gui buu dien", "gui qua buu dien", "by post", "post"),
+        "post",
+    ),
+    **dict.fromkeys(
+        ("mot cua", "tai mot cua", "nhan tai mot cua", "truc tiep", "nhan truc tiep", "pick up"),
+        "pickup",
+    ),
+}
+"""The two ways of receiving the result in the words citizens type for them."""
+
+
+def delivery_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """ "bưu điện" or "trực tiếp" typed where the delivery is asked: as its buttons."""
+    method = _DELIVERY_WORDS.get(fold(text).strip(" .!"))
+    return None if method is None else delivery(turn, [method])
 
 
 def post_address(turn: Turn, text: str) -> list[Reply] | None:
@@ -605,6 +702,7 @@ def _next(turn: Turn, filing: dict[str, Any], form: Form) -> list[Reply]:
     if filing["at"] < len(form.fields):
         return _ask(turn, filing)
     filing["at"] = len(form.fields) - 1
+    filing["answered"] = True
     return _ask_delivery(turn)
 
 

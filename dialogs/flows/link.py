@@ -118,7 +118,10 @@ def show_code(turn: Turn, args: list[str]) -> list[Reply] | None:
         ),
         _("Do not give this code to anyone: whoever types it sees your checklists."),
     ]
-    return [Reply("\n\n".join(lines), (menu.menu_button(turn),))]
+    # The code is kept nowhere: whoever lost it (a page reloaded, a phone that dropped) asks
+    # for another right here.
+    again = Button(_("Get a new code"), "lk:get")
+    return [Reply("\n\n".join(lines), (again, menu.menu_button(turn)))]
 
 
 def result(turn: Turn, args: list[str]) -> list[Reply] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel import Locale
 
 from dialogs.context import SUPPORTED_LOCALES, Turn
+from dialogs.filing.forms import N_
 from dialogs.messages import Button, Reply
 
 
@@ -47,12 +48,17 @@ def start(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     )
 
 
-def thanks(turn: Turn) -> Reply:
-    """A short friendly answer to "cảm ơn", "ok", "tạm biệt": nothing in the state changes."""
-    return Reply(
-        turn.t.gettext("You are welcome! Type your question any time, or “menu”."),
-        (menu_button(turn),),
-    )
+_SMALL_TALK_REPLIES = {
+    "thanks": N_("You are welcome! Type your question any time, or “menu”."),
+    "ok": N_("All right. Type your question any time, or “menu”."),
+    "bye": N_("Goodbye! Come back any time: type your question, or “menu”."),
+}
+
+
+def small_talk(turn: Turn, kind: str) -> Reply:
+    """A short friendly answer to "cảm ơn", "ok", "tạm biệt", each in kind ("you are welcome"
+    answers thanks, not "ok"): nothing in the state changes."""
+    return Reply(turn.t.gettext(_SMALL_TALK_REPLIES[kind]), (menu_button(turn),))
 
 
 def help_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:

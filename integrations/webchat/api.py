@@ -20,8 +20,10 @@ from integrations.http_input import RETRY_AFTER, Refused, clean_text, parse_json
 from integrations.webchat.history import Entry
 from integrations.webchat.page import N_, PAGE_LOCALES
 
-MAX_BODY_BYTES = 16 * 1024
-MAX_TEXT_BYTES = 4 * 1024
+MAX_BODY_BYTES = 32 * 1024
+MAX_TEXT_CHARS = 6000
+"""A pasted letter of a few pages is taken whole, so the chat can say how much of it it read
+(``dialogs.engine`` reads the first 4,000 characters); longer is refused, never cut unsaid."""
 MAX_HISTORY = 200
 MAX_FILE_NAME = 255
 
@@ -84,7 +86,7 @@ def not_json() -> ApiError:
 
 def too_large() -> ApiError:
     """The refusal of a body over :data:`MAX_BODY_BYTES`."""
-    return ApiError(413, "body_too_large", N_("Request body too large (16 kB at most)."))
+    return ApiError(413, "body_too_large", N_("Request body too large (32 kB at most)."))
 
 
 def unavailable() -> ApiError:
@@ -167,9 +169,14 @@ def parse_chat(raw: bytes) -> ChatRequest:
     value = text if text is not None else button
     if not isinstance(value, str):
         raise ApiError(400, "bad_type", N_("'text' and 'button' must be strings."))
-    if len(value.encode("utf-8")) > MAX_TEXT_BYTES:
-        raise ApiError(413, "text_too_long", N_("Message too long (4 kB at most)."))
-    value = clean_text(value)
+    if len(value) > MAX_TEXT_CHARS:
+        raise ApiError(
+            413,
+            "text_too_long",
+            N_("Your message is too long: please send at most {limit} characters."),
+            limit=str(MAX_TEXT_CHARS),
+        )
+    value = clean_text(value, MAX_TEXT_CHARS)
     if not value.strip():
         raise ApiError(400, "empty", N_("The message is empty."))
     return ChatRequest(

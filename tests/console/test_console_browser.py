@@ -114,6 +114,8 @@ async def test_staff_answer_a_web_chat_and_a_telegram_citizen(
         # The citizen's HTML is shown as text, never as markup.
         await expect(staff.locator(".messages")).to_contain_text("<b>Xin hỏi</b> giờ làm việc?")
         assert await staff.locator(".messages b").count() == 0
+        # A tapped button reads as its label, as the citizen saw it.
+        await expect(staff.locator(".messages")).to_contain_text("đã bấm “Đúng, nơi tôi ở”")
         await staff.go_back()
         await _answer(staff, first, "Xã làm việc từ 7 giờ 30, thứ Hai đến thứ Sáu.")
         await _answer(staff, second, "Lệ phí cấp căn cước lần đầu được miễn.")

@@ -36,7 +36,7 @@ def test_getting_a_code_asks_the_dispatcher_and_shows_its_answer(chat: ChatHarne
         "Mã: 042 917 — dùng trong 10 phút, chỉ một lần.",
         "chọn “Liên kết tài khoản”, rồi “Nhập mã”",
         "Đừng đưa mã này cho ai",
-    ).expect_buttons("Menu")
+    ).expect_buttons("Lấy mã mới", "Menu")
     assert "042917" not in json.dumps(chat.state) and "042 917" not in json.dumps(chat.state)
 
 

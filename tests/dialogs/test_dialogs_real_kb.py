@@ -27,7 +27,7 @@ def test_birth_registration(knowledge: LocalKnowledgeBase) -> None:
         "Trên Cổng Dịch vụ công: https://dichvucong.gov.vn/",
         "Mã thủ tục: 1.001193",
         # The portal's time "1" has no unit: flagged with its own words, not passed on.
-        "⚠ Hãy hỏi lại bộ phận một cửa; cổng dịch vụ công ghi: “1”",
+        "⚠ Hãy hỏi lại bộ phận một cửa về thời gian giải quyết; cổng dịch vụ công chỉ ghi: “1”",
     )
     chat.expect_has_buttons("Xem giấy tờ cần chuẩn bị", "Nộp hồ sơ trực tuyến")
     chat.press("Xem giấy tờ cần chuẩn bị").expect("Bạn thuộc trường hợp nào?")

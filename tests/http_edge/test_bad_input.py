@@ -150,7 +150,7 @@ async def test_a_history_cursor_of_other_digits_is_a_400(edge: Edge) -> None:
 @pytest.mark.parametrize(
     ("path", "limit"),
     [
-        ("/api/chat", 16 * 1024),
+        ("/api/chat", 32 * 1024),
         ("/webhooks/telegram", 256 * 1024),
         ("/webhooks/zalo", 64 * 1024),
         ("/webhooks/messenger", 1024 * 1024),

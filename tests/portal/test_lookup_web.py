@@ -1,16 +1,20 @@
-"""Looking dossiers up in the web chat: one's own by code, someone else's only with the
-applicant's ID number (five wrong ones lock the code for an hour), and "My dossiers"."""
+"""Looking dossiers up in the web chat: one's own by code (from any app linked to the one it
+was filed on), someone else's only with the applicant's ID number (five wrong ones lock the
+code for an hour), and "My dossiers"."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
-from portal_support import KNOWLEDGE, body, web_citizen
+from portal_support import KNOWLEDGE, body, fill_birth_registration, web_citizen
 from support.apps import serving
 from support.clock import ManualClock
 
 ENV = {"MOTCUA_PORTAL_SANDBOX_PORT": "0"}
+CODE = re.compile(r"[0-9A-Z.]{5,35}-\d{6}-\d{4,5}")
+LINK_CODE = re.compile(r"\d{3} \d{3}")
 
 
 async def test_someone_elses_code_needs_the_id_number_and_guessing_locks_it(
@@ -50,3 +54,30 @@ async def test_someone_elses_code_needs_the_id_number_and_guessing_locks_it(
 
         mine = await citizen.press("m:lookup")
         assert "You have not filed any dossier from this chat yet." in mine
+
+
+async def test_a_dossier_filed_on_one_app_is_the_citizens_on_the_apps_they_linked(
+    tmp_path: Path,
+) -> None:
+    """Filed from a phone's web chat, looked up from the family computer linked to it: it is
+    theirs, listed and shown without an ID number, not "filed by someone else"."""
+    env = {"MOTCUA_DATA_DIR": str(tmp_path), **ENV}
+    async with (
+        serving(env, knowledge=KNOWLEDGE, clock=ManualClock()) as app,
+        web_citizen(app) as phone,
+        web_citizen(app) as computer,
+        web_citizen(app) as stranger,
+    ):
+        app.start_background()
+        await fill_birth_registration(phone)
+        await phone.press("f:send")
+        code = CODE.search(await phone.pushed("Dossier code"))
+        assert code is not None
+        link_code = LINK_CODE.search(await phone.press("lk:get"))
+        assert link_code is not None
+        await computer.press("lk:enter")
+        assert "linked" in await computer.say(link_code.group(0))
+
+        assert f"{code.group(0)} (1.001193): Submitted" in await computer.press("m:lookup")
+        assert f"Dossier {code.group(0)}: Submitted" in await computer.say(code.group(0))
+        assert "was not filed from this chat" in await stranger.say(code.group(0))

@@ -3,13 +3,16 @@ registration filed in the web chat, then moved by the one-stop officer with the 
 ``motcua portal-sandbox move`` command, each change arriving in the chat.
 
 The sandbox's usual port is taken, as on a machine where something else already listens there:
-the in-process sandbox listens elsewhere, and the officer's command still finds it."""
+the in-process sandbox listens elsewhere, and the officer's command still finds it, also after
+``motcua chat`` was run on the same data directory."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -92,6 +95,18 @@ async def test_the_officer_command_moves_a_dossier_filed_on_motcua_serve(
         citizen = WebCitizen(server.url, locale="vi")
         try:
             code = await file_a_birth_registration(citizen)
+            # The terminal chat on the same data directory starts a sandbox of its own and
+            # stops it again: the server's must stay findable.
+            chatted = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).with_name("motcua")),
+                *("chat", "--jsonl"),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+                env={**os.environ, **server.env},
+            )
+            await chatted.communicate(b'{"text": "menu"}\n')
+            assert chatted.returncode == 0
             for args, needle in [
                 (["accepted"], "Đã tiếp nhận"),
                 (["processing"], "Đang xử lý"),

@@ -50,6 +50,9 @@ async def test_the_chosen_cases_papers_in_vietnamese_with_print_css(real_client:
     assert "Giấy tờ cần nộp" in page and "biên bản về việc trẻ bị bỏ rơi" in page
     assert SURROGACY_PAPER not in page.split("Nộp ở đâu")[0]  # another case's papers are not
     assert "Nộp ở đâu và như thế nào" in page and "Nơi thực hiện: Cấp xã" in page
+    # The portal's time is "1", without a unit: the page says which fact to check.
+    assert page.count('class="flag"') == 1
+    assert "Hãy hỏi lại bộ phận một cửa về thời gian giải quyết" in page
     assert '<link rel="stylesheet" href="/print.css">' in page
     status, css = await _get(real_client, "/print.css")
     assert status == 200 and "@media print" in css

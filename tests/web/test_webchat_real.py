@@ -84,6 +84,9 @@ async def test_the_link_code_asked_for_is_shown_and_never_restored(real_page: Pa
     await page.reload()
     await page.wait_for_selector("body[data-ready=true]")
     await expect(log).to_contain_text("Mã: ••• •••")  # kept nowhere, so not shown again
+    # Lost with the reload, a new one is one tap away.
+    await page.get_by_role("button", name="Lấy mã mới").click()
+    await expect(log.locator(".msg.bot").last).to_contain_text(re.compile(r"Mã: \d{3} \d{3}"))
 
 
 async def test_english_marks_vietnamese_and_both_language_controls_agree(real_page: Page) -> None:
@@ -119,3 +122,65 @@ async def test_english_marks_vietnamese_and_both_language_controls_agree(real_pa
     await expect(page.locator('#log button:enabled[data-payload="m:ask"]')).to_have_text(
         "Ask about a procedure"
     )
+
+
+async def test_a_long_paste_is_sent_whole_and_the_answer_says_how_much_was_read(
+    real_page: Page,
+) -> None:
+    """A citizen pastes a letter of 5,000 characters: the page used to cut it to 1,000 without
+    a word, and the answer then named the wrong length."""
+    page = real_page
+    letter = ("Tôi muốn hỏi thủ tục đăng ký khai sinh cho con tôi sinh ở bệnh viện. " * 80)[:5000]
+    await page.get_by_label("Câu hỏi của bạn").focus()
+    await page.keyboard.insert_text(letter)
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("log")).to_contain_text(
+        "tôi đọc 300 ký tự đầu trong số 5000 ký tự"
+    )
+    await expect(page.locator("#log .msg.user").last).to_contain_text(letter[-40:])
+
+
+async def test_back_to_the_assistant_stays_in_reach_while_writing_to_the_staff(
+    real_page: Page,
+) -> None:
+    """What a citizen writes to the commune staff gets no answer from motcua: the button that
+    takes them back must not be greyed out by it."""
+    page, log = real_page, real_page.get_by_role("log")
+    box = page.get_by_label("Câu hỏi của bạn")
+    for typed in ("hoi can bo", "Cho tôi hỏi làm khai sinh cho cháu ở đâu ạ", "ba dinh ha noi"):
+        await box.fill(typed)
+        await box.press("Enter")
+        await expect(page.locator("#send")).to_be_enabled()
+    await page.locator("#log button:enabled", has_text="Đúng, nơi tôi ở").click()
+    back = page.locator("#log button", has_text="Quay lại trợ lý")
+    await expect(back).to_be_enabled()
+    await box.fill("Cán bộ ơi, cháu sinh ở bệnh viện tỉnh")
+    await box.press("Enter")
+    await expect(log.locator(".msg.user").last).to_contain_text("bệnh viện tỉnh")
+    await expect(page.locator("#send")).to_be_enabled()
+    await expect(back).to_be_enabled()
+    await back.click()
+    await expect(log).to_contain_text("Bạn đã quay lại với trợ lý")
+
+
+async def test_deleting_my_data_is_confirmed_on_the_page_and_gone_after_a_reload(
+    real_page: Page,
+) -> None:
+    """The erasure keeps nothing of its own turn, not even its answer: the page used to read
+    the answer from the history only, and showed nothing at all."""
+    page, log = real_page, real_page.get_by_role("log")
+    box = page.get_by_label("Câu hỏi của bạn")
+    for typed in ("dang ky ket hon", "xoá dữ liệu của tôi"):
+        await box.fill(typed)
+        await box.press("Enter")
+        await expect(page.locator("#send")).to_be_enabled()
+    yes = page.locator("#log button", has_text="Có, xoá hết")
+    await yes.click()
+    await expect(log.locator(".msg.bot").last).to_contain_text("Đã xoá toàn bộ dữ liệu")
+    await expect(yes).to_be_disabled()
+
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    await expect(log).not_to_contain_text("kết hôn")
+    await expect(log).not_to_contain_text("Đã xoá")
+    await expect(page.locator("#welcome")).to_be_visible()

@@ -219,15 +219,19 @@
     return item;
   }
 
-  // Only the buttons of the latest answer can be pressed; older ones are kept as a record.
+  // Only the buttons of the latest answer can be pressed; older ones are kept as a record. A
+  // message that gets no answer (written to the commune staff, who answer later) leaves the
+  // latest answer's buttons as they were: "Back to the assistant" must stay in reach.
   function markCurrent() {
     const items = Array.from(log.children);
+    let answered = -1;
     let lastUser = -1;
     items.forEach((el, i) => {
       if (el.classList.contains("user")) lastUser = i;
+      else if (el.classList.contains("bot") && lastUser >= 0) answered = lastUser;
     });
     items.forEach((el, i) => {
-      const old = i < lastUser;
+      const old = i < answered;
       el.classList.toggle("old", old);
       for (const b of el.querySelectorAll("button.btn")) b.disabled = old || busy;
     });
@@ -325,9 +329,14 @@
     }
     // The page shows only what the server recorded, so it reads the answer from the history.
     const added = await poll();
-    if (answer && !answer.pending) showAsAnswered(added, answer.replies);
-    pending.remove();
     const arrived = added.some((el) => el.classList.contains("user"));
+    if (answer && !answer.pending && !arrived && answer.replies.length) {
+      // A turn the server kept nothing of: the answer to "delete my data", given once.
+      showUnkept(label, answer.replies);
+    } else if (answer && !answer.pending) {
+      showAsAnswered(added, answer.replies);
+    }
+    pending.remove();
     if (failure && !arrived) {
       status.textContent = failure.status ? failure.message : t("offline");
       if (fields.text !== undefined && !input.value) input.value = fields.text;
@@ -350,6 +359,17 @@
       item.querySelector(".bubble").replaceWith(bubble("bot", given, replies[i].strong).firstChild);
       item.dataset.text = given;
     });
+  }
+
+  // Shown as given, after everything else, and gone on the next visit, as on the server.
+  function showUnkept(label, replies) {
+    log.append(bubble("user", label));
+    for (const reply of replies) {
+      const item = bubble("bot", reply.text, reply.strong);
+      if (reply.buttons.length) item.append(buttonGroup(reply.buttons));
+      log.append(item);
+    }
+    markCurrent();
   }
 
   async function poll() {
