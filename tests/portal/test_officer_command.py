@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from portal_support import WebCitizen
-from reliability.servers import ServerProcess, free_port, small_knowledge
+from reliability.servers import ServerProcess, free_port, sandboxed_alone
 
 from bot.cli import main
 
@@ -81,15 +81,7 @@ async def test_the_officer_command_moves_a_dossier_filed_on_motcua_serve(
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
-        env = {
-            "MOTCUA_DATA_DIR": str(tmp_path),
-            "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(tmp_path)),
-            "MOTCUA_DATABASE_URL": "",
-            "MOTCUA_PORTAL_URL": "",
-            "MOTCUA_PORTAL_API_KEY": "",
-            "MOTCUA_PORTAL_WEBHOOK_SECRET": "",
-            "MOTCUA_PORTAL_SANDBOX_PORT": str(taken.getsockname()[1]),
-        }
+        env = sandboxed_alone(tmp_path, taken.getsockname()[1])
         server = ServerProcess(env, tmp_path / "server.log", port=free_port())
         await server.start()
         citizen = WebCitizen(server.url, locale="vi")

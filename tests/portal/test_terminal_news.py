@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from reliability.servers import MOTCUA, ServerProcess, free_port, small_knowledge
+from reliability.servers import MOTCUA, ServerProcess, free_port, sandboxed_alone
 
 from bot.cli import main
 
@@ -76,15 +76,7 @@ class Prompt:
 async def test_the_receipt_and_each_move_appear_at_the_prompt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = {
-        "MOTCUA_DATA_DIR": str(tmp_path),
-        "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(tmp_path)),
-        "MOTCUA_DATABASE_URL": "",
-        "MOTCUA_PORTAL_URL": "",
-        "MOTCUA_PORTAL_API_KEY": "",
-        "MOTCUA_PORTAL_WEBHOOK_SECRET": "",
-        "MOTCUA_PORTAL_SANDBOX_PORT": str(free_port()),
-    }
+    env = sandboxed_alone(tmp_path, free_port())
     server = ServerProcess(env, tmp_path / "server.log")
     await server.start()
     try:

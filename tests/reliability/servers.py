@@ -29,6 +29,20 @@ def small_knowledge(folder: Path) -> Path:
     return path
 
 
+def sandboxed_alone(folder: Path, sandbox_port: int) -> dict[str, str]:
+    """``motcua serve`` as a newcomer runs it: no database, no portal settings (so the sandbox
+    portal runs in its process, here on ``sandbox_port``), on a one-procedure knowledge base."""
+    return {
+        "MOTCUA_DATA_DIR": str(folder),
+        "MOTCUA_KNOWLEDGE_PATH": str(small_knowledge(folder)),
+        "MOTCUA_DATABASE_URL": "",
+        "MOTCUA_PORTAL_URL": "",
+        "MOTCUA_PORTAL_API_KEY": "",
+        "MOTCUA_PORTAL_WEBHOOK_SECRET": "",
+        "MOTCUA_PORTAL_SANDBOX_PORT": str(sandbox_port),
+    }
+
+
 def worker_processes(env: Mapping[str, str], folder: Path, ports: list[int]) -> list[ServerProcess]:
     """``motcua serve`` workers sharing ``env``, one a port, each with its own data directory
     and log in ``folder`` (what is shared lives in the database and Redis)."""
