@@ -40,7 +40,8 @@ _COMMANDS = {
     **dict.fromkeys(("kiem tra giay to", "check my documents"), "documents"),
     **dict.fromkeys(("nop ho so", "nop ho so truc tuyen", "submit a dossier"), "submit"),
     **dict.fromkeys(
-        ("ho so cua toi", "ho so da nop", "my dossiers", "look up a dossier"), "lookup"
+        ("tra cuu ho so", "ho so cua toi", "ho so da nop", "my dossiers", "look up a dossier"),
+        "lookup",
     ),
     **dict.fromkeys(("thong bao cua xa", "commune announcements"), "news"),
     **dict.fromkeys(

@@ -417,17 +417,19 @@ def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
 
 def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Motcua) -> None:
     """Those who type rather than tap write the menu's words: "nop ho so", "ho so cua toi"."""
-    submit, mine, staff, language, english = jsonl(
+    submit, mine, lookup, staff, language, english = jsonl(
         here,
         "types-the-menu",
         {"text": "nop ho so"},
         {"text": "Hồ sơ của tôi"},
+        {"text": "tra cuu ho so"},
         {"text": "hoi can bo"},
         {"text": "tieng anh"},
         {"text": "talk to staff"},
     )
     assert "f:go:1.001193" in payloads(submit)
     assert "chưa nộp hồ sơ nào" in texts_of(mine) and "m:ask" not in payloads(mine)
+    assert texts_of(lookup) == texts_of(mine)  # the menu's "Tra cứu hồ sơ", typed
     assert "cán bộ" in texts_of(staff) and "Xin lỗi" not in texts_of(staff)
     assert {"lang:vi", "lang:en"} <= set(payloads(language))
     assert texts_of(english) == texts_of(staff)
