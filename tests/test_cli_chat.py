@@ -415,6 +415,33 @@ def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
     ]
 
 
+def test_a_fact_in_doubt_is_marked_on_the_first_screen(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fee written "free" beside a price: the first bubble's fee line says to check it, not
+    only the quoting line one "More" away; a fact not in doubt keeps its plain line."""
+    fee = "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)"
+    licence = Procedure(
+        code="3.000347",
+        name="Đổi giấy phép lái xe",
+        levels=("Cấp tỉnh",),
+        channels=(
+            Channel(ChannelKind.IN_PERSON, Duration(5, "Ngày làm việc", "5"), Fee(None, fee)),
+        ),
+        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
+    )
+    knowledge = tmp_path / "licence.json.gz"
+    save_knowledge_base([licence], knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+    (card,) = jsonl(here, "driver", {"text": "doi gplx"})
+    first = card["replies"][0]["text"].splitlines()
+    (fee_line,) = [line for line in first if line.startswith("Lệ phí:")]
+    assert fee_line.startswith("Lệ phí: ⚠ cần hỏi lại bộ phận một cửa: Miễn phí")
+    (time_line,) = [line for line in first if line.startswith("Thời gian giải quyết:")]
+    assert "⚠" not in time_line
+
+
 def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Motcua) -> None:
     """Those who type rather than tap write the menu's words: "nop ho so", "ho so cua toi"."""
     submit, mine, lookup, staff, language, english = jsonl(

@@ -155,11 +155,14 @@ def _kept_facts(t: Translator, procedure: Procedure, today: date) -> tuple[str, 
 def marked_facts(t: Translator, procedure: Procedure, today: date) -> tuple[str, tuple[Span, ...]]:
     """:func:`facts` with what a citizen looks for first marked: the name and each fact's label."""
     _ = t.gettext
+    doubt = _doubt_marks(t, procedure, today)
     card = _Lines()
     card.add(procedure.name, strong=len(procedure.name))
-    card.labelled(_("Where: {place}"), place=place(t, procedure))
-    card.labelled(_("Processing time: {time}"), time=per_channel(t, procedure, "time"))
-    card.labelled(_("Fee: {fee}"), fee=per_channel(t, procedure, "fee"))
+    card.labelled(_("Where: {place}"), place=doubt["place"] + place(t, procedure))
+    card.labelled(
+        _("Processing time: {time}"), time=doubt["time"] + per_channel(t, procedure, "time")
+    )
+    card.labelled(_("Fee: {fee}"), fee=doubt["fee"] + per_channel(t, procedure, "fee"))
     card.labelled(_("Documents to hand in: {count}"), count=document_count(t, procedure))
     card.labelled(_("File online: {online}"), online=online(t, procedure))
     # The long remarks come after the facts every citizen needs, so a phone's first screen
@@ -209,6 +212,20 @@ _FLAGGED = {
 fee's contradictions share one line."""
 
 _FEE_FLAG = N_("⚠ Check the fee with the one-stop shop; the portal says: “{words}”")
+
+_FACT_OF = {Check.TIME_WITHOUT_UNIT: "time", Check.DISTRICT_LEVEL: "place"}
+"""The card's fact each contradiction puts in doubt; the others are all about the fee."""
+
+
+def _doubt_marks(t: Translator, procedure: Procedure, today: date) -> dict[str, str]:
+    """A mark before each fact the portal contradicts itself on.
+
+    The lines that quote the portal come after the facts, often one "More" away on a phone; a
+    fact read on the first screen ("Fee: Free (… 135,000 dong …)") must not look settled.
+    """
+    doubted = {_FACT_OF.get(c.check, "fee") for c in contradictions(procedure, today)}
+    mark = t.gettext("⚠ to check with the one-stop shop: ")
+    return {fact: mark if fact in doubted else "" for fact in ("place", "time", "fee")}
 
 
 def flagged(procedure: Procedure, today: date) -> list[tuple[str, str]]:

@@ -67,7 +67,10 @@ def test_no_file_online_button_when_the_procedure_cannot_be_filed_online(chat: C
 
 def test_a_time_without_its_unit_is_shown_honestly(chat: ChatHarness) -> None:
     chat.send("dang ky khai sinh").press("Đăng ký lại khai sinh")
-    chat.expect("Thời gian giải quyết: 5 (Cổng Dịch vụ công không ghi đơn vị)")
+    chat.expect(
+        "Thời gian giải quyết: ⚠ cần hỏi lại bộ phận một cửa: "
+        "5 (Cổng Dịch vụ công không ghi đơn vị)"
+    )
 
 
 def test_fee_without_amount_shows_the_portal_words_and_money_is_formatted() -> None:
