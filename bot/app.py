@@ -139,6 +139,17 @@ class App:
         self.run_in_background("knowledge", self.console.knowledge_updates.run)
         self.run_in_background("announcements", self.announcements.run)
 
+    def start_session_loops(self, channel: str) -> None:
+        """Start what a session of one channel without a server needs (``motcua chat``): its
+        filings sent to the portal and their statuses polled, and its own notices delivered
+        (the receipt, each move). Other channels' notices are left to the deployment's
+        workers: this process has no platform to send them with."""
+        self.run_in_background("dossiers", self.dossiers.run)
+        self.run_in_background("statuses", self.statuses.run)
+        self.run_in_background(
+            "notices", lambda until: self.reminders.run_rounds(until, only=(channel,))
+        )
+
     async def health(self) -> dict[str, str]:
         """Raise unless the app can serve (the database must answer); else how each backend
         is doing. A worker without Redis still serves, with in-process locks and limits."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,20 +126,26 @@ class ReminderWorker:
         """
         house = asyncio.create_task(self._keep_house(until), name="outbox-housekeeping")
         try:
-            while not until.is_set():
-                # Cleared before the round: a wake-up arriving during it starts the next at once.
-                self._wake.clear()
-                with logs.unit_of_work():
-                    try:
-                        await self.run_once()
-                    except Exception:
-                        # Database errors hide their parameters; bot.logs redacts the rest.
-                        logger.exception("reminder round failed")
-                await rest(until, self._poll_interval, self._wake)
+            await self.run_rounds(until)
         finally:
             if not until.is_set():
                 house.cancel()
             await asyncio.gather(house, return_exceptions=True)
+
+    async def run_rounds(self, until: asyncio.Event, only: Collection[str] | None = None) -> None:
+        """Deliver due reminders (of the channels ``only`` names, when given) every
+        ``poll_interval`` seconds, until ``until`` is set, without the housekeeping: a session
+        of one channel (``motcua chat``) delivers its own and leaves the rest to the workers."""
+        while not until.is_set():
+            # Cleared before the round: a wake-up arriving during it starts the next at once.
+            self._wake.clear()
+            with logs.unit_of_work():
+                try:
+                    await self.run_once(only)
+                except Exception:
+                    # Database errors hide their parameters; bot.logs redacts the rest.
+                    logger.exception("reminder round failed")
+            await rest(until, self._poll_interval, self._wake)
 
     async def _keep_house(self, until: asyncio.Event) -> None:
         """Every ``FORGET_EVERY``, until ``until`` is set: forget old platform message ids and
@@ -153,13 +159,14 @@ class ReminderWorker:
                     logger.exception("outbox housekeeping failed")
             await rest(until, FORGET_EVERY.total_seconds())
 
-    async def run_once(self) -> int:
-        """Deliver every reminder due now; returns how many were delivered."""
+    async def run_once(self, only: Collection[str] | None = None) -> int:
+        """Deliver every reminder due now (of the channels ``only`` names, when given);
+        returns how many were delivered."""
         delivered = 0
         while True:
             async with self._database.transaction() as session:
                 claimed = await SqlReminders(session).claim_due(
-                    self._clock.now(), self._lease, self._batch
+                    self._clock.now(), self._lease, self._batch, only
                 )
             if not claimed:
                 return delivered

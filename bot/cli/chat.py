@@ -31,8 +31,9 @@ QUIT = {"/quit", "/exit", "quit", "exit", "thoát", "thoat"}
 
 NEWS_POLL_SECONDS = 2.0
 """How often a session at the prompt looks for replies nobody typed for: a dossier's receipt
-and status changes, a staff member's answer, a reminder (a ``motcua serve`` or ``motcua
-worker`` on the same database sends them; the terminal's channel only logs them)."""
+and status changes, a staff member's answer, a reminder (the session's own loops, or a
+``motcua serve`` or ``motcua worker`` on the same database, send them; the terminal's channel
+only logs them)."""
 
 _REFUSALS = {
     "too_big": f"file refused: larger than {MAX_PAPER_BYTES // (1024 * 1024)} MB",
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
 async def _session(settings: Settings, user: str, *, jsonl: bool) -> int:
     await prepare_database(settings.database_url)
     async with build_app(settings, platforms=False) as app:
+        app.start_session_loops(TERMINAL)
         terminal = Terminal(
             app.dispatcher.handle, LogHistory(app.database, TERMINAL), user, app.papers
         )

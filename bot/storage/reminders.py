@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -174,8 +174,15 @@ class SqlReminders:
         )
         return [_reminder(row) for row in rows]
 
-    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]:
-        """Mark up to ``limit`` due reminders as sending and return them, soonest first.
+    async def claim_due(
+        self,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        channels: Collection[str] | None = None,
+    ) -> list[Reminder]:
+        """Mark up to ``limit`` due reminders as sending and return them, soonest first (of
+        ``channels`` only, when given).
 
         One ``UPDATE … RETURNING`` claims them: SQLite runs it as its one writer, and on
         PostgreSQL its subquery skips rows another worker has locked (FOR UPDATE SKIP LOCKED),
@@ -191,6 +198,8 @@ class SqlReminders:
                 _REMINDERS.c.updated_at <= now - lease,
             ),
         )
+        if channels is not None:
+            claimable = and_(claimable, _REMINDERS.c.channel.in_(channels))
         # Materialized, so that PostgreSQL picks the rows once: run again for each row the
         # UPDATE met, the locking subquery skipped the rows this statement had just claimed
         # and handed over the next ones, past the limit.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import os
 import re
 from pathlib import Path
 
@@ -108,3 +109,37 @@ async def test_the_receipt_and_each_move_appear_at_the_prompt(
         assert await chat.quit() == 0
     finally:
         await server.stop()
+
+
+async def test_the_chat_alone_files_the_dossier_and_shows_its_receipt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No server runs: the chat's own loops send the filing to the portal (the sandbox in the
+    chat's process) and deliver its receipt to the prompt, as the reply promised."""
+    env = {**os.environ, **sandboxed_alone(tmp_path, free_port()), "PYTHONUNBUFFERED": "1"}
+    chat = Prompt(
+        await asyncio.create_subprocess_exec(
+            MOTCUA,
+            *("chat", "--user", "alone"),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=env,
+        )
+    )
+    try:
+        for line in TYPED:
+            await chat.type(line)
+        await chat.shows("Đang gửi hồ sơ của bạn lên cổng một cửa")
+        code = CODE.search(await chat.shows("Mã hồ sơ"))
+        assert code is not None
+        for name, value in env.items():
+            if name.startswith("MOTCUA_"):
+                monkeypatch.setenv(name, value)
+        # The portal holds it: its officer moves it.
+        assert (
+            await asyncio.to_thread(main, ["portal-sandbox", "move", code.group(0), "accepted"])
+            == 0
+        )
+    finally:
+        assert await chat.quit() == 0

@@ -198,6 +198,23 @@ async def test_a_reminder_for_a_channel_that_is_gone_fails_clearly(
     assert "555" not in caplog.text
 
 
+async def test_a_session_of_one_channel_leaves_the_other_channels_reminders_untouched(
+    database: Database, clock: ManualClock
+) -> None:
+    """``motcua chat`` delivers its own channel's notices; a Zalo citizen's, which it has no
+    platform to send, stay pending for the deployment's workers instead of failing."""
+    dispatcher = Dispatcher(database, make_deps(clock), dialog=echo)
+    await dispatcher.handle(IncomingMessage(ConversationRef("zalo", "555"), text="remind"))
+    await _ask_for_a_reminder(database, clock)
+    clock.advance(timedelta(days=3))
+    channel = RecordingChannel()
+    assert await worker(database, clock, channel).run_once(only=("telegram",)) == 1
+    assert [ref for ref, _ in channel.sent] == [REF]
+    async with database.transaction() as session:
+        (waiting,) = await SqlReminders(session).for_conversation(ConversationRef("zalo", "555"))
+    assert waiting.status == ReminderStatus.PENDING
+
+
 async def test_the_background_loop_delivers_until_told_to_stop(
     database: Database, clock: ManualClock
 ) -> None:
