@@ -5,6 +5,15 @@ the Bot API at ``URL`` (the fake) and answers every text message with the same t
 custom-webhook example does: PTB without its updater, updates put on its queue by an aiohttp
 route, handled concurrently, no rate limiter, no storage. ``/metrics`` gives its process CPU and
 memory, read the same way as motcua's. It stops on SIGTERM.
+
+The reference is the echo bot at its best: its cost depends on two settings of its own
+(``bench/throughput.md``, "A fair reference"). httpcore's connection pool, under PTB's HTTP
+layer, walks every pooled connection at the start and the end of every request (a
+``getpeername`` and a ``select`` on each idle one, and a count of the idle ones for each), so
+with PTB's default pool of 256 the bot's cost a message grew with the connections a burst of
+sends had opened: 4.5–6.6 ms a message against 1.2–1.6 with ``POOL`` connections and
+``CONCURRENT`` updates in hand. Eight connections carry far more than Telegram's 30 messages
+a second to one bot at its round trip.
 """
 
 from __future__ import annotations
@@ -20,6 +29,12 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 SECRET = "echo-bot-secret"
 PATH = "/webhooks/telegram"
+
+POOL = 8
+"""Connections to the Bot API (PTB's ``connection_pool_size``; 256 by default)."""
+
+CONCURRENT = 32
+"""Updates handled at once (PTB's ``concurrent_updates``; 256 for ``True``)."""
 
 
 async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,7 +57,8 @@ async def main() -> None:
         .token(args.token)
         .base_url(f"{args.api_url}/bot")
         .updater(None)
-        .concurrent_updates(True)
+        .concurrent_updates(CONCURRENT)
+        .connection_pool_size(POOL)
         .build()
     )
     application.add_handler(MessageHandler(filters.TEXT, echo))

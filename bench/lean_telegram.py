@@ -5,7 +5,8 @@ The load (this fake, the simulated chats and the load balancer) runs on the same
 the servers, so every millisecond it spends on a message is a millisecond a second worker does
 not get (``bench/workers.md``). The wire format is the test fake's: the same Bot API methods
 and answers, the same webhook POSTs (JSON body, secret header, one update in flight per chat,
-retried until acknowledged). What is left out is what the benchmark never reads: ``sendMessage``
+at most the webhook's ``max_connections`` in flight in all as Telegram does, retried until
+acknowledged). What is left out is what the benchmark never reads: ``sendMessage``
 bodies are recorded, not checked against Telegram's text and keyboard rules (the tests do that
 with the full fake), and webhooks are posted over kept-alive connections written by hand
 rather than through aiohttp's client, which costs several times more a request.
@@ -76,10 +77,13 @@ class _Connection:
 
 
 class _Targets:
-    """The addresses webhooks go to, in turn, with each one's idle connections."""
+    """The addresses webhooks go to, in turn, with each one's idle connections; at most
+    ``connections`` posts at once, as Telegram delivers to a webhook over at most its
+    ``max_connections`` connections (40 unless set)."""
 
-    def __init__(self, path: str, targets: Sequence[str]) -> None:
+    def __init__(self, path: str, targets: Sequence[str], connections: int) -> None:
         self.path = path
+        self._slots = asyncio.Semaphore(connections)
         self._addresses = [(urlsplit(t).hostname or "", urlsplit(t).port or 80) for t in targets]
         self._turn = itertools.cycle(range(len(self._addresses)))
         self._idle: list[list[_Connection]] = [[] for _ in self._addresses]
@@ -87,6 +91,10 @@ class _Targets:
     async def post(self, headers: bytes, body: bytes) -> tuple[int, float | None]:
         """POST to the next address that takes the connection; its status (0: none did) and
         ``Retry-After``."""
+        async with self._slots:
+            return await self._post(headers, body)
+
+    async def _post(self, headers: bytes, body: bytes) -> tuple[int, float | None]:
         for _ in self._addresses:
             at = next(self._turn)
             host, port = self._addresses[at]
@@ -129,7 +137,7 @@ class LeanTelegram(FakeTelegram):
         super().__init__(**options)
         self._targets = list(targets)
         self._posting: _Targets | None = None
-        self._posting_for: tuple[str, str | None] | None = None
+        self._posting_for: tuple[str, str | None, int] | None = None
         self.last_sent_at = 0.0
         """``time.perf_counter()`` when the last message was sent."""
 
@@ -183,13 +191,15 @@ class LeanTelegram(FakeTelegram):
 
     def _webhook_targets(self) -> _Targets:
         assert self.webhook is not None
-        wanted = (self.webhook.url, self.webhook.secret_token)
+        wanted = (self.webhook.url, self.webhook.secret_token, self.webhook.max_connections)
         if self._posting is None or self._posting_for != wanted:
             if self._posting is not None:
                 self._posting.close()
             url = urlsplit(self.webhook.url)
             path = url.path + (f"?{url.query}" if url.query else "")
-            self._posting = _Targets(path or "/", self._targets or [self.webhook.url])
+            self._posting = _Targets(
+                path or "/", self._targets or [self.webhook.url], self.webhook.max_connections
+            )
             self._posting_for = wanted
         return self._posting
 

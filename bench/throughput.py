@@ -22,8 +22,9 @@ PostgreSQL's CPU milliseconds per message (its backends for the servers' databas
 knowledge base loaded) and at the end. Two workers' figures are their sum. Then two workers'
 rate over one's, beside the most these two cores allow at the costs measured
 (``two_against_one``, ``bench/workers.md``).
-``--profile PATH`` also samples the SQLite server with py-spy under the same load and writes
-the top of the flame graph to PATH (``bench/throughput-profile.md``). ``--profile-workers
+``--reference-only`` measures the echo bot alone. ``--profile PATH`` also samples the SQLite
+server with py-spy under the same load and writes the top of the flame graph to PATH
+(``bench/throughput-profile.md``). ``--profile-workers
 PATH`` instead samples one worker on PostgreSQL, then both of two on PostgreSQL + Redis, and
 writes each function's CPU milliseconds a message in both and the difference: where the
 second worker's CPU goes (``bench/workers-profile.md``).
@@ -516,6 +517,11 @@ async def main(argv: Sequence[str] | None = None) -> None:
         "--profile", type=Path, help="also profile the SQLite server; the top goes to this file"
     )
     parser.add_argument(
+        "--reference-only",
+        action="store_true",
+        help="measure the echo bot alone (its cost under this load generator)",
+    )
+    parser.add_argument(
         "--profile-workers",
         type=Path,
         help="only profile one worker and two on PostgreSQL (+ Redis) and write where the "
@@ -530,6 +536,9 @@ async def main(argv: Sequence[str] | None = None) -> None:
         return
 
     reference = await run_reference(args.users, args.messages)
+    if args.reference_only:
+        print(table([reference], reference))
+        return
     runs = [reference]
     stalled: list[str] = []
     variants: list[tuple[str, int, bool, bool]] = [("motcua, SQLite, 1 worker", 1, False, False)]

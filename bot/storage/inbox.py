@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     and_,
     bindparam,
     delete,
@@ -72,6 +73,46 @@ _NONE_EARLIER = ~exists().where(
 )
 """No older open row of the same conversation (built once: an alias's columns cost more to
 set up than the claim that reads them)."""
+
+_CLAIMABLE = (
+    is_open(_INBOX.c.status),
+    or_(
+        _INBOX.c.lease_until.is_(None),
+        _INBOX.c.lease_until < bindparam("now"),
+        and_(_INBOX.c.owner == bindparam("owner"), _INBOX.c.attempts == 0),
+    ),
+    _NONE_EARLIER,
+)
+"""Open rows nobody else holds or has reserved (``:owner`` may take its own reservation, the
+only lease on a row never claimed), whose conversation has no older open row (order per
+user), at ``:now``."""
+
+_ANY_CLAIMABLE = select(_INBOX.c.id).where(*_CLAIMABLE).limit(1)
+
+_CANDIDATES = (
+    select(_INBOX.c.id, _INBOX.c.channel)
+    .where(*_CLAIMABLE)
+    .order_by(_INBOX.c.id)
+    .limit(bindparam("rows", type_=Integer))
+    .with_for_update(skip_locked=True, of=_INBOX)
+)
+"""The rows a claim may take, oldest first, by id and channel alone: a claim reads up to its
+room and a whole batch besides, and decoding every such row's message (most of them left for
+the next claim) cost more than the claim's statements."""
+
+_TAKE = (
+    update(_INBOX)
+    .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        owner=bindparam("taker"),
+        lease_until=bindparam("until"),
+        attempts=_INBOX.c.attempts + 1,
+        updated_at=bindparam("at"),
+    )
+    .returning(*_INBOX.c)
+)
+"""Lease the rows chosen and read them whole, in one statement (built once, as the claim's
+others: the claim runs every time rows arrive)."""
 
 
 def _answer(**values: Any) -> Any:
@@ -144,13 +185,13 @@ def message_from_json(
     )
 
 
-def _entry(row: Any, attempts: int | None = None) -> InboxEntry:
-    """The entry a row stands for (``attempts`` counted anew by a claim)."""
+def _entry(row: Any) -> InboxEntry:
+    """The entry a row stands for."""
     return InboxEntry(
         id=row.id,
         message=message_from_json(row.channel, row.user_id, row.message_id, row.message),
         status=row.status,
-        attempts=row.attempts if attempts is None else attempts,
+        attempts=row.attempts,
         replies=None if row.replies is None else replies_from_json(row.replies),
         request_id=row.message.get("request_id"),
         accepted_at=row.accepted_at,
@@ -216,19 +257,6 @@ class SqlInbox:
         row = await self._session.get(InboxRow, entry_id, populate_existing=True)
         return None if row is None else _entry(row)
 
-    def _claimable(self, now: datetime, owner: str) -> Any:
-        """Open rows nobody else holds or has reserved, whose conversation has no older open
-        row (order per user). A reservation is the only lease on a row never claimed."""
-        return (
-            is_open(_INBOX.c.status),
-            or_(
-                _INBOX.c.lease_until.is_(None),
-                _INBOX.c.lease_until < now,
-                and_(_INBOX.c.owner == owner, _INBOX.c.attempts == 0),
-            ),
-            _NONE_EARLIER,
-        )
-
     async def open_conversations(
         self, channel: str, user_ids: Collection[str], besides: Collection[int] = ()
     ) -> set[str]:
@@ -264,9 +292,7 @@ class SqlInbox:
 
     async def has_claimable(self, now: datetime, owner: str) -> bool:
         """Whether worker ``owner`` could take a row right now."""
-        found = await self._session.execute(
-            select(_INBOX.c.id).where(*self._claimable(now, owner)).limit(1)
-        )
+        found = await self._session.execute(_ANY_CLAIMABLE, {"now": now, "owner": owner})
         return found.first() is not None
 
     async def claim(
@@ -292,31 +318,17 @@ class SqlInbox:
         await lock_for_claim(self._session)
         found = (
             await self._session.execute(
-                select(_INBOX)
-                .where(*self._claimable(now, owner))
-                .order_by(_INBOX.c.id)
-                .limit(limit + batch_limit)
-                .with_for_update(skip_locked=True, of=_INBOX)
+                _CANDIDATES, {"now": now, "owner": owner, "rows": limit + batch_limit}
             )
         ).all()
-        together = [row for row in found if row.channel in batched][:batch_limit]
-        rows = sorted(
-            [row for row in found if row.channel not in batched][:limit] + together,
-            key=lambda row: row.id,
-        )
-        if not rows:
+        together = [row.id for row in found if row.channel in batched][:batch_limit]
+        ids = [row.id for row in found if row.channel not in batched][:limit] + together
+        if not ids:
             return []
-        await self._session.execute(
-            update(_INBOX)
-            .where(_INBOX.c.id.in_([row.id for row in rows]))
-            .values(
-                owner=owner,
-                lease_until=now + lease,
-                attempts=_INBOX.c.attempts + 1,
-                updated_at=now,
-            )
+        taken = await self._session.execute(
+            _TAKE, {"ids": ids, "taker": owner, "until": now + lease, "at": now}
         )
-        return [_entry(row, attempts=row.attempts + 1) for row in rows]
+        return [_entry(row) for row in sorted(taken.all(), key=lambda row: row.id)]
 
     async def renew(self, entry_ids: Sequence[int], owner: str, until: datetime) -> int:
         """Extend the leases the owner still holds on these rows; how many it still holds."""
