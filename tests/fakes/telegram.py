@@ -853,22 +853,10 @@ class FakeTelegram:
 
     async def _deliver(self, update: dict[str, Any]) -> None:
         """POST until a 2xx: retry at once, then 2, 4, 8 ... s (scaled), or ``Retry-After``."""
-        assert self._session is not None and self.webhook is not None
+        assert self.webhook is not None
         delay = 0.0
         for attempt in range(self.max_attempts):
-            headers = {"Content-Type": "application/json"}
-            if self.webhook.secret_token:
-                headers[SECRET_HEADER] = self.webhook.secret_token
-            retry_after: float | None = None
-            try:
-                async with self._session.post(
-                    self.webhook.url, data=json.dumps(update).encode(), headers=headers
-                ) as response:
-                    status = response.status
-                    if "Retry-After" in response.headers:
-                        retry_after = float(response.headers["Retry-After"])
-            except aiohttp.ClientError:
-                status = 0
+            status, retry_after = await self._post_update(update)
             self.deliveries.append(Delivery(update["update_id"], status))
             self._touch()
             if 200 <= status < 300:
@@ -878,6 +866,22 @@ class FakeTelegram:
             delay = 0.0 if attempt == 0 else min(max(delay * 2, 2.0), 60.0)
             wait = min(max(retry_after, 0.0), 3600.0) if retry_after is not None else delay
             await asyncio.sleep(wait * self.backoff_factor)
+
+    async def _post_update(self, update: dict[str, Any]) -> tuple[int, float | None]:
+        """One POST of an update to the webhook: its status (0 when it could not be reached)
+        and the ``Retry-After`` it asked for, if any."""
+        assert self._session is not None and self.webhook is not None
+        headers = {"Content-Type": "application/json"}
+        if self.webhook.secret_token:
+            headers[SECRET_HEADER] = self.webhook.secret_token
+        try:
+            async with self._session.post(
+                self.webhook.url, data=json.dumps(update).encode(), headers=headers
+            ) as response:
+                retry_after = response.headers.get("Retry-After")
+                return response.status, None if retry_after is None else float(retry_after)
+        except aiohttp.ClientError:
+            return 0, None
 
 
 def _opt_int(params: dict[str, Any], key: str) -> int | None:
