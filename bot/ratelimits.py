@@ -22,6 +22,7 @@ from dialogs.ports import Limit
 DEFAULT_LIMITS: Mapping[Limit, str] = {
     Limit.WEB_ADDRESS: "600/minute",
     Limit.WEB_IDENTITY: "60/minute",
+    Limit.WEB_HISTORY: "120/minute",
     Limit.LINK_ADDRESS: "20/hour",
     Limit.STAFF_LOGIN: "30/hour",
 }

@@ -275,7 +275,11 @@ class Limit(StrEnum):
     WEB_ADDRESS = "web_address"
     """Web-chat requests from one client address."""
     WEB_IDENTITY = "web_identity"
-    """Web-chat requests from one web-chat identity."""
+    """Web-chat messages and uploads from one web-chat identity."""
+    WEB_HISTORY = "web_history"
+    """Web-chat history reads (the page's polls) by one web-chat identity: counted apart, so
+    that a page polling while its citizen taps quickly through a filing uses none of the
+    messages' allowance."""
     LINK_ADDRESS = "link_address"
     """Link codes typed from one client address."""
     STAFF_LOGIN = "staff_login"

@@ -131,13 +131,16 @@ class WebChat:
             log.exception("web chat identity unavailable")
         return response
 
-    async def _admit(self, request: web.Request, user: str) -> str | None:
-        """Count the request against its address's and identity's limits; raise when over.
+    async def _admit(
+        self, request: web.Request, user: str, per_identity: Limit = Limit.WEB_IDENTITY
+    ) -> str | None:
+        """Count the request against its address's limit and its identity's ``per_identity``
+        limit; raise when over.
 
         Returns the client's address.
         """
         address = client_address(request, self._proxies)
-        checks = [(Limit.WEB_IDENTITY, user)]
+        checks = [(per_identity, user)]
         if address is not None:
             checks.insert(0, (Limit.WEB_ADDRESS, address))
         for limit, key in checks:
@@ -279,7 +282,7 @@ class WebChat:
             return self._refuse(request, exc)
         try:
             user, new = await self._identity(request)
-            await self._admit(request, user)
+            await self._admit(request, user, Limit.WEB_HISTORY)
             # Nobody has written under an identity made just now.
             entries = [] if new else await self._history.since(user, after, MAX_HISTORY)
             last = entries[-1].seq if entries else after

@@ -33,6 +33,7 @@ FUZZ_POSTGRES_FROM = 1000
 FUZZ_LIMITS = {
     "MOTCUA_LIMIT_WEB_ADDRESS": "1000000/minute",
     "MOTCUA_LIMIT_WEB_IDENTITY": "1000000/minute",
+    "MOTCUA_LIMIT_WEB_HISTORY": "1000000/minute",
 }
 """The fuzz sends every web-chat case as one visitor: past its rate limits, to reach the dialog."""
 

@@ -35,7 +35,7 @@ async def motcua(tmp_path: Path, clock: ManualClock) -> AsyncIterator[tuple[App,
             "MOTCUA_DATA_DIR": str(tmp_path),
             "MOTCUA_PORTAL_SANDBOX_PORT": "0",
             "MOTCUA_LIMIT_LINK_ADDRESS": "10/hour",
-            "MOTCUA_LIMIT_WEB_IDENTITY": "6000/minute",  # the page's history, polled while waiting
+            "MOTCUA_LIMIT_WEB_HISTORY": "6000/minute",  # the page's history, polled while waiting
             **telegram_env(telegram),
         }
         async with serving(env, knowledge=KNOWLEDGE, clock=clock) as app:
