@@ -7,7 +7,8 @@ land questions for the whole answer route, tune3 = a third tuning set typed as c
 tuning set mostly of everyday, money, rights and portal questions no procedure answers, tune5 =
 a fifth tuning set of ages, nationalities, disputes, tenancy and advice, tune6 = a sixth
 tuning set of long letters (a story, then the question) collected from public pages, tune7 = a
-seventh tuning set collected from newspapers' readers' and legal columns only;
+seventh tuning set collected from newspapers' readers' and legal columns only, tune8 = an
+eighth tuning set collected from law firms' and legal databases' Q&A pages only;
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
@@ -123,6 +124,7 @@ TUNED_SETS = (
     "tune5.jsonl",
     "tune6.jsonl",
     "tune7.jsonl",
+    "tune8.jsonl",
 )
 HOLDOUT_SETS = ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl")
 FRESH_SETS = (
@@ -167,7 +169,15 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
 
 @pytest.mark.parametrize(
     "name",
-    ["fresh.jsonl", "fresh5.jsonl", "fresh6.jsonl", "fresh7.jsonl", "tune6.jsonl", "tune7.jsonl"],
+    [
+        "fresh.jsonl",
+        "fresh5.jsonl",
+        "fresh6.jsonl",
+        "fresh7.jsonl",
+        "tune6.jsonl",
+        "tune7.jsonl",
+        "tune8.jsonl",
+    ],
 )
 def test_every_collected_question_names_its_public_source(name: str) -> None:
     rows = _rows(name)
@@ -188,16 +198,17 @@ def test_tune6_takes_no_page_a_held_out_set_took(held_out: str) -> None:
     assert not _pages("tune6.jsonl") & _pages(held_out)
 
 
-@pytest.mark.parametrize("other", [name for name in ALL_SETS if name != "tune7.jsonl"])
-def test_tune7_takes_no_page_any_other_set_took(other: str) -> None:
-    """tune7 was collected from pages no set had used, held-out or tuning."""
-    assert not _pages("tune7.jsonl") & _pages(other)
+ON_NEW_PAGES = ("tune7.jsonl", "fresh7.jsonl", "tune8.jsonl")
+"""Sets collected from pages no set had used before them, held-out or tuning."""
 
 
-@pytest.mark.parametrize("other", [name for name in ALL_SETS if name != "fresh7.jsonl"])
-def test_fresh7_takes_no_page_any_other_set_took(other: str) -> None:
-    """fresh7 was collected from pages no set had used, held-out or tuning."""
-    assert not _pages("fresh7.jsonl") & _pages(other)
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [(name, other) for name in ON_NEW_PAGES for other in ALL_SETS if other != name],
+)
+def test_a_set_on_new_pages_takes_no_page_any_other_set_took(name: str, other: str) -> None:
+    """A page shared with another set would carry that set's wording into this one."""
+    assert not _pages(name) & _pages(other)
 
 
 @pytest.mark.parametrize(
