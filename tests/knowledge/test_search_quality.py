@@ -15,8 +15,8 @@ written after the tune3 round and measured once, fresh4 = citizen questions writ
 tune4 round and measured once, fresh5 = citizen questions collected from public pages after the
 tune5 round and measured once, fresh6 = citizen questions collected from public pages
 (government Q&A, law firms' Q&A, forums) and measured once, fresh7 = citizen questions collected
-from pages no set had used (newspapers' readers' and legal columns, government Q&A, forums), not
-yet measured, ``bench/answers.md``). The floors
+from pages no set had used (newspapers' readers' and legal columns, government Q&A, forums) and
+measured once, ``bench/answers.md``). The floors
 sit a little under the measured figures (``python -m bench.search`` prints them).
 """
 
