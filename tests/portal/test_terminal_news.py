@@ -41,6 +41,19 @@ TYPED = [
 class Prompt:
     """An interactive ``motcua chat`` process: lines typed in, everything it printed."""
 
+    @classmethod
+    async def start(cls, user: str, env: dict[str, str]) -> Prompt:
+        """``motcua chat --user USER`` at its prompt, with ``env`` as its whole environment."""
+        process = await asyncio.create_subprocess_exec(
+            MOTCUA,
+            *("chat", "--user", user),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env={**env, "PYTHONUNBUFFERED": "1"},
+        )
+        return cls(process)
+
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self._process = process
         self.printed = ""
@@ -81,16 +94,7 @@ async def test_the_receipt_and_each_move_appear_at_the_prompt(
     server = ServerProcess(env, tmp_path / "server.log")
     await server.start()
     try:
-        chat = Prompt(
-            await asyncio.create_subprocess_exec(
-                MOTCUA,
-                *("chat", "--user", "at-the-prompt"),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-                env={**server.env, "PYTHONUNBUFFERED": "1"},
-            )
-        )
+        chat = await Prompt.start("at-the-prompt", server.env)
         for line in TYPED:
             await chat.type(line)
         await chat.shows("Đang gửi hồ sơ của bạn lên cổng một cửa")
@@ -116,17 +120,8 @@ async def test_the_chat_alone_files_the_dossier_and_shows_its_receipt(
 ) -> None:
     """No server runs: the chat's own loops send the filing to the portal (the sandbox in the
     chat's process) and deliver its receipt to the prompt, as the reply promised."""
-    env = {**os.environ, **sandboxed_alone(tmp_path, free_port()), "PYTHONUNBUFFERED": "1"}
-    chat = Prompt(
-        await asyncio.create_subprocess_exec(
-            MOTCUA,
-            *("chat", "--user", "alone"),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=env,
-        )
-    )
+    env = {**os.environ, **sandboxed_alone(tmp_path, free_port())}
+    chat = await Prompt.start("alone", env)
     try:
         for line in TYPED:
             await chat.type(line)
