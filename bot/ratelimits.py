@@ -70,9 +70,11 @@ class LimitsRateLimiter:
     async def hit(self, limit: Limit, key: str) -> int:
         """Count one request for ``key``: 0 when allowed, else whole seconds to wait."""
         item = self._items[limit]
-        if await self._strategy.hit(item, key):
+        # The limit's name is part of the count's key: two limits of the same rate counted for
+        # the same key (an identity's messages and its history reads) must not share a count.
+        if await self._strategy.hit(item, limit.value, key):
             return 0
         if self._on_refused is not None:
             self._on_refused(limit)
-        stats = await self._strategy.get_window_stats(item, key)
+        stats = await self._strategy.get_window_stats(item, limit.value, key)
         return max(1, math.ceil(stats.reset_time - time.time()))

@@ -21,7 +21,6 @@ import pytest
 import pytest_asyncio
 from fakes.telegram import FakeTelegram
 from fakes.zalo import FakeZalo
-from redis.asyncio import Redis
 from support.apps import telegram_env, zalo_env
 from support.procedures import BIRTH
 
@@ -46,17 +45,6 @@ class Deployment:
     urls: list[str]
 
 
-async def forget_deliveries(url: str) -> None:
-    """Empty motcua's keys in the test Redis: a fresh deployment has seen no update yet (the
-    fake platforms number their updates from the same start in every run)."""
-    client = Redis.from_url(url)
-    try:
-        async for key in client.scan_iter(match="motcua:*"):
-            await client.delete(key)
-    finally:
-        await client.aclose()
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def deployment(
     tmp_path_factory: pytest.TempPathFactory,
@@ -66,7 +54,6 @@ async def deployment(
     redis = os.environ.get("MOTCUA_TEST_REDIS_URL")
     if not (postgres and redis):
         pytest.skip("MOTCUA_TEST_POSTGRES_URL and MOTCUA_TEST_REDIS_URL are needed")
-    await forget_deliveries(redis)
     knowledge = Path(tmp_path_factory.mktemp("kb")) / "kb.json.gz"
     save_knowledge_base([BIRTH], knowledge)  # a small one: workers start in a moment
     ports = [free_port(), free_port()]
