@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import os
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, fields
@@ -170,12 +171,16 @@ async def serving_sandbox(
     await runner.setup()
     try:
         try:
-            await web.TCPSite(runner, host, port).start()
+            listening = socket.create_server((host, port))
         except OSError:
             if not fallback:
                 raise
             logger.warning("port %d is taken: the sandbox portal listens on a free port", port)
-            await web.TCPSite(runner, host, 0).start()
+            listening = socket.create_server((host, 0))
+        # A socket of its own, closed when it cannot listen: asyncio's own server leaves the
+        # socket open when listen() fails after bind() succeeded (another server holds the
+        # port with SO_REUSEADDR).
+        await web.SockSite(runner, listening).start()
         address = runner.addresses[0]
         sandbox.public_url = f"http://{address[0]}:{address[1]}"
         logger.info("sandbox portal listening on %s", sandbox.public_url)

@@ -3,7 +3,11 @@ working-day due dates, fees and payment, attachments and signed webhooks with re
 
 from __future__ import annotations
 
+import errno
+import gc
 import json
+import socket
+import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +16,7 @@ import pytest
 from portal_support import body, receiving, running_sandbox
 from support.clock import ManualClock
 
+from bot.portal import serving_sandbox
 from dialogs.errors import PortalAuthFailed, PortalConflict, PortalNotFound, PortalRejected
 from integrations.portal import HttpPortalClient
 from integrations.portal.contract import (
@@ -20,6 +25,7 @@ from integrations.portal.contract import (
     is_dossier_code,
     signature_valid,
 )
+from integrations.portal.sandbox import SandboxPortal
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
@@ -193,3 +199,31 @@ async def test_polling_lists_what_changed_since(tmp_path: Path) -> None:
         await portal.client.transition(old.code, "accepted")
         changed = await portal.client.changed_since(mark - timedelta(seconds=1))
     assert [d.code for d in changed] == [new.code, old.code]
+
+
+async def test_a_sandbox_that_cannot_listen_on_its_port_moves_over_and_leaves_no_socket_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes starting at once both bind the port (both with SO_REUSEADDR) and the
+    second to listen is refused. The sandbox then serves on a free port, and the socket that
+    could not listen is closed, not left for the garbage collector."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    listen = socket.socket.listen
+
+    def refused_on_the_port(sock: socket.socket, *args: int) -> None:
+        if sock.getsockname()[1] == port:
+            raise OSError(errno.EADDRINUSE, "Address already in use")
+        listen(sock, *args)
+
+    monkeypatch.setattr(socket.socket, "listen", refused_on_the_port)
+    sandbox = SandboxPortal(tmp_path / "sandbox.sqlite3", {}, public_url="http://127.0.0.1")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with sandbox, serving_sandbox(sandbox, "127.0.0.1", port) as url:
+            assert not url.endswith(f":{port}")
+            async with aiohttp.ClientSession() as http, http.get(url + "/") as answer:
+                assert answer.status < 500
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
