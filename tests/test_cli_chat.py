@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -534,3 +534,27 @@ def test_the_way_to_receive_the_result_is_answered_in_words(here: Motcua) -> Non
         ),
     )
     assert "Bưu điện gửi kết quả tới đâu" in texts_of(by_post)
+
+
+def test_a_provinces_own_versions_of_a_procedure_are_told_apart(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Provinces publish their versions under the national name: "Cấp xã" five times over is
+    no choice; each button and line names the province whose version it is."""
+    land = "Đăng ký đất đai, cấp Giấy chứng nhận quyền sử dụng đất lần đầu cho hộ gia đình, cá nhân"
+    national = replace(DEATH, code="1.013978", name=land, field="Đất đai", ministry="bo-nn-mt")
+    versions = [
+        national,
+        replace(national, code="1.115334", ministry="UBND tỉnh Đắk Lắk"),
+        replace(national, code="1.115375", ministry="UBND Thành phố Hải Phòng"),
+    ]
+    knowledge = tmp_path / "land.json.gz"
+    save_knowledge_base(versions, knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+    (answer,) = jsonl(here, "land", {"text": "cap giay chung nhan quyen su dung dat lan dau"})
+
+    labels = [b["label"] for r in answer["replies"] for b in r["buttons"]]
+    assert {"Cấp xã", "Cấp xã (Đắk Lắk)", "Cấp xã (Hải Phòng)"} <= set(labels)
+    assert len(set(labels)) == len(labels)
+    assert f"{land} (Đắk Lắk)" in answer["replies"][0]["text"]

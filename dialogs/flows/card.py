@@ -29,6 +29,8 @@ NOTE_CHARS = 600
 """The portal's remark on a fee is cut to this on the card; the full text is one tap away."""
 
 _BOILERPLATE = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
+_PROVINCIAL_ISSUER = re.compile(r"^UBND (?:tỉnh|thành phố) (.+)$", re.IGNORECASE)
+"""A province's own version of a procedure is issued by its People's Committee."""
 _AMOUNT = re.compile(r"^\s*(miễn phí|[\d.,]+\s*(việt nam đồng|đồng|vnđ|vnd)?)", re.IGNORECASE)
 
 
@@ -439,12 +441,25 @@ def variant_labels(procedures: list[Procedure]) -> list[str]:
         if len(name) > LABEL_CHARS:
             label = distinct(name, reference) or ", ".join(procedures[index].levels) or name
         labels.append(shorten(label[:1].upper() + label[1:]))
-    repeated = {label for label in labels if labels.count(label) > 1}
-    for index, label in enumerate(labels):
-        if label in repeated:
-            extra = ", ".join(procedures[index].levels) or procedures[index].code
-            labels[index] = f"{shorten(label, LABEL_CHARS - len(extra) - 3)} ({extra})"
+    for extra_of in (_level_or_province, lambda p: p.code):
+        repeated = {label for label in labels if labels.count(label) > 1}
+        for index, label in enumerate(labels):
+            extra = extra_of(procedures[index])
+            if label in repeated and extra not in label:
+                labels[index] = f"{shorten(label, LABEL_CHARS - len(extra) - 3)} ({extra})"
     return labels
+
+
+def issuing_province(procedure: Procedure) -> str:
+    """The province whose own version this is ("UBND tỉnh Đắk Lắk" -> "Đắk Lắk"), else "":
+    provinces publish their versions under the national name, so the name alone does not tell
+    a citizen which one is theirs."""
+    found = _PROVINCIAL_ISSUER.match(procedure.ministry.strip())
+    return found.group(1).strip() if found else ""
+
+
+def _level_or_province(procedure: Procedure) -> str:
+    return issuing_province(procedure) or ", ".join(procedure.levels) or procedure.code
 
 
 def distinct(name: str, reference: str) -> str:
