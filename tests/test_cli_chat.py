@@ -145,6 +145,9 @@ def test_jsonl_answers_each_line_and_survives_bad_ones(spawned: Motcua) -> None:
     card = answers[0]["replies"]
     assert "Thủ tục đăng ký khai sinh" in card[0]["text"]
     assert set(button(answers[0], "cl:go:")) == {"label", "payload"}
+    labels = [b["label"] for r in card for b in r["buttons"]]
+    assert "Nộp hồ sơ trực tuyến" in labels and "Mở Cổng Dịch vụ công" in labels
+    assert "Nộp trực tuyến" not in labels  # not two buttons that read the same
     assert [set(a) for a in answers[1:5]] == [{"error"}] * 4
     item = answers[5]["replies"][-1]
     assert "Tờ khai đăng ký khai sinh" in item["text"]

@@ -44,10 +44,13 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     actions: list[Button] = []
     if any(papers.counts(procedure)):
         actions.append(Button(_("See the document checklist"), f"cl:go:{procedure.code}"))
-    if form_for(procedure.code) is not None:
+    in_chat = form_for(procedure.code) is not None
+    if in_chat:
         actions.append(Button(_("File online from this chat"), f"f:go:{procedure.code}"))
     if procedure.files_online and procedure.source_url:
-        actions.append(Button(_("File online"), url=procedure.source_url))
+        # Beside "Nộp hồ sơ trực tuyến", a second "Nộp trực tuyến" reads as the same button.
+        portal = _("Open the portal") if in_chat else _("File online")
+        actions.append(Button(portal, url=procedure.source_url))
     if (page := printable(turn, procedure.code)) is not None:
         actions.append(page)
     actions.append(Button(_("Other procedures"), "qa:more"))
