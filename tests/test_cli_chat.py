@@ -561,3 +561,13 @@ def test_a_provinces_own_versions_of_a_procedure_are_told_apart(
     assert {"Cấp xã", "Cấp xã (Đắk Lắk)", "Cấp xã (Hải Phòng)"} <= set(labels)
     assert len(set(labels)) == len(labels)
     assert f"{land} (Đắk Lắk)" in answer["replies"][0]["text"]
+
+
+def test_ho_so_alone_shows_ones_dossiers_and_offers_to_file_one(here: Motcua) -> None:
+    """"hồ sơ" typed alone is not a procedure to search for: it is one's dossiers."""
+    mine, offer = jsonl(here, "ho-so", {"text": "ho so"}, {"button": "Nộp hồ sơ"})
+
+    assert "Bạn chưa nộp hồ sơ nào" in mine["replies"][0]["text"]
+    assert "chưa tìm thấy thủ tục" not in json.dumps(mine, ensure_ascii=False)
+    labels = [b["label"] for r in offer["replies"] for b in r["buttons"]]
+    assert {"Đăng ký khai sinh", "Đăng ký khai tử"} <= set(labels)

@@ -168,6 +168,8 @@ def mine(turn: Turn, _args: list[str]) -> list[Reply]:
     )
     url = turn.deps.portal_url.rstrip("/") + LOOKUP_PATH
     buttons = [Button(_("Open the lookup page"), url=url), menu.menu_button(turn)]
+    if not items:
+        buttons.insert(0, Button(_("Submit a dossier"), "m:submit"))
     return [Reply("\n".join(lines), tuple(buttons))]
 
 
