@@ -564,7 +564,7 @@ def test_a_provinces_own_versions_of_a_procedure_are_told_apart(
 
 
 def test_ho_so_alone_shows_ones_dossiers_and_offers_to_file_one(here: Motcua) -> None:
-    """"hồ sơ" typed alone is not a procedure to search for: it is one's dossiers."""
+    """ "hồ sơ" typed alone is not a procedure to search for: it is one's dossiers."""
     mine, offer = jsonl(here, "ho-so", {"text": "ho so"}, {"button": "Nộp hồ sơ"})
 
     assert "Bạn chưa nộp hồ sơ nào" in mine["replies"][0]["text"]
