@@ -363,6 +363,7 @@ def _status_facts(change: Change, note: str) -> dict[str, Any]:
     due = change.due_date or dossier.due_date
     return {
         "code": dossier.code,
+        "procedure": dossier.procedure,
         "status": change.status,
         "note": note[:1000],
         "delivery": dossier.delivery,

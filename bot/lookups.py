@@ -30,6 +30,7 @@ def status_facts(found: PortalDossier, delivery: str | None = None) -> dict[str,
     """A dossier's state as the dialogs show it."""
     return {
         "code": found.code,
+        "procedure": found.procedure_code,
         "status": found.status,
         "note": found.note[:1000],
         "due_date": found.due_date.isoformat() if found.due_date else None,

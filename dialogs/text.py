@@ -40,7 +40,16 @@ _COMMANDS = {
     **dict.fromkeys(("kiem tra giay to", "check my documents"), "documents"),
     **dict.fromkeys(("nop ho so", "nop ho so truc tuyen", "submit a dossier"), "submit"),
     **dict.fromkeys(
-        ("tra cuu ho so", "ho so cua toi", "ho so da nop", "my dossiers", "look up a dossier"),
+        # "hồ sơ" alone: one's dossiers, with "Nộp hồ sơ" offered when there are none yet.
+        (
+            "ho so",
+            "xem ho so",
+            "tra cuu ho so",
+            "ho so cua toi",
+            "ho so da nop",
+            "my dossiers",
+            "look up a dossier",
+        ),
         "lookup",
     ),
     **dict.fromkeys(("thong bao cua xa", "commune announcements"), "news"),

@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,9 @@ def test_jsonl_answers_each_line_and_survives_bad_ones(spawned: Motcua) -> None:
     card = answers[0]["replies"]
     assert "Thủ tục đăng ký khai sinh" in card[0]["text"]
     assert set(button(answers[0], "cl:go:")) == {"label", "payload"}
+    labels = [b["label"] for r in card for b in r["buttons"]]
+    assert "Nộp hồ sơ trực tuyến" in labels and "Mở Cổng Dịch vụ công" in labels
+    assert "Nộp trực tuyến" not in labels  # not two buttons that read the same
     assert [set(a) for a in answers[1:5]] == [{"error"}] * 4
     item = answers[5]["replies"][-1]
     assert "Tờ khai đăng ký khai sinh" in item["text"]
@@ -534,3 +537,37 @@ def test_the_way_to_receive_the_result_is_answered_in_words(here: Motcua) -> Non
         ),
     )
     assert "Bưu điện gửi kết quả tới đâu" in texts_of(by_post)
+
+
+def test_a_provinces_own_versions_of_a_procedure_are_told_apart(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Provinces publish their versions under the national name: "Cấp xã" five times over is
+    no choice; each button and line names the province whose version it is."""
+    land = "Đăng ký đất đai, cấp Giấy chứng nhận quyền sử dụng đất lần đầu cho hộ gia đình, cá nhân"
+    national = replace(DEATH, code="1.013978", name=land, field="Đất đai", ministry="bo-nn-mt")
+    versions = [
+        national,
+        replace(national, code="1.115334", ministry="UBND tỉnh Đắk Lắk"),
+        replace(national, code="1.115375", ministry="UBND Thành phố Hải Phòng"),
+    ]
+    knowledge = tmp_path / "land.json.gz"
+    save_knowledge_base(versions, knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+    (answer,) = jsonl(here, "land", {"text": "cap giay chung nhan quyen su dung dat lan dau"})
+
+    labels = [b["label"] for r in answer["replies"] for b in r["buttons"]]
+    assert {"Cấp xã", "Cấp xã (Đắk Lắk)", "Cấp xã (Hải Phòng)"} <= set(labels)
+    assert len(set(labels)) == len(labels)
+    assert f"{land} (Đắk Lắk)" in answer["replies"][0]["text"]
+
+
+def test_ho_so_alone_shows_ones_dossiers_and_offers_to_file_one(here: Motcua) -> None:
+    """ "hồ sơ" typed alone is not a procedure to search for: it is one's dossiers."""
+    mine, offer = jsonl(here, "ho-so", {"text": "ho so"}, {"button": "Nộp hồ sơ"})
+
+    assert "Bạn chưa nộp hồ sơ nào" in mine["replies"][0]["text"]
+    assert "chưa tìm thấy thủ tục" not in json.dumps(mine, ensure_ascii=False)
+    labels = [b["label"] for r in offer["replies"] for b in r["buttons"]]
+    assert {"Đăng ký khai sinh", "Đăng ký khai tử"} <= set(labels)

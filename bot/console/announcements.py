@@ -25,7 +25,7 @@ from bot.announcements.store import Announcement, Cancel, Delivery, SqlAnnouncem
 from bot.announcements.wording import announcement_message
 from bot.console import previews
 from bot.console.auth import accepts_upload, allow, scope
-from bot.console.context import N_, console, current_staff, gettext, render
+from bot.console.context import N_, commune_label, console, current_staff, gettext, render
 from bot.console.conversations import CHANNEL_NAMES
 from bot.handoffs import VIETNAM
 from bot.storage.staff import Role, SqlStaff, Staff
@@ -142,7 +142,7 @@ def _form(
     context = {
         "values": values,
         "errors": errors,
-        "own": [(code, _label(code)) for code in staff.communes],
+        "own": [(code, commune_label(code)) for code in staff.communes],
         "admin": staff.role is Role.ADMIN,
         "provinces": units.provinces() if staff.role is Role.ADMIN else (),
         "max_text": MAX_TEXT,
@@ -152,14 +152,9 @@ def _form(
     return render(request, "announcement_new.html", context, status)
 
 
-def _label(code: str) -> str:
-    unit = units.commune(int(code)) if code.isdigit() else None
-    return code if unit is None else f"{code} ({unit.label})"
-
-
 def _names(codes: Sequence[int]) -> str:
     """An announcement's communes, short: the first few by name, then how many more."""
-    shown = [_label(f"{code:05d}") for code in codes[:3]]
+    shown = [commune_label(f"{code:05d}") for code in codes[:3]]
     return ", ".join(shown) + (f" +{len(codes) - 3}" if len(codes) > 3 else "")
 
 

@@ -20,7 +20,7 @@ from bot.console import (
     dossiers,
     volunteers,
 )
-from bot.console.context import CONSOLE, Console, render
+from bot.console.context import CONSOLE, Console, commune_label, render
 from bot.handoffs import VIETNAM
 from bot.insights import pages as insights
 from bot.knowledge_updates import pages as knowledge_import
@@ -79,6 +79,7 @@ def console_application(deps: Console) -> web.Application:
         undefined=jinja2.StrictUndefined,
     )
     environment.filters["vn"] = vietnam_time
+    environment.filters["commune"] = commune_label
     application.router.add_static("/static", HERE / "static", name="static")
     for page in PAGES:
         application.add_routes(page)

@@ -16,6 +16,7 @@ from bot.storage.staff import Role, Staff
 from dialogs.ports import Clock, KnowledgeBase, RateLimiter, Translator
 from integrations.client_address import Networks
 from integrations.render import Capabilities
+from knowledge.communes import units
 
 LOCALES = ("vi", "en")
 """The console's languages; the first is the default."""
@@ -26,6 +27,13 @@ LOCALE_COOKIE = "motcua_console_lang"
 def N_(message: str) -> str:
     """Mark a message id for pybabel; it is translated where it is shown."""
     return message
+
+
+def commune_label(code: str) -> str:
+    """A commune's code with its name ("00004 (Phường Ba Đình, Hà Nội)"): staff serving
+    several communes, and admins serving all, do not know them by number."""
+    unit = units.commune(int(code)) if code.isdigit() else None
+    return code if unit is None else f"{code} ({unit.label})"
 
 
 @dataclass(frozen=True)

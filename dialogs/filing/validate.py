@@ -100,6 +100,12 @@ def _phone(_spec: Field, text: str, _today: date) -> str | Invalid:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def shown_phone(value: str) -> str:
+    """A kept number as Vietnamese citizens write it (``+84912345678`` -> ``0912345678``): a
+    review says back what they typed; only the portal gets the international form."""
+    return "0" + value.removeprefix("+84") if value.startswith("+84") else value
+
+
 def _date(_spec: Field, text: str, today: date) -> str | Invalid:
     found = _DATE.match(text)
     if found is None:

@@ -29,6 +29,8 @@ NOTE_CHARS = 600
 """The portal's remark on a fee is cut to this on the card; the full text is one tap away."""
 
 _BOILERPLATE = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
+_PROVINCIAL_ISSUER = re.compile(r"^UBND (?:tỉnh|thành phố) (.+)$", re.IGNORECASE)
+"""A province's own version of a procedure is issued by its People's Committee."""
 _AMOUNT = re.compile(r"^\s*(miễn phí|[\d.,]+\s*(việt nam đồng|đồng|vnđ|vnd)?)", re.IGNORECASE)
 
 
@@ -42,10 +44,13 @@ def answer(turn: Turn, procedure: Procedure) -> list[Reply]:
     actions: list[Button] = []
     if any(papers.counts(procedure)):
         actions.append(Button(_("See the document checklist"), f"cl:go:{procedure.code}"))
-    if form_for(procedure.code) is not None:
+    in_chat = form_for(procedure.code) is not None
+    if in_chat:
         actions.append(Button(_("File online from this chat"), f"f:go:{procedure.code}"))
     if procedure.files_online and procedure.source_url:
-        actions.append(Button(_("File online"), url=procedure.source_url))
+        # Beside "Nộp hồ sơ trực tuyến", a second "Nộp trực tuyến" reads as the same button.
+        portal = _("Open the portal") if in_chat else _("File online")
+        actions.append(Button(portal, url=procedure.source_url))
     if (page := printable(turn, procedure.code)) is not None:
         actions.append(page)
     actions.append(Button(_("Other procedures"), "qa:more"))
@@ -439,12 +444,25 @@ def variant_labels(procedures: list[Procedure]) -> list[str]:
         if len(name) > LABEL_CHARS:
             label = distinct(name, reference) or ", ".join(procedures[index].levels) or name
         labels.append(shorten(label[:1].upper() + label[1:]))
-    repeated = {label for label in labels if labels.count(label) > 1}
-    for index, label in enumerate(labels):
-        if label in repeated:
-            extra = ", ".join(procedures[index].levels) or procedures[index].code
-            labels[index] = f"{shorten(label, LABEL_CHARS - len(extra) - 3)} ({extra})"
+    for extra_of in (_level_or_province, lambda p: p.code):
+        repeated = {label for label in labels if labels.count(label) > 1}
+        for index, label in enumerate(labels):
+            extra = extra_of(procedures[index])
+            if label in repeated and extra not in label:
+                labels[index] = f"{shorten(label, LABEL_CHARS - len(extra) - 3)} ({extra})"
     return labels
+
+
+def issuing_province(procedure: Procedure) -> str:
+    """The province whose own version this is ("UBND tỉnh Đắk Lắk" -> "Đắk Lắk"), else "":
+    provinces publish their versions under the national name, so the name alone does not tell
+    a citizen which one is theirs."""
+    found = _PROVINCIAL_ISSUER.match(procedure.ministry.strip())
+    return found.group(1).strip() if found else ""
+
+
+def _level_or_province(procedure: Procedure) -> str:
+    return issuing_province(procedure) or ", ".join(procedure.levels) or procedure.code
 
 
 def distinct(name: str, reference: str) -> str:

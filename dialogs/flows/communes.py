@@ -37,6 +37,13 @@ MAX_NEWS_PAGE = 100
 MAX_OFFERED = 8
 """Units offered for a name several share, or for a misspelling."""
 
+MAX_NEAR = 3
+"""Units offered first, from the address the citizen typed in a filing: few, so the buttons
+stay big."""
+
+_ADDRESS_KEYS = ("address", "residence_address")
+"""The filing's answers that say where the citizen lives, the first the most telling."""
+
 _OLD_MARKERS = ("huyen ", "quan ", "thi xa ", "thi tran ")
 """Words only an old address has (districts and towns were abolished in 2025)."""
 
@@ -107,15 +114,24 @@ def _announcement(turn: Turn, item: Mapping[str, Any]) -> str:
 
 
 def ask(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
-    """Ask for the commune: a typed name or old address, or the first page of provinces."""
+    """Ask for the commune: a typed name or old address, or the first page of provinces.
+
+    A citizen who already typed their address in a filing expects to be recognised, not to
+    page through 34 provinces in alphabetical order: the units that address names come first,
+    and its province heads the list."""
     turn.set_step("news:choose")
     turn.state.pop("news", None)
-    text = turn.t.gettext(
+    _ = turn.t.gettext
+    text = _(
         "Which commune or ward do you live in? Type its name, for example “phường Ba Đình” or "
         "“xã Tân Lập, Tây Ninh” (diacritics are not needed), or your old address from before "
         "July 2025. Or choose your province:"
     )
-    return [Reply(text, _province_page(turn, 0))]
+    near = _near(turn)[0]
+    if near:
+        text = _("From the address you typed, your commune may be the first button.") + "\n" + text
+    offered = tuple(Button(u.label, f"nw:ok:{u.code}") for u in near)
+    return [Reply(text, (*offered, *_province_page(turn, 0)))]
 
 
 def provinces(turn: Turn, args: list[str]) -> list[Reply] | None:
@@ -218,8 +234,32 @@ def stop(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     )
 
 
+def _near(turn: Turn) -> tuple[tuple[units.Commune, ...], tuple[units.Province, ...]]:
+    """The units the address typed in the filing under way names exactly, and the provinces
+    it names or they belong to; nothing outside a filing."""
+    filing = turn.state.get("filing")
+    values = filing.get("values") if isinstance(filing, dict) else None
+    typed = [values.get(key) for key in _ADDRESS_KEYS] if isinstance(values, dict) else []
+    for address in typed:
+        if not isinstance(address, str):
+            continue
+        found = units.search(address, MAX_NEAR)
+        near = found.communes if found.exact else ()
+        named = (found.province,) if found.province else ()
+        provinces = tuple(dict.fromkeys((*named, *(u.province for u in near))))
+        if near or provinces:
+            return near, provinces
+    return (), ()
+
+
+def _likely_provinces(turn: Turn) -> tuple[units.Province, ...]:
+    """Every province, those of the citizen's typed address first, then alphabetical."""
+    first = _near(turn)[1]
+    return (*first, *(p for p in units.provinces() if p not in first))
+
+
 def _province_page(turn: Turn, page: int) -> tuple[Button, ...]:
-    everything = units.provinces()
+    everything = _likely_provinces(turn)
     start = page * PAGE if page * PAGE < len(everything) else 0
     buttons = [Button(p.short, f"nw:pv:{p.code}:0") for p in everything[start : start + PAGE]]
     if start + PAGE < len(everything):

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from dialogs.context import Turn
 from dialogs.filing.forms import N_
 from dialogs.flows import menu
+from dialogs.flows.card import short_name
 from dialogs.flows.services import LOOKUP_PATH
 from dialogs.messages import Button, Reply
 from dialogs.ports import DOSSIER_CODE
@@ -49,6 +50,13 @@ def status_label(turn: Turn, status: str) -> str:
     return turn.t.gettext(STATUS_LABELS.get(status, status))
 
 
+def procedure_name(turn: Turn, code: object) -> str:
+    """What a dossier is for, in the words of the procedure's name ("Đăng ký khai sinh"): a
+    citizen knows their dossier by it, not by its code or the procedure's number."""
+    procedure = turn.procedure(code) if isinstance(code, str) else None
+    return short_name(procedure.name) if procedure else ""
+
+
 def status_changed(turn: Turn, _args: list[str]) -> list[Reply]:
     """A status change from the portal, with what the citizen must do now, if anything."""
     _ = turn.t.gettext
@@ -56,6 +64,8 @@ def status_changed(turn: Turn, _args: list[str]) -> list[Reply]:
     code, status = str(facts.get("code", "")), str(facts.get("status", ""))
     note = str(facts.get("note") or "")
     lines = [_("Dossier {code}: {status}").format(code=code, status=status_label(turn, status))]
+    if named := procedure_name(turn, facts.get("procedure")):
+        lines.append(named)
     if note:
         lines.append(_("Note from the one-stop desk: {note}").format(note=note))
     buttons: list[Button] = []
@@ -146,7 +156,8 @@ def mine(turn: Turn, _args: list[str]) -> list[Reply]:
                 if item.get("status")
                 else _("waiting to be sent")
             )
-            lines.append(f"• {item.get('code') or '—'} ({item.get('procedure')}): {status}")
+            named = procedure_name(turn, item.get("procedure")) or item.get("procedure")
+            lines.append(f"• {item.get('code') or '—'} ({named}): {status}")
     else:
         lines.append(_("You have not filed any dossier from this chat yet."))
     lines.append(
@@ -157,6 +168,8 @@ def mine(turn: Turn, _args: list[str]) -> list[Reply]:
     )
     url = turn.deps.portal_url.rstrip("/") + LOOKUP_PATH
     buttons = [Button(_("Open the lookup page"), url=url), menu.menu_button(turn)]
+    if not items:
+        buttons.insert(0, Button(_("Submit a dossier"), "m:submit"))
     return [Reply("\n".join(lines), tuple(buttons))]
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from dialogs.context import Turn
 from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, Paper, form_for
-from dialogs.filing.validate import Invalid, check
+from dialogs.filing.validate import Invalid, check, shown_phone
 from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
@@ -833,6 +833,8 @@ def _shown(turn: Turn, spec: Field, value: Any) -> str:
         return _day(turn, date.fromisoformat(value))
     if spec.kind == "choice":
         return next((_(label) for v, label in spec.choices if v == value), value)
+    if spec.kind == "phone":
+        return shown_phone(value)
     return value
 
 

@@ -119,7 +119,10 @@ def choose(turn: Turn, options: list[Procedure]) -> list[Reply]:
     """Ask which of several close variants applies, before answering."""
     turn.state["choices"] = [p.code for p in options]
     turn.set_step("qa:choose_variant")
-    listed = "\n".join(f"{n}. {p.name}" for n, p in enumerate(options, start=1))
+    listed = "\n".join(
+        f"{n}. {p.name}" + (f" ({province})" if (province := card.issuing_province(p)) else "")
+        for n, p in enumerate(options, start=1)
+    )
     labels = card.variant_labels(options)
     return [
         Reply(
@@ -151,7 +154,10 @@ def others(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     if not options:
         return ask(turn)
     turn.set_step("qa:others")
-    listed = "\n".join(f"{n}. {p.name}" for n, p in enumerate(options, start=1))
+    listed = "\n".join(
+        f"{n}. {p.name}" + (f" ({province})" if (province := card.issuing_province(p)) else "")
+        for n, p in enumerate(options, start=1)
+    )
     labels = [card.shorten(card.short_name(p.name)) for p in options]
     return [
         Reply(

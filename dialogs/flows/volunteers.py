@@ -18,7 +18,7 @@ from typing import Any
 
 from dialogs.context import Turn
 from dialogs.filing.forms import Field
-from dialogs.filing.validate import Invalid, check
+from dialogs.filing.validate import Invalid, check, shown_phone
 from dialogs.flows import communes, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import JoinGroup, Membership
@@ -113,7 +113,11 @@ def phone_typed(turn: Turn, text: str) -> list[Reply] | None:
     text = _(
         "Please check your request to join the digital-technology group:\n"
         "Name: {name}\nCommune: {commune}\nPhone: {phone}"
-    ).format(name=join["name"], commune=unit.label if unit else join["commune"], phone=result)
+    ).format(
+        name=join["name"],
+        commune=unit.label if unit else join["commune"],
+        phone=shown_phone(result),
+    )
     return [Reply(text, (Button(_("Send the request"), "vo:send"), _stop(turn)))]
 
 

@@ -179,10 +179,21 @@ def search(text: str, limit: int = 8, within: int | None = None) -> Found:
     name = " ".join(name_words)
     if not name:
         return Found(named_province, (), True)
-    exact = _exact(name, kind, scope)
+    exact = _exact(name, kind, scope) or _named_within(rest, scope)
     if exact:
         return Found(named_province, exact[:limit], True)
     return Found(named_province, _closest(name, kind, scope, limit), False)
+
+
+def _named_within(words: list[str], scope: int | None) -> tuple[Commune, ...]:
+    """The unit a whole address names after its last "xã"/"phường" ("12 Trần Phú, phường Ba
+    Đình"): an address typed in a form is matched exactly, not taken for a misspelt name."""
+    for start in range(len(words) - 2, 0, -1):
+        kind, name_words = _kind(words[start:])
+        found = _exact(" ".join(name_words), kind, scope) if kind is not None else ()
+        if found:
+            return found
+    return ()
 
 
 def _kind(words: list[str]) -> tuple[str | None, list[str]]:

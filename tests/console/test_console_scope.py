@@ -213,3 +213,21 @@ async def test_a_dossier_shows_the_changes_the_citizen_was_told_of(
     assert page.status == 200 and code in html and "Người dân 00004" in html
     assert "Đủ giấy tờ &lt;b&gt;hợp lệ&lt;/b&gt;" in html  # the officer's note, as text
     assert "Khác" not in html  # another dossier's change
+
+
+async def test_staff_of_two_communes_read_each_by_its_name_not_its_code(
+    staffing: Staffing, records: dict[str, int]
+) -> None:
+    """The queue, a conversation and the dossiers name the commune: "00004" means nothing to
+    someone at the desk, "Phường Ba Đình, Hà Nội" does."""
+    await staffing.add("--commune", f"{OURS},{THEIRS}", "hai@xa.vn")
+    async with staffing.signed_in("hai@xa.vn") as both:
+        for path in (
+            "/console/",
+            f"/console/conversations/{records[f'handoff:{OURS}']}",
+            "/console/dossiers",
+            "/console/communes",
+        ):
+            page = await both.get(path)
+            assert page.status == 200
+            assert "00004 (Phường Ba Đình, Hà Nội)" in await page.text(), path

@@ -135,7 +135,7 @@ def test_lookup_lists_my_dossiers_and_explains_the_code(chat: ChatHarness) -> No
     assert chat.effects == (ListDossiers(),)
     items = [{"code": "000.00.20.H39-261124-0001", "procedure": "1.001193", "status": "accepted"}]
     chat.internal("ds:mine", {"items": items})
-    chat.expect("000.00.20.H39-261124-0001 (1.001193): Đã tiếp nhận", "gõ mã hồ sơ")
+    chat.expect("000.00.20.H39-261124-0001 (Đăng ký khai sinh): Đã tiếp nhận", "gõ mã hồ sơ")
     assert chat.url_of("Mở trang tra cứu") == (
         "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html"
     )

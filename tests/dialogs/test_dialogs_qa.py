@@ -51,12 +51,12 @@ def test_the_answer_card_has_every_fact_and_the_next_steps(chat: ChatHarness) ->
     chat.expect_buttons(
         "Xem giấy tờ cần chuẩn bị",
         "Nộp hồ sơ trực tuyến",
-        "Nộp trực tuyến",
+        "Mở Cổng Dịch vụ công",  # not a second "Nộp trực tuyến" beside the chat's own filing
         "Thủ tục khác",
         "Chưa đúng ý tôi",
         "Menu",
     )
-    assert chat.url_of("Nộp trực tuyến") == BIRTH.source_url
+    assert chat.url_of("Mở Cổng Dịch vụ công") == BIRTH.source_url
     chat.press("Nộp hồ sơ trực tuyến").expect("Nghị định 13/2023/NĐ-CP", "Bạn có đồng ý không?")
 
 

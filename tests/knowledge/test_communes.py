@@ -30,6 +30,18 @@ def test_a_province_after_the_name_narrows_it_down() -> None:
     assert [u.label for u in found.communes] == ["Xã Tân Lập, Tây Ninh"]
 
 
+def test_a_whole_address_finds_the_unit_after_its_kind() -> None:
+    """Street and house number before "p."/"xã" are not part of the name, nor a misspelling."""
+    for address, label in [
+        ("12 Tran Phu, p. Ba Dinh, Ha Noi", "Phường Ba Đình, Hà Nội"),
+        ("so 5 ngo 10 pho Doi Can, phuong Ngoc Ha", "Phường Ngọc Hà, Hà Nội"),
+        ("thon 2, xa Tan Lap, Tay Ninh", "Xã Tân Lập, Tây Ninh"),
+    ]:
+        found = units.search(address)
+        assert found.exact and [u.label for u in found.communes] == [label], address
+    assert not units.search("Benh vien Bach Mai, Ha Noi").exact  # no kind: only close names
+
+
 def test_a_misspelt_name_is_offered_as_close_not_exact() -> None:
     found = units.search("phuong ba dihn")
     assert not found.exact

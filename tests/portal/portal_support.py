@@ -311,5 +311,5 @@ async def join_the_group(citizen: WebCitizen, name: str = "Trần Văn Bình") -
     assert "Question 2 of 3" in await citizen.say(name)
     assert "Is it Phường Ba Đình, Hà Nội?" in await citizen.say("phuong Ba Dinh")
     assert "Question 3 of 3" in await citizen.press("nw:ok:4")
-    assert "+84912345678" in await citizen.say("0912 345 678")
+    assert "Phone: 0912345678" in await citizen.say("0912 345 678")
     assert "with the group's coordinators" in await citizen.press("vo:send")

@@ -78,6 +78,6 @@ async def test_a_dossier_filed_on_one_app_is_the_citizens_on_the_apps_they_linke
         await computer.press("lk:enter")
         assert "linked" in await computer.say(link_code.group(0))
 
-        assert f"{code.group(0)} (1.001193): Submitted" in await computer.press("m:lookup")
+        assert f"{code.group(0)} (Đăng ký khai sinh): Submitted" in await computer.press("m:lookup")
         assert f"Dossier {code.group(0)}: Submitted" in await computer.say(code.group(0))
         assert "was not filed from this chat" in await stranger.say(code.group(0))

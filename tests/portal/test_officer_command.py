@@ -107,7 +107,11 @@ async def test_the_officer_command_moves_a_dossier_filed_on_motcua_serve(
                 status, printed = await officer(server.env, "move", code, *args)
                 assert status == 0, printed
                 assert f"{code}: {args[0]}" in printed
-                assert code in await citizen.pushed(needle)
+                notice = await citizen.pushed(needle)
+                assert code in notice and "Đăng ký khai sinh" in notice  # what it is for
+            mine = await citizen.press("m:lookup")
+            assert f"{code} (Đăng ký khai sinh): Đã có kết quả" in mine, mine
+            assert "1.001193" not in mine  # a citizen knows the procedure by name, not number
             status, printed = await officer(server.env, "move", code, "accepted")
             assert status == 1 and "Traceback" not in printed
         finally:

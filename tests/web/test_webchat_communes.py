@@ -187,3 +187,29 @@ async def test_the_chosen_communes_latest_announcements_are_listed(
     assert texts[0] == "Thông báo cũ hơn của Phường Ba Đình, Hà Nội:"
     assert [t.split("\n")[1] for t in texts[1:]] == ["Họp dân"]
     assert "Xem thêm thông báo cũ hơn" not in [b["label"] for b in replies[-1]["buttons"]]
+
+
+async def test_a_citizen_asking_the_staff_mid_filing_is_offered_their_addresss_commune_first(
+    real: tuple[App, Client],
+) -> None:
+    """The picker does not start at An Giang for someone who has just typed their address."""
+    app, client = real
+    replies = await _say(client, text="nop ho so")
+    replies = await _say(client, button=_payload(replies, "Đăng ký khai sinh"))
+    await _say(client, button=_payload(replies, "Tôi đồng ý"))
+    for answer in ("Nguyen Thi Hoa", "001190012345", "0912 345 678"):
+        await _say(client, text=answer)
+    await _say(client, text="12 Tran Phu, p. Ba Dinh, Ha Noi")  # no accents, "p." for phường
+    await _say(client, text="hoi can bo")
+    replies = await _say(client, text="Noi sinh ghi the nao?")
+    picker = replies[-1]
+    assert "Theo địa chỉ bạn đã nhập" in picker["text"]
+    assert [b["label"] for b in picker["buttons"]][:3] == [
+        "Phường Ba Đình, Hà Nội",
+        "Hà Nội",  # the address's province heads the provinces
+        "An Giang",
+    ]
+    await _say(client, button=_payload(replies, "Phường Ba Đình, Hà Nội"))
+    async with app.database.transaction() as session:
+        handoff = await SqlHandoffs(session).open_for(ConversationRef("web", identity(client)))
+    assert handoff is not None and handoff.commune == BA_DINH
