@@ -223,7 +223,7 @@ class FaultRun:
     @property
     def replies_wrong(self) -> list[str]:
         """Telegram citizens who did not receive each logged reply exactly once, in order,
-        besides the one copy :attr:`resent_after_kill` allows.
+        besides the copy :attr:`resent_after_kill` allows.
 
         Compared as one text without white space, so a long reply Telegram gets in several
         messages still matches; a missing, repeated or swapped reply does not.
@@ -233,47 +233,53 @@ class FaultRun:
             for c in self.citizens
             if c.channel == "telegram"
             and _joined(c.received) != _joined(self._logged(c))
-            and self._resent_copy(c) is None
+            and self._resent_from(c) is None
         ]
 
     @property
     def resent_after_kill(self) -> list[str]:
-        """Telegram citizens who received one reply twice because the killed worker died
-        between Telegram's acceptance of it and the commit of its done mark: Telegram takes no
+        """Telegram citizens who received a reply twice because the killed worker died between
+        Telegram's acceptance of it and the commit of its done mark: Telegram takes no
         idempotency key, so the worker that takes the row over when the dead claim runs out
-        sends it again (README, Reliability: delivered at least once).
+        sends the row's replies again (README, Reliability: delivered at least once).
 
-        Only that case counts: the first copy arrived within :data:`IN_FLIGHT` s of the
-        SIGKILL, the second is the very next message that citizen got (their later messages
-        wait behind the open row), no sooner than the dead claim could run out (two thirds of
-        the lease after the kill, as it was renewed every third, less :data:`IN_FLIGHT` for a
-        renewal the worker's busy loop ran late), and without it the citizen got every logged
-        reply exactly once, in order.
+        Only that case counts: the dead worker's copy (all or the first of the row's messages)
+        ends within :data:`IN_FLIGHT` s of the SIGKILL; the same messages come again as the
+        very next ones that citizen got (their later messages wait behind the open row), no
+        sooner than the dead claim could run out (two thirds of the lease after the kill, as it
+        was renewed every third, less :data:`IN_FLIGHT` for a renewal the worker's busy loop
+        ran late); and without the dead worker's copy the citizen got every logged reply
+        exactly once, in order.
         """
         return [
             c.user
             for c in self.citizens
-            if c.channel == "telegram" and self._resent_copy(c) is not None
+            if c.channel == "telegram" and self._resent_from(c) is not None
         ]
 
     def _logged(self, citizen: Citizen) -> list[str]:
         return self.replies.get((citizen.channel, citizen.user), [])
 
-    def _resent_copy(self, citizen: Citizen) -> int | None:
-        """The index of the received message that is the killed worker's reply sent again,
-        if the citizen's messages differ from the logged replies by that copy alone."""
+    def _resent_from(self, citizen: Citizen) -> int | None:
+        """Where the killed worker's row's messages begin again in what the citizen received,
+        if the received messages differ from the logged replies by the dead worker's copy of
+        them alone."""
         killed = next((p.begin for p in self.phases if p.name == KILLED_PHASE), None)
         received, at = citizen.received, citizen.received_at
-        if killed is None or _joined(received) == _joined(self._logged(citizen)):
+        wanted = _joined(self._logged(citizen))
+        if killed is None or _joined(received) == wanted:
             return None
-        for n in range(1, len(received)):
-            if (
-                received[n] == received[n - 1]
-                and abs(at[n - 1] - killed) <= IN_FLIGHT
-                and at[n] >= killed + self.lease * 2 / 3 - IN_FLIGHT
-                and _joined(received[:n] + received[n + 1 :]) == _joined(self._logged(citizen))
-            ):
-                return n
+        for again in range(1, len(received)):
+            if abs(at[again - 1] - killed) > IN_FLIGHT:
+                continue
+            if at[again] < killed + self.lease * 2 / 3 - IN_FLIGHT:
+                continue
+            for first in range(again - 1, -1, -1):
+                copy = received[first:again]
+                if received[again : again + len(copy)] == copy and (
+                    _joined(received[:first] + received[again:]) == wanted
+                ):
+                    return again
         return None
 
     def mismatch(self, user: str) -> str:

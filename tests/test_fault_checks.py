@@ -20,9 +20,9 @@ LEASE = 30.0
 REPLIES = ["Giấy khai sinh: mang CCCD.", "Lệ phí: miễn phí.", "Thời hạn: trong ngày."]
 
 
-def run_of(received: list[tuple[str, float]]) -> FaultRun:
+def run_of(received: list[tuple[str, float]], logged: list[str] = REPLIES) -> FaultRun:
     """A run in which one Telegram citizen got ``received`` (text, seconds after the start)
-    for the logged ``REPLIES``, with the worker killed 10 s in."""
+    for the ``logged`` replies, with the worker killed 10 s in."""
     citizen = Citizen(
         "telegram",
         "7400010",
@@ -32,7 +32,7 @@ def run_of(received: list[tuple[str, float]]) -> FaultRun:
     return FaultRun(
         citizens=[citizen],
         turns={},
-        replies={("telegram", "7400010"): list(REPLIES)},
+        replies={("telegram", "7400010"): list(logged)},
         unanswered=0,
         refusals=[],
         scrapes=Scrapes(),
@@ -57,6 +57,29 @@ def test_each_reply_once_in_order_is_right() -> None:
 def test_the_reply_in_flight_at_the_kill_sent_again_once_the_claim_ran_out_is_allowed() -> None:
     # make faults, 7 December: received at the SIGKILL, again 30 s later, then the next answer
     run = run_of([(REPLIES[0], 2.5), (REPLIES[1], 10.0), (REPLIES[1], 40.0), (REPLIES[2], 40.0)])
+
+    assert run.replies_wrong == []
+    assert run.resent_after_kill == ["7400010"]
+
+
+def test_a_row_of_several_messages_sent_again_after_the_kill_is_allowed() -> None:
+    # The dead worker got the row's two messages out; the next worker sends both again.
+    first, second = REPLIES[1].split(": ")
+    run = run_of(
+        [(REPLIES[0], 2.5), (first, 9.9), (second, 10.0), (first, 40.0), (second, 40.0)],
+        logged=[REPLIES[0], first, second],
+    )
+
+    assert run.replies_wrong == []
+    assert run.resent_after_kill == ["7400010"]
+
+
+def test_a_row_the_dead_worker_sent_in_part_and_the_next_sent_whole_is_allowed() -> None:
+    first, second = REPLIES[1].split(": ")
+    run = run_of(
+        [(REPLIES[0], 2.5), (first, 10.0), (first, 40.0), (second, 40.0)],
+        logged=[REPLIES[0], first, second],
+    )
 
     assert run.replies_wrong == []
     assert run.resent_after_kill == ["7400010"]
