@@ -24,7 +24,9 @@ its next life's are added, and its restart shows.
 
 Then it waits until every message has been answered and checks, from the message log and what
 the fake received: each citizen's messages took exactly one turn each, in order; each turn was
-answered; each Telegram citizen received every logged reply exactly once, in order. It prints
+answered; each Telegram citizen received every logged reply exactly once, in order, but for a
+reply the killed worker had sent and not yet marked done, sent once more when its claim runs out
+(:attr:`FaultRun.resent_after_kill`, counted apart). It prints
 that, the reply latency and the refused requests of each phase, the failures each phase added
 to the processes' ``/metrics``, the totals, the processes' memory, the lines the workers
 logged about the failures, and whether a log line names a citizen or quotes what they wrote.
@@ -107,11 +109,19 @@ less the half second between renewals that failed (``bot/inbox.py``, ``_renew``)
 that is 9.5 s, too close to the restart's (8 s away, some 9 s with the shutdown and the
 start); with 30 s, 19.5 s. A killed worker's messages wait this long for another worker."""
 
+IN_FLIGHT = 1.0
+"""Seconds either side of the SIGKILL within which a Telegram citizen's copy of a reply counts
+as received from the killed worker as it died (noted by the mailroom within 20 ms, later when
+this process lags): its done mark may not have committed, and the reply is then sent once
+more when the dead worker's claim runs out (README, Reliability)."""
+
 TELEGRAM_IDS = 7_400_000
 """The first simulated Telegram user's id."""
 
 KILLED = "worker 0"
 """The process the run kills: the first web worker."""
+
+KILLED_PHASE = f"{KILLED} killed (SIGKILL)"
 
 FAILURE_LINES: Mapping[str, str] = {
     "redis": r"Redis unavailable",
@@ -182,6 +192,8 @@ class FaultRun:
     phases: list[Phase]
     began: float
     wall: float
+    lease: float
+    """The workers' ``MOTCUA_INBOX_LEASE_SECONDS``: how long a killed worker's claim lasts."""
 
     def _pairs(self) -> list[tuple[Citizen, list[str]]]:
         return [(c, self.turns.get((c.channel, c.user), [])) for c in self.citizens]
@@ -210,7 +222,8 @@ class FaultRun:
 
     @property
     def replies_wrong(self) -> list[str]:
-        """Telegram citizens who did not receive each logged reply exactly once, in order.
+        """Telegram citizens who did not receive each logged reply exactly once, in order,
+        besides the copy :attr:`resent_after_kill` allows.
 
         Compared as one text without white space, so a long reply Telegram gets in several
         messages still matches; a missing, repeated or swapped reply does not.
@@ -219,13 +232,60 @@ class FaultRun:
             c.user
             for c in self.citizens
             if c.channel == "telegram"
-            and _joined(c.received) != _joined(self.replies.get((c.channel, c.user), []))
+            and _joined(c.received) != _joined(self._logged(c))
+            and self._resent_from(c) is None
         ]
+
+    @property
+    def resent_after_kill(self) -> list[str]:
+        """Telegram citizens who received a reply twice because the killed worker died between
+        Telegram's acceptance of it and the commit of its done mark: Telegram takes no
+        idempotency key, so the worker that takes the row over when the dead claim runs out
+        sends the row's replies again (README, Reliability: delivered at least once).
+
+        Only that case counts: the dead worker's copy (all or the first of the row's messages)
+        ends within :data:`IN_FLIGHT` s of the SIGKILL; the same messages come again as the
+        very next ones that citizen got (their later messages wait behind the open row), no
+        sooner than the dead claim could run out (two thirds of the lease after the kill, as it
+        was renewed every third, less :data:`IN_FLIGHT` for a renewal the worker's busy loop
+        ran late); and without the dead worker's copy the citizen got every logged reply
+        exactly once, in order.
+        """
+        return [
+            c.user
+            for c in self.citizens
+            if c.channel == "telegram" and self._resent_from(c) is not None
+        ]
+
+    def _logged(self, citizen: Citizen) -> list[str]:
+        return self.replies.get((citizen.channel, citizen.user), [])
+
+    def _resent_from(self, citizen: Citizen) -> int | None:
+        """Where the killed worker's row's messages begin again in what the citizen received,
+        if the received messages differ from the logged replies by the dead worker's copy of
+        them alone."""
+        killed = next((p.begin for p in self.phases if p.name == KILLED_PHASE), None)
+        received, at = citizen.received, citizen.received_at
+        wanted = _joined(self._logged(citizen))
+        if killed is None or _joined(received) == wanted:
+            return None
+        for again in range(1, len(received)):
+            if abs(at[again - 1] - killed) > IN_FLIGHT:
+                continue
+            if at[again] < killed + self.lease * 2 / 3 - IN_FLIGHT:
+                continue
+            for first in range(again - 1, -1, -1):
+                copy = received[first:again]
+                if received[again : again + len(copy)] == copy and (
+                    _joined(received[:first] + received[again:]) == wanted
+                ):
+                    return again
+        return None
 
     def mismatch(self, user: str) -> str:
         """How one Telegram citizen's received messages differ from the logged replies."""
         citizen = next(c for c in self.citizens if c.user == user)
-        received, logged = citizen.received, self.replies.get((citizen.channel, user), [])
+        received, logged = citizen.received, self._logged(citizen)
         got, wanted = _joined(received), _joined(logged)
         at = next(
             (n for n, (a, b) in enumerate(zip(got, wanted, strict=False)) if a != b),
@@ -363,7 +423,7 @@ class Deployment:
         """The faults, one after the other, each followed by ``calm`` seconds of load; Telegram
         refuses ``refusals`` sends with 502, then twice as many with 429."""
         await asyncio.sleep(calm)
-        self.begin(f"{KILLED} killed (SIGKILL)")
+        self.begin(KILLED_PHASE)
         await self.processes[KILLED].kill()
         await asyncio.sleep(KILLED_FOR)
         await self.processes[KILLED].start(within=300)
@@ -689,6 +749,7 @@ async def run_with_faults(
         phases,
         began,
         wall,
+        lease=float((env or {}).get("MOTCUA_INBOX_LEASE_SECONDS", LEASE)),
     )
 
 
@@ -722,7 +783,8 @@ def report(run: FaultRun) -> str:
         f"messages: {run.messages}, run: {run.wall:.0f} s",
         f"lost: {run.lost}  doubled: {run.doubled}  out of order: {run.out_of_order}  "
         f"unanswered: {run.unanswered}  Telegram replies not exactly once in order: "
-        f"{len(run.replies_wrong)}  answers later than {LATE:.0f} s: {run.late}",
+        f"{len(run.replies_wrong)} (besides {len(run.resent_after_kill)} sent again after "
+        f"the SIGKILL)  answers later than {LATE:.0f} s: {run.late}",
         f"{'channel':<9} {'answers':>8} {'p50 ms':>9} {'p99 ms':>9}",
     ]
     for channel in ("web", "telegram"):
@@ -732,6 +794,7 @@ def report(run: FaultRun) -> str:
             f"{percentile(times, 99):>9.1f}"
         )
     lines += [f"  {run.mismatch(user)}" for user in run.replies_wrong[:5]]
+    lines += [f"  sent again: {run.mismatch(user)}" for user in run.resent_after_kill[:5]]
     lines.append("by phase (a fault and the calm after it):")
     lines.append(phase_table(run))
     refused = ", ".join(f"{kind} {count}" for kind, count in sorted(run.refused.items()))

@@ -123,6 +123,35 @@ async def test_a_dead_workers_claim_runs_out_and_the_message_is_answered_once(
     assert await turns(database) == 2
 
 
+async def test_replies_sent_by_a_worker_killed_before_its_done_mark_are_sent_once_more_in_order(
+    database: Database, clock: ManualClock
+) -> None:
+    """The window the README admits (Reliability): nothing tells the next worker that the
+    dead one's send went through, so the replies come once more, still before the next
+    message's, and the turn does not run again."""
+    dead = worker(database, clock)
+    await dead.accept(said("u1"))
+    await dead.accept(said("u2"))
+    sent = Sent()
+    # What a worker killed after the platform accepted u1's replies leaves behind: the turn
+    # committed with its row answered, the replies delivered, the done mark never written.
+    async with database.transaction() as session:
+        (entry,) = await SqlInbox(session).claim("dead-worker", clock.now(), LEASE, 10)
+
+    async def mark(session: AsyncSession, replies: Sequence[Reply]) -> None:
+        await SqlInbox(session).answered(entry.id, "dead-worker", replies, clock.now())
+
+    turn = Dispatcher(database, make_deps(clock), dialog=echo).handle
+    await sent(entry.message, await turn(entry.message, mark))
+    async with worker(database, clock, sent) as alive:
+        await alive.join()
+        assert sent.texts == ["1: u1"]  # the claim still holds, and u2 waits behind u1
+        clock.advance(LEASE + timedelta(seconds=1))
+        await alive.join()
+    assert sent.texts == ["1: u1", "1: u1", "2: u2"]
+    assert await turns(database) == 2
+
+
 async def test_two_workers_claiming_at_once_never_both_take_a_message(
     database: Database, database_url: str, clock: ManualClock
 ) -> None:
