@@ -33,9 +33,19 @@ NAMES_IT = 0.5
 least this share of the name's weight; otherwise the procedure is a "did you mean". A letter is
 long: it shares everyday words ("khó khăn", "chi phí", "giấy xác nhận", "hưởng", "hàng tháng")
 with many names, and the tuning letters' cards saying less than half their name were wrong
-nearly as often as right (14 of 30), those saying more wrong one time in sixteen. Short
-questions name procedures in a few words of their own and keep their cards (of eval's cards
-saying less than half, 19 in 297 are wrong)."""
+nearly as often as right (14 of 30), those saying more wrong one time in sixteen."""
+CARD_SAYS = ((15, NAMES_IT), (8, 0.2))
+"""(words, share): a message of at least this many words gets its procedure as the answer only
+when it says at least this share of the name's weight (the first row that fits applies), else
+the same procedures as a "did you mean"; a shorter one, a few words of its own naming the
+procedure, always does. The longer a message, the more everyday words it shares with names it
+does not mean. Calibrated on the 1,154 cards the tuning sets got before the rule (dev, eval,
+letters, tune3 to tune9; ``python -m bench.cards``): sentences of 15 to 25 words saying less
+than half their card's name were right 66 times in 79 (0.84), those of 8 to 15 words saying
+under a fifth 8 times in 13; the other cells of short messages 0.92 to 0.98. Letters with a
+separate asking part keep ``NAMES_IT`` whatever their length; their cards saying most of the
+name are right 48 times in 57, the wrong ones asking about the rules in the name's own words,
+which no share of the name tells apart."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +169,10 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     A long letter is read by the part that asks: portal help and the law are heard there only,
     and its procedure wins over the whole letter's when the letter supports it (see
     ``_read_by_asking``), as the answer only when the letter says most of its name
-    (``NAMES_IT``), else as a "did you mean"; when neither names a procedure, one of its asking
-    clauses alone may, as a guess, if it says its name better than the letter's own guesses
-    (``_guess_by_clause``, ``_better_guesses``).
+    (``NAMES_IT``), else as a "did you mean", and a long question likewise (``CARD_SAYS``);
+    when neither names a procedure, one of its asking clauses alone may, as a guess, if it
+    says its name better than the letter's own guesses (``_guess_by_clause``,
+    ``_better_guesses``).
     """
     asked = questions.asking.part(query)
     if asked is None:
@@ -177,7 +188,7 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     if questions.about_law(asked or query) or (weak and questions.asks_whether(asked or query)):
         return Answer(AnswerKind.LAW, result)
     if result.match is not None:
-        if asked is not None and result.match.said < NAMES_IT:
+        if result.match.said < _card_says(query, asked):
             hits = (result.match, *result.alternatives)
             return Answer(AnswerKind.UNSURE, _guesses(query, hits, limit))
         return Answer(AnswerKind.PROCEDURE, result)
@@ -185,6 +196,14 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
         guessed = _guess_by_clause(questions.asking.clauses(query), search, query, locale, limit)
         result = _better_guesses(result, guessed)
     return Answer(AnswerKind.UNSURE if result.candidates else AnswerKind.NONE, result)
+
+
+def _card_says(query: str, asked: str | None) -> float:
+    """The share of its best name a message must say to get it as the answer (``CARD_SAYS``)."""
+    if asked is not None:
+        return NAMES_IT
+    words = len(tokenize(query))
+    return next((share for least, share in CARD_SAYS if words >= least), 0.0)
 
 
 def _better_guesses(result: SearchResult, guessed: SearchResult | None) -> SearchResult:
