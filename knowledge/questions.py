@@ -166,8 +166,9 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     rules too: the name only happens to share its words. A legal question still carries the
     search result, so a procedure it clearly involves can be offered beside the disclaimer;
     portal help does too ("nộp lệ phí trực tuyến khai sinh").
-    A long letter is read by the part that asks: portal help and the law are heard there only,
-    and its procedure wins over the whole letter's when the letter supports it (see
+    A long letter is read by the part that asks (with the sentence before it when the part
+    points back there, ``_read_asking_part``): portal help and the law are heard in the part
+    only, and its procedure wins over the whole letter's when the letter supports it (see
     ``_read_by_asking``), as the answer only when the letter says most of its name
     (``NAMES_IT``), else as a "did you mean", and a long question likewise (``CARD_SAYS``);
     when neither names a procedure, one of its asking clauses alone may, as a guess, if it
@@ -179,7 +180,9 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
         result = search(query, locale, limit)
     else:
         result = _read_by_asking(
-            search(asked, locale, limit), search(query, locale, max(limit, SUPPORT)), limit
+            _read_asking_part(questions.asking, search, query, asked, locale, limit),
+            search(query, locale, max(limit, SUPPORT)),
+            limit,
         )
     help_answer = questions.portal_help(asked or query)
     if help_answer is not None:
@@ -196,6 +199,24 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
         guessed = _guess_by_clause(questions.asking.clauses(query), search, query, locale, limit)
         result = _better_guesses(result, guessed)
     return Answer(AnswerKind.UNSURE if result.candidates else AnswerKind.NONE, result)
+
+
+def _read_asking_part(
+    asking: Asking, search: Search, query: str, asked: str, locale: str, limit: int
+) -> SearchResult:
+    """The asking part's result, or that of the part read with the sentence before it.
+
+    A part pointing back there ("Vậy em cần mang giấy tờ gì ...?", ``Asking.lead_in``) that
+    by itself names no procedure, or says too little of its best one to get it as the answer
+    (``NAMES_IT``), left its subject in that sentence. One saying enough keeps its own reading:
+    "Vậy muốn làm lại thì phải làm chứng minh trước hay bằng lái trước?" names both papers, and
+    the sentence before would only add the story's words.
+    """
+    found = search(asked, locale, limit)
+    if found.match is not None and found.match.said >= NAMES_IT:
+        return found
+    lead_in = asking.lead_in(query)
+    return found if lead_in is None else search(lead_in, locale, limit)
 
 
 def _card_says(query: str, asked: str | None) -> float:
