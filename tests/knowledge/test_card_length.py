@@ -7,8 +7,6 @@ saying under a fifth 0.62; such cards become "did you mean" guesses in the same 
 
 from __future__ import annotations
 
-import pytest
-
 from knowledge.questions import CARD_SAYS, AnswerKind, Questions, Search, route
 from knowledge.results import SearchHit, SearchResult
 from knowledge.search.tokens import tokenize
@@ -16,11 +14,6 @@ from knowledge.search.tokens import tokenize
 LONG = "Con tôi năm nay đi học xa nhà ở thành phố, gia đình cần làm giấy tờ gì cho cháu vậy"
 MIDDLE = "Con tôi đi học xa nhà thì gia đình cần làm gì"
 SHORT = "làm giấy cho con đi học"
-
-
-@pytest.fixture(scope="module")
-def questions() -> Questions:
-    return Questions.load()
 
 
 def _search(said: float) -> Search:

@@ -8,8 +8,6 @@ sentence beside it ("đất không có tranh chấp với ai") does not become i
 
 from __future__ import annotations
 
-import pytest
-
 from knowledge.asking import Asking
 from knowledge.base import LocalKnowledgeBase
 from knowledge.questions import AnswerKind, Questions, route
@@ -26,11 +24,6 @@ NAMING_ITS_OWN = (
     "Bố mẹ tôi khai hoang mảnh vườn này từ năm 1990, đất không có tranh chấp với ai, cả nhà "
     "ở ổn định từ đó. Xin hỏi giờ muốn làm sổ đỏ lần đầu thì cần những gì?"
 )
-
-
-@pytest.fixture(scope="module")
-def asking() -> Asking:
-    return Asking.load()
 
 
 def test_a_question_opening_with_vay_is_read_with_the_sentence_before(asking: Asking) -> None:
