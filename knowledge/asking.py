@@ -29,16 +29,18 @@ LETTER_WORDS = 25  # a shorter message is one question, read whole as the search
 
 
 class Asking:
-    """Finds the clauses of a message that ask, from the phrases in the curated data file."""
+    """Finds the clauses of a message that ask, from the phrases in the curated data files."""
 
-    def __init__(self, cues: Cues[None]) -> None:
+    def __init__(self, cues: Cues[None], refers: Cues[None]) -> None:
         self._cues = cues
+        self._refers = refers
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> Asking:
-        """The curated phrases (``knowledge/data/faq/asking.txt`` by default)."""
+        """The curated phrases (``asking.txt``, ``refers.txt`` in ``knowledge/data/faq`` by
+        default)."""
         source = Path(folder) if folder else Path(str(resources.files("knowledge.data.faq")))
-        return cls(read_cues(source / "asking.txt"))
+        return cls(read_cues(source / "asking.txt"), read_cues(source / "refers.txt"))
 
     def part(self, message: str) -> str | None:
         """The asking clauses of ``message`` joined, or None when they are the whole of it."""
@@ -58,6 +60,30 @@ class Asking:
                 else:
                     told = True
         return " ".join(kept) if kept and told else None
+
+    def lead_in(self, message: str) -> str | None:
+        """The asking part with the sentence before it, when the part opens by pointing back.
+
+        "... Khi nhập lại hộ khẩu thì công an yêu cầu giấy lý lịch tư pháp. Vậy em cần mang
+        giấy tờ gì khi đi làm thủ tục?": the part alone names nothing but the papers and fees
+        every procedure has; its "Vậy" (``refers.txt``) says the subject is in the sentence
+        before. None when the part names its own subject or the letter has no separate part.
+        """
+        asked = self.part(message)
+        if asked is None:
+            return None
+        words = tuple(tokenize(asked))
+        if not any(cue.said_at(words, 0) for _, cue, _ in self._refers.said(words[:4])):
+            return None
+        sentences = [s.strip() for s in _SENTENCE.findall(message) if tokenize(s)]
+        first = next((i for i, s in enumerate(sentences) if self._asks(s)), 0)
+        return f"{sentences[first - 1]} {asked}" if first else None
+
+    def _asks(self, sentence: str) -> bool:
+        """Whether a sentence is a question or has a clause that asks."""
+        return sentence.endswith("?") or any(
+            self._cues.any_in(clause) for clause in _CLAUSE.findall(sentence)
+        )
 
     def clauses(self, message: str) -> list[str]:
         """The asking part's clauses one by one, questions split at their commas too.

@@ -33,9 +33,19 @@ NAMES_IT = 0.5
 least this share of the name's weight; otherwise the procedure is a "did you mean". A letter is
 long: it shares everyday words ("khó khăn", "chi phí", "giấy xác nhận", "hưởng", "hàng tháng")
 with many names, and the tuning letters' cards saying less than half their name were wrong
-nearly as often as right (14 of 30), those saying more wrong one time in sixteen. Short
-questions name procedures in a few words of their own and keep their cards (of eval's cards
-saying less than half, 19 in 297 are wrong)."""
+nearly as often as right (14 of 30), those saying more wrong one time in sixteen."""
+CARD_SAYS = ((15, NAMES_IT), (8, 0.2))
+"""(words, share): a message of at least this many words gets its procedure as the answer only
+when it says at least this share of the name's weight (the first row that fits applies), else
+the same procedures as a "did you mean"; a shorter one, a few words of its own naming the
+procedure, always does. The longer a message, the more everyday words it shares with names it
+does not mean. Calibrated on the 1,154 cards the tuning sets got before the rule (dev, eval,
+letters, tune3 to tune9; ``python -m bench.cards``): sentences of 15 to 25 words saying less
+than half their card's name were right 66 times in 79 (0.84), those of 8 to 15 words saying
+under a fifth 8 times in 13; the other cells of short messages 0.92 to 0.98. Letters with a
+separate asking part keep ``NAMES_IT`` whatever their length; their cards saying most of the
+name are right 48 times in 57, the wrong ones asking about the rules in the name's own words,
+which no share of the name tells apart."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,19 +166,23 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     rules too: the name only happens to share its words. A legal question still carries the
     search result, so a procedure it clearly involves can be offered beside the disclaimer;
     portal help does too ("nộp lệ phí trực tuyến khai sinh").
-    A long letter is read by the part that asks: portal help and the law are heard there only,
-    and its procedure wins over the whole letter's when the letter supports it (see
+    A long letter is read by the part that asks (with the sentence before it when the part
+    points back there, ``_read_asking_part``): portal help and the law are heard in the part
+    only, and its procedure wins over the whole letter's when the letter supports it (see
     ``_read_by_asking``), as the answer only when the letter says most of its name
-    (``NAMES_IT``), else as a "did you mean"; when neither names a procedure, one of its asking
-    clauses alone may, as a guess, if it says its name better than the letter's own guesses
-    (``_guess_by_clause``, ``_better_guesses``).
+    (``NAMES_IT``), else as a "did you mean", and a long question likewise (``CARD_SAYS``);
+    when neither names a procedure, one of its asking clauses alone may, as a guess, if it
+    says its name better than the letter's own guesses (``_guess_by_clause``,
+    ``_better_guesses``).
     """
     asked = questions.asking.part(query)
     if asked is None:
         result = search(query, locale, limit)
     else:
         result = _read_by_asking(
-            search(asked, locale, limit), search(query, locale, max(limit, SUPPORT)), limit
+            _read_asking_part(questions.asking, search, query, asked, locale, limit),
+            search(query, locale, max(limit, SUPPORT)),
+            limit,
         )
     help_answer = questions.portal_help(asked or query)
     if help_answer is not None:
@@ -177,7 +191,7 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     if questions.about_law(asked or query) or (weak and questions.asks_whether(asked or query)):
         return Answer(AnswerKind.LAW, result)
     if result.match is not None:
-        if asked is not None and result.match.said < NAMES_IT:
+        if result.match.said < _card_says(query, asked):
             hits = (result.match, *result.alternatives)
             return Answer(AnswerKind.UNSURE, _guesses(query, hits, limit))
         return Answer(AnswerKind.PROCEDURE, result)
@@ -185,6 +199,32 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
         guessed = _guess_by_clause(questions.asking.clauses(query), search, query, locale, limit)
         result = _better_guesses(result, guessed)
     return Answer(AnswerKind.UNSURE if result.candidates else AnswerKind.NONE, result)
+
+
+def _read_asking_part(
+    asking: Asking, search: Search, query: str, asked: str, locale: str, limit: int
+) -> SearchResult:
+    """The asking part's result, or that of the part read with the sentence before it.
+
+    A part pointing back there ("Vậy em cần mang giấy tờ gì ...?", ``Asking.lead_in``) that
+    by itself names no procedure, or says too little of its best one to get it as the answer
+    (``NAMES_IT``), left its subject in that sentence. One saying enough keeps its own reading:
+    "Vậy muốn làm lại thì phải làm chứng minh trước hay bằng lái trước?" names both papers, and
+    the sentence before would only add the story's words.
+    """
+    found = search(asked, locale, limit)
+    if found.match is not None and found.match.said >= NAMES_IT:
+        return found
+    lead_in = asking.lead_in(query)
+    return found if lead_in is None else search(lead_in, locale, limit)
+
+
+def _card_says(query: str, asked: str | None) -> float:
+    """The share of its best name a message must say to get it as the answer (``CARD_SAYS``)."""
+    if asked is not None:
+        return NAMES_IT
+    words = len(tokenize(query))
+    return next((share for least, share in CARD_SAYS if words >= least), 0.0)
 
 
 def _better_guesses(result: SearchResult, guessed: SearchResult | None) -> SearchResult:

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from knowledge.asking import Asking
 from knowledge.base import LocalKnowledgeBase
+from knowledge.questions import Questions
 from knowledge.store import default_path
 
 SOURCE_DIR = default_path().parent / "source"
@@ -72,3 +74,15 @@ def write_source(tmp_path: Path) -> Callable[[str, list[dict[str, Any]]], Path]:
 def kb(knowledge: LocalKnowledgeBase) -> LocalKnowledgeBase:
     """The shipped knowledge base (``tests/conftest.py``), by the name the knowledge tests use."""
     return knowledge
+
+
+@pytest.fixture(scope="session")
+def questions() -> Questions:
+    """The curated portal help, law and asking phrases the answer route reads."""
+    return Questions.load()
+
+
+@pytest.fixture(scope="session")
+def asking() -> Asking:
+    """The phrases that find the part of a letter that asks."""
+    return Asking.load()

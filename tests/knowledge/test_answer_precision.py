@@ -8,8 +8,6 @@ and a few phrases of the rules are read as they are meant.
 
 from __future__ import annotations
 
-import pytest
-
 from knowledge.base import LocalKnowledgeBase
 from knowledge.questions import NAMES_IT, AnswerKind, Questions, route
 from knowledge.results import SearchHit, SearchResult
@@ -21,11 +19,6 @@ MONTHLY_SOCIAL_ALLOWANCE = "1.001776"
 SOCIAL_PENSION = "1.014027"
 ID_CARD = "1.014061"
 ID_CARD_REISSUE = "1.014064"
-
-
-@pytest.fixture(scope="module")
-def questions() -> Questions:
-    return Questions.load()
 
 
 def _shown(result: SearchResult) -> list[str]:

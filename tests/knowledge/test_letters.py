@@ -20,11 +20,6 @@ LETTER = (
 )
 
 
-@pytest.fixture(scope="module")
-def asking() -> Asking:
-    return Asking.load()
-
-
 def test_the_asking_part_of_a_letter_leaves_its_greeting_and_story_out(asking: Asking) -> None:
     assert asking.part(LETTER) == "Em muốn hỏi em phải làm thủ tục gì để đăng ký tạm trú ạ?"
 

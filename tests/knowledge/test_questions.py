@@ -8,11 +8,6 @@ from knowledge.base import LocalKnowledgeBase
 from knowledge.questions import AnswerKind, Questions
 
 
-@pytest.fixture(scope="module")
-def questions() -> Questions:
-    return Questions.load()
-
-
 @pytest.mark.parametrize(
     ("query", "entry"),
     [
