@@ -502,6 +502,41 @@ def test_a_case_typed_by_its_number_is_the_case_listed_under_that_number(
     assert "Giấy tờ 1/7" in texts_of(chosen)  # the abandoned child's papers, as listed
 
 
+def test_a_case_is_chosen_by_its_words_and_anything_else_is_asked_again(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "abc" or a question typed at "Which one is yours?" used to be searched as a procedure
+    and left the checklist without a case; the case's own words ("bỏ rơi") did the same."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: the real cases
+    asked, *again, chosen, summary = jsonl(
+        here,
+        "case-by-words",
+        {"button": "cl:go:1.001193"},
+        {"text": "abc"},
+        {"text": "dang ky ket hon"},
+        {"text": "tre em"},  # words of both special cases' titles: not guessed
+        {"text": "bỏ rơi"},
+        {"button": "cl:sum:1.001193"},
+    )
+    for reply in again:
+        assert texts_of(reply).startswith("Xin bấm nút đúng trường hợp của bạn")
+        assert payloads(reply) == payloads(asked)  # the case buttons again, and the menu
+        assert "m:menu" in payloads(reply)
+    assert "Giấy tờ 1/7" in texts_of(chosen)
+    assert "Trường hợp của bạn: Trẻ em bị bỏ rơi" in texts_of(summary)
+    _asked, usual = jsonl(here, "usual", {"button": "cl:go:1.001193"}, {"text": "thong thuong"})
+    assert "Giấy tờ 1/6" in texts_of(usual)  # the usual case: no special paper
+    _asked, left = jsonl(here, "leaves", {"button": "cl:go:1.001193"}, {"text": "menu"})
+    assert "m:submit" in payloads(left)  # a command still leaves the question
+
+
+def test_words_where_a_link_code_is_asked_get_the_question_again(here: Motcua) -> None:
+    """ "abc" typed after "Enter a code" used to be searched as a procedure's name."""
+    _asked, again = jsonl(here, "links", {"button": "lk:enter"}, {"text": "abc"})
+    assert texts_of(again).startswith("Mã liên kết gồm 6 chữ số")
+    assert payloads(again) == ["m:menu"]
+
+
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
     _first, have, missing = jsonl(
