@@ -445,6 +445,32 @@ def test_a_fact_in_doubt_is_marked_on_the_first_screen(
     assert "⚠" not in time_line
 
 
+def test_a_fee_the_portal_wrote_7_000_dong_is_shown_7_000_dong(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portal's fee cells write "7,000 Đồng" and "250,000 VNĐ": the card says "7.000 đồng",
+    the same amounts, and leaves an amount already written the Vietnamese way as it was."""
+    fee = "7,000 Đồng (Trực tiếp: thu 7.000 đồng/lần); 250,000 VNĐ (Theo danh sách)"
+    residence = Procedure(
+        code="1.004194",
+        name="Đăng ký tạm trú",
+        levels=("Cấp xã",),
+        channels=(
+            Channel(ChannelKind.IN_PERSON, Duration(3, "Ngày làm việc", "3"), Fee(None, fee)),
+        ),
+        documents=(DocumentGroup("", (Document("Tờ khai", originals=1),)),),
+    )
+    knowledge = tmp_path / "residence.json.gz"
+    save_knowledge_base([residence], knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+    (card,) = jsonl(here, "fees", {"button": "proc:1.004194"})
+    (fee_line,) = [line for line in texts_of(card).splitlines() if line.startswith("Lệ phí:")]
+    assert fee_line == (
+        "Lệ phí: 7.000 đồng (Trực tiếp: thu 7.000 đồng/lần); 250.000 đồng (Theo danh sách)"
+    )
+
+
 def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Motcua) -> None:
     """Those who type rather than tap write the menu's words: "nop ho so", "ho so cua toi"."""
     submit, mine, lookup, staff, language, english = jsonl(
