@@ -386,6 +386,22 @@ def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: M
     assert "Câu 7/11" in texts_of(child)
 
 
+def one_procedure_fee(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, name: str, time: Duration, fee: str
+) -> None:
+    """A knowledge base of one procedure whose in-person fee the portal gave only in words."""
+    procedure = Procedure(
+        code=code,
+        name=name,
+        levels=("Cấp tỉnh",),
+        channels=(Channel(ChannelKind.IN_PERSON, time, Fee(None, fee)),),
+        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
+    )
+    knowledge = tmp_path / f"{code}.json.gz"
+    save_knowledge_base([procedure], knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+
 def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
     here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -395,16 +411,8 @@ def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
         "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần. Nộp trực tuyến: kể từ ngày "
         "01/12/2023 đến hết ngày 31/12/2025, áp dụng mức thu lệ phí là 115.000 đồng/lần cấp.)"
     )
-    licence = Procedure(
-        code="3.000348",
-        name="Cấp lại giấy phép lái xe",
-        levels=("Cấp tỉnh",),
-        channels=(Channel(ChannelKind.IN_PERSON, Duration(5, None, "5"), Fee(None, fee)),),
-        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
-    )
-    knowledge = tmp_path / "licence.json.gz"
-    save_knowledge_base([licence], knowledge)
-    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+    time = Duration(5, None, "5")
+    one_procedure_fee(tmp_path, monkeypatch, "3.000348", "Cấp lại giấy phép lái xe", time, fee)
 
     card, more = jsonl(
         here, "driver", {"text": "cap lai giay phep lai xe"}, {"button": "Xem thêm (2/2)"}
@@ -424,18 +432,8 @@ def test_a_fact_in_doubt_is_marked_on_the_first_screen(
     """A fee written "free" beside a price: the first bubble's fee line says to check it, not
     only the quoting line one "More" away; a fact not in doubt keeps its plain line."""
     fee = "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)"
-    licence = Procedure(
-        code="3.000347",
-        name="Đổi giấy phép lái xe",
-        levels=("Cấp tỉnh",),
-        channels=(
-            Channel(ChannelKind.IN_PERSON, Duration(5, "Ngày làm việc", "5"), Fee(None, fee)),
-        ),
-        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
-    )
-    knowledge = tmp_path / "licence.json.gz"
-    save_knowledge_base([licence], knowledge)
-    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+    time = Duration(5, "Ngày làm việc", "5")
+    one_procedure_fee(tmp_path, monkeypatch, "3.000347", "Đổi giấy phép lái xe", time, fee)
 
     (card,) = jsonl(here, "driver", {"text": "doi gplx"})
     first = card["replies"][0]["text"].splitlines()
@@ -451,18 +449,8 @@ def test_a_fee_the_portal_wrote_7_000_dong_is_shown_7_000_dong(
     """The portal's fee cells write "7,000 Đồng" and "250,000 VNĐ": the card says "7.000 đồng",
     the same amounts, and leaves an amount already written the Vietnamese way as it was."""
     fee = "7,000 Đồng (Trực tiếp: thu 7.000 đồng/lần); 250,000 VNĐ (Theo danh sách)"
-    residence = Procedure(
-        code="1.004194",
-        name="Đăng ký tạm trú",
-        levels=("Cấp xã",),
-        channels=(
-            Channel(ChannelKind.IN_PERSON, Duration(3, "Ngày làm việc", "3"), Fee(None, fee)),
-        ),
-        documents=(DocumentGroup("", (Document("Tờ khai", originals=1),)),),
-    )
-    knowledge = tmp_path / "residence.json.gz"
-    save_knowledge_base([residence], knowledge)
-    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+    time = Duration(3, "Ngày làm việc", "3")
+    one_procedure_fee(tmp_path, monkeypatch, "1.004194", "Đăng ký tạm trú", time, fee)
 
     (card,) = jsonl(here, "fees", {"button": "proc:1.004194"})
     (fee_line,) = [line for line in texts_of(card).splitlines() if line.startswith("Lệ phí:")]
