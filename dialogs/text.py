@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
+from dialogs.messages import Button
 from knowledge.text import fold
 
 MAX_QUERY_CHARS = 300
@@ -126,6 +128,18 @@ def digit(text: str) -> int | None:
     """The number when a message is just a number ("2", "2.", " 3 "), for numbered lists."""
     found = _DIGIT.match(text)
     return int(found.group(1)) if found else None
+
+
+def typed_button(text: str, offered: Sequence[Button], numbered: int = 0) -> Button | None:
+    """The button a citizen typed rather than tapped: its label ("me" for "Mẹ", "bo qua" for
+    "Bỏ qua", diacritics and case aside), or its number among the first ``numbered`` buttons,
+    as chats without buttons show them and as a question's numbered list reads."""
+    typed = fold(text).strip(" .!")
+    found = next((b for b in offered if fold(b.label) == typed), None)
+    number = digit(text)
+    if found is None and number is not None and 1 <= number <= min(numbered, len(offered)):
+        found = offered[number - 1]
+    return found
 
 
 def asks_reminder(text: str) -> bool:

@@ -386,6 +386,22 @@ def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: M
     assert "Câu 7/11" in texts_of(child)
 
 
+def one_procedure_fee(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, name: str, time: Duration, fee: str
+) -> None:
+    """A knowledge base of one procedure whose in-person fee the portal gave only in words."""
+    procedure = Procedure(
+        code=code,
+        name=name,
+        levels=("Cấp tỉnh",),
+        channels=(Channel(ChannelKind.IN_PERSON, time, Fee(None, fee)),),
+        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
+    )
+    knowledge = tmp_path / f"{code}.json.gz"
+    save_knowledge_base([procedure], knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+
 def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
     here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -395,16 +411,8 @@ def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
         "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần. Nộp trực tuyến: kể từ ngày "
         "01/12/2023 đến hết ngày 31/12/2025, áp dụng mức thu lệ phí là 115.000 đồng/lần cấp.)"
     )
-    licence = Procedure(
-        code="3.000348",
-        name="Cấp lại giấy phép lái xe",
-        levels=("Cấp tỉnh",),
-        channels=(Channel(ChannelKind.IN_PERSON, Duration(5, None, "5"), Fee(None, fee)),),
-        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
-    )
-    knowledge = tmp_path / "licence.json.gz"
-    save_knowledge_base([licence], knowledge)
-    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+    time = Duration(5, None, "5")
+    one_procedure_fee(tmp_path, monkeypatch, "3.000348", "Cấp lại giấy phép lái xe", time, fee)
 
     card, more = jsonl(
         here, "driver", {"text": "cap lai giay phep lai xe"}, {"button": "Xem thêm (2/2)"}
@@ -424,18 +432,8 @@ def test_a_fact_in_doubt_is_marked_on_the_first_screen(
     """A fee written "free" beside a price: the first bubble's fee line says to check it, not
     only the quoting line one "More" away; a fact not in doubt keeps its plain line."""
     fee = "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)"
-    licence = Procedure(
-        code="3.000347",
-        name="Đổi giấy phép lái xe",
-        levels=("Cấp tỉnh",),
-        channels=(
-            Channel(ChannelKind.IN_PERSON, Duration(5, "Ngày làm việc", "5"), Fee(None, fee)),
-        ),
-        documents=(DocumentGroup("", (Document("Đơn đề nghị", originals=1),)),),
-    )
-    knowledge = tmp_path / "licence.json.gz"
-    save_knowledge_base([licence], knowledge)
-    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+    time = Duration(5, "Ngày làm việc", "5")
+    one_procedure_fee(tmp_path, monkeypatch, "3.000347", "Đổi giấy phép lái xe", time, fee)
 
     (card,) = jsonl(here, "driver", {"text": "doi gplx"})
     first = card["replies"][0]["text"].splitlines()
@@ -443,6 +441,22 @@ def test_a_fact_in_doubt_is_marked_on_the_first_screen(
     assert fee_line.startswith("Lệ phí: ⚠ cần hỏi lại bộ phận một cửa: Miễn phí")
     (time_line,) = [line for line in first if line.startswith("Thời gian giải quyết:")]
     assert "⚠" not in time_line
+
+
+def test_a_fee_the_portal_wrote_7_000_dong_is_shown_7_000_dong(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portal's fee cells write "7,000 Đồng" and "250,000 VNĐ": the card says "7.000 đồng",
+    the same amounts, and leaves an amount already written the Vietnamese way as it was."""
+    fee = "7,000 Đồng (Trực tiếp: thu 7.000 đồng/lần); 250,000 VNĐ (Theo danh sách)"
+    time = Duration(3, "Ngày làm việc", "3")
+    one_procedure_fee(tmp_path, monkeypatch, "1.004194", "Đăng ký tạm trú", time, fee)
+
+    (card,) = jsonl(here, "fees", {"button": "proc:1.004194"})
+    (fee_line,) = [line for line in texts_of(card).splitlines() if line.startswith("Lệ phí:")]
+    assert fee_line == (
+        "Lệ phí: 7.000 đồng (Trực tiếp: thu 7.000 đồng/lần); 250.000 đồng (Theo danh sách)"
+    )
 
 
 def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Motcua) -> None:
@@ -500,6 +514,41 @@ def test_a_case_typed_by_its_number_is_the_case_listed_under_that_number(
     assert listed[0] == "1. Thông thường, không thuộc trường hợp nào"
     assert "bỏ rơi" in listed[1]
     assert "Giấy tờ 1/7" in texts_of(chosen)  # the abandoned child's papers, as listed
+
+
+def test_a_case_is_chosen_by_its_words_and_anything_else_is_asked_again(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "abc" or a question typed at "Which one is yours?" used to be searched as a procedure
+    and left the checklist without a case; the case's own words ("bỏ rơi") did the same."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: the real cases
+    asked, *again, chosen, summary = jsonl(
+        here,
+        "case-by-words",
+        {"button": "cl:go:1.001193"},
+        {"text": "abc"},
+        {"text": "dang ky ket hon"},
+        {"text": "tre em"},  # words of both special cases' titles: not guessed
+        {"text": "bỏ rơi"},
+        {"button": "cl:sum:1.001193"},
+    )
+    for reply in again:
+        assert texts_of(reply).startswith("Xin bấm nút đúng trường hợp của bạn")
+        assert payloads(reply) == payloads(asked)  # the case buttons again, and the menu
+        assert "m:menu" in payloads(reply)
+    assert "Giấy tờ 1/7" in texts_of(chosen)
+    assert "Trường hợp của bạn: Trẻ em bị bỏ rơi" in texts_of(summary)
+    _asked, usual = jsonl(here, "usual", {"button": "cl:go:1.001193"}, {"text": "thong thuong"})
+    assert "Giấy tờ 1/6" in texts_of(usual)  # the usual case: no special paper
+    _asked, left = jsonl(here, "leaves", {"button": "cl:go:1.001193"}, {"text": "menu"})
+    assert "m:submit" in payloads(left)  # a command still leaves the question
+
+
+def test_words_where_a_link_code_is_asked_get_the_question_again(here: Motcua) -> None:
+    """ "abc" typed after "Enter a code" used to be searched as a procedure's name."""
+    _asked, again = jsonl(here, "links", {"button": "lk:enter"}, {"text": "abc"})
+    assert texts_of(again).startswith("Mã liên kết gồm 6 chữ số")
+    assert payloads(again) == ["m:menu"]
 
 
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:

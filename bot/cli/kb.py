@@ -224,8 +224,9 @@ def _summary(p: Procedure) -> list[str]:
         lines.append(f"Lĩnh vực: {p.field}")
     if p.agencies:
         lines.append(f"Cơ quan thực hiện: {'; '.join(p.agencies)}")
-    if p.catalogue_only:
+    if p.ministry:
         lines.append(f"Cơ quan ban hành: {p.ministry}")
+    if p.catalogue_only:
         lines.append(
             "Chỉ có trong danh mục thủ tục của Cổng: chưa có danh sách giấy tờ, phí và thời hạn."
             " / Known from the portal's catalogue only: no papers, fees or times."

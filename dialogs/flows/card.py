@@ -11,6 +11,7 @@ import re
 from datetime import date
 from urllib.parse import quote, urlencode
 
+from babel.numbers import format_decimal
 from cachetools import LRUCache
 
 from dialogs.context import Turn
@@ -27,6 +28,13 @@ LABEL_CHARS = 40
 
 NOTE_CHARS = 600
 """The portal's remark on a fee is cut to this on the card; the full text is one tap away."""
+
+_PORTAL_MONEY = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)\s*(?:việt nam đồng|đồng|vnđ|vnd)(?!\w)", re.IGNORECASE
+)
+"""An amount as the portal's fee cells write it: "7,000 Đồng", "250,000 VNĐ", "70,000 Việt Nam
+Đồng" (a comma between thousands, the unit capitalised); amounts already written the Vietnamese
+way ("7.000 đồng") or with decimals are left alone."""
 
 _BOILERPLATE = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
 _PROVINCIAL_ISSUER = re.compile(r"^UBND (?:tỉnh|thành phố) (.+)$", re.IGNORECASE)
@@ -319,9 +327,9 @@ def duration(t: Translator, value: Duration) -> str:
 def fee(t: Translator, value: Fee) -> str:
     """A fee: formatted money, "free", or the portal's own words when it gives no amount."""
     if value.amount is None:  # the portal's words, which run to 50,000 characters at worst
-        return (
-            shorten(value.text, NOTE_CHARS) if value.text else t.gettext("not stated by the portal")
-        )
+        if not value.text:
+            return t.gettext("not stated by the portal")
+        return shorten(vietnamese_money(value.text), NOTE_CHARS)
     if value.amount == 0:
         return t.gettext("free")
     return t.format_money(value.amount)
@@ -337,8 +345,17 @@ def fee_note(procedure: Procedure) -> str:
         if channel.fee is not None and channel.fee.amount is not None:
             note = _AMOUNT.sub("", channel.fee.text, count=1).strip(" ()-–:;.")
             if note:
-                return note
+                return vietnamese_money(note)
     return ""
+
+
+def vietnamese_money(text: str) -> str:
+    """The portal's "7,000 Đồng" written as Vietnamese write it, "7.000 đồng": the same amount
+    (the portal's comma separates thousands), read without stumbling on a foreign style."""
+    return _PORTAL_MONEY.sub(
+        lambda m: f"{format_decimal(int(m.group(1).replace(',', '')), locale='vi_VN')} đồng",
+        text,
+    )
 
 
 def channel_name(t: Translator, kind: ChannelKind) -> str:

@@ -26,6 +26,7 @@ from dialogs.flows import card, feedback, menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
 from dialogs.step import NoteMilestone
+from dialogs.text import asks_reminder, typed_button
 from knowledge.model import Document, Procedure
 from knowledge.text import fold
 
@@ -137,10 +138,10 @@ _CASE_LEAD = re.compile(
 )
 
 
-def ask_case(turn: Turn, procedure: Procedure, intro: str | None = None) -> list[Reply]:
-    """Which situation is the citizen's? The usual case first, then each special one."""
+def _case_choices(turn: Turn, procedure: Procedure) -> tuple[list[Button], list[str]]:
+    """The case buttons and the titles listed above them, numbered alike: the usual case first
+    when there is one, then each special case."""
     _ = turn.t.gettext
-    turn.set_step("checklist:case")
     parts = papers.sections(procedure)
     choices = cases(procedure)
     buttons: list[Button] = []
@@ -155,14 +156,55 @@ def ask_case(turn: Turn, procedure: Procedure, intro: str | None = None) -> list
         Button(label, f"cl:case:{procedure.code}:{gi}")
         for label, gi in zip(labels[:MAX_CASES], choices[:MAX_CASES], strict=False)
     )
-    # Numbered as the buttons are: a citizen who answers with a number gets what they read.
-    titles = [card.shorten(parts[gi].title, CASE_CHARS) for gi in choices[:MAX_CASES]]
+    titles = [parts[gi].title for gi in choices[:MAX_CASES]]
     if len(buttons) > len(titles):
         titles.insert(0, buttons[0].label)
-    listed = "\n".join(f"{number}. {title}" for number, title in enumerate(titles, start=1))
+    return buttons, titles
+
+
+def ask_case(turn: Turn, procedure: Procedure, intro: str | None = None) -> list[Reply]:
+    """Which situation is the citizen's? The usual case first, then each special one."""
+    _ = turn.t.gettext
+    turn.set_step("checklist:case")
+    buttons, titles = _case_choices(turn, procedure)
+    # Numbered as the buttons are: a citizen who answers with a number gets what they read.
+    listed = "\n".join(
+        f"{number}. {card.shorten(title, CASE_CHARS)}"
+        for number, title in enumerate(titles, start=1)
+    )
     text = _("The papers depend on your situation. Which one is yours?")
     head = [intro] if intro else []
     return [Reply("\n\n".join([*head, f"{text}\n{listed}"]), (*buttons, menu.menu_button(turn)))]
+
+
+def case_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at the case question: a case by its number, its button's words or words of its
+    title ("bỏ rơi"); anything else is asked again with the buttons, as a filing's question is.
+    Commands ("menu", "hủy", the menu's words) never reach here, so they still leave; so does
+    a reminder asked for in words, which keeps this checklist's place."""
+    code = turn.state.get("proc")
+    procedure = turn.procedure(code) if isinstance(code, str) else None
+    if procedure is None or states.checklist(turn.state, procedure.code) is None:
+        return None
+    if asks_reminder(text):
+        return None
+    buttons, titles = _case_choices(turn, procedure)
+    found = typed_button(text, buttons, numbered=len(buttons))
+    words = set(fold(text).split())
+    if found is None and words:
+        holding = [b for b, title in zip(buttons, titles, strict=True) if words <= _words(title)]
+        found = holding[0] if len(holding) == 1 else None
+    if found is not None and found.payload is not None:
+        return choose_case(turn, found.payload.split(":")[2:])
+    again = turn.t.gettext(
+        "Please tap the button of your case, or type its number. To do something else, type “menu”."
+    )
+    return [Reply(again), *ask_case(turn, procedure)]
+
+
+def _words(title: str) -> set[str]:
+    """A title's words without diacritics, to find the words a citizen typed among them."""
+    return set(re.findall(r"\w+", fold(title)))
 
 
 def choose_case(turn: Turn, args: list[str]) -> list[Reply] | None:

@@ -31,7 +31,7 @@ from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
-from dialogs.text import digit
+from dialogs.text import typed_button
 from knowledge.text import fold
 
 CONSENT_VERSION = "2026-12-01"
@@ -324,16 +324,9 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
 
 
 def _typed_button(turn: Turn, spec: Field, text: str) -> list[Reply] | None:
-    """A button of the question typed rather than tapped: its label ("me" for "Mẹ", "bo qua"
-    for "Bỏ qua", diacritics and case aside), or for a choice its number, as chats without
-    buttons show them. A number is an answer anywhere else: "1" is no ID number, but it must
-    not stop the filing either."""
-    typed = fold(text).strip(" .!")
-    offered = _field_buttons(turn, spec)
-    found = next((b for b in offered if fold(b.label) == typed), None)
-    number = digit(text) if spec.choices else None
-    if found is None and number is not None and 1 <= number <= len(spec.choices):
-        found = offered[number - 1]
+    """A button of the question typed rather than tapped, or for a choice its number. A number
+    is an answer anywhere else: "1" is no ID number, but it must not stop the filing either."""
+    found = typed_button(text, _field_buttons(turn, spec), numbered=len(spec.choices))
     if found is None or found.payload is None:
         return None
     if found.payload.startswith("f:c:"):

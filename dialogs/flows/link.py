@@ -17,7 +17,6 @@ from dialogs.step import LINK_CODE_DIGITS, IssueLinkCode, RedeemLinkCode
 
 _SEPARATORS = re.compile(r"[\s.\-]+")
 _CODE = re.compile(rf"[0-9]{{{LINK_CODE_DIGITS}}}")
-_ANY_DIGIT = re.compile(r"[0-9]")
 
 
 def code_in(text: str) -> str | None:
@@ -74,19 +73,15 @@ def _ask_code(turn: Turn) -> Reply:
     )
 
 
-def typed(turn: Turn, text: str) -> list[Reply] | None:
-    """Text while waiting for a code: a code is checked, other digits get a hint.
-
-    Text without any digit is not a code attempt at all (a question, say), so it returns None
-    and is handled as usual.
-    """
+def typed(turn: Turn, text: str) -> list[Reply]:
+    """Text while waiting for a code: a code is checked, anything else is asked again, as a
+    filing's question is. Commands ("menu", "hủy", the menu's words) never reach here, so they
+    still leave."""
     candidate = code_in(text)
     if candidate is not None:
         turn.set_step("link:checking")
         turn.effects.append(RedeemLinkCode(candidate))
         return []
-    if _ANY_DIGIT.search(text) is None:
-        return None
     return [
         Reply(
             turn.t.gettext(

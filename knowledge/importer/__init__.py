@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from knowledge.importer import catalogue, docexport, portal, portalapi
+from knowledge.importer import catalogue, docexport, issuers, portal, portalapi
 from knowledge.importer.common import Problem, Problems
 from knowledge.model import Procedure
 
@@ -115,6 +115,7 @@ def import_files(paths: Iterable[str | Path], progress: TextIO | None = None) ->
     reader = _Reader()
     by_code: dict[str, tuple[Procedure, list[Problem], bool]] = {}
     duplicates: list[str] = []
+    named_by_catalogue: dict[str, str] = {}
     for path in sorted(Path(p) for p in paths):
         records = list(_records(path))
         bar = tqdm(
@@ -129,6 +130,8 @@ def import_files(paths: Iterable[str | Path], progress: TextIO | None = None) ->
                 where = f"{path.name}:{number}"
                 reader.problems.add(where, "record", f"not a procedure record ({exc!r}), skipped")
                 continue
+            if catalogue.is_record(record) and procedure.ministry:
+                named_by_catalogue[procedure.code] = procedure.ministry
             structured = portalapi.is_record(record)
             kept = by_code.get(procedure.code)
             if kept is not None:
@@ -137,7 +140,8 @@ def import_files(paths: Iterable[str | Path], progress: TextIO | None = None) ->
                 if mine <= preference(kept[0], len(kept[1]), structured=kept[2]):
                     continue  # on a full tie the record read first stays
             by_code[procedure.code] = (procedure, found.items, structured)
-    ordered = tuple(sorted((p for p, _, _ in by_code.values()), key=lambda p: p.code))
+    kept_records = issuers.named((p for p, _, _ in by_code.values()), named_by_catalogue)
+    ordered = tuple(sorted(kept_records, key=lambda p: p.code))
     reader.problems.items.extend(item for _, items, _ in by_code.values() for item in items)
     problems = tuple(sorted(reader.problems.items, key=lambda p: (p.code, p.part, p.reason)))
     return ImportResult(ordered, problems, reader.records, tuple(sorted(duplicates)))

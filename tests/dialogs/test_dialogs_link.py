@@ -13,7 +13,7 @@ from chat_harness import ChatHarness
 from test_dialogs_checklist import start_birth_checklist
 
 from dialogs.state import merge
-from dialogs.step import IssueLinkCode, NoteQuestion, RedeemLinkCode
+from dialogs.step import IssueLinkCode, RedeemLinkCode
 
 LINK_MENU = ("Lấy mã liên kết", "Nhập mã", "Menu")
 STALE = "Nút này đã cũ"
@@ -60,14 +60,17 @@ def test_a_bad_code_gets_one_kind_answer_and_another_try(chat: ChatHarness) -> N
     assert chat.step == "menu"
 
 
-def test_digits_that_are_not_a_code_get_a_hint_and_words_are_answered_as_usual(
-    chat: ChatHarness,
+@pytest.mark.parametrize("typed", ["12345", "abc", "làm căn cước"])
+def test_anything_but_a_code_is_asked_for_again_and_menu_leaves(
+    chat: ChatHarness, typed: str
 ) -> None:
-    chat.send("/link").press("Nhập mã").send("12345")
-    chat.expect("Mã liên kết gồm 6 chữ số, ví dụ 123 456.")
+    """Words used to be searched as a question, leaving the code half asked for; as at a
+    filing's question, only a command leaves."""
+    chat.send("/link").press("Nhập mã").send(typed)
+    chat.expect("Mã liên kết gồm 6 chữ số, ví dụ 123 456.").expect_buttons("Menu")
     assert chat.effects == () and chat.step == "link:wait_code"
-    chat.send("làm căn cước").expect("Cấp đổi thẻ căn cước")
-    assert [type(effect) for effect in chat.effects] == [NoteQuestion]  # no link code
+    chat.send("menu").expect("Bạn cần gì?")
+    assert chat.step == "menu"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from knowledge.store import load_knowledge_base, procedure_to_dict
+from knowledge.importer.issuers import is_slug
+from knowledge.store import default_path, load_knowledge_base, procedure_to_dict
 
 Records = dict[str, dict[str, Any]]
 WriteSource = Callable[[str, list[dict[str, Any]]], Path]
@@ -207,3 +209,60 @@ def test_motcua_script_shows_a_shipped_procedure() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Cấp đổi thẻ căn cước\nMã thủ tục: 1.014063")
+
+
+def test_show_names_the_issuing_ministry_not_its_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    """The page crawl files procedures under folders ("bo-nong-nghiep-mt"), which `kb show` and
+    the cards printed as the issuer."""
+    code, stdout, _ = run(capsys, "kb", "show", "1.000025")  # the shipped knowledge base
+    assert code == 0
+    assert "Cơ quan ban hành: Bộ Nông nghiệp và Môi trường" in stdout
+
+
+def test_every_folder_of_the_shipped_sources_is_named_in_the_shipped_knowledge_base() -> None:
+    """Each procedure the sources file under a folder (the crawl's ``_ministry_folder``, the
+    Defence export's "bo-quoc-phong") carries an issuer's name in the shipped knowledge base."""
+    sources = default_path().parent / "source"
+    folders: dict[str, str] = {}
+    with gzip.open(sources / "procedures-raw.jsonl.gz", "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            folders[record["ma_thu_tuc"].strip()] = record["_ministry_folder"]
+    shipped = {p.code: p for p in load_knowledge_base(default_path())}
+    assert {p.ministry for p in shipped.values() if is_slug(p.ministry)} == set()
+    named: dict[str, set[str]] = {}
+    for code, folder in folders.items():
+        if code in shipped and not shipped[code].catalogue_only:
+            named.setdefault(folder, set()).add(shipped[code].ministry)
+    assert set(named) >= {"bo-nong-nghiep-mt", "bo-tu-phap", "bo-cong-an", "toa-an-nhan-dan"}
+    for folder, names in named.items():
+        assert names and all(name.startswith(("Bộ ", "Ngân hàng ", "Tòa án ")) for name in names), (
+            folder,
+            names,
+        )
+
+
+def test_import_names_a_folder_by_the_catalogue(
+    source_records: Records,
+    write_source: WriteSource,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A crawled procedure gets the name the catalogue gives its code; one the catalogue lacks
+    gets the name its folder's other codes bear, not the folder."""
+    land, other = (copy.deepcopy(source_records[c]) for c in ("1.000017", "1.001193"))
+    land["_ministry_folder"] = other["_ministry_folder"] = "bo-nong-nghiep-mt"
+    listed = {
+        "id": "x",
+        "code": "1.000017",
+        "name": land["ten_thu_tuc"],
+        "departmentPromulgate": "Bộ Nông nghiệp và Môi trường",
+    }
+    crawl = write_source("crawl.jsonl.gz", [land, other])
+    listing = write_source("catalogue.jsonl.gz", [listed])
+    out = tmp_path / "kb.json.gz"
+    assert run(capsys, "kb", "import", str(crawl), str(listing), "--out", str(out))[0] == 0
+    assert {p.code: p.ministry for p in load_knowledge_base(out)} == {
+        "1.000017": "Bộ Nông nghiệp và Môi trường",
+        "1.001193": "Bộ Nông nghiệp và Môi trường",
+    }

@@ -126,3 +126,17 @@ async def test_any_address_is_answered_without_an_error(
     status, page = await _get(real_client, "/p/" + quote(code, "") + query)
     assert status in (200, 404), (code, case, lang, status)
     assert "Traceback" not in page
+
+
+async def test_a_fee_the_portal_wrote_7_000_dong_is_printed_the_vietnamese_way(
+    real_client: Client,
+) -> None:
+    """The temporary residence registration's fee cell reads "7,000 Đồng (…); 5,000 Đồng (…)":
+    printed "7.000 đồng", the same amounts, never the portal's comma."""
+    status, page = await _get(real_client, "/p/1.004194")
+    assert status == 200
+    (fee,) = [line for line in page.splitlines() if "Lệ phí:" in line]
+    assert "7.000 đồng (- Đăng ký tạm trú (cá nhân, hộ gia đình)" in fee
+    assert "; 5.000 đồng (- Đăng ký tạm trú theo danh sách" in fee
+    assert "thu 7.000 đồng/lần đăng ký" in fee  # already Vietnamese: left as it was
+    assert not re.search(r"\d,\d{3}", fee)
