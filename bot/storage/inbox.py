@@ -131,6 +131,14 @@ def _answer(**values: Any) -> Any:
 _ANSWERED = _answer(status=ANSWERED)
 _FINISHED = _answer(status=DONE, owner=None, lease_until=None)
 
+_PROGRESS = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("entry"), _INBOX.c.owner == bindparam("holder"))
+    .values(sent=bindparam("count"))
+)
+"""``progressed_all``'s statement, built once: every platform message but a reply's last runs
+it."""
+
 
 class ClaimLost(MotcuaError):
     """The row's lease passed to another worker (or the row moved on): this turn must not commit."""
@@ -149,6 +157,8 @@ class InboxEntry:
     """The id of the request that handed the message over, so the turn's log lines share it."""
     accepted_at: datetime | None = None
     """When the message was kept: the start of its reply latency."""
+    sent: int = 0
+    """Platform messages of the replies the platform accepted in an earlier attempt."""
 
 
 def message_to_json(message: IncomingMessage) -> dict[str, Any]:
@@ -195,6 +205,7 @@ def _entry(row: Any) -> InboxEntry:
         replies=None if row.replies is None else replies_from_json(row.replies),
         request_id=row.message.get("request_id"),
         accepted_at=row.accepted_at,
+        sent=row.sent,
     )
 
 
@@ -362,6 +373,15 @@ class SqlInbox:
         )
         if rowcount(result) != 1:
             raise ClaimLost("the inbox row is no longer this worker's")
+
+    async def progressed_all(self, counts: Sequence[tuple[int, int]], owner: str) -> None:
+        """Note, for each (row id, count), that the platform accepted the first ``count``
+        messages of the row's replies, with one statement for the lot; rows the owner no
+        longer holds are left as they are (their new holder sends them)."""
+        await self._session.execute(
+            _PROGRESS,
+            [{"entry": entry_id, "holder": owner, "count": count} for entry_id, count in counts],
+        )
 
     async def done_all(self, entry_ids: Sequence[int], owner: str, now: datetime) -> None:
         """Mark rows of messages that answer nothing (the portal's events) done and release

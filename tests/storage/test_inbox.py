@@ -27,6 +27,8 @@ from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.inbox import SqlInbox
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.ports import Progress
+from integrations.progress import UNRECORDED, send_unsent
 from storage.test_dispatcher import echo, make_deps
 
 REF = ConversationRef("telegram", "424242")
@@ -43,8 +45,13 @@ class Sent:
     def __init__(self) -> None:
         self.texts: list[str] = []
 
-    async def __call__(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
-        self.texts.extend(reply.text for reply in replies)
+    async def __call__(
+        self, message: IncomingMessage, replies: Sequence[Reply], progress: Progress = UNRECORDED
+    ) -> None:
+        async def send(reply: Reply) -> None:  # one platform message a reply
+            self.texts.append(reply.text)
+
+        await send_unsent(replies, progress, send)
 
 
 def worker(
@@ -220,10 +227,10 @@ async def test_replies_not_sent_before_a_crash_are_sent_without_a_second_turn(
     sent = Sent()
     crashes = [RuntimeError("worker stopped while sending")]
 
-    async def send(message: IncomingMessage, replies: Sequence[Reply]) -> None:
+    async def send(message: IncomingMessage, replies: Sequence[Reply], progress: Progress) -> None:
         if crashes:
             raise crashes.pop()
-        await sent(message, replies)
+        await sent(message, replies, progress)
 
     async with worker(database, clock) as inbox:
         inbox.subscribe(REF.channel, send)
