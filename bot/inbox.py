@@ -9,7 +9,8 @@ answered in order whichever worker takes them. The turn marks its row answered i
 transaction: the deduplication mark and the turn's effects are committed together or not at
 all, and a redelivery of an answered message changes nothing. A platform that refuses the
 replies for a while (429, 5xx, unreachable) gets them again later from the kept row, without a
-second turn.
+second turn, and only the platform messages it had not accepted: each acceptance but a reply's
+last is recorded on the row before the next message is sent (``DurableInbox._progressed``).
 
 A channel whose messages need no answer (the portal's events) may be worked through in batches
 instead: the rows claimed together are applied in one transaction, each marked done in it, so a

@@ -35,9 +35,9 @@ async def send_unsent(
     """Send the messages the platform has not accepted yet, in order, recording each one's
     acceptance before the next is sent.
 
-    The last one's is not recorded: the caller marks the whole reply sent just after, and a
-    message that costs one statement fewer matters more than the window between the two.
-    A refusal raises out of ``send`` and leaves the count at the messages before it.
+    The last one's is not recorded: the caller marks the whole reply sent just after, which
+    says as much for the same one statement. A refusal raises out of ``send`` and leaves the
+    count at the messages before it.
     """
     last = len(messages) - 1
     for index in range(progress.sent, len(messages)):

@@ -3,8 +3,9 @@
 A row is inserted (and committed) before the platform is answered, so a crash afterwards loses
 nothing; its unique (channel, message id) makes a redelivery find the same row instead of a
 second turn. A worker leases the oldest open row of a conversation, runs the turn and marks the
-row answered in the turn's own transaction, then sends the replies and marks it done. A worker
-that dies leaves a lease that simply runs out.
+row answered in the turn's own transaction, then sends the replies, counting on the row the
+platform messages accepted so far (``sent``: a send refused part way goes on from there), and
+marks it done. A worker that dies leaves a lease that simply runs out.
 """
 
 from __future__ import annotations
