@@ -11,6 +11,8 @@ test's: the kept reply is sent again only once the pause the inbox chose has pas
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -67,14 +69,21 @@ async def handed_back(app: App, channel: str) -> bool:
         return bool(found)
 
 
-async def test_messenger_and_zalo_replies_refused_for_a_while_are_sent_once_later(
-    tmp_path: Path,
-) -> None:
-    clock = ManualClock()
+async def both_handed_back(app: App) -> bool:
+    """Whether Messenger's and Zalo's messages both wait to be sent again (``handed_back``)."""
+    return await handed_back(app, "messenger") and await handed_back(app, "zalo")
+
+
+@asynccontextmanager
+async def messenger_and_zalo(
+    data: Path, clock: ManualClock, database: str | None = None
+) -> AsyncIterator[tuple[App, FakeGraphApi, FakeZalo]]:
+    """The app serving a Messenger page and a Zalo OA on their fakes, whose adapters retry
+    quickly, on ``database`` (a SQLite file in ``data`` by default), Zalo's user known."""
     graph = FakeGraphApi(page_token=PAGE_TOKEN, app_secret=APP_SECRET, clock=clock)
     async with graph, FakeZalo(clock=clock) as zalo:
         env = {
-            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_DATA_DIR": str(data),
             "MOTCUA_MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
             "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
             "MOTCUA_MESSENGER_VERIFY_TOKEN": "refused-verify",
@@ -83,49 +92,55 @@ async def test_messenger_and_zalo_replies_refused_for_a_while_are_sent_once_late
             "MOTCUA_ZALO_RETRY_SECONDS": ADAPTER_RETRY_SECONDS,
             **zalo_env(zalo),
         }
+        if database is not None:
+            env["MOTCUA_DATABASE_URL"] = database
         async with serving(env, knowledge=KNOWLEDGE, clock=clock) as app:
             url = app.settings.public_url or ""
             graph.webhook_url = f"{url}{MESSENGER_WEBHOOK}"
             zalo.webhook_url = f"{url}{ZALO_WEBHOOK}"
             zalo.user(ZALO_USER)
+            yield app, graph, zalo
 
-            # More refusals than each adapter absorbs: its last one reaches the inbox.
-            graph.fail_next(GRAPH_RATE_LIMIT, times=ADAPTER_ATTEMPTS)
-            zalo.inject(*[ZALO_TEMPORARY] * ADAPTER_ATTEMPTS)
-            await asyncio.gather(
-                graph.deliver([graph.text(PSID, "khai sinh")]),
-                zalo.emit(zalo.text_event(ZALO_USER, "khai sinh")),
-            )
 
-            async def both_kept() -> bool:
-                return await handed_back(app, "messenger") and await handed_back(app, "zalo")
+async def test_messenger_and_zalo_replies_refused_for_a_while_are_sent_once_later(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock()
+    async with messenger_and_zalo(tmp_path, clock) as (app, graph, zalo):
+        # More refusals than each adapter absorbs: its last one reaches the inbox.
+        graph.fail_next(GRAPH_RATE_LIMIT, times=ADAPTER_ATTEMPTS)
+        zalo.inject(*[ZALO_TEMPORARY] * ADAPTER_ATTEMPTS)
+        await asyncio.gather(
+            graph.deliver([graph.text(PSID, "khai sinh")]),
+            zalo.emit(zalo.text_event(ZALO_USER, "khai sinh")),
+        )
 
-            await eventually(both_kept, within=30)
-            assert graph.messages_to(PSID) == []
-            assert zalo.sent_to(ZALO_USER) == []
+        await eventually(lambda: both_handed_back(app), within=30)
+        assert graph.messages_to(PSID) == []
+        assert zalo.sent_to(ZALO_USER) == []
 
-            # Nothing is sent before the pause has passed on the app's clock ...
-            await asyncio.sleep(1.5)
-            assert graph.messages_to(PSID) == [] and zalo.sent_to(ZALO_USER) == []
-            # ... and once it has, each kept reply is sent, once.
-            clock.advance(seconds=120)
+        # Nothing is sent before the pause has passed on the app's clock ...
+        await asyncio.sleep(1.5)
+        assert graph.messages_to(PSID) == [] and zalo.sent_to(ZALO_USER) == []
+        # ... and once it has, each kept reply is sent, once.
+        clock.advance(seconds=120)
 
-            async def both_sent() -> bool:
-                return bool(graph.messages_to(PSID)) and bool(zalo.sent_to(ZALO_USER))
+        async def both_sent() -> bool:
+            return bool(graph.messages_to(PSID)) and bool(zalo.sent_to(ZALO_USER))
 
-            await eventually(both_sent, within=20)
-            sent = (len(graph.messages_to(PSID)), len(zalo.sent_to(ZALO_USER)))
-            clock.advance(seconds=120)
-            await asyncio.sleep(1.5)  # time for a wrong second send to show
-            assert (len(graph.messages_to(PSID)), len(zalo.sent_to(ZALO_USER))) == sent
-            assert await said_in(app, "messenger") == ["khai sinh"]  # one turn each
-            assert await said_in(app, "zalo") == ["khai sinh"]
+        await eventually(both_sent, within=20)
+        sent = (len(graph.messages_to(PSID)), len(zalo.sent_to(ZALO_USER)))
+        clock.advance(seconds=120)
+        await asyncio.sleep(1.5)  # time for a wrong second send to show
+        assert (len(graph.messages_to(PSID)), len(zalo.sent_to(ZALO_USER))) == sent
+        assert await said_in(app, "messenger") == ["khai sinh"]  # one turn each
+        assert await said_in(app, "zalo") == ["khai sinh"]
 
-            async with aiohttp.ClientSession() as http:
-                samples = await scrape(http, url)
-            errors = "motcua_send_errors_total"
-            assert value(samples, errors, channel="messenger", kind="RateLimited") == 1
-            assert value(samples, errors, channel="zalo", kind="TemporaryFailure") == 1
+        async with aiohttp.ClientSession() as http:
+            samples = await scrape(http, app.settings.public_url or "")
+        errors = "motcua_send_errors_total"
+        assert value(samples, errors, channel="messenger", kind="RateLimited") == 1
+        assert value(samples, errors, channel="zalo", kind="TemporaryFailure") == 1
 
 
 async def test_a_reply_telegram_refuses_at_its_second_message_is_sent_on_from_there_once(
@@ -160,58 +175,37 @@ async def test_messenger_and_zalo_replies_refused_at_their_second_message_are_se
     database_url: str,  # noqa: F811
 ) -> None:
     clock = ManualClock()
-    graph = FakeGraphApi(page_token=PAGE_TOKEN, app_secret=APP_SECRET, clock=clock)
-    async with graph, FakeZalo(clock=clock) as zalo:
-        env = {
-            "MOTCUA_DATA_DIR": str(tmp_path),
-            "MOTCUA_DATABASE_URL": database_url,
-            "MOTCUA_MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
-            "MOTCUA_MESSENGER_APP_SECRET": APP_SECRET,
-            "MOTCUA_MESSENGER_VERIFY_TOKEN": "refused-verify",
-            "MOTCUA_MESSENGER_API_URL": graph.api_url,
-            "MOTCUA_MESSENGER_RETRY_SECONDS": ADAPTER_RETRY_SECONDS,
-            "MOTCUA_ZALO_RETRY_SECONDS": ADAPTER_RETRY_SECONDS,
-            **zalo_env(zalo),
-        }
-        async with serving(env, knowledge=KNOWLEDGE, clock=clock) as app:
-            url = app.settings.public_url or ""
-            graph.webhook_url = f"{url}{MESSENGER_WEBHOOK}"
-            zalo.webhook_url = f"{url}{ZALO_WEBHOOK}"
-            zalo.user(ZALO_USER)
+    async with messenger_and_zalo(tmp_path, clock, database_url) as (app, graph, zalo):
+        # The first message of each reply goes through; the second is refused more times
+        # than the adapter absorbs, so the inbox keeps the rest for later.
+        graph.fail_next(GRAPH_TEMPORARY, times=ADAPTER_ATTEMPTS, after=1)
+        zalo.inject(*[ZALO_TEMPORARY] * ADAPTER_ATTEMPTS, after=1)
+        await asyncio.gather(
+            graph.deliver([graph.text(PSID, LONG_PASTE)]),
+            zalo.emit(zalo.text_event(ZALO_USER, LONG_PASTE)),
+        )
 
-            # The first message of each reply goes through; the second is refused more times
-            # than the adapter absorbs, so the inbox keeps the rest for later.
-            graph.fail_next(GRAPH_TEMPORARY, times=ADAPTER_ATTEMPTS, after=1)
-            zalo.inject(*[ZALO_TEMPORARY] * ADAPTER_ATTEMPTS, after=1)
-            await asyncio.gather(
-                graph.deliver([graph.text(PSID, LONG_PASTE)]),
-                zalo.emit(zalo.text_event(ZALO_USER, LONG_PASTE)),
-            )
+        await eventually(lambda: both_handed_back(app), within=30)
+        assert len(graph.messages_to(PSID)) == len(zalo.sent_to(ZALO_USER)) == 1
+        clock.advance(seconds=120)
 
-            async def both_kept() -> bool:
-                return await handed_back(app, "messenger") and await handed_back(app, "zalo")
+        async def both_answered() -> bool:
+            async with app.database.transaction() as session:
+                done = await session.scalar(
+                    text("SELECT count(*) FROM inbox WHERE status = 'done'")
+                )
+            return done == 2
 
-            await eventually(both_kept, within=30)
-            assert len(graph.messages_to(PSID)) == len(zalo.sent_to(ZALO_USER)) == 1
-            clock.advance(seconds=120)
+        await eventually(both_answered, within=20)
+        clock.advance(seconds=120)
+        await asyncio.sleep(1.5)  # time for a wrong second send to show
 
-            async def both_answered() -> bool:
-                async with app.database.transaction() as session:
-                    done = await session.scalar(
-                        text("SELECT count(*) FROM inbox WHERE status = 'done'")
-                    )
-                return done == 2
-
-            await eventually(both_answered, within=20)
-            clock.advance(seconds=120)
-            await asyncio.sleep(1.5)  # time for a wrong second send to show
-
-            messenger = [str(message.message) for message in graph.messages_to(PSID)]
-            zalo_sent = [f"{message.text} {message.buttons}" for message in zalo.sent_to(ZALO_USER)]
-            for sent in (messenger, zalo_sent):
-                assert NOTICE in sent[0]
-                assert not any(NOTICE in later for later in sent[1:])
-                assert any("Thủ tục đăng ký khai sinh" in later for later in sent[1:])
-                assert len(set(sent)) == len(sent)  # no message twice
-            assert await said_in(app, "messenger") == [LONG_PASTE]
-            assert await said_in(app, "zalo") == [LONG_PASTE]
+        messenger = [str(message.message) for message in graph.messages_to(PSID)]
+        zalo_sent = [f"{message.text} {message.buttons}" for message in zalo.sent_to(ZALO_USER)]
+        for sent in (messenger, zalo_sent):
+            assert NOTICE in sent[0]
+            assert not any(NOTICE in later for later in sent[1:])
+            assert any("Thủ tục đăng ký khai sinh" in later for later in sent[1:])
+            assert len(set(sent)) == len(sent)  # no message twice
+        assert await said_in(app, "messenger") == [LONG_PASTE]
+        assert await said_in(app, "zalo") == [LONG_PASTE]
