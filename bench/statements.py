@@ -5,7 +5,9 @@ Telegram on the fake Bot API by webhook), has ``--users`` citizens each ask a fi
 then counts the statements of a second question each (a returning citizen, the common case)
 and prints them per message, most frequent first. Each statement is a round trip to the
 database and a pass through SQLAlchemy, the largest part of a turn's CPU
-(``bench/throughput-profile.md``).
+(``bench/throughput-profile.md``). With ``--long`` the second question is pasted long, past the
+characters searched, so its answer is two Telegram messages (a notice, then the answer): what
+a reply of several messages adds, the record of each acceptance but the last.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
 from bot.storage.schema import prepare_database
+from dialogs.text import MAX_QUERY_CHARS
 from tests.fakes.telegram import FakeTelegram, FakeUser
 
 
@@ -51,21 +54,32 @@ async def serving(telegram: FakeTelegram, data_dir: str) -> AsyncIterator[App]:
                 await runner.cleanup()
 
 
-async def ask(telegram: FakeTelegram, users: Sequence[FakeUser], questions: Any) -> None:
-    """Each user asks one question; returns once every one has one more reply."""
+async def ask(
+    telegram: FakeTelegram, users: Sequence[FakeUser], questions: Any, messages: int = 1
+) -> None:
+    """Each user asks one question; returns once every one has ``messages`` more."""
     before = [len(user.messages) for user in users]
     for user in users:
         user.send(next(questions))
     await telegram.wait_for(
-        lambda: all(len(u.messages) > n for u, n in zip(users, before, strict=True)), within=120
+        lambda: all(len(u.messages) >= n + messages for u, n in zip(users, before, strict=True)),
+        within=120,
     )
     await asyncio.sleep(1.0)  # the inbox marks each message answered after its reply
+
+
+def pasted_long(question: str) -> str:
+    """The question said over and over, past the characters a question is searched by."""
+    return " ".join([question] * (MAX_QUERY_CHARS // len(question) + 2))
 
 
 async def main(argv: Sequence[str] | None = None) -> None:
     """Count and print."""
     parser = argparse.ArgumentParser(prog="python -m bench.statements", description=__doc__)
     parser.add_argument("--users", type=int, default=20, help="citizens asking")
+    parser.add_argument(
+        "--long", action="store_true", help="the second question pasted long: two messages"
+    )
     args = parser.parse_args(argv)
     seen: Counter[str] = Counter()
     questions = itertools.cycle(QUESTIONS)
@@ -78,7 +92,10 @@ async def main(argv: Sequence[str] | None = None) -> None:
                 seen[" ".join(statement.split())[:100]] += 1
 
             event.listen(app.database.engine.sync_engine, "before_cursor_execute", count)
-            await ask(telegram, users, questions)
+            if args.long:
+                await ask(telegram, users, map(pasted_long, questions), messages=2)
+            else:
+                await ask(telegram, users, questions)
     print(f"SQL statements per answered message: {sum(seen.values()) / args.users:.1f}")
     for statement, times in seen.most_common():
         print(f"{times / args.users:5.2f}  {statement}")

@@ -9,7 +9,8 @@ answered in order whichever worker takes them. The turn marks its row answered i
 transaction: the deduplication mark and the turn's effects are committed together or not at
 all, and a redelivery of an answered message changes nothing. A platform that refuses the
 replies for a while (429, 5xx, unreachable) gets them again later from the kept row, without a
-second turn.
+second turn, and only the platform messages it had not accepted: each acceptance but a reply's
+last is recorded on the row before the next message is sent (``DurableInbox._progressed``).
 
 A channel whose messages need no answer (the portal's events) may be worked through in batches
 instead: the rows claimed together are applied in one transaction, each marked done in it, so a
@@ -25,6 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -93,6 +95,19 @@ class _ToKeep:
     message_id: str
     request_id: str
     reserved: bool
+
+
+@dataclass(slots=True)
+class _RowProgress:
+    """A kept row's ``Progress``: the count it was claimed with, each acceptance recorded on
+    the row (``DurableInbox._progressed``)."""
+
+    sent: int
+    record: Callable[[int], Awaitable[None]]
+
+    async def accepted(self, count: int) -> None:
+        """Record it on the row before the next message is sent."""
+        await self.record(count)
 
 
 class DurableInbox:
@@ -166,6 +181,9 @@ class DurableInbox:
         self._left = asyncio.Event()
         self._keeping = GroupCommit(self._keep_all, "inbox messages kept", limit=BATCH)
         self._finishing = GroupCommit(self._finish_all, "inbox messages marked done", limit=BATCH)
+        self._progressing = GroupCommit(
+            self._progress_all, "inbox replies' progress recorded", limit=BATCH
+        )
 
     def subscribe(self, channel: str, respond: Responder) -> None:
         """Send the replies to ``channel``'s messages through ``respond``."""
@@ -524,7 +542,11 @@ class DurableInbox:
         channel = entry.message.ref.channel
         try:
             if respond is not None:
-                await respond(entry.message, replies)
+                await respond(
+                    entry.message,
+                    replies,
+                    _RowProgress(entry.sent, partial(self._progressed, entry.id)),
+                )
         except DeliveryError as error:
             self._metrics.send_failed(channel, error)
             pause = self._send_pause(entry, error)
@@ -627,14 +649,32 @@ class DurableInbox:
         second time. The mark is the claimant's only, so a late one changes nothing that
         another worker took over. Rows sent meanwhile are marked together (group commit).
         """
+        await self._until_recorded(partial(self._finishing, entry.id))
+
+    async def _progressed(self, entry_id: int, count: int) -> None:
+        """Record on the row that the platform accepted the first ``count`` messages of its
+        replies, before the next one is sent, so that a refusal further on sends only the rest
+        again. Tried again until the database answers, as the done mark is: sending on without
+        it would let a later refusal send the first messages twice. Rows sent meanwhile are
+        recorded together (group commit)."""
+        await self._until_recorded(partial(self._progressing, (entry_id, count)))
+
+    async def _until_recorded(self, write: Callable[[], Awaitable[object]]) -> None:
+        """Run ``write`` until the database takes it (see ``_finish_sent``)."""
         while True:
             try:
-                await self._finishing(entry.id)
+                await write()
                 return
             except Exception as error:
                 if not unreachable(error):
                     raise
             await asyncio.sleep(FINISH_PAUSE)
+
+    async def _progress_all(self, counts: Sequence[tuple[int, int]]) -> list[None]:
+        """Record the rows' counts of accepted messages in one transaction."""
+        async with self._database.transaction() as session:
+            await SqlInbox(session).progressed_all(counts, self.owner)
+        return [None] * len(counts)
 
     async def _finish_all(self, entry_ids: Sequence[int]) -> list[None]:
         """Mark the rows done in one transaction."""

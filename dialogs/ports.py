@@ -79,9 +79,28 @@ MessageHandler = Callable[[IncomingMessage], Awaitable[Sequence[Reply]]]
 """What a channel calls with each incoming message; returns the replies to send back."""
 
 
-Responder = Callable[[IncomingMessage, Sequence[Reply]], Awaitable[None]]
-"""How a channel sends the replies to a message it handed to the inbox; raises
-``DeliveryError`` when the platform refuses them (the inbox logs and counts it)."""
+class Progress(Protocol):
+    """How far the replies to one message got on their platform, kept with the message.
+
+    One reply may be several platform messages (a long text split, a text and its buttons),
+    and a platform may take the first ones and refuse a later one (a 5xx, a 429 past the
+    adapter's waits). The replies are then sent again later, and only the messages not yet
+    accepted may go out, or the citizen reads the first ones twice: so the adapter skips the
+    first ``sent`` messages and records each acceptance before it sends the next.
+    """
+
+    sent: int
+    """Messages of these replies the platform accepted in an earlier attempt."""
+
+    async def accepted(self, count: int) -> None:
+        """Record that the platform accepted the first ``count`` messages."""
+        ...
+
+
+Responder = Callable[[IncomingMessage, Sequence[Reply], Progress], Awaitable[None]]
+"""How a channel sends the replies to a message it handed to the inbox, the messages already
+accepted skipped and each acceptance recorded (``Progress``); raises ``DeliveryError`` when the
+platform refuses them (the inbox logs and counts it)."""
 
 
 class Inbox(Protocol):

@@ -18,6 +18,7 @@ from cachetools import FIFOCache
 
 from dialogs.messages import IncomingMessage, Reply
 from dialogs.ports import MessageHandler, Responder
+from integrations.progress import UNRECORDED
 
 log = logging.getLogger(__name__)
 
@@ -162,5 +163,5 @@ class MemoryInbox:
         if waiter is not None:
             waiter.set_result(replies)
         respond = self._responders.get(message.ref.channel)
-        if respond is not None:
-            await respond(message, replies)
+        if respond is not None:  # nothing sends them again: every attempt is the first
+            await respond(message, replies, UNRECORDED)

@@ -3,8 +3,9 @@
 A row is inserted (and committed) before the platform is answered, so a crash afterwards loses
 nothing; its unique (channel, message id) makes a redelivery find the same row instead of a
 second turn. A worker leases the oldest open row of a conversation, runs the turn and marks the
-row answered in the turn's own transaction, then sends the replies and marks it done. A worker
-that dies leaves a lease that simply runs out.
+row answered in the turn's own transaction, then sends the replies, counting on the row the
+platform messages accepted so far (``sent``: a send refused part way goes on from there), and
+marks it done. A worker that dies leaves a lease that simply runs out.
 """
 
 from __future__ import annotations
@@ -131,6 +132,14 @@ def _answer(**values: Any) -> Any:
 _ANSWERED = _answer(status=ANSWERED)
 _FINISHED = _answer(status=DONE, owner=None, lease_until=None)
 
+_PROGRESS = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("entry"), _INBOX.c.owner == bindparam("holder"))
+    .values(sent=bindparam("count"))
+)
+"""``progressed_all``'s statement, built once: every platform message but a reply's last runs
+it."""
+
 
 class ClaimLost(MotcuaError):
     """The row's lease passed to another worker (or the row moved on): this turn must not commit."""
@@ -149,6 +158,8 @@ class InboxEntry:
     """The id of the request that handed the message over, so the turn's log lines share it."""
     accepted_at: datetime | None = None
     """When the message was kept: the start of its reply latency."""
+    sent: int = 0
+    """Platform messages of the replies the platform accepted in an earlier attempt."""
 
 
 def message_to_json(message: IncomingMessage) -> dict[str, Any]:
@@ -195,6 +206,7 @@ def _entry(row: Any) -> InboxEntry:
         replies=None if row.replies is None else replies_from_json(row.replies),
         request_id=row.message.get("request_id"),
         accepted_at=row.accepted_at,
+        sent=row.sent,
     )
 
 
@@ -362,6 +374,15 @@ class SqlInbox:
         )
         if rowcount(result) != 1:
             raise ClaimLost("the inbox row is no longer this worker's")
+
+    async def progressed_all(self, counts: Sequence[tuple[int, int]], owner: str) -> None:
+        """Note, for each (row id, count), that the platform accepted the first ``count``
+        messages of the row's replies, with one statement for the lot; rows the owner no
+        longer holds are left as they are (their new holder sends them)."""
+        await self._session.execute(
+            _PROGRESS,
+            [{"entry": entry_id, "holder": owner, "count": count} for entry_id, count in counts],
+        )
 
     async def done_all(self, entry_ids: Sequence[int], owner: str, now: datetime) -> None:
         """Mark rows of messages that answer nothing (the portal's events) done and release

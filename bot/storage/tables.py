@@ -109,6 +109,9 @@ class InboxRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     replies: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    # Platform messages of the replies the platform accepted, so a send refused part way
+    # goes on from the first one it refused (``integrations.progress``).
+    sent: Mapped[int] = mapped_column(Integer, server_default="0")
     accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from dialogs.errors import OutsideWindow
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
-from dialogs.ports import Clock, Inbox, SecretStore
+from dialogs.ports import Clock, Inbox, Progress, SecretStore
 from integrations.downloads import fetch
 from integrations.http_input import MAX_REQUEST_BYTES, Refused, read_body
 from integrations.messenger.format import to_messages
@@ -31,6 +31,7 @@ from integrations.messenger.webhook import (
     signature_valid,
 )
 from integrations.messenger.window import MessagingWindow
+from integrations.progress import UNRECORDED, send_unsent
 
 log = logging.getLogger(__name__)
 
@@ -184,24 +185,37 @@ class MessengerAdapter:
                 await self._inbox.accept(message)
         return web.Response(text="EVENT_RECEIVED")
 
-    async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
-        """Send the replies to a message the inbox processed.
+    async def respond(
+        self, message: IncomingMessage, replies: Sequence[Reply], progress: Progress
+    ) -> None:
+        """Send the replies to a message the inbox processed, from the first message the Send
+        API has not accepted yet.
 
         Raises:
             DeliveryError: the Send API refused them, or the messaging window is closed.
         """
         if replies:
-            await self._reply(message.ref.user_id, replies)
+            await self._reply(message.ref.user_id, replies, progress)
 
-    async def _reply(self, psid: str, replies: Sequence[Reply]) -> None:
+    async def _reply(self, psid: str, replies: Sequence[Reply], progress: Progress) -> None:
         """Answer a user's message, which is only allowed while their window is open."""
         if not await self._window.is_open(psid):
             raise OutsideWindow("the user's message is older than the 24-hour window")
-        await self._deliver(psid, replies, {"messaging_type": "RESPONSE"})
+        await self._deliver(psid, replies, {"messaging_type": "RESPONSE"}, progress)
 
-    async def _deliver(self, psid: str, replies: Sequence[Reply], envelope: dict[str, Any]) -> None:
+    async def _deliver(
+        self,
+        psid: str,
+        replies: Sequence[Reply],
+        envelope: dict[str, Any],
+        progress: Progress = UNRECORDED,
+    ) -> None:
         """Post each rendered message in order; a failure stops the rest of this batch."""
-        if self._client is None:
+        client = self._client
+        if client is None:
             raise RuntimeError("MessengerAdapter used outside its 'async with' block")
-        for message in to_messages(replies):
-            await self._client.post({"recipient": {"id": psid}, **envelope, "message": message})
+
+        async def post(message: dict[str, Any]) -> None:
+            await client.post({"recipient": {"id": psid}, **envelope, "message": message})
+
+        await send_unsent(to_messages(replies), progress, post)

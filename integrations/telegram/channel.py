@@ -29,9 +29,17 @@ from aiohttp import web
 
 from dialogs.errors import ConfigurationError, FileTooBig, FileUnavailable, RecipientUnavailable
 from dialogs.messages import Attachment, ConversationRef, IncomingMessage, Reply
-from dialogs.ports import ButtonPayloads, Inbox, SecretStore, SendPace, UnreachableUsers
+from dialogs.ports import (
+    ButtonPayloads,
+    Inbox,
+    Progress,
+    SecretStore,
+    SendPace,
+    UnreachableUsers,
+)
 from integrations.http_input import RETRY_AFTER, Refused, read_body
 from integrations.memory import LocalUnreachableUsers
+from integrations.progress import UNRECORDED, send_unsent
 from integrations.render import as_html, render
 from integrations.telegram.botapi import ApiError, BotApi, judge
 from integrations.telegram.convert import (
@@ -336,13 +344,16 @@ class TelegramChannel:
         elif change.new_chat_member.status == MEMBER:
             await self._unreachable.discard(str(change.chat.id))
 
-    async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
-        """Send the replies to a message the inbox processed.
+    async def respond(
+        self, message: IncomingMessage, replies: Sequence[Reply], progress: Progress
+    ) -> None:
+        """Send the replies to a message the inbox processed, from the first message Telegram
+        has not accepted yet.
 
         Raises:
             DeliveryError: Telegram refused them (translated by ``botapi.judge``).
         """
-        await self._deliver(int(message.ref.user_id), replies)
+        await self._deliver(int(message.ref.user_id), replies, progress)
 
     async def _answer(self, query_id: str) -> None:
         """Stop the button's loading spinner; a stale query must not stop the real answer."""
@@ -366,10 +377,13 @@ class TelegramChannel:
         )
         return _Prepared(shortened, messages)
 
-    async def _deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
+    async def _deliver(
+        self, chat_id: int, replies: Sequence[Reply], progress: Progress = UNRECORDED
+    ) -> None:
         prepared = self._prepared(tuple(replies))
         await self._tokens.keep(prepared.tokens)  # before any button that needs them is sent
-        for message in prepared.messages:
+
+        async def send(message: TextMessage) -> None:
             pace = self._pacer(chat_id)
             if self._on_paced is not None and not pace.has_capacity():
                 self._on_paced()
@@ -382,6 +396,8 @@ class TelegramChannel:
                 if isinstance(error, RecipientUnavailable):
                     await self._unreachable.add(str(chat_id))
                 raise error from exc
+
+        await send_unsent(prepared.messages, progress, send)
 
 
 def _chat_id(ref: ConversationRef) -> int:

@@ -20,9 +20,10 @@ from aiohttp import web
 
 from dialogs.errors import MotcuaError
 from dialogs.messages import Attachment, Button, ConversationRef, IncomingMessage, Reply
-from dialogs.ports import Clock, Inbox, SecretStore
+from dialogs.ports import Clock, Inbox, Progress, SecretStore
 from integrations.downloads import fetch
 from integrations.http_input import Refused, read_body
+from integrations.progress import UNRECORDED, send_unsent
 from integrations.render import Capabilities, RenderedMessage, render
 from integrations.zalo import events, signature
 from integrations.zalo.client import ZaloClient
@@ -170,21 +171,30 @@ class ZaloChannel:
             await self._inbox.accept(event.message)
         return web.json_response({"ok": True})
 
-    async def send(self, ref: ConversationRef, replies: Sequence[Reply]) -> None:
-        """Send replies as customer-service messages; raises a ``DeliveryError`` on failure."""
-        if self._client is None:
+    async def send(
+        self, ref: ConversationRef, replies: Sequence[Reply], progress: Progress = UNRECORDED
+    ) -> None:
+        """Send replies as customer-service messages, from the first one Zalo has not accepted
+        yet; raises a ``DeliveryError`` on failure."""
+        client = self._client
+        if client is None:
             raise RuntimeError("ZaloChannel used outside its 'async with' block")
-        for message in render(replies, CAPABILITIES):
-            await self._client.send_cs(ref.user_id, _zalo_message(message))
 
-    async def respond(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
+        async def send_cs(message: RenderedMessage) -> None:
+            await client.send_cs(ref.user_id, _zalo_message(message))
+
+        await send_unsent(render(replies, CAPABILITIES), progress, send_cs)
+
+    async def respond(
+        self, message: IncomingMessage, replies: Sequence[Reply], progress: Progress
+    ) -> None:
         """Send the replies to a message the inbox processed.
 
         Raises:
             DeliveryError: Zalo refused them (see ``errors``).
         """
         if replies:
-            await self.send(message.ref, replies)
+            await self.send(message.ref, replies, progress)
 
     async def _keep_token_fresh(self, tokens: ZaloTokens) -> None:
         """Refresh the access token ahead of expiry even while nobody writes, so the rotating

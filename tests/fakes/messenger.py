@@ -138,7 +138,7 @@ class FakeGraphApi:
         self.deliveries: list[int] = []  # HTTP status of every webhook POST made
         self.last_inbound: dict[str, datetime] = {}
         self.blocked: set[str] = set()
-        self._injected: list[GraphError] = []
+        self._injected: list[GraphError | None] = []  # None: answered as ever
         self.files: dict[str, bytes] = {}  # CDN path -> what users sent
         self.downloads: list[str] = []  # CDN paths fetched
         self._mids = itertools.count(1)
@@ -168,8 +168,10 @@ class FakeGraphApi:
 
     # -- test controls ------------------------------------------------------------------------
 
-    def fail_next(self, code: int, times: int = 1) -> None:
-        """Answer the next ``times`` Send API calls with Graph error ``code``."""
+    def fail_next(self, code: int, times: int = 1, *, after: int = 0) -> None:
+        """Answer the next ``times`` Send API calls with Graph error ``code``, once ``after``
+        of them have been answered as ever."""
+        self._injected.extend([None] * after)
         self._injected.extend(GraphError.known(code) for _ in range(times))
 
     def messages_to(self, psid: str) -> list[SentMessage]:
@@ -203,8 +205,8 @@ class FakeGraphApi:
         psid = recipient.get("id") if isinstance(recipient, dict) else None
         if not isinstance(psid, str) or not psid:
             raise _param("The parameter recipient is required")
-        if self._injected:
-            raise self._injected.pop(0)
+        if self._injected and (injected := self._injected.pop(0)) is not None:
+            raise injected
         if psid in self.blocked:
             raise GraphError.known(551)
         if psid not in self.last_inbound:

@@ -135,6 +135,8 @@ class Failure:
     error: ApiError
     chat_id: int | None = None
     times: int = 1
+    after: int = 0
+    """Matching calls answered as ever before the first failure."""
 
 
 @dataclass
@@ -438,10 +440,12 @@ class FakeTelegram:
         chat_id: int | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` (for ``chat_id``, if given) fail."""
+        """Make the next ``times`` calls of ``method`` (for ``chat_id``, if given) fail, once
+        ``after`` of them have been answered as ever."""
         error = ApiError(code, description, retry_after)
-        self._failures.append(Failure(method.lower(), error, chat_id, times))
+        self._failures.append(Failure(method.lower(), error, chat_id, times, after))
 
     def flood(self, retry_after: int = 1, *, method: str = "sendMessage", times: int = 1) -> None:
         """Answer the next ``times`` calls with 429 Too Many Requests."""
@@ -572,6 +576,9 @@ class FakeTelegram:
                 continue
             if failure.chat_id is not None and _opt_int(params, "chat_id") != failure.chat_id:
                 continue
+            if failure.after > 0:
+                failure.after -= 1
+                return
             failure.times -= 1
             raise failure.error
 

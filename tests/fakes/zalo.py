@@ -103,7 +103,7 @@ class FakeZalo:
         self.downloads: list[str] = []  # CDN paths fetched
         self._access: dict[str, datetime] = {}  # live access token -> expiry
         self._refresh: set[str] = set()  # refresh tokens not yet spent
-        self._injected: deque[int] = deque()
+        self._injected: deque[int | None] = deque()  # None: answered as ever
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._server = TestServer(self._app(), host="127.0.0.1")
@@ -139,8 +139,10 @@ class FakeZalo:
         """Kill an access token before its time (Zalo then answers -216)."""
         self._access.pop(access_token, None)
 
-    def inject(self, *codes: int) -> None:
-        """Answer the next OA API calls with these error codes, one call each."""
+    def inject(self, *codes: int, after: int = 0) -> None:
+        """Answer the next OA API calls with these error codes, one call each, once ``after``
+        of them have been answered as ever."""
+        self._injected.extend([None] * after)
         self._injected.extend(codes)
 
     def user(self, user_id: str) -> FakeUser:
@@ -313,8 +315,8 @@ class FakeZalo:
         """A send call's JSON body, or the error Zalo answers before looking at its content."""
         if code := self._auth_error(request):
             return self._error(code)
-        if self._injected:
-            return self._error(self._injected.popleft())
+        if self._injected and (injected := self._injected.popleft()) is not None:
+            return self._error(injected)
         body = await self._json(request)
         return self._error(-201, "body") if body is None else body
 

@@ -7,11 +7,13 @@ dialog that counts the conversation's turns (so a turn run twice shows).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -27,6 +29,9 @@ from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.inbox import SqlInbox
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
+from dialogs.ports import Progress
+from dialogs.step import DialogDeps, Step
+from integrations.progress import UNRECORDED, send_unsent
 from storage.test_dispatcher import echo, make_deps
 
 REF = ConversationRef("telegram", "424242")
@@ -43,8 +48,13 @@ class Sent:
     def __init__(self) -> None:
         self.texts: list[str] = []
 
-    async def __call__(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
-        self.texts.extend(reply.text for reply in replies)
+    async def __call__(
+        self, message: IncomingMessage, replies: Sequence[Reply], progress: Progress = UNRECORDED
+    ) -> None:
+        async def send(reply: Reply) -> None:  # one platform message a reply
+            self.texts.append(reply.text)
+
+        await send_unsent(replies, progress, send)
 
 
 def worker(
@@ -152,6 +162,44 @@ async def test_replies_sent_by_a_worker_killed_before_its_done_mark_are_sent_onc
     assert await turns(database) == 2
 
 
+def in_two(state: Mapping[str, Any], message: IncomingMessage, deps: DialogDeps) -> Step:
+    """``echo``'s answer as two replies, each a platform message of its own."""
+    step = echo(state, message, deps)
+    (reply,) = step.replies
+    halves = (Reply(f"{reply.text} (1/2)"), Reply(f"{reply.text} (2/2)"))
+    return dataclasses.replace(step, replies=halves)
+
+
+async def test_a_worker_stopped_in_the_middle_of_a_reply_leaves_only_the_rest_to_send(
+    database: Database, clock: ManualClock
+) -> None:
+    """The platform accepted the first of a reply's two messages, then the worker stopped
+    (killed, or failing) before the second: the acceptance was recorded before the second was
+    sent, so the worker that takes the row over when the claim runs out sends the second alone,
+    and the turn does not run again."""
+    sent = Sent()
+    stops = [RuntimeError("worker stopped while sending")]
+
+    async def send(message: IncomingMessage, replies: Sequence[Reply], progress: Progress) -> None:
+        async def one(reply: Reply) -> None:
+            if sent.texts and stops:
+                raise stops.pop()
+            sent.texts.append(reply.text)
+
+        await send_unsent(replies, progress, one)
+
+    turn = Dispatcher(database, make_deps(clock), dialog=in_two).handle
+    async with DurableInbox(database, turn, clock, lease=LEASE, poll_interval=0.05) as inbox:
+        inbox.subscribe(REF.channel, send)
+        await inbox.accept(said("u1"))
+        await inbox.join()
+        assert sent.texts == ["1: u1 (1/2)"]
+        clock.advance(LEASE + timedelta(seconds=1))
+        await inbox.join()
+    assert sent.texts == ["1: u1 (1/2)", "1: u1 (2/2)"]
+    assert await turns(database) == 1
+
+
 async def test_two_workers_claiming_at_once_never_both_take_a_message(
     database: Database, database_url: str, clock: ManualClock
 ) -> None:
@@ -220,10 +268,10 @@ async def test_replies_not_sent_before_a_crash_are_sent_without_a_second_turn(
     sent = Sent()
     crashes = [RuntimeError("worker stopped while sending")]
 
-    async def send(message: IncomingMessage, replies: Sequence[Reply]) -> None:
+    async def send(message: IncomingMessage, replies: Sequence[Reply], progress: Progress) -> None:
         if crashes:
             raise crashes.pop()
-        await sent(message, replies)
+        await sent(message, replies, progress)
 
     async with worker(database, clock) as inbox:
         inbox.subscribe(REF.channel, send)
