@@ -84,6 +84,9 @@ class Settings:
     announcement_poll_seconds: float
     """Seconds between looks for announcements that fell due or were queued by ``motcua
     announce`` (the console wakes the sender itself); each look is one query."""
+    chat_news_seconds: float
+    """Seconds between a ``motcua chat`` prompt's looks for replies nobody typed for (a
+    dossier's receipt and moves, a staff answer, a reminder); each look is one query."""
     redis_retry_seconds: float
     """Seconds between tries of a Redis that stopped answering, while the process keeps its
     locks and limits in memory (``bot.backends``): one refused connection an interval."""
@@ -182,6 +185,9 @@ class Settings:
             ),
             announcement_poll_seconds=_seconds(
                 "MOTCUA_ANNOUNCEMENT_POLL_SECONDS", e.get("MOTCUA_ANNOUNCEMENT_POLL_SECONDS", "2")
+            ),
+            chat_news_seconds=_seconds(
+                "MOTCUA_CHAT_NEWS_SECONDS", e.get("MOTCUA_CHAT_NEWS_SECONDS", "2")
             ),
             redis_retry_seconds=_seconds(
                 "MOTCUA_REDIS_RETRY_SECONDS", e.get("MOTCUA_REDIS_RETRY_SECONDS", "2")
