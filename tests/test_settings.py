@@ -22,14 +22,17 @@ def test_pool_sizes_have_defaults_and_follow_the_environment() -> None:
     assert tuned.db_pool_timeout == 2.5
 
 
+def _intervals(settings: Settings) -> tuple[float, float, float, float]:
+    return (
+        settings.inbox_poll_seconds,
+        settings.announcement_poll_seconds,
+        settings.chat_news_seconds,
+        settings.redis_retry_seconds,
+    )
+
+
 def test_look_again_intervals_have_defaults_and_follow_the_environment() -> None:
-    default = Settings.from_env({})
-    assert (
-        default.inbox_poll_seconds,
-        default.announcement_poll_seconds,
-        default.chat_news_seconds,
-        default.redis_retry_seconds,
-    ) == (1, 2, 2, 2)
+    assert _intervals(Settings.from_env({})) == (1, 2, 2, 2)
     tuned = Settings.from_env(
         {
             "MOTCUA_INBOX_POLL_SECONDS": "0.5",
@@ -38,12 +41,7 @@ def test_look_again_intervals_have_defaults_and_follow_the_environment() -> None
             "MOTCUA_REDIS_RETRY_SECONDS": "30",
         }
     )
-    assert (
-        tuned.inbox_poll_seconds,
-        tuned.announcement_poll_seconds,
-        tuned.chat_news_seconds,
-        tuned.redis_retry_seconds,
-    ) == (0.5, 10, 0.25, 30)
+    assert _intervals(tuned) == (0.5, 10, 0.25, 30)
 
 
 @pytest.mark.parametrize(
