@@ -241,7 +241,7 @@ async def build_app(
                 timeout=settings.redis_pool_timeout,
             )
             stack.push_async_callback(redis.aclose)
-            redis_health = RedisHealth(redis, metrics)
+            redis_health = RedisHealth(redis, metrics, retry=settings.redis_retry_seconds)
             trips = Trips(redis)  # the locks' releases ride with the Telegram pace's places
             locks = FallbackLocks(RedisLocks(redis, trips=trips), redis_health)
             shared_counts = redis_storage(redis, settings.redis_url, "motcua:limits", redis_health)
@@ -304,6 +304,7 @@ async def build_app(
             turn,
             clock,
             lease=timedelta(seconds=settings.inbox_lease_seconds),
+            poll_interval=settings.inbox_poll_seconds,
             metrics=metrics,
             batches={EVENTS_CHANNEL: events.apply_all},
             on_receipt={EVENTS_CHANNEL: events.on_receipt},
@@ -370,6 +371,7 @@ async def build_app(
             default_locale=settings.default_locale,
             public_url=callback,
             lease=timedelta(seconds=settings.announcement_lease_seconds),
+            poll_interval=settings.announcement_poll_seconds,
             in_flight=in_flight_for(settings.telegram_global_rate),
             metrics=metrics,
         )

@@ -78,6 +78,18 @@ class Settings:
     announcement_lease_seconds: float
     """Seconds an announcement's delivery stays with the worker that claimed it: how long a
     worker that died mid-broadcast delays the deliveries it held (``bot.announcements``)."""
+    inbox_poll_seconds: float
+    """Seconds between a worker's looks for messages another worker accepted or left: the
+    longest such a message waits for an idle worker (each look is one query)."""
+    announcement_poll_seconds: float
+    """Seconds between looks for announcements that fell due or were queued by ``motcua
+    announce`` (the console wakes the sender itself); each look is one query."""
+    chat_news_seconds: float
+    """Seconds between a ``motcua chat`` prompt's looks for replies nobody typed for (a
+    dossier's receipt and moves, a staff answer, a reminder); each look is one query."""
+    redis_retry_seconds: float
+    """Seconds between tries of a Redis that stopped answering, while the process keeps its
+    locks and limits in memory (``bot.backends``): one refused connection an interval."""
 
     log_format: str
     """``text`` (one readable line a record) or ``json`` (one JSON object a line, for a log
@@ -167,6 +179,18 @@ class Settings:
             announcement_lease_seconds=_seconds(
                 "MOTCUA_ANNOUNCEMENT_LEASE_SECONDS",
                 e.get("MOTCUA_ANNOUNCEMENT_LEASE_SECONDS", "60"),
+            ),
+            inbox_poll_seconds=_seconds(
+                "MOTCUA_INBOX_POLL_SECONDS", e.get("MOTCUA_INBOX_POLL_SECONDS", "1")
+            ),
+            announcement_poll_seconds=_seconds(
+                "MOTCUA_ANNOUNCEMENT_POLL_SECONDS", e.get("MOTCUA_ANNOUNCEMENT_POLL_SECONDS", "2")
+            ),
+            chat_news_seconds=_seconds(
+                "MOTCUA_CHAT_NEWS_SECONDS", e.get("MOTCUA_CHAT_NEWS_SECONDS", "2")
+            ),
+            redis_retry_seconds=_seconds(
+                "MOTCUA_REDIS_RETRY_SECONDS", e.get("MOTCUA_REDIS_RETRY_SECONDS", "2")
             ),
             log_format=_choice(e, "MOTCUA_LOG_FORMAT", ("text", "json")),
             console_session_hours=_bounded(e, "MOTCUA_CONSOLE_SESSION_HOURS", 8, 1, 720),

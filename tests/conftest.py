@@ -20,6 +20,7 @@ import pytest_asyncio
 from argon2 import PasswordHasher, profiles
 from playwright.async_api import Browser, async_playwright
 from storage.databases import _postgres_database  # noqa: F401
+from support.intervals import SHORT_INTERVALS
 from support.procedures import shipped
 
 from bot import logs
@@ -87,6 +88,17 @@ async def browser(chromium_path: str) -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _short_intervals() -> Iterator[None]:
+    """Every ``motcua`` process a test starts (and every command run in this one) looks for
+    work and retries Redis within tenths of a second, not the production seconds a test would
+    sit out; a value already set in the environment stays."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in SHORT_INTERVALS.items():
+            patch.setenv(name, os.environ.get(name, value))
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

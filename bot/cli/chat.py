@@ -29,12 +29,6 @@ from dialogs.ports import MAX_PAPER_BYTES, MessageHandler, PaperStore
 
 QUIT = {"/quit", "/exit", "quit", "exit", "thoát", "thoat"}
 
-NEWS_POLL_SECONDS = 2.0
-"""How often a session at the prompt looks for replies nobody typed for: a dossier's receipt
-and status changes, a staff member's answer, a reminder (the session's own loops, or a
-``motcua serve`` or ``motcua worker`` on the same database, send them; the terminal's channel
-only logs them)."""
-
 _REFUSALS = {
     "too_big": f"file refused: larger than {MAX_PAPER_BYTES // (1024 * 1024)} MB",
     "wrong_type": "file refused: not a JPEG, PNG or PDF (judged by its content, not its name)",
@@ -83,7 +77,11 @@ async def _session(settings: Settings, user: str, *, jsonl: bool) -> int:
     async with build_app(settings, platforms=False) as app:
         app.start_session_loops(TERMINAL)
         terminal = Terminal(
-            app.dispatcher.handle, LogHistory(app.database, TERMINAL), user, app.papers
+            app.dispatcher.handle,
+            LogHistory(app.database, TERMINAL),
+            user,
+            app.papers,
+            news_interval=settings.chat_news_seconds,
         )
         answer = await terminal.resume()
         if jsonl:
@@ -106,8 +104,19 @@ class Terminal:
         history: LogHistory,
         user: str,
         papers: PaperStore | None = None,
+        *,
+        news_interval: float = 2.0,
     ) -> None:
+        """A session of ``user``'s.
+
+        Args:
+            news_interval: seconds between looks at the prompt for replies nobody typed for:
+                a dossier's receipt and moves, a staff answer, a reminder (the session's own
+                loops, or a ``motcua serve`` or ``motcua worker`` on the same database, send
+                them; the terminal's channel only logs them).
+        """
         self._handler = handler
+        self._news_interval = news_interval
         self._papers = papers
         self._history = history
         self._ref = ConversationRef(TERMINAL, user)
@@ -250,7 +259,7 @@ class Terminal:
         """Print what arrives while the citizen sits at the prompt, then the prompt again."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), NEWS_POLL_SECONDS)
+                await asyncio.wait_for(stop.wait(), self._news_interval)
             if not stop.is_set() and (news := await self.news()):
                 print("\n" + render_text(news, width), end="> ", flush=True)
 

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from support.apps import said_in, serving, telegram_env
+from support.intervals import REDIS_RETRY_SECONDS
 from support.procedures import BIRTH
 from support.proxy import CuttableLink
 from support.schema import migrated
@@ -93,7 +94,9 @@ async def test_without_redis_a_worker_answers_with_its_own_locks_and_limits_then
                 assert value(samples, "motcua_backend_errors_total", backend="redis") >= 1
 
                 await link.restore()
-                await asyncio.sleep(2.1)  # Redis is tried again every 2 s while away
+                await asyncio.sleep(
+                    REDIS_RETRY_SECONDS + 0.1
+                )  # the interval Redis is tried again in
                 # A worker given no work learns Redis is back when /metrics or /healthz look.
                 samples = await scrape(http, url)
                 assert value(samples, "motcua_backend_degraded", backend="redis") == 0

@@ -16,6 +16,7 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
 from dialogs.ports import Clock, KnowledgeBase
+from support.intervals import SHORT_INTERVALS
 from support.schema import migrated
 
 
@@ -31,7 +32,7 @@ async def serving(
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         public_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        settings = Settings.from_env({**env, "MOTCUA_PUBLIC_URL": public_url})
+        settings = Settings.from_env({**SHORT_INTERVALS, **env, "MOTCUA_PUBLIC_URL": public_url})
         await migrated(settings.database_url)
         async with build_app(settings, knowledge=knowledge, clock=clock) as built:
             runner = web.AppRunner(web_application(built), handle_signals=False)
