@@ -17,9 +17,8 @@ import pytest
 from fakes.messenger import FakeGraphApi
 from fakes.telegram import FakeTelegram
 from redis.asyncio import Redis
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from support.apps import said_in, serving, telegram_env
+from support.apps import inbox_done, said_in, serving, telegram_env
 from support.intervals import REDIS_RETRY_SECONDS
 from support.procedures import BIRTH
 from support.proxy import CuttableLink
@@ -244,11 +243,7 @@ async def test_replies_sent_as_the_database_goes_away_are_not_sent_again(
             await asyncio.gather(*restored)
 
             async def done() -> bool:
-                async with app.database.transaction() as session:
-                    found = await session.scalar(
-                        text("SELECT count(*) FROM inbox WHERE status = 'done'")
-                    )
-                    return found == 1
+                return await inbox_done(app) == 1
 
             await eventually(done, within=15)
             await asyncio.sleep(4)  # past the claim: a reply sent again would show

@@ -22,7 +22,7 @@ from fakes.telegram import FakeTelegram
 from fakes.zalo import FakeZalo
 from sqlalchemy import text
 from storage.databases import database_url  # noqa: F401
-from support.apps import said_in, serving, telegram_env, zalo_env
+from support.apps import inbox_done, said_in, serving, telegram_env, zalo_env
 from support.clock import ManualClock
 from support.procedures import BIRTH
 from support.waiting import eventually
@@ -190,11 +190,7 @@ async def test_messenger_and_zalo_replies_refused_at_their_second_message_are_se
         clock.advance(seconds=120)
 
         async def both_answered() -> bool:
-            async with app.database.transaction() as session:
-                done = await session.scalar(
-                    text("SELECT count(*) FROM inbox WHERE status = 'done'")
-                )
-            return done == 2
+            return await inbox_done(app) == 2
 
         await eventually(both_answered, within=20)
         clock.advance(seconds=120)

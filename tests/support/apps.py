@@ -57,6 +57,13 @@ async def said_in(app: App, channel: str) -> list[str]:
         return [row[0] for row in rows]
 
 
+async def inbox_done(app: App) -> int:
+    """How many inbox rows are done: their turn run and every reply sent and marked."""
+    async with app.database.transaction() as session:
+        found = await session.scalar(text("SELECT count(*) FROM inbox WHERE status = 'done'"))
+        return int(found or 0)
+
+
 def telegram_env(telegram: FakeTelegram) -> dict[str, str]:
     """The settings of a Telegram bot on the fake Bot API, paced fast enough for a test."""
     return {
