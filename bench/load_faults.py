@@ -243,9 +243,10 @@ class FaultRun:
         idempotency key, so the worker that takes the row over when the dead claim runs out
         sends the row's replies again (README, Reliability: delivered at least once).
 
-        Only that case counts: the dead worker's copy (all or the first of the row's messages)
-        ends within :data:`IN_FLIGHT` s of the SIGKILL; the same messages come again as the
-        very next ones that citizen got (their later messages wait behind the open row), no
+        Only that case counts: the dead worker's copy is one message (the one in flight: each
+        earlier message of the row had its acceptance recorded before the next was sent), it
+        arrived within :data:`IN_FLIGHT` s of the SIGKILL; the same message comes again as the
+        very next one that citizen got (their later messages wait behind the open row), no
         sooner than the dead claim could run out (two thirds of the lease after the kill, as it
         was renewed every third, less :data:`IN_FLIGHT` for a renewal the worker's busy loop
         ran late); and without the dead worker's copy the citizen got every logged reply
@@ -261,9 +262,8 @@ class FaultRun:
         return self.replies.get((citizen.channel, citizen.user), [])
 
     def _resent_from(self, citizen: Citizen) -> int | None:
-        """Where the killed worker's row's messages begin again in what the citizen received,
-        if the received messages differ from the logged replies by the dead worker's copy of
-        them alone."""
+        """Where the killed worker's message in flight comes again in what the citizen received,
+        if the received messages differ from the logged replies by that one copy alone."""
         killed = next((p.begin for p in self.phases if p.name == KILLED_PHASE), None)
         received, at = citizen.received, citizen.received_at
         wanted = _joined(self._logged(citizen))
@@ -274,12 +274,10 @@ class FaultRun:
                 continue
             if at[again] < killed + self.lease * 2 / 3 - IN_FLIGHT:
                 continue
-            for first in range(again - 1, -1, -1):
-                copy = received[first:again]
-                if received[again : again + len(copy)] == copy and (
-                    _joined(received[:first] + received[again:]) == wanted
-                ):
-                    return again
+            if received[again] == received[again - 1] and (
+                _joined(received[: again - 1] + received[again:]) == wanted
+            ):
+                return again
         return None
 
     def mismatch(self, user: str) -> str:

@@ -62,19 +62,31 @@ def test_the_reply_in_flight_at_the_kill_sent_again_once_the_claim_ran_out_is_al
     assert run.resent_after_kill == ["7400010"]
 
 
-def test_a_row_of_several_messages_sent_again_after_the_kill_is_allowed() -> None:
-    # The dead worker got the row's two messages out; the next worker sends both again.
+def test_a_row_of_several_messages_sent_again_whole_after_the_kill_is_wrong() -> None:
+    # The dead worker got the row's two messages out; the first one's acceptance was recorded
+    # before the second was sent, so only the second may come again.
     first, second = REPLIES[1].split(": ")
     run = run_of(
         [(REPLIES[0], 2.5), (first, 9.9), (second, 10.0), (first, 40.0), (second, 40.0)],
         logged=[REPLIES[0], first, second],
     )
 
+    assert run.replies_wrong == ["7400010"]
+    assert run.resent_after_kill == []
+
+
+def test_the_second_message_of_a_row_in_flight_at_the_kill_sent_again_is_allowed() -> None:
+    first, second = REPLIES[1].split(": ")
+    run = run_of(
+        [(REPLIES[0], 2.5), (first, 9.9), (second, 10.0), (second, 40.0), (REPLIES[2], 40.0)],
+        logged=[REPLIES[0], first, second, REPLIES[2]],
+    )
+
     assert run.replies_wrong == []
     assert run.resent_after_kill == ["7400010"]
 
 
-def test_a_row_the_dead_worker_sent_in_part_and_the_next_sent_whole_is_allowed() -> None:
+def test_a_row_the_dead_worker_sent_in_part_and_the_next_sent_on_is_allowed() -> None:
     first, second = REPLIES[1].split(": ")
     run = run_of(
         [(REPLIES[0], 2.5), (first, 10.0), (first, 40.0), (second, 40.0)],
