@@ -115,14 +115,20 @@ def declined(turn: Turn, reply: str) -> list[Reply]:
     return [Reply(reply, (Button(_("Talk to staff"), "m:staff"), menu.menu_button(turn)))]
 
 
+def _numbered(options: list[Procedure]) -> str:
+    """The options' names numbered as their buttons are, each province's own version named by
+    its province: the name alone is the same for all of them."""
+    return "\n".join(
+        f"{n}. {p.name}" + (f" ({province})" if (province := card.issuing_province(p)) else "")
+        for n, p in enumerate(options, start=1)
+    )
+
+
 def choose(turn: Turn, options: list[Procedure]) -> list[Reply]:
     """Ask which of several close variants applies, before answering."""
     turn.state["choices"] = [p.code for p in options]
     turn.set_step("qa:choose_variant")
-    listed = "\n".join(
-        f"{n}. {p.name}" + (f" ({province})" if (province := card.issuing_province(p)) else "")
-        for n, p in enumerate(options, start=1)
-    )
+    listed = _numbered(options)
     labels = card.variant_labels(options)
     return [
         Reply(
@@ -154,10 +160,7 @@ def others(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     if not options:
         return ask(turn)
     turn.set_step("qa:others")
-    listed = "\n".join(
-        f"{n}. {p.name}" + (f" ({province})" if (province := card.issuing_province(p)) else "")
-        for n, p in enumerate(options, start=1)
-    )
+    listed = _numbered(options)
     labels = [card.shorten(card.short_name(p.name)) for p in options]
     return [
         Reply(
