@@ -104,14 +104,17 @@ def test_a_cue_alone_does_not_let_a_reissue_pass_the_plain_issue(kb: LocalKnowle
     assert _shown(kb.answer(letter, limit=3).result)[0] == ID_CARD
 
 
+LOST_LICENCE_LETTER = (
+    "Tôi đánh rơi ví ở chợ. Sau nhiều lần tìm kiếm tôi vẫn không tìm lại được giấy tờ trên. "
+    "Giờ tôi muốn xin cấp lại giấy phép lái xe có khó khăn gì không?"
+)
+"""A story clause that names a look-alike, then an asking part that says its name whole."""
+
+
 def test_a_story_clause_does_not_replace_a_better_guess_of_the_asking_part(
     questions: Questions,
 ) -> None:
-    letter = (
-        "Tôi đánh rơi ví ở chợ. Sau nhiều lần tìm kiếm tôi vẫn không tìm lại được giấy tờ trên. "
-        "Giờ tôi muốn xin cấp lại giấy phép lái xe có khó khăn gì không?"
-    )
-    asked = questions.asking.part(letter)
+    asked = questions.asking.part(LOST_LICENCE_LETTER)
     assert asked is not None
     whole_name = _hit("3.000348", said=1.0)
     story = _hit("1.014749", said=0.4)
@@ -119,11 +122,11 @@ def test_a_story_clause_does_not_replace_a_better_guess_of_the_asking_part(
     def search(query: str, locale: str, limit: int) -> SearchResult:
         if query == asked:
             return SearchResult(query, None, candidates=(whole_name,))
-        if query == letter:
+        if query == LOST_LICENCE_LETTER:
             return SearchResult(query, None)
         return SearchResult(query, story)  # every clause names the look-alike
 
-    answer = route(questions, search, letter, "vi", 3)
+    answer = route(questions, search, LOST_LICENCE_LETTER, "vi", 3)
     assert answer.kind is AnswerKind.UNSURE
     assert _shown(answer.result)[0] == "3.000348"
 
@@ -131,20 +134,16 @@ def test_a_story_clause_does_not_replace_a_better_guess_of_the_asking_part(
 def test_a_clause_saying_more_than_the_letters_guesses_still_guesses(
     questions: Questions,
 ) -> None:
-    letter = (
-        "Tôi đánh rơi ví ở chợ. Sau nhiều lần tìm kiếm tôi vẫn không tìm lại được giấy tờ trên. "
-        "Giờ tôi muốn xin cấp lại giấy phép lái xe có khó khăn gì không?"
-    )
-    asked = questions.asking.part(letter)
+    asked = questions.asking.part(LOST_LICENCE_LETTER)
     weak = _hit("1.000009", said=0.1)
     clause = _hit("3.000348", said=0.9)
 
     def search(query: str, locale: str, limit: int) -> SearchResult:
-        if query in (asked, letter):
+        if query in (asked, LOST_LICENCE_LETTER):
             return SearchResult(query, None, candidates=(weak,))
         return SearchResult(query, clause)
 
-    assert _shown(route(questions, search, letter, "vi", 3).result)[0] == "3.000348"
+    assert _shown(route(questions, search, LOST_LICENCE_LETTER, "vi", 3).result)[0] == "3.000348"
 
 
 def test_hang_and_hang_with_a_breve_are_one_word() -> None:
