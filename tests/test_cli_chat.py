@@ -573,6 +573,45 @@ def test_the_notice_is_agreed_to_or_refused_in_words(here: Motcua) -> None:
     assert "Câu 1/11" not in texts_of(unclear)  # consent is given only in so many words
 
 
+BIRTH_ANSWERED = (
+    {"text": "me"},
+    *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+    *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+    {"text": "nhan tai bo phan mot cua"},
+)
+"""The rest of the birth registration typed, up to its review."""
+
+
+def test_words_at_the_review_keep_the_dossier_and_a_change_can_be_given_up(here: Motcua) -> None:
+    """Words typed at the review ("gui", a question) or at "Which answer do you want to
+    change?" ("quay lai") used to be searched as a procedure's name ("chưa tìm thấy thủ tục"),
+    and that list of answers had no way back to the review but stopping the whole filing."""
+    *_, review, asked, picker, again, back, sent = jsonl(
+        here,
+        "reviews-in-words",
+        *birth_filing(*BIRTH_ANSWERED),
+        {"text": "le phi bao nhieu"},
+        {"button": "f:chg"},
+        {"text": "abc"},
+        {"text": "quay lai"},
+        {"text": "gửi"},
+    )
+    assert "Xin kiểm tra hồ sơ" in texts_of(review)
+    assert texts_of(asked).startswith("Xin bấm một nút bên dưới")
+    assert payloads(asked) == payloads(review)  # the review's buttons again
+    assert button(picker, "f:rv")["label"] == "Quay lại xem hồ sơ"
+    assert texts_of(again).startswith("Xin bấm câu trả lời bạn muốn sửa")
+    assert payloads(again) == payloads(picker)
+    assert "Xin kiểm tra hồ sơ" in texts_of(back) and "f:send" in payloads(back)
+    assert "Đang gửi hồ sơ của bạn lên cổng một cửa" in texts_of(sent)
+    for answer in (asked, again, back, sent):
+        assert "chưa tìm thấy thủ tục" not in texts_of(answer)
+    *_, tapped_back = jsonl(
+        here, "taps-back", *birth_filing(*BIRTH_ANSWERED), {"button": "f:chg"}, {"button": "f:rv"}
+    )
+    assert "Xin kiểm tra hồ sơ" in texts_of(tapped_back)
+
+
 def test_the_way_to_receive_the_result_is_answered_in_words(here: Motcua) -> None:
     """ "buu dien" typed where the delivery is asked used to be searched as a procedure."""
     *_, by_post = jsonl(

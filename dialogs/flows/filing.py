@@ -31,7 +31,7 @@ from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
-from dialogs.text import typed_button
+from dialogs.text import asks_reminder, typed_button
 from knowledge.text import fold
 
 CONSENT_VERSION = "2026-12-01"
@@ -429,7 +429,8 @@ def change(turn: Turn, args: list[str]) -> list[Reply] | None:
         turn.set_step("filing:change")
         buttons = [Button(_(f.label), f"f:e:{i}") for i, f in enumerate(form.fields)]
         buttons.append(Button(_("Pickup or post"), "f:e:d"))
-        return [Reply(_("Which answer do you want to change?"), (*buttons, _stop(turn)))]
+        back = Button(_("Back to the review"), "f:rv")
+        return [Reply(_("Which answer do you want to change?"), (*buttons, back, _stop(turn)))]
     filing["review"] = True
     if args[0] == "d":
         return _ask_delivery(turn)
@@ -437,6 +438,67 @@ def change(turn: Turn, args: list[str]) -> list[Reply] | None:
         return None
     filing["at"] = int(args[0])
     return _ask(turn, filing)
+
+
+def back(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """ "Back to the review" from the list of answers to change: nothing changed."""
+    filing = _filing(turn)
+    if filing is None or _form(filing) is None or turn.state.get("step") != "filing:change":
+        return None
+    return _review(turn, filing)
+
+
+_REVIEW_WORDS = {
+    **dict.fromkeys(("gui", "gui di", "gui luon", "send", "send it"), "send"),
+    **dict.fromkeys(("sua", "sua lai", "change"), "change"),
+}
+"""The review's two answers in the words citizens type for them ("gửi" for "Gửi hồ sơ")."""
+
+_BACK_WORDS = frozenset(("quay lai", "tro lai", "khong sua", "back", "go back"))
+"""Giving up a change, typed at "Which answer do you want to change?"."""
+
+
+def review_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at the review: "gửi" sends, "sửa" changes, and anything that is none of its
+    buttons gets the review's buttons again, as a question of the form does, rather than a
+    search for a procedure of that name that leaves the dossier unsent. A button typed by its
+    words or number, a command ("menu", "hủy") or a reminder asked for goes on as anywhere."""
+    filing = _filing(turn)
+    if filing is None or _form(filing) is None or asks_reminder(text):
+        return None
+    word = _REVIEW_WORDS.get(fold(text).strip(" .!"))
+    if word == "send":
+        return confirm(turn, [])
+    if word == "change":
+        return change(turn, [])
+    [review] = _review(turn, filing)
+    if typed_button(text, review.buttons, numbered=len(review.buttons)) is not None:
+        return None
+    _ = turn.t.gettext
+    again = _("Please tap a button below: “{send}” files it, “{change}” corrects it.").format(
+        send=_("Send the dossier"), change=_("Change an answer")
+    )
+    return [Reply(again, review.buttons)]
+
+
+def change_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at "Which answer do you want to change?": "quay lại" goes back to the review;
+    anything that is none of its buttons gets them again (a label or number goes on)."""
+    filing = _filing(turn)
+    if filing is None or _form(filing) is None or asks_reminder(text):
+        return None
+    if fold(text).strip(" .!") in _BACK_WORDS:
+        return back(turn, [])
+    picker = change(turn, [])
+    assert picker is not None
+    buttons = picker[0].buttons
+    if typed_button(text, buttons, numbered=len(buttons)) is not None:
+        return None
+    _ = turn.t.gettext
+    again = _("Please tap the answer you want to change, or “{back}”.").format(
+        back=_("Back to the review")
+    )
+    return [Reply(again, buttons)]
 
 
 def papers(turn: Turn, _args: list[str]) -> list[Reply] | None:
