@@ -107,6 +107,7 @@ _PAYLOADS: dict[str, Handler] = {
     "f:chg": filing.change,
     "f:e": filing.change,
     "f:rv": filing.back,
+    "f:all": filing.offer,
     "f:send": filing.confirm,
     "f:stop": filing.stop,
     "f:pp": filing.papers,

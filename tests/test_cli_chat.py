@@ -386,6 +386,29 @@ def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: M
     assert "Câu 7/11" in texts_of(child)
 
 
+def test_submit_a_dossier_after_a_card_also_offers_the_other_procedures(here: Motcua) -> None:
+    """After a card, the menu's "Nộp hồ sơ" goes straight to that procedure's notice; refusing
+    it and tapping "Nộp hồ sơ" again came back to the same notice, so a citizen who wanted to
+    file another procedure could not choose it from the menu."""
+    user = "files-another"
+    _card, notice, _refused, again, others, death = jsonl(
+        here,
+        user,
+        {"button": "proc:1.001193"},
+        {"button": "m:submit"},
+        {"button": "f:no"},
+        {"button": "m:submit"},
+        {"text": "Chọn thủ tục khác"},
+        {"button": "f:go:1.000656"},
+    )
+    assert "Để nộp “Thủ tục đăng ký khai sinh”" in texts_of(notice)
+    assert button(again, "f:all")["label"] == "Chọn thủ tục khác"
+    assert {"f:go:1.001193", "f:go:1.000656"} <= set(payloads(others))
+    assert "Để nộp “Thủ tục đăng ký khai tử”" in texts_of(death)
+    [chosen] = jsonl(here, "chose-on-the-card", {"button": "f:go:1.001193"})
+    assert "f:all" not in payloads(chosen)  # chosen on its card: no other to offer
+
+
 def one_procedure_fee(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, name: str, time: Duration, fee: str
 ) -> None:

@@ -21,6 +21,7 @@ Papers are sent from the review ("Attach papers"): one question per paper not ye
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -50,9 +51,28 @@ def choose(turn: Turn, _args: list[str] | None = None) -> list[Reply] | None:
         return resumed
     current = turn.state.get("proc")
     if isinstance(current, str) and fileable(turn, current):
-        return start(turn, [current])
+        # The procedure last asked about is a guess, not a choice: the others stay a tap away.
+        notice = start(turn, [current])
+        assert notice is not None
+        another = Button(_("Choose another procedure"), "f:all")
+        return [replace(reply, buttons=(*reply.buttons, another)) for reply in notice]
     if isinstance(current, str) and turn.procedure(current) is not None:
         return services.submit(turn)
+    return _fileable(turn)
+
+
+def offer(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """ "Choose another procedure" under the notice the menu went to: that filing, not yet
+    agreed to, is dropped; under a filing since begun the button is old and keeps it."""
+    if turn.state.get("step") != "filing:consent":
+        return None
+    turn.state.pop("filing", None)
+    return _fileable(turn)
+
+
+def _fileable(turn: Turn) -> list[Reply]:
+    """The procedures that can be filed here, each a button; any other is typed by its name."""
+    _ = turn.t.gettext
     offered = [turn.procedure(code) for code in FORMS]
     buttons = [Button(_short(p.name), f"f:go:{p.code}") for p in offered if p is not None]
     turn.set_step("qa:ask")  # a typed name is a question about that procedure
