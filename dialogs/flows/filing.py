@@ -693,6 +693,10 @@ def _receipt(turn: Turn, first: str) -> Reply:
         lines.append(_("The result will come to you by post."))
     else:
         lines.append(_("Collect the result at the one-stop desk; bring your ID card."))
+    procedure = facts.get("procedure")
+    form = form_for(procedure) if isinstance(procedure, str) else None
+    if (originals := _originals(turn, form)) is not None:
+        lines.append(originals)
     return Reply("\n".join(lines), (*buttons, menu.menu_button(turn)))
 
 
@@ -845,18 +849,25 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     for paper in form.papers:
         state = _("attached") if paper.key in attached else _("not attached")
         lines.append(f"📎 {_(paper.label)}: {state}")
-    if form.papers:
-        names = "; ".join(_(p.label) for p in form.papers)
-        lines.append(
-            _("Bring the originals of these papers when you collect the result: {papers}").format(
-                papers=names
-            )
-        )
+    if (originals := _originals(turn, form)) is not None:
+        lines.append(originals)
     buttons = [Button(_("Send the dossier"), "f:send")]
     if any(p.key not in attached for p in form.papers):
         buttons.append(Button(_("Attach papers"), "f:pp"))
     buttons += [Button(_("Change an answer"), "f:chg"), _stop(turn)]
     return [Reply("\n".join(lines), tuple(buttons))]
+
+
+def _originals(turn: Turn, form: Form | None) -> str | None:
+    """The originals to bring to the desk, said at the review and again on the receipt, the
+    message citizens keep."""
+    if form is None or not form.papers:
+        return None
+    _ = turn.t.gettext
+    names = "; ".join(_(p.label) for p in form.papers)
+    return _("Bring the originals of these papers when you collect the result: {papers}").format(
+        papers=names
+    )
 
 
 def _paper_asked(turn: Turn) -> tuple[dict[str, Any], Form, int] | None:
