@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -572,6 +573,19 @@ def test_words_where_a_link_code_is_asked_get_the_question_again(here: Motcua) -
     _asked, again = jsonl(here, "links", {"button": "lk:enter"}, {"text": "abc"})
     assert texts_of(again).startswith("Mã liên kết gồm 6 chữ số")
     assert payloads(again) == ["m:menu"]
+
+
+def test_a_link_code_typed_without_enter_a_code_first_links_the_apps(here: Motcua) -> None:
+    """Citizens type the code the other app showed straight in, without "Nhập mã" first: it was
+    taken for a relative's consent code, refused, and they were told to ask "the person
+    helping you" for a new one."""
+    [shown] = jsonl(here, "phone", {"button": "lk:get"})
+    code = re.search(r"\d{3} \d{3}", texts_of(shown))
+    assert code is not None
+    linked, wrong = jsonl(here, "computer", {"text": code.group(0)}, {"text": "000 000"})
+    assert texts_of(linked).startswith("Xong! Các ứng dụng của bạn đã được liên kết")
+    assert "người giúp bạn" not in texts_of(wrong)  # neither kind of code: said for both
+    assert texts_of(wrong).startswith("Mã này không dùng được")
 
 
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:

@@ -62,9 +62,10 @@ def ask(turn: Turn, _args: list[str]) -> list[Reply] | None:
     elif outcome == "locked":
         return [link.too_many_wrong(turn)]
     elif outcome == "invalid":
+        # A link code typed straight in gets this too (the dispatcher tried it as one).
         text = _(
-            "That code does not work: it may be mistyped or already used. Check it and type it "
-            "again, or ask the person helping you for a new code."
+            "That code does not work: it may be mistyped, expired or already used. Check it and "
+            "type it again, or get a new code from where this one came."
         )
     else:
         return None
