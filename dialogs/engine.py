@@ -61,6 +61,15 @@ def _commune_chosen(turn: Turn, args: list[str]) -> list[Reply] | None:
     return handoff.commune_chosen(turn, args)
 
 
+def _commune_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text while a commune is chosen: "đúng" or "không" answers "Is it …?" as its buttons
+    do; anything else is a name or an old address to search."""
+    offered = [b.get("p") for b in _stored(turn)]
+    if (payload := communes.answer_word(text, offered)) is not None:
+        return press(turn, payload)
+    return communes.typed(turn, text)
+
+
 _PAYLOADS: dict[str, Handler] = {
     "m:menu": menu.menu,
     "m:help": menu.help_,
@@ -195,8 +204,8 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     uploads.WAITING: uploads.typed,
     "lookup:id": dossiers.id_typed,
     "rate:comment": feedback.comment,
-    "news:choose": communes.typed,
-    "news:province": communes.typed,
+    "news:choose": _commune_typed,
+    "news:province": _commune_typed,
     reminders.WAITING: reminders.typed,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""

@@ -588,6 +588,25 @@ def test_a_link_code_typed_without_enter_a_code_first_links_the_apps(here: Motcu
     assert texts_of(wrong).startswith("Mã này không dùng được")
 
 
+def test_is_it_this_commune_is_answered_in_a_word(here: Motcua) -> None:
+    """ "đúng" typed to "Có phải Phường Ba Đình, Hà Nội không?" was searched as a commune's
+    name and offered "Xã Xa Dung"; "không" offered places named like "không" too."""
+    *_, asked, searched_again, _asked_again, yes = jsonl(
+        here,
+        "answers-is-it",
+        {"text": "thong bao cua xa"},
+        {"text": "phuong ba dinh"},
+        {"text": "khong"},
+        {"text": "phuong ba dinh"},
+        {"text": "Đúng."},
+    )
+    assert texts_of(asked) == "Có phải Phường Ba Đình, Hà Nội không?"
+    assert texts_of(searched_again).startswith("Bạn ở xã, phường nào?")
+    assert texts_of(yes).startswith("Xong: xã, phường của bạn là Phường Ba Đình, Hà Nội.")
+    _asked, named = jsonl(here, "types-a-name", {"text": "thong bao cua xa"}, {"text": "dung"})
+    assert "Phường Yên Dũng, Bắc Ninh" in [b["label"] for b in named["replies"][0]["buttons"]]
+
+
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
     _first, have, missing = jsonl(
