@@ -159,6 +159,8 @@ _COMMANDS: dict[str, Handler] = {
     "news": communes.open_,
     "staff": handoff.start,
     "language": menu.ask_language,
+    "ask": qa.ask,
+    "join": volunteers.start,
 }
 
 _INTERNAL: dict[str, Handler] = {

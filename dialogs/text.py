@@ -54,6 +54,8 @@ _COMMANDS = {
         ),
         "lookup",
     ),
+    **dict.fromkeys(("hoi ve thu tuc", "ask about a procedure"), "ask"),
+    **dict.fromkeys(("tham gia to cong nghe so", "join the digital-technology group"), "join"),
     **dict.fromkeys(("thong bao cua xa", "commune announcements"), "news"),
     **dict.fromkeys(
         ("hoi can bo", "gap can bo", "noi chuyen voi can bo", "talk to staff"), "staff"

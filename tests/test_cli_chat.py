@@ -503,6 +503,24 @@ def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Mot
     assert texts_of(english) == texts_of(staff)
 
 
+def test_the_menus_last_words_typed_do_what_the_menu_does_too(here: Motcua) -> None:
+    """ "tham gia to cong nghe so" gave the card of a procedure for small businesses, and "hoi
+    ve thu tuc" a guess at procedures: of the menu's words, only these were not read."""
+    join, ask, join_en = jsonl(
+        here,
+        "types-the-menu-end",
+        {"text": "tham gia to cong nghe so"},
+        {"text": "Hỏi về thủ tục"},
+        {"text": "join the digital-technology group"},
+    )
+    _menu, tapped_join, tapped_ask = jsonl(
+        here, "taps-the-menu", {"text": "menu"}, {"button": "m:join"}, {"button": "m:ask"}
+    )
+    assert texts_of(join) == texts_of(tapped_join) and "vo:stop" in payloads(join)
+    assert texts_of(ask) == texts_of(tapped_ask)
+    assert payloads(join_en) == payloads(join)
+
+
 def test_ok_and_goodbye_are_not_answered_you_are_welcome(here: Motcua) -> None:
     thanks, ok, yes, bye = jsonl(
         here,
