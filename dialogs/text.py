@@ -84,6 +84,9 @@ _SMALL_TALK = {
     **dict.fromkeys(("ok", "oke", "okay", "vang", "da", "duoc roi"), "ok"),
     **dict.fromkeys(("bye", "tam biet", "goodbye"), "bye"),
 }
+SEND_WORDS = frozenset(("gui", "gui di", "gui luon", "send", "send it"))
+"""A review's "Send" in the words citizens type for it ("gửi", "gửi đi")."""
+
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")

@@ -625,6 +625,26 @@ def test_is_it_this_commune_is_answered_in_a_word(here: Motcua) -> None:
     assert "Phường Yên Dũng, Bắc Ninh" in [b["label"] for b in named["replies"][0]["buttons"]]
 
 
+def test_words_at_the_join_requests_review_send_it_or_show_it_again(here: Motcua) -> None:
+    """ "gui" at the review of a request to join the digital-technology group was searched as
+    a procedure; the request was left behind and its "Gửi yêu cầu" no longer worked."""
+    *_, review, again, sent = jsonl(
+        here,
+        "joins-in-words",
+        {"text": "tham gia to cong nghe so"},
+        {"text": "Trần Văn Minh"},
+        {"text": "phuong ba dinh"},
+        {"button": "Đúng, nơi tôi ở"},
+        {"text": "0987654321"},
+        {"text": "abc"},
+        {"text": "gửi"},
+    )
+    assert "vo:send" in payloads(review)
+    assert texts_of(again).startswith("Xin bấm “Gửi yêu cầu” để gửi")
+    assert "Họ tên: Trần Văn Minh" in texts_of(again) and payloads(again) == payloads(review)
+    assert texts_of(sent).startswith("Yêu cầu của bạn đã được chuyển tới người điều phối")
+
+
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
     _first, have, missing = jsonl(

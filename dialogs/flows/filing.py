@@ -32,7 +32,7 @@ from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
-from dialogs.text import asks_reminder, typed_button
+from dialogs.text import SEND_WORDS, asks_reminder, typed_button
 from knowledge.text import fold
 
 CONSENT_VERSION = "2026-12-01"
@@ -469,7 +469,7 @@ def back(turn: Turn, _args: list[str]) -> list[Reply] | None:
 
 
 _REVIEW_WORDS = {
-    **dict.fromkeys(("gui", "gui di", "gui luon", "send", "send it"), "send"),
+    **dict.fromkeys(SEND_WORDS, "send"),
     **dict.fromkeys(("sua", "sua lai", "change"), "change"),
 }
 """The review's two answers in the words citizens type for them ("gửi" for "Gửi hồ sơ")."""
