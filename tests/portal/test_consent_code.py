@@ -65,7 +65,10 @@ async def ask_for_a_code(volunteer: TelegramCitizen, app: App) -> str:
     await volunteer.tap("Tôi đồng ý")
     await volunteer.tap("Cho người tôi đang giúp")
     await volunteer.say("Lê Thị Mai")
-    await volunteer.say("038156012345")
+    # Asked "Quan hệ của bạn với người đó", a grandchild typed "bà nội", and their grandmother
+    # read that someone who says they are her grandmother asks to file for her.
+    [relationship] = await volunteer.say("038156012345")
+    assert "Bạn là gì của người đó" in text_of([relationship])
     [question] = await volunteer.say("hàng xóm")
     assert "Họ sẽ xác nhận trên điện thoại của họ" in question.labels
     return await new_code(volunteer, "Họ sẽ xác nhận trên điện thoại của họ")
