@@ -201,6 +201,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "volunteer:name": volunteers.name_typed,
     "volunteer:phone": volunteers.phone_typed,
     "volunteer:review": volunteers.review_typed,
+    privacy.CONFIRM_STEP: privacy.typed,
     "filing:paper": filing.paper_typed,
     "filing:review": filing.review_typed,
     "filing:change": filing.change_typed,

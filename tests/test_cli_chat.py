@@ -246,6 +246,20 @@ def test_delete_my_data_asks_first_then_erases_everything(here: Motcua) -> None:
     assert button(fresh, "m:ask")  # a new conversation starts as for anyone new
 
 
+def test_words_typed_at_delete_it_all_keep_its_buttons_working(here: Motcua) -> None:
+    """ "có" typed to "Xoá hết?" was searched as a procedure, and the "Có, xoá hết" tapped
+    after it was out of date. Only the button (tapped, or typed in its words) erases."""
+    user = "types-at-delete"
+    _asked, typed_yes, tapped_yes = jsonl(
+        here, user, {"text": "xoa du lieu cua toi"}, {"text": "có"}, {"button": "pv:yes"}
+    )
+    assert texts_of(typed_yes).startswith("Muốn xoá, xin bấm “Có, xoá hết”")
+    assert {"pv:yes", "pv:no"} <= set(payloads(typed_yes))
+    assert "Đã xoá toàn bộ" in texts_of(tapped_yes)
+    _asked, kept = jsonl(here, "keeps", {"text": "xoa du lieu cua toi"}, {"text": "không"})
+    assert "Chưa xoá gì" in texts_of(kept)
+
+
 def test_terminal_text_wraps_at_word_boundaries_and_keeps_links_whole() -> None:
     url = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7"
     text = (
