@@ -84,6 +84,12 @@ _SMALL_TALK = {
     **dict.fromkeys(("ok", "oke", "okay", "vang", "da", "duoc roi"), "ok"),
     **dict.fromkeys(("bye", "tam biet", "goodbye"), "bye"),
 }
+AGREEMENT = {
+    **dict.fromkeys(("dong y", "toi dong y", "co", "co dong y", "dong y a", "yes", "agree"), True),
+    **dict.fromkeys(("khong", "khong dong y", "toi khong dong y", "no"), False),
+}
+"""Answers to "Do you agree?" typed in words: each says yes or no in so many words."""
+
 SEND_WORDS = frozenset(("gui", "gui di", "gui luon", "send", "send it"))
 """A review's "Send" in the words citizens type for it ("gửi", "gửi đi")."""
 

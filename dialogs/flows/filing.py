@@ -32,7 +32,7 @@ from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
-from dialogs.text import SEND_WORDS, asks_reminder, typed_button
+from dialogs.text import AGREEMENT, SEND_WORDS, asks_reminder, typed_button
 from knowledge.text import fold
 
 CONSENT_VERSION = "2026-12-01"
@@ -181,17 +181,10 @@ def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
     ]
 
 
-_CONSENT_WORDS = {
-    **dict.fromkeys(("dong y", "toi dong y", "co", "co dong y", "dong y a", "yes", "agree"), True),
-    **dict.fromkeys(("khong", "khong dong y", "toi khong dong y", "no"), False),
-}
-"""Answers to "Do you agree?" typed in words: each says yes or no in so many words."""
-
-
 def consent_typed(turn: Turn, text: str) -> list[Reply] | None:
     """ "đồng ý" or "không" typed at the notice: the same as its buttons; other words are not
     an answer (consent is given only in so many words)."""
-    agreed = _CONSENT_WORDS.get(fold(text).strip(" .!"))
+    agreed = AGREEMENT.get(fold(text).strip(" .!"))
     return None if agreed is None else consent(turn, [], agreed)
 
 
@@ -233,6 +226,10 @@ def for_typed(turn: Turn, text: str) -> list[Reply] | None:
     filing["for_at"] = at + 1
     if filing["for_at"] < len(ON_BEHALF):
         return _ask_for(turn, filing)
+    return [_ask_for_consent(turn, filing)]
+
+
+def _ask_for_consent(turn: Turn, filing: dict[str, Any]) -> Reply:
     _ = turn.t.gettext
     turn.set_step("filing:for_consent")
     text = _(
@@ -240,16 +237,27 @@ def for_typed(turn: Turn, text: str) -> list[Reply] | None:
         "details are used for it? Their agreement is recorded with the time."
     ).format(name=filing["for"]["full_name"])
     text += "\n" + _("Or they can confirm on their own phone, with a code I give you.")
-    return [
-        Reply(
-            text,
-            (
-                Button(_("Yes, they agreed in front of me"), "f:fc:yes"),
-                Button(_("They will confirm on their own phone"), "f:fc:code"),
-                Button(_("No"), "f:fc:no"),
-            ),
-        )
-    ]
+    return Reply(
+        text,
+        (
+            Button(_("Yes, they agreed in front of me"), "f:fc:yes"),
+            Button(_("They will confirm on their own phone"), "f:fc:code"),
+            Button(_("No"), "f:fc:no"),
+        ),
+    )
+
+
+def for_consent_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at "Did they agree in front of you?": a button typed by its words or number goes
+    on; anything else ("có" too: it does not say how they agreed) gets the question again,
+    rather than a search that left the filing unable to go on."""
+    filing = _filing(turn)
+    if filing is None or not isinstance(filing.get("for"), dict) or asks_reminder(text):
+        return None
+    question = _ask_for_consent(turn, filing)
+    if typed_button(text, question.buttons, numbered=len(question.buttons)) is not None:
+        return None
+    return [Reply(turn.t.gettext("Please tap one of the buttons.")), question]
 
 
 def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
