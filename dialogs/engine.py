@@ -204,6 +204,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     privacy.CONFIRM_STEP: privacy.typed,
     consent.ASKING: consent.answer_typed,
     "filing:for_consent": filing.for_consent_typed,
+    "filing:whom": filing.whom_typed,
     "filing:paper": filing.paper_typed,
     "filing:review": filing.review_typed,
     "filing:change": filing.change_typed,

@@ -167,18 +167,32 @@ def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
     filing["consent"] = {"at": turn.deps.clock.now().isoformat(), "version": CONSENT_VERSION}
     if not helps_others(turn):
         return _ask(turn, filing)
+    return [_ask_whom(turn)]
+
+
+def _ask_whom(turn: Turn) -> Reply:
+    _ = turn.t.gettext
     turn.set_step("filing:whom")
-    text = _("Who is this dossier for?")
-    return [
-        Reply(
-            text,
-            (
-                Button(_("For me"), "f:w:me"),
-                Button(_("For someone I am helping"), "f:w:other"),
-                _stop(turn),
-            ),
-        )
-    ]
+    return Reply(
+        _("Who is this dossier for?"),
+        (
+            Button(_("For me"), "f:w:me"),
+            Button(_("For someone I am helping"), "f:w:other"),
+            _stop(turn),
+        ),
+    )
+
+
+def whom_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at "Who is this dossier for?": a button typed by its words or number goes on;
+    anything else gets the question again, rather than a search after which "Submit a
+    dossier" started the filing over."""
+    if _filing(turn) is None or asks_reminder(text):
+        return None
+    question = _ask_whom(turn)
+    if typed_button(text, question.buttons, numbered=len(question.buttons)) is not None:
+        return None
+    return [Reply(turn.t.gettext("Please tap one of the buttons.")), question]
 
 
 def consent_typed(turn: Turn, text: str) -> list[Reply] | None:

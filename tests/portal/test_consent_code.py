@@ -63,6 +63,10 @@ async def ask_for_a_code(volunteer: TelegramCitizen, app: App) -> str:
     await volunteer.tap("Nộp hồ sơ")
     await volunteer.tap("Đăng ký tạm trú")
     await volunteer.tap("Tôi đồng ý")
+    # Words at "Who is this dossier for?" get it again, where a search started the filing over.
+    again = await volunteer.say("bà Mai hàng xóm")
+    assert text_of(again).startswith("Xin bấm một trong các nút.")
+    assert "Cho người tôi đang giúp" in again[-1].labels
     await volunteer.tap("Cho người tôi đang giúp")
     await volunteer.say("Lê Thị Mai")
     # Asked "Quan hệ của bạn với người đó", a grandchild typed "bà nội", and their grandmother
