@@ -260,9 +260,10 @@ def _route(turn: Turn) -> list[Reply]:
     blank_is_an_answer = attachment is None and turn.state["step"] in _FORM_STEPS
     if not text.strip() and not blank_is_an_answer:
         return [_calm(turn, attachment=attachment is not None)]
-    if (name := command(text)) is not None:
+    if (asked := command(text)) is not None:
+        name, *args = asked.split(":")
         # No replies yet is an answer too: a list of dossiers comes from the dispatcher.
-        done = _COMMANDS[name](turn, [])
+        done = _COMMANDS[name](turn, args)
         return menu.show(turn) if done is None else done
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
     if waiting is not None and (replies := waiting(turn, text)) is not None:

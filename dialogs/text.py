@@ -60,9 +60,11 @@ _COMMANDS = {
     **dict.fromkeys(
         ("hoi can bo", "gap can bo", "noi chuyen voi can bo", "talk to staff"), "staff"
     ),
-    **dict.fromkeys(
-        ("ngon ngu", "tieng anh", "tieng viet", "language", "english", "vietnamese"), "language"
-    ),
+    # A language named is that language chosen: read as the question, "English" typed at the
+    # question asked it again.
+    **dict.fromkeys(("ngon ngu", "language"), "language"),
+    **dict.fromkeys(("tieng anh", "english"), "language:en"),
+    **dict.fromkeys(("tieng viet", "vietnamese"), "language:vi"),
 }
 _SMALL_TALK = {
     **dict.fromkeys(("chao", "xin chao", "chao ban", "alo", "hello", "hi", "hey"), "hello"),
@@ -121,7 +123,8 @@ def has_words(text: str) -> bool:
 
 
 def command(text: str) -> str | None:
-    """The command a message asks for: "/start", "/menu@bot", "hủy", "help"... or None."""
+    """The command a message asks for: "/start", "/menu@bot", "hủy", "help"... or None; its
+    argument, if any, after a colon ("language:en")."""
     words = fold(text).strip().rstrip(".!?").strip()
     if words.startswith("/"):
         words = words[1:].split("@", 1)[0].split(" ", 1)[0]

@@ -506,7 +506,7 @@ def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Mot
         {"text": "Hồ sơ của tôi"},
         {"text": "tra cuu ho so"},
         {"text": "hoi can bo"},
-        {"text": "tieng anh"},
+        {"text": "ngon ngu"},
         {"text": "talk to staff"},
     )
     assert "f:go:1.001193" in payloads(submit)
@@ -533,6 +533,20 @@ def test_the_menus_last_words_typed_do_what_the_menu_does_too(here: Motcua) -> N
     assert texts_of(join) == texts_of(tapped_join) and "vo:stop" in payloads(join)
     assert texts_of(ask) == texts_of(tapped_ask)
     assert payloads(join_en) == payloads(join)
+
+
+def test_a_language_typed_by_its_name_is_chosen(here: Motcua) -> None:
+    """ "English" typed at "Chọn ngôn ngữ:" showed the same question again, as did "tieng
+    viet" after it: the language's name was read as the command for the question."""
+    user = "types-languages"
+    asked, english, vietnamese = jsonl(
+        here, user, {"text": "ngon ngu"}, {"text": "English"}, {"text": "tiếng việt"}
+    )
+    assert {"lang:vi", "lang:en"} <= set(payloads(asked))
+    assert texts_of(english).startswith("I will speak English from now on.")
+    assert texts_of(vietnamese).startswith("Từ giờ tôi sẽ nói tiếng Việt.")
+    [straight] = jsonl(here, "speaks-english", {"text": "tieng anh"})
+    assert texts_of(straight).startswith("I will speak English from now on.")
 
 
 def test_ok_and_goodbye_are_not_answered_you_are_welcome(here: Motcua) -> None:
