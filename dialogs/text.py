@@ -98,7 +98,9 @@ SEND_WORDS = frozenset(("gui", "gui di", "gui luon", "send", "send it"))
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-_REMIND = re.compile(r"\b(nhac|remind)\b")
+_WORD = re.compile(r"\w+")
+_REMINDED = frozenset(("toi", "minh", "tui", "em", "anh", "chi", "me", "bo", "lai", "nho", "giup"))
+"""Words after a "nhac" typed without tones that make it "nhắc" (remind): whom, or "again"."""
 
 
 def clean(text: str, limit: int = MAX_QUERY_CHARS) -> str:
@@ -158,5 +160,14 @@ def typed_button(text: str, offered: Sequence[Button], numbered: int = 0) -> But
 
 def asks_reminder(text: str) -> bool:
     """Whether the citizen asks to be reminded ("nhắc tôi…", "remind me…"); the time is read
-    by ``dialogs.dates``."""
-    return _REMIND.search(fold(text)) is not None
+    by ``dialogs.dates``. "nhạc" (music) folds to the same "nhac": typed with its tone, only
+    "nhắc" asks; typed without, "nhac" asks first in the message or before whom to remind
+    ("nhac toi"), never in "am nhac"."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    for at, word in enumerate(words):
+        if word in ("nhắc", "remind"):
+            return True
+        following = fold(words[at + 1]) if at + 1 < len(words) else ""
+        if word == "nhac" and (at == 0 or following in _REMINDED):
+            return True
+    return False

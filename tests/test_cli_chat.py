@@ -673,6 +673,36 @@ def test_words_at_the_join_requests_review_send_it_or_show_it_again(here: Motcua
     assert texts_of(sent).startswith("Yêu cầu của bạn đã được chuyển tới người điều phối")
 
 
+def test_music_is_no_reminder_and_a_reminder_is_no_address(here: Motcua) -> None:
+    """ "nhạc" (music) folds to the "nhac" of "nhắc tôi": a question about a music licence was
+    answered "nothing to remind you about"; and "nhắc tôi 7 giờ tối mai" typed where a filing
+    asked the address was kept as the address."""
+    music, plain_music, asked, plain_asked = jsonl(
+        here,
+        "asks-about-music",
+        {"text": "cấp phép biểu diễn âm nhạc"},
+        {"text": "bieu dien am nhac"},
+        {"text": "nhắc tôi 7 giờ tối mai"},
+        {"text": "nhac toi 7 gio toi mai"},
+    )
+    for question in (music, plain_music):
+        assert "nhắc" not in texts_of(question)
+    for reminder in (asked, plain_asked):
+        assert "Chưa có việc gì để nhắc" in texts_of(reminder)
+    *_, at_address, resumed = jsonl(
+        here,
+        "reminder-at-address",
+        {"button": "f:go:1.001193"},
+        {"button": "f:ok"},
+        *({"text": t} for t in APPLICANT[:3]),
+        {"text": "nhắc tôi 7 giờ tối mai"},
+        {"button": "m:submit"},
+    )
+    assert "Câu 4/11" in texts_of(at_address) and "Câu 5/11" not in texts_of(at_address)
+    assert "Nộp hồ sơ" in texts_of(at_address)  # how to come back to it
+    assert "Câu 4/11" in texts_of(resumed)  # the address is still to answer
+
+
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
     _first, have, missing = jsonl(

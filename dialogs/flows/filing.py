@@ -355,6 +355,8 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     form = _form(filing)
     if filing is None or form is None:
         return None
+    if asks_reminder(text):
+        return [_no_reminder(turn), *_ask(turn, filing)]
     spec = form.fields[filing["at"]]
     pressed = _typed_button(turn, spec, text)
     if pressed is not None:
@@ -363,6 +365,17 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     if isinstance(result, Invalid):
         return [_refusal(turn, spec, result)]
     return _answered(turn, filing, form, spec, result)
+
+
+def _no_reminder(turn: Turn) -> Reply:
+    """Said to "nhắc tôi 7 giờ tối mai" typed at a question, which would have been its answer
+    (an address of that name went to the portal): reminders are for checklists."""
+    return Reply(
+        turn.t.gettext(
+            "I cannot remind you about a dossier you are filing, but everything you typed is "
+            "kept: whenever you come back, “Submit a dossier” goes on from here."
+        )
+    )
 
 
 def _typed_button(turn: Turn, spec: Field, text: str) -> list[Reply] | None:
