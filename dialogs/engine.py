@@ -191,6 +191,7 @@ _INTERNAL: dict[str, Handler] = {
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "checklist:item": checklist.typed,
     "checklist:case": checklist.case_typed,
+    "checklist:paused": checklist.paused_typed,
     "staff:wait_text": handoff.question,
     "link:wait_code": link.typed,
     "filing:consent": filing.consent_typed,

@@ -703,6 +703,20 @@ def test_music_is_no_reminder_and_a_reminder_is_no_address(here: Motcua) -> None
     assert "Câu 4/11" in texts_of(resumed)  # the address is still to answer
 
 
+def test_continue_typed_after_pausing_goes_on_with_the_checklist(here: Motcua) -> None:
+    """ "tiep tuc" after "Tạm dừng" was searched as a procedure's name."""
+    _first, _have, paused, resumed = jsonl(
+        here,
+        "pauses",
+        {"button": "cl:go:1.001193"},
+        {"text": "co"},
+        {"button": "cl:stop:1.001193"},
+        {"text": "tiep tuc"},
+    )
+    assert "Đã lưu: đã xem xong 1/" in texts_of(paused)
+    assert "Giấy tờ 2/" in texts_of(resumed)
+
+
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
     _first, have, missing = jsonl(
