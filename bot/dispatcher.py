@@ -446,6 +446,12 @@ class Dispatcher:
             else:
                 await conversations.save_stored(stored, serialised, now)
             for effect in step.effects:
+                if isinstance(effect, RedeemConsentCode) and await SqlIdentities(
+                    session
+                ).holds_code(effect.code, now):
+                    # A link code typed straight in, without "Enter a code" first: one typed code
+                    # is still one guess, whichever kind it turns out to be.
+                    effect = RedeemLinkCode(effect.code)
                 if isinstance(effect, SubmitDossier):
                     locale = str(step.state.get("locale") or message.locale or "vi")
                     agreement = await consents.agreement(session, message.ref, effect)

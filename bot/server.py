@@ -128,6 +128,12 @@ async def metrics(request: web.Request) -> web.Response:
     return response
 
 
+async def console_front(_request: web.Request) -> web.Response:
+    """``/console`` as staff type it, to the front page at ``/console/``: the console's own
+    routes all lie under its slash, so without one it was a "page not found"."""
+    raise web.HTTPFound(PREFIX + "/")
+
+
 def web_application(app: App, *, public: bool = True) -> web.Application:
     """The aiohttp application hosting every route ``app`` assembled, plus ``/healthz``.
 
@@ -142,6 +148,7 @@ def web_application(app: App, *, public: bool = True) -> web.Application:
     application.router.add_get("/metrics", metrics)
     if public:
         application.add_routes(app.routes)
+        application.router.add_get(PREFIX, console_front)
         application.add_subapp(PREFIX, console_application(app.console))
     return application
 

@@ -61,6 +61,15 @@ def _commune_chosen(turn: Turn, args: list[str]) -> list[Reply] | None:
     return handoff.commune_chosen(turn, args)
 
 
+def _commune_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text while a commune is chosen: "đúng" or "không" answers "Is it …?" as its buttons
+    do; anything else is a name or an old address to search."""
+    offered = [b.get("p") for b in _stored(turn)]
+    if (payload := communes.answer_word(text, offered)) is not None:
+        return press(turn, payload)
+    return communes.typed(turn, text)
+
+
 _PAYLOADS: dict[str, Handler] = {
     "m:menu": menu.menu,
     "m:help": menu.help_,
@@ -106,6 +115,8 @@ _PAYLOADS: dict[str, Handler] = {
     "f:d": filing.delivery,
     "f:chg": filing.change,
     "f:e": filing.change,
+    "f:rv": filing.back,
+    "f:all": filing.offer,
     "f:send": filing.confirm,
     "f:stop": filing.stop,
     "f:pp": filing.papers,
@@ -148,6 +159,8 @@ _COMMANDS: dict[str, Handler] = {
     "news": communes.open_,
     "staff": handoff.start,
     "language": menu.ask_language,
+    "ask": qa.ask,
+    "join": volunteers.start,
 }
 
 _INTERNAL: dict[str, Handler] = {
@@ -178,6 +191,7 @@ _INTERNAL: dict[str, Handler] = {
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "checklist:item": checklist.typed,
     "checklist:case": checklist.case_typed,
+    "checklist:paused": checklist.paused_typed,
     "staff:wait_text": handoff.question,
     "link:wait_code": link.typed,
     "filing:consent": filing.consent_typed,
@@ -187,12 +201,19 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "filing:for": filing.for_typed,
     "volunteer:name": volunteers.name_typed,
     "volunteer:phone": volunteers.phone_typed,
+    "volunteer:review": volunteers.review_typed,
+    privacy.CONFIRM_STEP: privacy.typed,
+    consent.ASKING: consent.answer_typed,
+    "filing:for_consent": filing.for_consent_typed,
+    "filing:whom": filing.whom_typed,
     "filing:paper": filing.paper_typed,
+    "filing:review": filing.review_typed,
+    "filing:change": filing.change_typed,
     uploads.WAITING: uploads.typed,
     "lookup:id": dossiers.id_typed,
     "rate:comment": feedback.comment,
-    "news:choose": communes.typed,
-    "news:province": communes.typed,
+    "news:choose": _commune_typed,
+    "news:province": _commune_typed,
     reminders.WAITING: reminders.typed,
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
@@ -240,9 +261,10 @@ def _route(turn: Turn) -> list[Reply]:
     blank_is_an_answer = attachment is None and turn.state["step"] in _FORM_STEPS
     if not text.strip() and not blank_is_an_answer:
         return [_calm(turn, attachment=attachment is not None)]
-    if (name := command(text)) is not None:
+    if (asked := command(text)) is not None:
+        name, *args = asked.split(":")
         # No replies yet is an answer too: a list of dossiers comes from the dispatcher.
-        done = _COMMANDS[name](turn, [])
+        done = _COMMANDS[name](turn, args)
         return menu.show(turn) if done is None else done
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
     if waiting is not None and (replies := waiting(turn, text)) is not None:

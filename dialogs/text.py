@@ -54,13 +54,17 @@ _COMMANDS = {
         ),
         "lookup",
     ),
+    **dict.fromkeys(("hoi ve thu tuc", "ask about a procedure"), "ask"),
+    **dict.fromkeys(("tham gia to cong nghe so", "join the digital-technology group"), "join"),
     **dict.fromkeys(("thong bao cua xa", "commune announcements"), "news"),
     **dict.fromkeys(
         ("hoi can bo", "gap can bo", "noi chuyen voi can bo", "talk to staff"), "staff"
     ),
-    **dict.fromkeys(
-        ("ngon ngu", "tieng anh", "tieng viet", "language", "english", "vietnamese"), "language"
-    ),
+    # A language named is that language chosen: read as the question, "English" typed at the
+    # question asked it again.
+    **dict.fromkeys(("ngon ngu", "language"), "language"),
+    **dict.fromkeys(("tieng anh", "english"), "language:en"),
+    **dict.fromkeys(("tieng viet", "vietnamese"), "language:vi"),
 }
 _SMALL_TALK = {
     **dict.fromkeys(("chao", "xin chao", "chao ban", "alo", "hello", "hi", "hey"), "hello"),
@@ -82,10 +86,21 @@ _SMALL_TALK = {
     **dict.fromkeys(("ok", "oke", "okay", "vang", "da", "duoc roi"), "ok"),
     **dict.fromkeys(("bye", "tam biet", "goodbye"), "bye"),
 }
+AGREEMENT = {
+    **dict.fromkeys(("dong y", "toi dong y", "co", "co dong y", "dong y a", "yes", "agree"), True),
+    **dict.fromkeys(("khong", "khong dong y", "toi khong dong y", "no"), False),
+}
+"""Answers to "Do you agree?" typed in words: each says yes or no in so many words."""
+
+SEND_WORDS = frozenset(("gui", "gui di", "gui luon", "send", "send it"))
+"""A review's "Send" in the words citizens type for it ("gửi", "gửi đi")."""
+
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-_REMIND = re.compile(r"\b(nhac|remind)\b")
+_WORD = re.compile(r"\w+")
+_REMINDED = frozenset(("toi", "minh", "tui", "em", "anh", "chi", "me", "bo", "lai", "nho", "giup"))
+"""Words after a "nhac" typed without tones that make it "nhắc" (remind): whom, or "again"."""
 
 
 def clean(text: str, limit: int = MAX_QUERY_CHARS) -> str:
@@ -110,7 +125,8 @@ def has_words(text: str) -> bool:
 
 
 def command(text: str) -> str | None:
-    """The command a message asks for: "/start", "/menu@bot", "hủy", "help"... or None."""
+    """The command a message asks for: "/start", "/menu@bot", "hủy", "help"... or None; its
+    argument, if any, after a colon ("language:en")."""
     words = fold(text).strip().rstrip(".!?").strip()
     if words.startswith("/"):
         words = words[1:].split("@", 1)[0].split(" ", 1)[0]
@@ -144,5 +160,14 @@ def typed_button(text: str, offered: Sequence[Button], numbered: int = 0) -> But
 
 def asks_reminder(text: str) -> bool:
     """Whether the citizen asks to be reminded ("nhắc tôi…", "remind me…"); the time is read
-    by ``dialogs.dates``."""
-    return _REMIND.search(fold(text)) is not None
+    by ``dialogs.dates``. "nhạc" (music) folds to the same "nhac": typed with its tone, only
+    "nhắc" asks; typed without, "nhac" asks first in the message or before whom to remind
+    ("nhac toi"), never in "am nhac"."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    for at, word in enumerate(words):
+        if word in ("nhắc", "remind"):
+            return True
+        following = fold(words[at + 1]) if at + 1 < len(words) else ""
+        if word == "nhac" and (at == 0 or following in _REMINDED):
+            return True
+    return False

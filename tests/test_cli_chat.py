@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -245,6 +246,20 @@ def test_delete_my_data_asks_first_then_erases_everything(here: Motcua) -> None:
     assert button(fresh, "m:ask")  # a new conversation starts as for anyone new
 
 
+def test_words_typed_at_delete_it_all_keep_its_buttons_working(here: Motcua) -> None:
+    """ "có" typed to "Xoá hết?" was searched as a procedure, and the "Có, xoá hết" tapped
+    after it was out of date. Only the button (tapped, or typed in its words) erases."""
+    user = "types-at-delete"
+    _asked, typed_yes, tapped_yes = jsonl(
+        here, user, {"text": "xoa du lieu cua toi"}, {"text": "có"}, {"button": "pv:yes"}
+    )
+    assert texts_of(typed_yes).startswith("Muốn xoá, xin bấm “Có, xoá hết”")
+    assert {"pv:yes", "pv:no"} <= set(payloads(typed_yes))
+    assert "Đã xoá toàn bộ" in texts_of(tapped_yes)
+    _asked, kept = jsonl(here, "keeps", {"text": "xoa du lieu cua toi"}, {"text": "không"})
+    assert "Chưa xoá gì" in texts_of(kept)
+
+
 def test_terminal_text_wraps_at_word_boundaries_and_keeps_links_whole() -> None:
     url = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7"
     text = (
@@ -386,6 +401,29 @@ def test_submit_a_dossier_takes_an_unfinished_filing_up_where_it_stopped(here: M
     assert "Câu 7/11" in texts_of(child)
 
 
+def test_submit_a_dossier_after_a_card_also_offers_the_other_procedures(here: Motcua) -> None:
+    """After a card, the menu's "Nộp hồ sơ" goes straight to that procedure's notice; refusing
+    it and tapping "Nộp hồ sơ" again came back to the same notice, so a citizen who wanted to
+    file another procedure could not choose it from the menu."""
+    user = "files-another"
+    _card, notice, _refused, again, others, death = jsonl(
+        here,
+        user,
+        {"button": "proc:1.001193"},
+        {"button": "m:submit"},
+        {"button": "f:no"},
+        {"button": "m:submit"},
+        {"text": "Chọn thủ tục khác"},
+        {"button": "f:go:1.000656"},
+    )
+    assert "Để nộp “Thủ tục đăng ký khai sinh”" in texts_of(notice)
+    assert button(again, "f:all")["label"] == "Chọn thủ tục khác"
+    assert {"f:go:1.001193", "f:go:1.000656"} <= set(payloads(others))
+    assert "Để nộp “Thủ tục đăng ký khai tử”" in texts_of(death)
+    [chosen] = jsonl(here, "chose-on-the-card", {"button": "f:go:1.001193"})
+    assert "f:all" not in payloads(chosen)  # chosen on its card: no other to offer
+
+
 def one_procedure_fee(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, name: str, time: Duration, fee: str
 ) -> None:
@@ -468,7 +506,7 @@ def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Mot
         {"text": "Hồ sơ của tôi"},
         {"text": "tra cuu ho so"},
         {"text": "hoi can bo"},
-        {"text": "tieng anh"},
+        {"text": "ngon ngu"},
         {"text": "talk to staff"},
     )
     assert "f:go:1.001193" in payloads(submit)
@@ -477,6 +515,38 @@ def test_the_menu_words_typed_without_diacritics_do_what_the_menu_does(here: Mot
     assert "cán bộ" in texts_of(staff) and "Xin lỗi" not in texts_of(staff)
     assert {"lang:vi", "lang:en"} <= set(payloads(language))
     assert texts_of(english) == texts_of(staff)
+
+
+def test_the_menus_last_words_typed_do_what_the_menu_does_too(here: Motcua) -> None:
+    """ "tham gia to cong nghe so" gave the card of a procedure for small businesses, and "hoi
+    ve thu tuc" a guess at procedures: of the menu's words, only these were not read."""
+    join, ask, join_en = jsonl(
+        here,
+        "types-the-menu-end",
+        {"text": "tham gia to cong nghe so"},
+        {"text": "Hỏi về thủ tục"},
+        {"text": "join the digital-technology group"},
+    )
+    _menu, tapped_join, tapped_ask = jsonl(
+        here, "taps-the-menu", {"text": "menu"}, {"button": "m:join"}, {"button": "m:ask"}
+    )
+    assert texts_of(join) == texts_of(tapped_join) and "vo:stop" in payloads(join)
+    assert texts_of(ask) == texts_of(tapped_ask)
+    assert payloads(join_en) == payloads(join)
+
+
+def test_a_language_typed_by_its_name_is_chosen(here: Motcua) -> None:
+    """ "English" typed at "Chọn ngôn ngữ:" showed the same question again, as did "tieng
+    viet" after it: the language's name was read as the command for the question."""
+    user = "types-languages"
+    asked, english, vietnamese = jsonl(
+        here, user, {"text": "ngon ngu"}, {"text": "English"}, {"text": "tiếng việt"}
+    )
+    assert {"lang:vi", "lang:en"} <= set(payloads(asked))
+    assert texts_of(english).startswith("I will speak English from now on.")
+    assert texts_of(vietnamese).startswith("Từ giờ tôi sẽ nói tiếng Việt.")
+    [straight] = jsonl(here, "speaks-english", {"text": "tieng anh"})
+    assert texts_of(straight).startswith("I will speak English from now on.")
 
 
 def test_ok_and_goodbye_are_not_answered_you_are_welcome(here: Motcua) -> None:
@@ -551,6 +621,102 @@ def test_words_where_a_link_code_is_asked_get_the_question_again(here: Motcua) -
     assert payloads(again) == ["m:menu"]
 
 
+def test_a_link_code_typed_without_enter_a_code_first_links_the_apps(here: Motcua) -> None:
+    """Citizens type the code the other app showed straight in, without "Nhập mã" first: it was
+    taken for a relative's consent code, refused, and they were told to ask "the person
+    helping you" for a new one."""
+    [shown] = jsonl(here, "phone", {"button": "lk:get"})
+    code = re.search(r"\d{3} \d{3}", texts_of(shown))
+    assert code is not None
+    linked, wrong = jsonl(here, "computer", {"text": code.group(0)}, {"text": "000 000"})
+    assert texts_of(linked).startswith("Xong! Các ứng dụng của bạn đã được liên kết")
+    assert "người giúp bạn" not in texts_of(wrong)  # neither kind of code: said for both
+    assert texts_of(wrong).startswith("Mã này không dùng được")
+
+
+def test_is_it_this_commune_is_answered_in_a_word(here: Motcua) -> None:
+    """ "đúng" typed to "Có phải Phường Ba Đình, Hà Nội không?" was searched as a commune's
+    name and offered "Xã Xa Dung"; "không" offered places named like "không" too."""
+    *_, asked, searched_again, _asked_again, yes = jsonl(
+        here,
+        "answers-is-it",
+        {"text": "thong bao cua xa"},
+        {"text": "phuong ba dinh"},
+        {"text": "khong"},
+        {"text": "phuong ba dinh"},
+        {"text": "Đúng."},
+    )
+    assert texts_of(asked) == "Có phải Phường Ba Đình, Hà Nội không?"
+    assert texts_of(searched_again).startswith("Bạn ở xã, phường nào?")
+    assert texts_of(yes).startswith("Xong: xã, phường của bạn là Phường Ba Đình, Hà Nội.")
+    _asked, named = jsonl(here, "types-a-name", {"text": "thong bao cua xa"}, {"text": "dung"})
+    assert "Phường Yên Dũng, Bắc Ninh" in [b["label"] for b in named["replies"][0]["buttons"]]
+
+
+def test_words_at_the_join_requests_review_send_it_or_show_it_again(here: Motcua) -> None:
+    """ "gui" at the review of a request to join the digital-technology group was searched as
+    a procedure; the request was left behind and its "Gửi yêu cầu" no longer worked."""
+    *_, review, again, sent = jsonl(
+        here,
+        "joins-in-words",
+        {"text": "tham gia to cong nghe so"},
+        {"text": "Trần Văn Minh"},
+        {"text": "phuong ba dinh"},
+        {"button": "Đúng, nơi tôi ở"},
+        {"text": "0987654321"},
+        {"text": "abc"},
+        {"text": "gửi"},
+    )
+    assert "vo:send" in payloads(review)
+    assert texts_of(again).startswith("Xin bấm “Gửi yêu cầu” để gửi")
+    assert "Họ tên: Trần Văn Minh" in texts_of(again) and payloads(again) == payloads(review)
+    assert texts_of(sent).startswith("Yêu cầu của bạn đã được chuyển tới người điều phối")
+
+
+def test_music_is_no_reminder_and_a_reminder_is_no_address(here: Motcua) -> None:
+    """ "nhạc" (music) folds to the "nhac" of "nhắc tôi": a question about a music licence was
+    answered "nothing to remind you about"; and "nhắc tôi 7 giờ tối mai" typed where a filing
+    asked the address was kept as the address."""
+    music, plain_music, asked, plain_asked = jsonl(
+        here,
+        "asks-about-music",
+        {"text": "cấp phép biểu diễn âm nhạc"},
+        {"text": "bieu dien am nhac"},
+        {"text": "nhắc tôi 7 giờ tối mai"},
+        {"text": "nhac toi 7 gio toi mai"},
+    )
+    for question in (music, plain_music):
+        assert "nhắc" not in texts_of(question)
+    for reminder in (asked, plain_asked):
+        assert "Chưa có việc gì để nhắc" in texts_of(reminder)
+    *_, at_address, resumed = jsonl(
+        here,
+        "reminder-at-address",
+        {"button": "f:go:1.001193"},
+        {"button": "f:ok"},
+        *({"text": t} for t in APPLICANT[:3]),
+        {"text": "nhắc tôi 7 giờ tối mai"},
+        {"button": "m:submit"},
+    )
+    assert "Câu 4/11" in texts_of(at_address) and "Câu 5/11" not in texts_of(at_address)
+    assert "Nộp hồ sơ" in texts_of(at_address)  # how to come back to it
+    assert "Câu 4/11" in texts_of(resumed)  # the address is still to answer
+
+
+def test_continue_typed_after_pausing_goes_on_with_the_checklist(here: Motcua) -> None:
+    """ "tiep tuc" after "Tạm dừng" was searched as a procedure's name."""
+    _first, _have, paused, resumed = jsonl(
+        here,
+        "pauses",
+        {"button": "cl:go:1.001193"},
+        {"text": "co"},
+        {"button": "cl:stop:1.001193"},
+        {"text": "tiep tuc"},
+    )
+    assert "Đã lưu: đã xem xong 1/" in texts_of(paused)
+    assert "Giấy tờ 2/" in texts_of(resumed)
+
+
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
     _first, have, missing = jsonl(
@@ -571,6 +737,45 @@ def test_the_notice_is_agreed_to_or_refused_in_words(here: Motcua) -> None:
     assert "không có thông tin nào được lưu" in texts_of(refused)
     _notice, unclear = jsonl(here, "unclear", {"button": "f:go:1.001193"}, {"text": "ok"})
     assert "Câu 1/11" not in texts_of(unclear)  # consent is given only in so many words
+
+
+BIRTH_ANSWERED = (
+    {"text": "me"},
+    *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+    *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+    {"text": "nhan tai bo phan mot cua"},
+)
+"""The rest of the birth registration typed, up to its review."""
+
+
+def test_words_at_the_review_keep_the_dossier_and_a_change_can_be_given_up(here: Motcua) -> None:
+    """Words typed at the review ("gui", a question) or at "Which answer do you want to
+    change?" ("quay lai") used to be searched as a procedure's name ("chưa tìm thấy thủ tục"),
+    and that list of answers had no way back to the review but stopping the whole filing."""
+    *_, review, asked, picker, again, back, sent = jsonl(
+        here,
+        "reviews-in-words",
+        *birth_filing(*BIRTH_ANSWERED),
+        {"text": "le phi bao nhieu"},
+        {"button": "f:chg"},
+        {"text": "abc"},
+        {"text": "quay lai"},
+        {"text": "gửi"},
+    )
+    assert "Xin kiểm tra hồ sơ" in texts_of(review)
+    assert texts_of(asked).startswith("Xin bấm một nút bên dưới")
+    assert payloads(asked) == payloads(review)  # the review's buttons again
+    assert button(picker, "f:rv")["label"] == "Quay lại xem hồ sơ"
+    assert texts_of(again).startswith("Xin bấm câu trả lời bạn muốn sửa")
+    assert payloads(again) == payloads(picker)
+    assert "Xin kiểm tra hồ sơ" in texts_of(back) and "f:send" in payloads(back)
+    assert "Đang gửi hồ sơ của bạn lên cổng một cửa" in texts_of(sent)
+    for answer in (asked, again, back, sent):
+        assert "chưa tìm thấy thủ tục" not in texts_of(answer)
+    *_, tapped_back = jsonl(
+        here, "taps-back", *birth_filing(*BIRTH_ANSWERED), {"button": "f:chg"}, {"button": "f:rv"}
+    )
+    assert "Xin kiểm tra hồ sơ" in texts_of(tapped_back)
 
 
 def test_the_way_to_receive_the_result_is_answered_in_words(here: Motcua) -> None:

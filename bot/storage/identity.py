@@ -134,6 +134,13 @@ class SqlIdentities:
         await self._link(ref, row.person_id, now)
         return Redemption(RedeemOutcome.LINKED, row.person_id)
 
+    async def holds_code(self, code: str, now: datetime) -> bool:
+        """Whether ``code`` is a link code that would link now. Looking is no guess: redeeming
+        it afterwards is counted as every typed code is."""
+        guard = CodeGuard(self._session)
+        code_hash = hash_code(await guard.key(now), code)
+        return await self._live_code(code_hash, now, await guard.wrong_so_far()) is not None
+
     async def _live_code(self, code_hash: str, now: datetime, wrong: int) -> LinkCodeRow | None:
         """The unused, unexpired code with this hash that has not met too many wrong guesses."""
         return await self._session.scalar(

@@ -102,7 +102,8 @@ ON_BEHALF = (
     Field(
         "relationship",
         "text",
-        N_("How you are related to them"),
+        # Said as the volunteer's part ("your son"): the person is shown it as who asks.
+        N_("What you are to them"),
         N_("For example: son, niece, neighbour, member of the commune digital team."),
     ),
 )

@@ -495,6 +495,19 @@ def pause(turn: Turn, args: list[str]) -> list[Reply] | None:
     ]
 
 
+_GO_ON_WORDS = frozenset(("tiep tuc", "tiep", "tiep di", "lam tiep", "continue", "go on"))
+""""Continue" in the words citizens type after pausing ("tiếp tục" for "Làm tiếp")."""
+
+
+def paused_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """ "tiếp tục" after pausing goes on with the checklist, as "Continue" does; it was
+    searched as a procedure's name. Anything else is a new question."""
+    code = turn.state.get("proc")
+    if not isinstance(code, str) or fold(text).strip(" .!") not in _GO_ON_WORDS:
+        return None
+    return go(turn, [code])
+
+
 def redo(turn: Turn, args: list[str]) -> list[Reply] | None:
     """Start a finished checklist again from the first document."""
     procedure = turn.procedure(args[0]) if len(args) == 1 else None

@@ -165,6 +165,25 @@ def province(turn: Turn, args: list[str]) -> list[Reply] | None:
     return [Reply(text, tuple(buttons))]
 
 
+_YES_WORDS = frozenset(
+    ("co", "dung", "dung roi", "dung vay", "phai", "phai roi", "vang", "u", "yes", "ok")
+)
+_NO_WORDS = frozenset(("khong", "khong phai", "sai", "sai roi", "no"))
+"""Answers to "Is it …?" in the words citizens type: "đúng" is no commune's name there."""
+
+
+def answer_word(text: str, offered: Sequence[str | None]) -> str | None:
+    """The payload "đúng" or "không" typed to "Is it …?" (``offered``: the payloads of the
+    buttons last shown) stands for: its "Yes" or its "No, search again"; None otherwise, and
+    for any other question, where a word is a name to search."""
+    if len(offered) != 2 or not str(offered[0]).startswith("nw:ok:") or offered[1] != "nw:ask":
+        return None
+    word = fold(text).strip(" .!")
+    if word in _YES_WORDS:
+        return offered[0]
+    return offered[1] if word in _NO_WORDS else None
+
+
 def typed(turn: Turn, text: str) -> list[Reply] | None:
     """A name or an old address typed while choosing; None when it has no words to search."""
     query = clean(text, 200)

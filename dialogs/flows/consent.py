@@ -13,6 +13,8 @@ from dialogs.context import Turn
 from dialogs.flows import link, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import AnswerConsent, RedeemConsentCode
+from dialogs.text import AGREEMENT, typed_button
+from knowledge.text import fold
 
 ASKING = "consent:ask"
 
@@ -41,15 +43,7 @@ def ask(turn: Turn, _args: list[str]) -> list[Reply] | None:
             name=procedure.name if procedure else facts.get("procedure", ""),
             person=facts.get("full_name", ""),
         )
-        return [
-            Reply(
-                text,
-                (
-                    Button(_("Agree"), f"cs:y:{facts['id']}"),
-                    Button(_("Do not agree"), f"cs:n:{facts['id']}"),
-                ),
-            )
-        ]
+        return [Reply(text, _buttons(turn, facts["id"]))]
     if outcome == "expired":
         text = _(
             "This code has expired. Ask the person helping you to get a new code and send that one."
@@ -62,13 +56,35 @@ def ask(turn: Turn, _args: list[str]) -> list[Reply] | None:
     elif outcome == "locked":
         return [link.too_many_wrong(turn)]
     elif outcome == "invalid":
+        # A link code typed straight in gets this too (the dispatcher tried it as one).
         text = _(
-            "That code does not work: it may be mistyped or already used. Check it and type it "
-            "again, or ask the person helping you for a new code."
+            "That code does not work: it may be mistyped, expired or already used. Check it and "
+            "type it again, or get a new code from where this one came."
         )
     else:
         return None
     return [Reply(text, (menu.menu_button(turn),))]
+
+
+def _buttons(turn: Turn, request: int) -> tuple[Button, Button]:
+    _ = turn.t.gettext
+    return Button(_("Agree"), f"cs:y:{request}"), Button(_("Do not agree"), f"cs:n:{request}")
+
+
+def answer_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at "Do you agree?": "có" or "đồng ý", "không" answer as the buttons do; anything
+    else gets them again. It was searched as a procedure, which left the request unanswerable:
+    its buttons were out of date and its code already used."""
+    asked = turn.state.get("consent")
+    if not isinstance(asked, dict) or not isinstance(asked.get("id"), int):
+        return None
+    agreed = AGREEMENT.get(fold(text).strip(" .!"))
+    if agreed is not None:
+        return answer(turn, [str(asked["id"])], agreed)
+    buttons = _buttons(turn, asked["id"])
+    if typed_button(text, buttons, numbered=len(buttons)) is not None:
+        return None
+    return [Reply(turn.t.gettext("Please tap one of the buttons."), buttons)]
 
 
 def answer(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:

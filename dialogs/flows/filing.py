@@ -21,6 +21,7 @@ Papers are sent from the review ("Attach papers"): one question per paper not ye
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
-from dialogs.text import typed_button
+from dialogs.text import AGREEMENT, SEND_WORDS, asks_reminder, typed_button
 from knowledge.text import fold
 
 CONSENT_VERSION = "2026-12-01"
@@ -50,9 +51,28 @@ def choose(turn: Turn, _args: list[str] | None = None) -> list[Reply] | None:
         return resumed
     current = turn.state.get("proc")
     if isinstance(current, str) and fileable(turn, current):
-        return start(turn, [current])
+        # The procedure last asked about is a guess, not a choice: the others stay a tap away.
+        notice = start(turn, [current])
+        assert notice is not None
+        another = Button(_("Choose another procedure"), "f:all")
+        return [replace(reply, buttons=(*reply.buttons, another)) for reply in notice]
     if isinstance(current, str) and turn.procedure(current) is not None:
         return services.submit(turn)
+    return _fileable(turn)
+
+
+def offer(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """ "Choose another procedure" under the notice the menu went to: that filing, not yet
+    agreed to, is dropped; under a filing since begun the button is old and keeps it."""
+    if turn.state.get("step") != "filing:consent":
+        return None
+    turn.state.pop("filing", None)
+    return _fileable(turn)
+
+
+def _fileable(turn: Turn) -> list[Reply]:
+    """The procedures that can be filed here, each a button; any other is typed by its name."""
+    _ = turn.t.gettext
     offered = [turn.procedure(code) for code in FORMS]
     buttons = [Button(_short(p.name), f"f:go:{p.code}") for p in offered if p is not None]
     turn.set_step("qa:ask")  # a typed name is a question about that procedure
@@ -147,31 +167,38 @@ def consent(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:
     filing["consent"] = {"at": turn.deps.clock.now().isoformat(), "version": CONSENT_VERSION}
     if not helps_others(turn):
         return _ask(turn, filing)
+    return [_ask_whom(turn)]
+
+
+def _ask_whom(turn: Turn) -> Reply:
+    _ = turn.t.gettext
     turn.set_step("filing:whom")
-    text = _("Who is this dossier for?")
-    return [
-        Reply(
-            text,
-            (
-                Button(_("For me"), "f:w:me"),
-                Button(_("For someone I am helping"), "f:w:other"),
-                _stop(turn),
-            ),
-        )
-    ]
+    return Reply(
+        _("Who is this dossier for?"),
+        (
+            Button(_("For me"), "f:w:me"),
+            Button(_("For someone I am helping"), "f:w:other"),
+            _stop(turn),
+        ),
+    )
 
 
-_CONSENT_WORDS = {
-    **dict.fromkeys(("dong y", "toi dong y", "co", "co dong y", "dong y a", "yes", "agree"), True),
-    **dict.fromkeys(("khong", "khong dong y", "toi khong dong y", "no"), False),
-}
-"""Answers to "Do you agree?" typed in words: each says yes or no in so many words."""
+def whom_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at "Who is this dossier for?": a button typed by its words or number goes on;
+    anything else gets the question again, rather than a search after which "Submit a
+    dossier" started the filing over."""
+    if _filing(turn) is None or asks_reminder(text):
+        return None
+    question = _ask_whom(turn)
+    if typed_button(text, question.buttons, numbered=len(question.buttons)) is not None:
+        return None
+    return [Reply(turn.t.gettext("Please tap one of the buttons.")), question]
 
 
 def consent_typed(turn: Turn, text: str) -> list[Reply] | None:
     """ "đồng ý" or "không" typed at the notice: the same as its buttons; other words are not
     an answer (consent is given only in so many words)."""
-    agreed = _CONSENT_WORDS.get(fold(text).strip(" .!"))
+    agreed = AGREEMENT.get(fold(text).strip(" .!"))
     return None if agreed is None else consent(turn, [], agreed)
 
 
@@ -213,6 +240,10 @@ def for_typed(turn: Turn, text: str) -> list[Reply] | None:
     filing["for_at"] = at + 1
     if filing["for_at"] < len(ON_BEHALF):
         return _ask_for(turn, filing)
+    return [_ask_for_consent(turn, filing)]
+
+
+def _ask_for_consent(turn: Turn, filing: dict[str, Any]) -> Reply:
     _ = turn.t.gettext
     turn.set_step("filing:for_consent")
     text = _(
@@ -220,16 +251,27 @@ def for_typed(turn: Turn, text: str) -> list[Reply] | None:
         "details are used for it? Their agreement is recorded with the time."
     ).format(name=filing["for"]["full_name"])
     text += "\n" + _("Or they can confirm on their own phone, with a code I give you.")
-    return [
-        Reply(
-            text,
-            (
-                Button(_("Yes, they agreed in front of me"), "f:fc:yes"),
-                Button(_("They will confirm on their own phone"), "f:fc:code"),
-                Button(_("No"), "f:fc:no"),
-            ),
-        )
-    ]
+    return Reply(
+        text,
+        (
+            Button(_("Yes, they agreed in front of me"), "f:fc:yes"),
+            Button(_("They will confirm on their own phone"), "f:fc:code"),
+            Button(_("No"), "f:fc:no"),
+        ),
+    )
+
+
+def for_consent_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at "Did they agree in front of you?": a button typed by its words or number goes
+    on; anything else ("có" too: it does not say how they agreed) gets the question again,
+    rather than a search that left the filing unable to go on."""
+    filing = _filing(turn)
+    if filing is None or not isinstance(filing.get("for"), dict) or asks_reminder(text):
+        return None
+    question = _ask_for_consent(turn, filing)
+    if typed_button(text, question.buttons, numbered=len(question.buttons)) is not None:
+        return None
+    return [Reply(turn.t.gettext("Please tap one of the buttons.")), question]
 
 
 def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
@@ -313,6 +355,8 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     form = _form(filing)
     if filing is None or form is None:
         return None
+    if asks_reminder(text):
+        return [_no_reminder(turn), *_ask(turn, filing)]
     spec = form.fields[filing["at"]]
     pressed = _typed_button(turn, spec, text)
     if pressed is not None:
@@ -321,6 +365,17 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     if isinstance(result, Invalid):
         return [_refusal(turn, spec, result)]
     return _answered(turn, filing, form, spec, result)
+
+
+def _no_reminder(turn: Turn) -> Reply:
+    """Said to "nhắc tôi 7 giờ tối mai" typed at a question, which would have been its answer
+    (an address of that name went to the portal): reminders are for checklists."""
+    return Reply(
+        turn.t.gettext(
+            "I cannot remind you about a dossier you are filing, but everything you typed is "
+            "kept: whenever you come back, “Submit a dossier” goes on from here."
+        )
+    )
 
 
 def _typed_button(turn: Turn, spec: Field, text: str) -> list[Reply] | None:
@@ -429,7 +484,8 @@ def change(turn: Turn, args: list[str]) -> list[Reply] | None:
         turn.set_step("filing:change")
         buttons = [Button(_(f.label), f"f:e:{i}") for i, f in enumerate(form.fields)]
         buttons.append(Button(_("Pickup or post"), "f:e:d"))
-        return [Reply(_("Which answer do you want to change?"), (*buttons, _stop(turn)))]
+        back = Button(_("Back to the review"), "f:rv")
+        return [Reply(_("Which answer do you want to change?"), (*buttons, back, _stop(turn)))]
     filing["review"] = True
     if args[0] == "d":
         return _ask_delivery(turn)
@@ -437,6 +493,67 @@ def change(turn: Turn, args: list[str]) -> list[Reply] | None:
         return None
     filing["at"] = int(args[0])
     return _ask(turn, filing)
+
+
+def back(turn: Turn, _args: list[str]) -> list[Reply] | None:
+    """ "Back to the review" from the list of answers to change: nothing changed."""
+    filing = _filing(turn)
+    if filing is None or _form(filing) is None or turn.state.get("step") != "filing:change":
+        return None
+    return _review(turn, filing)
+
+
+_REVIEW_WORDS = {
+    **dict.fromkeys(SEND_WORDS, "send"),
+    **dict.fromkeys(("sua", "sua lai", "change"), "change"),
+}
+"""The review's two answers in the words citizens type for them ("gửi" for "Gửi hồ sơ")."""
+
+_BACK_WORDS = frozenset(("quay lai", "tro lai", "khong sua", "back", "go back"))
+"""Giving up a change, typed at "Which answer do you want to change?"."""
+
+
+def review_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at the review: "gửi" sends, "sửa" changes, and anything that is none of its
+    buttons gets the review's buttons again, as a question of the form does, rather than a
+    search for a procedure of that name that leaves the dossier unsent. A button typed by its
+    words or number, a command ("menu", "hủy") or a reminder asked for goes on as anywhere."""
+    filing = _filing(turn)
+    if filing is None or _form(filing) is None or asks_reminder(text):
+        return None
+    word = _REVIEW_WORDS.get(fold(text).strip(" .!"))
+    if word == "send":
+        return confirm(turn, [])
+    if word == "change":
+        return change(turn, [])
+    [review] = _review(turn, filing)
+    if typed_button(text, review.buttons, numbered=len(review.buttons)) is not None:
+        return None
+    _ = turn.t.gettext
+    again = _("Please tap a button below: “{send}” files it, “{change}” corrects it.").format(
+        send=_("Send the dossier"), change=_("Change an answer")
+    )
+    return [Reply(again, review.buttons)]
+
+
+def change_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at "Which answer do you want to change?": "quay lại" goes back to the review;
+    anything that is none of its buttons gets them again (a label or number goes on)."""
+    filing = _filing(turn)
+    if filing is None or _form(filing) is None or asks_reminder(text):
+        return None
+    if fold(text).strip(" .!") in _BACK_WORDS:
+        return back(turn, [])
+    picker = change(turn, [])
+    assert picker is not None
+    buttons = picker[0].buttons
+    if typed_button(text, buttons, numbered=len(buttons)) is not None:
+        return None
+    _ = turn.t.gettext
+    again = _("Please tap the answer you want to change, or “{back}”.").format(
+        back=_("Back to the review")
+    )
+    return [Reply(again, buttons)]
 
 
 def papers(turn: Turn, _args: list[str]) -> list[Reply] | None:
@@ -611,6 +728,10 @@ def _receipt(turn: Turn, first: str) -> Reply:
         lines.append(_("The result will come to you by post."))
     else:
         lines.append(_("Collect the result at the one-stop desk; bring your ID card."))
+    procedure = facts.get("procedure")
+    form = form_for(procedure) if isinstance(procedure, str) else None
+    if (originals := _originals(turn, form)) is not None:
+        lines.append(originals)
     return Reply("\n".join(lines), (*buttons, menu.menu_button(turn)))
 
 
@@ -763,18 +884,25 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     for paper in form.papers:
         state = _("attached") if paper.key in attached else _("not attached")
         lines.append(f"📎 {_(paper.label)}: {state}")
-    if form.papers:
-        names = "; ".join(_(p.label) for p in form.papers)
-        lines.append(
-            _("Bring the originals of these papers when you collect the result: {papers}").format(
-                papers=names
-            )
-        )
+    if (originals := _originals(turn, form)) is not None:
+        lines.append(originals)
     buttons = [Button(_("Send the dossier"), "f:send")]
     if any(p.key not in attached for p in form.papers):
         buttons.append(Button(_("Attach papers"), "f:pp"))
     buttons += [Button(_("Change an answer"), "f:chg"), _stop(turn)]
     return [Reply("\n".join(lines), tuple(buttons))]
+
+
+def _originals(turn: Turn, form: Form | None) -> str | None:
+    """The originals to bring to the desk, said at the review and again on the receipt, the
+    message citizens keep."""
+    if form is None or not form.papers:
+        return None
+    _ = turn.t.gettext
+    names = "; ".join(_(p.label) for p in form.papers)
+    return _("Bring the originals of these papers when you collect the result: {papers}").format(
+        papers=names
+    )
 
 
 def _paper_asked(turn: Turn) -> tuple[dict[str, Any], Form, int] | None:

@@ -98,8 +98,11 @@ def stale(turn: Turn) -> list[Reply]:
     )
 
 
-def ask_language(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
-    """Offer each language in its own name, so anyone can find theirs."""
+def ask_language(turn: Turn, args: list[str] | None = None) -> list[Reply] | None:
+    """Offer each language in its own name, so anyone can find theirs; a language typed by its
+    name ("English", "tiếng Việt") is chosen at once."""
+    if args:
+        return set_language(turn, args)
     turn.set_step("language")
     choices = tuple(
         Button(Locale.parse(code).display_name or code, f"lang:{code}")

@@ -14,6 +14,8 @@ from dialogs.context import Turn
 from dialogs.flows import menu
 from dialogs.messages import Button, Reply
 from dialogs.step import DeleteMyData
+from dialogs.text import typed_button
+from knowledge.text import fold
 
 CONFIRM_STEP = "privacy:confirm"
 
@@ -29,15 +31,32 @@ def start(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
         "This cannot be undone, and I will not remember anything we talked about.\n"
         "Delete it all?"
     )
-    return [
-        Reply(
-            text,
-            (
-                Button(_("Yes, delete everything"), "pv:yes"),
-                Button(_("No, keep my data"), "pv:no"),
-            ),
-        )
-    ]
+    return [Reply(text, _buttons(turn))]
+
+
+def _buttons(turn: Turn) -> tuple[Button, Button]:
+    _ = turn.t.gettext
+    return Button(_("Yes, delete everything"), "pv:yes"), Button(_("No, keep my data"), "pv:no")
+
+
+_KEEP_WORDS = frozenset(("khong", "khong xoa", "thoi", "no"))
+"""A "no" to "Delete it all?" in the words citizens type."""
+
+
+def typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at "Delete it all?": "không" keeps everything, as its button does; anything else,
+    "có" too, asks again with the buttons rather than leave for a search that made them out
+    of date. Erasing waits for its button, tapped or typed in its words ("có, xoá hết")."""
+    if fold(text).strip(" .!") in _KEEP_WORDS:
+        return decline(turn, [])
+    buttons = _buttons(turn)
+    if typed_button(text, buttons, numbered=len(buttons)) is not None:
+        return None
+    _ = turn.t.gettext
+    again = _("To delete, please tap “{yes}”; to keep your data, “{no}”.").format(
+        yes=buttons[0].label, no=buttons[1].label
+    )
+    return [Reply(again, buttons)]
 
 
 def confirm(turn: Turn, args: list[str]) -> list[Reply] | None:

@@ -22,7 +22,9 @@ from dialogs.filing.validate import Invalid, check, shown_phone
 from dialogs.flows import communes, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import JoinGroup, Membership
+from dialogs.text import SEND_WORDS, typed_button
 from knowledge.communes import units
+from knowledge.text import fold
 
 THEN = "volunteer"
 """The ``then`` mark that sends the commune picker's choice back here."""
@@ -107,6 +109,10 @@ def phone_typed(turn: Turn, text: str) -> list[Reply] | None:
     if isinstance(result, Invalid):
         return [_refusal(turn, result)]
     join["phone"] = result
+    return [_review(turn, join)]
+
+
+def _review(turn: Turn, join: dict[str, Any]) -> Reply:
     turn.set_step("volunteer:review")
     _ = turn.t.gettext
     unit = units.commune(join["commune"])
@@ -116,9 +122,28 @@ def phone_typed(turn: Turn, text: str) -> list[Reply] | None:
     ).format(
         name=join["name"],
         commune=unit.label if unit else join["commune"],
-        phone=shown_phone(result),
+        phone=shown_phone(join["phone"]),
     )
-    return [Reply(text, (Button(_("Send the request"), "vo:send"), _stop(turn)))]
+    return Reply(text, (Button(_("Send the request"), "vo:send"), _stop(turn)))
+
+
+def review_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Text at the review: "gửi" sends the request; anything that is none of its buttons gets
+    the review again, rather than a search that left the request behind with its "Send" no
+    longer working. A button typed by its words or number, or a command, goes on as anywhere."""
+    join = _join(turn)
+    if join is None or "phone" not in join:
+        return None
+    if fold(text).strip(" .!") in SEND_WORDS:
+        return send(turn, [])
+    review = _review(turn, join)
+    if typed_button(text, review.buttons, numbered=len(review.buttons)) is not None:
+        return None
+    _ = turn.t.gettext
+    again = _("Please tap “{send}” to send it, or “{cancel}”.").format(
+        send=_("Send the request"), cancel=_("Cancel")
+    )
+    return [Reply(f"{again}\n\n{review.text}", review.buttons)]
 
 
 def send(turn: Turn, _args: list[str]) -> list[Reply] | None:

@@ -126,6 +126,13 @@ async def test_signing_out_ends_the_session_on_the_server(admin: Client) -> None
     assert page.status == 200 and again.status == 302
 
 
+async def test_the_console_without_its_slash_is_its_front_page(admin: Client) -> None:
+    """The README and staff type ``/console``: signed in, it was a "page not found"."""
+    page = await admin.get("/console")
+    assert page.status == 200 and page.url.path == "/console/"
+    assert "Cuộc trò chuyện đang chờ cán bộ" in await page.text()
+
+
 async def test_the_console_speaks_english_when_asked(admin: Client) -> None:
     page = await admin.get("/console/language/en?next=/console/audit")
     html = await page.text()

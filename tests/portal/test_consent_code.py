@@ -63,11 +63,23 @@ async def ask_for_a_code(volunteer: TelegramCitizen, app: App) -> str:
     await volunteer.tap("Nộp hồ sơ")
     await volunteer.tap("Đăng ký tạm trú")
     await volunteer.tap("Tôi đồng ý")
+    # Words at "Who is this dossier for?" get it again, where a search started the filing over.
+    again = await volunteer.say("bà Mai hàng xóm")
+    assert text_of(again).startswith("Xin bấm một trong các nút.")
+    assert "Cho người tôi đang giúp" in again[-1].labels
     await volunteer.tap("Cho người tôi đang giúp")
     await volunteer.say("Lê Thị Mai")
-    await volunteer.say("038156012345")
+    # Asked "Quan hệ của bạn với người đó", a grandchild typed "bà nội", and their grandmother
+    # read that someone who says they are her grandmother asks to file for her.
+    [relationship] = await volunteer.say("038156012345")
+    assert "Bạn là gì của người đó" in text_of([relationship])
     [question] = await volunteer.say("hàng xóm")
     assert "Họ sẽ xác nhận trên điện thoại của họ" in question.labels
+    # A word is no answer here ("có" does not say how they agreed): the question comes again,
+    # where it was searched as a procedure and the filing could not go on.
+    again = await volunteer.say("có")
+    assert "Xin bấm một trong các nút." in text_of(again)
+    assert again[-1].labels == question.labels
     return await new_code(volunteer, "Họ sẽ xác nhận trên điện thoại của họ")
 
 
@@ -94,7 +106,7 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
         assert "your hàng xóm asks to file the dossier “Đăng ký tạm trú” for you, Lê Thị Mai" in (
             asked
         )
-        assert "recorded" in await mai.say("Agree")
+        assert "recorded" in await mai.say("yes")  # in a word, as the person answers
         # The notice of the consent and the first question are separate sends: wait for both.
         await volunteer.pushed("Lê Thị Mai đã đồng ý trên điện thoại của họ")
         first = await volunteer.pushed("Câu 1/7")
@@ -147,7 +159,10 @@ async def test_a_refusal_ends_the_filing_on_both_sides_and_keeps_nothing(tmp_pat
         volunteer = TelegramCitizen(telegram, app)
         code = await ask_for_a_code(volunteer, app)
         assert "Do you agree?" in await mai.say(code)
-        assert "nothing was kept" in await mai.say("Do not agree")
+        # Words at "Do you agree?" were searched as a procedure; its buttons were then out of
+        # date and the code used, so the person could no longer answer at all.
+        assert "Please tap one of the buttons." in await mai.say("what is this?")
+        assert "nothing was kept" in await mai.say("no")
         refused = await volunteer.pushed("không đồng ý")
         assert "Lê Thị Mai không đồng ý, nên không thể nộp hồ sơ" in refused
         # The volunteer's filing is gone: its buttons are out of date.

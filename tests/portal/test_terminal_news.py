@@ -119,15 +119,21 @@ async def test_the_chat_alone_files_the_dossier_and_shows_its_receipt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No server runs: the chat's own loops send the filing to the portal (the sandbox in the
-    chat's process) and deliver its receipt to the prompt, as the reply promised."""
+    chat's process) and deliver its receipt to the prompt, as the reply promised. The receipt,
+    the message citizens keep, names the originals to bring as the review did: it used to say
+    only "bring your ID card", and the birth certificate was left at home."""
     env = {**os.environ, **sandboxed_alone(tmp_path, free_port())}
     chat = await Prompt.start("alone", env)
     try:
         for line in TYPED:
             await chat.type(line)
-        await chat.shows("Đang gửi hồ sơ của bạn lên cổng một cửa")
-        code = CODE.search(await chat.shows("Mã hồ sơ"))
+        sending = len(await chat.shows("Đang gửi hồ sơ của bạn lên cổng một cửa"))
+        receipt = await chat.shows("Thông tin này có giúp ích", after=sending)
+        code = CODE.search(receipt)
         assert code is not None
+        said = " ".join(receipt.split())  # as one line, however the terminal wrapped it
+        assert "mang theo thẻ căn cước" in said
+        assert "Mang theo bản chính các giấy tờ này khi nhận kết quả: Giấy chứng sinh" in said
         for name, value in env.items():
             if name.startswith("MOTCUA_"):
                 monkeypatch.setenv(name, value)
