@@ -12,11 +12,11 @@ not inside other words.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from knowledge.asking import Asking
 from knowledge.cues import Cue, Cues, read_cues
@@ -155,7 +155,13 @@ class Answer:
     """The staff's reply to an out-of-scope question (``DECLINED``)."""
 
 
-Search = Callable[[str, str, int], SearchResult]
+class Search(Protocol):
+    """The procedure search: a query, the user's language, how many procedures, and the letter
+    the query was asked in, when it is a letter's asking part."""
+
+    def __call__(
+        self, query: str, locale: str, limit: int, story: str | None = None, /
+    ) -> SearchResult: ...
 
 
 def route(questions: Questions, search: Search, query: str, locale: str, limit: int) -> Answer:
@@ -210,13 +216,14 @@ def _read_asking_part(
     by itself names no procedure, or says too little of its best one to get it as the answer
     (``NAMES_IT``), left its subject in that sentence. One saying enough keeps its own reading:
     "Vậy muốn làm lại thì phải làm chứng minh trước hay bằng lái trước?" names both papers, and
-    the sentence before would only add the story's words.
+    the sentence before would only add the story's words. Either is searched with the whole
+    letter as its story, where a situation's who may be told ("~" in ``situations.tsv``).
     """
-    found = search(asked, locale, limit)
+    found = search(asked, locale, limit, query)
     if found.match is not None and found.match.said >= NAMES_IT:
         return found
     lead_in = asking.lead_in(query)
-    return found if lead_in is None else search(lead_in, locale, limit)
+    return found if lead_in is None else search(lead_in, locale, limit, query)
 
 
 def _card_says(query: str, asked: str | None) -> float:
