@@ -1,0 +1,76 @@
+"""The words that choose a family's member: why a father is missing, where the adopters live,
+and money no public service pays.
+
+Parents who "chưa đăng ký kết hôn" explain a child's record (the father's acknowledgement), unless
+they say they now want to register the marriage (``senses.tsv``); adopters living abroad take
+a child with a foreign element, a niece or stepchild by the relatives' procedure
+(``situations.tsv``); severance pay and how much a scheme pays are questions about the rules
+(``law.txt``, ``rules.txt``), not the unemployment or health insurance procedures they resemble.
+"""
+
+from __future__ import annotations
+
+from knowledge.base import LocalKnowledgeBase
+from knowledge.questions import Answer, AnswerKind
+
+MARRIAGE = "1.000894"
+ACKNOWLEDGE = "1.001022"  # registering a father's (or mother's) acknowledgement of a child
+BIRTH_WITH_ACKNOWLEDGE = "1.000689"
+DOMESTIC_ADOPTION = "2.001263"
+KIN_ADOPTION_ABROAD = "1.004878"  # a step-parent or relative adopting with a foreign element
+
+
+def _first(answer: Answer) -> str:
+    """The first procedure the reply names: its card, or its first "did you mean"."""
+    result = answer.result
+    return result.match.code if result.match is not None else result.candidates[0].code
+
+
+def test_unmarried_parents_explain_the_childs_record_not_a_marriage(
+    kb: LocalKnowledgeBase,
+) -> None:
+    typed = kb.answer(
+        "bo me chua dang ky ket hon thi lam giay khai sinh cho con co ten bo duoc khong", limit=3
+    )
+    assert _first(typed) == BIRTH_WITH_ACKNOWLEDGE
+    older = kb.answer(
+        "Anh chị tôi sống với nhau không đăng ký kết hôn, cháu nay 12 tuổi chỉ có tên mẹ trên "
+        "giấy khai sinh. Anh tôi muốn làm thủ tục nhận con để cháu mang họ bố thì làm thế nào?",
+        limit=3,
+    )
+    assert _first(older) == ACKNOWLEDGE
+
+
+def test_unmarried_parents_who_want_to_register_the_marriage_get_it(
+    kb: LocalKnowledgeBase,
+) -> None:
+    answer = kb.answer(
+        "Chúng tôi ở với nhau đã lâu nhưng chưa đăng ký kết hôn, nay muốn đăng ký kết hôn để "
+        "sau này làm khai sinh cho con thì cần giấy tờ gì?",
+        limit=3,
+    )
+    assert _first(answer) == MARRIAGE
+
+
+def test_relatives_living_abroad_adopt_a_niece_with_a_foreign_element(
+    kb: LocalKnowledgeBase,
+) -> None:
+    abroad = kb.answer(
+        "Vợ chồng em định cư ở Canada đã lâu, không có con. Em muốn nhận con của anh trai em ở "
+        "quê làm con nuôi thì thủ tục thế nào?",
+        limit=3,
+    )
+    assert _first(abroad) == KIN_ADOPTION_ABROAD
+    at_home = kb.answer("Tôi muốn nhận cháu ruột làm con nuôi thì làm thủ tục gì?", limit=3)
+    assert _first(at_home) == DOMESTIC_ADOPTION
+
+
+def test_severance_pay_and_how_much_a_scheme_pays_are_questions_about_the_rules(
+    kb: LocalKnowledgeBase,
+) -> None:
+    severance = kb.answer("Nghỉ việc đúng luật thì công ty có phải trả trợ cấp thôi việc?")
+    assert severance.kind is AnswerKind.LAW
+    rate = kb.answer("Đi khám bảo hiểm y tế trái tuyến tỉnh thì mức hưởng ra sao?")
+    assert rate.kind is AnswerKind.LAW
+    unemployment = kb.answer("thủ tục hưởng trợ cấp thất nghiệp", limit=3)
+    assert unemployment.kind is AnswerKind.PROCEDURE
