@@ -173,7 +173,9 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     search result, so a procedure it clearly involves can be offered beside the disclaimer;
     portal help does too ("nộp lệ phí trực tuyến khai sinh").
     A long letter is read by the part that asks (with the sentence before it when the part
-    points back there, ``_read_asking_part``): portal help and the law are heard in the part
+    points back there, ``_read_asking_part``), the part and the whole letter searched with the
+    letter as their story, where a situation's who may be told (``~`` in ``situations.tsv``,
+    heard up to ``STORY_CHARS``): portal help and the law are heard in the part
     only, and its procedure wins over the whole letter's when the letter supports it (see
     ``_read_by_asking``), as the answer only when the letter says most of its name
     (``NAMES_IT``), else as a "did you mean", and a long question likewise (``CARD_SAYS``);
@@ -187,7 +189,7 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     else:
         result = _read_by_asking(
             _read_asking_part(questions.asking, search, query, asked, locale, limit),
-            search(query, locale, max(limit, SUPPORT)),
+            search(query, locale, max(limit, SUPPORT), query),
             limit,
         )
     help_answer = questions.portal_help(asked or query)
@@ -216,8 +218,7 @@ def _read_asking_part(
     by itself names no procedure, or says too little of its best one to get it as the answer
     (``NAMES_IT``), left its subject in that sentence. One saying enough keeps its own reading:
     "Vậy muốn làm lại thì phải làm chứng minh trước hay bằng lái trước?" names both papers, and
-    the sentence before would only add the story's words. Either is searched with the whole
-    letter as its story, where a situation's who may be told ("~" in ``situations.tsv``).
+    the sentence before would only add the story's words.
     """
     found = search(asked, locale, limit, query)
     if found.match is not None and found.match.said >= NAMES_IT:

@@ -106,6 +106,7 @@ COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
 RESPELL_ROUNDS = 20  # leaders checked for words that only match without their diacritics
 MAX_QUERY_CHARS = 300  # longer messages are cut: a question never needs more
+STORY_CHARS = 2000  # a letter's story is heard this far for cues: who died is often told late
 _INDEXED_ABBREVIATION = 3  # expand abbreviations of at least this many letters in names
 
 
@@ -504,7 +505,7 @@ class SearchIndex:
 
     def _story(self, story: str, locale: str) -> Heard:
         """The letter around a question, heard for the cues that may be told there."""
-        spelled, tokens, typed, _ = self._read(story[:MAX_QUERY_CHARS], locale)
+        spelled, tokens, typed, _ = self._read(story[:STORY_CHARS], locale)
         return self._heard([k for k, _ in spelled], [w for _, w in spelled], tokens, typed)
 
     def _runs_on(self, topic: Topic, keys: Sequence[str], words: Sequence[str], start: int) -> bool:

@@ -18,6 +18,9 @@ from knowledge.search.lexicon import Lexicon, LexiconError
 
 MERIT_DEATH = "1.010824"  # the allowance paid when a person with merit dies
 SOCIAL_BURIAL = "1.001731"  # the burial support of someone on a social allowance
+# the burial supports of social assistance: that one, the elderly without a pension's, the social
+# pension holders'
+SOCIAL_BURIALS = {SOCIAL_BURIAL, "1.012824", "1.014028"}
 INSURED_DEATH = "2.000821"  # the survivors' benefit of an insured worker
 WORSHIP = "1.010803"  # the allowance of whoever keeps a war martyr's altar
 
@@ -53,6 +56,29 @@ def test_a_social_allowance_told_in_the_story_makes_it_the_social_burial_support
     assert _first(answer) == SOCIAL_BURIAL
 
 
+def test_a_death_told_late_in_a_long_letter_still_says_whose_allowance(
+    kb: LocalKnowledgeBase,
+) -> None:
+    answer = kb.answer(
+        "Kính gửi quý cơ quan, bố tôi là thương binh hạng 2/4, hưởng trợ cấp ưu đãi hằng tháng "
+        "từ năm 1980. Nhà tôi ở xã miền núi, đường sá đi lại khó khăn, mấy năm nay bố tôi yếu "
+        "nhiều, các con đi làm ăn xa nên chỉ có mẹ tôi chăm sóc bố, hằng tháng mẹ tôi ra bưu "
+        "điện xã lĩnh tiền trợ cấp thay bố. Đầu tháng trước bố tôi ốm nặng rồi qua đời tại "
+        "bệnh viện huyện. Vậy mẹ tôi có được tiếp tục lĩnh tiền trợ cấp của bố không?",
+        limit=3,
+    )
+    assert _first(answer) == MERIT_DEATH
+
+
+def test_an_elderly_persons_death_and_an_english_funeral_question_reach_the_burial_support(
+    kb: LocalKnowledgeBase,
+) -> None:
+    elderly = kb.answer("người già không có lương hưu khi mất thì gia đình được hỗ trợ gì?")
+    assert _first(elderly) in SOCIAL_BURIALS
+    english = kb.answer("Where do I apply for funeral expenses for my elderly mother?")
+    assert _first(english) in SOCIAL_BURIALS
+
+
 def test_an_insured_workers_burial_and_a_question_saying_no_one_keep_the_survivors_benefit(
     kb: LocalKnowledgeBase,
 ) -> None:
@@ -63,7 +89,7 @@ def test_an_insured_workers_burial_and_a_question_saying_no_one_keep_the_survivo
     )
     assert _first(insured) == INSURED_DEATH
     plain = kb.answer("thủ tục hưởng trợ cấp mai táng", limit=3)
-    assert _first(plain) not in {MERIT_DEATH, SOCIAL_BURIAL}
+    assert _first(plain) not in {MERIT_DEATH, *SOCIAL_BURIALS}
 
 
 def test_keeping_a_martyrs_altar_is_the_worship_allowance_though_a_heroic_mother_died(
