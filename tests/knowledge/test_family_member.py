@@ -1,11 +1,14 @@
 """The words that choose a family's member: why a father is missing, where the adopters live,
-and money no public service pays.
+who retires where, whose disability, and money no public service pays.
 
 Parents who "chưa đăng ký kết hôn" explain a child's record (the father's acknowledgement), unless
 they say they now want to register the marriage (``senses.tsv``); adopters living abroad take
 a child with a foreign element, a niece or stepchild by the relatives' procedure
 (``situations.tsv``); severance pay and how much a scheme pays are questions about the rules
-(``law.txt``, ``rules.txt``), not the unemployment or health insurance procedures they resemble.
+(``law.txt``, ``rules.txt``), not the unemployment or health insurance procedures they resemble;
+the emigrant pensioner's one-off payment and one decree's monthly allowance are special cases a
+question must ask for (``qualifiers.tsv``); a disability told in a letter's story makes its asked
+allowance the social one.
 """
 
 from __future__ import annotations
@@ -74,3 +77,48 @@ def test_severance_pay_and_how_much_a_scheme_pays_are_questions_about_the_rules(
     assert rate.kind is AnswerKind.LAW
     unemployment = kb.answer("thủ tục hưởng trợ cấp thất nghiệp", limit=3)
     assert unemployment.kind is AnswerKind.PROCEDURE
+
+
+PENSION_OR_ONE_OFF = {"1.014171", "1.014172", "1.001613", "1.014173"}
+DECREE_613 = "2.000762"  # a monthly allowance under one decree for workers of the 1990s
+SOCIAL_ALLOWANCE = "1.001776"
+
+
+def _shown(answer: Answer) -> list[str]:
+    result = answer.result
+    if result.match is not None:
+        return [result.match.code, *(h.code for h in result.alternatives)]
+    return [h.code for h in result.candidates]
+
+
+def test_a_worker_retiring_at_home_is_not_asking_for_the_emigrants_one_off_payment(
+    kb: LocalKnowledgeBase,
+) -> None:
+    answer = kb.answer(
+        "Tôi làm kế toán ở một công ty tư nhân, năm nay đủ 60 tuổi nhưng mới đóng bảo hiểm xã "
+        "hội được 17 năm 8 tháng. Như vậy tôi được hưởng lương hưu hằng tháng hay hưởng một lần?",
+        limit=3,
+    )
+    assert _first(answer) in PENSION_OR_ONE_OFF
+
+
+def test_a_pensioners_widow_asking_a_monthly_allowance_is_not_offered_one_decrees(
+    kb: LocalKnowledgeBase,
+) -> None:
+    answer = kb.answer(
+        "Cha tôi là công nhân đã nghỉ hưu, năm ngoái cha tôi từ trần. Mẹ tôi nay 80 tuổi, trước "
+        "giờ chỉ ở nhà nội trợ. Vậy mẹ tôi có được hưởng trợ cấp hàng tháng không ạ?",
+        limit=3,
+    )
+    assert DECREE_613 not in _shown(answer)
+
+
+def test_a_disability_told_in_the_story_beside_an_asked_allowance_is_the_social_allowance(
+    kb: LocalKnowledgeBase,
+) -> None:
+    answer = kb.answer(
+        "Con tôi bị khuyết tật trí tuệ từ nhỏ, nay đã 15 tuổi. Cho tôi hỏi cháu có được nhận "
+        "tiền trợ cấp hằng tháng không, làm hồ sơ ở đâu?",
+        limit=3,
+    )
+    assert _first(answer) == SOCIAL_ALLOWANCE
