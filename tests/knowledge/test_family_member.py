@@ -122,3 +122,14 @@ def test_a_disability_told_in_the_story_beside_an_asked_allowance_is_the_social_
         limit=3,
     )
     assert _first(answer) == SOCIAL_ALLOWANCE
+
+
+def test_an_english_reissue_at_a_temporary_residence_is_the_cards_reissue(
+    kb: LocalKnowledgeBase,
+) -> None:
+    """Where the card is asked for ("at the place of temporary residence") is no registration."""
+    answer = kb.answer(
+        "Can citizens have their identity cards re-issued at the place of temporary residence?",
+        limit=3,
+    )
+    assert _first(answer) in {"1.014064", "1.000757", "2.001194"}
