@@ -61,6 +61,7 @@ PENALTIES_KEPT = 16
 base): half the questions waive none, and the rest a few of some fifty markers, the same few
 sets again and again ("lại", "cấp lại")."""
 RESULTS_KEPT = 1024
+STORIES_KEPT = 64  # letters whose story is kept heard: the searches of one letter follow each other
 """Queries whose results an index keeps, for the questions citizens ask again and again
 ("đăng ký khai sinh"): ranking one costs about a millisecond, finding it kept microseconds.
 An index never changes once built (a new import builds a new one), so a kept result stays
@@ -253,6 +254,8 @@ class SearchIndex:
         self._results: LRUCache[tuple[str, str, int, str | None], SearchResult] = LRUCache(
             RESULTS_KEPT
         )
+        # A letter's story is heard once for its asking part, lead-in and whole text.
+        self._stories: LRUCache[tuple[str, str], Heard] = LRUCache(STORIES_KEPT)
 
     def __len__(self) -> int:
         return len(self._procedures)
@@ -505,8 +508,12 @@ class SearchIndex:
 
     def _story(self, story: str, locale: str) -> Heard:
         """The letter around a question, heard for the cues that may be told there."""
-        spelled, tokens, typed, _ = self._read(story[:STORY_CHARS], locale)
-        return self._heard([k for k, _ in spelled], [w for _, w in spelled], tokens, typed)
+        heard = self._stories.get((story, locale))
+        if heard is None:
+            spelled, tokens, typed, _ = self._read(story[:STORY_CHARS], locale)
+            heard = self._heard([k for k, _ in spelled], [w for _, w in spelled], tokens, typed)
+            self._stories[(story, locale)] = heard
+        return heard
 
     def _runs_on(self, topic: Topic, keys: Sequence[str], words: Sequence[str], start: int) -> bool:
         """Whether small talk typed without all its marks is part of a common phrase of names.
