@@ -13,8 +13,9 @@ allowance the social one.
 
 from __future__ import annotations
 
+from bench.answers import shown
 from knowledge.base import LocalKnowledgeBase
-from knowledge.questions import Answer, AnswerKind
+from knowledge.questions import AnswerKind
 
 MARRIAGE = "1.000894"
 ACKNOWLEDGE = "1.001022"  # registering a father's (or mother's) acknowledgement of a child
@@ -23,25 +24,19 @@ DOMESTIC_ADOPTION = "2.001263"
 KIN_ADOPTION_ABROAD = "1.004878"  # a step-parent or relative adopting with a foreign element
 
 
-def _first(answer: Answer) -> str:
-    """The first procedure the reply names: its card, or its first "did you mean"."""
-    result = answer.result
-    return result.match.code if result.match is not None else result.candidates[0].code
-
-
 def test_unmarried_parents_explain_the_childs_record_not_a_marriage(
     kb: LocalKnowledgeBase,
 ) -> None:
     typed = kb.answer(
         "bo me chua dang ky ket hon thi lam giay khai sinh cho con co ten bo duoc khong", limit=3
     )
-    assert _first(typed) == BIRTH_WITH_ACKNOWLEDGE
+    assert shown(typed)[0] == BIRTH_WITH_ACKNOWLEDGE
     older = kb.answer(
         "Anh chị tôi sống với nhau không đăng ký kết hôn, cháu nay 12 tuổi chỉ có tên mẹ trên "
         "giấy khai sinh. Anh tôi muốn làm thủ tục nhận con để cháu mang họ bố thì làm thế nào?",
         limit=3,
     )
-    assert _first(older) == ACKNOWLEDGE
+    assert shown(older)[0] == ACKNOWLEDGE
 
 
 def test_unmarried_parents_who_want_to_register_the_marriage_get_it(
@@ -52,7 +47,7 @@ def test_unmarried_parents_who_want_to_register_the_marriage_get_it(
         "sau này làm khai sinh cho con thì cần giấy tờ gì?",
         limit=3,
     )
-    assert _first(answer) == MARRIAGE
+    assert shown(answer)[0] == MARRIAGE
 
 
 def test_relatives_living_abroad_adopt_a_niece_with_a_foreign_element(
@@ -63,9 +58,9 @@ def test_relatives_living_abroad_adopt_a_niece_with_a_foreign_element(
         "quê làm con nuôi thì thủ tục thế nào?",
         limit=3,
     )
-    assert _first(abroad) == KIN_ADOPTION_ABROAD
+    assert shown(abroad)[0] == KIN_ADOPTION_ABROAD
     at_home = kb.answer("Tôi muốn nhận cháu ruột làm con nuôi thì làm thủ tục gì?", limit=3)
-    assert _first(at_home) == DOMESTIC_ADOPTION
+    assert shown(at_home)[0] == DOMESTIC_ADOPTION
 
 
 def test_severance_pay_and_how_much_a_scheme_pays_are_questions_about_the_rules(
@@ -84,13 +79,6 @@ DECREE_613 = "2.000762"  # a monthly allowance under one decree for workers of t
 SOCIAL_ALLOWANCE = "1.001776"
 
 
-def _shown(answer: Answer) -> list[str]:
-    result = answer.result
-    if result.match is not None:
-        return [result.match.code, *(h.code for h in result.alternatives)]
-    return [h.code for h in result.candidates]
-
-
 def test_a_worker_retiring_at_home_is_not_asking_for_the_emigrants_one_off_payment(
     kb: LocalKnowledgeBase,
 ) -> None:
@@ -99,7 +87,7 @@ def test_a_worker_retiring_at_home_is_not_asking_for_the_emigrants_one_off_payme
         "hội được 17 năm 8 tháng. Như vậy tôi được hưởng lương hưu hằng tháng hay hưởng một lần?",
         limit=3,
     )
-    assert _first(answer) in PENSION_OR_ONE_OFF
+    assert shown(answer)[0] in PENSION_OR_ONE_OFF
 
 
 def test_a_pensioners_widow_asking_a_monthly_allowance_is_not_offered_one_decrees(
@@ -110,7 +98,7 @@ def test_a_pensioners_widow_asking_a_monthly_allowance_is_not_offered_one_decree
         "giờ chỉ ở nhà nội trợ. Vậy mẹ tôi có được hưởng trợ cấp hàng tháng không ạ?",
         limit=3,
     )
-    assert DECREE_613 not in _shown(answer)
+    assert DECREE_613 not in shown(answer)
 
 
 def test_a_disability_told_in_the_story_beside_an_asked_allowance_is_the_social_allowance(
@@ -121,7 +109,7 @@ def test_a_disability_told_in_the_story_beside_an_asked_allowance_is_the_social_
         "tiền trợ cấp hằng tháng không, làm hồ sơ ở đâu?",
         limit=3,
     )
-    assert _first(answer) == SOCIAL_ALLOWANCE
+    assert shown(answer)[0] == SOCIAL_ALLOWANCE
 
 
 def test_an_english_reissue_at_a_temporary_residence_is_the_cards_reissue(
@@ -132,4 +120,4 @@ def test_an_english_reissue_at_a_temporary_residence_is_the_cards_reissue(
         "Can citizens have their identity cards re-issued at the place of temporary residence?",
         limit=3,
     )
-    assert _first(answer) in {"1.014064", "1.000757", "2.001194"}
+    assert shown(answer)[0] in {"1.014064", "1.000757", "2.001194"}

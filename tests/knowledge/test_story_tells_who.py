@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.answers import shown
 from knowledge.base import LocalKnowledgeBase
-from knowledge.questions import Answer, AnswerKind
+from knowledge.questions import AnswerKind
 from knowledge.search.lexicon import Lexicon, LexiconError
 
 MERIT_DEATH = "1.010824"  # the allowance paid when a person with merit dies
@@ -23,12 +24,6 @@ SOCIAL_BURIAL = "1.001731"  # the burial support of someone on a social allowanc
 SOCIAL_BURIALS = {SOCIAL_BURIAL, "1.012824", "1.014028"}
 INSURED_DEATH = "2.000821"  # the survivors' benefit of an insured worker
 WORSHIP = "1.010803"  # the allowance of whoever keeps a war martyr's altar
-
-
-def _first(answer: Answer) -> str:
-    """The first procedure the reply names: its card, or its first "did you mean"."""
-    result = answer.result
-    return result.match.code if result.match is not None else result.candidates[0].code
 
 
 def test_a_medal_told_in_the_story_makes_the_burial_allowance_the_merit_one(
@@ -41,7 +36,7 @@ def test_a_medal_told_in_the_story_makes_the_burial_allowance_the_merit_one(
         limit=3,
     )
     assert answer.kind is AnswerKind.PROCEDURE
-    assert _first(answer) == MERIT_DEATH
+    assert shown(answer)[0] == MERIT_DEATH
 
 
 def test_a_social_allowance_told_in_the_story_makes_it_the_social_burial_support(
@@ -53,7 +48,7 @@ def test_a_social_allowance_told_in_the_story_makes_it_the_social_burial_support
         "không và nộp giấy tờ ở đâu?",
         limit=3,
     )
-    assert _first(answer) == SOCIAL_BURIAL
+    assert shown(answer)[0] == SOCIAL_BURIAL
 
 
 def test_a_death_told_late_in_a_long_letter_still_says_whose_allowance(
@@ -67,16 +62,16 @@ def test_a_death_told_late_in_a_long_letter_still_says_whose_allowance(
         "bệnh viện huyện. Vậy mẹ tôi có được tiếp tục lĩnh tiền trợ cấp của bố không?",
         limit=3,
     )
-    assert _first(answer) == MERIT_DEATH
+    assert shown(answer)[0] == MERIT_DEATH
 
 
 def test_an_elderly_persons_death_and_an_english_funeral_question_reach_the_burial_support(
     kb: LocalKnowledgeBase,
 ) -> None:
     elderly = kb.answer("người già không có lương hưu khi mất thì gia đình được hỗ trợ gì?")
-    assert _first(elderly) in SOCIAL_BURIALS
+    assert shown(elderly)[0] in SOCIAL_BURIALS
     english = kb.answer("Where do I apply for funeral expenses for my elderly mother?")
-    assert _first(english) in SOCIAL_BURIALS
+    assert shown(english)[0] in SOCIAL_BURIALS
 
 
 def test_an_insured_workers_burial_and_a_question_saying_no_one_keep_the_survivors_benefit(
@@ -87,9 +82,9 @@ def test_an_insured_workers_burial_and_a_question_saying_no_one_keep_the_survivo
         "đời. Xin hỏi tôi làm thủ tục nhận tiền mai táng như thế nào?",
         limit=3,
     )
-    assert _first(insured) == INSURED_DEATH
+    assert shown(insured)[0] == INSURED_DEATH
     plain = kb.answer("thủ tục hưởng trợ cấp mai táng", limit=3)
-    assert _first(plain) not in {MERIT_DEATH, *SOCIAL_BURIALS}
+    assert shown(plain)[0] not in {MERIT_DEATH, *SOCIAL_BURIALS}
 
 
 def test_keeping_a_martyrs_altar_is_the_worship_allowance_though_a_heroic_mother_died(
@@ -100,7 +95,7 @@ def test_keeping_a_martyrs_altar_is_the_worship_allowance_though_a_heroic_mother
         "lo việc thờ cúng liệt sĩ, vậy tôi có được hưởng chế độ gì không?",
         limit=3,
     )
-    assert _first(answer) == WORSHIP
+    assert shown(answer)[0] == WORSHIP
 
 
 def test_a_situation_needs_a_cue_the_question_itself_says(tmp_path: Path) -> None:
