@@ -84,14 +84,17 @@ class LocalKnowledgeBase:
             if lesson.code is None or lesson.code in self._contents.by_code
         )
 
-    def search(self, query: str, locale: str = "vi", limit: int = 5) -> SearchResult:
+    def search(
+        self, query: str, locale: str = "vi", limit: int = 5, story: str | None = None
+    ) -> SearchResult:
         """Rank procedures for a citizen's query; ``match`` is None when nothing fits.
 
         A phrasing staff linked to a procedure finds that procedure first, the search's own
-        ranking following it.
+        ranking following it. ``story`` is the letter a question was asked in, which may tell
+        part of the situation it asks about (who died, whose allowance).
         """
         contents = self._contents
-        result = contents.index.search(query, locale=locale, limit=limit)
+        result = contents.index.search(query, locale=locale, limit=limit, story=story)
         lesson = self._taught.find(query)
         taught = (
             None if lesson is None or lesson.code is None else contents.by_code.get(lesson.code)

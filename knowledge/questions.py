@@ -12,11 +12,11 @@ not inside other words.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from knowledge.asking import Asking
 from knowledge.cues import Cue, Cues, read_cues
@@ -155,7 +155,13 @@ class Answer:
     """The staff's reply to an out-of-scope question (``DECLINED``)."""
 
 
-Search = Callable[[str, str, int], SearchResult]
+class Search(Protocol):
+    """The procedure search: a query, the user's language, how many procedures, and the letter
+    the query was asked in, when it is a letter's asking part."""
+
+    def __call__(
+        self, query: str, locale: str, limit: int, story: str | None = None, /
+    ) -> SearchResult: ...
 
 
 def route(questions: Questions, search: Search, query: str, locale: str, limit: int) -> Answer:
@@ -167,7 +173,9 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     search result, so a procedure it clearly involves can be offered beside the disclaimer;
     portal help does too ("nộp lệ phí trực tuyến khai sinh").
     A long letter is read by the part that asks (with the sentence before it when the part
-    points back there, ``_read_asking_part``): portal help and the law are heard in the part
+    points back there, ``_read_asking_part``), the part and the whole letter searched with the
+    letter as their story, where a situation's who may be told (``~`` in ``situations.tsv``,
+    heard up to ``STORY_CHARS``): portal help and the law are heard in the part
     only, and its procedure wins over the whole letter's when the letter supports it (see
     ``_read_by_asking``), as the answer only when the letter says most of its name
     (``NAMES_IT``), else as a "did you mean", and a long question likewise (``CARD_SAYS``);
@@ -181,7 +189,7 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     else:
         result = _read_by_asking(
             _read_asking_part(questions.asking, search, query, asked, locale, limit),
-            search(query, locale, max(limit, SUPPORT)),
+            search(query, locale, max(limit, SUPPORT), query),
             limit,
         )
     help_answer = questions.portal_help(asked or query)
@@ -212,11 +220,11 @@ def _read_asking_part(
     "Vậy muốn làm lại thì phải làm chứng minh trước hay bằng lái trước?" names both papers, and
     the sentence before would only add the story's words.
     """
-    found = search(asked, locale, limit)
+    found = search(asked, locale, limit, query)
     if found.match is not None and found.match.said >= NAMES_IT:
         return found
     lead_in = asking.lead_in(query)
-    return found if lead_in is None else search(lead_in, locale, limit)
+    return found if lead_in is None else search(lead_in, locale, limit, query)
 
 
 def _card_says(query: str, asked: str | None) -> float:

@@ -42,7 +42,7 @@ from rapidfuzz.distance import OSA
 from knowledge.model import Procedure
 from knowledge.results import SAYS_LITTLE, SearchHit, SearchResult
 from knowledge.search.ages import bands_said
-from knowledge.search.lexicon import Lexicon, Phrase, Topic, VariantMarker, read_senses
+from knowledge.search.lexicon import Heard, Lexicon, Phrase, Topic, VariantMarker, read_senses
 from knowledge.search.tokens import (
     clause_starts,
     fits_marks,
@@ -61,6 +61,7 @@ PENALTIES_KEPT = 16
 base): half the questions waive none, and the rest a few of some fifty markers, the same few
 sets again and again ("lại", "cấp lại")."""
 RESULTS_KEPT = 1024
+STORIES_KEPT = 64  # letters whose story is kept heard: the searches of one letter follow each other
 """Queries whose results an index keeps, for the questions citizens ask again and again
 ("đăng ký khai sinh"): ranking one costs about a millisecond, finding it kept microseconds.
 An index never changes once built (a new import builds a new one), so a kept result stays
@@ -106,6 +107,7 @@ COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
 RESPELL_ROUNDS = 20  # leaders checked for words that only match without their diacritics
 MAX_QUERY_CHARS = 300  # longer messages are cut: a question never needs more
+STORY_CHARS = 2000  # a letter's story is heard this far for cues: who died is often told late
 _INDEXED_ABBREVIATION = 3  # expand abbreviations of at least this many letters in names
 
 
@@ -249,7 +251,11 @@ class SearchIndex:
             lex.english.where(lambda phrase: not set(phrase) & vi_words)
         )
         self._en_phrases = lex.phrases.merged(lex.english)
-        self._results: LRUCache[tuple[str, str, int], SearchResult] = LRUCache(RESULTS_KEPT)
+        self._results: LRUCache[tuple[str, str, int, str | None], SearchResult] = LRUCache(
+            RESULTS_KEPT
+        )
+        # A letter's story is heard once for its asking part, lead-in and whole text.
+        self._stories: LRUCache[tuple[str, str], Heard] = LRUCache(STORIES_KEPT)
 
     def __len__(self) -> int:
         return len(self._procedures)
@@ -262,16 +268,22 @@ class SearchIndex:
         """The indexed procedures, in index order."""
         return self._procedures
 
-    def search(self, query: str, locale: str = "vi", limit: int = 5) -> SearchResult:
-        """The best procedure for ``query`` (None when nothing fits) and up to limit-1 others."""
-        key = (query, locale, limit)
+    def search(
+        self, query: str, locale: str = "vi", limit: int = 5, story: str | None = None
+    ) -> SearchResult:
+        """The best procedure for ``query`` (None when nothing fits) and up to limit-1 others.
+
+        ``story`` is the letter the query was asked in: a situation's cue that may be told
+        anywhere (``~`` in ``situations.tsv``) is heard there too.
+        """
+        key = (query, locale, limit, story)
         result = self._results.get(key)
         if result is None:
-            result = self._results[key] = self._rank(query, locale, limit)
+            result = self._results[key] = self._rank(query, locale, limit, story)
         return result
 
-    def _rank(self, query: str, locale: str, limit: int) -> SearchResult:
-        analysis = self._analyse(query, locale)
+    def _rank(self, query: str, locale: str, limit: int, story: str | None) -> SearchResult:
+        analysis = self._analyse(query, locale, story)
         scores = self._score(analysis)
         if scores is None:
             return SearchResult(query=query, match=None)
@@ -433,28 +445,12 @@ class SearchIndex:
                 lost_pairs += float(self._idf[tid]) if " " in term else 0.0
         return lost, lost_pairs
 
-    def _analyse(self, query: str, locale: str) -> _Analysis:
+    def _analyse(self, query: str, locale: str, story: str | None = None) -> _Analysis:
         text = query[:MAX_QUERY_CHARS]
-        spelled = spelled_keys(text)
+        spelled, tokens, typed, weights = self._read(text, locale)
         raw = [key for key, _ in spelled]
         words = [word for _, word in spelled]
-        raw_keys = set(raw)
         with_marks = {key for key, word in spelled if marks(word)}
-        english = locale.lower().startswith("en") or self._reads_english(text, raw)
-        corrected: list[str] = []
-        for t in raw if english else self._content(raw, words):
-            # An English query's unknown words are English, and a word typed with its
-            # diacritics is a word, not a slip: a word no name uses means another subject.
-            keep = english or t in self._vi_words or t in with_marks
-            corrected += [t] if keep else self._repair(t, corrected[-1:])
-        corrected = self._fix_in_context(corrected)
-        # A colloquial phrase read by the words around it ("nhập khẩu" for a child or for goods).
-        sensed, kept = read_senses(self._lexicon.senses, corrected)
-        tokens, typed = self._lexicon.abbreviations.rewrite_tracked(
-            sensed, [k and t in raw_keys for t, k in zip(sensed, kept, strict=True)]
-        )
-        phrases = self._en_phrases if english else self._vi_phrases
-        tokens, typed, weights = phrases.rewrite_weighted(tokens, typed, [1.0] * len(tokens))
         said = _grams(raw, self._phrase_lengths) | _grams(tokens, self._phrase_lengths)
         # A phrase of small talk or a cue is said within one clause: "xe máy, giờ làm lại"
         # says no "mấy giờ".
@@ -475,10 +471,49 @@ class SearchIndex:
             weights=tuple(weights),
             said=said,
             heard=heard,
-            implied=self._implied(raw, words, tokens, typed),
+            implied=self._implied(
+                self._heard(raw, words, tokens, typed),
+                None if story is None else self._story(story, locale),
+            ),
             small_talk=not heard.isdisjoint(self._small_talk),
             marked=tuple((k, w) for k, w in spelled if k in as_typed and k in with_marks),
         )
+
+    def _read(
+        self, text: str, locale: str
+    ) -> tuple[Sequence[tuple[str, str]], list[str], list[bool], list[float]]:
+        """A text's spelled words and its rewritten search keys with, for each, whether it is
+        still as typed and its share of weight."""
+        spelled = spelled_keys(text)
+        raw = [key for key, _ in spelled]
+        words = [word for _, word in spelled]
+        raw_keys = set(raw)
+        with_marks = {key for key, word in spelled if marks(word)}
+        english = locale.lower().startswith("en") or self._reads_english(text, raw)
+        corrected: list[str] = []
+        for t in raw if english else self._content(raw, words):
+            # An English query's unknown words are English, and a word typed with its
+            # diacritics is a word, not a slip: a word no name uses means another subject.
+            keep = english or t in self._vi_words or t in with_marks
+            corrected += [t] if keep else self._repair(t, corrected[-1:])
+        corrected = self._fix_in_context(corrected)
+        # A colloquial phrase read by the words around it ("nhập khẩu" for a child or for goods).
+        sensed, kept = read_senses(self._lexicon.senses, corrected)
+        tokens, typed = self._lexicon.abbreviations.rewrite_tracked(
+            sensed, [k and t in raw_keys for t, k in zip(sensed, kept, strict=True)]
+        )
+        phrases = self._en_phrases if english else self._vi_phrases
+        tokens, typed, weights = phrases.rewrite_weighted(tokens, typed, [1.0] * len(tokens))
+        return spelled, tokens, typed, weights
+
+    def _story(self, story: str, locale: str) -> Heard:
+        """The letter around a question, heard for the cues that may be told there."""
+        heard = self._stories.get((story, locale))
+        if heard is None:
+            spelled, tokens, typed, _ = self._read(story[:STORY_CHARS], locale)
+            heard = self._heard([k for k, _ in spelled], [w for _, w in spelled], tokens, typed)
+            self._stories[(story, locale)] = heard
+        return heard
 
     def _runs_on(self, topic: Topic, keys: Sequence[str], words: Sequence[str], start: int) -> bool:
         """Whether small talk typed without all its marks is part of a common phrase of names.
@@ -527,10 +562,10 @@ class SearchIndex:
             )
         ]
 
-    def _implied(
+    def _heard(
         self, raw: Sequence[str], words: Sequence[str], tokens: Sequence[str], typed: Sequence[bool]
-    ) -> tuple[Phrase, ...]:
-        """The terms of the situations the query describes, as typed or once rewritten."""
+    ) -> Heard:
+        """What a text says for the situations' cues, as typed or once rewritten."""
         lengths = self._phrase_lengths
         typed_at: dict[Phrase, list[int]] = defaultdict(list)
         for n in lengths:
@@ -542,13 +577,21 @@ class SearchIndex:
             for i in range(len(tokens) - n + 1)
             if not all(typed[i : i + n])
         ) | bands_said(self._lexicon.ages, raw)  # "10 tuổi" says "dưới 14 tuổi"
-        present = rewritten | typed_at.keys()
-        cued = sorted({j for p in present for j in self._situations_cued.get(p, ())})
+        return Heard(rewritten, typed_at, raw, words)
+
+    def _implied(self, query: Heard, story: Heard | None) -> tuple[Phrase, ...]:
+        """The terms of the situations the query describes, some cues told in its story."""
+        present = query.rewritten | query.typed_at.keys()
+        around = frozenset() if story is None else story.rewritten | story.typed_at.keys()
+        cued = sorted({j for p in present | around for j in self._situations_cued.get(p, ())})
         return tuple(
             s.terms
             for s, cues in map(self._situations.__getitem__, cued)
-            if all(not cue.isdisjoint(present) for cue in cues)
-            and s.applies(rewritten, typed_at, raw, words)
+            if all(
+                not cue.isdisjoint(present) or (far and not cue.isdisjoint(around))
+                for cue, far in zip(cues, s.anywhere, strict=True)
+            )
+            and s.applies(query, story)
         )
 
     def _reads_english(self, text: str, raw: Sequence[str]) -> bool:

@@ -40,37 +40,44 @@ class Topic:
 
 
 @dataclass(frozen=True, slots=True)
+class Heard:
+    """What a text says, for cues: the phrases its rewriting put in and where each phrase as
+    typed starts (``keys``, ``words``), to hear a typed phrase only with agreeing diacritics."""
+
+    rewritten: frozenset[Phrase]
+    typed_at: dict[Phrase, list[int]]
+    keys: Sequence[str]
+    words: Sequence[str]
+
+    def says(self, topic: Topic) -> bool:
+        """Whether the text says the phrase ("tầng" does not say "tặng", "lần" not "lấn")."""
+        return topic.phrase in self.rewritten or any(
+            topic.said_in(self.keys, self.words, i) for i in self.typed_at.get(topic.phrase, ())
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Situation:
     """Words that together, anywhere in a query, describe a need a name puts in other words.
 
     "vợ sinh con được nhận tiền bảo hiểm không" never says "thai sản", but a birth and money or
     insurance in one question is the maternity benefit. Each cue is a set of alternative
-    phrases; all cues must be present.
+    phrases; all cues must be present. A cue marked ``anywhere`` (written ``~`` in the file) may
+    be told in the letter around the question rather than in the question: "Nay ông mất thì
+    thủ tục hưởng mai táng phí?" asks for a burial allowance, and whose it is (a resistance
+    medal holder's) the story before it says.
     """
 
     cues: tuple[tuple[Topic, ...], ...]
     terms: Phrase
+    anywhere: tuple[bool, ...]  # for each cue, whether the story around a question may tell it
 
-    def applies(
-        self,
-        rewritten: frozenset[Phrase],
-        typed_at: dict[Phrase, list[int]],
-        keys: Sequence[str],
-        words: Sequence[str],
-    ) -> bool:
-        """Whether every cue has one of its phrases in the query.
-
-        ``rewritten`` holds the phrases the rewriting put in the query; ``typed_at`` where each
-        phrase of the query as typed starts (``keys``, ``words``): a typed phrase says the cue
-        only if its diacritics agree ("tầng" does not say "tặng", "lần" does not say "lấn").
-        """
+    def applies(self, query: Heard, story: Heard | None = None) -> bool:
+        """Whether every cue has one of its phrases in the query, or in the story around it
+        for a cue that may be told there."""
         return all(
-            any(
-                t.phrase in rewritten
-                or any(t.said_in(keys, words, i) for i in typed_at.get(t.phrase, ()))
-                for t in cue
-            )
-            for cue in self.cues
+            any(query.says(t) or (far and story is not None and story.says(t)) for t in cue)
+            for cue, far in zip(self.cues, self.anywhere, strict=True)
         )
 
 
@@ -344,16 +351,19 @@ def _markers(path: Path, *, with_base: bool = True) -> Iterator[VariantMarker]:
 
 
 def _situations(path: Path) -> Iterator[Situation]:
-    """Rows of ``cue + cue ...`` (each cue ``phrase|phrase``), then the terms to add."""
+    """Rows of ``cue + cue ...`` (each cue ``phrase|phrase``, ``~`` before one that may be
+    told anywhere in the letter), then the terms to add."""
     for row in _rows(path):
+        written = [cue.strip() for cue in row[0].split("+")]
+        anywhere = tuple(cue.startswith("~") for cue in written)
         cues = tuple(
-            tuple(t for alt in cue.split("|") if (t := _topic(alt))) for cue in row[0].split("+")
+            tuple(t for alt in cue.lstrip("~").split("|") if (t := _topic(alt))) for cue in written
         )
         terms = tuple(tokenize(row[1] if len(row) > 1 else ""))
-        if not terms or not all(cues):
+        if not terms or not all(cues) or all(anywhere):
             line = "\t".join(row)
             raise LexiconError(f"{path.name}: the line {line!r} needs cues and terms")
-        yield Situation(cues=cues, terms=terms)
+        yield Situation(cues=cues, terms=terms, anywhere=anywhere)
 
 
 def _senses(path: Path) -> Iterator[Sense]:

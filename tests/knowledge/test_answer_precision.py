@@ -55,7 +55,7 @@ def test_a_letter_saying_little_of_its_best_name_is_given_guesses_in_the_same_or
     best = _hit("1.000001", said=NAMES_IT - 0.1, score=0.9)
     other = _hit("1.000002", said=0.2, score=0.6)
 
-    def search(query: str, locale: str, limit: int) -> SearchResult:
+    def search(query: str, locale: str, limit: int, letter: str | None = None) -> SearchResult:
         return SearchResult(query, best, alternatives=(other,))
 
     answer = route(questions, search, letter, "vi", 3)
@@ -70,7 +70,7 @@ def test_a_letter_saying_most_of_its_best_name_keeps_the_card(questions: Questio
     )
     best = _hit("1.000001", said=NAMES_IT, score=0.9)
 
-    def search(query: str, locale: str, limit: int) -> SearchResult:
+    def search(query: str, locale: str, limit: int, letter: str | None = None) -> SearchResult:
         return SearchResult(query, best)
 
     assert route(questions, search, letter, "vi", 3).kind is AnswerKind.PROCEDURE
@@ -119,7 +119,7 @@ def test_a_story_clause_does_not_replace_a_better_guess_of_the_asking_part(
     whole_name = _hit("3.000348", said=1.0)
     story = _hit("1.014749", said=0.4)
 
-    def search(query: str, locale: str, limit: int) -> SearchResult:
+    def search(query: str, locale: str, limit: int, letter: str | None = None) -> SearchResult:
         if query == asked:
             return SearchResult(query, None, candidates=(whole_name,))
         if query == LOST_LICENCE_LETTER:
@@ -138,7 +138,7 @@ def test_a_clause_saying_more_than_the_letters_guesses_still_guesses(
     weak = _hit("1.000009", said=0.1)
     clause = _hit("3.000348", said=0.9)
 
-    def search(query: str, locale: str, limit: int) -> SearchResult:
+    def search(query: str, locale: str, limit: int, letter: str | None = None) -> SearchResult:
         if query in (asked, LOST_LICENCE_LETTER):
             return SearchResult(query, None, candidates=(weak,))
         return SearchResult(query, clause)

@@ -20,7 +20,7 @@ def _search(said: float) -> Search:
     best = SearchHit(code="1.000001", name="best", score=0.9, said=said)
     other = SearchHit(code="1.000002", name="other", score=0.6, said=0.2)
 
-    def search(query: str, locale: str, limit: int) -> SearchResult:
+    def search(query: str, locale: str, limit: int, letter: str | None = None) -> SearchResult:
         return SearchResult(query, best, alternatives=(other,))
 
     return search

@@ -46,7 +46,7 @@ def test_a_part_naming_nothing_but_fees_gives_way_to_its_lead_in(asking: Asking)
     fees = SearchHit(code="2.002800", name="chi phí giám định", score=0.5, said=0.24)
     record = SearchHit(code="3.000333", name="lý lịch tư pháp", score=0.9, said=0.6)
 
-    def search(query: str, locale: str, limit: int) -> SearchResult:
+    def search(query: str, locale: str, limit: int, letter: str | None = None) -> SearchResult:
         if query == lead_in:
             return SearchResult(query, record)
         return SearchResult(query, fees if query == asked else None)

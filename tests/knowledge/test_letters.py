@@ -190,7 +190,7 @@ def test_the_clauses_of_a_letters_asking_part_are_its_sub_questions(asking: Aski
 
 
 def test_a_letter_whose_sub_questions_drown_its_subject_gets_the_clauses_guess() -> None:
-    def search(query: str, locale: str, limit: int) -> SearchResult:
+    def search(query: str, locale: str, limit: int, letter: str | None = None) -> SearchResult:
         # only the subject's clause, read alone, names a procedure
         if query == SUBJECT:
             return SearchResult(query, _hit("X"), alternatives=(_hit("Y"),))

@@ -10,7 +10,9 @@ tuning set of long letters (a story, then the question) collected from public pa
 seventh tuning set collected from newspapers' readers' and legal columns only, tune8 = an
 eighth tuning set collected from law firms' and legal databases' Q&A pages only, tune9 = a
 ninth tuning set from kinds of page the others lack (government and provincial Q&A portals,
-forums, portal help, voters' petitions, headlines);
+forums, portal help, voters' petitions, headlines), tune10 = a tenth tuning set from pages no set
+had used, many of them asking for one member of a family of procedures (which burial
+support, whose survivors' benefit, which adoption);
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
@@ -130,6 +132,7 @@ TUNED_SETS = (
     "tune7.jsonl",
     "tune8.jsonl",
     "tune9.jsonl",
+    "tune10.jsonl",
 )
 HOLDOUT_SETS = ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl")
 FRESH_SETS = (
@@ -185,6 +188,7 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         "tune7.jsonl",
         "tune8.jsonl",
         "tune9.jsonl",
+        "tune10.jsonl",
     ],
 )
 def test_every_collected_question_names_its_public_source(name: str) -> None:
@@ -206,7 +210,14 @@ def test_tune6_takes_no_page_a_held_out_set_took(held_out: str) -> None:
     assert not _pages("tune6.jsonl") & _pages(held_out)
 
 
-ON_NEW_PAGES = ("tune7.jsonl", "fresh7.jsonl", "tune8.jsonl", "tune9.jsonl", "fresh8.jsonl")
+ON_NEW_PAGES = (
+    "tune7.jsonl",
+    "fresh7.jsonl",
+    "tune8.jsonl",
+    "tune9.jsonl",
+    "fresh8.jsonl",
+    "tune10.jsonl",
+)
 """Sets collected from pages no set had used before them, held-out or tuning."""
 
 

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 from knowledge.base import LocalKnowledgeBase
+from knowledge.search.ages import bands_said
 from knowledge.search.index import SearchIndex, _Analysis, _Postings
-from knowledge.search.lexicon import Phrase
+from knowledge.search.lexicon import Heard, Phrase
 
 QUERIES = Path(__file__).resolve().parents[2] / "bench" / "queries"
 TUNING_SETS = ("dev.jsonl", "eval.jsonl", "letters.jsonl")
@@ -44,9 +45,9 @@ class PlainIndex(SearchIndex):
                 total[postings[term]] += np.float64(weight[k])
         return sums
 
-    def _implied(
+    def _heard(
         self, raw: Sequence[str], words: Sequence[str], tokens: Sequence[str], typed: Sequence[bool]
-    ) -> tuple[Phrase, ...]:
+    ) -> Heard:
         typed_at: dict[Phrase, list[int]] = {}
         for n in self._phrase_lengths:
             for i in range(len(raw) - n + 1):
@@ -56,10 +57,11 @@ class PlainIndex(SearchIndex):
             for n in self._phrase_lengths
             for i in range(len(tokens) - n + 1)
             if not all(typed[i : i + n])
-        )
-        return tuple(
-            s.terms for s, _ in self._situations if s.applies(rewritten, typed_at, raw, words)
-        )
+        ) | bands_said(self._lexicon.ages, raw)
+        return Heard(rewritten, typed_at, raw, words)
+
+    def _implied(self, query: Heard, story: Heard | None) -> tuple[Phrase, ...]:
+        return tuple(s.terms for s, _ in self._situations if s.applies(query, story))
 
 
 @pytest.fixture(scope="module")
