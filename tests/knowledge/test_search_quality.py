@@ -21,10 +21,10 @@ tune5 round and measured once, fresh6 = citizen questions collected from public 
 (government Q&A, law firms' Q&A, forums) and measured once, fresh7 = citizen questions collected
 from pages no set had used (newspapers' readers' and legal columns, government Q&A, forums) and
 measured once, fresh8 = citizen questions collected from pages no set had used (newspapers,
-provinces' and ministries' Q&A, law firms' Q&A, forums) and measured once after the ninth round, fresh9 =
-citizen questions collected from pages no set had used (government and provincial Q&A portals,
-newspapers' readers' columns, law firms' Q&A) and measured once after the tenth round,
-``bench/answers.md``). The floors
+provinces' and ministries' Q&A, law firms' Q&A, forums) and measured once after the ninth
+round, fresh9 = citizen questions collected from pages no set had used (government and
+provincial Q&A portals, newspapers' readers' columns, law firms' Q&A) and measured once after
+the tenth round, ``bench/answers.md``). The floors
 sit a little under the measured figures (``python -m bench.search`` prints them).
 """
 
