@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.direct import Direct
 from bot.storage.sql import dialect_insert, table
 from bot.storage.tables import (
     LessonRow,
@@ -37,7 +38,9 @@ REVIEW_WINDOW = 5000
 
 Insight = NoteQuestion | NoteMilestone | RateHelp
 
-_QUESTION = insert(table(QuestionRow))
+_QUESTION = Direct(
+    insert(table(QuestionRow)), keys=("at", "channel", "commune", "outcome", "procedure")
+)
 _UNANSWERED = insert(table(UnansweredRow))
 _MILESTONE = insert(table(MilestoneRow))
 """The INSERTs of what turns note, built once: nearly every turn runs one."""
@@ -55,7 +58,7 @@ async def record(
             "outcome": insight.outcome,
             "procedure": insight.procedure,
         }
-        await session.execute(_QUESTION, noted)
+        await _QUESTION.execute(session, noted)
         if insight.outcome in UNANSWERED and insight.text and (key := question_key(insight.text)):
             await session.execute(_UNANSWERED, {**noted, "text": insight.text, "key": key})
     elif isinstance(insight, NoteMilestone):

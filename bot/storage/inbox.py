@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
+from bot.storage.direct import Direct
 from bot.storage.sql import dialect, per_dialect, rowcount, table
 from bot.storage.tables import InboxRow
 from bot.storage.write_lock import lock_for_claim
@@ -129,10 +130,10 @@ def _answer(**values: Any) -> Any:
     )
 
 
-_ANSWERED = _answer(status=ANSWERED)
-_FINISHED = _answer(status=DONE, owner=None, lease_until=None)
+_ANSWERED = Direct(_answer(status=ANSWERED))
+_FINISHED = Direct(_answer(status=DONE, owner=None, lease_until=None))
 
-_PROGRESS = (
+_PROGRESS = Direct(
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("entry"), _INBOX.c.owner == bindparam("holder"))
     .values(sent=bindparam("count"))
@@ -368,19 +369,19 @@ class SqlInbox:
         Raises:
             ClaimLost: another worker holds the row or answered it; the turn must roll back.
         """
-        result = await self._session.execute(
-            _FINISHED if finished else _ANSWERED,
+        marked = await (_FINISHED if finished else _ANSWERED).execute(
+            self._session,
             {"entry": entry_id, "holder": owner, "replies": replies_to_json(replies), "at": now},
         )
-        if rowcount(result) != 1:
+        if marked != 1:
             raise ClaimLost("the inbox row is no longer this worker's")
 
     async def progressed_all(self, counts: Sequence[tuple[int, int]], owner: str) -> None:
         """Note, for each (row id, count), that the platform accepted the first ``count``
         messages of the row's replies, with one statement for the lot; rows the owner no
         longer holds are left as they are (their new holder sends them)."""
-        await self._session.execute(
-            _PROGRESS,
+        await _PROGRESS.execute_many(
+            self._session,
             [{"entry": entry_id, "holder": owner, "count": count} for entry_id, count in counts],
         )
 
