@@ -89,7 +89,6 @@ _UPSERT_ONE = per_dialect(
 """A turn's own upsert, one user's row, on the driver's connection (``bot.storage.direct``);
 a batch's rows go as one multi-row statement through SQLAlchemy instead."""
 _SAVE = Direct(
-    
     update(_CONVERSATIONS)
     .where(
         _CONVERSATIONS.c.user_pk

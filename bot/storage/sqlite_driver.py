@@ -60,9 +60,7 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, *, man
         cursor.close()
 
 
-async def run_in_thread(
-    connection: Any, operation: str, parameters: Any, *, many: bool
-) -> _Ran:
+async def run_in_thread(connection: Any, operation: str, parameters: Any, *, many: bool) -> _Ran:
     """Run a statement on an aiosqlite connection in one trip to its thread (the caller
     holds the adapter's ``_execute_mutex``, as SQLAlchemy's cursors do)."""
     driver: aiosqlite.Connection = connection
