@@ -30,7 +30,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
 
 from bot.storage.sqlite_driver import run_in_thread
@@ -73,14 +74,22 @@ class _Plan:
         ]
 
 
-def _plan(statement: Executable, dialect: Dialect, keys: Collection[str] | None) -> _Plan:
+def _plan(statement: ClauseElement, dialect: Dialect, keys: Collection[str] | None) -> _Plan:
     compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys else None)
+    assert isinstance(compiled, SQLCompiler)
     names = tuple(compiled.positiontup or ())
     binds = compiled.binds
+    processors: dict[str, Callable[[Any], Any]] = {}
     for name in names:
-        if binds[name].expanding or binds[name].callable is not None:
+        processor = compiled._bind_processors.get(name)
+        if (
+            binds[name].expanding
+            or binds[name].callable is not None
+            or isinstance(processor, Sequence)
+        ):
             raise ValueError(f"a direct statement binds every value itself: {name}")
-    processors = compiled._bind_processors
+        if processor is not None:
+            processors[name] = processor
     columns = compiled._result_columns or []
     return _Plan(
         sql=compiled.string,
@@ -99,7 +108,7 @@ class Direct:
     columns its parameters name); other statements bind by their ``bindparam`` names.
     """
 
-    def __init__(self, statement: Executable, keys: Collection[str] | None = None) -> None:
+    def __init__(self, statement: ClauseElement, keys: Collection[str] | None = None) -> None:
         self._statement = statement
         self._keys = keys
         self._plans: dict[str, _Plan] = {}
