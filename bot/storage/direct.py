@@ -168,15 +168,7 @@ async def _run(
     adapted = connection.connection.dbapi_connection
     heard = connection._has_events or connection.engine._has_events
     if heard:
-        await greenlet_spawn(
-            connection.dispatch.before_cursor_execute,
-            connection,
-            None,
-            plan.sql,
-            arguments,
-            None,
-            many,
-        )
+        await greenlet_spawn(_tell, connection, "before_cursor_execute", plan, arguments, many)
     try:
         if connection.dialect.name == "sqlite":
             ran = await _sqlite(adapted, plan.sql, arguments, many=many)
@@ -186,16 +178,14 @@ async def _run(
         await greenlet_spawn(_raise_as_sqlalchemy, connection, adapted, error, plan.sql)
         raise  # not reached: SQLAlchemy raised its own error
     if heard:
-        await greenlet_spawn(
-            connection.dispatch.after_cursor_execute,
-            connection,
-            None,
-            plan.sql,
-            arguments,
-            None,
-            many,
-        )
+        await greenlet_spawn(_tell, connection, "after_cursor_execute", plan, arguments, many)
     return ran
+
+
+def _tell(connection: Connection, event: str, plan: _Plan, arguments: Any, many: bool) -> None:
+    """Tell the engine's listeners of ``event`` of the statement (in a greenlet, as SQLAlchemy
+    calls them: a listener may await)."""
+    getattr(connection.dispatch, event)(connection, None, plan.sql, arguments, None, many)
 
 
 async def _sqlite(
