@@ -24,6 +24,7 @@ execution): checked when a statement is compiled.
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,7 @@ class _Plan:
     fixed: tuple[Any, ...]
     binds: tuple[Callable[[Any], Any] | None, ...]
     results: tuple[Callable[[Any], Any] | None, ...]
+    row: Callable[[Sequence[Any]], tuple[Any, ...]]
     returns: bool
 
     def arguments(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -61,14 +63,17 @@ class _Plan:
             out.append(value if bind is None else bind(value))
         return tuple(out)
 
-    def rows(self, raw: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        """The driver's rows with each column converted as SQLAlchemy would."""
+    def rows(self, raw: Sequence[Sequence[Any]]) -> list[Any]:
+        """The driver's rows with each column converted as SQLAlchemy would, each a named
+        tuple (its columns read by name, as a SQLAlchemy row's)."""
         if not any(self.results):
-            return [tuple(row) for row in raw]
+            return [self.row(row) for row in raw]
         return [
-            tuple(
-                value if convert is None else convert(value)
-                for value, convert in zip(row, self.results, strict=True)
+            self.row(
+                [
+                    value if convert is None else convert(value)
+                    for value, convert in zip(row, self.results, strict=True)
+                ]
             )
             for row in raw
         ]
@@ -97,8 +102,16 @@ def _plan(statement: ClauseElement, dialect: Dialect, keys: Collection[str] | No
         fixed=tuple(_UNSET if binds[name].required else binds[name].value for name in names),
         binds=tuple(processors.get(name) for name in names),
         results=tuple(column.type._cached_result_processor(dialect, None) for column in columns),
+        row=_row_type([column.keyname for column in columns]),
         returns=bool(columns),
     )
+
+
+def _row_type(names: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """What makes a row of these columns: a named tuple, read by position or by name."""
+    row: Any = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+    make: Callable[[Sequence[Any]], tuple[Any, ...]] = row._make
+    return make
 
 
 class Direct:
@@ -119,10 +132,8 @@ class Direct:
             plan = self._plans[dialect.name] = _plan(self._statement, dialect, self._keys)
         return plan
 
-    async def fetch(
-        self, session: AsyncSession, values: Mapping[str, Any]
-    ) -> list[tuple[Any, ...]]:
-        """Run the statement; the rows it returned, converted."""
+    async def fetch(self, session: AsyncSession, values: Mapping[str, Any]) -> list[Any]:
+        """Run the statement; the rows it returned, converted (named tuples)."""
         connection, plan = await _connection(session, self)
         raw, _count = await _run(connection, plan, plan.arguments(values), many=False)
         return plan.rows(raw)
