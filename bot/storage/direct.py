@@ -1,9 +1,9 @@
 """The statements every message runs, handed to the driver's own connection.
 
-A Core statement run through a session costs some 60–110 µs of CPU in SQLAlchemy on SQLite and
-PostgreSQL alike (the compiled cache's look-up, the execution context, the parameters' and the
-rows' processing, the greenlet hand-overs), against 10–60 µs for the driver's own call: about
-a third of a turn's statements' cost (``python -m bench.throughput --profile``). A
+A Core statement run through a session pays SQLAlchemy's per-execution work on top of the
+driver's own call (the compiled cache's look-up, the execution context, the parameters' and the
+rows' processing, the greenlet hand-overs): most of what a message's statements cost the
+worker (``python -m bench.throughput --profile``; ``bench/throughput.md``). A
 :class:`Direct` statement is written in SQLAlchemy Core as any other, compiled by SQLAlchemy
 once per dialect, and its values and rows converted by the same type processors SQLAlchemy
 would use; only the execution skips it. It runs on the connection of the session's transaction,
