@@ -38,12 +38,14 @@ REVIEW_WINDOW = 5000
 
 Insight = NoteQuestion | NoteMilestone | RateHelp
 
-_QUESTION = Direct(
-    insert(table(QuestionRow)), keys=("at", "channel", "commune", "outcome", "procedure")
+_NOTED = ("at", "channel", "commune", "outcome", "procedure")
+_QUESTION = Direct(insert(table(QuestionRow)), keys=_NOTED)
+_UNANSWERED = Direct(insert(table(UnansweredRow)), keys=(*_NOTED, "text", "key"))
+_MILESTONE = Direct(
+    insert(table(MilestoneRow)), keys=("at", "channel", "commune", "kind", "procedure")
 )
-_UNANSWERED = insert(table(UnansweredRow))
-_MILESTONE = insert(table(MilestoneRow))
-"""The INSERTs of what turns note, built once: nearly every turn runs one."""
+"""The INSERTs of what turns note, built once and run on the driver's connection: nearly every
+turn runs one."""
 
 
 async def record(
@@ -60,10 +62,10 @@ async def record(
         }
         await _QUESTION.execute(session, noted)
         if insight.outcome in UNANSWERED and insight.text and (key := question_key(insight.text)):
-            await session.execute(_UNANSWERED, {**noted, "text": insight.text, "key": key})
+            await _UNANSWERED.execute(session, {**noted, "text": insight.text, "key": key})
     elif isinstance(insight, NoteMilestone):
-        await session.execute(
-            _MILESTONE,
+        await _MILESTONE.execute(
+            session,
             {
                 "at": now,
                 "channel": channel,
