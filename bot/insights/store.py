@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.direct import Direct
 from bot.storage.sql import dialect_insert, table
 from bot.storage.tables import (
     LessonRow,
@@ -37,10 +38,14 @@ REVIEW_WINDOW = 5000
 
 Insight = NoteQuestion | NoteMilestone | RateHelp
 
-_QUESTION = insert(table(QuestionRow))
-_UNANSWERED = insert(table(UnansweredRow))
-_MILESTONE = insert(table(MilestoneRow))
-"""The INSERTs of what turns note, built once: nearly every turn runs one."""
+_NOTED = ("at", "channel", "commune", "outcome", "procedure")
+_QUESTION = Direct(insert(table(QuestionRow)), keys=_NOTED)
+_UNANSWERED = Direct(insert(table(UnansweredRow)), keys=(*_NOTED, "text", "key"))
+_MILESTONE = Direct(
+    insert(table(MilestoneRow)), keys=("at", "channel", "commune", "kind", "procedure")
+)
+"""The INSERTs of what turns note, built once and run on the driver's connection: nearly every
+turn runs one."""
 
 
 async def record(
@@ -55,12 +60,12 @@ async def record(
             "outcome": insight.outcome,
             "procedure": insight.procedure,
         }
-        await session.execute(_QUESTION, noted)
+        await _QUESTION.execute(session, noted)
         if insight.outcome in UNANSWERED and insight.text and (key := question_key(insight.text)):
-            await session.execute(_UNANSWERED, {**noted, "text": insight.text, "key": key})
+            await _UNANSWERED.execute(session, {**noted, "text": insight.text, "key": key})
     elif isinstance(insight, NoteMilestone):
-        await session.execute(
-            _MILESTONE,
+        await _MILESTONE.execute(
+            session,
             {
                 "at": now,
                 "channel": channel,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.direct import Direct
 from bot.storage.identity import person_of_app
 from bot.storage.json_text import JsonText
 from bot.storage.reminders import any_held
@@ -80,7 +81,14 @@ def _upsert(insert: Any) -> Any:
 
 
 _UPSERTS = per_dialect(_upsert)
-_SAVE = (
+_UPSERT_ONE = per_dialect(
+    lambda insert: Direct(
+        _upsert(insert), keys=("channel", "user_id", "locale", "created_at", "last_seen_at")
+    )
+)
+"""A turn's own upsert, one user's row, on the driver's connection (``bot.storage.direct``);
+a batch's rows go as one multi-row statement through SQLAlchemy instead."""
+_SAVE = Direct(
     update(_CONVERSATIONS)
     .where(
         _CONVERSATIONS.c.user_pk
@@ -93,7 +101,7 @@ _SAVE = (
         state=bindparam("new_state"), version=bindparam("new_version"), updated_at=bindparam("at")
     )
 )
-"""``save``'s statement, built once: every turn runs it."""
+"""``save``'s statement, built once: every turn runs it, on the driver's connection."""
 _NEW_CONVERSATIONS = per_dialect(
     lambda insert: insert(_CONVERSATIONS).on_conflict_do_nothing(index_elements=["user_pk"])
 )
@@ -170,7 +178,12 @@ class SqlConversations:
         refs = {ref.key: ref for ref, _ in opening}
         opened: dict[str, StoredConversation] = {}
         new: list[dict[str, Any]] = []
-        found = await self._session.execute(_UPSERTS[dialect(self._session)], rows)
+        name = dialect(self._session)
+        found = (
+            await _UPSERT_ONE[name].fetch(self._session, rows[0])
+            if len(rows) == 1
+            else (await self._session.execute(_UPSERTS[name], rows)).all()
+        )
         for pk, channel, user_id, locale, state, version, held, person, code, status in found:
             key = ConversationRef(channel, user_id).key
             if version is None:
@@ -215,8 +228,8 @@ class SqlConversations:
         Raises:
             StaleConversation: the stored version is no longer ``version``.
         """
-        result = await self._session.execute(
-            _SAVE,
+        saved = await _SAVE.execute(
+            self._session,
             {
                 "channel": ref.channel,
                 "user_id": ref.user_id,
@@ -226,7 +239,7 @@ class SqlConversations:
                 "at": now,
             },
         )
-        if rowcount(result) != 1:
+        if saved != 1:
             raise StaleConversation(f"conversation changed since version {version}")
         return version + 1
 

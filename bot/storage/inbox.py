@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -30,7 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import replies_from_json, replies_to_json
-from bot.storage.sql import dialect, per_dialect, rowcount, table
+from bot.storage.direct import Direct
+from bot.storage.sql import dialect, per_dialect, per_row_batch, per_row_keys, rowcount, table
 from bot.storage.tables import InboxRow
 from bot.storage.write_lock import lock_for_claim
 from dialogs.errors import MotcuaError
@@ -90,7 +92,7 @@ user), at ``:now``."""
 
 _ANY_CLAIMABLE = select(_INBOX.c.id).where(*_CLAIMABLE).limit(1)
 
-_CANDIDATES = (
+_CANDIDATES = Direct(
     select(_INBOX.c.id, _INBOX.c.channel)
     .where(*_CLAIMABLE)
     .order_by(_INBOX.c.id)
@@ -101,19 +103,35 @@ _CANDIDATES = (
 room and a whole batch besides, and decoding every such row's message (most of them left for
 the next claim) cost more than the claim's statements."""
 
-_TAKE = (
-    update(_INBOX)
-    .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        owner=bindparam("taker"),
-        lease_until=bindparam("until"),
-        attempts=_INBOX.c.attempts + 1,
-        updated_at=bindparam("at"),
+
+@lru_cache(maxsize=16)
+def _take(size: int) -> Direct:
+    """Lease the rows chosen and read them whole, in one statement, built once per batch size
+    (``per_row_batch``), as the claim's others: the claim runs every time rows arrive."""
+    return Direct(
+        update(_INBOX)
+        .where(per_row_keys(_INBOX.c.id, size))
+        .values(
+            owner=bindparam("taker"),
+            lease_until=bindparam("until"),
+            attempts=_INBOX.c.attempts + 1,
+            updated_at=bindparam("at"),
+        )
+        .returning(*_INBOX.c)
     )
-    .returning(*_INBOX.c)
-)
-"""Lease the rows chosen and read them whole, in one statement (built once, as the claim's
-others: the claim runs every time rows arrive)."""
+
+
+@lru_cache(maxsize=16)
+def _finish(size: int) -> Direct:
+    """``finish_all``'s statement for a batch of rows, built once per batch size: the rows
+    sent are marked done together, every time a burst's replies have gone out."""
+    return Direct(
+        update(_INBOX)
+        .where(per_row_keys(_INBOX.c.id, size), _INBOX.c.owner == bindparam("holder"))
+        .values(
+            status=bindparam("status"), owner=None, lease_until=None, updated_at=bindparam("at")
+        )
+    )
 
 
 def _answer(**values: Any) -> Any:
@@ -129,10 +147,10 @@ def _answer(**values: Any) -> Any:
     )
 
 
-_ANSWERED = _answer(status=ANSWERED)
-_FINISHED = _answer(status=DONE, owner=None, lease_until=None)
+_ANSWERED = Direct(_answer(status=ANSWERED))
+_FINISHED = Direct(_answer(status=DONE, owner=None, lease_until=None))
 
-_PROGRESS = (
+_PROGRESS = Direct(
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("entry"), _INBOX.c.owner == bindparam("holder"))
     .values(sent=bindparam("count"))
@@ -328,19 +346,18 @@ class SqlInbox:
         takes the rows read by id alone.
         """
         await lock_for_claim(self._session)
-        found = (
-            await self._session.execute(
-                _CANDIDATES, {"now": now, "owner": owner, "rows": limit + batch_limit}
-            )
-        ).all()
+        found = await _CANDIDATES.fetch(
+            self._session, {"now": now, "owner": owner, "rows": limit + batch_limit}
+        )
         together = [row.id for row in found if row.channel in batched][:batch_limit]
         ids = [row.id for row in found if row.channel not in batched][:limit] + together
         if not ids:
             return []
-        taken = await self._session.execute(
-            _TAKE, {"ids": ids, "taker": owner, "until": now + lease, "at": now}
+        take, keys = per_row_batch(_take, ids)
+        taken = await take.fetch(
+            self._session, {"taker": owner, "until": now + lease, "at": now, **keys}
         )
-        return [_entry(row) for row in sorted(taken.all(), key=lambda row: row.id)]
+        return [_entry(row) for row in sorted(taken, key=lambda row: row.id)]
 
     async def renew(self, entry_ids: Sequence[int], owner: str, until: datetime) -> int:
         """Extend the leases the owner still holds on these rows; how many it still holds."""
@@ -368,19 +385,19 @@ class SqlInbox:
         Raises:
             ClaimLost: another worker holds the row or answered it; the turn must roll back.
         """
-        result = await self._session.execute(
-            _FINISHED if finished else _ANSWERED,
+        marked = await (_FINISHED if finished else _ANSWERED).execute(
+            self._session,
             {"entry": entry_id, "holder": owner, "replies": replies_to_json(replies), "at": now},
         )
-        if rowcount(result) != 1:
+        if marked != 1:
             raise ClaimLost("the inbox row is no longer this worker's")
 
     async def progressed_all(self, counts: Sequence[tuple[int, int]], owner: str) -> None:
         """Note, for each (row id, count), that the platform accepted the first ``count``
         messages of the row's replies, with one statement for the lot; rows the owner no
         longer holds are left as they are (their new holder sends them)."""
-        await self._session.execute(
-            _PROGRESS,
+        await _PROGRESS.execute_many(
+            self._session,
             [{"entry": entry_id, "holder": owner, "count": count} for entry_id, count in counts],
         )
 
@@ -424,11 +441,8 @@ class SqlInbox:
         self, entry_ids: Sequence[int], owner: str, status: str, now: datetime
     ) -> None:
         """Release the rows the owner holds as done or failed, with one statement."""
-        await self._session.execute(
-            update(_INBOX)
-            .where(_INBOX.c.id.in_(entry_ids), _INBOX.c.owner == owner)
-            .values(status=status, owner=None, lease_until=None, updated_at=now)
-        )
+        finish, keys = per_row_batch(_finish, entry_ids)
+        await finish.execute(self._session, {"holder": owner, "status": status, "at": now, **keys})
 
     async def prune(self, before: datetime) -> int:
         """Forget finished rows last touched before ``before`` (platforms stop redelivering

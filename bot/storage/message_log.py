@@ -16,12 +16,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.codec import buttons_from_json, buttons_to_json
+from bot.storage.direct import Direct
 from bot.storage.sql import table
 from bot.storage.tables import MessageLogRow
 from dialogs.messages import Button, ConversationRef, IncomingMessage, Reply, Span
 
-_INSERT = insert(table(MessageLogRow))
-"""The table's INSERT, built once: every turn runs it."""
+_INSERT = Direct(
+    insert(table(MessageLogRow)),
+    keys=("at", "direction", "channel", "user_id", "text", "payload", "buttons", "strong"),
+)
+"""The table's INSERT, built once: every turn runs it, on the driver's connection."""
 
 
 class Direction(StrEnum):
@@ -94,8 +98,8 @@ class SqlMessageLog:
                 rows.append(_row(ref, Direction.IN, at, said.text, said.payload))
             rows += _reply_rows(ref, replies, at)
         if rows:
-            # One statement for all rows, through Core: the ORM's bulk insert costs more.
-            await self._session.execute(_INSERT, rows)
+            # One call to the driver for all rows (``bot.storage.direct``).
+            await _INSERT.execute_many(self._session, rows)
 
     async def record_incoming(self, message: IncomingMessage, at: datetime) -> None:
         """Log what the user typed or tapped."""

@@ -5,13 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from bot.batches import GroupCommit
 from bot.storage.database import Database
-from bot.storage.sql import dialect_insert
+from bot.storage.direct import Direct
+from bot.storage.sql import dialect_insert, per_row_batch, per_row_keys, table
 from bot.storage.tables import ButtonPayloadRow, UnreachableUserRow
+
+_UNREACHABLE = table(UnreachableUserRow)
+
+
+@lru_cache(maxsize=16)
+def _discard(size: int) -> Direct:
+    """The marks of a batch of users forgotten, built once per batch size (``per_row_batch``):
+    every message a citizen writes forgets theirs."""
+    return Direct(
+        delete(_UNREACHABLE).where(
+            _UNREACHABLE.c.channel == bindparam("channel"),
+            per_row_keys(_UNREACHABLE.c.user_id, size),
+        )
+    )
 
 
 class SqlUnreachableUsers:
@@ -45,13 +61,9 @@ class SqlUnreachableUsers:
         await self._discarding(user_id)
 
     async def _discard_all(self, user_ids: Sequence[str]) -> list[None]:
+        discard, keys = per_row_batch(_discard, user_ids)
         async with self._database.transaction() as session:
-            await session.execute(
-                delete(UnreachableUserRow).where(
-                    UnreachableUserRow.channel == self._channel,
-                    UnreachableUserRow.user_id.in_(user_ids),
-                )
-            )
+            await discard.execute(session, {"channel": self._channel, **keys})
         return [None] * len(user_ids)
 
     async def contains(self, user_id: str) -> bool:

@@ -60,6 +60,14 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, *, man
         cursor.close()
 
 
+async def run_in_thread(connection: Any, operation: str, parameters: Any, *, many: bool) -> _Ran:
+    """Run a statement on an aiosqlite connection in one trip to its thread (the caller
+    holds the adapter's ``_execute_mutex``, as SQLAlchemy's cursors do)."""
+    driver: aiosqlite.Connection = connection
+    ran: _Ran = await driver._execute(_run, driver._conn, operation, parameters, many=many)
+    return ran
+
+
 class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """SQLAlchemy's aiosqlite cursor, each statement run in one trip to the thread."""
 
@@ -80,11 +88,8 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         await self._run(operation, seq_of_parameters, many=True)
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         async with self._adapt_connection._execute_mutex:
-            ran: _Ran = await connection._execute(
-                _run, connection._conn, operation, parameters, many=many
-            )
+            ran = await run_in_thread(self._connection, operation, parameters, many=many)
         self._cursor = ran  # type: ignore[assignment]
         self._rows = collections.deque(ran.rows)
 
