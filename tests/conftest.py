@@ -20,6 +20,7 @@ import pytest_asyncio
 from argon2 import PasswordHasher, profiles
 from playwright.async_api import Browser, async_playwright
 from storage.databases import _postgres_database  # noqa: F401
+from support.chromium import CHROMIUM_ARGS
 from support.intervals import SHORT_INTERVALS
 from support.procedures import shipped
 
@@ -30,16 +31,6 @@ from knowledge.base import LocalKnowledgeBase
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("MOTCUA_TEST_REDIS_URL")
 CHROMIUM = os.environ.get("MOTCUA_TEST_CHROMIUM") or shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHARED_LOOP_FOLDERS = [Path(__file__).parent / "web", Path(__file__).parent / "console"]
 """Folders whose tests run in the worker's session event loop, the one its Chromium runs in."""
 
