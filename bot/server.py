@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.console.app import PREFIX, console_application
 from bot.metrics import CONTENT_TYPE
 from bot.storage.database import unreachable
+from bot.storage.schema_head import at_head
 from integrations.http_input import MAX_REQUEST_BYTES, RETRY_AFTER
 from knowledge.store import KnowledgeBaseFormatError
 
@@ -202,11 +203,13 @@ async def prepare_apart(settings: Settings) -> None:
 
     Alembic and every migration script take about 10 MB a worker would keep for its whole
     life after using them once; the child process loads them instead, and its log lines go
-    where this process's do.
+    where this process's do. A database already at the newest migration needs no child.
 
     Raises:
         SchemaNotReady: the child failed (the database is unreachable, a migration failed).
     """
+    if await at_head(settings.database_url):
+        return
     json_logs = ["--json-logs"] if settings.log_format == "json" else []
     child = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -11,12 +11,22 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from bot.cli import main
+from bot.config import Settings
+from bot.server import prepare_apart
 from bot.storage.database import Database
-from bot.storage.schema import current_revision, ensure_schema, head_revision
+from bot.storage.schema import (
+    alembic_config,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
+from bot.storage.schema_head import at_head, shipped_head
 from bot.storage.tables import Base
 from storage.databases import create_database, drop_database
 
@@ -35,6 +45,7 @@ async def test_ensure_schema_creates_a_fresh_sqlite_file_and_is_idempotent(tmp_p
 
 async def test_migrations_match_the_models(database: Database, database_url: str) -> None:
     assert await current_revision(database_url) == head_revision()
+    assert await at_head(database_url)  # a worker starting on it skips the migrations' process
     async with database.engine.connect() as connection:
         differences = await connection.run_sync(
             lambda sync: compare_metadata(
@@ -116,3 +127,23 @@ async def test_migrating_twice_at_once_in_one_process_is_safe(tmp_path: Path) ->
     url = f"sqlite+aiosqlite:///{(tmp_path / 'twice.sqlite3').as_posix()}"
     await asyncio.gather(ensure_schema(url), ensure_schema(url))
     assert await current_revision(url) == head_revision()
+
+
+def test_every_revision_is_numbered_as_its_file_and_the_newest_is_alembics_head() -> None:
+    """``shipped_head`` reads the files' names; a revision numbered otherwise would make a
+    worker skip a migration its database lacks."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    for script in scripts.walk_revisions():
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+    assert shipped_head() == head_revision()
+
+
+async def test_a_worker_migrates_only_a_database_behind_the_code(tmp_path: Path) -> None:
+    path = tmp_path / "behind.sqlite3"
+    url = f"sqlite+aiosqlite:///{path.as_posix()}"
+    assert not await at_head(url) and not path.exists()  # asking creates no file
+    await upgrade(url, "0025")
+    assert not await at_head(url)
+    await prepare_apart(Settings.from_env({"MOTCUA_DATABASE_URL": url}))
+    assert await at_head(url) and await current_revision(url) == head_revision()
+    assert not await at_head("postgresql+asyncpg://nobody@127.0.0.1:1/none")

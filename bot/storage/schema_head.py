@@ -1,0 +1,41 @@
+"""Whether a database is already at the code's newest migration, told without Alembic.
+
+A serving worker asks on every start: when the answer is yes it need not start the process
+that loads Alembic and the migration scripts (``bot.server.prepare_apart``), about 0.6 s of
+CPU a start. Every revision is numbered as its file is (``0026_inbox_sent.py`` is revision
+"0026"); ``tests/storage/test_schema.py`` checks that against Alembic's own head.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.storage.database import Database, sqlite_file
+
+VERSIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+def shipped_head() -> str:
+    """The newest migration's revision, from the migration files' names."""
+    return max(path.name[:4] for path in VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+async def at_head(url: str) -> bool:
+    """True when the database at ``url`` says it is at the newest migration.
+
+    Anything else, a database that cannot be asked included, is False: the process that runs
+    the migrations is then started, and it says what is wrong.
+    """
+    path = sqlite_file(make_url(url))
+    if path is not None and not path.exists():
+        return False
+    try:
+        async with Database(url) as database, database.engine.connect() as connection:
+            found = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            return found.scalar_one_or_none() == shipped_head()
+    except (OSError, SQLAlchemyError):
+        return False
