@@ -631,7 +631,57 @@ def test_a_link_code_typed_without_enter_a_code_first_links_the_apps(here: Motcu
     linked, wrong = jsonl(here, "computer", {"text": code.group(0)}, {"text": "000 000"})
     assert texts_of(linked).startswith("Xong! Các ứng dụng của bạn đã được liên kết")
     assert "người giúp bạn" not in texts_of(wrong)  # neither kind of code: said for both
-    assert texts_of(wrong).startswith("Mã này không dùng được")
+    assert texts_of(wrong).startswith("Tôi không tìm thấy gì với số này")
+
+
+def _link_code(here: Motcua, user: str) -> str:
+    """A link code got on ``user``'s app, as the citizen reads it ("123 456")."""
+    [shown] = jsonl(here, user, {"button": "lk:get"})
+    code = re.search(r"\d{3} \d{3}", texts_of(shown))
+    assert code is not None
+    return code.group(0)
+
+
+def _other(code: str, n: int) -> str:
+    """A wrong code: ``code`` plus ``n``, six digits."""
+    return f"{(int(code.replace(' ', '')) + n) % 1_000_000:06d}"
+
+
+def test_wrong_codes_typed_alone_by_many_apps_kill_a_live_link_code(here: Motcua) -> None:
+    """A code typed without "Nhập mã" is a guess like any other: five wrong ones from five
+    apps, and the right code no longer links (the guess budget every code shares)."""
+    code = _link_code(here, "phone")
+    for n in range(1, 6):
+        [wrong] = jsonl(here, f"guesser-{n}", {"text": _other(code, n)})
+        assert not texts_of(wrong).startswith("Xong")
+    [late] = jsonl(here, "computer", {"text": code})
+    assert not texts_of(late).startswith("Xong"), texts_of(late)
+
+
+def test_an_app_typing_wrong_codes_alone_is_locked_out_even_for_the_right_one(
+    here: Motcua,
+) -> None:
+    """The lockout of an app that keeps guessing holds on codes typed alone too."""
+    code = _link_code(here, "phone")
+    *wrongs, locked = jsonl(
+        here, "guesser", *({"text": _other(code, n)} for n in range(1, 6)), {"text": code}
+    )
+    assert all(texts_of(w).startswith("Tôi không tìm thấy gì") for w in wrongs)
+    assert texts_of(locked).startswith("Đã gõ sai mã quá nhiều lần")
+
+
+def test_a_number_that_is_no_code_is_answered_and_a_later_code_still_links(
+    here: Motcua,
+) -> None:
+    """A citizen who types six digits that are no code (part of a phone number, a receipt's
+    number) never asked to link: they are told what to do next, not that their code failed,
+    and the code they get afterwards links."""
+    [number] = jsonl(here, "computer", {"text": "091 234"})
+    assert "Mã này không dùng được" not in texts_of(number)
+    assert "cho tôi biết bằng vài từ bạn cần gì" in texts_of(number)
+    code = _link_code(here, "phone")
+    [linked] = jsonl(here, "computer", {"text": code})
+    assert texts_of(linked).startswith("Xong! Các ứng dụng của bạn đã được liên kết")
 
 
 def test_is_it_this_commune_is_answered_in_a_word(here: Motcua) -> None:
