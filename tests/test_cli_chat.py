@@ -343,7 +343,7 @@ def test_my_address_above_sends_the_result_there(here: Motcua) -> None:
             {"button": "f:c:mother"},
             *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026")),
             {"button": "f:c:male"},
-            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà")),
+            {"text": "Bệnh viện Bạch Mai, Hà Nội"},
             {"button": "f:skip"},
             {"button": "f:d:post"},
             {"button": "Địa chỉ của tôi ở trên"},
@@ -369,6 +369,36 @@ def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> 
     assert "Xin nhập đầy đủ địa chỉ" in texts_of(birthplace)  # typed text here, not a button
 
 
+def test_a_mother_filing_her_childs_birth_is_not_asked_her_name_again(here: Motcua) -> None:
+    """She typed her name as the applicant's and answered "Mẹ": the mother's name was asked
+    again. It is filled, said so at the review, and follows a change made there."""
+    user = "mother-files"
+    *_, place = jsonl(
+        here,
+        user,
+        *birth_filing(
+            {"text": "Mẹ"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+            {"text": "Bệnh viện Bạch Mai, Hà Nội"},
+        ),
+    )
+    assert "Câu 11/11: Họ tên người cha" in texts_of(place)
+    _skip, review = jsonl(here, user, {"text": "bo qua"}, {"text": "nhan tai bo phan mot cua"})
+    filled = "(điền sẵn)"
+    assert f"Họ tên người mẹ: Nguyễn Thị Hoà {filled}" in texts_of(review)
+    _picker, _asked, mother, changed = jsonl(
+        here,
+        user,
+        {"button": "f:chg"},
+        {"button": "f:e:4"},  # "Bạn là ... của trẻ"
+        {"button": "f:c:father"},
+        {"text": "Trần Thị Mai"},
+    )
+    assert "Câu 10/11: Họ tên người mẹ" in texts_of(mother)
+    assert "Họ tên người mẹ: Trần Thị Mai\n" in texts_of(changed)
+    assert f"Họ tên người cha: Nguyễn Thị Hoà {filled}" in texts_of(changed)
+
+
 def test_typing_skip_skips_an_optional_question_instead_of_becoming_its_answer(
     here: Motcua,
 ) -> None:
@@ -379,7 +409,7 @@ def test_typing_skip_skips_an_optional_question_instead_of_becoming_its_answer(
         *birth_filing(
             {"text": "me"},
             *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
-            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "bo qua")),
             {"text": "nhan tai bo phan mot cua"},
         ),
     )
@@ -792,7 +822,7 @@ def test_the_notice_is_agreed_to_or_refused_in_words(here: Motcua) -> None:
 BIRTH_ANSWERED = (
     {"text": "me"},
     *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
-    *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+    *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "bo qua")),
     {"text": "nhan tai bo phan mot cua"},
 )
 """The rest of the birth registration typed, up to its review."""
@@ -836,7 +866,7 @@ def test_the_way_to_receive_the_result_is_answered_in_words(here: Motcua) -> Non
         *birth_filing(
             {"text": "me"},
             *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
-            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "Nguyễn Thị Hoà", "bo qua")),
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "bo qua")),
             {"text": "Bưu điện"},
         ),
     )
