@@ -797,6 +797,22 @@ def test_continue_typed_after_pausing_goes_on_with_the_checklist(here: Motcua) -
     assert "Giấy tờ 2/" in texts_of(resumed)
 
 
+@pytest.mark.parametrize("word", ["có", "không"])
+def test_a_word_at_the_rating_answers_it_as_its_button_does(here: Motcua, word: str) -> None:
+    """ "có" typed at "Did this help you?" under a finished checklist was searched as a
+    procedure's name."""
+    user = f"rates-{word}"
+    [shown] = jsonl(here, user, {"button": "cl:go:1.001193"})
+    for _ in range(10):
+        if "rt:c:1" in payloads(shown):
+            break
+        [shown] = jsonl(here, user, {"button": button(shown, "cl:have:")["payload"]})
+    assert "Thông tin này có giúp ích cho bạn không?" in texts_of(shown)
+    [rated] = jsonl(here, user, {"text": word})
+    assert texts_of(rated).startswith("Cảm ơn bạn! Nếu muốn, bạn hãy gõ góp ý")
+    assert payloads(rated) == ["rt:skip", "m:menu"]
+
+
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
     _first, have, missing = jsonl(
