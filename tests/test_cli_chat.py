@@ -813,6 +813,29 @@ def test_a_word_at_the_rating_answers_it_as_its_button_does(here: Motcua, word: 
     assert payloads(rated) == ["rt:skip", "m:menu"]
 
 
+def test_the_join_forms_commune_question_is_left_by_its_cancel_as_its_others_are(
+    here: Motcua,
+) -> None:
+    """The commune question of the digital-technology group's join form offered "Menu", which
+    left the request half-made, where its other questions offer "Hủy"."""
+    user = "joins"
+    asked_name, commune, unknown, province = jsonl(
+        here,
+        user,
+        {"button": "m:join"},
+        {"text": "Trần Văn Bình"},
+        {"text": "xyz abc"},
+        {"button": "nw:pv:1:0"},
+    )
+    assert payloads(asked_name) == ["vo:stop"]
+    for answer in (commune, unknown, province):
+        assert payloads(answer)[-1] == "vo:stop" and "m:menu" not in payloads(answer)
+    [stopped] = jsonl(here, user, {"button": "vo:stop"})
+    assert texts_of(stopped).startswith("Vâng, chưa gửi yêu cầu nào")
+    [news] = jsonl(here, "reads-news", {"button": "m:news"})
+    assert payloads(news)[-1] == "m:menu"  # the announcements' picker keeps its "Menu"
+
+
 def test_a_document_is_answered_in_a_word(here: Motcua) -> None:
     """ "co" and "chua" at "Do you have it?" used to be searched as procedure names."""
     _first, have, missing = jsonl(
