@@ -474,7 +474,9 @@ def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
     here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A time of "5" without its unit, and a fee that is "free" beside a price with a discount
-    that ended (two contradictions in one passage): a line each, saying which fact to check."""
+    that ended (two contradictions in one passage): a line each, saying which fact to check
+    and quoting the portal. The time was said twice ("⚠ cần hỏi lại…: 5", then "⚠ Hãy hỏi
+    lại… chỉ ghi: “5”"): its own line now says both."""
     fee = (
         "Miễn phí (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần. Nộp trực tuyến: kể từ ngày "
         "01/12/2023 đến hết ngày 31/12/2025, áp dụng mức thu lệ phí là 115.000 đồng/lần cấp.)"
@@ -487,11 +489,13 @@ def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
     )
     shown = texts_of(card) + "\n" + texts_of(more)
     assert "Mã thủ tục: 3.000348" in shown  # the card's last line: the whole card was read
-    flags = [line for line in shown.splitlines() if line.startswith("⚠")]
+    flags = [line for line in shown.splitlines() if "⚠" in line and "Lệ phí:" not in line]
     assert flags == [
-        "⚠ Hãy hỏi lại bộ phận một cửa về thời gian giải quyết; cổng dịch vụ công chỉ ghi: “5”",
+        "Thời gian giải quyết: ⚠ cần hỏi lại bộ phận một cửa: 5 (Cổng Dịch vụ công không ghi "
+        "đơn vị)",
         f"⚠ Hãy hỏi lại bộ phận một cửa về lệ phí; cổng dịch vụ công ghi: “{fee}”",
     ]
+    assert "“5”" not in shown  # the time's words, said once, on its line
 
 
 def test_a_fact_in_doubt_is_marked_on_the_first_screen(
