@@ -820,6 +820,8 @@ def _fill_known(filing: dict[str, Any], form: Form) -> int | None:
     mother), kept in step with the answers they come from; an answer changed at the review
     ("I am the father" after all) can leave one to ask: its index, if so."""
     values, filled = filing["values"], filing.setdefault("filled", [])
+    if "for" in filing:
+        return None  # a volunteer filing for someone: "you" in the form is not that person
     for index, spec in enumerate(form.fields):
         known = spec.known
         if known is None:
