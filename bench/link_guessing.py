@@ -4,7 +4,8 @@
 dialogs, SQLite) on a local port, lets a citizen get a link code in the web chat, then lets an
 attacker guess codes as fast as it can for ``--seconds``: every guess from a new web-chat
 identity (no cookie kept), and, in the botnet run, from a new client address too (the attacker
-sits behind a trusted proxy and names any address it likes). It prints the guesses a second
+sits behind a trusted proxy and names any address it likes), the botnet once more typing the
+code alone, without "Nhập mã" first (one request a guess). It prints the guesses a second
 achieved, how many wrong guesses met the live code before it died, and the chance of a
 takeover that follows, beside what the same rate gave before codes died after five wrong
 guesses anywhere (about 66 a second: half the chance of taking a code in about 3 hours).
@@ -78,14 +79,20 @@ async def _get_code(url: str) -> str:
     return found.group(1) + found.group(2)
 
 
-async def _guess(session: aiohttp.ClientSession, url: str, guess: str, address: str | None) -> str:
-    """One guess from a fresh identity: open the code prompt, type the code; the answer."""
+async def _guess(
+    session: aiohttp.ClientSession, url: str, guess: str, address: str | None, *, bare: bool
+) -> str:
+    """One guess from a fresh identity: open the code prompt (unless the code is typed alone,
+    ``bare``, which needs one request a guess, not two), type the code; the answer."""
     headers = {"X-Forwarded-For": address} if address else {}
-    async with session.post(url + "/api/chat", json={"button": "lk:enter"}, headers=headers) as r:
-        cookie = r.cookies.get("motcua_id")
-        if r.status != 200 or cookie is None:
-            return "refused"
-    headers["Cookie"] = f"motcua_id={cookie.value}"
+    if not bare:
+        async with session.post(
+            url + "/api/chat", json={"button": "lk:enter"}, headers=headers
+        ) as r:
+            cookie = r.cookies.get("motcua_id")
+            if r.status != 200 or cookie is None:
+                return "refused"
+        headers["Cookie"] = f"motcua_id={cookie.value}"
     async with session.post(url + "/api/chat", json={"text": guess}, headers=headers) as r:
         if r.status != 200:
             return "refused"
@@ -96,7 +103,7 @@ async def _guess(session: aiohttp.ClientSession, url: str, guess: str, address: 
 
 
 async def attack(
-    name: str, settings: Settings, seconds: float, workers: int, *, botnet: bool
+    name: str, settings: Settings, seconds: float, workers: int, *, botnet: bool, bare: bool
 ) -> Attack:
     """Guess for ``seconds`` with ``workers`` guessers against one live code."""
     await prepare_database(settings.database_url)
@@ -113,7 +120,8 @@ async def attack(
             while time.perf_counter() < deadline:
                 guess = f"{next(next_guess) % CODES:0{CODE_DIGITS}d}"
                 address = f"10.{random.randrange(256)}.{random.randrange(256)}.1"
-                counts[await _guess(session, url, guess, address if botnet else None)] += 1
+                sent = address if botnet else None
+                counts[await _guess(session, url, guess, sent, bare=bare)] += 1
 
         began = time.perf_counter()
         # No cookie jar: each guess comes from an identity the server has never seen.
@@ -157,14 +165,16 @@ async def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     results = []
-    for name, botnet in (
-        ("one address, new identity per guess", False),
-        ("new address and identity per guess", True),
+    for name, botnet, bare in (
+        ("one address, new identity per guess", False, False),
+        ("new address and identity per guess", True, False),
+        ("the same, code typed alone", True, True),
     ):
         with tempfile.TemporaryDirectory(prefix="motcua-bench-") as data:
             env = {"MOTCUA_DATA_DIR": data, "MOTCUA_TRUSTED_PROXIES": "127.0.0.1"}
             settings = Settings.from_env(env)
-            results.append(await attack(name, settings, args.seconds, args.workers, botnet=botnet))
+            run = attack(name, settings, args.seconds, args.workers, botnet=botnet, bare=bare)
+            results.append(await run)
     print(f"link-code guessing through the web chat, {args.seconds:.0f} s per run, default limits")
     print(
         f"{'attack':<38} {'sent':>7} {'sent/s':>7} {'refused':>8} {'checked':>8} "

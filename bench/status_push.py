@@ -347,7 +347,6 @@ FILING = (
     ("text", "20/11/2026"),
     ("button", "f:c:male"),
     ("text", "Bệnh viện Phụ sản Hà Nội"),
-    ("text", "Nguyễn Thị Hoà"),
     ("button", "f:skip"),
     ("button", "f:d:pickup"),
     ("button", "f:send"),

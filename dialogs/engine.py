@@ -266,6 +266,9 @@ def _route(turn: Turn) -> list[Reply]:
         # No replies yet is an answer too: a list of dossiers comes from the dispatcher.
         done = _COMMANDS[name](turn, args)
         return menu.show(turn) if done is None else done
+    # The rating is asked under a finished checklist or a receipt, whatever the step is now.
+    if (rated := feedback.typed(turn, text, _stored(turn))) is not None:
+        return rated
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
     if waiting is not None and (replies := waiting(turn, text)) is not None:
         return replies

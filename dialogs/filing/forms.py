@@ -18,6 +18,17 @@ def N_(message: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Known:
+    """An answer a form already holds: a mother filing her child's birth has typed her name
+    as the applicant's, and is not asked it again. The field takes ``source``'s answer when
+    the choice ``when`` was answered ``value``."""
+
+    when: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Field:
     """One question of a form.
 
@@ -32,6 +43,7 @@ class Field:
     optional: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     """(value sent to the portal, label shown) for ``choice`` fields."""
+    known: Known | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +165,7 @@ FORMS: Mapping[str, Form] = {
                     "name",
                     N_("The mother's full name"),
                     N_("As on her ID card."),
+                    known=Known("relationship", "mother", "full_name"),
                 ),
                 Field(
                     "father_name",
@@ -160,6 +173,7 @@ FORMS: Mapping[str, Form] = {
                     N_("The father's full name"),
                     N_("As on his ID card. Skip if not registered now."),
                     optional=True,
+                    known=Known("relationship", "father", "full_name"),
                 ),
             ),
             (

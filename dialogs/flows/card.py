@@ -169,19 +169,27 @@ def marked_facts(t: Translator, procedure: Procedure, today: date) -> tuple[str,
     """:func:`facts` with what a citizen looks for first marked: the name and each fact's label."""
     _ = t.gettext
     doubt = _doubt_marks(t, procedure, today)
+    remarks = flagged(procedure, today)
     card = _Lines()
     card.add(procedure.name, strong=len(procedure.name))
     card.labelled(_("Where: {place}"), place=doubt["place"] + place(t, procedure))
-    card.labelled(
-        _("Processing time: {time}"), time=doubt["time"] + per_channel(t, procedure, "time")
-    )
+    time = per_channel(t, procedure, "time")
+    # A time without its unit is shown as the portal wrote it ("1 (the portal gives no unit)")
+    # after the doubt mark: that line says both what is in doubt and the portal's words, and
+    # a second line quoting "1" again was only longer on a phone.
+    remarks = [
+        (line, words)
+        for line, words in remarks
+        if not (line == _FLAGGED[Check.TIME_WITHOUT_UNIT] and words in time)
+    ]
+    card.labelled(_("Processing time: {time}"), time=doubt["time"] + time)
     card.labelled(_("Fee: {fee}"), fee=doubt["fee"] + per_channel(t, procedure, "fee"))
     card.labelled(_("Documents to hand in: {count}"), count=document_count(t, procedure))
     card.labelled(_("File online: {online}"), online=online(t, procedure))
     # The long remarks come after the facts every citizen needs, so a phone's first screen
     # (see ``dialogs.flows.more``) holds those; the rest is one "More" away.
-    for line in flags(t, procedure, today):
-        card.add(line)
+    for line, words in remarks:
+        card.add(_(line).format(words=shorten(words, NOTE_CHARS)))
     if note := fee_note(procedure):
         card.add(_("Fee note from the portal: {note}").format(note=shorten(note, NOTE_CHARS)))
     if procedure.source_url:
@@ -249,14 +257,6 @@ def flagged(procedure: Procedure, today: date) -> list[tuple[str, str]]:
     for found in contradictions(procedure, today):
         passages.setdefault(found.words, _FLAGGED.get(found.check, _FEE_FLAG))
     return [(line, words) for words, line in passages.items()]
-
-
-def flags(t: Translator, procedure: Procedure, today: date) -> list[str]:
-    """The card's "check with the one-stop shop" lines, quoting the portal."""
-    return [
-        t.gettext(line).format(words=shorten(words, NOTE_CHARS))
-        for line, words in flagged(procedure, today)
-    ]
 
 
 def catalogue_facts(t: Translator, procedure: Procedure) -> str:

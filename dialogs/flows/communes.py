@@ -37,6 +37,9 @@ MAX_NEWS_PAGE = 100
 MAX_OFFERED = 8
 """Units offered for a name several share, or for a misspelling."""
 
+JOINING = "volunteer"
+"""The ``then`` mark of the join form's commune question (``dialogs.flows.volunteers``)."""
+
 MAX_NEAR = 3
 """Units offered first, from the address the citizen typed in a filing: few, so the buttons
 stay big."""
@@ -162,6 +165,8 @@ def province(turn: Turn, args: list[str]) -> list[Reply] | None:
     if start + PAGE < len(communes):
         buttons.append(Button(_("More communes"), f"nw:pv:{chosen.code}:{start // PAGE + 1}"))
     buttons.append(Button(_("Another province"), "nw:ask"))
+    if turn.state.get("then") == JOINING:
+        buttons.append(_way_out(turn))
     return [Reply(text, tuple(buttons))]
 
 
@@ -283,8 +288,16 @@ def _province_page(turn: Turn, page: int) -> tuple[Button, ...]:
     buttons = [Button(p.short, f"nw:pv:{p.code}:0") for p in everything[start : start + PAGE]]
     if start + PAGE < len(everything):
         buttons.append(Button(turn.t.gettext("More provinces"), f"nw:pp:{start // PAGE + 1}"))
-    buttons.append(menu.menu_button(turn))
+    buttons.append(_way_out(turn))
     return tuple(buttons)
+
+
+def _way_out(turn: Turn) -> Button:
+    """ "Menu" under the picker, but "Cancel" when it asks the join form's commune: the way out
+    of the form's other questions, which forgets the request; "Menu" left it half-made."""
+    if turn.state.get("then") == JOINING:
+        return Button(turn.t.gettext("Cancel"), "vo:stop")
+    return menu.menu_button(turn)
 
 
 def _offer(turn: Turn, found: Sequence[units.Commune], *, exact: bool) -> list[Reply]:

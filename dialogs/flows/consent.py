@@ -56,10 +56,13 @@ def ask(turn: Turn, _args: list[str]) -> list[Reply] | None:
     elif outcome == "locked":
         return [link.too_many_wrong(turn)]
     elif outcome == "invalid":
-        # A link code typed straight in gets this too (the dispatcher tried it as one).
+        # Any six digits typed alone end here (the dispatcher tried them as a link code first):
+        # most are a code someone was given, but a citizen who typed some other number and
+        # never asked for a code is told what to do next, not that "the code" failed.
         text = _(
-            "That code does not work: it may be mistyped, expired or already used. Check it and "
-            "type it again, or get a new code from where this one came."
+            "I found nothing for this number. If it is a code you were given (by your other "
+            "app or by someone filing a dossier for you), check it and type it again, or get a "
+            "new one where it came from. Otherwise, tell me in a few words what you need."
         )
     else:
         return None

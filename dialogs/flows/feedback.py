@@ -12,9 +12,18 @@ from dialogs.context import Turn
 from dialogs.flows import menu
 from dialogs.messages import Button, Reply
 from dialogs.step import RateHelp
+from dialogs.text import AGREEMENT
+from knowledge.text import fold
 
 SUBJECTS = {"c": "checklist", "d": "dossier"}
 """What can be rated, by the one letter its buttons carry."""
+
+_RATED = {
+    **AGREEMENT,
+    **dict.fromkeys(("huu ich", "co ich", "co giup", "helpful"), True),
+    **dict.fromkeys(("khong huu ich", "chua co ich", "khong giup", "not helpful"), False),
+}
+"""Answers to "Did this help you?" typed in words: yes or no, as to every question that asks."""
 
 MAX_COMMENT_CHARS = 500
 """A comment is kept up to this length: enough for a sentence or two of what went wrong."""
@@ -31,6 +40,19 @@ def prompt(turn: Turn, subject: str, procedure: str | None) -> Reply:
             Button(_("👎 Not helpful"), f"rt:{subject}:0"),
         ),
     )
+
+
+def typed(turn: Turn, text: str, offered: list[dict[str, str]]) -> list[Reply] | None:
+    """ "có" or "không" typed when the rating's buttons were the last ones shown answers as
+    they do; it was searched as a procedure's name. Elsewhere the words are not a rating."""
+    good = _RATED.get(fold(text).strip(" .!?"))
+    asked = turn.state.get("rate")
+    if good is None or not isinstance(asked, dict):
+        return None
+    subject = str(asked.get("s"))
+    if {b.get("p") for b in offered} != {f"rt:{subject}:1", f"rt:{subject}:0"}:
+        return None
+    return rate(turn, [subject, "1" if good else "0"])
 
 
 def rate(turn: Turn, args: list[str]) -> list[Reply] | None:

@@ -806,13 +806,46 @@ def _answered(
     turn: Turn, filing: dict[str, Any], form: Form, spec: Field, value: str
 ) -> list[Reply]:
     filing["values"][spec.key] = value
+    if spec.key in (filled := filing.setdefault("filled", [])):
+        filled.remove(spec.key)  # typed now: the citizen's own answer
+    unfilled = _fill_known(filing, form)
+    if unfilled is not None and filing.get("review"):
+        filing["at"] = unfilled
+        return _ask(turn, filing)
     return _next(turn, filing, form)
+
+
+def _fill_known(filing: dict[str, Any], form: Form) -> int | None:
+    """Fill the answers the form already holds (the mother's name when the filer is the
+    mother), kept in step with the answers they come from; an answer changed at the review
+    ("I am the father" after all) can leave one to ask: its index, if so."""
+    values, filled = filing["values"], filing.setdefault("filled", [])
+    if "for" in filing:
+        return None  # a volunteer filing for someone: "you" in the form is not that person
+    for index, spec in enumerate(form.fields):
+        known = spec.known
+        if known is None:
+            continue
+        holds = values.get(known.when) == known.value and isinstance(values.get(known.source), str)
+        if holds and (spec.key in filled or spec.key not in values):
+            values[spec.key] = values[known.source]
+            if spec.key not in filled:
+                filled.append(spec.key)
+        elif not holds and spec.key in filled:
+            values.pop(spec.key, None)
+            filled.remove(spec.key)
+            return index
+    return None
 
 
 def _next(turn: Turn, filing: dict[str, Any], form: Form) -> list[Reply]:
     if filing.get("review"):
         return _review(turn, filing)
     filing["at"] += 1
+    while filing["at"] < len(form.fields) and form.fields[filing["at"]].key in filing.get(
+        "filled", ()
+    ):
+        filing["at"] += 1
     if filing["at"] < len(form.fields):
         return _ask(turn, filing)
     filing["at"] = len(form.fields) - 1
@@ -873,7 +906,10 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
         )
     for spec in form.fields:
         value = filing["values"].get(spec.key)
-        lines.append(f"• {_(spec.label)}: {_shown(turn, spec, value)}")
+        line = f"• {_(spec.label)}: {_shown(turn, spec, value)}"
+        if spec.key in filing.get("filled", ()):
+            line += " " + _("(filled in)")
+        lines.append(line)
     method = filing.get("delivery", {}).get("method")
     if method == "post":
         where = _("by post to {address}").format(address=filing["delivery"].get("address", ""))

@@ -26,7 +26,7 @@ from dialogs.text import SEND_WORDS, typed_button
 from knowledge.communes import units
 from knowledge.text import fold
 
-THEN = "volunteer"
+THEN = communes.JOINING
 """The ``then`` mark that sends the commune picker's choice back here."""
 
 NAME = Field("full_name", "name", "", "")
@@ -73,8 +73,8 @@ def name_typed(turn: Turn, text: str) -> list[Reply] | None:
     if isinstance(result, Invalid):
         return [_refusal(turn, result)]
     join["name"] = result
+    turn.state["then"] = THEN  # before the picker asks: its way out is this form's
     replies = communes.ask(turn)
-    turn.state["then"] = THEN
     intro = turn.t.gettext("Question 2 of 3: the commune or ward whose group you join.")
     return [Reply(intro), *replies]
 

@@ -65,3 +65,12 @@ def test_a_filed_dossiers_receipt_asks_for_a_rating(chat: ChatHarness) -> None:
     [rating] = chat.effects
     assert isinstance(rating, RateHelp)
     assert (rating.subject, rating.procedure, rating.good) == ("dossier", "1.001193", True)
+
+
+def test_a_rating_typed_in_a_word_is_kept_as_its_button_would_be(chat: ChatHarness) -> None:
+    chat.send("dang ky ket hon").press("Xem giấy tờ cần chuẩn bị")
+    while chat.step == "checklist:item":
+        chat.press("Có rồi")
+    chat.send("không").expect("gõ góp ý")
+    [rating] = chat.effects
+    assert isinstance(rating, RateHelp) and rating.good is False

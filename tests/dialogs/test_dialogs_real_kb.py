@@ -26,9 +26,11 @@ def test_birth_registration(knowledge: LocalKnowledgeBase) -> None:
         "Lệ phí: miễn phí",
         "Trên Cổng Dịch vụ công: https://dichvucong.gov.vn/",
         "Mã thủ tục: 1.001193",
-        # The portal's time "1" has no unit: flagged with its own words, not passed on.
-        "⚠ Hãy hỏi lại bộ phận một cửa về thời gian giải quyết; cổng dịch vụ công chỉ ghi: “1”",
+        # The portal's time "1" has no unit: flagged with its own words, once, on its line.
+        "Thời gian giải quyết: ⚠ cần hỏi lại bộ phận một cửa: 1 (Cổng Dịch vụ công không ghi "
+        "đơn vị)",
     )
+    chat.expect_not("Hãy hỏi lại bộ phận một cửa về thời gian giải quyết")
     chat.expect_has_buttons("Xem giấy tờ cần chuẩn bị", "Nộp hồ sơ trực tuyến")
     chat.press("Xem giấy tờ cần chuẩn bị").expect("Bạn thuộc trường hợp nào?")
     # The abandoned child is a case to pick, not the first paper of everyone's list.

@@ -241,11 +241,24 @@ class WebCitizen:
         async with self.http.post(url, params=query, data=body) as got:
             assert got.status == 200, await got.text()
             replies = (await got.json())["replies"]
-        return "\n".join(r["text"] for r in replies)
+        return await self._read_on(replies)
 
     async def press(self, payload: str) -> str:
         """Tap a button; the text of the answer."""
         return "\n".join(r["text"] for r in await self._post(button=payload))
+
+    async def read_whole(self, payload: str) -> str:
+        """Tap a button; the text of the answer, "More" tapped while it is offered."""
+        return await self._read_on(await self._post(button=payload))
+
+    async def _read_on(self, replies: list[dict[str, Any]]) -> str:
+        """The text of ``replies`` and of every "More" part after them, as a citizen reads a
+        reply longer than a screen (a review of a filing in English is)."""
+        texts = [r["text"] for r in replies]
+        while more := [b["payload"] for b in replies[-1]["buttons"] if b["payload"][:5] == "more:"]:
+            replies = await self._post(button=more[0])
+            texts += [r["text"] for r in replies]
+        return "\n".join(texts)
 
     async def labels(self, payload: str) -> list[str]:
         """Tap a button; the labels of the buttons the answer offers."""
@@ -299,10 +312,9 @@ async def fill_birth_registration(citizen: WebCitizen) -> str:
     assert "in the future" in await citizen.say("24/12/2026")
     assert "Question 8" in await citizen.say("20/11/2026")
     assert "Question 9" in await citizen.press("f:c:male")
-    assert "Question 10" in await citizen.say("Bệnh viện Phụ sản Hà Nội")
-    assert "Question 11" in await citizen.say("Nguyễn Thị Hoà")
+    assert "Question 11" in await citizen.say("Bệnh viện Phụ sản Hà Nội")
     assert "receive the result" in await citizen.press("f:skip")
-    return await citizen.press("f:d:pickup")
+    return await citizen.read_whole("f:d:pickup")
 
 
 async def join_the_group(citizen: WebCitizen, name: str = "Trần Văn Bình") -> None:

@@ -31,7 +31,6 @@ TYPED = [
     "20/11/2026",
     "nam",
     "Bệnh viện Phụ sản Hà Nội",
-    "Nguyễn Thị Hoà",
     "bo qua",
     "nhan tai bo phan mot cua",
     "1",  # Gửi hồ sơ

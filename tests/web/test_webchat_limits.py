@@ -134,6 +134,23 @@ async def test_link_codes_from_one_address_are_limited_across_identities(
     assert answers[2].startswith("Đã gõ sai mã quá nhiều lần")
 
 
+async def test_codes_typed_alone_from_one_address_are_limited_across_identities(
+    tmp_path: Path, knowledge: LocalKnowledgeBase
+) -> None:
+    """Six digits typed without "Nhập mã" first are tried as a link code, then as a consent
+    code: the address's limit counts them once, as it counts a code typed after "Nhập mã"."""
+    env = {"MOTCUA_LIMIT_LINK_ADDRESS": "2/hour"}
+    answers = []
+    async with served(tmp_path, env, knowledge=knowledge) as server:
+        for _ in range(3):
+            async with browser() as guesser:
+                _, body, _ = await post(guesser, server, {"text": "123 456"})
+                answers.append(body["replies"][0]["text"])
+    assert answers[0].startswith("Tôi không tìm thấy gì với số này")
+    assert answers[1].startswith("Tôi không tìm thấy gì với số này")
+    assert answers[2].startswith("Đã gõ sai mã quá nhiều lần")
+
+
 async def test_a_botnet_gets_five_guesses_at_a_live_code(
     tmp_path: Path, knowledge: LocalKnowledgeBase
 ) -> None:
