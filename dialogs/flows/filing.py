@@ -785,13 +785,26 @@ def _ask(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     _ = turn.t.gettext
     spec = form.fields[filing["at"]]
     turn.set_step("filing:field")
+    number, count = _question_number(filing, form)
     text = _("Question {number} of {count}: {label}").format(
-        number=filing["at"] + 1, count=len(form.fields), label=_(spec.label)
+        number=number, count=count, label=_(spec.label)
     )
     text += "\n" + _(spec.help)
     if spec.optional:
         text += "\n" + _("(optional)")
     return [Reply(text, _field_buttons(turn, spec))]
+
+
+def _question_number(filing: dict[str, Any], form: Form) -> tuple[int, int]:
+    """The question's place among those the citizen is asked, and how many: answers the form
+    filled itself are not counted, so the numbers do not jump where one was skipped."""
+    filled = set(filing.get("filled", ()))
+    asked = [
+        index
+        for index, field in enumerate(form.fields)
+        if field.key not in filled or index == filing["at"]
+    ]
+    return asked.index(filing["at"]) + 1, len(asked)
 
 
 def _refusal(turn: Turn, spec: Field, invalid: Invalid) -> Reply:

@@ -312,7 +312,7 @@ async def fill_birth_registration(citizen: WebCitizen) -> str:
     assert "in the future" in await citizen.say("24/12/2026")
     assert "Question 8" in await citizen.say("20/11/2026")
     assert "Question 9" in await citizen.press("f:c:male")
-    assert "Question 11" in await citizen.say("Bệnh viện Phụ sản Hà Nội")
+    assert "Question 10 of 10" in await citizen.say("Bệnh viện Phụ sản Hà Nội")
     assert "receive the result" in await citizen.press("f:skip")
     return await citizen.read_whole("f:d:pickup")
 

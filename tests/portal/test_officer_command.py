@@ -65,7 +65,7 @@ async def file_a_birth_registration(citizen: WebCitizen) -> str:
     for typed in ("Nguyễn Minh Khôi", "20/11/2026"):
         await citizen.say(typed)
     await citizen.press("f:c:male")
-    assert "Câu 11/11: Họ tên người cha" in await citizen.say("Bệnh viện Phụ sản Hà Nội")
+    assert "Câu 10/10: Họ tên người cha" in await citizen.say("Bệnh viện Phụ sản Hà Nội")
     assert "Bạn muốn nhận kết quả bằng cách nào?" in await citizen.press("f:skip")
     assert "Xin kiểm tra hồ sơ" in await citizen.press("f:d:pickup")
     assert "Đang gửi hồ sơ" in await citizen.press("f:send")
