@@ -218,6 +218,21 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
 }
 """Steps that take the next free text as input instead of as a question (None: not input)."""
 
+_BUTTON_QUESTIONS = frozenset(
+    (
+        privacy.CONFIRM_STEP,
+        consent.ASKING,
+        "filing:whom",
+        "filing:for_consent",
+        "filing:review",
+        "filing:change",
+        "volunteer:review",
+    )
+)
+"""Questions only their buttons answer: a button typed by its label or number is pressed
+before the step's handler hears the text, which then takes the question's own words ("gửi",
+"không") or asks it again; no other text leaves for a search."""
+
 _FORM_STEPS = frozenset({"filing:field", "filing:post_address", "filing:for"})
 """Steps asking one field of a form: a blank answer is refused with what that field expects,
 not with the general hint for empty messages."""
@@ -269,6 +284,11 @@ def _route(turn: Turn) -> list[Reply]:
     # The rating is asked under a finished checklist or a receipt, whatever the step is now.
     if (rated := feedback.typed(turn, text, _stored(turn))) is not None:
         return rated
+    if turn.state["step"] in _BUTTON_QUESTIONS:
+        if (number := digit(text)) is not None and 1 <= number <= len(_stored(turn)):
+            return _select(turn, number)
+        if (payload := _label_payload(turn, text)) is not None:
+            return press(turn, payload)
     waiting = _WAITS_FOR_TEXT.get(turn.state["step"])
     if waiting is not None and (replies := waiting(turn, text)) is not None:
         return replies

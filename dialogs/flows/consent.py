@@ -13,7 +13,7 @@ from dialogs.context import Turn
 from dialogs.flows import link, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import AnswerConsent, RedeemConsentCode
-from dialogs.text import AGREEMENT, typed_button
+from dialogs.text import AGREEMENT
 from knowledge.text import fold
 
 ASKING = "consent:ask"
@@ -84,10 +84,7 @@ def answer_typed(turn: Turn, text: str) -> list[Reply] | None:
     agreed = AGREEMENT.get(fold(text).strip(" .!"))
     if agreed is not None:
         return answer(turn, [str(asked["id"])], agreed)
-    buttons = _buttons(turn, asked["id"])
-    if typed_button(text, buttons, numbered=len(buttons)) is not None:
-        return None
-    return [Reply(turn.t.gettext("Please tap one of the buttons."), buttons)]
+    return [Reply(turn.t.gettext("Please tap one of the buttons."), _buttons(turn, asked["id"]))]
 
 
 def answer(turn: Turn, args: list[str], agreed: bool) -> list[Reply] | None:

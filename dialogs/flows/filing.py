@@ -189,10 +189,7 @@ def whom_typed(turn: Turn, text: str) -> list[Reply] | None:
     dossier" started the filing over."""
     if _filing(turn) is None or asks_reminder(text):
         return None
-    question = _ask_whom(turn)
-    if typed_button(text, question.buttons, numbered=len(question.buttons)) is not None:
-        return None
-    return [Reply(turn.t.gettext("Please tap one of the buttons.")), question]
+    return [Reply(turn.t.gettext("Please tap one of the buttons.")), _ask_whom(turn)]
 
 
 def consent_typed(turn: Turn, text: str) -> list[Reply] | None:
@@ -268,10 +265,7 @@ def for_consent_typed(turn: Turn, text: str) -> list[Reply] | None:
     filing = _filing(turn)
     if filing is None or not isinstance(filing.get("for"), dict) or asks_reminder(text):
         return None
-    question = _ask_for_consent(turn, filing)
-    if typed_button(text, question.buttons, numbered=len(question.buttons)) is not None:
-        return None
-    return [Reply(turn.t.gettext("Please tap one of the buttons.")), question]
+    return [Reply(turn.t.gettext("Please tap one of the buttons.")), _ask_for_consent(turn, filing)]
 
 
 def for_consent(turn: Turn, args: list[str]) -> list[Reply] | None:
@@ -527,8 +521,6 @@ def review_typed(turn: Turn, text: str) -> list[Reply] | None:
     if word == "change":
         return change(turn, [])
     [review] = _review(turn, filing)
-    if typed_button(text, review.buttons, numbered=len(review.buttons)) is not None:
-        return None
     _ = turn.t.gettext
     again = _("Please tap a button below: “{send}” files it, “{change}” corrects it.").format(
         send=_("Send the dossier"), change=_("Change an answer")
@@ -547,8 +539,6 @@ def change_typed(turn: Turn, text: str) -> list[Reply] | None:
     picker = change(turn, [])
     assert picker is not None
     buttons = picker[0].buttons
-    if typed_button(text, buttons, numbered=len(buttons)) is not None:
-        return None
     _ = turn.t.gettext
     again = _("Please tap the answer you want to change, or “{back}”.").format(
         back=_("Back to the review")

@@ -14,7 +14,6 @@ from dialogs.context import Turn
 from dialogs.flows import menu
 from dialogs.messages import Button, Reply
 from dialogs.step import DeleteMyData
-from dialogs.text import typed_button
 from knowledge.text import fold
 
 CONFIRM_STEP = "privacy:confirm"
@@ -50,8 +49,6 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     if fold(text).strip(" .!") in _KEEP_WORDS:
         return decline(turn, [])
     buttons = _buttons(turn)
-    if typed_button(text, buttons, numbered=len(buttons)) is not None:
-        return None
     _ = turn.t.gettext
     again = _("To delete, please tap “{yes}”; to keep your data, “{no}”.").format(
         yes=buttons[0].label, no=buttons[1].label

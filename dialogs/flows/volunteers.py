@@ -22,7 +22,7 @@ from dialogs.filing.validate import Invalid, check, shown_phone
 from dialogs.flows import communes, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import JoinGroup, Membership
-from dialogs.text import SEND_WORDS, typed_button
+from dialogs.text import SEND_WORDS
 from knowledge.communes import units
 from knowledge.text import fold
 
@@ -137,8 +137,6 @@ def review_typed(turn: Turn, text: str) -> list[Reply] | None:
     if fold(text).strip(" .!") in SEND_WORDS:
         return send(turn, [])
     review = _review(turn, join)
-    if typed_button(text, review.buttons, numbered=len(review.buttons)) is not None:
-        return None
     _ = turn.t.gettext
     again = _("Please tap “{send}” to send it, or “{cancel}”.").format(
         send=_("Send the request"), cancel=_("Cancel")
