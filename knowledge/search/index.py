@@ -61,11 +61,11 @@ PENALTIES_KEPT = 16
 base): half the questions waive none, and the rest a few of some fifty markers, the same few
 sets again and again ("lại", "cấp lại")."""
 RESULTS_KEPT = 1024
-STORIES_KEPT = 64  # letters whose story is kept heard: the searches of one letter follow each other
 """Queries whose results an index keeps, for the questions citizens ask again and again
 ("đăng ký khai sinh"): ranking one costs about a millisecond, finding it kept microseconds.
 An index never changes once built (a new import builds a new one), so a kept result stays
 right; the bound caps the memory (queries are at most a message long)."""
+STORIES_KEPT = 64  # letters whose story is kept heard: the searches of one letter follow each other
 BIGRAM_WEIGHT = 0.6  # a two-syllable phrase counts this much on top of its syllables
 CONTEXT_WEIGHT = 0.35  # a term found only in the field or result counts this much
 PRECISION_WEIGHT = 0.3  # bonus scale for the share of the name's weight the query covers
