@@ -12,7 +12,9 @@ eighth tuning set collected from law firms' and legal databases' Q&A pages only,
 ninth tuning set from kinds of page the others lack (government and provincial Q&A portals,
 forums, portal help, voters' petitions, headlines), tune10 = a tenth tuning set from pages no set
 had used, many of them asking for one member of a family of procedures (which burial
-support, whose survivors' benefit, which adoption);
+support, whose survivors' benefit, which adoption), tune11 = an eleventh tuning set from pages no
+set had used, about a child, an elderly parent, a house or land, a vehicle or a small business,
+with many questions asking whether a rule obliges them;
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
@@ -135,6 +137,7 @@ TUNED_SETS = (
     "tune8.jsonl",
     "tune9.jsonl",
     "tune10.jsonl",
+    "tune11.jsonl",
 )
 HOLDOUT_SETS = ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl")
 FRESH_SETS = (
@@ -193,6 +196,7 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         "tune8.jsonl",
         "tune9.jsonl",
         "tune10.jsonl",
+        "tune11.jsonl",
     ],
 )
 def test_every_collected_question_names_its_public_source(name: str) -> None:
@@ -222,6 +226,7 @@ ON_NEW_PAGES = (
     "fresh8.jsonl",
     "tune10.jsonl",
     "fresh9.jsonl",
+    "tune11.jsonl",
 )
 """Sets collected from pages no set had used before them, held-out or tuning."""
 
