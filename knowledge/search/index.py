@@ -195,6 +195,7 @@ class SearchIndex:
             dtype=np.float32,
         )
         self._catalogue = np.array([p.catalogue_only for p in self._procedures], dtype=bool)
+        self._catalogue_penalty = CATALOGUE_PENALTY * self._catalogue  # when none is said better
         markers = lex.variants + lex.qualifiers
         plain = [_offers_plain_operation(p.name) for p in self._procedures]
         marked, self._group = _markers_and_groups(name_tokens, plain, lex)
@@ -456,7 +457,9 @@ class SearchIndex:
         raw = [key for key, _ in spelled]
         words = [word for _, word in spelled]
         with_marks = {key for key, word in spelled if marks(word)}
-        said = _grams(raw, self._phrase_lengths) | _grams(tokens, self._phrase_lengths)
+        told = self._heard(raw, words, tokens, typed)
+        # Every phrase of the phrases' lengths as typed (the heard text's) and as rewritten.
+        said = frozenset(told.typed_at) | _grams(tokens, self._phrase_lengths)
         # A phrase of small talk or a cue is said within one clause: "xe máy, giờ làm lại"
         # says no "mấy giờ".
         breaks = clause_starts(text)
@@ -476,10 +479,7 @@ class SearchIndex:
             weights=tuple(weights),
             said=said,
             heard=heard,
-            implied=self._implied(
-                self._heard(raw, words, tokens, typed),
-                None if story is None else self._story(story, locale),
-            ),
+            implied=self._implied(told, None if story is None else self._story(story, locale)),
             small_talk=not heard.isdisjoint(self._small_talk),
             marked=tuple((k, w) for k, w in spelled if k in as_typed and k in with_marks),
         )
@@ -690,8 +690,8 @@ class SearchIndex:
         unknown = sum(w for t, w in unigrams.items() if t not in self._terms)
         uni_ids, all_ids = list(uni), list(both)
         pair_ids = all_ids[len(uni_ids) :]
-        total = float((self._idf[all_ids] * list(both.values())).sum()) + UNKNOWN_IDF * unknown
         idf = self._idf[all_ids]
+        total = float((idf * list(both.values())).sum()) + UNKNOWN_IDF * unknown
         # Each term's weight in the query (a long expansion's words weigh less); the pairs'
         # weights left out (zero) to sum the syllables alone, and the syllables' for the pairs.
         weighted = idf * np.array(list(both.values()), dtype=np.float32)
@@ -714,7 +714,12 @@ class SearchIndex:
         penalty = self._penalty(analysis).copy()
         # Precision and a leading phrase only separate procedures that fit the query already.
         fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
-        penalty += CATALOGUE_PENALTY * (self._catalogue & ~self._said_better(coverage, precision))
+        said_better = self._said_better(coverage, precision)
+        penalty += (
+            CATALOGUE_PENALTY * (self._catalogue & ~said_better)
+            if said_better.any()
+            else self._catalogue_penalty
+        )
         total_score = fit + self._prior - penalty
         return _Scores(
             total=total_score,
