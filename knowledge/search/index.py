@@ -888,7 +888,7 @@ class _Postings:
         )
         order = np.lexsort((docs, term_ids))  # by term, then by procedure
         self._docs = docs[order]
-        self.lengths = np.bincount(term_ids, minlength=terms)
+        self.lengths = np.bincount(term_ids, minlength=terms).astype(np.int32)
         """How many procedures have each term."""
         self._offsets = np.concatenate(([0], np.cumsum(self.lengths)))
 
