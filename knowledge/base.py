@@ -104,13 +104,21 @@ class LocalKnowledgeBase:
         others = [result.match, *result.alternatives, *result.candidates]
         return SearchResult(
             query=query,
-            match=SearchHit(taught.code, taught.name, 1.0, ("taught",)),
+            match=SearchHit(taught.code, taught.name, 1.0),
             alternatives=tuple(
                 replace(hit, variant=False)
                 for hit in others
                 if hit is not None and hit.code != taught.code
             )[: max(limit - 1, 0)],
         )
+
+    def matched_terms(self, query: str, code: str, locale: str = "vi") -> tuple[str, ...]:
+        """Why the procedure ``code`` fits ``query``: the query's words its name has, or
+        ``("taught",)`` when staff linked this phrasing to it."""
+        lesson = self._taught.find(query)
+        if lesson is not None and lesson.code == code:
+            return ("taught",)
+        return self._contents.index.matched_terms(query, code, locale)
 
     def answer(self, query: str, locale: str = "vi", limit: int = 5) -> Answer:
         """What reply the question gets: staff's reply when they marked it out of scope, else

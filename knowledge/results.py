@@ -1,4 +1,4 @@
-"""What a search returns: ranked hits, each with the reason it matched."""
+"""What a search returns: ranked hits, each with how much of its name the query says."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ class SearchHit:
     code: str
     name: str
     score: float
-    matched_terms: tuple[str, ...] = ()
     variant: bool = False
     said: float = 1.0
     """The share of the name's weight the query says: a question that only shares a few of

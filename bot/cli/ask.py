@@ -54,11 +54,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    result = kb.search(query, locale=args.locale or settings.default_locale, limit=args.limit)
+    locale = args.locale or settings.default_locale
+    result = kb.search(query, locale=locale, limit=args.limit)
     if args.json:
         print(json.dumps(result_to_dict(result), ensure_ascii=False))
     else:
-        print(describe(result))
+        matched = () if result.match is None else kb.matched_terms(query, result.match.code, locale)
+        print(describe(result, matched))
     return 0
 
 
@@ -76,8 +78,9 @@ def _hit(hit: SearchHit) -> dict[str, Any]:
     return {"code": hit.code, "name": hit.name, "score": hit.score}
 
 
-def describe(result: SearchResult) -> str:
-    """A short human-readable answer, Vietnamese first."""
+def describe(result: SearchResult, matched: tuple[str, ...]) -> str:
+    """A short human-readable answer, Vietnamese first; ``matched``: the match's words the
+    query says."""
     if result.match is None and result.candidates:
         lines = ["Chưa chắc chắn; có phải / not sure; did you mean:"]
         return "\n".join(lines + [f"  - {h.code}  {h.name}" for h in result.candidates])
@@ -87,7 +90,7 @@ def describe(result: SearchResult) -> str:
             "No matching procedure. Try other words, e.g. “birth registration”."
         )
     m = result.match
-    lines = [f"{m.code}  {m.name}", f"   khớp / matched: {', '.join(m.matched_terms) or '-'}"]
+    lines = [f"{m.code}  {m.name}", f"   khớp / matched: {', '.join(matched) or '-'}"]
     variants = result.variants
     others = [h for h in result.alternatives if not h.variant]
     if variants:

@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from bot.storage.json_text import serialise
 
@@ -44,6 +45,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _closed_is_replaced(
+    _dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    """A pooled PostgreSQL connection the server closed (a restart, a terminated backend) is
+    replaced before a unit of work gets it.
+
+    asyncpg hears the server's close on the idle socket by itself, so asking it costs no trip;
+    SQLAlchemy's pre-ping asked the server at every checkout (a BEGIN, an empty query and a
+    ROLLBACK: three trips a unit of work, see ``bench/throughput.md``). A connection
+    lost without a word (a network cut) fails the unit of work's first statement instead, as one
+    lost during a unit of work always did: the database away (``unreachable``), the whole pool
+    renewed, and the inbox's turn handed back to be tried again.
+    """
+    connection = record.driver_connection  # asyncpg's own, under SQLAlchemy's adapter
+    if connection is not None and connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def unreachable(error: BaseException) -> bool:
@@ -129,9 +148,6 @@ class Database:
         self.engine = create_async_engine(
             self.url,
             connect_args=connect_args,
-            # A server's connection may have died while pooled; a SQLite file's cannot, and its
-            # check would cost a trip to aiosqlite's thread per unit of work.
-            pool_pre_ping=self.url.get_backend_name() != "sqlite",
             # Errors would otherwise quote the statement's parameters (what users typed) in logs.
             hide_parameters=True,
             json_serializer=serialise,  # a state serialised already is not serialised again
@@ -139,6 +155,8 @@ class Database:
         )
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        else:  # a server's connection may have died while pooled; a SQLite file's cannot
+            event.listen(self.engine.sync_engine, "checkout", _closed_is_replaced)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time; writers that collide sleep in SQLite's busy handler
         # for up to seconds, so this process queues its units of work instead (p99 of 20

@@ -172,8 +172,10 @@ class SearchIndex:
         )
         unigram = np.array([" " not in t for t in vocabulary])
         self._name_syllables = [ids[unigram[ids]] for ids in name_ids]
-        self._name_weight = np.array(
-            [self._idf[ids].sum() for ids in self._name_syllables], dtype=np.float32
+        # Each name's weight, never zero: the share of it a query says divides by it.
+        self._name_weight = np.maximum(
+            np.array([self._idf[ids].sum() for ids in self._name_syllables], dtype=np.float32),
+            1e-6,
         )
         self._field_postings = _Postings(
             len(vocabulary), [self._ids(_terms(f)) for f in field_tokens]
@@ -193,6 +195,7 @@ class SearchIndex:
             dtype=np.float32,
         )
         self._catalogue = np.array([p.catalogue_only for p in self._procedures], dtype=bool)
+        self._catalogue_penalty = CATALOGUE_PENALTY * self._catalogue  # when none is said better
         markers = lex.variants + lex.qualifiers
         plain = [_offers_plain_operation(p.name) for p in self._procedures]
         marked, self._group = _markers_and_groups(name_tokens, plain, lex)
@@ -204,6 +207,7 @@ class SearchIndex:
         self._marked_penalty = np.repeat(
             np.array([m.penalty for m in markers], dtype=np.float32), counts
         )
+        self._marker_count = len(markers)
         # Which markers a phrase said or a cue heard waives, to find them without a pass over
         # every marker; the penalties of each set of waived markers, built once (few sets occur).
         self._waived_by_phrase: dict[Phrase, list[int]] = defaultdict(list)
@@ -302,7 +306,7 @@ class SearchIndex:
             return SearchResult(
                 query=query,
                 match=None,
-                candidates=tuple(self._hit(i, scores, analysis, variant=False) for i in unsure),
+                candidates=tuple(self._hit(i, scores, variant=False) for i in unsure),
             )
         k = min(len(candidates), max(limit, 1) * 4)
         top = candidates[np.argpartition(-scores.total[candidates], k - 1)[:k]]
@@ -313,9 +317,9 @@ class SearchIndex:
         )[: max(limit - 1, 0)]
         return SearchResult(
             query=query,
-            match=self._hit(best, scores, analysis, variant=False),
+            match=self._hit(best, scores, variant=False),
             alternatives=tuple(
-                self._hit(i, scores, analysis, variant=self._group[i] == group) for i in ranked
+                self._hit(i, scores, variant=self._group[i] == group) for i in ranked
             ),
         )
 
@@ -428,9 +432,11 @@ class SearchIndex:
         self, analysis: _Analysis, scores: _Scores, i: int
     ) -> tuple[float, float]:
         """The weight (all, and of pairs) procedure i matched only by ignoring diacritics."""
+        typed = {key for key, _ in analysis.marked}
         written: dict[str, list[str]] = defaultdict(list)
         for key, word in spelled_keys(self._procedures[i].name):
-            written[key].append(word)
+            if key in typed:
+                written[key].append(word)
         other = {
             key
             for key, word in analysis.marked
@@ -451,7 +457,9 @@ class SearchIndex:
         raw = [key for key, _ in spelled]
         words = [word for _, word in spelled]
         with_marks = {key for key, word in spelled if marks(word)}
-        said = _grams(raw, self._phrase_lengths) | _grams(tokens, self._phrase_lengths)
+        told = self._heard(raw, words, tokens, typed)
+        # Every phrase of the phrases' lengths as typed (the heard text's) and as rewritten.
+        said = frozenset(told.typed_at) | _grams(tokens, self._phrase_lengths)
         # A phrase of small talk or a cue is said within one clause: "xe máy, giờ làm lại"
         # says no "mấy giờ".
         breaks = clause_starts(text)
@@ -471,10 +479,7 @@ class SearchIndex:
             weights=tuple(weights),
             said=said,
             heard=heard,
-            implied=self._implied(
-                self._heard(raw, words, tokens, typed),
-                None if story is None else self._story(story, locale),
-            ),
+            implied=self._implied(told, None if story is None else self._story(story, locale)),
             small_talk=not heard.isdisjoint(self._small_talk),
             marked=tuple((k, w) for k, w in spelled if k in as_typed and k in with_marks),
         )
@@ -685,8 +690,8 @@ class SearchIndex:
         unknown = sum(w for t, w in unigrams.items() if t not in self._terms)
         uni_ids, all_ids = list(uni), list(both)
         pair_ids = all_ids[len(uni_ids) :]
-        total = float((self._idf[all_ids] * list(both.values())).sum()) + UNKNOWN_IDF * unknown
         idf = self._idf[all_ids]
+        total = float((idf * list(both.values())).sum()) + UNKNOWN_IDF * unknown
         # Each term's weight in the query (a long expansion's words weigh less); the pairs'
         # weights left out (zero) to sum the syllables alone, and the syllables' for the pairs.
         weighted = idf * np.array(list(both.values()), dtype=np.float32)
@@ -700,7 +705,7 @@ class SearchIndex:
         )
         (context,) = self._sum(self._context_postings, all_ids, weighted)
         coverage = (name_uni + phrase + CONTEXT_WEIGHT * context) / total
-        precision = said / np.maximum(self._name_weight, 1e-6)
+        precision = said / self._name_weight
         # The field names the domain ("Hoạt động xây dựng"): a query naming it belongs there.
         field = self._sum(self._field_postings, all_ids, weighted)[0] / total
         lead = np.zeros(n, dtype=np.float32)
@@ -709,7 +714,12 @@ class SearchIndex:
         penalty = self._penalty(analysis).copy()
         # Precision and a leading phrase only separate procedures that fit the query already.
         fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
-        penalty += CATALOGUE_PENALTY * (self._catalogue & ~self._said_better(coverage, precision))
+        said_better = self._said_better(coverage, precision)
+        penalty += (
+            CATALOGUE_PENALTY * (self._catalogue & ~said_better)
+            if said_better.any()
+            else self._catalogue_penalty
+        )
         total_score = fit + self._prior - penalty
         return _Scores(
             total=total_score,
@@ -735,7 +745,9 @@ class SearchIndex:
         if penalty is None:
             # Added in the markers' order, one marker's penalty after another's where a name
             # has several (``add.at`` keeps the order), as marker by marker would.
-            kept = ~np.isin(self._marked_by, list(waived)) if waived else slice(None)
+            asked = np.zeros(self._marker_count, dtype=bool)
+            asked[list(waived)] = True
+            kept = ~asked[self._marked_by]
             penalty = np.zeros(len(self._procedures), dtype=np.float32)
             np.add.at(penalty, self._marked[kept], self._marked_penalty[kept])
             self._penalties[waived] = penalty
@@ -766,23 +778,32 @@ class SearchIndex:
         terms in the order given.
         """
         docs = np.concatenate([postings[i] for i in terms])
-        lengths = [postings.length(i) for i in terms]
+        lengths = postings.lengths[terms]
         n = len(self._procedures)
         return [np.bincount(docs, weights=np.repeat(w, lengths), minlength=n) for w in weights]
 
-    def _hit(self, i: int, scores: _Scores, analysis: _Analysis, variant: bool) -> SearchHit:
+    def _hit(self, i: int, scores: _Scores, variant: bool) -> SearchHit:
         p = self._procedures[i]
         return SearchHit(
             code=p.code,
             name=p.name,
             score=round(float(scores.total[i]), 4),
-            matched_terms=self._matched(i, analysis.tokens),
             variant=variant,
             said=round(float(scores.precision[i]), 4),
         )
 
-    def _matched(self, i: int, tokens: Sequence[str]) -> tuple[str, ...]:
-        """The query's words the procedure has, as runs of adjacent words spelled as in its name."""
+    def matched_terms(self, query: str, code: str, locale: str = "vi") -> tuple[str, ...]:
+        """The words of ``query`` the procedure ``code`` has, as runs of adjacent words spelled as
+        in its name (none for a code not indexed).
+
+        Asked for when a hit is explained (``motcua ask``), not with every search: a chat's
+        reply never shows them, and finding them for every hit of every message cost about a
+        tenth of the ranking.
+        """
+        i = next((i for i, p in enumerate(self._procedures) if p.code == code), None)
+        if i is None:
+            return ()
+        tokens = self._analyse(query, locale).tokens
         words = list(spelled_keys(self._procedures[i].name))
         keys = [k for k, _ in words]
         first = dict(reversed(words))
@@ -867,13 +888,12 @@ class _Postings:
         )
         order = np.lexsort((docs, term_ids))  # by term, then by procedure
         self._docs = docs[order]
-        self._offsets = np.concatenate(([0], np.cumsum(np.bincount(term_ids, minlength=terms))))
+        self.lengths = np.bincount(term_ids, minlength=terms).astype(np.int32)
+        """How many procedures have each term."""
+        self._offsets = np.concatenate(([0], np.cumsum(self.lengths)))
 
     def __getitem__(self, term_id: int) -> np.ndarray:
         return self._docs[self._offsets[term_id] : self._offsets[term_id + 1]]
-
-    def length(self, term_id: int) -> int:
-        return int(self._offsets[term_id + 1] - self._offsets[term_id])
 
     def terms_of(self, i: int) -> set[int]:
         """The ids of the terms procedure ``i`` has."""

@@ -105,7 +105,10 @@ def fits_marks(typed: str, written: str) -> bool:
     the written word does not have makes another word: "bão" (storm) is not "bảo", "giày"
     (shoes) is not "giấy" (paper).
     """
-    return not marks(typed) - marks(written) or written in _DOUBLETS.get(typed, ())
+    if written in _DOUBLETS.get(typed, ()):
+        return True
+    has = marks(written)
+    return all(count <= has[mark] for mark, count in marks(typed).items())
 
 
 _DOUBLETS = {"hằng": ("hàng",)}

@@ -55,6 +55,7 @@ def test_human_answer_names_the_procedure_and_its_variants(
     code, out, _ = ask(capsys, "đăng ký kết hôn")
     assert code == 0
     assert out.startswith("1.000894  Thủ tục đăng ký kết hôn")
+    assert out.splitlines()[1] == "   khớp / matched: đăng ký kết hôn"  # the words it says
     assert "Trường hợp khác" in out and "2.000806" in out  # the foreign-element variant
 
 

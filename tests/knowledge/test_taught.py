@@ -42,6 +42,7 @@ def test_the_knowledge_base_answers_with_what_staff_taught() -> None:
     found = kb.answer("giay to cho cho meo")
     assert found.kind is AnswerKind.PROCEDURE and found.result.match is not None
     assert found.result.match.code == MARRIAGE.code
+    assert kb.matched_terms("giay to cho cho meo", MARRIAGE.code) == ("taught",)
     declined = kb.answer("Xin Visa di my")
     assert declined.kind is AnswerKind.DECLINED and declined.reply == "Đại sứ quán cấp thị thực."
     assert kb.search("thu tuc da bo").match is None  # a lesson for a vanished procedure is dropped

@@ -5,6 +5,8 @@ refusal told apart from a database gone away."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -86,4 +88,24 @@ async def test_a_connection_gone_under_a_direct_statement_is_the_database_away(
             await SqlConversations(session).save(REF, {"step": "a"}, 0, clock.now())
     assert unreachable(away.value)
     async with database.transaction() as session:  # a new connection takes the next turn
+        assert await SqlConversations(session).save(REF, {"step": "a"}, 0, clock.now()) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_pooled_connection_the_server_closed_is_replaced_before_a_unit_of_work_gets_it(
+    database: Database, clock: ManualClock
+) -> None:
+    async with database.engine.connect() as other:  # the connection that ends the pooled one
+        async with database.transaction() as session:
+            backend = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            await SqlConversations(session).open(REF, clock.now())
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        for _ in range(100):  # until the backend has exited and closed its socket
+            gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+            if (await other.execute(gone, {"pid": backend})).scalar_one():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # asyncpg hears the close on the idle socket
+    async with database.transaction() as session:  # first in line in the pool: the closed one
+        assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one() != backend
         assert await SqlConversations(session).save(REF, {"step": "a"}, 0, clock.now()) == 1
