@@ -1,12 +1,12 @@
-"""The shipped knowledge base's search index, kept on disk between starts.
+"""A knowledge base's search index, kept on disk between starts.
 
-Reading ``kb.json.gz`` and indexing its procedures takes about two seconds of CPU at every
-start of ``motcua serve``, ``motcua worker`` and ``motcua ask``; reading back the index built
-by an earlier start takes about a fifth of that. An entry is named by a hash of everything the
-index is made from: the knowledge-base file's bytes, the source and vocabulary files of the
-``knowledge`` package (the code that reads and indexes, and the words it indexes with), and
-the versions of Python and numpy. A change to any of them names another entry, so an entry is
-never stale; it is only ever replaced whole.
+Reading the shipped ``kb.json.gz`` and indexing its procedures takes about two seconds of CPU
+at every start of ``motcua serve``, ``motcua worker`` and ``motcua ask``; reading back the index
+an earlier start built takes about a fifth of that. An entry is named by a hash of everything
+the index is made from: the knowledge-base file's bytes, the source and vocabulary files of the
+``knowledge`` package (the code that reads and indexes, and the words it indexes with), and the
+versions of Python and of the libraries whose objects it holds. A change to any of them names
+another entry, so an entry is never stale; it is only ever replaced whole.
 
 Processes that start together build a missing entry once: the first takes a lock file, builds
 and writes; the others wait on the lock, then read what it wrote. An entry is written to a
@@ -26,9 +26,8 @@ import logging
 import os
 import pickle
 import sys
+from importlib.metadata import version
 from pathlib import Path
-
-import numpy as np
 
 from knowledge.search import SearchIndex
 from knowledge.store import decode_knowledge_base
@@ -40,6 +39,9 @@ PACKAGE = Path(__file__).parent
 ENTRIES_KEPT = 4
 """Entries left in the folder after a new one is written (the newest): a few knowledge bases
 or versions used in turn each keep theirs, and the folder does not grow with every upgrade."""
+HELD_LIBRARIES = ("numpy", "cachetools")
+"""The libraries whose objects an index holds (arrays, the kept results' cache): a new version
+may read an old pickle differently."""
 _LOCK = "index.lock"
 
 
@@ -75,7 +77,8 @@ def cached_index(path: Path, folder: Path, code: Path = PACKAGE) -> SearchIndex:
 
 def fingerprint(data: bytes, code: Path = PACKAGE) -> str:
     """A hash of a knowledge base's bytes and of everything else its index is made from."""
-    digest = hashlib.sha256(f"{sys.version}\0{np.__version__}\0".encode())
+    libraries = "\0".join(version(name) for name in HELD_LIBRARIES)
+    digest = hashlib.sha256(f"{sys.version}\0{libraries}\0".encode())
     digest.update(hashlib.sha256(data).digest())
     for source in _sources(code):
         digest.update(source.relative_to(code).as_posix().encode() + b"\0")
