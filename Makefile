@@ -5,10 +5,14 @@ BIN := $(VENV)/bin
 
 .PHONY: run test suite lint bench load fuzz faults install
 
+# pip is upgraded first: the venv's bundled pip (23.2) takes about 17 s more CPU to resolve and
+# install the same packages than the current one. pip compiles every installed module to bytecode one file after
+# another (about 15 s of CPU); compileall does the same on every core.
 $(BIN)/motcua: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-compile -e '.[dev]'
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib
 	touch $(BIN)/motcua
 
 install: $(BIN)/motcua

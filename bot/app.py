@@ -212,7 +212,9 @@ async def build_app(
     clock = clock or SystemClock()
     if knowledge is None:
         # Reading and indexing the file takes a moment; keep the event loop free meanwhile.
-        knowledge = await asyncio.to_thread(LocalKnowledgeBase.load, settings.knowledge_path)
+        knowledge = await asyncio.to_thread(
+            LocalKnowledgeBase.load, settings.knowledge_path, settings.cache_dir
+        )
     async with AsyncExitStack() as stack:
         metrics = Metrics()
         pool = PoolSize(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from knowledge.cache import cached_index
 from knowledge.model import Procedure
 from knowledge.questions import Answer, AnswerKind, Questions, route
 from knowledge.results import SearchHit, SearchResult
 from knowledge.search import Lexicon, SearchIndex
-from knowledge.store import load_knowledge_base
+from knowledge.store import default_path, load_knowledge_base
 from knowledge.taught import Lesson, TaughtPhrases
 
 
@@ -23,8 +24,13 @@ class _Contents:
     by_code: Mapping[str, Procedure]
 
     @classmethod
-    def of(cls, procedures: Iterable[Procedure], lexicon: Lexicon | None) -> _Contents:
-        index = SearchIndex(tuple(procedures), lexicon)
+    def of(
+        cls, procedures: Iterable[Procedure] | SearchIndex, lexicon: Lexicon | None
+    ) -> _Contents:
+        if isinstance(procedures, SearchIndex):
+            index = procedures
+        else:
+            index = SearchIndex(tuple(procedures), lexicon)
         contents = cls(index, {p.code: p for p in index.procedures})
         _return_freed_memory()
         return contents
@@ -34,12 +40,13 @@ class LocalKnowledgeBase:
     """Implements the ``KnowledgeBase`` port (dialogs/ports.py).
 
     ``LocalKnowledgeBase.load()`` reads the shipped file; ``LocalKnowledgeBase(procedures)``
-    indexes any sequence of procedures (tests build small ones this way).
+    indexes any sequence of procedures (tests build small ones this way), or takes an index
+    already built of them (``knowledge.cache``).
     """
 
     def __init__(
         self,
-        procedures: Iterable[Procedure],
+        procedures: Iterable[Procedure] | SearchIndex,
         lexicon: Lexicon | None = None,
         questions: Questions | None = None,
     ) -> None:
@@ -49,9 +56,15 @@ class LocalKnowledgeBase:
         self._taught = TaughtPhrases()
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> LocalKnowledgeBase:
-        """The knowledge base in ``path`` (the shipped ``knowledge/data/kb.json.gz`` by default)."""
-        return cls(load_knowledge_base(path))
+    def load(cls, path: str | Path | None = None, cache: Path | None = None) -> LocalKnowledgeBase:
+        """The knowledge base in ``path`` (the shipped ``knowledge/data/kb.json.gz`` by default).
+
+        With a ``cache`` folder, its index is read from there when an earlier start built it
+        from the same file and code, and kept there otherwise (``knowledge.cache``).
+        """
+        if cache is None:
+            return cls(load_knowledge_base(path))
+        return cls(cached_index(Path(path) if path is not None else default_path(), cache))
 
     def __len__(self) -> int:
         return len(self._contents.by_code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from playwright.async_api import Browser, async_playwright
 from storage.databases import _postgres_database  # noqa: F401
 from support.chromium import CHROMIUM_ARGS
 from support.intervals import SHORT_INTERVALS
-from support.procedures import shipped
+from support.procedures import shipped_index
 
 from bot import logs
 from bot.console import passwords
@@ -102,8 +103,8 @@ def _redacted_logs() -> Iterator[None]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _shipped_knowledge_read_once() -> Iterator[None]:
-    """The shipped knowledge base is read and indexed once per session (seconds each time),
-    from the procedures ``support.procedures.shipped`` read.
+    """The shipped knowledge base is indexed once per run and read back once per test process
+    (``support.procedures.shipped_index``).
 
     Every load of it gives a shallow copy: the procedures and their index are immutable and
     shared, while lessons taught and procedures replaced stay with the copy that got them.
@@ -111,11 +112,11 @@ def _shipped_knowledge_read_once() -> Iterator[None]:
     load = LocalKnowledgeBase.load
     indexed: list[LocalKnowledgeBase] = []
 
-    def load_once(path: str | Path | None = None) -> LocalKnowledgeBase:
+    def load_once(path: str | Path | None = None, cache: Path | None = None) -> LocalKnowledgeBase:
         if path is not None:
-            return load(path)
+            return load(path, cache)
         if not indexed:
-            indexed.append(LocalKnowledgeBase(shipped()))
+            indexed.append(LocalKnowledgeBase(shipped_index()))
         return copy.copy(indexed[0])
 
     with pytest.MonkeyPatch.context() as patch:
@@ -132,6 +133,19 @@ def _cheapest_password_hashes() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
         yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One folder of built knowledge indexes for the whole run (``MOTCUA_CACHE_DIR``, unless
+    set): made before pytest-xdist starts its workers, which inherit it with the environment,
+    as do the ``motcua`` processes tests start. The first process to need the shipped index
+    builds it there and every other reads it back (``knowledge.cache``)."""
+    if hasattr(config, "workerinput") or os.environ.get("MOTCUA_CACHE_DIR"):
+        return
+    folder = tempfile.mkdtemp(prefix="motcua-test-cache-")
+    os.environ["MOTCUA_CACHE_DIR"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    config.add_cleanup(lambda: os.environ.pop("MOTCUA_CACHE_DIR", None))
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = Settings.from_env()
     try:
-        kb = LocalKnowledgeBase.load(args.kb or settings.knowledge_path)
+        kb = LocalKnowledgeBase.load(args.kb or settings.knowledge_path, settings.cache_dir)
     except (OSError, KnowledgeBaseFormatError) as exc:
         print(
             f"Không đọc được cơ sở dữ liệu thủ tục / cannot read the knowledge base: {exc}",

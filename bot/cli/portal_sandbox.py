@@ -72,7 +72,7 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     port = settings.portal_sandbox_port if args.port is None else args.port
     try:
-        knowledge = LocalKnowledgeBase.load(settings.knowledge_path)
+        knowledge = LocalKnowledgeBase.load(settings.knowledge_path, settings.cache_dir)
         asyncio.run(_run(settings, knowledge, args.host, port))
     except (OSError, KnowledgeBaseFormatError) as error:
         print(

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.procedures import shipped_index
 
-from knowledge.base import LocalKnowledgeBase
 from knowledge.search.ages import bands_said
 from knowledge.search.index import SearchIndex, _Analysis, _Postings
 from knowledge.search.lexicon import Heard, Phrase
@@ -66,8 +66,8 @@ class PlainIndex(SearchIndex):
 
 @pytest.fixture(scope="module")
 def indexes() -> tuple[SearchIndex, PlainIndex]:
-    procedures = LocalKnowledgeBase.load().procedures
-    return SearchIndex(procedures), PlainIndex(procedures)
+    fast = shipped_index()
+    return fast, PlainIndex(fast.procedures)
 
 
 def _queries(name: str) -> list[str]:

@@ -170,14 +170,14 @@ def test_get_by_code(kb: LocalKnowledgeBase) -> None:
 
 
 def test_staff_extend_the_vocabulary_without_code(
-    tmp_path: Path, procedures: tuple[Procedure, ...]
+    kb: LocalKnowledgeBase, tmp_path: Path, procedures: tuple[Procedure, ...]
 ) -> None:
     source = Path(str(resources.files("knowledge.data.search")))
     for data_file in source.iterdir():
         if data_file.suffix in {".tsv", ".txt"}:
             shutil.copy(data_file, tmp_path / data_file.name)
     query = "giấy chào đời cho cháu"
-    assert LocalKnowledgeBase(procedures).search(query).match is None
+    assert kb.search(query).match is None
     with (tmp_path / "colloquial.tsv").open("a", encoding="utf-8") as f:
         f.write("giấy chào đời\tđăng ký khai sinh\n")
     extended = LocalKnowledgeBase(procedures, Lexicon.load(tmp_path))

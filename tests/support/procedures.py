@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
+from pathlib import Path
 
+from knowledge.cache import cached_index
 from knowledge.model import (
     Channel,
     ChannelKind,
@@ -14,7 +17,8 @@ from knowledge.model import (
     OnlineFiling,
     Procedure,
 )
-from knowledge.store import load_knowledge_base
+from knowledge.search import SearchIndex
+from knowledge.store import default_path
 
 PORTAL = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
 
@@ -237,11 +241,16 @@ TEMPORARY_RESIDENCE = Procedure(
 
 
 @cache
-def shipped() -> tuple[Procedure, ...]:
-    """Every procedure of the shipped knowledge base, read once per test process.
+def shipped_index() -> SearchIndex:
+    """The shipped knowledge base's search index, built once per test run.
 
-    Reading the file takes most of a second of CPU each time; procedures are immutable, so the
-    tests that look at them all may share one read (``LocalKnowledgeBase.load()`` indexes
-    these too, see ``tests/conftest.py``).
+    Reading and indexing the file takes about two seconds of CPU; the first test process to
+    need it builds it into the run's ``MOTCUA_CACHE_DIR`` (``tests/conftest.py``) and every
+    other, pytest worker or ``motcua`` process, reads it back from there (``knowledge.cache``).
     """
-    return load_knowledge_base()
+    return cached_index(default_path(), Path(os.environ["MOTCUA_CACHE_DIR"]))
+
+
+def shipped() -> tuple[Procedure, ...]:
+    """Every procedure of the shipped knowledge base (immutable, so shared by every test)."""
+    return shipped_index().procedures
