@@ -1,9 +1,12 @@
 """The bot's messages over all its chats keep Telegram's bot-wide rate
 (``MOTCUA_TELEGRAM_GLOBAL_RATE``): in one worker, and, through Redis, in several together.
 
-The fake server refuses with 429 whatever goes over its bot-wide bucket, which allows one
-message more than the bot's own rate so a request's few milliseconds in flight never decide
-the outcome. Only what arrived and what was refused is asserted, never how long it took.
+The fake server refuses with 429 whatever goes over its bot-wide bucket, which allows a
+second's messages more than the bot's own rate: a busy machine that holds some requests back
+for up to a second, so that they arrive together with later ones, never decides the outcome,
+while a worker that ignored the rate (fifteen at once) or two workers each keeping it alone
+(ten a second together) still overflow it. Only what arrived and what was refused is
+asserted, never how long it took.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ RATE = 5  # messages a second over all chats, on both sides; fast so the tests s
 
 @pytest.fixture
 async def telegram() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(bot_limit=ChatLimit(burst=RATE + 1, per_second=RATE)) as server:
+    async with FakeTelegram(bot_limit=ChatLimit(burst=2 * RATE, per_second=RATE)) as server:
         yield server
 
 
