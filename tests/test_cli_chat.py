@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from support.procedures import BIRTH
 
 from bot.cli import main
 from bot.cli.chat import render_text
+from dialogs.dates import VIETNAM
 from dialogs.messages import Button, Reply
 from knowledge.model import Channel, ChannelKind, Document, DocumentGroup, Duration, Fee, Procedure
 from knowledge.store import save_knowledge_base
@@ -352,6 +354,84 @@ def test_my_address_above_sends_the_result_there(here: Motcua) -> None:
     assert "Bưu điện gửi kết quả tới đâu" in texts_of(asked_where)
     assert "qua bưu điện tới 12 Hàng Bạc, Hà Nội" in texts_of(review)
     assert "f:send" in payloads(review)
+
+
+def test_a_birth_told_as_yesterday_or_without_its_year_is_said_back_as_the_full_date(
+    here: Motcua,
+) -> None:
+    """ "hôm qua", "sáng nay" and "5/12" were refused at the child's date of birth; they are read
+    in Vietnam time and said back in full, and the future and impossible days still refused."""
+    today = datetime.now(VIETNAM).date()
+    *_, yesterday = jsonl(
+        here, "told-yesterday", *birth_filing({"text": "me"}, {"text": "An"}, {"text": "hom qua"})
+    )
+    said = (today - timedelta(days=1)).strftime("%d/%m/%Y")
+    assert f"Ngày sinh của trẻ: {said}, như tôi hiểu." in texts_of(yesterday)
+    assert "Câu 8/10: Giới tính của trẻ" in texts_of(yesterday)  # it was taken
+    *_, this_morning = jsonl(
+        here, "told-today", *birth_filing({"text": "me"}, {"text": "An"}, {"text": "sáng nay"})
+    )
+    assert f"Ngày sinh của trẻ: {today:%d/%m/%Y}, như tôi hiểu." in texts_of(this_morning)
+    *_, future, impossible, no_year = jsonl(
+        here,
+        "told-no-year",
+        *birth_filing({"text": "me"}, {"text": "An"}),
+        {"text": "ngày mai"},
+        {"text": "30/2"},
+        {"text": "5/12"},
+    )
+    assert "Ngày này ở tương lai" in texts_of(future)
+    assert "30/2 không phải là một ngày có thật" in texts_of(impossible)
+    fifth = today.replace(month=12, day=5)
+    if fifth > today:
+        fifth = fifth.replace(year=today.year - 1)
+    assert f"Ngày sinh của trẻ: {fifth:%d/%m/%Y}, như tôi hiểu." in texts_of(no_year)
+
+
+def test_a_death_told_as_the_day_before_yesterday_is_the_date_the_review_shows(
+    here: Motcua,
+) -> None:
+    today = datetime.now(VIETNAM).date()
+    lines = [
+        {"button": "f:go:1.000656"},
+        {"button": "f:ok"},
+        *({"text": t} for t in APPLICANT),
+        {"text": "Trần Văn Ba"},
+        {"button": "f:skip"},
+        {"text": "hôm kia"},
+        {"text": "Bệnh viện Bạch Mai, Hà Nội"},
+        {"text": "con trai"},
+        {"text": "nhan tai bo phan mot cua"},
+    ]
+    *_, told, _place, _relation, review = jsonl(here, "death-day", *lines)
+    said = (today - timedelta(days=2)).strftime("%d/%m/%Y")
+    assert f"Ngày mất: {said}, như tôi hiểu." in texts_of(told)
+    assert f"Ngày mất: {said}" in texts_of(review)
+
+
+def test_a_date_of_birth_years_ago_needs_its_year_and_a_full_date_is_not_said_back(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "5/12" is this year's at a newborn's birth, but no applicant's own date of birth."""
+    *_, child_born = jsonl(
+        here, "full-date", *birth_filing({"text": "me"}, {"text": "An"}, {"text": "20/11/2026"})
+    )
+    assert "như tôi hiểu" not in texts_of(child_born)
+    marital = Procedure(code="1.004873", name="Thủ tục cấp Giấy xác nhận tình trạng hôn nhân")
+    knowledge = tmp_path / "with-marital.json.gz"
+    save_knowledge_base([BIRTH, DEATH, marital], knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+    *_, no_year, short_year = jsonl(
+        here,
+        "own-birth",
+        {"button": "f:go:1.004873"},
+        {"button": "f:ok"},
+        *({"text": t} for t in APPLICANT),
+        {"text": "2/9"},
+        {"text": "2/9/95"},
+    )
+    assert "Xin nhập cả năm" in texts_of(no_year)
+    assert "Ngày sinh của bạn: 02/09/1995, như tôi hiểu." in texts_of(short_year)
 
 
 def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:

@@ -44,6 +44,10 @@ class Field:
     choices: tuple[tuple[str, str], ...] = ()
     """(value sent to the portal, label shown) for ``choice`` fields."""
     known: Known | None = None
+    recent: bool = False
+    """For a ``date``: the day of something that has just happened (a birth, a death, a move),
+    which citizens tell from today ("hôm qua", "5/12" without the year). A date of birth
+    years ago needs its year."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,7 @@ FORMS: Mapping[str, Form] = {
                     "date",
                     N_("The child's date of birth"),
                     N_("Day/month/year, e.g. 24/11/2026."),
+                    recent=True,
                 ),
                 Field("child_sex", "choice", N_("The child's sex"), N_("Tap one."), choices=SEX),
                 Field(
@@ -204,6 +209,7 @@ FORMS: Mapping[str, Form] = {
                     "date",
                     N_("Date of death"),
                     N_("Day/month/year, e.g. 20/11/2026."),
+                    recent=True,
                 ),
                 Field(
                     "death_place",
@@ -265,6 +271,7 @@ FORMS: Mapping[str, Form] = {
                     "date",
                     N_("Date you moved in"),
                     N_("Day/month/year, e.g. 01/11/2026."),
+                    recent=True,
                 ),
                 Field(
                     "host_name",

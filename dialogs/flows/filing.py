@@ -26,8 +26,9 @@ from datetime import date, datetime
 from typing import Any
 
 from dialogs.context import Turn
+from dialogs.dates import VIETNAM
 from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, Paper, form_for
-from dialogs.filing.validate import Invalid, check, shown_phone
+from dialogs.filing.validate import Invalid, check, shown_phone, typed_in_full
 from dialogs.flows import feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
@@ -358,7 +359,18 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     result = check(spec, text, _today(turn))
     if isinstance(result, Invalid):
         return [_refusal(turn, spec, result)]
-    return _answered(turn, filing, form, spec, result)
+    replies = _answered(turn, filing, form, spec, result)
+    if spec.kind == "date" and not typed_in_full(text):
+        return [_understood(turn, spec, result), *replies]
+    return replies
+
+
+def _understood(turn: Turn, spec: Field, value: str) -> Reply:
+    """A date told in words or without its year, said back as the full date it was taken for,
+    so that a wrong reading is caught before the dossier goes."""
+    _ = turn.t.gettext
+    text = _("{label}: {date}, as I understood it. You can correct it at the review.")
+    return Reply(text.format(label=_(spec.label), date=_shown(turn, spec, value)))
 
 
 def _no_reminder(turn: Turn) -> Reply:
@@ -741,7 +753,8 @@ def _form(filing: dict[str, Any] | None) -> Form | None:
 
 
 def _today(turn: Turn) -> date:
-    return turn.deps.clock.now().date()
+    """Today where the citizen is: at 6 in the morning in Vietnam it is still yesterday in UTC."""
+    return turn.deps.clock.now().astimezone(VIETNAM).date()
 
 
 def _day(turn: Turn, value: date) -> str:
