@@ -80,6 +80,8 @@ _PAYLOADS: dict[str, Handler] = {
     "m:news": communes.open_,
     "m:staff": handoff.start,
     "hs:end": handoff.end,
+    "hs:news": handoff.news,
+    "hs:nonews": handoff.no_news,
     "m:lang": menu.ask_language,
     "m:link": link.start,
     "m:join": volunteers.start,

@@ -234,15 +234,20 @@ def confirm(turn: Turn, args: list[str]) -> list[Reply] | None:
 
 def chosen(turn: Turn, args: list[str]) -> str | None:
     """Keep the unit chosen ("nw:ok:<code>"); what to tell the citizen, None for no unit."""
-    unit = units.commune(int(args[0])) if len(args) == 1 and args[0].isdigit() else None
-    if unit is None:
+    chosen_unit = unit(args)
+    if chosen_unit is None:
         return None
-    turn.effects.append(ChooseCommune(unit.code))
+    turn.effects.append(ChooseCommune(chosen_unit.code))
     turn.state.pop("news", None)
     return turn.t.gettext(
         "Done: your commune is {name}. Announcements it sends through this chat will come "
         "to you here. To stop them, type “Hủy đăng ký” or STOP."
-    ).format(name=unit.label)
+    ).format(name=chosen_unit.label)
+
+
+def unit(args: list[str]) -> units.Commune | None:
+    """The unit a button names ("nw:ok:<code>", "hs:news:<code>"), None for no unit."""
+    return units.commune(int(args[0])) if len(args) == 1 and args[0].isdigit() else None
 
 
 def stop(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
