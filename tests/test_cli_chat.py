@@ -434,6 +434,27 @@ def test_a_date_of_birth_years_ago_needs_its_year_and_a_full_date_is_not_said_ba
     assert "Ngày sinh của bạn: 02/09/1995, như tôi hiểu." in texts_of(short_year)
 
 
+def test_the_commune_picker_after_a_filing_puts_its_addresss_province_first(
+    here: Motcua,
+) -> None:
+    """In a filing the picker put the address's province first; once the dossier was sent it
+    went back to An Giang, the alphabet's first."""
+    *_, review = jsonl(
+        here,
+        "filed-then-news",
+        *birth_filing(
+            {"text": "me"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "bo qua")),
+            {"text": "nhan tai bo phan mot cua"},
+        ),
+    )
+    assert "f:send" in payloads(review)
+    _sent, picker = jsonl(here, "filed-then-news", {"button": "f:send"}, {"button": "m:news"})
+    labels = [b["label"] for r in picker["replies"] for b in r["buttons"]]
+    assert labels[:2] == ["Hà Nội", "An Giang"]  # the applicant's "12 Hàng Bạc, Hà Nội"
+
+
 def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:
     """Citizens type "me" for "Mẹ", or the option's number as chats without buttons show it."""
     *_, relationship, _child, _born, sex = jsonl(

@@ -47,6 +47,10 @@ stay big."""
 _ADDRESS_KEYS = ("address", "residence_address")
 """The filing's answers that say where the citizen lives, the first the most telling."""
 
+NEAR = "near"
+"""The state key of the units a sent dossier's address named, as codes (the address itself is
+not kept): the pickers shown after the filing offer them first too."""
+
 _OLD_MARKERS = ("huyen ", "quan ", "thi xa ", "thi tran ")
 """Words only an old address has (districts and towns were abolished in 2025)."""
 
@@ -263,9 +267,16 @@ def stop(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     )
 
 
+def remember_near(turn: Turn) -> None:
+    """Keep the units the filing's address names, for the pickers shown once it is sent."""
+    near, provinces = _near(turn)
+    if near or provinces:
+        turn.state[NEAR] = {"c": [u.code for u in near], "p": [p.code for p in provinces]}
+
+
 def _near(turn: Turn) -> tuple[tuple[units.Commune, ...], tuple[units.Province, ...]]:
     """The units the address typed in the filing under way names exactly, and the provinces
-    it names or they belong to; nothing outside a filing."""
+    it names or they belong to; after the filing was sent, those its address named."""
     filing = turn.state.get("filing")
     values = filing.get("values") if isinstance(filing, dict) else None
     typed = [values.get(key) for key in _ADDRESS_KEYS] if isinstance(values, dict) else []
@@ -278,11 +289,19 @@ def _near(turn: Turn) -> tuple[tuple[units.Commune, ...], tuple[units.Province, 
         provinces = tuple(dict.fromkeys((*named, *(u.province for u in near))))
         if near or provinces:
             return near, provinces
-    return (), ()
+    kept = turn.state.get(NEAR)
+    if not isinstance(kept, dict):
+        return (), ()
+    near = tuple(u for c in kept.get("c", ()) if isinstance(c, int) and (u := units.commune(c)))
+    provinces = tuple(
+        p for c in kept.get("p", ()) if isinstance(c, int) and (p := units.province(c))
+    )
+    return near, provinces
 
 
 def _likely_provinces(turn: Turn) -> tuple[units.Province, ...]:
-    """Every province, those of the citizen's typed address first, then alphabetical."""
+    """Every province, those of the citizen's typed address first, then alphabetical: one
+    order for every picker (announcements, staff, the join form), in a filing or after it."""
     first = _near(turn)[1]
     return (*first, *(p for p in units.provinces() if p not in first))
 

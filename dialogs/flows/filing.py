@@ -29,7 +29,7 @@ from dialogs.context import Turn
 from dialogs.dates import VIETNAM
 from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, Paper, form_for
 from dialogs.filing.validate import Invalid, check, shown_phone, typed_in_full
-from dialogs.flows import feedback, menu, services, uploads
+from dialogs.flows import communes, feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
@@ -642,6 +642,7 @@ def confirm(turn: Turn, _args: list[str]) -> list[Reply] | None:
             ),
         )
     )
+    communes.remember_near(turn)
     turn.state["filing"] = {"proc": form.procedure, "key": filing["key"], "sent": True}
     turn.set_step("filing:sent")
     return [Reply(_("Sending your dossier to the one-stop portal…"))]
