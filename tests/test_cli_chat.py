@@ -572,6 +572,24 @@ def one_procedure_fee(
     monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
 
 
+def test_a_free_fee_the_portal_wrote_mien_phi_dong_is_shown_free(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped knowledge base: temporary residence's card read "Miễn phí Đồng" and a port
+    clearance's "Phí : Không Đồng"."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")
+    pages = []
+    [answer] = jsonl(here, "reads-fees", {"button": "proc:1.004194"})
+    while more := [p for p in payloads(answer) if p.startswith("more:")]:
+        pages.append(texts_of(answer))
+        [answer] = jsonl(here, "reads-fees", {"button": more[0]})
+    card = "\n".join([*pages, texts_of(answer)])
+    assert "Miễn phí - Trường hợp công dân thuộc diện được miễn phí" in card
+    assert "Đồng" not in card.replace("Hội đồng", "")
+    [port] = jsonl(here, "reads-fees", {"button": "proc:1.013577"})
+    assert "Lệ phí: miễn phí" in texts_of(port)
+
+
 def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
     here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
