@@ -196,6 +196,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "checklist:paused": checklist.paused_typed,
     "staff:wait_text": handoff.question,
     "link:wait_code": link.typed,
+    filing.CHOOSING: filing.choose_typed,
     "filing:consent": filing.consent_typed,
     "filing:field": filing.typed,
     "filing:delivery": filing.delivery_typed,

@@ -455,6 +455,38 @@ def test_the_commune_picker_after_a_filing_puts_its_addresss_province_first(
     assert labels[:2] == ["Hà Nội", "An Giang"]  # the applicant's "12 Hàng Bạc, Hà Nội"
 
 
+def test_a_procedure_typed_by_its_name_at_the_list_of_those_filed_here_is_filed(
+    here: Motcua,
+) -> None:
+    """ "khai sinh" typed under "Nộp hồ sơ" searched the whole base and left the filing."""
+    _list, notice = jsonl(here, "types-khai-sinh", {"text": "nop ho so"}, {"text": "khai sinh"})
+    assert "Để nộp “Thủ tục đăng ký khai sinh”" in texts_of(notice)
+    assert "f:ok" in payloads(notice)
+    _list, both = jsonl(here, "types-dang-ky", {"text": "nop ho so"}, {"text": "dang ky"})
+    assert "f:ok" not in payloads(both)  # both procedures are "đăng ký": a question, as before
+
+
+def test_the_father_typed_ba_and_a_son_typed_con_trai_answer_the_choices(here: Motcua) -> None:
+    """ "ba", "bố", "con trai" got "Xin bấm một trong các nút" over and over."""
+    *_, parent, _child, _born, sex = jsonl(
+        here,
+        "says-ba",
+        *birth_filing({"text": "ba"}, {"text": "An"}, {"text": "20/11/2026"}, {"text": "con trai"}),
+    )
+    assert "Câu 6/10: Họ tên của trẻ" in texts_of(parent)  # the father's name is his own
+    assert "Câu 9/10: Nơi sinh" in texts_of(sex)
+    *_, grandmother = jsonl(here, "says-ba-noi", *birth_filing({"text": "bà"}))
+    assert "Câu 6/11: Họ tên của trẻ" in texts_of(grandmother)  # "bà" is no "ba": a relative
+
+
+def test_cancel_says_checklists_are_saved_only_to_whoever_has_one(here: Motcua) -> None:
+    _card, stopped = jsonl(here, "cancels", {"text": "khai tu"}, {"text": "huy"})
+    assert texts_of(stopped).startswith("Đã dừng.\n")
+    assert "Danh sách giấy tờ" not in texts_of(stopped)
+    *_, kept = jsonl(here, "cancels-checklist", {"button": "cl:go:1.000656"}, {"text": "huy"})
+    assert "Danh sách giấy tờ của bạn vẫn được lưu" in texts_of(kept)
+
+
 def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:
     """Citizens type "me" for "Mẹ", or the option's number as chats without buttons show it."""
     *_, relationship, _child, _born, sex = jsonl(

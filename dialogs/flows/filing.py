@@ -21,6 +21,7 @@ Papers are sent from the review ("Attach papers"): one question per paper not ye
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -35,6 +36,9 @@ from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
 from dialogs.text import AGREEMENT, SEND_WORDS, asks_reminder, typed_button
 from knowledge.text import fold
+
+CHOOSING = "filing:choose"
+"""The step of the list of procedures filed here: a name typed there picks one of them."""
 
 CONSENT_VERSION = "2026-12-01"
 """The version of the personal-data notice; kept with each consent, change it with the text."""
@@ -76,13 +80,33 @@ def _fileable(turn: Turn) -> list[Reply]:
     _ = turn.t.gettext
     offered = [turn.procedure(code) for code in FORMS]
     buttons = [Button(_short(p.name), f"f:go:{p.code}") for p in offered if p is not None]
-    turn.set_step("qa:ask")  # a typed name is a question about that procedure
+    turn.set_step(CHOOSING)
     text = _(
         "These procedures can be filed right here in the chat. Which one? For any other, type "
         "its name and I will show you how to file it on the portal."
     )
     portal = Button(_("Open the portal"), url=turn.deps.portal_url)
     return [Reply(text, (*buttons, portal, menu.menu_button(turn)))]
+
+
+_FILLER = frozenset(("thu", "tuc", "lam", "nop", "ho", "so", "cho", "xin", "toi", "muon", "giay"))
+"""Words around a procedure's name that name none ("nộp hồ sơ", "làm thủ tục", "giấy")."""
+
+
+def choose_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Words typed at the list of procedures filed here: the one procedure of the list whose
+    name holds them all ("khai sinh", "tam tru") is started as its button would; None for
+    anything else, which is a question about that procedure, as the list says."""
+    words = set(fold(text).split()) - _FILLER
+    if not words:
+        return None
+    named = [
+        code
+        for code in FORMS
+        if (procedure := turn.procedure(code)) is not None
+        and words <= set(fold(procedure.name).split())
+    ]
+    return start(turn, named) if len(named) == 1 else None
 
 
 def start(turn: Turn, args: list[str]) -> list[Reply] | None:
@@ -385,8 +409,12 @@ def _no_reminder(turn: Turn) -> Reply:
 
 
 def _typed_button(turn: Turn, spec: Field, text: str) -> list[Reply] | None:
-    """A button of the question typed rather than tapped, or for a choice its number. A number
-    is an answer anywhere else: "1" is no ID number, but it must not stop the filing either."""
+    """A button of the question typed rather than tapped, for a choice its number or another
+    word for it ("ba" for "Cha"). A number is an answer anywhere else: "1" is no ID number,
+    but it must not stop the filing either."""
+    said = dict(spec.said).get(unicodedata.normalize("NFC", text).strip(" .!").lower())
+    if said is not None:
+        return choice(turn, [said])
     found = typed_button(text, _field_buttons(turn, spec), numbered=len(spec.choices))
     if found is None or found.payload is None:
         return None
