@@ -7,6 +7,7 @@ and hands it to a flow. It does no I/O: the knowledge base and the clock come fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -379,11 +380,17 @@ def _select(turn: Turn, number: int) -> list[Reply]:
     return [Reply(turn.t.gettext("Open this link: {url}").format(url=chosen.get("u", "")))]
 
 
+_COUNTER = re.compile(r"\s*\(\d+/\d+\)$")
+"""A label's place counter, "Xem thêm (2/3)": nobody types it."""
+
+
 def _label_payload(turn: Turn, text: str) -> str | None:
-    """The payload of a button whose label the user typed ("co" for "Có")."""
+    """The payload of a button whose label the user typed ("co" for "Có", "xem them" for
+    "Xem thêm (2/3)")."""
     typed = fold(text).strip(" .!")
     for button in _stored(turn):
-        if isinstance(button.get("p"), str) and fold(button["l"]) == typed:
+        label = fold(button["l"])
+        if isinstance(button.get("p"), str) and typed in (label, _COUNTER.sub("", label)):
             return button["p"]
     return None
 

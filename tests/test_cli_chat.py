@@ -622,6 +622,17 @@ def test_a_free_fee_the_portal_wrote_mien_phi_dong_is_shown_free(
     assert "Lệ phí: miễn phí" in texts_of(port)
 
 
+def test_more_typed_without_its_counter_continues_a_long_card(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "xem them" typed under "Xem thêm (2/3)" was searched as a procedure's name."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")
+    card, second = jsonl(here, "types-more", {"button": "proc:1.004194"}, {"text": "xem them"})
+    assert any(p.startswith("more:") and p.endswith(":1") for p in payloads(card))
+    assert any(p.startswith("more:") and p.endswith(":2") for p in payloads(second))
+    assert "tôi chưa tìm thấy" not in texts_of(second)
+
+
 def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(
     here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
