@@ -487,6 +487,22 @@ def test_cancel_says_checklists_are_saved_only_to_whoever_has_one(here: Motcua) 
     assert "Danh sách giấy tờ của bạn vẫn được lưu" in texts_of(kept)
 
 
+def test_dont_know_and_stop_typed_at_a_paper_do_what_its_buttons_do(here: Motcua) -> None:
+    """ "không biết" and "dừng lại" were searched: "dừng lại" got an investment procedure's card."""
+    user = "types-at-a-paper"
+    _first, explained, paused, again = jsonl(
+        here,
+        user,
+        {"button": "cl:go:1.001193"},
+        {"text": "khong biet"},
+        {"text": "dừng lại"},
+        {"text": "lam tiep"},
+    )
+    assert "cán bộ bộ phận một cửa của xã/phường sẽ giải thích" in texts_of(explained)
+    assert "Đã lưu: đã xem xong 0/" in texts_of(paused)
+    assert "Giấy tờ 1/" in texts_of(again)
+
+
 def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:
     """Citizens type "me" for "Mẹ", or the option's number as chats without buttons show it."""
     *_, relationship, _child, _born, sex = jsonl(
