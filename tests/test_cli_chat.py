@@ -503,6 +503,22 @@ def test_dont_know_and_stop_typed_at_a_paper_do_what_its_buttons_do(here: Motcua
     assert "Giấy tờ 1/" in texts_of(again)
 
 
+def test_dont_know_at_an_optional_question_skips_it(here: Motcua) -> None:
+    """ "Bỏ qua nếu bạn không biết", says the deceased's ID number; "không biết" was refused as
+    an ID number."""
+    *_, asked, skipped = jsonl(
+        here,
+        "does-not-know",
+        {"button": "f:go:1.000656"},
+        {"button": "f:ok"},
+        *({"text": t} for t in APPLICANT),
+        {"text": "Trần Văn Ba"},
+        {"text": "khong biet"},
+    )
+    assert "Bỏ qua nếu bạn không biết" in texts_of(asked)
+    assert "Câu 7/9: Ngày mất" in texts_of(skipped)
+
+
 def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:
     """Citizens type "me" for "Mẹ", or the option's number as chats without buttons show it."""
     *_, relationship, _child, _born, sex = jsonl(

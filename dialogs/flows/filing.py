@@ -408,13 +408,33 @@ def _no_reminder(turn: Turn) -> Reply:
     )
 
 
+_UNKNOWN_WORDS = frozenset(
+    (
+        "khong biet",
+        "chua biet",
+        "khong nho",
+        "khong ro",
+        "khong co",
+        "chua co",
+        "khong",
+        "don't know",
+        "i don't know",
+        "none",
+    )
+)
+"""What a citizen types at an optional question they cannot answer, which its help says to
+skip ("Bỏ qua nếu bạn không biết"): the skip, not a wrong answer."""
+
+
 def _typed_button(turn: Turn, spec: Field, text: str) -> list[Reply] | None:
     """A button of the question typed rather than tapped, for a choice its number or another
-    word for it ("ba" for "Cha"). A number is an answer anywhere else: "1" is no ID number,
-    but it must not stop the filing either."""
+    word for it ("ba" for "Cha"), for an optional question "không biết". A number is an answer
+    anywhere else: "1" is no ID number, but it must not stop the filing either."""
     said = dict(spec.said).get(unicodedata.normalize("NFC", text).strip(" .!").lower())
     if said is not None:
         return choice(turn, [said])
+    if spec.optional and fold(text).strip(" .!") in _UNKNOWN_WORDS:
+        return skip(turn, [])
     found = typed_button(text, _field_buttons(turn, spec), numbered=len(spec.choices))
     if found is None or found.payload is None:
         return None
