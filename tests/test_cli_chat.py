@@ -519,6 +519,20 @@ def test_dont_know_at_an_optional_question_skips_it(here: Motcua) -> None:
     assert "Câu 7/9: Ngày mất" in texts_of(skipped)
 
 
+def test_a_province_typed_alone_at_the_commune_picker_opens_its_communes(here: Motcua) -> None:
+    """ "ha noi" got "Did you mean" Phường Dương Nội, Xã Trường Hà (Cao Bằng), Hà Giang..."""
+    _picker, hanoi, nghe_an = jsonl(
+        here,
+        "types-province",
+        {"text": "thong bao cua xa"},
+        {"text": "ha noi"},
+        {"text": "tinh nghe an"},
+    )
+    assert texts_of(hanoi).startswith("Các xã, phường của Hà Nội.")
+    assert "Phường Ba Đình" in [b["label"] for r in hanoi["replies"] for b in r["buttons"]]
+    assert texts_of(nghe_an).startswith("Các xã, phường của Nghệ An.")
+
+
 def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:
     """Citizens type "me" for "Mẹ", or the option's number as chats without buttons show it."""
     *_, relationship, _child, _born, sex = jsonl(

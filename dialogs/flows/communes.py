@@ -211,6 +211,9 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     old = legacy.understand(query) if within is None else None
     if old is not None:
         return _old(turn, old)
+    exactly = units.province_named(query) if within is None else None
+    if exactly is not None:  # "ha noi" alone: its communes, not look-alike names elsewhere
+        return province(turn, [str(exactly.code), "0"])
     if found.communes:
         return _offer(turn, found.communes, exact=False)
     if found.province is not None:
