@@ -477,6 +477,13 @@ def test_the_father_typed_ba_and_a_son_typed_con_trai_answer_the_choices(here: M
     assert "Câu 9/10: Nơi sinh" in texts_of(sex)
     *_, grandmother = jsonl(here, "says-ba-noi", *birth_filing({"text": "bà"}))
     assert "Câu 6/11: Họ tên của trẻ" in texts_of(grandmother)  # "bà" is no "ba": a relative
+    *_, sex = jsonl(
+        here,
+        "says-boy",
+        {"text": "english"},
+        *birth_filing({"text": "mum"}, {"text": "An"}, {"text": "20/11/2026"}, {"text": "boy"}),
+    )
+    assert "Question 9 of 10: Place of birth" in texts_of(sex)
 
 
 def test_cancel_says_checklists_are_saved_only_to_whoever_has_one(here: Motcua) -> None:

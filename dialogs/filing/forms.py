@@ -133,17 +133,17 @@ SEX = (("male", N_("Male")), ("female", N_("Female")))
 SEX_SAID = tuple(
     (word, value)
     for value, words in (
-        ("male", ("trai", "con trai", "bé trai", "be trai", "cháu trai", "chau trai")),
-        ("female", ("gái", "gai", "con gái", "con gai", "bé gái", "be gai", "cháu gái")),
+        ("male", ("trai", "con trai", "bé trai", "be trai", "cháu trai", "chau trai", "boy")),
+        ("female", ("gái", "gai", "con gái", "con gai", "bé gái", "be gai", "cháu gái", "girl")),
     )
     for word in words
 )
-"""A child's sex as parents say it: "con trai", "bé gái"."""
+"""A child's sex as parents say it: "con trai", "bé gái", "boy"."""
 PARENT_SAID = tuple(
     (word, value)
     for value, words in (
-        ("father", ("bố", "bo", "ba", "tía", "tia", "bố cháu", "bo chau", "bố nó", "bo no")),
-        ("mother", ("má", "ma", "u", "mạ", "mẹ cháu", "me chau", "mẹ nó", "me no")),
+        ("father", ("bố", "bo", "ba", "tía", "tia", "bố cháu", "bo chau", "bố nó", "bo no", "dad")),
+        ("mother", ("má", "ma", "u", "mạ", "mẹ cháu", "me chau", "mẹ nó", "me no", "mum", "mom")),
         ("relative", ("bà", "ông", "ong", "bà nội", "ba noi", "bà ngoại", "ba ngoai")),
     )
     for word in words
