@@ -63,13 +63,15 @@ _RELATIVE = (
     (re.compile(rf"\b{_NEXT_WEEK}\b"), "in 1 week"),
 )
 _DAY_PART = r"(?:hom|sang|trua|chieu|toi|dem)"
-_PAST = (
-    (re.compile(r"\bhom\s+kia\b"), "2 days ago"),
-    (re.compile(rf"\b{_COUNT}\s*ngay\s+(?:truoc|ago)\b"), "{0} days ago"),
-    (re.compile(r"\b(\d{1,3})\s+days?\s+ago\b"), "{0} days ago"),
-    (re.compile(rf"\b(?:{_DAY_PART}\s+qua|yesterday|last\s+night)\b"), "yesterday"),
-    (re.compile(rf"\b(?:{_DAY_PART}\s+nay|today|this\s+morning)\b"), "today"),
-    (re.compile(r"\b(?:ngay\s+mai|tomorrow)\b"), "tomorrow"),
+_PAST = tuple(
+    (re.compile(rf"\b(?:{words})\b"), english)
+    for words, english in {
+        r"hom\s+kia": "2 days ago",
+        rf"{_COUNT}\s*ngay\s+truoc|(\d{{1,3}})\s+days?\s+ago": "{0} days ago",
+        rf"{_DAY_PART}\s+qua|yesterday|last\s+night": "yesterday",
+        rf"{_DAY_PART}\s+nay|today|this\s+morning": "today",
+        r"ngay\s+mai|tomorrow": "tomorrow",
+    }.items()
 )
 """Days told from today, as a birth or a death is told the day after: "hôm qua", "sáng nay"."""
 _REQUEST = re.compile(
@@ -124,7 +126,7 @@ def parse_day(text: str, today: date) -> Day | None:
         return Day(date(year, month, day), year_told=True)
     for pattern, english in _PAST:
         if found := pattern.search(folded):
-            counts = (_COUNTS.get(group, group) for group in found.groups())
+            counts = (_COUNTS.get(group, group) for group in found.groups() if group)
             parsed = _dateparser(english.format(*counts), datetime.combine(today, time(12)))
             return None if parsed is None else Day(parsed.date(), year_told=False)
     return None

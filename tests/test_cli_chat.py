@@ -327,14 +327,19 @@ APPLICANT = ("Nguyễn Thị Hoà", "001190012345", "0912 345 678", "12 Hàng B�
 """A mother's answers to the birth registration's first four questions."""
 
 
-def birth_filing(*then: dict[str, str]) -> list[dict[str, str]]:
-    """The lines that start a birth registration, agree and answer the applicant's questions."""
+def filing(code: str, *then: dict[str, str]) -> list[dict[str, str]]:
+    """The lines that start filing a procedure, agree and answer the applicant's questions."""
     return [
-        {"button": "f:go:1.001193"},
+        {"button": f"f:go:{code}"},
         {"button": "f:ok"},
         *({"text": t} for t in APPLICANT),
         *then,
     ]
+
+
+def birth_filing(*then: dict[str, str]) -> list[dict[str, str]]:
+    """The lines that start a birth registration, agree and answer the applicant's questions."""
+    return filing("1.001193", *then)
 
 
 def test_my_address_above_sends_the_result_there(here: Motcua) -> None:
@@ -393,15 +398,15 @@ def test_a_death_told_as_the_day_before_yesterday_is_the_date_the_review_shows(
 ) -> None:
     today = datetime.now(VIETNAM).date()
     lines = [
-        {"button": "f:go:1.000656"},
-        {"button": "f:ok"},
-        *({"text": t} for t in APPLICANT),
-        {"text": "Trần Văn Ba"},
-        {"button": "f:skip"},
-        {"text": "hôm kia"},
-        {"text": "Bệnh viện Bạch Mai, Hà Nội"},
-        {"text": "con trai"},
-        {"text": "nhan tai bo phan mot cua"},
+        *filing(
+            "1.000656",
+            {"text": "Trần Văn Ba"},
+            {"button": "f:skip"},
+            {"text": "hôm kia"},
+            {"text": "Bệnh viện Bạch Mai, Hà Nội"},
+            {"text": "con trai"},
+            {"text": "nhan tai bo phan mot cua"},
+        ),
     ]
     *_, told, _place, _relation, review = jsonl(here, "death-day", *lines)
     said = (today - timedelta(days=2)).strftime("%d/%m/%Y")
@@ -424,11 +429,7 @@ def test_a_date_of_birth_years_ago_needs_its_year_and_a_full_date_is_not_said_ba
     *_, no_year, short_year = jsonl(
         here,
         "own-birth",
-        {"button": "f:go:1.004873"},
-        {"button": "f:ok"},
-        *({"text": t} for t in APPLICANT),
-        {"text": "2/9"},
-        {"text": "2/9/95"},
+        *filing("1.004873", {"text": "2/9"}, {"text": "2/9/95"}),
     )
     assert "Xin nhập cả năm" in texts_of(no_year)
     assert "Ngày sinh của bạn: 02/09/1995, như tôi hiểu." in texts_of(short_year)
@@ -496,14 +497,9 @@ def test_cancel_says_checklists_are_saved_only_to_whoever_has_one(here: Motcua) 
 
 def test_dont_know_and_stop_typed_at_a_paper_do_what_its_buttons_do(here: Motcua) -> None:
     """ "không biết" and "dừng lại" were searched: "dừng lại" got an investment procedure's card."""
-    user = "types-at-a-paper"
+    typed = ({"text": t} for t in ("khong biet", "dừng lại", "lam tiep"))
     _first, explained, paused, again = jsonl(
-        here,
-        user,
-        {"button": "cl:go:1.001193"},
-        {"text": "khong biet"},
-        {"text": "dừng lại"},
-        {"text": "lam tiep"},
+        here, "types-at-a-paper", {"button": "cl:go:1.001193"}, *typed
     )
     assert "cán bộ bộ phận một cửa của xã/phường sẽ giải thích" in texts_of(explained)
     assert "Đã lưu: đã xem xong 0/" in texts_of(paused)
@@ -516,11 +512,7 @@ def test_dont_know_at_an_optional_question_skips_it(here: Motcua) -> None:
     *_, asked, skipped = jsonl(
         here,
         "does-not-know",
-        {"button": "f:go:1.000656"},
-        {"button": "f:ok"},
-        *({"text": t} for t in APPLICANT),
-        {"text": "Trần Văn Ba"},
-        {"text": "khong biet"},
+        *filing("1.000656", {"text": "Trần Văn Ba"}, {"text": "khong biet"}),
     )
     assert "Bỏ qua nếu bạn không biết" in texts_of(asked)
     assert "Câu 7/9: Ngày mất" in texts_of(skipped)
