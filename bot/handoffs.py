@@ -21,6 +21,7 @@ from bot.storage.staff import Staff
 from bot.storage.subscriptions import commune_of
 from dialogs.messages import ConversationRef, IncomingMessage
 from dialogs.step import LocalDesk, RequestStaff
+from knowledge.communes import units
 from knowledge.communes.units import Commune
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
@@ -86,13 +87,16 @@ async def local_desk(session: AsyncSession, commune: str | None) -> LocalDesk | 
 
 
 async def request(
-    session: AsyncSession, message: IncomingMessage, _effect: RequestStaff, now: datetime
+    session: AsyncSession, message: IncomingMessage, effect: RequestStaff, now: datetime
 ) -> IncomingMessage:
     """Queue the conversation for its commune's staff; the internal answer for the dialogs.
 
-    Without a commune nothing is queued: the dialogs ask for it (``hs:where``) first.
+    The commune chosen for announcements comes first, then the one picked only to reach a
+    person. Without either nothing is queued: the dialogs ask for it (``hs:where``) first.
     """
     commune = await citizen_commune(session, message.ref)
+    if commune is None and effect.commune is not None:
+        commune = commune_code(units.commune(effect.commune))
     if commune is None:
         return message.follow_up("hs:where")
     await SqlHandoffs(session).request(message.ref, commune, now)

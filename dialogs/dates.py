@@ -1,16 +1,19 @@
-"""When a citizen wants to be reminded: Vietnamese (or English) dates and times read by dateparser.
+"""Dates in the citizen's words, read by dateparser in Vietnam time: when to be reminded
+(``parse_moment``), and the day a birth, a death or a move happened (``parse_day``).
 
-Citizens write "7 giờ tối mai", "thứ hai tuần sau", "ngày 20/12", "sáng mai", often without
-diacritics. dateparser's Vietnamese data misses most of these ("mai" alone, "tuần sau" after a
-weekday, "tối" turning 7 into 19), so the Vietnamese words are first rewritten into the English
-phrases dateparser reads reliably ("tomorrow 19:00", "in 3 days", "20/12"), and dateparser then
-does the calendar arithmetic in the citizen's time zone. English requests go to it as they are.
+Citizens write "7 giờ tối mai", "thứ hai tuần sau", "ngày 20/12", "sáng mai", "hôm qua", often
+without diacritics. dateparser's Vietnamese data misses most of these ("mai" alone, "tuần sau"
+after a weekday, "tối" turning 7 into 19), so the Vietnamese words are first rewritten into
+the English phrases dateparser reads reliably ("tomorrow 19:00", "in 3 days", "yesterday"), and
+dateparser then does the calendar arithmetic in the citizen's time zone. English requests go
+to it as they are.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from knowledge.text import fold
@@ -47,7 +50,7 @@ _WEEKDAY = re.compile(
 )
 _CLOCK = re.compile(r"\b(\d{1,2})\s*(?:gio|h|g|:)\s*(?:(\d{1,2})\s*(?:phut|p)?|(ruoi))?(?![\w/])")
 _PERIOD = re.compile(r"\b(sang|trua|chieu|toi|dem)\b")
-_NUMERIC = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}))?\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}|\d{2}))?\b")
 _SPELLED = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?\b")
 _COUNT = r"(\d{1,3}|mot|hai|ba)"
 _COUNTS = {"mot": "1", "hai": "2", "ba": "3"}
@@ -59,6 +62,18 @@ _RELATIVE = (
     (re.compile(r"\b(?:hom\s+)?nay\b"), "today"),
     (re.compile(rf"\b{_NEXT_WEEK}\b"), "in 1 week"),
 )
+_DAY_PART = r"(?:hom|sang|trua|chieu|toi|dem)"
+_PAST = tuple(
+    (re.compile(rf"\b(?:{words})\b"), english)
+    for words, english in {
+        r"hom\s+kia": "2 days ago",
+        rf"{_COUNT}\s*ngay\s+truoc|(\d{{1,3}})\s+days?\s+ago": "{0} days ago",
+        rf"{_DAY_PART}\s+qua|yesterday|last\s+night": "yesterday",
+        rf"{_DAY_PART}\s+nay|today|this\s+morning": "today",
+        r"ngay\s+mai|tomorrow": "tomorrow",
+    }.items()
+)
+"""Days told from today, as a birth or a death is told the day after: "hôm qua", "sáng nay"."""
 _REQUEST = re.compile(
     r"^\W*(?:hay\s+|nho\s+)?nhac(?:\s+(?:nho|lai|giup))?(?:\s+(?:toi|minh|em|con))?\b"
 )
@@ -72,6 +87,58 @@ _ENGLISH_REQUEST = re.compile(r"^.*?\bremind(?:\s+me)?(?:\s+(?:on|at))?\b", re.I
 
 class _Impossible(ValueError):
     """A date or time that names no real moment."""
+
+
+class NoSuchDay(ValueError):
+    """A day and month that are not on the calendar ("30/2", "32/12"), as the citizen wrote them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A day read from the citizen's words, and whether they wrote its year."""
+
+    value: date
+    year_told: bool
+
+
+def parse_day(text: str, today: date) -> Day | None:
+    """The day ``text`` names, told by someone for whom it is ``today`` in Vietnam; None when
+    it names none.
+
+    For what has happened (a birth, a death, a move): "5/12" without a year is the most recent
+    5 December not after today, and "hôm qua", "hôm kia", "sáng nay" count back from today.
+    The future ("ngày mai", "5/12/2027") is returned as it is, for the caller to refuse.
+    """
+    original = unicodedata.normalize("NFC", text).lower()
+    folded = _readable(original)
+    if found := _SPELLED.search(folded) or _NUMERIC.search(folded):
+        day, month = int(found.group(1)), int(found.group(2))
+        written = original[found.start() : found.end()]
+        if found.group(3) is None:
+            years = (today.year - back for back in range(9))  # a 29 February is within 8 years
+            for year in years:
+                if _valid(year, month, day) and date(year, month, day) <= today:
+                    return Day(date(year, month, day), year_told=False)
+            raise NoSuchDay(written)
+        year = _full_year(found.group(3), today)
+        if not _valid(year, month, day):
+            raise NoSuchDay(written)
+        return Day(date(year, month, day), year_told=True)
+    for pattern, english in _PAST:
+        if found := pattern.search(folded):
+            counts = (_COUNTS.get(group, group) for group in found.groups() if group)
+            parsed = _dateparser(english.format(*counts), datetime.combine(today, time(12)))
+            return None if parsed is None else Day(parsed.date(), year_told=False)
+    return None
+
+
+def _full_year(written: str, today: date) -> int:
+    """A year as written, "95" being 1995 and "26" 2026: the century that does not put it
+    more than a year after today."""
+    year = int(written)
+    if len(written) == 4:
+        return year
+    return 2000 + year if 2000 + year <= today.year + 1 else 1900 + year
 
 
 def parse_moment(text: str, now: datetime) -> datetime | None:
@@ -165,7 +232,7 @@ def _day(folded: str, today: date) -> tuple[str | None, str]:
     """The date part as dateparser reads it, and the text without it."""
     if found := _SPELLED.search(folded) or _NUMERIC.search(folded):
         day, month = int(found.group(1)), int(found.group(2))
-        year = int(found.group(3)) if found.group(3) else None
+        year = _full_year(found.group(3), today) if found.group(3) else None
         rest = _blank(folded, found.start(), found.end())
         if not (1 <= day <= 31 and 1 <= month <= 12):
             raise _Impossible

@@ -7,6 +7,7 @@ and hands it to a flow. It does no I/O: the knowledge base and the clock come fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -80,6 +81,8 @@ _PAYLOADS: dict[str, Handler] = {
     "m:news": communes.open_,
     "m:staff": handoff.start,
     "hs:end": handoff.end,
+    "hs:news": handoff.news,
+    "hs:nonews": handoff.no_news,
     "m:lang": menu.ask_language,
     "m:link": link.start,
     "m:join": volunteers.start,
@@ -194,6 +197,7 @@ _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "checklist:paused": checklist.paused_typed,
     "staff:wait_text": handoff.question,
     "link:wait_code": link.typed,
+    filing.CHOOSING: filing.choose_typed,
     "filing:consent": filing.consent_typed,
     "filing:field": filing.typed,
     "filing:delivery": filing.delivery_typed,
@@ -376,11 +380,17 @@ def _select(turn: Turn, number: int) -> list[Reply]:
     return [Reply(turn.t.gettext("Open this link: {url}").format(url=chosen.get("u", "")))]
 
 
+_COUNTER = re.compile(r"\s*\(\d+/\d+\)$")
+"""A label's place counter, "Xem thêm (2/3)": nobody types it."""
+
+
 def _label_payload(turn: Turn, text: str) -> str | None:
-    """The payload of a button whose label the user typed ("co" for "Có")."""
+    """The payload of a button whose label the user typed ("co" for "Có", "xem them" for
+    "Xem thêm (2/3)")."""
     typed = fold(text).strip(" .!")
     for button in _stored(turn):
-        if isinstance(button.get("p"), str) and fold(button["l"]) == typed:
+        label = fold(button["l"])
+        if isinstance(button.get("p"), str) and typed in (label, _COUNTER.sub("", label)):
             return button["p"]
     return None
 

@@ -228,7 +228,11 @@ class RequestStaff:
     The dispatcher queues it and answers in the same turn with an internal ``hs:queued`` whose
     facts say when the office opens (``opens_at``, ISO time) if it is closed now; when the
     citizen has chosen no commune, it queues nothing and answers ``hs:where`` instead.
+    ``commune`` is the commune picked to reach its staff when none was chosen for its
+    announcements: asking a person is no request for announcements.
     """
+
+    commune: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""An audit of the whole knowledge base: papers that are not papers, and contradictions.
+"""An audit of the whole knowledge base: papers that are not papers, fees with a currency
+glued where no amount is, and contradictions.
 
 Its checks are written independently of the importer's rules (they look at the result, not at
 how it was made), so a parser change that lets headings, remarks or glued cells back in as
@@ -15,7 +16,7 @@ from datetime import date
 
 from knowledge.checks import Contradiction, contradictions
 from knowledge.importer.cells import TEMPLATE_FILE
-from knowledge.model import Document, Procedure
+from knowledge.model import Channel, Document, Procedure
 from knowledge.text import fold
 
 LONG_PAPER = 600
@@ -24,6 +25,14 @@ LONG_PAPER = 600
 HEADING_PAPER = "heading_paper"
 LONG = "long_paper"
 GLUED_TEMPLATE = "glued_template"
+GLUED_UNIT = "glued_unit"
+
+_GLUED_UNIT = re.compile(
+    r"(?:\b[Mm]iễn phí|\b[Kk]hông|\bđ(?:ồng)?/[^\W\d]+)\s*(?:Việt Nam Đồng|VNĐ|Đồng)"
+    r"(?=\s*(?:$|[-–();:,.]))"
+)
+"""A fee saying "Miễn phí Đồng", "Không Đồng" or "400.000 đ/lần Đồng": the portal's template
+put its currency after a cell that holds no amount, or one that has its unit already."""
 
 # What a heading says: the list's name, a case that introduces a list, a note.
 _NUMBER = r"^[-*+• ]*(?:\(?[a-z0-9]{1,3}(?:\.\d+)*[.)] +)?(?:\* *)?"
@@ -76,6 +85,16 @@ def paper_findings(code: str, document: Document) -> list[Finding]:
     return found
 
 
+def fee_findings(code: str, channel: Channel) -> list[Finding]:
+    """What is wrong with one channel's fee as a citizen reads it (nothing, for a good one)."""
+    if channel.fee is None:
+        return []
+    return [
+        Finding(code, GLUED_UNIT, channel.fee.text[max(0, m.start() - 40) : m.end() + 40])
+        for m in _GLUED_UNIT.finditer(channel.fee.text)
+    ]
+
+
 def audit(procedures: Iterable[Procedure], today: date) -> Report:
     """Audit every procedure's papers and contradictions."""
     findings: list[Finding] = []
@@ -93,5 +112,8 @@ def audit(procedures: Iterable[Procedure], today: date) -> Report:
         for document in procedure.present_documents:
             counts["papers_to_show"] += 1
             findings.extend(paper_findings(procedure.code, document))
+        for channel in procedure.channels:
+            counts["fees"] += channel.fee is not None
+            findings.extend(fee_findings(procedure.code, channel))
         found.extend((procedure.code, c) for c in contradictions(procedure, today))
     return Report(tuple(findings), tuple(found), dict(counts))

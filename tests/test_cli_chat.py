@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from support.procedures import BIRTH
 
 from bot.cli import main
 from bot.cli.chat import render_text
+from dialogs.dates import VIETNAM
 from dialogs.messages import Button, Reply
 from knowledge.model import Channel, ChannelKind, Document, DocumentGroup, Duration, Fee, Procedure
 from knowledge.store import save_knowledge_base
@@ -325,14 +327,19 @@ APPLICANT = ("Nguyễn Thị Hoà", "001190012345", "0912 345 678", "12 Hàng B�
 """A mother's answers to the birth registration's first four questions."""
 
 
-def birth_filing(*then: dict[str, str]) -> list[dict[str, str]]:
-    """The lines that start a birth registration, agree and answer the applicant's questions."""
+def filing(code: str, *then: dict[str, str]) -> list[dict[str, str]]:
+    """The lines that start filing a procedure, agree and answer the applicant's questions."""
     return [
-        {"button": "f:go:1.001193"},
+        {"button": f"f:go:{code}"},
         {"button": "f:ok"},
         *({"text": t} for t in APPLICANT),
         *then,
     ]
+
+
+def birth_filing(*then: dict[str, str]) -> list[dict[str, str]]:
+    """The lines that start a birth registration, agree and answer the applicant's questions."""
+    return filing("1.001193", *then)
 
 
 def test_my_address_above_sends_the_result_there(here: Motcua) -> None:
@@ -352,6 +359,177 @@ def test_my_address_above_sends_the_result_there(here: Motcua) -> None:
     assert "Bưu điện gửi kết quả tới đâu" in texts_of(asked_where)
     assert "qua bưu điện tới 12 Hàng Bạc, Hà Nội" in texts_of(review)
     assert "f:send" in payloads(review)
+
+
+def test_a_birth_told_as_yesterday_or_without_its_year_is_said_back_as_the_full_date(
+    here: Motcua,
+) -> None:
+    """ "hôm qua", "sáng nay" and "5/12" were refused at the child's date of birth; they are read
+    in Vietnam time and said back in full, and the future and impossible days still refused."""
+    today = datetime.now(VIETNAM).date()
+    *_, yesterday = jsonl(
+        here, "told-yesterday", *birth_filing({"text": "me"}, {"text": "An"}, {"text": "hom qua"})
+    )
+    said = (today - timedelta(days=1)).strftime("%d/%m/%Y")
+    assert f"Ngày sinh của trẻ: {said}, như tôi hiểu." in texts_of(yesterday)
+    assert "Câu 8/10: Giới tính của trẻ" in texts_of(yesterday)  # it was taken
+    *_, this_morning = jsonl(
+        here, "told-today", *birth_filing({"text": "me"}, {"text": "An"}, {"text": "sáng nay"})
+    )
+    assert f"Ngày sinh của trẻ: {today:%d/%m/%Y}, như tôi hiểu." in texts_of(this_morning)
+    *_, future, impossible, no_year = jsonl(
+        here,
+        "told-no-year",
+        *birth_filing({"text": "me"}, {"text": "An"}),
+        {"text": "ngày mai"},
+        {"text": "30/2"},
+        {"text": "5/12"},
+    )
+    assert "Ngày này ở tương lai" in texts_of(future)
+    assert "30/2 không phải là một ngày có thật" in texts_of(impossible)
+    fifth = today.replace(month=12, day=5)
+    if fifth > today:
+        fifth = fifth.replace(year=today.year - 1)
+    assert f"Ngày sinh của trẻ: {fifth:%d/%m/%Y}, như tôi hiểu." in texts_of(no_year)
+
+
+def test_a_death_told_as_the_day_before_yesterday_is_the_date_the_review_shows(
+    here: Motcua,
+) -> None:
+    today = datetime.now(VIETNAM).date()
+    lines = [
+        *filing(
+            "1.000656",
+            {"text": "Trần Văn Ba"},
+            {"button": "f:skip"},
+            {"text": "hôm kia"},
+            {"text": "Bệnh viện Bạch Mai, Hà Nội"},
+            {"text": "con trai"},
+            {"text": "nhan tai bo phan mot cua"},
+        ),
+    ]
+    *_, told, _place, _relation, review = jsonl(here, "death-day", *lines)
+    said = (today - timedelta(days=2)).strftime("%d/%m/%Y")
+    assert f"Ngày mất: {said}, như tôi hiểu." in texts_of(told)
+    assert f"Ngày mất: {said}" in texts_of(review)
+
+
+def test_a_date_of_birth_years_ago_needs_its_year_and_a_full_date_is_not_said_back(
+    here: Motcua, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "5/12" is this year's at a newborn's birth, but no applicant's own date of birth."""
+    *_, child_born = jsonl(
+        here, "full-date", *birth_filing({"text": "me"}, {"text": "An"}, {"text": "20/11/2026"})
+    )
+    assert "như tôi hiểu" not in texts_of(child_born)
+    marital = Procedure(code="1.004873", name="Thủ tục cấp Giấy xác nhận tình trạng hôn nhân")
+    knowledge = tmp_path / "with-marital.json.gz"
+    save_knowledge_base([BIRTH, DEATH, marital], knowledge)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+    *_, no_year, short_year = jsonl(
+        here,
+        "own-birth",
+        *filing("1.004873", {"text": "2/9"}, {"text": "2/9/95"}),
+    )
+    assert "Xin nhập cả năm" in texts_of(no_year)
+    assert "Ngày sinh của bạn: 02/09/1995, như tôi hiểu." in texts_of(short_year)
+
+
+def test_the_commune_picker_after_a_filing_puts_its_addresss_province_first(
+    here: Motcua,
+) -> None:
+    """In a filing the picker put the address's province first; once the dossier was sent it
+    went back to An Giang, the alphabet's first."""
+    *_, review = jsonl(
+        here,
+        "filed-then-news",
+        *birth_filing(
+            {"text": "me"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "nam")),
+            *({"text": t} for t in ("Bệnh viện Bạch Mai, Hà Nội", "bo qua")),
+            {"text": "nhan tai bo phan mot cua"},
+        ),
+    )
+    assert "f:send" in payloads(review)
+    _sent, picker = jsonl(here, "filed-then-news", {"button": "f:send"}, {"button": "m:news"})
+    labels = [b["label"] for r in picker["replies"] for b in r["buttons"]]
+    assert labels[:2] == ["Hà Nội", "An Giang"]  # the applicant's "12 Hàng Bạc, Hà Nội"
+
+
+def test_a_procedure_typed_by_its_name_at_the_list_of_those_filed_here_is_filed(
+    here: Motcua,
+) -> None:
+    """ "khai sinh" typed under "Nộp hồ sơ" searched the whole base and left the filing."""
+    _list, notice = jsonl(here, "types-khai-sinh", {"text": "nop ho so"}, {"text": "khai sinh"})
+    assert "Để nộp “Thủ tục đăng ký khai sinh”" in texts_of(notice)
+    assert "f:ok" in payloads(notice)
+    _list, both = jsonl(here, "types-dang-ky", {"text": "nop ho so"}, {"text": "dang ky"})
+    assert "f:ok" not in payloads(both)  # both procedures are "đăng ký": a question, as before
+
+
+def test_the_father_typed_ba_and_a_son_typed_con_trai_answer_the_choices(here: Motcua) -> None:
+    """ "ba", "bố", "con trai" got "Xin bấm một trong các nút" over and over."""
+    *_, parent, _child, _born, sex = jsonl(
+        here,
+        "says-ba",
+        *birth_filing({"text": "ba"}, {"text": "An"}, {"text": "20/11/2026"}, {"text": "con trai"}),
+    )
+    assert "Câu 6/10: Họ tên của trẻ" in texts_of(parent)  # the father's name is his own
+    assert "Câu 9/10: Nơi sinh" in texts_of(sex)
+    *_, grandmother = jsonl(here, "says-ba-noi", *birth_filing({"text": "bà"}))
+    assert "Câu 6/11: Họ tên của trẻ" in texts_of(grandmother)  # "bà" is no "ba": a relative
+    *_, sex = jsonl(
+        here,
+        "says-boy",
+        {"text": "english"},
+        *birth_filing({"text": "mum"}, {"text": "An"}, {"text": "20/11/2026"}, {"text": "boy"}),
+    )
+    assert "Question 9 of 10: Place of birth" in texts_of(sex)
+
+
+def test_cancel_says_checklists_are_saved_only_to_whoever_has_one(here: Motcua) -> None:
+    _card, stopped = jsonl(here, "cancels", {"text": "khai tu"}, {"text": "huy"})
+    assert texts_of(stopped).startswith("Đã dừng.\n")
+    assert "Danh sách giấy tờ" not in texts_of(stopped)
+    *_, kept = jsonl(here, "cancels-checklist", {"button": "cl:go:1.000656"}, {"text": "huy"})
+    assert "Danh sách giấy tờ của bạn vẫn được lưu" in texts_of(kept)
+
+
+def test_dont_know_and_stop_typed_at_a_paper_do_what_its_buttons_do(here: Motcua) -> None:
+    """ "không biết" and "dừng lại" were searched: "dừng lại" got an investment procedure's card."""
+    typed = ({"text": t} for t in ("khong biet", "dừng lại", "lam tiep"))
+    _first, explained, paused, again = jsonl(
+        here, "types-at-a-paper", {"button": "cl:go:1.001193"}, *typed
+    )
+    assert "cán bộ bộ phận một cửa của xã/phường sẽ giải thích" in texts_of(explained)
+    assert "Đã lưu: đã xem xong 0/" in texts_of(paused)
+    assert "Giấy tờ 1/" in texts_of(again)
+
+
+def test_dont_know_at_an_optional_question_skips_it(here: Motcua) -> None:
+    """ "Bỏ qua nếu bạn không biết", says the deceased's ID number; "không biết" was refused as
+    an ID number."""
+    *_, asked, skipped = jsonl(
+        here,
+        "does-not-know",
+        *filing("1.000656", {"text": "Trần Văn Ba"}, {"text": "khong biet"}),
+    )
+    assert "Bỏ qua nếu bạn không biết" in texts_of(asked)
+    assert "Câu 7/9: Ngày mất" in texts_of(skipped)
+
+
+def test_a_province_typed_alone_at_the_commune_picker_opens_its_communes(here: Motcua) -> None:
+    """ "ha noi" got "Did you mean" Phường Dương Nội, Xã Trường Hà (Cao Bằng), Hà Giang..."""
+    _picker, hanoi, nghe_an = jsonl(
+        here,
+        "types-province",
+        {"text": "thong bao cua xa"},
+        {"text": "ha noi"},
+        {"text": "tinh nghe an"},
+    )
+    assert texts_of(hanoi).startswith("Các xã, phường của Hà Nội.")
+    assert "Phường Ba Đình" in [b["label"] for r in hanoi["replies"] for b in r["buttons"]]
+    assert texts_of(nghe_an).startswith("Các xã, phường của Nghệ An.")
 
 
 def test_a_choice_question_takes_its_option_typed_or_by_number(here: Motcua) -> None:
@@ -469,6 +647,35 @@ def one_procedure_fee(
     knowledge = tmp_path / f"{code}.json.gz"
     save_knowledge_base([procedure], knowledge)
     monkeypatch.setenv("MOTCUA_KNOWLEDGE_PATH", str(knowledge))
+
+
+def test_a_free_fee_the_portal_wrote_mien_phi_dong_is_shown_free(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped knowledge base: temporary residence's card read "Miễn phí Đồng" and a port
+    clearance's "Phí : Không Đồng"."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")
+    pages = []
+    [answer] = jsonl(here, "reads-fees", {"button": "proc:1.004194"})
+    while more := [p for p in payloads(answer) if p.startswith("more:")]:
+        pages.append(texts_of(answer))
+        [answer] = jsonl(here, "reads-fees", {"button": more[0]})
+    card = "\n".join([*pages, texts_of(answer)])
+    assert "Miễn phí - Trường hợp công dân thuộc diện được miễn phí" in card
+    assert "Đồng" not in card.replace("Hội đồng", "")
+    [port] = jsonl(here, "reads-fees", {"button": "proc:1.013577"})
+    assert "Lệ phí: miễn phí" in texts_of(port)
+
+
+def test_more_typed_without_its_counter_continues_a_long_card(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "xem them" typed under "Xem thêm (2/3)" was searched as a procedure's name."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")
+    card, second = jsonl(here, "types-more", {"button": "proc:1.004194"}, {"text": "xem them"})
+    assert any(p.startswith("more:") and p.endswith(":1") for p in payloads(card))
+    assert any(p.startswith("more:") and p.endswith(":2") for p in payloads(second))
+    assert "tôi chưa tìm thấy" not in texts_of(second)
 
 
 def test_each_contradiction_says_what_it_is_about_and_a_passage_is_quoted_once(

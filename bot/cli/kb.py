@@ -15,7 +15,7 @@ from babel.numbers import format_decimal
 
 from bot.i18n import BabelTranslator
 from dialogs.flows import card
-from knowledge.audit import GLUED_TEMPLATE, HEADING_PAPER, LONG, Report, audit
+from knowledge.audit import GLUED_TEMPLATE, GLUED_UNIT, HEADING_PAPER, LONG, Report, audit
 from knowledge.importer import Changes, ImportResult, compare, import_files
 from knowledge.model import Channel, ChannelKind, Document, Duration, Fee, OnlineFiling, Procedure
 from knowledge.store import (
@@ -136,7 +136,7 @@ def run_audit(args: argparse.Namespace) -> int:
     report = audit(procedures, today)
     counts = ", ".join(f"{name}: {value}" for name, value in sorted(report.counts.items()))
     print(f"Đếm / counts: {counts}")
-    for check in (HEADING_PAPER, LONG, GLUED_TEMPLATE):
+    for check in (HEADING_PAPER, LONG, GLUED_TEMPLATE, GLUED_UNIT):
         print(f"{check}: {report.count(check)}")
     flagged = Counter(c.check for _code, c in report.contradictions)
     kinds = ", ".join(f"{k}: {v}" for k, v in sorted(flagged.items()))

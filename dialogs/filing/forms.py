@@ -44,6 +44,14 @@ class Field:
     choices: tuple[tuple[str, str], ...] = ()
     """(value sent to the portal, label shown) for ``choice`` fields."""
     known: Known | None = None
+    said: tuple[tuple[str, str], ...] = ()
+    """For a ``choice``: other words citizens type for an option, lowercase as typed, with or
+    without accents, and its value ("bố", "ba": the father); with their accents, "bà" (a
+    grandmother) is not "ba"."""
+    recent: bool = False
+    """For a ``date``: the day of something that has just happened (a birth, a death, a move),
+    which citizens tell from today ("hôm qua", "5/12" without the year). A date of birth
+    years ago needs its year."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +130,25 @@ ON_BEHALF = (
 """Who a volunteer files for: the contract's ``on_behalf_of``; the volunteer is the applicant."""
 
 SEX = (("male", N_("Male")), ("female", N_("Female")))
+SEX_SAID = tuple(
+    (word, value)
+    for value, words in (
+        ("male", ("trai", "con trai", "bé trai", "be trai", "cháu trai", "chau trai", "boy")),
+        ("female", ("gái", "gai", "con gái", "con gai", "bé gái", "be gai", "cháu gái", "girl")),
+    )
+    for word in words
+)
+"""A child's sex as parents say it: "con trai", "bé gái", "boy"."""
+PARENT_SAID = tuple(
+    (word, value)
+    for value, words in (
+        ("father", ("bố", "bo", "ba", "tía", "tia", "bố cháu", "bo chau", "bố nó", "bo no", "dad")),
+        ("mother", ("má", "ma", "u", "mạ", "mẹ cháu", "me chau", "mẹ nó", "me no", "mum", "mom")),
+        ("relative", ("bà", "ông", "ong", "bà nội", "ba noi", "bà ngoại", "ba ngoai")),
+    )
+    for word in words
+)
+"""Who files a birth, in the words of the North, the Centre and the South."""
 
 FORMS: Mapping[str, Form] = {
     form.procedure: form
@@ -140,6 +167,7 @@ FORMS: Mapping[str, Form] = {
                         ("mother", N_("Mother")),
                         ("relative", N_("Other relative")),
                     ),
+                    said=PARENT_SAID,
                 ),
                 Field(
                     "child_name",
@@ -152,8 +180,16 @@ FORMS: Mapping[str, Form] = {
                     "date",
                     N_("The child's date of birth"),
                     N_("Day/month/year, e.g. 24/11/2026."),
+                    recent=True,
                 ),
-                Field("child_sex", "choice", N_("The child's sex"), N_("Tap one."), choices=SEX),
+                Field(
+                    "child_sex",
+                    "choice",
+                    N_("The child's sex"),
+                    N_("Tap one."),
+                    choices=SEX,
+                    said=SEX_SAID,
+                ),
                 Field(
                     "birth_place",
                     "address",
@@ -204,6 +240,7 @@ FORMS: Mapping[str, Form] = {
                     "date",
                     N_("Date of death"),
                     N_("Day/month/year, e.g. 20/11/2026."),
+                    recent=True,
                 ),
                 Field(
                     "death_place",
@@ -265,6 +302,7 @@ FORMS: Mapping[str, Form] = {
                     "date",
                     N_("Date you moved in"),
                     N_("Day/month/year, e.g. 01/11/2026."),
+                    recent=True,
                 ),
                 Field(
                     "host_name",

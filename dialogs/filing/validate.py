@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from dialogs.dates import NoSuchDay, parse_day
 from dialogs.filing.forms import N_, Field
 
 MAX_NAME = 100
@@ -106,23 +107,35 @@ def shown_phone(value: str) -> str:
     return "0" + value.removeprefix("+84") if value.startswith("+84") else value
 
 
-def _date(_spec: Field, text: str, today: date) -> str | Invalid:
-    found = _DATE.match(text)
-    if found is None:
-        return Invalid(N_("Please type the date as day/month/year, e.g. 24/11/2026."))
-    day, month, year = (int(part) for part in found.groups())
+def _date(spec: Field, text: str, today: date) -> str | Invalid:
     try:
-        value = date(year, month, day)
-    except ValueError:
+        day = parse_day(text, today)
+    except NoSuchDay as impossible:
         return Invalid(
-            N_("{day}/{month}/{year} is not a date on the calendar. Please check it."),
-            {"day": day, "month": month, "year": year},
+            N_("{date} is not a date on the calendar. Please check it."), {"date": str(impossible)}
         )
-    if value > today:
+    if day is None:
+        if spec.recent:
+            return Invalid(
+                N_(
+                    "Please type the date as day/month/year, e.g. 24/11/2026, or in words such "
+                    "as “hôm qua” (yesterday)."
+                )
+            )
+        return Invalid(N_("Please type the date as day/month/year, e.g. 24/11/2026."))
+    if not day.year_told and not spec.recent:
+        return Invalid(N_("Please type the year too, as day/month/year, e.g. 02/09/1995."))
+    if day.value > today:
         return Invalid(N_("That date is in the future. Please type a date up to today."))
-    if year < 1900:
+    if day.value.year < 1900:
         return Invalid(N_("Please type a date from 1900 on."))
-    return value.isoformat()
+    return day.value.isoformat()
+
+
+def typed_in_full(text: str) -> bool:
+    """Whether a date was typed as day/month/four-digit year: any other way of telling it
+    (words, no year) is said back as understood."""
+    return _DATE.match(text) is not None
 
 
 def _text(_spec: Field, text: str, _today: date) -> str | Invalid:

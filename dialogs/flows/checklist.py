@@ -328,18 +328,29 @@ _TYPED_ANSWERS = {
     **dict.fromkeys(("co", "co a", "roi", "co roi a", "da co", "yes", "y"), "have"),
     **dict.fromkeys(("chua", "chua a", "chua co", "khong", "khong co", "no", "not yet"), "miss"),
     **dict.fromkeys(("khong phai", "khong can", "khong lien quan", "not mine"), "na"),
+    **dict.fromkeys(
+        ("khong biet", "chua biet", "la gi", "giay gi", "giay nay la gi", "khong hieu"), "what"
+    ),
+    **dict.fromkeys(("dung lai", "tam dung", "de sau", "lat nua", "pause"), "pause"),
 }
-"""Answers to "Do you have it?" in a word, as those who type rather than tap write them."""
+"""Answers to "Do you have it?" in a word, as those who type rather than tap write them: the
+answer buttons', "Giấy này là gì?"'s ("không biết") and "Tạm dừng"'s ("dừng lại")."""
 
 
 def typed(turn: Turn, text: str) -> list[Reply] | None:
-    """ "có", "chưa", "không phải" typed at a document: its answer; other words are not."""
+    """ "có", "chưa", "không phải", "không biết", "dừng lại" typed at a document: what its
+    buttons do; other words are not."""
     kind = _TYPED_ANSWERS.get(fold(text).strip(" .!?"))
     code = turn.state.get("proc")
     record = states.checklist(turn.state, code) if kind and isinstance(code, str) else None
     if kind is None or record is None:
         return None
-    return answer(turn, [str(code), str(record.get("at"))], kind)
+    at = [str(code), str(record.get("at"))]
+    if kind == "what":
+        return what(turn, at)
+    if kind == "pause":
+        return pause(turn, [str(code)])
+    return answer(turn, at, kind)
 
 
 def _finished(

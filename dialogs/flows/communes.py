@@ -47,6 +47,10 @@ stay big."""
 _ADDRESS_KEYS = ("address", "residence_address")
 """The filing's answers that say where the citizen lives, the first the most telling."""
 
+NEAR = "near"
+"""The state key of the units a sent dossier's address named, as codes (the address itself is
+not kept): the pickers shown after the filing offer them first too."""
+
 _OLD_MARKERS = ("huyen ", "quan ", "thi xa ", "thi tran ")
 """Words only an old address has (districts and towns were abolished in 2025)."""
 
@@ -207,6 +211,9 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     old = legacy.understand(query) if within is None else None
     if old is not None:
         return _old(turn, old)
+    exactly = units.province_named(query) if within is None else None
+    if exactly is not None:  # "ha noi" alone: its communes, not look-alike names elsewhere
+        return province(turn, [str(exactly.code), "0"])
     if found.communes:
         return _offer(turn, found.communes, exact=False)
     if found.province is not None:
@@ -234,15 +241,20 @@ def confirm(turn: Turn, args: list[str]) -> list[Reply] | None:
 
 def chosen(turn: Turn, args: list[str]) -> str | None:
     """Keep the unit chosen ("nw:ok:<code>"); what to tell the citizen, None for no unit."""
-    unit = units.commune(int(args[0])) if len(args) == 1 and args[0].isdigit() else None
-    if unit is None:
+    chosen_unit = unit(args)
+    if chosen_unit is None:
         return None
-    turn.effects.append(ChooseCommune(unit.code))
+    turn.effects.append(ChooseCommune(chosen_unit.code))
     turn.state.pop("news", None)
     return turn.t.gettext(
         "Done: your commune is {name}. Announcements it sends through this chat will come "
         "to you here. To stop them, type “Hủy đăng ký” or STOP."
-    ).format(name=unit.label)
+    ).format(name=chosen_unit.label)
+
+
+def unit(args: list[str]) -> units.Commune | None:
+    """The unit a button names ("nw:ok:<code>", "hs:news:<code>"), None for no unit."""
+    return units.commune(int(args[0])) if len(args) == 1 and args[0].isdigit() else None
 
 
 def stop(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
@@ -258,9 +270,16 @@ def stop(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
     )
 
 
+def remember_near(turn: Turn) -> None:
+    """Keep the units the filing's address names, for the pickers shown once it is sent."""
+    near, provinces = _near(turn)
+    if near or provinces:
+        turn.state[NEAR] = {"c": [u.code for u in near], "p": [p.code for p in provinces]}
+
+
 def _near(turn: Turn) -> tuple[tuple[units.Commune, ...], tuple[units.Province, ...]]:
     """The units the address typed in the filing under way names exactly, and the provinces
-    it names or they belong to; nothing outside a filing."""
+    it names or they belong to; after the filing was sent, those its address named."""
     filing = turn.state.get("filing")
     values = filing.get("values") if isinstance(filing, dict) else None
     typed = [values.get(key) for key in _ADDRESS_KEYS] if isinstance(values, dict) else []
@@ -273,11 +292,19 @@ def _near(turn: Turn) -> tuple[tuple[units.Commune, ...], tuple[units.Province, 
         provinces = tuple(dict.fromkeys((*named, *(u.province for u in near))))
         if near or provinces:
             return near, provinces
-    return (), ()
+    kept = turn.state.get(NEAR)
+    if not isinstance(kept, dict):
+        return (), ()
+    near = tuple(u for c in kept.get("c", ()) if isinstance(c, int) and (u := units.commune(c)))
+    provinces = tuple(
+        p for c in kept.get("p", ()) if isinstance(c, int) and (p := units.province(c))
+    )
+    return near, provinces
 
 
 def _likely_provinces(turn: Turn) -> tuple[units.Province, ...]:
-    """Every province, those of the citizen's typed address first, then alphabetical."""
+    """Every province, those of the citizen's typed address first, then alphabetical: one
+    order for every picker (announcements, staff, the join form), in a filing or after it."""
     first = _near(turn)[1]
     return (*first, *(p for p in units.provinces() if p not in first))
 

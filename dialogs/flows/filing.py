@@ -21,19 +21,24 @@ Papers are sent from the review ("Attach papers"): one question per paper not ye
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from dialogs.context import Turn
+from dialogs.dates import VIETNAM
 from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, Paper, form_for
-from dialogs.filing.validate import Invalid, check, shown_phone
-from dialogs.flows import feedback, menu, services, uploads
+from dialogs.filing.validate import Invalid, check, shown_phone, typed_in_full
+from dialogs.flows import communes, feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
 from dialogs.text import AGREEMENT, SEND_WORDS, asks_reminder, typed_button
 from knowledge.text import fold
+
+CHOOSING = "filing:choose"
+"""The step of the list of procedures filed here: a name typed there picks one of them."""
 
 CONSENT_VERSION = "2026-12-01"
 """The version of the personal-data notice; kept with each consent, change it with the text."""
@@ -75,13 +80,33 @@ def _fileable(turn: Turn) -> list[Reply]:
     _ = turn.t.gettext
     offered = [turn.procedure(code) for code in FORMS]
     buttons = [Button(_short(p.name), f"f:go:{p.code}") for p in offered if p is not None]
-    turn.set_step("qa:ask")  # a typed name is a question about that procedure
+    turn.set_step(CHOOSING)
     text = _(
         "These procedures can be filed right here in the chat. Which one? For any other, type "
         "its name and I will show you how to file it on the portal."
     )
     portal = Button(_("Open the portal"), url=turn.deps.portal_url)
     return [Reply(text, (*buttons, portal, menu.menu_button(turn)))]
+
+
+_FILLER = frozenset(("thu", "tuc", "lam", "nop", "ho", "so", "cho", "xin", "toi", "muon", "giay"))
+"""Words around a procedure's name that name none ("nộp hồ sơ", "làm thủ tục", "giấy")."""
+
+
+def choose_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """Words typed at the list of procedures filed here: the one procedure of the list whose
+    name holds them all ("khai sinh", "tam tru") is started as its button would; None for
+    anything else, which is a question about that procedure, as the list says."""
+    words = set(fold(text).split()) - _FILLER
+    if not words:
+        return None
+    named = [
+        code
+        for code in FORMS
+        if (procedure := turn.procedure(code)) is not None
+        and words <= set(fold(procedure.name).split())
+    ]
+    return start(turn, named) if len(named) == 1 else None
 
 
 def start(turn: Turn, args: list[str]) -> list[Reply] | None:
@@ -358,7 +383,18 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     result = check(spec, text, _today(turn))
     if isinstance(result, Invalid):
         return [_refusal(turn, spec, result)]
-    return _answered(turn, filing, form, spec, result)
+    replies = _answered(turn, filing, form, spec, result)
+    if spec.kind == "date" and not typed_in_full(text):
+        return [_understood(turn, spec, result), *replies]
+    return replies
+
+
+def _understood(turn: Turn, spec: Field, value: str) -> Reply:
+    """A date told in words or without its year, said back as the full date it was taken for,
+    so that a wrong reading is caught before the dossier goes."""
+    _ = turn.t.gettext
+    text = _("{label}: {date}, as I understood it. You can correct it at the review.")
+    return Reply(text.format(label=_(spec.label), date=_shown(turn, spec, value)))
 
 
 def _no_reminder(turn: Turn) -> Reply:
@@ -372,9 +408,33 @@ def _no_reminder(turn: Turn) -> Reply:
     )
 
 
+_UNKNOWN_WORDS = frozenset(
+    (
+        "khong biet",
+        "chua biet",
+        "khong nho",
+        "khong ro",
+        "khong co",
+        "chua co",
+        "khong",
+        "don't know",
+        "i don't know",
+        "none",
+    )
+)
+"""What a citizen types at an optional question they cannot answer, which its help says to
+skip ("Bỏ qua nếu bạn không biết"): the skip, not a wrong answer."""
+
+
 def _typed_button(turn: Turn, spec: Field, text: str) -> list[Reply] | None:
-    """A button of the question typed rather than tapped, or for a choice its number. A number
-    is an answer anywhere else: "1" is no ID number, but it must not stop the filing either."""
+    """A button of the question typed rather than tapped, for a choice its number or another
+    word for it ("ba" for "Cha"), for an optional question "không biết". A number is an answer
+    anywhere else: "1" is no ID number, but it must not stop the filing either."""
+    said = dict(spec.said).get(unicodedata.normalize("NFC", text).strip(" .!").lower())
+    if said is not None:
+        return choice(turn, [said])
+    if spec.optional and fold(text).strip(" .!") in _UNKNOWN_WORDS:
+        return skip(turn, [])
     found = typed_button(text, _field_buttons(turn, spec), numbered=len(spec.choices))
     if found is None or found.payload is None:
         return None
@@ -630,6 +690,7 @@ def confirm(turn: Turn, _args: list[str]) -> list[Reply] | None:
             ),
         )
     )
+    communes.remember_near(turn)
     turn.state["filing"] = {"proc": form.procedure, "key": filing["key"], "sent": True}
     turn.set_step("filing:sent")
     return [Reply(_("Sending your dossier to the one-stop portal…"))]
@@ -741,7 +802,8 @@ def _form(filing: dict[str, Any] | None) -> Form | None:
 
 
 def _today(turn: Turn) -> date:
-    return turn.deps.clock.now().date()
+    """Today where the citizen is: at 6 in the morning in Vietnam it is still yesterday in UTC."""
+    return turn.deps.clock.now().astimezone(VIETNAM).date()
 
 
 def _day(turn: Turn, value: date) -> str:

@@ -7,6 +7,10 @@ commune picker of ``dialogs.flows.communes``), so that commune's own staff get t
 then on the assistant stays quiet: what the citizen writes is for the staff, who answer from the
 console (``hs:reply``), until the staff close it (``hs:closed``) or the citizen types
 “kết thúc” or taps “Back to the assistant”.
+
+A commune picked to reach a person is remembered for the next question (``state["reach"]``)
+but is no subscription to its announcements: once the question is handed over, the citizen is
+asked whether they want them too (“hs:news:<code>”, or “hs:nonews”).
 """
 
 from __future__ import annotations
@@ -18,10 +22,17 @@ from dialogs.flows import communes, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import EndStaff, RequestStaff
 from dialogs.text import MAX_NOTE_CHARS, clean
+from knowledge.communes import units
 from knowledge.text import fold
 
 TALKING = "staff:talking"
 """The step in which the staff, not the assistant, answer the citizen."""
+
+REACHED = "reach"
+"""The state key of the commune picked to reach its staff, without its announcements."""
+
+_OFFER = "offer_news"
+"""The state key of the commune whose announcements to offer once the question is queued."""
 
 END_WORDS = frozenset({"ket thuc", "quay lai tro ly", "end", "back to the assistant"})
 """What a citizen types to take the conversation back from the staff."""
@@ -52,7 +63,8 @@ def question(turn: Turn, text: str) -> list[Reply]:
             )
         ]
     turn.set_step(TALKING)
-    turn.effects.append(RequestStaff())
+    reached = turn.state.get(REACHED)
+    turn.effects.append(RequestStaff(reached if isinstance(reached, int) else None))
     return []
 
 
@@ -68,16 +80,21 @@ def where(turn: Turn, _args: list[str]) -> list[Reply]:
 
 
 def commune_chosen(turn: Turn, args: list[str]) -> list[Reply] | None:
-    """A commune chosen ("nw:ok:<code>"): the waiting question goes to its staff, if any."""
+    """A commune chosen ("nw:ok:<code>"): the waiting question goes to its staff, if any.
+
+    It is not subscribed to: its announcements are offered once the question is queued."""
     if turn.state.get("then") != "staff":
         return communes.confirm(turn, args)
-    done = communes.chosen(turn, args)
-    if done is None:
+    unit = communes.unit(args)
+    if unit is None:
         return None
     turn.state.pop("then")
+    turn.state.pop("news", None)
+    turn.state[REACHED] = turn.state[_OFFER] = unit.code
     turn.set_step(TALKING)
-    turn.effects.append(RequestStaff())  # after the choice is kept, so it goes to that commune
-    return [Reply(done)]
+    turn.effects.append(RequestStaff(unit.code))
+    text = turn.t.gettext("Your question goes to the one-stop staff of {name}.")
+    return [Reply(text.format(name=unit.label))]
 
 
 def queued(turn: Turn, _args: list[str]) -> list[Reply]:
@@ -99,7 +116,33 @@ def queued(turn: Turn, _args: list[str]) -> list[Reply]:
     text += "\n" + _(
         "Until then I stay quiet. Type “kết thúc” or tap the button to come back to me."
     )
-    return [Reply(text, (back_button(turn),))]
+    replies = [Reply(text, (back_button(turn),))]
+    offered = units.commune(code) if isinstance(code := turn.state.pop(_OFFER, None), int) else None
+    if offered is not None:
+        ask = _("Would you also like to receive the announcements of {name} here?")
+        answers = (Button(_("Yes"), f"hs:news:{offered.code}"), Button(_("No"), "hs:nonews"))
+        replies.append(Reply(ask.format(name=offered.label), answers))
+    return replies
+
+
+def news(turn: Turn, args: list[str]) -> list[Reply] | None:
+    """ "Yes" to the announcements of the commune picked to reach its staff ("hs:news:<code>")."""
+    done = communes.chosen(turn, args)
+    return None if done is None else [Reply(done, (_way_on(turn),))]
+
+
+def no_news(turn: Turn, _args: list[str]) -> list[Reply]:
+    """ "No" to its announcements: nothing is subscribed."""
+    text = turn.t.gettext(
+        "All right, no announcements. You can choose them later from the menu, "
+        "“Commune announcements”."
+    )
+    return [Reply(text, (_way_on(turn),))]
+
+
+def _way_on(turn: Turn) -> Button:
+    """Still with the staff: the way back to the assistant; otherwise the menu."""
+    return back_button(turn) if turn.state.get("step") == TALKING else menu.menu_button(turn)
 
 
 def during(turn: Turn) -> list[Reply] | None:
@@ -114,6 +157,8 @@ def during(turn: Turn) -> list[Reply] | None:
         return end(turn, [])
     if message.payload is not None and message.payload.split(":", 1)[0] == "rem":
         return None  # a reminder the citizen asked for still comes
+    if message.payload is not None and message.payload.startswith(("hs:news:", "hs:nonews")):
+        return None  # the answer to the announcements asked about after the handoff
     return []
 
 

@@ -77,8 +77,11 @@ def help_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
 
 
 def cancel(turn: Turn, _args: list[str] | None = None) -> list[Reply]:
-    """Stop the current step; checklists keep their progress."""
+    """Stop the current step; checklists keep their progress, and are said to only when the
+    citizen has one."""
     turn.state.pop("choices", None)
+    if not turn.state.get("checklists"):
+        return show(turn, turn.t.gettext("Stopped."))
     return show(
         turn,
         turn.t.gettext("Stopped. Your document checklists are saved; you can continue later."),

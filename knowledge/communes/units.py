@@ -148,14 +148,18 @@ def _names() -> dict[str, tuple[Commune, ...]]:
     return {name: tuple(sorted(units, key=lambda u: u.code)) for name, units in named.items()}
 
 
+def province_named(text: str) -> Province | None:
+    """The province ``text`` is the name of ("ha noi", "tp hcm", "tỉnh Nghệ An"), or None."""
+    code = _province_keys().get(" ".join(_strip_prefix(_words(text), _PROVINCE_WORDS)))
+    return None if code is None else province(code)
+
+
 def search_provinces(text: str, limit: int = 8) -> tuple[Province, ...]:
     """Provinces whose name is, or is close to, ``text``."""
-    words = _strip_prefix(_words(text), _PROVINCE_WORDS)
-    typed = " ".join(words)
+    if (named := province_named(text)) is not None:
+        return (named,)
+    typed = " ".join(_strip_prefix(_words(text), _PROVINCE_WORDS))
     keys = _province_keys()
-    if typed in keys:
-        found = province(keys[typed])
-        return (found,) if found else ()
     matches = process.extract(typed, list(keys), scorer=fuzz.WRatio, limit=limit)
     codes = dict.fromkeys(keys[key] for key, score, _i in matches if score >= FUZZY_CUTOFF)
     return tuple(p for code in codes if (p := province(code)) is not None)

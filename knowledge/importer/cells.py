@@ -124,6 +124,30 @@ def _text_amounts(text: str) -> set[int]:
     return {int(m["amount"].replace(".", "")) for m in _TEXT_AMOUNT.finditer(text)}
 
 
+_UNIT_AFTER = re.compile(r"(\S+)\s*(?:Việt Nam Đồng|VNĐ|Đồng)(?=\s*(?:$|[-–();:,.]))")
+"""A currency unit and the word before it, at the end of a phrase."""
+
+_COUNTED = frozenset(("tram", "nghin", "ngan", "trieu", "ty", "nam"))
+"""Words a unit after them belongs to: the end of an amount written out ("50 nghìn Đồng"), and
+"Việt Nam Đồng" itself."""
+
+
+def unglued_unit(text: str) -> str:
+    """``text`` without the currency unit the portal's templates glue after a cell that holds
+    no amount: "Miễn phí Đồng" is "Miễn phí", "Phí : Không Đồng" "Phí : Không", "400.000
+    đ/lần Đồng" "400.000 đ/lần"; "7,000 Đồng", "15000000/lần Đồng", "50 nghìn Đồng" and an
+    empty "Phí : Đồng" keep theirs."""
+
+    def kept(match: re.Match[str]) -> str:
+        word = match.group(1)
+        worded = any(ch.isalpha() for ch in word) and not any(ch.isdigit() for ch in word)
+        if not worded or len(word) < 2 or fold(word) in _COUNTED:  # "o Đồng": a mistyped 0
+            return match.group()
+        return word
+
+    return _UNIT_AFTER.sub(kept, text)
+
+
 def fee(cell: str, note: str = "") -> Fee | None:
     """A fee from its cell ("Miễn phí", "20,000 Việt Nam Đồng", ...) and the note beside it.
 
@@ -132,7 +156,7 @@ def fee(cell: str, note: str = "") -> Fee | None:
     in thousands ("20 VNĐ") beside "20.000 đồng/tờ khai". A note with several amounts leaves
     a free cell without an amount: which one applies is for the citizen to read.
     """
-    cell, note = normalize_text(cell), normalize_text(note)
+    cell, note = unglued_unit(normalize_text(cell)), unglued_unit(normalize_text(note))
     if (not cell or cell == NO_INFO) and not note:
         return None
     text = f"{cell} ({note})" if cell and note else cell or note

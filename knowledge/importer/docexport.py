@@ -26,6 +26,8 @@ from knowledge.text import normalize_text
 
 _COUNTS = re.compile(r"Bản chính:\s*(?P<originals>\d+)\s*Bản sao:\s*(?P<copies>\d+)")
 _FEE = re.compile(r"(?:Lệ phí|Phí)\s*:\s*(?P<amount>[\d.,]*)\s*Đồng")
+_NO_FEE = re.compile(r"(?:Lệ phí|Phí)\s*:\s*(?:[Kk]hông|[Mm]iễn phí)\.?")
+"""A cell saying there is no fee ("Phí : Không", once the unit glued after it is gone)."""
 _CODE = re.compile(cells.LEGAL_CODE)
 
 
@@ -97,14 +99,17 @@ def _time_text(text: str) -> str:
 
 
 def _fee(cell: str, description: str) -> Fee | None:
-    """ "Phí : 0 Đồng" / "Lệ phí : 50.000 Đồng" cells, several joined when a row lists both."""
-    cell = normalize_text(cell)
+    """ "Phí : 0 Đồng" / "Lệ phí : 50.000 Đồng" cells, several joined when a row lists both;
+    "Phí : Không Đồng" is free."""
+    cell = cells.unglued_unit(normalize_text(cell))
     if not cell:
         return None
     amounts = [int(m["amount"].replace(".", "").replace(",", "") or 0) for m in _FEE.finditer(cell)]
     explicit = cells.text_amount(description) if description else None
     if explicit is not None:
         return Fee(explicit, cell)
+    if _NO_FEE.fullmatch(cell):
+        return Fee(0, cell)
     return Fee(sum(amounts) if amounts else None, cell)
 
 

@@ -8,7 +8,7 @@ import pytest
 from support.procedures import shipped
 
 from bot.cli import main
-from knowledge.audit import GLUED_TEMPLATE, HEADING_PAPER, LONG, audit, paper_findings
+from knowledge.audit import GLUED_TEMPLATE, GLUED_UNIT, HEADING_PAPER, LONG, audit, paper_findings
 from knowledge.checks import Check, contradictions
 from knowledge.importer import structure
 from knowledge.model import Channel, ChannelKind, Document, Duration, Fee, Procedure
@@ -27,6 +27,9 @@ def test_the_shipped_knowledge_base_has_no_heading_or_paragraph_papers() -> None
     assert report.count(LONG) == 0
     assert {f.code for f in report.findings if f.check == GLUED_TEMPLATE} <= KNOWN_GLUED
     assert report.counts["procedures"] == len(shipped())
+    # Every procedure's fees: none says "Miễn phí Đồng", "Không Đồng" or "đ/lần Đồng".
+    assert report.count(GLUED_UNIT) == 0, [f for f in report.findings if f.check == GLUED_UNIT]
+    assert report.counts["fees"] > 7000
     assert report.counts["cases"] > 2000  # the case groups the citizen is asked about
 
 
@@ -37,6 +40,7 @@ def test_audit_command_reports_zero_heading_papers_and_lists_contradictions(
     out = capsys.readouterr().out
     assert "heading_paper: 0" in out
     assert "long_paper: 0" in out
+    assert "glued_unit: 0" in out
     assert "unflagged contradictions: 0" in out
     assert "[time_without_unit]: 1" in out  # birth registration's bare "1"
     assert code == 1  # the known glued template names are still listed

@@ -87,6 +87,28 @@ def test_fee_amount_rules(cell: str, note: str, amount: int | None) -> None:
     assert parsed.text.startswith(cell)
 
 
+@pytest.mark.parametrize(
+    ("cell", "note", "text", "amount"),
+    [
+        ("Miễn phí Đồng", "", "Miễn phí", 0),
+        ("", "Miễn phí Đồng - Trường hợp công dân thuộc diện được miễn", "Miễn phí - Trường", None),
+        ("Miễn phí", "250.000 đ/lần Đồng (Sát hạch)", "Miễn phí (250.000 đ/lần (Sát", 250000),
+        ("7,000 Đồng", "", "7,000 Đồng", 7000),
+        ("1,500,000 Việt Nam Đồng", "", "1,500,000 Việt Nam Đồng", 1_500_000),
+        ("Miễn phí", "15000000/lần Đồng (gia hạn)", "Miễn phí (15000000/lần Đồng", 0),
+        ("Miễn phí", "50 nghìn Đồng", "Miễn phí (50 nghìn Đồng)", 0),
+    ],
+)
+def test_a_currency_glued_where_no_amount_is_goes(
+    cell: str, note: str, text: str, amount: int | None
+) -> None:
+    """The portal's template puts "Đồng" after every fee cell, "Miễn phí" too."""
+    parsed = fee(cell, note)
+    assert parsed is not None
+    assert parsed.text.startswith(text)
+    assert parsed.amount == amount
+
+
 def test_no_information_is_empty(source_records: Records) -> None:
     procedure = parse(source_records, "1.014061")
     assert procedure.conditions == ""

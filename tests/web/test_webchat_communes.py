@@ -117,10 +117,10 @@ async def test_the_chosen_communes_desk_is_added_to_answers(real: tuple[App, Cli
     assert any("Số 1 Đội Cấn" in reply["text"] for reply in after)
 
 
-async def test_a_citizen_with_no_commune_is_asked_for_it_before_the_staff_get_the_question(
-    real: tuple[App, Client],
-) -> None:
-    app, client = real
+async def _ask_staff_from_ba_dinh(
+    app: App, client: Client
+) -> tuple[ConversationRef, list[dict[str, Any]]]:
+    """A citizen with no commune asks the staff, is asked where first, and says Ba Đình."""
     replies = await _say(client, text="menu")
     ref = ConversationRef("web", identity(client))
     await _say(client, button=_payload(replies, "Hỏi cán bộ"))
@@ -130,13 +130,47 @@ async def test_a_citizen_with_no_commune_is_asked_for_it_before_the_staff_get_th
     async with app.database.transaction() as session:
         assert await SqlHandoffs(session).open_for(ref) is None  # nothing handed over yet
     replies = await _say(client, text="phuong ba dinh")
-    replies = await _say(client, button=_payload(replies, "Đúng, nơi tôi ở"))
+    return ref, await _say(client, button=_payload(replies, "Đúng, nơi tôi ở"))
+
+
+async def test_a_citizen_with_no_commune_is_asked_for_it_before_the_staff_get_the_question(
+    real: tuple[App, Client],
+) -> None:
+    app, client = real
+    ref, replies = await _ask_staff_from_ba_dinh(app, client)
     assert "Phường Ba Đình, Hà Nội" in replies[0]["text"]
-    assert "Câu hỏi của bạn đã được chuyển" in replies[-1]["text"]
+    assert "Câu hỏi của bạn đã được chuyển" in replies[-2]["text"]
     async with app.database.transaction() as session:
         handoff = await SqlHandoffs(session).open_for(ref)
     assert handoff is not None and handoff.commune == BA_DINH  # that commune's staff get it
+    # Asking a person is no request for announcements: they are offered, not subscribed to.
+    assert await _commune(app, client) is None
+    assert replies[-1]["text"] == "Nhận thông báo của Phường Ba Đình, Hà Nội tại đây?"
+    yes = await _say(client, button=_payload(replies, "Có"))
+    assert "Xong: xã, phường của bạn là Phường Ba Đình, Hà Nội" in yes[0]["text"]
     assert await _commune(app, client) == "Phường Ba Đình, Hà Nội"
+
+
+async def test_no_to_the_announcements_keeps_the_commune_for_the_next_question_only(
+    real: tuple[App, Client],
+) -> None:
+    app, client = real
+    ref, replies = await _ask_staff_from_ba_dinh(app, client)
+    no = await _say(client, button=_payload(replies, "Không"))
+    assert "Vâng, bạn sẽ không nhận thông báo" in no[0]["text"]
+    assert await _commune(app, client) is None
+    async with app.database.transaction() as session:
+        first = await SqlHandoffs(session).open_for(ref)
+        assert first is not None
+    await _say(client, text="ket thuc")
+    await _say(client, text="hoi can bo")
+    replies = await _say(client, text="Cho hỏi giờ làm việc chiều nay?")
+    assert "Câu hỏi của bạn đã được chuyển" in replies[0]["text"]  # not asked the commune again
+    assert len(replies) == 1  # nor the announcements again
+    async with app.database.transaction() as session:
+        second = await SqlHandoffs(session).open_for(ref)
+    assert second is not None and second.id != first.id and second.commune == BA_DINH
+    assert await _commune(app, client) is None
 
 
 def _texts(replies: list[dict[str, Any]]) -> list[str]:
