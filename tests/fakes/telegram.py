@@ -483,6 +483,21 @@ class FakeTelegram:
         except TimeoutError:
             raise AssertionError("condition not reached on the fake Telegram server") from None
 
+    async def answers_to(self, update: dict[str, Any]) -> set[int]:
+        """The statuses the webhook answered ``update`` with, once it has answered it at all.
+
+        An answer is written down when this server has read it, which may be after the bot's
+        reply to the same update has reached it: a test that waits for the reply alone may look
+        before the answer is here.
+        """
+        update_id = update["update_id"]
+
+        def statuses() -> set[int]:
+            return {d.status for d in self.deliveries if d.update_id == update_id}
+
+        await self.wait_for(lambda: bool(statuses()))
+        return statuses()
+
     # ---- HTTP -----------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
