@@ -164,16 +164,26 @@ def citizen_questions() -> list[str]:
 
 
 async def drive(
-    name: str, telegram: LeanTelegram, users: int, messages: int, first_id: int
+    name: str,
+    telegram: LeanTelegram,
+    users: int,
+    messages: int,
+    first_id: int,
+    *,
+    last_first: bool = False,
 ) -> tuple[int, float]:
     """``users`` chats send ``messages`` texts each at once; (replies, seconds to the last).
+
+    ``last_first``: the questions taken from the set's end, so that a warm-up's texts are not
+    the measured load's (taken from its start), whose answers the index would then have kept.
 
     The replies are counted every ``LOOK`` seconds and the last one's time is the fake's own
     note of it: looking more often only spent the load's CPU (waking 200 times a second cost
     about a tenth of a millisecond a message on a run of 20 seconds)."""
     before = len(telegram.sent)
     chats = [telegram.user(first_id + n) for n in range(users)]
-    texts = itertools.cycle(citizen_questions())
+    questions = citizen_questions()
+    texts = itertools.cycle(reversed(questions) if last_first else questions)
     expected = users * messages
     began = time.perf_counter()
     for chat in chats:
@@ -215,7 +225,7 @@ async def measure(
     writes its collapsed stacks to its file.
     """
     _, idle_rss = await process_figures(urls)
-    await drive(name, telegram, *WARM_UP, first_id=9_000_000)
+    await drive(name, telegram, *WARM_UP, first_id=9_000_000, last_first=True)
     cpu_before, _ = await process_figures(urls)
     split_before = await worker_figures(urls) if len(urls) > 1 else []
     samplers = [
