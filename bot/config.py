@@ -57,9 +57,12 @@ class Settings:
     knowledge_sources: Path | None
     """The folder of portal data files a console import rebuilds from (the shipped ones by
     default); an uploaded file replaces the one of the same name."""
-    cache_dir: Path
+    cache_dir: Path | None
     """Where the knowledge base's built search index is kept for the next start
-    (``knowledge.cache``): a start that finds it skips seconds of indexing."""
+    (``knowledge.cache``), if anywhere: a start that finds it skips two seconds of indexing,
+    but a worker that read it back idles about 5 MB higher, and one that built and wrote it
+    about 23 MB higher until it starts again (``bench/memory.md``), so it is not kept unless
+    asked for."""
     message_log_days: int
     """Days a logged message (what a user typed, what motcua answered) is kept, 1 to 36500.
 
@@ -174,7 +177,7 @@ class Settings:
             default_locale=e.get("MOTCUA_DEFAULT_LOCALE", "vi"),
             knowledge_path=Path(p) if (p := opt("MOTCUA_KNOWLEDGE_PATH")) else None,
             knowledge_sources=Path(p) if (p := opt("MOTCUA_KNOWLEDGE_SOURCES")) else None,
-            cache_dir=Path(p) if (p := opt("MOTCUA_CACHE_DIR")) else data_dir / "cache",
+            cache_dir=Path(p) if (p := opt("MOTCUA_CACHE_DIR")) else None,
             message_log_days=_bounded(e, "MOTCUA_MESSAGE_LOG_DAYS", 90, 1, MAX_RETENTION_DAYS),
             retention_days=_bounded(e, "MOTCUA_RETENTION_DAYS", 365, 1, MAX_RETENTION_DAYS),
             inbox_lease_seconds=_seconds(

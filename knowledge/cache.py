@@ -14,8 +14,13 @@ temporary file and renamed into place, so a reader never sees half of one; one t
 read is built again. A folder that cannot be written only costs the time: the index is built
 in memory as it would be without a cache.
 
-Entries are pickles, so the folder must be writable by motcua's own user only (the default,
-``var/cache`` beside the database, is): whoever can write an entry can run code in motcua.
+The cost is memory: a process that read an entry back keeps about 5 MB more than one that
+indexed the file itself, and one that built and wrote an entry about 23 MB more until it starts
+again (``bench/memory.md``), so the cache is used only where a folder is given
+(``MOTCUA_CACHE_DIR``); the test suite gives one to all its processes.
+
+Entries are pickles, so the folder must be writable by motcua's own user only: whoever can
+write an entry can run code in motcua.
 """
 
 from __future__ import annotations
@@ -100,7 +105,8 @@ def _build(data: bytes, path: Path) -> SearchIndex:
 def _read(entry: Path) -> SearchIndex | None:
     """The index kept in ``entry``; None when there is none or it cannot be read back."""
     try:
-        kept = pickle.loads(entry.read_bytes())
+        with entry.open("rb") as file:  # streamed: the entry's bytes are never held whole
+            kept = pickle.load(file)
     except FileNotFoundError:
         return None
     except Exception as error:  # a damaged entry, whatever the damage, is built again
@@ -113,7 +119,8 @@ def _write(entry: Path, index: SearchIndex) -> None:
     """Put ``index`` in place whole, then drop the oldest entries beyond ``ENTRIES_KEPT``."""
     partial = entry.with_name(f"{entry.name}.{os.getpid()}.partial")
     try:
-        partial.write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+        with partial.open("wb") as file:  # streamed: a first start's memory stays its index's
+            pickle.dump(index, file, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(entry)
         entries = sorted(entry.parent.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-ENTRIES_KEPT]:

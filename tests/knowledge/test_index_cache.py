@@ -48,6 +48,19 @@ def test_a_start_reads_back_the_index_an_earlier_start_built(
     assert entries(folder) == [entry] and entry.stat().st_mtime_ns == built  # read, not rebuilt
 
 
+def test_without_a_folder_named_nothing_is_kept(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The default: a kept index costs a worker memory (``bench/memory.md``)."""
+    kb, data = tmp_path / "kb.json.gz", tmp_path / "data"
+    save_knowledge_base([BIRTH], kb)
+    monkeypatch.delenv("MOTCUA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("MOTCUA_DATA_DIR", str(data))
+
+    assert asked(capsys, kb, "dang ky khai sinh") == "9.000001"
+    assert not list(tmp_path.rglob("index-*.pickle"))
+
+
 def test_a_changed_knowledge_base_is_indexed_anew_never_served_from_the_old_entry(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
