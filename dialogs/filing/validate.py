@@ -125,8 +125,11 @@ def _date(spec: Field, text: str, today: date) -> str | Invalid:
         return Invalid(N_("Please type the date as day/month/year, e.g. 24/11/2026."))
     if not day.year_told and not spec.recent:
         return Invalid(N_("Please type the year too, as day/month/year, e.g. 02/09/1995."))
-    if day.value > today:
-        return Invalid(N_("That date is in the future. Please type a date up to today."))
+    if day.value > today:  # named as understood: "ngày mai" may not be the day one meant
+        return Invalid(
+            N_("{date} is in the future. Please type a date up to today."),
+            {"date": day.value.strftime("%d/%m/%Y")},
+        )
     if day.value.year < 1900:
         return Invalid(N_("Please type a date from 1900 on."))
     return day.value.isoformat()

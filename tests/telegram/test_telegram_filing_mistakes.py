@@ -65,7 +65,7 @@ async def test_each_mistyped_answer_is_refused_with_what_is_expected(
         ("12 Lê Lợi, phường Bến Thành, TP Hồ Chí Minh", "Câu 5/7"),
         ("45 Nguyễn Huệ, phường Sài Gòn, TP Hồ Chí Minh", "Câu 6/7"),
         ("31/02/2026", "31/02/2026 không phải là một ngày có thật"),
-        ("01/01/2099", "Ngày này ở tương lai"),
+        ("01/01/2099", "01/01/2099 là một ngày ở tương lai"),
         ("01/11/2026", "Câu 7/7"),
     ]:
         said = text_of(await chat.say(typed))
