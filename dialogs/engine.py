@@ -193,6 +193,7 @@ _INTERNAL: dict[str, Handler] = {
 
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "checklist:item": checklist.typed,
+    "qa:answer": checklist.papers_asked,
     "checklist:case": checklist.case_typed,
     "checklist:paused": checklist.paused_typed,
     "staff:wait_text": handoff.question,

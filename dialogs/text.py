@@ -95,6 +95,16 @@ AGREEMENT = {
 SEND_WORDS = frozenset(("gui", "gui di", "gui luon", "send", "send it"))
 """A review's "Send" in the words citizens type for it ("gửi", "gửi đi")."""
 
+_ASKS_PAPERS = re.compile(
+    r"^(?:vay |the |thi |cho (?:toi |em |minh )?hoi )?(?:(?:toi|em|minh|tui) )?"
+    r"(?:(?:can|phai|can phai) )?(?:(?:mang|nop|chuan bi|co) )?(?:nhung )?"
+    r"(?:giay to|ho so)(?: (?:gom|can|phai co))?(?: nhung)? (?:gi|nao)"
+    r"(?: (?:a|vay|nhi|the|ha|ah|nhe))*$"
+    r"|^(?:so )?(?:what|which) (?:papers|documents)"
+    r"(?: (?:do i|should i|must i) (?:need|bring)| are needed| to bring| do i need to bring)?$"
+)
+"""A bare "what papers?" ("cần giấy tờ gì", "hồ sơ gồm những gì ạ", "what documents do I need"):
+asked right after a card, it is about that procedure, not a search (alone, it names none)."""
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -138,6 +148,12 @@ def small_talk(text: str) -> str | None:
     "vâng", "bye" for "tạm biệt"."""
     words = _SPACE.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
     return _SMALL_TALK.get(words)
+
+
+def asks_papers(text: str) -> bool:
+    """Whether the message only asks which papers are needed, naming no procedure."""
+    words = _SPACE.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
+    return _ASKS_PAPERS.match(words) is not None
 
 
 def digit(text: str) -> int | None:

@@ -157,6 +157,34 @@ def test_jsonl_answers_each_line_and_survives_bad_ones(spawned: Motcua) -> None:
     assert button(answers[5], "cl:have:1.001193")
 
 
+def test_what_papers_typed_under_a_card_opens_its_checklist(here: Motcua) -> None:
+    """ "cần giấy tờ gì" typed right after a card was searched alone, named no procedure and
+    got "not found"; it asks for that card's papers, as its checklist button does."""
+    _card, asked = jsonl(
+        here, "asks-papers", {"text": "dang ky khai sinh"}, {"text": "vậy cần giấy tờ gì ạ?"}
+    )
+    (pressed,) = jsonl(here, "presses-papers", {"button": "cl:go:1.001193"})
+    assert "Tờ khai đăng ký khai sinh" in texts_of(asked)
+    assert texts_of(asked) == texts_of(pressed)
+    *_, english = jsonl(
+        here,
+        "asks-papers-en",
+        {"text": "english"},
+        {"text": "dang ky khai sinh"},
+        {"text": "What documents do I need?"},
+    )
+    assert button(english, "cl:have:1.001193")
+    *_, other = jsonl(
+        here,
+        "names-another",
+        {"text": "dang ky khai sinh"},
+        {"text": "dang ky khai tu can giay to gi"},
+    )
+    assert "1.000656" in json.dumps(other)  # a question naming a procedure is still searched
+    (alone,) = jsonl(here, "no-card", {"text": "can giay to gi"})
+    assert "cl:have:" not in json.dumps(alone)  # without a card, no procedure's papers
+
+
 def test_user_resumes_across_runs_and_presses_by_label(here: Motcua) -> None:
     (card,) = jsonl(here, "resume-me", {"text": "dang ky khai sinh"})
     checklist = button(card, "cl:go:1.001193")

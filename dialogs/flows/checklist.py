@@ -26,7 +26,7 @@ from dialogs.flows import card, feedback, menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
 from dialogs.step import NoteMilestone
-from dialogs.text import asks_reminder, typed_button
+from dialogs.text import asks_papers, asks_reminder, typed_button
 from knowledge.model import Document, Procedure
 from knowledge.text import fold
 
@@ -73,6 +73,15 @@ def nodes(procedure: Procedure, case: int | None = USUAL) -> list[Node]:
 def _chosen(record: dict[str, Any]) -> int | None:
     value = record.get("case")
     return value if isinstance(value, int) else None
+
+
+def papers_asked(turn: Turn, text: str) -> list[Reply] | None:
+    """ "cần giấy tờ gì" typed under a card asks for that procedure's papers, as its checklist
+    button does; searched, it named no procedure and was answered "not found"."""
+    code = turn.state.get("proc")
+    if not isinstance(code, str) or not asks_papers(text):
+        return None
+    return go(turn, [code])
 
 
 def go(turn: Turn, args: list[str]) -> list[Reply] | None:
