@@ -146,14 +146,18 @@ def command(text: str) -> str | None:
 def small_talk(text: str) -> str | None:
     """ "hello" for a greeting ("chào", "xin chào"), "thanks" for "cảm ơn", "ok" for "ok" or
     "vâng", "bye" for "tạm biệt"."""
-    words = _SPACE.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
-    return _SMALL_TALK.get(words)
+    return _SMALL_TALK.get(_bare_words(text))
 
 
 def asks_papers(text: str) -> bool:
     """Whether the message only asks which papers are needed, naming no procedure."""
-    words = _SPACE.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
-    return _ASKS_PAPERS.match(words) is not None
+    return _ASKS_PAPERS.match(_bare_words(text)) is not None
+
+
+def _bare_words(text: str) -> str:
+    """The words of a short message, folded, punctuation and extra spaces gone: "Cảm ơn!" is
+    "cam on", "Hồ sơ gồm những gì ạ?" is "ho so gom nhung gi a"."""
+    return _SPACE.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
 
 
 def digit(text: str) -> int | None:
