@@ -143,9 +143,7 @@ async def test_a_database_away_is_answered_503_with_retry_after_and_nothing_is_l
                 await link.cut()
                 citizen = telegram.user()
                 update = citizen.send("khai sinh")
-                await telegram.wait_for(
-                    lambda: any(d.update_id == update["update_id"] for d in telegram.deliveries)
-                )
+                await telegram.answers_to(update)
                 assert {d.status for d in telegram.deliveries} == {503}
                 async with http.post(MESSENGER_WEBHOOK, data=raw, headers=headers) as r:
                     assert r.status == 503

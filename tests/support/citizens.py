@@ -98,10 +98,7 @@ class TelegramCitizen:
     async def _turn(self, act: Callable[[], dict[str, Any]]) -> list[TelegramMessage]:
         """Do ``act``, wait until the bot has acknowledged and answered it; what it sent."""
         before = len(self.user.messages)
-        update_id = act()["update_id"]
-        await self.telegram.wait_for(
-            lambda: any(d.update_id == update_id for d in self.telegram.deliveries)
-        )
+        await self.telegram.answers_to(act())
         await self.channel.join()
         return self.user.messages[before:]
 
