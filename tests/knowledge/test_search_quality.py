@@ -28,7 +28,9 @@ round, fresh9 = citizen questions collected from pages no set had used (governme
 provincial Q&A portals, newspapers' readers' columns, law firms' Q&A) and measured once after
 the tenth round, fresh10 = citizen questions collected from pages no set had used (law firms'
 Q&A, newspapers, government and provincial Q&A, forums) after the tenth round and not yet
-measured, ``bench/answers.md``). The floors
+measured, fresh11 = citizen questions collected from pages no set had used (newspapers'
+readers' columns, law firms' and legal databases' Q&A, forums) and not yet measured,
+``bench/answers.md``). The floors
 sit a little under the measured figures (``python -m bench.search`` prints them).
 """
 
@@ -153,6 +155,7 @@ FRESH_SETS = (
     "fresh8.jsonl",
     "fresh9.jsonl",
     "fresh10.jsonl",
+    "fresh11.jsonl",
 )
 ALL_SETS = TUNED_SETS + HOLDOUT_SETS + FRESH_SETS
 
@@ -195,6 +198,7 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         "fresh8.jsonl",
         "fresh9.jsonl",
         "fresh10.jsonl",
+        "fresh11.jsonl",
         "tune6.jsonl",
         "tune7.jsonl",
         "tune8.jsonl",
@@ -232,6 +236,7 @@ ON_NEW_PAGES = (
     "fresh9.jsonl",
     "tune11.jsonl",
     "fresh10.jsonl",
+    "fresh11.jsonl",
 )
 """Sets collected from pages no set had used before them, held-out or tuning."""
 
