@@ -194,6 +194,8 @@ _INTERNAL: dict[str, Handler] = {
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "checklist:item": checklist.typed,
     "qa:answer": checklist.papers_asked,
+    "qa:choose_variant": qa.papers_before_choosing,
+    "qa:unsure": qa.papers_before_choosing,
     "checklist:case": checklist.case_typed,
     "checklist:paused": checklist.paused_typed,
     "staff:wait_text": handoff.question,
@@ -308,7 +310,7 @@ def _route(turn: Turn) -> list[Reply]:
     if asks_reminder(text):
         return reminders.from_text(turn, text)
     if (talk := small_talk(text)) is not None:
-        return menu.start(turn) if talk == "hello" else [menu.small_talk(turn, talk)]
+        return menu.small_talk(turn, talk)
     query = clean(text)
     if not has_words(query):
         return [_calm(turn)]

@@ -1185,3 +1185,76 @@ def test_ho_so_alone_shows_ones_dossiers_and_offers_to_file_one(here: Motcua) ->
     assert "chưa tìm thấy thủ tục" not in json.dumps(mine, ensure_ascii=False)
     labels = [b["label"] for r in offer["replies"] for b in r["buttons"]]
     assert {"Đăng ký khai sinh", "Đăng ký khai tử"} <= set(labels)
+
+
+def test_short_words_that_name_no_procedure_get_the_menu_and_never_a_card(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "dung lai" typed under a card was searched and got an investment procedure's card ("xây
+    dựng lại" a building); "thôi", "vâng ạ", "cảm ơn bạn nhiều nhé" got "not found"."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: the wrong card
+    _card, stopped, enough = jsonl(
+        here, "stops", {"text": "dang ky khai sinh"}, {"text": "dung lai"}, {"text": "thôi nhé"}
+    )
+    for answer in (stopped, enough):
+        assert texts_of(answer).startswith("Đã dừng.\n")
+        assert "m:ask" in payloads(answer) and "m:submit" in payloads(answer)  # the menu
+        assert not any(p.startswith(("cl:go:", "proc:")) for p in payloads(answer))
+    yes, thanks, what = jsonl(
+        here,
+        "at-the-menu",
+        {"text": "vâng ạ"},
+        {"text": "cảm ơn bạn nhiều nhé"},
+        {"text": "giúp tôi với"},
+    )
+    assert texts_of(yes).startswith("Vâng. Bạn cần gì cứ nhắn câu hỏi")
+    assert texts_of(thanks).startswith("Không có gì!")
+    assert texts_of(what).startswith("Tôi giúp bạn làm thủ tục hành chính")
+    assert "m:ask" in payloads(what) and "m:staff" in payloads(what)
+    *_, english = jsonl(here, "stops-en", {"text": "english"}, {"text": "ok thank you"})
+    assert texts_of(english).startswith("You are welcome!")
+
+
+def test_words_typed_at_a_paper_answer_that_paper(here: Motcua) -> None:
+    """ "mất rồi", "bỏ qua", "cái này là gì" typed at "Do you have it?" were searched as a
+    procedure's name; "ok" there got "all right" and the paper's buttons were gone."""
+    _first, explained, ok, lost = jsonl(
+        here,
+        "types-answers",
+        {"button": "cl:go:1.001193"},
+        {"text": "cái này là gì vậy"},
+        {"text": "ok"},
+        {"text": "mất rồi"},
+    )
+    assert "Tờ khai đăng ký khai sinh" in texts_of(explained)
+    assert "cán bộ bộ phận một cửa của xã/phường sẽ giải thích" in texts_of(explained)
+    assert texts_of(ok).startswith("Xin bấm một nút, hoặc gõ “có”")
+    assert "Giấy tờ 1/" in texts_of(ok) and any(p.startswith("cl:have:") for p in payloads(ok))
+    assert texts_of(lost).startswith("Bị mất: tôi đã ghi giấy này vào danh sách")
+    assert "Giấy tờ 2/" in texts_of(lost)
+    [skipped] = jsonl(here, "types-answers", {"text": "bỏ qua nhé"})
+    assert texts_of(skipped).startswith("Đã bỏ qua: tôi đã ghi giấy này")
+    [summary] = jsonl(here, "types-answers", {"button": "cl:sum:1.001193"})
+    assert "Còn thiếu: 2." in texts_of(summary)
+    assert "Tờ khai đăng ký khai sinh" in texts_of(summary)  # lost: where to get it again
+    *_, english = jsonl(
+        here, "types-answers-en", {"text": "english"}, {"button": "cl:go:1.001193"}, {"text": "ok"}
+    )
+    assert texts_of(english).startswith("Please tap a button, or type “yes”, “not yet”")
+
+
+def test_what_papers_typed_at_a_list_of_close_cases_asks_to_choose_first(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "cần giấy tờ gì" typed at "There are a few similar cases" was searched alone, named no
+    procedure and got "not found", the list of cases gone."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: close cases
+    listed, asked, chosen = jsonl(
+        here, "asks-first", {"text": "dk ket hon"}, {"text": "cần giấy tờ gì ạ"}, {"text": "1"}
+    )
+    assert "Có vài trường hợp gần giống nhau" in texts_of(listed)
+    assert texts_of(asked).startswith("Giấy tờ cần mang tùy theo thủ tục: bạn chọn đúng")
+    assert payloads(asked) == payloads(listed)
+    assert payloads(chosen) and payloads(listed)[0] == "proc:" + button(chosen, "cl:go:")[
+        "payload"
+    ].removeprefix("cl:go:")
