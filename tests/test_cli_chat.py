@@ -1258,3 +1258,31 @@ def test_what_papers_typed_at_a_list_of_close_cases_asks_to_choose_first(
     assert payloads(chosen) and payloads(listed)[0] == "proc:" + button(chosen, "cl:go:")[
         "payload"
     ].removeprefix("cl:go:")
+
+
+def test_stop_typed_at_a_filings_question_pauses_it_and_keeps_every_answer(
+    here: Motcua,
+) -> None:
+    """ "thôi" typed at "Your full name" became the applicant's name, sent to the portal, and
+    "dừng lại" at the ID number was refused as one."""
+    user = "pauses-a-filing"
+    _notice, asked, paused = jsonl(
+        here, user, {"button": "f:go:1.001193"}, {"button": "f:ok"}, {"text": "thôi nhé"}
+    )
+    assert "Câu 1/11" in texts_of(asked)
+    assert texts_of(paused).startswith("Đã tạm dừng. Mọi điều bạn đã nhập vẫn được giữ")
+    assert payloads(paused) == ["f:go:1.001193", "f:stop", "m:menu"]
+    *_, at_id, stopped, resumed = jsonl(
+        here,
+        user,
+        {"button": "f:go:1.001193"},  # nothing typed yet: the notice again
+        {"button": "f:ok"},
+        {"text": APPLICANT[0]},
+        {"text": "dừng lại"},
+        {"button": "f:go:1.001193"},
+    )
+    assert "Câu 2/11" in texts_of(at_id)
+    assert texts_of(stopped).startswith("Đã tạm dừng.")
+    assert "Bạn đang nộp dở hồ sơ" in texts_of(resumed) and "Câu 2/11" in texts_of(resumed)
+    review = jsonl(here, user, *({"text": t} for t in APPLICANT[1:]), *BIRTH_ANSWERED)[-1]
+    assert f"Họ tên của bạn: {APPLICANT[0]}" in texts_of(review)
