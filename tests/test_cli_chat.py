@@ -1211,8 +1211,11 @@ def test_short_words_that_name_no_procedure_get_the_menu_and_never_a_card(
     assert texts_of(thanks).startswith("Không có gì!")
     assert texts_of(what).startswith("Tôi giúp bạn làm thủ tục hành chính")
     assert "m:ask" in payloads(what) and "m:staff" in payloads(what)
-    *_, english = jsonl(here, "stops-en", {"text": "english"}, {"text": "ok thank you"})
+    *_, english, helped = jsonl(
+        here, "stops-en", {"text": "english"}, {"text": "ok thank you"}, {"text": "help me"}
+    )
     assert texts_of(english).startswith("You are welcome!")
+    assert texts_of(helped).startswith("I help you with public services")
 
 
 def test_words_typed_at_a_paper_answer_that_paper(here: Motcua) -> None:
@@ -1237,10 +1240,16 @@ def test_words_typed_at_a_paper_answer_that_paper(here: Motcua) -> None:
     [summary] = jsonl(here, "types-answers", {"button": "cl:sum:1.001193"})
     assert "Còn thiếu: 2." in texts_of(summary)
     assert "Tờ khai đăng ký khai sinh" in texts_of(summary)  # lost: where to get it again
-    *_, english = jsonl(
-        here, "types-answers-en", {"text": "english"}, {"button": "cl:go:1.001193"}, {"text": "ok"}
+    *_, english, lost_en = jsonl(
+        here,
+        "types-answers-en",
+        {"text": "english"},
+        {"button": "cl:go:1.001193"},
+        {"text": "ok"},
+        {"text": "I lost it"},
     )
     assert texts_of(english).startswith("Please tap a button, or type “yes”, “not yet”")
+    assert texts_of(lost_en).startswith("Lost: I put this paper on your list")
 
 
 def test_what_papers_typed_at_a_list_of_close_cases_asks_to_choose_first(

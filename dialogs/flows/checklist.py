@@ -335,15 +335,24 @@ def answer(turn: Turn, args: list[str], kind: str) -> list[Reply] | None:
 
 
 _TYPED_ANSWERS = {
-    **dict.fromkeys(("co", "co san", "co du", "co ca", "yes", "y"), "have"),
+    **dict.fromkeys(("co", "co san", "co du", "co ca", "yes", "y", "have it", "i have it"), "have"),
     **dict.fromkeys(
         (
             *("chua", "chua co", "khong co", "ko co", "k co", "kg co", "khong", "ko", "k"),
-            *("no", "not yet", "thieu", "chua lam", "chua xin", "het han"),
+            *(
+                "no",
+                "not yet",
+                "don t have it",
+                "i don t have it",
+                "thieu",
+                "chua lam",
+                "chua xin",
+                "het han",
+            ),
         ),
         "miss",
     ),
-    **dict.fromkeys(("mat", "bi mat", "lam mat", "lost", "lost it"), "lost"),
+    **dict.fromkeys(("mat", "bi mat", "lam mat", "lost", "lost it", "i lost it"), "lost"),
     **dict.fromkeys(
         (
             *("khong phai", "ko phai", "k phai", "khong can", "ko can", "k can"),
