@@ -122,7 +122,6 @@ _SMALL_TALK = {
     **dict.fromkeys(("bye", "bye bye", "see you", "tam biet", "goodbye", "hen gap lai"), "bye"),
     **dict.fromkeys(
         (
-            "dung",
             "dung lai",
             "thoi",
             "khong can",

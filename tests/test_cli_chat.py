@@ -1295,3 +1295,21 @@ def test_stop_typed_at_a_filings_question_pauses_it_and_keeps_every_answer(
     assert "Bạn đang nộp dở hồ sơ" in texts_of(resumed) and "Câu 2/11" in texts_of(resumed)
     review = jsonl(here, user, *({"text": t} for t in APPLICANT[1:]), *BIRTH_ANSWERED)[-1]
     assert f"Họ tên của bạn: {APPLICANT[0]}" in texts_of(review)
+
+
+def test_stop_typed_where_any_text_is_an_answer_leaves_as_cancel_does(here: Motcua) -> None:
+    """ "thôi" typed where staff's question is asked was handed to the commune's staff, at the
+    commune picker searched as a commune's name, and at the join form became the member's
+    name."""
+    _asked, left_staff = jsonl(here, "leaves-staff", {"button": "m:staff"}, {"text": "thôi"})
+    assert texts_of(left_staff).startswith("Đã dừng.\n")
+    _asked, left_news = jsonl(here, "leaves-news", {"button": "m:news"}, {"text": "thôi nhé"})
+    assert texts_of(left_news).startswith("Đã dừng.\n")
+    assert not any(p.startswith("nw:") for p in payloads(left_news))
+    _asked, commune, left_join = jsonl(
+        here, "leaves-join", {"button": "m:join"}, {"text": "Trần Văn Dũng"}, {"text": "dừng lại"}
+    )
+    assert "nw:pv:" in json.dumps(commune)  # the commune question
+    assert texts_of(left_join).startswith("Vâng, chưa gửi yêu cầu nào")
+    _asked, chosen = jsonl(here, "leaves-join", {"button": "m:news"}, {"text": "phuong ba dinh"})
+    assert "Câu 3/3" not in texts_of(chosen)  # announcements' commune, not the dropped form's
