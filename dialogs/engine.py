@@ -300,7 +300,7 @@ def _route(turn: Turn) -> list[Reply]:
         done = _COMMANDS[name](turn, args)
         return menu.show(turn) if done is None else done
     if turn.state["step"] in _LEFT_BY_STOP_WORDS and small_talk(text) == "stop":
-        return _cancel(turn, [])
+        return menu.show(turn) if (left := _cancel(turn, [])) is None else left
     # The rating is asked under a finished checklist or a receipt, whatever the step is now.
     if (rated := feedback.typed(turn, text, _stored(turn))) is not None:
         return rated
