@@ -236,6 +236,7 @@ _BUTTON_QUESTIONS = frozenset(
         consent.ASKING,
         "filing:whom",
         "filing:for_consent",
+        "filing:delivery",
         "filing:review",
         "filing:change",
         "volunteer:review",

@@ -182,7 +182,22 @@ _SMALL_TALK_FIRST = ("thanks", "bye", "hello", "stop", "ok", "what")
 _PARTICLES = frozenset(
     (
         *("a", "ah", "nhe", "nha", "nhen", "nhi", "ne", "vay", "oi", "nua", "roi", "luon", "voi"),
-        *("ban", "em", "anh", "chi", "toi", "minh", "tui", "nhieu", "lam", "qua", "di", "da"),
+        *(
+            "ban",
+            "em",
+            "anh",
+            "chi",
+            "toi",
+            "minh",
+            "tui",
+            "nhieu",
+            "lam",
+            "qua",
+            "di",
+            "da",
+            "please",
+            "pls",
+        ),
     )
 )
 """Words that only soften or address ("ạ", "nhé", "bạn", "nhiều"): "cảm ơn bạn nhiều nhé" says
@@ -274,7 +289,7 @@ def phrase_kinds(text: str, vocabulary: Mapping[str, str]) -> set[str] | None:
         size = next(
             (
                 n
-                for n in range(min(4, len(words) - at), 0, -1)
+                for n in range(len(words) - at, 0, -1)
                 if " ".join(words[at : at + n]) in vocabulary
             ),
             0,

@@ -1313,3 +1313,25 @@ def test_stop_typed_where_any_text_is_an_answer_leaves_as_cancel_does(here: Motc
     assert texts_of(left_join).startswith("Vâng, chưa gửi yêu cầu nào")
     _asked, chosen = jsonl(here, "leaves-join", {"button": "m:news"}, {"text": "phuong ba dinh"})
     assert "Câu 3/3" not in texts_of(chosen)  # announcements' commune, not the dropped form's
+
+
+def test_the_way_to_receive_the_result_typed_in_english_or_unclear_keeps_the_question(
+    here: Motcua,
+) -> None:
+    """ "at the one-stop desk" typed where the delivery is asked was searched, got "not found"
+    and the question's buttons were gone; so did any other words typed there."""
+    *_, unclear, picked = jsonl(
+        here,
+        "types-delivery-en",
+        {"text": "english"},
+        *birth_filing(
+            {"text": "mother"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "male")),
+            *({"text": t} for t in ("Bach Mai hospital, Ha Noi", "skip")),
+            {"text": "dang ky ket hon"},
+            {"text": "At the one-stop desk, please"},
+        ),
+    )
+    assert texts_of(unclear).startswith("Please tap one of the buttons.\nHow do you want")
+    assert payloads(unclear) == ["f:d:pickup", "f:d:post", "f:stop"]
+    assert "Result: pick up at the one-stop desk" in texts_of(picked)

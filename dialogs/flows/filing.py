@@ -525,8 +525,13 @@ _DELIVERY_WORDS = {
         ("buu dien", "qua buu dien", "gui buu dien", "gui qua buu dien", "by post", "post"),
         "post",
     ),
+    **dict.fromkeys(("by mail", "mail", "send it to me", "post it to me"), "post"),
     **dict.fromkeys(
         ("mot cua", "tai mot cua", "nhan tai mot cua", "truc tiep", "nhan truc tiep", "pick up"),
+        "pickup",
+    ),
+    **dict.fromkeys(
+        ("at the one stop desk", "one stop desk", "in person", "i will pick it up", "pickup"),
         "pickup",
     ),
 }
@@ -534,9 +539,16 @@ _DELIVERY_WORDS = {
 
 
 def delivery_typed(turn: Turn, text: str) -> list[Reply] | None:
-    """ "bưu điện" or "trực tiếp" typed where the delivery is asked: as its buttons."""
-    method = _DELIVERY_WORDS.get(fold(text).strip(" .!"))
-    return None if method is None else delivery(turn, [method])
+    """ "bưu điện" or "trực tiếp" typed where the delivery is asked: as its buttons. Other words
+    get the question again, as the review's do: searched, "at the one-stop desk" was "not
+    found" and the question's buttons were gone."""
+    methods = phrase_kinds(text, _DELIVERY_WORDS)
+    if methods is not None and len(methods) == 1:
+        return delivery(turn, [*methods])
+    if _filing(turn) is None:
+        return None
+    tap = Reply(turn.t.gettext("Please tap one of the buttons."))
+    return [_no_reminder(turn) if asks_reminder(text) else tap, *_ask_delivery(turn)]
 
 
 def post_address(turn: Turn, text: str) -> list[Reply] | None:
