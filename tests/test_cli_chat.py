@@ -1335,3 +1335,22 @@ def test_the_way_to_receive_the_result_typed_in_english_or_unclear_keeps_the_que
     assert texts_of(unclear).startswith("Please tap one of the buttons.\nHow do you want")
     assert payloads(unclear) == ["f:d:pickup", "f:d:post", "f:stop"]
     assert "Result: pick up at the one-stop desk" in texts_of(picked)
+
+
+def _rated(here: Motcua, user: str) -> None:
+    """A finished checklist of one paper, rated useful."""
+    jsonl(here, user, {"button": "cl:go:1.000656"}, {"text": "có"}, {"text": "có"})
+
+
+def test_stop_or_skip_at_the_ratings_comment_keeps_no_comment_and_says_so(here: Motcua) -> None:
+    """ "thôi" typed where a comment is invited was kept as the comment, and "Bỏ qua" was
+    thanked with "the staff will read it" for a comment never written."""
+    _rated(here, "rates-stops")
+    [stopped] = jsonl(here, "rates-stops", {"text": "thôi"})
+    assert texts_of(stopped) == "Cảm ơn bạn, đánh giá của bạn đã được ghi nhận."
+    _rated(here, "rates-skips")
+    [skipped] = jsonl(here, "rates-skips", {"button": "rt:skip"})
+    assert texts_of(skipped) == texts_of(stopped)
+    _rated(here, "rates-comments")
+    [commented] = jsonl(here, "rates-comments", {"text": "Cán bộ rất nhiệt tình"})
+    assert texts_of(commented) == "Cảm ơn bạn, cán bộ sẽ đọc góp ý này."
