@@ -127,12 +127,6 @@ _SMALL_TALK = {
             "khong can",
             "ko can",
             "k can",
-            "khong",
-            "ko",
-            "k",
-            "kg",
-            "no",
-            "nope",
             "no thanks",
             "never mind",
             "xong",
@@ -142,6 +136,7 @@ _SMALL_TALK = {
         ),
         "stop",
     ),
+    **dict.fromkeys(("khong", "ko", "k", "kg", "no", "nope"), "no"),
     **dict.fromkeys(
         (
             "gi",
@@ -176,7 +171,7 @@ _SMALL_TALK = {
 goodbye, "stop that" ("thôi", "dừng lại"), or "what now?" ("gì", "giúp tôi"). Searched, "dung
 lai" found a procedure "xây dựng lại" a building."""
 
-_SMALL_TALK_FIRST = ("thanks", "bye", "hello", "stop", "ok", "what")
+_SMALL_TALK_FIRST = ("thanks", "bye", "hello", "stop", "no", "ok", "what")
 """Which one a message of several says: "ok cảm ơn" thanks, "ok thôi" stops."""
 
 _PARTICLES = frozenset(
@@ -264,7 +259,8 @@ def command(text: str) -> str | None:
 
 def small_talk(text: str) -> str | None:
     """ "hello" for a greeting ("chào", "alo"), "thanks" for "cảm ơn", "ok" for "ok" or "vâng",
-    "bye" for "tạm biệt", "stop" for "thôi" or "dừng lại", "what" for "gì" or "giúp tôi":
+    "bye" for "tạm biệt", "stop" for "thôi" or "dừng lại", "no" for "không", "what" for "gì"
+    or "giúp tôi":
     a message made only of such words (and "ạ", "nhé", "bạn"), which names no procedure."""
     kinds = phrase_kinds(text, _SMALL_TALK)
     return next((kind for kind in _SMALL_TALK_FIRST if kind in kinds), None) if kinds else None

@@ -57,11 +57,11 @@ _SMALL_TALK_REPLIES = {
 
 def small_talk(turn: Turn, kind: str) -> list[Reply]:
     """A short answer to words that name no procedure, each in kind: "chào" the greeting,
-    "cảm ơn" "you are welcome" (not "ok"), "thôi" or "dừng lại" stops as "hủy" does, "gì" or
-    "giúp tôi" what the assistant does with the menu. Never a procedure's card."""
+    "cảm ơn" "you are welcome" (not "ok"), "thôi", "dừng lại" or "không" stops as "hủy"
+    does, "gì" or "giúp tôi" what the assistant does with the menu. Never a procedure's card."""
     if kind == "hello":
         return start(turn)
-    if kind == "stop":
+    if kind in ("stop", "no"):
         return cancel(turn)
     if kind == "what":
         return show(
