@@ -141,10 +141,15 @@ _PAYLOADS: dict[str, Handler] = {
 
 
 def _cancel(turn: Turn, args: list[str]) -> list[Reply] | None:
-    """ "hủy" stops what is under way: a filing is stopped as its own button stops it (nothing
-    kept), anything else goes back to the menu with checklists kept."""
-    if str(turn.state.get("step")).startswith("filing:") and (stopped := filing.stop(turn, args)):
+    """ "hủy" stops what is under way: a filing or a request to join the digital-technology
+    group is stopped as its own button stops it (nothing kept; the request's commune question
+    would otherwise take the next commune chosen for announcements), anything else goes back
+    to the menu with checklists kept."""
+    step = str(turn.state.get("step"))
+    if step.startswith("filing:") and (stopped := filing.stop(turn, args)):
         return stopped
+    if step.startswith("volunteer:") or volunteers.waits_for_commune(turn):
+        return volunteers.stop(turn, args)
     return menu.cancel(turn, args)
 
 
@@ -194,6 +199,8 @@ _INTERNAL: dict[str, Handler] = {
 _WAITS_FOR_TEXT: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "checklist:item": checklist.typed,
     "qa:answer": checklist.papers_asked,
+    "qa:choose_variant": qa.papers_before_choosing,
+    "qa:unsure": qa.papers_before_choosing,
     "checklist:case": checklist.case_typed,
     "checklist:paused": checklist.paused_typed,
     "staff:wait_text": handoff.question,
@@ -229,6 +236,7 @@ _BUTTON_QUESTIONS = frozenset(
         consent.ASKING,
         "filing:whom",
         "filing:for_consent",
+        "filing:delivery",
         "filing:review",
         "filing:change",
         "volunteer:review",
@@ -237,6 +245,12 @@ _BUTTON_QUESTIONS = frozenset(
 """Questions only their buttons answer: a button typed by its label or number is pressed
 before the step's handler hears the text, which then takes the question's own words ("gửi",
 "không") or asks it again; no other text leaves for a search."""
+
+_LEFT_BY_STOP_WORDS = frozenset(
+    ("staff:wait_text", "news:choose", "news:province", "volunteer:name", "volunteer:phone")
+)
+"""Steps that take any text as their answer, where "thôi" or "dừng lại" leaves as "hủy" does:
+"thôi" was handed to the commune's staff as a question, or searched as a commune's name."""
 
 _FORM_STEPS = frozenset({"filing:field", "filing:post_address", "filing:for"})
 """Steps asking one field of a form: a blank answer is refused with what that field expects,
@@ -286,6 +300,8 @@ def _route(turn: Turn) -> list[Reply]:
         # No replies yet is an answer too: a list of dossiers comes from the dispatcher.
         done = _COMMANDS[name](turn, args)
         return menu.show(turn) if done is None else done
+    if turn.state["step"] in _LEFT_BY_STOP_WORDS and small_talk(text) == "stop":
+        return menu.show(turn) if (left := _cancel(turn, [])) is None else left
     # The rating is asked under a finished checklist or a receipt, whatever the step is now.
     if (rated := feedback.typed(turn, text, _stored(turn))) is not None:
         return rated
@@ -308,7 +324,7 @@ def _route(turn: Turn) -> list[Reply]:
     if asks_reminder(text):
         return reminders.from_text(turn, text)
     if (talk := small_talk(text)) is not None:
-        return menu.start(turn) if talk == "hello" else [menu.small_talk(turn, talk)]
+        return menu.small_talk(turn, talk)
     query = clean(text)
     if not has_words(query):
         return [_calm(turn)]

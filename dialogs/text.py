@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from dialogs.messages import Button
 from knowledge.text import fold
@@ -67,25 +67,139 @@ _COMMANDS = {
     **dict.fromkeys(("tieng viet", "vietnamese"), "language:vi"),
 }
 _SMALL_TALK = {
-    **dict.fromkeys(("chao", "xin chao", "chao ban", "alo", "hello", "hi", "hey"), "hello"),
+    **dict.fromkeys(("chao", "xin chao", "alo", "hello", "hi", "hey", "good morning"), "hello"),
     **dict.fromkeys(
         (
             "cam on",
-            "cam on ban",
-            "cam on nhieu",
-            "cam on nhe",
-            "cam on a",
-            "ok cam on",
+            "camon",
+            "tks",
             "thanks",
+            "thank",
             "thank you",
+            "thanks a lot",
+            "thank you very much",
+            "thank you so much",
+            "many thanks",
+            "thx",
             "tot qua",
             "hay qua",
         ),
         "thanks",
     ),
-    **dict.fromkeys(("ok", "oke", "okay", "vang", "da", "duoc roi"), "ok"),
-    **dict.fromkeys(("bye", "tam biet", "goodbye"), "bye"),
+    **dict.fromkeys(
+        (
+            "ok",
+            "oke",
+            "okay",
+            "oki",
+            "okie",
+            "vang",
+            "da",
+            "u",
+            "uh",
+            "uhm",
+            "um",
+            "uk",
+            "o",
+            "co",
+            "yes",
+            "sure",
+            "fine",
+            "got it",
+            "alright",
+            "all right",
+            "great",
+            "duoc",
+            "roi",
+            "hieu",
+            "biet",
+            "ro",
+            "khong co gi",
+            "dung roi",
+        ),
+        "ok",
+    ),
+    **dict.fromkeys(("bye", "bye bye", "see you", "tam biet", "goodbye", "hen gap lai"), "bye"),
+    **dict.fromkeys(
+        (
+            "dung lai",
+            "thoi",
+            "khong can",
+            "ko can",
+            "k can",
+            "no thanks",
+            "never mind",
+            "xong",
+            "het",
+            "tam dung",
+            "de sau",
+        ),
+        "stop",
+    ),
+    **dict.fromkeys(("khong", "ko", "k", "kg", "no", "nope"), "no"),
+    **dict.fromkeys(
+        (
+            "gi",
+            "ha",
+            "the nao",
+            "khong biet",
+            "ko biet",
+            "chua biet",
+            "khong hieu",
+            "chua hieu",
+            "help me",
+            "what",
+            "what now",
+            "what is this",
+            "what can you do",
+            "who are you",
+            "giup",
+            "can giup",
+            "ban la ai",
+            "ai day",
+            "ai do",
+            "quay lai",
+            "tro lai",
+            "lam lai",
+            "cho chut",
+            "doi chut",
+        ),
+        "what",
+    ),
 }
+"""Short messages that name no procedure, by what they say: a greeting, thanks, "all right",
+goodbye, "stop that" ("thôi", "dừng lại"), or "what now?" ("gì", "giúp tôi"). Searched, "dung
+lai" found a procedure "xây dựng lại" a building."""
+
+_SMALL_TALK_FIRST = ("thanks", "bye", "hello", "stop", "no", "ok", "what")
+"""Which one a message of several says: "ok cảm ơn" thanks, "ok thôi" stops."""
+
+_PARTICLES = frozenset(
+    (
+        *("a", "ah", "nhe", "nha", "nhen", "nhi", "ne", "vay", "oi", "nua", "roi", "luon", "voi"),
+        *(
+            "ban",
+            "em",
+            "anh",
+            "chi",
+            "toi",
+            "minh",
+            "tui",
+            "nhieu",
+            "lam",
+            "qua",
+            "di",
+            "da",
+            "please",
+            "pls",
+        ),
+    )
+)
+"""Words that only soften or address ("ạ", "nhé", "bạn", "nhiều"): "cảm ơn bạn nhiều nhé" says
+what "cảm ơn" does, "dạ vâng ạ" what "vâng" does."""
+
+_MAX_SHORT_WORDS = 8
+"""A message longer than this is read as a question, whatever its words."""
 AGREEMENT = {
     **dict.fromkeys(("dong y", "toi dong y", "co", "co dong y", "dong y a", "yes", "agree"), True),
     **dict.fromkeys(("khong", "khong dong y", "toi khong dong y", "no"), False),
@@ -144,9 +258,44 @@ def command(text: str) -> str | None:
 
 
 def small_talk(text: str) -> str | None:
-    """ "hello" for a greeting ("chào", "xin chào"), "thanks" for "cảm ơn", "ok" for "ok" or
-    "vâng", "bye" for "tạm biệt"."""
-    return _SMALL_TALK.get(_bare_words(text))
+    """ "hello" for a greeting ("chào", "alo"), "thanks" for "cảm ơn", "ok" for "ok" or "vâng",
+    "bye" for "tạm biệt", "stop" for "thôi" or "dừng lại", "no" for "không", "what" for "gì"
+    or "giúp tôi":
+    a message made only of such words (and "ạ", "nhé", "bạn"), which names no procedure."""
+    kinds = phrase_kinds(text, _SMALL_TALK)
+    return next((kind for kind in _SMALL_TALK_FIRST if kind in kinds), None) if kinds else None
+
+
+def phrase_kinds(text: str, vocabulary: Mapping[str, str]) -> set[str] | None:
+    """What a short message says, read as phrases of ``vocabulary`` (its folded words, longest
+    first, each mapped to a kind; "" for words that say nothing alone, such as "giấy này"),
+    with the softening words between them left out: "chưa có ạ" is {"miss"} for a checklist's.
+    None when a word is neither, or the message is long: it is then a question to search.
+
+    A message that is only a softening word ("rồi", "dạ") is read whole, as its own phrase.
+    """
+    words = _bare_words(text).split()
+    if not words or len(words) > _MAX_SHORT_WORDS:
+        return None
+    if (whole := vocabulary.get(" ".join(words))) is not None:
+        return {whole} - {""}
+    kinds: set[str] = set()
+    at = 0
+    while at < len(words):
+        size = next(
+            (
+                n
+                for n in range(len(words) - at, 0, -1)
+                if " ".join(words[at : at + n]) in vocabulary
+            ),
+            0,
+        )
+        if size:
+            kinds.add(vocabulary[" ".join(words[at : at + size])])
+        elif words[at] not in _PARTICLES:
+            return None
+        at += size or 1
+    return kinds - {""}
 
 
 def asks_papers(text: str) -> bool:

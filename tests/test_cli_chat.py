@@ -1185,3 +1185,172 @@ def test_ho_so_alone_shows_ones_dossiers_and_offers_to_file_one(here: Motcua) ->
     assert "chưa tìm thấy thủ tục" not in json.dumps(mine, ensure_ascii=False)
     labels = [b["label"] for r in offer["replies"] for b in r["buttons"]]
     assert {"Đăng ký khai sinh", "Đăng ký khai tử"} <= set(labels)
+
+
+def test_short_words_that_name_no_procedure_get_the_menu_and_never_a_card(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "dung lai" typed under a card was searched and got an investment procedure's card ("xây
+    dựng lại" a building); "thôi", "vâng ạ", "cảm ơn bạn nhiều nhé" got "not found"."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: the wrong card
+    _card, stopped, enough = jsonl(
+        here, "stops", {"text": "dang ky khai sinh"}, {"text": "dung lai"}, {"text": "thôi nhé"}
+    )
+    for answer in (stopped, enough):
+        assert texts_of(answer).startswith("Đã dừng.\n")
+        assert "m:ask" in payloads(answer) and "m:submit" in payloads(answer)  # the menu
+        assert not any(p.startswith(("cl:go:", "proc:")) for p in payloads(answer))
+    yes, thanks, what = jsonl(
+        here,
+        "at-the-menu",
+        {"text": "vâng ạ"},
+        {"text": "cảm ơn bạn nhiều nhé"},
+        {"text": "giúp tôi với"},
+    )
+    assert texts_of(yes).startswith("Vâng. Bạn cần gì cứ nhắn câu hỏi")
+    assert texts_of(thanks).startswith("Không có gì!")
+    assert texts_of(what).startswith("Tôi giúp bạn làm thủ tục hành chính")
+    assert "m:ask" in payloads(what) and "m:staff" in payloads(what)
+    *_, english, helped = jsonl(
+        here, "stops-en", {"text": "english"}, {"text": "ok thank you"}, {"text": "help me"}
+    )
+    assert texts_of(english).startswith("You are welcome!")
+    assert texts_of(helped).startswith("I help you with public services")
+
+
+def test_words_typed_at_a_paper_answer_that_paper(here: Motcua) -> None:
+    """ "mất rồi", "bỏ qua", "cái này là gì" typed at "Do you have it?" were searched as a
+    procedure's name; "ok" there got "all right" and the paper's buttons were gone."""
+    _first, explained, ok, lost = jsonl(
+        here,
+        "types-answers",
+        {"button": "cl:go:1.001193"},
+        {"text": "cái này là gì vậy"},
+        {"text": "ok"},
+        {"text": "mất rồi"},
+    )
+    assert "Tờ khai đăng ký khai sinh" in texts_of(explained)
+    assert "cán bộ bộ phận một cửa của xã/phường sẽ giải thích" in texts_of(explained)
+    assert texts_of(ok).startswith("Xin bấm một nút, hoặc gõ “có”")
+    assert "Giấy tờ 1/" in texts_of(ok) and any(p.startswith("cl:have:") for p in payloads(ok))
+    assert texts_of(lost).startswith("Bị mất: tôi đã ghi giấy này vào danh sách")
+    assert "Giấy tờ 2/" in texts_of(lost)
+    [skipped] = jsonl(here, "types-answers", {"text": "bỏ qua nhé"})
+    assert texts_of(skipped).startswith("Đã bỏ qua: tôi đã ghi giấy này")
+    [summary] = jsonl(here, "types-answers", {"button": "cl:sum:1.001193"})
+    assert "Còn thiếu: 2." in texts_of(summary)
+    assert "Tờ khai đăng ký khai sinh" in texts_of(summary)  # lost: where to get it again
+    *_, english, lost_en = jsonl(
+        here,
+        "types-answers-en",
+        {"text": "english"},
+        {"button": "cl:go:1.001193"},
+        {"text": "ok"},
+        {"text": "I lost it"},
+    )
+    assert texts_of(english).startswith("Please tap a button, or type “yes”, “not yet”")
+    assert texts_of(lost_en).startswith("Lost: I put this paper on your list")
+
+
+def test_what_papers_typed_at_a_list_of_close_cases_asks_to_choose_first(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "cần giấy tờ gì" typed at "There are a few similar cases" was searched alone, named no
+    procedure and got "not found", the list of cases gone."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: close cases
+    listed, asked, chosen = jsonl(
+        here, "asks-first", {"text": "dk ket hon"}, {"text": "cần giấy tờ gì ạ"}, {"text": "1"}
+    )
+    assert "Có vài trường hợp gần giống nhau" in texts_of(listed)
+    assert texts_of(asked).startswith("Giấy tờ cần mang tùy theo thủ tục: bạn chọn đúng")
+    assert payloads(asked) == payloads(listed)
+    assert payloads(chosen) and payloads(listed)[0] == "proc:" + button(chosen, "cl:go:")[
+        "payload"
+    ].removeprefix("cl:go:")
+
+
+def test_stop_typed_at_a_filings_question_pauses_it_and_keeps_every_answer(
+    here: Motcua,
+) -> None:
+    """ "thôi" typed at "Your full name" became the applicant's name, sent to the portal, and
+    "dừng lại" at the ID number was refused as one."""
+    user = "pauses-a-filing"
+    _notice, asked, paused = jsonl(
+        here, user, {"button": "f:go:1.001193"}, {"button": "f:ok"}, {"text": "thôi nhé"}
+    )
+    assert "Câu 1/11" in texts_of(asked)
+    assert texts_of(paused).startswith("Đã tạm dừng. Mọi điều bạn đã nhập vẫn được giữ")
+    assert payloads(paused) == ["f:go:1.001193", "f:stop", "m:menu"]
+    *_, at_id, stopped, resumed = jsonl(
+        here,
+        user,
+        {"button": "f:go:1.001193"},  # nothing typed yet: the notice again
+        {"button": "f:ok"},
+        {"text": APPLICANT[0]},
+        {"text": "dừng lại"},
+        {"button": "f:go:1.001193"},
+    )
+    assert "Câu 2/11" in texts_of(at_id)
+    assert texts_of(stopped).startswith("Đã tạm dừng.")
+    assert "Bạn đang nộp dở hồ sơ" in texts_of(resumed) and "Câu 2/11" in texts_of(resumed)
+    review = jsonl(here, user, *({"text": t} for t in APPLICANT[1:]), *BIRTH_ANSWERED)[-1]
+    assert f"Họ tên của bạn: {APPLICANT[0]}" in texts_of(review)
+
+
+def test_stop_typed_where_any_text_is_an_answer_leaves_as_cancel_does(here: Motcua) -> None:
+    """ "thôi" typed where staff's question is asked was handed to the commune's staff, at the
+    commune picker searched as a commune's name, and at the join form became the member's
+    name."""
+    _asked, left_staff = jsonl(here, "leaves-staff", {"button": "m:staff"}, {"text": "thôi"})
+    assert texts_of(left_staff).startswith("Đã dừng.\n")
+    _asked, left_news = jsonl(here, "leaves-news", {"button": "m:news"}, {"text": "thôi nhé"})
+    assert texts_of(left_news).startswith("Đã dừng.\n")
+    assert not any(p.startswith("nw:") for p in payloads(left_news))
+    _asked, commune, left_join = jsonl(
+        here, "leaves-join", {"button": "m:join"}, {"text": "Trần Văn Dũng"}, {"text": "dừng lại"}
+    )
+    assert "nw:pv:" in json.dumps(commune)  # the commune question
+    assert texts_of(left_join).startswith("Vâng, chưa gửi yêu cầu nào")
+    _asked, chosen = jsonl(here, "leaves-join", {"button": "m:news"}, {"text": "phuong ba dinh"})
+    assert "Câu 3/3" not in texts_of(chosen)  # announcements' commune, not the dropped form's
+
+
+def test_the_way_to_receive_the_result_typed_in_english_or_unclear_keeps_the_question(
+    here: Motcua,
+) -> None:
+    """ "at the one-stop desk" typed where the delivery is asked was searched, got "not found"
+    and the question's buttons were gone; so did any other words typed there."""
+    *_, unclear, picked = jsonl(
+        here,
+        "types-delivery-en",
+        {"text": "english"},
+        *birth_filing(
+            {"text": "mother"},
+            *({"text": t} for t in ("Nguyễn Văn An", "20/11/2026", "male")),
+            *({"text": t} for t in ("Bach Mai hospital, Ha Noi", "skip")),
+            {"text": "dang ky ket hon"},
+            {"text": "At the one-stop desk, please"},
+        ),
+    )
+    assert texts_of(unclear).startswith("Please tap one of the buttons.\nHow do you want")
+    assert payloads(unclear) == ["f:d:pickup", "f:d:post", "f:stop"]
+    assert "Result: pick up at the one-stop desk" in texts_of(picked)
+
+
+def _rated(here: Motcua, user: str) -> None:
+    """A finished checklist of one paper, rated useful."""
+    jsonl(here, user, {"button": "cl:go:1.000656"}, {"text": "có"}, {"text": "có"})
+
+
+def test_stop_or_skip_at_the_ratings_comment_keeps_no_comment_and_says_so(here: Motcua) -> None:
+    """ "thôi" typed where a comment is invited was kept as the comment, and "Bỏ qua" was
+    thanked with "the staff will read it" for a comment never written."""
+    _rated(here, "rates-stops")
+    [stopped] = jsonl(here, "rates-stops", {"text": "thôi"})
+    assert texts_of(stopped) == "Cảm ơn bạn, đánh giá của bạn đã được ghi nhận."
+    _rated(here, "rates-skips")
+    [skipped] = jsonl(here, "rates-skips", {"button": "rt:skip"})
+    assert texts_of(skipped) == texts_of(stopped)
+    _rated(here, "rates-comments")
+    [commented] = jsonl(here, "rates-comments", {"text": "Cán bộ rất nhiệt tình"})
+    assert texts_of(commented) == "Cảm ơn bạn, cán bộ sẽ đọc góp ý này."

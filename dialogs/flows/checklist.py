@@ -22,11 +22,12 @@ from typing import Any
 
 from dialogs import state as states
 from dialogs.context import Turn
+from dialogs.filing.forms import N_
 from dialogs.flows import card, feedback, menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
 from dialogs.step import NoteMilestone
-from dialogs.text import asks_papers, asks_reminder, typed_button
+from dialogs.text import asks_papers, asks_reminder, phrase_kinds, small_talk, typed_button
 from knowledge.model import Document, Procedure
 from knowledge.text import fold
 
@@ -334,32 +335,91 @@ def answer(turn: Turn, args: list[str], kind: str) -> list[Reply] | None:
 
 
 _TYPED_ANSWERS = {
-    **dict.fromkeys(("co", "co a", "roi", "co roi a", "da co", "yes", "y"), "have"),
-    **dict.fromkeys(("chua", "chua a", "chua co", "khong", "khong co", "no", "not yet"), "miss"),
-    **dict.fromkeys(("khong phai", "khong can", "khong lien quan", "not mine"), "na"),
+    **dict.fromkeys(("co", "co san", "co du", "co ca", "yes", "y", "have it", "i have it"), "have"),
     **dict.fromkeys(
-        ("khong biet", "chua biet", "la gi", "giay gi", "giay nay la gi", "khong hieu"), "what"
+        (
+            *("chua", "chua co", "khong co", "ko co", "k co", "kg co", "khong", "ko", "k"),
+            *(
+                "no",
+                "not yet",
+                "don t have it",
+                "i don t have it",
+                "thieu",
+                "chua lam",
+                "chua xin",
+                "het han",
+            ),
+        ),
+        "miss",
     ),
-    **dict.fromkeys(("dung lai", "tam dung", "de sau", "lat nua", "pause"), "pause"),
+    **dict.fromkeys(("mat", "bi mat", "lam mat", "lost", "lost it", "i lost it"), "lost"),
+    **dict.fromkeys(
+        (
+            *("khong phai", "ko phai", "k phai", "khong can", "ko can", "k can"),
+            *("khong lien quan", "khong ap dung", "not mine", "not my case"),
+        ),
+        "na",
+    ),
+    **dict.fromkeys(
+        (
+            *("khong biet", "ko biet", "k biet", "chua biet", "khong hieu", "chua hieu"),
+            *("la gi", "la cai gi", "giay gi", "cai gi", "nghia la gi", "giai thich", "what"),
+            *("what is this", "what is it"),
+        ),
+        "what",
+    ),
+    **dict.fromkeys(
+        ("dung", "dung lai", "tam dung", "thoi", "de sau", "lat nua", "nghi", "pause"), "pause"
+    ),
+    **dict.fromkeys(("bo qua", "tiep", "skip", "next"), "skip"),
+    **dict.fromkeys(
+        ("giay", "giay nay", "giay do", "cai nay", "cai do", "cua toi", "truong hop"), ""
+    ),
 }
-"""Answers to "Do you have it?" in a word, as those who type rather than tap write them: the
-answer buttons', "Giấy này là gì?"'s ("không biết") and "Tạm dừng"'s ("dừng lại")."""
+"""Answers to "Do you have it?" in words, as those who type rather than tap write them ("có
+rồi", "chưa có ạ", "mất rồi"), the answer buttons', "Giấy này là gì?"'s ("không biết") and
+"Tạm dừng"'s ("dừng lại"); "bỏ qua" and a paper lost are a paper not had yet, said so."""
+
+_SAID_SO = {
+    "skip": N_("Skipped: I put this paper on your list of what is still missing."),
+    "lost": N_("Lost: I put this paper on your list of what is still missing."),
+}
 
 
 def typed(turn: Turn, text: str) -> list[Reply] | None:
-    """ "có", "chưa", "không phải", "không biết", "dừng lại" typed at a document: what its
-    buttons do; other words are not."""
-    kind = _TYPED_ANSWERS.get(fold(text).strip(" .!?"))
+    """ "có", "chưa có", "mất rồi", "không phải", "không biết", "dừng lại", "bỏ qua" typed at a
+    document: what its buttons do; "tạm biệt" pauses too. "ok" or "cảm ơn", which answer
+    nothing, get the document and its buttons again; other words are a question."""
     code = turn.state.get("proc")
-    record = states.checklist(turn.state, code) if kind and isinstance(code, str) else None
-    if kind is None or record is None:
+    record = states.checklist(turn.state, code) if isinstance(code, str) else None
+    if record is None or not isinstance(code, str):
         return None
-    at = [str(code), str(record.get("at"))]
-    if kind == "what":
+    at = [code, str(record.get("at"))]
+    kinds = phrase_kinds(text, _TYPED_ANSWERS)
+    talk = small_talk(text) if kinds is None else None
+    if kinds and "what" in kinds:
         return what(turn, at)
-    if kind == "pause":
-        return pause(turn, [str(code)])
-    return answer(turn, at, kind)
+    if talk == "bye" or kinds == {"pause"}:
+        return pause(turn, [code])
+    if kinds is None or len(kinds) != 1:
+        return _again(turn, code) if kinds is not None or talk else None
+    (kind,) = kinds
+    answered = answer(turn, at, "miss" if kind in _SAID_SO else kind)
+    if answered is None or kind not in _SAID_SO:
+        return answered
+    return [Reply(turn.t.gettext(_SAID_SO[kind])), *answered]
+
+
+def _again(turn: Turn, code: str) -> list[Reply] | None:
+    """The document asked again, with how to answer it in words."""
+    procedure = turn.procedure(code)
+    record = states.checklist(turn.state, code)
+    if procedure is None or record is None or record.get("done"):
+        return None
+    intro = turn.t.gettext(
+        "Please tap a button, or type “có”, “chưa có”, “không phải” or “dừng lại”."
+    )
+    return current(turn, procedure, record, intro)
 
 
 def _finished(

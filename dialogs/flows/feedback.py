@@ -12,7 +12,7 @@ from dialogs.context import Turn
 from dialogs.flows import menu
 from dialogs.messages import Button, Reply
 from dialogs.step import RateHelp
-from dialogs.text import AGREEMENT
+from dialogs.text import AGREEMENT, small_talk
 from knowledge.text import fold
 
 SUBJECTS = {"c": "checklist", "d": "dossier"}
@@ -78,7 +78,10 @@ def rate(turn: Turn, args: list[str]) -> list[Reply] | None:
 
 
 def comment(turn: Turn, text: str) -> list[Reply] | None:
-    """The comment typed after a rating, added to it."""
+    """The comment typed after a rating, added to it. "thôi", "không" or "ok" comment on
+    nothing: they are the skip, and were kept for staff as comments."""
+    if small_talk(text) is not None:
+        return skip(turn, [])
     asked = turn.state.pop("rate", None)
     if not isinstance(asked, dict) or not isinstance(asked.get("k"), str):
         return None
@@ -96,12 +99,13 @@ def comment(turn: Turn, text: str) -> list[Reply] | None:
 
 
 def skip(turn: Turn, _args: list[str]) -> list[Reply] | None:
-    """No comment: the rating stands as tapped."""
+    """No comment: the rating stands as tapped (it was thanked as a comment staff would read)."""
     if turn.state.pop("rate", None) is None:
         return None
-    return _thanks(turn)
+    return _thanks(turn, turn.t.gettext("Thank you: your rating is kept."))
 
 
-def _thanks(turn: Turn) -> list[Reply]:
+def _thanks(turn: Turn, text: str | None = None) -> list[Reply]:
     turn.set_step("menu")
-    return [Reply(turn.t.gettext("Thank you, the staff will read it."), (menu.menu_button(turn),))]
+    said = text or turn.t.gettext("Thank you, the staff will read it.")
+    return [Reply(said, (menu.menu_button(turn),))]

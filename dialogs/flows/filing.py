@@ -34,7 +34,7 @@ from dialogs.flows import communes, feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
-from dialogs.text import AGREEMENT, SEND_WORDS, asks_reminder, typed_button
+from dialogs.text import AGREEMENT, SEND_WORDS, asks_reminder, phrase_kinds, typed_button
 from knowledge.text import fold
 
 CHOOSING = "filing:choose"
@@ -254,6 +254,8 @@ def for_typed(turn: Turn, text: str) -> list[Reply] | None:
         return None
     if not helps_others(turn):
         return _no_longer_member(turn)
+    if (paused := _paused(turn, text)) is not None:
+        return paused
     spec = ON_BEHALF[at]
     result = check(spec, text, _today(turn))
     if isinstance(result, Invalid):
@@ -376,6 +378,8 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
         return None
     if asks_reminder(text):
         return [_no_reminder(turn), *_ask(turn, filing)]
+    if (paused := _paused(turn, text)) is not None:
+        return paused
     spec = form.fields[filing["at"]]
     pressed = _typed_button(turn, spec, text)
     if pressed is not None:
@@ -395,6 +399,29 @@ def _understood(turn: Turn, spec: Field, value: str) -> Reply:
     _ = turn.t.gettext
     text = _("{label}: {date}, as I understood it. You can correct it at the review.")
     return Reply(text.format(label=_(spec.label), date=_shown(turn, spec, value)))
+
+
+_PAUSE_WORDS = dict.fromkeys(
+    ("thoi", "dung lai", "tam dung", "de sau", "lat nua", "de lan sau", "pause", "later"), "pause"
+)
+"""What those who type say to stop for now ("thôi", "dừng lại nhé"): "thôi" was taken as the
+applicant's name, "dừng lại" refused as an ID number."""
+
+
+def _paused(turn: Turn, text: str) -> list[Reply] | None:
+    """ "thôi" or "dừng lại" typed at a question: the filing waits, everything typed kept, and
+    "Stop filing" is a tap away for whoever meant to throw it away."""
+    filing = _filing(turn)
+    if filing is None or phrase_kinds(text, _PAUSE_WORDS) != {"pause"}:
+        return None
+    _ = turn.t.gettext
+    turn.set_step("menu")
+    text = _(
+        "Paused. Everything you typed is kept: “Submit a dossier” goes on from here whenever "
+        "you come back. To throw this dossier away instead, tap “Stop filing”."
+    )
+    go_on = Button(_("Continue"), f"f:go:{filing['proc']}")
+    return [Reply(text, (go_on, _stop(turn), menu.menu_button(turn)))]
 
 
 def _no_reminder(turn: Turn) -> Reply:
@@ -498,8 +525,13 @@ _DELIVERY_WORDS = {
         ("buu dien", "qua buu dien", "gui buu dien", "gui qua buu dien", "by post", "post"),
         "post",
     ),
+    **dict.fromkeys(("by mail", "mail", "send it to me", "post it to me"), "post"),
     **dict.fromkeys(
         ("mot cua", "tai mot cua", "nhan tai mot cua", "truc tiep", "nhan truc tiep", "pick up"),
+        "pickup",
+    ),
+    **dict.fromkeys(
+        ("at the one stop desk", "one stop desk", "in person", "i will pick it up", "pickup"),
         "pickup",
     ),
 }
@@ -507,9 +539,16 @@ _DELIVERY_WORDS = {
 
 
 def delivery_typed(turn: Turn, text: str) -> list[Reply] | None:
-    """ "bưu điện" or "trực tiếp" typed where the delivery is asked: as its buttons."""
-    method = _DELIVERY_WORDS.get(fold(text).strip(" .!"))
-    return None if method is None else delivery(turn, [method])
+    """ "bưu điện" or "trực tiếp" typed where the delivery is asked: as its buttons. Other words
+    get the question again, as the review's do: searched, "at the one-stop desk" was "not
+    found" and the question's buttons were gone."""
+    methods = phrase_kinds(text, _DELIVERY_WORDS)
+    if methods is not None and len(methods) == 1:
+        return delivery(turn, [*methods])
+    if _filing(turn) is None:
+        return None
+    tap = Reply(turn.t.gettext("Please tap one of the buttons."))
+    return [_no_reminder(turn) if asks_reminder(text) else tap, *_ask_delivery(turn)]
 
 
 def post_address(turn: Turn, text: str) -> list[Reply] | None:
@@ -517,6 +556,8 @@ def post_address(turn: Turn, text: str) -> list[Reply] | None:
     filing = _filing(turn)
     if filing is None:
         return None
+    if (paused := _paused(turn, text)) is not None:
+        return paused
     spec = Field("post_address", "address", "", "")
     result = check(spec, text, _today(turn))
     if isinstance(result, Invalid):

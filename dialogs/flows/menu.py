@@ -55,10 +55,23 @@ _SMALL_TALK_REPLIES = {
 }
 
 
-def small_talk(turn: Turn, kind: str) -> Reply:
-    """A short friendly answer to "cảm ơn", "ok", "tạm biệt", each in kind ("you are welcome"
-    answers thanks, not "ok"): nothing in the state changes."""
-    return Reply(turn.t.gettext(_SMALL_TALK_REPLIES[kind]), (menu_button(turn),))
+def small_talk(turn: Turn, kind: str) -> list[Reply]:
+    """A short answer to words that name no procedure, each in kind: "chào" the greeting,
+    "cảm ơn" "you are welcome" (not "ok"), "thôi", "dừng lại" or "không" stops as "hủy"
+    does, "gì" or "giúp tôi" what the assistant does with the menu. Never a procedure's card."""
+    if kind == "hello":
+        return start(turn)
+    if kind in ("stop", "no"):
+        return cancel(turn)
+    if kind == "what":
+        return show(
+            turn,
+            turn.t.gettext(
+                "I help you with public services: which documents to bring, fees, processing "
+                "times and where to go; I go through your papers with you and file a dossier."
+            ),
+        )
+    return [Reply(turn.t.gettext(_SMALL_TALK_REPLIES[kind]), (menu_button(turn),))]
 
 
 def help_(turn: Turn, _args: list[str] | None = None) -> list[Reply]:

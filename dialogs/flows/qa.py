@@ -9,6 +9,7 @@ from dialogs.context import Turn
 from dialogs.flows import card, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import NoteQuestion
+from dialogs.text import asks_papers
 from knowledge.model import Procedure
 from knowledge.questions import AnswerKind, HelpAnswer
 
@@ -138,6 +139,27 @@ def choose(turn: Turn, options: list[Procedure]) -> list[Reply]:
             ),
         )
     ]
+
+
+def papers_before_choosing(turn: Turn, text: str) -> list[Reply] | None:
+    """ "cần giấy tờ gì" typed at a list of close cases or guesses, before one is chosen: the
+    papers are those of the one chosen, so the list is asked again. Searched, it named no
+    procedure and was answered "not found", the list gone."""
+    if not asks_papers(text):
+        return None
+    step = turn.state.get("step")
+    if step == "qa:choose_variant":
+        options = _existing(turn, states.codes(turn.state, "choices"))
+        listed = choose(turn, options) if options else None
+    elif step == "qa:unsure":
+        guesses = _existing(turn, states.codes(turn.state, "alts"))
+        listed = unsure(turn, guesses) if guesses else None
+    else:
+        return None
+    if listed is None:
+        return None
+    first = turn.t.gettext("The papers depend on the procedure: choose yours first.")
+    return [Reply(first), *listed]
 
 
 def show(turn: Turn, args: list[str]) -> list[Reply] | None:

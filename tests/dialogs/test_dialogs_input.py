@@ -156,8 +156,17 @@ def test_thanks_and_ok_get_a_short_friendly_reply(
     chat: ChatHarness, typed: str, answer: str
 ) -> None:
     before = at_checklist(chat)
-    chat.send(typed).expect(answer).expect_not("chưa tìm thấy")
+    chat.send("menu").send(typed).expect(answer).expect_not("chưa tìm thấy")
     assert chat.state["checklists"] == before["checklists"]
+
+
+@pytest.mark.parametrize("typed", ["cảm ơn", "ok", "Vâng ạ"])
+def test_thanks_and_ok_at_a_paper_ask_that_paper_again(chat: ChatHarness, typed: str) -> None:
+    """They answer nothing: the paper is asked again with its buttons, not left for "Menu"."""
+    before = at_checklist(chat)
+    chat.send(typed).expect("Xin bấm một nút, hoặc gõ “có”").expect("Giấy tờ 2/")
+    chat.press("Có rồi").expect("Giấy tờ 3/")
+    assert chat.state["checklists"] != before["checklists"]
 
 
 @pytest.mark.parametrize("typed", ["chào", "Xin chào", "hello"])
