@@ -10,6 +10,7 @@ in the chat (``dialogs/flows/qa.py``). Sentences written for these tests.
 
 from __future__ import annotations
 
+from bench.answers import shown
 from dialogs.flows.qa import MAX_CHOICES
 from knowledge.base import LocalKnowledgeBase
 from knowledge.questions import NEAR_TIE, AnswerKind, Questions, Search, route
@@ -31,19 +32,13 @@ def _search(runner_name: str, runner_score: float) -> Search:
     return search
 
 
-def _shown(result: SearchResult) -> list[str]:
-    if result.match is not None:
-        return [result.match.code, *(h.code for h in result.alternatives)]
-    return [h.code for h in result.candidates]
-
-
 def test_a_rival_scoring_level_makes_the_card_a_guess_in_the_same_order(
     questions: Questions,
 ) -> None:
     search = _search("Cấp giấy phép kinh doanh dịch vụ vũ trường", NEAR_TIE)
     answer = route(questions, search, "giấy phép karaoke", "vi", 3)
     assert answer.kind is AnswerKind.UNSURE
-    assert _shown(answer.result) == ["1.000001", "1.000002"]
+    assert shown(answer) == ["1.000001", "1.000002"]
 
 
 def test_a_rival_scoring_a_little_under_leaves_the_card(questions: Questions) -> None:

@@ -3,13 +3,17 @@
 The twelfth tuning round (bench/answers.md): "Đã đăng ký khai sinh ở nước ngoài thì về Việt Nam
 có cần đăng ký lại khai sinh không?" got the re-registration of a birth with a foreign element,
 whose name it says, and not the recording in the Vietnamese register of a birth registered
-abroad (``situations.tsv``); "declare temporary absence" in English found nothing
-(``english.tsv``). A birth abroad not yet registered and a marriage to a foreigner keep their
+abroad (``situations.tsv``), offered first (as the answer, or as the first "did you mean" where
+the other recording scores level with it, ``NEAR_TIE``); "declare temporary absence" in English
+found nothing (``english.tsv``). A birth abroad not yet registered and a marriage to a foreigner keep their
 registrations. All sentences written for these tests.
 """
 
 from __future__ import annotations
 
+import pytest
+
+from bench.answers import shown
 from knowledge.base import LocalKnowledgeBase
 from knowledge.questions import AnswerKind
 
@@ -26,22 +30,25 @@ def _card(kb: LocalKnowledgeBase, question: str, locale: str = "vi") -> str | No
     return match.code if answer.kind is AnswerKind.PROCEDURE and match is not None else None
 
 
-def test_a_birth_registered_abroad_is_recorded_not_registered_again(
-    kb: LocalKnowledgeBase,
+@pytest.mark.parametrize(
+    ("question", "recorded"),
+    [
+        (
+            "Cháu nhà tôi sinh ra và đã đăng ký khai sinh ở nước ngoài rồi, nay cả nhà về Việt "
+            "Nam sống thì phải làm thủ tục gì cho cháu?",
+            BIRTH_ABROAD_RECORDED,
+        ),
+        (
+            "Chúng tôi đã đăng ký kết hôn tại nước ngoài, giờ về Việt Nam có phải đăng ký kết "
+            "hôn lại không?",
+            MARRIAGE_ABROAD_RECORDED,
+        ),
+    ],
+)
+def test_a_birth_or_marriage_registered_abroad_is_recorded_not_registered_again(
+    kb: LocalKnowledgeBase, question: str, recorded: str
 ) -> None:
-    question = (
-        "Cháu nhà tôi sinh ra và đã đăng ký khai sinh ở nước ngoài rồi, nay cả nhà về Việt Nam "
-        "sống thì phải làm thủ tục gì cho cháu?"
-    )
-    assert _card(kb, question) == BIRTH_ABROAD_RECORDED
-
-
-def test_a_marriage_registered_abroad_is_recorded(kb: LocalKnowledgeBase) -> None:
-    question = (
-        "Chúng tôi đã đăng ký kết hôn tại nước ngoài, giờ về Việt Nam có phải đăng ký kết hôn "
-        "lại không?"
-    )
-    assert _card(kb, question) == MARRIAGE_ABROAD_RECORDED
+    assert shown(kb.answer(question, limit=3))[:1] == [recorded]
 
 
 def test_a_birth_abroad_not_yet_registered_and_a_foreign_spouse_keep_their_registrations(
