@@ -19,6 +19,7 @@ from knowledge.results import SearchHit, SearchResult
 ID_CARD_14_AND_OVER = "1.001247"  # Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên
 ID_CARD_UNDER_14 = {"1.014062", "1.012543", "1.012549"}  # ... dưới 14 tuổi (three levels)
 ONE_OFF_PAYMENT = "1.001613"  # Giải quyết hưởng bảo hiểm xã hội một lần
+TRANSLATOR_SIGNATURE = "2.000992"  # Chứng thực chữ ký người dịch mà người dịch là cộng tác viên
 CHAT_READS = MAX_CHOICES + 3  # the procedures the chat's answer step reads
 
 
@@ -60,6 +61,15 @@ def test_an_id_card_asked_without_an_age_offers_both_cards(kb: LocalKnowledgeBas
     assert answer.kind is AnswerKind.UNSURE
     offered = [h.code for h in answer.result.candidates]
     assert ID_CARD_14_AND_OVER in offered and ID_CARD_UNDER_14 & set(offered)
+
+
+def test_cases_of_one_certification_scoring_level_are_offered_in_order(
+    kb: LocalKnowledgeBase,
+) -> None:
+    # the translator a commune's collaborator, a diplomat, neither: the question says none
+    answer = kb.answer("chứng thực chữ ký người dịch", limit=3)
+    assert answer.kind is AnswerKind.UNSURE
+    assert shown(answer)[0] == TRANSLATOR_SIGNATURE
 
 
 def test_a_one_off_payment_beside_its_catalogue_entry_keeps_its_card(

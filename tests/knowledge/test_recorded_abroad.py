@@ -5,8 +5,8 @@ có cần đăng ký lại khai sinh không?" got the re-registration of a birth
 whose name it says, and not the recording in the Vietnamese register of a birth registered
 abroad (``situations.tsv``), offered first (as the answer, or as the first "did you mean" where
 the other recording scores level with it, ``NEAR_TIE``); "declare temporary absence" in English
-found nothing (``english.tsv``). A birth abroad not yet registered and a marriage to a foreigner keep their
-registrations. All sentences written for these tests.
+found nothing (``english.tsv``). A birth abroad not yet registered and a marriage to a foreigner
+keep their registrations. All sentences written for these tests.
 """
 
 from __future__ import annotations
