@@ -1,12 +1,15 @@
 """Which cards are right: the calibration of ``CARD_SAYS`` (knowledge/questions.py).
 
 ``python -m bench.cards [FILE...]`` (the tuning sets by default: dev, eval, letters, tune3 to
-tune9; never a held-out set) answers every question of the sets with the length rule switched
-off, keeps the replies that give a procedure card, and prints how often those cards were right
-in each cell of message length (words) by the share of the card's name the message says
-(``SearchHit.said``), then the same by the card's score over the best unrelated runner-up's.
-A cell right less than nine times in ten is one where a card is not "very likely right": the
-rule makes its cards "did you mean" guesses in the same order.
+tune12; never a held-out set) answers every question of the sets with the length rule switched
+off (``--card-rule`` keeps it: the cards citizens get today), keeps the replies that give a
+procedure card, and prints how often those cards were right in each cell of message length
+(words) by the share of the card's name the message says (``SearchHit.said``), then the same by
+the card's score over the best unrelated runner-up's, then by the best rival's score over the
+card's (the best runner-up that is another procedure, ``knowledge.questions.best_rival``) and
+by the share of words the two names have in common: the calibration of ``NEAR_TIE``, which is
+switched off here. A cell right less than nine times in ten is one where a card is not "very
+likely right": the rules make its cards "did you mean" guesses in the same order.
 """
 
 from __future__ import annotations
@@ -20,14 +23,24 @@ from pathlib import Path
 
 import knowledge.questions
 from knowledge.base import LocalKnowledgeBase
-from knowledge.questions import AnswerKind
+from knowledge.questions import AnswerKind, best_rival
 from knowledge.search.tokens import tokenize
 
 QUERIES = Path(__file__).parent / "queries"
-TUNING = ("dev", "eval", "letters", *(f"tune{n}" for n in range(3, 10)))
+TUNING = ("dev", "eval", "letters", *(f"tune{n}" for n in range(3, 13)))
 WORDS = ((0, 8), (8, 15), (15, 25), (25, 10_000))
 SAID = ((0.0, 0.2), (0.2, 0.35), (0.35, 0.5), (0.5, 0.75), (0.75, 1.01))
 MARGIN = ((0.0, 1.05), (1.05, 1.1), (1.1, 1.2), (1.2, 1.5), (1.5, 100.0))
+RIVAL = (
+    (0.0, 0.85),
+    (0.85, 0.9),
+    (0.9, 0.93),
+    (0.93, 0.95),
+    (0.95, 0.97),
+    (0.97, 0.99),
+    (0.99, 1.01),
+)
+IN_COMMON = ((0.0, 0.5), (0.5, 0.7), (0.7, 1.01))
 LIMIT = 10  # enough runners-up to find an unrelated one; the card itself does not depend on it
 
 
@@ -39,6 +52,8 @@ class Card:
     words: int
     said: float
     margin: float  # the card's score over the best runner-up that is not its own variant
+    rival: float  # the best rival's score over the card's (0 without a rival)
+    in_common: float  # the share of the card's and its best rival's name words both say
 
 
 def cards(kb: LocalKnowledgeBase, rows: Sequence[dict[str, object]]) -> list[Card]:
@@ -50,16 +65,26 @@ def cards(kb: LocalKnowledgeBase, rows: Sequence[dict[str, object]]) -> list[Car
         match = answer.result.match
         if answer.kind is not AnswerKind.PROCEDURE or match is None:
             continue
-        strangers = [h.score for h in answer.result.alternatives if not h.variant]
+        alternatives = answer.result.alternatives
+        strangers = [h.score for h in alternatives if not h.variant]
+        rival = best_rival(match, alternatives)
         found.append(
             Card(
                 right=match.code in set(row["accept"]),  # type: ignore[call-overload]
                 words=len(tokenize(query)),
                 said=match.said,
                 margin=match.score / max(strangers) if strangers else 100.0,
+                rival=rival.score / match.score if rival else 0.0,
+                in_common=_in_common(match.name, rival.name) if rival else 0.0,
             )
         )
     return found
+
+
+def _in_common(name: str, other: str) -> float:
+    """The share of two names' words (search keys) that both say."""
+    words, others = set(tokenize(name)), set(tokenize(other))
+    return len(words & others) / len(words | others) if words | others else 0.0
 
 
 def table(
@@ -92,8 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[QUERIES / f"{name}.jsonl" for name in TUNING],
         help="JSONL query files (default: the tuning sets)",
     )
+    parser.add_argument(
+        "--card-rule",
+        action="store_true",
+        help="keep the length rule (CARD_SAYS): the cards citizens get today",
+    )
     args = parser.parse_args(argv)
-    knowledge.questions.CARD_SAYS = ()  # the cards as they were before the rule
+    if not args.card_rule:
+        knowledge.questions.CARD_SAYS = ()  # the cards as they were before the rule
+    knowledge.questions.NEAR_TIE = float("inf")  # the rule calibrated here, switched off
     kb = LocalKnowledgeBase.load()
     found: list[Card] = []
     for path in args.files:
@@ -105,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(table(found, WORDS, lambda c: c.words, SAID, lambda c: c.said)))
     print("\nwords (rows) by score over the best unrelated runner-up (columns)")
     print("\n".join(table(found, WORDS, lambda c: c.words, MARGIN, lambda c: c.margin)))
+    print("\nname words in common with the best rival (rows) by its score over the card's")
+    print("\n".join(table(found, IN_COMMON, lambda c: c.in_common, RIVAL, lambda c: c.rival)))
     return 0
 
 

@@ -46,6 +46,21 @@ under a fifth 8 times in 13; the other cells of short messages 0.92 to 0.98. Let
 separate asking part keep ``NAMES_IT`` whatever their length; their cards saying most of the
 name are right 48 times in 57, the wrong ones asking about the rules in the name's own words,
 which no share of the name tells apart."""
+NEAR_TIE = 0.95
+"""A procedure another one scores level with (at least this share of its score) gets the two as
+"did you mean", not itself as the answer: the question fits both about as well ("làm thẻ căn
+cước" a card for 14 and over and one for under 14; a wedding's marriage with a foreign element
+and its re-registration). Calibrated on the tuning sets' cards (``python -m bench.cards
+--card-rule``): right 0.79 to 0.87 of the time in every band of the best rival's score from
+0.95 of the card's up, 0.95 to 0.99 in every band below. How many words the two names share
+tells nothing more: near namesakes scoring level are right no more often than strangers. The
+same procedure listed twice (``NAMESAKE_WORDS``) is no rival (``best_rival``)."""
+NAMESAKE_WORDS = frozenset(
+    tokenize("thủ tục giải quyết thực hiện tại cấp tỉnh trung ương huyện quận xã")
+)
+"""Words by which two names of one procedure differ: its provincial copy ("... (thực hiện tại
+cấp tỉnh)"), the catalogue's entry of a detailed one ("HƯỞNG BẢO HIỂM XÃ HỘI MỘT LẦN" beside
+"Giải quyết hưởng bảo hiểm xã hội một lần")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +196,8 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     (``NAMES_IT``), else as a "did you mean", and a long question likewise (``CARD_SAYS``);
     when neither names a procedure, one of its asking clauses alone may, as a guess, if it
     says its name better than the letter's own guesses (``_guess_by_clause``,
-    ``_better_guesses``).
+    ``_better_guesses``). Any question whose procedure another one scores level with gets
+    both as "did you mean" (``NEAR_TIE``), the order kept.
     """
     asked = questions.asking.part(query)
     if asked is None:
@@ -199,7 +215,7 @@ def route(questions: Questions, search: Search, query: str, locale: str, limit: 
     if questions.about_law(asked or query) or (weak and questions.asks_whether(asked or query)):
         return Answer(AnswerKind.LAW, result)
     if result.match is not None:
-        if result.match.said < _card_says(query, asked):
+        if result.match.said < _card_says(query, asked) or _near_tie(result.match, result):
             hits = (result.match, *result.alternatives)
             return Answer(AnswerKind.UNSURE, _guesses(query, hits, limit))
         return Answer(AnswerKind.PROCEDURE, result)
@@ -233,6 +249,21 @@ def _card_says(query: str, asked: str | None) -> float:
         return NAMES_IT
     words = len(tokenize(query))
     return next((share for least, share in CARD_SAYS if words >= least), 0.0)
+
+
+def best_rival(match: SearchHit, runners_up: tuple[SearchHit, ...]) -> SearchHit | None:
+    """The best-scoring runner-up that is another procedure, not ``match`` listed again
+    (``NAMESAKE_WORDS``); None when there is none among those the search returned."""
+    words = set(tokenize(match.name))
+    rivals = [h for h in runners_up if not (words ^ set(tokenize(h.name))) <= NAMESAKE_WORDS]
+    return max(rivals, key=lambda h: h.score, default=None)
+
+
+def _near_tie(match: SearchHit, result: SearchResult) -> bool:
+    """Whether another procedure than ``match`` scores level with it (``NEAR_TIE``), among the
+    runners-up the search returned: the chat reads more of them than the benchmark."""
+    rival = best_rival(match, result.alternatives)
+    return rival is not None and rival.score >= NEAR_TIE * match.score
 
 
 def _better_guesses(result: SearchResult, guessed: SearchResult | None) -> SearchResult:

@@ -60,6 +60,9 @@ INTENTS = (
 
 
 _QUESTIONS = Questions.load()
+RUNNER_UP = 0.8
+"""A runner-up's score beside the match's 1.0: clear of the near tie that would make the match a
+"did you mean" (``NEAR_TIE``), as a real search's runners-up mostly are."""
 
 
 @dataclass
@@ -87,8 +90,8 @@ class FakeKnowledgeBase:
                 return SearchResult(
                     query,
                     self._hit(intent.match, False),
-                    tuple(self._hit(c, True) for c in intent.variants)
-                    + tuple(self._hit(c, False) for c in intent.others),
+                    tuple(self._hit(c, True, RUNNER_UP) for c in intent.variants)
+                    + tuple(self._hit(c, False, RUNNER_UP) for c in intent.others),
                 )
         return SearchResult(query, None)
 
@@ -96,9 +99,9 @@ class FakeKnowledgeBase:
         """The real routing over the real curated questions, with this fake search."""
         return route(_QUESTIONS, self.search, query, locale, limit)
 
-    def _hit(self, code: str, variant: bool) -> SearchHit:
+    def _hit(self, code: str, variant: bool, score: float = 1.0) -> SearchHit:
         known = self.procedures.get(code)
-        return SearchHit(code, known.name if known else code, 1.0, variant=variant)
+        return SearchHit(code, known.name if known else code, score, variant=variant)
 
 
 class FakeClock(ManualClock):

@@ -27,24 +27,29 @@ def test_asking_whether_with_a_name_said_little_gets_the_legal_reply(
 
 
 @pytest.mark.parametrize(
-    ("question", "procedure"),
+    ("question", "procedure", "sure"),
     [
         # the name said whole: a procedure question, whatever "có được … không" says
-        ("có được đăng ký tạm trú cho con ở nhà thuê không", "Đăng ký tạm trú"),
-        # asks for the papers as well
-        ("con tôi có được làm căn cước không, thủ tục thế nào", "Cấp thẻ căn cước"),
+        ("có được đăng ký tạm trú cho con ở nhà thuê không", "Đăng ký tạm trú", True),
+        # asks for the papers as well; no age told, so the cards for 14 and over and for under
+        # 14 score level and are offered as a choice (NEAR_TIE)
+        ("con tôi có được làm căn cước không, thủ tục thế nào", "Cấp thẻ căn cước", False),
         # "có phải … không" asks whether a procedure is needed
-        ("xây nhà 2 tầng ở nông thôn có phải xin phép không", "giấy phép xây dựng"),
+        ("xây nhà 2 tầng ở nông thôn có phải xin phép không", "giấy phép xây dựng", True),
         # can it be done at all
-        ("giờ làm căn cước có được không", "căn cước"),
+        ("giờ làm căn cước có được không", "căn cước", False),
     ],
 )
 def test_asking_whether_a_procedure_can_be_done_still_gets_it(
-    knowledge: LocalKnowledgeBase, question: str, procedure: str
+    knowledge: LocalKnowledgeBase, question: str, procedure: str, sure: bool
 ) -> None:
     chat = ChatHarness(knowledge=knowledge).send(question)
     chat.expect(procedure)
-    chat.expect_not("không tư vấn pháp luật", "Tôi chưa chắc")
+    chat.expect_not("không tư vấn pháp luật")
+    if sure:
+        chat.expect_not("Tôi chưa chắc")
+    else:
+        chat.expect("Tôi chưa chắc")
 
 
 def test_a_long_question_whether_it_can_be_done_gets_the_procedure_as_the_first_guess(

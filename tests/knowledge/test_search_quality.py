@@ -14,7 +14,10 @@ forums, portal help, voters' petitions, headlines), tune10 = a tenth tuning set 
 had used, many of them asking for one member of a family of procedures (which burial
 support, whose survivors' benefit, which adoption), tune11 = an eleventh tuning set from pages no
 set had used, about a child, an elderly parent, a house or land, a vehicle or a small business,
-with many questions asking whether a rule obliges them;
+with many questions asking whether a rule obliges them, tune12 = a twelfth tuning set from pages
+no set had used (a lost paper made again, a death or a birth registered late or abroad, a
+survivor's or a disability's allowance, a household's registration split) with twelve
+questions about accidents, labour, debts, tax and neighbours that no procedure answers;
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
@@ -142,6 +145,7 @@ TUNED_SETS = (
     "tune9.jsonl",
     "tune10.jsonl",
     "tune11.jsonl",
+    "tune12.jsonl",
 )
 HOLDOUT_SETS = ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl")
 FRESH_SETS = (
@@ -205,6 +209,7 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         "tune9.jsonl",
         "tune10.jsonl",
         "tune11.jsonl",
+        "tune12.jsonl",
     ],
 )
 def test_every_collected_question_names_its_public_source(name: str) -> None:
@@ -236,6 +241,7 @@ ON_NEW_PAGES = (
     "fresh9.jsonl",
     "tune11.jsonl",
     "fresh10.jsonl",
+    "tune12.jsonl",
     "fresh11.jsonl",
 )
 """Sets collected from pages no set had used before them, held-out or tuning."""
