@@ -7,6 +7,8 @@ the shipped knowledge base, catalogue entries included, and prints:
 
 - top-1 / top-3 on in-scope questions: the first procedure the reply shows (the answer, the one a
   help or legal reply offers, or the first "did you mean" guess) and the first three it names;
+  each question is answered as the chat answers it, read from as many procedures as the chat
+  reads (``dialogs.flows.qa.READS``), since whether a card is given depends on its runners-up;
 - out-of-scope declined: the share of questions no procedure answers (portal use, the law,
   general questions) that got no procedure card as the answer;
 - precision of given answers: of the replies that give a procedure card as the answer, the share
@@ -28,6 +30,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from dialogs.flows.qa import READS
 from knowledge.base import LocalKnowledgeBase
 from knowledge.questions import Answer, AnswerKind
 
@@ -57,7 +60,7 @@ def measure(kb: LocalKnowledgeBase, rows: Sequence[dict[str, object]]) -> dict[s
         for row, times in zip(rows, timings, strict=True):
             cpu = time.process_time_ns()
             started = time.perf_counter_ns()
-            answer = kb.answer(str(row["q"]), limit=3)
+            answer = kb.answer(str(row["q"]), limit=READS)
             times.append((time.perf_counter_ns() - started) / 1e6)
             cpu_ns[-1] += time.process_time_ns() - cpu
             if not run:

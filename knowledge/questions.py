@@ -261,7 +261,8 @@ def best_rival(match: SearchHit, runners_up: tuple[SearchHit, ...]) -> SearchHit
 
 def _near_tie(match: SearchHit, result: SearchResult) -> bool:
     """Whether another procedure than ``match`` scores level with it (``NEAR_TIE``), among the
-    runners-up the search returned: the chat reads more of them than the benchmark."""
+    runners-up the search returned: a caller reading fewer may miss a rival behind the card's
+    own copies at other levels (the chat and ``bench.answers`` read the same number)."""
     rival = best_rival(match, result.alternatives)
     return rival is not None and rival.score >= NEAR_TIE * match.score
 

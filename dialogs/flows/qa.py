@@ -16,6 +16,12 @@ from knowledge.questions import AnswerKind, HelpAnswer
 MAX_CHOICES = 5
 """At most this many cases are offered at once; more would overwhelm on a phone."""
 
+READS = MAX_CHOICES + 3
+"""How many procedures a question's answer is read from: the cases offered and a few more, so
+that a card's own copies at other levels do not hide a rival scoring level with it (the near
+tie is judged among these). The benchmarks answer with the same number, to measure what the
+chat shows."""
+
 MAX_KEPT_QUESTION_CHARS = 300
 """The question kept for "Not what I meant": enough for staff to see what was asked."""
 
@@ -40,7 +46,7 @@ def question(turn: Turn, query: str) -> list[Reply]:
     Portal help or the legal disclaimer when the question is about those; otherwise a card, a
     choice between close variants, guesses offered as guesses, or a kind no.
     """
-    answer = turn.deps.knowledge.answer(query, locale=turn.t.locale, limit=MAX_CHOICES + 3)
+    answer = turn.deps.knowledge.answer(query, locale=turn.t.locale, limit=READS)
     result = answer.result
     best = turn.procedure(result.match.code) if result.match else None
     turn.state.pop("q", None)

@@ -11,7 +11,7 @@ in the chat (``dialogs/flows/qa.py``). Sentences written for these tests.
 from __future__ import annotations
 
 from bench.answers import shown
-from dialogs.flows.qa import MAX_CHOICES
+from dialogs.flows.qa import READS
 from knowledge.base import LocalKnowledgeBase
 from knowledge.questions import NEAR_TIE, AnswerKind, Questions, Search, route
 from knowledge.results import SearchHit, SearchResult
@@ -20,7 +20,6 @@ ID_CARD_14_AND_OVER = "1.001247"  # Cấp thẻ căn cước cho người từ �
 ID_CARD_UNDER_14 = {"1.014062", "1.012543", "1.012549"}  # ... dưới 14 tuổi (three levels)
 ONE_OFF_PAYMENT = "1.001613"  # Giải quyết hưởng bảo hiểm xã hội một lần
 TRANSLATOR_SIGNATURE = "2.000992"  # Chứng thực chữ ký người dịch mà người dịch là cộng tác viên
-CHAT_READS = MAX_CHOICES + 3  # the procedures the chat's answer step reads
 
 
 def _search(runner_name: str, runner_score: float) -> Search:
@@ -57,7 +56,7 @@ def test_the_same_procedure_listed_again_is_no_rival(questions: Questions) -> No
 
 
 def test_an_id_card_asked_without_an_age_offers_both_cards(kb: LocalKnowledgeBase) -> None:
-    answer = kb.answer("tôi muốn đi làm thẻ căn cước", limit=CHAT_READS)
+    answer = kb.answer("tôi muốn đi làm thẻ căn cước", limit=READS)
     assert answer.kind is AnswerKind.UNSURE
     offered = [h.code for h in answer.result.candidates]
     assert ID_CARD_14_AND_OVER in offered and ID_CARD_UNDER_14 & set(offered)
@@ -75,6 +74,6 @@ def test_cases_of_one_certification_scoring_level_are_offered_in_order(
 def test_a_one_off_payment_beside_its_catalogue_entry_keeps_its_card(
     kb: LocalKnowledgeBase,
 ) -> None:
-    answer = kb.answer("nghỉ làm rồi muốn rút bảo hiểm xã hội một lần", limit=CHAT_READS)
+    answer = kb.answer("nghỉ làm rồi muốn rút bảo hiểm xã hội một lần", limit=READS)
     assert answer.kind is AnswerKind.PROCEDURE
     assert answer.result.match is not None and answer.result.match.code == ONE_OFF_PAYMENT
