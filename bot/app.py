@@ -44,11 +44,15 @@ from bot.printable.pages import PrintablePages
 from bot.ratelimits import LimitsRateLimiter
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
-from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
+from bot.storage.platform_state import (
+    SqlButtonPayloads,
+    SqlUnreachableUsers,
+    writers_reachable,
+)
 from bot.storage.secrets import SqlSecretStore, server_key
 from bot.supervision import supervised
 from dialogs.messages import IncomingMessage, Reply
-from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, SendPace, Translator
+from dialogs.ports import Channel, Clock, KnowledgeBase, Limit, SendPace, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
@@ -437,7 +441,7 @@ class PlatformChannel(Channel, Protocol):
 
 def platform_channels(
     settings: Settings,
-    inbox: Inbox,
+    inbox: DurableInbox,
     database: Database,
     clock: Clock,
     metrics: Metrics,
@@ -463,6 +467,8 @@ def platform_channels(
         # Imported only when Telegram is used (and python-telegram-bot only to poll).
         from integrations.telegram import ChatPace, TelegramChannel
 
+        # Whoever writes can be written to again: forgotten as their message is kept.
+        inbox.keep_with(TelegramChannel.name, writers_reachable)
         found.append(
             TelegramChannel(
                 settings.telegram_token,
@@ -473,6 +479,7 @@ def platform_channels(
                 secrets=secrets,
                 payloads=SqlButtonPayloads(database, clock.now),
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
+                writers_reachable_on_keep=True,
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
                 pace=telegram_pace(settings, redis, redis_health, trips),
                 receive=receive,

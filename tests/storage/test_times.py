@@ -46,8 +46,7 @@ async def test_times_of_any_zone_are_kept_as_the_same_moments_in_utc(database: D
         written_by_sqlalchemy = DATETIME().bind_processor(dialect())
         assert written_by_sqlalchemy is not None
         assert stored == [
-            written_by_sqlalchemy(moment.astimezone(UTC).replace(tzinfo=None))
-            for moment in MOMENTS
+            written_by_sqlalchemy(moment.astimezone(UTC).replace(tzinfo=None)) for moment in MOMENTS
         ]
         assert stored[0] == "2026-12-07 21:08:00.000000"
 
