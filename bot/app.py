@@ -26,7 +26,7 @@ from bot.console.context import Console
 from bot.dispatcher import Dialog, Dispatcher, TurnHook
 from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
-from bot.inbox import DurableInbox
+from bot.inbox import UNITS_BESIDE_TURNS, DurableInbox
 from bot.insights.lessons import LessonBook
 from bot.knowledge_updates.service import KnowledgeUpdates
 from bot.metrics import Metrics
@@ -221,7 +221,14 @@ async def build_app(
         )
     async with AsyncExitStack() as stack:
         metrics = Metrics()
-        pool = PoolSize(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)
+        # The turns take ``db_pool_size`` connections; the inbox's own units of work beside them
+        # are kept open too, out of the overflow, so neither waits for a connection to be made.
+        beside = min(UNITS_BESIDE_TURNS, settings.db_max_overflow)
+        pool = PoolSize(
+            settings.db_pool_size + beside,
+            settings.db_max_overflow - beside,
+            settings.db_pool_timeout,
+        )
         database = await stack.enter_async_context(
             Database(settings.database_url, pool, lambda: metrics.backend_failed("database"))
         )

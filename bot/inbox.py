@@ -69,6 +69,13 @@ KeepTurn = Callable[[AsyncSession, Sequence[IncomingMessage]], Awaitable[None]]
 """Writes a channel adds to the transaction that keeps its new messages (Telegram: whoever
 writes can be written to again), instead of a transaction of their own before it."""
 
+UNITS_BESIDE_TURNS = 4
+"""Units of work the inbox runs beside the turns, each one at a time: keeping new messages,
+claiming rows, marking them done, recording replies' progress. A worker admitting as many
+turns as its pool keeps connections had these open a connection each time every turn was
+under way, and close it after: some 40 PostgreSQL sessions a thousand messages
+(``bench/throughput.md``)."""
+
 MAX_ATTEMPTS = 5
 """Claims of one row before it is given up (a message that always crashes its worker)."""
 

@@ -9,7 +9,7 @@ import os
 import socket
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from fakes.telegram import TOKEN, FakeTelegram
 from sqlalchemy import event
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 from support.clock import ManualClock
 from support.procedures import BIRTH
 
@@ -115,6 +117,33 @@ async def test_a_telegram_citizen_marked_unreachable_who_writes_is_reachable_aga
     kept = next(n for n, s in enumerate(steps) if s.startswith("INSERT INTO inbox"))
     between = steps[min(forgotten, kept) : max(forgotten, kept)]
     assert "COMMIT" not in between, steps
+
+
+@pytest.mark.parametrize(("overflow", "kept"), [(6, 7), (2, 5)])
+async def test_a_worker_keeps_connections_for_its_inbox_beside_its_turns_within_its_sum(
+    tmp_path: Path, postgres_url: str, _postgres_database: str, overflow: int, kept: int
+) -> None:
+    """Three turns at once, and up to four of the overflow for the inbox's own writes, kept
+    open once opened; the rest of the overflow still closed after use."""
+    settings = Settings.from_env(
+        {
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_DATABASE_URL": _postgres_database,
+            "MOTCUA_DB_POOL_SIZE": "3",
+            "MOTCUA_DB_MAX_OVERFLOW": str(overflow),
+            "MOTCUA_DB_POOL_TIMEOUT": "0.5",
+        }
+    )
+    async with build_app(settings, knowledge=KNOWLEDGE, platforms=False) as app:
+        engine = app.database.engine
+        async with AsyncExitStack() as held:  # every connection the worker may open at once
+            for _ in range(3 + overflow):
+                await held.enter_async_context(engine.connect())
+            with pytest.raises(PoolTimeout):
+                await held.enter_async_context(engine.connect())
+        pool = engine.sync_engine.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.checkedin() + pool.checkedout() == kept  # open (a loop's may be in use)
 
 
 @contextmanager
