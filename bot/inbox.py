@@ -73,8 +73,8 @@ UNITS_BESIDE_TURNS = 4
 """Units of work the inbox runs beside the turns, each one at a time: keeping new messages,
 claiming rows, marking them done, recording replies' progress. A worker admitting as many
 turns as its pool keeps connections had these open a connection each time every turn was
-under way, and close it after: some 40 PostgreSQL sessions a thousand messages
-(``bench/throughput.md``)."""
+under way, and close it after: 63 PostgreSQL sessions during a load of a thousand messages on
+one worker, 81 on two (``bench/throughput.md``)."""
 
 MAX_ATTEMPTS = 5
 """Claims of one row before it is given up (a message that always crashes its worker)."""
