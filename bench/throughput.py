@@ -18,10 +18,11 @@ to the echo bot's in the same run; CPU milliseconds per message (from the server
 follows the neighbours' load, the CPU cost does not); the CPU milliseconds per message of this
 process, the load (the fake Bot API and the chats), which shares the second worker's core;
 PostgreSQL's CPU milliseconds per message (its backends for the servers' database,
-``bench.backend_cpu``), which shares both cores; resident memory idle after start-up (the whole
-knowledge base loaded) and at the end. Two workers' figures are their sum. Then two workers'
-rate over one's, beside the most these two cores allow at the costs measured
-(``two_against_one``, ``bench/workers.md``).
+``bench.backend_cpu``), which shares both cores, and the PostgreSQL connections the servers
+opened during the load (``PG conns``: ``sessions_opened``); resident memory idle after
+start-up (the whole knowledge base loaded) and at the end. Two workers' figures are their
+sum. Then two workers' rate over one's, beside the most these two cores allow at the costs
+measured (``two_against_one``, ``bench/workers.md``).
 ``--reference-only`` measures the echo bot alone. ``--profile PATH`` also samples the SQLite
 server with py-spy under the same load and writes the top of the flame graph to PATH
 (``bench/throughput-profile.md``). ``--profile-workers
@@ -48,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import uvloop
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -103,6 +105,8 @@ class Run:
     rss_bytes: float
     split: tuple[tuple[float, float], ...] = ()
     """Per worker of several: its CPU seconds and the messages it answered."""
+    sessions: int | None = None
+    """PostgreSQL connections the servers opened during the load (None without PostgreSQL)."""
 
     @property
     def per_second(self) -> float:
@@ -123,6 +127,22 @@ class Run:
     def database_ms_per_message(self) -> float:
         """PostgreSQL's CPU time per text (its backends for the servers' database), in ms."""
         return 1000 * self.database_cpu_seconds / self.messages
+
+
+async def sessions_opened(database: str) -> int:
+    """PostgreSQL sessions ever opened on ``database`` (``pg_stat_database.sessions``), less
+    the one that asks: the connections a load made the servers open, read before and after it
+    (each a server process forked, authentication, asyncpg's statements prepared again)."""
+    url = make_url(database).set(drivername="postgresql")
+    connection = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        await connection.execute("SELECT pg_stat_clear_snapshot()")
+        opened = await connection.fetchval(
+            "SELECT sessions FROM pg_stat_database WHERE datname = $1", url.database
+        )
+    finally:
+        await connection.close()
+    return int(opened) - 1
 
 
 async def process_figures(urls: Sequence[str]) -> tuple[float, float]:
@@ -246,6 +266,7 @@ async def measure(
         )
         for pid, raw in profile
     ]
+    sessions_before = None if database is None else await sessions_opened(database)
     backends = None if database is None else backend_cpu.Sampler(make_url(database).database or "")
     if backends is not None:
         backends.start()
@@ -260,6 +281,9 @@ async def measure(
         sampler.send_signal(signal.SIGINT)  # stop sampling and write the stacks
         await sampler.wait()
     cpu_after, rss = await process_figures(urls)
+    sessions = None
+    if database is not None and sessions_before is not None:
+        sessions = await sessions_opened(database) - sessions_before
     split = [
         (cpu - cpu_was, answered - answered_was)
         for (cpu, answered), (cpu_was, answered_was) in zip(
@@ -277,6 +301,7 @@ async def measure(
         idle_rss,
         rss,
         tuple(split),
+        sessions,
     )
 
 
@@ -402,7 +427,8 @@ def table(runs: Sequence[Run], reference: Run) -> str:
     """The printed table."""
     lines = [
         f"{'server':<38} {'msg/s':>7} {'× echo':>6} {'CPU ms/msg':>10} {'msg/s/core':>10} "
-        f"{'× echo':>6} {'load ms/msg':>11} {'PG ms/msg':>9} {'idle MB':>7} {'end MB':>6}"
+        f"{'× echo':>6} {'load ms/msg':>11} {'PG ms/msg':>9} {'PG conns':>8} {'idle MB':>7} "
+        f"{'end MB':>6}"
     ]
     for run in runs:
         per_core = 1000 / run.cpu_ms_per_message
@@ -411,6 +437,7 @@ def table(runs: Sequence[Run], reference: Run) -> str:
             f"{run.per_second / reference.per_second:>6.2f} {run.cpu_ms_per_message:>10.2f} "
             f"{per_core:>10.0f} {reference.cpu_ms_per_message / run.cpu_ms_per_message:>6.2f} "
             f"{run.load_ms_per_message:>11.2f} {run.database_ms_per_message:>9.2f} "
+            f"{'' if run.sessions is None else run.sessions:>8} "
             f"{run.idle_rss_bytes / 2**20:>7.0f} {run.rss_bytes / 2**20:>6.0f}"
         )
     return "\n".join(lines)

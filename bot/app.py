@@ -26,7 +26,7 @@ from bot.console.context import Console
 from bot.dispatcher import Dialog, Dispatcher, TurnHook
 from bot.dossiers import DossierSender, StatusAnnouncer
 from bot.history import LoggedOnlyChannel, LogHistory
-from bot.inbox import DurableInbox
+from bot.inbox import UNITS_BESIDE_TURNS, DurableInbox
 from bot.insights.lessons import LessonBook
 from bot.knowledge_updates.service import KnowledgeUpdates
 from bot.metrics import Metrics
@@ -44,11 +44,15 @@ from bot.printable.pages import PrintablePages
 from bot.ratelimits import LimitsRateLimiter
 from bot.reminders import ReminderWorker
 from bot.storage.database import Database, PoolSize
-from bot.storage.platform_state import SqlButtonPayloads, SqlUnreachableUsers
+from bot.storage.platform_state import (
+    SqlButtonPayloads,
+    SqlUnreachableUsers,
+    writers_reachable,
+)
 from bot.storage.secrets import SqlSecretStore, server_key
 from bot.supervision import supervised
 from dialogs.messages import IncomingMessage, Reply
-from dialogs.ports import Channel, Clock, Inbox, KnowledgeBase, Limit, SendPace, Translator
+from dialogs.ports import Channel, Clock, KnowledgeBase, Limit, SendPace, Translator
 from dialogs.step import DialogDeps
 from integrations import messenger, zalo
 from integrations.messenger import MessengerAdapter
@@ -217,7 +221,14 @@ async def build_app(
         )
     async with AsyncExitStack() as stack:
         metrics = Metrics()
-        pool = PoolSize(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)
+        # The turns take ``db_pool_size`` connections; the inbox's own units of work beside them
+        # are kept open too, out of the overflow, so neither waits for a connection to be made.
+        beside = min(UNITS_BESIDE_TURNS, settings.db_max_overflow)
+        pool = PoolSize(
+            settings.db_pool_size + beside,
+            settings.db_max_overflow - beside,
+            settings.db_pool_timeout,
+        )
         database = await stack.enter_async_context(
             Database(settings.database_url, pool, lambda: metrics.backend_failed("database"))
         )
@@ -437,7 +448,7 @@ class PlatformChannel(Channel, Protocol):
 
 def platform_channels(
     settings: Settings,
-    inbox: Inbox,
+    inbox: DurableInbox,
     database: Database,
     clock: Clock,
     metrics: Metrics,
@@ -463,6 +474,8 @@ def platform_channels(
         # Imported only when Telegram is used (and python-telegram-bot only to poll).
         from integrations.telegram import ChatPace, TelegramChannel
 
+        # Whoever writes can be written to again: forgotten as their message is kept.
+        inbox.keep_with(TelegramChannel.name, writers_reachable)
         found.append(
             TelegramChannel(
                 settings.telegram_token,
@@ -473,6 +486,7 @@ def platform_channels(
                 secrets=secrets,
                 payloads=SqlButtonPayloads(database, clock.now),
                 unreachable=SqlUnreachableUsers(database, TelegramChannel.name, clock.now),
+                writers_reachable_on_keep=True,
                 chat_pace=ChatPace(burst=3, per_second=settings.telegram_chat_rate),
                 pace=telegram_pace(settings, redis, redis_health, trips),
                 receive=receive,

@@ -31,10 +31,13 @@ class Settings:
     """Seconds a request waits for a free Redis connection before it fails."""
 
     db_pool_size: int
-    """Connections a PostgreSQL engine keeps open (SQLite has its own single-writer queue)."""
+    """Turns answered at once, and the PostgreSQL connections kept open for them (SQLite has
+    its own single-writer queue); the inbox's own units of work get theirs out of
+    ``db_max_overflow``, kept open too (``bot.inbox.UNITS_BESIDE_TURNS``)."""
 
     db_max_overflow: int
-    """Extra PostgreSQL connections opened under load beyond ``db_pool_size``, closed after."""
+    """Extra PostgreSQL connections beyond ``db_pool_size``; all but those the inbox keeps are
+    opened under load and closed after."""
 
     db_pool_timeout: float
     """Seconds a unit of work waits for a free database connection before it fails."""

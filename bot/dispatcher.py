@@ -366,8 +366,9 @@ class Dispatcher:
             text = None if message.text is None else _hide(message.text, codes)
             if text is None and message.attachment is not None:  # shown again as "📎 name"
                 text = f"📎 {message.attachment.name or message.attachment.kind}"
-            said = replace(message, text=text)
-        logged = [replace(r, text=_hide(r.text, codes)) for r in replies]
+            said = message if text == message.text else replace(message, text=text)
+        # Copied only to hide a link code: nearly every turn logs its replies as they are.
+        logged = [replace(r, text=_hide(r.text, codes)) for r in replies] if codes else replies
         if deferred is not None:
             deferred.logged.append((ref, said, logged))
         else:

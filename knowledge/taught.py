@@ -61,9 +61,15 @@ class TaughtPhrases:
 
     def find(self, query: str) -> Lesson | None:
         """The lesson for this question: the same key, else the closest one that is the same
-        question (``SAME_QUESTION``); None when staff taught nothing about it."""
+        question (``SAME_QUESTION``); None when staff taught nothing about it.
+
+        With nothing taught (the shipped knowledge base, until staff teach a phrasing) the
+        query is not read at all: every question asks twice.
+        """
+        if not self._keys:
+            return None
         key = question_key(query)
-        if not key or not self._keys:
+        if not key:
             return None
         exact = self._by_key.get(key)
         if exact is not None:

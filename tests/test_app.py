@@ -8,6 +8,8 @@ import gc
 import os
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,15 +18,21 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from fakes.telegram import TOKEN, FakeTelegram
+from sqlalchemy import event
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 from support.clock import ManualClock
 from support.procedures import BIRTH
 
 from bot.app import build_app
 from bot.config import Settings
 from bot.server import listening, run_until, web_application
+from bot.storage.database import Database
 from bot.storage.message_log import SqlMessageLog
+from bot.storage.platform_state import SqlUnreachableUsers
 from bot.storage.schema import prepare_database
-from dialogs.messages import ConversationRef, IncomingMessage
+from dialogs.errors import RecipientUnavailable
+from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from integrations.webchat.identity import COOKIE
 from knowledge.base import LocalKnowledgeBase
 
@@ -73,6 +81,90 @@ async def test_one_server_hosts_web_chat_telegram_webhook_and_health(tmp_path: P
                     200,
                     {"status": "ok", "database": "ok"},
                 )
+
+
+async def test_a_telegram_citizen_marked_unreachable_who_writes_is_reachable_again(
+    tmp_path: Path,
+) -> None:
+    """The mark is forgotten in the transaction that keeps the message, not in one before it."""
+    port = free_port()
+    async with FakeTelegram() as telegram:
+        settings = Settings.from_env(
+            {
+                "MOTCUA_DATA_DIR": str(tmp_path),
+                "MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                "MOTCUA_TELEGRAM_TOKEN": TOKEN,
+                "MOTCUA_TELEGRAM_API_URL": telegram.url,
+            }
+        )
+        await prepare_database(settings.database_url)
+        async with (
+            build_app(settings, knowledge=KNOWLEDGE) as app,
+            listening(app, "127.0.0.1", port),
+        ):
+            citizen = telegram.user()
+            ref = ConversationRef("telegram", str(citizen.id))
+            await SqlUnreachableUsers(app.database, "telegram").add(str(citizen.id))
+            with pytest.raises(RecipientUnavailable):  # a notice is not even tried
+                await app.channels["telegram"].send(ref, [Reply("Nhắc lịch hẹn")])
+            with written(app.database) as steps:
+                update = citizen.send("dang ky khai sinh")
+                assert await telegram.answers_to(update) == {200}
+            await telegram.wait_for(lambda: bool(citizen.messages))
+            await app.channels["telegram"].send(ref, [Reply("Nhắc lịch hẹn")])
+            assert citizen.messages[-1].text == "Nhắc lịch hẹn"
+    forgotten = next(n for n, s in enumerate(steps) if s.startswith("DELETE FROM unreachable"))
+    kept = next(n for n, s in enumerate(steps) if s.startswith("INSERT INTO inbox"))
+    between = steps[min(forgotten, kept) : max(forgotten, kept)]
+    assert "COMMIT" not in between, steps
+
+
+@pytest.mark.parametrize(("overflow", "kept"), [(6, 7), (2, 5)])
+async def test_a_worker_keeps_connections_for_its_inbox_beside_its_turns_within_its_sum(
+    tmp_path: Path, postgres_url: str, _postgres_database: str, overflow: int, kept: int
+) -> None:
+    """Three turns at once, and up to four of the overflow for the inbox's own writes, kept
+    open once opened; the rest of the overflow still closed after use."""
+    settings = Settings.from_env(
+        {
+            "MOTCUA_DATA_DIR": str(tmp_path),
+            "MOTCUA_DATABASE_URL": _postgres_database,
+            "MOTCUA_DB_POOL_SIZE": "3",
+            "MOTCUA_DB_MAX_OVERFLOW": str(overflow),
+            "MOTCUA_DB_POOL_TIMEOUT": "0.5",
+        }
+    )
+    async with build_app(settings, knowledge=KNOWLEDGE, platforms=False) as app:
+        engine = app.database.engine
+        async with AsyncExitStack() as held:  # every connection the worker may open at once
+            for _ in range(3 + overflow):
+                await held.enter_async_context(engine.connect())
+            with pytest.raises(PoolTimeout):
+                await held.enter_async_context(engine.connect())
+        pool = engine.sync_engine.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.checkedin() + pool.checkedout() == kept  # open (a loop's may be in use)
+
+
+@contextmanager
+def written(database: Database) -> Iterator[list[str]]:
+    """The statements the database runs inside the block, and each COMMIT, in order."""
+    steps: list[str] = []
+
+    def statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        steps.append(" ".join(sql.split()))
+
+    def commit(_conn: object) -> None:
+        steps.append("COMMIT")
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield steps
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
 
 
 async def test_database_down_fails_health_and_answers_politely(

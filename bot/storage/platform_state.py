@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.batches import GroupCommit
 from bot.storage.database import Database
 from bot.storage.direct import Direct
 from bot.storage.sql import dialect_insert, per_row_batch, per_row_keys, table
 from bot.storage.tables import ButtonPayloadRow, UnreachableUserRow
+from dialogs.messages import IncomingMessage
 
 _UNREACHABLE = table(UnreachableUserRow)
 
@@ -28,6 +30,18 @@ def _discard(size: int) -> Direct:
             per_row_keys(_UNREACHABLE.c.user_id, size),
         )
     )
+
+
+async def writers_reachable(session: AsyncSession, messages: Sequence[IncomingMessage]) -> None:
+    """Forget the marks of those who wrote these messages (of one channel), in the caller's
+    transaction: whoever writes can be written to. The inbox runs it in the transaction that
+    keeps their messages (``DurableInbox.keep_with``), rather than in one of its own before."""
+    await _forget(session, messages[0].ref.channel, [message.ref.user_id for message in messages])
+
+
+async def _forget(session: AsyncSession, channel: str, user_ids: Sequence[str]) -> None:
+    discard, keys = per_row_batch(_discard, user_ids)
+    await discard.execute(session, {"channel": channel, **keys})
 
 
 class SqlUnreachableUsers:
@@ -61,9 +75,8 @@ class SqlUnreachableUsers:
         await self._discarding(user_id)
 
     async def _discard_all(self, user_ids: Sequence[str]) -> list[None]:
-        discard, keys = per_row_batch(_discard, user_ids)
         async with self._database.transaction() as session:
-            await discard.execute(session, {"channel": self._channel, **keys})
+            await _forget(session, self._channel, user_ids)
         return [None] * len(user_ids)
 
     async def contains(self, user_id: str) -> bool:

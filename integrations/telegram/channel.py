@@ -108,6 +108,9 @@ class TelegramChannel:
         payloads: where long button payloads are kept under their short tokens, shared by
             every worker (remembered in this process only when None).
         unreachable: who blocked the bot, shared by every worker (this process only when None).
+        writers_reachable_on_keep: the inbox itself forgets a writer's mark in ``unreachable``
+            as it keeps their message, in the same transaction (``DurableInbox.keep_with``);
+            False: the channel forgets it first, through ``unreachable``.
         poll_timeout: how long one ``getUpdates`` long poll waits, in seconds.
         flood_retries: how many times a send is retried after a 429 before giving up.
         chat_pace: how fast messages go into one chat (see ``pacing``); other chats are not
@@ -135,6 +138,7 @@ class TelegramChannel:
         secrets: SecretStore | None = None,
         payloads: ButtonPayloads | None = None,
         unreachable: UnreachableUsers | None = None,
+        writers_reachable_on_keep: bool = False,
         poll_timeout: float = 10.0,
         flood_retries: int = 3,
         chat_pace: ChatPace = TELEGRAM_PACE,
@@ -157,6 +161,7 @@ class TelegramChannel:
         self._poll_timeout = poll_timeout
         self._tokens = CallbackTokens(payloads)
         self._unreachable = unreachable if unreachable is not None else LocalUnreachableUsers()
+        self._writers_reachable_on_keep = writers_reachable_on_keep
         self._answering: set[asyncio.Task[None]] = set()
         self._pacer = ChatPacer(chat_pace)
         self._pace = pace if pace is not None else BotPace()
@@ -331,7 +336,8 @@ class TelegramChannel:
             await self._tokens.fetch(item.callback_query.data)
         incoming = to_incoming(item, self._tokens.resolve)
         if incoming is not None:
-            await self._unreachable.discard(incoming.ref.user_id)  # whoever writes can be answered
+            if not self._writers_reachable_on_keep:  # whoever writes can be answered
+                await self._unreachable.discard(incoming.ref.user_id)
             await self._inbox.accept(incoming)
 
     async def _note_membership(self, update: TelegramUpdate) -> None:
