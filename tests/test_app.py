@@ -23,7 +23,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.server import listening, run_until, web_application
 from bot.storage.message_log import SqlMessageLog
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 from dialogs.messages import ConversationRef, IncomingMessage
 from integrations.webchat.identity import COOKIE
 from knowledge.base import LocalKnowledgeBase
