@@ -30,7 +30,7 @@ from bot.server import listening, run_until, web_application
 from bot.storage.database import Database
 from bot.storage.message_log import SqlMessageLog
 from bot.storage.platform_state import SqlUnreachableUsers
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 from dialogs.errors import RecipientUnavailable
 from dialogs.messages import ConversationRef, IncomingMessage, Reply
 from integrations.webchat.identity import COOKIE

@@ -2,7 +2,8 @@
 feature: a worker built from settings alone, as ``motcua serve`` builds it, never imports
 redis-py or python-telegram-bot without Redis or Telegram, nor what it only needs later or
 elsewhere (Alembic, the holiday calendars, the date parser, the phone number rules, the
-communes' tables, the PostgreSQL driver on SQLite);
+communes' tables, the PostgreSQL driver on SQLite); nor does a command that prepares its database
+itself (``motcua chat``) load Alembic and the migration scripts once the database is migrated;
 they cost memory and start-up time in every worker that does not use them. One configured with
 Redis and Telegram loads those two, and python-telegram-bot only to poll: a webhook worker
 calls the Bot API without it."""
@@ -59,6 +60,16 @@ from dialogs.dates import parse_moment
 print("dateparser" in sys.modules, parse_moment("7 gio toi mai", datetime.now(UTC)) is not None)
 """
 
+CHAT_AND_LIST = """
+import sys
+from bot.cli import main
+
+main(["chat", "--jsonl"])
+print("alembic" in sys.modules)
+"""
+"""``motcua chat --jsonl`` in this process on an empty standard input, then whether Alembic was
+imported."""
+
 
 async def output(tmp_path: Path, script: str, env: dict[str, str]) -> str:
     """What ``script`` prints, run by a fresh interpreter with ``env`` as its only settings."""
@@ -74,6 +85,7 @@ async def output(tmp_path: Path, script: str, env: dict[str, str]) -> str:
             "MOTCUA_PORTAL_SANDBOX_PORT": "0",
             **env,
         },
+        stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -117,6 +129,12 @@ async def test_a_telegram_webhook_worker_does_without_python_telegram_bot(
 
 async def test_the_first_reminder_asked_for_loads_the_date_parser(tmp_path: Path) -> None:
     assert (await output(tmp_path, FIRST_DATE, {})).split() == ["False", "True"]
+
+
+async def test_a_chat_on_a_migrated_database_does_without_alembic(tmp_path: Path) -> None:
+    fresh = await output(tmp_path, CHAT_AND_LIST, {})
+    migrated = await output(tmp_path, CHAT_AND_LIST, {})
+    assert (fresh.split(), migrated.split()) == (["True"], ["False"])
 
 
 def commands(parser: argparse.ArgumentParser) -> set[str]:

@@ -16,7 +16,7 @@ from bot import logs
 from bot.app import build_app
 from bot.config import Settings
 from bot.server import web_application
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 from knowledge.base import LocalKnowledgeBase
 
 PERSONAL = "số điện thoại 0912 345 678, CCCD 001090012345, thư an.nguyen@example.vn"

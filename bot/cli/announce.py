@@ -36,7 +36,7 @@ from bot.announcements.store import (
 from bot.config import Settings
 from bot.handoffs import VIETNAM
 from bot.storage.database import Database
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 
 PROG = "motcua announce"
 

@@ -23,7 +23,7 @@ from bot.app import TERMINAL, build_app
 from bot.config import Settings
 from bot.history import WINDOW, LogHistory
 from bot.server import STARTUP_ERRORS
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 from dialogs.messages import Attachment, Button, ConversationRef, IncomingMessage, Reply
 from dialogs.ports import MAX_PAPER_BYTES, MessageHandler, PaperStore
 

@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.console import passwords
 from bot.console.accounts import account_errors, parse_communes
 from bot.storage.database import Database
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 from bot.storage.staff import Role, SqlStaff, Staff
 
 

@@ -19,13 +19,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
-from bot.storage.database import Database, sqlite_file
-
-log = logging.getLogger(__name__)
+from bot.storage.database import Database
+from bot.storage.schema_head import prepare_database
 
 SCRIPT_LOCATION = "bot.storage:migrations"
 
@@ -81,18 +80,6 @@ async def ensure_schema(url: str) -> None:
     Cheap when already up to date, so ``motcua serve`` calls it on every start.
     """
     await asyncio.to_thread(_migrate_in_thread, url, "head", only_if_behind=True)
-
-
-async def prepare_database(url: str) -> None:
-    """Migrate a SQLite file by itself; a shared database is migrated by ``motcua db upgrade``.
-
-    Several workers starting together must not race to migrate PostgreSQL, so there a schema
-    behind the code is only reported.
-    """
-    if sqlite_file(make_url(url)) is not None:
-        await ensure_schema(url)
-    elif await current_revision(url) != head_revision():
-        log.warning("database schema is not up to date: run `motcua db upgrade`")
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from bot import app as app_module
 from bot.app import build_app
 from bot.config import Settings
 from bot.storage.message_log import SqlMessageLog
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 from dialogs.messages import ConversationRef, IncomingMessage
 from knowledge.base import LocalKnowledgeBase
 
