@@ -32,7 +32,7 @@ from bot.config import Settings
 from bot.server import listening
 from bot.storage.codes import CODE_DIGITS, MAX_WRONG_GUESSES
 from bot.storage.identity import CODE_TTL
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 from bot.storage.tables import LinkCodeRow, LinkGuessesRow
 
 CODES = 10**CODE_DIGITS

@@ -30,7 +30,7 @@ from bench.web_roundtrip import QUESTIONS
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.server import web_application
-from bot.storage.schema import prepare_database
+from bot.storage.schema_head import prepare_database
 from dialogs.text import MAX_QUERY_CHARS
 from tests.fakes.telegram import FakeTelegram, FakeUser
 
