@@ -30,9 +30,10 @@ provinces' and ministries' Q&A, law firms' Q&A, forums) and measured once after 
 round, fresh9 = citizen questions collected from pages no set had used (government and
 provincial Q&A portals, newspapers' readers' columns, law firms' Q&A) and measured once after
 the tenth round, fresh10 = citizen questions collected from pages no set had used (law firms'
-Q&A, newspapers, government and provincial Q&A, forums) after the tenth round and not yet
-measured, fresh11 = citizen questions collected from pages no set had used (newspapers'
-readers' columns, law firms' and legal databases' Q&A, forums) and not yet measured,
+Q&A, newspapers, government and provincial Q&A, forums) and measured once after the eleventh
+round, fresh11 = citizen questions collected from pages no set had used (newspapers'
+readers' columns, law firms' and legal databases' Q&A, forums) and measured once after the
+twelfth round,
 ``bench/answers.md``). The floors
 sit a little under the measured figures (``python -m bench.search`` prints them).
 """
