@@ -148,8 +148,10 @@ def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
     """An unfinished filing (of ``code``, when given) taken up where it stopped, so that going
     to the menu, asking a question or tapping an old button on the way loses nothing typed.
 
-    A filing with no answer yet, or still waiting for the consent of the person a volunteer
-    helps, has nothing typed worth keeping: it starts again."""
+    A filing with no answer yet has nothing typed worth keeping: it starts again. One for a
+    person a volunteer helps goes on at that person's details or their consent: the code they
+    were given still answers it, where a filing started again had dropped their details and
+    met their answer as one for a filing no longer open."""
     filing = _filing(turn)
     form = _form(filing)
     if filing is None or form is None or "consent" not in filing:
@@ -158,8 +160,6 @@ def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
         return None
     if code is not None and filing["proc"] != code:
         return None
-    if "for" in filing and "for_consent" not in filing:
-        return None
     procedure = turn.procedure(form.procedure)
     intro = Reply(
         turn.t.gettext(
@@ -167,6 +167,10 @@ def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
             "you typed is kept."
         ).format(name=procedure.name if procedure else form.procedure)
     )
+    if "for" in filing and "for_consent" not in filing:
+        if filing["for_at"] < len(ON_BEHALF):
+            return [intro, *_ask_for(turn, filing)]
+        return [intro, _ask_for_consent(turn, filing)]
     if filing.get("review"):
         return [intro, *_review(turn, filing)]
     if filing.get("answered"):

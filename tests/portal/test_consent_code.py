@@ -154,6 +154,25 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
     assert trail[1][0] == dossier.ref.key and dossier.ref.channel == "telegram"
 
 
+async def test_a_volunteer_back_at_the_menu_while_waiting_comes_back_to_the_same_code(
+    tmp_path: Path,
+) -> None:
+    async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
+        volunteer = TelegramCitizen(telegram, app)
+        code = await ask_for_a_code(volunteer, app)
+        # "Nộp hồ sơ" again from the menu while the relative had not answered started the
+        # filing over: their details were gone and their answer met a filing no longer open.
+        await volunteer.say("/start")
+        back = await volunteer.tap("Nộp hồ sơ")
+        assert "Bạn đang nộp dở hồ sơ “Đăng ký tạm trú”" in text_of(back)
+        assert "Lê Thị Mai" in back[-1].text
+        assert "Họ sẽ xác nhận trên điện thoại của họ" in back[-1].labels
+        assert "Do you agree?" in await mai.say(code)
+        assert "recorded" in await mai.say("yes")
+        await volunteer.pushed("Lê Thị Mai đã đồng ý trên điện thoại của họ")
+        assert "Họ tên của bạn" in await volunteer.pushed("Câu 1/7")
+
+
 async def test_a_refusal_ends_the_filing_on_both_sides_and_keeps_nothing(tmp_path: Path) -> None:
     async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
         volunteer = TelegramCitizen(telegram, app)
