@@ -206,6 +206,11 @@ AGREEMENT = {
 }
 """Answers to "Do you agree?" typed in words: each says yes or no in so many words."""
 
+PAUSE_WORDS = ("thoi", "dung lai", "tam dung", "de sau", "lat nua", "pause")
+"""What those who type say to stop for now ("thôi", "dừng lại nhé"), wherever a step can wait
+with everything kept (a checklist, a filing); each step adds its own ("dừng" alone is no pause
+where a name is asked: "Dung" is one)."""
+
 SEND_WORDS = frozenset(("gui", "gui di", "gui luon", "send", "send it"))
 """A review's "Send" in the words citizens type for it ("gửi", "gửi đi")."""
 

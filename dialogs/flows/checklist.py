@@ -27,7 +27,14 @@ from dialogs.flows import card, feedback, menu, papers
 from dialogs.messages import Button, Reply
 from dialogs.ports import Translator
 from dialogs.step import NoteMilestone
-from dialogs.text import asks_papers, asks_reminder, phrase_kinds, small_talk, typed_button
+from dialogs.text import (
+    PAUSE_WORDS,
+    asks_papers,
+    asks_reminder,
+    phrase_kinds,
+    small_talk,
+    typed_button,
+)
 from knowledge.model import Document, Procedure
 from knowledge.text import fold
 
@@ -368,9 +375,7 @@ _TYPED_ANSWERS = {
         ),
         "what",
     ),
-    **dict.fromkeys(
-        ("dung", "dung lai", "tam dung", "thoi", "de sau", "lat nua", "nghi", "pause"), "pause"
-    ),
+    **dict.fromkeys((*PAUSE_WORDS, "dung", "nghi"), "pause"),
     **dict.fromkeys(("bo qua", "tiep", "skip", "next"), "skip"),
     **dict.fromkeys(
         ("giay", "giay nay", "giay do", "cai nay", "cai do", "cua toi", "truong hop"), ""
@@ -391,8 +396,7 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
     document: what its buttons do; "tạm biệt" pauses too. "ok" or "cảm ơn", which answer
     nothing, get the document and its buttons again; other words are a question."""
     code = turn.state.get("proc")
-    record = states.checklist(turn.state, code) if isinstance(code, str) else None
-    if record is None or not isinstance(code, str):
+    if not isinstance(code, str) or (record := states.checklist(turn.state, code)) is None:
         return None
     at = [code, str(record.get("at"))]
     kinds = phrase_kinds(text, _TYPED_ANSWERS)

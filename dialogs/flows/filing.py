@@ -34,7 +34,14 @@ from dialogs.flows import communes, feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
 from dialogs.ports import MAX_PAPER_BYTES
 from dialogs.step import IssueConsentCode, Membership, SubmitDossier
-from dialogs.text import AGREEMENT, SEND_WORDS, asks_reminder, phrase_kinds, typed_button
+from dialogs.text import (
+    AGREEMENT,
+    PAUSE_WORDS,
+    SEND_WORDS,
+    asks_reminder,
+    phrase_kinds,
+    typed_button,
+)
 from knowledge.text import fold
 
 CHOOSING = "filing:choose"
@@ -405,9 +412,7 @@ def _understood(turn: Turn, spec: Field, value: str) -> Reply:
     return Reply(text.format(label=_(spec.label), date=_shown(turn, spec, value)))
 
 
-_PAUSE_WORDS = dict.fromkeys(
-    ("thoi", "dung lai", "tam dung", "de sau", "lat nua", "de lan sau", "pause", "later"), "pause"
-)
+_PAUSE_WORDS = dict.fromkeys((*PAUSE_WORDS, "de lan sau", "later"), "pause")
 """What those who type say to stop for now ("thôi", "dừng lại nhé"): "thôi" was taken as the
 applicant's name, "dừng lại" refused as an ID number."""
 
@@ -526,16 +531,18 @@ def delivery(turn: Turn, args: list[str]) -> list[Reply] | None:
 
 _DELIVERY_WORDS = {
     **dict.fromkeys(
-        ("buu dien", "qua buu dien", "gui buu dien", "gui qua buu dien", "by post", "post"),
+        (
+            *("buu dien", "qua buu dien", "gui buu dien", "gui qua buu dien"),
+            *("by post", "post", "by mail", "mail", "send it to me", "post it to me"),
+        ),
         "post",
     ),
-    **dict.fromkeys(("by mail", "mail", "send it to me", "post it to me"), "post"),
     **dict.fromkeys(
-        ("mot cua", "tai mot cua", "nhan tai mot cua", "truc tiep", "nhan truc tiep", "pick up"),
-        "pickup",
-    ),
-    **dict.fromkeys(
-        ("at the one stop desk", "one stop desk", "in person", "i will pick it up", "pickup"),
+        (
+            *("mot cua", "tai mot cua", "nhan tai mot cua", "truc tiep", "nhan truc tiep"),
+            *("pick up", "pickup", "at the one stop desk", "one stop desk", "in person"),
+            "i will pick it up",
+        ),
         "pickup",
     ),
 }
