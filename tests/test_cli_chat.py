@@ -1218,6 +1218,29 @@ def test_short_words_that_name_no_procedure_get_the_menu_and_never_a_card(
     assert texts_of(helped).startswith("I help you with public services")
 
 
+def test_an_operation_typed_without_what_it_applies_to_gets_no_card(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "lost it" typed at the menu got a driving licence's reissue card ("lost" is "cấp lại",
+    which the priors settled on a licence), and so did "cấp lại" or "bị mất rồi"."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: the wrong card
+    _english, lost, i_lost, licence = jsonl(
+        here,
+        "lost-en",
+        {"text": "english"},
+        {"text": "lost it"},
+        {"text": "I lost it"},
+        {"text": "lost my driving licence"},
+    )
+    for answer in (lost, i_lost):
+        assert texts_of(answer).startswith("Sorry, I could not find a procedure")
+        assert not any(p.startswith(("cl:go:", "proc:")) for p in payloads(answer))
+    assert "cl:go:3.000348" in payloads(licence)  # said what was lost: its reissue
+    reissue, missing = jsonl(here, "lost-vi", {"text": "cấp lại"}, {"text": "bị mất rồi"})
+    for answer in (reissue, missing):
+        assert texts_of(answer).startswith("Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp")
+
+
 def test_words_typed_at_a_paper_answer_that_paper(here: Motcua) -> None:
     """ "mất rồi", "bỏ qua", "cái này là gì" typed at "Do you have it?" were searched as a
     procedure's name; "ok" there got "all right" and the paper's buttons were gone."""
