@@ -351,6 +351,10 @@ def payloads(answer: dict[str, Any]) -> list[str]:
     return [b["payload"] or "" for r in answer["replies"] for b in r["buttons"]]
 
 
+def labels(answer: dict[str, Any]) -> list[str]:
+    return [b["label"] for r in answer["replies"] for b in r["buttons"]]
+
+
 APPLICANT = ("Nguyễn Thị Hoà", "001190012345", "0912 345 678", "12 Hàng Bạc, Hà Nội")
 """A mother's answers to the birth registration's first four questions."""
 
@@ -494,6 +498,25 @@ def test_a_procedure_typed_by_its_name_at_the_list_of_those_filed_here_is_filed(
     assert "f:ok" in payloads(notice)
     _list, both = jsonl(here, "types-dang-ky", {"text": "nop ho so"}, {"text": "dang ky"})
     assert "f:ok" not in payloads(both)  # both procedures are "đăng ký": a question, as before
+
+
+def test_a_form_typed_by_its_english_name_at_the_list_is_filed_in_either_language(
+    here: Motcua,
+) -> None:
+    """ "birth" typed at "Submit a dossier"'s list was searched as a question and got a list of
+    birth cases: the forms had only the portal's Vietnamese names."""
+    *_, listed, notice = jsonl(
+        here, "types-birth", {"text": "english"}, {"text": "submit a dossier"}, {"text": "birth"}
+    )
+    assert labels(listed)[:2] == ["Birth registration", "Death registration"]
+    assert "To file “Thủ tục đăng ký khai sinh”" in texts_of(notice)
+    assert "f:ok" in payloads(notice)
+    listed, in_vietnamese = jsonl(here, "types-death", {"text": "nop ho so"}, {"text": "death"})
+    assert labels(listed)[:2] == ["Đăng ký khai sinh", "Đăng ký khai tử"]
+    assert "Để nộp “Thủ tục đăng ký khai tử”" in texts_of(in_vietnamese)
+    assert "f:ok" in payloads(in_vietnamese)
+    _list, vague = jsonl(here, "types-registration", {"text": "nop ho so"}, {"text": "registration"})
+    assert "f:ok" not in payloads(vague)  # both forms are registrations: a question
 
 
 def test_the_father_typed_ba_and_a_son_typed_con_trai_answer_the_choices(here: Motcua) -> None:
