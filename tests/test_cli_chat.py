@@ -515,7 +515,9 @@ def test_a_form_typed_by_its_english_name_at_the_list_is_filed_in_either_languag
     assert labels(listed)[:2] == ["Đăng ký khai sinh", "Đăng ký khai tử"]
     assert "Để nộp “Thủ tục đăng ký khai tử”" in texts_of(in_vietnamese)
     assert "f:ok" in payloads(in_vietnamese)
-    _list, vague = jsonl(here, "types-registration", {"text": "nop ho so"}, {"text": "registration"})
+    _list, vague = jsonl(
+        here, "types-registration", {"text": "nop ho so"}, {"text": "registration"}
+    )
     assert "f:ok" not in payloads(vague)  # both forms are registrations: a question
 
 

@@ -2,9 +2,10 @@
 
 Each form has a short name (what its button says, and what citizens type to choose it, in
 either language), lists its fields in the order they are asked (label, help, type, whether
-optional) and the papers to attach. Every form starts with the applicant's own details, which the portal
-requires. Labels and help texts are English message ids translated through the Babel catalogs
-(``N_`` only marks them for extraction). Adding a procedure is adding one ``Form`` below.
+optional) and the papers to attach. Every form starts with the applicant's own details, which
+the portal requires. Labels and help texts are English message ids translated through the
+Babel catalogs (``N_`` only marks them for extraction). Adding a procedure is adding one
+``Form`` below.
 """
 
 from __future__ import annotations
