@@ -1016,9 +1016,9 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     helped = filing.get("for")
     if isinstance(helped, dict) and filing.get("for_consent"):
         shown = (
-            _("Filed for: {name} ({relationship}), who agreed on their own phone")
+            _("Filed for: {name} (you are their {relationship}), who agreed on their own phone")
             if filing["for_consent"].get("method") == "code"
-            else _("Filed for: {name} ({relationship}), who agreed in front of you")
+            else _("Filed for: {name} (you are their {relationship}), who agreed in front of you")
         )
         lines.append(
             "• "
