@@ -48,6 +48,18 @@ async def app(
         yield built
 
 
+async def _asks_staff(on_telegram: TelegramCitizen) -> TelegramCitizen:
+    """A Telegram citizen who has chosen no commune asks for a person of Phường Ba Đình."""
+    await on_telegram.say("/start")
+    await on_telegram.tap("Hỏi cán bộ")
+    asked = text_of(await on_telegram.say("Cho hỏi phí làm căn cước?"))
+    assert "Trước khi chuyển câu hỏi của bạn" in asked
+    await on_telegram.say("phuong ba dinh")
+    queued = text_of(await on_telegram.tap("Đúng, nơi tôi ở"))
+    assert "đã được chuyển tới cán bộ" in queued
+    return on_telegram
+
+
 async def _answer(staff: Page, conversation: str, answer: str) -> None:
     """Open a waiting conversation, claim it, answer, and close it."""
     await staff.get_by_role("link", name=conversation).click()
@@ -99,14 +111,7 @@ async def test_staff_answer_a_web_chat_and_a_telegram_citizen(
         await citizen.get_by_role("button", name="Đúng, nơi tôi ở").last.click()
         await expect(log).to_contain_text("đã được chuyển tới cán bộ")
 
-        on_telegram = TelegramCitizen(telegram, app)
-        await on_telegram.say("/start")
-        await on_telegram.tap("Hỏi cán bộ")
-        asked = text_of(await on_telegram.say("Cho hỏi phí làm căn cước?"))
-        assert "Trước khi chuyển câu hỏi của bạn" in asked
-        await on_telegram.say("phuong ba dinh")
-        queued = text_of(await on_telegram.tap("Đúng, nơi tôi ở"))
-        assert "đã được chuyển tới cán bộ" in queued
+        on_telegram = await _asks_staff(TelegramCitizen(telegram, app))
 
         # The queue shows both, live, without a reload.
         await expect(staff.locator(".queue li")).to_have_count(2)
@@ -166,12 +171,7 @@ async def test_a_session_ended_under_the_staff_says_so_and_signs_in_back_to_the_
     assert base is not None
     added = await cli(monkeypatch, "staff", "add", "--commune", "00004", EMAIL, stdin=PASSWORD)
     assert added == 0
-    on_telegram = TelegramCitizen(telegram, app)
-    await on_telegram.say("/start")
-    await on_telegram.tap("Hỏi cán bộ")
-    await on_telegram.say("Cho hỏi phí làm căn cước?")
-    await on_telegram.say("phuong ba dinh")
-    await on_telegram.tap("Đúng, nơi tôi ở")
+    await _asks_staff(TelegramCitizen(telegram, app))
 
     async with closing_contexts(browser):
         staff = await phone(browser, f"{base}/console/login")
