@@ -351,6 +351,10 @@ def payloads(answer: dict[str, Any]) -> list[str]:
     return [b["payload"] or "" for r in answer["replies"] for b in r["buttons"]]
 
 
+def labels(answer: dict[str, Any]) -> list[str]:
+    return [b["label"] for r in answer["replies"] for b in r["buttons"]]
+
+
 APPLICANT = ("Nguyễn Thị Hoà", "001190012345", "0912 345 678", "12 Hàng Bạc, Hà Nội")
 """A mother's answers to the birth registration's first four questions."""
 
@@ -494,6 +498,27 @@ def test_a_procedure_typed_by_its_name_at_the_list_of_those_filed_here_is_filed(
     assert "f:ok" in payloads(notice)
     _list, both = jsonl(here, "types-dang-ky", {"text": "nop ho so"}, {"text": "dang ky"})
     assert "f:ok" not in payloads(both)  # both procedures are "đăng ký": a question, as before
+
+
+def test_a_form_typed_by_its_english_name_at_the_list_is_filed_in_either_language(
+    here: Motcua,
+) -> None:
+    """ "birth" typed at "Submit a dossier"'s list was searched as a question and got a list of
+    birth cases: the forms had only the portal's Vietnamese names."""
+    *_, listed, notice = jsonl(
+        here, "types-birth", {"text": "english"}, {"text": "submit a dossier"}, {"text": "birth"}
+    )
+    assert labels(listed)[:2] == ["Birth registration", "Death registration"]
+    assert "To file “Thủ tục đăng ký khai sinh”" in texts_of(notice)
+    assert "f:ok" in payloads(notice)
+    listed, in_vietnamese = jsonl(here, "types-death", {"text": "nop ho so"}, {"text": "death"})
+    assert labels(listed)[:2] == ["Đăng ký khai sinh", "Đăng ký khai tử"]
+    assert "Để nộp “Thủ tục đăng ký khai tử”" in texts_of(in_vietnamese)
+    assert "f:ok" in payloads(in_vietnamese)
+    _list, vague = jsonl(
+        here, "types-registration", {"text": "nop ho so"}, {"text": "registration"}
+    )
+    assert "f:ok" not in payloads(vague)  # both forms are registrations: a question
 
 
 def test_the_father_typed_ba_and_a_son_typed_con_trai_answer_the_choices(here: Motcua) -> None:
@@ -1216,6 +1241,29 @@ def test_short_words_that_name_no_procedure_get_the_menu_and_never_a_card(
     )
     assert texts_of(english).startswith("You are welcome!")
     assert texts_of(helped).startswith("I help you with public services")
+
+
+def test_an_operation_typed_without_what_it_applies_to_gets_no_card(
+    here: Motcua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "lost it" typed at the menu got a driving licence's reissue card ("lost" is "cấp lại",
+    which the priors settled on a licence), and so did "cấp lại" or "bị mất rồi"."""
+    monkeypatch.delenv("MOTCUA_KNOWLEDGE_PATH")  # the shipped knowledge base: the wrong card
+    _english, lost, i_lost, licence = jsonl(
+        here,
+        "lost-en",
+        {"text": "english"},
+        {"text": "lost it"},
+        {"text": "I lost it"},
+        {"text": "lost my driving licence"},
+    )
+    for answer in (lost, i_lost):
+        assert texts_of(answer).startswith("Sorry, I could not find a procedure")
+        assert not any(p.startswith(("cl:go:", "proc:")) for p in payloads(answer))
+    assert "cl:go:3.000348" in payloads(licence)  # said what was lost: its reissue
+    reissue, missing = jsonl(here, "lost-vi", {"text": "cấp lại"}, {"text": "bị mất rồi"})
+    for answer in (reissue, missing):
+        assert texts_of(answer).startswith("Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp")
 
 
 def test_words_typed_at_a_paper_answer_that_paper(here: Motcua) -> None:

@@ -300,6 +300,10 @@ async def _progress(request: web.Request, found: Announcement) -> dict[str, Any]
     ]
     return {
         "announcement": found,
+        # With the progress, refreshed with it: rendered once, the button stayed on a page
+        # whose sending had begun, a second after the "send now" that opened it.
+        "cancellable": found.state is State.SCHEDULED
+        and _cancellable_by(current_staff(request), found),
         "states": STATES,
         "channels": channels,
         "total": counts.total(),
@@ -311,8 +315,6 @@ async def _detail(request: web.Request, *, error: str | None) -> dict[str, Any]:
     found = await _announcement(request)
     return {
         **await _progress(request, found),
-        "cancellable": found.state is State.SCHEDULED
-        and _cancellable_by(current_staff(request), found),
         "previews": _previews(
             request, found.text_vi, found.link, found.image_type is not None, found.communes[0]
         ),

@@ -16,6 +16,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -26,6 +27,7 @@ from bot.console.context import (
     FORM_TOKEN,
     LOCALE_COOKIE,
     LOCALES,
+    N_,
     STAFF,
     console,
     gettext,
@@ -72,9 +74,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         async with deps.database.transaction() as session:
             found = await SqlStaff(session).session(_digest(token), deps.clock.now())
     if found is None:
-        if request.method != "GET":
-            raise web.HTTPForbidden(text="not signed in")
-        raise web.HTTPFound(request.app.router["login"].url_for())
+        raise _to_login(request, ended=bool(token))
     if request.method == "POST":
         limit = getattr(request.match_info.handler, UPLOAD_LIMIT, None)
         if limit is not None:  # a form with files: above the server-wide body limit
@@ -92,6 +92,29 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         for value in form.values():  # aiohttp leaves the uploads' temporary files open
             if isinstance(value, FileField):
                 value.file.close()
+
+
+def _to_login(request: web.Request, *, ended: bool) -> web.HTTPException:
+    """The sign-in page, then back to the page the staff member was on. A session that ended
+    (its time up, or signed out in another tab) is said to have ended, and a form sent with it
+    said not to have been saved: a bare "not allowed" read as a wrong commune, and the answer
+    typed was lost without a word."""
+    login = request.app.router["login"].url_for()
+    if request.method == "GET":
+        query = {"next": request.path_qs, **({"ended": "1"} if ended else {})}
+        return web.HTTPFound(login.with_query(query))
+    page = urlsplit(request.headers.get("Referer", ""))
+    came_from = f"{page.path}?{page.query}" if page.query else page.path
+    return web.HTTPSeeOther(
+        login.with_query(next=_inside_console(request, came_from), ended="unsaved")
+    )
+
+
+def _inside_console(request: web.Request, path: str) -> str:
+    """``path`` when it is a page of the console, else the console's front page: where to go
+    after signing in or switching language, never an open redirect."""
+    root = str(request.app.router["conversations"].url_for())
+    return path if path.startswith(root) and not path.startswith("//") else root
 
 
 def allow(*roles: Role) -> Callable[[Handler], Handler]:
@@ -131,19 +154,28 @@ def scope(staff: Staff) -> tuple[str, ...] | None:
     return None if staff.role is Role.ADMIN else staff.communes
 
 
+_ENDED = {
+    "1": N_("Your session has ended. Please sign in again."),
+    "unsaved": N_("Your session has ended, so what you sent was not saved. Sign in again."),
+}
+"""What the sign-in page says when a session ended under the staff member (``_to_login``)."""
+
+
 @routes.get("/login", name="login")
 async def login_page(request: web.Request) -> web.Response:
     """The sign-in form."""
-    return _login_form(request, email="", error=None)
+    ended = _ENDED.get(request.query.get("ended", ""))
+    error = gettext(request)(ended) if ended else None
+    return _login_form(request, email="", error=error)
 
 
 def _login_form(
     request: web.Request, *, email: str, error: str | None, status: int = 200
 ) -> web.Response:
     token = secrets.token_urlsafe(24)
-    response = render(
-        request, "login.html", {"email": email, "error": error, "login_token": token}, status
-    )
+    back = _inside_console(request, request.query.get("next", ""))
+    context = {"email": email, "error": error, "login_token": token, "next": back}
+    response = render(request, "login.html", context, status)
     response.set_cookie(
         LOGIN_TOKEN_COOKIE,
         token,
@@ -216,7 +248,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             _digest(token), found.staff.id, csrf, now, now + deps.session_ttl
         )
         await accounts.audit(found.staff, "login", now)
-    response = web.HTTPSeeOther(request.app.router["conversations"].url_for())
+    response = web.HTTPSeeOther(_inside_console(request, request.query.get("next", "")))
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -250,11 +282,8 @@ async def language(request: web.Request) -> web.StreamResponse:
     locale = request.match_info["locale"]
     if locale not in LOCALES:
         raise web.HTTPNotFound()
-    back = request.query.get("next", "")
     root = str(request.app.router["conversations"].url_for())
-    # Only a path inside the console: never an open redirect.
-    target = back if back.startswith(root) and not back.startswith("//") else root
-    response = web.HTTPSeeOther(target)
+    response = web.HTTPSeeOther(_inside_console(request, request.query.get("next", "")))
     response.set_cookie(
         LOCALE_COOKIE,
         locale,

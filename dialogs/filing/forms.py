@@ -1,9 +1,11 @@
 """Which procedures can be filed from the chat, and their forms, declared as data.
 
-Each form lists its fields in the order they are asked (label, help, type, whether optional)
-and the papers to attach. Every form starts with the applicant's own details, which the portal
-requires. Labels and help texts are English message ids translated through the Babel catalogs
-(``N_`` only marks them for extraction). Adding a procedure is adding one ``Form`` below.
+Each form has a short name (what its button says, and what citizens type to choose it, in
+either language), lists its fields in the order they are asked (label, help, type, whether
+optional) and the papers to attach. Every form starts with the applicant's own details, which
+the portal requires. Labels and help texts are English message ids translated through the
+Babel catalogs (``N_`` only marks them for extraction). Adding a procedure is adding one
+``Form`` below.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ class Form:
     """What filing one procedure asks for."""
 
     procedure: str
+    name: str
+    """Short, in English, translated like the labels: the knowledge base has only the
+    portal's long Vietnamese name, which no English speaker types ("birth")."""
     fields: tuple[Field, ...]
     papers: tuple[Paper, ...] = field(default=())
 
@@ -155,6 +160,7 @@ FORMS: Mapping[str, Form] = {
     for form in (
         Form(
             "1.001193",
+            N_("Birth registration"),
             (
                 *APPLICANT,
                 Field(
@@ -220,6 +226,7 @@ FORMS: Mapping[str, Form] = {
         ),
         Form(
             "1.000656",
+            N_("Death registration"),
             (
                 *APPLICANT,
                 Field(
@@ -259,6 +266,7 @@ FORMS: Mapping[str, Form] = {
         ),
         Form(
             "1.004873",
+            N_("Marital status confirmation"),
             (
                 *APPLICANT,
                 Field(
@@ -289,6 +297,7 @@ FORMS: Mapping[str, Form] = {
         ),
         Form(
             "1.004194",
+            N_("Temporary residence registration"),
             (
                 *APPLICANT,
                 Field(
@@ -316,6 +325,7 @@ FORMS: Mapping[str, Form] = {
         ),
         Form(
             "3.000333",
+            N_("Criminal record certificate"),
             (
                 *APPLICANT,
                 Field(

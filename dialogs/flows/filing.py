@@ -85,8 +85,11 @@ def offer(turn: Turn, _args: list[str]) -> list[Reply] | None:
 def _fileable(turn: Turn) -> list[Reply]:
     """The procedures that can be filed here, each a button; any other is typed by its name."""
     _ = turn.t.gettext
-    offered = [turn.procedure(code) for code in FORMS]
-    buttons = [Button(_short(p.name), f"f:go:{p.code}") for p in offered if p is not None]
+    buttons = [
+        Button(_(form.name), f"f:go:{code}")
+        for code, form in FORMS.items()
+        if turn.procedure(code) is not None
+    ]
     turn.set_step(CHOOSING)
     text = _(
         "These procedures can be filed right here in the chat. Which one? For any other, type "
@@ -96,22 +99,32 @@ def _fileable(turn: Turn) -> list[Reply]:
     return [Reply(text, (*buttons, portal, menu.menu_button(turn)))]
 
 
-_FILLER = frozenset(("thu", "tuc", "lam", "nop", "ho", "so", "cho", "xin", "toi", "muon", "giay"))
-"""Words around a procedure's name that name none ("nộp hồ sơ", "làm thủ tục", "giấy")."""
+_FILLER = frozenset(
+    (
+        *("thu", "tuc", "lam", "nop", "ho", "so", "cho", "xin", "toi", "muon", "giay"),
+        *("a", "an", "the", "my", "i", "want", "to", "file", "for", "please"),
+    )
+)
+"""Words around a procedure's name that name none ("nộp hồ sơ", "làm thủ tục", "giấy", "file
+a", "my")."""
 
 
 def choose_typed(turn: Turn, text: str) -> list[Reply] | None:
     """Words typed at the list of procedures filed here: the one procedure of the list whose
-    name holds them all ("khai sinh", "tam tru") is started as its button would; None for
-    anything else, which is a question about that procedure, as the list says."""
+    name holds them all ("khai sinh", "tam tru", "birth"), its portal name or its form's short
+    name in either language, is started as its button would; None for anything else, which is
+    a question about that procedure, as the list says."""
     words = set(fold(text).split()) - _FILLER
     if not words:
         return None
     named = [
         code
-        for code in FORMS
+        for code, form in FORMS.items()
         if (procedure := turn.procedure(code)) is not None
-        and words <= set(fold(procedure.name).split())
+        and any(
+            words <= set(fold(name).split())
+            for name in (procedure.name, form.name, turn.t.gettext(form.name))
+        )
     ]
     return start(turn, named) if len(named) == 1 else None
 
@@ -862,14 +875,6 @@ def _day(turn: Turn, value: date) -> str:
     return turn.t.format_date(datetime(value.year, value.month, value.day))
 
 
-def _short(name: str) -> str:
-    """A procedure's name as a button shows it: without "Thủ tục", starting with a capital,
-    cut at 40 characters."""
-    name = name.removeprefix("Thủ tục ").strip()
-    name = name[:1].upper() + name[1:]
-    return name if len(name) <= 40 else name[:39] + "…"
-
-
 def _stop(turn: Turn) -> Button:
     return Button(turn.t.gettext("Stop filing"), "f:stop")
 
@@ -1011,9 +1016,9 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     helped = filing.get("for")
     if isinstance(helped, dict) and filing.get("for_consent"):
         shown = (
-            _("Filed for: {name} ({relationship}), who agreed on their own phone")
+            _("Filed for: {name} (you are their {relationship}), who agreed on their own phone")
             if filing["for_consent"].get("method") == "code"
-            else _("Filed for: {name} ({relationship}), who agreed in front of you")
+            else _("Filed for: {name} (you are their {relationship}), who agreed in front of you")
         )
         lines.append(
             "• "

@@ -21,7 +21,8 @@ thai sản"). Then every procedure gets:
 Matching ignores diacritics, so the leaders lose the matches of words the query typed with other
 marks ("bão" is not "bảo"). A query whose words fit no name well enough (unless it says a whole
 name, or is a long story that says a good part of one), that shares no two-word phrase with the
-best name, or that is small talk not fitting very well, gets no procedure. Everything is
+best name, that is small talk not fitting very well, or that says only an operation or a special
+case ("cấp lại", "lost it") and not what it applies to, gets no procedure. Everything is
 precomputed into numpy posting arrays, so one query costs a few array sums.
 """
 
@@ -197,6 +198,7 @@ class SearchIndex:
         self._catalogue = np.array([p.catalogue_only for p in self._procedures], dtype=bool)
         self._catalogue_penalty = CATALOGUE_PENALTY * self._catalogue  # when none is said better
         markers = lex.variants + lex.qualifiers
+        self._markers = markers
         plain = [_offers_plain_operation(p.name) for p in self._procedures]
         marked, self._group = _markers_and_groups(name_tokens, plain, lex)
         # Every marker's procedures in one array, marker after marker, each with its marker's
@@ -288,7 +290,7 @@ class SearchIndex:
 
     def _rank(self, query: str, locale: str, limit: int, story: str | None) -> SearchResult:
         analysis = self._analyse(query, locale, story)
-        scores = self._score(analysis)
+        scores = None if self._says_only_how(analysis.tokens) else self._score(analysis)
         if scores is None:
             return SearchResult(query=query, match=None)
         candidates = np.flatnonzero(scores.coverage > 0)
@@ -322,6 +324,24 @@ class SearchIndex:
                 self._hit(i, scores, variant=self._group[i] == group) for i in ranked
             ),
         )
+
+    def _says_only_how(self, tokens: Sequence[str]) -> bool:
+        """Whether a query says only an operation or a special case ("cấp lại", "gia hạn",
+        "bị mất rồi", "lost it", "lưu động") and nothing it applies to: it names no procedure.
+        Ranked, such a query got whichever reissue the priors favour, a driving licence's.
+
+        The query is made of markers (``variants.tsv``, ``qualifiers.tsv``) and the cues of
+        those it says ("bị", "mất" beside "cấp lại"), and nothing else.
+        """
+        said = [m for m in self._markers if m.marker in _grams(tokens, (len(m.marker),))]
+        if not said:
+            return False
+        left = list(tokens)
+        for marker in said:
+            while (shorter := _replace(left, marker.marker, ())) != left:
+                left = shorter
+        cue_words = {word for m in said for cue in m.cues for word in cue.phrase}
+        return all(token in cue_words for token in left)
 
     def _fits(self, analysis: _Analysis, scores: _Scores, best: int) -> bool:
         """Whether the best procedure answers the query at all."""

@@ -43,9 +43,16 @@ async def test_without_a_session_pages_send_to_login_and_posts_are_refused(
 ) -> None:
     async with staffing.signed_in_nobody() as client:
         page = await client.get("/console/accounts", allow_redirects=False)
-        assert page.status == 302 and page.headers["Location"] == "/console/login"
-        refused = await client.post("/console/accounts", data={"email": "x@y.vn"})
-        assert refused.status == 403
+        assert page.status == 302
+        assert page.headers["Location"] == "/console/login?next=/console/accounts"
+        refused = await client.post(
+            "/console/accounts",
+            data={"email": "x@y.vn"},
+            headers={"Referer": "https://evil.example/console/accounts"},
+            allow_redirects=False,
+        )
+        assert refused.status == 303
+        assert refused.headers["Location"] == "/console/login?next=/console/accounts&ended=unsaved"
 
 
 async def test_a_form_without_its_token_is_refused_and_changes_nothing(
@@ -92,7 +99,8 @@ async def test_a_deleted_accounts_session_stops_working_at_once(
         )
         assert deleted.status == 200
         after = await staff.get("/console/", allow_redirects=False)
-        assert after.status == 302 and after.headers["Location"] == "/console/login"
+        assert after.status == 302
+        assert after.headers["Location"] == "/console/login?next=/console/&ended=1"
 
 
 async def test_staff_may_not_open_accounts(staffing: Staffing) -> None:

@@ -183,8 +183,12 @@ async def test_staff_see_and_cancel_only_their_own_communes_announcements(
 
     page = await (await staff.get(f"/console/announcements/{ours}")).text()
     assert "Hủy thông báo này" in page
+    # The button is part of the live progress, which drops it once the sending has begun.
+    live = f"/console/announcements/{ours}/progress"
+    assert "Hủy thông báo này" in await (await staff.get(live)).text()
     cancelled = await staff.post(f"/console/announcements/{ours}/cancel", data={"csrf": token})
     assert cancelled.status == 200 and "Đã hủy" in await cancelled.text()
+    assert "Hủy thông báo này" not in await (await staff.get(live)).text()
     again = await staff.post(f"/console/announcements/{ours}/cancel", data={"csrf": token})
     assert again.status == 409 and "Thông báo này đã được hủy trước đó." in await again.text()
 

@@ -93,6 +93,8 @@ async def test_compose_preview_send_watch_progress_and_cancel_a_scheduled_one(
         await expect(staff.locator('[data-total="queued"]')).to_have_text("0")
         await expect(staff.locator(".channel h3")).to_have_text("Trò chuyện trên web: xong 1/1")
         await expect(staff.locator(".badge").first).to_have_text("Đã gửi", timeout=20_000)
+        # Sent, it can no longer be cancelled: its button goes with the progress, no reload.
+        await expect(staff.get_by_role("button", name="Hủy thông báo này")).to_have_count(0)
         await screenshot(staff, "console-announcement-progress")
         await expect(citizen.get_by_role("log")).to_contain_text(TEXT, timeout=20_000)
 

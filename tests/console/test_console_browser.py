@@ -6,6 +6,7 @@ answers again."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,13 @@ from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen, text_of
 
 from bot.app import App, SystemClock
+from bot.storage.staff import SqlStaff
 from knowledge.base import LocalKnowledgeBase
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "mật khẩu đủ dài 2026"
+EMAIL = "can.bo@xa.vn"
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -43,6 +46,18 @@ async def app(
     async with serving(env, knowledge=knowledge, clock=SystemClock()) as built:
         built.start_background()
         yield built
+
+
+async def _asks_staff(on_telegram: TelegramCitizen) -> TelegramCitizen:
+    """A Telegram citizen who has chosen no commune asks for a person of Phường Ba Đình."""
+    await on_telegram.say("/start")
+    await on_telegram.tap("Hỏi cán bộ")
+    asked = text_of(await on_telegram.say("Cho hỏi phí làm căn cước?"))
+    assert "Trước khi chuyển câu hỏi của bạn" in asked
+    await on_telegram.say("phuong ba dinh")
+    queued = text_of(await on_telegram.tap("Đúng, nơi tôi ở"))
+    assert "đã được chuyển tới cán bộ" in queued
+    return on_telegram
 
 
 async def _answer(staff: Page, conversation: str, answer: str) -> None:
@@ -96,14 +111,7 @@ async def test_staff_answer_a_web_chat_and_a_telegram_citizen(
         await citizen.get_by_role("button", name="Đúng, nơi tôi ở").last.click()
         await expect(log).to_contain_text("đã được chuyển tới cán bộ")
 
-        on_telegram = TelegramCitizen(telegram, app)
-        await on_telegram.say("/start")
-        await on_telegram.tap("Hỏi cán bộ")
-        asked = text_of(await on_telegram.say("Cho hỏi phí làm căn cước?"))
-        assert "Trước khi chuyển câu hỏi của bạn" in asked
-        await on_telegram.say("phuong ba dinh")
-        queued = text_of(await on_telegram.tap("Đúng, nơi tôi ở"))
-        assert "đã được chuyển tới cán bộ" in queued
+        on_telegram = await _asks_staff(TelegramCitizen(telegram, app))
 
         # The queue shows both, live, without a reload.
         await expect(staff.locator(".queue li")).to_have_count(2)
@@ -145,3 +153,54 @@ async def test_staff_answer_a_web_chat_and_a_telegram_citizen(
             "Đã thêm một tài khoản",
         ):
             await expect(audit).to_contain_text(action)
+
+
+async def _end_every_session(app: App) -> None:
+    """Every console session's hours run out, as ``MOTCUA_CONSOLE_SESSION_HOURS`` later."""
+    async with app.database.transaction() as session:
+        await SqlStaff(session).forget_expired_sessions(datetime.now(UTC) + timedelta(days=31))
+
+
+async def test_a_session_ended_under_the_staff_says_so_and_signs_in_back_to_the_page(
+    app: App, telegram: FakeTelegram, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session that ended while a page was open put a copy of the sign-in page inside the
+    live queue, and a form sent with it got "not allowed: another commune, or the form is
+    old", what was typed lost without a word; signing in again led to the front page."""
+    base = app.settings.public_url
+    assert base is not None
+    added = await cli(monkeypatch, "staff", "add", "--commune", "00004", EMAIL, stdin=PASSWORD)
+    assert added == 0
+    await _asks_staff(TelegramCitizen(telegram, app))
+
+    async with closing_contexts(browser):
+        staff = await phone(browser, f"{base}/console/login")
+        await sign_in(staff, base, EMAIL, PASSWORD)
+        await expect(staff.locator(".queue li")).to_have_count(1)
+        await _end_every_session(app)
+        # The live queue finds the session gone: the page itself goes to the sign-in form.
+        await expect(staff.get_by_role("alert")).to_have_text(
+            "Phiên đăng nhập đã hết. Xin đăng nhập lại.", timeout=10_000
+        )
+        assert await staff.locator(".queue").count() == 0
+        await _sign_in_here(staff)
+        await staff.wait_for_url(f"{base}/console/")
+
+        commune = f"{base}/console/communes/00004"
+        await staff.goto(commune)
+        await staff.get_by_label("Điện thoại").fill("024 3823 0000")
+        await _end_every_session(app)
+        await staff.get_by_role("button", name="Lưu").click()
+        await expect(staff.get_by_role("alert")).to_have_text(
+            "Phiên đăng nhập đã hết nên những gì bạn vừa gửi chưa được lưu. Xin đăng nhập lại."
+        )
+        await _sign_in_here(staff)
+        await staff.wait_for_url(commune)
+        await expect(staff.get_by_label("Điện thoại")).to_have_value("")
+
+
+async def _sign_in_here(page: Page) -> None:
+    """The sign-in form the page was sent to, filled in as it stands."""
+    await page.get_by_label("Thư điện tử").fill(EMAIL)
+    await page.get_by_label("Mật khẩu").fill(PASSWORD)
+    await page.get_by_role("button", name="Đăng nhập").click()

@@ -104,3 +104,22 @@ async def test_staff_teach_an_unanswered_question_and_see_the_figures(
         await sign_in(other, base, "can.bo@xa.vn", PASSWORD)
         refused = await other.goto(f"{base}/console/analytics?commune=00007")
         assert refused is not None and refused.status == 403
+
+
+async def test_a_procedures_card_fits_a_phone_320_pixels_wide(
+    app: App, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card as citizens see it was a block of unbroken lines: on a phone 320 px wide its
+    portal link and papers ran off the right edge and the whole page scrolled sideways."""
+    base = app.settings.public_url
+    assert await cli(monkeypatch, "staff", "add", "--admin", "admin@xa.vn", stdin=PASSWORD) == 0
+    async with closing_contexts(browser):
+        staff = await phone(browser, f"{base}/console/login")
+        await staff.set_viewport_size({"width": 320, "height": 640})
+        await sign_in(staff, base, "admin@xa.vn", PASSWORD)
+        await staff.goto(f"{base}/console/knowledge/{MARRIAGE.code}")
+        await expect(staff.locator(".answer")).to_contain_text(MARRIAGE.source_url)
+        wide, shown = await staff.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert wide <= shown

@@ -122,9 +122,12 @@ async def test_commune_staff_and_citizens_get_403_and_change_nothing(
             assert refused.status == 403
         assert "tổ công nghệ số" not in (await (await staff.get("/console/")).text()).lower()
         page = await citizen.get("/console/volunteers", allow_redirects=False)
-        assert page.status == 302 and page.headers["Location"] == "/console/login"
-        refused = await citizen.post(f"/console/volunteers/{asked.id}/approve", data={})
-        assert refused.status == 403
+        assert page.status == 302
+        assert page.headers["Location"] == "/console/login?next=/console/volunteers"
+        refused = await citizen.post(
+            f"/console/volunteers/{asked.id}/approve", data={}, allow_redirects=False
+        )
+        assert refused.status == 303 and refused.headers["Location"].startswith("/console/login")
     assert (await standing(app)).status is Membership.PENDING
     async with app.database.transaction() as session:
         actions = {e.action for e in await SqlStaff(session).audit_log(None, 50)}

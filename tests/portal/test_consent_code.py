@@ -122,9 +122,11 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
             await volunteer.say(typed)
         await volunteer.tap("Bỏ qua")
         [review] = await volunteer.tap("Nhận tại bộ phận một cửa")
-        assert "Nộp cho: Lê Thị Mai (hàng xóm), người đã đồng ý trên điện thoại của họ" in (
-            review.text
-        )
+        # Who is whom: "Lan (con trai)" alone read as if the person helped were the son.
+        assert (
+            "Nộp thay cho: Lê Thị Mai (bạn là hàng xóm của người này), người đã đồng ý trên "
+            "điện thoại của họ"
+        ) in review.text
         await volunteer.tap("Gửi hồ sơ")
         found = DOSSIER.search(await volunteer.pushed("Mã hồ sơ"))
         assert found is not None

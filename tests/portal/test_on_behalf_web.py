@@ -48,7 +48,9 @@ async def test_a_volunteer_files_a_marital_status_confirmation_for_a_neighbour(
         await volunteer.press("f:c:widowed")
         await volunteer.say("Để làm thủ tục thừa kế")
         review = await volunteer.press("f:d:pickup")
-        assert "Filed for: Lê Thị Mai (hàng xóm), who agreed in front of you" in review
+        assert (
+            "Filed for: Lê Thị Mai (you are their hàng xóm), who agreed in front of you" in review
+        )
         await volunteer.press("f:send")
         receipt = await volunteer.pushed("Dossier code")
         found = CODE.search(receipt)

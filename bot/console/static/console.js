@@ -10,6 +10,11 @@
         credentials: "same-origin",
         headers: { Accept: "text/html" },
       });
+      if (response.redirected) {
+        // The session ended: the page itself goes to the sign-in form, and back after it.
+        window.location.reload();
+        return;
+      }
       if (!response.ok) return;
       const html = await response.text();
       if (element.dataset.shown !== html) {
