@@ -14,6 +14,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
@@ -61,6 +62,10 @@ NAMESAKE_WORDS = frozenset(
 """Words by which two names of one procedure differ: its provincial copy ("... (thực hiện tại
 cấp tỉnh)"), the catalogue's entry of a detailed one ("HƯỞNG BẢO HIỂM XÃ HỘI MỘT LẦN" beside
 "Giải quyết hưởng bảo hiểm xã hội một lần")."""
+NAMES_KEPT = 2048
+"""Procedure names whose words ``best_rival`` keeps: every answer compares its card's name with
+its runners-up's, the same few hundred names again and again (a name's words were a tenth of
+an answer's CPU when read anew each time); at most about 2 MB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,9 +259,15 @@ def _card_says(query: str, asked: str | None) -> float:
 def best_rival(match: SearchHit, runners_up: tuple[SearchHit, ...]) -> SearchHit | None:
     """The best-scoring runner-up that is another procedure, not ``match`` listed again
     (``NAMESAKE_WORDS``); None when there is none among those the search returned."""
-    words = set(tokenize(match.name))
-    rivals = [h for h in runners_up if not (words ^ set(tokenize(h.name))) <= NAMESAKE_WORDS]
+    words = _name_words(match.name)
+    rivals = [h for h in runners_up if not (words ^ _name_words(h.name)) <= NAMESAKE_WORDS]
     return max(rivals, key=lambda h: h.score, default=None)
+
+
+@lru_cache(maxsize=NAMES_KEPT)
+def _name_words(name: str) -> frozenset[str]:
+    """The search keys of a procedure's name, as a set."""
+    return frozenset(tokenize(name))
 
 
 def _near_tie(match: SearchHit, result: SearchResult) -> bool:

@@ -692,16 +692,15 @@ class SearchIndex:
         pair_ids = all_ids[len(uni_ids) :]
         idf = self._idf[all_ids]
         total = float((idf * list(both.values())).sum()) + UNKNOWN_IDF * unknown
-        # Each term's weight in the query (a long expansion's words weigh less); the pairs'
-        # weights left out (zero) to sum the syllables alone, and the syllables' for the pairs.
+        # Each term's weight in the query (a long expansion's words weigh less); in the names,
+        # the syllables' sums and the pairs' are gathered apart, each from its own postings.
         weighted = idf * np.array(list(both.values()), dtype=np.float32)
-        syllable = np.arange(len(all_ids)) < len(uni_ids)
-        name_uni, phrase, said = self._sum(
-            self._name_postings,
-            all_ids,
-            np.where(syllable, weighted, 0),
-            np.where(syllable, 0, weighted),
-            np.where(syllable, idf, 0),
+        k = len(uni_ids)
+        name_uni, said = self._sum(self._name_postings, uni_ids, weighted[:k], idf[:k])
+        phrase = (
+            self._sum(self._name_postings, pair_ids, weighted[k:])[0]
+            if pair_ids
+            else np.zeros(n)
         )
         (context,) = self._sum(self._context_postings, all_ids, weighted)
         coverage = (name_uni + phrase + CONTEXT_WEIGHT * context) / total
