@@ -22,7 +22,7 @@ from typing import Protocol
 from knowledge.asking import Asking
 from knowledge.cues import Cue, Cues, read_cues
 from knowledge.results import SAYS_LITTLE, SearchHit, SearchResult
-from knowledge.search.tokens import tokenize
+from knowledge.search.tokens import question_keys, tokenize
 
 SUPPORT = 10  # a letter's asking part's procedure must be among this many of the whole letter's
 ECHOES = 0.2
@@ -134,7 +134,7 @@ class Questions:
 
     def portal_help(self, query: str) -> HelpAnswer | None:
         """The curated answer whose cue the question says (the longest cue wins), or None."""
-        found = list(self._help.said(tuple(tokenize(query))))
+        found = list(self._help.said(question_keys(query)))
         if not found:
             return None
         # Among the longest cues said, the first in the data file's order.
@@ -252,7 +252,7 @@ def _card_says(query: str, asked: str | None) -> float:
     """The share of its best name a message must say to get it as the answer (``CARD_SAYS``)."""
     if asked is not None:
         return NAMES_IT
-    words = len(tokenize(query))
+    words = len(question_keys(query))
     return next((share for least, share in CARD_SAYS if words >= least), 0.0)
 
 

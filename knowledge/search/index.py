@@ -698,9 +698,7 @@ class SearchIndex:
         k = len(uni_ids)
         name_uni, said = self._sum(self._name_postings, uni_ids, weighted[:k], idf[:k])
         phrase = (
-            self._sum(self._name_postings, pair_ids, weighted[k:])[0]
-            if pair_ids
-            else np.zeros(n)
+            self._sum(self._name_postings, pair_ids, weighted[k:])[0] if pair_ids else np.zeros(n)
         )
         (context,) = self._sum(self._context_postings, all_ids, weighted)
         coverage = (name_uni + phrase + CONTEXT_WEIGHT * context) / total

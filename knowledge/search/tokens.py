@@ -35,6 +35,17 @@ def tokenize(text: str) -> list[str]:
     return [syllable_key(t) for t in _WORD.findall(fold(text))]
 
 
+QUESTIONS_KEPT = 64
+"""Texts whose keys :func:`question_keys` keeps: the questions being answered at once."""
+
+
+@lru_cache(maxsize=QUESTIONS_KEPT)
+def question_keys(text: str) -> tuple[str, ...]:
+    """The search keys of a question, cached: one answer reads them up to seven times (its
+    length, whether it is a letter, the portal help's cues, the law's three sets of cues)."""
+    return tuple(tokenize(text))
+
+
 @lru_cache(maxsize=4096)
 def spelled_keys(text: str) -> tuple[tuple[str, str], ...]:
     """Each search key of a text with the word it was written as (("ki", "ký"), ...), cached."""
