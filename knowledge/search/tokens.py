@@ -71,13 +71,13 @@ def clause_starts(text: str) -> frozenset[int]:
     starts: set[int] = set()
     end = 0
     for i, m in enumerate(_WORD.finditer(folded)):
-        if i and any(mark in folded[end : m.start()] for mark in _CLAUSE_MARKS):
+        if i and _CLAUSE_MARK.search(folded, end, m.start()):
             starts.add(i)
         end = m.end()
     return frozenset(starts)
 
 
-_CLAUSE_MARKS = ",.;:!?…\n"
+_CLAUSE_MARK = re.compile("[,.;:!?…\n]")
 
 
 def telex_key(token: str) -> str:
