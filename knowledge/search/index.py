@@ -706,8 +706,8 @@ class SearchIndex:
         # The field names the domain ("Hoạt động xây dựng"): a query naming it belongs there.
         field = self._sum(self._field_postings, all_ids, weighted)[0] / total
         lead = np.zeros(n, dtype=np.float32)
-        for i in pair_ids:
-            lead[self._lead.get(i, _NONE)] = LEAD_WEIGHT
+        for i in self._lead.keys() & pair_ids:  # most of a query's pairs lead no name
+            lead[self._lead[i]] = LEAD_WEIGHT
         penalty = self._penalty(analysis).copy()
         # Precision and a leading phrase only separate procedures that fit the query already.
         fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
@@ -812,9 +812,6 @@ class SearchIndex:
             elif runs[-1]:
                 runs.append([])
         return tuple(dict.fromkeys(_spell(run, keys, words, first) for run in runs if run))
-
-
-_NONE = np.zeros(0, dtype=np.int32)
 
 
 def _followers(df: Counter[str], lex: Lexicon) -> dict[str, dict[str, int]]:
