@@ -64,8 +64,7 @@ cấp tỉnh)"), the catalogue's entry of a detailed one ("HƯỞNG BẢO HIỂM
 "Giải quyết hưởng bảo hiểm xã hội một lần")."""
 NAMES_KEPT = 2048
 """Procedure names whose words ``best_rival`` keeps: every answer compares its card's name with
-its runners-up's, the same few hundred names again and again (a name's words were a tenth of
-an answer's CPU when read anew each time); at most about 2 MB."""
+its runners-up's, the same names again and again, which were tokenised anew each time."""
 
 
 @dataclass(frozen=True, slots=True)
