@@ -258,13 +258,13 @@ def _card_says(query: str, asked: str | None) -> float:
 def best_rival(match: SearchHit, runners_up: tuple[SearchHit, ...]) -> SearchHit | None:
     """The best-scoring runner-up that is another procedure, not ``match`` listed again
     (``NAMESAKE_WORDS``); None when there is none among those the search returned."""
-    words = _name_words(match.name)
-    rivals = [h for h in runners_up if not (words ^ _name_words(h.name)) <= NAMESAKE_WORDS]
+    words = name_words(match.name)
+    rivals = [h for h in runners_up if not (words ^ name_words(h.name)) <= NAMESAKE_WORDS]
     return max(rivals, key=lambda h: h.score, default=None)
 
 
 @lru_cache(maxsize=NAMES_KEPT)
-def _name_words(name: str) -> frozenset[str]:
+def name_words(name: str) -> frozenset[str]:
     """The search keys of a procedure's name, as a set."""
     return frozenset(tokenize(name))
 
