@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from knowledge.cues import Cues, read_cues
-from knowledge.search.tokens import tokenize
+from knowledge.search.tokens import question_keys, tokenize
 
 # A sentence ends at ".", "!", "?", ";", "…" or a line break, the mark kept with it.
 _SENTENCE = re.compile(r"[^.!?;…\n]+[.!?;…]*")
@@ -44,7 +44,7 @@ class Asking:
 
     def part(self, message: str) -> str | None:
         """The asking clauses of ``message`` joined, or None when they are the whole of it."""
-        if len(tokenize(message)) < LETTER_WORDS:
+        if len(question_keys(message)) < LETTER_WORDS:
             return None
         kept: list[str] = []
         told = False  # whether some clause was left out as story

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from knowledge.search.tokens import tokenize
+from knowledge.search.tokens import question_keys, tokenize
 
 GAP = "…"
 MAX_GAP = 8  # words a question may put in a cue's gap
@@ -78,7 +78,7 @@ class Cues(Generic[T]):
 
     def any_in(self, text: str) -> bool:
         """Whether the text says one of the cues."""
-        return next(self.said(tuple(tokenize(text))), None) is not None
+        return next(self.said(question_keys(text)), None) is not None
 
 
 def read_cues(path: Path) -> Cues[None]:

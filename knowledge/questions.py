@@ -14,6 +14,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
@@ -21,7 +22,7 @@ from typing import Protocol
 from knowledge.asking import Asking
 from knowledge.cues import Cue, Cues, read_cues
 from knowledge.results import SAYS_LITTLE, SearchHit, SearchResult
-from knowledge.search.tokens import tokenize
+from knowledge.search.tokens import question_keys, tokenize
 
 SUPPORT = 10  # a letter's asking part's procedure must be among this many of the whole letter's
 ECHOES = 0.2
@@ -61,6 +62,9 @@ NAMESAKE_WORDS = frozenset(
 """Words by which two names of one procedure differ: its provincial copy ("... (thực hiện tại
 cấp tỉnh)"), the catalogue's entry of a detailed one ("HƯỞNG BẢO HIỂM XÃ HỘI MỘT LẦN" beside
 "Giải quyết hưởng bảo hiểm xã hội một lần")."""
+NAMES_KEPT = 2048
+"""Procedure names whose words ``best_rival`` keeps: every answer compares its card's name with
+its runners-up's, the same names again and again, which were tokenised anew each time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +133,7 @@ class Questions:
 
     def portal_help(self, query: str) -> HelpAnswer | None:
         """The curated answer whose cue the question says (the longest cue wins), or None."""
-        found = list(self._help.said(tuple(tokenize(query))))
+        found = list(self._help.said(question_keys(query)))
         if not found:
             return None
         # Among the longest cues said, the first in the data file's order.
@@ -247,16 +251,22 @@ def _card_says(query: str, asked: str | None) -> float:
     """The share of its best name a message must say to get it as the answer (``CARD_SAYS``)."""
     if asked is not None:
         return NAMES_IT
-    words = len(tokenize(query))
+    words = len(question_keys(query))
     return next((share for least, share in CARD_SAYS if words >= least), 0.0)
 
 
 def best_rival(match: SearchHit, runners_up: tuple[SearchHit, ...]) -> SearchHit | None:
     """The best-scoring runner-up that is another procedure, not ``match`` listed again
     (``NAMESAKE_WORDS``); None when there is none among those the search returned."""
-    words = set(tokenize(match.name))
-    rivals = [h for h in runners_up if not (words ^ set(tokenize(h.name))) <= NAMESAKE_WORDS]
+    words = name_words(match.name)
+    rivals = [h for h in runners_up if not (words ^ name_words(h.name)) <= NAMESAKE_WORDS]
     return max(rivals, key=lambda h: h.score, default=None)
+
+
+@lru_cache(maxsize=NAMES_KEPT)
+def name_words(name: str) -> frozenset[str]:
+    """The search keys of a procedure's name, as a set."""
+    return frozenset(tokenize(name))
 
 
 def _near_tie(match: SearchHit, result: SearchResult) -> bool:

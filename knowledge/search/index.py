@@ -712,16 +712,13 @@ class SearchIndex:
         pair_ids = all_ids[len(uni_ids) :]
         idf = self._idf[all_ids]
         total = float((idf * list(both.values())).sum()) + UNKNOWN_IDF * unknown
-        # Each term's weight in the query (a long expansion's words weigh less); the pairs'
-        # weights left out (zero) to sum the syllables alone, and the syllables' for the pairs.
+        # Each term's weight in the query (a long expansion's words weigh less); in the names,
+        # the syllables' sums and the pairs' are gathered apart, each from its own postings.
         weighted = idf * np.array(list(both.values()), dtype=np.float32)
-        syllable = np.arange(len(all_ids)) < len(uni_ids)
-        name_uni, phrase, said = self._sum(
-            self._name_postings,
-            all_ids,
-            np.where(syllable, weighted, 0),
-            np.where(syllable, 0, weighted),
-            np.where(syllable, idf, 0),
+        k = len(uni_ids)
+        name_uni, said = self._sum(self._name_postings, uni_ids, weighted[:k], idf[:k])
+        phrase = (
+            self._sum(self._name_postings, pair_ids, weighted[k:])[0] if pair_ids else np.zeros(n)
         )
         (context,) = self._sum(self._context_postings, all_ids, weighted)
         coverage = (name_uni + phrase + CONTEXT_WEIGHT * context) / total
@@ -729,8 +726,8 @@ class SearchIndex:
         # The field names the domain ("Hoạt động xây dựng"): a query naming it belongs there.
         field = self._sum(self._field_postings, all_ids, weighted)[0] / total
         lead = np.zeros(n, dtype=np.float32)
-        for i in pair_ids:
-            lead[self._lead.get(i, _NONE)] = LEAD_WEIGHT
+        for i in self._lead.keys() & pair_ids:  # most of a query's pairs lead no name
+            lead[self._lead[i]] = LEAD_WEIGHT
         penalty = self._penalty(analysis).copy()
         # Precision and a leading phrase only separate procedures that fit the query already.
         fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
@@ -835,9 +832,6 @@ class SearchIndex:
             elif runs[-1]:
                 runs.append([])
         return tuple(dict.fromkeys(_spell(run, keys, words, first) for run in runs if run))
-
-
-_NONE = np.zeros(0, dtype=np.int32)
 
 
 def _followers(df: Counter[str], lex: Lexicon) -> dict[str, dict[str, int]]:

@@ -202,10 +202,13 @@ class Senses:
         for order, sense in enumerate(senses):
             self._by_phrase.setdefault(sense.phrase, []).append((order, sense))
         self._lengths = sorted({len(p) for p in self._by_phrase})
+        self._first = frozenset(p[0] for p in self._by_phrase)
 
     def at(self, keys: Sequence[str], start: int) -> Sense | None:
         """The first reading, in the file's order, of a phrase said from ``start`` whose cues
-        the question says."""
+        the question says (none where no phrase starts with the word there, most words)."""
+        if keys[start] not in self._first:
+            return None
         found = [
             hit
             for n in self._lengths

@@ -35,6 +35,17 @@ def tokenize(text: str) -> list[str]:
     return [syllable_key(t) for t in _WORD.findall(fold(text))]
 
 
+QUESTIONS_KEPT = 64
+"""Texts whose keys :func:`question_keys` keeps: the questions being answered at once."""
+
+
+@lru_cache(maxsize=QUESTIONS_KEPT)
+def question_keys(text: str) -> tuple[str, ...]:
+    """The search keys of a question, cached: one answer reads them up to seven times (its
+    length, whether it is a letter, the portal help's cues, the law's three sets of cues)."""
+    return tuple(tokenize(text))
+
+
 @lru_cache(maxsize=4096)
 def spelled_keys(text: str) -> tuple[tuple[str, str], ...]:
     """Each search key of a text with the word it was written as (("ki", "ký"), ...), cached."""
@@ -60,13 +71,13 @@ def clause_starts(text: str) -> frozenset[int]:
     starts: set[int] = set()
     end = 0
     for i, m in enumerate(_WORD.finditer(folded)):
-        if i and any(mark in folded[end : m.start()] for mark in _CLAUSE_MARKS):
+        if i and _CLAUSE_MARK.search(folded, end, m.start()):
             starts.add(i)
         end = m.end()
     return frozenset(starts)
 
 
-_CLAUSE_MARKS = ",.;:!?…\n"
+_CLAUSE_MARK = re.compile("[,.;:!?…\n]")
 
 
 def telex_key(token: str) -> str:
