@@ -102,6 +102,7 @@ NARROW_COVERAGE = 0.6  # a best the query says little of (SAYS_LITTLE), covering
 SAID_PART = 0.5  # a best the query says less than this share of its name's weight
 SAID_LEVEL = 0.9  # loses to a name scoring at least this share of its score
 SAID_WHOLE = 0.75  # that the query says at least this share of (see ``_said_whole``)
+OPERATION_WORDS = 3  # an operation a name lists before its object is this many words at most
 LIFT = 1e-4  # how far a name put first is lifted above the score of the one it passes
 COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
@@ -177,8 +178,18 @@ class SearchIndex:
             np.array([self._idf[ids].sum() for ids in self._name_syllables], dtype=np.float32),
             1e-6,
         )
+        everyday = [self._everyday_terms(p.field, lex) for p in self._procedures]
         self._field_postings = _Postings(
-            len(vocabulary), [self._ids(_terms(f)) for f in field_tokens]
+            len(vocabulary),
+            [self._ids(_terms(f) | e) for f, e in zip(field_tokens, everyday, strict=True)],
+        )
+        # The phrases that name each catalogue entry's field in everyday words.
+        self._field_named = _Postings(
+            len(vocabulary),
+            [
+                self._ids(e if p.catalogue_only else ())
+                for p, e in zip(self._procedures, everyday, strict=True)
+            ],
         )
         del name_ids, context_tokens, field_tokens
         self._lead = _leads(name_tokens, self._terms)
@@ -208,6 +219,16 @@ class SearchIndex:
             np.array([m.penalty for m in markers], dtype=np.float32), counts
         )
         self._marker_count = len(markers)
+        # Per procedure whose name lists several operations ("Cấp lại, đổi, điều chỉnh thông
+        # tin trên sổ BHXH, thẻ BHYT"), the qualifiers it lists: asked for one, it offers it,
+        # and the others it lists beside it make no special case of it.
+        # (A name listing the plain operation first is marked by none of them: ``plain``.)
+        self._listed = {
+            i: listed
+            for i, p in enumerate(self._procedures)
+            if not plain[i]
+            and len(listed := _listed_operations(p.name, lex.qualifiers, len(lex.variants))) > 1
+        }
         # Which markers a phrase said or a cue heard waives, to find them without a pass over
         # every marker; the penalties of each set of waived markers, built once (few sets occur).
         self._waived_by_phrase: dict[Phrase, list[int]] = defaultdict(list)
@@ -263,6 +284,14 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self._procedures)
+
+    def _everyday_terms(self, field: str, lex: Lexicon) -> set[str]:
+        """The known phrases of the everyday words of a procedure's fields (``fields.tsv``):
+        their syllables alone are other words too ("thương" of "thương binh" in "thường trú")."""
+        words = (
+            w for category in field.split(";") for w in lex.fields.get(tuple(tokenize(category)), ())
+        )
+        return {t for w in words for t in _terms(w) if " " in t and t in self._terms}
 
     def _ids(self, terms: Iterable[str]) -> np.ndarray:
         return np.array(sorted(self._terms[t] for t in terms), dtype=np.int32)
@@ -437,10 +466,17 @@ class SearchIndex:
         for key, word in spelled_keys(self._procedures[i].name):
             if key in typed:
                 written[key].append(word)
+        # A key the query also typed with the name's marks is the name's word ("cho tôi hỏi ...
+        # trợ cấp xã hội": the "hỏi" is not the name's "hội", the "hội" is).
+        fits = {
+            key
+            for key, word in analysis.marked
+            if any(fits_marks(word, w) for w in written.get(key, ()))
+        }
         other = {
             key
             for key, word in analysis.marked
-            if written.get(key) and not any(fits_marks(word, w) for w in written[key])
+            if written.get(key) and key not in fits
         }
         lost = lost_pairs = 0.0
         named = self._name_postings.terms_of(i) if other else set()
@@ -714,7 +750,10 @@ class SearchIndex:
         penalty = self._penalty(analysis).copy()
         # Precision and a leading phrase only separate procedures that fit the query already.
         fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
-        said_better = self._said_better(coverage, precision)
+        # A query naming the field of a catalogue entry in everyday words ("thương binh" for
+        # "Người có công") asks for it, not for a detailed procedure of another field that
+        # shares those words (the army's or the police's own case).
+        said_better = self._said_better(coverage, precision) | self._field_said(pair_ids)
         penalty += (
             CATALOGUE_PENALTY * (self._catalogue & ~said_better)
             if said_better.any()
@@ -750,8 +789,19 @@ class SearchIndex:
             kept = ~asked[self._marked_by]
             penalty = np.zeros(len(self._procedures), dtype=np.float32)
             np.add.at(penalty, self._marked[kept], self._marked_penalty[kept])
+            markers = self._lexicon.variants + self._lexicon.qualifiers
+            for i, listed in self._listed.items():
+                if not waived.isdisjoint(listed):
+                    penalty[i] -= sum(markers[j].penalty for j in listed if j not in waived)
             self._penalties[waived] = penalty
         return penalty
+
+    def _field_said(self, pair_ids: Sequence[int]) -> np.ndarray:
+        """The catalogue entries whose field a phrase of the query names (``fields.tsv``)."""
+        if not pair_ids:
+            return np.zeros(len(self._procedures), dtype=bool)
+        ones = np.ones(len(pair_ids), dtype=np.float32)
+        return self._sum(self._field_named, pair_ids, ones)[0] > 0
 
     def _said_better(self, coverage: np.ndarray, precision: np.ndarray) -> np.ndarray:
         """The catalogue entries whose name the query says clearly better than any detailed one.
@@ -938,6 +988,23 @@ def _markers_and_groups(
                     key = _replace(key, m.marker, m.base)
         group_of.append(groups.setdefault(tuple(key), len(groups)))
     return [np.array(ids, dtype=np.int32) for ids in marked], group_of
+
+
+def _listed_operations(
+    name: str, qualifiers: Sequence[VariantMarker], first: int
+) -> frozenset[int]:
+    """The qualifiers (numbered from ``first``) a name lists as its operations: those said in
+    its leading comma-separated list of short operations ("Cấp lại, đổi, điều chỉnh ...")."""
+    head: list[str] = []
+    for part in name.split(","):
+        words = tokenize(part)
+        head += words[:OPERATION_WORDS]
+        if len(words) > OPERATION_WORDS:
+            break
+    text = f" {' '.join(head)} "
+    return frozenset(
+        first + j for j, q in enumerate(qualifiers) if f" {' '.join(q.marker)} " in text
+    )
 
 
 def _offers_plain_operation(name: str) -> bool:
