@@ -71,6 +71,8 @@ CONTEXT_WEIGHT = 0.35  # a term found only in the field or result counts this mu
 PRECISION_WEIGHT = 0.3  # bonus scale for the share of the name's weight the query covers
 LEAD_WEIGHT = 0.08  # bonus when the name starts with a phrase of the query
 FIELD_WEIGHT = 0.3  # bonus scale for the share of the query's weight the field names
+NAMED_FIELD = 0.3  # and for the share its everyday words name (``fields.tsv``): a citizen
+# names the field so ("thương binh" for "Người có công"), seldom by its own name
 UNKNOWN_IDF = 2.0  # weight of a query word no procedure uses: it lowers every coverage
 LEVEL_PENALTY = 0.02  # province-only procedures; ministry-only ones get twice as much
 CATALOGUE_PENALTY = 0.1  # known from the catalogue only: a detailed procedure comes first,
@@ -183,14 +185,8 @@ class SearchIndex:
             len(vocabulary),
             [self._ids(_terms(f) | e) for f, e in zip(field_tokens, everyday, strict=True)],
         )
-        # The phrases that name each catalogue entry's field in everyday words.
-        self._field_named = _Postings(
-            len(vocabulary),
-            [
-                self._ids(e if p.catalogue_only else ())
-                for p, e in zip(self._procedures, everyday, strict=True)
-            ],
-        )
+        # The phrases that name each procedure's field in everyday words.
+        self._field_named = _Postings(len(vocabulary), [self._ids(e) for e in everyday])
         del name_ids, context_tokens, field_tokens
         self._lead = _leads(name_tokens, self._terms)
         self._syllables = [t for t in vocabulary if " " not in t]
@@ -229,6 +225,13 @@ class SearchIndex:
             if not plain[i]
             and len(listed := _listed_operations(p.name, lex.qualifiers, len(lex.variants))) > 1
         }
+        self._marked_listed = np.array(
+            [
+                int(j) in self._listed.get(int(i), ())
+                for i, j in zip(self._marked, self._marked_by, strict=True)
+            ],
+            dtype=bool,
+        )
         # Which markers a phrase said or a cue heard waives, to find them without a pass over
         # every marker; the penalties of each set of waived markers, built once (few sets occur).
         self._waived_by_phrase: dict[Phrase, list[int]] = defaultdict(list)
@@ -744,16 +747,19 @@ class SearchIndex:
         precision = said / self._name_weight
         # The field names the domain ("Hoạt động xây dựng"): a query naming it belongs there.
         field = self._sum(self._field_postings, all_ids, weighted)[0] / total
+        named = self._named_field(pair_ids, uni) / total
         lead = np.zeros(n, dtype=np.float32)
         for i in pair_ids:
             lead[self._lead.get(i, _NONE)] = LEAD_WEIGHT
         penalty = self._penalty(analysis).copy()
         # Precision and a leading phrase only separate procedures that fit the query already.
-        fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
+        fit = coverage * (
+            1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field + NAMED_FIELD * named
+        )
         # A query naming the field of a catalogue entry in everyday words ("thương binh" for
         # "Người có công") asks for it, not for a detailed procedure of another field that
         # shares those words (the army's or the police's own case).
-        said_better = self._said_better(coverage, precision) | self._field_said(pair_ids)
+        said_better = self._said_better(coverage, precision) | (self._catalogue & (named > 0))
         penalty += (
             CATALOGUE_PENALTY * (self._catalogue & ~said_better)
             if said_better.any()
@@ -771,8 +777,9 @@ class SearchIndex:
 
     def _penalty(self, analysis: _Analysis, *, cued: bool = True) -> np.ndarray:
         """Per procedure: the penalties of the markers in its name the query did not ask for
-        (by saying the marker or, unless not ``cued``, one of its cues); shared, not to be
-        changed in place."""
+        (by saying the marker or, unless not ``cued``, one of its cues), but for the operations
+        a name lists beside one asked (``_listed_operations``); shared, not to be changed in
+        place."""
         heard = analysis.heard if cued else frozenset()
         waived = frozenset(
             itertools.chain(
@@ -786,22 +793,30 @@ class SearchIndex:
             # has several (``add.at`` keeps the order), as marker by marker would.
             asked = np.zeros(self._marker_count, dtype=bool)
             asked[list(waived)] = True
-            kept = ~asked[self._marked_by]
+            offered = np.zeros(len(self._procedures), dtype=bool)
+            offered[[i for i, listed in self._listed.items() if not waived.isdisjoint(listed)]] = True
+            kept = ~asked[self._marked_by] & ~(self._marked_listed & offered[self._marked])
             penalty = np.zeros(len(self._procedures), dtype=np.float32)
             np.add.at(penalty, self._marked[kept], self._marked_penalty[kept])
-            markers = self._lexicon.variants + self._lexicon.qualifiers
-            for i, listed in self._listed.items():
-                if not waived.isdisjoint(listed):
-                    penalty[i] -= sum(markers[j].penalty for j in listed if j not in waived)
             self._penalties[waived] = penalty
         return penalty
 
-    def _field_said(self, pair_ids: Sequence[int]) -> np.ndarray:
-        """The catalogue entries whose field a phrase of the query names (``fields.tsv``)."""
+    def _named_field(self, pair_ids: Sequence[int], syllables: dict[int, float]) -> np.ndarray:
+        """Per procedure, the weight of the query's phrases that name its field in everyday
+        words (``fields.tsv``), each with its syllables' (``syllables``: the query's weight of
+        each syllable): "thương binh" names "Người có công" whole, its "thương" alone nothing."""
         if not pair_ids:
-            return np.zeros(len(self._procedures), dtype=bool)
-        ones = np.ones(len(pair_ids), dtype=np.float32)
-        return self._sum(self._field_named, pair_ids, ones)[0] > 0
+            return np.zeros(len(self._procedures), dtype=np.float32)
+        weights = [
+            float(self._idf[i])
+            + sum(
+                float(self._idf[j]) * syllables.get(j, 0.0)
+                for j in map(self._terms.get, self._vocabulary[i].split(" "))
+                if j is not None
+            )
+            for i in pair_ids
+        ]
+        return self._sum(self._field_named, pair_ids, np.array(weights, dtype=np.float32))[0]
 
     def _said_better(self, coverage: np.ndarray, precision: np.ndarray) -> np.ndarray:
         """The catalogue entries whose name the query says clearly better than any detailed one.
