@@ -291,9 +291,8 @@ class SearchIndex:
     def _everyday_terms(self, field: str, lex: Lexicon) -> set[str]:
         """The known phrases of the everyday words of a procedure's fields (``fields.tsv``):
         their syllables alone are other words too ("thương" of "thương binh" in "thường trú")."""
-        words = (
-            w for category in field.split(";") for w in lex.fields.get(tuple(tokenize(category)), ())
-        )
+        categories = (tuple(tokenize(category)) for category in field.split(";"))
+        words = (w for category in categories for w in lex.fields.get(category, ()))
         return {t for w in words for t in _terms(w) if " " in t and t in self._terms}
 
     def _ids(self, terms: Iterable[str]) -> np.ndarray:
@@ -476,11 +475,7 @@ class SearchIndex:
             for key, word in analysis.marked
             if any(fits_marks(word, w) for w in written.get(key, ()))
         }
-        other = {
-            key
-            for key, word in analysis.marked
-            if written.get(key) and key not in fits
-        }
+        other = {key for key, word in analysis.marked if written.get(key) and key not in fits}
         lost = lost_pairs = 0.0
         named = self._name_postings.terms_of(i) if other else set()
         for tid in scores.terms if other else ():
@@ -794,7 +789,7 @@ class SearchIndex:
             asked = np.zeros(self._marker_count, dtype=bool)
             asked[list(waived)] = True
             offered = np.zeros(len(self._procedures), dtype=bool)
-            offered[[i for i, listed in self._listed.items() if not waived.isdisjoint(listed)]] = True
+            offered[[i for i, ops in self._listed.items() if not waived.isdisjoint(ops)]] = True
             kept = ~asked[self._marked_by] & ~(self._marked_listed & offered[self._marked])
             penalty = np.zeros(len(self._procedures), dtype=np.float32)
             np.add.at(penalty, self._marked[kept], self._marked_penalty[kept])

@@ -357,7 +357,8 @@ def _markers(path: Path, *, with_base: bool = True) -> Iterator[VariantMarker]:
 def _fields(path: Path) -> Iterator[tuple[Phrase, tuple[Phrase, ...]]]:
     """Rows of ``field, everyday words`` (``|`` separated)."""
     for row in _rows(path):
-        words = tuple(w for alt in (row[1] if len(row) > 1 else "").split("|") if (w := tuple(tokenize(alt))))
+        alternatives = (row[1] if len(row) > 1 else "").split("|")
+        words = tuple(w for alt in alternatives if (w := tuple(tokenize(alt))))
         if not tokenize(row[0]) or not words:
             line = "\t".join(row)
             raise LexiconError(f"{path.name}: the line {line!r} needs a field and its words")
