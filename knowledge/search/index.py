@@ -753,8 +753,11 @@ class SearchIndex:
         )
         # A query naming the field of a catalogue entry in everyday words ("thương binh" for
         # "Người có công") asks for it, not for a detailed procedure of another field that
-        # shares those words (the army's or the police's own case).
-        said_better = self._said_better(coverage, precision) | (self._catalogue & (named > 0))
+        # shares those words (the army's or the police's own case); an entry whose name it says
+        # better than any detailed one's keeps that lead over the field's other entries.
+        said_better = self._said_better(coverage, precision)
+        if not said_better.any():
+            said_better = self._catalogue & (named > 0)
         penalty += (
             CATALOGUE_PENALTY * (self._catalogue & ~said_better)
             if said_better.any()
