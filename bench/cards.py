@@ -1,7 +1,7 @@
 """Which cards are right: the calibration of ``CARD_SAYS`` (knowledge/questions.py).
 
 ``python -m bench.cards [FILE...]`` (the tuning sets by default: dev, eval, letters, tune3 to
-tune12; never a held-out set) answers every question of the sets with the length rule switched
+tune13; never a held-out set) answers every question of the sets with the length rule switched
 off (``--card-rule`` keeps it: the cards citizens get today), keeps the replies that give a
 procedure card, and prints how often those cards were right in each cell of message length
 (words) by the share of the card's name the message says (``SearchHit.said``), then the same by
@@ -27,7 +27,7 @@ from knowledge.questions import AnswerKind, best_rival
 from knowledge.search.tokens import tokenize
 
 QUERIES = Path(__file__).parent / "queries"
-TUNING = ("dev", "eval", "letters", *(f"tune{n}" for n in range(3, 13)))
+TUNING = ("dev", "eval", "letters", *(f"tune{n}" for n in range(3, 14)))
 WORDS = ((0, 8), (8, 15), (15, 25), (25, 10_000))
 SAID = ((0.0, 0.2), (0.2, 0.35), (0.35, 0.5), (0.5, 0.75), (0.75, 1.01))
 MARGIN = ((0.0, 1.05), (1.05, 1.1), (1.1, 1.2), (1.2, 1.5), (1.5, 100.0))

@@ -72,6 +72,8 @@ CONTEXT_WEIGHT = 0.35  # a term found only in the field or result counts this mu
 PRECISION_WEIGHT = 0.3  # bonus scale for the share of the name's weight the query covers
 LEAD_WEIGHT = 0.08  # bonus when the name starts with a phrase of the query
 FIELD_WEIGHT = 0.3  # bonus scale for the share of the query's weight the field names
+NAMED_FIELD = 0.3  # and for the share its everyday words name (``fields.tsv``): a citizen
+# names the field so ("thương binh" for "Người có công"), seldom by its own name
 UNKNOWN_IDF = 2.0  # weight of a query word no procedure uses: it lowers every coverage
 LEVEL_PENALTY = 0.02  # province-only procedures; ministry-only ones get twice as much
 CATALOGUE_PENALTY = 0.1  # known from the catalogue only: a detailed procedure comes first,
@@ -103,6 +105,7 @@ NARROW_COVERAGE = 0.6  # a best the query says little of (SAYS_LITTLE), covering
 SAID_PART = 0.5  # a best the query says less than this share of its name's weight
 SAID_LEVEL = 0.9  # loses to a name scoring at least this share of its score
 SAID_WHOLE = 0.75  # that the query says at least this share of (see ``_said_whole``)
+OPERATION_WORDS = 3  # an operation a name lists before its object is this many words at most
 LIFT = 1e-4  # how far a name put first is lifted above the score of the one it passes
 COMMON_PAIR_SHARE = 100  # a pair in one name in this many is a common phrase of names
 RARE_SYLLABLE = 2  # a syllable in at most this many names may be a typo of a common one
@@ -178,9 +181,13 @@ class SearchIndex:
             np.array([self._idf[ids].sum() for ids in self._name_syllables], dtype=np.float32),
             1e-6,
         )
+        everyday = [self._everyday_terms(p.field, lex) for p in self._procedures]
         self._field_postings = _Postings(
-            len(vocabulary), [self._ids(_terms(f)) for f in field_tokens]
+            len(vocabulary),
+            [self._ids(_terms(f) | e) for f, e in zip(field_tokens, everyday, strict=True)],
         )
+        # The phrases that name each procedure's field in everyday words.
+        self._field_named = _Postings(len(vocabulary), [self._ids(e) for e in everyday])
         del name_ids, context_tokens, field_tokens
         self._lead = _leads(name_tokens, self._terms)
         self._syllables = [t for t in vocabulary if " " not in t]
@@ -210,6 +217,23 @@ class SearchIndex:
             np.array([m.penalty for m in markers], dtype=np.float32), counts
         )
         self._marker_count = len(markers)
+        # Per procedure whose name lists several operations ("Cấp lại, đổi, điều chỉnh thông
+        # tin trên sổ BHXH, thẻ BHYT"), the qualifiers it lists: asked for one, it offers it,
+        # and the others it lists beside it make no special case of it.
+        # (A name listing the plain operation first is marked by none of them: ``plain``.)
+        self._listed = {
+            i: listed
+            for i, p in enumerate(self._procedures)
+            if not plain[i]
+            and len(listed := _listed_operations(p.name, lex.qualifiers, len(lex.variants))) > 1
+        }
+        self._marked_listed = np.array(
+            [
+                int(j) in self._listed.get(int(i), ())
+                for i, j in zip(self._marked, self._marked_by, strict=True)
+            ],
+            dtype=bool,
+        )
         # Which markers a phrase said or a cue heard waives, to find them without a pass over
         # every marker; the penalties of each set of waived markers, built once (few sets occur).
         self._waived_by_phrase: dict[Phrase, list[int]] = defaultdict(list)
@@ -265,6 +289,13 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self._procedures)
+
+    def _everyday_terms(self, field: str, lex: Lexicon) -> set[str]:
+        """The known phrases of the everyday words of a procedure's fields (``fields.tsv``):
+        their syllables alone are other words too ("thương" of "thương binh" in "thường trú")."""
+        categories = (tuple(tokenize(category)) for category in field.split(";"))
+        words = (w for category in categories for w in lex.fields.get(category, ()))
+        return {t for w in words for t in _terms(w) if " " in t and t in self._terms}
 
     def _ids(self, terms: Iterable[str]) -> np.ndarray:
         return np.array(sorted(self._terms[t] for t in terms), dtype=np.int32)
@@ -457,11 +488,14 @@ class SearchIndex:
         for key, word in spelled_keys(self._procedures[i].name):
             if key in typed:
                 written[key].append(word)
-        other = {
+        # A key the query also typed with the name's marks is the name's word ("cho tôi hỏi ...
+        # trợ cấp xã hội": the "hỏi" is not the name's "hội", the "hội" is).
+        fits = {
             key
             for key, word in analysis.marked
-            if written.get(key) and not any(fits_marks(word, w) for w in written[key])
+            if any(fits_marks(word, w) for w in written.get(key, ()))
         }
+        other = {key for key, word in analysis.marked if written.get(key) and key not in fits}
         lost = lost_pairs = 0.0
         named = self._name_postings.terms_of(i) if other else set()
         for tid in scores.terms if other else ():
@@ -725,13 +759,22 @@ class SearchIndex:
         precision = said / self._name_weight
         # The field names the domain ("Hoạt động xây dựng"): a query naming it belongs there.
         field = self._sum(self._field_postings, all_ids, weighted)[0] / total
+        named = self._named_field(pair_ids, uni) / total
         lead = np.zeros(n, dtype=np.float32)
         for i in self._lead.keys() & pair_ids:  # most of a query's pairs lead no name
             lead[self._lead[i]] = LEAD_WEIGHT
         penalty = self._penalty(analysis).copy()
         # Precision and a leading phrase only separate procedures that fit the query already.
-        fit = coverage * (1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field)
+        fit = coverage * (
+            1 + PRECISION_WEIGHT * precision + lead + FIELD_WEIGHT * field + NAMED_FIELD * named
+        )
+        # A query naming the field of a catalogue entry in everyday words ("thương binh" for
+        # "Người có công") asks for it, not for a detailed procedure of another field that
+        # shares those words (the army's or the police's own case); an entry whose name it says
+        # better than any detailed one's keeps that lead over the field's other entries.
         said_better = self._said_better(coverage, precision)
+        if not said_better.any():
+            said_better = self._catalogue & (named > 0)
         penalty += (
             CATALOGUE_PENALTY * (self._catalogue & ~said_better)
             if said_better.any()
@@ -749,8 +792,9 @@ class SearchIndex:
 
     def _penalty(self, analysis: _Analysis, *, cued: bool = True) -> np.ndarray:
         """Per procedure: the penalties of the markers in its name the query did not ask for
-        (by saying the marker or, unless not ``cued``, one of its cues); shared, not to be
-        changed in place."""
+        (by saying the marker or, unless not ``cued``, one of its cues), but for the operations
+        a name lists beside one asked (``_listed_operations``); shared, not to be changed in
+        place."""
         heard = analysis.heard if cued else frozenset()
         waived = frozenset(
             itertools.chain(
@@ -764,11 +808,30 @@ class SearchIndex:
             # has several (``add.at`` keeps the order), as marker by marker would.
             asked = np.zeros(self._marker_count, dtype=bool)
             asked[list(waived)] = True
-            kept = ~asked[self._marked_by]
+            offered = np.zeros(len(self._procedures), dtype=bool)
+            offered[[i for i, ops in self._listed.items() if not waived.isdisjoint(ops)]] = True
+            kept = ~asked[self._marked_by] & ~(self._marked_listed & offered[self._marked])
             penalty = np.zeros(len(self._procedures), dtype=np.float32)
             np.add.at(penalty, self._marked[kept], self._marked_penalty[kept])
             self._penalties[waived] = penalty
         return penalty
+
+    def _named_field(self, pair_ids: Sequence[int], syllables: dict[int, float]) -> np.ndarray:
+        """Per procedure, the weight of the query's phrases that name its field in everyday
+        words (``fields.tsv``), each with its syllables' (``syllables``: the query's weight of
+        each syllable): "thương binh" names "Người có công" whole, its "thương" alone nothing."""
+        if not pair_ids:
+            return np.zeros(len(self._procedures), dtype=np.float32)
+        weights = [
+            float(self._idf[i])
+            + sum(
+                float(self._idf[j]) * syllables.get(j, 0.0)
+                for j in map(self._terms.get, self._vocabulary[i].split(" "))
+                if j is not None
+            )
+            for i in pair_ids
+        ]
+        return self._sum(self._field_named, pair_ids, np.array(weights, dtype=np.float32))[0]
 
     def _said_better(self, coverage: np.ndarray, precision: np.ndarray) -> np.ndarray:
         """The catalogue entries whose name the query says clearly better than any detailed one.
@@ -952,6 +1015,23 @@ def _markers_and_groups(
                     key = _replace(key, m.marker, m.base)
         group_of.append(groups.setdefault(tuple(key), len(groups)))
     return [np.array(ids, dtype=np.int32) for ids in marked], group_of
+
+
+def _listed_operations(
+    name: str, qualifiers: Sequence[VariantMarker], first: int
+) -> frozenset[int]:
+    """The qualifiers (numbered from ``first``) a name lists as its operations: those said in
+    its leading comma-separated list of short operations ("Cấp lại, đổi, điều chỉnh ...")."""
+    head: list[str] = []
+    for part in name.split(","):
+        words = tokenize(part)
+        head += words[:OPERATION_WORDS]
+        if len(words) > OPERATION_WORDS:
+            break
+    text = f" {' '.join(head)} "
+    return frozenset(
+        first + j for j, q in enumerate(qualifiers) if f" {' '.join(q.marker)} " in text
+    )
 
 
 def _offers_plain_operation(name: str) -> bool:

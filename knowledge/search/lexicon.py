@@ -255,6 +255,9 @@ class Lexicon:
     filler: dict[str, tuple[str, ...]]  # key → the words it is filler as ("thi" → "thì")
     senses: Senses = field(default_factory=Senses)  # colloquial phrases read in context
     ages: tuple[AgeBand, ...] = ()  # the bands an age told falls in ("dưới 14 tuổi")
+    fields: dict[Phrase, tuple[Phrase, ...]] = field(default_factory=dict)
+    """A field's everyday words ("Người có công" → "thương binh", "liệt sĩ"...): a query saying
+    them names the field, as one saying the field's own name does."""
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Lexicon:
@@ -277,6 +280,7 @@ class Lexicon:
             filler=_filler(root / "filler.txt"),
             senses=Senses(_senses(root / "senses.tsv")),
             ages=tuple(_ages(root / "ages.tsv")),
+            fields=dict(_fields(root / "fields.tsv")),
         )
 
 
@@ -351,6 +355,17 @@ def _markers(path: Path, *, with_base: bool = True) -> Iterator[VariantMarker]:
             penalty=_number(path, row, penalty),
             cues=tuple(topic for c in cues.split("|") if (topic := _topic(c))),
         )
+
+
+def _fields(path: Path) -> Iterator[tuple[Phrase, tuple[Phrase, ...]]]:
+    """Rows of ``field, everyday words`` (``|`` separated)."""
+    for row in _rows(path):
+        alternatives = (row[1] if len(row) > 1 else "").split("|")
+        words = tuple(w for alt in alternatives if (w := tuple(tokenize(alt))))
+        if not tokenize(row[0]) or not words:
+            line = "\t".join(row)
+            raise LexiconError(f"{path.name}: the line {line!r} needs a field and its words")
+        yield tuple(tokenize(row[0])), words
 
 
 def _situations(path: Path) -> Iterator[Situation]:

@@ -17,7 +17,11 @@ set had used, about a child, an elderly parent, a house or land, a vehicle or a 
 with many questions asking whether a rule obliges them, tune12 = a twelfth tuning set from pages
 no set had used (a lost paper made again, a death or a birth registered late or abroad, a
 survivor's or a disability's allowance, a household's registration split) with twelve
-questions about accidents, labour, debts, tax and neighbours that no procedure answers;
+questions about accidents, labour, debts, tax and neighbours that no procedure answers, tune13
+= a thirteenth tuning set from pages no set had used, about procedures the knowledge base knows
+only from the portal's catalogue (people with merit, social allowances, health insurance,
+schools and diplomas, unemployment and work permits), with foreigners' questions in English
+and thirteen questions about amounts, rules and help no procedure answers;
 holdout, holdout2 and holdout3 = written before tuning and never tuned on; fresh and fresh2 =
 real citizen questions measured once through the answer route, fresh3 = citizen questions
 written after the tune3 round and measured once, fresh4 = citizen questions written after the
@@ -149,6 +153,7 @@ TUNED_SETS = (
     "tune10.jsonl",
     "tune11.jsonl",
     "tune12.jsonl",
+    "tune13.jsonl",
 )
 HOLDOUT_SETS = ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "fresh12.jsonl")
 FRESH_SETS = (
@@ -216,6 +221,7 @@ def test_held_out_sets_share_no_question_with_the_tuned_sets_or_each_other() -> 
         "tune10.jsonl",
         "tune11.jsonl",
         "tune12.jsonl",
+        "tune13.jsonl",
     ],
 )
 def test_every_collected_question_names_its_public_source(name: str) -> None:
@@ -249,6 +255,7 @@ ON_NEW_PAGES = (
     "fresh10.jsonl",
     "tune12.jsonl",
     "fresh11.jsonl",
+    "tune13.jsonl",
     "fresh12.jsonl",
 )
 """Sets collected from pages no set had used before them, held-out or tuning."""

@@ -30,10 +30,18 @@ class PlainIndex(SearchIndex):
 
     def _penalty(self, analysis: _Analysis, *, cued: bool = True) -> np.ndarray:
         said, heard = analysis.said, analysis.heard if cued else frozenset()
+        markers = self._lexicon.variants + self._lexicon.qualifiers
+        waived = {
+            j for j, m in enumerate(markers) if m.marker in said or not heard.isdisjoint(m.cues)
+        }
         penalty = np.zeros(len(self), dtype=np.float32)
-        for j, m in enumerate(self._lexicon.variants + self._lexicon.qualifiers):
-            if not (m.marker in said or not heard.isdisjoint(m.cues)):
-                penalty[self._marked[self._marked_by == j]] += m.penalty
+        for j, m in enumerate(markers):
+            if j in waived:
+                continue
+            for i in self._marked[self._marked_by == j]:
+                listed = self._listed.get(int(i), frozenset())
+                if not (j in listed and waived & listed):
+                    penalty[i] += m.penalty
         return penalty
 
     def _sum(
