@@ -413,16 +413,16 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
         return [_refusal(turn, spec, result)]
     replies = _answered(turn, filing, form, spec, result)
     if spec.kind == "date" and not typed_in_full(text):
-        return [_understood(turn, spec, result), *replies]
+        return [_understood(turn, filing, spec, result), *replies]
     return replies
 
 
-def _understood(turn: Turn, spec: Field, value: str) -> Reply:
+def _understood(turn: Turn, filing: dict[str, Any], spec: Field, value: str) -> Reply:
     """A date told in words or without its year, said back as the full date it was taken for,
     so that a wrong reading is caught before the dossier goes."""
-    _ = turn.t.gettext
-    text = _("{label}: {date}, as I understood it. You can correct it at the review.")
-    return Reply(text.format(label=_(spec.label), date=_shown(turn, spec, value)))
+    text = turn.t.gettext("{label}: {date}, as I understood it. You can correct it at the review.")
+    label, _help = _worded(turn, filing, spec)
+    return Reply(text.format(label=label, date=_shown(turn, spec, value)))
 
 
 _PAUSE_WORDS = dict.fromkeys((*PAUSE_WORDS, "de lan sau", "later"), "pause")
@@ -601,7 +601,9 @@ def change(turn: Turn, args: list[str]) -> list[Reply] | None:
     _ = turn.t.gettext
     if not args:
         turn.set_step("filing:change")
-        buttons = [Button(_(f.label), f"f:e:{i}") for i, f in enumerate(form.fields)]
+        buttons = [
+            Button(_worded(turn, filing, f)[0], f"f:e:{i}") for i, f in enumerate(form.fields)
+        ]
         buttons.append(Button(_("Pickup or post"), "f:e:d"))
         back = Button(_("Back to the review"), "f:rv")
         return [Reply(_("Which answer do you want to change?"), (*buttons, back, _stop(turn)))]
@@ -895,13 +897,28 @@ def _ask(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     spec = form.fields[filing["at"]]
     turn.set_step("filing:field")
     number, count = _question_number(filing, form)
+    label, help_text = _worded(turn, filing, spec)
     text = _("Question {number} of {count}: {label}").format(
-        number=number, count=count, label=_(spec.label)
+        number=number, count=count, label=label
     )
-    text += "\n" + _(spec.help)
+    text += "\n" + help_text
     if spec.optional:
         text += "\n" + _("(optional)")
     return [Reply(text, _field_buttons(turn, spec))]
+
+
+def _worded(turn: Turn, filing: dict[str, Any], spec: Field) -> tuple[str, str]:
+    """A question's label and help in the citizen's language. A volunteer filing for someone is
+    the applicant, but a certificate's details are the person's own: asked "your date of
+    birth", a volunteer gave theirs; so such a question names the person instead."""
+    _ = turn.t.gettext
+    helped = filing.get("for")
+    name = helped.get("full_name") if isinstance(helped, dict) else None
+    if not isinstance(name, str):
+        return _(spec.label), _(spec.help)
+    label = _(spec.their_label).format(name=name) if spec.their_label else _(spec.label)
+    help_text = _(spec.their_help).format(name=name) if spec.their_help else _(spec.help)
+    return label, help_text
 
 
 def _question_number(filing: dict[str, Any], form: Form) -> tuple[int, int]:
@@ -1028,7 +1045,7 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
         )
     for spec in form.fields:
         value = filing["values"].get(spec.key)
-        line = f"• {_(spec.label)}: {_shown(turn, spec, value)}"
+        line = f"• {_worded(turn, filing, spec)[0]}: {_shown(turn, spec, value)}"
         if spec.key in filing.get("filled", ()):
             line += " " + _("(filled in)")
         lines.append(line)

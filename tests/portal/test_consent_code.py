@@ -116,10 +116,13 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
             "079195012345",
             "0912345678",
             "12 Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
-            "45 Nguyễn Huệ, phường Sài Gòn, TP Hồ Chí Minh",
-            "01/11/2026",
         ):
             await volunteer.say(typed)
+        # Mai moves in, not the volunteer: the questions about her say so.
+        moved = await volunteer.say("45 Nguyễn Huệ, phường Sài Gòn, TP Hồ Chí Minh")
+        assert "Câu 6/7: Ngày Lê Thị Mai bắt đầu ở" in text_of(moved)
+        host = await volunteer.say("01/11/2026")
+        assert "Bỏ qua nếu Lê Thị Mai là chủ nhà." in text_of(host)
         await volunteer.tap("Bỏ qua")
         [review] = await volunteer.tap("Nhận tại bộ phận một cửa")
         # Who is whom: "Lan (con trai)" alone read as if the person helped were the son.
