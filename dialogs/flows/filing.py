@@ -28,7 +28,16 @@ from typing import Any
 
 from dialogs.context import Turn
 from dialogs.dates import VIETNAM
-from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, Paper, form_for
+from dialogs.filing.forms import (
+    APPLICANT_KEYS,
+    FORMS,
+    N_,
+    ON_BEHALF,
+    Field,
+    Form,
+    Paper,
+    form_for,
+)
 from dialogs.filing.validate import Invalid, check, shown_phone, typed_in_full
 from dialogs.flows import communes, feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
@@ -358,17 +367,40 @@ def for_code(turn: Turn, args: list[str]) -> list[Reply] | None:
     _ = turn.t.gettext
     code, name = args[0], filing["for"]["full_name"]
     turn.set_step("filing:for_code")
+    shown = f"{code[:3]} {code[3:]}"
+    where = _SEND_CODE_TO.get(turn.message.ref.channel, _SEND_CODE_ANYWHERE)
     lines = [
         _("Code for {name}: {code} (valid for {minutes} minutes, once only).").format(
-            name=name, code=f"{code[:3]} {code[3:]}", minutes=int(args[1])
+            name=name, code=shown, minutes=int(args[1])
         ),
         _(
-            "Ask {name} to open motcua on their own phone (Zalo, Telegram, Messenger or the "
-            "website) and send me this code. They will see what you are filing and answer; I "
-            "will tell you here, and we go on."
-        ).format(name=name),
+            "Ask {name} to type just these digits, {code}, in a message from their own phone "
+            "to {where}; no sign-up is needed. They will see what you ask to file for them "
+            "and tap “{agree}” or “{refuse}”; I will tell you here, and we go on."
+        ).format(
+            name=name,
+            code=shown,
+            where=_(where),
+            agree=_("Agree"),
+            refuse=_("Do not agree"),
+        ),
     ]
     return [Reply("\n\n".join(lines), (Button(_("Get a new code"), "f:fc:code"), _stop(turn)))]
+
+
+_SEND_CODE_TO = {
+    "telegram": N_(
+        "this same Telegram chat (forward this message to them: tapping its sender opens it)"
+    ),
+    "zalo": N_("this same Zalo Official Account, the one you are writing to"),
+    "messenger": N_("this same Facebook page, on Messenger"),
+    "web": N_("this same website (the address in your browser now)"),
+}
+"""Where the person a volunteer helps sends the consent code, said in words of the app the
+volunteer uses: the app's own name ("motcua") means nothing to someone who never used it."""
+
+_SEND_CODE_ANYWHERE = N_("this service on Zalo, Telegram, Messenger or its website")
+"""From the terminal, which the person has no way into: any of the apps."""
 
 
 def for_answered(turn: Turn, _args: list[str], agreed: bool) -> list[Reply]:

@@ -85,8 +85,14 @@ async def ask_for_a_code(volunteer: TelegramCitizen, app: App) -> str:
 
 async def new_code(volunteer: TelegramCitizen, label: str = "Lấy mã mới") -> str:
     """Tap for a code; the code shown, without its space."""
-    found = SHOWN.search(text_of(await volunteer.tap(label)))
+    shown = text_of(await volunteer.tap(label))
+    found = SHOWN.search(shown)
     assert found is not None
+    # Said for a relative who never used the chat: where to write and what to type, where
+    # "mở motcua" named an app they do not know.
+    where = "tới chính cuộc trò chuyện Telegram này (chuyển tiếp tin nhắn này cho họ"
+    assert f"nhắn đúng các chữ số này, {found.group(1)} {found.group(2)}, {where}" in shown
+    assert "bấm “Đồng ý” hoặc “Không đồng ý”" in shown and "motcua" not in shown
     return found.group(1) + found.group(2)
 
 
