@@ -147,8 +147,8 @@ def start(turn: Turn, args: list[str]) -> list[Reply] | None:
     if (resumed := _resume(turn, code)) is not None:
         return resumed
     _ = turn.t.gettext
-    procedure = turn.procedure(code)
-    assert procedure is not None
+    form = form_for(code)
+    assert form is not None
     seed = f"{turn.message.ref.key}|{code}|{turn.deps.clock.now().isoformat()}"
     turn.state["proc"] = code
     turn.state["filing"] = {
@@ -164,13 +164,24 @@ def start(turn: Turn, args: list[str]) -> list[Reply] | None:
         "portal and to tell you how it goes, as the law on personal data protection requires "
         "(Decree 13/2023/NĐ-CP, Law 91/2025/QH15). You can stop at any time; nothing is sent "
         "before you confirm. Do you agree?"
-    ).format(name=procedure.name)
+    ).format(name=title(turn, form))
     return [
         Reply(
             text,
             (Button(_("I agree"), "f:ok"), Button(_("No, thank you"), "f:no")),
         )
     ]
+
+
+def title(turn: Turn, form: Form) -> str:
+    """A procedure filed here as the citizen reads its name. The portal names it in Vietnamese
+    only, which told an English reader nothing: they get the form's English name, and the
+    portal's in brackets, the name the desk and the portal's pages know it by."""
+    procedure = turn.procedure(form.procedure)
+    portal = procedure.name if procedure else form.procedure
+    if turn.t.locale == "vi":
+        return portal
+    return f"{turn.t.gettext(form.name)} ({portal})"
 
 
 def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
@@ -189,12 +200,11 @@ def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
         return None
     if code is not None and filing["proc"] != code:
         return None
-    procedure = turn.procedure(form.procedure)
     intro = Reply(
         turn.t.gettext(
             "You have a dossier for “{name}” under way: we go on where you stopped. Everything "
             "you typed is kept."
-        ).format(name=procedure.name if procedure else form.procedure)
+        ).format(name=title(turn, form))
     )
     if "for" in filing and "for_consent" not in filing:
         if filing["for_at"] < len(ON_BEHALF):
@@ -1056,12 +1066,7 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     _ = turn.t.gettext
     filing["review"] = True
     turn.set_step("filing:review")
-    procedure = turn.procedure(form.procedure)
-    lines = [
-        _("Please check your dossier for “{name}”:").format(
-            name=procedure.name if procedure else form.procedure
-        )
-    ]
+    lines = [_("Please check your dossier for “{name}”:").format(name=title(turn, form))]
     helped = filing.get("for")
     if isinstance(helped, dict) and filing.get("for_consent"):
         shown = (

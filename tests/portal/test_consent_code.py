@@ -109,9 +109,10 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
         code = await ask_for_a_code(volunteer, app)
 
         asked = await mai.say(f"{code[:3]} {code[3:]}")
-        assert "your hàng xóm asks to file the dossier “Đăng ký tạm trú” for you, Lê Thị Mai" in (
-            asked
-        )
+        assert (
+            "your hàng xóm asks to file the dossier “Temporary residence registration (Đăng ký "
+            "tạm trú)” for you, Lê Thị Mai"
+        ) in asked
         assert "recorded" in await mai.say("yes")  # in a word, as the person answers
         # The notice of the consent and the first question are separate sends: wait for both.
         await volunteer.pushed("Lê Thị Mai đã đồng ý trên điện thoại của họ")
