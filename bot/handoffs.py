@@ -103,7 +103,8 @@ async def request(
     info = await SqlCommuneInfo(session).get(commune) if commune else None
     opens = OpeningHours.of(info).next_opening(now)
     return message.follow_up(
-        "hs:queued", {"opens_at": None if opens is None else opens.isoformat()}
+        "hs:queued",
+        {"commune": int(commune), "opens_at": None if opens is None else opens.isoformat()},
     )
 
 

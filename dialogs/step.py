@@ -226,7 +226,8 @@ class RequestStaff:
     """Hand the conversation to the staff of the citizen's commune.
 
     The dispatcher queues it and answers in the same turn with an internal ``hs:queued`` whose
-    facts say when the office opens (``opens_at``, ISO time) if it is closed now; when the
+    facts name the commune whose staff have it (``commune``, its code) and say when the office
+    opens (``opens_at``, ISO time) if it is closed now; when the
     citizen has chosen no commune, it queues nothing and answers ``hs:where`` instead.
     ``commune`` is the commune picked to reach its staff when none was chosen for its
     announcements: asking a person is no request for announcements.

@@ -509,7 +509,8 @@ def test_a_form_typed_by_its_english_name_at_the_list_is_filed_in_either_languag
         here, "types-birth", {"text": "english"}, {"text": "submit a dossier"}, {"text": "birth"}
     )
     assert labels(listed)[:2] == ["Birth registration", "Death registration"]
-    assert "To file “Thủ tục đăng ký khai sinh”" in texts_of(notice)
+    # The portal's name alone, in Vietnamese, told an English reader nothing.
+    assert "To file “Birth registration (Thủ tục đăng ký khai sinh)”" in texts_of(notice)
     assert "f:ok" in payloads(notice)
     listed, in_vietnamese = jsonl(here, "types-death", {"text": "nop ho so"}, {"text": "death"})
     assert labels(listed)[:2] == ["Đăng ký khai sinh", "Đăng ký khai tử"]

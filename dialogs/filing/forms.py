@@ -3,9 +3,10 @@
 Each form has a short name (what its button says, and what citizens type to choose it, in
 either language), lists its fields in the order they are asked (label, help, type, whether
 optional) and the papers to attach. Every form starts with the applicant's own details, which
-the portal requires. Labels and help texts are English message ids translated through the
-Babel catalogs (``N_`` only marks them for extraction). Adding a procedure is adding one
-``Form`` below.
+the portal requires; a question about the person the dossier is for says whose answer it wants
+when a volunteer files for someone else (``their_label``). Labels and help texts are English
+message ids translated through the Babel catalogs (``N_`` only marks them for extraction).
+Adding a procedure is adding one ``Form`` below.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class Field:
     """For a ``date``: the day of something that has just happened (a birth, a death, a move),
     which citizens tell from today ("hôm qua", "5/12" without the year). A date of birth
     years ago needs its year."""
+    their_label: str | None = None
+    """The label when a volunteer files for someone else and the answer is that person's, not
+    the volunteer's ("{name}'s date of birth": the certificate is theirs); ``{name}`` is the
+    name the volunteer typed for them."""
+    their_help: str | None = None
+    """The help, likewise, where it speaks of the person the dossier is for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +175,7 @@ FORMS: Mapping[str, Form] = {
                     "choice",
                     N_("You are the child's"),
                     N_("Who is registering the birth."),
+                    their_label=N_("{name} is the child's"),
                     choices=(
                         ("father", N_("Father")),
                         ("mother", N_("Mother")),
@@ -260,6 +268,7 @@ FORMS: Mapping[str, Form] = {
                     "text",
                     N_("Your relationship to the deceased"),
                     N_("For example: son, wife, neighbour."),
+                    their_label=N_("{name}'s relationship to the deceased"),
                 ),
             ),
             (Paper("death_notice", N_("Death notice (Giấy báo tử)")),),
@@ -274,12 +283,14 @@ FORMS: Mapping[str, Form] = {
                     "date",
                     N_("Your date of birth"),
                     N_("Day/month/year, e.g. 02/09/1995."),
+                    their_label=N_("{name}'s date of birth"),
                 ),
                 Field(
                     "marital_status",
                     "choice",
                     N_("Your marital status now"),
                     N_("Tap one."),
+                    their_label=N_("{name}'s marital status now"),
                     choices=(
                         ("never_married", N_("Never married")),
                         ("divorced", N_("Divorced")),
@@ -312,6 +323,7 @@ FORMS: Mapping[str, Form] = {
                     N_("Date you moved in"),
                     N_("Day/month/year, e.g. 01/11/2026."),
                     recent=True,
+                    their_label=N_("Date {name} moved in"),
                 ),
                 Field(
                     "host_name",
@@ -319,6 +331,7 @@ FORMS: Mapping[str, Form] = {
                     N_("The owner's or household head's full name"),
                     N_("Skip if you own the place."),
                     optional=True,
+                    their_help=N_("Skip if {name} owns the place."),
                 ),
             ),
             (Paper("lawful_residence", N_("Proof of lawful residence (e.g. rental contract)")),),
@@ -333,12 +346,15 @@ FORMS: Mapping[str, Form] = {
                     "date",
                     N_("Your date of birth"),
                     N_("Day/month/year, e.g. 02/09/1995."),
+                    their_label=N_("{name}'s date of birth"),
                 ),
                 Field(
                     "birth_place",
                     "text",
                     N_("Your place of birth"),
                     N_("Province or city, as on your birth certificate."),
+                    their_label=N_("{name}'s place of birth"),
+                    their_help=N_("Province or city, as on their birth certificate."),
                 ),
                 Field(
                     "purpose",

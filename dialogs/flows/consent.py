@@ -10,7 +10,8 @@ with ``AnswerConsent``. The dispatcher's answers come back as internal messages 
 from __future__ import annotations
 
 from dialogs.context import Turn
-from dialogs.flows import link, menu
+from dialogs.filing.forms import form_for
+from dialogs.flows import filing, link, menu
 from dialogs.messages import Button, Reply
 from dialogs.step import AnswerConsent, RedeemConsentCode
 from dialogs.text import AGREEMENT
@@ -33,14 +34,14 @@ def ask(turn: Turn, _args: list[str]) -> list[Reply] | None:
     if outcome == "found" and isinstance(facts.get("id"), int):
         turn.state["consent"] = {"id": facts["id"]}
         turn.set_step(ASKING)
-        procedure = turn.procedure(str(facts.get("procedure")))
+        form = form_for(str(facts.get("procedure")))
         text = _(
             "Someone who says they are your {relationship} asks to file the dossier “{name}” "
             "for you, {person}, on the one-stop portal, using your name and ID number. You "
             "will get news of the dossier here too. Do you agree?"
         ).format(
             relationship=facts.get("relationship", ""),
-            name=procedure.name if procedure else facts.get("procedure", ""),
+            name=filing.title(turn, form) if form else facts.get("procedure", ""),
             person=facts.get("full_name", ""),
         )
         return [Reply(text, _buttons(turn, facts["id"]))]

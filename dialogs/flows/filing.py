@@ -28,7 +28,16 @@ from typing import Any
 
 from dialogs.context import Turn
 from dialogs.dates import VIETNAM
-from dialogs.filing.forms import APPLICANT_KEYS, FORMS, ON_BEHALF, Field, Form, Paper, form_for
+from dialogs.filing.forms import (
+    APPLICANT_KEYS,
+    FORMS,
+    N_,
+    ON_BEHALF,
+    Field,
+    Form,
+    Paper,
+    form_for,
+)
 from dialogs.filing.validate import Invalid, check, shown_phone, typed_in_full
 from dialogs.flows import communes, feedback, menu, services, uploads
 from dialogs.messages import Attachment, Button, Reply
@@ -138,8 +147,8 @@ def start(turn: Turn, args: list[str]) -> list[Reply] | None:
     if (resumed := _resume(turn, code)) is not None:
         return resumed
     _ = turn.t.gettext
-    procedure = turn.procedure(code)
-    assert procedure is not None
+    form = form_for(code)
+    assert form is not None
     seed = f"{turn.message.ref.key}|{code}|{turn.deps.clock.now().isoformat()}"
     turn.state["proc"] = code
     turn.state["filing"] = {
@@ -155,13 +164,24 @@ def start(turn: Turn, args: list[str]) -> list[Reply] | None:
         "portal and to tell you how it goes, as the law on personal data protection requires "
         "(Decree 13/2023/NĐ-CP, Law 91/2025/QH15). You can stop at any time; nothing is sent "
         "before you confirm. Do you agree?"
-    ).format(name=procedure.name)
+    ).format(name=title(turn, form))
     return [
         Reply(
             text,
             (Button(_("I agree"), "f:ok"), Button(_("No, thank you"), "f:no")),
         )
     ]
+
+
+def title(turn: Turn, form: Form) -> str:
+    """A procedure filed here as the citizen reads its name. The portal names it in Vietnamese
+    only, which told an English reader nothing: they get the form's English name, and the
+    portal's in brackets, the name the desk and the portal's pages know it by."""
+    procedure = turn.procedure(form.procedure)
+    portal = procedure.name if procedure else form.procedure
+    if turn.t.locale == "vi":
+        return portal
+    return f"{turn.t.gettext(form.name)} ({portal})"
 
 
 def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
@@ -180,12 +200,11 @@ def _resume(turn: Turn, code: str | None = None) -> list[Reply] | None:
         return None
     if code is not None and filing["proc"] != code:
         return None
-    procedure = turn.procedure(form.procedure)
     intro = Reply(
         turn.t.gettext(
             "You have a dossier for “{name}” under way: we go on where you stopped. Everything "
             "you typed is kept."
-        ).format(name=procedure.name if procedure else form.procedure)
+        ).format(name=title(turn, form))
     )
     if "for" in filing and "for_consent" not in filing:
         if filing["for_at"] < len(ON_BEHALF):
@@ -358,17 +377,40 @@ def for_code(turn: Turn, args: list[str]) -> list[Reply] | None:
     _ = turn.t.gettext
     code, name = args[0], filing["for"]["full_name"]
     turn.set_step("filing:for_code")
+    shown = f"{code[:3]} {code[3:]}"
+    where = _SEND_CODE_TO.get(turn.message.ref.channel, _SEND_CODE_ANYWHERE)
     lines = [
         _("Code for {name}: {code} (valid for {minutes} minutes, once only).").format(
-            name=name, code=f"{code[:3]} {code[3:]}", minutes=int(args[1])
+            name=name, code=shown, minutes=int(args[1])
         ),
         _(
-            "Ask {name} to open motcua on their own phone (Zalo, Telegram, Messenger or the "
-            "website) and send me this code. They will see what you are filing and answer; I "
-            "will tell you here, and we go on."
-        ).format(name=name),
+            "Ask {name} to type just these digits, {code}, in a message from their own phone "
+            "to {where}; no sign-up is needed. They will see what you ask to file for them "
+            "and tap “{agree}” or “{refuse}”; I will tell you here, and we go on."
+        ).format(
+            name=name,
+            code=shown,
+            where=_(where),
+            agree=_("Agree"),
+            refuse=_("Do not agree"),
+        ),
     ]
     return [Reply("\n\n".join(lines), (Button(_("Get a new code"), "f:fc:code"), _stop(turn)))]
+
+
+_SEND_CODE_TO = {
+    "telegram": N_(
+        "this same Telegram chat (forward this message to them: tapping its sender opens it)"
+    ),
+    "zalo": N_("this same Zalo Official Account, the one you are writing to"),
+    "messenger": N_("this same Facebook page, on Messenger"),
+    "web": N_("this same website (the address in your browser now)"),
+}
+"""Where the person a volunteer helps sends the consent code, said in words of the app the
+volunteer uses: the app's own name ("motcua") means nothing to someone who never used it."""
+
+_SEND_CODE_ANYWHERE = N_("this service on Zalo, Telegram, Messenger or its website")
+"""From the terminal, which the person has no way into: any of the apps."""
 
 
 def for_answered(turn: Turn, _args: list[str], agreed: bool) -> list[Reply]:
@@ -413,16 +455,16 @@ def typed(turn: Turn, text: str) -> list[Reply] | None:
         return [_refusal(turn, spec, result)]
     replies = _answered(turn, filing, form, spec, result)
     if spec.kind == "date" and not typed_in_full(text):
-        return [_understood(turn, spec, result), *replies]
+        return [_understood(turn, filing, spec, result), *replies]
     return replies
 
 
-def _understood(turn: Turn, spec: Field, value: str) -> Reply:
+def _understood(turn: Turn, filing: dict[str, Any], spec: Field, value: str) -> Reply:
     """A date told in words or without its year, said back as the full date it was taken for,
     so that a wrong reading is caught before the dossier goes."""
-    _ = turn.t.gettext
-    text = _("{label}: {date}, as I understood it. You can correct it at the review.")
-    return Reply(text.format(label=_(spec.label), date=_shown(turn, spec, value)))
+    text = turn.t.gettext("{label}: {date}, as I understood it. You can correct it at the review.")
+    label, _help = _worded(turn, filing, spec)
+    return Reply(text.format(label=label, date=_shown(turn, spec, value)))
 
 
 _PAUSE_WORDS = dict.fromkeys((*PAUSE_WORDS, "de lan sau", "later"), "pause")
@@ -601,7 +643,9 @@ def change(turn: Turn, args: list[str]) -> list[Reply] | None:
     _ = turn.t.gettext
     if not args:
         turn.set_step("filing:change")
-        buttons = [Button(_(f.label), f"f:e:{i}") for i, f in enumerate(form.fields)]
+        buttons = [
+            Button(_worded(turn, filing, f)[0], f"f:e:{i}") for i, f in enumerate(form.fields)
+        ]
         buttons.append(Button(_("Pickup or post"), "f:e:d"))
         back = Button(_("Back to the review"), "f:rv")
         return [Reply(_("Which answer do you want to change?"), (*buttons, back, _stop(turn)))]
@@ -895,13 +939,28 @@ def _ask(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     spec = form.fields[filing["at"]]
     turn.set_step("filing:field")
     number, count = _question_number(filing, form)
+    label, help_text = _worded(turn, filing, spec)
     text = _("Question {number} of {count}: {label}").format(
-        number=number, count=count, label=_(spec.label)
+        number=number, count=count, label=label
     )
-    text += "\n" + _(spec.help)
+    text += "\n" + help_text
     if spec.optional:
         text += "\n" + _("(optional)")
     return [Reply(text, _field_buttons(turn, spec))]
+
+
+def _worded(turn: Turn, filing: dict[str, Any], spec: Field) -> tuple[str, str]:
+    """A question's label and help in the citizen's language. A volunteer filing for someone is
+    the applicant, but a certificate's details are the person's own: asked "your date of
+    birth", a volunteer gave theirs; so such a question names the person instead."""
+    _ = turn.t.gettext
+    helped = filing.get("for")
+    name = helped.get("full_name") if isinstance(helped, dict) else None
+    if not isinstance(name, str):
+        return _(spec.label), _(spec.help)
+    label = _(spec.their_label).format(name=name) if spec.their_label else _(spec.label)
+    help_text = _(spec.their_help).format(name=name) if spec.their_help else _(spec.help)
+    return label, help_text
 
 
 def _question_number(filing: dict[str, Any], form: Form) -> tuple[int, int]:
@@ -1007,12 +1066,7 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
     _ = turn.t.gettext
     filing["review"] = True
     turn.set_step("filing:review")
-    procedure = turn.procedure(form.procedure)
-    lines = [
-        _("Please check your dossier for “{name}”:").format(
-            name=procedure.name if procedure else form.procedure
-        )
-    ]
+    lines = [_("Please check your dossier for “{name}”:").format(name=title(turn, form))]
     helped = filing.get("for")
     if isinstance(helped, dict) and filing.get("for_consent"):
         shown = (
@@ -1028,7 +1082,7 @@ def _review(turn: Turn, filing: dict[str, Any]) -> list[Reply]:
         )
     for spec in form.fields:
         value = filing["values"].get(spec.key)
-        line = f"• {_(spec.label)}: {_shown(turn, spec, value)}"
+        line = f"• {_worded(turn, filing, spec)[0]}: {_shown(turn, spec, value)}"
         if spec.key in filing.get("filled", ()):
             line += " " + _("(filled in)")
         lines.append(line)

@@ -93,26 +93,28 @@ def commune_chosen(turn: Turn, args: list[str]) -> list[Reply] | None:
     turn.state[REACHED] = turn.state[_OFFER] = unit.code
     turn.set_step(TALKING)
     turn.effects.append(RequestStaff(unit.code))
-    text = turn.t.gettext("Your question goes to the one-stop staff of {name}.")
-    return [Reply(text.format(name=unit.label))]
+    return []  # ``queued`` says where it went, once
 
 
 def queued(turn: Turn, _args: list[str]) -> list[Reply]:
-    """Tell the citizen their question is with the staff, and when someone will answer."""
+    """Tell the citizen whose staff have their question, by the unit's own name ("Phường Ba
+    Đình, Hà Nội": a ward was told "xã"), and when someone will answer."""
     _ = turn.t.gettext
     facts = turn.message.facts or {}
+    unit = units.commune(facts["commune"])
+    assert unit is not None  # the dispatcher queued the question for it
     opens = facts.get("opens_at")
     if isinstance(opens, str):
         when = datetime.fromisoformat(opens)
         text = _(
-            "Your question is with the commune one-stop staff. The office is closed now; "
+            "Your question is with the one-stop staff of {name}. The office is closed now; "
             "someone will answer from {time} on {date}, here in this chat."
-        ).format(time=when.strftime("%H:%M"), date=turn.t.format_date(when))
+        ).format(name=unit.label, time=when.strftime("%H:%M"), date=turn.t.format_date(when))
     else:
         text = _(
-            "Your question is with the commune one-stop staff. A staff member will answer "
+            "Your question is with the one-stop staff of {name}. A staff member will answer "
             "here in this chat shortly."
-        )
+        ).format(name=unit.label)
     text += "\n" + _(
         "Until then I stay quiet. Type “kết thúc” or tap the button to come back to me."
     )

@@ -164,7 +164,7 @@ def test_a_question_for_staff_hands_the_conversation_over_and_the_assistant_goes
     assert chat.effects == (RequestStaff(),) and chat.replies == ()
     assert chat.step == "staff:talking"
     assert chat.knowledge.queries == []  # type: ignore[attr-defined]
-    chat.internal("hs:queued", {"opens_at": None}).expect("đã được chuyển tới cán bộ")
+    chat.internal("hs:queued", {"commune": 4, "opens_at": None}).expect("đã được chuyển tới cán bộ")
     chat.expect_buttons("Quay lại trợ lý")
     # the staff answer; what the citizen writes meanwhile gets no answer from the assistant
     chat.send("lam cccd")
@@ -177,10 +177,10 @@ def test_a_question_for_staff_hands_the_conversation_over_and_the_assistant_goes
 
 def test_the_citizen_takes_the_conversation_back_by_word_or_button(chat: ChatHarness) -> None:
     chat.send("/start").press("Hỏi cán bộ").send("Xin hỏi giờ làm việc?")
-    chat.internal("hs:queued", {"opens_at": None})
+    chat.internal("hs:queued", {"commune": 4, "opens_at": None})
     chat.send("Kết thúc").expect("Bạn đã quay lại với trợ lý").expect_buttons(*MENU_VI)
     assert chat.effects == (EndStaff(),) and chat.step == "menu"
-    chat.press("Hỏi cán bộ").send("Lại hỏi").internal("hs:queued", {"opens_at": None})
+    chat.press("Hỏi cán bộ").send("Lại hỏi").internal("hs:queued", {"commune": 4, "opens_at": None})
     chat.press("Quay lại trợ lý").expect("Bạn đã quay lại với trợ lý")
     assert chat.effects == (EndStaff(),)
     chat.send("lam cccd").expect("căn cước")  # the assistant answers again
@@ -190,7 +190,7 @@ def test_outside_opening_hours_the_citizen_is_told_when_someone_answers(
     chat: ChatHarness,
 ) -> None:
     chat.send("/start").press("Hỏi cán bộ").send("Xin hỏi giờ làm việc?")
-    chat.internal("hs:queued", {"opens_at": "2026-11-30T07:30:00+07:00"})
+    chat.internal("hs:queued", {"commune": 4, "opens_at": "2026-11-30T07:30:00+07:00"})
     chat.expect("ngoài giờ làm việc", "07:30 ngày 30/11/2026")
 
 

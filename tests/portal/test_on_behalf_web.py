@@ -41,16 +41,22 @@ async def test_a_volunteer_files_a_marital_status_confirmation_for_a_neighbour(
             "Trần Văn Bình",
             "079195012345",
             "0912345678",
-            "12 Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
-            "02/09/1956",
         ):
             await volunteer.say(typed)
+        # The volunteer is the applicant, but the certificate is Mai's: asked "Your date of
+        # birth", a volunteer gave their own.
+        asked = await volunteer.say("12 Lê Lợi, phường Bến Thành, TP Hồ Chí Minh")
+        assert "Question 5 of 7: Lê Thị Mai's date of birth" in asked
+        assert "Lê Thị Mai's marital status now" in await volunteer.say("02/09/1956")
         await volunteer.press("f:c:widowed")
         await volunteer.say("Để làm thủ tục thừa kế")
         review = await volunteer.press("f:d:pickup")
         assert (
             "Filed for: Lê Thị Mai (you are their hàng xóm), who agreed in front of you" in review
         )
+        assert "• Your full name: Trần Văn Bình" in review
+        assert "• Lê Thị Mai's date of birth: Sep 2, 1956" in review
+        assert "Your date of birth" not in review
         await volunteer.press("f:send")
         receipt = await volunteer.pushed("Dossier code")
         found = CODE.search(receipt)
