@@ -66,7 +66,7 @@ async def _answer(staff: Page, conversation: str, answer: str) -> None:
     await staff.get_by_role("button", name="Nhận: tôi sẽ trả lời").click()
     await staff.get_by_label("Câu trả lời của bạn cho người dân").fill(answer)
     await staff.get_by_role("button", name="Gửi câu trả lời").click()
-    await expect(staff.locator(".messages")).to_contain_text(f"Cán bộ xã: {answer}")
+    await expect(staff.locator(".messages")).to_contain_text(f"Cán bộ một cửa: {answer}")
     await screenshot(staff, "console-conversation")
     await staff.get_by_role("button", name="Kết thúc: trả lại cho trợ lý").click()
     await expect(staff.get_by_role("heading", level=1)).to_have_text(
@@ -128,13 +128,13 @@ async def test_staff_answer_a_web_chat_and_a_telegram_citizen(
         await _answer(staff, first, "Xã làm việc từ 7 giờ 30, thứ Hai đến thứ Sáu.")
         await _answer(staff, second, "Lệ phí cấp căn cước lần đầu được miễn.")
 
-        await expect(log).to_contain_text("Cán bộ xã: Xã làm việc từ 7 giờ 30", timeout=15_000)
-        await expect(log).to_contain_text("Cán bộ xã đã kết thúc", timeout=15_000)
+        await expect(log).to_contain_text("Cán bộ một cửa: Xã làm việc từ 7 giờ 30", timeout=15_000)
+        await expect(log).to_contain_text("Cán bộ một cửa đã kết thúc", timeout=15_000)
         await telegram.wait_for(
-            lambda: any("Cán bộ xã đã kết thúc" in m.text for m in on_telegram.user.messages)
+            lambda: any("Cán bộ một cửa đã kết thúc" in m.text for m in on_telegram.user.messages)
         )
         said = [m.text for m in on_telegram.user.messages]
-        assert "Cán bộ xã: Lệ phí cấp căn cước lần đầu được miễn." in said
+        assert "Cán bộ một cửa: Lệ phí cấp căn cước lần đầu được miễn." in said
 
         # The assistant answers again on both apps.
         assert "căn cước" in text_of(await on_telegram.say("lam cccd")).lower()

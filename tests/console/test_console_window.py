@@ -68,9 +68,9 @@ async def test_an_answer_outside_the_window_waits_and_the_console_says_so(
         await app.reminders.run_once()
         page = await (await admin.get(path)).text()
         assert "Đang chờ: ứng dụng của người dân hiện không cho phép nhắn tới họ" in page
-        assert f"Cán bộ xã: {answer}" not in text_of(zalo.sent)
+        assert f"Cán bộ một cửa: {answer}" not in text_of(zalo.sent)
 
         later = text_of(await citizen.say("Còn ai ở đó không?"))
-        assert later.startswith(f"Cán bộ xã: {answer}")
+        assert later.startswith(f"Cán bộ một cửa: {answer}")
         page = await (await admin.get(path)).text()
-        assert "Đang chờ" not in page and f"Cán bộ xã: {answer}" in page
+        assert "Đang chờ" not in page and f"Cán bộ một cửa: {answer}" in page

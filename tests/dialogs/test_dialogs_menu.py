@@ -172,7 +172,7 @@ def test_a_question_for_staff_hands_the_conversation_over_and_the_assistant_goes
     chat.send("/start")
     assert chat.replies == () and chat.step == "staff:talking"
     chat.internal("hs:reply", {"text": "Thứ 7 xã làm việc buổi sáng."})
-    chat.expect("Cán bộ xã: Thứ 7 xã làm việc buổi sáng.").expect_buttons("Quay lại trợ lý")
+    chat.expect("Cán bộ một cửa: Thứ 7 xã làm việc buổi sáng.").expect_buttons("Quay lại trợ lý")
 
 
 def test_the_citizen_takes_the_conversation_back_by_word_or_button(chat: ChatHarness) -> None:
@@ -196,7 +196,7 @@ def test_outside_opening_hours_the_citizen_is_told_when_someone_answers(
 
 def test_staff_closing_gives_the_conversation_back_to_the_assistant(chat: ChatHarness) -> None:
     chat.send("/start").press("Hỏi cán bộ").send("Xin hỏi giờ làm việc?")
-    chat.internal("hs:closed").expect("Cán bộ xã đã kết thúc").expect_buttons(*MENU_VI)
+    chat.internal("hs:closed").expect("Cán bộ một cửa đã kết thúc").expect_buttons(*MENU_VI)
     assert chat.step == "menu"
     chat.send("lam cccd").expect("căn cước")
 
