@@ -10,6 +10,7 @@ interpreter start-up a run.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 from support.papers import EXE, FORTY_MB, JPEG
 from support.procedures import BIRTH
+from support.schema import migrated_before_start
 
 from bot.cli import main
 from bot.cli.chat import render_text
@@ -50,15 +52,20 @@ MOTCUA = str(Path(sys.executable).with_name("motcua"))
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A temporary data directory and a two-procedure knowledge base."""
+    """A temporary data directory, its database migrated as every start but the first finds
+    it (the first start's migrations are ``tests/test_lazy_imports.py``'s), and a two-procedure
+    knowledge base."""
     knowledge = tmp_path / "kb.json.gz"
     save_knowledge_base([BIRTH, DEATH], knowledge)
-    return {
+    (tmp_path / "data").mkdir()
+    settings = {
         **os.environ,
         "MOTCUA_DATA_DIR": str(tmp_path / "data"),
         "MOTCUA_KNOWLEDGE_PATH": str(knowledge),
         "PYTHONIOENCODING": "utf-8",
     }
+    asyncio.run(migrated_before_start(settings))
+    return settings
 
 
 @dataclass(frozen=True)

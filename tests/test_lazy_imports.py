@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from fakes.telegram import TOKEN, FakeTelegram
 from reliability.servers import small_knowledge
+from support.schema import migrated_before_start
 
 from bot.cli import COMMANDS, build_parser
 
@@ -104,6 +105,7 @@ async def test_nothing_configured_loads_none_of_the_optional_libraries(tmp_path:
 
 
 async def test_what_is_configured_is_loaded(tmp_path: Path, redis_url: str) -> None:
+    await migrated_before_start({"MOTCUA_DATA_DIR": str(tmp_path)})  # a fresh file: above
     async with FakeTelegram() as telegram:
         env = {
             "MOTCUA_REDIS_URL": redis_url,
@@ -116,6 +118,7 @@ async def test_what_is_configured_is_loaded(tmp_path: Path, redis_url: str) -> N
 async def test_a_telegram_webhook_worker_does_without_python_telegram_bot(
     tmp_path: Path, redis_url: str
 ) -> None:
+    await migrated_before_start({"MOTCUA_DATA_DIR": str(tmp_path)})
     async with FakeTelegram() as telegram:
         env = {
             "MOTCUA_REDIS_URL": redis_url,

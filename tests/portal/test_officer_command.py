@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from portal_support import WebCitizen
 from reliability.servers import ServerProcess, free_port, sandboxed_alone
+from support.schema import migrated_before_start
 
 from bot.cli import main
 
@@ -82,6 +83,7 @@ async def test_the_officer_command_moves_a_dossier_filed_on_motcua_serve(
         taken.listen(1)
         env = sandboxed_alone(tmp_path, taken.getsockname()[1])
         server = ServerProcess(env, tmp_path / "server.log", port=free_port())
+        await migrated_before_start(server.env)
         await server.start()
         citizen = WebCitizen(server.url, locale="vi")
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from reliability.servers import MOTCUA, ServerProcess, free_port, sandboxed_alone
+from support.schema import migrated_before_start
 
 from bot.cli import main
 
@@ -91,6 +92,7 @@ async def test_the_receipt_and_each_move_appear_at_the_prompt(
 ) -> None:
     env = sandboxed_alone(tmp_path, free_port())
     server = ServerProcess(env, tmp_path / "server.log")
+    await migrated_before_start(server.env)
     await server.start()
     try:
         chat = await Prompt.start("at-the-prompt", server.env)

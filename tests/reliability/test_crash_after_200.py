@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fakes.telegram import TOKEN, FakeTelegram
+from support.schema import migrated_before_start
 
 from reliability.servers import ServerProcess, incoming_texts, small_knowledge
 
@@ -44,6 +45,7 @@ async def test_updates_answered_200_survive_a_kill_and_are_processed_once(
         tmp_path / "server.log",
     )
     server.env["MOTCUA_PUBLIC_URL"] = server.url
+    await migrated_before_start(server.env)
     await server.start()
     try:
         await telegram.wait_for(lambda: telegram.webhook is not None)

@@ -58,10 +58,12 @@ async def _progress(url: str) -> tuple[State | None, dict[str, dict[Delivery, in
 async def _database(
     backend: str, folder: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[str]:
-    """A SQLite file in ``folder`` (the server creates it), or a migrated PostgreSQL database
-    of the test's own."""
+    """A migrated SQLite file in ``folder``, or a migrated PostgreSQL database of the test's
+    own."""
     if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{(folder / 'motcua.sqlite3').as_posix()}"
+        url = f"sqlite+aiosqlite:///{(folder / 'motcua.sqlite3').as_posix()}"
+        await migrated(url)
+        yield url
         return
     async with scratch_postgres(request.getfixturevalue("postgres_url")) as url:
         await migrated(url)
@@ -99,7 +101,7 @@ async def test_a_broadcast_stopped_halfway_resumes_losing_nothing(
             tmp_path / "server.log",
         )
         server.env["MOTCUA_PUBLIC_URL"] = server.url
-        await server.start()  # it also creates the database
+        await server.start()
         try:
             chats = [telegram.user(9_000 + n).id for n in range(telegram_citizens)]
             await _subscribe(

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from fakes.telegram import TOKEN, FakeTelegram
+from support.schema import migrated_before_start
 
 from reliability.servers import ServerProcess, incoming_texts, small_knowledge
 
@@ -44,6 +45,7 @@ async def test_a_worker_answers_what_a_killed_web_worker_kept_without_taking_upd
     worker = ServerProcess(
         {**env, "MOTCUA_TELEGRAM_CHAT_RATE": "50"}, tmp_path / "worker.log", command="worker"
     )
+    await migrated_before_start(web.env)
     await web.start()
     try:
         await telegram.wait_for(lambda: telegram.webhook is not None)
