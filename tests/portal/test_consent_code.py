@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fakes.telegram import FakeTelegram
-from portal_support import KNOWLEDGE, web_citizen
+from portal_support import KNOWLEDGE, WebCitizen, web_citizen
 from sqlalchemy import func, select
 from support.apps import serving, telegram_env
 from support.citizens import TelegramCitizen, text_of
@@ -96,6 +96,16 @@ async def new_code(volunteer: TelegramCitizen, label: str = "Lấy mã mới") -
     return found.group(1) + found.group(2)
 
 
+@asynccontextmanager
+async def mai_is_given_a_code(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[App, TelegramCitizen, WebCitizen, str]]:
+    """The volunteer on Telegram waits with a code for Lê Thị Mai, on the web chat."""
+    async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
+        volunteer = TelegramCitizen(telegram, app)
+        yield app, volunteer, mai, await ask_for_a_code(volunteer, app)
+
+
 def wrong(code: str, n: int = 1) -> str:
     """Another code of the same length."""
     return f"{(int(code) + n) % 1_000_000:06d}"
@@ -104,10 +114,7 @@ def wrong(code: str, n: int = 1) -> str:
 async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier(
     tmp_path: Path,
 ) -> None:
-    async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
-        volunteer = TelegramCitizen(telegram, app)
-        code = await ask_for_a_code(volunteer, app)
-
+    async with mai_is_given_a_code(tmp_path) as (app, volunteer, mai, code):
         asked = await mai.say(f"{code[:3]} {code[3:]}")
         assert (
             "your hàng xóm asks to file the dossier “Temporary residence registration (Đăng ký "
@@ -169,9 +176,7 @@ async def test_the_relative_agrees_on_their_own_chat_and_both_follow_the_dossier
 async def test_a_volunteer_back_at_the_menu_while_waiting_comes_back_to_the_same_code(
     tmp_path: Path,
 ) -> None:
-    async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
-        volunteer = TelegramCitizen(telegram, app)
-        code = await ask_for_a_code(volunteer, app)
+    async with mai_is_given_a_code(tmp_path) as (_app, volunteer, mai, code):
         # "Nộp hồ sơ" again from the menu while the relative had not answered started the
         # filing over: their details were gone and their answer met a filing no longer open.
         await volunteer.say("/start")
@@ -186,9 +191,7 @@ async def test_a_volunteer_back_at_the_menu_while_waiting_comes_back_to_the_same
 
 
 async def test_a_refusal_ends_the_filing_on_both_sides_and_keeps_nothing(tmp_path: Path) -> None:
-    async with motcua(tmp_path, ManualClock()) as (app, telegram), web_citizen(app) as mai:
-        volunteer = TelegramCitizen(telegram, app)
-        code = await ask_for_a_code(volunteer, app)
+    async with mai_is_given_a_code(tmp_path) as (app, volunteer, mai, code):
         assert "Do you agree?" in await mai.say(code)
         # Words at "Do you agree?" were searched as a procedure; its buttons were then out of
         # date and the code used, so the person could no longer answer at all.
