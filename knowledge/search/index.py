@@ -206,6 +206,14 @@ class SearchIndex:
         self._catalogue_penalty = CATALOGUE_PENALTY * self._catalogue  # when none is said better
         markers = lex.variants + lex.qualifiers
         self._markers = markers
+        # Every word of a marker or of a marker's cue: a query with any other word says more
+        # than how (``_says_only_how``), most queries at their first words.
+        self._how_words = frozenset(
+            word
+            for m in markers
+            for phrase in (m.marker, *(cue.phrase for cue in m.cues))
+            for word in phrase
+        )
         plain = [_offers_plain_operation(p.name) for p in self._procedures]
         marked, self._group = _markers_and_groups(name_tokens, plain, lex)
         # Every marker's procedures in one array, marker after marker, each with its marker's
@@ -364,7 +372,10 @@ class SearchIndex:
         The query is made of markers (``variants.tsv``, ``qualifiers.tsv``) and the cues of
         those it says ("bị", "mất" beside "cấp lại"), and nothing else.
         """
-        said = [m for m in self._markers if m.marker in _grams(tokens, (len(m.marker),))]
+        if not self._how_words.issuperset(tokens):
+            return False
+        grams = _grams(tokens, self._phrase_lengths)  # every marker's length among them
+        said = [m for m in self._markers if m.marker in grams]
         if not said:
             return False
         left = list(tokens)
